@@ -1,0 +1,34 @@
+"""``claworc-tui``: parse flags, then run the TUI or a scripting subcommand."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from pydantic import ValidationError
+
+from claworc_tui.cli.args import build_parser, settings_from_args
+from claworc_tui.logging_setup import setup_logging
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` and run; return the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = settings_from_args(args)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(p) for p in error["loc"])
+        print(f"claworc-tui: {field}: {error['msg']}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    setup_logging(settings.log_file, settings.log_level.value)
+    if args.command:
+        from claworc_tui.cli.commands import run_command
+
+        return asyncio.run(run_command(args))
+    from claworc_tui.app import run_app
+
+    return run_app(settings)

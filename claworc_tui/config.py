@@ -1,0 +1,90 @@
+"""Application configuration: flags > ``CLAWORC_*`` environment > defaults.
+
+Paths follow the XDG base directory spec so a jump host's home stays tidy:
+
+* data   ``$XDG_DATA_HOME/claworc-tui/claworc.db``   (default ``~/.local/share``)
+* config ``$XDG_CONFIG_HOME/claworc-tui/fernet.key`` (default ``~/.config``)
+* state  ``$XDG_STATE_HOME/claworc-tui/claworc-tui.log`` (default ``~/.local/state``)
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+APP_DIR = "claworc-tui"
+
+
+def _xdg(var: str, fallback: str) -> Path:
+    value = os.environ.get(var)
+    base = Path(value) if value and Path(value).is_absolute() else Path.home() / fallback
+    return base / APP_DIR
+
+
+def default_db_path() -> Path:
+    """Where the database lives unless ``--db`` or ``CLAWORC_DB`` says otherwise."""
+    return _xdg("XDG_DATA_HOME", ".local/share") / "claworc.db"
+
+
+def default_config_dir() -> Path:
+    """Where the Fernet key file lives."""
+    return _xdg("XDG_CONFIG_HOME", ".config")
+
+
+def default_state_dir() -> Path:
+    """Where the app's log file lives."""
+    return _xdg("XDG_STATE_HOME", ".local/state")
+
+
+class LogLevel(StrEnum):
+    """Levels accepted by ``--log-level``."""
+
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
+class Settings(BaseSettings):
+    """How this run of the app is configured."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CLAWORC_", env_nested_delimiter="__", extra="ignore", frozen=True
+    )
+
+    db: Path = Field(default_factory=default_db_path)
+    """SQLite database file."""
+    kubeconfig: Path | None = None
+    """Kubeconfig file; None follows kubectl (``$KUBECONFIG``, ``~/.kube/config``, in-cluster)."""
+    context: str | None = None
+    """Kubeconfig context; None uses the current context."""
+    namespace: str = "claworc"
+    """Namespace every instance lives in."""
+    read_only: bool = False
+    """Never change anything: actions that would are disabled."""
+    log_level: LogLevel = LogLevel.INFO
+    """Level of the app's own log file."""
+    fernet_key: SecretStr | None = None
+    """Fernet key sealing API keys (``CLAWORC_FERNET_KEY``); overrides the key file."""
+    config_dir: Path = Field(default_factory=default_config_dir)
+    """Folder of the key file."""
+    state_dir: Path = Field(default_factory=default_state_dir)
+    """Folder of the log file."""
+    demo: bool = False
+    """Run against the built-in emulated cluster with sample instances."""
+    log_buffer_lines: int = Field(default=10_000, ge=100, le=1_000_000)
+    """Lines a log pane keeps before dropping the oldest."""
+
+    @property
+    def key_file(self) -> Path:
+        """The Fernet key file."""
+        return self.config_dir / "fernet.key"
+
+    @property
+    def log_file(self) -> Path:
+        """The app's log file."""
+        return self.state_dir / "claworc-tui.log"

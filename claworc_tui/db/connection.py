@@ -1,0 +1,110 @@
+"""Opening the SQLite file: checks first, so a file we cannot use is never written to.
+
+The order matters: a corrupt or foreign file is detected with read-only probes *before* any
+PRAGMA that writes (``journal_mode=WAL`` rewrites the header), so such a file is left
+byte-for-byte as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import aiosqlite
+
+from claworc_tui.models.errors import DatabaseError
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 10_000
+
+
+def _prepare_path(path: Path) -> None:
+    """Create the folder (0700) and an empty file (0600) if missing; check what is there."""
+    folder = path.parent
+    if not folder.exists():
+        try:
+            folder.mkdir(mode=0o700, parents=True)
+        except OSError as exc:
+            raise DatabaseError(f"cannot create the folder {folder}: {exc.strerror}") from None
+    if path.is_dir():
+        raise DatabaseError(f"{path} is a folder, not a database file")
+    if path.exists():
+        try:
+            with path.open("rb") as handle:
+                header = handle.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            raise DatabaseError(f"cannot read the database {path}: {exc.strerror}") from None
+        if header and header != SQLITE_HEADER:
+            raise DatabaseError(
+                f"{path} is not a SQLite database; it was left untouched "
+                "(move it away or point --db at another file)"
+            )
+        return
+    if not os.access(folder, os.W_OK):
+        raise DatabaseError(f"cannot create the database {path}: the folder is not writable")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise DatabaseError(f"cannot create the database {path}: {exc.strerror}") from None
+    os.close(fd)
+
+
+async def open_database(path: Path) -> aiosqlite.Connection:
+    """Open ``path`` with WAL, foreign keys and a busy timeout; raise a clear error if unusable.
+
+    The connection runs in autocommit mode (``isolation_level=None``): every transaction is an
+    explicit ``BEGIN``/``BEGIN IMMEDIATE``, so we decide where a write lock is taken.
+
+    Raises:
+        DatabaseError: Naming ``path``, if it is corrupt, not SQLite, or not writable.
+    """
+    _prepare_path(path)
+    try:
+        conn = await aiosqlite.connect(path, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"cannot open the database {path}: {exc}") from None
+    try:
+        conn.row_factory = aiosqlite.Row
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # Read-only probes first: these fail on a damaged file without writing to it.
+        async with conn.execute("PRAGMA schema_version") as cursor:
+            await cursor.fetchone()
+        async with conn.execute("PRAGMA quick_check(1)") as cursor:
+            check = await cursor.fetchone()
+        if check is None or check[0] != "ok":
+            raise DatabaseError(
+                f"the database {path} is damaged ({check[0] if check else 'no answer'}); "
+                "it was left untouched"
+            )
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.DatabaseError as exc:
+        await conn.close()
+        message = str(exc)
+        if "readonly" in message or "read-only" in message:
+            raise DatabaseError(
+                f"the database {path} is read-only (check the permissions of the file and folder)"
+            ) from None
+        raise DatabaseError(
+            f"the database {path} is damaged or not a SQLite database ({message}); "
+            "it was left untouched"
+        ) from None
+    except BaseException:
+        await conn.close()
+        raise
+    _restrict_permissions(path)
+    return conn
+
+
+def _restrict_permissions(path: Path) -> None:
+    """Keep the database and its WAL side files owner-only, whoever created them."""
+    for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            if candidate.exists() and candidate.stat().st_mode & 0o077:
+                candidate.chmod(0o600)
+        except OSError:
+            continue

@@ -1,0 +1,89 @@
+"""One open database: the connection, a lock that serialises transactions, and start/close."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from claworc_tui.db.connection import open_database
+from claworc_tui.db.migrations import migrate
+from claworc_tui.models.errors import DatabaseError
+
+_BUSY_RETRIES = 5
+
+
+class Database:
+    """The app's SQLite file. Open with :meth:`start`, close with :meth:`aclose`.
+
+    aiosqlite runs one connection on one thread, so two coroutines interleaving statements of two
+    transactions would share one transaction. The lock makes each transaction exclusive within
+    the process; ``BEGIN IMMEDIATE`` and the busy timeout do the same across processes.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        """Open the file and bring its schema up to date."""
+        self._conn = await open_database(self.path)
+        try:
+            await migrate(self._conn)
+        except sqlite3.OperationalError as exc:
+            await self.aclose()
+            raise DatabaseError(f"cannot update the schema of {self.path}: {exc}") from None
+        except BaseException:
+            await self.aclose()
+            raise
+
+    async def aclose(self) -> None:
+        """Close the connection (idempotent)."""
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            await conn.close()
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        """The open connection."""
+        if self._conn is None:
+            raise RuntimeError("the database is not open")
+        return self._conn
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction (``BEGIN IMMEDIATE``), committed on success, rolled back on error."""
+        async with self._lock:
+            conn = self.conn
+            for attempt in range(_BUSY_RETRIES):
+                try:
+                    await conn.execute("BEGIN IMMEDIATE")
+                    break
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) or attempt == _BUSY_RETRIES - 1:
+                        raise DatabaseError(f"the database {self.path} is busy: {exc}") from None
+                    await asyncio.sleep(0.05 * (attempt + 1))
+            try:
+                yield conn
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        """Run a read and return every row."""
+        async with self._lock, self.conn.execute(sql, tuple(params)) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+        """Run a read and return the first row, if any."""
+        # Closing the cursor ends the implicit read transaction at once; a statement left
+        # open would pin a WAL snapshot and hold back checkpoints for other processes.
+        async with self._lock, self.conn.execute(sql, tuple(params)) as cursor:
+            return await cursor.fetchone()

@@ -1,0 +1,276 @@
+"""InstanceRepository: the ``instances`` table, with keys sealed on the way in.
+
+Port pairs are chosen and the row inserted inside one ``BEGIN IMMEDIATE`` transaction: the write
+lock is taken before the used ports are read, so two processes allocating at once serialise on it
+and never pick the same pair; the UNIQUE constraints are the last line of defence.
+"""
+
+from __future__ import annotations
+
+import builtins
+import sqlite3
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from pydantic import SecretStr
+
+from claworc_tui.crypto.sealing import Sealer
+from claworc_tui.db.database import Database
+from claworc_tui.models.errors import InstanceNotFound, NameTaken, PortRangeExhausted
+from claworc_tui.models.instance import (
+    Instance,
+    InstanceSpec,
+    InstanceStatus,
+    Provider,
+    Resources,
+    Storage,
+)
+
+_COLUMNS = (
+    "id, name, display_name, nodeport_chrome, nodeport_terminal, status, cpu_request, cpu_limit, "
+    "memory_request, memory_limit, storage_clawdbot, storage_homebrew, storage_clawd, "
+    "storage_chrome, anthropic_api_key, openai_api_key, brave_api_key, clawdbot_config, "
+    "created_at, updated_at, status_detail, op_step, op_owner"
+)
+
+
+def parse_timestamp(value: object) -> datetime:
+    """Read a timestamp as SQLite's CURRENT_TIMESTAMP or our millisecond form writes it (UTC)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    text = str(value or "1970-01-01 00:00:00").replace("T", " ").rstrip("Z")
+    for fmt in ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    return datetime.fromtimestamp(0, UTC)
+
+
+def _status(value: object) -> InstanceStatus:
+    try:
+        return InstanceStatus(str(value))
+    except ValueError:
+        return InstanceStatus.ERROR
+
+
+def _row_to_instance(row: sqlite3.Row) -> Instance:
+    return Instance(
+        id=row["id"],
+        name=row["name"],
+        display_name=row["display_name"],
+        nodeport_chrome=row["nodeport_chrome"],
+        nodeport_terminal=row["nodeport_terminal"],
+        status=_status(row["status"]),
+        resources=Resources.model_construct(
+            cpu_request=row["cpu_request"] or "500m",
+            cpu_limit=row["cpu_limit"] or "2000m",
+            memory_request=row["memory_request"] or "1Gi",
+            memory_limit=row["memory_limit"] or "4Gi",
+        ),
+        storage=Storage.model_construct(
+            clawdbot=row["storage_clawdbot"] or "5Gi",
+            homebrew=row["storage_homebrew"] or "10Gi",
+            clawd=row["storage_clawd"] or "5Gi",
+            chrome=row["storage_chrome"] or "5Gi",
+        ),
+        clawdbot_config=row["clawdbot_config"],
+        overrides=frozenset(p for p in Provider if row[p.value]),
+        status_detail=row["status_detail"],
+        op_step=row["op_step"],
+        op_owner=row["op_owner"],
+        created_at=parse_timestamp(row["created_at"]),
+        updated_at=parse_timestamp(row["updated_at"]),
+    )
+
+
+_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+
+
+class InstanceRepository:
+    """Reads and writes instance rows; returns :class:`Instance` models, never rows."""
+
+    def __init__(self, db: Database, sealer: Sealer) -> None:
+        self._db = db
+        self._sealer = sealer
+
+    async def list(self) -> builtins.list[Instance]:
+        """Every instance, by name."""
+        rows = await self._db.fetchall(f"SELECT {_COLUMNS} FROM instances ORDER BY name")
+        return [_row_to_instance(row) for row in rows]
+
+    async def get(self, name: str) -> Instance:
+        """The instance called ``name``.
+
+        Raises:
+            InstanceNotFound: If there is none.
+        """
+        row = await self._db.fetchone(f"SELECT {_COLUMNS} FROM instances WHERE name = ?", (name,))
+        if row is None:
+            raise InstanceNotFound(name)
+        return _row_to_instance(row)
+
+    async def find(self, name: str) -> Instance | None:
+        """The instance called ``name``, or None."""
+        row = await self._db.fetchone(f"SELECT {_COLUMNS} FROM instances WHERE name = ?", (name,))
+        return None if row is None else _row_to_instance(row)
+
+    async def used_ports(self) -> set[int]:
+        """Every NodePort held by a row (both of each pair)."""
+        rows = await self._db.fetchall("SELECT nodeport_chrome, nodeport_terminal FROM instances")
+        return {port for row in rows for port in (row[0], row[1])}
+
+    async def insert(
+        self,
+        name: str,
+        spec: InstanceSpec,
+        *,
+        port_range: tuple[int, int],
+        skip_ports: Iterable[int] = (),
+        owner: str | None = None,
+    ) -> Instance:
+        """Allocate the lowest free port pair and insert the row (status ``creating``) at once.
+
+        Args:
+            name: The derived instance name.
+            spec: What was asked for; override keys are sealed before they are written.
+            port_range: First and last NodePort (inclusive) to draw the pair from.
+            skip_ports: Ports held outside our table (another Service in the cluster).
+            owner: Who is creating it (``host:pid``), so a later start-up can tell it died.
+
+        Raises:
+            NameTaken: If the name exists.
+            PortRangeExhausted: If no pair is free.
+        """
+        start, end = port_range
+        skip = set(skip_ports)
+        sealed = {p.value: self._sealer.seal(k) for p, k in spec.api_keys.items()}
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute("SELECT 1 FROM instances WHERE name = ?", (name,))
+            if await cursor.fetchone():
+                raise NameTaken(name)
+            cursor = await conn.execute("SELECT nodeport_chrome, nodeport_terminal FROM instances")
+            used = {p for row in await cursor.fetchall() for p in row} | skip
+            chrome = next(
+                (
+                    port
+                    for port in range(start + start % 2, end, 2)
+                    if port not in used and port + 1 not in used
+                ),
+                None,
+            )
+            if chrome is None:
+                raise PortRangeExhausted(start, end, (end - start + 1) // 2)
+            r, s = spec.resources, spec.storage
+            await conn.execute(
+                f"""INSERT INTO instances (name, display_name, nodeport_chrome, nodeport_terminal,
+                    status, cpu_request, cpu_limit, memory_request, memory_limit,
+                    storage_clawdbot, storage_homebrew, storage_clawd, storage_chrome,
+                    anthropic_api_key, openai_api_key, brave_api_key, clawdbot_config,
+                    created_at, updated_at, op_step, op_owner)
+                    VALUES (?, ?, ?, ?, 'creating', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                    {_NOW}, {_NOW}, 'record', ?)""",
+                (
+                    name,
+                    spec.display_name,
+                    chrome,
+                    chrome + 1,
+                    r.cpu_request,
+                    r.cpu_limit,
+                    r.memory_request,
+                    r.memory_limit,
+                    s.clawdbot,
+                    s.homebrew,
+                    s.clawd,
+                    s.chrome,
+                    sealed.get(Provider.ANTHROPIC.value),
+                    sealed.get(Provider.OPENAI.value),
+                    sealed.get(Provider.BRAVE.value),
+                    spec.clawdbot_config,
+                    owner,
+                ),
+            )
+        return await self.get(name)
+
+    async def _update(self, name: str, assignments: str, params: tuple[object, ...]) -> Instance:
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                f"UPDATE instances SET {assignments}, updated_at = {_NOW} WHERE name = ?",
+                (*params, name),
+            )
+            if cursor.rowcount == 0:
+                raise InstanceNotFound(name)
+        return await self.get(name)
+
+    async def set_status(
+        self,
+        name: str,
+        status: InstanceStatus,
+        *,
+        detail: str | None = None,
+        step: str | None = None,
+        owner: str | None = None,
+    ) -> Instance:
+        """Record a status, why, and (while an operation runs) its step and owner."""
+        return await self._update(
+            name,
+            "status = ?, status_detail = ?, op_step = ?, op_owner = ?",
+            (status.value, detail, step, owner),
+        )
+
+    async def set_step(self, name: str, step: str) -> None:
+        """Record the step an operation has reached."""
+        await self._update(name, "op_step = ?", (step,))
+
+    async def set_config(self, name: str, config: str | None) -> Instance:
+        """Store a new ``clawdbot.json`` (already validated)."""
+        return await self._update(name, "clawdbot_config = ?", (config,))
+
+    async def set_resources(self, name: str, resources: Resources) -> Instance:
+        """Store new cpu/memory requests and limits."""
+        r = resources
+        return await self._update(
+            name,
+            "cpu_request = ?, cpu_limit = ?, memory_request = ?, memory_limit = ?",
+            (r.cpu_request, r.cpu_limit, r.memory_request, r.memory_limit),
+        )
+
+    async def set_storage(self, name: str, storage: Storage) -> Instance:
+        """Store new PVC sizes."""
+        s = storage
+        return await self._update(
+            name,
+            "storage_clawdbot = ?, storage_homebrew = ?, storage_clawd = ?, storage_chrome = ?",
+            (s.clawdbot, s.homebrew, s.clawd, s.chrome),
+        )
+
+    async def set_override(self, name: str, provider: Provider, key: SecretStr | None) -> Instance:
+        """Set (sealed) or clear a per-instance key."""
+        sealed = None if key is None else self._sealer.seal(key)
+        return await self._update(name, f"{provider.value} = ?", (sealed,))
+
+    async def overrides(self, name: str) -> dict[Provider, SecretStr]:
+        """The instance's own keys, unsealed.
+
+        Raises:
+            WrongEncryptionKey: If they were sealed with another key.
+        """
+        row = await self._db.fetchone(
+            "SELECT anthropic_api_key, openai_api_key, brave_api_key FROM instances WHERE name = ?",
+            (name,),
+        )
+        if row is None:
+            raise InstanceNotFound(name)
+        return {p: self._sealer.unseal(row[p.value]) for p in Provider if row[p.value]}
+
+    async def sealed_values(self) -> builtins.list[str]:
+        """Every sealed key in the table (to check the Fernet key against)."""
+        rows = await self._db.fetchall(
+            "SELECT anthropic_api_key, openai_api_key, brave_api_key FROM instances"
+        )
+        return [value for row in rows for value in row if value]
+
+    async def delete(self, name: str) -> None:
+        """Remove the row; its port pair is free again."""
+        async with self._db.transaction() as conn:
+            await conn.execute("DELETE FROM instances WHERE name = ?", (name,))

@@ -1,0 +1,147 @@
+"""Numbered schema migrations, tracked in ``PRAGMA user_version``.
+
+Migration 1 is the primary spec's schema with ``IF NOT EXISTS``, so a database that the original
+Claworc wrote (tables present, ``user_version`` 0) passes through it unchanged and then receives
+the later migrations like any other. Each migration runs in its own ``BEGIN IMMEDIATE``
+transaction together with the ``user_version`` bump, so a crash leaves the previous version intact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import aiosqlite
+
+SPEC_SCHEMA = """
+CREATE TABLE IF NOT EXISTS instances (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT UNIQUE NOT NULL,
+    display_name TEXT NOT NULL,
+    nodeport_chrome INTEGER UNIQUE NOT NULL,
+    nodeport_terminal INTEGER UNIQUE NOT NULL,
+    status TEXT NOT NULL DEFAULT 'creating',
+    cpu_request TEXT DEFAULT '500m',
+    cpu_limit TEXT DEFAULT '2000m',
+    memory_request TEXT DEFAULT '1Gi',
+    memory_limit TEXT DEFAULT '4Gi',
+    storage_clawdbot TEXT DEFAULT '5Gi',
+    storage_homebrew TEXT DEFAULT '10Gi',
+    storage_clawd TEXT DEFAULT '5Gi',
+    anthropic_api_key TEXT,
+    openai_api_key TEXT,
+    brave_api_key TEXT,
+    clawdbot_config TEXT,
+    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
+);
+"""
+
+Migration = Callable[[aiosqlite.Connection], Awaitable[None]]
+
+
+async def _columns(conn: aiosqlite.Connection, table: str) -> set[str]:
+    async with conn.execute(f"PRAGMA table_info({table})") as cursor:
+        rows = await cursor.fetchall()
+    return {row[1] for row in rows}
+
+
+async def _m1_spec_schema(conn: aiosqlite.Connection) -> None:
+    for statement in SPEC_SCHEMA.split(";"):
+        if statement.strip():
+            await conn.execute(statement)
+
+
+async def _m2_chrome_storage_and_ops(conn: aiosqlite.Connection) -> None:
+    """Fourth PVC (seeds README), and columns that let a restarted app finish or flag an op."""
+    have = await _columns(conn, "instances")
+    wanted = {
+        "storage_chrome": "TEXT DEFAULT '5Gi'",
+        "status_detail": "TEXT",
+        "op_step": "TEXT",
+        "op_owner": "TEXT",
+    }
+    for column, decl in wanted.items():
+        if column not in have:
+            await conn.execute(f"ALTER TABLE instances ADD COLUMN {column} {decl}")
+    await conn.execute("UPDATE instances SET storage_chrome = '5Gi' WHERE storage_chrome IS NULL")
+
+
+async def _m3_activity(conn: aiosqlite.Connection) -> None:
+    await conn.execute(
+        """
+        CREATE TABLE IF NOT EXISTS activity (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            instance TEXT,
+            action TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            detail TEXT,
+            calls TEXT NOT NULL DEFAULT '[]'
+        )
+        """
+    )
+    await conn.execute("CREATE INDEX IF NOT EXISTS activity_at ON activity(at)")
+    await conn.execute("CREATE INDEX IF NOT EXISTS activity_instance ON activity(instance)")
+
+
+async def _m4_updated_at_trigger(conn: aiosqlite.Connection) -> None:
+    """``updated_at`` moves on every update, whoever writes the row (millisecond precision)."""
+    await conn.execute(
+        """
+        CREATE TRIGGER IF NOT EXISTS instances_touch AFTER UPDATE ON instances
+        FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
+        BEGIN
+            UPDATE instances SET updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now')
+            WHERE id = NEW.id;
+        END
+        """
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _m1_spec_schema,
+    _m2_chrome_storage_and_ops,
+    _m3_activity,
+    _m4_updated_at_trigger,
+)
+LATEST = len(MIGRATIONS)
+
+
+async def schema_version(conn: aiosqlite.Connection) -> int:
+    """The ``user_version`` of the open database."""
+    async with conn.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def migrate(conn: aiosqlite.Connection) -> int:
+    """Apply every migration the database has not had yet; return the new version.
+
+    Raises:
+        RuntimeError: If the database is newer than this app knows.
+    """
+    version = await schema_version(conn)
+    if version > LATEST:
+        raise RuntimeError(
+            f"the database has schema version {version}, newer than this app's {LATEST}; "
+            "upgrade claworc-tui"
+        )
+    for number in range(version + 1, LATEST + 1):
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated while we waited for the lock.
+            if await schema_version(conn) >= number:
+                await conn.execute("COMMIT")
+                continue
+            await MIGRATIONS[number - 1](conn)
+            await conn.execute(f"PRAGMA user_version = {number}")
+            await conn.execute("COMMIT")
+        except BaseException:
+            await conn.execute("ROLLBACK")
+            raise
+    return await schema_version(conn)

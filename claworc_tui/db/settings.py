@@ -1,0 +1,147 @@
+"""SettingsRepository: the key-value ``settings`` table, provider keys sealed."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr, ValidationError
+
+from claworc_tui.crypto.sealing import KEY_CHECK_PLAINTEXT, Sealer
+from claworc_tui.db.database import Database
+from claworc_tui.models.errors import ValidationFailed
+from claworc_tui.models.instance import Provider, Resources, Storage
+from claworc_tui.models.settings import PLAIN_KEYS, GlobalSettings
+
+LEGACY_KEY = "fernet_key"
+KEY_CHECK = "fernet_key_check"
+_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+_UPSERT = (
+    f"INSERT INTO settings (key, value, updated_at) VALUES (?, ?, {_NOW}) "
+    f"ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = {_NOW}"
+)
+
+
+def build_settings(values: dict[str, str], *, legacy: bool = False) -> GlobalSettings:
+    """Turn raw ``settings`` rows into :class:`GlobalSettings` (validating them).
+
+    Raises:
+        ValidationFailed: Naming the first setting that is not valid.
+    """
+
+    def pick(prefix: str, names: tuple[str, ...]) -> dict[str, str]:
+        return {n: values[f"{prefix}{n}"] for n in names if values.get(f"{prefix}{n}")}
+
+    try:
+        return GlobalSettings(
+            default_resources=Resources(
+                **pick("default_", ("cpu_request", "cpu_limit", "memory_request", "memory_limit"))
+            ),
+            default_storage=Storage(
+                **pick("default_storage_", ("clawdbot", "homebrew", "clawd", "chrome"))
+            ),
+            **{
+                k: values[k]
+                for k in ("image", "image_pull_secret", "node_host")
+                if values.get(k) is not None
+            },
+            **{
+                k: int(values[k])
+                for k in ("port_range_start", "port_range_end")
+                if values.get(k, "").strip().isdigit()
+            },
+            global_keys=frozenset(p for p in Provider if values.get(p.value)),
+            legacy_key_in_db=legacy,
+        )
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"]) or "settings"
+        raise ValidationFailed(field, error["msg"].removeprefix("Value error, ")) from None
+
+
+class SettingsRepository:
+    """Reads and writes global settings and keys."""
+
+    def __init__(self, db: Database, sealer: Sealer | None = None) -> None:
+        self._db = db
+        self._sealer = sealer
+
+    def use_sealer(self, sealer: Sealer) -> None:
+        """Set the sealer once the Fernet key is known."""
+        self._sealer = sealer
+
+    @property
+    def sealer(self) -> Sealer:
+        """The sealer in use."""
+        if self._sealer is None:
+            raise RuntimeError("the Fernet key has not been loaded")
+        return self._sealer
+
+    async def raw(self) -> dict[str, str]:
+        """Every row as stored (sealed values stay sealed)."""
+        rows = await self._db.fetchall("SELECT key, value FROM settings")
+        return {row[0]: row[1] for row in rows}
+
+    async def get(self) -> GlobalSettings:
+        """The current settings."""
+        values = await self.raw()
+        return build_settings(values, legacy=LEGACY_KEY in values)
+
+    async def update(self, changes: dict[str, str | None]) -> GlobalSettings:
+        """Validate and store plain settings together (None clears one back to its default).
+
+        Raises:
+            ValidationFailed: If a key is unknown or the result would not be valid; nothing is
+                written then.
+        """
+        unknown = [k for k in changes if k not in PLAIN_KEYS]
+        if unknown:
+            raise ValidationFailed(unknown[0], f"unknown setting {unknown[0]!r}")
+        values = await self.raw()
+        merged = {k: v for k, v in values.items() if k not in changes}
+        merged.update({k: v for k, v in changes.items() if v not in (None, "")})
+        result = build_settings(merged, legacy=LEGACY_KEY in values)
+        async with self._db.transaction() as conn:
+            for key, value in changes.items():
+                if value in (None, ""):
+                    await conn.execute("DELETE FROM settings WHERE key = ?", (key,))
+                else:
+                    await conn.execute(_UPSERT, (key, value))
+        return result
+
+    async def set_key(self, provider: Provider, key: SecretStr | None) -> None:
+        """Set (sealed) or clear a global key."""
+        async with self._db.transaction() as conn:
+            if key is None:
+                await conn.execute("DELETE FROM settings WHERE key = ?", (provider.value,))
+            else:
+                await conn.execute(_UPSERT, (provider.value, self.sealer.seal(key)))
+
+    async def keys(self) -> dict[Provider, SecretStr]:
+        """Global keys, unsealed.
+
+        Raises:
+            WrongEncryptionKey: If they were sealed with another key.
+        """
+        values = await self.raw()
+        return {p: self.sealer.unseal(values[p.value]) for p in Provider if values.get(p.value)}
+
+    async def legacy_key(self) -> bytes | None:
+        """The Fernet key a spec-era database keeps in its own ``settings`` table, if any."""
+        row = await self._db.fetchone("SELECT value FROM settings WHERE key = ?", (LEGACY_KEY,))
+        return row[0].encode() if row and row[0] else None
+
+    async def key_check(self) -> str | None:
+        """The sealed check value, if one was stored."""
+        row = await self._db.fetchone("SELECT value FROM settings WHERE key = ?", (KEY_CHECK,))
+        return row[0] if row else None
+
+    async def store_key_check(self) -> None:
+        """Seal a known value so a different key is recognised on the next start."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)",
+                (KEY_CHECK, self.sealer.seal(KEY_CHECK_PLAINTEXT)),
+            )
+
+    async def sealed_values(self) -> list[str]:
+        """Every sealed value in the table."""
+        values = await self.raw()
+        return [values[p.value] for p in Provider if values.get(p.value)]

@@ -1,0 +1,214 @@
+"""The instance record and the input that creates or edits one. Frozen, no I/O."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+
+from claworc_tui.models.quantity import QuantityError, parse_quantity
+
+
+class InstanceStatus(StrEnum):
+    """The status kept in the database (the live pod state is merged on top of it)."""
+
+    CREATING = "creating"
+    RUNNING = "running"
+    STOPPED = "stopped"
+    STARTING = "starting"
+    STOPPING = "stopping"
+    RESTARTING = "restarting"
+    DELETING = "deleting"
+    ERROR = "error"
+
+
+#: Statuses a process leaves behind only while it is working on the instance.
+TRANSITIONAL: frozenset[InstanceStatus] = frozenset(
+    {
+        InstanceStatus.CREATING,
+        InstanceStatus.STARTING,
+        InstanceStatus.STOPPING,
+        InstanceStatus.RESTARTING,
+        InstanceStatus.DELETING,
+    }
+)
+
+
+class Provider(StrEnum):
+    """An API key provider; the value is the column and settings key."""
+
+    ANTHROPIC = "anthropic_api_key"
+    OPENAI = "openai_api_key"
+    BRAVE = "brave_api_key"
+
+    @property
+    def env_var(self) -> str:
+        """The environment variable the pod reads the key from."""
+        return self.value.upper()
+
+    @property
+    def label(self) -> str:
+        """A human name for the provider."""
+        return {"anthropic_api_key": "Anthropic", "openai_api_key": "OpenAI"}.get(
+            self.value, "Brave Search"
+        )
+
+
+def _check_quantity(field: str, value: str) -> str:
+    try:
+        amount = parse_quantity(value)
+    except QuantityError:
+        raise ValueError(f'{field} "{value}" is not a Kubernetes quantity') from None
+    if amount <= 0:
+        raise ValueError(f'{field} "{value}" must be greater than zero')
+    return value
+
+
+def _quantity(field: str) -> AfterValidator:
+    return AfterValidator(lambda value: _check_quantity(field, value))
+
+
+CpuQuantity = Annotated[str, _quantity("cpu")]
+MemoryQuantity = Annotated[str, _quantity("memory")]
+StorageQuantity = Annotated[str, _quantity("storage")]
+
+
+class Resources(BaseModel):
+    """CPU and memory requests and limits, as Kubernetes quantities."""
+
+    model_config = ConfigDict(frozen=True)
+
+    cpu_request: Annotated[str, _quantity("cpu_request")] = "500m"
+    """CPU the scheduler reserves."""
+    cpu_limit: Annotated[str, _quantity("cpu_limit")] = "2000m"
+    """CPU the container may use at most."""
+    memory_request: Annotated[str, _quantity("memory_request")] = "1Gi"
+    """Memory the scheduler reserves."""
+    memory_limit: Annotated[str, _quantity("memory_limit")] = "4Gi"
+    """Memory above which the container is OOM-killed."""
+
+    @model_validator(mode="after")
+    def _requests_within_limits(self) -> Self:
+        for kind in ("cpu", "memory"):
+            request = getattr(self, f"{kind}_request")
+            limit = getattr(self, f"{kind}_limit")
+            if parse_quantity(request) > parse_quantity(limit):
+                raise ValueError(f'{kind}_request "{request}" is more than {kind}_limit "{limit}"')
+        return self
+
+
+class Storage(BaseModel):
+    """Sizes of the four PVCs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    clawdbot: Annotated[str, _quantity("storage_clawdbot")] = "5Gi"
+    """Size of the ``-clawdbot`` PVC (``/root/.clawdbot``)."""
+    homebrew: Annotated[str, _quantity("storage_homebrew")] = "10Gi"
+    """Size of the ``-homebrew`` PVC (``/home/linuxbrew/.linuxbrew``)."""
+    clawd: Annotated[str, _quantity("storage_clawd")] = "5Gi"
+    """Size of the ``-clawd`` PVC (``/root/clawd``)."""
+    chrome: Annotated[str, _quantity("storage_chrome")] = "5Gi"
+    """Size of the ``-chrome`` PVC (``/root/.config/google-chrome``)."""
+
+    def sizes(self) -> dict[str, Decimal]:
+        """Each PVC's size in bytes, keyed by role."""
+        return {role: parse_quantity(getattr(self, role)) for role in STORAGE_ROLES}
+
+
+STORAGE_ROLES: tuple[str, ...] = ("clawdbot", "homebrew", "clawd", "chrome")
+
+
+def validate_clawdbot_config(text: str | None) -> str | None:
+    """Check that ``clawdbot.json`` is a JSON object; return it unchanged.
+
+    Raises:
+        ValueError: With the line and column of a syntax error, or if it is not an object.
+    """
+    if text is None or not text.strip():
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f"clawdbot.json is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    if not isinstance(value, dict):
+        raise ValueError(f"clawdbot.json must be a JSON object, not {type(value).__name__}")
+    return text
+
+
+class InstanceSpec(BaseModel):
+    """What the user asks for when creating an instance."""
+
+    model_config = ConfigDict(frozen=True)
+
+    display_name: str = Field(min_length=1, max_length=100)
+    """Human-readable name; the instance name is derived from it."""
+    resources: Resources = Resources()
+    """CPU and memory (prefilled from the settings' defaults)."""
+    storage: Storage = Storage()
+    """PVC sizes (prefilled from the settings' defaults)."""
+    clawdbot_config: str | None = None
+    """The content of ``clawdbot.json``; None mounts an empty object."""
+    api_keys: dict[Provider, SecretStr] = Field(default_factory=dict)
+    """Per-instance key overrides; a provider not listed inherits the global key."""
+
+    @field_validator("display_name")
+    @classmethod
+    def _display_name_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("display_name must not be blank")
+        return value
+
+    @field_validator("clawdbot_config")
+    @classmethod
+    def _config_is_object(cls, value: str | None) -> str | None:
+        return validate_clawdbot_config(value)
+
+    @field_validator("api_keys")
+    @classmethod
+    def _keys_not_blank(cls, value: dict[Provider, SecretStr]) -> dict[Provider, SecretStr]:
+        for provider, key in value.items():
+            secret = key.get_secret_value()
+            if not secret or any(ch.isspace() for ch in secret):
+                raise ValueError(f"{provider.label} key must be one line without spaces")
+        return value
+
+
+class Instance(BaseModel):
+    """An instance as the database records it. Keys are never held here, only which are set."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    name: str
+    display_name: str
+    nodeport_chrome: int
+    nodeport_terminal: int
+    status: InstanceStatus
+    resources: Resources
+    storage: Storage
+    clawdbot_config: str | None
+    overrides: frozenset[Provider]
+    """Providers with a per-instance key (the rest inherit the global key)."""
+    status_detail: str | None = None
+    """Why the status is what it is (e.g. the error of a failed operation)."""
+    op_step: str | None = None
+    """The step an operation in progress has reached (for the start-up sweep)."""
+    op_owner: str | None = None
+    """``host:pid`` of the process running that operation."""
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,144 @@
+"""Opening the records: the database, the Fernet key, and the repositories on top.
+
+Where the Fernet key comes from, in order:
+
+1. ``CLAWORC_FERNET_KEY`` (a Kubernetes Secret injected as env, or a password manager);
+2. the key file beside the config (``~/.config/claworc-tui/fernet.key``, 0600);
+3. for a database the original Claworc wrote, the ``fernet_key`` row in its own ``settings``
+   table — used, with a warning that the key lives beside the data;
+4. otherwise a new key file is created — but only when the database holds no sealed value yet,
+   because a new key could never open existing ones.
+
+The chosen key is checked against a sealed check value (stored on first use) or, for an older
+database, against the first sealed key; a key that does not open them is refused with
+``WrongEncryptionKey`` and nothing is written.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from claworc_tui.config import Settings
+from claworc_tui.crypto.keyfile import KeyFileError, create_key_file, read_key_file
+from claworc_tui.crypto.sealing import Sealer
+from claworc_tui.db.activity import ActivityRepository
+from claworc_tui.db.database import Database
+from claworc_tui.db.instances import InstanceRepository
+from claworc_tui.db.settings import SettingsRepository
+from claworc_tui.models.errors import DatabaseError, WrongEncryptionKey
+
+log = logging.getLogger(__name__)
+
+
+class KeySource(StrEnum):
+    """Where the Fernet key in use came from."""
+
+    ENV = "CLAWORC_FERNET_KEY"
+    FILE = "key file"
+    DATABASE = "database (legacy)"
+    NEW_FILE = "new key file"
+
+
+@dataclass
+class Store:
+    """The open database with its repositories."""
+
+    db: Database
+    instances: InstanceRepository
+    settings: SettingsRepository
+    activity: ActivityRepository
+    key_source: KeySource
+    warnings: list[str] = field(default_factory=list)
+
+    async def aclose(self) -> None:
+        """Close the database."""
+        await self.db.aclose()
+
+
+async def _opens_everything(
+    settings_repo: SettingsRepository, sealer: Sealer, sealed: list[str]
+) -> bool:
+    check = await settings_repo.key_check()
+    if check is not None:
+        return sealer.opens(check)
+    return all(sealer.opens(token) for token in sealed[:3])
+
+
+def _sealer(key: bytes, source: str) -> Sealer:
+    try:
+        return Sealer(key)
+    except ValueError as exc:
+        raise DatabaseError(f"the Fernet key from {source} is not valid: {exc}") from None
+
+
+async def open_store(config: Settings) -> Store:
+    """Open the database, choose and check the Fernet key, and build the repositories.
+
+    Raises:
+        DatabaseError: If the file cannot be used (named in the message).
+        WrongEncryptionKey: If the key does not open what the database holds.
+    """
+    db = Database(config.db)
+    await db.start()
+    try:
+        return await _build(db, config)
+    except BaseException:
+        await db.aclose()
+        raise
+
+
+async def _build(db: Database, config: Settings) -> Store:
+    settings_repo = SettingsRepository(db)
+    sealed = await settings_repo.sealed_values()
+    # Instance keys too: a spec-era database may have overrides but no global keys.
+    instances_probe = InstanceRepository(db, Sealer(b"A" * 43 + b"="))
+    sealed += await instances_probe.sealed_values()
+    warnings: list[str] = []
+    legacy = await settings_repo.legacy_key()
+
+    candidates: list[tuple[KeySource, Sealer]] = []
+    if config.fernet_key is not None:
+        candidates.append(
+            (
+                KeySource.ENV,
+                _sealer(config.fernet_key.get_secret_value().encode(), "CLAWORC_FERNET_KEY"),
+            )
+        )
+    else:
+        try:
+            file_key = read_key_file(config.key_file)
+        except KeyFileError as exc:
+            raise DatabaseError(str(exc)) from None
+        if file_key is not None:
+            candidates.append((KeySource.FILE, _sealer(file_key, str(config.key_file))))
+        if legacy is not None:
+            candidates.append((KeySource.DATABASE, _sealer(legacy, "the database")))
+
+    chosen: tuple[KeySource, Sealer] | None = None
+    for source, sealer in candidates:
+        if await _opens_everything(settings_repo, sealer, sealed):
+            chosen = (source, sealer)
+            break
+    if chosen is None:
+        if candidates or sealed:
+            raise WrongEncryptionKey()
+        chosen = (KeySource.NEW_FILE, Sealer(create_key_file(config.key_file)))
+        log.info("created a new Fernet key file at %s", config.key_file)
+    source, sealer = chosen
+    if source is KeySource.DATABASE:
+        warnings.append(
+            "The encryption key is stored in the database beside the keys it protects. "
+            "Move it to CLAWORC_FERNET_KEY or the key file to keep a copied database safe."
+        )
+    settings_repo.use_sealer(sealer)
+    await settings_repo.store_key_check()
+    return Store(
+        db=db,
+        instances=InstanceRepository(db, sealer),
+        settings=settings_repo,
+        activity=ActivityRepository(db),
+        key_source=source,
+        warnings=warnings,
+    )

@@ -1,0 +1,53 @@
+"""Shared fixtures: every test gets its own HOME/XDG dirs, so nothing touches the real ones."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from claworc_tui.config import Settings
+from claworc_tui.services.store import Store, open_store
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point HOME and the XDG dirs into tmp_path and drop CLAWORC_* from the environment."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    for var, sub in (
+        ("XDG_DATA_HOME", ".local/share"),
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_STATE_HOME", ".local/state"),
+    ):
+        monkeypatch.setenv(var, str(home / sub))
+    import os
+
+    for var in list(os.environ):
+        if var.startswith("CLAWORC_") or var in ("KUBECONFIG", "SSH_CONNECTION", "SSH_TTY"):
+            monkeypatch.delenv(var, raising=False)
+    return home
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """A database path in a folder that does not exist yet."""
+    return tmp_path / "data" / "claworc.db"
+
+
+@pytest.fixture
+def settings(db_path: Path, isolated_home: Path) -> Settings:
+    """Settings pointing at the temporary database and config dir."""
+    return Settings(db=db_path)
+
+
+@pytest.fixture
+async def store(settings: Settings) -> AsyncIterator[Store]:
+    """An open store on a fresh database file."""
+    opened = await open_store(settings)
+    try:
+        yield opened
+    finally:
+        await opened.aclose()

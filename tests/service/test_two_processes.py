@@ -1,0 +1,62 @@
+"""Two OS processes allocating port pairs in one database file at the same moment."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from claworc_tui.crypto.sealing import new_key
+
+WORKER = r"""
+import asyncio, json, sys
+from claworc_tui.config import Settings
+from claworc_tui.models.instance import InstanceSpec
+from claworc_tui.services.store import open_store
+
+async def main(prefix: str, count: int, go: str) -> None:
+    store = await open_store(Settings(db=sys.argv[1]))
+    import os, time
+    while not os.path.exists(go):
+        time.sleep(0.001)
+    got = []
+    try:
+        for i in range(count):
+            inst = await store.instances.insert(
+                f"bot-{prefix}-{i}", InstanceSpec(display_name=f"{prefix} {i}"),
+                port_range=(30100, 30199),
+            )
+            got.append([inst.nodeport_chrome, inst.nodeport_terminal])
+    finally:
+        await store.aclose()
+    print(json.dumps(got))
+
+asyncio.run(main(sys.argv[2], int(sys.argv[3]), sys.argv[4]))
+"""
+
+
+def test_two_processes_allocate_fifty_distinct_pairs(tmp_path: Path) -> None:
+    db = tmp_path / "shared.db"
+    go = tmp_path / "go"
+    env = {**os.environ, "CLAWORC_FERNET_KEY": new_key().decode()}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(db), prefix, "25", str(go)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
+        for prefix in ("p", "q")
+    ]
+    go.touch()
+    results = [proc.communicate(timeout=60) for proc in procs]
+    for proc, (_, err) in zip(procs, results, strict=True):
+        assert proc.returncode == 0, err
+    pairs = [tuple(pair) for out, _ in results for pair in json.loads(out)]
+    assert len(pairs) == 50
+    assert len(set(pairs)) == 50
+    assert {c for c, _ in pairs} == set(range(30100, 30200, 2))
+    assert all(t == c + 1 for c, t in pairs)
