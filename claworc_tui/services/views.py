@@ -1,0 +1,258 @@
+"""What the service layer hands the UI and the CLI: frozen models, no I/O, no Kubernetes types.
+
+These are the contract between ``services`` and ``ui``: the UI renders them and never reaches
+past them into ``k8s`` or ``db``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from claworc_tui.models.instance import Instance, Provider
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Tone(StrEnum):
+    """How a status should be coloured."""
+
+    OK = "ok"
+    BUSY = "busy"
+    WARN = "warn"
+    ERROR = "error"
+    MUTED = "muted"
+
+
+class ConnectionState(StrEnum):
+    """State of the shared pod watch (and so of everything live on screen)."""
+
+    CONNECTING = "connecting"
+    LIVE = "live"
+    RECONNECTING = "reconnecting"
+    UNREACHABLE = "unreachable"
+
+
+class Connection(_Frozen):
+    """The connection state with the reason a user needs."""
+
+    state: ConnectionState
+    reason: str | None = None
+    attempt: int = 0
+    since: datetime | None = None
+
+
+class InstanceView(_Frozen):
+    """One row of the instance list: the record merged with its live pod."""
+
+    instance: Instance
+    status: str
+    """What the user reads: ``Running``, ``Stopped``, ``Pending``, ``CrashLoopBackOff``,
+    ``OOMKilled``, ``ImagePullBackOff``, ``ContainerCreating``, ``Terminating``, ``creating``…"""
+    tone: Tone
+    reason: str | None = None
+    """Longer why, e.g. the last termination message or the DB status detail."""
+    ready: bool = False
+    ready_text: str = "0/0"
+    restarts: int = 0
+    last_termination: str | None = None
+    """Reason of the last container termination (``OOMKilled``, ``Error``)."""
+    pod_name: str | None = None
+    node: str | None = None
+    started_at: datetime | None = None
+    """When the current pod started (None if no pod)."""
+
+    @property
+    def name(self) -> str:
+        """The instance name."""
+        return self.instance.name
+
+
+class FleetSnapshot(_Frozen):
+    """Every instance at once (first message, and after a re-list)."""
+
+    views: tuple[InstanceView, ...]
+
+
+class FleetChanged(_Frozen):
+    """Some instances changed or went away."""
+
+    changed: tuple[InstanceView, ...] = ()
+    removed: tuple[str, ...] = ()
+
+
+class ConnectionChanged(_Frozen):
+    """The live connection changed state."""
+
+    connection: Connection
+
+
+FleetEvent = FleetSnapshot | FleetChanged | ConnectionChanged
+
+
+class StepState(StrEnum):
+    """State of one step of an operation."""
+
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    ROLLED_BACK = "rolled back"
+
+
+class Progress(_Frozen):
+    """One report of a multi-step operation (create, delete, bulk)."""
+
+    operation: str
+    name: str
+    step: str
+    index: int
+    total: int
+    state: StepState
+    detail: str | None = None
+
+
+class VncUrls(_Frozen):
+    """The two noVNC URLs of an instance."""
+
+    chrome: str
+    terminal: str
+
+
+class KeySource(_Frozen):
+    """Where one provider's effective key comes from, masked."""
+
+    provider: Provider
+    source: str
+    """``override``, ``global`` or ``none``."""
+    masked: str
+
+
+class ObjectRow(_Frozen):
+    """One Kubernetes object of an instance, for the detail pane."""
+
+    kind: str
+    name: str
+    state: str
+    """``missing``, or a short summary (``Bound 5Gi``, ``1/1 ready``, ``30100,30101``)."""
+    ok: bool
+
+
+class EventRow(_Frozen):
+    """A Kubernetes event, newest first."""
+
+    time: datetime | None
+    type: str
+    reason: str
+    object: str
+    message: str
+    count: int = 1
+
+
+class Advice(_Frozen):
+    """Something the cluster reports, and one action that addresses it."""
+
+    code: str
+    """``raise-memory``, ``crash-loop``, ``pvc-pending``, ``unschedulable``."""
+    title: str
+    detail: str
+    action: str | None = None
+    """Label of the action, or None when it is only information."""
+
+
+class InstanceDetails(_Frozen):
+    """Everything the detail pane shows for one instance."""
+
+    view: InstanceView
+    urls: VncUrls | None
+    objects: tuple[ObjectRow, ...]
+    keys: tuple[KeySource, ...]
+    events: tuple[EventRow, ...]
+    advice: tuple[Advice, ...]
+
+
+class DriftKind(StrEnum):
+    """Kinds of difference between the records and the cluster."""
+
+    MISSING = "missing"
+    DIFFERS = "differs"
+    ORPHAN = "orphan"
+    PORT_CONFLICT = "port conflict"
+    STUCK = "stuck"
+
+
+class DriftItem(_Frozen):
+    """One difference, with what repairing it would do."""
+
+    kind: DriftKind
+    instance: str | None
+    object: str
+    detail: str
+    repair: str
+    """What the repair does (``re-create``, ``re-apply replicas 1``, ``delete``)."""
+
+
+class DriftReport(_Frozen):
+    """Every difference found in one pass."""
+
+    items: tuple[DriftItem, ...]
+    checked: int
+
+    @property
+    def clean(self) -> bool:
+        """True when the records and the cluster agree."""
+        return not self.items
+
+    def of_kind(self, *kinds: DriftKind) -> Sequence[DriftItem]:
+        """The items of the given kinds."""
+        return [item for item in self.items if item.kind in kinds]
+
+
+class LogLineView(_Frozen):
+    """A log line as the pane shows it."""
+
+    text: str
+    timestamp: datetime | None = None
+
+
+class LogBatch(_Frozen):
+    """Lines that arrived together, and how many were dropped before them (backpressure)."""
+
+    lines: tuple[LogLineView, ...]
+    dropped: int = 0
+
+
+class LogStreamState(StrEnum):
+    """Where a followed log stream is."""
+
+    WAITING = "waiting"
+    """No container running yet (the pane shows the pod's events meanwhile)."""
+    LIVE = "live"
+    RECONNECTING = "reconnecting"
+    ENDED = "ended"
+    """The container stopped or the pod went away: no more lines will come."""
+    FAILED = "failed"
+
+
+class LogStatus(_Frozen):
+    """A change of the log stream's state."""
+
+    state: LogStreamState
+    detail: str | None = None
+
+
+LogEvent = LogBatch | LogStatus
+
+
+class LogOptions(_Frozen):
+    """How to follow an instance's logs."""
+
+    tail_lines: int | None = 500
+    since_seconds: int | None = None
+    previous: bool = False
+    timestamps: bool = False
+    follow: bool = True
