@@ -1,0 +1,360 @@
+"""The one place that talks to kubernetes_asyncio: config loading, calls, streams, call records.
+
+Every call goes through kubernetes_asyncio's generated API methods with ``_preload_content=False``:
+we get aiohttp's response, read the JSON ourselves and never build the generated model objects.
+That keeps one code path for errors (the Status body is mapped by :mod:`claworc_tui.k8s.errors`),
+lets streams be read incrementally, and means nothing of kubernetes_asyncio leaves this package.
+With ``_preload_content=False`` the library does not raise on a non-2xx status, so we check it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import ssl
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, TypedDict
+
+import aiohttp
+from kubernetes_asyncio import client as k8s_client
+from kubernetes_asyncio import config as k8s_config
+
+from claworc_tui.k8s.errors import (
+    KubeConfigError,
+    KubeError,
+    error_from_status,
+    error_from_transport,
+)
+from claworc_tui.k8s.objects import CallRecord, Json
+
+DEFAULT_NAMESPACE = "claworc"
+_SA_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+#: Failures below HTTP that we turn into KubeUnreachable / KubeTimeout.
+TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
+    aiohttp.ClientError,
+    OSError,
+    TimeoutError,
+    ssl.SSLError,
+)
+_APIS = {
+    "core": "CoreV1Api",
+    "apps": "AppsV1Api",
+    "authz": "AuthorizationV1Api",
+    "version": "VersionApi",
+}
+
+
+class _Info(TypedDict):
+    verb: str
+    resource: str
+    name: str | None
+    namespace: str | None
+
+
+def find_kubeconfig(explicit: str | os.PathLike[str] | None) -> str | None:
+    """Where kubectl would read its config: the explicit path, ``$KUBECONFIG``, ``~/.kube/config``.
+
+    Returns:
+        The path (or ``:``-separated list from ``$KUBECONFIG``), or None to try in-cluster config.
+    """
+    if explicit is not None:
+        return os.fspath(explicit)
+    # Read at call time: kubernetes_asyncio's own default was frozen when it was imported.
+    env = os.environ.get("KUBECONFIG")
+    if env:
+        return env
+    home = Path.home() / ".kube" / "config"
+    return str(home) if home.exists() else None
+
+
+def _incluster_namespace() -> str | None:
+    """The namespace of the pod's service account, when running in a cluster."""
+    try:
+        return _SA_NAMESPACE.read_text().strip() or None
+    except OSError:
+        return None
+
+
+class KubeTransport:
+    """Connection to one cluster and namespace; the base of :class:`~.client.KubeClient`.
+
+    Args:
+        kubeconfig: Path of a kubeconfig; by default found like kubectl does.
+        context: Context to use; by default the kubeconfig's current context.
+        namespace: Namespace of every namespaced call; by default the context's namespace, else
+            the service account's (in a cluster), else ``claworc``.
+        on_call: Called with a :class:`CallRecord` after every call (for the activity log).
+        history: How many call records to keep in :attr:`calls`.
+        request_timeout: Seconds a non-streaming call may take.
+    """
+
+    def __init__(
+        self,
+        *,
+        kubeconfig: str | os.PathLike[str] | None = None,
+        context: str | None = None,
+        namespace: str | None = None,
+        on_call: Callable[[CallRecord], None] | None = None,
+        history: int = 2000,
+        request_timeout: float = 30.0,
+    ) -> None:
+        self._kubeconfig = kubeconfig
+        self._context = context
+        self._namespace = namespace
+        self._on_call = on_call
+        self._calls: deque[CallRecord] = deque(maxlen=history)
+        self._request_timeout = request_timeout
+        self._api_client: Any = None
+        self._apis: dict[str, Any] = {}
+        self._context_name: str | None = None
+        self._server_url = ""
+        self.request_count = 0
+        """Calls made since start (not bounded like :attr:`calls`)."""
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Load the config and open the HTTP session. No request is made yet.
+
+        Raises:
+            KubeConfigError: No kubeconfig, an unknown context, or a broken file.
+        """
+        configuration = type.__call__(k8s_client.Configuration)
+        path = find_kubeconfig(self._kubeconfig)
+        context_ns: str | None = None
+        try:
+            if path is not None:
+                loader = await k8s_config.load_kube_config(
+                    config_file=path,
+                    context=self._context,
+                    client_configuration=configuration,
+                    persist_config=False,
+                )
+                current = loader.current_context or {}
+                self._context_name = current.get("name")
+                context_ns = (current.get("context") or {}).get("namespace")
+            else:
+                k8s_config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+                self._context_name = None
+                context_ns = _incluster_namespace()
+        except (k8s_config.ConfigException, OSError, ValueError, KeyError, TypeError) as exc:
+            where = path or "~/.kube/config (none) and in-cluster service account"
+            raise KubeConfigError(
+                f"cannot load Kubernetes config from {where}: {exc}", reason="ConfigError"
+            ) from None
+        self._namespace = self._namespace or context_ns or DEFAULT_NAMESPACE
+        self._server_url = str(configuration.host)
+        self._api_client = k8s_client.ApiClient(configuration=configuration)
+        self._apis = {key: getattr(k8s_client, cls)(self._api_client) for key, cls in _APIS.items()}
+
+    async def aclose(self) -> None:
+        """Close the HTTP session (safe to call twice or before :meth:`start`)."""
+        api_client, self._api_client = self._api_client, None
+        if api_client is not None:
+            await api_client.close()
+
+    async def __aenter__(self) -> KubeTransport:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # -- properties ------------------------------------------------------------------------
+
+    @property
+    def namespace(self) -> str:
+        """The namespace every namespaced call uses."""
+        return self._namespace or DEFAULT_NAMESPACE
+
+    @property
+    def context_name(self) -> str | None:
+        """The kubeconfig context in use (None in a cluster)."""
+        return self._context_name
+
+    @property
+    def server_url(self) -> str:
+        """The API server URL."""
+        return self._server_url
+
+    @property
+    def calls(self) -> list[CallRecord]:
+        """The most recent calls, oldest first."""
+        return list(self._calls)
+
+    # -- calls -----------------------------------------------------------------------------
+
+    def _record(
+        self,
+        verb: str,
+        resource: str,
+        name: str | None,
+        namespace: str | None,
+        status: int | None,
+        started: float,
+        error: str | None = None,
+    ) -> None:
+        record = CallRecord(
+            verb=verb,
+            resource=resource,
+            name=name,
+            namespace=namespace,
+            status=status,
+            duration=time.monotonic() - started,
+            error=error,
+        )
+        self.request_count += 1
+        self._calls.append(record)
+        if self._on_call is not None:
+            self._on_call(record)
+
+    def _require_started(self) -> None:
+        if self._api_client is None:
+            raise KubeError("the Kubernetes client is not started", reason="NotStarted")
+
+    def _method(self, api: str, method: str) -> Callable[..., Awaitable[Any]]:
+        self._require_started()
+        fn: Callable[..., Awaitable[Any]] = getattr(self._apis[api], method)
+        return fn
+
+    async def _call(
+        self,
+        verb: str,
+        resource: str,
+        method: str,
+        *,
+        api: str = "core",
+        name: str | None = None,
+        namespace: str | None = None,
+        **params: object,
+    ) -> Json:
+        """Make one call and return the JSON body.
+
+        Args:
+            verb: For records and errors (``create``, ``get``, ``list`` ...).
+            resource: For records and errors (``deployments``, ``pods`` ...).
+            method: The generated API method (``create_namespaced_secret``).
+            api: Which API class (``core``, ``apps``, ``authz``, ``version``).
+            name: Object name, passed to the method when given.
+            namespace: Namespace, passed to the method when given.
+            **params: Further method arguments (``body``, ``label_selector`` ...).
+
+        Raises:
+            KubeError: The mapped failure.
+        """
+        fn = self._method(api, method)
+        if name is not None:
+            params["name"] = name
+        if namespace is not None:
+            params["namespace"] = namespace
+        info: _Info = {"verb": verb, "resource": resource, "name": name, "namespace": namespace}
+        started = time.monotonic()
+        status: int | None = None
+        try:
+            resp = await fn(
+                **params, _preload_content=False, _request_timeout=self._request_timeout
+            )
+            async with resp:
+                status = int(resp.status)
+                body = await resp.read()
+                headers = dict(resp.headers)
+        except TRANSPORT_ERRORS as exc:
+            error = error_from_transport(exc, self._server_url, **info)
+            self._record(verb, resource, name, namespace, status, started, error.reason)
+            raise error from None
+        if status >= 300:
+            failure = error_from_status(status, body, headers, **info)
+            self._record(verb, resource, name, namespace, status, started, failure.reason)
+            raise failure
+        self._record(verb, resource, name, namespace, status, started)
+        if not body:
+            return {}
+        doc = json.loads(body)
+        return doc if isinstance(doc, dict) else {"items": doc}
+
+    @asynccontextmanager
+    async def _stream(
+        self,
+        verb: str,
+        resource: str,
+        *,
+        name: str | None,
+        namespace: str | None,
+        request: Callable[[tuple[float, float]], Awaitable[Any]],
+        read_timeout: float,
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """Open a streaming response (watch, log follow) and close it on exit.
+
+        Transport failures while the body is read inside the ``async with`` are mapped to
+        :class:`KubeUnreachable`/:class:`KubeTimeout` too, so readers only handle KubeErrors.
+
+        Args:
+            verb: For records and errors.
+            resource: For records and errors.
+            name: Object name, if any.
+            namespace: Namespace, if any.
+            request: Makes the request given a (connect, read) timeout.
+            read_timeout: Seconds without a byte before the connection counts as dead.
+        """
+        self._require_started()
+        info: _Info = {"verb": verb, "resource": resource, "name": name, "namespace": namespace}
+        started = time.monotonic()
+        try:
+            resp: aiohttp.ClientResponse = await request((10.0, read_timeout))
+        except TRANSPORT_ERRORS as exc:
+            error = error_from_transport(exc, self._server_url, **info)
+            self._record(verb, resource, name, namespace, None, started, error.reason)
+            raise error from None
+        try:
+            status = int(resp.status)
+            if status >= 300:
+                body = await resp.read()
+                failure = error_from_status(status, body, dict(resp.headers), **info)
+                self._record(verb, resource, name, namespace, status, started, failure.reason)
+                raise failure
+            self._record(verb, resource, name, namespace, status, started)
+            try:
+                yield resp
+            except TRANSPORT_ERRORS as exc:
+                raise error_from_transport(exc, self._server_url, **info) from None
+        except TRANSPORT_ERRORS as exc:  # reading an error body failed
+            raise error_from_transport(exc, self._server_url, **info) from None
+        finally:
+            # close(), not release(): a stream read halfway cannot go back to the pool.
+            resp.close()
+
+    def _watch_request(
+        self, method: str, api: str = "core", **params: object
+    ) -> Callable[[tuple[float, float]], Awaitable[Any]]:
+        fn = self._method(api, method)
+
+        def request(timeout: tuple[float, float]) -> Awaitable[Any]:
+            return fn(**params, _preload_content=False, _request_timeout=timeout)
+
+        return request
+
+    def _raw_get_request(
+        self, path: str, path_params: dict[str, str], query: list[tuple[str, str]]
+    ) -> Callable[[tuple[float, float]], Awaitable[Any]]:
+        """A GET by path, for query parameters the generated method lacks (``sinceTime``)."""
+        self._require_started()
+        api_client = self._api_client
+
+        def request(timeout: tuple[float, float]) -> Awaitable[Any]:
+            result: Awaitable[Any] = api_client.call_api(
+                path,
+                "GET",
+                path_params,
+                query,
+                {"Accept": "*/*"},
+                auth_settings=["BearerToken"],
+                _preload_content=False,
+                _request_timeout=timeout,
+            )
+            return result
+
+        return request
