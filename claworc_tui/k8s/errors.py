@@ -151,6 +151,10 @@ class KubeInvalid(KubeError):
         return bool(self.taken_ports)
 
 
+class KubeNotExpandable(KubeError):
+    """A PVC cannot grow: its storage class does not allow volume expansion."""
+
+
 class KubeTooManyRequests(KubeError):
     """429: the server asks us to slow down.
 

@@ -321,6 +321,12 @@ class KubeTransport:
                 yield resp
             except TRANSPORT_ERRORS as exc:
                 raise error_from_transport(exc, self._server_url, **info) from None
+            except RuntimeError as exc:
+                # aiohttp's StreamReader raises a bare RuntimeError when a read starts after the
+                # connection dropped; anything else is a bug and must surface.
+                if str(exc) != "Connection closed.":
+                    raise
+                raise error_from_transport(exc, self._server_url, **info) from None
         except TRANSPORT_ERRORS as exc:  # reading an error body failed
             raise error_from_transport(exc, self._server_url, **info) from None
         finally:

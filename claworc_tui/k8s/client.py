@@ -1,0 +1,87 @@
+"""The Kubernetes client the services use: one class, our models in and out.
+
+``KubeClient`` is assembled from mixins so each module stays readable: :mod:`.transport` (config,
+calls, streams, call records; the only module that imports kubernetes_asyncio), :mod:`.instance_ops`
+(create and change an instance's objects), :mod:`.lifecycle` (read and delete them) and
+:mod:`.cluster_ops` (version, namespace, permissions, nodes, ports, pods, events). The live streams
+are :class:`~.pods.PodWatcher` and :class:`~.logs.LogFollow`, made by :meth:`KubeClient.pod_watcher`
+and :meth:`KubeClient.follow_logs`.
+
+Usage::
+
+    client = KubeClient(kubeconfig=path, context="prod", namespace="claworc", on_call=log_call)
+    await client.start()
+    try:
+        await client.apply_instance_objects(instance, settings, keys)
+    finally:
+        await client.aclose()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from claworc_tui.k8s.backoff import Backoff
+from claworc_tui.k8s.cluster_ops import ClusterOps
+from claworc_tui.k8s.lifecycle import InstanceLifecycle
+from claworc_tui.k8s.logs import LogFollow, LogStreamState
+from claworc_tui.k8s.manifests import CONTAINER, MANAGED_SELECTOR
+from claworc_tui.k8s.pods import PodWatcher
+
+
+class KubeClient(InstanceLifecycle, ClusterOps):
+    """Everything the app does with Kubernetes, namespaced to :attr:`namespace`.
+
+    See :class:`~.transport.KubeTransport` for the constructor arguments.
+    """
+
+    async def __aenter__(self) -> KubeClient:
+        await self.start()
+        return self
+
+    def pod_watcher(
+        self,
+        *,
+        label_selector: str = MANAGED_SELECTOR,
+        backoff: Backoff | None = None,
+        unreachable_after: int = 5,
+    ) -> PodWatcher:
+        """A watch of the managed pods: ``async for event in client.pod_watcher().events()``."""
+        return PodWatcher(
+            self,
+            label_selector=label_selector,
+            backoff=backoff,
+            unreachable_after=unreachable_after,
+        )
+
+    def follow_logs(
+        self,
+        pod: str,
+        *,
+        container: str = CONTAINER,
+        tail_lines: int | None = None,
+        since_seconds: int | None = None,
+        timestamps: bool = True,
+        previous: bool = False,
+        follow: bool = True,
+        batch_interval: float = 0.05,
+        backoff: Backoff | None = None,
+        on_state: Callable[[LogStreamState, str | None], None] | None = None,
+    ) -> LogFollow:
+        """Follow a container's log: ``async for batch in client.follow_logs(pod): ...``.
+
+        See :class:`~.logs.LogFollow`. After the loop, ``.state`` is ``ended`` or ``failed``.
+        """
+        return LogFollow(
+            self,
+            pod,
+            container=container,
+            tail_lines=tail_lines,
+            since_seconds=since_seconds,
+            timestamps=timestamps,
+            previous=previous,
+            follow=follow,
+            batch_interval=batch_interval,
+            backoff=backoff,
+            on_state=on_state,
+        )

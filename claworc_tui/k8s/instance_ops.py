@@ -1,0 +1,345 @@
+"""Creating and changing the objects of one instance.
+
+Creation is idempotent so an interrupted create can simply run again: 409 AlreadyExists means the
+object is there, and we read it back instead of failing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from claworc_tui.k8s import manifests
+from claworc_tui.k8s.errors import (
+    KubeAlreadyExists,
+    KubeConflict,
+    KubeForbidden,
+    KubeInvalid,
+    KubeNotExpandable,
+    KubeNotFound,
+)
+from claworc_tui.k8s.manifests import CONTAINER, RESTARTED_AT, Manifest
+from claworc_tui.k8s.objects import (
+    DeploymentState,
+    Json,
+    PvcState,
+    deployment_state,
+    pvc_state,
+)
+from claworc_tui.k8s.transport import KubeTransport
+from claworc_tui.models.errors import ValidationFailed
+from claworc_tui.models.instance import Instance, Provider, Resources
+from claworc_tui.models.quantity import parse_quantity
+from claworc_tui.models.settings import GlobalSettings
+
+#: kind -> (api, method suffix, resource plural)
+KINDS: dict[str, tuple[str, str, str]] = {
+    "Deployment": ("apps", "deployment", "deployments"),
+    "PersistentVolumeClaim": ("core", "persistent_volume_claim", "persistentvolumeclaims"),
+    "Secret": ("core", "secret", "secrets"),
+    "ConfigMap": ("core", "config_map", "configmaps"),
+    "Service": ("core", "service", "services"),
+    "Pod": ("core", "pod", "pods"),
+}
+
+
+class CreateResult(BaseModel):
+    """What a create did."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    name: str
+    created: bool
+    """False when the object existed already (and was read back instead)."""
+    uid: str | None = None
+
+
+class InstanceOps(KubeTransport):
+    """Operations on the objects of one instance (mixed into :class:`~.client.KubeClient`)."""
+
+    async def _get(self, kind: str, name: str) -> Json:
+        api, suffix, plural = KINDS[kind]
+        return await self._call(
+            "get", plural, f"read_namespaced_{suffix}", api=api, name=name, namespace=self.namespace
+        )
+
+    async def _get_or_none(self, kind: str, name: str) -> Json | None:
+        try:
+            return await self._get(kind, name)
+        except KubeNotFound:
+            return None
+
+    async def create_object(self, manifest: Manifest) -> CreateResult:
+        """Create one object; if it exists already, read it back instead (idempotent).
+
+        Args:
+            manifest: A manifest from :mod:`claworc_tui.k8s.manifests`.
+
+        Raises:
+            KubeError: Any failure but AlreadyExists (e.g. KubeInvalid for a taken NodePort).
+        """
+        kind = str(manifest["kind"])
+        meta = manifest["metadata"]
+        assert isinstance(meta, dict)
+        name = str(meta["name"])
+        api, suffix, plural = KINDS[kind]
+        try:
+            doc = await self._call(
+                "create",
+                plural,
+                f"create_namespaced_{suffix}",
+                api=api,
+                namespace=self.namespace,
+                body=manifest,
+            )
+            created = True
+        except KubeAlreadyExists:
+            doc = await self._get(kind, name)
+            created = False
+        uid = (doc.get("metadata") or {}).get("uid")
+        return CreateResult(kind=kind, name=name, created=created, uid=uid)
+
+    async def create_deployment(self, manifest: Manifest) -> CreateResult:
+        """Create the Deployment (idempotent, see :meth:`create_object`)."""
+        return await self.create_object(manifest)
+
+    async def create_pvc(self, manifest: Manifest) -> CreateResult:
+        """Create a PVC (idempotent)."""
+        return await self.create_object(manifest)
+
+    async def create_secret(self, manifest: Manifest) -> CreateResult:
+        """Create the keys Secret (idempotent; an existing Secret keeps its keys)."""
+        return await self.create_object(manifest)
+
+    async def create_configmap(self, manifest: Manifest) -> CreateResult:
+        """Create the ConfigMap (idempotent)."""
+        return await self.create_object(manifest)
+
+    async def create_service(self, manifest: Manifest) -> CreateResult:
+        """Create the NodePort Service (idempotent; a taken port raises KubeInvalid)."""
+        return await self.create_object(manifest)
+
+    async def apply_instance_objects(
+        self,
+        instance: Instance,
+        settings: GlobalSettings,
+        keys: Mapping[Provider, SecretStr],
+        *,
+        replicas: int | None = None,
+    ) -> list[CreateResult]:
+        """Create every object of an instance; objects that exist are left as they are.
+
+        The PVCs, Secret, ConfigMap and Service are created concurrently, the Deployment last,
+        so its pod never starts before the Secret and ConfigMap it mounts exist.
+
+        Args:
+            instance: The instance record.
+            settings: Global settings (image, pull secret).
+            keys: The effective keys (see :func:`~.manifests.effective_keys`).
+            replicas: Override the replicas derived from the status.
+
+        Raises:
+            KubeError: The first failure (the other creates still ran to completion).
+        """
+        ns = self.namespace
+        first = [
+            *manifests.pvcs(instance, namespace=ns),
+            manifests.secret(instance, keys, namespace=ns),
+            manifests.configmap(instance, namespace=ns),
+            manifests.service(instance, namespace=ns),
+        ]
+        outcomes = await asyncio.gather(
+            *(self.create_object(m) for m in first), return_exceptions=True
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        results = [o for o in outcomes if isinstance(o, CreateResult)]
+        dep = manifests.deployment(instance, settings, replicas=replicas, namespace=ns)
+        results.append(await self.create_object(dep))
+        return results
+
+    async def replace_secret(self, instance: Instance, keys: Mapping[Provider, SecretStr]) -> None:
+        """Write the effective keys into the Secret (creating it if missing).
+
+        The pod reads them at start; restart it (:meth:`rollout_restart`) to apply.
+        """
+        body = manifests.secret(instance, keys, namespace=self.namespace)
+        await self._replace_or_create(body)
+
+    async def replace_configmap(self, instance: Instance) -> None:
+        """Write ``clawdbot.json`` into the ConfigMap (creating it if missing)."""
+        await self._replace_or_create(manifests.configmap(instance, namespace=self.namespace))
+
+    async def _replace_or_create(self, body: Manifest) -> None:
+        kind = str(body["kind"])
+        meta = body["metadata"]
+        assert isinstance(meta, dict)
+        api, suffix, plural = KINDS[kind]
+        try:
+            await self._call(
+                "update",
+                plural,
+                f"replace_namespaced_{suffix}",
+                api=api,
+                name=str(meta["name"]),
+                namespace=self.namespace,
+                body=body,
+            )
+        except KubeNotFound:
+            await self.create_object(body)
+
+    async def update_deployment(
+        self, instance: Instance, settings: GlobalSettings, *, replicas: int | None = None
+    ) -> DeploymentState:
+        """Replace the Deployment's spec with the desired one (image, resources, volumes ...).
+
+        Keeps the live replica count unless ``replicas`` is given, and keeps the template's
+        restartedAt annotation, whose loss would itself roll the pod.
+
+        Raises:
+            KubeNotFound: No such Deployment.
+        """
+        for attempt in range(3):
+            live = await self._get("Deployment", instance.name)
+            body = manifests.deployment(instance, settings, namespace=self.namespace)
+            spec = body["spec"]
+            assert isinstance(spec, dict)
+            live_spec = live.get("spec") or {}
+            spec["replicas"] = replicas if replicas is not None else live_spec.get("replicas", 1)
+            restarted = ((live_spec.get("template") or {}).get("metadata") or {}).get(
+                "annotations", {}
+            )
+            if RESTARTED_AT in restarted:
+                template_meta = spec["template"]
+                assert isinstance(template_meta, dict)
+                meta = template_meta["metadata"]
+                assert isinstance(meta, dict)
+                meta["annotations"] = {RESTARTED_AT: restarted[RESTARTED_AT]}
+            metadata = body["metadata"]
+            assert isinstance(metadata, dict)
+            metadata["resourceVersion"] = (live.get("metadata") or {}).get("resourceVersion")
+            try:
+                doc = await self._call(
+                    "update",
+                    "deployments",
+                    "replace_namespaced_deployment",
+                    api="apps",
+                    name=instance.name,
+                    namespace=self.namespace,
+                    body=body,
+                )
+                return deployment_state(doc)
+            except KubeConflict:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def patch_deployment_resources(self, name: str, resources: Resources) -> DeploymentState:
+        """Set the container's requests and limits (a strategic merge on the ``moltbot`` entry)."""
+        patch = {
+            "spec": {
+                "template": {
+                    "spec": {
+                        "containers": [
+                            {
+                                "name": CONTAINER,
+                                "resources": {
+                                    "requests": {
+                                        "cpu": resources.cpu_request,
+                                        "memory": resources.memory_request,
+                                    },
+                                    "limits": {
+                                        "cpu": resources.cpu_limit,
+                                        "memory": resources.memory_limit,
+                                    },
+                                },
+                            }
+                        ]
+                    }
+                }
+            }
+        }
+        return await self._patch_deployment(name, patch)
+
+    async def _patch_deployment(self, name: str, patch: Json) -> DeploymentState:
+        doc = await self._call(
+            "patch",
+            "deployments",
+            "patch_namespaced_deployment",
+            api="apps",
+            name=name,
+            namespace=self.namespace,
+            body=patch,
+        )
+        return deployment_state(doc)
+
+    async def scale(self, name: str, replicas: int) -> None:
+        """Set the Deployment's replicas through the ``scale`` subresource, like kubectl scale."""
+        await self._call(
+            "patch",
+            "deployments/scale",
+            "patch_namespaced_deployment_scale",
+            api="apps",
+            name=name,
+            namespace=self.namespace,
+            body={"spec": {"replicas": replicas}},
+        )
+
+    async def rollout_restart(self, name: str) -> str:
+        """Restart the pod the way ``kubectl rollout restart`` does.
+
+        The template annotation ``kubectl.kubernetes.io/restartedAt`` changes, so the Deployment
+        rolls out a new pod (Recreate: the old one stops first). The time has microseconds, unlike
+        kubectl's, so two restarts within one second still both roll.
+
+        Returns:
+            The annotation value written.
+        """
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        patch = {"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: now}}}}}
+        await self._patch_deployment(name, patch)
+        return now
+
+    async def resize_pvc(self, name: str, size: str) -> PvcState:
+        """Grow a PVC to ``size``. Same size is a no-op; smaller is refused before any call.
+
+        Raises:
+            ValidationFailed: ``size`` is smaller than the current request.
+            KubeNotExpandable: The storage class does not allow expansion.
+        """
+        current = pvc_state(await self._get("PersistentVolumeClaim", name))
+        if current.requested is not None:
+            if parse_quantity(size) < parse_quantity(current.requested):
+                raise ValidationFailed(
+                    "storage", f"{name} cannot shrink from {current.requested} to {size}"
+                )
+            if parse_quantity(size) == parse_quantity(current.requested):
+                return current
+        try:
+            doc = await self._call(
+                "patch",
+                "persistentvolumeclaims",
+                "patch_namespaced_persistent_volume_claim",
+                name=name,
+                namespace=self.namespace,
+                body={"spec": {"resources": {"requests": {"storage": size}}}},
+            )
+        except (KubeForbidden, KubeInvalid) as exc:
+            if "resize" in exc.message or "expan" in exc.message:
+                raise KubeNotExpandable(
+                    f"cannot grow {name} to {size}: its storage class does not allow volume "
+                    f"expansion ({exc.message})",
+                    status=exc.status,
+                    reason=exc.reason,
+                    verb="patch",
+                    resource="persistentvolumeclaims",
+                    name=name,
+                    namespace=self.namespace,
+                ) from None
+            raise
+        return pvc_state(doc)

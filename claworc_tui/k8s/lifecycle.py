@@ -1,0 +1,163 @@
+"""Reading and deleting the objects of one instance.
+
+Deletion treats 404 as done and then waits until every object is really gone, because a PVC keeps
+its ``kubernetes.io/pvc-protection`` finalizer until no pod uses it, and a Deployment deleted in
+the foreground stays until its pods are gone; a new instance with the same name must not find them
+half-deleted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from pydantic import BaseModel, ConfigDict
+
+from claworc_tui.k8s.errors import KubeNotFound, KubeTimeout
+from claworc_tui.k8s.instance_ops import KINDS, InstanceOps
+from claworc_tui.k8s.objects import (
+    InstanceObjects,
+    configmap_hash,
+    deployment_state,
+    pvc_state,
+    secret_key_names,
+    service_state,
+)
+from claworc_tui.models.instance import STORAGE_ROLES
+from claworc_tui.models.names import object_names
+
+
+class DeleteResult(BaseModel):
+    """What a delete of an instance's objects did."""
+
+    model_config = ConfigDict(frozen=True)
+
+    deleted: tuple[str, ...]
+    """``kind/name`` of objects we deleted."""
+    already_gone: tuple[str, ...]
+    """``kind/name`` of objects that did not exist (404)."""
+    remaining: tuple[str, ...] = ()
+    """``kind/name`` still present (only when not waiting)."""
+
+
+class KubeDeleteTimeout(KubeTimeout):
+    """Deletion did not finish in time. ``remaining`` lists what is still there."""
+
+    def __init__(self, message: str, remaining: list[str]) -> None:
+        super().__init__(message, reason="Timeout", verb="delete")
+        self.remaining = remaining
+
+
+def _instance_targets(name: str) -> list[tuple[str, str]]:
+    names = object_names(name)
+    return [
+        ("Deployment", names["deployment"]),
+        ("Service", names["service"]),
+        ("Secret", names["secret"]),
+        ("ConfigMap", names["configmap"]),
+        *[("PersistentVolumeClaim", names[f"pvc_{role}"]) for role in STORAGE_ROLES],
+    ]
+
+
+class InstanceLifecycle(InstanceOps):
+    """Reading and deleting an instance's objects (mixed into :class:`~.client.KubeClient`)."""
+
+    async def get_instance_objects(self, name: str) -> InstanceObjects:
+        """Read every object of an instance (concurrently); missing ones are None."""
+        names = object_names(name)
+        kinds = [("Deployment", name), ("Service", names["service"])]
+        kinds += [("Secret", names["secret"]), ("ConfigMap", names["configmap"])]
+        kinds += [("PersistentVolumeClaim", names[f"pvc_{r}"]) for r in STORAGE_ROLES]
+        docs = await asyncio.gather(*(self._get_or_none(k, n) for k, n in kinds))
+        dep, svc, sec, cm, *claims = docs
+        return InstanceObjects(
+            name=name,
+            deployment=deployment_state(dep) if dep else None,
+            service=service_state(svc) if svc else None,
+            secret_keys=secret_key_names(sec) if sec else None,
+            config_hash=configmap_hash(cm) if cm else None,
+            pvcs={
+                role: pvc_state(doc) if doc else None
+                for role, doc in zip(STORAGE_ROLES, claims, strict=True)
+            },
+        )
+
+    async def delete_instance_objects(
+        self,
+        name: str,
+        *,
+        wait: bool = True,
+        wait_timeout: float = 120.0,
+        propagation: str = "Foreground",
+    ) -> DeleteResult:
+        """Delete the Deployment, Service, Secret, ConfigMap and four PVCs of an instance.
+
+        Args:
+            name: Instance name.
+            wait: Return only once every object, and every pod of the instance, is gone.
+            wait_timeout: Seconds to wait.
+            propagation: ``Foreground`` (the Deployment goes after its pods) or ``Background``.
+
+        Returns:
+            What was deleted and what was already gone (and, without ``wait``, what remains).
+
+        Raises:
+            KubeDeleteTimeout: Something was still there after ``wait_timeout`` (listed).
+            KubeError: A delete failed for another reason than 404.
+        """
+        targets = _instance_targets(name)
+        outcomes = await asyncio.gather(
+            *(self._delete(kind, obj, propagation) for kind, obj in targets),
+            return_exceptions=True,
+        )
+        deleted: list[str] = []
+        gone: list[str] = []
+        for (kind, obj), outcome in zip(targets, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                raise outcome
+            (deleted if outcome else gone).append(f"{kind}/{obj}")
+        remaining = await self._remaining(name, targets)
+        if wait:
+            delay, deadline = 0.05, time.monotonic() + wait_timeout
+            while remaining:
+                if time.monotonic() >= deadline:
+                    raise KubeDeleteTimeout(
+                        f"{name} is not fully deleted after {wait_timeout:g}s; still there: "
+                        + ", ".join(remaining),
+                        remaining,
+                    )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 1.0)
+                remaining = await self._remaining(name, targets)
+        return DeleteResult(
+            deleted=tuple(deleted), already_gone=tuple(gone), remaining=tuple(remaining)
+        )
+
+    async def _delete(self, kind: str, name: str, propagation: str) -> bool:
+        api, suffix, plural = KINDS[kind]
+        try:
+            await self._call(
+                "delete",
+                plural,
+                f"delete_namespaced_{suffix}",
+                api=api,
+                name=name,
+                namespace=self.namespace,
+                propagation_policy=propagation,
+            )
+        except KubeNotFound:
+            return False
+        return True
+
+    async def _remaining(self, name: str, targets: list[tuple[str, str]]) -> list[str]:
+        docs = await asyncio.gather(*(self._get_or_none(kind, obj) for kind, obj in targets))
+        left = [f"{kind}/{obj}" for (kind, obj), doc in zip(targets, docs, strict=True) if doc]
+        pods = await self._call(
+            "list",
+            "pods",
+            "list_namespaced_pod",
+            namespace=self.namespace,
+            label_selector=f"app={name}",
+        )
+        left += [f"Pod/{p['metadata']['name']}" for p in pods.get("items") or []]
+        return left
