@@ -1,0 +1,227 @@
+"""Kubernetes ``Status`` errors with the reasons, codes and messages the real apiserver uses."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .resources import Resource
+
+_FIELD_TYPES = {
+    "FieldValueInvalid": "Invalid value",
+    "FieldValueRequired": "Required value",
+    "FieldValueForbidden": "Forbidden",
+    "FieldValueNotSupported": "Unsupported value",
+    "FieldValueDuplicate": "Duplicate value",
+    "FieldValueNotFound": "Not found",
+    "FieldValueTooLong": "Too long",
+}
+# Error types whose message does not print the offending value.
+_NO_VALUE = {"FieldValueRequired", "FieldValueForbidden", "FieldValueTooLong"}
+
+
+class GoRepr:
+    """A value pre-rendered the way Go's ``%#v`` would print it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def go_quote(s: str) -> str:
+    return json.dumps(s, ensure_ascii=False)
+
+
+def go_value(value: Any) -> str:
+    """Render a bad value like apimachinery's field.Error does."""
+    if isinstance(value, GoRepr):
+        return value.text
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, str):
+        return go_quote(value)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "[]string{" + ", ".join(go_quote(v) for v in value) + "}"
+    if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+        inner = ", ".join(f"{go_quote(k)}:{go_quote(v)}" for k, v in sorted(value.items()))
+        return "map[string]string{" + inner + "}"
+    return json.dumps(value, sort_keys=True)
+
+
+_MISSING = object()
+
+
+@dataclass
+class FieldError:
+    type: str  # a StatusCause reason, e.g. FieldValueInvalid
+    field: str
+    detail: str = ""
+    value: Any = _MISSING
+
+    def body(self) -> str:
+        label = _FIELD_TYPES[self.type]
+        if self.type in _NO_VALUE or self.value is _MISSING:
+            text = label
+        else:
+            text = f"{label}: {go_value(self.value)}"
+        if self.detail:
+            text += f": {self.detail}"
+        return text
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.body()}"
+
+
+def invalid(field: str, value: Any, detail: str) -> FieldError:
+    return FieldError("FieldValueInvalid", field, detail, value)
+
+
+def required(field: str, detail: str = "") -> FieldError:
+    return FieldError("FieldValueRequired", field, detail)
+
+
+def forbidden_field(field: str, detail: str) -> FieldError:
+    return FieldError("FieldValueForbidden", field, detail)
+
+
+def not_supported(field: str, value: Any, supported: list[str]) -> FieldError:
+    detail = "supported values: " + ", ".join(go_quote(s) for s in supported)
+    return FieldError("FieldValueNotSupported", field, detail, value)
+
+
+def duplicate(field: str, value: Any) -> FieldError:
+    return FieldError("FieldValueDuplicate", field, "", value)
+
+
+class ApiError(Exception):
+    """An error answered as a ``Status`` object."""
+
+    def __init__(
+        self,
+        code: int,
+        reason: str,
+        message: str,
+        details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.reason = reason
+        self.message = message
+        self.details = details
+        self.headers = headers or {}
+
+    def status(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": self.message,
+            "reason": self.reason,
+        }
+        if self.details is not None:
+            body["details"] = self.details
+        body["code"] = self.code
+        return body
+
+
+def _details(res: Resource, name: str, kind: str | None = None) -> dict[str, Any]:
+    d: dict[str, Any] = {}
+    if name:
+        d["name"] = name
+    if res.group:
+        d["group"] = res.group
+    d["kind"] = kind if kind is not None else res.plural
+    return d
+
+
+def _qualified(res: Resource, sub: str | None) -> str:
+    if sub:
+        return f"{res.plural}/{sub}.{res.group}" if res.group else f"{res.plural}/{sub}"
+    return res.qualified
+
+
+def not_found(res: Resource, name: str, sub: str | None = None) -> ApiError:
+    q = _qualified(res, sub)
+    d = _details(res, name, f"{res.plural}/{sub}" if sub else None)
+    return ApiError(404, "NotFound", f'{q} "{name}" not found', d)
+
+
+def namespace_not_found(ns: str) -> ApiError:
+    return ApiError(
+        404, "NotFound", f'namespaces "{ns}" not found', {"name": ns, "kind": "namespaces"}
+    )
+
+
+def already_exists(res: Resource, name: str) -> ApiError:
+    return ApiError(
+        409, "AlreadyExists", f'{res.qualified} "{name}" already exists', _details(res, name)
+    )
+
+
+def conflict(res: Resource, name: str) -> ApiError:
+    msg = (
+        f'Operation cannot be fulfilled on {res.qualified} "{name}": the object has been modified; '
+        "please apply your changes to the latest version and try again"
+    )
+    return ApiError(409, "Conflict", msg, _details(res, name))
+
+
+def invalid_object(res: Resource, name: str, errs: list[FieldError]) -> ApiError:
+    text = str(errs[0]) if len(errs) == 1 else "[" + ", ".join(str(e) for e in errs) + "]"
+    d = _details(res, name, res.kind)
+    d["causes"] = [{"reason": e.type, "message": e.body(), "field": e.field} for e in errs]
+    return ApiError(422, "Invalid", f'{res.qualified_kind} "{name}" is invalid: {text}', d)
+
+
+def forbidden(res: Resource, name: str, why: str, sub: str | None = None) -> ApiError:
+    q = _qualified(res, sub)
+    subject = f'{q} "{name}"' if name else q
+    d = _details(res, name, f"{res.plural}/{sub}" if sub else None)
+    return ApiError(403, "Forbidden", f"{subject} is forbidden: {why}", d)
+
+
+def bad_request(message: str) -> ApiError:
+    return ApiError(400, "BadRequest", message)
+
+
+def method_not_allowed() -> ApiError:
+    msg = "the server does not allow this method on the requested resource"
+    return ApiError(405, "MethodNotAllowed", msg, {})
+
+
+def not_found_path() -> ApiError:
+    return ApiError(404, "NotFound", "the server could not find the requested resource", {})
+
+
+def unauthorized() -> ApiError:
+    return ApiError(401, "Unauthorized", "Unauthorized")
+
+
+def expired(message: str) -> ApiError:
+    return ApiError(410, "Expired", message)
+
+
+def unsupported_media_type(content_type: str) -> ApiError:
+    msg = (
+        "the body of the request was in an unknown format - accepted media types include: "
+        "application/json-patch+json, application/merge-patch+json, "
+        "application/apply-patch+yaml, application/strategic-merge-patch+json"
+    )
+    del content_type
+    return ApiError(415, "UnsupportedMediaType", msg)
+
+
+def patch_rejected(cause: str) -> ApiError:
+    """A JSON patch that could not be applied (NewGenericServerResponse with 422)."""
+    return ApiError(
+        422,
+        "Invalid",
+        "the server rejected our request due to an error in our request",
+        {"causes": [{"reason": "UnexpectedServerResponse", "message": cause}]},
+    )

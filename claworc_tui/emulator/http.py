@@ -1,0 +1,329 @@
+"""aiohttp front end: routing, auth, RBAC, injected failures, latency and request records."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from . import discovery
+from .config import RequestRecord
+from .errors import (
+    ApiError,
+    bad_request,
+    forbidden,
+    method_not_allowed,
+    not_found_path,
+    unauthorized,
+)
+from .resources import Resource, lookup
+from .selectors import Filter
+from .watch import serve_watch
+
+if TYPE_CHECKING:
+    from .server import EmulatorServer
+
+WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection"}
+_TRUE = {"1", "t", "T", "true", "TRUE", "True"}
+
+
+@dataclass
+class Failure:
+    method: str
+    path: re.Pattern[str]
+    status: int
+    reason: str
+    message: str
+    times: int
+    retry_after: int | None
+
+
+@dataclass
+class Target:
+    res: Resource
+    ns: str | None
+    name: str | None
+    sub: str | None
+    watch: bool
+
+
+def parse_path(path: str) -> Target | None:
+    parts = [p for p in path.split("/") if p]
+    if len(parts) >= 2 and parts[0] == "api":
+        group, rest = "", parts[2:] if parts[1] == "v1" else None
+    elif len(parts) >= 3 and parts[0] == "apis":
+        group, rest = parts[1], parts[3:]
+    else:
+        return None
+    if not rest:
+        return None
+    watch = False
+    if rest[0] == "watch":
+        watch, rest = True, rest[1:]
+    ns: str | None = None
+    if rest and rest[0] == "namespaces" and len(rest) >= 3 and lookup(group, rest[2]):
+        ns, rest = rest[1], rest[2:]
+    if not rest:
+        return None
+    res = lookup(group, rest[0])
+    if res is None or len(rest) > 3 or (ns is not None and not res.namespaced):
+        return None
+    name = rest[1] if len(rest) > 1 else None
+    sub = rest[2] if len(rest) > 2 else None
+    return Target(res, ns, name, sub, watch)
+
+
+def json_response(
+    body: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    return web.Response(
+        body=json.dumps(body, separators=(",", ":")).encode(),
+        status=status,
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+def error_response(err: ApiError) -> web.Response:
+    return json_response(err.status(), err.code, err.headers)
+
+
+class Frontend:
+    def __init__(self, server: EmulatorServer) -> None:
+        self.server = server
+        self.failures: list[Failure] = []
+        self.denied: list[tuple[str, str, str | None]] = []
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=8 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self.handle)
+        return app
+
+    # -- RBAC ------------------------------------------------------------------------------
+    def is_denied(self, verb: str, resource: str, ns: str | None) -> bool:
+        for rverb, rres, rns in self.denied:
+            verb_ok = rverb == verb or (rverb == "*" and verb in WRITE_VERBS)
+            res_ok = rres in ("*", resource)
+            if verb_ok and res_ok and (rns is None or rns == ns):
+                return True
+        return False
+
+    def _forbid(self, verb: str, target: Target) -> None:
+        res = target.res
+        resource = f"{res.plural}/{target.sub}" if target.sub else res.plural
+        if not self.is_denied(verb, resource, target.ns):
+            return
+        user = self.server.config.user
+        where = f'in the namespace "{target.ns}"' if target.ns else "at the cluster scope"
+        why = (
+            f'User "{user}" cannot {verb} resource "{resource}" in API group "{res.group}" {where}'
+        )
+        raise forbidden(res, target.name or "", why)
+
+    # -- request entry ---------------------------------------------------------------------
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        started = time.monotonic()
+        record = RequestRecord(request.method, request.path, request.query_string, 0, 0.0)
+        try:
+            if self.server.config.latency:
+                await asyncio.sleep(self.server.config.latency)
+            resp = await self._dispatch(request, record)
+        except ApiError as err:
+            resp = error_response(err)
+        except web.HTTPException:
+            raise
+        if record.status == 0:
+            record.status = resp.status
+            self.server.requests.append(record)
+        record.duration = time.monotonic() - started
+        return resp
+
+    def _check_auth(self, request: web.Request) -> None:
+        token = self.server.config.token
+        if token is None:
+            return
+        if request.headers.get("Authorization", "") != f"Bearer {token}":
+            raise unauthorized()
+
+    def _check_failure(self, request: web.Request) -> None:
+        for failure in self.failures:
+            if failure.method not in ("*", request.method.upper()):
+                continue
+            if not failure.path.search(request.path):
+                continue
+            failure.times -= 1
+            if failure.times <= 0:
+                self.failures.remove(failure)
+            details: dict[str, Any] | None = None
+            headers: dict[str, str] = {}
+            if failure.retry_after is not None:
+                details = {"retryAfterSeconds": failure.retry_after}
+                headers["Retry-After"] = str(failure.retry_after)
+            raise ApiError(failure.status, failure.reason, failure.message, details, headers)
+
+    async def _dispatch(self, request: web.Request, record: RequestRecord) -> web.StreamResponse:
+        self._check_auth(request)
+        self._check_failure(request)
+        path = request.path.rstrip("/") or "/"
+        doc = discovery.document(path, self.server.url)
+        if doc is not None:
+            if request.method != "GET":
+                raise method_not_allowed()
+            return json_response(doc)
+        if path == "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews":
+            if request.method != "POST":
+                raise method_not_allowed()
+            return json_response(self._ssar(await _json_body(request)), 201)
+        target = parse_path(path)
+        if target is None:
+            raise not_found_path()
+        return await self._resource(request, target, record)
+
+    def _ssar(self, body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise bad_request("the body of the request could not be decoded")
+        attrs = (body.get("spec") or {}).get("resourceAttributes") or {}
+        resource = attrs.get("resource", "")
+        if attrs.get("subresource"):
+            resource += "/" + attrs["subresource"]
+        denied = bool(attrs) and self.is_denied(
+            attrs.get("verb", ""), resource, attrs.get("namespace") or None
+        )
+        status: dict[str, Any] = {"allowed": not denied}
+        if denied:
+            status["reason"] = "access denied by the emulator's forbid() rules"
+        return {
+            "kind": "SelfSubjectAccessReview",
+            "apiVersion": "authorization.k8s.io/v1",
+            "metadata": {"creationTimestamp": None},
+            "spec": body.get("spec") or {},
+            "status": status,
+        }
+
+    async def _resource(
+        self, request: web.Request, t: Target, record: RequestRecord
+    ) -> web.StreamResponse:
+        api = self.server.api
+        q = request.query
+        method = request.method
+        watch = t.watch or q.get("watch", "") in _TRUE
+        if method == "GET" and t.name is None:
+            verb = "watch" if watch else "list"
+        elif method == "GET":
+            verb = "watch" if watch else "get"
+        else:
+            verb = {
+                "POST": "create",
+                "PUT": "update",
+                "PATCH": "patch",
+                "DELETE": "delete" if t.name else "deletecollection",
+            }.get(method, "")
+        if (
+            not verb
+            or (verb == "create" and t.name is not None)
+            or (verb in ("update", "patch") and t.name is None)
+        ):
+            raise method_not_allowed()
+        self._forbid(verb, t)
+        if t.sub is not None:
+            return await self._subresource(request, t, verb, record)
+        rns = t.ns or ""
+        if verb in ("list", "watch", "deletecollection"):
+            filt = Filter(t.res.plural, q.get("labelSelector", ""), q.get("fieldSelector", ""))
+            if t.name is not None:
+                filt.fields += Filter(t.res.plural, "", f"metadata.name={t.name}").fields
+            if verb == "watch":
+                record.status = 200
+                self.server.requests.append(record)
+                return await serve_watch(
+                    request,
+                    self.server.store,
+                    t.res,
+                    t.ns,
+                    filt,
+                    dict(q),
+                    self.server.closing,
+                    self.server.config.bookmark_interval,
+                )
+            if verb == "list":
+                limit = _int(q.get("limit", "0"), "limit")
+                return json_response(api.list(t.res, t.ns, filt, limit, q.get("continue", "")))
+            opts = _delete_options(q, await _json_body(request, optional=True))
+            return json_response(api.delete_collection(t.res, t.ns, filt, opts))
+        if verb == "create":
+            return json_response(api.create(t.res, rns, await _json_body(request)), 201)
+        assert t.name is not None
+        if verb == "get":
+            return json_response(api.get(t.res, rns, t.name))
+        if verb == "update":
+            return json_response(api.update(t.res, rns, t.name, await _json_body(request)))
+        if verb == "patch":
+            ctype = request.headers.get("Content-Type", "")
+            return json_response(api.patch(t.res, rns, t.name, await request.read(), ctype))
+        opts = _delete_options(q, await _json_body(request, optional=True))
+        return json_response(api.delete(t.res, rns, t.name, opts))
+
+    async def _subresource(
+        self, request: web.Request, t: Target, verb: str, record: RequestRecord
+    ) -> web.StreamResponse:
+        assert t.name is not None
+        assert t.sub is not None
+        rns = t.ns or ""
+        if t.res.plural == "pods" and t.sub == "log" and verb == "get":
+            record.status = 200
+            resp = await self.server.logs.serve(
+                request, self.server.api, rns, t.name, self.server.closing
+            )
+            record.status = resp.status
+            self.server.requests.append(record)
+            return resp
+        if t.res.plural == "deployments" and t.sub == "scale":
+            from .scale import scale_request
+
+            body = await request.read() if verb in ("update", "patch") else b""
+            ctype = request.headers.get("Content-Type", "")
+            return json_response(scale_request(self.server.api, rns, t.name, verb, body, ctype))
+        if t.sub == "status" and t.res.has_status:
+            from .scale import status_request
+
+            body = await request.read() if verb in ("update", "patch") else b""
+            ctype = request.headers.get("Content-Type", "")
+            return json_response(
+                status_request(self.server.api, t.res, rns, t.name, verb, body, ctype)
+            )
+        raise not_found_path()
+
+
+def _int(value: str, name: str) -> int:
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise bad_request(f"invalid value for {name}: {value!r}") from exc
+
+
+async def _json_body(request: web.Request, optional: bool = False) -> Any:
+    raw = await request.read()
+    if not raw.strip():
+        if optional:
+            return {}
+        raise bad_request("the body of the request was empty")
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise bad_request(f"the body of the request could not be decoded: {exc}") from exc
+
+
+def _delete_options(q: Any, body: Any) -> dict[str, Any]:
+    opts: dict[str, Any] = dict(body) if isinstance(body, dict) else {}
+    if "gracePeriodSeconds" in q:
+        opts["gracePeriodSeconds"] = _int(q["gracePeriodSeconds"], "gracePeriodSeconds")
+    if "propagationPolicy" in q:
+        opts["propagationPolicy"] = q["propagationPolicy"]
+    if "orphanDependents" in q:
+        opts["orphanDependents"] = q["orphanDependents"] in _TRUE
+    return opts

@@ -1,0 +1,464 @@
+"""Per-resource defaulting, admission, validation and update rules."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import random
+from typing import Any, Protocol
+
+from .alloc import Allocator
+from .config import EmulatorConfig
+from .errors import (
+    ApiError,
+    FieldError,
+    GoRepr,
+    bad_request,
+    forbidden,
+    forbidden_field,
+    invalid,
+    not_supported,
+    required,
+)
+from .podspec import default_pod_spec, validate_pod_spec
+from .resources import Resource, core
+from .selectors import labels_match, selector_from_match_labels
+from .store import Store
+from .validation import config_key, parse_quantity, validate_labels
+
+Obj = dict[str, Any]
+
+
+class Ctx(Protocol):
+    store: Store
+    config: EmulatorConfig
+    alloc: Allocator
+
+
+def _label_selector_repr(sel: Any) -> GoRepr:
+    sel = sel if isinstance(sel, dict) else {}
+    labels = sel.get("matchLabels")
+    ml = "map[string]string(nil)"
+    if isinstance(labels, dict):
+        inner = ", ".join(f'"{k}":"{v}"' for k, v in sorted(labels.items()))
+        ml = "map[string]string{" + inner + "}"
+    exprs = "[]v1.LabelSelectorRequirement(nil)"
+    if sel.get("matchExpressions"):
+        exprs = "[]v1.LabelSelectorRequirement{...}"
+    return GoRepr(f"v1.LabelSelector{{MatchLabels:{ml}, MatchExpressions:{exprs}}}")
+
+
+class Hooks:
+    name_rule = "subdomain"
+
+    def decode(self, obj: Obj) -> None:
+        """Checks done while decoding the body (errors are 400 BadRequest)."""
+
+    def default(self, obj: Obj) -> None:
+        """Defaults applied to every decoded object (create and update)."""
+
+    def prepare_create(self, obj: Obj, ctx: Ctx) -> None:
+        """Server-set fields and mutating admission on create."""
+
+    def prepare_update(self, new: Obj, old: Obj, ctx: Ctx) -> None:
+        """Carry-over of server-set fields on update."""
+
+    def validate(self, obj: Obj, old: Obj | None, ctx: Ctx) -> list[FieldError]:
+        return []
+
+    def admit(self, obj: Obj, old: Obj | None, ctx: Ctx) -> None:
+        """Validating admission (runs after validation); raise ApiError to deny."""
+
+    def committed(self, obj: Obj | None, old: Obj | None, ctx: Ctx) -> None:
+        """Called after a create (old None), update, or final delete (obj None)."""
+
+
+# -- workloads -------------------------------------------------------------------------------
+
+
+class DeploymentHooks(Hooks):
+    def default(self, obj: Obj) -> None:
+        spec = obj.setdefault("spec", {})
+        spec.setdefault("replicas", 1)
+        strategy = spec.setdefault("strategy", {})
+        strategy.setdefault("type", "RollingUpdate")
+        if strategy["type"] == "RollingUpdate":
+            ru = strategy.setdefault("rollingUpdate", {})
+            ru.setdefault("maxUnavailable", "25%")
+            ru.setdefault("maxSurge", "25%")
+        spec.setdefault("revisionHistoryLimit", 10)
+        spec.setdefault("progressDeadlineSeconds", 600)
+        template = spec.setdefault("template", {})
+        template.setdefault("metadata", {})
+        default_pod_spec(template.setdefault("spec", {}))
+
+    def validate(self, obj: Obj, old: Obj | None, ctx: Ctx) -> list[FieldError]:
+        spec = obj.get("spec") or {}
+        errs: list[FieldError] = []
+        replicas = spec.get("replicas", 1)
+        if not isinstance(replicas, int) or replicas < 0:
+            errs.append(invalid("spec.replicas", replicas, "must be greater than or equal to 0"))
+        selector = spec.get("selector")
+        tmeta = (spec.get("template") or {}).get("metadata") or {}
+        if not selector:
+            errs.append(required("spec.selector"))
+        else:
+            reqs = selector_from_match_labels(selector)
+            if not reqs:
+                errs.append(
+                    invalid(
+                        "spec.selector",
+                        _label_selector_repr(selector),
+                        "empty selector is invalid for deployment",
+                    )
+                )
+            elif not labels_match(reqs, {"metadata": tmeta}):
+                errs.append(
+                    invalid(
+                        "spec.template.metadata.labels",
+                        tmeta.get("labels") or {},
+                        "`selector` does not match template `labels`",
+                    )
+                )
+        errs += validate_labels(tmeta.get("labels"), "spec.template.metadata.labels")
+        errs += validate_pod_spec(
+            (spec.get("template") or {}).get("spec"), "spec.template.spec", template=True
+        )
+        strategy = spec.get("strategy") or {}
+        stype = strategy.get("type")
+        if stype not in ("Recreate", "RollingUpdate"):
+            errs.append(not_supported("spec.strategy.type", stype, ["Recreate", "RollingUpdate"]))
+        elif stype == "Recreate" and strategy.get("rollingUpdate") is not None:
+            errs.append(
+                forbidden_field(
+                    "spec.strategy.rollingUpdate",
+                    "may not be specified when strategy `type` is 'Recreate'",
+                )
+            )
+        if old is not None:
+            old_sel = (old.get("spec") or {}).get("selector")
+            if selector and old_sel != selector:
+                errs.append(
+                    invalid("spec.selector", _label_selector_repr(selector), "field is immutable")
+                )
+        return errs
+
+
+class ReplicaSetHooks(DeploymentHooks):
+    def default(self, obj: Obj) -> None:
+        spec = obj.setdefault("spec", {})
+        spec.setdefault("replicas", 1)
+        template = spec.setdefault("template", {})
+        template.setdefault("metadata", {})
+        default_pod_spec(template.setdefault("spec", {}))
+
+    def validate(self, obj: Obj, old: Obj | None, ctx: Ctx) -> list[FieldError]:
+        spec = obj.get("spec") or {}
+        errs: list[FieldError] = []
+        selector = spec.get("selector")
+        if not selector:
+            errs.append(required("spec.selector"))
+        errs += validate_pod_spec(
+            (spec.get("template") or {}).get("spec"), "spec.template.spec", template=True
+        )
+        old_sel = (old.get("spec") or {}).get("selector") if old is not None else selector
+        if selector != old_sel:
+            errs.append(
+                invalid("spec.selector", _label_selector_repr(selector), "field is immutable")
+            )
+        return errs
+
+
+_POD_UPDATE_MSG = (
+    "pod updates may not change fields other than `spec.containers[*].image`,"
+    "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` "
+    "(only additions to existing tolerations),`spec.terminationGracePeriodSeconds` "
+    "(allow it to be set to 1 if it was previously negative)"
+)
+
+
+def _mutable_pod_fields_stripped(spec: Obj) -> Obj:
+    s = copy.deepcopy(spec)
+    for key in ("containers", "initContainers"):
+        for c in s.get(key) or []:
+            if isinstance(c, dict):
+                c.pop("image", None)
+    for key in ("activeDeadlineSeconds", "tolerations", "nodeName"):
+        s.pop(key, None)
+    return s
+
+
+class PodHooks(Hooks):
+    def default(self, obj: Obj) -> None:
+        spec = obj.setdefault("spec", {})
+        default_pod_spec(spec)
+        spec.setdefault("enableServiceLinks", True)
+        spec.setdefault("priority", 0)
+        spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
+
+    def prepare_create(self, obj: Obj, ctx: Ctx) -> None:
+        spec = obj["spec"]
+        spec.setdefault("serviceAccountName", "default")
+        spec["serviceAccount"] = spec["serviceAccountName"]
+        tolerations = spec.setdefault("tolerations", [])
+        for key in ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"):
+            if not any(t.get("key") == key for t in tolerations if isinstance(t, dict)):
+                tolerations.append(
+                    {
+                        "key": key,
+                        "operator": "Exists",
+                        "effect": "NoExecute",
+                        "tolerationSeconds": 300,
+                    }
+                )
+        suffix = "".join(random.choices("bcdfghjklmnpqrstvwxz2456789", k=5))
+        vol = f"kube-api-access-{suffix}"
+        spec.setdefault("volumes", []).append(
+            {
+                "name": vol,
+                "projected": {
+                    "defaultMode": 420,
+                    "sources": [
+                        {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+                        {
+                            "configMap": {
+                                "name": "kube-root-ca.crt",
+                                "items": [{"key": "ca.crt", "path": "ca.crt"}],
+                            }
+                        },
+                        {
+                            "downwardAPI": {
+                                "items": [
+                                    {
+                                        "path": "namespace",
+                                        "fieldRef": {
+                                            "apiVersion": "v1",
+                                            "fieldPath": "metadata.namespace",
+                                        },
+                                    }
+                                ]
+                            }
+                        },
+                    ],
+                },
+            }
+        )
+        for c in spec.get("containers") or []:
+            c.setdefault("volumeMounts", []).append(
+                {
+                    "name": vol,
+                    "readOnly": True,
+                    "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
+                }
+            )
+        obj["status"] = {"phase": "Pending", "qosClass": _qos_class(spec)}
+
+    def validate(self, obj: Obj, old: Obj | None, ctx: Ctx) -> list[FieldError]:
+        errs = validate_pod_spec(obj.get("spec"), "spec")
+        if old is not None and _mutable_pod_fields_stripped(
+            obj.get("spec") or {}
+        ) != _mutable_pod_fields_stripped(old.get("spec") or {}):
+            errs.append(forbidden_field("spec", _POD_UPDATE_MSG))
+        return errs
+
+
+def _qos_class(spec: Obj) -> str:
+    res = [c.get("resources") or {} for c in spec.get("containers") or []]
+    if not any(r.get("requests") or r.get("limits") for r in res):
+        return "BestEffort"
+    guaranteed = all(
+        (r.get("limits") or {}).get("cpu")
+        and (r.get("limits") or {}).get("memory")
+        and (r.get("requests") or r.get("limits")) == r.get("limits")
+        for r in res
+    )
+    return "Guaranteed" if guaranteed else "Burstable"
+
+
+# -- config and storage ----------------------------------------------------------------------
+
+
+def _b64_error(value: str) -> int | None:
+    """Index Go's base64.StdEncoding reports for invalid input, or None when valid."""
+    alphabet = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+    stripped = [(i, ch) for i, ch in enumerate(value) if ch not in "\r\n"]
+    for pos, (i, ch) in enumerate(stripped):
+        if ch == "=":
+            rest = "".join(c for _, c in stripped[pos:])
+            if pos % 4 < 2 or rest not in ("=", "==")[: 4 - pos % 4] or len(stripped) % 4:
+                return i
+            break
+        if ch not in alphabet:
+            return i
+    if len(stripped) % 4:
+        return stripped[len(stripped) - len(stripped) % 4][0]
+    try:
+        base64.b64decode("".join(c for _, c in stripped), validate=True)
+    except binascii.Error:
+        return 0
+    return None
+
+
+def _validate_keys(obj: Obj, fields: tuple[str, ...]) -> list[FieldError]:
+    errs: list[FieldError] = []
+    seen: set[str] = set()
+    for field in fields:
+        for key in obj.get(field) or {}:
+            errs += [invalid(f"{field}[{key}]", key, m) for m in config_key(key)]
+            if key in seen:
+                errs.append(invalid(f"{field}[{key}]", key, "duplicate of key present in data"))
+            seen.add(key)
+    return errs
+
+
+def _immutable_data(obj: Obj, old: Obj | None, fields: tuple[str, ...]) -> list[FieldError]:
+    if old is None or not old.get("immutable"):
+        return []
+    errs = []
+    for field in fields:
+        if (obj.get(field) or {}) != (old.get(field) or {}):
+            errs.append(forbidden_field(field, "field is immutable when `immutable` is set"))
+    if obj.get("immutable") is not True:
+        errs.append(forbidden_field("immutable", "field is immutable when `immutable` is set"))
+    return errs
+
+
+class SecretHooks(Hooks):
+    def decode(self, obj: Obj) -> None:
+        data = obj.get("data") or {}
+        for value in data.values():
+            pos = _b64_error(value) if isinstance(value, str) else 0
+            if pos is not None:
+                raise bad_request(
+                    'Secret in version "v1" cannot be handled as a Secret: '
+                    f"illegal base64 data at input byte {pos}"
+                )
+        string_data = obj.pop("stringData", None)
+        if isinstance(string_data, dict) and string_data:
+            data = obj.setdefault("data", {}) or {}
+            obj["data"] = data
+            for key, value in string_data.items():
+                data[key] = base64.b64encode(str(value).encode()).decode()
+
+    def default(self, obj: Obj) -> None:
+        obj.setdefault("type", "Opaque")
+
+    def validate(self, obj: Obj, old: Obj | None, ctx: Ctx) -> list[FieldError]:
+        errs = _validate_keys(obj, ("data",))
+        if old is not None and obj.get("type") != old.get("type"):
+            errs.append(invalid("type", obj.get("type"), "field is immutable"))
+        return errs + _immutable_data(obj, old, ("data",))
+
+
+class ConfigMapHooks(Hooks):
+    def validate(self, obj: Obj, old: Obj | None, ctx: Ctx) -> list[FieldError]:
+        errs = _validate_keys(obj, ("data", "binaryData"))
+        return errs + _immutable_data(obj, old, ("data", "binaryData"))
+
+
+_PVC_IMMUTABLE = (
+    "spec is immutable after creation except resources.requests and "
+    "volumeAttributesClassName for bound claims"
+)
+_RESIZE_DENIED = (
+    "only dynamically provisioned pvc can be resized and the storageclass that "
+    "provisions the pvc must support resize"
+)
+
+
+def _storage(obj: Obj) -> Any:
+    return (((obj.get("spec") or {}).get("resources") or {}).get("requests") or {}).get("storage")
+
+
+class PvcHooks(Hooks):
+    def decode(self, obj: Obj) -> None:
+        value = _storage(obj)
+        if value is not None and parse_quantity(value) is None:
+            raise bad_request(
+                'PersistentVolumeClaim in version "v1" cannot be handled as a '
+                "PersistentVolumeClaim: quantities must match the regular expression "
+                "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+            )
+
+    def default(self, obj: Obj) -> None:
+        obj.setdefault("spec", {}).setdefault("volumeMode", "Filesystem")
+
+    def prepare_create(self, obj: Obj, ctx: Ctx) -> None:
+        obj["spec"].setdefault("storageClassName", "standard")
+        finalizers = obj["metadata"].setdefault("finalizers", [])
+        if "kubernetes.io/pvc-protection" not in finalizers:
+            finalizers.append("kubernetes.io/pvc-protection")
+        obj["status"] = {"phase": "Pending"}
+
+    def prepare_update(self, new: Obj, old: Obj, ctx: Ctx) -> None:
+        spec, old_spec = new.setdefault("spec", {}), old.get("spec") or {}
+        for key in ("volumeName", "storageClassName"):
+            if key in old_spec and not spec.get(key):
+                spec[key] = old_spec[key]
+
+    def validate(self, obj: Obj, old: Obj | None, ctx: Ctx) -> list[FieldError]:
+        spec = obj.get("spec") or {}
+        errs: list[FieldError] = []
+        if not spec.get("accessModes"):
+            errs.append(required("spec.accessModes", "at least 1 access mode is required"))
+        if _storage(obj) is None:
+            errs.append(required("spec.resources[storage]"))
+        if old is None:
+            return errs
+        new_spec = copy.deepcopy(spec)
+        old_spec = copy.deepcopy(old.get("spec") or {})
+        bound = (old.get("status") or {}).get("phase") == "Bound"
+        if bound:
+            for s in (new_spec, old_spec):
+                (s.get("resources") or {}).pop("requests", None)
+        if new_spec != old_spec:
+            errs.append(forbidden_field("spec", _PVC_IMMUTABLE))
+        elif bound:
+            new_q, old_q = parse_quantity(_storage(obj)), parse_quantity(_storage(old))
+            if new_q is not None and old_q is not None and new_q < old_q:
+                errs.append(
+                    forbidden_field(
+                        "spec.resources.requests.storage",
+                        "field can not be less than previous value",
+                    )
+                )
+        return errs
+
+    def admit(self, obj: Obj, old: Obj | None, ctx: Ctx) -> None:
+        if old is None or ctx.config.pvc_expandable:
+            return
+        new_q, old_q = parse_quantity(_storage(obj)), parse_quantity(_storage(old))
+        if new_q is not None and old_q is not None and new_q > old_q:
+            raise forbidden(core("persistentvolumeclaims"), obj["metadata"]["name"], _RESIZE_DENIED)
+
+
+class NamespaceHooks(Hooks):
+    name_rule = "label"
+
+    def default(self, obj: Obj) -> None:
+        obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
+        labels = obj.setdefault("metadata", {}).setdefault("labels", {})
+        labels["kubernetes.io/metadata.name"] = obj["metadata"].get("name", "")
+
+    def prepare_create(self, obj: Obj, ctx: Ctx) -> None:
+        obj["status"] = {"phase": "Active"}
+
+
+def hooks_for(res: Resource) -> Hooks:
+    from .services import ServiceHooks
+
+    table: dict[str, Hooks] = {
+        "deployments": DeploymentHooks(),
+        "replicasets": ReplicaSetHooks(),
+        "pods": PodHooks(),
+        "secrets": SecretHooks(),
+        "configmaps": ConfigMapHooks(),
+        "persistentvolumeclaims": PvcHooks(),
+        "namespaces": NamespaceHooks(),
+        "services": ServiceHooks(),
+    }
+    return table.get(res.plural, Hooks())
+
+
+__all__ = ["ApiError", "Ctx", "Hooks", "hooks_for"]

@@ -1,0 +1,422 @@
+"""Pod lifecycle steps run by the fake kubelet: schedule, create, run, crash, terminate."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from .kubelet import POD, _cond, _Gone, _Terminate, set_condition
+from .resources import BY_PLURAL
+from .store import Obj, meta, now_rfc3339
+
+if TYPE_CHECKING:
+    from .kubelet import Kubelet
+
+PVC = BY_PLURAL["persistentvolumeclaims"]
+_PREEMPT = "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
+
+
+def _volume_problem(k: Kubelet, pod: Obj) -> str | None:
+    ns = meta(pod)["namespace"]
+    for vol in (pod.get("spec") or {}).get("volumes") or []:
+        claim = (vol.get("persistentVolumeClaim") or {}).get("claimName")
+        if not claim:
+            continue
+        pvc = k.api.store.get(PVC, ns, claim)
+        if pvc is None:
+            return f'persistentvolumeclaim "{claim}" not found'
+        if meta(pvc).get("deletionTimestamp"):
+            return f'persistentvolumeclaim "{claim}" is being deleted'
+        if (pvc.get("status") or {}).get("phase") != "Bound":
+            return "pod has unbound immediate PersistentVolumeClaims"
+    return None
+
+
+def _config_problem(k: Kubelet, pod: Obj, c: Obj) -> str | None:
+    ns = meta(pod)["namespace"]
+    refs: list[tuple[str, str, bool]] = []
+    for src in c.get("envFrom") or []:
+        for kind in ("secretRef", "configMapRef"):
+            ref = src.get(kind)
+            if ref:
+                refs.append((kind, ref.get("name", ""), bool(ref.get("optional"))))
+    for env in c.get("env") or []:
+        vf = env.get("valueFrom") or {}
+        for kind, plural in (("secretKeyRef", "secretRef"), ("configMapKeyRef", "configMapRef")):
+            ref = vf.get(kind)
+            if ref:
+                refs.append((plural, ref.get("name", ""), bool(ref.get("optional"))))
+    for kind, name, optional in refs:
+        plural = "secrets" if kind == "secretRef" else "configmaps"
+        if not optional and k.api.store.get(BY_PLURAL[plural], ns, name) is None:
+            word = "secret" if plural == "secrets" else "configmap"
+            return f'{word} "{name}" not found'
+    return None
+
+
+async def run_pod(k: Kubelet, ns: str, name: str, uid: str) -> None:
+    pod = k._pod(ns, name, uid)
+    if not (pod.get("spec") or {}).get("nodeName"):
+        await _schedule(k, ns, name, uid)
+    pod = k._pod(ns, name, uid)
+    statuses = (pod.get("status") or {}).get("containerStatuses") or []
+    if not any("running" in (cs.get("state") or {}) for cs in statuses):
+        await _start(k, ns, name, uid)
+    while True:
+        pod = k._pod(ns, name, uid)
+        mode = k.mode(pod)
+        if mode in ("crash", "oom"):
+            await _crash_cycle(k, ns, name, uid, mode)
+        elif mode == "imagepull":
+            await _pull_failure(k, ns, name, uid)
+            await _start(k, ns, name, uid, restarted=True)
+        else:
+            await k._wait(ns, name, uid, None)
+
+
+async def _schedule(k: Kubelet, ns: str, name: str, uid: str) -> None:
+    await k._sleep(ns, name, uid, k.step)
+    while True:
+        pod = k._pod(ns, name, uid)
+        problem = _volume_problem(k, pod)
+        if problem is None:
+            break
+        msg = f"0/1 nodes are available: {problem}. {_PREEMPT}"
+
+        def unschedulable(p: Obj, msg: str = msg) -> None:
+            set_condition(
+                p.setdefault("status", {}), _cond("PodScheduled", "False", "Unschedulable", msg)
+            )
+
+        k._update(ns, name, uid, unschedulable)
+        k._emit(pod, "Warning", "FailedScheduling", msg, component="default-scheduler")
+        await k._wait(ns, name, uid, max(k.step * 3, 0.2))
+
+    def bind(p: Obj) -> None:
+        p["spec"]["nodeName"] = k.node
+        status = p.setdefault("status", {})
+        status["conditions"] = [
+            c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"
+        ]
+        set_condition(status, _cond("PodScheduled", "True"))
+
+    pod = k._update(ns, name, uid, bind)
+    k._emit(
+        pod,
+        "Normal",
+        "Scheduled",
+        f"Successfully assigned {ns}/{name} to {k.node}",
+        component="default-scheduler",
+    )
+
+
+def _not_ready(names: list[str]) -> str:
+    return f"containers with unready status: [{' '.join(names)}]"
+
+
+async def _start(k: Kubelet, ns: str, name: str, uid: str, restarted: bool = False) -> None:
+    pod = k._pod(ns, name, uid)
+    containers = k.containers(pod)
+    names = [c["name"] for c in containers]
+    restarts = {
+        cs["name"]: cs.get("restartCount", 0)
+        for cs in (pod.get("status") or {}).get("containerStatuses") or []
+    }
+    if not restarted:
+
+        def creating(p: Obj) -> None:
+            s = p.setdefault("status", {})
+            s["phase"] = "Pending"
+            s["hostIP"], s["hostIPs"] = k.host_ip, [{"ip": k.host_ip}]
+            s.setdefault("startTime", now_rfc3339())
+            set_condition(s, _cond("PodReadyToStartContainers", "False"))
+            set_condition(s, _cond("Initialized", "True"))
+            set_condition(s, _cond("Ready", "False", "ContainersNotReady", _not_ready(names)))
+            set_condition(
+                s, _cond("ContainersReady", "False", "ContainersNotReady", _not_ready(names))
+            )
+            s["containerStatuses"] = [
+                k.container_status(c, 0, {"waiting": {"reason": "ContainerCreating"}})
+                for c in containers
+            ]
+
+        k._update(ns, name, uid, creating)
+        await k._sleep(ns, name, uid, k.step)
+        ip = k.allocate_ip()
+
+        def sandbox(p: Obj) -> None:
+            s = p["status"]
+            s["podIP"], s["podIPs"] = ip, [{"ip": ip}]
+            set_condition(s, _cond("PodReadyToStartContainers", "True"))
+
+        k._update(ns, name, uid, sandbox)
+    for c in containers:
+        while (problem := _config_problem(k, k._pod(ns, name, uid), c)) is not None:
+
+            def config_error(p: Obj, c: Obj = c, problem: str = problem) -> None:
+                for cs in p["status"].get("containerStatuses") or []:
+                    if cs["name"] == c["name"]:
+                        cs["state"] = {
+                            "waiting": {"reason": "CreateContainerConfigError", "message": problem}
+                        }
+
+            pod = k._update(ns, name, uid, config_error)
+            k._emit(pod, "Warning", "Failed", f"Error: {problem}", c["name"])
+            await k._wait(ns, name, uid, max(k.step * 3, 0.2))
+        pod = k._pod(ns, name, uid)
+        if k.mode(pod) == "imagepull":
+            await _pull_failure(k, ns, name, uid)
+            pod = k._pod(ns, name, uid)
+        image = c.get("image", "")
+        if restarted:
+            k._emit(
+                pod,
+                "Normal",
+                "Pulled",
+                f'Container image "{image}" already present on machine',
+                c["name"],
+            )
+        else:
+            k._emit(pod, "Normal", "Pulling", f'Pulling image "{image}"', c["name"])
+            k._emit(
+                pod,
+                "Normal",
+                "Pulled",
+                f'Successfully pulled image "{image}" in 1.021s '
+                "(1.021s including waiting). Image size: 52428800 bytes.",
+                c["name"],
+            )
+        k._emit(pod, "Normal", "Created", f"Created container: {c['name']}", c["name"])
+        k._emit(pod, "Normal", "Started", f"Started container {c['name']}", c["name"])
+    await k._sleep(ns, name, uid, k.step)
+    _set_running(k, ns, name, uid, restarts)
+
+
+def _set_running(k: Kubelet, ns: str, name: str, uid: str, restarts: dict[str, int]) -> None:
+    pod = k._pod(ns, name, uid)
+    containers = k.containers(pod)
+    old = {cs["name"]: cs for cs in (pod.get("status") or {}).get("containerStatuses") or []}
+    for c in containers:
+        n = restarts.get(c["name"], 0)
+        k.logs.start_instance(ns, name, c["name"], n)
+        port = next((p.get("containerPort") for p in c.get("ports") or []), 8080)
+        k.logs.append(
+            ns,
+            name,
+            c["name"],
+            [
+                f"Starting {c['name']} (image {c.get('image', '')})",
+                f"Listening on 0.0.0.0:{port}",
+                f"{c['name']} is ready",
+            ],
+        )
+
+    def running(p: Obj) -> None:
+        s = p["status"]
+        s["phase"] = "Running"
+        set_condition(s, _cond("Ready", "True"))
+        set_condition(s, _cond("ContainersReady", "True"))
+        s["containerStatuses"] = [
+            k.container_status(
+                c,
+                restarts.get(c["name"], 0),
+                {"running": {"startedAt": now_rfc3339()}},
+                ready=True,
+                started=True,
+                last=(old.get(c["name"]) or {}).get("lastState"),
+                uid=uid,
+            )
+            for c in containers
+        ]
+
+    k._update(ns, name, uid, running)
+
+
+async def _crash_cycle(k: Kubelet, ns: str, name: str, uid: str, mode: str) -> None:
+    await k._sleep(ns, name, uid, k.step)
+    pod = k._pod(ns, name, uid)
+    containers = k.containers(pod)
+    oom = mode == "oom"
+    for c in containers:
+        lines = (
+            ["Loading configuration", "Allocating worker buffers"]
+            if oom
+            else [
+                "Loading configuration",
+                "Error: unhandled exception in main loop",
+                "Exiting with code 1",
+            ]
+        )
+        k.logs.append(ns, name, c["name"], lines)
+        k.logs.finish(ns, name, c["name"])
+    finished = now_rfc3339()
+    old = {cs["name"]: cs for cs in (pod.get("status") or {}).get("containerStatuses") or []}
+    restarts = {
+        c["name"]: int((old.get(c["name"]) or {}).get("restartCount", 0)) + 1 for c in containers
+    }
+
+    def crashed(p: Obj) -> None:
+        s = p["status"]
+        statuses = []
+        for c in containers:
+            prev = old.get(c["name"]) or {}
+            started = ((prev.get("state") or {}).get("running") or {}).get("startedAt", finished)
+            term = {
+                "exitCode": 137 if oom else 1,
+                "reason": "OOMKilled" if oom else "Error",
+                "startedAt": started,
+                "finishedAt": finished,
+                "containerID": prev.get("containerID", ""),
+            }
+            msg = f"back-off 10s restarting failed container={c['name']} pod={name}_{ns}({uid})"
+            cs = k.container_status(
+                c,
+                restarts[c["name"]],
+                {"waiting": {"reason": "CrashLoopBackOff", "message": msg}},
+                last={"terminated": term},
+            )
+            cs["imageID"] = prev.get("imageID", "")
+            cs["containerID"] = prev.get("containerID", "")
+            statuses.append(cs)
+        s["containerStatuses"] = statuses
+        names = [c["name"] for c in containers]
+        set_condition(s, _cond("Ready", "False", "ContainersNotReady", _not_ready(names)))
+        set_condition(s, _cond("ContainersReady", "False", "ContainersNotReady", _not_ready(names)))
+
+    pod = k._update(ns, name, uid, crashed)
+    for c in containers:
+        k._emit(
+            pod,
+            "Warning",
+            "BackOff",
+            f"Back-off restarting failed container {c['name']} in pod {name}_{ns}({uid})",
+            c["name"],
+        )
+    backoff = (
+        k.config.crash_backoff if k.config.crash_backoff is not None else k.config.pod_start_delay
+    )
+    await k._sleep(ns, name, uid, backoff)
+    for c in containers:
+        k._emit(
+            pod,
+            "Normal",
+            "Pulled",
+            f'Container image "{c.get("image", "")}" already present on machine',
+            c["name"],
+        )
+        k._emit(pod, "Normal", "Created", f"Created container: {c['name']}", c["name"])
+        k._emit(pod, "Normal", "Started", f"Started container {c['name']}", c["name"])
+    _set_running(k, ns, name, uid, restarts)
+
+
+def _pull_message(reason: str, image: str) -> str:
+    if reason == "ErrImagePull":
+        return (
+            f'failed to pull and unpack image "{image}": failed to resolve reference '
+            f'"{image}": {image}: not found'
+        )
+    return f'Back-off pulling image "{image}"'
+
+
+def _pull_waiting(k: Kubelet, containers: list[Obj], reason: str) -> Callable[[Obj], None]:
+    def waiting(p: Obj) -> None:
+        s = p["status"]
+        names = [c["name"] for c in containers]
+        old = {cs["name"]: cs for cs in s.get("containerStatuses") or []}
+        statuses = []
+        for c in containers:
+            prev = old.get(c["name"]) or {}
+            state = {
+                "waiting": {"reason": reason, "message": _pull_message(reason, c.get("image", ""))}
+            }
+            restarts = int(prev.get("restartCount", 0))
+            statuses.append(k.container_status(c, restarts, state, last=prev.get("lastState")))
+        s["containerStatuses"] = statuses
+        set_condition(s, _cond("Ready", "False", "ContainersNotReady", _not_ready(names)))
+        set_condition(s, _cond("ContainersReady", "False", "ContainersNotReady", _not_ready(names)))
+
+    return waiting
+
+
+async def _pull_failure(k: Kubelet, ns: str, name: str, uid: str) -> None:
+    while k.mode(k._pod(ns, name, uid)) == "imagepull":
+        containers = k.containers(k._pod(ns, name, uid))
+        for c in containers:
+            k.logs.finish(ns, name, c["name"])
+        for reason in ("ErrImagePull", "ImagePullBackOff"):
+            pod = k._update(ns, name, uid, _pull_waiting(k, containers, reason))
+            for c in containers:
+                image = c.get("image", "")
+                if reason == "ErrImagePull":
+                    k._emit(pod, "Normal", "Pulling", f'Pulling image "{image}"', c["name"])
+                    k._emit(
+                        pod,
+                        "Warning",
+                        "Failed",
+                        f'Failed to pull image "{image}": rpc '
+                        f"error: code = NotFound desc = {_pull_message(reason, image)}",
+                        c["name"],
+                    )
+                    k._emit(pod, "Warning", "Failed", "Error: ErrImagePull", c["name"])
+                else:
+                    k._emit(
+                        pod, "Normal", "BackOff", f'Back-off pulling image "{image}"', c["name"]
+                    )
+                    k._emit(pod, "Warning", "Failed", "Error: ImagePullBackOff", c["name"])
+            await k._sleep(ns, name, uid, k.step)
+            if k.mode(k._pod(ns, name, uid)) != "imagepull":
+                return
+
+
+async def terminate_pod(k: Kubelet, ns: str, name: str, uid: str) -> None:
+    pod = k._pod(ns, name, uid, deleting_ok=True)
+    containers = k.containers(pod)
+    started = any(
+        "running" in (cs.get("state") or {})
+        for cs in (pod.get("status") or {}).get("containerStatuses") or []
+    )
+    if started:
+        for c in containers:
+            k._emit(pod, "Normal", "Killing", f"Stopping container {c['name']}", c["name"])
+    grace = min(float(meta(pod).get("deletionGracePeriodSeconds") or 0), k.config.pod_grace_period)
+    loop = asyncio.get_running_loop()
+    end = loop.time() + grace
+    event = k.signals.get(uid)
+    while event is not None and (left := end - loop.time()) > 0:
+        try:
+            await asyncio.wait_for(event.wait(), left)
+        except TimeoutError:
+            break
+        event.clear()
+        k._pod(ns, name, uid, deleting_ok=True)
+    for c in containers:
+        k.logs.finish(ns, name, c["name"])
+
+    def stopped(p: Obj) -> None:
+        s = p.setdefault("status", {})
+        for cs in s.get("containerStatuses") or []:
+            run = (cs.get("state") or {}).get("running")
+            if run:
+                cs["state"] = {
+                    "terminated": {
+                        "exitCode": 0,
+                        "reason": "Completed",
+                        "startedAt": run.get("startedAt"),
+                        "finishedAt": now_rfc3339(),
+                        "containerID": cs.get("containerID", ""),
+                    }
+                }
+            cs["ready"], cs["started"] = False, False
+        set_condition(s, _cond("Ready", "False", "PodCompleted"))
+        set_condition(s, _cond("ContainersReady", "False", "PodCompleted"))
+
+    try:
+        k._update(ns, name, uid, stopped, deleting_ok=True)
+        k._pod(ns, name, uid, deleting_ok=True)
+    except _Gone:
+        return
+    k.api.delete(POD, ns, name, {"gracePeriodSeconds": 0, "preconditions": {"uid": uid}})
+
+
+__all__ = ["_Terminate", "run_pod", "terminate_pod"]

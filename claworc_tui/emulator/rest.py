@@ -1,0 +1,403 @@
+"""The generic REST semantics: create, read, update, patch, delete with apiserver rules."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .alloc import Allocator
+from .config import EmulatorConfig
+from .errors import (
+    ApiError,
+    FieldError,
+    already_exists,
+    bad_request,
+    conflict,
+    expired,
+    forbidden,
+    invalid_object,
+    namespace_not_found,
+    not_found,
+    not_supported,
+)
+from .kinds import hooks_for
+from .patch import apply_patch
+from .resources import Resource, core
+from .selectors import Filter
+from .store import Obj, Store, meta
+from .validation import validate_generate_name, validate_meta
+
+_SYSTEM_META = (
+    "uid",
+    "creationTimestamp",
+    "generation",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "namespace",
+)
+_POLICIES = ["Foreground", "Background", "Orphan", "nil"]
+_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
+
+
+def random_suffix(n: int = 5) -> str:
+    return "".join(random.choices(_NAME_CHARS, k=n))
+
+
+def strip_type(obj: Obj) -> Obj:
+    return {k: v for k, v in obj.items() if k not in ("kind", "apiVersion")}
+
+
+class Api:
+    def __init__(self, config: EmulatorConfig, store: Store, alloc: Allocator) -> None:
+        self.config = config
+        self.store = store
+        self.alloc = alloc
+
+    # -- reads -----------------------------------------------------------------------------
+    def get(self, res: Resource, ns: str, name: str) -> Obj:
+        obj = self.store.get(res, ns if res.namespaced else "", name)
+        if obj is None:
+            raise not_found(res, name)
+        return copy.deepcopy(obj)
+
+    def list(
+        self, res: Resource, ns: str | None, filt: Filter, limit: int = 0, cont: str = ""
+    ) -> Obj:
+        items = [o for o in self.store.items(res, ns) if filt(o)]
+        list_meta: dict[str, Any] = {"resourceVersion": str(self.store.rv)}
+        if cont:
+            try:
+                token = json.loads(base64.b64decode(cont))
+                start, token_rv = tuple(token["start"]), int(token["rv"])
+            except (ValueError, KeyError, TypeError) as exc:
+                raise bad_request(f"invalid continue token: {exc}") from exc
+            if self.store.too_old(token_rv):
+                raise expired(
+                    "The provided continue parameter is too old to display a consistent list "
+                    "result. You can start a new list without the continue parameter, or use the "
+                    "continue token in this response to retrieve the remainder of the results. "
+                    "Continuing with the provided token results in an inconsistent list - objects "
+                    "that were created, modified, or deleted between the time the first chunk "
+                    "was returned and now may show up in the list."
+                )
+            items = [o for o in items if _key(o) > start]
+        if limit and len(items) > limit:
+            rest = len(items) - limit
+            items = items[:limit]
+            token = {"rv": self.store.rv, "start": list(_key(items[-1]))}
+            list_meta["continue"] = base64.b64encode(json.dumps(token).encode()).decode()
+            list_meta["remainingItemCount"] = rest
+        return {
+            "kind": res.list_kind,
+            "apiVersion": res.api_version,
+            "metadata": list_meta,
+            "items": [strip_type(copy.deepcopy(o)) for o in items],
+        }
+
+    # -- create ----------------------------------------------------------------------------
+    def _check_body(self, res: Resource, ns: str, body: Any) -> Obj:
+        if not isinstance(body, dict):
+            raise bad_request(f"the body of the request could not be decoded as a {res.kind}")
+        api_version, kind = body.get("apiVersion"), body.get("kind")
+        if api_version and api_version != res.api_version:
+            raise bad_request(
+                f"the API version in the data ({api_version}) does not match the "
+                f"expected API version ({res.api_version})"
+            )
+        if kind and kind != res.kind:
+            raise bad_request(
+                f"the kind in the data ({kind}) does not match the expected kind ({res.kind})"
+            )
+        obj = copy.deepcopy(body)
+        m = obj.get("metadata")
+        if m is None:
+            m = obj["metadata"] = {}
+        if not isinstance(m, dict):
+            raise bad_request("metadata must be an object")
+        if res.namespaced:
+            if m.get("namespace") and m["namespace"] != ns:
+                raise bad_request(
+                    "the namespace of the provided object does not match the "
+                    "namespace sent on the request"
+                )
+            m["namespace"] = ns
+        else:
+            m.pop("namespace", None)
+        return obj
+
+    def _check_namespace(self, res: Resource, ns: str, creating: bool) -> None:
+        if not res.namespaced:
+            return
+        nso = self.store.get(core("namespaces"), "", ns)
+        if nso is None:
+            raise namespace_not_found(ns)
+        if creating and (nso.get("metadata") or {}).get("deletionTimestamp"):
+            err = forbidden(
+                res,
+                "",
+                f"unable to create new content in namespace {ns} because it is being terminated",
+            )
+            assert err.details is not None
+            err.details["causes"] = [
+                {
+                    "reason": "NamespaceTerminating",
+                    "message": f"namespace {ns} is being terminated",
+                    "field": "metadata.namespace",
+                }
+            ]
+            raise err
+
+    def _validate(self, res: Resource, obj: Obj, old: Obj | None) -> None:
+        hooks = hooks_for(res)
+        errs: list[FieldError] = []
+        if old is None:
+            errs += validate_generate_name(obj, hooks.name_rule)
+        errs += validate_meta(obj, hooks.name_rule, res.namespaced)
+        errs += hooks.validate(obj, old, self)
+        if errs:
+            raise invalid_object(res, meta(obj).get("name") or "", errs)
+
+    def create(self, res: Resource, ns: str, body: Any) -> Obj:
+        obj = self._check_body(res, ns, body)
+        hooks = hooks_for(res)
+        hooks.decode(obj)
+        m = meta(obj)
+        if m.get("resourceVersion"):
+            raise ApiError(
+                500,
+                "InternalError",
+                "Internal error occurred: resourceVersion should "
+                "not be set on objects to be created",
+                {
+                    "causes": [
+                        {"message": "resourceVersion should not be set on objects to be created"}
+                    ]
+                },
+            )
+        for key in (
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+            "selfLink",
+        ):
+            m.pop(key, None)
+        if not m.get("name") and m.get("generateName"):
+            for _ in range(100):
+                m["name"] = m["generateName"] + random_suffix()
+                if self.store.get(res, ns if res.namespaced else "", m["name"]) is None:
+                    break
+        if res.has_status:
+            obj["status"] = {}
+        hooks.default(obj)
+        self._check_namespace(res, ns, creating=True)
+        hooks.prepare_create(obj, self)
+        self._validate(res, obj, None)
+        if self.store.get(res, ns if res.namespaced else "", m["name"]) is not None:
+            raise already_exists(res, m["name"])
+        hooks.admit(obj, None, self)
+        stored = self.store.create(res, obj)
+        hooks.committed(stored, None, self)
+        return copy.deepcopy(stored)
+
+    # -- update / patch --------------------------------------------------------------------
+    def update(self, res: Resource, ns: str, name: str, body: Any) -> Obj:
+        obj = self._check_body(res, ns, body)
+        m = meta(obj)
+        if m.get("name") != name:
+            raise bad_request(
+                f"the name of the object ({m.get('name', '')}) does not match the "
+                f"name on the URL ({name})"
+            )
+        hooks_for(res).decode(obj)
+        old = self.get(res, ns, name)
+        if m.get("resourceVersion") and m["resourceVersion"] != meta(old)["resourceVersion"]:
+            raise conflict(res, name)
+        return self._apply_update(res, obj, old)
+
+    def patch(self, res: Resource, ns: str, name: str, body: bytes, ctype: str) -> Obj:
+        old = self.get(res, ns, name)
+        patched = apply_patch(old, body, ctype, res.kind)
+        new = self._check_body(res, ns, patched)
+        m = meta(new)
+        if m.get("name") != name:
+            raise bad_request(
+                f"the name of the object ({m.get('name', '')}) does not match the "
+                f"name on the URL ({name})"
+            )
+        hooks_for(res).decode(new)
+        if m.get("resourceVersion") and m["resourceVersion"] != meta(old)["resourceVersion"]:
+            raise conflict(res, name)
+        return self._apply_update(res, new, old)
+
+    def _apply_update(self, res: Resource, new: Obj, old: Obj) -> Obj:
+        hooks = hooks_for(res)
+        m, om = meta(new), meta(old)
+        for key in _SYSTEM_META:
+            if key in om:
+                m[key] = om[key]
+            else:
+                m.pop(key, None)
+        m["resourceVersion"] = om["resourceVersion"]
+        new["apiVersion"], new["kind"] = res.api_version, res.kind
+        if res.has_status:
+            if "status" in old:
+                new["status"] = copy.deepcopy(old["status"])
+            else:
+                new.pop("status", None)
+        hooks.default(new)
+        hooks.prepare_update(new, old, self)
+        if res.has_generation and new.get("spec") != old.get("spec"):
+            m["generation"] = int(om.get("generation", 1)) + 1
+        self._validate(res, new, old)
+        hooks.admit(new, old, self)
+        return self.write(res, new, old)
+
+    def write(self, res: Resource, new: Obj, old: Obj | None = None) -> Obj:
+        """Store an already validated object: no-op updates keep the resourceVersion."""
+        m = meta(new)
+        ns = m.get("namespace", "") if res.namespaced else ""
+        current = self.store.get(res, ns, m["name"])
+        if current is None:
+            raise not_found(res, m["name"])
+        old = current if old is None else old
+        if _same(new, current):
+            return copy.deepcopy(current)
+        if (
+            m.get("deletionTimestamp")
+            and not m.get("finalizers")
+            and not m.get("deletionGracePeriodSeconds")
+        ):
+            return self._remove(res, ns, m["name"])
+        stored = self.store.update(res, new)
+        hooks_for(res).committed(stored, current, self)
+        return copy.deepcopy(stored)
+
+    def _remove(self, res: Resource, ns: str, name: str) -> Obj:
+        old = self.store.get(res, ns, name)
+        gone = self.store.delete(res, ns, name)
+        hooks_for(res).committed(None, old, self)
+        return copy.deepcopy(gone)
+
+    # -- delete ----------------------------------------------------------------------------
+    def delete(self, res: Resource, ns: str, name: str, opts: Obj) -> Obj:
+        policy = opts.get("propagationPolicy")
+        if policy is None and opts.get("orphanDependents") is not None:
+            policy = "Orphan" if opts["orphanDependents"] else "Background"
+        if policy is not None and policy not in _POLICIES[:3]:
+            ferr = not_supported("propagationPolicy", policy, _POLICIES)
+            raise ApiError(
+                422,
+                "Invalid",
+                f'DeleteOptions.meta.k8s.io "" is invalid: {ferr}',
+                {
+                    "group": "meta.k8s.io",
+                    "kind": "DeleteOptions",
+                    "causes": [{"reason": ferr.type, "message": ferr.body(), "field": ferr.field}],
+                },
+            )
+        obj = self.get(res, ns, name)
+        m = meta(obj)
+        pre = opts.get("preconditions") or {}
+        if pre.get("resourceVersion") and pre["resourceVersion"] != m["resourceVersion"]:
+            err = conflict(res, name)
+            err.message = (
+                f'Operation cannot be fulfilled on {res.qualified} "{name}": the '
+                f"ResourceVersion in the precondition ({pre['resourceVersion']}) does "
+                f"not match the ResourceVersion in record ({m['resourceVersion']}). The "
+                "object might have been modified"
+            )
+            raise err
+        if pre.get("uid") and pre["uid"] != m["uid"]:
+            err = conflict(res, name)
+            err.message = (
+                f'Operation cannot be fulfilled on {res.qualified} "{name}": '
+                f"Precondition failed: UID in precondition: {pre['uid']}, UID in "
+                f"object meta: {m['uid']}"
+            )
+            raise err
+        ns_key = ns if res.namespaced else ""
+        finalizers = list(m.get("finalizers") or [])
+        if policy == "Foreground" and "foregroundDeletion" not in finalizers:
+            finalizers.append("foregroundDeletion")
+        if policy == "Orphan" and "orphan" not in finalizers:
+            finalizers.append("orphan")
+        if res.plural == "namespaces" and (obj.get("spec") or {}).get("finalizers"):
+            obj.setdefault("status", {})["phase"] = "Terminating"
+        grace = 0
+        if res.plural == "pods":
+            asked = opts.get("gracePeriodSeconds")
+            if asked is None:
+                asked = (obj.get("spec") or {}).get("terminationGracePeriodSeconds", 30)
+            grace = int(asked)
+            phase = (obj.get("status") or {}).get("phase")
+            if not (obj.get("spec") or {}).get("nodeName") or phase in ("Succeeded", "Failed"):
+                grace = 0
+            grace = max(int(grace), 0)
+        if m.get("deletionTimestamp"):
+            if res.plural == "pods" and grace == 0:
+                return self._remove(res, ns_key, name)
+            if finalizers != (m.get("finalizers") or []):
+                m["finalizers"] = finalizers
+                return self.write(res, obj)
+            return obj
+        terminating = res.plural == "namespaces" and (obj.get("spec") or {}).get("finalizers")
+        if grace > 0 or finalizers or terminating:
+            when = datetime.now(UTC) + timedelta(seconds=grace)
+            m["deletionTimestamp"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+            m["deletionGracePeriodSeconds"] = grace
+            if finalizers:
+                m["finalizers"] = finalizers
+            if res.has_generation:
+                m["generation"] = int(m.get("generation", 1)) + 1
+            stored = self.store.update(res, obj)
+            return copy.deepcopy(stored)
+        gone = self._remove(res, ns_key, name)
+        if res.return_deleted:
+            return gone
+        details: dict[str, Any] = {"name": name}
+        if res.group:
+            details["group"] = res.group
+        details["kind"] = res.plural
+        details["uid"] = m["uid"]
+        return {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Success",
+            "details": details,
+        }
+
+    def delete_collection(self, res: Resource, ns: str | None, filt: Filter, opts: Obj) -> Obj:
+        items = []
+        for obj in list(self.store.items(res, ns)):
+            if filt(obj):
+                m = meta(obj)
+                out = self.delete(res, m.get("namespace", ""), m["name"], opts)
+                if out.get("kind") != "Status":
+                    items.append(strip_type(out))
+                else:
+                    items.append(strip_type(obj))
+        return {
+            "kind": res.list_kind,
+            "apiVersion": res.api_version,
+            "metadata": {"resourceVersion": str(self.store.rv)},
+            "items": items,
+        }
+
+
+def _key(obj: Obj) -> tuple[str, str]:
+    m = obj.get("metadata") or {}
+    return (m.get("namespace", ""), m.get("name", ""))
+
+
+def _same(a: Obj, b: Obj) -> bool:
+    a2, b2 = dict(a), dict(b)
+    a2["metadata"] = {k: v for k, v in (a.get("metadata") or {}).items() if k != "resourceVersion"}
+    b2["metadata"] = {k: v for k, v in (b.get("metadata") or {}).items() if k != "resourceVersion"}
+    return a2 == b2

@@ -1,0 +1,93 @@
+"""The deployments/scale (autoscaling/v1 Scale) and */status subresources."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from .errors import bad_request, invalid_object, not_found
+from .patch import apply_patch
+from .resources import Resource, lookup
+from .rest import Api
+from .selectors import selector_string
+from .store import Obj, meta
+
+_DEPLOYMENTS = lookup("apps", "deployments")
+_SCALE = Resource("deployments/scale", "Scale", "autoscaling")
+
+
+def scale_of(dep: Obj) -> Obj:
+    m = dep["metadata"]
+    return {
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {
+            k: m[k]
+            for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+            if k in m
+        },
+        "spec": {"replicas": (dep.get("spec") or {}).get("replicas", 0)},
+        "status": {
+            "replicas": (dep.get("status") or {}).get("replicas", 0),
+            "selector": selector_string((dep.get("spec") or {}).get("selector")),
+        },
+    }
+
+
+def scale_request(api: Api, ns: str, name: str, verb: str, body: bytes, ctype: str) -> Obj:
+    assert _DEPLOYMENTS is not None
+    try:
+        dep = api.get(_DEPLOYMENTS, ns, name)
+    except Exception as exc:
+        raise not_found(_DEPLOYMENTS, name) from exc
+    if verb == "get":
+        return scale_of(dep)
+    current = scale_of(dep)
+    if verb == "patch":
+        new = apply_patch(current, body, ctype, "Scale")
+    else:
+        try:
+            new = json.loads(body or b"null")
+        except ValueError as exc:
+            raise bad_request(f"the body of the request could not be decoded: {exc}") from exc
+        if not isinstance(new, dict):
+            raise bad_request("the body of the request could not be decoded as a Scale")
+    replicas = (new.get("spec") or {}).get("replicas", 0)
+    if not isinstance(replicas, int) or replicas < 0:
+        from .errors import invalid
+
+        err = invalid("spec.replicas", replicas, "must be greater than or equal to 0")
+        raise invalid_object(_SCALE, name, [err])
+    rv = (new.get("metadata") or {}).get("resourceVersion")
+    dep_new = copy.deepcopy(dep)
+    dep_new["spec"]["replicas"] = replicas
+    if rv:
+        meta(dep_new)["resourceVersion"] = rv
+    updated = api.update(_DEPLOYMENTS, ns, name, dep_new)
+    return scale_of(updated)
+
+
+def status_request(
+    api: Api, res: Resource, ns: str, name: str, verb: str, body: bytes, ctype: str
+) -> Obj:
+    obj = api.get(res, ns, name)
+    if verb == "get":
+        return obj
+    if verb == "patch":
+        new = apply_patch(obj, body, ctype, res.kind)
+    else:
+        try:
+            new = json.loads(body or b"null")
+        except ValueError as exc:
+            raise bad_request(f"the body of the request could not be decoded: {exc}") from exc
+    if not isinstance(new, dict):
+        raise bad_request(f"the body of the request could not be decoded as a {res.kind}")
+    rv: Any = (new.get("metadata") or {}).get("resourceVersion")
+    if rv and rv != obj["metadata"]["resourceVersion"]:
+        from .errors import conflict
+
+        raise conflict(res, name)
+    out = copy.deepcopy(obj)
+    out["status"] = new.get("status") or {}
+    return api.write(res, out)

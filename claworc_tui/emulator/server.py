@@ -1,0 +1,187 @@
+"""EmulatorServer: a fake kube-apiserver (plus controllers and kubelet) over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import re
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from .alloc import Allocator
+from .config import EmulatorConfig, RequestRecord
+from .controller import Controller
+from .events import Recorder
+from .http import Failure, Frontend
+from .kubelet import Kubelet
+from .logs import LogStore
+from .nodes import default_nodes, make_node
+from .resources import BY_PLURAL
+from .rest import Api, strip_type
+from .store import Store, meta
+
+POD = BY_PLURAL["pods"]
+
+
+class EmulatorServer:
+    def __init__(self, config: EmulatorConfig | None = None) -> None:
+        self.config = config or EmulatorConfig()
+        self.store = Store(self.config.history_limit)
+        self.alloc = Allocator()
+        self.api = Api(self.config, self.store, self.alloc)
+        self.logs = LogStore()
+        self.requests: list[RequestRecord] = []
+        self.frontend = Frontend(self)
+        self.closing = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self._host = "127.0.0.1"
+        self._port = 0
+        for ns in self.config.namespaces:
+            self.api.create(BY_PLURAL["namespaces"], "", {"metadata": {"name": ns}})
+        nodes = [make_node(n) for n in (self.config.nodes or default_nodes())]
+        for node in nodes:
+            self.store.create(BY_PLURAL["nodes"], node)
+        self.recorder = Recorder(self.api, meta(nodes[0])["name"])
+        self.controller = Controller(self.api, self.recorder, self.config.pod_start_delay)
+        self.kubelet = Kubelet(
+            self.api, self.recorder, self.logs, self.config, self.store.items(BY_PLURAL["nodes"])[0]
+        )
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        if self._runner is not None:
+            return self.url
+        if port == 0 and self._port:
+            port = self._port
+        self.closing = asyncio.Event()
+        runner = web.AppRunner(self.frontend.app(), handle_signals=False, shutdown_timeout=1.0)
+        await runner.setup()
+        site = web.TCPSite(runner, host, port, reuse_address=True)
+        await site.start()
+        server = getattr(site, "_server", None)
+        sockets = getattr(server, "sockets", None) or []
+        self._host = host
+        self._port = sockets[0].getsockname()[1] if sockets else port
+        self._runner = runner
+        self.controller.start()
+        self.kubelet.start()
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner is None:
+            return
+        self.closing.set()
+        self.logs.finish_all()
+        await self.kubelet.stop()
+        await self.controller.stop()
+        await self._runner.cleanup()
+        self._runner = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._host}:{self._port}"
+
+    def write_kubeconfig(
+        self, path: Path, *, namespace: str = "claworc", context: str = "emulator"
+    ) -> Path:
+        from .kubeconfig import render
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render(self.url, self.config.token or "emulator-token", namespace, context))
+        return path
+
+    # -- test hooks ------------------------------------------------------------------------
+    def objects(self, kind_plural: str, namespace: str) -> list[dict[str, Any]]:
+        res = BY_PLURAL[kind_plural]
+        return [
+            copy.deepcopy(o) for o in self.store.items(res, namespace if res.namespaced else None)
+        ]
+
+    def _container(self, namespace: str, pod: str, container: str | None) -> str:
+        if container:
+            return container
+        obj = self.store.get(POD, namespace, pod)
+        containers = ((obj or {}).get("spec") or {}).get("containers") or []
+        return str(containers[0]["name"]) if containers else "main"
+
+    def append_log(
+        self, namespace: str, pod: str, lines: list[str], container: str | None = None
+    ) -> None:
+        self.logs.append(namespace, pod, self._container(namespace, pod, container), lines)
+
+    async def generate_logs(
+        self,
+        namespace: str,
+        pod: str,
+        *,
+        rate: float | None,
+        count: int,
+        container: str | None = None,
+        template: str = "line {i}",
+    ) -> None:
+        name = self._container(namespace, pod, container)
+        if rate is None:
+            for start in range(0, count, 500):
+                batch = [template.format(i=i) for i in range(start, min(start + 500, count))]
+                self.logs.append(namespace, pod, name, batch)
+                await asyncio.sleep(0)
+            return
+        for i in range(count):
+            self.logs.append(namespace, pod, name, [template.format(i=i)])
+            await asyncio.sleep(1.0 / rate)
+
+    def inject_failure(
+        self,
+        method: str,
+        path_regex: str,
+        *,
+        status: int,
+        reason: str,
+        message: str,
+        times: int = 1,
+        retry_after: int | None = None,
+    ) -> None:
+        self.frontend.failures.append(
+            Failure(
+                method.upper(), re.compile(path_regex), status, reason, message, times, retry_after
+            )
+        )
+
+    def force_gone(self) -> None:
+        self.store.force_gone()
+
+    def crash_loop(self, namespace: str, deployment: str) -> None:
+        self.kubelet.set_mode(namespace, deployment, "crash")
+
+    def oom_kill(self, namespace: str, deployment: str) -> None:
+        self.kubelet.set_mode(namespace, deployment, "oom")
+
+    def image_pull_backoff(self, namespace: str, deployment: str) -> None:
+        self.kubelet.set_mode(namespace, deployment, "imagepull")
+
+    def heal(self, namespace: str, deployment: str) -> None:
+        self.kubelet.set_mode(namespace, deployment, None)
+
+    def set_pod_phase(
+        self, namespace: str, pod: str, phase: str, reason: str | None = None
+    ) -> None:
+        obj = copy.deepcopy(self.api.get(POD, namespace, pod))
+        status = obj.setdefault("status", {})
+        status["phase"] = phase
+        if reason is None:
+            status.pop("reason", None)
+        else:
+            status["reason"] = reason
+        self.api.write(POD, obj)
+
+    def forbid(self, verb: str, resource: str, namespace: str | None = None) -> None:
+        self.frontend.denied.append((verb, resource, namespace))
+
+    def allow_all(self) -> None:
+        self.frontend.denied.clear()
+
+
+__all__ = ["EmulatorConfig", "EmulatorServer", "strip_type"]

@@ -1,0 +1,116 @@
+"""PersistentVolumeClaim binding, resize and protection; namespace termination."""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING
+
+from .controller import NS, POD, PVC
+from .resources import BY_PLURAL
+from .store import Obj, meta
+from .validation import parse_quantity
+
+if TYPE_CHECKING:
+    from .controller import Controller
+
+PROTECTION = "kubernetes.io/pvc-protection"
+PROVISIONER = "rancher.io/local-path"
+
+
+def pods_using(ctl: Controller, ns: str, claim: str) -> list[Obj]:
+    out = []
+    for pod in ctl.store.items(POD, ns):
+        if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+            continue
+        for vol in (pod.get("spec") or {}).get("volumes") or []:
+            if (vol.get("persistentVolumeClaim") or {}).get("claimName") == claim:
+                out.append(pod)
+                break
+    return out
+
+
+def sync_pvc(ctl: Controller, ns: str, name: str) -> None:
+    pvc = ctl.store.get(PVC, ns, name)
+    if pvc is None:
+        return
+    m = meta(pvc)
+    if m.get("deletionTimestamp"):
+        finalizers = list(m.get("finalizers") or [])
+        if PROTECTION in finalizers and not pods_using(ctl, ns, name):
+            finalizers.remove(PROTECTION)
+            new = copy.deepcopy(pvc)
+            meta(new)["finalizers"] = finalizers
+            ctl.api.write(PVC, new)
+        return
+    status = pvc.get("status") or {}
+    request = ((pvc["spec"].get("resources") or {}).get("requests") or {}).get("storage")
+    if status.get("phase") != "Bound":
+        if m["uid"] not in ctl.scheduled:
+            ctl.scheduled.add(m["uid"])
+            ctl.later(ctl.delay / 3, ("persistentvolumeclaims", ns, name))
+            return
+        new = copy.deepcopy(pvc)
+        new["spec"]["volumeName"] = f"pvc-{m['uid']}"
+        ann = meta(new).setdefault("annotations", {})
+        ann["pv.kubernetes.io/bind-completed"] = "yes"
+        ann["pv.kubernetes.io/bound-by-controller"] = "yes"
+        ann["volume.beta.kubernetes.io/storage-provisioner"] = PROVISIONER
+        ann["volume.kubernetes.io/storage-provisioner"] = PROVISIONER
+        new["status"] = {
+            "phase": "Bound",
+            "accessModes": list(pvc["spec"].get("accessModes") or []),
+            "capacity": {"storage": request},
+        }
+        ctl.api.write(PVC, new)
+        ctl.rec.emit(
+            new,
+            "Normal",
+            "ProvisioningSucceeded",
+            f"Successfully provisioned volume pvc-{m['uid']}",
+            PROVISIONER,
+        )
+        return
+    capacity = (status.get("capacity") or {}).get("storage")
+    want, have = parse_quantity(request), parse_quantity(capacity)
+    if want is not None and have is not None and want > have:
+        new = copy.deepcopy(pvc)
+        new["status"]["capacity"] = {"storage": request}
+        ctl.api.write(PVC, new)
+        ctl.rec.emit(
+            new,
+            "Normal",
+            "FileSystemResizeSuccessful",
+            f'MountVolume.NodeExpandVolume succeeded for volume "pvc-{m["uid"]}" node-1',
+            "kubelet",
+        )
+
+
+_CONTENT = (
+    "deployments",
+    "replicasets",
+    "pods",
+    "services",
+    "persistentvolumeclaims",
+    "secrets",
+    "configmaps",
+    "serviceaccounts",
+    "events",
+)
+
+
+def sync_namespace(ctl: Controller, name: str) -> None:
+    nso = ctl.store.get(NS, "", name)
+    if nso is None or not meta(nso).get("deletionTimestamp"):
+        return
+    remaining = 0
+    for plural in _CONTENT:
+        res = BY_PLURAL[plural]
+        for obj in list(ctl.store.items(res, name)):
+            remaining += 1
+            if not meta(obj).get("deletionTimestamp"):
+                ctl.api.delete(res, name, meta(obj)["name"], {"propagationPolicy": "Background"})
+    if remaining:
+        return
+    new = copy.deepcopy(nso)
+    new.setdefault("spec", {})["finalizers"] = []
+    ctl.api.write(NS, new)

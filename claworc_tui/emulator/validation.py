@@ -1,0 +1,221 @@
+"""Object-meta, name, label and quantity validation with apimachinery's messages."""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from typing import Any
+
+from .errors import FieldError, invalid, required
+
+DNS1123_SUBDOMAIN_MSG = (
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
+    "'.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used "
+    "for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+)
+DNS1123_LABEL_MSG = (
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and "
+    "must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex "
+    "used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+)
+DNS1035_LABEL_MSG = (
+    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
+    "alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or "
+    "'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
+)
+LABEL_VALUE_MSG = (
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or "
+    "'.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or "
+    "'my_value',  or '12345', regex used for validation is "
+    "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+)
+QUALIFIED_NAME_MSG = (
+    "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end "
+    "with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used "
+    "for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+)
+CONFIG_KEY_MSG = (
+    "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. "
+    "'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"
+)
+
+_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_LABEL1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_LABEL1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_NAME_PART = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+
+
+def dns1123_subdomain(value: str) -> list[str]:
+    errs = []
+    if len(value) > 253:
+        errs.append("must be no more than 253 characters")
+    if not _SUBDOMAIN.match(value):
+        errs.append(DNS1123_SUBDOMAIN_MSG)
+    return errs
+
+
+def dns1123_label(value: str) -> list[str]:
+    errs = []
+    if len(value) > 63:
+        errs.append("must be no more than 63 characters")
+    if not _LABEL1123.match(value):
+        errs.append(DNS1123_LABEL_MSG)
+    return errs
+
+
+def dns1035_label(value: str) -> list[str]:
+    errs = []
+    if len(value) > 63:
+        errs.append("must be no more than 63 characters")
+    if not _LABEL1035.match(value):
+        errs.append(DNS1035_LABEL_MSG)
+    return errs
+
+
+NAME_CHECKS = {"subdomain": dns1123_subdomain, "label": dns1123_label, "dns1035": dns1035_label}
+
+
+def qualified_name(value: str) -> list[str]:
+    errs = []
+    prefix, _, name = value.rpartition("/")
+    if prefix:
+        if not prefix:
+            errs.append("prefix part must be non-empty")
+        else:
+            errs += ["prefix part " + m for m in dns1123_subdomain(prefix)]
+    if not name:
+        errs.append("name part must be non-empty")
+    else:
+        if len(name) > 63:
+            errs.append("name part must be no more than 63 characters")
+        if not _NAME_PART.match(name):
+            errs.append(QUALIFIED_NAME_MSG)
+    return errs
+
+
+def label_value(value: str) -> list[str]:
+    errs = []
+    if len(value) > 63:
+        errs.append("must be no more than 63 characters")
+    if not _LABEL_VALUE.match(value):
+        errs.append(LABEL_VALUE_MSG)
+    return errs
+
+
+def config_key(value: str) -> list[str]:
+    errs = []
+    if len(value) > 253:
+        errs.append("must be no more than 253 characters")
+    if not _CONFIG_KEY.match(value):
+        errs.append(CONFIG_KEY_MSG)
+    if value in (".", ".."):
+        errs.append(f"must not be '{value}'")
+    elif value.startswith(".."):
+        errs.append("must not start with '..'")
+    return errs
+
+
+def validate_labels(labels: Any, field: str) -> list[FieldError]:
+    errs: list[FieldError] = []
+    if labels is None:
+        return errs
+    if not isinstance(labels, dict):
+        return [invalid(field, labels, "must be a map of strings")]
+    for key, value in labels.items():
+        errs += [invalid(field, key, m) for m in qualified_name(key)]
+        if not isinstance(value, str):
+            errs.append(invalid(field, value, "must be a string"))
+            continue
+        errs += [invalid(field, value, m) for m in label_value(value)]
+    return errs
+
+
+def validate_annotations(annotations: Any, field: str) -> list[FieldError]:
+    errs: list[FieldError] = []
+    if annotations is None:
+        return errs
+    if not isinstance(annotations, dict):
+        return [invalid(field, annotations, "must be a map of strings")]
+    total = 0
+    for key, value in annotations.items():
+        errs += [invalid(field, key, m) for m in qualified_name(key.lower())]
+        total += len(key) + len(str(value))
+    if total > 256 * 1024:
+        errs.append(FieldError("FieldValueTooLong", field, "must have at most 262144 bytes"))
+    return errs
+
+
+def validate_meta(obj: dict[str, Any], name_rule: str, namespaced: bool) -> list[FieldError]:
+    m = obj.get("metadata") or {}
+    errs: list[FieldError] = []
+    check = NAME_CHECKS[name_rule]
+    name = m.get("name") or ""
+    if not name:
+        errs.append(required("metadata.name", "name or generateName is required"))
+    else:
+        errs += [invalid("metadata.name", name, msg) for msg in check(name)]
+    if namespaced and not m.get("namespace"):
+        errs.append(required("metadata.namespace"))
+    errs += validate_labels(m.get("labels"), "metadata.labels")
+    errs += validate_annotations(m.get("annotations"), "metadata.annotations")
+    return errs
+
+
+def validate_generate_name(obj: dict[str, Any], name_rule: str) -> list[FieldError]:
+    gen = (obj.get("metadata") or {}).get("generateName") or ""
+    base = gen[:-1] if gen.endswith("-") else gen
+    if not gen or not base:
+        return []
+    return [invalid("metadata.generateName", gen, m) for m in NAME_CHECKS[name_rule](base)]
+
+
+# -- quantities ------------------------------------------------------------------------------
+
+_SUFFIX: dict[str, int | Fraction] = {
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+    "Pi": 2**50,
+    "Ei": 2**60,
+    "n": Fraction(1, 10**9),
+    "u": Fraction(1, 10**6),
+    "m": Fraction(1, 1000),
+    "": 1,
+    "k": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+    "T": 10**12,
+    "P": 10**15,
+    "E": 10**18,
+}
+_QUANTITY = re.compile(r"^([+-]?[0-9.]+)(([eE][+-]?[0-9]+)|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$")
+
+
+def parse_quantity(value: Any) -> Fraction | None:
+    if isinstance(value, int | float):
+        return Fraction(value)
+    if not isinstance(value, str):
+        return None
+    m = _QUANTITY.match(value.strip())
+    if not m:
+        return None
+    try:
+        number = Fraction(m.group(1))
+    except ValueError:
+        return None
+    suffix = m.group(2) or ""
+    if suffix[:1] in ("e", "E") and len(suffix) > 1:
+        return number * Fraction(10) ** int(suffix[1:])
+    return number * Fraction(_SUFFIX[suffix])
+
+
+def quantity_error(field: str, value: Any) -> FieldError:
+    return invalid(
+        field,
+        value,
+        "quantities must match the regular expression "
+        "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+    )

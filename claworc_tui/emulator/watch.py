@@ -1,0 +1,160 @@
+"""Watch streams: initial/replayed events, selector transitions, bookmarks, 410 Expired."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+from aiohttp import web
+
+from .errors import expired
+from .resources import Resource
+from .selectors import Filter
+from .store import Change, Obj, Store
+
+
+class _Expire:
+    def __init__(self, compacted: int) -> None:
+        self.compacted = compacted
+
+
+class WatchSubscriber:
+    def __init__(self, res: Resource, ns: str | None) -> None:
+        self.res = res
+        self.ns = ns
+        self.queue: asyncio.Queue[Change | _Expire] = asyncio.Queue()
+
+    def push(self, change: Change) -> None:
+        if change.res.plural == self.res.plural and (
+            self.ns is None or change.namespace == self.ns
+        ):
+            self.queue.put_nowait(change)
+
+    def expire(self, compacted: int) -> None:
+        self.queue.put_nowait(_Expire(compacted))
+
+
+def convert(change: Change, filt: Filter) -> tuple[str, Obj] | None:
+    """The event one watcher sees for a change, following the watch cache's rules."""
+    if change.type == "DELETED":
+        return ("DELETED", change.obj) if filt(change.obj) else None
+    cur = filt(change.obj)
+    old = change.prev is not None and filt(change.prev)
+    if change.type == "ADDED" or (cur and not old):
+        return ("ADDED", change.obj) if cur else None
+    if cur and old:
+        return ("MODIFIED", change.obj)
+    if old and change.prev is not None:
+        prev = json.loads(json.dumps(change.prev))
+        prev["metadata"]["resourceVersion"] = str(change.rv)
+        return ("DELETED", prev)
+    return None
+
+
+def _line(kind: str, obj: Any) -> bytes:
+    return json.dumps({"type": kind, "object": obj}, separators=(",", ":")).encode() + b"\n"
+
+
+def parse_rv(value: str | None) -> int | None:
+    if value in (None, "", "0"):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return -1
+
+
+async def serve_watch(
+    request: web.Request,
+    store: Store,
+    res: Resource,
+    ns: str | None,
+    filt: Filter,
+    params: dict[str, str],
+    closing: asyncio.Event,
+    bookmark_interval: float,
+) -> web.StreamResponse:
+    rv = parse_rv(params.get("resourceVersion"))
+    timeout = params.get("timeoutSeconds")
+    deadline = time.monotonic() + float(timeout) if timeout not in (None, "", "0") else None
+    bookmarks = params.get("allowWatchBookmarks", "").lower() in ("true", "1", "t")
+
+    sub = WatchSubscriber(res, ns)
+    pending: list[bytes] = []
+    last_rv = rv or store.rv
+    if rv is not None and (rv < 0 or store.too_old(rv)):
+        status = expired(f"too old resource version: {rv} ({store.compacted})").status()
+        pending.append(_line("ERROR", status))
+        done = True
+    else:
+        done = False
+        store.subscribers.add(sub)
+        if rv is None:
+            for obj in store.items(res, ns):
+                if filt(obj):
+                    pending.append(_line("ADDED", obj))
+        else:
+            for change in store.since(rv):
+                sub.push(change)
+
+    resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
+    resp.enable_chunked_encoding()
+    try:
+        await resp.prepare(request)
+        for chunk in pending:
+            await resp.write(chunk)
+        next_bookmark = time.monotonic() + bookmark_interval
+        while not done and not closing.is_set():
+            now = time.monotonic()
+            wait = next_bookmark - now if bookmarks else 3600.0
+            if deadline is not None:
+                if now >= deadline:
+                    break
+                wait = min(wait, deadline - now)
+            item = await _next(sub.queue, closing, max(wait, 0.0))
+            if item is None:
+                if bookmarks and time.monotonic() >= next_bookmark and sub.queue.empty():
+                    mark = {
+                        "kind": res.kind,
+                        "apiVersion": res.api_version,
+                        "metadata": {"resourceVersion": str(store.rv)},
+                    }
+                    await resp.write(_line("BOOKMARK", mark))
+                    next_bookmark = time.monotonic() + bookmark_interval
+                continue
+            if isinstance(item, _Expire):
+                msg = f"too old resource version: {last_rv} ({item.compacted})"
+                await resp.write(_line("ERROR", expired(msg).status()))
+                break
+            last_rv = item.rv
+            event = convert(item, filt)
+            if event is not None:
+                await resp.write(_line(*event))
+        await resp.write_eof()
+    except ConnectionResetError:
+        pass
+    finally:
+        store.subscribers.discard(sub)
+    return resp
+
+
+async def _next(
+    queue: asyncio.Queue[Change | _Expire], closing: asyncio.Event, limit: float
+) -> Change | _Expire | None:
+    if not queue.empty():
+        return queue.get_nowait()
+    getter = asyncio.ensure_future(queue.get())
+    closer = asyncio.ensure_future(closing.wait())
+    try:
+        done, _ = await asyncio.wait(
+            {getter, closer}, timeout=limit, return_when=asyncio.FIRST_COMPLETED
+        )
+    finally:
+        for fut in (getter, closer):
+            if not fut.done():
+                fut.cancel()
+    if getter in done:
+        return getter.result()
+    return None
