@@ -1,0 +1,81 @@
+"""Command palette (ctrl+p): screen commands and instance-aware ones ("restart bot-alpha")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from claworc_tui.ui.screens.main import MainScreen
+
+#: (text, help, action on the screen, writes?)
+_SCREEN_COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
+    ("new instance", "create a bot instance", "new_instance", True),
+    ("open settings", "global keys, defaults, image, ports", "settings", False),
+    ("repair drift", "what differs between the records and the cluster", "drift", False),
+    ("show activity", "what the app did, with the Kubernetes calls", "toggle_activity", False),
+    ("toggle logs", "follow the selected instance's logs", "toggle_logs", False),
+    ("filter instances", "show only matching instances", "filter", False),
+    ("help", "every key", "help", False),
+)
+#: (template, help, action for MainScreen.run_for, writes?)
+_INSTANCE_COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
+    ("start {}", "start the instance", "start", True),
+    ("stop {}", "stop the instance (data stays)", "stop", True),
+    ("restart {}", "replace the pod", "restart", True),
+    ("delete {}", "destroy the instance and its data (asks first)", "delete", True),
+    ("edit config of {}", "clawdbot.json", "edit_config", True),
+    ("show logs of {}", "follow the logs", "toggle_logs", False),
+    ("copy Chrome URL of {}", "noVNC Chrome", "chrome", False),
+    ("copy terminal URL of {}", "noVNC terminal", "terminal", False),
+    ("open {}", "show the detail", "open_detail", False),
+)
+
+
+class InstanceCommands(Provider):
+    """Commands of the main screen, for every instance it knows."""
+
+    @property
+    def _main(self) -> MainScreen | None:
+        from claworc_tui.ui.screens.main import MainScreen
+
+        screen = self.screen
+        return screen if isinstance(screen, MainScreen) else None
+
+    def _commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
+        main = self._main
+        if main is None:
+            return
+        read_only = main.ctx.read_only
+        for text, help_text, action, writes in _SCREEN_COMMANDS:
+            if not (writes and read_only):
+                yield text, help_text, partial(main.run_action, action)
+        for name in sorted(main.instance_list.views):
+            for template, help_text, action, writes in _INSTANCE_COMMANDS:
+                if not (writes and read_only):
+                    yield template.format(name), help_text, partial(main.run_for, name, action)
+
+    async def discover(self) -> Hits:
+        main = self._main
+        if main is None:
+            return
+        read_only = main.ctx.read_only
+        for text, help_text, action, writes in _SCREEN_COMMANDS:
+            if not (writes and read_only):
+                yield DiscoveryHit(text, partial(main.run_action, action), help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        # A cheap pre-check keeps a thousand instances × nine commands responsive: the fuzzy
+        # matcher only sees commands that contain every letter typed.
+        letters = set(query.lower().replace(" ", ""))
+        for text, help_text, callback in self._commands():
+            lowered = text.lower()
+            if not all(letter in lowered for letter in letters):
+                continue
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), callback, text=text, help=help_text)

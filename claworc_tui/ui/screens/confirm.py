@@ -1,0 +1,136 @@
+"""Confirmation modals. Cancel is focused first: no destructive action on a single key press."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from claworc_tui.services.views import ObjectRow
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """Yes or no. ``y`` confirms, ``n`` or escape cancels, and Cancel starts focused."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,n", "cancel", "Cancel"),
+        Binding("y", "confirm", "Yes"),
+    ]
+
+    def __init__(
+        self, title: str, body: str, confirm: str = "Confirm", *, danger: bool = False
+    ) -> None:
+        """Create the modal.
+
+        Args:
+            title: What is being asked.
+            body: Details (Textual markup allowed; escape user data).
+            confirm: Label of the confirm button.
+            danger: Draw the confirm button as destructive.
+        """
+        super().__init__()
+        self._title = title
+        self._body = body
+        self._confirm = confirm
+        self._danger = danger
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self._title, classes="dialog-title")
+            with VerticalScroll(classes="dialog-body"):
+                yield Static(self._body)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button(
+                    f"{self._confirm} (y)",
+                    id="confirm",
+                    variant="error" if self._danger else "primary",
+                )
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    @on(Button.Pressed, "#confirm")
+    def action_confirm(self) -> None:
+        """Say yes."""
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        """Say no."""
+        self.dismiss(False)
+
+
+class DeleteModal(ModalScreen[bool]):
+    """Lists every object a delete destroys; confirmed only by typing the instance name."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, name: str, plan: list[ObjectRow]) -> None:
+        """Create the modal.
+
+        Args:
+            name: The instance to delete.
+            plan: Every object the delete will destroy.
+        """
+        super().__init__()
+        self._instance = name
+        self._plan = plan
+
+    def compose(self) -> ComposeResult:
+        rows = []
+        for row in self._plan:
+            state = "" if row.ok else " [$text-muted](already missing)[/]"
+            rows.append(f"  • {escape(row.kind):<22} {escape(row.name)}{state}")
+        pvcs = sum(
+            1
+            for row in self._plan
+            if row.kind.lower().startswith("persistentvolumeclaim") or row.kind.lower() == "pvc"
+        )
+        with Vertical(classes="dialog -danger", id="delete-dialog"):
+            yield Label(f"Delete {self._instance}?", classes="dialog-title")
+            with VerticalScroll(classes="dialog-body"):
+                yield Static(
+                    "These objects will be destroyed:\n" + "\n".join(rows) + "\n\n"
+                    f"[b $error]The {pvcs or 'four'} PVCs hold the bot's data "
+                    "(config, Homebrew, workspace, Chrome profile). It cannot be recovered.[/]"
+                )
+            yield Label(f"Type [b]{escape(self._instance)}[/b] to confirm:")
+            yield Input(placeholder=self._instance, id="confirm-name")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Delete", id="confirm", variant="error", disabled=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        # Cancel starts focused; typing the name should still just work, so the first
+        # printable key moves into the field instead of being lost.
+        field = self.query_one("#confirm-name", Input)
+        if event.is_printable and event.character and self.focused is not field:
+            event.stop()
+            event.prevent_default()
+            field.focus()
+            field.insert_text_at_cursor(event.character)
+
+    @on(Input.Changed, "#confirm-name")
+    def _check_name(self, event: Input.Changed) -> None:
+        self.query_one("#confirm", Button).disabled = event.value.strip() != self._instance
+
+    @on(Input.Submitted, "#confirm-name")
+    @on(Button.Pressed, "#confirm")
+    def _confirm(self) -> None:
+        if self.query_one("#confirm-name", Input).value.strip() == self._instance:
+            self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        """Keep the instance."""
+        self.dismiss(False)

@@ -1,0 +1,255 @@
+"""The new instance form: live name and port preview, inline errors, nothing sent until valid."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import ClassVar
+
+from pydantic import SecretStr, ValidationError
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static, TextArea
+
+from claworc_tui.models.errors import ClaworcError, ValidationFailed
+from claworc_tui.models.instance import (
+    STORAGE_ROLES,
+    InstanceSpec,
+    Provider,
+    Resources,
+    Storage,
+    validate_clawdbot_config,
+)
+from claworc_tui.models.names import derive_name
+from claworc_tui.models.settings import GlobalSettings
+from claworc_tui.ui.ports import InstanceOps
+
+PREVIEW_GROUP = "preview"
+_RESOURCE_FIELDS = ("cpu_request", "cpu_limit", "memory_request", "memory_limit")
+
+
+def pydantic_message(exc: ValidationError) -> str:
+    """The first error of a pydantic validation, as a sentence for the user."""
+    message = str(exc.errors()[0]["msg"])
+    return message.removeprefix("Value error, ")
+
+
+class FieldError(Static):
+    """An inline error under a field; hidden while empty."""
+
+    def set(self, message: str | None) -> None:
+        """Show ``message``, or hide when None."""
+        self.update(message or "")
+        self.display = bool(message)
+
+
+class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
+    """Collects an ``InstanceSpec``; dismisses with it once valid, or None."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "submit", "Create"),
+    ]
+
+    def __init__(
+        self, ops: InstanceOps, settings: GlobalSettings, *, prefill: InstanceSpec | None = None
+    ) -> None:
+        """Create the form.
+
+        Args:
+            ops: The service (for the name and port preview).
+            settings: Defaults to prefill resources and storage with.
+            prefill: Values to start from (after a failed create).
+        """
+        super().__init__()
+        self._ops = ops
+        self._settings = settings
+        self._prefill = prefill
+        self._preview_ok = False
+
+    def compose(self) -> ComposeResult:
+        spec = self._prefill
+        resources = spec.resources if spec else self._settings.default_resources
+        storage = spec.storage if spec else self._settings.default_storage
+        with Vertical(classes="dialog -wide", id="create-dialog"):
+            yield Label("New instance", classes="dialog-title")
+            with VerticalScroll(classes="dialog-body"):
+                yield Label("Display name")
+                yield Input(
+                    spec.display_name if spec else "",
+                    placeholder="e.g. Bot Alpha",
+                    id="display_name",
+                )
+                yield Static("", id="name-preview", classes="field-hint")
+                yield FieldError(id="display_name-error", classes="field-error")
+                yield Label("Resources (requests and limits)")
+                with Horizontal(classes="field-row"):
+                    for field in _RESOURCE_FIELDS:
+                        yield Input(
+                            getattr(resources, field),
+                            placeholder=field.replace("_", " "),
+                            id=field,
+                            tooltip=field.replace("_", " "),
+                        )
+                yield FieldError(id="resources-error", classes="field-error")
+                yield Label("Storage (PVC sizes: clawdbot, homebrew, clawd, chrome)")
+                with Horizontal(classes="field-row"):
+                    for role in STORAGE_ROLES:
+                        yield Input(getattr(storage, role), placeholder=role, id=f"storage_{role}")
+                yield FieldError(id="storage-error", classes="field-error")
+                yield Label("API key overrides (empty: inherit the global key)")
+                for provider in Provider:
+                    yield Input(
+                        placeholder=f"{provider.label} key override",
+                        password=True,
+                        id=provider.value,
+                    )
+                yield FieldError(id="api_keys-error", classes="field-error")
+                yield Label("clawdbot.json (optional)")
+                yield TextArea.code_editor(
+                    (spec.clawdbot_config or "") if spec else "",
+                    language="json",
+                    id="clawdbot_config",
+                    soft_wrap=True,
+                )
+                yield FieldError(id="clawdbot_config-error", classes="field-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Create (ctrl+s)", id="create", variant="primary")
+
+    def on_mount(self) -> None:
+        for error in self.query(FieldError):
+            error.set(None)
+        self.query_one("#display_name", Input).focus()
+        if self._prefill is not None:
+            self._preview(self._prefill.display_name)
+
+    # -- live preview --------------------------------------------------------------------------
+
+    @on(Input.Changed, "#display_name")
+    def _name_typed(self, event: Input.Changed) -> None:
+        self._preview(event.value)
+
+    def _preview(self, display_name: str) -> None:
+        self._preview_ok = False
+        hint = self.query_one("#name-preview", Static)
+        error = self.query_one("#display_name-error", FieldError)
+        if not display_name.strip():
+            hint.update("")
+            error.set(None)
+            return
+        try:
+            name = derive_name(display_name)
+        except ValidationFailed as exc:
+            hint.update("")
+            error.set(exc.message)
+            return
+        error.set(None)
+        hint.update(f"→ [b]{name}[/b]  ports …")
+        self.load_preview(display_name)
+
+    @work(exclusive=True, group=PREVIEW_GROUP, exit_on_error=False)
+    async def load_preview(self, display_name: str) -> None:
+        """Ask the service for the derived name and the port pair (debounced by exclusivity)."""
+        await asyncio.sleep(0.15)
+        hint = self.query_one("#name-preview", Static)
+        error = self.query_one("#display_name-error", FieldError)
+        try:
+            name, chrome, terminal = await self._ops.preview(display_name)
+        except ClaworcError as exc:
+            if self.query_one("#display_name", Input).value == display_name:
+                error.set(str(exc))
+            return
+        if self.query_one("#display_name", Input).value != display_name:
+            return  # stale
+        self._preview_ok = True
+        hint.update(f"→ [b]{name}[/b]  Chrome port {chrome}, terminal port {terminal}")
+
+    # -- submit --------------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#create")
+    def action_submit(self) -> None:
+        """Validate everything; send nothing unless it is all valid."""
+        self.submit()
+
+    @work(exclusive=True, group="create-submit", exit_on_error=False)
+    async def submit(self) -> None:
+        """Validate locally, then check the name and ports with the service, then dismiss."""
+        spec, errors = self._collect()
+        if spec is not None:
+            try:
+                await self._ops.preview(spec.display_name)
+            except ClaworcError as exc:
+                errors["display_name"] = str(exc)
+        for field in ("display_name", "resources", "storage", "api_keys", "clawdbot_config"):
+            self.query_one(f"#{field}-error", FieldError).set(errors.get(field))
+        if errors or spec is None:
+            first = next(iter(errors), "display_name")
+            target = {"resources": "cpu_request", "storage": "storage_clawdbot"}.get(first, first)
+            if first == "api_keys":
+                target = Provider.ANTHROPIC.value
+            self.query_one(f"#{target}").focus()
+            return
+        self.dismiss(spec)
+
+    def _collect(self) -> tuple[InstanceSpec | None, dict[str, str]]:
+        errors: dict[str, str] = {}
+        display_name = self.query_one("#display_name", Input).value.strip()
+        if not display_name:
+            errors["display_name"] = "a display name is required"
+        else:
+            try:
+                derive_name(display_name)
+            except ValidationFailed as exc:
+                errors["display_name"] = exc.message
+        resources: Resources | None = None
+        try:
+            resources = Resources(
+                **{f: self.query_one(f"#{f}", Input).value.strip() for f in _RESOURCE_FIELDS}
+            )
+        except ValidationError as exc:
+            errors["resources"] = pydantic_message(exc)
+        storage: Storage | None = None
+        try:
+            storage = Storage(
+                **{
+                    role: self.query_one(f"#storage_{role}", Input).value.strip()
+                    for role in STORAGE_ROLES
+                }
+            )
+        except ValidationError as exc:
+            errors["storage"] = pydantic_message(exc)
+        keys: dict[Provider, SecretStr] = {}
+        for provider in Provider:
+            value = self.query_one(f"#{provider.value}", Input).value
+            if value.strip():
+                if any(ch.isspace() for ch in value.strip()):
+                    errors["api_keys"] = f"{provider.label} key must be one line without spaces"
+                keys[provider] = SecretStr(value.strip())
+        config_text = self.query_one("#clawdbot_config", TextArea).text
+        try:
+            config = validate_clawdbot_config(config_text)
+        except ValueError as exc:
+            errors["clawdbot_config"] = str(exc)
+            config = None
+        if errors or resources is None or storage is None:
+            return None, errors
+        try:
+            spec = InstanceSpec(
+                display_name=display_name,
+                resources=resources,
+                storage=storage,
+                clawdbot_config=config,
+                api_keys=keys,
+            )
+        except ValidationError as exc:
+            errors["display_name"] = pydantic_message(exc)
+            return None, errors
+        return spec, errors
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        """Close without creating anything."""
+        self.dismiss(None)

@@ -1,0 +1,213 @@
+"""The drift view: where the records and the cluster disagree, and repairs behind a confirmation."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.markup import escape
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from claworc_tui.models.errors import ClaworcError
+from claworc_tui.services.views import DriftItem, DriftKind, DriftReport
+from claworc_tui.ui.context import UiContext
+from claworc_tui.ui.messages import OperationDone, ServiceFailed
+from claworc_tui.ui.screens.confirm import ConfirmModal
+from claworc_tui.ui.widgets.app_header import AppHeader
+
+_KIND_STYLE = {
+    DriftKind.MISSING: "bold red",
+    DriftKind.ORPHAN: "yellow",
+    DriftKind.PORT_CONFLICT: "bold red",
+    DriftKind.DIFFERS: "yellow",
+    DriftKind.STUCK: "magenta",
+}
+
+
+class DriftScreen(Screen[None]):
+    """Lists every difference; repairs the selected, the marked, or all, after asking."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_mark", "Mark"),
+        Binding("enter,r", "repair", "Repair"),
+        Binding("R", "repair_all", "Repair all"),
+        Binding("D", "delete_orphans", "Delete orphans"),
+        Binding("ctrl+r", "check", "Re-check"),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("escape,q", "close", "Back"),
+    ]
+    WRITE_ACTIONS = frozenset({"repair", "repair_all", "delete_orphans"})
+
+    def __init__(self, ctx: UiContext) -> None:
+        """Create the screen.
+
+        Args:
+            ctx: The service and the run's facts.
+        """
+        super().__init__()
+        self.ctx = ctx
+        self._report: DriftReport | None = None
+        self._marked: set[int] = set()
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader(self.ctx.context_name, self.ctx.namespace)
+        yield Static("checking…", id="drift-status")
+        table: DataTable[Text] = DataTable(id="drift-table", cursor_type="row")
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        header = self.query_one(AppHeader)
+        header.read_only_reason = self.ctx.read_only_reason
+        header.demo = self.ctx.demo
+        table = self.table
+        table.add_column(" ", key="mark", width=1)
+        table.add_column("KIND", key="kind", width=13)
+        table.add_column("INSTANCE", key="instance", width=20)
+        table.add_column("OBJECT", key="object", width=30)
+        table.add_column("REPAIR", key="repair", width=22)
+        table.add_column("DETAIL", key="detail")
+        table.focus()
+        self.action_check()
+
+    @property
+    def table(self) -> DataTable[Text]:
+        """The table of differences."""
+        return self.query_one("#drift-table", DataTable)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.WRITE_ACTIONS and self.ctx.read_only:
+            return None
+        return True
+
+    def action_check(self) -> None:
+        """Look for drift again."""
+        self.query_one("#drift-status", Static).update("checking…")
+        self.check()
+
+    @work(exclusive=True, group="drift", exit_on_error=False)
+    async def check(self) -> None:
+        """Ask the service for the differences."""
+        try:
+            report = await self.ctx.ops.drift()
+        except ClaworcError as exc:
+            self.query_one("#drift-status", Static).update(f"[$error]✖ {escape(str(exc))}[/]")
+            self.post_message(ServiceFailed("check for drift", exc))
+            return
+        self._show(report)
+
+    def _show(self, report: DriftReport) -> None:
+        self._report = report
+        self._marked.clear()
+        table = self.table
+        table.clear()
+        for index, item in enumerate(report.items):
+            table.add_row(
+                Text(" "),
+                Text(item.kind.value, style=_KIND_STYLE.get(item.kind, "")),
+                Text(item.instance or "—"),
+                Text(item.object),
+                Text(item.repair),
+                Text(item.detail),
+                key=str(index),
+            )
+        if report.clean:
+            status = f"[$success]✓ No drift[/]: {report.checked} instances match the cluster."
+        else:
+            status = (
+                f"[$warning]▲ {len(report.items)} differences[/] in {report.checked} instances · "
+                "space mark · enter repair · R repair all · D delete orphans"
+            )
+        self.query_one("#drift-status", Static).update(status)
+
+    def _selected(self) -> list[DriftItem]:
+        if self._report is None or not self._report.items:
+            return []
+        if self._marked:
+            return [self._report.items[i] for i in sorted(self._marked)]
+        row = self.table.cursor_row
+        return [self._report.items[row]] if 0 <= row < len(self._report.items) else []
+
+    def action_toggle_mark(self) -> None:
+        """Mark or unmark the difference under the cursor."""
+        row = self.table.cursor_row
+        if self._report is None or not 0 <= row < len(self._report.items):
+            return
+        self._marked ^= {row}
+        self.table.update_cell(str(row), "mark", Text("✓" if row in self._marked else " "))
+        self.table.action_cursor_down()
+
+    def action_cursor_down(self) -> None:
+        """Move down."""
+        self.table.action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        """Move up."""
+        self.table.action_cursor_up()
+
+    def action_repair(self) -> None:
+        """Repair the marked differences, or the selected one."""
+        self._repair(self._selected())
+
+    def action_repair_all(self) -> None:
+        """Repair every difference."""
+        self._repair(list(self._report.items) if self._report else [])
+
+    def action_delete_orphans(self) -> None:
+        """Delete the orphaned objects (marked, else all)."""
+        items = [item for item in self._selected() if item.kind is DriftKind.ORPHAN]
+        if not items and self._report is not None:
+            items = list(self._report.of_kind(DriftKind.ORPHAN))
+        if not items:
+            self.notify("no orphaned objects", timeout=3)
+            return
+        self._repair(items)
+
+    def _repair(self, items: list[DriftItem]) -> None:
+        if not items:
+            self.notify("nothing to repair", timeout=3)
+            return
+        self.repair(items)
+
+    @work(exclusive=True, group="drift-repair", exit_on_error=False)
+    async def repair(self, items: list[DriftItem]) -> None:
+        """Confirm (listing what each repair does), repair, then check again."""
+        deletes = [item for item in items if item.kind is DriftKind.ORPHAN]
+        lines = [
+            f"  • {escape(item.repair)}: {escape(item.object)}"
+            + (f" ({escape(item.instance)})" if item.instance else "")
+            for item in items[:30]
+        ]
+        if len(items) > 30:
+            lines.append(f"  … and {len(items) - 30} more")
+        warning = (
+            f"\n\n[b $error]{len(deletes)} orphaned object(s) will be deleted from the cluster.[/]"
+            if deletes
+            else ""
+        )
+        if not await self.app.push_screen_wait(
+            ConfirmModal(
+                f"Repair {len(items)} difference{'s' if len(items) > 1 else ''}?",
+                "\n".join(lines) + warning,
+                "Repair",
+                danger=bool(deletes),
+            )
+        ):
+            return
+        try:
+            await self.ctx.ops.repair(items)
+        except ClaworcError as exc:
+            self.post_message(ServiceFailed("repair drift", exc, destructive=bool(deletes)))
+        else:
+            self.notify(f"repaired {len(items)}", timeout=3)
+            self.post_message(OperationDone("repair"))
+        self.action_check()
+
+    def action_close(self) -> None:
+        """Back to the main screen."""
+        self.dismiss(None)

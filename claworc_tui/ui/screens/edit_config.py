@@ -1,0 +1,196 @@
+"""Editing an instance's ``clawdbot.json``: live JSON check, diff, confirm the restart, $EDITOR."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shlex
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult, SuspendNotSupported
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static, TextArea
+
+from claworc_tui.models.errors import ClaworcError
+from claworc_tui.models.instance import Instance, validate_clawdbot_config
+from claworc_tui.ui.context import UiContext
+from claworc_tui.ui.messages import ServiceFailed
+from claworc_tui.ui.screens.confirm import ConfirmModal
+
+
+def json_problem(text: str) -> str | None:
+    """None when ``text`` is empty or a JSON object, else the error with line and column."""
+    try:
+        validate_clawdbot_config(text)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def diff_markup(old: str, new: str) -> str:
+    """A unified diff of the saved and edited texts, coloured with theme variables."""
+    lines = list(
+        difflib.unified_diff(
+            old.splitlines(), new.splitlines(), "saved", "edited", lineterm="", n=2
+        )
+    )
+    if not lines:
+        return "[$text-muted]no changes[/]"
+    out = []
+    for line in lines:
+        text = escape(line)
+        if line.startswith(("+++", "---")):
+            out.append(f"[b]{text}[/b]")
+        elif line.startswith("+"):
+            out.append(f"[$success]{text}[/]")
+        elif line.startswith("-"):
+            out.append(f"[$error]{text}[/]")
+        elif line.startswith("@@"):
+            out.append(f"[$accent]{text}[/]")
+        else:
+            out.append(text)
+    return "\n".join(out)
+
+
+class EditConfigModal(ModalScreen[bool]):
+    """Edits one instance's config; dismisses True when saved."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+d", "toggle_diff", "Diff"),
+        Binding("ctrl+e", "external_editor", "$EDITOR"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, ctx: UiContext, instance: Instance) -> None:
+        """Create the editor.
+
+        Args:
+            ctx: The service and environment.
+            instance: The instance whose config is edited.
+        """
+        super().__init__()
+        self._ctx = ctx
+        self._instance = instance
+        self._saved = instance.clawdbot_config or ""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog -wide", id="config-dialog"):
+            yield Label(f"clawdbot.json of {self._instance.name}", classes="dialog-title")
+            yield TextArea.code_editor(
+                self._saved, language="json", id="config-text", soft_wrap=False
+            )
+            with VerticalScroll(id="config-diff"):
+                yield Static("", id="config-diff-text")
+            yield Static("", id="config-status")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Diff (ctrl+d)", id="diff")
+                yield Button("Save and restart (ctrl+s)", id="save", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#config-diff").display = False
+        self.query_one("#config-text", TextArea).focus()
+        self._check()
+
+    @property
+    def text(self) -> str:
+        """The edited text."""
+        return self.query_one("#config-text", TextArea).text
+
+    @on(TextArea.Changed, "#config-text")
+    def _check(self) -> None:
+        problem = json_problem(self.text)
+        status = self.query_one("#config-status", Static)
+        changed = self.text != self._saved
+        if problem:
+            status.update(f"[$error]✖ {escape(problem)}[/]")
+        elif not changed:
+            status.update("[$text-muted]no changes[/]")
+        else:
+            status.update("[$success]✓ valid JSON object[/] — saving restarts the pod")
+        self.query_one("#save", Button).disabled = bool(problem) or not changed
+        if self.query_one("#config-diff").display:
+            self.query_one("#config-diff-text", Static).update(diff_markup(self._saved, self.text))
+
+    @on(Button.Pressed, "#diff")
+    def action_toggle_diff(self) -> None:
+        """Show or hide the diff against the saved version."""
+        box = self.query_one("#config-diff")
+        box.display = not box.display
+        if box.display:
+            self.query_one("#config-diff-text", Static).update(diff_markup(self._saved, self.text))
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        """Confirm the restart, then save."""
+        if json_problem(self.text) or self.text == self._saved:
+            self._check()
+            return
+        self.save()
+
+    @work(exclusive=True, group="config-save", exit_on_error=False)
+    async def save(self) -> None:
+        """Ask, then send the new config (the service restarts the pod)."""
+        name = self._instance.name
+        body = (
+            f"{diff_markup(self._saved, self.text)}\n\n"
+            f"Saving replaces the ConfigMap and [b]restarts the pod of {escape(name)}[/b]."
+        )
+        if not await self.app.push_screen_wait(
+            ConfirmModal(f"Save clawdbot.json of {name}?", body, "Save and restart")
+        ):
+            return
+        text = self.text if self.text.strip() else None
+        try:
+            await self._ctx.ops.update_config(name, text, restart=True)
+        except ClaworcError as exc:
+            self.query_one("#config-status", Static).update(f"[$error]✖ {escape(str(exc))}[/]")
+            self.post_message(ServiceFailed(f"save the config of {name}", exc))
+            return
+        self.notify(f"saved clawdbot.json of {name}; the pod restarts", timeout=4)
+        self.dismiss(True)
+
+    def action_external_editor(self) -> None:
+        """Edit in $VISUAL / $EDITOR (the app is suspended meanwhile)."""
+        editor = self._ctx.environ.get("VISUAL") or self._ctx.environ.get("EDITOR") or "vi"
+        fd, name = tempfile.mkstemp(prefix=f"{self._instance.name}-", suffix=".json")
+        path = Path(name)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(self.text)
+            try:
+                with self.app.suspend():
+                    subprocess.run([*shlex.split(editor), str(path)], check=False)
+            except SuspendNotSupported:
+                self.notify("this terminal cannot hand over to an editor", severity="warning")
+                return
+            except OSError as exc:
+                self.notify(f"could not run {editor}: {exc.strerror}", severity="error")
+                return
+            self.query_one("#config-text", TextArea).text = path.read_text(encoding="utf-8")
+        finally:
+            path.unlink(missing_ok=True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        """Close; asks first when there are unsaved changes."""
+        if self.text == self._saved:
+            self.dismiss(False)
+        else:
+            self.confirm_discard()
+
+    @work(exclusive=True, group="config-discard", exit_on_error=False)
+    async def confirm_discard(self) -> None:
+        """Ask before throwing edits away."""
+        if await self.app.push_screen_wait(
+            ConfirmModal("Discard your changes?", "The saved config stays as it was.", "Discard")
+        ):
+            self.dismiss(False)

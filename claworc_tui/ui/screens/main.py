@@ -1,0 +1,389 @@
+"""The main screen: header, live instance list, detail pane, log and activity panes.
+
+The screen owns the service calls (workers in ``actions.py``) and the one fleet stream; widgets
+only render what it sets on them and post what the user wants.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import ClassVar
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import ContentSwitcher, Footer, Input
+
+from claworc_tui.models.errors import ClaworcError
+from claworc_tui.services.views import (
+    Connection,
+    ConnectionChanged,
+    ConnectionState,
+    FleetChanged,
+    FleetSnapshot,
+    InstanceView,
+)
+from claworc_tui.ui.commands import InstanceCommands
+from claworc_tui.ui.context import UiContext
+from claworc_tui.ui.messages import OperationDone, ServiceFailed
+from claworc_tui.ui.screens.actions import WRITE_ACTIONS, InstanceActions
+from claworc_tui.ui.widgets.activity_pane import ActivityPane
+from claworc_tui.ui.widgets.app_header import AppHeader
+from claworc_tui.ui.widgets.instance_detail import InstanceDetail
+from claworc_tui.ui.widgets.instance_list import InstanceList
+from claworc_tui.ui.widgets.log_pane import LogPane
+
+FLEET_GROUP = "fleet"
+DETAIL_GROUP = "details"
+ACTIVITY_GROUP = "activity"
+#: Wait this long after the cursor stops before loading details / switching the log follow.
+SETTLE_SECONDS = 0.15
+#: Reload details of the selected instance at most this often while its row keeps changing.
+DETAIL_REFRESH_SECONDS = 2.0
+_FLEET_RETRY = (1.0, 2.0, 5.0, 10.0)
+
+
+class MainScreen(InstanceActions, Screen[None]):
+    """Everything about the fleet on one screen."""
+
+    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 - Textual's own class attribute
+        (0, "-narrow"),
+        (120, "-wide"),
+    ]
+    COMMANDS = {InstanceCommands}  # noqa: RUF012 - Textual's own class attribute
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new_instance", "New"),
+        Binding("enter", "open_detail", "Detail", show=False),
+        Binding("s", "start", "Start"),
+        Binding("x", "stop", "Stop"),
+        Binding("r", "restart", "Restart"),
+        Binding("D", "delete", "Delete"),
+        Binding("e", "edit_config", "Config"),
+        Binding("l", "toggle_logs", "Logs"),
+        Binding("a", "toggle_activity", "Activity", show=False),
+        Binding("d", "drift", "Drift", show=False),
+        Binding("c", "copy_url('chrome')", "Copy Chrome URL", show=False),
+        Binding("t", "copy_url('terminal')", "Copy terminal URL", show=False),
+        Binding("slash", "filter", "Filter"),
+        Binding("comma", "settings", "Settings", show=False),
+        Binding("question_mark", "help", "Help"),
+        Binding("escape", "back", "Back", show=False),
+    ]
+
+    def __init__(self, ctx: UiContext) -> None:
+        """Create the screen.
+
+        Args:
+            ctx: The service and the run's facts.
+        """
+        super().__init__()
+        self.ctx = ctx
+        self._settle_timer: Timer | None = None
+        self._details_loaded_at = 0.0
+        self._details_due: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        ctx = self.ctx
+        yield AppHeader(ctx.context_name, ctx.namespace, id="header")
+        with Horizontal(id="main-body"):
+            with Vertical(id="list-box"):
+                yield Input(placeholder="filter: name, display name or status", id="filter")
+                yield InstanceList(ctx.now, id="instances")
+            yield InstanceDetail(ctx.now, id="detail")
+        with ContentSwitcher(id="bottom", initial=None):
+            yield LogPane(
+                ctx.ops.follow_logs,
+                buffer_lines=ctx.log_buffer_lines,
+                now=ctx.now,
+                id="logs",
+            )
+            yield ActivityPane(ctx.now, id="activity")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        header = self.query_one(AppHeader)
+        header.read_only_reason = self.ctx.read_only_reason
+        header.demo = self.ctx.demo
+        self.query_one("#filter", Input).display = False
+        self.query_one("#bottom").display = False
+        self.instance_list.focus()
+        self.instance_list.border_title = "instances"
+        self.set_interval(30, self.instance_list.refresh_ages)
+        self.watch_fleet()
+
+    # -- children ------------------------------------------------------------------------------
+
+    @property
+    def instance_list(self) -> InstanceList:
+        """The instance table."""
+        return self.query_one(InstanceList)
+
+    @property
+    def detail(self) -> InstanceDetail:
+        """The detail pane."""
+        return self.query_one(InstanceDetail)
+
+    @property
+    def log_pane(self) -> LogPane:
+        """The log pane."""
+        return self.query_one(LogPane)
+
+    @property
+    def activity_pane(self) -> ActivityPane:
+        """The activity pane."""
+        return self.query_one(ActivityPane)
+
+    @property
+    def bottom(self) -> str | None:
+        """Which bottom pane is open (``logs``, ``activity``) or None."""
+        switcher = self.query_one("#bottom", ContentSwitcher)
+        return switcher.current if switcher.display else None
+
+    # -- the fleet stream ----------------------------------------------------------------------
+
+    @work(exclusive=True, group=FLEET_GROUP, exit_on_error=False)
+    async def watch_fleet(self) -> None:
+        """Follow the fleet until the screen goes away; reopen the stream if it ends or fails."""
+        header = self.query_one(AppHeader)
+        failures = 0
+        while True:
+            try:
+                async for event in self.ctx.ops.fleet_events():
+                    failures = 0
+                    if isinstance(event, ConnectionChanged):
+                        header.connection = event.connection
+                    elif isinstance(event, FleetSnapshot):
+                        self._apply(event.views, (), snapshot=True)
+                    elif isinstance(event, FleetChanged):
+                        self._apply(event.changed, event.removed, snapshot=False)
+                reason = "the status stream ended"
+            except ClaworcError as exc:
+                reason = str(exc)
+            delay = _FLEET_RETRY[min(failures, len(_FLEET_RETRY) - 1)]
+            failures += 1
+            header.connection = Connection(
+                state=ConnectionState.RECONNECTING, reason=reason, attempt=failures
+            )
+            await asyncio.sleep(delay)
+
+    def _apply(
+        self, views: tuple[InstanceView, ...], removed: tuple[str, ...], *, snapshot: bool
+    ) -> None:
+        listing = self.instance_list
+        if snapshot:
+            listing.apply_snapshot(views)
+        else:
+            listing.apply_changes(views, removed)
+        listing.border_title = self._list_title()
+        selected = listing.selected_name
+        for view in views:
+            if view.name == selected:
+                self.detail.view = view
+                self._details_soon()
+            if view.name == self.log_pane.instance:
+                self.log_pane.pod_changed(view)
+
+    def _list_title(self) -> str:
+        listing = self.instance_list
+        total = len(listing.views)
+        title = (
+            f"instances {listing.shown_count}/{total}"
+            if listing.filter_text
+            else (f"instances {total}")
+        )
+        if listing.marked:
+            title += f" · {len(listing.marked)} marked"
+        return title
+
+    # -- selection -----------------------------------------------------------------------------
+
+    @on(InstanceList.Selected)
+    def _selection_moved(self, event: InstanceList.Selected) -> None:
+        view = self.instance_list.views.get(event.name) if event.name else None
+        self.detail.view = view
+        if self._settle_timer is not None:
+            self._settle_timer.stop()
+        self._settle_timer = self.set_timer(SETTLE_SECONDS, self._selection_settled)
+
+    def _selection_settled(self) -> None:
+        name = self.instance_list.selected_name
+        if name is None:
+            self.detail.details = None
+        else:
+            self.load_details(name)
+        if self.bottom == "logs" and self.log_pane.instance != name:
+            self.log_pane.instance = name
+        if self.bottom == "activity" and self.activity_pane.only_instance is not None:
+            self.activity_pane.only_instance = name
+            self.load_activity()
+
+    @on(InstanceList.MarksChanged)
+    def _marks_changed(self) -> None:
+        self.instance_list.border_title = self._list_title()
+
+    @on(InstanceList.Opened)
+    def _opened(self) -> None:
+        self.action_open_detail()
+
+    def _details_soon(self) -> None:
+        """Reload the selected instance's details, at most every DETAIL_REFRESH_SECONDS."""
+        if self._details_due is not None:
+            return
+        loop = asyncio.get_running_loop()
+        wait = max(0.0, self._details_loaded_at + DETAIL_REFRESH_SECONDS - loop.time())
+
+        def due() -> None:
+            self._details_due = None
+            name = self.instance_list.selected_name
+            if name is not None:
+                self.load_details(name)
+
+        self._details_due = self.set_timer(wait or 0.01, due)
+
+    @work(exclusive=True, group=DETAIL_GROUP, exit_on_error=False)
+    async def load_details(self, name: str) -> None:
+        """Load the detail pane's objects, keys, URLs, events and advice."""
+        self._details_loaded_at = asyncio.get_running_loop().time()
+        try:
+            details = await self.ctx.ops.details(name)
+        except ClaworcError as exc:
+            if self.instance_list.selected_name == name:
+                self.post_message(ServiceFailed(f"load the details of {name}", exc))
+            return
+        if self.instance_list.selected_name != name:
+            return  # stale: the user moved on while this was in flight
+        self.detail.details = details
+        if self.log_pane.instance == name:
+            self.log_pane.events = details.events
+
+    @work(exclusive=True, group=ACTIVITY_GROUP, exit_on_error=False)
+    async def load_activity(self) -> None:
+        """Load the activity entries for the pane."""
+        scope = self.activity_pane.only_instance
+        try:
+            entries = await self.ctx.ops.activity(200, scope)
+        except ClaworcError as exc:
+            self.post_message(ServiceFailed("load the activity log", exc))
+            return
+        if self.activity_pane.only_instance != scope:
+            return
+        self.activity_pane.entries = tuple(entries)
+
+    @on(OperationDone)
+    def _operation_done(self) -> None:
+        name = self.instance_list.selected_name
+        if name is not None:
+            self.load_details(name)
+        if self.bottom == "activity":
+            self.load_activity()
+
+    # -- filter --------------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        """Show the filter field."""
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_typed(self, event: Input.Changed) -> None:
+        self.instance_list.set_filter(event.value)
+        self.instance_list.border_title = self._list_title()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        if not event.value:
+            self.query_one("#filter", Input).display = False
+        self.instance_list.focus()
+
+    # -- panes ---------------------------------------------------------------------------------
+
+    def action_open_detail(self) -> None:
+        """Show the selected instance's detail (fills the screen when narrow)."""
+        self.add_class("-detail-open")
+        self.detail.focus()
+        name = self.instance_list.selected_name
+        if name is not None:
+            self.load_details(name)
+
+    def action_toggle_logs(self) -> None:
+        """Open the log pane for the selected instance, or close it."""
+        self._toggle_bottom("logs")
+
+    def action_toggle_activity(self) -> None:
+        """Open the activity pane, or close it."""
+        self._toggle_bottom("activity")
+
+    def _toggle_bottom(self, pane: str) -> None:
+        switcher = self.query_one("#bottom", ContentSwitcher)
+        if self.bottom == pane:
+            switcher.display = False
+            if pane == "logs":
+                self.log_pane.instance = None
+            self.instance_list.focus()
+            return
+        if self.bottom == "logs":
+            self.log_pane.instance = None
+        switcher.display = True
+        switcher.current = pane
+        if pane == "logs":
+            self.log_pane.instance = self.instance_list.selected_name
+            self.log_pane.view.focus()
+            name = self.instance_list.selected_name
+            if name is not None:
+                self.load_details(name)
+        else:
+            self.activity_pane.table.focus()
+            self.load_activity()
+
+    @on(LogPane.Left)
+    @on(ActivityPane.Left)
+    def _pane_left(self) -> None:
+        self.instance_list.focus()
+
+    @on(ActivityPane.ScopeToggled)
+    def _activity_scope(self) -> None:
+        pane = self.activity_pane
+        pane.only_instance = None if pane.only_instance else self.instance_list.selected_name
+        self.load_activity()
+
+    @on(ActivityPane.ReloadRequested)
+    def _activity_reload(self) -> None:
+        self.load_activity()
+
+    def action_back(self) -> None:
+        """Close the detail, then the filter, then the marks — one thing per escape."""
+        field = self.query_one("#filter", Input)
+        if self.has_class("-detail-open"):
+            self.remove_class("-detail-open")
+            self.instance_list.focus()
+        elif field.display:
+            field.value = ""
+            field.display = False
+            self.instance_list.focus()
+        elif self.instance_list.marked:
+            self.instance_list.clear_marks()
+        elif self.focused is not self.instance_list:
+            self.instance_list.focus()
+
+    # -- read-only -----------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in WRITE_ACTIONS and self.ctx.read_only:
+            return None  # shown greyed out in the footer; on_key says why
+        return True
+
+    def on_key(self, event: events.Key) -> None:
+        if not self.ctx.read_only or isinstance(self.focused, Input):
+            return
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            if binding.action in WRITE_ACTIONS:
+                self.notify(
+                    f"{binding.description}: {self.ctx.read_only_reason}",
+                    title="Read-only",
+                    severity="warning",
+                )
+                return

@@ -1,0 +1,149 @@
+"""Step-by-step progress of a long operation (create, delete), cancellable where it can be.
+
+The modal owns the worker that consumes the service's progress stream. Cancelling cancels that
+worker's task; the service rolls back inside the generator while the task unwinds, so the modal
+stays open ("rolling back…") until the worker has really finished, and only then says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.markup import escape
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static
+from textual.worker import Worker, WorkerState
+
+from claworc_tui.models.errors import ClaworcError
+from claworc_tui.services.errors import OperationFailed
+from claworc_tui.services.views import Progress, StepState
+
+_GLYPH = {
+    StepState.RUNNING: "[$accent]◐[/]",
+    StepState.DONE: "[$success]✓[/]",
+    StepState.FAILED: "[$error]✖[/]",
+    StepState.ROLLED_BACK: "[$warning]↶[/]",
+}
+
+
+class Outcome:
+    """How the operation ended."""
+
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class ProgressModal(ModalScreen[str]):
+    """Runs one multi-step operation and shows each step; dismisses with an ``Outcome``."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel / close")]
+
+    def __init__(
+        self,
+        title: str,
+        steps: Callable[[], AsyncIterator[Progress]],
+        *,
+        cancellable: bool = True,
+    ) -> None:
+        """Create the modal.
+
+        Args:
+            title: What is happening (``Creating bot-alpha``).
+            steps: Starts the operation and yields its progress.
+            cancellable: Whether Cancel may interrupt it (the service then rolls back).
+        """
+        super().__init__()
+        self._title = title
+        self._steps = steps
+        self._cancellable = cancellable
+        self._rows: dict[int, Progress] = {}
+        self._outcome: str | None = None
+        self._worker: Worker[None] | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="progress-dialog"):
+            yield Label(self._title, classes="dialog-title")
+            yield Static("starting…", id="progress-steps")
+            yield Static("", id="progress-result")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(
+                    "Cancel" if self._cancellable else "Close",
+                    id="progress-button",
+                    disabled=not self._cancellable,
+                )
+
+    def on_mount(self) -> None:
+        self._worker = self.run_steps()
+
+    @property
+    def outcome(self) -> str | None:
+        """The outcome once finished."""
+        return self._outcome
+
+    @work(exclusive=True, group="progress", exit_on_error=False)
+    async def run_steps(self) -> None:
+        """Consume the progress stream."""
+        try:
+            async for progress in self._steps():
+                self._rows[progress.index] = progress
+                self._show_steps()
+        except OperationFailed as exc:
+            self._finish(
+                Outcome.FAILED,
+                f"[b $error]Failed at step “{escape(exc.step)}”:[/] {escape(exc.reason)}\n"
+                f"{escape(exc.cleanup)}",
+            )
+            return
+        except ClaworcError as exc:
+            self._finish(Outcome.FAILED, f"[b $error]Failed:[/] {escape(str(exc))}")
+            return
+        self._finish(Outcome.DONE, "[b $success]Done.[/]")
+
+    def _show_steps(self) -> None:
+        lines = []
+        for index in sorted(self._rows):
+            row = self._rows[index]
+            detail = f"  [$text-muted]{escape(row.detail)}[/]" if row.detail else ""
+            lines.append(f"{_GLYPH[row.state]} {row.index}/{row.total} {escape(row.step)}{detail}")
+        self.query_one("#progress-steps", Static).update("\n".join(lines) or "starting…")
+
+    def _finish(self, outcome: str, message: str) -> None:
+        self._outcome = outcome
+        self.query_one("#progress-result", Static).update(message)
+        button = self.query_one("#progress-button", Button)
+        button.label = "Close"
+        button.disabled = False
+        button.focus()
+        self.set_class(outcome == Outcome.FAILED, "-failed")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is not self._worker:
+            return
+        if event.state == WorkerState.CANCELLED:
+            self._finish(
+                Outcome.CANCELLED,
+                "[b $warning]Cancelled.[/] What had been created was rolled back.",
+            )
+        elif event.state == WorkerState.ERROR and self._outcome is None:
+            error = event.worker.error
+            self._finish(Outcome.FAILED, f"[b $error]Failed:[/] {escape(str(error))}")
+
+    @on(Button.Pressed, "#progress-button")
+    def action_cancel(self) -> None:
+        """Cancel while running (the service rolls back), or close when finished."""
+        if self._outcome is not None:
+            self.dismiss(self._outcome)
+            return
+        if not self._cancellable or self._worker is None:
+            return
+        button = self.query_one("#progress-button", Button)
+        button.disabled = True
+        button.label = "Rolling back…"
+        self.query_one("#progress-result", Static).update("Cancelling — rolling back…")
+        self._worker.cancel()

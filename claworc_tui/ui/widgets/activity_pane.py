@@ -1,0 +1,157 @@
+"""The activity pane: what the app did, when, how it ended, and the Kubernetes calls it made."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.markup import escape
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import DataTable, Static
+
+from claworc_tui.models.activity import ActivityEntry, Outcome
+from claworc_tui.ui.format import api_call, truncate
+
+_OUTCOME_STYLE = {
+    Outcome.OK: Style(color="green"),
+    Outcome.FAILED: Style(color="red", bold=True),
+    Outcome.CANCELLED: Style(color="yellow"),
+    Outcome.STARTED: Style(dim=True),
+}
+
+
+class ActivityPane(Vertical):
+    """Shows activity entries. The parent loads them; ``i`` asks for this instance only."""
+
+    ALLOW_MAXIMIZE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("i", "toggle_scope", "This instance / all"),
+        Binding("ctrl+r", "reload", "Reload", show=False),
+        Binding("f", "toggle_fullscreen", "Full screen"),
+        Binding("escape", "leave", "Back", show=False),
+    ]
+
+    entries: reactive[tuple[ActivityEntry, ...]] = reactive((), always_update=True)
+    """What to show, newest first."""
+    only_instance: reactive[str | None] = reactive(None)
+    """The instance the list is limited to, or None for all."""
+
+    class ScopeToggled(Message):
+        """The user asked for this instance only, or for everything."""
+
+    class ReloadRequested(Message):
+        """The user asked to reload."""
+
+    class Left(Message):
+        """Escape with nothing to close: focus goes back to the list."""
+
+    def __init__(
+        self,
+        now: Callable[[], datetime],
+        *,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        """Create the pane.
+
+        Args:
+            now: The clock (only the date of today is dropped from times).
+            id: DOM id.
+            classes: DOM classes.
+        """
+        super().__init__(id=id, classes=classes)
+        self._now = now
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="activity-status")
+        table: DataTable[Text] = DataTable(id="activity-table", cursor_type="row")
+        yield table
+
+    def on_mount(self) -> None:
+        table = self.table
+        table.add_column("TIME", key="time", width=14)
+        table.add_column("INSTANCE", key="instance", width=20)
+        table.add_column("ACTION", key="action", width=18)
+        table.add_column("OUTCOME", key="outcome", width=9)
+        table.add_column("DETAIL / KUBERNETES CALL", key="detail")
+        self._show_status()
+
+    @property
+    def table(self) -> DataTable[Text]:
+        """The table."""
+        return self.query_one("#activity-table", DataTable)
+
+    def watch_entries(self, entries: Sequence[ActivityEntry]) -> None:
+        if not self.is_mounted:
+            return
+        table = self.table
+        cursor = table.cursor_row
+        table.clear()
+        today = self._now().date()
+        for entry in entries:
+            when = f"{entry.at:%H:%M:%S}" if entry.at.date() == today else f"{entry.at:%m-%d %H:%M}"
+            table.add_row(
+                Text(when),
+                Text(entry.instance or "—"),
+                Text(entry.action),
+                Text(entry.outcome.value, style=_OUTCOME_STYLE.get(entry.outcome, Style())),
+                Text(truncate(entry.detail, 200) or ""),
+                key=f"e{entry.id}",
+            )
+            for index, call in enumerate(entry.calls):
+                failed = call.status is None or call.status >= 400
+                table.add_row(
+                    Text(""),
+                    Text(""),
+                    Text(""),
+                    Text(""),
+                    Text(
+                        f"  ↳ {api_call(call)}",
+                        style=Style(dim=not failed, color="red" if failed else None),
+                    ),
+                    key=f"e{entry.id}.{index}",
+                )
+        if cursor < table.row_count:
+            table.move_cursor(row=cursor, animate=False)
+        self._show_status()
+
+    def watch_only_instance(self) -> None:
+        self._show_status()
+
+    def _show_status(self) -> None:
+        if not self.is_mounted:
+            return
+        scope = f"instance [b]{escape(self.only_instance)}[/b]" if self.only_instance else "all"
+        self.query_one("#activity-status", Static).update(
+            f"[b]Activity[/b] · {scope} · {len(self.entries)} entries · i: this instance/all"
+        )
+
+    def action_toggle_scope(self) -> None:
+        """Ask for this instance only, or everything."""
+        self.post_message(self.ScopeToggled())
+
+    def action_reload(self) -> None:
+        """Ask for a reload."""
+        self.post_message(self.ReloadRequested())
+
+    def action_toggle_fullscreen(self) -> None:
+        """Fill the screen with the pane, or go back."""
+        if self.screen.maximized is self:
+            self.screen.minimize()
+        else:
+            self.screen.maximize(self, container=False)
+        self.table.focus()
+
+    def action_leave(self) -> None:
+        """Leave full screen, or hand focus back."""
+        if self.screen.maximized is self:
+            self.screen.minimize()
+        else:
+            self.post_message(self.Left())

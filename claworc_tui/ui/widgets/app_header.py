@@ -1,0 +1,76 @@
+"""The one-line header: app, cluster context, namespace, connection state, mode badges."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.markup import escape
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from claworc_tui.services.views import Connection, ConnectionState
+from claworc_tui.ui.format import truncate
+
+_CONNECTION = {
+    ConnectionState.CONNECTING: ("◌", "connecting", "-connecting"),
+    ConnectionState.LIVE: ("●", "live", "-live"),
+    ConnectionState.RECONNECTING: ("◌", "reconnecting", "-retrying"),
+    ConnectionState.UNREACHABLE: ("✖", "unreachable", "-error"),
+}
+
+
+class AppHeader(Horizontal):
+    """Shows where the app is pointed and whether the live view can be trusted."""
+
+    connection: reactive[Connection] = reactive(
+        Connection(state=ConnectionState.CONNECTING), always_update=True
+    )
+    """State of the shared pod watch."""
+    read_only_reason: reactive[str | None] = reactive(None)
+    """Why writes are disabled, or None."""
+    demo: reactive[bool] = reactive(False)
+    """Whether the app runs against the built-in emulated cluster."""
+
+    def __init__(self, context: str, namespace: str, *, id: str | None = None) -> None:
+        """Create the header.
+
+        Args:
+            context: Kubeconfig context name.
+            namespace: Namespace of the instances.
+            id: DOM id.
+        """
+        super().__init__(id=id)
+        self._context_name = context
+        self._ns = namespace
+
+    def compose(self) -> ComposeResult:
+        yield Static("[b]claworc[/b]", id="header-title")
+        yield Static(
+            f"ctx [b]{escape(self._context_name)}[/b]  ns [b]{escape(self._ns)}[/b]",
+            id="header-cluster",
+        )
+        yield Static("", id="header-connection")
+        yield Static("DEMO", id="header-demo", classes="badge")
+        yield Static("READ-ONLY", id="header-read-only", classes="badge")
+
+    def watch_connection(self, connection: Connection) -> None:
+        glyph, label, css = _CONNECTION[connection.state]
+        text = f"{glyph} {label}"
+        if connection.attempt and connection.state is ConnectionState.RECONNECTING:
+            text += f" (attempt {connection.attempt})"
+        if connection.reason and connection.state is not ConnectionState.LIVE:
+            text += f": {escape(truncate(connection.reason, 80))}"
+        widget = self.query_one("#header-connection", Static)
+        widget.update(text)
+        widget.tooltip = connection.reason
+        for _, _, other in _CONNECTION.values():
+            widget.remove_class(other)
+        widget.add_class(css)
+
+    def watch_read_only_reason(self, reason: str | None) -> None:
+        badge = self.query_one("#header-read-only", Static)
+        badge.display = reason is not None
+        badge.tooltip = reason
+
+    def watch_demo(self, demo: bool) -> None:
+        self.query_one("#header-demo", Static).display = demo

@@ -1,0 +1,223 @@
+"""The detail pane: every field of one instance, its objects, keys, URLs, events and advice.
+
+The parent sets ``view`` (cheap, from the live stream) and ``details`` (loaded on selection);
+the pane only renders, and posts ``AdviceChosen`` when the user picks an advice's action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.markup import escape
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Button, Static
+
+from claworc_tui.models.instance import STORAGE_ROLES, Provider
+from claworc_tui.models.secrets import mask_key
+from claworc_tui.services.views import InstanceDetails, InstanceView, Tone
+from claworc_tui.ui.format import TONE_COLOURS, TONE_GLYPHS, age, truncate
+
+_SOURCE_LABEL = {"override": "instance override", "global": "global", "none": "not set"}
+
+
+def tone_markup(tone: Tone, text: str) -> str:
+    """Textual markup drawing ``text`` in the tone's theme colour, with its glyph."""
+    colour = TONE_COLOURS[tone]
+    return f"[${colour}]{TONE_GLYPHS[tone]} {escape(text)}[/]"
+
+
+def _row(label: str, value: str) -> str:
+    return f"[b]{label:<10}[/b] {value}"
+
+
+class InstanceDetail(VerticalScroll, can_focus=True):
+    """Shows one instance in full. Attributes down (``view``, ``details``), messages up."""
+
+    view: reactive[InstanceView | None] = reactive(None, always_update=True)
+    """The live row of the selected instance (updated from the status stream)."""
+    details: reactive[InstanceDetails | None] = reactive(None, always_update=True)
+    """Objects, keys, URLs, events and advice (loaded when the selection settles)."""
+
+    class AdviceChosen(Message):
+        """The user picked the action of an advice."""
+
+        def __init__(self, name: str, code: str, label: str) -> None:
+            super().__init__()
+            self.name = name
+            self.code = code
+            self.label = label
+
+    def __init__(
+        self,
+        now: Callable[[], datetime],
+        *,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        """Create the pane.
+
+        Args:
+            now: The clock for relative times.
+            id: DOM id.
+            classes: DOM classes.
+        """
+        super().__init__(id=id, classes=classes)
+        self._now = now
+
+    def compose(self) -> ComposeResult:
+        yield Static("Select an instance.", id="detail-summary", classes="detail-section")
+        yield Static("", id="detail-urls", classes="detail-section")
+        yield Static("", id="detail-objects", classes="detail-section")
+        yield Static("", id="detail-keys", classes="detail-section")
+        yield Static("", id="detail-events", classes="detail-section")
+        yield Vertical(id="detail-advice", classes="detail-section")
+
+    def watch_view(self, view: InstanceView | None) -> None:
+        self.border_title = view.name if view else "detail"
+        summary = self.query_one("#detail-summary", Static)
+        summary.update(self._summary(view) if view else "Select an instance.")
+        if view is None:
+            self.details = None
+
+    def watch_details(self, details: InstanceDetails | None) -> None:
+        if details is not None and (self.view is None or self.view.name != details.view.name):
+            self.view = details.view
+        self.query_one("#detail-urls", Static).update(self._urls(details))
+        self.query_one("#detail-objects", Static).update(self._objects(details))
+        self.query_one("#detail-keys", Static).update(self._keys(details))
+        self.query_one("#detail-events", Static).update(self._events(details))
+        self._show_advice(details)
+
+    # -- sections ------------------------------------------------------------------------------
+
+    def _summary(self, view: InstanceView) -> str:
+        instance = view.instance
+        res = instance.resources
+        storage = "  ".join(f"{role} {getattr(instance.storage, role)}" for role in STORAGE_ROLES)
+        now = self._now()
+        lines = [
+            f"[b]{escape(instance.name)}[/b]  {escape(instance.display_name)}",
+            _row("Status", tone_markup(view.tone, view.status)),
+            _row("Ready", f"{view.ready_text}   restarts {view.restarts}"),
+        ]
+        if view.last_termination:
+            lines.append(_row("Last exit", escape(view.last_termination)))
+        if view.reason:
+            lines.append(_row("Reason", escape(view.reason)))
+        pod = escape(view.pod_name or "no pod")
+        if view.node:
+            pod += f" on {escape(view.node)}"
+        if view.started_at:
+            pod += f", started {age(view.started_at, now)} ago"
+        lines += [
+            _row("Pod", pod),
+            _row(
+                "Ports", f"chrome {instance.nodeport_chrome}  terminal {instance.nodeport_terminal}"
+            ),
+            _row("CPU", f"request {res.cpu_request}  limit {res.cpu_limit}"),
+            _row("Memory", f"request {res.memory_request}  limit {res.memory_limit}"),
+            _row("Storage", storage),
+            _row("Config", self._config_summary(instance.clawdbot_config)),
+            _row(
+                "Record",
+                f"{instance.status.value}"
+                + (f" ({escape(instance.status_detail)})" if instance.status_detail else ""),
+            ),
+            _row(
+                "Created",
+                f"{instance.created_at:%Y-%m-%d %H:%M} ({age(instance.created_at, now)} ago)",
+            ),
+        ]
+        return "\n".join(lines)
+
+    @staticmethod
+    def _config_summary(text: str | None) -> str:
+        if not text or not text.strip():
+            return "clawdbot.json: empty object"
+        lines = text.count("\n") + 1
+        return f"clawdbot.json: {len(text.encode())} bytes, {lines} lines"
+
+    @staticmethod
+    def _urls(details: InstanceDetails | None) -> str:
+        if details is None:
+            return ""
+        if details.urls is None:
+            return "[b]VNC[/b]\n  [$text-muted]no node address yet[/]"
+        return (
+            "[b]VNC[/b]  [$text-muted](c copies Chrome, t copies Terminal)[/]\n"
+            f"  Chrome    {escape(details.urls.chrome)}\n"
+            f"  Terminal  {escape(details.urls.terminal)}"
+        )
+
+    @staticmethod
+    def _objects(details: InstanceDetails | None) -> str:
+        if details is None:
+            return ""
+        lines = ["[b]Kubernetes objects[/b]"]
+        for row in details.objects:
+            tone = Tone.OK if row.ok else Tone.ERROR
+            lines.append(
+                f"  {tone_markup(tone, row.kind):<30} {escape(row.name)}  "
+                f"[$text-muted]{escape(row.state)}[/]"
+            )
+        return "\n".join(lines)
+
+    @staticmethod
+    def _keys(details: InstanceDetails | None) -> str:
+        if details is None:
+            return ""
+        lines = ["[b]API keys[/b]"]
+        by_provider = {key.provider: key for key in details.keys}
+        for provider in Provider:
+            key = by_provider.get(provider)
+            source = _SOURCE_LABEL.get(key.source, key.source) if key else "not set"
+            # The service already masks; mask again only if it handed over something long.
+            masked = key.masked if key else mask_key(None)
+            lines.append(f"  {provider.label:<13} {escape(source):<18} {escape(masked)}")
+        return "\n".join(lines)
+
+    def _events(self, details: InstanceDetails | None) -> str:
+        if details is None:
+            return ""
+        if not details.events:
+            return "[b]Events[/b]\n  [$text-muted]none[/]"
+        now = self._now()
+        lines = ["[b]Events[/b]"]
+        for event in details.events[:20]:
+            colour = "$warning" if event.type == "Warning" else "$text-muted"
+            count = f" ×{event.count}" if event.count > 1 else ""
+            lines.append(
+                f"  {age(event.time, now):>4} [{colour}]{escape(event.reason)}[/]{count} "
+                f"{escape(truncate(event.message, 200))}"
+            )
+        return "\n".join(lines)
+
+    def _show_advice(self, details: InstanceDetails | None) -> None:
+        box = self.query_one("#detail-advice", Vertical)
+        box.remove_children()
+        if details is None or not details.advice:
+            return
+        widgets: list[Static | Button] = [Static("[b]Advice[/b]")]
+        for advice in details.advice:
+            widgets.append(
+                Static(
+                    f"  [$warning]▲[/] [b]{escape(advice.title)}[/b]\n    {escape(advice.detail)}"
+                )
+            )
+            if advice.action:
+                button = Button(advice.action, id=f"advice-{advice.code}", compact=True)
+                button.tooltip = f"{advice.action} ({advice.code})"
+                widgets.append(button)
+        box.mount_all(widgets)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        button_id = event.button.id or ""
+        if self.details is None or not button_id.startswith("advice-"):
+            return
+        code = button_id.removeprefix("advice-")
+        self.post_message(self.AdviceChosen(self.details.view.name, code, str(event.button.label)))

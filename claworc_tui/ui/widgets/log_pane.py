@@ -1,0 +1,537 @@
+"""The log pane: follows one instance's logs, with tail semantics, search, filter and save.
+
+Design (after toolong): the follow worker belongs to this pane and only appends arriving lines to
+a pending list; a timer flushes that list into the view every ``FLUSH_SECONDS``, so however fast a
+pod logs, the UI does one update per tick, never one per line. The buffer is a bounded deque
+(``log_buffer_lines``); the oldest lines fall off. Auto-scroll happens only while the reader is at
+the bottom; scrolling up pauses and counts the new lines, End (or scrolling back down) resumes.
+
+The stream is keyed by instance: setting ``instance`` starts a new follow in the exclusive
+``LOG_GROUP``, which cancels the old one (so does unmounting the pane).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.markup import escape
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Input, Static
+
+from claworc_tui.models.errors import ClaworcError
+from claworc_tui.services.views import (
+    EventRow,
+    InstanceView,
+    LogBatch,
+    LogEvent,
+    LogLineView,
+    LogOptions,
+    LogStatus,
+    LogStreamState,
+)
+from claworc_tui.ui.format import age, truncate
+from claworc_tui.ui.messages import ServiceFailed
+from claworc_tui.ui.screens.prompt import PromptModal
+from claworc_tui.ui.widgets.log_view import MARKER, LogView
+
+LogSource = Callable[[str, LogOptions], AsyncIterator[LogEvent]]
+"""Where the pane gets lines from: the service's ``follow_logs``."""
+
+LOG_GROUP = "log-follow"
+FLUSH_SECONDS = 0.08
+TAIL_PRESETS: tuple[int | None, ...] = (100, 500, 2000, None)
+SINCE_PRESETS: tuple[int | None, ...] = (None, 300, 3600, 86400)
+_RETRY_SECONDS = (1.0, 2.0, 5.0, 10.0, 30.0)
+_STATE_LABEL = {
+    LogStreamState.WAITING: "waiting for the container",
+    LogStreamState.LIVE: "live",
+    LogStreamState.RECONNECTING: "reconnecting",
+    LogStreamState.ENDED: "stream ended",
+    LogStreamState.FAILED: "stream failed",
+}
+
+
+def _since_label(seconds: int | None) -> str:
+    if seconds is None:
+        return "any time"
+    if seconds % 86400 == 0:
+        return f"{seconds // 86400}d"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 60}m"
+
+
+class LogPane(Vertical):
+    """Follows the logs of ``instance``; the parent sets the instance, the events and visibility."""
+
+    ALLOW_MAXIMIZE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("end,G", "resume", "Follow"),
+        Binding("home,g", "top", "Top", show=False),
+        Binding("slash", "search", "Search"),
+        Binding("ampersand", "filter", "Filter"),
+        Binding("n", "next_match", "Next match", show=False),
+        Binding("N", "previous_match", "Prev match", show=False),
+        Binding("t", "toggle_timestamps", "Timestamps", show=False),
+        Binding("w", "toggle_wrap", "Wrap", show=False),
+        Binding("p", "toggle_previous", "Previous container", show=False),
+        Binding("left_square_bracket", "cycle_tail", "Tail preset", show=False),
+        Binding("right_square_bracket", "cycle_since", "Since preset", show=False),
+        Binding("ctrl+s", "save", "Save", show=False),
+        Binding("ctrl+k", "clear", "Clear", show=False),
+        Binding("f", "toggle_fullscreen", "Full screen"),
+        Binding("escape", "leave", "Back", show=False),
+    ]
+
+    class Left(Message):
+        """The user pressed escape with nothing to close: focus goes back to the list."""
+
+    instance: reactive[str | None] = reactive(None)
+    """The followed instance; None stops following."""
+    events: reactive[tuple[EventRow, ...]] = reactive(())
+    """The pod's events, shown while there are no log lines yet."""
+    state: reactive[LogStreamState | None] = reactive(None)
+    """Where the stream is."""
+    unseen: reactive[int] = reactive(0)
+    """Lines that arrived while the reader was scrolled up."""
+
+    def __init__(
+        self,
+        source: LogSource,
+        *,
+        buffer_lines: int,
+        now: Callable[[], datetime],
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        """Create the pane.
+
+        Args:
+            source: The service's ``follow_logs``.
+            buffer_lines: Lines kept before the oldest are dropped.
+            now: The clock (for event ages and file names).
+            id: DOM id.
+            classes: DOM classes.
+        """
+        super().__init__(id=id, classes=classes)
+        self._source = source
+        self._now = now
+        self._buffer: deque[LogLineView] = deque(maxlen=buffer_lines)
+        self._buffer_lines = buffer_lines
+        self._pending: list[LogLineView] = []
+        self._dropped = 0
+        self._detail: str | None = None
+        self._tail_index = 1
+        self._since_index = 0
+        self._previous = False
+        self._timestamps = False
+        self._search = ""
+        self._filter = ""
+        self._query_mode: str | None = None
+        self._restart = asyncio.Event()
+        self._pod_key: tuple[object, ...] | None = None
+        self._last_line_at: float | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="log-status")
+        yield Static("", id="log-events")
+        yield LogView(self._buffer_lines, id="log-view")
+        yield Input(id="log-query", classes="-hidden")
+
+    def on_mount(self) -> None:
+        self.set_interval(FLUSH_SECONDS, self._flush)
+        self._show_status()
+
+    # -- what the parent reads -----------------------------------------------------------------
+
+    @property
+    def view(self) -> LogView:
+        """The line view."""
+        return self.query_one(LogView)
+
+    @property
+    def buffered(self) -> Sequence[LogLineView]:
+        """Lines in the buffer."""
+        return tuple(self._buffer)
+
+    @property
+    def options(self) -> LogOptions:
+        """The options of the current follow."""
+        return LogOptions(
+            tail_lines=TAIL_PRESETS[self._tail_index],
+            since_seconds=SINCE_PRESETS[self._since_index],
+            previous=self._previous,
+            timestamps=True,
+            follow=not self._previous,
+        )
+
+    def pod_changed(self, view: InstanceView) -> None:
+        """The parent reports the followed instance's row; a new pod resumes an ended stream."""
+        key = (view.pod_name, view.restarts, view.started_at, view.ready)
+        changed = self._pod_key is not None and key != self._pod_key
+        self._pod_key = key
+        if changed and self.state in (LogStreamState.ENDED, LogStreamState.FAILED):
+            self._restart.set()
+
+    # -- reactives -----------------------------------------------------------------------------
+
+    def watch_instance(self, name: str | None) -> None:
+        self._reset()
+        self._pod_key = None
+        if name is None:
+            self.workers.cancel_group(self, LOG_GROUP)
+            self.state = None
+        else:
+            self.follow_logs(name, self.options)
+        self._show_status()
+
+    def watch_events(self) -> None:
+        self._show_events()
+
+    def watch_state(self) -> None:
+        self._show_status()
+        self._show_events()
+
+    def watch_unseen(self) -> None:
+        self._show_status()
+
+    # -- the stream ----------------------------------------------------------------------------
+
+    @work(exclusive=True, group=LOG_GROUP, exit_on_error=False)
+    async def follow_logs(self, name: str, options: LogOptions) -> None:
+        """Follow ``name``'s logs until cancelled, reconnecting after an end or a failure."""
+        failures = 0
+        first = True
+        while True:
+            self._restart.clear()
+            if not first:
+                options = self._resume_options(options)
+            try:
+                async for event in self._source(name, options):
+                    self._take(event)
+                    if isinstance(event, LogBatch) and event.lines:
+                        failures = 0
+                if self.state not in (LogStreamState.ENDED, LogStreamState.FAILED):
+                    self._set_state(LogStreamState.ENDED, "the container stopped")
+                if not options.follow:
+                    return
+                await self._restart.wait()
+            except ClaworcError as exc:
+                self._set_state(LogStreamState.FAILED, str(exc))
+                failures = await self._wait_retry(exc, failures)
+            except Exception as exc:  # a bug, not the cluster: report it once and stop
+                self._set_state(LogStreamState.FAILED, str(exc))
+                self.post_message(ServiceFailed(f"follow the logs of {name}", exc))
+                return
+            self._pending.append(
+                LogLineView(text=f"{MARKER}reconnecting at {self._now():%H:%M:%S} ──")
+            )
+            first = False
+
+    async def _wait_retry(self, exc: ClaworcError, failures: int) -> int:
+        """Wait out the backoff (or a new pod, whichever comes first); return the failure count."""
+        delay = _RETRY_SECONDS[min(failures, len(_RETRY_SECONDS) - 1)]
+        self._detail = f"{exc} — retrying in {delay:.0f}s"
+        self._show_status()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._restart.wait(), timeout=delay)
+        return failures + 1
+
+    def _resume_options(self, options: LogOptions) -> LogOptions:
+        """After a gap, ask only for what came since the last line (may repeat a few lines)."""
+        loop = asyncio.get_running_loop()
+        if self._last_line_at is None:
+            return options
+        gap = int(loop.time() - self._last_line_at) + 2
+        return options.model_copy(update={"tail_lines": None, "since_seconds": gap})
+
+    def _take(self, event: LogEvent) -> None:
+        if isinstance(event, LogStatus):
+            self._set_state(event.state, event.detail)
+            return
+        if event.lines:
+            self._pending.extend(event.lines)
+            self._last_line_at = asyncio.get_running_loop().time()
+        self._dropped += event.dropped
+        if self.state in (None, LogStreamState.WAITING) and event.lines:
+            self._set_state(LogStreamState.LIVE, None)
+
+    def _set_state(self, state: LogStreamState, detail: str | None) -> None:
+        self._detail = detail
+        if self.state == state:
+            self._show_status()
+        self.state = state
+
+    def _flush(self) -> None:
+        """Move pending lines into the buffer and the view (one update per tick)."""
+        if not self._pending and not self._dropped:
+            return
+        pending, self._pending = self._pending, []
+        if self._dropped:
+            note = f"{MARKER}{self._dropped} lines dropped (the pod logs faster than we read) ──"
+            pending.insert(0, LogLineView(text=note))
+            self._dropped = 0
+        self._buffer.extend(pending)
+        view = self.view
+        shown = [self._format(line) for line in pending if self._keep(line)]
+        follow = view.at_end
+        view.append(shown, follow=follow)
+        if not follow and shown:
+            self.unseen += len(shown)
+        if len(self._buffer) == len(pending) or shown:
+            self._show_events()
+        if self._search:
+            self._show_status()
+
+    # -- formatting ----------------------------------------------------------------------------
+
+    def _format(self, line: LogLineView) -> str:
+        if self._timestamps and line.timestamp is not None:
+            return f"{line.timestamp:%Y-%m-%dT%H:%M:%S}Z {line.text}"
+        return line.text
+
+    def _keep(self, line: LogLineView) -> bool:
+        return not self._filter or self._filter.lower() in line.text.lower()
+
+    def _rerender(self) -> None:
+        view = self.view
+        view.replace(self._format(line) for line in self._buffer if self._keep(line))
+        view.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.unseen = 0
+        self._show_status()
+
+    def _reset(self) -> None:
+        self._buffer.clear()
+        self._pending.clear()
+        self._dropped = 0
+        self._detail = None
+        self._last_line_at = None
+        self.unseen = 0
+        self.state = None
+        if self.is_mounted:
+            self.view.clear()
+
+    def _show_status(self) -> None:
+        if not self.is_mounted:
+            return
+        parts: list[str] = []
+        name = self.instance
+        parts.append(f"[b]{escape(name)}[/b]" if name else "[$text-muted]no instance[/]")
+        if self.state is not None:
+            css = {
+                LogStreamState.LIVE: "$success",
+                LogStreamState.FAILED: "$error",
+                LogStreamState.ENDED: "$warning",
+            }.get(self.state, "$accent")
+            label = _STATE_LABEL[self.state]
+            detail = f": {escape(truncate(self._detail, 60))}" if self._detail else ""
+            parts.append(f"[{css}]● {label}[/]{detail}")
+        tail = TAIL_PRESETS[self._tail_index]
+        parts.append("previous container" if self._previous else f"tail {tail or 'all'}")
+        if self._since_index:
+            parts.append(f"since {_since_label(SINCE_PRESETS[self._since_index])}")
+        if self._timestamps:
+            parts.append("timestamps")
+        if self.is_mounted and self.view.wrap:
+            parts.append("wrap")
+        if self._filter:
+            parts.append(f"filter [b]{escape(self._filter)}[/b]")
+        if self._search:
+            parts.append(f"search [b]{escape(self._search)}[/b] ({self.view.count_matches()})")
+        if self.unseen:
+            parts.append(f"[reverse] ⏸ {self.unseen} new lines — End to follow [/reverse]")
+        self.query_one("#log-status", Static).update(" · ".join(parts))
+        self.set_class(bool(self.unseen), "-paused")
+
+    def _show_events(self) -> None:
+        if not self.is_mounted:
+            return
+        empty = not self._buffer
+        waiting = self.instance is not None and empty
+        self.set_class(waiting, "-waiting")
+        if not waiting:
+            return
+        now = self._now()
+        lines = ["[b]No log lines yet.[/b] Pod events:"]
+        if not self.events:
+            lines.append("  [$text-muted]no events[/]")
+        for event in self.events[:12]:
+            colour = "$warning" if event.type == "Warning" else "$text-muted"
+            lines.append(
+                f"  {age(event.time, now):>4} [{colour}]{escape(event.reason)}[/] "
+                f"{escape(truncate(event.message, 160))}"
+            )
+        self.query_one("#log-events", Static).update("\n".join(lines))
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def action_resume(self) -> None:
+        """Jump to the end and follow again."""
+        self.view.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.unseen = 0
+
+    def action_top(self) -> None:
+        """Jump to the first line (pauses following)."""
+        self.view.scroll_home(animate=False, immediate=True)
+
+    @on(LogView.ReachedEnd)
+    def _caught_up(self) -> None:
+        self.unseen = 0
+
+    def action_search(self) -> None:
+        """Open the search prompt (matches are highlighted; n/N jump)."""
+        self._open_query("search", self._search)
+
+    def action_filter(self) -> None:
+        """Open the filter prompt (only matching lines are shown)."""
+        self._open_query("filter", self._filter)
+
+    def _open_query(self, mode: str, value: str) -> None:
+        self._query_mode = mode
+        query = self.query_one("#log-query", Input)
+        query.placeholder = (
+            "search (highlight; enter, then n/N)" if mode == "search" else "filter (show only)"
+        )
+        query.value = value
+        query.remove_class("-hidden")
+        query.focus()
+
+    @on(Input.Changed, "#log-query")
+    def _query_typed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._query_mode == "search":
+            self.set_search(event.value)
+        elif self._query_mode == "filter":
+            self.set_filter(event.value)
+
+    @on(Input.Submitted, "#log-query")
+    def _query_done(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._close_query()
+        if self._query_mode == "search":
+            self.action_next_match()
+
+    def _close_query(self) -> None:
+        self.query_one("#log-query", Input).add_class("-hidden")
+        self.view.focus()
+
+    def set_search(self, text: str) -> None:
+        """Highlight ``text`` (case-insensitive); '' clears."""
+        self._search = text
+        self.view.set_search(re.compile(re.escape(text), re.IGNORECASE) if text else None)
+        self._show_status()
+
+    def set_filter(self, text: str) -> None:
+        """Show only lines containing ``text`` (case-insensitive); '' shows all."""
+        self._filter = text
+        self._rerender()
+
+    def action_next_match(self) -> None:
+        """Scroll to the next search match."""
+        self._jump(backwards=False)
+
+    def action_previous_match(self) -> None:
+        """Scroll to the previous search match."""
+        self._jump(backwards=True)
+
+    def _jump(self, *, backwards: bool) -> None:
+        view = self.view
+        start = int(view.scroll_y) + (view.size.height // 2)
+        row = view.search_rows(start, backwards=backwards)
+        if row is None:
+            self.notify("no match", timeout=2)
+            return
+        view.show_row(row)
+
+    def action_toggle_timestamps(self) -> None:
+        """Show or hide each line's timestamp."""
+        self._timestamps = not self._timestamps
+        self._rerender()
+
+    def action_toggle_wrap(self) -> None:
+        """Wrap long lines, or scroll sideways."""
+        self.view.set_wrap(not self.view.wrap)
+        self.view.scroll_end(animate=False, immediate=True, x_axis=False)
+        self._show_status()
+
+    def action_toggle_previous(self) -> None:
+        """Show the previous container's logs instead of following the current one."""
+        self._previous = not self._previous
+        self._refollow()
+
+    def action_cycle_tail(self) -> None:
+        """Next tail preset (100, 500, 2000, all)."""
+        self._tail_index = (self._tail_index + 1) % len(TAIL_PRESETS)
+        self._refollow()
+
+    def action_cycle_since(self) -> None:
+        """Next since preset (any time, 5m, 1h, 1d)."""
+        self._since_index = (self._since_index + 1) % len(SINCE_PRESETS)
+        self._refollow()
+
+    def _refollow(self) -> None:
+        name = self.instance
+        self._reset()
+        if name is not None:
+            self.follow_logs(name, self.options)
+        self._show_status()
+
+    def action_clear(self) -> None:
+        """Forget the lines shown so far (the stream goes on)."""
+        self._buffer.clear()
+        self._rerender()
+
+    def action_toggle_fullscreen(self) -> None:
+        """Fill the screen with the pane, or go back."""
+        if self.screen.maximized is self:
+            self.screen.minimize()
+        else:
+            self.screen.maximize(self, container=False)
+        self.view.focus()
+
+    def action_leave(self) -> None:
+        """Close the prompt, leave full screen, or hand focus back."""
+        query = self.query_one("#log-query", Input)
+        if not query.has_class("-hidden"):
+            self._close_query()
+        elif self.screen.maximized is self:
+            self.screen.minimize()
+        else:
+            self.post_message(self.Left())
+
+    def action_save(self) -> None:
+        """Ask for a file name and save the buffered lines there."""
+        name = self.instance or "logs"
+        default = Path.cwd() / f"{name}-{self._now():%Y%m%d-%H%M%S}.log"
+        self.app.push_screen(
+            PromptModal("Save log lines to", str(default), "Save"),
+            self._save_to,
+        )
+
+    def _save_to(self, path: str | None) -> None:
+        if path:
+            self.save_lines(Path(path).expanduser())
+
+    @work(exclusive=True, group="log-save", exit_on_error=False)
+    async def save_lines(self, path: Path) -> None:
+        """Write the buffered lines (as shown: filter and timestamps applied) to ``path``."""
+        lines = [self._format(line) for line in self._buffer if self._keep(line)]
+        text = "\n".join(lines) + ("\n" if lines else "")
+        try:
+            await asyncio.to_thread(path.write_text, text, encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"could not save {path}: {exc.strerror or exc}", severity="error")
+            return
+        self.notify(f"saved {len(lines)} lines to {path}", title="Logs saved")

@@ -1,0 +1,85 @@
+"""Builds the real app on real Services: a temporary SQLite file plus the emulated cluster.
+
+Used by the UI tests (fixtures in ``conftest.py``) and by hand::
+
+    .venv/bin/python -m tests.ui.harness [COUNT]    # run the app on COUNT seeded instances
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from claworc_tui.config import Settings
+from claworc_tui.emulator import EmulatorConfig, EmulatorServer
+from claworc_tui.models.instance import InstanceSpec
+from claworc_tui.services import Services, open_services
+
+NS = "claworc"
+#: The fixed clock of the tests.
+FIXED_NOW = datetime(2025, 1, 15, 12, 0, 0, tzinfo=UTC)
+
+
+def fixed_now() -> datetime:
+    """The tests' clock."""
+    return FIXED_NOW
+
+
+def emulator_config() -> EmulatorConfig:
+    """Short delays, so pods come up within tenths of a second."""
+    return EmulatorConfig(pod_start_delay=0.05, pod_grace_period=0.05, latency=0.0)
+
+
+@asynccontextmanager
+async def real_services(
+    folder: Path, *, read_only: bool = False, demo: bool = False, log_buffer_lines: int = 10_000
+) -> AsyncIterator[tuple[Services, EmulatorServer]]:
+    """Start the emulator and open real Services on a fresh database in ``folder``."""
+    emulator = EmulatorServer(emulator_config())
+    await emulator.start()
+    try:
+        kubeconfig = emulator.write_kubeconfig(folder / "kubeconfig", namespace=NS)
+        settings = Settings(
+            db=folder / "data" / "claworc.db",
+            kubeconfig=kubeconfig,
+            namespace=NS,
+            config_dir=folder / "config",
+            state_dir=folder / "state",
+            read_only=read_only,
+            demo=demo,
+            log_buffer_lines=log_buffer_lines,
+        )
+        services = await open_services(settings)
+        try:
+            yield services, emulator
+        finally:
+            await services.aclose()
+    finally:
+        await emulator.stop()
+
+
+async def seed(services: Services, *display_names: str) -> None:
+    """Create instances through the service, step by step, as the UI would."""
+    for display_name in display_names:
+        async for _ in services.instances.create(InstanceSpec(display_name=display_name)):
+            pass
+
+
+async def _main(count: int) -> int:
+    from claworc_tui.app import ClaworcApp
+
+    with tempfile.TemporaryDirectory() as folder:
+        async with real_services(Path(folder), demo=True) as (services, _):
+            names = ["Alpha", "Beta", "Gamma", "Delta"] + [f"Worker {i}" for i in range(count)]
+            await seed(services, *names[: max(count, 1)])
+            result = await ClaworcApp(services).run_async()
+    return result or 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(_main(int(sys.argv[1]) if len(sys.argv) > 1 else 4)))
