@@ -98,7 +98,9 @@ class ClaworcApp(App[int]):
         if message.destructive:
             self.push_screen(ConfirmModal(f"Could not {message.op}", escape(text), "OK"))
         else:
-            self.notify(text, title=f"Could not {message.op}", severity="error", timeout=8)
+            self.notify(
+                text, title=f"Could not {message.op}", severity="error", timeout=8, markup=False
+            )
 
 
 async def _run(settings: Settings) -> int:

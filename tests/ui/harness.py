@@ -21,7 +21,7 @@ from claworc_tui.models.instance import InstanceSpec
 from claworc_tui.services import Services, open_services
 
 NS = "claworc"
-#: The fixed clock of the tests.
+#: The fixed clock of the tests (before any record is written, so every age reads "0s").
 FIXED_NOW = datetime(2025, 1, 15, 12, 0, 0, tzinfo=UTC)
 
 
@@ -36,31 +36,37 @@ def emulator_config() -> EmulatorConfig:
 
 
 @asynccontextmanager
-async def real_services(
-    folder: Path, *, read_only: bool = False, demo: bool = False, log_buffer_lines: int = 10_000
-) -> AsyncIterator[tuple[Services, EmulatorServer]]:
-    """Start the emulator and open real Services on a fresh database in ``folder``."""
+async def running_emulator() -> AsyncIterator[EmulatorServer]:
+    """An emulated API server on 127.0.0.1."""
     emulator = EmulatorServer(emulator_config())
     await emulator.start()
     try:
-        kubeconfig = emulator.write_kubeconfig(folder / "kubeconfig", namespace=NS)
-        settings = Settings(
-            db=folder / "data" / "claworc.db",
-            kubeconfig=kubeconfig,
-            namespace=NS,
-            config_dir=folder / "config",
-            state_dir=folder / "state",
-            read_only=read_only,
-            demo=demo,
-            log_buffer_lines=log_buffer_lines,
-        )
-        services = await open_services(settings)
-        try:
-            yield services, emulator
-        finally:
-            await services.aclose()
+        yield emulator
     finally:
         await emulator.stop()
+
+
+def settings_for(folder: Path, emulator: EmulatorServer, **flags: object) -> Settings:
+    """Settings pointing at a database in ``folder`` and at the emulator."""
+    kubeconfig = emulator.write_kubeconfig(folder / "kubeconfig", namespace=NS)
+    return Settings(
+        db=folder / "data" / "claworc.db",
+        kubeconfig=kubeconfig,
+        namespace=NS,
+        config_dir=folder / "config",
+        state_dir=folder / "state",
+        **flags,  # type: ignore[arg-type]
+    )
+
+
+@asynccontextmanager
+async def opened(settings: Settings) -> AsyncIterator[Services]:
+    """Open real Services and close them after."""
+    services = await open_services(settings)
+    try:
+        yield services
+    finally:
+        await services.aclose()
 
 
 async def seed(services: Services, *display_names: str) -> None:
@@ -73,11 +79,13 @@ async def seed(services: Services, *display_names: str) -> None:
 async def _main(count: int) -> int:
     from claworc_tui.app import ClaworcApp
 
+    names = ["Alpha", "Beta", "Gamma", "Delta"] + [f"Worker {i}" for i in range(count)]
     with tempfile.TemporaryDirectory() as folder:
-        async with real_services(Path(folder), demo=True) as (services, _):
-            names = ["Alpha", "Beta", "Gamma", "Delta"] + [f"Worker {i}" for i in range(count)]
-            await seed(services, *names[: max(count, 1)])
-            result = await ClaworcApp(services).run_async()
+        async with running_emulator() as emulator:
+            settings = settings_for(Path(folder), emulator, demo=True)
+            async with opened(settings) as services:
+                await seed(services, *names[: max(count, 1)])
+                result = await ClaworcApp(services).run_async()
     return result or 0
 
 

@@ -253,7 +253,7 @@ class InstanceActions(Screen[None]):
         url = urls.chrome if which == "chrome" else urls.terminal
         via = await copy_text(self.app, url, self.ctx.environ)
         label = "Chrome" if which == "chrome" else "Terminal"
-        self.notify(url, title=f"{label} URL of {name} copied ({via})", timeout=8)
+        self.notify(url, title=f"{label} URL of {name} copied ({via})", timeout=8, markup=False)
 
     # -- other screens -------------------------------------------------------------------------
 

@@ -25,24 +25,22 @@ from claworc_tui.models.instance import (
 from claworc_tui.models.names import derive_name
 from claworc_tui.models.settings import GlobalSettings
 from claworc_tui.ui.ports import InstanceOps
+from claworc_tui.ui.widgets.form import FieldError, field_row
 
 PREVIEW_GROUP = "preview"
 _RESOURCE_FIELDS = ("cpu_request", "cpu_limit", "memory_request", "memory_limit")
+_RESOURCE_LABELS = {
+    "cpu_request": "CPU request",
+    "cpu_limit": "CPU limit",
+    "memory_request": "Memory request",
+    "memory_limit": "Memory limit",
+}
 
 
 def pydantic_message(exc: ValidationError) -> str:
     """The first error of a pydantic validation, as a sentence for the user."""
     message = str(exc.errors()[0]["msg"])
     return message.removeprefix("Value error, ")
-
-
-class FieldError(Static):
-    """An inline error under a field; hidden while empty."""
-
-    def set(self, message: str | None) -> None:
-        """Show ``message``, or hide when None."""
-        self.update(message or "")
-        self.display = bool(message)
 
 
 class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
@@ -76,38 +74,31 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
         with Vertical(classes="dialog -wide", id="create-dialog"):
             yield Label("New instance", classes="dialog-title")
             with VerticalScroll(classes="dialog-body"):
-                yield Label("Display name")
+                yield Label("Display name", classes="field-label")
                 yield Input(
                     spec.display_name if spec else "",
                     placeholder="e.g. Bot Alpha",
                     id="display_name",
+                    compact=True,
                 )
                 yield Static("", id="name-preview", classes="field-hint")
                 yield FieldError(id="display_name-error", classes="field-error")
-                yield Label("Resources (requests and limits)")
-                with Horizontal(classes="field-row"):
-                    for field in _RESOURCE_FIELDS:
-                        yield Input(
-                            getattr(resources, field),
-                            placeholder=field.replace("_", " "),
-                            id=field,
-                            tooltip=field.replace("_", " "),
-                        )
+                yield from field_row(
+                    [(f, _RESOURCE_LABELS[f], getattr(resources, f)) for f in _RESOURCE_FIELDS]
+                )
                 yield FieldError(id="resources-error", classes="field-error")
-                yield Label("Storage (PVC sizes: clawdbot, homebrew, clawd, chrome)")
-                with Horizontal(classes="field-row"):
-                    for role in STORAGE_ROLES:
-                        yield Input(getattr(storage, role), placeholder=role, id=f"storage_{role}")
+                yield from field_row(
+                    [(f"storage_{r}", f"PVC {r}", getattr(storage, r)) for r in STORAGE_ROLES]
+                )
                 yield FieldError(id="storage-error", classes="field-error")
-                yield Label("API key overrides (empty: inherit the global key)")
-                for provider in Provider:
-                    yield Input(
-                        placeholder=f"{provider.label} key override",
-                        password=True,
-                        id=provider.value,
-                    )
+                yield from field_row(
+                    [(p.value, f"{p.label} key", "") for p in Provider], password=True
+                )
+                yield Static(
+                    "Empty key fields inherit the global key (Settings).", classes="field-hint"
+                )
                 yield FieldError(id="api_keys-error", classes="field-error")
-                yield Label("clawdbot.json (optional)")
+                yield Label("clawdbot.json (optional)", classes="field-label")
                 yield TextArea.code_editor(
                     (spec.clawdbot_config or "") if spec else "",
                     language="json",
@@ -160,6 +151,7 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
             name, chrome, terminal = await self._ops.preview(display_name)
         except ClaworcError as exc:
             if self.query_one("#display_name", Input).value == display_name:
+                hint.update("")
                 error.set(str(exc))
             return
         if self.query_one("#display_name", Input).value != display_name:

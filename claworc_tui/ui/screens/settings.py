@@ -21,8 +21,8 @@ from claworc_tui.services.views import KeySource
 from claworc_tui.ui.context import UiContext
 from claworc_tui.ui.messages import ServiceFailed
 from claworc_tui.ui.screens.confirm import ConfirmModal
-from claworc_tui.ui.screens.create import FieldError
 from claworc_tui.ui.widgets.app_header import AppHeader
+from claworc_tui.ui.widgets.form import FieldError, field_row
 
 _RESOURCE_KEYS = ("cpu_request", "cpu_limit", "memory_request", "memory_limit")
 _LABELS = {
@@ -85,26 +85,25 @@ class SettingsScreen(Screen[None]):
                         password=True,
                         id=f"{provider.value}-input",
                         classes="key-input",
+                        compact=True,
                     )
                     yield Button("Set", id=f"{provider.value}-set", compact=True)
                     yield Button("Clear", id=f"{provider.value}-clear", compact=True)
             yield Label("Defaults for new instances", classes="section-title")
-            yield Label("CPU and memory: request, limit, request, limit")
-            with Horizontal(classes="field-row"):
-                for key in _RESOURCE_KEYS:
-                    yield Input(id=f"default_{key}", placeholder=key, tooltip=key)
+            yield from field_row(
+                [(f"default_{key}", key.replace("_", " "), "") for key in _RESOURCE_KEYS]
+            )
             for key in _RESOURCE_KEYS:
                 yield FieldError(id=f"default_{key}-error", classes="field-error")
-            yield Label("Storage: clawdbot, homebrew, clawd, chrome")
-            with Horizontal(classes="field-row"):
-                for role in STORAGE_ROLES:
-                    yield Input(id=f"default_storage_{role}", placeholder=role, tooltip=role)
+            yield from field_row(
+                [(f"default_storage_{role}", f"PVC {role}", "") for role in STORAGE_ROLES]
+            )
             for role in STORAGE_ROLES:
                 yield FieldError(id=f"default_storage_{role}-error", classes="field-error")
             yield Label("Cluster", classes="section-title")
             for key, label in _LABELS.items():
-                yield Label(label)
-                yield Input(id=key)
+                yield Label(label, classes="field-label")
+                yield Input(id=key, compact=True)
                 yield FieldError(id=f"{key}-error", classes="field-error")
             yield FieldError(id="settings-error", classes="field-error")
             with Horizontal(classes="dialog-buttons"):

@@ -21,6 +21,7 @@ from claworc_tui.models.secrets import mask_key
 from claworc_tui.services.views import InstanceDetails, InstanceView, Tone
 from claworc_tui.ui.format import TONE_COLOURS, TONE_GLYPHS, age, truncate
 
+_KIND_SHORT = {"PersistentVolumeClaim": "PVC", "ConfigMap": "ConfigMap", "Deployment": "Deploy"}
 _SOURCE_LABEL = {"override": "instance override", "global": "global", "none": "not set"}
 
 
@@ -127,10 +128,7 @@ class InstanceDetail(VerticalScroll, can_focus=True):
                 f"{instance.status.value}"
                 + (f" ({escape(instance.status_detail)})" if instance.status_detail else ""),
             ),
-            _row(
-                "Created",
-                f"{instance.created_at:%Y-%m-%d %H:%M} ({age(instance.created_at, now)} ago)",
-            ),
+            _row("Created", f"{age(instance.created_at, now)} ago"),
         ]
         return "\n".join(lines)
 
@@ -160,8 +158,9 @@ class InstanceDetail(VerticalScroll, can_focus=True):
         lines = ["[b]Kubernetes objects[/b]"]
         for row in details.objects:
             tone = Tone.OK if row.ok else Tone.ERROR
+            kind = _KIND_SHORT.get(row.kind, row.kind)
             lines.append(
-                f"  {tone_markup(tone, row.kind):<30} {escape(row.name)}  "
+                f"  {tone_markup(tone, f'{kind:<10}')} {escape(row.name)}  "
                 f"[$text-muted]{escape(row.state)}[/]"
             )
         return "\n".join(lines)

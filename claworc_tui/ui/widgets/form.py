@@ -1,0 +1,32 @@
+"""Small form pieces shared by the create form and the settings screen."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Label, Static
+
+
+class FieldError(Static):
+    """An inline error under a field; hidden while empty."""
+
+    def set(self, message: str | None) -> None:
+        """Show ``message``, or hide when None."""
+        self.update(message or "")
+        self.display = bool(message)
+
+
+def field_row(fields: Sequence[tuple[str, str, str]], *, password: bool = False) -> ComposeResult:
+    """A row of labelled compact inputs: ``(id, label, value)`` each.
+
+    Args:
+        fields: Input id, label above it, and the prefilled value.
+        password: Mask what is typed.
+    """
+    with Horizontal(classes="field-row"):
+        for field_id, label, value in fields:
+            with Vertical(classes="field-cell"):
+                yield Label(label, classes="field-label")
+                yield Input(value, id=field_id, compact=True, password=password)

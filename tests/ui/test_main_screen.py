@@ -1,0 +1,153 @@
+"""The main screen driven by keys: navigation, sort, filter, marks, bulk actions, detail."""
+
+from __future__ import annotations
+
+from claworc_tui.ui.screens.confirm import ConfirmModal
+from claworc_tui.ui.screens.main import MainScreen
+from claworc_tui.ui.widgets.app_header import AppHeader
+from claworc_tui.ui.widgets.instance_detail import InstanceDetail
+from claworc_tui.ui.widgets.instance_list import InstanceList
+from tests.ui.conftest import Env, wait_async, wait_for
+
+
+def rows(listing: InstanceList) -> list[str]:
+    """Names in display order."""
+    return [row.key.value or "" for row in listing.ordered_rows]
+
+
+async def test_list_shows_the_fleet_live_and_the_header_says_live(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        listing = app.screen.query_one(InstanceList)
+        await wait_for(pilot, lambda: len(listing.views) == 3, what="the snapshot")
+        assert rows(listing) == ["bot-alpha", "bot-beta", "bot-gamma"]
+        header = app.screen.query_one(AppHeader)
+        await wait_for(pilot, lambda: header.connection.state == "live", what="live")
+        assert listing.get_cell("bot-beta", "status").plain == "● Running"
+        # A change on the cluster updates the row in place, without a rebuild.
+        await env.services.instances.stop("bot-beta")
+        await wait_for(
+            pilot,
+            lambda: "Stopped" in listing.get_cell("bot-beta", "status").plain,
+            what="bot-beta stopped",
+        )
+
+
+async def test_jk_move_enter_opens_detail_escape_closes(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        listing = screen.instance_list
+        await wait_for(pilot, lambda: listing.row_count == 3)
+        await pilot.press("j", "j")
+        assert listing.selected_name == "bot-gamma"
+        await pilot.press("k")
+        assert listing.selected_name == "bot-beta"
+        await pilot.press("enter")
+        detail = screen.query_one(InstanceDetail)
+        await wait_for(pilot, lambda: detail.details is not None, what="details")
+        assert detail.details is not None and detail.details.view.name == "bot-beta"
+        assert screen.has_class("-detail-open") and detail.display
+        assert not screen.query_one("#list-box").display  # narrow: the detail replaces the list
+        await pilot.press("escape")
+        assert not screen.has_class("-detail-open")
+        assert listing.has_focus
+
+
+async def test_sort_cycles_and_reverses_keeping_the_selection(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        listing = app.screen.query_one(InstanceList)
+        await wait_for(pilot, lambda: listing.row_count == 3)
+        await pilot.press("j")  # bot-beta
+        await pilot.press("O")
+        assert rows(listing) == ["bot-gamma", "bot-beta", "bot-alpha"]
+        assert listing.selected_name == "bot-beta"
+        assert "NAME▼" in str(listing.columns[listing.ordered_columns[1].key].label)
+        await pilot.press("o")  # next column: status
+        assert "STATUS▲" in str(listing.ordered_columns[2].label)
+
+
+async def test_filter_narrows_and_escape_clears(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = app.screen.query_one(InstanceList)
+        await wait_for(pilot, lambda: listing.row_count == 3)
+        await pilot.press("slash", "g", "a", "m")
+        assert rows(listing) == ["bot-gamma"]
+        await pilot.press("enter")
+        assert listing.has_focus and listing.selected_name == "bot-gamma"
+        assert listing.border_title == "instances 1/3"
+        await pilot.press("escape")
+        assert rows(listing) == ["bot-alpha", "bot-beta", "bot-gamma"]
+
+
+async def test_fuzzy_filter_matches_letters_in_order(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = app.screen.query_one(InstanceList)
+        await wait_for(pilot, lambda: listing.row_count == 3)
+        await pilot.press("slash", "b", "t", "g", "m")
+        assert rows(listing) == ["bot-gamma"]
+
+
+async def test_marks_and_bulk_stop_after_confirmation(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        listing = app.screen.query_one(InstanceList)
+        await wait_for(pilot, lambda: listing.row_count == 3)
+        await pilot.press("space", "j", "space")  # mark alpha (cursor moves on), skip beta, mark gamma
+        assert listing.marked == {"bot-alpha", "bot-gamma"}
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="confirm")
+        assert app.screen.focused is not None and app.screen.focused.id == "cancel"
+        await pilot.press("y")
+
+        async def stopped() -> bool:
+            views = {v.name: v for v in await env.services.instances.list_views()}
+            return all(views[n].instance.status == "stopped" for n in ("bot-alpha", "bot-gamma"))
+
+        await wait_async(pilot, stopped, what="both marked instances stopped")
+        views = {v.name: v for v in await env.services.instances.list_views()}
+        assert views["bot-beta"].instance.status == "running"
+        # Starting several still asks (one does not).
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
+
+        async def started() -> bool:
+            views = {v.name: v for v in await env.services.instances.list_views()}
+            return all(views[n].instance.status == "running" for n in ("bot-alpha", "bot-gamma"))
+
+        await wait_async(pilot, started, what="both started")
+        await pilot.press("escape")
+        assert listing.marked == frozenset()
+
+
+async def test_stop_cancelled_changes_nothing(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = app.screen.query_one(InstanceList)
+        await wait_for(pilot, lambda: listing.row_count == 3)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("enter")  # Cancel is focused: enter cancels
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        views = {v.name: v for v in await env.services.instances.list_views()}
+        assert views["bot-alpha"].instance.status == "running"
+
+
+async def test_single_start_needs_no_confirmation_and_restart_does(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(80, 24), message_hook=env.hook, notifications=True) as pilot:
+        listing = app.screen.query_one(InstanceList)
+        await wait_for(pilot, lambda: listing.row_count == 3)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: any("restarted bot-alpha" in t for t in env.toasts()))
+        await pilot.press("s")  # one instance: no question asked
+        await wait_for(pilot, lambda: any("started bot-alpha" in t for t in env.toasts()))
+        assert isinstance(app.screen, MainScreen)
