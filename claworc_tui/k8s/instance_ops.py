@@ -28,6 +28,7 @@ from claworc_tui.k8s.objects import (
     PvcState,
     deployment_state,
     pvc_state,
+    service_state,
 )
 from claworc_tui.k8s.transport import KubeTransport
 from claworc_tui.models.errors import ValidationFailed
@@ -100,8 +101,25 @@ class InstanceOps(KubeTransport):
         except KubeAlreadyExists:
             doc = await self._get(kind, name)
             created = False
+        except KubeInvalid as exc:
+            # The apiserver allocates a Service's fixed nodePorts before it checks the name, so
+            # creating our own Service again says "port already allocated" (422), never 409.
+            existing = await self._own_service(kind, name, exc)
+            if existing is None:
+                raise
+            doc, created = existing, False
         uid = (doc.get("metadata") or {}).get("uid")
         return CreateResult(kind=kind, name=name, created=created, uid=uid)
+
+    async def _own_service(self, kind: str, name: str, exc: KubeInvalid) -> Json | None:
+        """The existing Service ``name`` if it is what holds the ports ``exc`` names as taken."""
+        if kind != "Service" or not exc.port_conflict:
+            return None
+        doc = await self._get_or_none(kind, name)
+        if doc is None:
+            return None
+        held = {p.node_port for p in service_state(doc).ports}
+        return doc if set(exc.taken_ports) <= held else None
 
     async def create_deployment(self, manifest: Manifest) -> CreateResult:
         """Create the Deployment (idempotent, see :meth:`create_object`)."""

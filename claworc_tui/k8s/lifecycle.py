@@ -96,7 +96,8 @@ class InstanceLifecycle(InstanceOps):
             name: Instance name.
             wait: Return only once every object, and every pod of the instance, is gone.
             wait_timeout: Seconds to wait.
-            propagation: ``Foreground`` (the Deployment goes after its pods) or ``Background``.
+            propagation: For the Deployment: ``Foreground`` (it goes after its pods) or
+                ``Background``.
 
         Returns:
             What was deleted and what was already gone (and, without ``wait``, what remains).
@@ -135,6 +136,9 @@ class InstanceLifecycle(InstanceOps):
 
     async def _delete(self, kind: str, name: str, propagation: str) -> bool:
         api, suffix, plural = KINDS[kind]
+        # Only the Deployment has dependents (ReplicaSet, pod); the rest are deleted like kubectl
+        # does, without a policy, so they never wait on a foregroundDeletion finalizer.
+        policy = propagation if kind == "Deployment" else None
         try:
             await self._call(
                 "delete",
@@ -143,7 +147,7 @@ class InstanceLifecycle(InstanceOps):
                 api=api,
                 name=name,
                 namespace=self.namespace,
-                propagation_policy=propagation,
+                propagation_policy=policy,
             )
         except KubeNotFound:
             return False
