@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import Awaitable, Callable
 
@@ -32,7 +33,7 @@ def emulator_config(**changes: object) -> EmulatorConfig:
 
 
 async def wait_for(
-    predicate: Callable[[], bool | Awaitable[bool]],
+    predicate: Callable[[], object | Awaitable[object]],
     *,
     within: float = 5.0,
     interval: float = 0.02,
@@ -42,7 +43,7 @@ async def wait_for(
     deadline = time.monotonic() + within
     while True:
         result = predicate()
-        if not isinstance(result, bool):
+        if inspect.isawaitable(result):
             result = await result
         if result:
             return

@@ -1,0 +1,179 @@
+"""Cluster-level calls and error messages through the real client against the emulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from claworc_tui.emulator import EmulatorServer
+from claworc_tui.k8s import manifests
+from claworc_tui.k8s.client import KubeClient
+from claworc_tui.k8s.cluster_ops import NamespaceStatus
+from claworc_tui.k8s.errors import (
+    KubeConfigError,
+    KubeForbidden,
+    KubeNotFound,
+    KubeTooManyRequests,
+    KubeUnreachable,
+)
+from claworc_tui.k8s.objects import CallRecord
+from tests.k8s.factories import make_instance, make_settings
+from tests.k8s.helpers import NS, apply, running_pod, wait_for
+
+
+async def test_connection_facts(kube: KubeClient, emulator: EmulatorServer) -> None:
+    assert kube.namespace == NS
+    assert kube.context_name == "emulator"
+    assert kube.server_url == emulator.url
+    version = await kube.server_version()
+    assert version.major == "1"
+    assert version.git_version.startswith("v1.")
+
+
+async def test_calls_are_recorded(kubeconfig: Path) -> None:
+    seen: list[CallRecord] = []
+    client = KubeClient(kubeconfig=kubeconfig, on_call=seen.append, history=3)
+    await client.start()
+    try:
+        await client.server_version()
+        objects = await client.get_instance_objects("nope")  # 8 GETs, each a 404
+        with pytest.raises(KubeNotFound):
+            await client.rollout_restart("nope")
+        await client.list_pods()
+    finally:
+        await client.aclose()
+    assert objects.missing
+    assert client.request_count == len(seen) == 11
+    assert seen[0].verb == "get"
+    assert seen[0].status == 200
+    assert {r.status for r in seen[1:9]} == {404}
+    assert seen[1].error == "NotFound"
+    assert (seen[-1].verb, seen[-1].resource, seen[-1].namespace) == ("list", "pods", NS)
+    assert len(client.calls) == 3
+
+
+async def test_ensure_namespace(kubeconfig: Path, emulator: EmulatorServer) -> None:
+    client = KubeClient(kubeconfig=kubeconfig, namespace="fresh")
+    await client.start()
+    try:
+        assert await client.ensure_namespace() == NamespaceStatus.CREATED
+        assert await client.ensure_namespace() == NamespaceStatus.EXISTS
+        other = KubeClient(kubeconfig=kubeconfig, namespace="missing")
+        await other.start()
+        emulator.forbid("create", "namespaces")
+        with pytest.raises(KubeForbidden) as caught:
+            await other.ensure_namespace()
+        await other.aclose()
+        assert 'namespace "missing" does not exist and you may not create it' in str(caught.value)
+        emulator.forbid("get", "namespaces")
+        assert await client.ensure_namespace() == NamespaceStatus.UNKNOWN
+    finally:
+        await client.aclose()
+
+
+async def test_forbidden_names_verb_resource_namespace(
+    kube: KubeClient, emulator: EmulatorServer
+) -> None:
+    emulator.forbid("create", "deployments", NS)
+    with pytest.raises(KubeForbidden) as caught:
+        await kube.create_deployment(
+            manifests.deployment(make_instance(), make_settings(), namespace=NS)
+        )
+    err = caught.value
+    assert (err.status, err.verb, err.resource, err.namespace) == (403, "create", "deployments", NS)
+    assert err.group == "apps"
+    assert 'cannot create resource "deployments"' in str(err)
+    assert f'in the namespace "{NS}"' in str(err)
+
+
+async def test_can_i_detects_read_only(kube: KubeClient, emulator: EmulatorServer) -> None:
+    perms = await kube.can_i()
+    assert perms.allowed("get", "pods/log")
+    assert not perms.read_only
+    for verb in ("create", "update", "patch", "delete"):
+        for resource in ("deployments", "deployments/scale", "persistentvolumeclaims"):
+            emulator.forbid(verb, resource)
+        for resource in ("secrets", "configmaps", "services"):
+            emulator.forbid(verb, resource)
+    perms = await kube.can_i()
+    assert perms.read_only
+    assert perms.allowed("list", "pods")
+    assert ("delete", "deployments") in {(p.verb, p.resource) for p in perms.denied}
+
+
+async def test_unreachable_names_the_server(tmp_path: Path) -> None:
+    server = EmulatorServer()
+    url = await server.start()
+    path = server.write_kubeconfig(tmp_path / "dead", namespace=NS)
+    await server.stop()
+    client = KubeClient(kubeconfig=path)
+    await client.start()
+    try:
+        with pytest.raises(KubeUnreachable) as caught:
+            await client.server_version()
+    finally:
+        await client.aclose()
+    assert url in str(caught.value)
+    assert caught.value.server_url == url
+
+
+async def test_bad_config(tmp_path: Path, kubeconfig: Path) -> None:
+    with pytest.raises(KubeConfigError, match="nowhere"):
+        await KubeClient(kubeconfig=tmp_path / "nowhere").start()
+    with pytest.raises(KubeConfigError):
+        await KubeClient(kubeconfig=kubeconfig, context="no-such-context").start()
+
+
+async def test_too_many_requests(kube: KubeClient, emulator: EmulatorServer) -> None:
+    emulator.inject_failure(
+        "GET",
+        rf"^/api/v1/namespaces/{NS}/pods$",
+        status=429,
+        reason="TooManyRequests",
+        message="too many requests, please try again later",
+        retry_after=2,
+    )
+    with pytest.raises(KubeTooManyRequests) as caught:
+        await kube.list_pods()
+    assert caught.value.retry_after == 2.0
+    assert await kube.list_pods() == []  # only once
+
+
+async def test_node_address(kube: KubeClient, emulator: EmulatorServer) -> None:
+    assert await kube.node_address("vnc.example.com") == "vnc.example.com"
+    address = await kube.node_address()
+    assert address is not None
+    node = emulator.objects("nodes", "")[0]
+    by_type = {a["type"]: a["address"] for a in node["status"]["addresses"]}
+    assert address == by_type.get("ExternalIP", by_type.get("InternalIP"))
+    emulator.forbid("list", "nodes")
+    assert await kube.node_address() is None
+
+
+async def test_node_ports_and_managed_objects(kube: KubeClient, emulator: EmulatorServer) -> None:
+    await apply(kube, make_instance())
+    ports = await kube.service_node_ports()
+    assert ports.cluster_wide
+    assert ports.owners[30100].service == "bot-alpha-vnc"
+    assert ports.owners[30101].namespace == NS
+    managed = await kube.list_managed()
+    assert [o.name for o in managed["Deployment"]] == ["bot-alpha"]
+    assert len(managed["PersistentVolumeClaim"]) == 4
+    assert {o.instance for kind in managed.values() for o in kind} == {"bot-alpha"}
+
+
+async def test_events_and_pods(kube: KubeClient, emulator: EmulatorServer) -> None:
+    await apply(kube, make_instance())
+    await wait_for(lambda: running_pod(emulator, "bot-alpha") is not None, what="pod running")
+    pod = running_pod(emulator, "bot-alpha")
+    assert pod is not None
+    (info,) = await kube.list_pods()
+    assert (info.name, info.instance, info.phase) == (pod, "bot-alpha", "Running")
+    assert await kube.read_pod("gone") is None
+    events = await kube.events_for(["bot-alpha", pod])
+    assert events
+    assert {e.name for e in events} <= {"bot-alpha", pod}
+    times = [e.last_time for e in events if e.last_time]
+    assert times == sorted(times, reverse=True)
+    assert any(e.reason in ("Scheduled", "Pulled", "Started", "Created") for e in events)
