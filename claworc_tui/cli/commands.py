@@ -1,16 +1,350 @@
-"""Scripting subcommands (``ls``, ``create``, ``start`` …), filled in by the instance service."""
+"""Scripting subcommands: the same InstanceService the TUI drives, without the TUI.
+
+Exit codes: 0 ok, 1 the operation failed, 2 bad input. Keys are read from stdin or a hidden
+prompt, never from argv (argv is visible to every user of the machine in ``ps``).
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import getpass
+import json
+import logging
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
+
+from pydantic import SecretStr, ValidationError
+
+from claworc_tui.cli.args import add_global_flags, settings_from_args
+from claworc_tui.models.errors import ClaworcError, InstanceNotFound, ValidationFailed
+from claworc_tui.models.instance import InstanceSpec, Provider, Resources, Storage
+from claworc_tui.models.names import derive_name
+from claworc_tui.models.secrets import mask_key
+from claworc_tui.services import Services, open_services
+from claworc_tui.services.views import InstanceView, LogBatch, LogOptions, LogStatus, StepState
+
+log = logging.getLogger(__name__)
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+Handler = Callable[[Services, argparse.Namespace], Coroutine[Any, Any, int]]
+_HANDLERS: dict[str, Handler] = {}
+
+
+def _command(name: str) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        _HANDLERS[name] = handler
+        return handler
+
+    return register
 
 
 def register(sub: Any) -> None:
     """Add every subcommand to the ``sub`` parsers object."""
-    del sub
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = sub.add_parser(
+            name, help=help_text, description=help_text
+        )
+        add_global_flags(parser)
+        return parser
+
+    ls = add("ls", "list instances with their live status")
+    ls.add_argument("--json", action="store_true", help="machine-readable output")
+    create = add("create", "create an instance (display name; the name is derived from it)")
+    create.add_argument("display_name", metavar="NAME")
+    for field in ("cpu_request", "cpu_limit", "memory_request", "memory_limit"):
+        create.add_argument(f"--{field.replace('_', '-')}", dest=field, metavar="Q")
+    for role in ("clawdbot", "homebrew", "clawd", "chrome"):
+        create.add_argument(f"--storage-{role}", dest=f"storage_{role}", metavar="SIZE")
+    create.add_argument("--config", type=Path, metavar="FILE", help="clawdbot.json to mount")
+    create.add_argument(
+        "--key",
+        action="append",
+        default=[],
+        choices=["anthropic", "openai", "brave"],
+        help="read an override key for this provider from stdin (one line each, in order)",
+    )
+    for verb, text in (
+        ("start", "start an instance (replicas 1)"),
+        ("stop", "stop an instance (replicas 0; data kept)"),
+        ("restart", "restart an instance (the pod is replaced)"),
+    ):
+        add(verb, text).add_argument("name", metavar="NAME")
+    rm = add("rm", "delete an instance and every object it has, data included")
+    rm.add_argument("name", metavar="NAME")
+    rm.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    url = add("url", "print an instance's noVNC URL (Chrome by default)")
+    url.add_argument("name", metavar="NAME")
+    url.add_argument("--terminal", action="store_true", help="the terminal URL instead")
+    logs = add("logs", "print an instance's logs")
+    logs.add_argument("name", metavar="NAME")
+    logs.add_argument("-f", "--follow", action="store_true")
+    logs.add_argument("--tail", type=int, default=200, metavar="N")
+    logs.add_argument("--previous", action="store_true", help="the previous container's logs")
+    settings = add("settings", "read or change global settings and keys")
+    settings.add_argument("action", choices=["get", "set"])
+    settings.add_argument("key", nargs="?", metavar="KEY")
+    settings.add_argument("value", nargs="?", metavar="VALUE")
+    repair = add("repair", "compare the records with the cluster and repair the differences")
+    repair.add_argument("--dry-run", action="store_true", help="only show the differences")
+    repair.add_argument("--delete-orphans", action="store_true", help="also delete orphans")
 
 
 async def run_command(args: argparse.Namespace) -> int:
-    """Run the chosen subcommand; return its exit code."""
-    raise SystemExit(f"unknown command {args.command}")
+    """Open the services, run the chosen subcommand, close; return its exit code."""
+    try:
+        config = settings_from_args(args)
+    except ValidationError as exc:
+        print(f"claworc-tui: {exc.errors()[0]['msg']}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        services = await open_services(config)
+    except ClaworcError as exc:
+        print(f"claworc-tui: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        return await _HANDLERS[args.command](services, args)
+    except (ValidationFailed, InstanceNotFound) as exc:
+        print(f"claworc-tui: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ClaworcError as exc:
+        print(f"claworc-tui: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:  # a bug: say where the details are, never dump a traceback
+        log.exception("%s failed", args.command)
+        print(
+            f"claworc-tui: internal error in {args.command}: {type(exc).__name__} "
+            f"(details in {config.log_file})",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    finally:
+        await services.aclose()
+
+
+def _row(view: InstanceView) -> dict[str, Any]:
+    inst = view.instance
+    return {
+        "name": inst.name,
+        "display_name": inst.display_name,
+        "status": view.status,
+        "ready": view.ready,
+        "restarts": view.restarts,
+        "reason": view.reason,
+        "nodeport_chrome": inst.nodeport_chrome,
+        "nodeport_terminal": inst.nodeport_terminal,
+        "cpu_limit": inst.resources.cpu_limit,
+        "memory_limit": inst.resources.memory_limit,
+        "created_at": inst.created_at.isoformat(),
+    }
+
+
+@_command("ls")
+async def _ls(services: Services, args: argparse.Namespace) -> int:
+    views = await services.instances.list_views()
+    if args.json:
+        print(json.dumps([_row(v) for v in views], indent=2))
+        return EXIT_OK
+    header = f"{'NAME':<28} {'STATUS':<30} {'READY':<6} {'RESTARTS':<9} {'PORTS':<12}"
+    print(header)
+    for v in views:
+        ports = f"{v.instance.nodeport_chrome},{v.instance.nodeport_terminal}"
+        print(f"{v.name:<28} {v.status:<30} {v.ready_text:<6} {v.restarts:<9} {ports:<12}")
+    return EXIT_OK
+
+
+def _read_secret_blocking(prompt: str) -> SecretStr:
+    if sys.stdin.isatty():
+        return SecretStr(getpass.getpass(prompt).strip())
+    return SecretStr(sys.stdin.readline().strip())
+
+
+async def _read_secret(prompt: str) -> SecretStr:
+    """A key from a hidden prompt (terminal) or one line of stdin (scripts)."""
+    return await asyncio.to_thread(_read_secret_blocking, prompt)
+
+
+@_command("create")
+async def _create(services: Services, args: argparse.Namespace) -> int:
+    defaults = await services.instances.get_settings()
+    res = {f: getattr(args, f) for f in Resources.model_fields if getattr(args, f)}
+    sto = {
+        r: getattr(args, f"storage_{r}")
+        for r in Storage.model_fields
+        if getattr(args, f"storage_{r}")
+    }
+    config_text = None
+    if args.config is not None:
+        try:
+            config_text = args.config.read_text()
+        except OSError as exc:
+            raise ValidationFailed("config", f"cannot read {args.config}: {exc.strerror}") from None
+    keys = {Provider(f"{p}_api_key"): await _read_secret(f"{p} key: ") for p in args.key}
+    try:
+        spec = InstanceSpec(
+            display_name=args.display_name,
+            resources=Resources(**{**defaults.default_resources.model_dump(), **res}),
+            storage=Storage(**{**defaults.default_storage.model_dump(), **sto}),
+            clawdbot_config=config_text,
+            api_keys=keys,
+        )
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise ValidationFailed(
+            ".".join(str(p) for p in error["loc"]), error["msg"].removeprefix("Value error, ")
+        ) from None
+    async for progress in services.instances.create(spec):
+        if progress.state is not StepState.RUNNING:
+            mark = "ok" if progress.state is StepState.DONE else progress.state.value
+            print(f"[{progress.index}/{progress.total}] {progress.step}: {mark}", file=sys.stderr)
+    urls = await services.instances.urls(derive_name(spec.display_name))
+    print(urls.chrome)
+    return EXIT_OK
+
+
+@_command("start")
+async def _start(services: Services, args: argparse.Namespace) -> int:
+    await services.instances.start(args.name)
+    print(f"{args.name}: started")
+    return EXIT_OK
+
+
+@_command("stop")
+async def _stop(services: Services, args: argparse.Namespace) -> int:
+    await services.instances.stop(args.name)
+    print(f"{args.name}: stopped (data kept)")
+    return EXIT_OK
+
+
+@_command("restart")
+async def _restart(services: Services, args: argparse.Namespace) -> int:
+    await services.instances.restart(args.name)
+    print(f"{args.name}: restarting (the pod is being replaced)")
+    return EXIT_OK
+
+
+@_command("rm")
+async def _rm(services: Services, args: argparse.Namespace) -> int:
+    plan = await services.instances.delete_plan(args.name)
+    if not args.yes:
+        print(f"This deletes {args.name} and every object it has:", file=sys.stderr)
+        for row in plan:
+            print(f"  {row.kind:<22} {row.name:<36} {row.state}", file=sys.stderr)
+        print("The four PVCs hold the instance's data; it cannot be recovered.", file=sys.stderr)
+        if not sys.stdin.isatty():
+            print("claworc-tui: refusing without --yes (stdin is not a terminal)", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        answer = await asyncio.to_thread(input, f"Type {args.name} to delete it: ")
+        if answer.strip() != args.name:
+            print("claworc-tui: not deleted", file=sys.stderr)
+            return EXIT_FAILED
+    async for progress in services.instances.delete(args.name):
+        if progress.state is not StepState.RUNNING:
+            print(
+                f"[{progress.index}/{progress.total}] {progress.step}: {progress.state.value}",
+                file=sys.stderr,
+            )
+    print(f"{args.name}: deleted")
+    return EXIT_OK
+
+
+@_command("url")
+async def _url(services: Services, args: argparse.Namespace) -> int:
+    urls = await services.instances.urls(args.name)
+    print(urls.terminal if args.terminal else urls.chrome)
+    return EXIT_OK
+
+
+@_command("logs")
+async def _logs(services: Services, args: argparse.Namespace) -> int:
+    if args.tail < 0:
+        raise ValidationFailed("tail", f"--tail must be 0 or more, not {args.tail}")
+    options = LogOptions(tail_lines=args.tail, previous=args.previous, follow=args.follow)
+    async for event in services.instances.follow_logs(args.name, options):
+        if isinstance(event, LogBatch):
+            if event.dropped:
+                print(f"… {event.dropped} lines dropped …", file=sys.stderr)
+            for line in event.lines:
+                print(line.text)
+            sys.stdout.flush()
+        elif isinstance(event, LogStatus) and event.state.value in ("failed",):
+            print(f"claworc-tui: log stream failed: {event.detail}", file=sys.stderr)
+            return EXIT_FAILED
+        elif isinstance(event, LogStatus) and not args.follow and event.state.value == "ended":
+            break
+    return EXIT_OK
+
+
+_KEY_NAMES = {p.value: p for p in Provider} | {
+    p.value.removesuffix("_api_key"): p for p in Provider
+}
+
+
+@_command("settings")
+async def _settings(services: Services, args: argparse.Namespace) -> int:
+    svc = services.instances
+    if args.action == "get":
+        current = await svc.get_settings()
+        flat: dict[str, Any] = {
+            **{f"default_{k}": v for k, v in current.default_resources.model_dump().items()},
+            **{f"default_storage_{k}": v for k, v in current.default_storage.model_dump().items()},
+            "image": current.image,
+            "image_pull_secret": current.image_pull_secret,
+            "node_host": current.node_host,
+            "port_range_start": current.port_range_start,
+            "port_range_end": current.port_range_end,
+        }
+        for source in await svc.global_key_sources():
+            flat[source.provider.value] = source.masked
+        if args.key:
+            if args.key not in flat:
+                raise ValidationFailed(args.key, f"unknown setting {args.key!r}")
+            print(flat[args.key] if flat[args.key] is not None else "")
+        else:
+            for key, value in flat.items():
+                print(f"{key} = {'' if value is None else value}")
+        return EXIT_OK
+    if not args.key:
+        raise ValidationFailed("key", "settings set needs a KEY")
+    provider = _KEY_NAMES.get(args.key)
+    if provider is not None:
+        if args.value is not None:
+            raise ValidationFailed(
+                args.key, "keys are read from stdin or a prompt, never from the command line"
+            )
+        secret = await _read_secret(f"{provider.label} key (empty clears it): ")
+        affected = await svc.set_global_key(provider, secret if secret.get_secret_value() else None)
+        print(f"{provider.value} = {mask_key(secret)}")
+        if affected:
+            print(
+                f"{len(affected)} instance(s) inherit it and need a restart to see it: "
+                + ", ".join(affected),
+                file=sys.stderr,
+            )
+        return EXIT_OK
+    await svc.update_settings({args.key: args.value})
+    print(f"{args.key} = {args.value or ''}")
+    return EXIT_OK
+
+
+@_command("repair")
+async def _repair(services: Services, args: argparse.Namespace) -> int:
+    report = await services.instances.drift()
+    if report.clean:
+        print(f"no drift: {report.checked} instance(s) match the cluster")
+        return EXIT_OK
+    for item in report.items:
+        target = item.instance or "-"
+        print(
+            f"{item.kind.value:<14} {target:<28} {item.object:<36} {item.detail} -> {item.repair}"
+        )
+    if args.dry_run:
+        return EXIT_OK
+    chosen = [i for i in report.items if args.delete_orphans or i.kind.value != "orphan"]
+    await services.instances.repair(chosen)
+    after = await services.instances.drift()
+    left = [i for i in after.items if args.delete_orphans or i.kind.value != "orphan"]
+    print(f"repaired {len(chosen) - len(left)} of {len(chosen)}; {len(left)} left")
+    return EXIT_OK if not left else EXIT_FAILED

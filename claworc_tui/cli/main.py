@@ -24,11 +24,22 @@ def main(argv: list[str] | None = None) -> int:
         field = ".".join(str(p) for p in error["loc"])
         print(f"claworc-tui: {field}: {error['msg']}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    setup_logging(settings.log_file, settings.log_level.value)
     if args.command:
+        setup_logging(settings.log_file, settings.log_level.value)
         from claworc_tui.cli.commands import run_command
 
         return asyncio.run(run_command(args))
     from claworc_tui.app import run_app
 
-    return run_app(settings)
+    if not settings.demo:
+        setup_logging(settings.log_file, settings.log_level.value)
+        return int(run_app(settings))
+    from claworc_tui.demo import DemoCluster
+
+    demo = DemoCluster()
+    try:
+        demo_settings = demo.start(settings)
+        setup_logging(demo_settings.log_file, settings.log_level.value)
+        return int(run_app(demo_settings))
+    finally:
+        demo.stop()

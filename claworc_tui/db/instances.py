@@ -87,6 +87,14 @@ def _row_to_instance(row: sqlite3.Row) -> Instance:
 _NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
 
 
+def _lowest_free(start: int, end: int, used: set[int]) -> int | None:
+    """The lowest even port in [start, end] whose pair (port, port+1) is entirely free."""
+    return next(
+        (p for p in range(start + start % 2, end, 2) if p not in used and p + 1 not in used),
+        None,
+    )
+
+
 class InstanceRepository:
     """Reads and writes instance rows; returns :class:`Instance` models, never rows."""
 
@@ -151,14 +159,7 @@ class InstanceRepository:
                 raise NameTaken(name)
             cursor = await conn.execute("SELECT nodeport_chrome, nodeport_terminal FROM instances")
             used = {p for row in await cursor.fetchall() for p in row} | skip
-            chrome = next(
-                (
-                    port
-                    for port in range(start + start % 2, end, 2)
-                    if port not in used and port + 1 not in used
-                ),
-                None,
-            )
+            chrome = _lowest_free(start, end, used)
             if chrome is None:
                 raise PortRangeExhausted(start, end, (end - start + 1) // 2)
             r, s = spec.resources, spec.storage
@@ -189,6 +190,30 @@ class InstanceRepository:
                     spec.clawdbot_config,
                     owner,
                 ),
+            )
+        return await self.get(name)
+
+    async def move_ports(
+        self, name: str, *, port_range: tuple[int, int], skip_ports: Iterable[int] = ()
+    ) -> Instance:
+        """Give the instance the lowest free pair other than ``skip_ports`` (a port conflict).
+
+        Raises:
+            PortRangeExhausted: If no other pair is free.
+        """
+        start, end = port_range
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT nodeport_chrome, nodeport_terminal FROM instances WHERE name != ?", (name,)
+            )
+            used = {p for row in await cursor.fetchall() for p in row} | set(skip_ports)
+            chrome = _lowest_free(start, end, used)
+            if chrome is None:
+                raise PortRangeExhausted(start, end, (end - start + 1) // 2)
+            await conn.execute(
+                f"UPDATE instances SET nodeport_chrome = ?, nodeport_terminal = ?, "
+                f"updated_at = {_NOW} WHERE name = ?",
+                (chrome, chrome + 1, name),
             )
         return await self.get(name)
 

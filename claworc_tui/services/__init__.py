@@ -1,0 +1,129 @@
+"""The service layer: records + cluster, composed for the TUI and the CLI (no Textual here)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from claworc_tui.config import Settings
+from claworc_tui.k8s.client import KubeClient
+from claworc_tui.k8s.errors import KubeError, KubeForbidden, KubeTimeout, KubeUnreachable
+from claworc_tui.services.instances import InstanceService
+from claworc_tui.services.ops import record_call
+from claworc_tui.services.store import Store, open_store
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Services", "open_services"]
+
+
+@dataclass
+class Services:
+    """Everything the UI needs, opened once by ``__main__`` (or a test) and closed at exit."""
+
+    config: Settings
+    store: Store
+    kube: KubeClient
+    instances: InstanceService
+    read_only_reason: str | None = None
+    """Why writes are disabled (``--read-only``, RBAC), or None."""
+    warnings: list[str] = field(default_factory=list)
+    """Things the user should know at start (key beside the data, cluster unreachable …)."""
+    swept: list[str] = field(default_factory=list)
+    """What the start-up sweep finished or flagged."""
+
+    @property
+    def context_name(self) -> str:
+        """The kubeconfig context (``in-cluster`` inside a pod)."""
+        return self.kube.context_name or "in-cluster"
+
+    @property
+    def server_url(self) -> str:
+        """The API server URL."""
+        return self.kube.server_url
+
+    @property
+    def namespace(self) -> str:
+        """The namespace every instance lives in."""
+        return self.kube.namespace
+
+    async def aclose(self) -> None:
+        """Stop streams, close the cluster client and the database."""
+        try:
+            await self.instances.aclose()
+        finally:
+            try:
+                await self.kube.aclose()
+            finally:
+                await self.store.aclose()
+
+
+async def _read_only_reason(config: Settings, kube: KubeClient) -> tuple[str | None, list[str]]:
+    if config.read_only:
+        return "the app runs with --read-only", []
+    try:
+        permissions = await kube.can_i()
+    except (KubeUnreachable, KubeTimeout) as exc:
+        return None, [f"the cluster is not reachable yet: {exc}"]
+    except KubeError as exc:
+        return None, [f"could not check permissions: {exc}"]
+    if permissions.read_only:
+        denied = ", ".join(f"{p.verb} {p.resource}" for p in permissions.denied[:4])
+        return f"RBAC allows no changes in {kube.namespace} (denied: {denied})", []
+    warnings = [
+        f"RBAC denies {p.verb} {p.resource}: actions that need it will fail"
+        for p in permissions.denied
+    ]
+    return None, warnings
+
+
+async def open_services(config: Settings, *, sweep: bool = True) -> Services:
+    """Open the records and the cluster client, detect read-only mode, sweep stuck rows.
+
+    A cluster that cannot be reached does not stop the app: the records are shown and the
+    connection banner says so; the watch keeps retrying.
+
+    Raises:
+        ClaworcError: The database or the kubeconfig cannot be used (the message says why).
+    """
+    store = await open_store(config)
+    kube = KubeClient(
+        kubeconfig=config.kubeconfig,
+        context=config.context,
+        namespace=config.namespace,
+        on_call=record_call,
+    )
+    try:
+        await kube.start()
+        reason, warnings = await _read_only_reason(config, kube)
+        if reason is None:
+            try:
+                await kube.ensure_namespace()
+            except (KubeUnreachable, KubeTimeout):
+                pass
+            except KubeForbidden as exc:
+                warnings.append(str(exc))
+    except BaseException:
+        await kube.aclose()
+        await store.aclose()
+        raise
+    instances = InstanceService(
+        store, kube, read_only_reason=reason, log_buffer_lines=config.log_buffer_lines
+    )
+    services = Services(
+        config=config,
+        store=store,
+        kube=kube,
+        instances=instances,
+        read_only_reason=reason,
+        warnings=[*store.warnings, *warnings],
+    )
+    if sweep and reason is None and not any("not reachable" in w for w in warnings):
+        try:
+            services.swept = await instances.sweep()
+        except KubeError as exc:
+            services.warnings.append(f"start-up sweep failed: {exc}")
+    for line in services.swept:
+        log.info("sweep: %s", line)
+    await store.activity.prune()
+    return services

@@ -1,0 +1,146 @@
+"""Advice from what the cluster reports, each with at most one action (seeds 002 and 003).
+
+* OOMKilled → raise the memory limit (double it, up to :data:`MEMORY_CAP`);
+* CrashLoopBackOff → show the previous container's last lines and termination message;
+* a PVC Pending → no storage class or provisioner can satisfy it;
+* FailedScheduling → not enough cpu/memory on any node (lower the requests);
+* ImagePullBackOff → the image or pull secret is wrong.
+
+Applying an action is recorded in the activity log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from claworc_tui.k8s.objects import EventInfo, InstanceObjects
+from claworc_tui.k8s.pods import PodInfo
+from claworc_tui.models.activity import Outcome
+from claworc_tui.models.errors import ValidationFailed
+from claworc_tui.models.instance import Instance
+from claworc_tui.models.quantity import format_bytes, parse_quantity
+from claworc_tui.services.status import current_pod
+from claworc_tui.services.views import Advice
+
+if TYPE_CHECKING:
+    from claworc_tui.services.instances import InstanceService
+
+MEMORY_CAP = Decimal(32 * 2**30)
+"""The highest memory limit the OOM advice proposes (32Gi)."""
+
+
+def raised_memory(limit: str) -> str | None:
+    """Double ``limit`` up to the cap; None when it is at the cap already."""
+    current = parse_quantity(limit)
+    if current >= MEMORY_CAP:
+        return None
+    return format_bytes(min(current * 2, MEMORY_CAP).to_integral_value())
+
+
+def advise(
+    instance: Instance,
+    pods: Iterable[PodInfo],
+    objects: InstanceObjects | None,
+    events: Iterable[EventInfo],
+) -> list[Advice]:
+    """Every piece of advice that applies now."""
+    out: list[Advice] = []
+    pod = current_pod(pods)
+    events = list(events)
+    if pod is not None and "OOMKilled" in (pod.last_termination_reason, pod.reason):
+        new = raised_memory(instance.resources.memory_limit)
+        out.append(
+            Advice(
+                code="raise-memory",
+                title="The container ran out of memory (OOMKilled)",
+                detail=f"memory_limit is {instance.resources.memory_limit}"
+                + (f"; raise it to {new} (the pod restarts)" if new else " (at the cap already)"),
+                action=f"Raise memory limit to {new}" if new else None,
+            )
+        )
+    if pod is not None and pod.reason == "CrashLoopBackOff":
+        exit_code = f"exit code {pod.last_exit_code}" if pod.last_exit_code is not None else ""
+        message = pod.last_termination_message or pod.message or ""
+        out.append(
+            Advice(
+                code="crash-loop",
+                title=f"Crash-looping: {pod.restart_count} restarts",
+                detail="; ".join(x for x in (pod.last_termination_reason, exit_code, message) if x),
+                action="Show the previous container's last lines",
+            )
+        )
+    if pod is not None and pod.reason in ("ImagePullBackOff", "ErrImagePull"):
+        out.append(
+            Advice(
+                code="image-pull",
+                title="The image cannot be pulled",
+                detail=(pod.message or "") + " — check the image and the pull secret in Settings",
+            )
+        )
+    if objects is not None:
+        pending = [role for role, pvc in objects.pvcs.items() if pvc and pvc.phase == "Pending"]
+        if pending:
+            why = next(
+                (e.message for e in events if e.reason in ("ProvisioningFailed", "FailedBinding")),
+                "no storage class or provisioner can satisfy the claim",
+            )
+            out.append(
+                Advice(
+                    code="pvc-pending",
+                    title=f"Volume(s) pending: {', '.join(pending)}",
+                    detail=f"{why}. Set a default StorageClass or create matching "
+                    "PersistentVolumes.",
+                )
+            )
+    scheduling = next((e for e in events if e.reason == "FailedScheduling"), None)
+    if scheduling is not None and (pod is None or pod.phase == "Pending"):
+        lacking = [r for r in ("cpu", "memory") if f"Insufficient {r}" in scheduling.message]
+        out.append(
+            Advice(
+                code="unschedulable",
+                title="No node can run the pod",
+                detail=(
+                    f"not enough {' and '.join(lacking)} on any node; lower the requests "
+                    f"(cpu {instance.resources.cpu_request}, "
+                    f"memory {instance.resources.memory_request})"
+                    if lacking
+                    else scheduling.message
+                ),
+            )
+        )
+    return out
+
+
+async def apply(svc: InstanceService, name: str, code: str) -> str:
+    """Carry out the action of the advice ``code``; return what was done."""
+    instance = await svc.store.instances.get(name)
+    if code == "raise-memory":
+        new = raised_memory(instance.resources.memory_limit)
+        if new is None:
+            raise ValidationFailed("memory_limit", "the memory limit is at the cap already")
+        resources = instance.resources.model_copy(update={"memory_limit": new})
+        await svc.update_resources(name, resources)
+        done = f"memory_limit {instance.resources.memory_limit} → {new}"
+        await svc.log_activity("advice applied", Outcome.OK, name, done)
+        return done
+    if code == "crash-loop":
+        lines = await previous_log_tail(svc, name)
+        return "\n".join(lines) or "(the previous container wrote nothing)"
+    raise ValidationFailed("advice", f"advice {code!r} has no action")
+
+
+async def previous_log_tail(svc: InstanceService, name: str, lines: int = 50) -> list[str]:
+    """The last lines of the previous container of the instance's current pod."""
+    await svc.store.instances.get(name)
+    pod = current_pod(svc.hub.pods_of(name))
+    if pod is None:
+        return []
+    follow = svc.kube.follow_logs(pod.name, tail_lines=lines, previous=True, follow=False)
+    out: list[str] = []
+    async for batch in follow.batches():
+        out.extend(line.text for line in batch)
+    if not out and follow.reason:
+        return [f"({follow.reason})"]
+    return out[-lines:]

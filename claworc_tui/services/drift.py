@@ -1,0 +1,280 @@
+"""Drift between the records and the cluster, its repair, and the start-up sweep.
+
+Kinds of drift: objects missing; objects that differ from what the row says (replicas,
+resources, image, ports, sizes, config, which keys); objects labelled ``managed-by=claworc``
+without a row (orphans); NodePorts of our range held by Services that are not ours (port
+conflicts); rows stuck in a transitional status by a process that died (stuck).
+
+Repair re-applies what the row says — never the other way round: the database is the source of
+truth for configuration. Orphans are deleted only when asked for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from claworc_tui.k8s import manifests
+from claworc_tui.k8s.errors import KubeError
+from claworc_tui.k8s.objects import ManagedObject, NodePortOwner
+from claworc_tui.models.activity import Outcome
+from claworc_tui.models.errors import ClaworcError
+from claworc_tui.models.instance import TRANSITIONAL, Instance, InstanceStatus
+from claworc_tui.models.names import object_names
+from claworc_tui.services.ops import owner_alive, owner_id
+from claworc_tui.services.views import DriftItem, DriftKind, DriftReport
+
+if TYPE_CHECKING:
+    from claworc_tui.services.instances import InstanceService
+
+log = logging.getLogger(__name__)
+_PARALLEL = 8
+_VERB = {
+    InstanceStatus.CREATING: "create",
+    InstanceStatus.DELETING: "delete",
+    InstanceStatus.STARTING: "start",
+    InstanceStatus.STOPPING: "stop",
+    InstanceStatus.RESTARTING: "restart",
+}
+
+
+async def find_drift(svc: InstanceService) -> DriftReport:
+    """Compare every record with the cluster (objects read 8 instances at a time)."""
+    records = await svc.store.instances.list()
+    settings = await svc.store.settings.get()
+    managed, ports = await asyncio.gather(svc.kube.list_managed(), svc.kube.service_node_ports())
+    items: list[DriftItem] = []
+    gate = asyncio.Semaphore(_PARALLEL)
+
+    async def check(instance: Instance) -> list[DriftItem]:
+        async with gate:
+            objects = await svc.kube.get_instance_objects(instance.name)
+            keys = await svc.effective_keys(instance.name)
+        found = [
+            DriftItem(
+                kind=DriftKind.MISSING,
+                instance=instance.name,
+                object=kind,
+                detail="does not exist in the cluster",
+                repair="re-create it",
+            )
+            for kind in objects.missing
+        ]
+        if instance.status in TRANSITIONAL:
+            return found
+        expected = manifests.expected_shape(instance, settings, keys)
+        found += [
+            DriftItem(
+                kind=DriftKind.DIFFERS,
+                instance=instance.name,
+                object=d.field,
+                detail=f"cluster has {d.actual}, record says {d.expected}",
+                repair="re-apply the record",
+            )
+            for d in objects.drift(expected)
+        ]
+        return found
+
+    for found in await asyncio.gather(*(check(i) for i in records)):
+        items.extend(found)
+    items.extend(_stuck(records))
+    items.extend(_orphans(records, managed))
+    items.extend(
+        _port_conflicts(
+            svc, records, ports.owners, settings.port_range_start, settings.port_range_end
+        )
+    )
+    return DriftReport(items=tuple(items), checked=len(records))
+
+
+def _stuck(records: list[Instance]) -> list[DriftItem]:
+    return [
+        DriftItem(
+            kind=DriftKind.STUCK,
+            instance=i.name,
+            object="record",
+            detail=f"left in {i.status.value} at step {i.op_step or '?'} by {i.op_owner or '?'}, "
+            "which no longer runs",
+            repair="finish the operation",
+        )
+        for i in records
+        if i.status in TRANSITIONAL and not owner_alive(i.op_owner)
+    ]
+
+
+def _orphans(records: list[Instance], managed: dict[str, list[ManagedObject]]) -> list[DriftItem]:
+    known = {n for i in records for n in object_names(i.name).values()}
+    out: list[DriftItem] = []
+    for kind, objects in managed.items():
+        for obj in objects:
+            name = obj.name
+            if name not in known:
+                out.append(
+                    DriftItem(
+                        kind=DriftKind.ORPHAN,
+                        instance=obj.instance,
+                        object=f"{kind}/{name}",
+                        detail="labelled managed-by=claworc but no record has it",
+                        repair="delete it",
+                    )
+                )
+    return out
+
+
+def _port_conflicts(
+    svc: InstanceService,
+    records: list[Instance],
+    owners: Mapping[int, NodePortOwner],
+    start: int,
+    end: int,
+) -> list[DriftItem]:
+    ours = {f"{svc.kube.namespace}/{object_names(i.name)['service']}": i for i in records}
+    by_port = {p: i for i in records for p in (i.nodeport_chrome, i.nodeport_terminal)}
+    out: list[DriftItem] = []
+    for port, owner in sorted(owners.items()):
+        if not start <= port <= end:
+            continue
+        holder = f"{owner.namespace}/{owner.service}"
+        if holder in ours:
+            continue
+        clash = by_port.get(port)
+        out.append(
+            DriftItem(
+                kind=DriftKind.PORT_CONFLICT,
+                instance=clash.name if clash else None,
+                object=f"nodePort {port}",
+                detail=f"held by Service {holder}"
+                + (f", but recorded for {clash.name}" if clash else " (new pairs skip it)"),
+                repair="move the instance to a free pair" if clash else "none needed",
+            )
+        )
+    return out
+
+
+async def repair(svc: InstanceService, items: Sequence[DriftItem]) -> None:
+    """Re-apply the records for ``items``; delete the orphans among them; finish stuck ones."""
+    instances = {i.instance for i in items if i.instance and i.kind is not DriftKind.ORPHAN}
+    orphans = {
+        i.instance or i.object.split("/", 1)[-1] for i in items if i.kind is DriftKind.ORPHAN
+    }
+    moves = {i.instance for i in items if i.kind is DriftKind.PORT_CONFLICT and i.instance}
+    stuck = {i.instance for i in items if i.kind is DriftKind.STUCK and i.instance}
+    failures: list[str] = []
+    async with svc.locks.hold("(repair)", "repair") as calls:
+        for name in sorted(stuck):
+            await _finish(svc, name)
+        for name in sorted(moves):
+            settings = await svc.store.settings.get()
+            held = await svc.kube.service_node_ports()
+            await svc.store.instances.move_ports(
+                name,
+                port_range=(settings.port_range_start, settings.port_range_end),
+                skip_ports=set(held.owners),
+            )
+        for name in sorted(instances - stuck):
+            try:
+                await reapply(svc, name, replace_service=name in moves)
+            except (KubeError, ClaworcError) as exc:
+                failures.append(f"{name}: {exc}")
+        for name in sorted(orphans):
+            if await svc.store.instances.find(name) is not None:
+                continue
+            try:
+                await svc.kube.delete_instance_objects(name, wait=False)
+            except KubeError as exc:
+                failures.append(f"orphan {name}: {exc}")
+        await svc.hub.refresh()
+        await svc.log_activity(
+            "repair",
+            Outcome.FAILED if failures else Outcome.OK,
+            None,
+            f"{len(items)} item(s)" + (f"; failed: {'; '.join(failures)}" if failures else ""),
+            calls,
+        )
+    if failures:
+        from claworc_tui.services.errors import OperationFailed
+
+        raise OperationFailed(
+            "(repair)", "repair", "re-apply", "; ".join(failures), "Run it again."
+        )
+
+
+async def reapply(svc: InstanceService, name: str, *, replace_service: bool = False) -> None:
+    """Make the cluster match the row: create what is missing, rewrite what differs."""
+    instance = await svc.store.instances.get(name)
+    settings = await svc.store.settings.get()
+    keys = await svc.effective_keys(name)
+    replicas = manifests.desired_replicas(instance)
+    await svc.kube.apply_instance_objects(instance, settings, keys, replicas=replicas)
+    await asyncio.gather(
+        svc.kube.replace_secret(instance, keys),
+        svc.kube.replace_configmap(instance),
+        svc.kube.update_deployment(instance, settings, replicas=replicas),
+        svc.kube.replace_service(instance),
+    )
+    objects = await svc.kube.get_instance_objects(name)
+    for role, pvc in objects.pvcs.items():
+        wanted = getattr(instance.storage, role)
+        if pvc is not None and pvc.requested != wanted:
+            try:
+                await svc.kube.resize_pvc(object_names(name)[f"pvc_{role}"], wanted)
+            except ClaworcError as exc:
+                log.info("cannot resize %s/%s: %s", name, role, exc)
+    del replace_service
+
+
+async def sweep(svc: InstanceService) -> list[str]:
+    """Finish the operations a dead process left (see :func:`_finish`); return what was done."""
+    done: list[str] = []
+    for instance in await svc.store.instances.list():
+        if instance.status in TRANSITIONAL and not owner_alive(instance.op_owner):
+            done.append(await _finish(svc, instance.name))
+    return done
+
+
+async def _finish(svc: InstanceService, name: str) -> str:
+    """Finish (or, if that fails, flag) what a dead process was doing to ``name``.
+
+    creating → every object is applied (idempotent) and the instance runs; deleting → the delete
+    completes; starting/stopping → the scale is re-issued; restarting → marked running.
+    """
+    instance = await svc.store.instances.get(name)
+    status, step = instance.status, instance.op_step or "?"
+    what = f"the app stopped during {_VERB.get(status, status.value)} at step {step}"
+    await svc.store.instances.set_status(name, status, step=step, owner=owner_id())
+    try:
+        if status is InstanceStatus.CREATING:
+            await reapply_created(svc, instance)
+            outcome = "finished the create"
+        elif status is InstanceStatus.DELETING:
+            await svc.kube.delete_instance_objects(name, wait=True, wait_timeout=120.0)
+            await svc.store.instances.delete(name)
+            outcome = "finished the delete"
+        elif status in (InstanceStatus.STARTING, InstanceStatus.STOPPING):
+            replicas = 1 if status is InstanceStatus.STARTING else 0
+            await svc.kube.scale(name, replicas)
+            final = InstanceStatus.RUNNING if replicas else InstanceStatus.STOPPED
+            await svc.store.instances.set_status(name, final)
+            outcome = f"finished the {'start' if replicas else 'stop'}"
+        else:
+            await svc.store.instances.set_status(name, InstanceStatus.RUNNING)
+            outcome = "marked running (restart requested)"
+    except (KubeError, ClaworcError, OSError) as exc:
+        detail = f"{what}; finishing it failed: {exc}"
+        await svc.store.instances.set_status(name, InstanceStatus.ERROR, detail=detail)
+        await svc.log_activity("sweep", Outcome.FAILED, name, detail)
+        await svc.hub.refresh(name)
+        return f"{name}: {detail}"
+    await svc.log_activity("sweep", Outcome.OK, name, f"{what}; {outcome}")
+    await svc.hub.refresh(name)
+    return f"{name}: {what}; {outcome}"
+
+
+async def reapply_created(svc: InstanceService, instance: Instance) -> None:
+    """Apply every object of a half-created instance, then mark it running."""
+    settings = await svc.store.settings.get()
+    keys = await svc.effective_keys(instance.name)
+    await svc.kube.apply_instance_objects(instance, settings, keys, replicas=1)
+    await svc.store.instances.set_status(instance.name, InstanceStatus.RUNNING)

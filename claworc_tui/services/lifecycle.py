@@ -1,0 +1,251 @@
+"""Create and delete, the two operations that can leave half-made state, with their rollback.
+
+Create runs in three round trips (issue 6 asks for at most five):
+
+1. list the cluster's NodePorts, so the pair we take is free in the cluster too; then allocate the
+   pair and insert the row (``creating``) in one SQLite transaction;
+2. the four PVCs, the Secret, the ConfigMap and the Service, concurrently — they do not depend on
+   each other; a 422 "provided port is already allocated" moves the row to the next free pair and
+   retries the Service alone;
+3. the Deployment, last, so a pod never starts without its volumes, keys and config.
+
+Any failure, and cancellation, deletes every object of the instance (404 counts as gone) and the
+row, so the name and the port pair are free again; the error says which step failed and that it
+was rolled back. If the rollback itself fails, the row stays in ``error`` with what is left, and
+``repair``/delete finish the job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable
+from typing import TYPE_CHECKING
+
+from claworc_tui.k8s import manifests
+from claworc_tui.k8s.errors import KubeError, KubeInvalid
+from claworc_tui.k8s.lifecycle import KubeDeleteTimeout
+from claworc_tui.models.activity import Outcome
+from claworc_tui.models.errors import ClaworcError, NameTaken
+from claworc_tui.models.instance import Instance, InstanceSpec, InstanceStatus
+from claworc_tui.models.names import derive_name
+from claworc_tui.services.errors import OperationFailed, OperationInProgress
+from claworc_tui.services.ops import owner_id
+from claworc_tui.services.views import Progress, StepState
+
+if TYPE_CHECKING:
+    from claworc_tui.services.instances import InstanceService
+
+log = logging.getLogger(__name__)
+
+CREATE_STEPS = ("record", "volumes", "secret", "config", "service", "deployment")
+DELETE_STEPS = ("deployment and pod", "service, secret, config", "volumes", "record")
+_PORT_RETRIES = 5
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, asyncio.CancelledError):
+        return "cancelled"
+    return str(exc) or type(exc).__name__
+
+
+async def create(svc: InstanceService, spec: InstanceSpec) -> AsyncIterator[Progress]:
+    """Create an instance step by step (see the module docstring)."""
+    svc.require_writable("create an instance")
+    name = derive_name(spec.display_name)
+    total = len(CREATE_STEPS)
+
+    def report(step: str, state: StepState, detail: str | None = None) -> Progress:
+        return Progress(
+            operation="create",
+            name=name,
+            step=step,
+            index=CREATE_STEPS.index(step) + 1,
+            total=total,
+            state=state,
+            detail=detail,
+        )
+
+    existing = await svc.store.instances.find(name)
+    if existing is not None and existing.status is InstanceStatus.CREATING:
+        raise OperationInProgress(name, "create")
+    if existing is not None:
+        raise NameTaken(name)
+    async with svc.locks.hold(name, "create") as calls:
+        step = "record"
+        instance: Instance | None = None
+        try:
+            yield report(step, StepState.RUNNING)
+            settings = await svc.store.settings.get()
+            held = await svc.kube.service_node_ports()
+            instance = await svc.store.instances.insert(
+                name,
+                spec,
+                port_range=(settings.port_range_start, settings.port_range_end),
+                skip_ports=held.owners,
+                owner=owner_id(),
+            )
+            await svc.hub.refresh(name)
+            yield report(
+                step,
+                StepState.DONE,
+                f"ports {instance.nodeport_chrome},{instance.nodeport_terminal}",
+            )
+            keys = await svc.effective_keys(name)
+            await svc.store.instances.set_step(name, "objects")
+            ns = svc.kube.namespace
+            created = instance
+            for key in ("volumes", "secret", "config", "service"):
+                yield report(key, StepState.RUNNING)
+            # Built right before they are scheduled: no coroutine is left un-awaited if the
+            # consumer goes away at a yield.
+            round_two: dict[str, Awaitable[object]] = {
+                "volumes": asyncio.gather(
+                    *(svc.kube.create_pvc(m) for m in manifests.pvcs(created, namespace=ns))
+                ),
+                "secret": svc.kube.create_secret(manifests.secret(created, keys, namespace=ns)),
+                "config": svc.kube.create_configmap(manifests.configmap(created, namespace=ns)),
+                "service": _create_service(svc, name),
+            }
+            pending = {asyncio.ensure_future(call): key for key, call in round_two.items()}
+            try:
+                while pending:
+                    done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                    for task in done:
+                        step = pending.pop(task)
+                        task.result()
+                        yield report(step, StepState.DONE)
+            except BaseException:
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
+                raise
+            current = await svc.store.instances.get(name)
+            step = "deployment"
+            await svc.store.instances.set_step(name, step)
+            yield report(step, StepState.RUNNING)
+            await svc.kube.create_deployment(
+                manifests.deployment(current, settings, replicas=1, namespace=ns)
+            )
+            await svc.store.instances.set_status(name, InstanceStatus.RUNNING)
+            await svc.hub.refresh(name)
+            yield report(step, StepState.DONE, "created; the pod is starting")
+            await svc.log_activity(
+                "create", Outcome.OK, name, f"ports {current.nodeport_chrome}", calls
+            )
+        except BaseException as exc:
+            if instance is None:
+                if not isinstance(exc, ClaworcError | asyncio.CancelledError | GeneratorExit):
+                    raise
+                if isinstance(exc, ClaworcError):
+                    await svc.log_activity("create", Outcome.FAILED, name, str(exc), calls)
+                raise
+            cleanup = await asyncio.shield(_rollback(svc, name))
+            outcome = (
+                Outcome.CANCELLED
+                if isinstance(exc, asyncio.CancelledError | GeneratorExit)
+                else Outcome.FAILED
+            )
+            await asyncio.shield(
+                svc.log_activity(
+                    "create", outcome, name, f"step {step}: {_reason(exc)}. {cleanup}", calls
+                )
+            )
+            if isinstance(exc, asyncio.CancelledError | GeneratorExit):
+                raise
+            if isinstance(exc, ClaworcError | OSError):
+                raise OperationFailed(name, "create", step, _reason(exc), cleanup) from None
+            raise
+
+
+async def _create_service(svc: InstanceService, name: str) -> None:
+    """Create the Service; on a port conflict move the row to the next free pair and retry."""
+    for attempt in range(_PORT_RETRIES):
+        instance = await svc.store.instances.get(name)
+        try:
+            await svc.kube.create_service(manifests.service(instance, namespace=svc.kube.namespace))
+            return
+        except KubeInvalid as exc:
+            if not exc.port_conflict or attempt == _PORT_RETRIES - 1:
+                raise
+            log.info(
+                "%s: port pair %s taken in the cluster; moving on", name, instance.nodeport_chrome
+            )
+            settings = await svc.store.settings.get()
+            held = await svc.kube.service_node_ports()
+            await svc.store.instances.move_ports(
+                name,
+                port_range=(settings.port_range_start, settings.port_range_end),
+                skip_ports=set(held.owners)
+                | {instance.nodeport_chrome, instance.nodeport_chrome + 1},
+            )
+            await svc.hub.refresh(name)
+
+
+async def _rollback(svc: InstanceService, name: str) -> str:
+    """Remove every object and the row; say what happened (for the error and the log)."""
+    try:
+        await svc.kube.delete_instance_objects(
+            name, wait=True, wait_timeout=60.0, propagation="Background"
+        )
+    except (KubeError, OSError) as exc:
+        left = exc.remaining if isinstance(exc, KubeDeleteTimeout) else []
+        detail = f"rollback incomplete ({exc}); left: {', '.join(left) or 'unknown'}"
+        with contextlib.suppress(ClaworcError):
+            await svc.store.instances.set_status(
+                name, InstanceStatus.ERROR, detail=detail + "; delete the instance to finish"
+            )
+        await svc.hub.refresh(name)
+        return detail + ". The row is kept in 'error': delete it or run repair to finish."
+    await svc.store.instances.delete(name)
+    await svc.hub.refresh(name)
+    return "Everything created was removed and the port pair is free again."
+
+
+async def delete(svc: InstanceService, name: str) -> AsyncIterator[Progress]:
+    """Delete every object of the instance, wait until they are gone, then the row."""
+    svc.require_writable("delete an instance")
+    instance = await svc.store.instances.get(name)
+    total = len(DELETE_STEPS)
+
+    def report(index: int, state: StepState, detail: str | None = None) -> Progress:
+        return Progress(
+            operation="delete",
+            name=name,
+            step=DELETE_STEPS[index],
+            index=index + 1,
+            total=total,
+            state=state,
+            detail=detail,
+        )
+
+    async with svc.locks.hold(name, "delete") as calls:
+        await svc.store.instances.set_status(
+            name, InstanceStatus.DELETING, step="objects", owner=owner_id()
+        )
+        await svc.hub.refresh(name)
+        yield report(0, StepState.RUNNING)
+        try:
+            result = await svc.kube.delete_instance_objects(name, wait=True, wait_timeout=120.0)
+        except (KubeError, OSError) as exc:
+            left = exc.remaining if isinstance(exc, KubeDeleteTimeout) else []
+            detail = f"delete failed: {exc}" + (f"; still there: {', '.join(left)}" if left else "")
+            await svc.store.instances.set_status(
+                name, InstanceStatus.ERROR, detail=detail + "; press D again to retry"
+            )
+            await svc.hub.refresh(name)
+            await svc.log_activity("delete", Outcome.FAILED, name, detail, calls)
+            raise OperationFailed(
+                name, "delete", "objects", str(exc), "The row is kept in 'error'; retry the delete."
+            ) from None
+        for index in range(3):
+            yield report(index, StepState.DONE)
+        await svc.store.instances.delete(name)
+        await svc.hub.refresh(name)
+        yield report(
+            3, StepState.DONE, f"ports {instance.nodeport_chrome},{instance.nodeport_terminal} free"
+        )
+        await svc.log_activity(
+            "delete", Outcome.OK, name, f"{len(result.deleted)} objects deleted", calls
+        )

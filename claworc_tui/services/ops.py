@@ -1,0 +1,99 @@
+"""Bookkeeping shared by every operation: per-instance locks, owner ids, the API calls made.
+
+Each operation runs under the instance's lock (a second one is refused, not queued: a user who
+presses ``s`` twice should hear "busy", not get two scale calls), records every Kubernetes call it
+makes through a context variable (so concurrent operations never mix their calls), and ends with
+one activity-log entry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+
+from claworc_tui.k8s.objects import CallRecord
+from claworc_tui.models.activity import ApiCall
+from claworc_tui.services.errors import OperationInProgress
+
+_calls: ContextVar[list[ApiCall] | None] = ContextVar("claworc_calls", default=None)
+
+
+def record_call(record: CallRecord) -> None:
+    """The transport's ``on_call`` hook: add the call to the running operation, if any."""
+    calls = _calls.get()
+    if calls is not None:
+        calls.append(
+            ApiCall(
+                verb=record.verb,
+                resource=record.resource,
+                name=record.name,
+                status=record.status,
+                duration_ms=round(record.duration * 1000, 1),
+            )
+        )
+
+
+def owner_id() -> str:
+    """``host:pid`` of this process, stored on rows while it works on them."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def owner_alive(owner: str | None) -> bool:
+    """True if ``owner`` names a process on this host that still runs.
+
+    A row owned by another host is assumed alive: we cannot tell, and finishing another
+    machine's operation under it would race with it.
+    """
+    if not owner or ":" not in owner:
+        return False
+    host, _, pid_text = owner.rpartition(":")
+    if host != socket.gethostname():
+        return True
+    try:
+        pid = int(pid_text)
+    except ValueError:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class OperationLocks:
+    """One running operation per instance in this process."""
+
+    def __init__(self) -> None:
+        self._running: dict[str, str] = {}
+
+    def busy(self, name: str) -> str | None:
+        """The operation running on ``name``, if any."""
+        return self._running.get(name)
+
+    @asynccontextmanager
+    async def hold(self, name: str, operation: str) -> AsyncIterator[list[ApiCall]]:
+        """Run ``operation`` on ``name``; yields the list its API calls are recorded into.
+
+        Raises:
+            OperationInProgress: If another operation on ``name`` is running.
+        """
+        current = self._running.get(name)
+        if current is not None:
+            raise OperationInProgress(name, current)
+        self._running[name] = operation
+        calls: list[ApiCall] = []
+        token = _calls.set(calls)
+        try:
+            yield calls
+        finally:
+            _calls.reset(token)
+            self._running.pop(name, None)
+            await asyncio.sleep(0)

@@ -1,0 +1,38 @@
+"""Fixtures: a real SQLite file plus the emulated API server, composed into real Services."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from claworc_tui.config import Settings
+from claworc_tui.emulator import EmulatorServer
+from claworc_tui.services import Services, open_services
+from tests.k8s.helpers import NS, emulator_config
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[EmulatorServer]:
+    server = EmulatorServer(emulator_config())
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+def config(emulator: EmulatorServer, tmp_path: Path) -> Settings:
+    kubeconfig = emulator.write_kubeconfig(tmp_path / "kubeconfig", namespace=NS)
+    return Settings(db=tmp_path / "data" / "claworc.db", kubeconfig=kubeconfig, namespace=NS)
+
+
+@pytest.fixture
+async def services(config: Settings) -> AsyncIterator[Services]:
+    opened = await open_services(config)
+    try:
+        yield opened
+    finally:
+        await opened.aclose()

@@ -1,0 +1,138 @@
+"""The scripting CLI, run as a real subprocess against the emulator and a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+
+from claworc_tui.config import Settings
+from claworc_tui.crypto.sealing import new_key
+from claworc_tui.emulator import EmulatorServer
+
+FAKE = "sk-ant-api03-CLIFAKECLIFAKECLIFAKE-2222-cccc"
+
+
+async def cli(config: Settings, *args: str, stdin: str = "") -> tuple[int, str, str]:
+    env = {**os.environ, "CLAWORC_FERNET_KEY": KEY}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "claworc_tui",
+        *args,
+        "--db",
+        str(config.db),
+        "--kubeconfig",
+        str(config.kubeconfig),
+        "-n",
+        config.namespace,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(stdin.encode()), timeout=15)
+    except TimeoutError:
+        proc.kill()
+        out, err = await proc.communicate()
+        raise AssertionError(f"claworc-tui {' '.join(args)} hung: {err.decode()[-3000:]}") from None
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+KEY = new_key().decode()
+
+
+async def test_create_ls_url_stop_start_rm(config: Settings, emulator: EmulatorServer) -> None:
+    code, out, err = await cli(config, "create", "Bot Alpha", "--cpu-limit", "3")
+    assert code == 0, err
+    assert out.strip() == "http://203.0.113.10:30100/vnc.html?autoconnect=true"
+    assert "deployment: ok" in err
+    code, out, _ = await cli(config, "ls", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert [r["name"] for r in rows] == ["bot-alpha"]
+    assert rows[0]["cpu_limit"] == "3"
+    assert rows[0]["nodeport_terminal"] == 30101
+    code, out, _ = await cli(config, "url", "bot-alpha", "--terminal")
+    assert (code, out.strip()) == (0, "http://203.0.113.10:30101/vnc.html?autoconnect=true")
+    assert (await cli(config, "stop", "bot-alpha"))[0] == 0
+    assert (await cli(config, "start", "bot-alpha"))[0] == 0
+    code, _, err = await cli(config, "rm", "bot-alpha")
+    assert code == 2
+    assert "refusing without --yes" in err
+    code, out, err = await cli(config, "rm", "bot-alpha", "--yes")
+    assert code == 0, err
+    assert json.loads((await cli(config, "ls", "--json"))[1]) == []
+
+
+async def test_bad_input_exits_2_and_changes_nothing(
+    config: Settings, emulator: EmulatorServer
+) -> None:
+    for args, message in [
+        (("create", "###"), "no letters or digits"),
+        (
+            ("create", "ok", "--cpu-limit", "2 cores"),
+            'cpu_limit "2 cores" is not a Kubernetes quantity',
+        ),
+        (
+            ("create", "ok", "--memory-request", "8Gi", "--memory-limit", "4Gi"),
+            "more than memory_limit",
+        ),
+        (("start", "bot-nobody"), "no instance named bot-nobody"),
+        (("settings", "set", "port_range_start", "30101"), "must be even"),
+        (("settings", "set", "anthropic", FAKE), "never from the command line"),
+    ]:
+        code, _, err = await cli(config, *args)
+        assert code == 2, (args, err)
+        assert message in err, (args, err)
+        assert FAKE not in err
+    assert json.loads((await cli(config, "ls", "--json"))[1]) == []
+    assert not emulator.objects("deployments", config.namespace)
+
+
+async def test_settings_keys_from_stdin_are_masked(
+    config: Settings, emulator: EmulatorServer
+) -> None:
+    code, out, err = await cli(config, "settings", "set", "anthropic", stdin=FAKE + "\n")
+    assert code == 0, err
+    assert FAKE not in out + err
+    code, out, _ = await cli(config, "settings", "get", "anthropic_api_key")
+    assert out.strip() == "sk-ant-…cccc"
+    code, out, _ = await cli(config, "settings", "get")
+    assert "default_cpu_limit = 2000m" in out
+    assert FAKE not in out
+
+
+async def test_failed_operation_exits_1(config: Settings, emulator: EmulatorServer) -> None:
+    emulator.inject_failure(
+        "POST", r"/deployments$", status=500, reason="InternalError", message="boom"
+    )
+    code, _, err = await cli(config, "create", "Doomed")
+    assert code == 1
+    assert "failed at step 'deployment'" in err
+    assert json.loads((await cli(config, "ls", "--json"))[1]) == []
+
+
+async def test_repair_dry_run_lists_missing_objects(
+    config: Settings, emulator: EmulatorServer
+) -> None:
+    assert (await cli(config, "create", "Drifty"))[0] == 0
+    from claworc_tui.k8s.client import KubeClient
+
+    kube = KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace)
+    await kube.start()
+    try:
+        await kube.scale("bot-drifty", 0)
+    finally:
+        await kube.aclose()
+    code, out, _ = await cli(config, "repair", "--dry-run")
+    assert code == 0
+    assert "replicas" in out
+    assert "cluster has 0, record says 1" in out
+    code, out, err = await cli(config, "repair")
+    assert code == 0, out + err
+    code, out, _ = await cli(config, "repair", "--dry-run")
+    assert "no drift" in out

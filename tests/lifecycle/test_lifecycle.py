@@ -1,0 +1,317 @@
+"""The whole lifecycle through InstanceService, against a real SQLite file and the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from pydantic import SecretStr
+
+from claworc_tui.emulator import EmulatorServer
+from claworc_tui.models.errors import NameTaken, ValidationFailed
+from claworc_tui.models.instance import InstanceSpec, InstanceStatus, Provider, Resources, Storage
+from claworc_tui.services import Services
+from claworc_tui.services.errors import OperationFailed, OperationInProgress
+from tests.k8s.helpers import NS, wait_for
+
+GLOBAL = "sk-ant-api03-GLOBALFAKEGLOBALFAKE-0000-aaaa"
+OVERRIDE = "sk-ant-api03-OVERRIDEFAKEOVERRIDE-1111-bbbb"
+
+
+async def create(services: Services, display: str, **kwargs: object) -> list[str]:
+    steps = []
+    async for p in services.instances.create(InstanceSpec(display_name=display, **kwargs)):  # type: ignore[arg-type]
+        steps.append(f"{p.step}:{p.state.value}")
+    return steps
+
+
+def names(emulator: EmulatorServer, plural: str) -> set[str]:
+    return {o["metadata"]["name"] for o in emulator.objects(plural, NS)}  # type: ignore[index]
+
+
+async def view_status(services: Services, name: str) -> str:
+    return next(v.status for v in await services.instances.list_views() if v.name == name)
+
+
+async def test_create_makes_every_object_and_runs(
+    services: Services, emulator: EmulatorServer
+) -> None:
+    steps = await create(services, "Bot Alpha")
+    assert steps[0] == "record:running"
+    assert {"volumes:done", "secret:done", "config:done", "service:done", "deployment:done"} <= set(
+        steps
+    )
+    assert names(emulator, "persistentvolumeclaims") == {
+        "bot-alpha-clawdbot",
+        "bot-alpha-homebrew",
+        "bot-alpha-clawd",
+        "bot-alpha-chrome",
+    }
+    assert names(emulator, "secrets") >= {"bot-alpha-keys"}
+    assert names(emulator, "configmaps") >= {"bot-alpha-config"}
+    assert names(emulator, "services") == {"bot-alpha-vnc"}
+    assert names(emulator, "deployments") == {"bot-alpha"}
+    inst = await services.instances.get("bot-alpha")
+    assert inst.status is InstanceStatus.RUNNING
+    assert (inst.nodeport_chrome, inst.nodeport_terminal) == (30100, 30101)
+    await wait_for(lambda: view_status(services, "bot-alpha"), what="view")
+    await wait_for(
+        lambda: _eq(view_status(services, "bot-alpha"), "Running"), within=10, what="Running"
+    )
+    urls = await services.instances.urls("bot-alpha")
+    assert urls.chrome == "http://203.0.113.10:30100/vnc.html?autoconnect=true"
+    assert urls.terminal == "http://203.0.113.10:30101/vnc.html?autoconnect=true"
+    entries = await services.instances.activity()
+    assert entries[0].action == "create"
+    assert entries[0].outcome.value == "ok"
+    assert any(c.resource == "deployments" and c.status == 201 for c in entries[0].calls)
+
+
+async def _eq(value: object, expected: object) -> bool:
+    return (await value) == expected  # type: ignore[misc]
+
+
+async def test_create_request_count_and_depth(services: Services, emulator: EmulatorServer) -> None:
+    before = len(emulator.requests)
+    await create(services, "Counted")
+    writes = [r for r in emulator.requests[before:] if r.method != "GET" or "services" in r.path]
+    assert len(emulator.requests[before:]) <= 10, [r.path for r in emulator.requests[before:]]
+    assert writes
+
+
+async def test_second_create_of_the_same_name_is_refused(services: Services) -> None:
+    await create(services, "Twin")
+    with pytest.raises(NameTaken, match="bot-twin already exists"):
+        await create(services, "twin")
+
+
+async def test_concurrent_identical_creates_make_one(
+    services: Services, emulator: EmulatorServer
+) -> None:
+    results = await asyncio.gather(
+        create(services, "Racer"), create(services, "Racer"), return_exceptions=True
+    )
+    errors = [r for r in results if isinstance(r, BaseException)]
+    assert len(errors) == 1
+    assert isinstance(errors[0], NameTaken | OperationInProgress)
+    assert names(emulator, "deployments") == {"bot-racer"}
+
+
+async def test_failure_at_each_step_rolls_back(
+    services: Services, emulator: EmulatorServer
+) -> None:
+    for pattern, step in [
+        (r"/persistentvolumeclaims$", "volumes"),
+        (r"/secrets$", "secret"),
+        (r"/configmaps$", "config"),
+        (r"/services$", "service"),
+        (r"/deployments$", "deployment"),
+    ]:
+        emulator.inject_failure(
+            "POST", pattern, status=500, reason="InternalError", message=f"boom at {step}"
+        )
+        with pytest.raises(OperationFailed) as info:
+            await create(services, "Fragile")
+        assert info.value.step == step
+        assert "rolled back" in str(info.value) or "removed" in str(info.value)
+        assert await services.store.instances.find("bot-fragile") is None
+        for plural in (
+            "persistentvolumeclaims",
+            "secrets",
+            "configmaps",
+            "services",
+            "deployments",
+        ):
+            assert not {n for n in names(emulator, plural) if n.startswith("bot-fragile")}, plural
+        assert await services.store.instances.used_ports() == set()
+    await create(services, "Fragile")
+    assert (await services.instances.get("bot-fragile")).nodeport_chrome == 30100
+
+
+async def test_cancel_mid_create_rolls_back(services: Services, emulator: EmulatorServer) -> None:
+    emulator.config.latency = 0.2
+
+    async def run() -> None:
+        await create(services, "Cancelled")
+
+    task = asyncio.create_task(run())
+    await wait_for(lambda: bool(names(emulator, "persistentvolumeclaims")), what="pvcs")
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    emulator.config.latency = 0.0
+    assert await services.store.instances.find("bot-cancelled") is None
+    await wait_for(lambda: not names(emulator, "persistentvolumeclaims"), what="pvcs gone")
+    assert not names(emulator, "deployments")
+    entries = await services.instances.activity()
+    assert entries[0].outcome.value == "cancelled"
+
+
+async def test_port_conflict_moves_to_next_pair(
+    services: Services, emulator: EmulatorServer
+) -> None:
+    # Another Service in the cluster appears holding 30100 after our listing: the 422 moves us on.
+    emulator.inject_failure(
+        "POST",
+        r"/services$",
+        status=422,
+        reason="Invalid",
+        message='Service "bot-late-vnc" is invalid: spec.ports[0].nodePort: Invalid value: '
+        "30100: provided port is already allocated",
+    )
+    await create(services, "Late")
+    inst = await services.instances.get("bot-late")
+    assert inst.nodeport_chrome == 30102
+
+
+async def test_ports_held_by_other_services_are_skipped(services: Services) -> None:
+    await services.kube.create_service(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "someone-else", "namespace": NS},
+            "spec": {
+                "type": "NodePort",
+                "selector": {"app": "x"},
+                "ports": [{"name": "a", "port": 80, "nodePort": 30101}],
+            },
+        }
+    )
+    await create(services, "Polite")
+    assert (await services.instances.get("bot-polite")).nodeport_chrome == 30102
+
+
+async def test_stop_start_restart_delete(services: Services, emulator: EmulatorServer) -> None:
+    await create(services, "Cycle")
+    await wait_for(
+        lambda: _eq(view_status(services, "bot-cycle"), "Running"), within=10, what="run"
+    )
+    await services.instances.stop("bot-cycle")
+    assert (await services.instances.get("bot-cycle")).status is InstanceStatus.STOPPED
+    await wait_for(
+        lambda: _eq(view_status(services, "bot-cycle"), "Stopped"), within=10, what="stop"
+    )
+    assert names(emulator, "persistentvolumeclaims"), "stop keeps the data"
+    await services.instances.start("bot-cycle")
+    await wait_for(
+        lambda: _eq(view_status(services, "bot-cycle"), "Running"), within=10, what="start"
+    )
+    old = {p["metadata"]["name"] for p in emulator.objects("pods", NS)}  # type: ignore[index]
+    await services.instances.restart("bot-cycle")
+
+    def replaced() -> bool:
+        now = {p["metadata"]["name"] for p in emulator.objects("pods", NS)}  # type: ignore[index]
+        return bool(now) and not (now & old)
+
+    await wait_for(replaced, within=10, what="pod replaced")
+    steps = [p.step async for p in services.instances.delete("bot-cycle")]
+    assert steps[-1] == "record"
+    assert await services.store.instances.find("bot-cycle") is None
+    for plural in (
+        "persistentvolumeclaims",
+        "secrets",
+        "configmaps",
+        "services",
+        "deployments",
+        "pods",
+    ):
+        assert not {n for n in names(emulator, plural) if n.startswith("bot-cycle")}, plural
+
+
+async def test_delete_failure_leaves_error_row_that_can_be_retried(
+    services: Services, emulator: EmulatorServer
+) -> None:
+    await create(services, "Sticky")
+    emulator.inject_failure(
+        "DELETE",
+        r"/secrets/bot-sticky-keys$",
+        status=403,
+        reason="Forbidden",
+        message='secrets "bot-sticky-keys" is forbidden: nope',
+    )
+    with pytest.raises(OperationFailed):
+        async for _ in services.instances.delete("bot-sticky"):
+            pass
+    row = await services.instances.get("bot-sticky")
+    assert row.status is InstanceStatus.ERROR
+    assert row.status_detail
+    assert "forbidden" in row.status_detail
+    async for _ in services.instances.delete("bot-sticky"):
+        pass
+    assert await services.store.instances.find("bot-sticky") is None
+
+
+async def test_edit_config_resources_storage_and_keys(
+    services: Services, emulator: EmulatorServer
+) -> None:
+    await services.instances.set_global_key(Provider.ANTHROPIC, SecretStr(GLOBAL))
+    await create(services, "Editable")
+    with pytest.raises(ValidationFailed, match="line 1 column 2"):
+        await services.instances.update_config("bot-editable", "{oops", restart=False)
+    await services.instances.update_config("bot-editable", '{"model": "opus"}', restart=False)
+    cm = next(
+        c
+        for c in emulator.objects("configmaps", NS)
+        if c["metadata"]["name"] == "bot-editable-config"
+    )  # type: ignore[index]
+    assert cm["data"]["clawdbot.json"] == '{"model": "opus"}'  # type: ignore[index]
+    await services.instances.update_resources("bot-editable", Resources(memory_limit="8Gi"))
+    dep = emulator.objects("deployments", NS)[0]
+    limits = dep["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]  # type: ignore[index]
+    assert limits["memory"] == "8Gi"
+    with pytest.raises(ValidationFailed, match="cannot shrink"):
+        await services.instances.update_storage("bot-editable", Storage(homebrew="1Gi"))
+    await services.instances.update_storage("bot-editable", Storage(homebrew="20Gi"))
+    pvc = next(
+        p
+        for p in emulator.objects("persistentvolumeclaims", NS)
+        if p["metadata"]["name"] == "bot-editable-homebrew"
+    )  # type: ignore[index]
+    assert pvc["spec"]["resources"]["requests"]["storage"] == "20Gi"  # type: ignore[index]
+    await services.instances.set_override("bot-editable", Provider.ANTHROPIC, SecretStr(OVERRIDE))
+    details = await services.instances.details("bot-editable")
+    sources = {k.provider: k for k in details.keys}
+    assert sources[Provider.ANTHROPIC].source == "override"
+    assert sources[Provider.ANTHROPIC].masked == "sk-ant-…bbbb"
+    assert sources[Provider.OPENAI].source == "none"
+
+
+async def test_global_key_change_rewrites_only_inheriting_secrets(
+    services: Services, emulator: EmulatorServer
+) -> None:
+    import base64
+
+    await create(services, "Inherits")
+    await create(services, "Own Key", api_keys={Provider.ANTHROPIC: SecretStr(OVERRIDE)})
+    affected = await services.instances.set_global_key(Provider.ANTHROPIC, SecretStr(GLOBAL))
+    assert affected == ["bot-inherits"]
+
+    def secret_value(name: str) -> str:
+        doc = next(s for s in emulator.objects("secrets", NS) if s["metadata"]["name"] == name)  # type: ignore[index]
+        return base64.b64decode(doc["data"]["ANTHROPIC_API_KEY"]).decode()  # type: ignore[index]
+
+    assert secret_value("bot-inherits-keys") == GLOBAL
+    assert secret_value("bot-own-key-keys") == OVERRIDE
+    for entry in await services.instances.activity():
+        assert GLOBAL not in (entry.detail or "")
+        assert OVERRIDE not in (entry.detail or "")
+
+
+async def test_read_only_refuses_writes(config, emulator: EmulatorServer) -> None:  # type: ignore[no-untyped-def]
+    from claworc_tui.services import open_services
+    from claworc_tui.services.errors import ReadOnlyMode
+
+    ro = await open_services(config.model_copy(update={"read_only": True}))
+    try:
+        assert ro.read_only_reason
+        with pytest.raises(ReadOnlyMode, match="--read-only"):
+            await create(ro, "Nope")
+    finally:
+        await ro.aclose()
+    emulator.forbid("*", "*")
+    rbac = await open_services(config)
+    try:
+        assert rbac.read_only_reason
+        assert "RBAC" in rbac.read_only_reason
+    finally:
+        await rbac.aclose()
