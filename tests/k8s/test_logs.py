@@ -1,0 +1,157 @@
+"""Log follow against the emulator: tail/since/previous/timestamps, reconnects, clean ends."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from claworc_tui.emulator import EmulatorServer
+from claworc_tui.k8s.backoff import Backoff
+from claworc_tui.k8s.client import KubeClient
+from claworc_tui.k8s.errors import KubeBadRequest, KubeForbidden
+from claworc_tui.k8s.logs import LogFollow, LogLine, LogStreamState
+from tests.k8s.factories import make_instance
+from tests.k8s.helpers import NS, apply, running_pod, wait_for
+
+FAST = Backoff(base=0.05, cap=0.2)
+
+
+@pytest.fixture
+async def pod(kube: KubeClient, emulator: EmulatorServer) -> str:
+    """A running pod of ``bot-alpha`` whose start-up lines are already logged."""
+    await apply(kube, make_instance())
+    await wait_for(lambda: running_pod(emulator, "bot-alpha") is not None, what="pod running")
+    name = running_pod(emulator, "bot-alpha")
+    assert name is not None
+    return name
+
+
+async def read_all(follow: LogFollow) -> list[LogLine]:
+    return [line async for batch in follow for line in batch]
+
+
+class Reader:
+    """Follows in the background, keeping every line it gets."""
+
+    def __init__(self, follow: LogFollow) -> None:
+        self.follow = follow
+        self.lines: list[LogLine] = []
+        self.batches = 0
+        self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        async for batch in self.follow:
+            assert batch
+            self.batches += 1
+            self.lines.extend(batch)
+
+    def texts(self, prefix: str = "") -> list[str]:
+        return [line.text for line in self.lines if line.text.startswith(prefix)]
+
+
+@pytest.fixture
+async def readers() -> AsyncIterator[list[Reader]]:
+    made: list[Reader] = []
+    yield made
+    for reader in made:
+        reader.task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await reader.task
+
+
+async def test_tail_and_timestamps(kube: KubeClient, emulator: EmulatorServer, pod: str) -> None:
+    emulator.append_log(NS, pod, [f"line {i}" for i in range(10)])
+    follow = kube.follow_logs(pod, tail_lines=3, follow=False)
+    lines = await read_all(follow)
+    assert [line.text for line in lines] == ["line 7", "line 8", "line 9"]
+    assert [line.seq for line in lines] == [0, 1, 2]
+    assert all(line.timestamp is not None for line in lines)
+    assert follow.state is LogStreamState.ENDED
+    plain = await read_all(kube.follow_logs(pod, tail_lines=1, follow=False, timestamps=False))
+    assert [(line.text, line.timestamp) for line in plain] == [("line 9", None)]
+
+
+async def test_since_seconds(kube: KubeClient, emulator: EmulatorServer, pod: str) -> None:
+    emulator.append_log(NS, pod, ["old"])
+    await asyncio.sleep(1.2)  # sinceSeconds has whole-second resolution
+    emulator.append_log(NS, pod, ["new"])
+    lines = await read_all(kube.follow_logs(pod, since_seconds=1, follow=False))
+    assert [line.text for line in lines] == ["new"]
+
+
+async def test_follow_batches_and_survives_a_server_restart(
+    kube: KubeClient, emulator: EmulatorServer, pod: str, readers: list[Reader]
+) -> None:
+    states: list[LogStreamState] = []
+    reader = Reader(
+        kube.follow_logs(pod, tail_lines=0, backoff=FAST, on_state=lambda s, _r: states.append(s))
+    )
+    readers.append(reader)
+    await wait_for(lambda: LogStreamState.LIVE in states, what="live")
+    await emulator.generate_logs(NS, pod, rate=None, count=300, template="a{i}")
+    await wait_for(lambda: len(reader.texts("a")) == 300, what="300 lines")
+    assert reader.batches < 30  # batched, not one message per line
+    await emulator.stop()
+    await emulator.start()
+    emulator.append_log(NS, pod, ["b0", "b1"])
+    await wait_for(lambda: len(reader.texts("b")) == 2, what="lines after restart")
+    emulator.append_log(NS, pod, ["b2"])
+    await wait_for(lambda: len(reader.texts("b")) == 3, what="live again")
+    assert reader.texts() == [f"a{i}" for i in range(300)] + ["b0", "b1", "b2"]
+    assert [line.seq for line in reader.lines] == list(range(303))
+    assert LogStreamState.RECONNECTING in states
+    assert reader.follow.reconnects >= 1
+
+
+async def test_follow_across_a_crash_then_previous(
+    kube: KubeClient, emulator: EmulatorServer, pod: str, readers: list[Reader]
+) -> None:
+    emulator.config.crash_backoff = 0.3
+    reader = Reader(kube.follow_logs(pod, tail_lines=0, backoff=FAST))
+    readers.append(reader)
+    await wait_for(lambda: reader.follow.state is LogStreamState.LIVE, what="live")
+    emulator.append_log(NS, pod, ["before crash"])
+    await wait_for(lambda: reader.texts("before"), what="first line")
+    emulator.oom_kill(NS, "bot-alpha")
+    await wait_for(lambda: reader.texts("Allocating"), what="the crash")
+    emulator.heal(NS, "bot-alpha")  # during the 0.3 s back-off: one restart, no second crash
+    await wait_for(lambda: "moltbot is ready" in reader.texts(), what="the restarted container")
+    texts = reader.texts()
+    assert texts[:3] == ["before crash", "Loading configuration", "Allocating worker buffers"]
+    assert texts[3].startswith("Starting moltbot")
+    assert texts[4:] == ["Listening on 0.0.0.0:6081", "moltbot is ready"]
+    assert [line.seq for line in reader.lines] == list(range(6))
+    previous = await read_all(kube.follow_logs(pod, previous=True))
+    assert [line.text for line in previous][-3:] == texts[:3]
+
+
+async def test_previous_without_a_previous_container_fails(kube: KubeClient, pod: str) -> None:
+    follow = kube.follow_logs(pod, previous=True)
+    assert await read_all(follow) == []
+    assert follow.state is LogStreamState.FAILED
+    assert isinstance(follow.error, KubeBadRequest)
+    assert "previous terminated container" in str(follow.error)
+
+
+async def test_ends_when_the_pod_is_gone(
+    kube: KubeClient, emulator: EmulatorServer, pod: str, readers: list[Reader]
+) -> None:
+    reader = Reader(kube.follow_logs(pod, backoff=FAST))
+    await wait_for(lambda: "moltbot is ready" in reader.texts(), what="start-up lines")
+    await kube.delete_instance_objects("bot-alpha", wait_timeout=10)
+    await asyncio.wait_for(reader.task, timeout=5)
+    assert reader.follow.state is LogStreamState.ENDED
+    assert reader.follow.error is None
+
+
+async def test_forbidden_fails_with_the_message(
+    kube: KubeClient, emulator: EmulatorServer, pod: str
+) -> None:
+    emulator.forbid("get", "pods/log")
+    follow = kube.follow_logs(pod)
+    assert await read_all(follow) == []
+    assert follow.state is LogStreamState.FAILED
+    assert isinstance(follow.error, KubeForbidden)
+    assert (follow.error.verb, follow.error.resource) == ("get", "pods/log")
