@@ -97,7 +97,9 @@ async def test_marks_and_bulk_stop_after_confirmation(env: Env) -> None:
     async with app.run_test(size=(160, 45)) as pilot:
         listing = app.screen.query_one(InstanceList)
         await wait_for(pilot, lambda: listing.row_count == 3)
-        await pilot.press("space", "j", "space")  # mark alpha (cursor moves on), skip beta, mark gamma
+        await pilot.press(
+            "space", "j", "space"
+        )  # mark alpha (cursor moves on), skip beta, mark gamma
         assert listing.marked == {"bot-alpha", "bot-gamma"}
         await pilot.press("x")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="confirm")

@@ -102,7 +102,7 @@ class DeleteModal(ModalScreen[bool]):
                     "(config, Homebrew, workspace, Chrome profile). It cannot be recovered.[/]"
                 )
             yield Label(f"Type [b]{escape(self._instance)}[/b] to confirm:")
-            yield Input(placeholder=self._instance, id="confirm-name")
+            yield Input(placeholder=self._instance, id="confirm-name", select_on_focus=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Delete", id="confirm", variant="error", disabled=True)

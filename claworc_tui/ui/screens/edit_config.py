@@ -64,8 +64,10 @@ class EditConfigModal(ModalScreen[bool]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save"),
-        Binding("ctrl+d", "toggle_diff", "Diff"),
-        Binding("ctrl+e", "external_editor", "$EDITOR"),
+        # Priority: the TextArea binds ctrl+d (delete right; the delete key still does) and
+        # ctrl+e (line end; the end key still does) itself.
+        Binding("ctrl+d", "toggle_diff", "Diff", priority=True),
+        Binding("ctrl+e", "external_editor", "$EDITOR", priority=True),
         Binding("escape", "cancel", "Cancel"),
     ]
 
