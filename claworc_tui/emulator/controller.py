@@ -82,6 +82,11 @@ class Controller:
                 owner = {"ReplicaSet": "replicasets", "Deployment": "deployments"}.get(ref["kind"])
                 if owner:
                     self.dirty.add((owner, ns, ref["name"]))
+                if owner == "replicasets":
+                    rs = self.store.get(RS, ns, ref["name"])
+                    for rref in meta(rs or {}).get("ownerReferences") or []:
+                        if rref.get("kind") == "Deployment":
+                            self.dirty.add(("deployments", ns, rref["name"]))
         if change.type == "DELETED":
             self.dirty.add(("gc", ns, meta(obj).get("uid", "")))
         if plural == "pods":
