@@ -142,10 +142,14 @@ class KubeTransport:
                 self._context_name = None
                 context_ns = _incluster_namespace()
         except (k8s_config.ConfigException, OSError, ValueError, KeyError, TypeError) as exc:
-            where = path or "~/.kube/config (none) and in-cluster service account"
-            raise KubeConfigError(
-                f"cannot load Kubernetes config from {where}: {exc}", reason="ConfigError"
-            ) from None
+            if path is None:
+                message = (
+                    "cannot load Kubernetes config: no kubeconfig ($KUBECONFIG is unset and "
+                    f"~/.kube/config does not exist) and not running in a cluster ({exc})"
+                )
+            else:
+                message = f"cannot load Kubernetes config from {path}: {exc}"
+            raise KubeConfigError(message, reason="ConfigError") from None
         self._namespace = self._namespace or context_ns or DEFAULT_NAMESPACE
         self._server_url = str(configuration.host)
         self._api_client = k8s_client.ApiClient(configuration=configuration)
