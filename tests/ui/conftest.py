@@ -77,29 +77,29 @@ class Env:
 
 
 async def wait_for(
-    pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = 5.0, what: str = ""
+    pilot: Pilot[Any], predicate: Callable[[], bool], within: float = 5.0, what: str = ""
 ) -> None:
     """Let the app run until ``predicate`` holds (streams never go idle, so poll)."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while not predicate():
         if loop.time() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what or predicate}")
+            pytest.fail(f"timed out after {within}s waiting for {what or predicate}")
         await pilot.pause(0.02)
 
 
 async def wait_async(
     pilot: Pilot[Any],
     predicate: Callable[[], Awaitable[bool]],
-    timeout: float = 5.0,
+    within: float = 5.0,
     what: str = "",
 ) -> None:
     """Like ``wait_for`` with an async predicate (e.g. asking the service)."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while not await predicate():
         if loop.time() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what or predicate}")
+            pytest.fail(f"timed out after {within}s waiting for {what or predicate}")
         await pilot.pause(0.05)
 
 
@@ -112,15 +112,14 @@ async def all_running(services: Services, count: int) -> bool:
 @pytest.fixture
 async def env(tmp_path: Path) -> AsyncIterator[Env]:
     """Three running instances (bot-alpha, bot-beta, bot-gamma) on the emulator."""
-    async with running_emulator() as emulator:
-        async with opened(settings_for(tmp_path, emulator)) as services:
-            await seed(services, *SEEDED)
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + 10
-            while not await all_running(services, len(SEEDED)):
-                assert loop.time() < deadline, "seeded instances did not come up"
-                await asyncio.sleep(0.05)
-            yield Env(services, emulator, tmp_path)
+    async with running_emulator() as emulator, opened(settings_for(tmp_path, emulator)) as services:
+        await seed(services, *SEEDED)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while not await all_running(services, len(SEEDED)):
+            assert loop.time() < deadline, "seeded instances did not come up"
+            await asyncio.sleep(0.05)
+        yield Env(services, emulator, tmp_path)
 
 
 @pytest.fixture

@@ -47,8 +47,10 @@ async def test_jk_move_enter_opens_detail_escape_closes(env: Env) -> None:
         await pilot.press("enter")
         detail = screen.query_one(InstanceDetail)
         await wait_for(pilot, lambda: detail.details is not None, what="details")
-        assert detail.details is not None and detail.details.view.name == "bot-beta"
-        assert screen.has_class("-detail-open") and detail.display
+        assert detail.details is not None
+        assert detail.details.view.name == "bot-beta"
+        assert screen.has_class("-detail-open")
+        assert detail.display
         assert not screen.query_one("#list-box").display  # narrow: the detail replaces the list
         await pilot.press("escape")
         assert not screen.has_class("-detail-open")
@@ -77,7 +79,8 @@ async def test_filter_narrows_and_escape_clears(env: Env) -> None:
         await pilot.press("slash", "g", "a", "m")
         assert rows(listing) == ["bot-gamma"]
         await pilot.press("enter")
-        assert listing.has_focus and listing.selected_name == "bot-gamma"
+        assert listing.has_focus
+        assert listing.selected_name == "bot-gamma"
         assert listing.border_title == "instances 1/3"
         await pilot.press("escape")
         assert rows(listing) == ["bot-alpha", "bot-beta", "bot-gamma"]
@@ -103,7 +106,8 @@ async def test_marks_and_bulk_stop_after_confirmation(env: Env) -> None:
         assert listing.marked == {"bot-alpha", "bot-gamma"}
         await pilot.press("x")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="confirm")
-        assert app.screen.focused is not None and app.screen.focused.id == "cancel"
+        assert app.screen.focused is not None
+        assert app.screen.focused.id == "cancel"
         await pilot.press("y")
 
         async def stopped() -> bool:

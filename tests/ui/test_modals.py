@@ -65,7 +65,7 @@ async def test_create_shows_the_preview_then_each_step(env: Env) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, ProgressModal), what="progress")
         progress = app.screen
         assert isinstance(progress, ProgressModal)
-        await wait_for(pilot, lambda: progress.outcome is not None, timeout=10, what="created")
+        await wait_for(pilot, lambda: progress.outcome is not None, within=10, what="created")
         assert progress.outcome == Outcome.DONE
         steps = str(progress.query_one("#progress-steps").render())
         assert "✓" in steps
@@ -83,7 +83,8 @@ async def test_delete_needs_the_typed_name(env: Env) -> None:
         await pilot.press("j", "D")
         await wait_for(pilot, lambda: isinstance(app.screen, DeleteModal), what="delete modal")
         modal = app.screen
-        assert modal.focused is not None and modal.focused.id == "cancel"
+        assert modal.focused is not None
+        assert modal.focused.id == "cancel"
         plan = str(modal.query_one(".dialog-body Static").render())
         for suffix in ("-clawdbot", "-homebrew", "-clawd", "-chrome", "-keys", "-config", "-vnc"):
             assert f"bot-beta{suffix}" in plan
@@ -99,7 +100,7 @@ async def test_delete_needs_the_typed_name(env: Env) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, ProgressModal))
         progress = app.screen
         assert isinstance(progress, ProgressModal)
-        await wait_for(pilot, lambda: progress.outcome is not None, timeout=10)
+        await wait_for(pilot, lambda: progress.outcome is not None, within=10)
         assert progress.outcome == Outcome.DONE
         await pilot.press("escape")
         await wait_for(pilot, lambda: "bot-beta" not in listing.views, what="row removed")
@@ -176,7 +177,8 @@ async def test_settings_inline_error_and_masked_key(env: Env) -> None:
         screen.query_one("#anthropic_api_key-set", Button).press()
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="offer restart")
         body = str(app.screen.query_one(".dialog-body Static").render())
-        assert "bot-alpha" in body and "bot-gamma" in body
+        assert "bot-alpha" in body
+        assert "bot-gamma" in body
         await pilot.press("n")
         masked = screen.query_one("#anthropic_api_key-masked")
         await wait_for(pilot, lambda: "9f2c" in str(masked.render()))
