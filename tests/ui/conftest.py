@@ -103,6 +103,18 @@ async def wait_async(
         await pilot.pause(0.05)
 
 
+def NS_POD(env: Env, instance: str) -> str:  # noqa: N802 - reads like a constant lookup
+    """The current pod of ``instance`` on the emulator."""
+    pods = [
+        p["metadata"]["name"]
+        for p in env.emulator.objects("pods", "claworc")
+        if p["metadata"].get("labels", {}).get("app") == instance
+        and not p["metadata"].get("deletionTimestamp")
+    ]
+    assert pods, f"no pod for {instance}"
+    return str(pods[0])
+
+
 async def all_running(services: Services, count: int) -> bool:
     """True when ``count`` instances are Running and ready."""
     views = await services.instances.list_views()

@@ -308,7 +308,7 @@ class LogPane(Vertical):
     def _rerender(self) -> None:
         view = self.view
         view.replace(self._format(line) for line in self._buffer if self._keep(line))
-        view.scroll_end(animate=False, immediate=True, x_axis=False)
+        view.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
         self.unseen = 0
         self._show_status()
 
@@ -379,12 +379,12 @@ class LogPane(Vertical):
 
     def action_resume(self) -> None:
         """Jump to the end and follow again."""
-        self.view.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.view.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
         self.unseen = 0
 
     def action_top(self) -> None:
         """Jump to the first line (pauses following)."""
-        self.view.scroll_home(animate=False, immediate=True)
+        self.view.scroll_home(animate=False, immediate=True, force=True)
 
     @on(LogView.ReachedEnd)
     def _caught_up(self) -> None:
@@ -463,7 +463,7 @@ class LogPane(Vertical):
     def action_toggle_wrap(self) -> None:
         """Wrap long lines, or scroll sideways."""
         self.view.set_wrap(not self.view.wrap)
-        self.view.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.view.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
         self._show_status()
 
     def action_toggle_previous(self) -> None:

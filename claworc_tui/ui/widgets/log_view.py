@@ -145,10 +145,12 @@ class LogView(ScrollView, can_focus=True):
         pruned = self._prune()
         self.virtual_size = Size(self._width, len(self._rows))
         if follow:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
         elif pruned:
             # Keep the paused reader on the same lines while the top is cut away.
-            self.scroll_to(y=max(0, self.scroll_y - pruned), animate=False, immediate=True)
+            self.scroll_to(
+                y=max(0, self.scroll_y - pruned), animate=False, immediate=True, force=True
+            )
         self.refresh()
 
     def search_rows(self, start: int, *, backwards: bool = False) -> int | None:
@@ -171,7 +173,9 @@ class LogView(ScrollView, can_focus=True):
 
     def show_row(self, row: int) -> None:
         """Scroll so ``row`` is in view (centred)."""
-        self.scroll_to(y=max(0, row - self.size.height // 2), animate=False, immediate=True)
+        self.scroll_to(
+            y=max(0, row - self.size.height // 2), animate=False, immediate=True, force=True
+        )
 
     @property
     def at_end(self) -> bool:

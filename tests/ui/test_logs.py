@@ -1,0 +1,124 @@
+"""The log pane: follow, pause on scroll up with a count of new lines, End resumes, search,
+filter, wrap, and the copy keys (OSC 52 over SSH)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from textual.pilot import Pilot
+
+from claworc_tui.services.views import LogStreamState
+from claworc_tui.ui.screens.main import MainScreen
+from claworc_tui.ui.widgets.log_pane import LogPane
+from tests.ui.conftest import NS_POD, Env, RecordingDriver, wait_for
+
+
+async def open_logs(pilot: Pilot[Any]) -> tuple[MainScreen, LogPane]:
+    """Wait for the list, press l, wait for the first lines."""
+    screen = pilot.app.screen
+    assert isinstance(screen, MainScreen)
+    await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+    await pilot.press("l")
+    pane = screen.log_pane
+    await wait_for(pilot, lambda: len(pane.buffered) >= 2, what="first log lines")
+    return screen, pane
+
+
+async def test_follow_pause_shows_new_lines_and_end_resumes(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen, pane = await open_logs(pilot)
+        assert pane.state == LogStreamState.LIVE
+        assert pane.view.has_focus
+        pod = NS_POD(env, "bot-alpha")
+        await env.emulator.generate_logs("claworc", pod, rate=None, count=300)
+        await wait_for(pilot, lambda: pane.view.line_count >= 300, what="300 lines")
+        assert pane.view.at_end  # following: the newest line is in view
+        assert pane.unseen == 0
+        await pilot.press("home")  # scrolling up pauses
+        assert not pane.view.at_end
+        await env.emulator.generate_logs("claworc", pod, rate=None, count=25, template="late {i}")
+        await wait_for(pilot, lambda: pane.unseen == 25, what="25 unseen lines")
+        assert pane.view.scroll_y == 0  # still where the reader left it
+        status = str(pane.query_one("#log-status").render())
+        assert "25 new lines" in status
+        await pilot.press("end")
+        assert pane.unseen == 0
+        assert pane.view.at_end
+
+
+async def test_batches_are_flushed_not_one_message_per_line(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(120, 40), message_hook=env.hook) as pilot:
+        _, pane = await open_logs(pilot)
+        before = len(env.messages)
+        pod = NS_POD(env, "bot-alpha")
+        await env.emulator.generate_logs("claworc", pod, rate=None, count=2000)
+        await wait_for(pilot, lambda: pane.view.line_count >= 2000, what="2000 lines")
+        # Far fewer messages than lines reached the app (no per-line messages).
+        assert len(env.messages) - before < 400
+
+
+async def test_search_highlights_and_filter_hides(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        _, pane = await open_logs(pilot)
+        pod = NS_POD(env, "bot-alpha")
+        await env.emulator.generate_logs("claworc", pod, rate=None, count=50, template="tick {i}")
+        await wait_for(pilot, lambda: pane.view.line_count >= 52)
+        await pilot.press("slash", *"tick 4", "enter")
+        assert pane.view.count_matches() == 11  # tick 4, tick 40..49
+        status = str(pane.query_one("#log-status").render())
+        assert "search tick 4 (11)" in status
+        await pilot.press("ampersand", *"READY", "enter")
+        assert pane.view.lines == ["moltbot is ready"]
+        await pilot.press("ampersand", "backspace", "enter")  # the old filter is selected: clear
+        assert pane.view.line_count >= 52
+        await pilot.press("w")
+        assert pane.view.wrap
+        await pilot.press("escape")
+        assert screen_list_focused(pilot)
+
+
+def screen_list_focused(pilot: Pilot[Any]) -> bool:
+    """The instance list has the focus again."""
+    screen = pilot.app.screen
+    return isinstance(screen, MainScreen) and screen.instance_list.has_focus
+
+
+async def test_selecting_another_instance_switches_the_follow(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen, pane = await open_logs(pilot)
+        env.emulator.append_log("claworc", NS_POD(env, "bot-beta"), ["only beta says this"])
+        screen.instance_list.focus()
+        await pilot.press("j")
+        await wait_for(pilot, lambda: pane.instance == "bot-beta", what="follow switched")
+        await wait_for(pilot, lambda: "only beta says this" in pane.view.lines)
+        assert len([w for w in pane.workers if w.group == "log-follow" and w.is_running]) == 1
+
+
+async def test_copy_over_ssh_writes_osc52(env: Env) -> None:
+    app = env.app(
+        environ={"SSH_CONNECTION": "10.0.0.1 5000 10.0.0.2 22"}, driver_class=RecordingDriver
+    )
+    async with app.run_test(
+        size=(120, 40), headless=False, message_hook=env.hook, notifications=True
+    ) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        driver = app._driver
+        assert isinstance(driver, RecordingDriver)
+        await pilot.press("t")
+        url = "http://203.0.113.10:30101/vnc.html?autoconnect=true"
+        await wait_for(pilot, lambda: any(url in t for t in env.toasts()), what="toast")
+        sequence = f"\x1b]52;c;{base64.b64encode(url.encode()).decode()}\a"
+        assert sequence in "".join(driver.written)
+        await pilot.press("c")
+        chrome = "http://203.0.113.10:30100/vnc.html?autoconnect=true"
+        await wait_for(pilot, lambda: any(chrome in t for t in env.toasts()))
+        assert f"\x1b]52;c;{base64.b64encode(chrome.encode()).decode()}\a" in "".join(
+            driver.written
+        )
