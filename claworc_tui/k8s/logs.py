@@ -45,6 +45,7 @@ from claworc_tui.k8s.objects import Json
 from claworc_tui.k8s.transport import KubeTransport
 
 _LOG_PATH = "/api/v1/namespaces/{namespace}/pods/{name}/log"
+_NOT_UP_YET = ("waiting to start", "ContainerCreating", "PodInitializing")
 _RETRIED = (KubeUnreachable, KubeTimeout, KubeServerError, KubeTooManyRequests, KubeBadRequest)
 
 
@@ -186,7 +187,7 @@ class LogFollow:
                 self._set_state(LogStreamState.ENDED, exc.message)
                 return
             except _RETRIED as exc:
-                if not self._follow or not await self._pod_exists():
+                if not self._transient(exc) or not await self._pod_exists():
                     self._finish(exc)
                     return
                 delay = getattr(exc, "retry_after", None) or self._backoff.next_delay()
@@ -196,6 +197,19 @@ class LogFollow:
                 return
             self.reconnects += 1
             await asyncio.sleep(delay)
+
+    def _transient(self, exc: KubeError) -> bool:
+        """Worth retrying: only when following, and a 400 only while the container is not up.
+
+        The kubelet answers 400 "container ... is waiting to start: ContainerCreating" (or
+        CrashLoopBackOff, PodInitializing) until the container runs; any other 400 (an unknown
+        container, say) will not change by waiting.
+        """
+        if not self._follow:
+            return False
+        if isinstance(exc, KubeBadRequest):
+            return any(hint in exc.message for hint in _NOT_UP_YET)
+        return True
 
     def _finish(self, exc: KubeError) -> None:
         self.error = exc

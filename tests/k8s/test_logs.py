@@ -155,3 +155,12 @@ async def test_forbidden_fails_with_the_message(
     assert follow.state is LogStreamState.FAILED
     assert isinstance(follow.error, KubeForbidden)
     assert (follow.error.verb, follow.error.resource) == ("get", "pods/log")
+
+
+async def test_unknown_container_fails_instead_of_retrying(kube: KubeClient, pod: str) -> None:
+    follow = kube.follow_logs(pod, container="nope", backoff=FAST)
+    assert await asyncio.wait_for(read_all(follow), timeout=5) == []
+    assert follow.state is LogStreamState.FAILED
+    assert isinstance(follow.error, KubeBadRequest)
+    assert "nope" in str(follow.error)
+    assert follow.reconnects == 0
