@@ -103,7 +103,7 @@ async def wait_async(
         await pilot.pause(0.05)
 
 
-def NS_POD(env: Env, instance: str) -> str:  # noqa: N802 - reads like a constant lookup
+def pod_of(env: Env, instance: str) -> str:
     """The current pod of ``instance`` on the emulator."""
     pods = [
         p["metadata"]["name"]

@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from claworc_tui.services.views import LogStreamState
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.widgets.log_pane import LogPane
-from tests.ui.conftest import NS_POD, Env, RecordingDriver, wait_for
+from tests.ui.conftest import pod_of, Env, RecordingDriver, wait_for
 
 
 async def open_logs(pilot: Pilot[Any]) -> tuple[MainScreen, LogPane]:
@@ -28,10 +28,10 @@ async def open_logs(pilot: Pilot[Any]) -> tuple[MainScreen, LogPane]:
 async def test_follow_pause_shows_new_lines_and_end_resumes(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        screen, pane = await open_logs(pilot)
+        _, pane = await open_logs(pilot)
         assert pane.state == LogStreamState.LIVE
         assert pane.view.has_focus
-        pod = NS_POD(env, "bot-alpha")
+        pod = pod_of(env, "bot-alpha")
         await env.emulator.generate_logs("claworc", pod, rate=None, count=300)
         await wait_for(pilot, lambda: pane.view.line_count >= 300, what="300 lines")
         assert pane.view.at_end  # following: the newest line is in view
@@ -53,7 +53,7 @@ async def test_batches_are_flushed_not_one_message_per_line(env: Env) -> None:
     async with app.run_test(size=(120, 40), message_hook=env.hook) as pilot:
         _, pane = await open_logs(pilot)
         before = len(env.messages)
-        pod = NS_POD(env, "bot-alpha")
+        pod = pod_of(env, "bot-alpha")
         await env.emulator.generate_logs("claworc", pod, rate=None, count=2000)
         await wait_for(pilot, lambda: pane.view.line_count >= 2000, what="2000 lines")
         # Far fewer messages than lines reached the app (no per-line messages).
@@ -64,7 +64,7 @@ async def test_search_highlights_and_filter_hides(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(120, 40)) as pilot:
         _, pane = await open_logs(pilot)
-        pod = NS_POD(env, "bot-alpha")
+        pod = pod_of(env, "bot-alpha")
         await env.emulator.generate_logs("claworc", pod, rate=None, count=50, template="tick {i}")
         await wait_for(pilot, lambda: pane.view.line_count >= 52)
         await pilot.press("slash", *"tick 4", "enter")
@@ -91,7 +91,7 @@ async def test_selecting_another_instance_switches_the_follow(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(120, 40)) as pilot:
         screen, pane = await open_logs(pilot)
-        env.emulator.append_log("claworc", NS_POD(env, "bot-beta"), ["only beta says this"])
+        env.emulator.append_log("claworc", pod_of(env, "bot-beta"), ["only beta says this"])
         screen.instance_list.focus()
         await pilot.press("j")
         await wait_for(pilot, lambda: pane.instance == "bot-beta", what="follow switched")
