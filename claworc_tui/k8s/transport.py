@@ -10,6 +10,7 @@ With ``_preload_content=False`` the library does not raise on a non-2xx status, 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import ssl
 import time
@@ -31,6 +32,7 @@ from claworc_tui.k8s.errors import (
 )
 from claworc_tui.k8s.objects import CallRecord, Json
 
+_log = logging.getLogger(__name__)
 DEFAULT_NAMESPACE = "claworc"
 _SA_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 #: Failures below HTTP that we turn into KubeUnreachable / KubeTimeout.
@@ -214,7 +216,11 @@ class KubeTransport:
         self.request_count += 1
         self._calls.append(record)
         if self._on_call is not None:
-            self._on_call(record)
+            try:
+                self._on_call(record)
+            except Exception:
+                # The activity log failing must not fail the Kubernetes call it records.
+                _log.exception("on_call callback failed")
 
     def _require_started(self) -> None:
         if self._api_client is None:
@@ -277,7 +283,16 @@ class KubeTransport:
         self._record(verb, resource, name, namespace, status, started)
         if not body:
             return {}
-        doc = json.loads(body)
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            # A proxy in front of the API server can answer 200 with an HTML page.
+            raise KubeError(
+                f"{self._server_url} answered {verb} {resource} with something that is not JSON",
+                status=status,
+                reason="NotJSON",
+                **info,
+            ) from None
         return doc if isinstance(doc, dict) else {"items": doc}
 
     @asynccontextmanager
