@@ -55,6 +55,7 @@ APP_ACTIONS: tuple[tuple[str, str], ...] = (
     ("create", "services"),
     ("get", "services"),
     ("list", "services"),
+    ("update", "services"),
     ("delete", "services"),
     ("list", "events"),
 )

@@ -33,6 +33,7 @@ from claworc_tui.k8s.objects import (
 from claworc_tui.k8s.transport import KubeTransport
 from claworc_tui.models.errors import ValidationFailed
 from claworc_tui.models.instance import Instance, Provider, Resources
+from claworc_tui.models.names import object_names
 from claworc_tui.models.quantity import parse_quantity
 from claworc_tui.models.settings import GlobalSettings
 
@@ -192,6 +193,44 @@ class InstanceOps(KubeTransport):
     async def replace_configmap(self, instance: Instance) -> None:
         """Write ``clawdbot.json`` into the ConfigMap (creating it if missing)."""
         await self._replace_or_create(manifests.configmap(instance, namespace=self.namespace))
+
+    async def replace_service(self, instance: Instance) -> None:
+        """Rewrite the NodePort Service (e.g. onto the instance's ports); create it if missing.
+
+        The live Service's cluster IP fields are carried over: they are immutable, and a PUT
+        without them would ask the apiserver to change them.
+
+        Raises:
+            KubeInvalid: A port is held by another Service (``port_conflict``).
+        """
+        name = object_names(instance.name)["service"]
+        for attempt in range(3):
+            live = await self._get_or_none("Service", name)
+            body = manifests.service(instance, namespace=self.namespace)
+            if live is None:
+                await self.create_object(body)
+                return
+            spec, meta = body["spec"], body["metadata"]
+            assert isinstance(spec, dict)
+            assert isinstance(meta, dict)
+            live_spec = live.get("spec") or {}
+            for key in ("clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"):
+                if key in live_spec:
+                    spec[key] = live_spec[key]
+            meta["resourceVersion"] = (live.get("metadata") or {}).get("resourceVersion")
+            try:
+                await self._call(
+                    "update",
+                    "services",
+                    "replace_namespaced_service",
+                    name=name,
+                    namespace=self.namespace,
+                    body=body,
+                )
+                return
+            except KubeConflict:
+                if attempt == 2:
+                    raise
 
     async def _replace_or_create(self, body: Manifest) -> None:
         kind = str(body["kind"])

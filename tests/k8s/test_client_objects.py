@@ -136,3 +136,18 @@ async def test_resize_pvc_grows_only(kube: KubeClient, emulator: EmulatorServer)
     emulator.config.pvc_expandable = False
     with pytest.raises(KubeNotExpandable, match="does not allow volume expansion"):
         await kube.resize_pvc("bot-alpha-clawd", "9Gi")
+
+
+async def test_replace_service_moves_the_ports(kube: KubeClient) -> None:
+    await apply(kube, make_instance())
+    moved = make_instance(port=30110)
+    await kube.replace_service(moved)
+    service = (await kube.get_instance_objects("bot-alpha")).service
+    assert service is not None
+    assert (service.node_port("chrome"), service.node_port("terminal")) == (30110, 30111)
+    held = (await kube.service_node_ports()).owners
+    assert 30110 in held
+    assert 30100 not in held  # the old pair is free again
+    await kube.delete_instance_objects("bot-alpha")
+    await kube.replace_service(moved)  # missing: created
+    assert (await kube.get_instance_objects("bot-alpha")).service is not None
