@@ -19,7 +19,12 @@ from typing import Any
 from pydantic import SecretStr, ValidationError
 
 from claworc_tui.cli.args import add_global_flags, settings_from_args
-from claworc_tui.models.errors import ClaworcError, InstanceNotFound, ValidationFailed
+from claworc_tui.models.errors import (
+    ClaworcError,
+    InstanceNotFound,
+    ValidationFailed,
+    from_pydantic,
+)
 from claworc_tui.models.instance import InstanceSpec, Provider, Resources, Storage
 from claworc_tui.models.names import derive_name
 from claworc_tui.models.secrets import mask_key
@@ -191,10 +196,7 @@ async def _create(services: Services, args: argparse.Namespace) -> int:
             api_keys=keys,
         )
     except ValidationError as exc:
-        error = exc.errors()[0]
-        raise ValidationFailed(
-            ".".join(str(p) for p in error["loc"]), error["msg"].removeprefix("Value error, ")
-        ) from None
+        raise from_pydantic(exc) from None
     async for progress in services.instances.create(spec):
         if progress.state is not StepState.RUNNING:
             mark = "ok" if progress.state is StepState.DONE else progress.state.value

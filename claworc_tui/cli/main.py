@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from claworc_tui.cli.args import build_parser, settings_from_args
 from claworc_tui.logging_setup import setup_logging
+from claworc_tui.models.errors import from_pydantic
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -20,9 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = settings_from_args(args)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        field = ".".join(str(p) for p in error["loc"])
-        print(f"claworc-tui: {field}: {error['msg']}", file=sys.stderr)
+        print(f"claworc-tui: {from_pydantic(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.command:
         setup_logging(settings.log_file, settings.log_level.value)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from claworc_tui.crypto.sealing import KEY_CHECK_PLAINTEXT, Sealer
 from claworc_tui.db.database import Database
-from claworc_tui.models.errors import ValidationFailed
+from claworc_tui.models.errors import ValidationFailed, from_pydantic
 from claworc_tui.models.instance import Provider, Resources, Storage
 from claworc_tui.models.settings import PLAIN_KEYS, GlobalSettings
 
@@ -19,24 +19,30 @@ _UPSERT = (
 )
 
 
+def _part(model: type[BaseModel], values: dict[str, str], prefix: str) -> BaseModel:
+    """Build the defaults model from ``prefix``-ed settings; errors name the setting key."""
+    given = {n: values[f"{prefix}{n}"] for n in model.model_fields if values.get(f"{prefix}{n}")}
+    try:
+        return model(**given)
+    except ValidationError as exc:
+        error = from_pydantic(exc)
+        loc = exc.errors()[0]["loc"]
+        key = f"{prefix}{loc[-1]}" if loc else prefix.rstrip("_")
+        raise ValidationFailed(key, f"{key}: {error.message}") from None
+
+
 def build_settings(values: dict[str, str], *, legacy: bool = False) -> GlobalSettings:
     """Turn raw ``settings`` rows into :class:`GlobalSettings` (validating them).
 
     Raises:
         ValidationFailed: Naming the first setting that is not valid.
     """
-
-    def pick(prefix: str, names: tuple[str, ...]) -> dict[str, str]:
-        return {n: values[f"{prefix}{n}"] for n in names if values.get(f"{prefix}{n}")}
-
+    resources = _part(Resources, values, "default_")
+    storage = _part(Storage, values, "default_storage_")
     try:
         return GlobalSettings(
-            default_resources=Resources(
-                **pick("default_", ("cpu_request", "cpu_limit", "memory_request", "memory_limit"))
-            ),
-            default_storage=Storage(
-                **pick("default_storage_", ("clawdbot", "homebrew", "clawd", "chrome"))
-            ),
+            default_resources=resources,
+            default_storage=storage,
             **{
                 k: values[k]
                 for k in ("image", "image_pull_secret", "node_host")
@@ -51,9 +57,7 @@ def build_settings(values: dict[str, str], *, legacy: bool = False) -> GlobalSet
             legacy_key_in_db=legacy,
         )
     except ValidationError as exc:
-        error = exc.errors()[0]
-        field = ".".join(str(part) for part in error["loc"]) or "settings"
-        raise ValidationFailed(field, error["msg"].removeprefix("Value error, ")) from None
+        raise from_pydantic(exc) from None
 
 
 class SettingsRepository:
@@ -84,6 +88,24 @@ class SettingsRepository:
         values = await self.raw()
         return build_settings(values, legacy=LEGACY_KEY in values)
 
+    async def validate(self, changes: dict[str, str | None]) -> GlobalSettings:
+        """The settings ``changes`` would give, without writing anything.
+
+        Raises:
+            ValidationFailed: If a key is unknown or a value is not valid.
+        """
+        unknown = [k for k in changes if k not in PLAIN_KEYS]
+        if unknown:
+            raise ValidationFailed(unknown[0], f"unknown setting {unknown[0]!r}")
+        for key in ("port_range_start", "port_range_end"):
+            value = changes.get(key)
+            if value not in (None, "") and not str(value).strip().isdigit():
+                raise ValidationFailed(key, f'{key} "{value}" is not a port number')
+        values = await self.raw()
+        merged = {k: v for k, v in values.items() if k not in changes}
+        merged.update({k: v for k, v in changes.items() if v not in (None, "")})
+        return build_settings(merged, legacy=LEGACY_KEY in values)
+
     async def update(self, changes: dict[str, str | None]) -> GlobalSettings:
         """Validate and store plain settings together (None clears one back to its default).
 
@@ -91,13 +113,7 @@ class SettingsRepository:
             ValidationFailed: If a key is unknown or the result would not be valid; nothing is
                 written then.
         """
-        unknown = [k for k in changes if k not in PLAIN_KEYS]
-        if unknown:
-            raise ValidationFailed(unknown[0], f"unknown setting {unknown[0]!r}")
-        values = await self.raw()
-        merged = {k: v for k, v in values.items() if k not in changes}
-        merged.update({k: v for k, v in changes.items() if v not in (None, "")})
-        result = build_settings(merged, legacy=LEGACY_KEY in values)
+        result = await self.validate(changes)
         async with self._db.transaction() as conn:
             for key, value in changes.items():
                 if value in (None, ""):

@@ -54,3 +54,22 @@ class WrongEncryptionKey(ClaworcError):
             "this database was encrypted with a different key "
             "(set CLAWORC_FERNET_KEY or restore the key file that belongs to it)"
         )
+
+
+def from_pydantic(exc: Exception) -> ValidationFailed:
+    """The first error of a pydantic ``ValidationError`` as a message that names its field.
+
+    Our own validators already put the field and value in the message (``cpu_limit "2 cores"
+    is not a Kubernetes quantity``); pydantic's built-in ones do not ("String should have at
+    least 1 character"), so those get the field in front.
+    """
+    errors = getattr(exc, "errors", None)
+    if errors is None:
+        return ValidationFailed("input", str(exc))
+    first = errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "input"
+    leaf = str(first["loc"][-1]) if first["loc"] else field
+    message = str(first["msg"]).removeprefix("Value error, ")
+    if leaf not in message:
+        message = f"{leaf}: {message}"
+    return ValidationFailed(leaf, message)

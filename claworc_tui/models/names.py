@@ -55,7 +55,7 @@ def derive_name(display_name: str) -> str:
     if not text:
         raise ValidationFailed(
             "display_name",
-            f"{display_name!r} has no letters or digits to make a name from",
+            f"display name {display_name!r} has no letters or digits to make a name from",
         )
     if not text.startswith(PREFIX) or text == PREFIX.rstrip("-"):
         text = PREFIX + text

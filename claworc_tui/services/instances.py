@@ -331,17 +331,15 @@ class InstanceService:
     async def update_settings(self, changes: dict[str, str | None]) -> GlobalSettings:
         """Validate and store settings (defaults apply to new instances only)."""
         self.require_writable("change settings")
-        if "port_range_start" in changes or "port_range_end" in changes:
-            await self._check_range_keeps_instances(changes)
+        proposed = await self.store.settings.validate(changes)
+        await self._check_range_keeps_instances(proposed)
         result = await self.store.settings.update(changes)
         shown = ", ".join(f"{k}={v or '(default)'}" for k, v in changes.items())
         await self.log_activity("settings", Outcome.OK, None, shown)
         return result
 
-    async def _check_range_keeps_instances(self, changes: dict[str, str | None]) -> None:
-        current = await self.store.settings.get()
-        start = int(changes.get("port_range_start") or current.port_range_start)
-        end = int(changes.get("port_range_end") or current.port_range_end)
+    async def _check_range_keeps_instances(self, proposed: GlobalSettings) -> None:
+        start, end = proposed.port_range_start, proposed.port_range_end
         outside = [
             i.name
             for i in await self.store.instances.list()

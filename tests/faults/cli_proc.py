@@ -1,0 +1,34 @@
+"""Run ``claworc-tui`` as a real subprocess from async tests (the emulator keeps serving)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+from claworc_tui.config import Settings
+
+
+def env_for(key: str) -> dict[str, str]:
+    """The environment for a child: the test's, plus the Fernet key."""
+    return {**os.environ, "CLAWORC_FERNET_KEY": key}
+
+
+async def spawn(config: Settings, key: str, *args: str) -> asyncio.subprocess.Process:
+    """Start ``python -m claworc_tui ARGS`` against ``config``'s database and cluster."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "claworc_tui",
+        *args,
+        "--db",
+        str(config.db),
+        "--kubeconfig",
+        str(config.kubeconfig),
+        "-n",
+        config.namespace,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env_for(key),
+    )
