@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from claworc_tui.services.views import LogStreamState
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.widgets.log_pane import LogPane
-from tests.ui.conftest import pod_of, Env, RecordingDriver, wait_for
+from tests.ui.conftest import Env, RecordingDriver, pod_of, wait_for
 
 
 async def open_logs(pilot: Pilot[Any]) -> tuple[MainScreen, LogPane]:
