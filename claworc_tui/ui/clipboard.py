@@ -19,8 +19,8 @@ from textual.app import App
 class Via(StrEnum):
     """How a text was copied."""
 
-    OSC52 = "terminal (OSC 52)"
-    SYSTEM = "system clipboard"
+    OSC52 = "via the terminal (OSC 52)"
+    SYSTEM = "to the system clipboard"
 
 
 def over_ssh(environ: Mapping[str, str]) -> bool:

@@ -143,14 +143,9 @@ class InstanceActions(Screen[None]):
         """Ask for a spec, create it step by step, and on failure offer the form again."""
         from claworc_tui.ui.screens.create import CreateInstanceModal
 
-        try:
-            settings = await self.ctx.ops.get_settings()
-        except ClaworcError as exc:
-            self.post_message(ServiceFailed("load the defaults", exc))
-            return
         while True:
             spec = await self.app.push_screen_wait(
-                CreateInstanceModal(self.ctx.ops, settings, prefill=prefill)
+                CreateInstanceModal(self.ctx.ops, prefill=prefill)
             )
             if spec is None:
                 return
@@ -253,7 +248,7 @@ class InstanceActions(Screen[None]):
         url = urls.chrome if which == "chrome" else urls.terminal
         via = await copy_text(self.app, url, self.ctx.environ)
         label = "Chrome" if which == "chrome" else "Terminal"
-        self.notify(url, title=f"{label} URL of {name} copied ({via})", timeout=8, markup=False)
+        self.notify(url, title=f"{label} URL of {name} copied {via}", timeout=8, markup=False)
 
     # -- other screens -------------------------------------------------------------------------
 

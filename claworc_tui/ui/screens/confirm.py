@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import ClassVar
 
 from textual import events, on
@@ -54,7 +55,15 @@ class ConfirmModal(ModalScreen[bool]):
                 )
 
     def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
+        self.set_focus(self.query_one("#cancel", Button))
+        self._shown_at = time.monotonic()
+
+    def on_key(self, event: events.Key) -> None:
+        # Keys typed before this question was on screen (type-ahead, a paste) must not
+        # answer it: a stray "y" would confirm something nobody has read.
+        if event.time < self._shown_at:
+            event.stop()
+            event.prevent_default()
 
     @on(Button.Pressed, "#confirm")
     def action_confirm(self) -> None:
@@ -108,7 +117,7 @@ class DeleteModal(ModalScreen[bool]):
                 yield Button("Delete", id="confirm", variant="error", disabled=True)
 
     def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
+        self.set_focus(self.query_one("#cancel", Button))
 
     def on_key(self, event: events.Key) -> None:
         # Cancel starts focused; typing the name should still just work, so the first

@@ -6,7 +6,7 @@ import asyncio
 from typing import ClassVar
 
 from pydantic import SecretStr, ValidationError
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -23,7 +23,7 @@ from claworc_tui.models.instance import (
     validate_clawdbot_config,
 )
 from claworc_tui.models.names import derive_name
-from claworc_tui.models.settings import GlobalSettings
+from claworc_tui.ui.messages import ServiceFailed
 from claworc_tui.ui.ports import InstanceOps
 from claworc_tui.ui.widgets.form import FieldError, field_row
 
@@ -51,26 +51,23 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
         Binding("ctrl+s", "submit", "Create"),
     ]
 
-    def __init__(
-        self, ops: InstanceOps, settings: GlobalSettings, *, prefill: InstanceSpec | None = None
-    ) -> None:
+    def __init__(self, ops: InstanceOps, *, prefill: InstanceSpec | None = None) -> None:
         """Create the form.
 
         Args:
             ops: The service (for the name and port preview).
-            settings: Defaults to prefill resources and storage with.
             prefill: Values to start from (after a failed create).
         """
         super().__init__()
         self._ops = ops
-        self._settings = settings
         self._prefill = prefill
         self._preview_ok = False
 
     def compose(self) -> ComposeResult:
         spec = self._prefill
-        resources = spec.resources if spec else self._settings.default_resources
-        storage = spec.storage if spec else self._settings.default_storage
+        # Until the settings arrive (load_defaults), the model defaults stand in.
+        resources = spec.resources if spec else Resources()
+        storage = spec.storage if spec else Storage()
         with Vertical(classes="dialog -wide", id="create-dialog"):
             yield Label("New instance", classes="dialog-title")
             with VerticalScroll(classes="dialog-body"):
@@ -113,9 +110,38 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
     def on_mount(self) -> None:
         for error in self.query(FieldError):
             error.set(None)
-        self.query_one("#display_name", Input).focus()
+        name = self.query_one("#display_name", Input)
+        self.set_focus(name)
         if self._prefill is not None:
             self._preview(self._prefill.display_name)
+        else:
+            self.load_defaults()
+
+    def on_key(self, event: events.Key) -> None:
+        # Keys typed right after ``n``, before the name field had the focus, belong in it.
+        name = self.query_one("#display_name", Input)
+        if self.focused is None and event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            self.set_focus(name)
+            name.insert_text_at_cursor(event.character)
+
+    @work(exclusive=True, group="create-defaults", exit_on_error=False)
+    async def load_defaults(self) -> None:
+        """Prefill resources and storage from the global settings (fields not yet edited)."""
+        try:
+            settings = await self._ops.get_settings()
+        except ClaworcError as exc:
+            self.post_message(ServiceFailed("load the defaults", exc))
+            return
+        defaults = {f: getattr(settings.default_resources, f) for f in _RESOURCE_FIELDS}
+        defaults |= {f"storage_{r}": getattr(settings.default_storage, r) for r in STORAGE_ROLES}
+        model = {f: getattr(Resources(), f) for f in _RESOURCE_FIELDS}
+        model |= {f"storage_{r}": getattr(Storage(), r) for r in STORAGE_ROLES}
+        for field, value in defaults.items():
+            widget = self.query_one(f"#{field}", Input)
+            if widget.value == model[field]:
+                widget.value = value
 
     # -- live preview --------------------------------------------------------------------------
 

@@ -286,7 +286,8 @@ class MainScreen(InstanceActions, Screen[None]):
         """Show the filter field."""
         field = self.query_one("#filter", Input)
         field.display = True
-        field.focus()
+        # Focus now, not after a refresh: keys typed right after "/" belong in the field.
+        self.set_focus(field)
 
     @on(Input.Changed, "#filter")
     def _filter_typed(self, event: Input.Changed) -> None:

@@ -180,10 +180,10 @@ class SettingsScreen(Screen[None]):
         try:
             settings = await self.ctx.ops.update_settings(changes)
         except ValidationFailed as exc:
-            target = f"#{exc.field}-error" if exc.field in self._loaded else "#settings-error"
-            self.query_one(target, FieldError).set(exc.message)
-            if exc.field in self._loaded:
-                self.query_one(f"#{exc.field}", Input).focus()
+            field = self._field_of(exc)
+            self.query_one(f"#{field or 'settings'}-error", FieldError).set(exc.message)
+            if field is not None:
+                self.set_focus(self.query_one(f"#{field}", Input))
             return
         except ClaworcError as exc:
             self.query_one("#settings-error", FieldError).set(str(exc))
@@ -191,6 +191,13 @@ class SettingsScreen(Screen[None]):
             return
         self._loaded = current_values(settings)
         self.notify(f"saved {len(changes)} setting{'s' if len(changes) > 1 else ''}", timeout=3)
+
+    def _field_of(self, exc: ValidationFailed) -> str | None:
+        """The form field an error belongs to: its ``field``, else a key its message names."""
+        if exc.field in self._loaded:
+            return exc.field
+        named = [key for key in self._loaded if key in exc.message]
+        return max(named, key=len) if named else None
 
     # -- keys ----------------------------------------------------------------------------------
 

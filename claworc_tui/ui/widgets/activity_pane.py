@@ -76,11 +76,12 @@ class ActivityPane(Vertical):
 
     def on_mount(self) -> None:
         table = self.table
-        table.add_column("TIME", key="time", width=14)
-        table.add_column("INSTANCE", key="instance", width=20)
-        table.add_column("ACTION", key="action", width=18)
+        table.add_column("TIME", key="time", width=11)
+        table.add_column("INSTANCE", key="instance", width=18)
+        table.add_column("ACTION", key="action", width=14)
         table.add_column("OUTCOME", key="outcome", width=9)
-        table.add_column("DETAIL / KUBERNETES CALL", key="detail")
+        # Fixed and wide: calls are long, and the table scrolls sideways.
+        table.add_column("DETAIL / KUBERNETES CALL", key="detail", width=110)
         self._show_status()
 
     @property

@@ -53,6 +53,14 @@ class AppHeader(Horizontal):
         yield Static("DEMO", id="header-demo", classes="badge")
         yield Static("READ-ONLY", id="header-read-only", classes="badge")
 
+    def on_mount(self) -> None:
+        # A header on a pushed screen (settings, drift) shows what the main one last knew.
+        for screen in self.app.screen_stack:
+            for header in screen.query(AppHeader):
+                if header is not self and header.connection.state is not ConnectionState.CONNECTING:
+                    self.connection = header.connection
+                    return
+
     def watch_connection(self, connection: Connection) -> None:
         glyph, label, css = _CONNECTION[connection.state]
         text = f"{glyph} {label}"

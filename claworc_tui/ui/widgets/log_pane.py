@@ -406,7 +406,8 @@ class LogPane(Vertical):
         )
         query.value = value
         query.remove_class("-hidden")
-        query.focus()
+        # Focus now, not after a refresh: keys typed right after "/" belong in the field.
+        self.screen.set_focus(query)
 
     @on(Input.Changed, "#log-query")
     def _query_typed(self, event: Input.Changed) -> None:
@@ -425,7 +426,7 @@ class LogPane(Vertical):
 
     def _close_query(self) -> None:
         self.query_one("#log-query", Input).add_class("-hidden")
-        self.view.focus()
+        self.screen.set_focus(self.view)
 
     def set_search(self, text: str) -> None:
         """Highlight ``text`` (case-insensitive); '' clears."""
