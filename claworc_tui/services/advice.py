@@ -60,7 +60,13 @@ def advise(
                 action=f"Raise memory limit to {new}" if new else None,
             )
         )
-    if pod is not None and pod.reason == "CrashLoopBackOff":
+    # A crash-looping container spends most of its time in back-off but passes through
+    # Running and Error in between; its restart history is the steady signal.
+    crashing = pod is not None and (
+        pod.reason == "CrashLoopBackOff"
+        or (pod.restart_count >= 2 and pod.last_termination_reason not in (None, "Completed"))
+    )
+    if pod is not None and crashing:
         exit_code = f"exit code {pod.last_exit_code}" if pod.last_exit_code is not None else ""
         message = pod.last_termination_message or pod.message or ""
         out.append(

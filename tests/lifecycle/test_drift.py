@@ -1,0 +1,73 @@
+"""Drift between the records and the cluster is found, and repair makes them agree."""
+
+from __future__ import annotations
+
+from claworc_tui.emulator import EmulatorServer
+from claworc_tui.k8s import manifests
+from claworc_tui.models.instance import InstanceSpec, Resources
+from claworc_tui.services import Services
+from claworc_tui.services.views import DriftKind
+from tests.k8s.helpers import NS
+
+
+async def make(services: Services, display: str) -> None:
+    async for _ in services.instances.create(InstanceSpec(display_name=display)):
+        pass
+
+
+async def test_drift_found_and_repaired(services: Services, emulator: EmulatorServer) -> None:
+    await make(services, "Drifter")
+    await make(services, "Orphan")
+    kube = services.kube
+    # Someone scales by hand and edits resources ...
+    await kube.scale("bot-drifter", 0)
+    await kube.patch_deployment_resources("bot-drifter", Resources(cpu_limit="4"))
+    drifter = await services.instances.get("bot-drifter")
+    await kube.delete_instance_objects("bot-orphan", wait=True)
+    # ... the orphan's row goes away behind the cluster's back, its objects re-appear ...
+    async with services.store.db.transaction() as conn:
+        await conn.execute("DELETE FROM instances WHERE name = 'bot-orphan'")
+    orphan = drifter.model_copy(update={"name": "bot-orphan"})
+    await kube.create_secret(manifests.secret(orphan, {}, namespace=NS))
+    # ... and a foreign Service grabs a port of the range.
+    await kube.create_service(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "intruder", "namespace": NS},
+            "spec": {
+                "type": "NodePort",
+                "selector": {"a": "b"},
+                "ports": [{"name": "x", "port": 80, "nodePort": 30150}],
+            },
+        }
+    )
+    report = await services.instances.drift()
+    kinds = {(i.kind, i.instance, i.object) for i in report.items}
+    assert (DriftKind.DIFFERS, "bot-drifter", "replicas") in kinds
+    assert (DriftKind.DIFFERS, "bot-drifter", "cpu_limit") in kinds
+    assert (DriftKind.ORPHAN, "bot-orphan", "Secret/bot-orphan-keys") in kinds
+    conflicts = report.of_kind(DriftKind.PORT_CONFLICT)
+    assert [c.object for c in conflicts] == ["nodePort 30150"]
+    assert conflicts[0].repair == "none needed"
+    await services.instances.repair(report.of_kind(DriftKind.DIFFERS, DriftKind.MISSING))
+    after = await services.instances.drift()
+    assert not after.of_kind(DriftKind.DIFFERS, DriftKind.MISSING), after.items
+    assert after.of_kind(DriftKind.ORPHAN), "orphans are deleted only when asked"
+    await services.instances.repair(after.of_kind(DriftKind.ORPHAN))
+    final = await services.instances.drift()
+    assert not final.of_kind(DriftKind.ORPHAN)
+    dep = next(
+        d for d in emulator.objects("deployments", NS) if d["metadata"]["name"] == "bot-drifter"
+    )
+    assert dep["spec"]["replicas"] == 1
+
+
+async def test_missing_objects_are_recreated(services: Services, emulator: EmulatorServer) -> None:
+    await make(services, "Holey")
+    await services.kube.delete_instance_objects("bot-holey", wait=True)
+    report = await services.instances.drift()
+    missing = {i.object for i in report.of_kind(DriftKind.MISSING)}
+    assert {"deployment", "service", "secret", "configmap", "pvc/chrome"} <= missing
+    await services.instances.repair(report.items)
+    assert (await services.instances.drift()).clean
