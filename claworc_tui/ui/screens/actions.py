@@ -22,6 +22,7 @@ from claworc_tui.services.views import Progress
 from claworc_tui.ui.clipboard import copy_text
 from claworc_tui.ui.messages import OperationDone, ServiceFailed
 from claworc_tui.ui.screens.confirm import ConfirmModal, DeleteModal
+from claworc_tui.ui.screens.create import CreateInstanceModal
 from claworc_tui.ui.screens.progress import Outcome, ProgressModal
 from claworc_tui.ui.widgets.instance_detail import InstanceDetail
 from claworc_tui.ui.widgets.instance_list import InstanceList
@@ -136,26 +137,25 @@ class InstanceActions(Screen[None]):
     def action_new_instance(self) -> None:
         """Open the new instance form."""
         if not self._refuse_if_read_only("create an instance"):
-            self.create_instance(None)
+            self._open_create_form(None)
+
+    def _open_create_form(self, prefill: InstanceSpec | None) -> None:
+        # Pushed right here, not from a worker: keys typed right after "n" then reach the form.
+        def submitted(spec: InstanceSpec | None) -> None:
+            if spec is not None:
+                self.create_instance(spec)
+
+        self.app.push_screen(CreateInstanceModal(self.ctx.ops, prefill=prefill), submitted)
 
     @work(exclusive=True, group=OPS_GROUP + "-create", exit_on_error=False)
-    async def create_instance(self, prefill: InstanceSpec | None) -> None:
-        """Ask for a spec, create it step by step, and on failure offer the form again."""
-        from claworc_tui.ui.screens.create import CreateInstanceModal
-
-        while True:
-            spec = await self.app.push_screen_wait(
-                CreateInstanceModal(self.ctx.ops, prefill=prefill)
-            )
-            if spec is None:
-                return
-            outcome = await self.app.push_screen_wait(
-                ProgressModal(f"Creating {spec.display_name}", self._creator(spec))
-            )
-            self.post_message(OperationDone("create"))
-            if outcome != Outcome.FAILED:
-                return
-            prefill = spec
+    async def create_instance(self, spec: InstanceSpec) -> None:
+        """Create ``spec`` step by step; on failure offer the form again, filled in."""
+        outcome = await self.app.push_screen_wait(
+            ProgressModal(f"Creating {spec.display_name}", self._creator(spec))
+        )
+        self.post_message(OperationDone("create"))
+        if outcome == Outcome.FAILED:
+            self._open_create_form(spec)
 
     def _creator(self, spec: InstanceSpec) -> Callable[[], AsyncIterator[Progress]]:
         ops = self.ctx.ops

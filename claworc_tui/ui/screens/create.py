@@ -119,8 +119,9 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
 
     def on_key(self, event: events.Key) -> None:
         # Keys typed right after ``n``, before the name field had the focus, belong in it.
+        # A printable key reaching the screen went through no field (fields stop theirs).
         name = self.query_one("#display_name", Input)
-        if self.focused is None and event.is_printable and event.character:
+        if self.focused in (None, name) and event.is_printable and event.character:
             event.stop()
             event.prevent_default()
             self.set_focus(name)

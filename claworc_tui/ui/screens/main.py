@@ -15,7 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, Input
+from textual.widgets import ContentSwitcher, Footer, Input, TextArea
 
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.services.views import (
@@ -55,7 +55,9 @@ class MainScreen(InstanceActions, Screen[None]):
     ]
     COMMANDS = {InstanceCommands}  # noqa: RUF012 - Textual's own class attribute
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "new_instance", "New"),
+        # "n" and "/" are priority bindings: they open a field, and the keys typed right after
+        # them must already find it focused (see check_action for where they step aside).
+        Binding("n", "new_instance", "New", priority=True),
         Binding("enter", "open_detail", "Detail", show=False),
         Binding("s", "start", "Start"),
         Binding("x", "stop", "Stop"),
@@ -67,7 +69,7 @@ class MainScreen(InstanceActions, Screen[None]):
         Binding("d", "drift", "Drift", show=False),
         Binding("c", "copy_url('chrome')", "Copy Chrome URL", show=False),
         Binding("t", "copy_url('terminal')", "Copy terminal URL", show=False),
-        Binding("slash", "filter", "Filter"),
+        Binding("slash", "filter", "Filter", priority=True),
         Binding("comma", "settings", "Settings", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("escape", "back", "Back", show=False),
@@ -373,9 +375,20 @@ class MainScreen(InstanceActions, Screen[None]):
     # -- read-only -----------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("filter", "new_instance") and self._focus_elsewhere():
+            return False  # typing in a field, or the log pane's own "/" and "n"
         if action in WRITE_ACTIONS and self.ctx.read_only:
             return None  # shown greyed out in the footer; on_key says why
         return True
+
+    def _focus_elsewhere(self) -> bool:
+        """True when the focus is in a text field or in a bottom pane (their keys win)."""
+        focused = self.focused
+        if focused is None:
+            return False
+        if isinstance(focused, Input | TextArea):
+            return True
+        return any(isinstance(node, LogPane | ActivityPane) for node in focused.ancestors)
 
     def on_key(self, event: events.Key) -> None:
         if not self.ctx.read_only or isinstance(self.focused, Input):

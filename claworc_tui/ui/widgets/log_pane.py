@@ -80,8 +80,9 @@ class LogPane(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("end,G", "resume", "Follow"),
         Binding("home,g", "top", "Top", show=False),
-        Binding("slash", "search", "Search"),
-        Binding("ampersand", "filter", "Filter"),
+        # Priority: the prompt must have the focus before the next typed key is routed.
+        Binding("slash", "search", "Search", priority=True),
+        Binding("ampersand", "filter", "Filter", priority=True),
         Binding("n", "next_match", "Next match", show=False),
         Binding("N", "previous_match", "Prev match", show=False),
         Binding("t", "toggle_timestamps", "Timestamps", show=False),
@@ -377,6 +378,11 @@ class LogPane(Vertical):
 
     # -- actions -------------------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("search", "filter") and self.is_mounted:
+            return not self.query_one("#log-query", Input).has_focus  # "/" typed in the prompt
+        return True
+
     def action_resume(self) -> None:
         """Jump to the end and follow again."""
         self.view.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
@@ -401,10 +407,14 @@ class LogPane(Vertical):
     def _open_query(self, mode: str, value: str) -> None:
         self._query_mode = mode
         query = self.query_one("#log-query", Input)
+        # As in less: each "/" or "&" starts a new pattern (empty + enter clears it).
+        current = f" — now: {value}" if value else ""
         query.placeholder = (
-            "search (highlight; enter, then n/N)" if mode == "search" else "filter (show only)"
+            f"search (highlight; enter, then n/N){current}"
+            if mode == "search"
+            else f"filter (show only matching lines){current}"
         )
-        query.value = value
+        query.value = ""
         query.remove_class("-hidden")
         # Focus now, not after a refresh: keys typed right after "/" belong in the field.
         self.screen.set_focus(query)

@@ -1,0 +1,67 @@
+"""Fast typing (or a paste) over SSH: keys arrive before the screen has caught up.
+
+``pilot.press`` waits for each key to be handled, so these tests post the key events all at
+once, the way a burst from the terminal arrives.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import events
+from textual.widgets import Input
+
+from claworc_tui.ui.screens.confirm import ConfirmModal
+from claworc_tui.ui.screens.create import CreateInstanceModal
+from claworc_tui.ui.screens.main import MainScreen
+from tests.ui.conftest import Env, wait_for
+
+_NAMES = {"/": "slash", "\r": "enter", "&": "ampersand", " ": "space", "#": "number_sign"}
+
+
+def burst(app: Any, text: str) -> None:
+    """Post every key of ``text`` without waiting in between."""
+    for char in text:
+        app.post_message(events.Key(_NAMES.get(char, char), char))
+
+
+async def test_keys_after_slash_and_n_land_in_the_field_they_open(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        burst(app, "/bet\r")
+        await wait_for(pilot, lambda: screen.instance_list.filter_text == "bet")
+        await wait_for(pilot, lambda: screen.instance_list.has_focus)
+        burst(app, "nMy Bot 7")
+        await wait_for(pilot, lambda: isinstance(app.screen, CreateInstanceModal))
+        name = app.screen.query_one("#display_name", Input)
+        await wait_for(pilot, lambda: name.value == "My Bot 7", what=f"name, got {name.value!r}")
+
+
+async def test_keys_after_slash_in_the_log_pane_search(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await pilot.press("l")
+        await wait_for(pilot, lambda: len(screen.log_pane.buffered) >= 3)
+        burst(app, "/ready\r")
+        await wait_for(pilot, lambda: screen.log_pane.view.count_matches() == 1)
+
+
+async def test_a_typed_ahead_y_does_not_confirm(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        burst(app, "xy")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, ConfirmModal)  # still asking
+        await pilot.press("n")
+        views = {v.name: v for v in await env.services.instances.list_views()}
+        assert views["bot-alpha"].instance.status == "running"
