@@ -168,7 +168,8 @@ class Kubelet:
         if event is None:
             raise _Gone
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), limit)
+            async with asyncio.timeout(limit):
+                await event.wait()
         event.clear()
         self._pod(ns, name, uid)
 

@@ -385,7 +385,8 @@ async def terminate_pod(k: Kubelet, ns: str, name: str, uid: str) -> None:
     event = k.signals.get(uid)
     while event is not None and (left := end - loop.time()) > 0:
         try:
-            await asyncio.wait_for(event.wait(), left)
+            async with asyncio.timeout(left):
+                await event.wait()
         except TimeoutError:
             break
         event.clear()

@@ -1,0 +1,166 @@
+"""Fixtures: a started emulator with small delays, an HTTP helper and a kubernetes_asyncio client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from kubernetes_asyncio import client, config
+
+from claworc_tui.emulator import EmulatorConfig, EmulatorServer
+
+NS = "claworc"
+
+
+def small_config(**changes: Any) -> EmulatorConfig:
+    cfg = EmulatorConfig(
+        pod_start_delay=0.09, pod_grace_period=0.05, bookmark_interval=0.2, crash_backoff=0.1
+    )
+    for key, value in changes.items():
+        setattr(cfg, key, value)
+    return cfg
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[EmulatorServer]:
+    server = EmulatorServer(small_config())
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+class Http:
+    """Raw JSON requests against the emulator."""
+
+    def __init__(self, session: aiohttp.ClientSession, url: str) -> None:
+        self.session = session
+        self.url = url
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        ctype: str = "application/json",
+        **params: Any,
+    ) -> tuple[int, Any]:
+        data = None if body is None else json.dumps(body)
+        query = {k: str(v) for k, v in params.items()}
+        async with self.session.request(
+            method, self.url + path, data=data, params=query, headers={"Content-Type": ctype}
+        ) as resp:
+            text = await resp.text()
+            try:
+                return resp.status, json.loads(text)
+            except ValueError:
+                return resp.status, text
+
+    async def get(self, path: str, **params: Any) -> tuple[int, Any]:
+        return await self.call("GET", path, **params)
+
+    async def post(self, path: str, body: Any) -> tuple[int, Any]:
+        return await self.call("POST", path, body)
+
+    async def put(self, path: str, body: Any) -> tuple[int, Any]:
+        return await self.call("PUT", path, body)
+
+    async def patch(self, path: str, body: Any, ctype: str) -> tuple[int, Any]:
+        return await self.call("PATCH", path, body, ctype=ctype)
+
+    async def delete(self, path: str, body: Any = None, **params: Any) -> tuple[int, Any]:
+        return await self.call("DELETE", path, body, **params)
+
+
+@pytest.fixture
+async def http(emulator: EmulatorServer) -> AsyncIterator[Http]:
+    async with aiohttp.ClientSession() as session:
+        yield Http(session, emulator.url)
+
+
+@pytest.fixture
+async def k8s(emulator: EmulatorServer, tmp_path: Path) -> AsyncIterator[client.ApiClient]:
+    path = emulator.write_kubeconfig(tmp_path / "kubeconfig", namespace=NS)
+    cfg = client.Configuration()
+    await config.load_kube_config(config_file=str(path), client_configuration=cfg)
+    api = client.ApiClient(cfg)
+    try:
+        yield api
+    finally:
+        await api.close()
+
+
+async def wait_for(
+    predicate: Callable[[], Any | Awaitable[Any]], *, within: float = 5.0, what: str = "condition"
+) -> Any:
+    deadline = time.monotonic() + within
+    while True:
+        result = predicate()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {within}s waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+def deployment(
+    name: str,
+    *,
+    replicas: int = 1,
+    image: str = "ghcr.io/openclaw/moltbot:1.0",
+    strategy: str = "Recreate",
+    **spec_extra: Any,
+) -> dict[str, Any]:
+    pod_spec: dict[str, Any] = {
+        "containers": [{"name": "moltbot", "image": image, "ports": [{"containerPort": 8080}]}]
+    }
+    pod_spec.update(spec_extra)
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "labels": {"app": name}},
+        "spec": {
+            "replicas": replicas,
+            "strategy": {"type": strategy},
+            "selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": {"app": name}}, "spec": pod_spec},
+        },
+    }
+
+
+DEPLOYMENTS = f"/apis/apps/v1/namespaces/{NS}/deployments"
+PODS = f"/api/v1/namespaces/{NS}/pods"
+SECRETS = f"/api/v1/namespaces/{NS}/secrets"
+CONFIGMAPS = f"/api/v1/namespaces/{NS}/configmaps"
+SERVICES = f"/api/v1/namespaces/{NS}/services"
+PVCS = f"/api/v1/namespaces/{NS}/persistentvolumeclaims"
+EVENTS = f"/api/v1/namespaces/{NS}/events"
+
+
+def pods_of(emulator: EmulatorServer, app: str, *, live: bool = False) -> list[dict[str, Any]]:
+    out = []
+    for p in emulator.objects("pods", NS):
+        if p["metadata"].get("labels", {}).get("app") != app:
+            continue
+        if live and p["metadata"].get("deletionTimestamp"):
+            continue
+        out.append(p)
+    return out
+
+
+def ready_pod(emulator: EmulatorServer, app: str) -> dict[str, Any] | None:
+    for p in pods_of(emulator, app, live=True):
+        conds = p.get("status", {}).get("conditions", [])
+        if any(c["type"] == "Ready" and c["status"] == "True" for c in conds):
+            return p
+    return None
