@@ -1,4 +1,4 @@
-"""Fixtures: a started emulator with small delays, an HTTP helper and a kubernetes_asyncio client."""
+"""Fixtures: a started emulator with small delays, an HTTP helper, a kubernetes_asyncio client."""
 
 from __future__ import annotations
 

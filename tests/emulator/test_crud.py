@@ -1,0 +1,174 @@
+"""Server-set metadata, lists, generation, deletes and Secret folding."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+from claworc_tui.emulator import EmulatorServer
+
+from .conftest import CONFIGMAPS, DEPLOYMENTS, NS, SECRETS, Http, deployment
+
+
+async def test_server_sets_metadata_from_one_counter(http: Http) -> None:
+    _, a = await http.post(CONFIGMAPS, {"metadata": {"name": "a"}})
+    _, b = await http.post(SECRETS, {"metadata": {"name": "b"}})
+    assert a["kind"] == "ConfigMap"
+    assert a["apiVersion"] == "v1"
+    assert re.fullmatch(r"[0-9a-f-]{36}", a["metadata"]["uid"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", a["metadata"]["creationTimestamp"])
+    assert a["metadata"]["namespace"] == NS
+    assert int(b["metadata"]["resourceVersion"]) > int(a["metadata"]["resourceVersion"])
+    assert "generation" not in a["metadata"]
+    status, listing = await http.get(CONFIGMAPS)
+    assert status == 200
+    assert listing["kind"] == "ConfigMapList"
+    assert listing["apiVersion"] == "v1"
+    assert int(listing["metadata"]["resourceVersion"]) >= int(b["metadata"]["resourceVersion"])
+    assert [i["metadata"]["name"] for i in listing["items"]] == ["a"]
+    assert "kind" not in listing["items"][0]
+    assert "apiVersion" not in listing["items"][0]
+
+
+async def test_generate_name(http: Http) -> None:
+    status, obj = await http.post(CONFIGMAPS, {"metadata": {"generateName": "cfg-"}})
+    assert status == 201
+    assert re.fullmatch(r"cfg-[bcdfghjklmnpqrstvwxz2456789]{5}", obj["metadata"]["name"])
+    status, body = await http.post(CONFIGMAPS, {"metadata": {}})
+    assert status == 422
+    assert "metadata.name: Required value: name or generateName is required" in body["message"]
+
+
+async def test_generation_bumps_on_spec_changes_only(http: Http) -> None:
+    _, dep = await http.post(DEPLOYMENTS, deployment("gen"))
+    assert dep["metadata"]["generation"] == 1
+    merge = "application/merge-patch+json"
+    _, dep = await http.patch(f"{DEPLOYMENTS}/gen", {"metadata": {"labels": {"x": "1"}}}, merge)
+    assert dep["metadata"]["generation"] == 1
+    _, dep = await http.patch(f"{DEPLOYMENTS}/gen", {"status": {"replicas": 7}}, merge)
+    assert dep["metadata"]["generation"] == 1
+    assert dep["status"].get("replicas") != 7
+    _, dep = await http.patch(f"{DEPLOYMENTS}/gen", {"spec": {"replicas": 2}}, merge)
+    assert dep["metadata"]["generation"] == 2
+
+
+async def test_noop_update_keeps_resource_version(http: Http) -> None:
+    _, cm = await http.post(CONFIGMAPS, {"metadata": {"name": "same"}, "data": {"a": "1"}})
+    status, again = await http.patch(
+        f"{CONFIGMAPS}/same", {"data": {"a": "1"}}, "application/merge-patch+json"
+    )
+    assert status == 200
+    assert again["metadata"]["resourceVersion"] == cm["metadata"]["resourceVersion"]
+
+
+async def test_defaults_are_applied(http: Http) -> None:
+    _, dep = await http.post(DEPLOYMENTS, deployment("defaults", strategy="RollingUpdate"))
+    spec = dep["spec"]
+    assert spec["strategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"},
+    }
+    assert spec["revisionHistoryLimit"] == 10
+    assert spec["progressDeadlineSeconds"] == 600
+    container = spec["template"]["spec"]["containers"][0]
+    assert container["imagePullPolicy"] == "IfNotPresent"
+    assert container["terminationMessagePath"] == "/dev/termination-log"
+    assert container["ports"][0]["protocol"] == "TCP"
+    assert spec["template"]["spec"]["restartPolicy"] == "Always"
+    assert dep["status"] == {}
+
+
+async def test_string_data_is_folded_into_data(http: Http) -> None:
+    body = {
+        "metadata": {"name": "keys"},
+        "data": {"a": base64.b64encode(b"x").decode()},
+        "stringData": {"b": "hello", "a": "over"},
+    }
+    status, secret = await http.post(SECRETS, body)
+    assert status == 201
+    assert "stringData" not in secret
+    assert secret["type"] == "Opaque"
+    assert secret["data"] == {
+        "a": base64.b64encode(b"over").decode(),
+        "b": base64.b64encode(b"hello").decode(),
+    }
+    _, got = await http.get(f"{SECRETS}/keys")
+    assert "stringData" not in got
+
+
+async def test_delete_returns_status_or_object_like_the_registry(http: Http) -> None:
+    await http.post(SECRETS, {"metadata": {"name": "gone"}})
+    status, body = await http.delete(f"{SECRETS}/gone")
+    assert status == 200
+    assert body["kind"] == "Status"
+    assert body["status"] == "Success"
+    assert body["details"]["name"] == "gone"
+    assert body["details"]["kind"] == "secrets"
+    svc = {"metadata": {"name": "web"}, "spec": {"ports": [{"port": 80}]}}
+    await http.post(f"/api/v1/namespaces/{NS}/services", svc)
+    status, body = await http.delete(f"/api/v1/namespaces/{NS}/services/web")
+    assert status == 200
+    assert body["kind"] == "Service"
+    assert (await http.get(f"/api/v1/namespaces/{NS}/services/web"))[0] == 404
+
+
+async def test_delete_preconditions(http: Http) -> None:
+    _, cm = await http.post(CONFIGMAPS, {"metadata": {"name": "p"}})
+    status, body = await http.delete(f"{CONFIGMAPS}/p", {"preconditions": {"resourceVersion": "1"}})
+    assert status == 409
+    assert body["reason"] == "Conflict"
+    assert "the ResourceVersion in the precondition (1) does not match" in body["message"]
+    rv = cm["metadata"]["resourceVersion"]
+    assert (await http.delete(f"{CONFIGMAPS}/p", {"preconditions": {"resourceVersion": rv}}))[
+        0
+    ] == 200
+
+
+async def test_pagination(http: Http) -> None:
+    for i in range(5):
+        await http.post(CONFIGMAPS, {"metadata": {"name": f"c{i}"}})
+    _, page = await http.get(CONFIGMAPS, limit=2)
+    assert [i["metadata"]["name"] for i in page["items"]] == ["c0", "c1"]
+    assert page["metadata"]["remainingItemCount"] == 3
+    names = []
+    token = page["metadata"]["continue"]
+    while token:
+        _, page = await http.get(CONFIGMAPS, limit=2, **{"continue": token})
+        names += [i["metadata"]["name"] for i in page["items"]]
+        token = page["metadata"].get("continue")
+    assert names == ["c2", "c3", "c4"]
+
+
+async def test_cluster_wide_lists_and_nodes(http: Http, emulator: EmulatorServer) -> None:
+    await http.post(CONFIGMAPS, {"metadata": {"name": "here"}})
+    await http.post("/api/v1/namespaces/default/configmaps", {"metadata": {"name": "there"}})
+    _, listing = await http.get("/api/v1/configmaps")
+    assert {(i["metadata"]["namespace"], i["metadata"]["name"]) for i in listing["items"]} == {
+        (NS, "here"),
+        ("default", "there"),
+    }
+    _, nodes = await http.get("/api/v1/nodes")
+    assert [n["metadata"]["name"] for n in nodes["items"]] == ["node-1"]
+    addresses = {a["type"]: a["address"] for a in nodes["items"][0]["status"]["addresses"]}
+    assert addresses["ExternalIP"] == "203.0.113.10"
+    assert addresses["InternalIP"] == "10.0.0.10"
+    assert emulator.objects("configmaps", NS)[0]["metadata"]["name"] == "here"
+
+
+async def test_namespace_lifecycle(http: Http) -> None:
+    status, ns = await http.post("/api/v1/namespaces", {"metadata": {"name": "tmp"}})
+    assert status == 201
+    assert ns["status"] == {"phase": "Active"}
+    await http.post("/api/v1/namespaces/tmp/configmaps", {"metadata": {"name": "c"}})
+    status, body = await http.delete("/api/v1/namespaces/tmp")
+    assert status == 200
+    assert body["status"]["phase"] == "Terminating"
+    status, body = await http.post("/api/v1/namespaces/tmp/configmaps", {"metadata": {"name": "d"}})
+    assert status in (403, 404)
+    for _ in range(100):
+        if (await http.get("/api/v1/namespaces/tmp"))[0] == 404:
+            break
+        import asyncio
+
+        await asyncio.sleep(0.02)
+    assert (await http.get("/api/v1/namespaces/tmp"))[0] == 404
