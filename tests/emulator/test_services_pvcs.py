@@ -49,7 +49,7 @@ async def test_node_port_out_of_range_and_taken(http: Http) -> None:
     )
     assert (await http.post(SERVICES, node_port_service("a", 30100)))[0] == 201
     status, body = await http.post(
-        f"/api/v1/namespaces/default/services", node_port_service("b", 30100)
+        "/api/v1/namespaces/default/services", node_port_service("b", 30100)
     )
     assert status == 422
     assert body["message"] == (
@@ -130,7 +130,7 @@ async def test_pvc_resize_rules(http: Http) -> None:
     assert status == 422
     assert body["details"]["causes"][0]["field"] == "spec"
     assert "spec is immutable after creation" in body["message"]
-    status, obj = await http.patch(
+    status, _ = await http.patch(
         path, {"spec": {"resources": {"requests": {"storage": "5Gi"}}}}, MERGE
     )
     assert status == 200
