@@ -23,7 +23,7 @@ from .errors import (
 )
 from .resources import Resource, lookup
 from .selectors import Filter
-from .watch import serve_watch
+from .watch import check_params, serve_watch
 
 if TYPE_CHECKING:
     from .server import EmulatorServer
@@ -238,6 +238,7 @@ class Frontend:
             if t.name is not None:
                 filt.fields += Filter(t.res.plural, "", f"metadata.name={t.name}").fields
             if verb == "watch":
+                check_params(dict(q))
                 record.status = 200
                 self.server.requests.append(record)
                 return await serve_watch(
@@ -275,13 +276,9 @@ class Frontend:
         assert t.sub is not None
         rns = t.ns or ""
         if t.res.plural == "pods" and t.sub == "log" and verb == "get":
-            record.status = 200
-            resp = await self.server.logs.serve(
+            return await self.server.logs.serve(
                 request, self.server.api, rns, t.name, self.server.closing
             )
-            record.status = resp.status
-            self.server.requests.append(record)
-            return resp
         if t.res.plural == "deployments" and t.sub == "scale":
             from .scale import scale_request
 

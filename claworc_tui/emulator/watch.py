@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .errors import expired
+from .errors import bad_request, expired
 from .resources import Resource
 from .selectors import Filter
 from .store import Change, Obj, Store
@@ -57,13 +57,24 @@ def _line(kind: str, obj: Any) -> bytes:
     return json.dumps({"type": kind, "object": obj}, separators=(",", ":")).encode() + b"\n"
 
 
+def check_params(params: dict[str, str]) -> None:
+    """Reject malformed watch parameters before the stream starts (400 BadRequest)."""
+    parse_rv(params.get("resourceVersion"))
+    timeout = params.get("timeoutSeconds")
+    if timeout not in (None, ""):
+        try:
+            float(str(timeout))
+        except ValueError as exc:
+            raise bad_request(f"invalid timeoutSeconds: {timeout!r}") from exc
+
+
 def parse_rv(value: str | None) -> int | None:
     if value in (None, "", "0"):
         return None
     try:
         return int(value)
-    except ValueError:
-        return -1
+    except ValueError as exc:
+        raise bad_request(f"invalid resource version: {value!r}") from exc
 
 
 async def serve_watch(
@@ -78,13 +89,17 @@ async def serve_watch(
 ) -> web.StreamResponse:
     rv = parse_rv(params.get("resourceVersion"))
     timeout = params.get("timeoutSeconds")
-    deadline = time.monotonic() + float(timeout) if timeout not in (None, "", "0") else None
+    try:
+        seconds = float(timeout) if timeout not in (None, "", "0") else None
+    except ValueError as exc:
+        raise bad_request(f"invalid timeoutSeconds: {timeout!r}") from exc
+    deadline = time.monotonic() + seconds if seconds is not None else None
     bookmarks = params.get("allowWatchBookmarks", "").lower() in ("true", "1", "t")
 
     sub = WatchSubscriber(res, ns)
     pending: list[bytes] = []
     last_rv = rv or store.rv
-    if rv is not None and (rv < 0 or store.too_old(rv)):
+    if rv is not None and store.too_old(rv):
         status = expired(f"too old resource version: {rv} ({store.compacted})").status()
         pending.append(_line("ERROR", status))
         done = True

@@ -172,3 +172,23 @@ async def test_namespace_lifecycle(http: Http) -> None:
 
         await asyncio.sleep(0.02)
     assert (await http.get("/api/v1/namespaces/tmp"))[0] == 404
+
+
+async def test_delete_collection_with_selector(http: Http, emulator: EmulatorServer) -> None:
+    for name, app in (("a", "x"), ("b", "x"), ("c", "y")):
+        await http.post(CONFIGMAPS, {"metadata": {"name": name, "labels": {"app": app}}})
+    status, body = await http.delete(CONFIGMAPS, labelSelector="app=x")
+    assert status == 200
+    assert body["kind"] == "ConfigMapList"
+    assert sorted(i["metadata"]["name"] for i in body["items"]) == ["a", "b"]
+    assert [o["metadata"]["name"] for o in emulator.objects("configmaps", NS)] == ["c"]
+
+
+async def test_bad_watch_parameters_are_400_and_recorded(
+        http: Http, emulator: EmulatorServer) -> None:
+    status, body = await http.get(CONFIGMAPS, watch="true", resourceVersion="abc")
+    assert status == 400
+    assert body["reason"] == "BadRequest"
+    status, _ = await http.get(f"/api/v1/namespaces/{NS}/pods/none/log")
+    assert status == 404
+    assert [r.status for r in emulator.requests[-2:]] == [400, 404]
