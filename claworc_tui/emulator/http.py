@@ -230,43 +230,64 @@ class Frontend:
         ):
             raise method_not_allowed()
         self._forbid(verb, t)
+        dry = q.getall("dryRun", [])
+        if any(d != "All" for d in dry):
+            raise bad_request(f"Invalid dryRun value: {dry[0]!r}; supported values: All")
         if t.sub is not None:
             return await self._subresource(request, t, verb, record)
-        rns = t.ns or ""
+        filt = None
         if verb in ("list", "watch", "deletecollection"):
             filt = Filter(t.res.plural, q.get("labelSelector", ""), q.get("fieldSelector", ""))
             if t.name is not None:
                 filt.fields += Filter(t.res.plural, "", f"metadata.name={t.name}").fields
-            if verb == "watch":
-                check_params(dict(q))
-                record.status = 200
-                self.server.requests.append(record)
-                return await serve_watch(
-                    request,
-                    self.server.store,
-                    t.res,
-                    t.ns,
-                    filt,
-                    dict(q),
-                    self.server.closing,
-                    self.server.config.bookmark_interval,
-                )
-            if verb == "list":
-                limit = _int(q.get("limit", "0"), "limit")
-                return json_response(api.list(t.res, t.ns, filt, limit, q.get("continue", "")))
-            opts = _delete_options(q, await _json_body(request, optional=True))
+        if verb == "watch":
+            assert filt is not None
+            check_params(dict(q))
+            record.status = 200
+            self.server.requests.append(record)
+            return await serve_watch(
+                request,
+                self.server.store,
+                t.res,
+                t.ns,
+                filt,
+                dict(q),
+                self.server.closing,
+                self.server.config.bookmark_interval,
+            )
+        raw = await request.read() if verb in WRITE_VERBS else b""
+        # Everything below is synchronous, so the dry-run flag covers this request only.
+        api.dry_run = bool(dry) and verb in WRITE_VERBS
+        try:
+            return self._call(request, t, verb, raw, filt)
+        finally:
+            api.dry_run = False
+
+    def _call(
+        self, request: web.Request, t: Target, verb: str, raw: bytes, filt: Filter | None
+    ) -> web.Response:
+        api = self.server.api
+        q = request.query
+        rns = t.ns or ""
+        if verb == "list":
+            assert filt is not None
+            limit = _int(q.get("limit", "0"), "limit")
+            return json_response(api.list(t.res, t.ns, filt, limit, q.get("continue", "")))
+        if verb == "deletecollection":
+            assert filt is not None
+            opts = _delete_options(q, _parse(raw, optional=True))
             return json_response(api.delete_collection(t.res, t.ns, filt, opts))
         if verb == "create":
-            return json_response(api.create(t.res, rns, await _json_body(request)), 201)
+            return json_response(api.create(t.res, rns, _parse(raw)), 201)
         assert t.name is not None
         if verb == "get":
             return json_response(api.get(t.res, rns, t.name))
         if verb == "update":
-            return json_response(api.update(t.res, rns, t.name, await _json_body(request)))
+            return json_response(api.update(t.res, rns, t.name, _parse(raw)))
         if verb == "patch":
             ctype = request.headers.get("Content-Type", "")
-            return json_response(api.patch(t.res, rns, t.name, await request.read(), ctype))
-        opts = _delete_options(q, await _json_body(request, optional=True))
+            return json_response(api.patch(t.res, rns, t.name, raw, ctype))
+        opts = _delete_options(q, _parse(raw, optional=True))
         return json_response(api.delete(t.res, rns, t.name, opts))
 
     async def _subresource(
@@ -304,7 +325,10 @@ def _int(value: str, name: str) -> int:
 
 
 async def _json_body(request: web.Request, optional: bool = False) -> Any:
-    raw = await request.read()
+    return _parse(await request.read(), optional)
+
+
+def _parse(raw: bytes, optional: bool = False) -> Any:
     if not raw.strip():
         if optional:
             return {}

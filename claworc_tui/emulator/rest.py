@@ -6,6 +6,7 @@ import base64
 import copy
 import json
 import random
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,7 +29,7 @@ from .kinds import hooks_for
 from .patch import apply_patch
 from .resources import Resource, core
 from .selectors import Filter
-from .store import Obj, Store, meta
+from .store import Obj, Store, meta, now_rfc3339
 from .validation import validate_generate_name, validate_meta
 
 _SYSTEM_META = (
@@ -56,6 +57,7 @@ class Api:
         self.config = config
         self.store = store
         self.alloc = alloc
+        self.dry_run = False  # set by the HTTP layer for one ?dryRun=All request
 
     # -- reads -----------------------------------------------------------------------------
     def get(self, res: Resource, ns: str, name: str) -> Obj:
@@ -201,6 +203,13 @@ class Api:
         if self.store.get(res, ns if res.namespaced else "", m["name"]) is not None:
             raise already_exists(res, m["name"])
         hooks.admit(obj, None, self)
+        if self.dry_run:
+            obj["apiVersion"], obj["kind"] = res.api_version, res.kind
+            m["uid"] = str(uuid.uuid4())
+            m["creationTimestamp"] = now_rfc3339()
+            if res.has_generation:
+                m["generation"] = 1
+            return obj
         stored = self.store.create(res, obj)
         hooks.committed(stored, None, self)
         return copy.deepcopy(stored)
@@ -266,7 +275,9 @@ class Api:
         if current is None:
             raise not_found(res, m["name"])
         old = current if old is None else old
-        if _same(new, current):
+        if _same(new, current) or self.dry_run:
+            if self.dry_run:
+                return copy.deepcopy(new)
             return copy.deepcopy(current)
         if (
             m.get("deletionTimestamp")
@@ -303,6 +314,8 @@ class Api:
             )
         obj = self.get(res, ns, name)
         m = meta(obj)
+        if self.dry_run:
+            return obj
         pre = opts.get("preconditions") or {}
         if pre.get("resourceVersion") and pre["resourceVersion"] != m["resourceVersion"]:
             err = conflict(res, name)

@@ -291,3 +291,40 @@ async def test_set_pod_phase(http: Http, emulator: EmulatorServer) -> None:
     assert got["status"]["phase"] == "Failed"
     assert got["status"]["reason"] == "Evicted"
     assert int(got["metadata"]["resourceVersion"]) > int(pod["metadata"]["resourceVersion"])
+
+
+async def test_rolling_update_starts_new_pod_before_stopping_old(
+    http: Http, emulator: EmulatorServer
+) -> None:
+    await http.post(DEPLOYMENTS, deployment("bot-u", strategy="RollingUpdate"))
+    old = await wait_for(lambda: ready_pod(emulator, "bot-u"), what="ready pod")
+    seen_both = False
+
+    def done() -> bool:
+        nonlocal seen_both
+        pods = pods_of(emulator, "bot-u", live=True)
+        images = {p["spec"]["containers"][0]["image"] for p in pods}
+        if len(images) == 2:
+            seen_both = True
+        return (
+            images == {"ghcr.io/openclaw/moltbot:2.0"} and ready_pod(emulator, "bot-u") is not None
+        )
+
+    patch = {
+        "spec": {
+            "template": {
+                "spec": {
+                    "containers": [{"name": "moltbot", "image": "ghcr.io/openclaw/moltbot:2.0"}]
+                }
+            }
+        }
+    }
+    await http.patch(f"{DEPLOYMENTS}/bot-u", patch, SMP)
+    await wait_for(done, what="rolled out")
+    assert seen_both
+    assert all(
+        p["metadata"]["name"] != old["metadata"]["name"]
+        for p in pods_of(emulator, "bot-u", live=True)
+    )
+    _, dep = await http.get(f"{DEPLOYMENTS}/bot-u")
+    assert dep["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "2"

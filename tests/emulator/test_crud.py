@@ -185,10 +185,28 @@ async def test_delete_collection_with_selector(http: Http, emulator: EmulatorSer
 
 
 async def test_bad_watch_parameters_are_400_and_recorded(
-        http: Http, emulator: EmulatorServer) -> None:
+    http: Http, emulator: EmulatorServer
+) -> None:
     status, body = await http.get(CONFIGMAPS, watch="true", resourceVersion="abc")
     assert status == 400
     assert body["reason"] == "BadRequest"
     status, _ = await http.get(f"/api/v1/namespaces/{NS}/pods/none/log")
     assert status == 404
     assert [r.status for r in emulator.requests[-2:]] == [400, 404]
+
+
+async def test_dry_run_validates_without_storing(http: Http, emulator: EmulatorServer) -> None:
+    rv_before = emulator.store.rv
+    status, obj = await http.call("POST", CONFIGMAPS, {"metadata": {"name": "dry"}}, dryRun="All")
+    assert status == 201
+    assert obj["metadata"]["uid"]
+    assert "resourceVersion" not in obj["metadata"]
+    assert emulator.objects("configmaps", NS) == []
+    status, body = await http.call("POST", CONFIGMAPS, {"metadata": {"name": "Bad"}}, dryRun="All")
+    assert status == 422
+    assert body["reason"] == "Invalid"
+    await http.post(CONFIGMAPS, {"metadata": {"name": "real"}})
+    status, _ = await http.call("DELETE", f"{CONFIGMAPS}/real", dryRun="All")
+    assert status == 200
+    assert [o["metadata"]["name"] for o in emulator.objects("configmaps", NS)] == ["real"]
+    assert emulator.store.rv == rv_before + 1
