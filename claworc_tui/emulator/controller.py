@@ -145,6 +145,8 @@ class Controller:
                     self._process(plural, ns, name)
                 except ApiError:
                     self.later(self.delay, (plural, ns, name))
+            if self.dirty:
+                self.wake.set()
             await asyncio.sleep(0)
 
     def _process(self, plural: str, ns: str, name: str) -> None:
