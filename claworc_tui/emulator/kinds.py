@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import copy
 import random
 from typing import Any, Protocol
@@ -14,18 +12,16 @@ from .errors import (
     ApiError,
     FieldError,
     GoRepr,
-    bad_request,
-    forbidden,
     forbidden_field,
     invalid,
     not_supported,
     required,
 )
 from .podspec import default_pod_spec, validate_pod_spec
-from .resources import Resource, core
+from .resources import Resource
 from .selectors import labels_match, selector_from_match_labels
 from .store import Store
-from .validation import config_key, parse_quantity, validate_labels
+from .validation import validate_labels
 
 Obj = dict[str, Any]
 
@@ -276,179 +272,20 @@ def _qos_class(spec: Obj) -> str:
     return "Guaranteed" if guaranteed else "Burstable"
 
 
-# -- config and storage ----------------------------------------------------------------------
-
-
-def _b64_error(value: str) -> int | None:
-    """Index Go's base64.StdEncoding reports for invalid input, or None when valid."""
-    alphabet = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-    stripped = [(i, ch) for i, ch in enumerate(value) if ch not in "\r\n"]
-    for pos, (i, ch) in enumerate(stripped):
-        if ch == "=":
-            rest = "".join(c for _, c in stripped[pos:])
-            if pos % 4 < 2 or rest not in ("=", "==")[: 4 - pos % 4] or len(stripped) % 4:
-                return i
-            break
-        if ch not in alphabet:
-            return i
-    if len(stripped) % 4:
-        return stripped[len(stripped) - len(stripped) % 4][0]
-    try:
-        base64.b64decode("".join(c for _, c in stripped), validate=True)
-    except binascii.Error:
-        return 0
-    return None
-
-
-def _validate_keys(obj: Obj, fields: tuple[str, ...]) -> list[FieldError]:
-    errs: list[FieldError] = []
-    seen: set[str] = set()
-    for field in fields:
-        for key in obj.get(field) or {}:
-            errs += [invalid(f"{field}[{key}]", key, m) for m in config_key(key)]
-            if key in seen:
-                errs.append(invalid(f"{field}[{key}]", key, "duplicate of key present in data"))
-            seen.add(key)
-    return errs
-
-
-def _immutable_data(obj: Obj, old: Obj | None, fields: tuple[str, ...]) -> list[FieldError]:
-    if old is None or not old.get("immutable"):
-        return []
-    errs = []
-    for field in fields:
-        if (obj.get(field) or {}) != (old.get(field) or {}):
-            errs.append(forbidden_field(field, "field is immutable when `immutable` is set"))
-    if obj.get("immutable") is not True:
-        errs.append(forbidden_field("immutable", "field is immutable when `immutable` is set"))
-    return errs
-
-
-class SecretHooks(Hooks):
-    def decode(self, obj: Obj) -> None:
-        data = obj.get("data") or {}
-        for value in data.values():
-            pos = _b64_error(value) if isinstance(value, str) else 0
-            if pos is not None:
-                raise bad_request(
-                    'Secret in version "v1" cannot be handled as a Secret: '
-                    f"illegal base64 data at input byte {pos}"
-                )
-        string_data = obj.pop("stringData", None)
-        if isinstance(string_data, dict) and string_data:
-            data = obj.setdefault("data", {}) or {}
-            obj["data"] = data
-            for key, value in string_data.items():
-                data[key] = base64.b64encode(str(value).encode()).decode()
-
-    def default(self, obj: Obj) -> None:
-        obj.setdefault("type", "Opaque")
-
-    def validate(self, obj: Obj, old: Obj | None, ctx: Ctx) -> list[FieldError]:
-        errs = _validate_keys(obj, ("data",))
-        if old is not None and obj.get("type") != old.get("type"):
-            errs.append(invalid("type", obj.get("type"), "field is immutable"))
-        return errs + _immutable_data(obj, old, ("data",))
-
-
-class ConfigMapHooks(Hooks):
-    def validate(self, obj: Obj, old: Obj | None, ctx: Ctx) -> list[FieldError]:
-        errs = _validate_keys(obj, ("data", "binaryData"))
-        return errs + _immutable_data(obj, old, ("data", "binaryData"))
-
-
-_PVC_IMMUTABLE = (
-    "spec is immutable after creation except resources.requests and "
-    "volumeAttributesClassName for bound claims"
-)
-_RESIZE_DENIED = (
-    "only dynamically provisioned pvc can be resized and the storageclass that "
-    "provisions the pvc must support resize"
-)
-
-
-def _storage(obj: Obj) -> Any:
-    return (((obj.get("spec") or {}).get("resources") or {}).get("requests") or {}).get("storage")
-
-
-class PvcHooks(Hooks):
-    def decode(self, obj: Obj) -> None:
-        value = _storage(obj)
-        if value is not None and parse_quantity(value) is None:
-            raise bad_request(
-                'PersistentVolumeClaim in version "v1" cannot be handled as a '
-                "PersistentVolumeClaim: quantities must match the regular expression "
-                "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
-            )
-
-    def default(self, obj: Obj) -> None:
-        obj.setdefault("spec", {}).setdefault("volumeMode", "Filesystem")
-
-    def prepare_create(self, obj: Obj, ctx: Ctx) -> None:
-        obj["spec"].setdefault("storageClassName", "standard")
-        finalizers = obj["metadata"].setdefault("finalizers", [])
-        if "kubernetes.io/pvc-protection" not in finalizers:
-            finalizers.append("kubernetes.io/pvc-protection")
-        obj["status"] = {"phase": "Pending"}
-
-    def prepare_update(self, new: Obj, old: Obj, ctx: Ctx) -> None:
-        spec, old_spec = new.setdefault("spec", {}), old.get("spec") or {}
-        for key in ("volumeName", "storageClassName"):
-            if key in old_spec and not spec.get(key):
-                spec[key] = old_spec[key]
-
-    def validate(self, obj: Obj, old: Obj | None, ctx: Ctx) -> list[FieldError]:
-        spec = obj.get("spec") or {}
-        errs: list[FieldError] = []
-        if not spec.get("accessModes"):
-            errs.append(required("spec.accessModes", "at least 1 access mode is required"))
-        if _storage(obj) is None:
-            errs.append(required("spec.resources[storage]"))
-        if old is None:
-            return errs
-        new_spec = copy.deepcopy(spec)
-        old_spec = copy.deepcopy(old.get("spec") or {})
-        bound = (old.get("status") or {}).get("phase") == "Bound"
-        if bound:
-            for s in (new_spec, old_spec):
-                (s.get("resources") or {}).pop("requests", None)
-        if new_spec != old_spec:
-            errs.append(forbidden_field("spec", _PVC_IMMUTABLE))
-        elif bound:
-            new_q, old_q = parse_quantity(_storage(obj)), parse_quantity(_storage(old))
-            if new_q is not None and old_q is not None and new_q < old_q:
-                errs.append(
-                    forbidden_field(
-                        "spec.resources.requests.storage",
-                        "field can not be less than previous value",
-                    )
-                )
-        return errs
-
-    def admit(self, obj: Obj, old: Obj | None, ctx: Ctx) -> None:
-        if old is None or ctx.config.pvc_expandable:
-            return
-        new_q, old_q = parse_quantity(_storage(obj)), parse_quantity(_storage(old))
-        if new_q is not None and old_q is not None and new_q > old_q:
-            raise forbidden(core("persistentvolumeclaims"), obj["metadata"]["name"], _RESIZE_DENIED)
-
-
-class NamespaceHooks(Hooks):
-    name_rule = "label"
-
-    def default(self, obj: Obj) -> None:
-        obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
-        labels = obj.setdefault("metadata", {}).setdefault("labels", {})
-        labels["kubernetes.io/metadata.name"] = obj["metadata"].get("name", "")
-
-    def prepare_create(self, obj: Obj, ctx: Ctx) -> None:
-        obj["status"] = {"phase": "Active"}
+_TABLE: dict[str, Hooks] = {}
 
 
 def hooks_for(res: Resource) -> Hooks:
+    if not _TABLE:
+        _TABLE.update(_build_table())
+    return _TABLE.get(res.plural) or _TABLE["*"]
+
+
+def _build_table() -> dict[str, Hooks]:
+    from .confkinds import ConfigMapHooks, NamespaceHooks, PvcHooks, SecretHooks
     from .services import ServiceHooks
 
-    table: dict[str, Hooks] = {
+    return {
         "deployments": DeploymentHooks(),
         "replicasets": ReplicaSetHooks(),
         "pods": PodHooks(),
@@ -457,8 +294,8 @@ def hooks_for(res: Resource) -> Hooks:
         "persistentvolumeclaims": PvcHooks(),
         "namespaces": NamespaceHooks(),
         "services": ServiceHooks(),
+        "*": Hooks(),
     }
-    return table.get(res.plural, Hooks())
 
 
 __all__ = ["ApiError", "Ctx", "Hooks", "hooks_for"]
