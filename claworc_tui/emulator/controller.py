@@ -107,6 +107,7 @@ class Controller:
         for plural in ("deployments", "replicasets", "persistentvolumeclaims", "namespaces"):
             for obj in self.store.items(BY_PLURAL[plural]):
                 self.dirty.add((plural, meta(obj).get("namespace", ""), meta(obj)["name"]))
+        self.wake = asyncio.Event()
         self.store.subscribers.add(self)
         self.task = asyncio.create_task(self._run())
         self.wake.set()

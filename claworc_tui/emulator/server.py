@@ -175,7 +175,8 @@ class EmulatorServer:
             status.pop("reason", None)
         else:
             status["reason"] = reason
-        self.api.write(POD, obj)
+        # Always a MODIFIED event with a new resourceVersion, even when nothing changed.
+        self.store.update(POD, obj)
 
     def forbid(self, verb: str, resource: str, namespace: str | None = None) -> None:
         self.frontend.denied.append((verb, resource, namespace))

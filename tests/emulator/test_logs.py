@@ -127,3 +127,25 @@ async def test_multi_container_pod_needs_container(http: Http, emulator: Emulato
     status, text = await http.get(log_path(name), container="sidecar", tailLines=1)
     assert status == 200
     assert text == "sidecar is ready\n"
+
+
+async def test_generate_logs_burst_and_stop_closes_follow(
+    http: Http, emulator: EmulatorServer
+) -> None:
+    pod = await running(http, emulator)
+    await emulator.generate_logs(NS, pod, rate=None, count=1200, template="burst {i}")
+    _, text = await http.get(log_path(pod), tailLines=2)
+    assert text == "burst 1198\nburst 1199\n"
+
+    async def follow() -> int:
+        lines = 0
+        async with http.session.get(http.url + log_path(pod), params={"follow": "1"}) as resp:
+            async for _ in resp.content:
+                lines += 1
+        return lines
+
+    task = asyncio.create_task(follow())
+    await asyncio.sleep(0.1)
+    await emulator.stop()
+    async with asyncio.timeout(3):
+        assert await task >= 1203
