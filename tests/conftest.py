@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from claworc_tui.config import Settings
+from claworc_tui.emulator import EmulatorServer
 from claworc_tui.services.store import Store, open_store
+from tests.k8s.helpers import emulator_config
 
 
 @pytest.fixture(autouse=True)
@@ -51,3 +53,14 @@ async def store(settings: Settings) -> AsyncIterator[Store]:
         yield opened
     finally:
         await opened.aclose()
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[EmulatorServer]:
+    """The emulated API server on 127.0.0.1 with small delays, stopped after the test."""
+    server = EmulatorServer(emulator_config())
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()

@@ -59,6 +59,9 @@ def _omit_zero(status: Obj, keep: tuple[str, ...] = ()) -> Obj:
     return {k: v for k, v in status.items() if v not in (0, None, []) or k in keep}
 
 
+_GC_FINALIZERS = frozenset({"foregroundDeletion", "orphan"})
+
+
 class Controller:
     def __init__(self, api: Api, recorder: Recorder, delay: float) -> None:
         self.api = api
@@ -77,6 +80,10 @@ class Controller:
         name = meta(obj).get("name", "")
         if plural in ("deployments", "replicasets", "persistentvolumeclaims", "namespaces"):
             self.dirty.add((plural, ns, name))
+        elif change.type != "DELETED" and _GC_FINALIZERS & set(meta(obj).get("finalizers") or []):
+            # Any other kind deleted with propagationPolicy Foreground/Orphan: the garbage
+            # collector handles its dependents, then drops the finalizer (at once when none).
+            self.dirty.add((f"finalize:{plural}", ns, name))
         if plural in _OWNED:
             for ref in meta(obj).get("ownerReferences") or []:
                 owner = {"ReplicaSet": "replicasets", "Deployment": "deployments"}.get(ref["kind"])
@@ -151,7 +158,12 @@ class Controller:
             await asyncio.sleep(0)
 
     def _process(self, plural: str, ns: str, name: str) -> None:
-        if plural == "deployments":
+        if plural.startswith("finalize:"):
+            res = BY_PLURAL[plural.removeprefix("finalize:")]
+            obj = self.store.get(res, ns, name)
+            if obj is not None:
+                self.finalize_owner(res, obj)
+        elif plural == "deployments":
             self.sync_deployment(ns, name)
         elif plural == "replicasets":
             self.sync_replicaset(ns, name)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from claworc_tui.emulator import EmulatorServer
 
 from .conftest import (
@@ -175,6 +177,22 @@ async def test_foreground_delete_waits_for_dependents(http: Http, emulator: Emul
     assert body["metadata"]["deletionTimestamp"]
     await wait_for(lambda: not emulator.objects("deployments", NS), what="deployment gone")
     assert emulator.objects("pods", NS) == []
+
+
+@pytest.mark.parametrize("policy", ["Foreground", "Orphan"])
+async def test_gc_policies_finish_on_objects_without_dependents(
+    http: Http, emulator: EmulatorServer, policy: str
+) -> None:
+    # The real garbage collector drops foregroundDeletion/orphan at once when nothing depends
+    # on the object; before, a Secret deleted this way stayed Terminating forever.
+    secrets = f"/api/v1/namespaces/{NS}/secrets"
+    await http.post(secrets, {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "leaf"}})
+    status, _ = await http.delete(f"{secrets}/leaf", propagationPolicy=policy)
+    assert status == 200
+    await wait_for(
+        lambda: not [s for s in emulator.objects("secrets", NS) if s["metadata"]["name"] == "leaf"],
+        what="secret gone",
+    )
 
 
 async def test_missing_pvc_and_secret_keep_pods_waiting(

@@ -14,7 +14,9 @@ def env_for(key: str) -> dict[str, str]:
     return {**os.environ, "CLAWORC_FERNET_KEY": key}
 
 
-async def spawn(config: Settings, key: str, *args: str) -> asyncio.subprocess.Process:
+async def spawn(
+    config: Settings, key: str, *args: str, stdin: bool = False
+) -> asyncio.subprocess.Process:
     """Start ``python -m claworc_tui ARGS`` against ``config``'s database and cluster."""
     return await asyncio.create_subprocess_exec(
         sys.executable,
@@ -27,7 +29,7 @@ async def spawn(config: Settings, key: str, *args: str) -> asyncio.subprocess.Pr
         str(config.kubeconfig),
         "-n",
         config.namespace,
-        stdin=asyncio.subprocess.DEVNULL,
+        stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env=env_for(key),

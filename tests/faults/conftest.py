@@ -1,5 +1,5 @@
 """Fault tests reuse the lifecycle fixtures (real SQLite file + emulator)."""
 
-from tests.lifecycle.conftest import config, emulator, services
+from tests.lifecycle.conftest import config, services
 
-__all__ = ["config", "emulator", "services"]
+__all__ = ["config", "services"]

@@ -10,17 +10,7 @@ import pytest
 from claworc_tui.config import Settings
 from claworc_tui.emulator import EmulatorServer
 from claworc_tui.services import Services, open_services
-from tests.k8s.helpers import NS, emulator_config
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[EmulatorServer]:
-    server = EmulatorServer(emulator_config())
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
+from tests.k8s.helpers import NS
 
 
 @pytest.fixture

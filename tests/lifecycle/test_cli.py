@@ -4,36 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import sys
 
 from claworc_tui.config import Settings
 from claworc_tui.crypto.sealing import new_key
 from claworc_tui.emulator import EmulatorServer
+from tests.faults.cli_proc import spawn
 
 FAKE = "sk-ant-api03-CLIFAKECLIFAKECLIFAKE-2222-cccc"
 
 
 async def cli(config: Settings, *args: str, stdin: str = "") -> tuple[int, str, str]:
-    env = {**os.environ, "CLAWORC_FERNET_KEY": KEY}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "claworc_tui",
-        *args,
-        "--db",
-        str(config.db),
-        "--kubeconfig",
-        str(config.kubeconfig),
-        "-n",
-        config.namespace,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )
+    proc = await spawn(config, KEY, *args, stdin=True)
     try:
-        out, err = await asyncio.wait_for(proc.communicate(stdin.encode()), timeout=15)
+        out, err = await asyncio.wait_for(proc.communicate(stdin.encode()), timeout=30)
     except TimeoutError:
         proc.kill()
         out, err = await proc.communicate()
