@@ -88,6 +88,17 @@ async def wait_for(
         await pilot.pause(0.02)
 
 
+async def wait_busy(predicate: Callable[[], bool], within: float = 10.0, what: str = "") -> None:
+    """Like ``wait_for`` without the pilot's wait for every widget to go idle: for screens that
+    churn (a crash-looping pod) where "every widget idle" may take long to happen."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not predicate():
+        if loop.time() > deadline:
+            pytest.fail(f"timed out after {within}s waiting for {what or predicate}")
+        await asyncio.sleep(0.05)
+
+
 async def wait_async(
     pilot: Pilot[Any],
     predicate: Callable[[], Awaitable[bool]],

@@ -40,6 +40,7 @@ class ConfirmModal(ModalScreen[bool]):
         self._body = body
         self._confirm = confirm
         self._danger = danger
+        self._asked_at = time.monotonic()
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -56,12 +57,11 @@ class ConfirmModal(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#cancel", Button))
-        self._shown_at = time.monotonic()
 
     def on_key(self, event: events.Key) -> None:
-        # Keys typed before this question was on screen (type-ahead, a paste) must not
-        # answer it: a stray "y" would confirm something nobody has read.
-        if event.time < self._shown_at:
+        # Keys typed before this question existed (type-ahead, a paste) must not answer it:
+        # a stray "y" would confirm something nobody has read.
+        if event.time < self._asked_at:
             event.stop()
             event.prevent_default()
 

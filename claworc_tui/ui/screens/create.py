@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
-from claworc_tui.models.errors import ClaworcError, ValidationFailed
+from claworc_tui.models.errors import ClaworcError, ValidationFailed, from_pydantic
 from claworc_tui.models.instance import (
     STORAGE_ROLES,
     InstanceSpec,
@@ -39,8 +39,7 @@ _RESOURCE_LABELS = {
 
 def pydantic_message(exc: ValidationError) -> str:
     """The first error of a pydantic validation, as a sentence for the user."""
-    message = str(exc.errors()[0]["msg"])
-    return message.removeprefix("Value error, ")
+    return from_pydantic(exc).message
 
 
 class CreateInstanceModal(ModalScreen[InstanceSpec | None]):

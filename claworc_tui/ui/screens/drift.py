@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.markup import escape
@@ -149,6 +149,12 @@ class DriftScreen(Screen[None]):
     def action_cursor_up(self) -> None:
         """Move up."""
         self.table.action_cursor_up()
+
+    @on(DataTable.RowSelected, "#drift-table")
+    def _row_chosen(self) -> None:
+        # The table's own enter binding wins over ours; it lands here.
+        if not self.ctx.read_only:
+            self.action_repair()
 
     def action_repair(self) -> None:
         """Repair the marked differences, or the selected one."""

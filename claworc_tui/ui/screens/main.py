@@ -44,6 +44,9 @@ SETTLE_SECONDS = 0.15
 #: Reload details of the selected instance at most this often while its row keeps changing.
 DETAIL_REFRESH_SECONDS = 2.0
 _FLEET_RETRY = (1.0, 2.0, 5.0, 10.0)
+#: Fleet changes are applied to the table at most this often (a crash-looping pod, or a
+#: thousand instances re-listing, would otherwise redraw the screen for every event).
+FLEET_FLUSH_SECONDS = 0.1
 
 
 class MainScreen(InstanceActions, Screen[None]):
@@ -86,6 +89,8 @@ class MainScreen(InstanceActions, Screen[None]):
         self._settle_timer: Timer | None = None
         self._details_loaded_at = 0.0
         self._details_due: Timer | None = None
+        self._pending_views: dict[str, InstanceView] = {}
+        self._pending_removed: set[str] = set()
 
     def compose(self) -> ComposeResult:
         ctx = self.ctx
@@ -114,6 +119,7 @@ class MainScreen(InstanceActions, Screen[None]):
         self.instance_list.focus()
         self.instance_list.border_title = "instances"
         self.set_interval(30, self.instance_list.refresh_ages)
+        self.set_interval(FLEET_FLUSH_SECONDS, self._flush_fleet)
         self.watch_fleet()
 
     # -- children ------------------------------------------------------------------------------
@@ -158,9 +164,11 @@ class MainScreen(InstanceActions, Screen[None]):
                     if isinstance(event, ConnectionChanged):
                         header.connection = event.connection
                     elif isinstance(event, FleetSnapshot):
+                        self._pending_views.clear()
+                        self._pending_removed.clear()
                         self._apply(event.views, (), snapshot=True)
                     elif isinstance(event, FleetChanged):
-                        self._apply(event.changed, event.removed, snapshot=False)
+                        self._queue(event)
                 reason = "the status stream ended"
             except ClaworcError as exc:
                 reason = str(exc)
@@ -170,6 +178,24 @@ class MainScreen(InstanceActions, Screen[None]):
                 state=ConnectionState.RECONNECTING, reason=reason, attempt=failures
             )
             await asyncio.sleep(delay)
+
+    def _queue(self, event: FleetChanged) -> None:
+        """Keep only the newest view of each instance until the next flush."""
+        for view in event.changed:
+            self._pending_views[view.name] = view
+            self._pending_removed.discard(view.name)
+        for name in event.removed:
+            self._pending_views.pop(name, None)
+            self._pending_removed.add(name)
+
+    def _flush_fleet(self) -> None:
+        if not self._pending_views and not self._pending_removed:
+            return
+        views = tuple(self._pending_views.values())
+        removed = tuple(self._pending_removed)
+        self._pending_views.clear()
+        self._pending_removed.clear()
+        self._apply(views, removed, snapshot=False)
 
     def _apply(
         self, views: tuple[InstanceView, ...], removed: tuple[str, ...], *, snapshot: bool

@@ -68,6 +68,7 @@ class InstanceDetail(VerticalScroll, can_focus=True):
         """
         super().__init__(id=id, classes=classes)
         self._now = now
+        self._advice_shown: tuple[object, ...] = (None, ())
 
     def compose(self) -> ComposeResult:
         yield Static("Select an instance.", id="detail-summary", classes="detail-section")
@@ -196,6 +197,10 @@ class InstanceDetail(VerticalScroll, can_focus=True):
         return "\n".join(lines)
 
     def _show_advice(self, details: InstanceDetails | None) -> None:
+        shown = (details.view.name if details else None, details.advice if details else ())
+        if shown == self._advice_shown:
+            return  # unchanged: keep the buttons (and the focus on them)
+        self._advice_shown = shown
         box = self.query_one("#detail-advice", Vertical)
         box.remove_children()
         if details is None or not details.advice:
