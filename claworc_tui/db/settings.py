@@ -26,8 +26,7 @@ def _part(model: type[BaseModel], values: dict[str, str], prefix: str) -> BaseMo
         return model(**given)
     except ValidationError as exc:
         error = from_pydantic(exc)
-        loc = exc.errors()[0]["loc"]
-        key = f"{prefix}{loc[-1]}" if loc else prefix.rstrip("_")
+        key = f"{prefix}{error.field}"
         raise ValidationFailed(key, f"{key}: {error.message}") from None
 
 

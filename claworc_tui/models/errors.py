@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class ClaworcError(Exception):
     """Base of every error the app reports to the user."""
@@ -67,9 +69,14 @@ def from_pydantic(exc: Exception) -> ValidationFailed:
     if errors is None:
         return ValidationFailed("input", str(exc))
     first = errors()[0]
-    field = ".".join(str(part) for part in first["loc"]) or "input"
-    leaf = str(first["loc"][-1]) if first["loc"] else field
     message = str(first["msg"]).removeprefix("Value error, ")
+    if first["loc"]:
+        leaf = str(first["loc"][-1])
+    else:
+        # A model-level check (request <= limit) has no location; its message starts with
+        # the field it is about.
+        match = re.match(r"[a-z_]+", message)
+        leaf = match.group(0) if match else "input"
     if leaf not in message:
         message = f"{leaf}: {message}"
     return ValidationFailed(leaf, message)
