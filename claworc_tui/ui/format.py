@@ -56,7 +56,7 @@ def ports(view: InstanceView) -> str:
 
 def status_text(view: InstanceView) -> str:
     """Status with the last termination reason when it adds something (``Running ↺OOMKilled``)."""
-    if view.last_termination and view.last_termination != view.status:
+    if view.last_termination and view.last_termination not in view.status:
         return f"{view.status} ↺{view.last_termination}"
     return view.status
 

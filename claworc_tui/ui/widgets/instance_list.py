@@ -51,7 +51,7 @@ class Column:
 COLUMNS: tuple[Column, ...] = (
     Column("mark", " ", 1, lambda v: 0),
     Column("name", "NAME", None, lambda v: v.name),
-    Column("status", "STATUS", 20, lambda v: (_TONE_ORDER[v.tone], v.status, v.name)),
+    Column("status", "STATUS", 28, lambda v: (_TONE_ORDER[v.tone], v.status, v.name)),
     Column("ready", "READY", 5, lambda v: (v.ready, v.name)),
     Column("restarts", "RST", 4, lambda v: (v.restarts, v.name)),
     Column("age", "AGE", 5, lambda v: v.instance.created_at),
