@@ -122,3 +122,46 @@ async def test_copy_over_ssh_writes_osc52(env: Env) -> None:
         assert f"\x1b]52;c;{base64.b64encode(chrome.encode()).decode()}\a" in "".join(
             driver.written
         )
+
+
+async def test_stream_end_is_said_and_a_new_pod_resumes_it(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen, pane = await open_logs(pilot)
+        await env.services.instances.stop("bot-alpha")
+        await wait_for(
+            pilot,
+            lambda: pane.state in (LogStreamState.ENDED, LogStreamState.WAITING),
+            within=10,
+            what="the stream to end",
+        )
+        status = str(pane.query_one("#log-status").render())
+        assert "ended" in status or "waiting" in status
+        await env.services.instances.start("bot-alpha")
+        await wait_for(
+            pilot,
+            lambda: (
+                pane.state == LogStreamState.LIVE
+                and any(line.startswith("── live again") for line in pane.view.lines)
+            ),
+            within=10,
+            what="the follow to resume on the new pod",
+        )
+        assert screen.log_pane is pane
+
+
+async def test_clear_timestamps_and_presets(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        _, pane = await open_logs(pilot)
+        await pilot.press("t")
+        assert all(line[:4].isdigit() for line in pane.view.lines)  # 2025-…Z prefix
+        await pilot.press("ctrl+k")
+        assert pane.view.lines == []
+        await pilot.press("left_square_bracket")
+        assert pane.options.tail_lines == 2000
+        await pilot.press("right_square_bracket")
+        assert pane.options.since_seconds == 300
+        status = str(pane.query_one("#log-status").render())
+        assert "tail 2000" in status
+        assert "since 5m" in status

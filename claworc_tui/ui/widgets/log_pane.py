@@ -270,6 +270,11 @@ class LogPane(Vertical):
             self._set_state(LogStreamState.LIVE, None)
 
     def _set_state(self, state: LogStreamState, detail: str | None) -> None:
+        resumed = state is LogStreamState.LIVE and self.state not in (None, LogStreamState.LIVE)
+        if resumed and (self._buffer or self._pending):
+            # Lines of a new container (or after a gap) follow: say where the break is.
+            label = f"live again: {detail}" if detail else "live again"
+            self._pending.append(LogLineView(text=f"{MARKER}{label} at {self._now():%H:%M:%S} ──"))
         self._detail = detail
         if self.state == state:
             self._show_status()
