@@ -30,15 +30,15 @@ def fixed_now() -> datetime:
     return FIXED_NOW
 
 
-def emulator_config() -> EmulatorConfig:
+def emulator_config(latency: float = 0.0) -> EmulatorConfig:
     """Short delays, so pods come up within tenths of a second."""
-    return EmulatorConfig(pod_start_delay=0.05, pod_grace_period=0.05, latency=0.0)
+    return EmulatorConfig(pod_start_delay=0.05, pod_grace_period=0.05, latency=latency)
 
 
 @asynccontextmanager
-async def running_emulator() -> AsyncIterator[EmulatorServer]:
-    """An emulated API server on 127.0.0.1."""
-    emulator = EmulatorServer(emulator_config())
+async def running_emulator(latency: float = 0.0) -> AsyncIterator[EmulatorServer]:
+    """An emulated API server on 127.0.0.1 (``latency``: seconds added to every request)."""
+    emulator = EmulatorServer(emulator_config(latency))
     await emulator.start()
     try:
         yield emulator
