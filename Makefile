@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo run test lint typecheck imports unit clean
+.PHONY: setup demo run test lint typecheck imports unit bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ unit: $(STAMP)
 	$(BIN)/pytest -q
 
 test: lint typecheck imports unit
+
+# Measurements, not tests: each script prints its figures (see BENCHMARKS.md). About 10 minutes,
+# most of it seeding 1 000 instances; `make test` runs each once with --quick.
+BENCHES := launch status logs big_fleet create idle
+bench: $(STAMP)
+	@for b in $(BENCHES); do $(BIN)/python bench/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) dist build .mypy_cache .ruff_cache .pytest_cache
