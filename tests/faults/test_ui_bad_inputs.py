@@ -116,15 +116,6 @@ async def fleet(tmp_path: Path) -> AsyncIterator[tuple[Services, EmulatorServer]
         yield services, emulator
 
 
-#: Refused, but not as the issue asks; diagnosed in BENCHMARKS.md ("Fault tests"). The main test
-#: still requires them refused with nothing written; ``test_known_misplaced_messages`` holds
-#: them to the full rule and fails (strict xfail) once they are fixed, so this list can go.
-KNOWN = {
-    ("create", "display_name", "x" * 101),  # "String should have at most 100 characters"
-    ("settings", "default_memory_request", "99Ti"),  # at the bottom, as "default: input: …"
-}
-
-
 def problem(case: str, errors: dict[str, str], error_id: str, word: str) -> str | None:
     """What is wrong with the errors shown for one case, or None."""
     if list(errors) != [error_id]:
@@ -211,10 +202,6 @@ async def run_session(
     return len(creates) + refused, problems + more
 
 
-def is_known(where: str, field: str, value: str) -> bool:
-    return (where, field, value) in KNOWN
-
-
 @pytest.mark.slow
 async def test_bad_inputs_through_the_create_form_and_settings(
     fleet: tuple[Services, EmulatorServer],
@@ -226,17 +213,5 @@ async def test_bad_inputs_through_the_create_form_and_settings(
     before = db_state(services.config.db), cluster_state(emulator)
     refused, problems = await run_session(services, creates, settings)
     assert refused >= 250
-    known = [f"create {f}={v!r}" for w, f, v in KNOWN if w == "create"]
-    known += [f"settings {f}={v!r}" for w, f, v in KNOWN if w == "settings"]
-    unexpected = [p for p in problems if not any(p.startswith(k + ":") for k in known)]
-    assert not unexpected, "\n".join(unexpected)
-    assert (db_state(services.config.db), cluster_state(emulator)) == before
-
-
-@pytest.mark.xfail(strict=True, reason="known: messages that miss their field (see KNOWN)")
-async def test_known_misplaced_messages(fleet: tuple[Services, EmulatorServer]) -> None:
-    services, _ = fleet
-    creates = [("display_name", "x" * 101, "display_name", "display")]
-    settings = [("default_memory_request", "99Ti")]
-    _, problems = await run_session(services, creates, settings)
     assert not problems, "\n".join(problems)
+    assert (db_state(services.config.db), cluster_state(emulator)) == before
