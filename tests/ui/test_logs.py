@@ -47,8 +47,7 @@ async def test_follow_pause_shows_new_lines_and_end_resumes(env: Env) -> None:
         status = str(pane.query_one("#log-status").render())
         assert "25 new lines" in status
         await pilot.press("end")
-        assert pane.unseen == 0
-        assert pane.view.at_end
+        await wait_for(pilot, lambda: pane.unseen == 0 and pane.view.at_end, what="resumed")
 
 
 async def test_batches_are_flushed_not_one_message_per_line(env: Env) -> None:
