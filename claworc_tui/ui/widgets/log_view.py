@@ -182,6 +182,21 @@ class LogView(ScrollView, can_focus=True):
         """True when the last row is in view."""
         return self.is_vertical_scroll_end or self.max_scroll_y == 0
 
+    # -- keys ----------------------------------------------------------------------------------
+
+    def action_scroll_end(self) -> None:
+        """End (inherited binding): jump, without the animation, and report the end.
+
+        An animated scroll aims at the end as it was when the key came; lines arriving
+        meanwhile move the end, so it would stop short and the pane would stay paused.
+        """
+        self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+        self.post_message(self.ReachedEnd())
+
+    def action_scroll_home(self) -> None:
+        """Home (inherited binding): jump to the first row (this pauses following)."""
+        self.scroll_home(animate=False, immediate=True, force=True)
+
     # -- rendering -----------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
