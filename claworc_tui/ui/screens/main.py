@@ -163,6 +163,8 @@ class MainScreen(InstanceActions, Screen[None]):
                     failures = 0
                     if isinstance(event, ConnectionChanged):
                         header.connection = event.connection
+                        if event.connection.state is ConnectionState.LIVE:
+                            self.log_pane.retry_now()
                     elif isinstance(event, FleetSnapshot):
                         self._pending_views.clear()
                         self._pending_removed.clear()

@@ -186,6 +186,11 @@ class LogPane(Vertical):
         if changed and self.state in (LogStreamState.ENDED, LogStreamState.FAILED):
             self._restart.set()
 
+    def retry_now(self) -> None:
+        """The cluster is reachable again: retry a failed or ended stream without waiting."""
+        if self.state in (LogStreamState.FAILED, LogStreamState.ENDED):
+            self._restart.set()
+
     # -- reactives -----------------------------------------------------------------------------
 
     def watch_instance(self, name: str | None) -> None:
