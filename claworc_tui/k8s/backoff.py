@@ -13,6 +13,11 @@ class Backoff:
     The jitter keeps many streams that lost the same server from reconnecting in lockstep.
     The factor is drawn from ``[1 - jitter, 1]`` so the cap is never exceeded.
 
+    The cap is 1.5 s, not the usual tens of seconds: the app promises that status and logs
+    resume within 2 s of the API server coming back, and one connection attempt per 1.5 s per
+    stream is nothing for a server that answers. A server that is up but overloaded says so with
+    429 and Retry-After, which the loops honour instead of this.
+
     Attributes:
         base: First delay in seconds.
         cap: Largest delay in seconds.
@@ -21,7 +26,7 @@ class Backoff:
     """
 
     base: float = 0.2
-    cap: float = 5.0
+    cap: float = 1.5
     jitter: float = 0.5
     attempt: int = 0
     rng: random.Random = field(default_factory=random.Random, repr=False)
