@@ -97,6 +97,7 @@ class Frontend:
     def __init__(self, server: EmulatorServer) -> None:
         self.server = server
         self.failures: list[Failure] = []
+        self.delays: list[tuple[str, re.Pattern[str], float]] = []
         self.denied: list[tuple[str, str, str | None]] = []
 
     def app(self) -> web.Application:
@@ -130,8 +131,16 @@ class Frontend:
         started = time.monotonic()
         record = RequestRecord(request.method, request.path, request.query_string, 0, 0.0)
         try:
-            if self.server.config.latency:
-                await asyncio.sleep(self.server.config.latency)
+            # Like the real server, take in the whole request before working on it: a client
+            # that goes away after sending a write does not undo that write.
+            await request.read()
+            extra = sum(
+                seconds
+                for method, path, seconds in self.delays
+                if method in ("*", request.method.upper()) and path.search(request.path)
+            )
+            if self.server.config.latency or extra:
+                await asyncio.sleep(self.server.config.latency + extra)
             resp = await self._dispatch(request, record)
         except ApiError as err:
             resp = error_response(err)

@@ -150,6 +150,10 @@ class EmulatorServer:
             )
         )
 
+    def delay(self, method: str, path_regex: str, seconds: float) -> None:
+        """Hold matching requests ``seconds`` longer than the rest (on top of ``latency``)."""
+        self.frontend.delays.append((method.upper(), re.compile(path_regex), seconds))
+
     def force_gone(self) -> None:
         self.store.force_gone()
 

@@ -101,7 +101,7 @@ async def create(svc: InstanceService, spec: InstanceSpec) -> AsyncIterator[Prog
             # Built right before they are scheduled: no coroutine is left un-awaited if the
             # consumer goes away at a yield.
             round_two: dict[str, Awaitable[object]] = {
-                "volumes": asyncio.gather(
+                "volumes": _settled(
                     *(svc.kube.create_pvc(m) for m in manifests.pvcs(created, namespace=ns))
                 ),
                 "secret": svc.kube.create_secret(manifests.secret(created, keys, namespace=ns)),
@@ -117,9 +117,9 @@ async def create(svc: InstanceService, spec: InstanceSpec) -> AsyncIterator[Prog
                         task.result()
                         yield report(step, StepState.DONE)
             except BaseException:
-                for task in pending:
-                    task.cancel()
-                await asyncio.gather(*pending, return_exceptions=True)
+                # Let the requests already sent finish (not cancel them): a create that lands
+                # after the rollback's delete would leave an object behind.
+                await asyncio.shield(asyncio.gather(*pending, return_exceptions=True))
                 raise
             current = await svc.store.instances.get(name)
             step = "deployment"
@@ -157,6 +157,14 @@ async def create(svc: InstanceService, spec: InstanceSpec) -> AsyncIterator[Prog
             if isinstance(exc, ClaworcError | OSError):
                 raise OperationFailed(name, "create", step, _reason(exc), cleanup) from None
             raise
+
+
+async def _settled(*aws: Awaitable[object]) -> None:
+    """Await every request, then raise the first failure: none is left in flight."""
+    results = await asyncio.gather(*aws, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
 
 
 async def _create_service(svc: InstanceService, name: str) -> None:

@@ -315,3 +315,21 @@ async def test_read_only_refuses_writes(config, emulator: EmulatorServer) -> Non
         assert "RBAC" in rbac.read_only_reason
     finally:
         await rbac.aclose()
+
+
+async def test_rollback_waits_for_requests_still_in_flight(
+    services: Services, emulator: EmulatorServer
+) -> None:
+    # The Secret fails at once while the PVC creates are still in flight: the rollback must
+    # not delete before they land, or the PVCs are left behind (seen as a rare hang in CI).
+    emulator.delay("POST", r"/persistentvolumeclaims$", 0.3)
+    emulator.inject_failure(
+        "POST", r"/secrets$", status=500, reason="InternalError", message="boom"
+    )
+    with pytest.raises(OperationFailed) as info:
+        await create(services, "Racy")
+    assert info.value.step == "secret"
+    assert "removed" in str(info.value)
+    await asyncio.sleep(0.5)  # past the window in which the held creates would land
+    assert not {n for n in names(emulator, "persistentvolumeclaims") if n.startswith("bot-racy")}
+    assert await services.store.instances.find("bot-racy") is None
