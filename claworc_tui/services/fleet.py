@@ -52,14 +52,18 @@ class FleetHub:
     Args:
         load_instances: Reads every record (the database is re-read only on :meth:`refresh`).
         make_watcher: Builds the shared pod watcher (called once, when the hub starts).
+        load_one: Reads one record by name (None if gone), so refreshing one instance does not
+            re-read the whole table.
     """
 
     def __init__(
         self,
         load_instances: Callable[[], Awaitable[list[Instance]]],
         make_watcher: Callable[[], PodWatcher],
+        load_one: Callable[[str], Awaitable[Instance | None]] | None = None,
     ) -> None:
         self._load = load_instances
+        self._load_one = load_one
         self._make_watcher = make_watcher
         self._instances: dict[str, Instance] = {}
         self._pods: dict[str, dict[str, PodInfo]] = {}
@@ -131,6 +135,14 @@ class FleetHub:
 
     async def refresh(self, name: str | None = None) -> None:
         """Re-read one record (or all) from the database and publish what changed."""
+        if name is not None and self._load_one is not None and self._loaded:
+            one = await self._load_one(name)
+            if one is None:
+                self._instances.pop(name, None)
+            else:
+                self._instances[name] = one
+            self._remerge(name)
+            return
         records = await self._load()
         self._loaded = True
         fresh = {inst.name: inst for inst in records}

@@ -78,7 +78,7 @@ class InstanceService:
         self.read_only_reason = read_only_reason
         self.log_buffer_lines = log_buffer_lines
         self.locks = OperationLocks()
-        self.hub = FleetHub(store.instances.list, kube.pod_watcher)
+        self.hub = FleetHub(store.instances.list, kube.pod_watcher, store.instances.find)
         self._pod_events: dict[str, asyncio.Event] = {}
 
     async def aclose(self) -> None:
