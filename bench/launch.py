@@ -7,14 +7,17 @@ then alternates, N times each: the bare app (one DataTable, filled in ``on_mount
 50 rows of text) and ``ClaworcApp`` on freshly opened services. Both run under
 ``App.run_test(headless=False, size=(160, 45))`` on :class:`FrameDriver`, so every frame is really
 rendered; the clock runs from the app's construction to the first frame in which the table holds
-all rows and the frames since have shown the first 20 names. Opening the services (database,
-kubeconfig, permission check, sweep) happens before construction and is reported on its own,
-together with the full launch (open + first frame). One warm-up run of each is not counted.
+all rows and the frames since have shown the first 20 names. Each run starts after a full garbage
+collection, as in a fresh process (otherwise the garbage of earlier runs makes some launches pay a
+60–120 ms collection). Opening the services (database, kubeconfig, permission check, sweep)
+happens before construction and is reported on its own, together with the full launch (open +
+first frame). One warm-up run of each is not counted.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 import tempfile
 import time
@@ -99,6 +102,7 @@ def populated(app: App[Any], count: int, names: list[str]) -> Any:
 
 async def time_bare(rows: list[tuple[str, ...]], names: list[str]) -> float:
     """Construction → populated frame of the bare app."""
+    gc.collect()  # as in a fresh process: no garbage of earlier runs to collect mid-launch
     start = time.monotonic()
     app = BareApp(rows)
     frame = watch(populated(app, len(rows), names))
@@ -113,6 +117,7 @@ async def time_app(folder: Path, names: list[str]) -> tuple[float, float]:
     services = await open_app_services(folder)
     opened = time.monotonic() - opening
     try:
+        gc.collect()
         start = time.monotonic()
         app = ClaworcApp(services, environ={}, driver_class=FrameDriver)
         frame = watch(populated(app, len(names), names))
