@@ -8,7 +8,7 @@ import pytest
 from pydantic import SecretStr
 
 from claworc_tui.emulator import EmulatorServer
-from claworc_tui.models.errors import NameTaken, ValidationFailed
+from claworc_tui.models.errors import ClaworcError, NameTaken, ValidationFailed
 from claworc_tui.models.instance import InstanceSpec, InstanceStatus, Provider, Resources, Storage
 from claworc_tui.services import Services
 from claworc_tui.services.errors import OperationFailed, OperationInProgress
@@ -333,3 +333,14 @@ async def test_rollback_waits_for_requests_still_in_flight(
     await asyncio.sleep(0.5)  # past the window in which the held creates would land
     assert not {n for n in names(emulator, "persistentvolumeclaims") if n.startswith("bot-racy")}
     assert await services.store.instances.find("bot-racy") is None
+
+
+async def test_growing_a_volume_the_storage_class_cannot_expand(
+    services: Services, emulator: EmulatorServer
+) -> None:
+    await create(services, "Fixed Size")
+    emulator.config.pvc_expandable = False
+    with pytest.raises(ClaworcError, match="expan|resize") as info:
+        await services.instances.update_storage("bot-fixed-size", Storage(chrome="50Gi"))
+    assert "bot-fixed-size-chrome" in str(info.value)
+    assert (await services.instances.get("bot-fixed-size")).storage.chrome == "5Gi"

@@ -246,3 +246,24 @@ async def test_activity_log_appends_and_reads_back(store: Store) -> None:
     assert entries[1].calls[0].status == 201
     assert [e.action for e in await store.activity.recent(instance="bot-a")] == ["create"]
     assert await store.activity.prune() == 0
+
+
+async def test_activity_retention_keeps_90_days_or_10000_rows(store: Store) -> None:
+    from claworc_tui.db.activity import KEEP_ROWS
+
+    async with store.db.transaction() as conn:
+        # 10 050 rows older than 90 days, then 5 recent ones.
+        await conn.executemany(
+            "INSERT INTO activity (at, action, outcome) VALUES ('2020-01-01 00:00:00.000', ?, 'ok')",
+            [(f"old {i}",) for i in range(KEEP_ROWS + 50)],
+        )
+        await conn.executemany(
+            "INSERT INTO activity (at, action, outcome) "
+            "VALUES (strftime('%Y-%m-%d %H:%M:%f', 'now'), ?, 'ok')",
+            [(f"new {i}",) for i in range(5)],
+        )
+    removed = await store.activity.prune()
+    assert removed == 55, "old rows beyond the newest 10 000 go"
+    assert await store.activity.count() == KEEP_ROWS
+    newest = await store.activity.recent(limit=5)
+    assert [e.action for e in newest] == [f"new {i}" for i in range(4, -1, -1)]
