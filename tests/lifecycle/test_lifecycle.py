@@ -340,7 +340,7 @@ async def test_growing_a_volume_the_storage_class_cannot_expand(
 ) -> None:
     await create(services, "Fixed Size")
     emulator.config.pvc_expandable = False
-    with pytest.raises(ClaworcError, match="expan|resize") as info:
+    with pytest.raises(ClaworcError, match=r"expan|resize") as info:
         await services.instances.update_storage("bot-fixed-size", Storage(chrome="50Gi"))
     assert "bot-fixed-size-chrome" in str(info.value)
     assert (await services.instances.get("bot-fixed-size")).storage.chrome == "5Gi"

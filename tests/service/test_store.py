@@ -254,7 +254,8 @@ async def test_activity_retention_keeps_90_days_or_10000_rows(store: Store) -> N
     async with store.db.transaction() as conn:
         # 10 050 rows older than 90 days, then 5 recent ones.
         await conn.executemany(
-            "INSERT INTO activity (at, action, outcome) VALUES ('2020-01-01 00:00:00.000', ?, 'ok')",
+            "INSERT INTO activity (at, action, outcome) "
+            "VALUES ('2020-01-01 00:00:00.000', ?, 'ok')",
             [(f"old {i}",) for i in range(KEEP_ROWS + 50)],
         )
         await conn.executemany(
