@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import statistics
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -195,14 +196,14 @@ async def test_outage_keeps_keys_shows_banner_and_resumes_without_loss(fleet: En
     lost = sorted(set(range(first, total)) - set(shown))
     figures = (
         f"outage {OUTAGE:.0f}s: banner after {shown_after * 1000:.0f} ms, "
-        f"{len(keys)} keys answered (max {max(keys) * 1000:.0f} ms), "
+        f"{len(keys)} keys answered (median {statistics.median(keys) * 1000:.0f} ms, "
+        f"max {max(keys) * 1000:.0f} ms), "
         f"status back {status_at:.2f}s and logs back {logs_at:.2f}s after the return, "
         f"{total - first} lines across the gap: {len(lost)} lost, {duplicated} duplicated"
     )
     print(figures)
     assert not lost, f"lost lines {lost[:20]} — {figures}"
     assert not duplicated, figures
-    # Reconnect loops back off up to Backoff.cap: that bounds the resume today.
-    assert max(status_at, logs_at) <= Backoff().cap + 1.0, figures
-    if max(status_at, logs_at) > RESUME_WITHIN:
-        pytest.xfail(f"resumed later than {RESUME_WITHIN}s (see BENCHMARKS.md): {figures}")
+    # Reconnects back off at most Backoff.cap (1.5 s since 9a0e6c3; it was 5 s, and a 30 s
+    # outage then resumed after up to 3 s).
+    assert max(status_at, logs_at) <= RESUME_WITHIN, figures
