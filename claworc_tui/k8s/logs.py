@@ -46,6 +46,7 @@ from claworc_tui.k8s.transport import KubeTransport
 
 _LOG_PATH = "/api/v1/namespaces/{namespace}/pods/{name}/log"
 _NOT_UP_YET = ("waiting to start", "ContainerCreating", "PodInitializing")
+_CHUNK = 16 * 1024
 _RETRIED = (KubeUnreachable, KubeTimeout, KubeServerError, KubeTooManyRequests, KubeBadRequest)
 
 
@@ -281,9 +282,10 @@ class LogFollow:
             while True:
                 window = asyncio.timeout(max(0.0, deadline - time.monotonic()) if pending else None)
                 try:
-                    # readany() is safe to time out: it consumes nothing until data is there.
+                    # read(n) is safe to time out: it consumes nothing until data is there. It
+                    # returns at most _CHUNK bytes, so one pass of this loop stays small.
                     async with window:
-                        chunk = await resp.content.readany()
+                        chunk = await resp.content.read(_CHUNK)
                 except TimeoutError:
                     if not window.expired():
                         raise  # aiohttp's own read timeout: a dead connection
@@ -302,6 +304,9 @@ class LogFollow:
                 if len(pending) >= self._batch_lines:
                     yield pending
                     pending = []
+                # Under a flood the stream always has data buffered, and read() then returns
+                # without suspending: yield to the loop so keys are answered meanwhile.
+                await asyncio.sleep(0)
         if pending:
             yield pending
         if self._seq > delivered:

@@ -7,6 +7,7 @@ only render what it sets on them and post what the user wants.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import ClassVar
 
 from textual import events, on, work
@@ -91,6 +92,7 @@ class MainScreen(InstanceActions, Screen[None]):
         self._details_due: Timer | None = None
         self._pending_views: dict[str, InstanceView] = {}
         self._pending_removed: set[str] = set()
+        self._last_flush = 0.0
 
     def compose(self) -> ComposeResult:
         ctx = self.ctx
@@ -189,10 +191,15 @@ class MainScreen(InstanceActions, Screen[None]):
         for name in event.removed:
             self._pending_views.pop(name, None)
             self._pending_removed.add(name)
+        # Leading edge: a change after a quiet spell shows at once; only a burst waits for the
+        # tick, so a busy fleet still costs one table update per FLEET_FLUSH_SECONDS.
+        if time.monotonic() - self._last_flush >= FLEET_FLUSH_SECONDS:
+            self._flush_fleet()
 
     def _flush_fleet(self) -> None:
         if not self._pending_views and not self._pending_removed:
             return
+        self._last_flush = time.monotonic()
         views = tuple(self._pending_views.values())
         removed = tuple(self._pending_removed)
         self._pending_views.clear()
