@@ -27,7 +27,7 @@ from claworc_tui.config import Settings
 from claworc_tui.emulator import EmulatorConfig, EmulatorServer
 
 NAMESPACE = "claworc"
-DEMO_KEY = "sk-ant-demo-0000-not-a-real-key-0000-9f2c"
+DEMO_KEY = "sk-ant-demo.not.a.real.key.0000-9f2c"
 _CHATTER = (
     "[agent] checking inbox: {n} new messages",
     "[chrome] navigated to https://example.com/report/{n}",

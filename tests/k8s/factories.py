@@ -44,6 +44,6 @@ def make_settings(**changes: object) -> GlobalSettings:
 
 
 GLOBAL_KEYS = {
-    Provider.ANTHROPIC: SecretStr("sk-ant-global-0000000000000000"),
+    Provider.ANTHROPIC: SecretStr("sk-ant-global.fake.0000.0000"),
     Provider.BRAVE: SecretStr("brave-global-1111111111111111"),
 }

@@ -10,7 +10,7 @@ from claworc_tui.crypto.sealing import new_key
 from claworc_tui.emulator import EmulatorServer
 from tests.faults.cli_proc import spawn
 
-FAKE = "sk-ant-api03-CLIFAKECLIFAKECLIFAKE-2222-cccc"
+FAKE = "sk-ant-api03.CLIFAKE.CLIFAKE.CLIFAKE-2222-cccc"
 
 
 async def cli(config: Settings, *args: str, stdin: str = "") -> tuple[int, str, str]:

@@ -14,8 +14,8 @@ from claworc_tui.services import Services
 from claworc_tui.services.errors import OperationFailed, OperationInProgress
 from tests.k8s.helpers import NS, wait_for
 
-GLOBAL = "sk-ant-api03-GLOBALFAKEGLOBALFAKE-0000-aaaa"
-OVERRIDE = "sk-ant-api03-OVERRIDEFAKEOVERRIDE-1111-bbbb"
+GLOBAL = "sk-ant-api03.GLOBALFAKE.GLOBALFAKE-0000-aaaa"
+OVERRIDE = "sk-ant-api03.OVERRIDEFAKE.OVERRIDE-1111-bbbb"
 
 
 async def create(services: Services, display: str, **kwargs: object) -> list[str]:

@@ -24,7 +24,7 @@ from claworc_tui.models.errors import (
 from claworc_tui.models.instance import InstanceSpec, InstanceStatus, Provider, Resources
 from claworc_tui.services.store import KeySource, Store, open_store
 
-ANTHROPIC = "sk-ant-api03-FAKEFAKEFAKEFAKEFAKE-0000-9f2c"
+ANTHROPIC = "sk-ant-api03.FAKEFAKE.FAKEFAKE.FAKE-0000-9f2c"
 OPENAI = "sk-proj-FAKEopenaiFAKEopenaiFAKE-1234"
 
 

@@ -170,7 +170,7 @@ async def test_settings_inline_error_and_masked_key(env: Env) -> None:
             return (await env.services.instances.get_settings()).node_host == "bots.example.com"
 
         await wait_async(pilot, node_host_saved, what="node host saved")
-        key = "sk-ant-api03-abcdefghijklmnopqrstuvwxyz-9f2c"
+        key = "sk-ant-api03.abcdefghijklm.nopqrstuvwxyz-9f2c"
         field = screen.query_one("#anthropic_api_key-input", Input)
         assert field.password
         field.value = key

@@ -74,7 +74,7 @@ def test_spec_never_shows_a_key_in_repr_or_errors() -> None:
 @pytest.mark.parametrize(
     ("key", "masked"),
     [
-        ("sk-ant-api03-abcdefghijklmnop9f2c", "sk-ant-…9f2c"),
+        ("sk-ant-api03.abcdefgh.ijklmnop9f2c", "sk-ant-…9f2c"),
         ("sk-proj-abcdefghijklmnopqrstuv1234", "sk-proj-…1234"),
         ("BSAabcdefghijklmnopqrstu77", "…tu77"),
         ("short-key", "••••••••"),

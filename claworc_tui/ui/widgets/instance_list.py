@@ -352,9 +352,7 @@ class InstanceList(DataTable[Text]):
             auto = [i for i, column in enumerate(COLUMNS) if column.width is None]
             widest: set[RowKey] = set()
             for index in auto:
-                widest.add(
-                    max(rows, key=lambda key: cell_len(self.get_row(key)[index].plain))
-                )
+                widest.add(max(rows, key=lambda key: cell_len(self.get_row(key)[index].plain)))
             rows = [key for key in rows if key in widest]
         super()._update_dimensions(rows)
 
