@@ -340,34 +340,3 @@ class LogFollow:
             )
             self._seq += 1
         return out
-
-
-def follow_logs(
-    transport: KubeTransport,
-    pod: str,
-    *,
-    container: str = CONTAINER,
-    tail_lines: int | None = None,
-    since_seconds: int | None = None,
-    timestamps: bool = True,
-    previous: bool = False,
-    follow: bool = True,
-    batch_interval: float = 0.05,
-    on_state: Callable[[LogStreamState, str | None], None] | None = None,
-) -> LogFollow:
-    """Follow a container's log: ``async for batch in follow_logs(client, pod): ...``.
-
-    See :class:`LogFollow` for the arguments. Read ``.state`` afterwards: ``ended`` or ``failed``.
-    """
-    return LogFollow(
-        transport,
-        pod,
-        container=container,
-        tail_lines=tail_lines,
-        since_seconds=since_seconds,
-        timestamps=timestamps,
-        previous=previous,
-        follow=follow,
-        batch_interval=batch_interval,
-        on_state=on_state,
-    )

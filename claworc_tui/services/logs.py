@@ -17,10 +17,10 @@ import contextlib
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 
-from claworc_tui.k8s.logs import LogLine, follow_logs
+from claworc_tui.k8s.client import KubeClient
+from claworc_tui.k8s.logs import LogLine
 from claworc_tui.k8s.logs import LogStreamState as KubeLogState
 from claworc_tui.k8s.pods import PodInfo
-from claworc_tui.k8s.transport import KubeTransport
 from claworc_tui.services.status import current_pod
 from claworc_tui.services.views import (
     LogBatch,
@@ -95,7 +95,7 @@ class _Ring:
 
 
 async def follow_instance_logs(
-    transport: KubeTransport,
+    kube: KubeClient,
     pods_of: Callable[[], list[PodInfo]],
     pod_changed: Callable[[], asyncio.Event],
     options: LogOptions,
@@ -106,7 +106,7 @@ async def follow_instance_logs(
     """Yield :class:`LogBatch` and :class:`LogStatus` events for an instance until it ends.
 
     Args:
-        transport: A started Kubernetes client.
+        kube: A started Kubernetes client.
         pods_of: The instance's current pods (from the shared watch).
         pod_changed: An event set whenever the instance's pods change.
         options: Tail, since, previous, timestamps, follow.
@@ -114,7 +114,7 @@ async def follow_instance_logs(
         flush_interval: Minimum time between two batches.
     """
     ring = _Ring(buffer_lines)
-    reader = asyncio.create_task(_read(transport, pods_of, pod_changed, options, ring))
+    reader = asyncio.create_task(_read(kube, pods_of, pod_changed, options, ring))
     try:
         while True:
             await ring.wake.wait()
@@ -131,7 +131,7 @@ async def follow_instance_logs(
 
 
 async def _read(
-    transport: KubeTransport,
+    kube: KubeClient,
     pods_of: Callable[[], list[PodInfo]],
     pod_changed: Callable[[], asyncio.Event],
     options: LogOptions,
@@ -166,8 +166,7 @@ async def _read(
                 if state not in _FINAL:
                     ring.status(_STATES[state], f"{name}: {reason}" if reason else name)
 
-            stream = follow_logs(
-                transport,
+            stream = kube.follow_logs(
                 pod.name,
                 tail_lines=options.tail_lines if first else None,
                 since_seconds=options.since_seconds if first else None,
