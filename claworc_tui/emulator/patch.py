@@ -61,9 +61,9 @@ def _pointer(path: str) -> list[str]:
     return [p.replace("~1", "/").replace("~0", "~") for p in path[1:].split("/")]
 
 
-def _parent(doc: Any, parts: list[str], op: str, path: str) -> Any:
+def _walk(doc: Any, parts: list[str], op: str, path: str) -> Any:
     cur = doc
-    for p in parts[:-1]:
+    for p in parts:
         if isinstance(cur, dict) and p in cur:
             cur = cur[p]
         elif isinstance(cur, list) and p.isdigit() and int(p) < len(cur):
@@ -73,20 +73,14 @@ def _parent(doc: Any, parts: list[str], op: str, path: str) -> Any:
                 f'{op} operation does not apply: doc is missing path: "{path}": missing value'
             )
     return cur
+
+
+def _parent(doc: Any, parts: list[str], op: str, path: str) -> Any:
+    return _walk(doc, parts[:-1], op, path)
 
 
 def _get(doc: Any, path: str, op: str) -> Any:
-    cur = doc
-    for p in _pointer(path):
-        if isinstance(cur, dict) and p in cur:
-            cur = cur[p]
-        elif isinstance(cur, list) and p.isdigit() and int(p) < len(cur):
-            cur = cur[int(p)]
-        else:
-            raise patch_rejected(
-                f'{op} operation does not apply: doc is missing path: "{path}": missing value'
-            )
-    return cur
+    return _walk(doc, _pointer(path), op, path)
 
 
 def _remove(doc: Any, path: str, op: str) -> Any:
