@@ -87,7 +87,7 @@ def _row_to_instance(row: sqlite3.Row) -> Instance:
 _NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
 
 
-def _lowest_free(start: int, end: int, used: set[int]) -> int | None:
+def lowest_free_pair(start: int, end: int, used: set[int]) -> int | None:
     """The lowest even port in [start, end] whose pair (port, port+1) is entirely free."""
     return next(
         (p for p in range(start + start % 2, end, 2) if p not in used and p + 1 not in used),
@@ -159,7 +159,7 @@ class InstanceRepository:
                 raise NameTaken(name)
             cursor = await conn.execute("SELECT nodeport_chrome, nodeport_terminal FROM instances")
             used = {p for row in await cursor.fetchall() for p in row} | skip
-            chrome = _lowest_free(start, end, used)
+            chrome = lowest_free_pair(start, end, used)
             if chrome is None:
                 raise PortRangeExhausted(start, end, (end - start + 1) // 2)
             r, s = spec.resources, spec.storage
@@ -207,7 +207,7 @@ class InstanceRepository:
                 "SELECT nodeport_chrome, nodeport_terminal FROM instances WHERE name != ?", (name,)
             )
             used = {p for row in await cursor.fetchall() for p in row} | set(skip_ports)
-            chrome = _lowest_free(start, end, used)
+            chrome = lowest_free_pair(start, end, used)
             if chrome is None:
                 raise PortRangeExhausted(start, end, (end - start + 1) // 2)
             await conn.execute(

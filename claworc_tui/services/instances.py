@@ -12,11 +12,12 @@ from collections.abc import AsyncIterator, Sequence
 
 from pydantic import SecretStr
 
+from claworc_tui.db.instances import lowest_free_pair
 from claworc_tui.k8s import manifests
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeError
 from claworc_tui.models.activity import ActivityEntry, ApiCall, Outcome
-from claworc_tui.models.errors import ValidationFailed
+from claworc_tui.models.errors import NameTaken, PortRangeExhausted, ValidationFailed
 from claworc_tui.models.instance import (
     Instance,
     InstanceSpec,
@@ -167,8 +168,6 @@ class InstanceService:
             ValidationFailed: The display name yields no name, or the name is taken.
             PortRangeExhausted: No pair is free.
         """
-        from claworc_tui.models.errors import NameTaken, PortRangeExhausted
-
         if not display_name.strip():
             raise ValidationFailed("display_name", "display_name must not be blank")
         name = derive_name(display_name)
@@ -177,9 +176,7 @@ class InstanceService:
         settings = await self.store.settings.get()
         used = await self.store.instances.used_ports()
         start, end = settings.port_range_start, settings.port_range_end
-        chrome = next(
-            (p for p in range(start, end, 2) if p not in used and p + 1 not in used), None
-        )
+        chrome = lowest_free_pair(start, end, used)
         if chrome is None:
             raise PortRangeExhausted(start, end, settings.port_pairs)
         return name, chrome, chrome + 1
