@@ -18,7 +18,8 @@ from typing import Any
 
 from pydantic import SecretStr, ValidationError
 
-from claworc_tui.cli.args import add_global_flags, settings_from_args
+from claworc_tui.cli.args import add_global_flags
+from claworc_tui.config import Settings
 from claworc_tui.models.errors import (
     ClaworcError,
     InstanceNotFound,
@@ -97,13 +98,8 @@ def register(sub: Any) -> None:
     repair.add_argument("--delete-orphans", action="store_true", help="also delete orphans")
 
 
-async def run_command(args: argparse.Namespace) -> int:
+async def run_command(args: argparse.Namespace, config: Settings) -> int:
     """Open the services, run the chosen subcommand, close; return its exit code."""
-    try:
-        config = settings_from_args(args)
-    except ValidationError as exc:
-        print(f"claworc-tui: {exc.errors()[0]['msg']}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     try:
         services = await open_services(config)
     except ClaworcError as exc:

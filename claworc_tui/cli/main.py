@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         setup_logging(settings.log_file, settings.log_level.value)
         from claworc_tui.cli.commands import run_command
 
-        return asyncio.run(run_command(args))
+        return asyncio.run(run_command(args, settings))
     from claworc_tui.app import run_app
 
     if not settings.demo:

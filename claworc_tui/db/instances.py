@@ -95,6 +95,14 @@ def lowest_free_pair(start: int, end: int, used: set[int]) -> int | None:
     )
 
 
+async def sealed_instance_keys(db: Database) -> list[str]:
+    """Every sealed key in the table, still sealed (to check a Fernet key against)."""
+    rows = await db.fetchall(
+        "SELECT anthropic_api_key, openai_api_key, brave_api_key FROM instances"
+    )
+    return [value for row in rows for value in row if value]
+
+
 class InstanceRepository:
     """Reads and writes instance rows; returns :class:`Instance` models, never rows."""
 
@@ -287,13 +295,6 @@ class InstanceRepository:
         if row is None:
             raise InstanceNotFound(name)
         return {p: self._sealer.unseal(row[p.value]) for p in Provider if row[p.value]}
-
-    async def sealed_values(self) -> builtins.list[str]:
-        """Every sealed key in the table (to check the Fernet key against)."""
-        rows = await self._db.fetchall(
-            "SELECT anthropic_api_key, openai_api_key, brave_api_key FROM instances"
-        )
-        return [value for row in rows for value in row if value]
 
     async def delete(self, name: str) -> None:
         """Remove the row; its port pair is free again."""

@@ -8,7 +8,6 @@ one activity-log entry.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 from collections.abc import AsyncIterator
@@ -96,4 +95,3 @@ class OperationLocks:
         finally:
             _calls.reset(token)
             self._running.pop(name, None)
-            await asyncio.sleep(0)

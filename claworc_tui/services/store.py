@@ -25,7 +25,7 @@ from claworc_tui.crypto.keyfile import KeyFileError, create_key_file, read_key_f
 from claworc_tui.crypto.sealing import Sealer
 from claworc_tui.db.activity import ActivityRepository
 from claworc_tui.db.database import Database
-from claworc_tui.db.instances import InstanceRepository
+from claworc_tui.db.instances import InstanceRepository, sealed_instance_keys
 from claworc_tui.db.settings import SettingsRepository
 from claworc_tui.models.errors import DatabaseError, WrongEncryptionKey
 
@@ -93,8 +93,7 @@ async def _build(db: Database, config: Settings) -> Store:
     settings_repo = SettingsRepository(db)
     sealed = await settings_repo.sealed_values()
     # Instance keys too: a spec-era database may have overrides but no global keys.
-    instances_probe = InstanceRepository(db, Sealer(b"A" * 43 + b"="))
-    sealed += await instances_probe.sealed_values()
+    sealed += await sealed_instance_keys(db)
     warnings: list[str] = []
     legacy = await settings_repo.legacy_key()
 
