@@ -62,7 +62,7 @@ async def test_a_thousand_rows_update_in_place_and_keys_stay_fast() -> None:
         await pilot.pause()
         assert time.perf_counter() - started < 3.0
         assert listing.row_count == 1000
-        first_key = listing.ordered_rows[0].key
+        first_key = listing.shown_names[0]
         started = time.perf_counter()
         for round_ in range(300):
             index = (round_ * 37) % 1000
@@ -70,9 +70,9 @@ async def test_a_thousand_rows_update_in_place_and_keys_stay_fast() -> None:
         elapsed = time.perf_counter() - started
         assert elapsed < 1.5, f"300 changes took {elapsed:.2f}s"
         # In place: the same rows, in the same order, not a rebuilt table.
-        assert listing.ordered_rows[0].key == first_key
+        assert listing.shown_names[0] == first_key
         assert listing.row_count == 1000
-        assert "CrashLoopBackOff" in listing.get_cell("bot-0037", "status").plain
+        assert "CrashLoopBackOff" in listing.cell_text("bot-0037", "status")
         started = time.perf_counter()
         await pilot.press("j")
         assert time.perf_counter() - started < 0.5
@@ -90,7 +90,7 @@ async def test_sorting_by_status_keeps_the_cursor_on_its_instance() -> None:
         listing.sort_by("status")
         listing.apply_changes([view(30, "OOMKilled")], ())
         await pilot.pause()
-        assert listing.ordered_rows[0].key.value == "bot-0030"  # errors sort first
+        assert listing.shown_names[0] == "bot-0030"  # errors sort first
         assert listing.selected_name == "bot-0020"
 
 
@@ -111,3 +111,100 @@ async def test_removed_instances_leave_and_unmark() -> None:
         listing.apply_changes((), many)
         assert listing.row_count == 0
         assert listing.selected_name is None
+
+
+class Opened(ListApp):
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened: list[str] = []
+
+    def on_instance_list_opened(self, event: InstanceList.Opened) -> None:
+        self.opened.append(event.name)
+
+
+def drawn(listing: InstanceList) -> list[str]:
+    """The list's lines as plain text (those not under a scrollbar)."""
+    return [listing.render_line(y).text for y in range(listing.scrollable_content_region.height)]
+
+
+async def test_paging_keeps_the_cursor_row_on_screen() -> None:
+    app = ListApp()
+    async with app.run_test(size=(120, 30)) as pilot:
+        listing = app.query_one(InstanceList)
+        listing.focus()
+        listing.apply_snapshot([view(i) for i in range(1000)])
+        await pilot.pause()
+        await pilot.press("G")
+        await pilot.pause()
+        assert listing.selected_name == "bot-0999"
+        assert "bot-0999" in drawn(listing)[-1]
+        assert "NAME▲" in drawn(listing)[0]  # the header stays put
+        await pilot.press("pageup")
+        await pilot.pause()
+        page = listing.scrollable_content_region.height - 1
+        assert listing.selected_name == f"bot-{999 - page:04d}"
+        assert any(listing.selected_name in line for line in drawn(listing))
+        await pilot.press("g")
+        await pilot.pause()
+        assert listing.selected_name == "bot-0000"
+        assert "bot-0000" in drawn(listing)[1]
+
+
+async def test_mouse_header_sorts_row_click_selects_double_click_opens() -> None:
+    app = Opened()
+    async with app.run_test(size=(120, 30)) as pilot:
+        listing = app.query_one(InstanceList)
+        listing.apply_snapshot([view(i) for i in range(5)])
+        await pilot.pause()
+        await pilot.click(InstanceList, offset=(6, 3))  # second row of data: bot-0002
+        assert listing.selected_name == "bot-0002"
+        assert app.opened == []
+        await pilot.double_click(InstanceList, offset=(6, 4))
+        assert listing.selected_name == "bot-0003"
+        assert app.opened == ["bot-0003"]
+        await pilot.click(InstanceList, offset=(6, 0))  # NAME header: reverse the order
+        assert listing.sort_column == ("name", True)
+        assert listing.shown_names[0] == "bot-0004"
+        assert listing.selected_name == "bot-0003"
+
+
+async def test_status_change_and_marks_are_drawn_and_the_cursor_follows_focus() -> None:
+    app = ListApp()
+    async with app.run_test(size=(120, 30)) as pilot:
+        listing = app.query_one(InstanceList)
+        listing.apply_snapshot([view(i) for i in range(3)])
+        listing.focus()
+        await pilot.pause()
+        focused = listing.render_line(1)
+        listing.blur()
+        await pilot.pause()
+        blurred = listing.render_line(1)
+        assert focused.text == blurred.text
+        assert focused != blurred  # the cursor is dimmer when the list is not focused
+        listing.apply_changes([view(2, "OOMKilled", restarts=3)], ())
+        listing.action_mark_all()
+        await pilot.pause()
+        line = drawn(listing)[3]
+        assert "✓" in line
+        assert "✖ OOMKilled" in line
+        assert " 3 " in line
+
+
+async def test_refresh_ages_redraws_the_age_column() -> None:
+    clock = [CREATED]
+
+    class Clocked(App[None]):
+        def compose(self) -> ComposeResult:
+            yield InstanceList(lambda: clock[0])
+
+    app = Clocked()
+    async with app.run_test(size=(120, 30)) as pilot:
+        listing = app.query_one(InstanceList)
+        listing.apply_snapshot([view(i) for i in range(3)])
+        await pilot.pause()
+        assert " 0s " in drawn(listing)[2]
+        clock[0] = CREATED.replace(hour=3)
+        listing.refresh_ages()
+        await pilot.pause()
+        assert " 3h " in drawn(listing)[2]
+        assert listing.cell_text("bot-0001", "age") == "3h"

@@ -1,8 +1,16 @@
-"""The instance table: live rows updated in place, sorted, filtered, with marks.
+"""The instance table: a virtual list that draws only the rows on screen.
 
-The status stream can change a few rows many times a second while a thousand rows are on screen,
-so a change touches only its own cells (``update_cell``); the table is rebuilt only when the user
-changes the filter. Sorting re-orders row locations without rebuilding rows.
+A fleet can hold a thousand instances whose status changes many times a second, and a filter
+keystroke can change which of them are shown. So the list keeps plain data — every view by name,
+the names shown in sort order, the cursor as an index — and draws rows through Textual's line
+API (like :class:`~claworc_tui.ui.widgets.log_view.LogView`): ``render_line`` builds one
+:class:`Strip` per visible row, cached per instance until that instance, its mark, the column
+widths or the styles change. A status change re-draws one row; a filter change is a list
+comprehension over the views plus a repaint of what fits on screen (``bench/big_fleet.py``).
+
+It looks and drives like Textual's ``DataTable`` with a row cursor (which it replaced; see
+BENCHMARKS.md "Big fleet"): a fixed header row, one-cell padding around each cell, the cursor in
+the block-cursor colours, dimmer when the list is not focused.
 """
 
 from __future__ import annotations
@@ -13,22 +21,26 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.color import Color
+from textual.geometry import Size
 from textual.message import Message
-from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist, RowKey
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from claworc_tui.models.quantity import QuantityError, parse_quantity
 from claworc_tui.services.views import InstanceView, Tone
 from claworc_tui.ui.format import TONE_COLOURS, TONE_GLYPHS, age, matches, ports, status_text
 
 _TONE_ORDER = {Tone.ERROR: 0, Tone.WARN: 1, Tone.BUSY: 2, Tone.OK: 3, Tone.MUTED: 4}
-#: Rebuilding beats ``remove_row`` (linear in the table size) past this many removals at once.
-_REBUILD_AFTER = 32
+#: Cells of padding on each side of a cell (as DataTable's default ``cell_padding``).
+_PAD = 1
+_HEADER_ROWS = 1
+_ARROWS = {False: "▲", True: "▼"}
 
 
 def _quantity(text: str) -> Decimal:
@@ -45,7 +57,7 @@ class Column:
     key: str
     label: str
     width: int | None
-    """Fixed width (cells that change live), or None to fit content."""
+    """Fixed width (cells that change live), or None to fit the widest value."""
     sort_key: Callable[[InstanceView], Any]
 
 
@@ -63,20 +75,58 @@ COLUMNS: tuple[Column, ...] = (
     Column("reason", "REASON", 40, lambda v: v.reason or ""),
 )
 _BY_KEY = {column.key: column for column in COLUMNS}
-#: Below this many new rows, let Textual measure them all (cheap, and exact for any content).
-_MEASURE_ALL_BELOW = 64
+_INDEX = {column.key: index for index, column in enumerate(COLUMNS)}
 #: Columns the user can sort by, in the order ``o`` cycles through them.
 SORTABLE: tuple[str, ...] = tuple(c.key for c in COLUMNS if c.key not in ("mark", "reason"))
 
+#: A cell as drawn: its text and what it adds to the row's style (a tone, dim, bold).
+Cell = tuple[str, Style | None]
+_DIM = Style(dim=True)
+_BOLD = Style(bold=True)
 
-class InstanceList(DataTable[Text]):
+
+def _fit(text: str, width: int) -> str:
+    """``text`` in exactly ``width`` cells: padded, or cut with an ellipsis."""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"
+
+
+class InstanceList(ScrollView, can_focus=True):
     """The fleet, one row per instance. Feed it views; it posts what the user picks."""
 
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"instance-list--header", "instance-list--cursor"}
+    DEFAULT_CSS = """
+    InstanceList {
+        background: $surface;
+        color: $foreground;
+        & > .instance-list--header { text-style: bold; background: $panel; color: $foreground; }
+        &:ansi > .instance-list--header { background: ansi_bright_blue; color: ansi_default; }
+        & > .instance-list--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .instance-list--header { background-tint: $foreground 5%; }
+            & > .instance-list--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+        }
+    }
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("g", "scroll_top", "Top", show=False),
-        Binding("G", "scroll_bottom", "Bottom", show=False),
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("g,home,ctrl+home", "scroll_top", "Top", show=False),
+        Binding("G,end,ctrl+end", "scroll_bottom", "Bottom", show=False),
         Binding("space", "toggle_mark", "Mark"),
         Binding("ctrl+a", "mark_all", "Mark all", show=False),
         Binding("o", "cycle_sort", "Sort", show=False),
@@ -91,7 +141,7 @@ class InstanceList(DataTable[Text]):
             self.name = name
 
     class Opened(Message):
-        """The user pressed enter on an instance."""
+        """The user pressed enter (or double-clicked) on an instance."""
 
         def __init__(self, name: str) -> None:
             super().__init__()
@@ -118,19 +168,27 @@ class InstanceList(DataTable[Text]):
             id: DOM id.
             classes: DOM classes.
         """
-        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=False)
+        super().__init__(id=id, classes=classes)
         self._now = now
         self._views: dict[str, InstanceView] = {}
         self._marked: set[str] = set()
         self._filter = ""
         self._sort_column = "name"
         self._sort_reverse = False
+        self._order: list[str] = []
+        """Names shown, in display order."""
+        self._position: dict[str, int] = {}
+        """Name → index in ``_order``."""
+        self._cursor = 0
         self._last_selected: str | None = None
-
-    def on_mount(self) -> None:
-        for column in COLUMNS:
-            self.add_column(column.label, width=column.width, key=column.key)
-        self._show_sort_in_header()
+        self._ages: dict[str, str] = {}
+        """The AGE text each row was last drawn with."""
+        self._widths: list[int] = [column.width or 0 for column in COLUMNS]
+        self._row_cache: dict[str, Strip] = {}
+        """Rows drawn without the cursor, by name (dropped when the row changes)."""
+        self._header_cache: Strip | None = None
+        self._tone_styles: dict[Tone, Style] = {}
+        self._fit_widths()
 
     # -- what the parent reads -----------------------------------------------------------------
 
@@ -140,15 +198,29 @@ class InstanceList(DataTable[Text]):
         return self._views
 
     @property
+    def row_count(self) -> int:
+        """Rows shown after filtering."""
+        return len(self._order)
+
+    @property
+    def shown_count(self) -> int:
+        """Rows shown after filtering."""
+        return len(self._order)
+
+    @property
+    def shown_names(self) -> tuple[str, ...]:
+        """The names shown, top to bottom."""
+        return tuple(self._order)
+
+    @property
+    def cursor_row(self) -> int:
+        """Index of the cursor's row among the shown rows."""
+        return self._cursor
+
+    @property
     def selected_name(self) -> str | None:
         """The instance under the cursor."""
-        if not self.row_count:
-            return None
-        try:
-            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        except CellDoesNotExist:
-            return None
-        return key.value
+        return self._order[self._cursor] if self._order else None
 
     @property
     def selected_view(self) -> InstanceView | None:
@@ -167,9 +239,20 @@ class InstanceList(DataTable[Text]):
         return self._filter
 
     @property
-    def shown_count(self) -> int:
-        """Rows shown after filtering."""
-        return self.row_count
+    def sort_column(self) -> tuple[str, bool]:
+        """The column sorted by, and whether the order is reversed."""
+        return self._sort_column, self._sort_reverse
+
+    def header_label(self, key: str) -> str:
+        """A column's header as shown (with ▲/▼ on the sorted column)."""
+        column = _BY_KEY[key]
+        if key != self._sort_column:
+            return column.label
+        return column.label + _ARROWS[self._sort_reverse]
+
+    def cell_text(self, name: str, key: str) -> str:
+        """The text a cell shows (unpadded); KeyError for an unknown instance or column."""
+        return self._cells(self._views[name])[_INDEX[key]][0]
 
     def targets(self) -> list[str]:
         """What a bulk action applies to: the marked instances, else the selected one."""
@@ -187,36 +270,41 @@ class InstanceList(DataTable[Text]):
         self.apply_changes(fresh.values(), removed)
 
     def apply_changes(self, changed: Iterable[InstanceView], removed: Iterable[str]) -> None:
-        """Update the rows of changed instances in place, add new ones, drop removed ones."""
-        removed = [name for name in removed if name in self._views]
+        """Update the rows of changed instances, add new ones, drop removed ones.
+
+        Only the rows that changed are drawn again; the order is recomputed only when a row
+        comes, goes, or its sort value changes.
+        """
+        reorder = False
+        unmarked = False
         for name in removed:
-            del self._views[name]
-            self._marked.discard(name)
-        if len(removed) > _REBUILD_AFTER:
-            self._rebuild()
-        else:
-            for name in removed:
-                if name in self.rows:
-                    self.remove_row(name)
-        resort = False
+            if self._views.pop(name, None) is None:
+                continue
+            self._row_cache.pop(name, None)
+            if name in self._marked:
+                self._marked.discard(name)
+                unmarked = True
+            reorder = reorder or name in self._position
+        sort_key = _BY_KEY[self._sort_column].sort_key
         for view in changed:
-            old = self._views.get(view.name)
-            self._views[view.name] = view
-            shown = view.name in self.rows
-            wanted = matches(view, self._filter)
-            if shown and wanted:
-                self._update_row(view, old)
-                if old is None or self._sort_value(old) != self._sort_value(view):
-                    resort = True
-            elif wanted:
-                self.add_row(*self._cells(view), key=view.name)
-                resort = True
-            elif shown:
-                self.remove_row(view.name)
-        if removed:
+            name = view.name
+            old = self._views.get(name)
+            if old == view:
+                continue
+            self._views[name] = view
+            self._row_cache.pop(name, None)
+            if reorder:
+                continue  # the order is rebuilt below anyway
+            shown = name in self._position
+            moved = shown and (old is None or sort_key(old) != sort_key(view))
+            reorder = moved or shown != matches(view, self._filter)
+        self._fit_widths()
+        if reorder:
+            self._reorder()
+        else:
+            self.refresh()
+        if unmarked:
             self.post_message(self.MarksChanged(self.marked))
-        if resort:
-            self._sort_keeping_cursor()
         self._announce_selection()
 
     def set_filter(self, text: str) -> None:
@@ -224,18 +312,20 @@ class InstanceList(DataTable[Text]):
         if text == self._filter:
             return
         self._filter = text
-        self._rebuild()
+        self._reorder()
+        self._announce_selection()
 
     def refresh_ages(self) -> None:
-        """Recompute the AGE column (called on a slow timer)."""
+        """Redraw the rows whose AGE text has changed (called on a slow timer)."""
         now = self._now()
-        for name in list(self.rows):
-            view = self._views.get(name.value or "")
-            if view is None:
-                continue
-            text = age(view.instance.created_at, now)
-            if self.get_cell(name, "age").plain != text:
-                self.update_cell(name, "age", Text(text))
+        changed = False
+        for name in self._order:
+            text = age(self._views[name].instance.created_at, now)
+            if self._ages.get(name) != text:
+                self._row_cache.pop(name, None)
+                changed = True
+        if changed:
+            self.refresh()
 
     def clear_marks(self) -> None:
         """Unmark every instance."""
@@ -243,20 +333,59 @@ class InstanceList(DataTable[Text]):
             return
         marked, self._marked = self._marked, set()
         for name in marked:
-            if name in self.rows:
-                self.update_cell(name, "mark", Text(" "))
+            self._row_cache.pop(name, None)
+        self.refresh()
         self.post_message(self.MarksChanged(self.marked))
 
     def select(self, name: str) -> bool:
         """Move the cursor to ``name``; False when it is not shown."""
-        try:
-            index = self.get_row_index(name)
-        except RowDoesNotExist:
+        index = self._position.get(name)
+        if index is None:
             return False
-        self.move_cursor(row=index)
+        self._move_cursor(index)
         return True
 
+    def sort_by(self, column: str, *, reverse: bool = False) -> None:
+        """Sort by a column key (see ``SORTABLE``)."""
+        if column not in SORTABLE:
+            raise ValueError(f"cannot sort by {column!r}: one of {', '.join(SORTABLE)}")
+        self._sort_column = column
+        self._sort_reverse = reverse
+        self._header_cache = None
+        self._fit_widths()
+        self._reorder()
+
     # -- actions -------------------------------------------------------------------------------
+
+    def action_cursor_down(self) -> None:
+        """Move the cursor one row down."""
+        self._move_cursor(self._cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        """Move the cursor one row up."""
+        self._move_cursor(self._cursor - 1)
+
+    def action_page_down(self) -> None:
+        """Move the cursor one screen down."""
+        self._move_cursor(self._cursor + max(1, self._page_rows()))
+
+    def action_page_up(self) -> None:
+        """Move the cursor one screen up."""
+        self._move_cursor(self._cursor - max(1, self._page_rows()))
+
+    def action_scroll_top(self) -> None:
+        """Move the cursor to the first row."""
+        self._move_cursor(0)
+
+    def action_scroll_bottom(self) -> None:
+        """Move the cursor to the last row."""
+        self._move_cursor(len(self._order) - 1)
+
+    def action_select_cursor(self) -> None:
+        """Enter opens the instance's detail."""
+        name = self.selected_name
+        if name is not None:
+            self.post_message(self.Opened(name))
 
     def action_toggle_mark(self) -> None:
         """Mark or unmark the instance under the cursor, then move down (as in k9s)."""
@@ -267,19 +396,21 @@ class InstanceList(DataTable[Text]):
             self._marked.discard(name)
         else:
             self._marked.add(name)
-        self.update_cell(name, "mark", self._mark_cell(name))
+        self._row_cache.pop(name, None)
         self.post_message(self.MarksChanged(self.marked))
+        self.refresh()
         self.action_cursor_down()
 
     def action_mark_all(self) -> None:
         """Mark every shown instance, or unmark all when all are marked."""
-        shown = {key.value for key in self.rows if key.value}
+        shown = set(self._order)
         if shown and shown <= self._marked:
             self.clear_marks()
             return
+        for name in shown - self._marked:
+            self._row_cache.pop(name, None)
         self._marked |= shown
-        for name in shown:
-            self.update_cell(name, "mark", self._mark_cell(name))
+        self.refresh()
         self.post_message(self.MarksChanged(self.marked))
 
     def action_cycle_sort(self) -> None:
@@ -291,132 +422,194 @@ class InstanceList(DataTable[Text]):
         """Reverse the sort order."""
         self.sort_by(self._sort_column, reverse=not self._sort_reverse)
 
-    def action_select_cursor(self) -> None:
-        """Enter opens the instance's detail."""
-        name = self.selected_name
-        if name is not None:
-            self.post_message(self.Opened(name))
+    # -- mouse ---------------------------------------------------------------------------------
 
-    def sort_by(self, column: str, *, reverse: bool = False) -> None:
-        """Sort by a column key (see ``SORTABLE``)."""
-        self._sort_column = column
-        self._sort_reverse = reverse
-        self._show_sort_in_header()
-        self._sort_keeping_cursor()
-
-    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
         event.stop()
-        key = event.column_key.value or ""
-        if key in SORTABLE:
-            same = key == self._sort_column
-            self.sort_by(key, reverse=not self._sort_reverse if same else False)
+        if offset.y < _HEADER_ROWS:
+            key = self._column_at(offset.x + int(self.scroll_x))
+            if key in SORTABLE:
+                same = key == self._sort_column
+                self.sort_by(key, reverse=not self._sort_reverse if same else False)
+            return
+        row = int(self.scroll_y) + offset.y - _HEADER_ROWS
+        if 0 <= row < len(self._order):
+            self._move_cursor(row)
+            if event.chain >= 2:
+                self.action_select_cursor()
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        event.stop()
-        self._announce_selection()
+    # -- rendering -----------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.size.width
+        base = self.rich_style
+        if y < _HEADER_ROWS:
+            strip = self._header_strip(base)
+        else:
+            row = scroll_y + y - _HEADER_ROWS
+            if row >= len(self._order):
+                return Strip.blank(width, base)
+            strip = self._row_strip(self._order[row], base, cursor=row == self._cursor)
+        return strip.crop_extend(scroll_x, scroll_x + width, base)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._forget_drawn()
+
+    def on_focus(self) -> None:
+        self._forget_drawn()  # the cursor's colours depend on :focus
+
+    def on_blur(self) -> None:
+        self._forget_drawn()
+
+    def _forget_drawn(self) -> None:
+        self._row_cache.clear()
+        self._header_cache = None
+        self._tone_styles.clear()
+        self.refresh()
+
+    def _header_strip(self, base: Style) -> Strip:
+        if self._header_cache is None:
+            style = base + self.get_component_rich_style("instance-list--header")
+            labels = (self.header_label(column.key) for column in COLUMNS)
+            self._header_cache = self._strip(((label, None) for label in labels), style)
+        return self._header_cache
+
+    def _row_strip(self, name: str, base: Style, *, cursor: bool) -> Strip:
+        if cursor:
+            style = self.get_component_rich_style("instance-list--cursor")
+            return self._strip(self._cells(self._views[name]), base, style)
+        strip = self._row_cache.get(name)
+        if strip is None:
+            strip = self._strip(self._cells(self._views[name]), base)
+            self._row_cache[name] = strip
+        return strip
+
+    def _strip(self, cells: Iterable[Cell], base: Style, over: Style | None = None) -> Strip:
+        """One row: each cell padded to its column's width, in ``base`` + its own style."""
+        segments: list[Segment] = []
+        pad = " " * _PAD
+        for (text, style), width in zip(cells, self._widths, strict=True):
+            cell_style = base if style is None else base + style
+            if over is not None:
+                cell_style += over
+            segments.append(Segment(pad + _fit(text, width) + pad, cell_style))
+        return Strip(segments, self._row_width())
+
+    def _row_width(self) -> int:
+        return sum(self._widths) + 2 * _PAD * len(self._widths)
+
+    def _tone(self, tone: Tone) -> Style:
+        style = self._tone_styles.get(tone)
+        if style is None:
+            style = self._tone_style(tone)
+            self._tone_styles[tone] = style
+        return style
+
+    def _tone_style(self, tone: Tone) -> Style:
+        variables = self.app.theme_variables if self.is_attached else {}
+        value = variables.get(TONE_COLOURS[tone])
+        if tone is Tone.MUTED or not value:
+            return _DIM
+        try:
+            return Style(color=Color.parse(value).rich_color)
+        except Exception:  # a theme variable we cannot parse: fall back to plain text
+            return Style()
+
+    def _cells(self, view: InstanceView) -> list[Cell]:
+        resources = view.instance.resources
+        when = age(view.instance.created_at, self._now())
+        self._ages[view.name] = when
+        marked = view.name in self._marked
+        return [
+            ("✓" if marked else " ", _BOLD if marked else None),
+            (view.name, None),
+            (f"{TONE_GLYPHS[view.tone]} {status_text(view)}", self._tone(view.tone)),
+            (view.ready_text, None if view.ready else _DIM),
+            (str(view.restarts), self._tone(Tone.WARN) if view.restarts else None),
+            (when, None),
+            (view.instance.display_name, None),
+            (ports(view), None),
+            (resources.cpu_limit, None),
+            (resources.memory_limit, None),
+            (" ".join((view.reason or "").split()), _DIM),
+        ]
 
     # -- internals -----------------------------------------------------------------------------
+
+    def _page_rows(self) -> int:
+        return self.scrollable_content_region.height - _HEADER_ROWS
+
+    def _column_at(self, x: int) -> str | None:
+        left = 0
+        for column, width in zip(COLUMNS, self._widths, strict=True):
+            left += width + 2 * _PAD
+            if x < left:
+                return column.key
+        return None
+
+    def _fit_widths(self) -> None:
+        """Size NAME and DISPLAY NAME to their widest value (over every instance, shown or not,
+        so the columns stay put while the user types a filter)."""
+        widths = []
+        for column in COLUMNS:
+            header = cell_len(self.header_label(column.key))
+            if column.width is not None:
+                widths.append(max(column.width, header))
+            elif column.key == "name":
+                widths.append(max([header, *map(cell_len, self._views)]))
+            else:
+                names = (v.instance.display_name for v in self._views.values())
+                widths.append(max([header, *map(cell_len, names)]))
+        if widths != self._widths:
+            self._widths = widths
+            self._row_cache.clear()
+            self._header_cache = None
+        self.virtual_size = Size(self._row_width(), len(self._order) + _HEADER_ROWS)
+
+    def _reorder(self) -> None:
+        """Recompute which rows are shown and their order, keeping the cursor on its instance."""
+        selected = self.selected_name
+        query = self._filter
+        views = self._views
+        sort_key = _BY_KEY[self._sort_column].sort_key
+        shown = [view for view in views.values() if matches(view, query)]
+        shown.sort(key=sort_key, reverse=self._sort_reverse)
+        self._order = [view.name for view in shown]
+        self._position = {name: index for index, name in enumerate(self._order)}
+        self.virtual_size = Size(self._row_width(), len(self._order) + _HEADER_ROWS)
+        index = self._position.get(selected, self._cursor) if selected else 0
+        self._move_cursor(index, announce=False)
+        self.refresh()
+
+    def _move_cursor(self, index: int, *, announce: bool = True) -> None:
+        index = max(0, min(index, len(self._order) - 1))
+        if index != self._cursor:
+            self._cursor = index
+            self.refresh()
+        self._scroll_to_cursor()
+        if announce:
+            self._announce_selection()
+
+    def _scroll_to_cursor(self) -> None:
+        rows = self._page_rows()
+        if rows <= 0:
+            return
+        top = int(self.scroll_y)
+        if self._cursor < top:
+            target = self._cursor
+        elif self._cursor >= top + rows:
+            target = self._cursor - rows + 1
+        else:
+            return
+        self.scroll_to(y=target, animate=False, immediate=True, force=True)
 
     def _announce_selection(self) -> None:
         name = self.selected_name
         if name != self._last_selected:
             self._last_selected = name
             self.post_message(self.Selected(name))
-
-    def _sort_value(self, view: InstanceView) -> Any:
-        return _BY_KEY[self._sort_column].sort_key(view)
-
-    def _sort_keeping_cursor(self) -> None:
-        selected = self.selected_name
-        views = self._views
-        sort_key = _BY_KEY[self._sort_column].sort_key
-
-        def key(name_cell: Text) -> Any:
-            view = views.get(name_cell.plain)
-            return (0, sort_key(view)) if view is not None else (1, name_cell.plain)
-
-        self.sort("name", key=key, reverse=self._sort_reverse)
-        if selected is not None and selected in self.rows:
-            self.move_cursor(row=self.get_row_index(selected), animate=False)
-
-    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
-        """Size the columns from the widest new rows only, not from every cell of every row.
-
-        Textual measures every cell of every row added since the last idle to grow auto-width
-        columns: ~90 ms for the 1 000 rows a filter change re-adds (bench/big_fleet.py). Here
-        only NAME and DISPLAY NAME are auto-width and every row is one line high, so the rows
-        holding the longest text of those two columns give exactly the same widths.
-        """
-        rows = list(new_rows)
-        if len(rows) > _MEASURE_ALL_BELOW:
-            auto = [i for i, column in enumerate(COLUMNS) if column.width is None]
-            widest: set[RowKey] = set()
-            for index in auto:
-                widest.add(max(rows, key=lambda key: cell_len(self.get_row(key)[index].plain)))
-            rows = [key for key in rows if key in widest]
-        super()._update_dimensions(rows)
-
-    def _rebuild(self) -> None:
-        selected = self.selected_name
-        self.clear()
-        for view in self._views.values():
-            if matches(view, self._filter):
-                self.add_row(*self._cells(view), key=view.name)
-        self._sort_keeping_cursor()
-        if selected is not None and selected in self.rows:
-            self.move_cursor(row=self.get_row_index(selected), animate=False)
-        self._announce_selection()
-
-    def _show_sort_in_header(self) -> None:
-        arrow = "▼" if self._sort_reverse else "▲"
-        for column in COLUMNS:
-            label = column.label + (arrow if column.key == self._sort_column else "")
-            self.columns[self._column_key(column.key)].label = Text(label)
-        self.refresh()
-
-    def _column_key(self, key: str) -> Any:
-        for column_key in self.columns:
-            if column_key.value == key:
-                return column_key
-        raise KeyError(key)
-
-    def _style(self, tone: Tone) -> Style:
-        variables = self.app.theme_variables if self.is_attached else {}
-        value = variables.get(TONE_COLOURS[tone])
-        if tone is Tone.MUTED or not value:
-            return Style(dim=True)
-        try:
-            return Style(color=Color.parse(value).rich_color)
-        except Exception:  # a theme variable we cannot parse: fall back to plain text
-            return Style()
-
-    def _mark_cell(self, name: str) -> Text:
-        return Text("✓", style="bold") if name in self._marked else Text(" ")
-
-    def _cells(self, view: InstanceView) -> list[Text]:
-        now = self._now()
-        resources = view.instance.resources
-        status = Text(f"{TONE_GLYPHS[view.tone]} {status_text(view)}", style=self._style(view.tone))
-        return [
-            self._mark_cell(view.name),
-            Text(view.name),
-            status,
-            Text(view.ready_text, style=Style() if view.ready else Style(dim=True)),
-            Text(str(view.restarts), style=self._style(Tone.WARN) if view.restarts else Style()),
-            Text(age(view.instance.created_at, now)),
-            Text(view.instance.display_name),
-            Text(ports(view)),
-            Text(resources.cpu_limit),
-            Text(resources.memory_limit),
-            Text(" ".join((view.reason or "").split()), style=Style(dim=True)),
-        ]
-
-    def _update_row(self, view: InstanceView, old: InstanceView | None) -> None:
-        if old == view:
-            return
-        name = view.name
-        for column, cell in zip(COLUMNS, self._cells(view), strict=True):
-            if column.key == "mark":
-                continue
-            if self.get_cell(name, column.key) != cell:
-                self.update_cell(name, column.key, cell)
