@@ -24,7 +24,8 @@ def _prepare_path(path: Path) -> None:
     folder = path.parent
     if not folder.exists():
         try:
-            folder.mkdir(mode=0o700, parents=True)
+            # exist_ok: another first start (a second app, a CLI call) may create it meanwhile.
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise DatabaseError(f"cannot create the folder {folder}: {exc.strerror}") from None
     if path.is_dir():

@@ -60,3 +60,31 @@ def test_two_processes_allocate_fifty_distinct_pairs(tmp_path: Path) -> None:
     assert len(set(pairs)) == 50
     assert {c for c, _ in pairs} == set(range(30100, 30200, 2))
     assert all(t == c + 1 for c, t in pairs)
+
+
+def test_first_starts_racing_on_a_missing_folder_all_open(tmp_path: Path) -> None:
+    """Several first starts at once: none may fail because another created the folder first."""
+    import threading
+
+    from claworc_tui.db.connection import _prepare_path
+
+    for attempt in range(40):
+        path = tmp_path / f"run-{attempt}" / "data" / "claworc.db"
+        start = threading.Barrier(6)
+        errors: list[BaseException] = []
+
+        def first_start(path: Path = path, start: threading.Barrier = start) -> None:
+            start.wait()
+            try:
+                _prepare_path(path)
+            except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=first_start) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == [], f"attempt {attempt}: {errors[0]}"
+        assert path.stat().st_mode & 0o777 == 0o600
+        assert path.parent.stat().st_mode & 0o777 == 0o700
