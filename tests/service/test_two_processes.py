@@ -77,7 +77,7 @@ def test_first_starts_racing_on_a_missing_folder_all_open(tmp_path: Path) -> Non
             start.wait()
             try:
                 _prepare_path(path)
-            except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            except BaseException as exc:  # collected and asserted below
                 errors.append(exc)
 
         threads = [threading.Thread(target=first_start) for _ in range(6)]
