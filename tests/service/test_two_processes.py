@@ -68,19 +68,20 @@ def test_first_starts_racing_on_a_missing_folder_all_open(tmp_path: Path) -> Non
 
     from claworc_tui.db.connection import _prepare_path
 
+    def first_start(path: Path, start: threading.Barrier, errors: list[BaseException]) -> None:
+        start.wait()
+        try:
+            _prepare_path(path)
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
     for attempt in range(40):
         path = tmp_path / f"run-{attempt}" / "data" / "claworc.db"
         start = threading.Barrier(6)
         errors: list[BaseException] = []
-
-        def first_start(path: Path = path, start: threading.Barrier = start) -> None:
-            start.wait()
-            try:
-                _prepare_path(path)
-            except BaseException as exc:  # collected and asserted below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=first_start) for _ in range(6)]
+        threads = [
+            threading.Thread(target=first_start, args=(path, start, errors)) for _ in range(6)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
