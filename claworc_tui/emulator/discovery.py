@@ -81,7 +81,14 @@ def _resources(group: str) -> dict[str, Any]:
                 "namespaced": False,
                 "kind": "SelfSubjectAccessReview",
                 "verbs": ["create"],
-            }
+            },
+            {
+                "name": "selfsubjectrulesreviews",
+                "singularName": "",
+                "namespaced": False,
+                "kind": "SelfSubjectRulesReview",
+                "verbs": ["create"],
+            },
         ]
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": items}
 

@@ -21,7 +21,7 @@ from .errors import (
     not_found_path,
     unauthorized,
 )
-from .resources import Resource, lookup
+from .resources import RESOURCES, Resource, lookup
 from .selectors import Filter
 from .watch import check_params, serve_watch
 
@@ -30,6 +30,17 @@ if TYPE_CHECKING:
 
 WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection"}
 _TRUE = {"1", "t", "T", "true", "TRUE", "True"}
+_RULE_VERBS = ("get", "list", "watch", "create", "update", "patch", "delete", "deletecollection")
+
+
+def _subresources(res: Resource) -> tuple[str, ...]:
+    """The subresources the emulator serves for ``res``."""
+    subs: tuple[str, ...] = ("status",) if res.has_status else ()
+    if res.plural == "pods":
+        subs += ("log",)
+    if res.plural in ("deployments", "replicasets"):
+        subs += ("scale",)
+    return subs
 
 
 @dataclass
@@ -99,6 +110,8 @@ class Frontend:
         self.failures: list[Failure] = []
         self.delays: list[tuple[str, re.Pattern[str], float]] = []
         self.denied: list[tuple[str, str, str | None]] = []
+        self.rules_review = "complete"
+        """How SelfSubjectRulesReview answers: complete, incomplete (webhook), forbidden."""
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=8 * 1024 * 1024)
@@ -188,10 +201,70 @@ class Frontend:
             if request.method != "POST":
                 raise method_not_allowed()
             return json_response(self._ssar(await _json_body(request)), 201)
+        if path == "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews":
+            if request.method != "POST":
+                raise method_not_allowed()
+            if self.rules_review == "forbidden":
+                user = self.server.config.user
+                raise ApiError(
+                    403,
+                    "Forbidden",
+                    f'selfsubjectrulesreviews.authorization.k8s.io is forbidden: User "{user}" '
+                    'cannot create resource "selfsubjectrulesreviews" in API group '
+                    '"authorization.k8s.io" at the cluster scope',
+                    {"group": "authorization.k8s.io", "kind": "selfsubjectrulesreviews"},
+                )
+            return json_response(self._ssrr(await _json_body(request)), 201)
         target = parse_path(path)
         if target is None:
             raise not_found_path()
         return await self._resource(request, target, record)
+
+    def _ssrr(self, body: Any) -> dict[str, Any]:
+        """A SelfSubjectRulesReview: the RBAC rules the forbid() list leaves, as the real
+        server lists them (one rule per resource); ``rules_review = "incomplete"`` answers as
+        behind a webhook authorizer: no rules of its own, ``incomplete: true``."""
+        if not isinstance(body, dict):
+            raise bad_request("the body of the request could not be decoded")
+        spec = body.get("spec") or {}
+        ns = spec.get("namespace") or ""
+        if not ns:
+            raise bad_request("no namespace on request")
+        rules: list[dict[str, Any]] = []
+        if self.rules_review == "incomplete":
+            pass
+        elif not self.denied:
+            rules.append({"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]})
+        else:
+            for res in RESOURCES.values():
+                for name in (res.plural, *(f"{res.plural}/{sub}" for sub in _subresources(res))):
+                    verbs = [v for v in _RULE_VERBS if not self.is_denied(v, name, ns)]
+                    if verbs:
+                        rules.append(
+                            {"verbs": verbs, "apiGroups": [res.group], "resources": [name]}
+                        )
+        # What every authenticated user may do (the system:basic-user ClusterRole).
+        rules.append(
+            {
+                "verbs": ["create"],
+                "apiGroups": ["authorization.k8s.io"],
+                "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+            }
+        )
+        status: dict[str, Any] = {
+            "resourceRules": rules,
+            "nonResourceRules": [{"verbs": ["get"], "nonResourceURLs": ["/api", "/api/*"]}],
+            "incomplete": self.rules_review == "incomplete",
+        }
+        if self.rules_review == "incomplete":
+            status["evaluationError"] = "webhook authorizer does not support user rule resolution"
+        return {
+            "kind": "SelfSubjectRulesReview",
+            "apiVersion": "authorization.k8s.io/v1",
+            "metadata": {"creationTimestamp": None},
+            "spec": spec,
+            "status": status,
+        }
 
     def _ssar(self, body: Any) -> dict[str, Any]:
         if not isinstance(body, dict):

@@ -188,5 +188,13 @@ class EmulatorServer:
     def allow_all(self) -> None:
         self.frontend.denied.clear()
 
+    def rules_review(self, mode: str) -> None:
+        """How SelfSubjectRulesReview answers from now on: ``complete`` (RBAC alone, the
+        default), ``incomplete`` (as behind a webhook authorizer: no rules, incomplete) or
+        ``forbidden`` (a cluster that took the review away from its users)."""
+        if mode not in ("complete", "incomplete", "forbidden"):
+            raise ValueError(f"rules_review: {mode!r} is not complete, incomplete or forbidden")
+        self.frontend.rules_review = mode
+
 
 __all__ = ["EmulatorConfig", "EmulatorServer", "strip_type"]

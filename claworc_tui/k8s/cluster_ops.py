@@ -9,7 +9,13 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from claworc_tui.k8s.errors import KubeForbidden, KubeNotFound
+from claworc_tui.k8s.errors import (
+    KubeError,
+    KubeForbidden,
+    KubeNotFound,
+    KubeTimeout,
+    KubeUnreachable,
+)
 from claworc_tui.k8s.instance_ops import KINDS
 from claworc_tui.k8s.manifests import MANAGED_SELECTOR
 from claworc_tui.k8s.objects import (
@@ -62,6 +68,26 @@ APP_ACTIONS: tuple[tuple[str, str], ...] = (
 #: Actions that change the cluster: if none is allowed, the app runs read-only.
 WRITE_VERBS = frozenset({"create", "update", "patch", "delete"})
 _GROUPS = {"deployments": "apps", "replicasets": "apps"}
+
+
+def _rule_covers(rule: Json, verb: str, resource: str) -> bool:
+    """Whether one RBAC resource rule allows ``verb`` on every object of ``resource``.
+
+    The matching of Kubernetes' RBAC (``rbac/v1`` evaluation helpers): ``*`` matches any verb,
+    group or resource, ``*/log`` any resource's ``log`` subresource, and a rule limited to
+    ``resourceNames`` does not cover the whole resource.
+    """
+    plural, _, sub = resource.partition("/")
+    verbs = rule.get("verbs") or []
+    groups = rule.get("apiGroups") or []
+    resources = rule.get("resources") or []
+    if rule.get("resourceNames"):
+        return False
+    if "*" not in verbs and verb not in verbs:
+        return False
+    if "*" not in groups and _GROUPS.get(plural, "") not in groups:
+        return False
+    return "*" in resources or resource in resources or (bool(sub) and f"*/{sub}" in resources)
 
 
 class NamespaceStatus(StrEnum):
@@ -161,14 +187,58 @@ class ClusterOps(KubeTransport):
         return NamespaceStatus.CREATED
 
     async def can_i(self, actions: Iterable[tuple[str, str]] = APP_ACTIONS) -> Permissions:
-        """Ask the server (SelfSubjectAccessReview) which actions are allowed in the namespace.
+        """Ask the server which actions are allowed in the namespace.
+
+        One SelfSubjectRulesReview answers for every action its rules cover: rules are additive,
+        so an action a rule covers is allowed. When the review is complete (RBAC alone, as on
+        most clusters), an action no rule covers is denied — RBAC has no deny rules. When it is
+        incomplete (an authorizer that cannot list its rules, such as a webhook) or cannot be
+        made, each action not covered is asked on its own with a SelfSubjectAccessReview. So a
+        start costs one request instead of one per action (``open_services``; BENCHMARKS.md).
 
         Args:
             actions: (verb, resource) pairs; a resource may name a subresource (``pods/log``).
         """
         pairs = list(actions)
-        answers = await asyncio.gather(*(self._review(verb, res) for verb, res in pairs))
-        return Permissions(checks=tuple(answers))
+        rules, complete = await self._rules_review()
+        checks: dict[tuple[str, str], Permission] = {}
+        ask: list[tuple[str, str]] = []
+        for verb, resource in pairs:
+            if any(_rule_covers(rule, verb, resource) for rule in rules):
+                checks[verb, resource] = Permission(verb=verb, resource=resource, allowed=True)
+            elif complete:
+                why = f"no rule of yours allows it in {self.namespace} (SelfSubjectRulesReview)"
+                checks[verb, resource] = Permission(
+                    verb=verb, resource=resource, allowed=False, reason=why
+                )
+            else:
+                ask.append((verb, resource))
+        for answer in await asyncio.gather(*(self._review(verb, res) for verb, res in ask)):
+            checks[answer.verb, answer.resource] = answer
+        return Permissions(checks=tuple(checks[pair] for pair in pairs))
+
+    async def _rules_review(self) -> tuple[list[Json], bool]:
+        """(resource rules, complete) of a SelfSubjectRulesReview; ([], False) if refused."""
+        body = {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectRulesReview",
+            "spec": {"namespace": self.namespace},
+        }
+        try:
+            doc = await self._call(
+                "create",
+                "selfsubjectrulesreviews",
+                "create_self_subject_rules_review",
+                api="authz",
+                body=body,
+            )
+        except (KubeUnreachable, KubeTimeout):
+            raise
+        except KubeError:
+            return [], False  # refused or unknown to this server: ask action by action
+        status = doc.get("status") or {}
+        rules = [rule for rule in status.get("resourceRules") or [] if isinstance(rule, dict)]
+        return rules, not status.get("incomplete", True)
 
     async def _review(self, verb: str, resource: str) -> Permission:
         plural, _, sub = resource.partition("/")

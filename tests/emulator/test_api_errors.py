@@ -178,6 +178,40 @@ async def test_forbidden_and_ssar(http: Http, emulator: EmulatorServer) -> None:
     assert (await http.post(DEPLOYMENTS, deployment("x")))[0] == 201
 
 
+async def test_rules_review_lists_what_rbac_allows(http: Http, emulator: EmulatorServer) -> None:
+    path = "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews"
+    review = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectRulesReview"}
+    status, body = await http.post(path, {**review, "spec": {}})
+    assert (status, body["reason"], body["message"]) == (
+        400,
+        "BadRequest",
+        "no namespace on request",
+    )
+    status, body = await http.post(path, {**review, "spec": {"namespace": NS}})
+    assert status == 201
+    assert body["status"]["incomplete"] is False
+    assert {"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]} in body["status"][
+        "resourceRules"
+    ]
+    emulator.forbid("delete", "secrets")
+    rules = (await http.post(path, {**review, "spec": {"namespace": NS}}))[1]["status"][
+        "resourceRules"
+    ]
+    secrets = [r for r in rules if r["resources"] == ["secrets"]]
+    assert secrets == [
+        {
+            "verbs": ["get", "list", "watch", "create", "update", "patch", "deletecollection"],
+            "apiGroups": [""],
+            "resources": ["secrets"],
+        }
+    ]
+    assert any(r["resources"] == ["pods/log"] for r in rules)
+    emulator.rules_review("incomplete")
+    status_doc = (await http.post(path, {**review, "spec": {"namespace": NS}}))[1]["status"]
+    assert status_doc["incomplete"] is True
+    assert status_doc["evaluationError"]
+
+
 async def test_forbid_star_denies_every_write_only(http: Http, emulator: EmulatorServer) -> None:
     emulator.forbid("*", "secrets")
     assert (await http.post(SECRETS, {"metadata": {"name": "s"}}))[0] == 403

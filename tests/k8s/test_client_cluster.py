@@ -9,7 +9,7 @@ import pytest
 from claworc_tui.emulator import EmulatorServer
 from claworc_tui.k8s import manifests
 from claworc_tui.k8s.client import KubeClient
-from claworc_tui.k8s.cluster_ops import NamespaceStatus
+from claworc_tui.k8s.cluster_ops import APP_ACTIONS, NamespaceStatus, Permissions, _rule_covers
 from claworc_tui.k8s.errors import (
     KubeConfigError,
     KubeForbidden,
@@ -100,6 +100,58 @@ async def test_can_i_detects_read_only(kube: KubeClient, emulator: EmulatorServe
     assert perms.read_only
     assert perms.allowed("list", "pods")
     assert ("delete", "deployments") in {(p.verb, p.resource) for p in perms.denied}
+
+
+def reviews(emulator: EmulatorServer) -> list[str]:
+    """The permission reviews the emulator answered, by kind (``rules``/``access``)."""
+    paths = [r.path.rsplit("/", 1)[-1] for r in emulator.requests]
+    return [p.removeprefix("selfsubject").removesuffix("reviews") for p in paths if "self" in p]
+
+
+def answers(perms: Permissions) -> dict[tuple[str, str], bool]:
+    return {(c.verb, c.resource): c.allowed for c in perms.checks}
+
+
+async def test_can_i_asks_one_rules_review_when_it_is_complete(
+    kube: KubeClient, emulator: EmulatorServer
+) -> None:
+    emulator.forbid("delete", "secrets")
+    emulator.forbid("patch", "deployments/scale")
+    emulator.requests.clear()
+    perms = await kube.can_i()
+    assert reviews(emulator) == ["rules"]
+    denied = {(p.verb, p.resource) for p in perms.denied}
+    assert denied == {("delete", "secrets"), ("patch", "deployments/scale")}
+    assert "SelfSubjectRulesReview" in (perms.denied[0].reason or "")
+    assert [(c.verb, c.resource) for c in perms.checks] == list(APP_ACTIONS)
+
+
+@pytest.mark.parametrize("mode", ["incomplete", "forbidden"])
+async def test_can_i_asks_action_by_action_when_the_rules_cannot_tell(
+    kube: KubeClient, emulator: EmulatorServer, mode: str
+) -> None:
+    emulator.forbid("delete", "secrets")
+    complete = answers(await kube.can_i())
+    emulator.rules_review(mode)
+    emulator.requests.clear()
+    perms = await kube.can_i()
+    assert reviews(emulator) == ["rules"] + ["access"] * len(APP_ACTIONS)
+    assert answers(perms) == complete
+    assert not complete["delete", "secrets"]
+
+
+def test_rbac_rule_matching_follows_kubernetes() -> None:
+    rule = {"verbs": ["get", "list"], "apiGroups": [""], "resources": ["pods", "*/log"]}
+    assert _rule_covers(rule, "get", "pods")
+    assert _rule_covers(rule, "get", "pods/log")
+    assert not _rule_covers(rule, "watch", "pods")
+    assert not _rule_covers(rule, "get", "pods/status")
+    assert not _rule_covers(rule, "get", "deployments")  # apps, not the core group
+    apps = {"verbs": ["*"], "apiGroups": ["apps"], "resources": ["deployments"]}
+    assert _rule_covers(apps, "delete", "deployments")
+    assert not _rule_covers(apps, "patch", "deployments/scale")  # subresources are named
+    assert _rule_covers({**apps, "resources": ["*"]}, "patch", "deployments/scale")
+    assert not _rule_covers({**apps, "resourceNames": ["bot-a"]}, "get", "deployments")
 
 
 async def test_unreachable_names_the_server(tmp_path: Path) -> None:
