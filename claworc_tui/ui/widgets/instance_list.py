@@ -27,7 +27,7 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.color import Color
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -188,6 +188,7 @@ class InstanceList(ScrollView, can_focus=True):
         """Rows drawn without the cursor, by name (dropped when the row changes)."""
         self._header_cache: Strip | None = None
         self._tone_styles: dict[Tone, Style] = {}
+        self._paint_style: Style | None = None
         self._fit_widths()
 
     # -- what the parent reads -----------------------------------------------------------------
@@ -443,10 +444,18 @@ class InstanceList(ScrollView, can_focus=True):
 
     # -- rendering -----------------------------------------------------------------------------
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # ``rich_style`` walks the ancestors' styles: once per paint, not once per line.
+        self._paint_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._paint_style = None
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.size.width
-        base = self.rich_style
+        base = self._paint_style or self.rich_style
         if y < _HEADER_ROWS:
             strip = self._header_strip(base)
         else:
