@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from claworc_tui.services.views import FleetChanged
 from claworc_tui.ui.screens.confirm import ConfirmModal
-from claworc_tui.ui.screens.main import MainScreen
+from claworc_tui.ui.screens.main import FLEET_FLUSH_SECONDS, MainScreen
 from claworc_tui.ui.widgets.app_header import AppHeader
 from claworc_tui.ui.widgets.instance_detail import InstanceDetail
 from claworc_tui.ui.widgets.instance_list import InstanceList
@@ -160,3 +161,25 @@ async def test_single_start_needs_no_confirmation_and_restart_does(env: Env) -> 
         await pilot.press("s")  # one instance: no question asked
         await wait_for(pilot, lambda: any("started bot-alpha" in t for t in env.toasts()))
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_a_change_right_after_another_waits_for_the_period_and_is_not_lost(
+    env: Env,
+) -> None:
+    app = env.app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        listing = screen.instance_list
+        await wait_for(pilot, lambda: listing.row_count == 3)
+        screen._last_flush -= FLEET_FLUSH_SECONDS  # a quiet spell: the next change shows at once
+        beta = listing.views["bot-beta"]
+        first = beta.model_copy(update={"status": "First"})
+        second = beta.model_copy(update={"status": "Second"})
+        screen._queue(FleetChanged(changed=(first,)))
+        assert "First" in listing.cell_text("bot-beta", "status")  # leading edge: no wait
+        screen._queue(FleetChanged(changed=(second,)))
+        assert "First" in listing.cell_text("bot-beta", "status")  # within the period: held
+        await wait_for(
+            pilot, lambda: "Second" in listing.cell_text("bot-beta", "status"), what="second"
+        )
