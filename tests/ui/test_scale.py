@@ -208,3 +208,21 @@ async def test_refresh_ages_redraws_the_age_column() -> None:
         await pilot.pause()
         assert " 3h " in drawn(listing)[2]
         assert listing.cell_text("bot-0001", "age") == "3h"
+
+
+async def test_home_and_end_scroll_to_the_first_and_last_column() -> None:
+    app = ListApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = app.query_one(InstanceList)
+        listing.focus()
+        listing.apply_snapshot([view(i) for i in range(3)])
+        await pilot.pause()
+        await pilot.press("end")
+        await pilot.pause()
+        assert listing.scroll_x == listing.max_scroll_x > 0
+        assert "REASON" in drawn(listing)[0]
+        await pilot.press("home")
+        await pilot.pause()
+        assert listing.scroll_x == 0
+        assert "NAME▲" in drawn(listing)[0]
+        assert listing.selected_name == "bot-0000"

@@ -125,8 +125,12 @@ class InstanceList(ScrollView, can_focus=True):
         Binding("up,k", "cursor_up", "Up", show=False),
         Binding("pagedown", "page_down", "Page down", show=False),
         Binding("pageup", "page_up", "Page up", show=False),
-        Binding("g,home,ctrl+home", "scroll_top", "Top", show=False),
-        Binding("G,end,ctrl+end", "scroll_bottom", "Bottom", show=False),
+        Binding("g,ctrl+home", "scroll_top", "Top", show=False),
+        Binding("G,ctrl+end", "scroll_bottom", "Bottom", show=False),
+        # As in DataTable: home/end scroll to the first/last column (the list is wider than a
+        # narrow terminal); left/right scroll by a cell (inherited).
+        Binding("home", "first_column", "First column", show=False),
+        Binding("end", "last_column", "Last column", show=False),
         Binding("space", "toggle_mark", "Mark"),
         Binding("ctrl+a", "mark_all", "Mark all", show=False),
         Binding("o", "cycle_sort", "Sort", show=False),
@@ -381,6 +385,14 @@ class InstanceList(ScrollView, can_focus=True):
     def action_scroll_bottom(self) -> None:
         """Move the cursor to the last row."""
         self._move_cursor(len(self._order) - 1)
+
+    def action_first_column(self) -> None:
+        """Scroll back to the first column."""
+        self.scroll_to(x=0, animate=False)
+
+    def action_last_column(self) -> None:
+        """Scroll to the last column."""
+        self.scroll_to(x=self.max_scroll_x, animate=False)
 
     def action_select_cursor(self) -> None:
         """Enter opens the instance's detail."""
