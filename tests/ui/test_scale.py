@@ -52,6 +52,16 @@ class ListApp(App[None]):
         yield InstanceList(fixed_now)
 
 
+async def showing(pilot: Any, count: int, *, focus: bool = True) -> InstanceList:
+    """The app's list, fed ``count`` views and drawn."""
+    listing = pilot.app.query_one(InstanceList)
+    if focus:
+        listing.focus()
+    listing.apply_snapshot([view(i) for i in range(count)])
+    await pilot.pause()
+    return listing
+
+
 async def test_a_thousand_rows_update_in_place_and_keys_stay_fast() -> None:
     app = ListApp()
     async with app.run_test(size=(160, 45)) as pilot:
@@ -82,10 +92,7 @@ async def test_a_thousand_rows_update_in_place_and_keys_stay_fast() -> None:
 async def test_sorting_by_status_keeps_the_cursor_on_its_instance() -> None:
     app = ListApp()
     async with app.run_test(size=(120, 30)) as pilot:
-        listing = app.query_one(InstanceList)
-        listing.focus()
-        listing.apply_snapshot([view(i) for i in range(50)])
-        await pilot.pause()
+        listing = await showing(pilot, 50)
         listing.select("bot-0020")
         listing.sort_by("status")
         listing.apply_changes([view(30, "OOMKilled")], ())
@@ -97,10 +104,7 @@ async def test_sorting_by_status_keeps_the_cursor_on_its_instance() -> None:
 async def test_removed_instances_leave_and_unmark() -> None:
     app = ListApp()
     async with app.run_test(size=(120, 30)) as pilot:
-        listing = app.query_one(InstanceList)
-        listing.focus()
-        listing.apply_snapshot([view(i) for i in range(5)])
-        await pilot.pause()
+        listing = await showing(pilot, 5)
         await pilot.press("space")
         assert listing.marked == {"bot-0000"}
         listing.apply_changes((), ("bot-0000",))
@@ -130,10 +134,7 @@ def drawn(listing: InstanceList) -> list[str]:
 async def test_paging_keeps_the_cursor_row_on_screen() -> None:
     app = ListApp()
     async with app.run_test(size=(120, 30)) as pilot:
-        listing = app.query_one(InstanceList)
-        listing.focus()
-        listing.apply_snapshot([view(i) for i in range(1000)])
-        await pilot.pause()
+        listing = await showing(pilot, 1000)
         await pilot.press("G")
         await pilot.pause()
         assert listing.selected_name == "bot-0999"
@@ -153,9 +154,7 @@ async def test_paging_keeps_the_cursor_row_on_screen() -> None:
 async def test_mouse_header_sorts_row_click_selects_double_click_opens() -> None:
     app = Opened()
     async with app.run_test(size=(120, 30)) as pilot:
-        listing = app.query_one(InstanceList)
-        listing.apply_snapshot([view(i) for i in range(5)])
-        await pilot.pause()
+        listing = await showing(pilot, 5, focus=False)
         await pilot.click(InstanceList, offset=(6, 3))  # second row of data: bot-0002
         assert listing.selected_name == "bot-0002"
         assert app.opened == []
@@ -199,9 +198,7 @@ async def test_refresh_ages_redraws_the_age_column() -> None:
 
     app = Clocked()
     async with app.run_test(size=(120, 30)) as pilot:
-        listing = app.query_one(InstanceList)
-        listing.apply_snapshot([view(i) for i in range(3)])
-        await pilot.pause()
+        listing = await showing(pilot, 3, focus=False)
         assert " 0s " in drawn(listing)[2]
         clock[0] = CREATED.replace(hour=3)
         listing.refresh_ages()
@@ -213,10 +210,7 @@ async def test_refresh_ages_redraws_the_age_column() -> None:
 async def test_home_and_end_scroll_to_the_first_and_last_column() -> None:
     app = ListApp()
     async with app.run_test(size=(80, 24)) as pilot:
-        listing = app.query_one(InstanceList)
-        listing.focus()
-        listing.apply_snapshot([view(i) for i in range(3)])
-        await pilot.pause()
+        listing = await showing(pilot, 3)
         await pilot.press("end")
         await pilot.pause()
         assert listing.scroll_x == listing.max_scroll_x > 0
