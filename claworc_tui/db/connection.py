@@ -7,7 +7,9 @@ byte-for-byte as it was.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import random
 import sqlite3
 from pathlib import Path
 
@@ -63,6 +65,30 @@ async def open_database(path: Path) -> aiosqlite.Connection:
         DatabaseError: Naming ``path``, if it is corrupt, not SQLite, or not writable.
     """
     _prepare_path(path)
+    # Two first starts at once (a second app, a CLI call) can both hold a shared lock and want
+    # the exclusive one that switching to WAL takes: SQLite answers one of them "database is
+    # locked" at once, without the busy timeout, to break the deadlock. That is not damage:
+    # wait a moment and open again; by then the other has switched the file to WAL.
+    deadline = asyncio.get_running_loop().time() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.02
+    while True:
+        try:
+            return await _open(path)
+        except _Locked as exc:
+            if asyncio.get_running_loop().time() + pause > deadline:
+                raise DatabaseError(
+                    f"the database {path} is locked by another process ({exc}); "
+                    "try again, or close the other claworc-tui"
+                ) from None
+            await asyncio.sleep(pause * (0.5 + random.random()))
+            pause = min(pause * 2, 0.5)
+
+
+class _Locked(Exception):
+    """SQLite said busy/locked while opening (see ``open_database``)."""
+
+
+async def _open(path: Path) -> aiosqlite.Connection:
     try:
         conn = await aiosqlite.connect(path, isolation_level=None)
     except sqlite3.Error as exc:
@@ -86,6 +112,8 @@ async def open_database(path: Path) -> aiosqlite.Connection:
     except sqlite3.DatabaseError as exc:
         await conn.close()
         message = str(exc)
+        if "locked" in message or "busy" in message:
+            raise _Locked(message) from None
         if "readonly" in message or "read-only" in message:
             raise DatabaseError(
                 f"the database {path} is read-only (check the permissions of the file and folder)"

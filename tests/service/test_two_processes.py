@@ -89,3 +89,41 @@ def test_first_starts_racing_on_a_missing_folder_all_open(tmp_path: Path) -> Non
         assert errors == [], f"attempt {attempt}: {errors[0]}"
         assert path.stat().st_mode & 0o777 == 0o600
         assert path.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_first_opens_racing_on_a_new_database_all_open(tmp_path: Path) -> None:
+    """Several first starts opening (and switching to WAL) one new database at once."""
+    import asyncio
+    import threading
+
+    from claworc_tui.db.connection import open_database
+
+    def first_open(path: Path, start: threading.Barrier, errors: list[BaseException]) -> None:
+        async def run() -> None:
+            conn = await open_database(path)
+            try:
+                async with conn.execute("PRAGMA journal_mode") as cursor:
+                    row = await cursor.fetchone()
+                assert row is not None
+                assert row[0] == "wal"
+            finally:
+                await conn.close()
+
+        start.wait()
+        try:
+            asyncio.run(run())
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    for attempt in range(80):
+        path = tmp_path / f"run-{attempt}" / "claworc.db"
+        start = threading.Barrier(6)
+        errors: list[BaseException] = []
+        threads = [
+            threading.Thread(target=first_open, args=(path, start, errors)) for _ in range(6)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == [], f"attempt {attempt}: {errors[0]}"
