@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from claworc_tui.crypto.sealing import new_key
+from claworc_tui.db.connection import _prepare_path, open_database
 
 WORKER = r"""
 import asyncio, json, sys
@@ -62,30 +66,31 @@ def test_two_processes_allocate_fifty_distinct_pairs(tmp_path: Path) -> None:
     assert all(t == c + 1 for c, t in pairs)
 
 
-def test_first_starts_racing_on_a_missing_folder_all_open(tmp_path: Path) -> None:
-    """Several first starts at once: none may fail because another created the folder first."""
-    import threading
+def race(threads: int, start: Callable[[], None]) -> list[BaseException]:
+    """Run ``start`` in ``threads`` threads released at the same moment; what they raised."""
+    barrier = threading.Barrier(threads)
+    errors: list[BaseException] = []
 
-    from claworc_tui.db.connection import _prepare_path
-
-    def first_start(path: Path, start: threading.Barrier, errors: list[BaseException]) -> None:
-        start.wait()
+    def run() -> None:
+        barrier.wait()
         try:
-            _prepare_path(path)
-        except BaseException as exc:  # collected and asserted below
+            start()
+        except BaseException as exc:  # collected and returned
             errors.append(exc)
 
+    running = [threading.Thread(target=run) for _ in range(threads)]
+    for thread in running:
+        thread.start()
+    for thread in running:
+        thread.join()
+    return errors
+
+
+def test_first_starts_racing_on_a_missing_folder_all_open(tmp_path: Path) -> None:
+    """Several first starts at once: none may fail because another created the folder first."""
     for attempt in range(40):
         path = tmp_path / f"run-{attempt}" / "data" / "claworc.db"
-        start = threading.Barrier(6)
-        errors: list[BaseException] = []
-        threads = [
-            threading.Thread(target=first_start, args=(path, start, errors)) for _ in range(6)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        errors = race(6, lambda path=path: _prepare_path(path))
         assert errors == [], f"attempt {attempt}: {errors[0]}"
         assert path.stat().st_mode & 0o777 == 0o600
         assert path.parent.stat().st_mode & 0o777 == 0o700
@@ -93,37 +98,18 @@ def test_first_starts_racing_on_a_missing_folder_all_open(tmp_path: Path) -> Non
 
 def test_first_opens_racing_on_a_new_database_all_open(tmp_path: Path) -> None:
     """Several first starts opening (and switching to WAL) one new database at once."""
-    import asyncio
-    import threading
 
-    from claworc_tui.db.connection import open_database
-
-    def first_open(path: Path, start: threading.Barrier, errors: list[BaseException]) -> None:
-        async def run() -> None:
-            conn = await open_database(path)
-            try:
-                async with conn.execute("PRAGMA journal_mode") as cursor:
-                    row = await cursor.fetchone()
-                assert row is not None
-                assert row[0] == "wal"
-            finally:
-                await conn.close()
-
-        start.wait()
+    async def first_open(path: Path) -> None:
+        conn = await open_database(path)
         try:
-            asyncio.run(run())
-        except BaseException as exc:  # collected and asserted below
-            errors.append(exc)
+            async with conn.execute("PRAGMA journal_mode") as cursor:
+                row = await cursor.fetchone()
+            assert row is not None
+            assert row[0] == "wal"
+        finally:
+            await conn.close()
 
     for attempt in range(80):
         path = tmp_path / f"run-{attempt}" / "claworc.db"
-        start = threading.Barrier(6)
-        errors: list[BaseException] = []
-        threads = [
-            threading.Thread(target=first_open, args=(path, start, errors)) for _ in range(6)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        errors = race(6, lambda path=path: asyncio.run(first_open(path)))
         assert errors == [], f"attempt {attempt}: {errors[0]}"
