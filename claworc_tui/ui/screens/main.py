@@ -149,20 +149,18 @@ class MainScreen(InstanceActions, Screen[None]):
         """The activity pane (mounted when first opened; ``NoMatches`` before that)."""
         return self.query_one(ActivityPane)
 
-    async def _mount_bottom(self, pane: str) -> LogPane | ActivityPane:
-        """The bottom pane ``pane``, mounted into the switcher on first use."""
-        if pane == "logs":
-            if self._log_pane is None:
-                ctx = self.ctx
-                self._log_pane = LogPane(
-                    ctx.ops.follow_logs, buffer_lines=ctx.log_buffer_lines, now=ctx.now, id="logs"
-                )
-                await self.query_one("#bottom", ContentSwitcher).mount(self._log_pane)
-            return self._log_pane
-        if self._activity_pane is None:
+    async def _mount_bottom(self, pane: str) -> None:
+        """Mount the bottom pane ``pane`` into the switcher if this is its first use."""
+        switcher = self.query_one("#bottom", ContentSwitcher)
+        if pane == "logs" and self._log_pane is None:
+            ctx = self.ctx
+            self._log_pane = LogPane(
+                ctx.ops.follow_logs, buffer_lines=ctx.log_buffer_lines, now=ctx.now, id="logs"
+            )
+            await switcher.mount(self._log_pane)
+        elif pane == "activity" and self._activity_pane is None:
             self._activity_pane = ActivityPane(self.ctx.now, id="activity")
-            await self.query_one("#bottom", ContentSwitcher).mount(self._activity_pane)
-        return self._activity_pane
+            await switcher.mount(self._activity_pane)
 
     def _following(self, name: str) -> LogPane | None:
         """The log pane when it follows ``name``."""

@@ -286,6 +286,7 @@ class InstanceList(ScrollView, can_focus=True):
             if self._views.pop(name, None) is None:
                 continue
             self._row_cache.pop(name, None)
+            self._ages.pop(name, None)
             if name in self._marked:
                 self._marked.discard(name)
                 unmarked = True
