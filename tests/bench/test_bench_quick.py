@@ -35,7 +35,7 @@ async def run_quick(script: Path, out: Path) -> tuple[int, str]:
 
 def test_every_bench_is_found() -> None:
     names = {p.stem for p in SCRIPTS}
-    assert {"launch", "status", "logs", "big_fleet", "create", "idle"} <= names
+    assert {"launch", "status", "logs", "big_fleet", "create", "idle", "terminal"} <= names
 
 
 @pytest.mark.slow

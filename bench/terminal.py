@@ -1,0 +1,349 @@
+"""The app in a real pseudo-terminal: what a user on a terminal (or over SSH) gets.
+
+    .venv/bin/python bench/terminal.py [--quick] [--runs N] [--idle-seconds S] [--json FILE]
+
+The other benchmarks run the app in-process with frames rendered to nowhere; they cannot see what
+a terminal pays for. Here ``claworc-tui`` runs as its own process on a pty (160x45, TERM
+xterm-256color), exactly as a user starts it, against the emulator child (``_fleet.py``) with 50
+seeded instances. Everything it writes is read from the pty's master side, counted, and fed to
+``pyte`` (a VT100/xterm screen emulator), so "on screen" means what a terminal would show.
+
+Per run (runs alternate nothing: there is no peer here; medians over the runs):
+
+* **launch**: process start → first byte written; → the list shows every name that fits on the
+  screen (``list drawn``); → each of those rows says ``Running`` (``live status``). CPU of the
+  app process up to ``list drawn`` (``/proc/PID/stat``).
+* **idle**: after a 5 s settle, bytes written to the terminal over ``--idle-seconds`` (default 30),
+  scaled to bytes per minute; RSS (``VmRSS``) at the end of it.
+* **log flood** (``l`` on the first instance): the emulator child appends N lines (200 000; 20 000
+  with ``--quick``) as fast as it can. *Throughput*: from the first write to the frame showing the
+  last line (the pane follows), lines per second. *Keys*: a second flood while ``g`` (top, pauses)
+  and ``G`` (follow) alternate every 100–150 ms, sent as bytes on the pty; a key's latency runs
+  to the first screen in the state it asks for (the pane's "End to follow" hint shown / gone).
+  RSS after the floods.
+
+The load average is printed with every run: on a busy 2-core machine latencies grow a lot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import os
+import random
+import re
+import struct
+import sys
+import tempfile
+import termios
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pyte
+from _fleet import NS, EmulatorProcess, emulator_process, seeded
+from _report import Deadline, Report, finish, header, median, p95
+
+COLS, ROWS = 160, 45
+TEMPLATE = "2025-01-15T12:00:00.000Z INFO gateway: request {i:06d} served path=/v1/messages ok 3ms"
+#: The log pane's hint while paused (scrolled away from the end).
+PAUSED = re.compile(r"End to follow")
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+class Terminal:
+    """A child process on a pty, its output counted and fed to a pyte screen."""
+
+    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+        self.started = time.monotonic()
+        self.pid = os.posix_spawn(
+            argv[0],
+            argv,
+            env,
+            file_actions=[
+                (os.POSIX_SPAWN_DUP2, slave, 0),
+                (os.POSIX_SPAWN_DUP2, slave, 1),
+                (os.POSIX_SPAWN_DUP2, slave, 2),
+                (os.POSIX_SPAWN_CLOSE, master),
+            ],
+            setsid=True,
+        )
+        os.close(slave)
+        self.fd = master
+        os.set_blocking(master, False)
+        self.screen = pyte.Screen(COLS, ROWS)
+        self.stream = pyte.ByteStream(self.screen)
+        self.bytes = 0
+        self.first_byte: float | None = None
+        self._waiters: list[tuple[Callable[[str], bool], asyncio.Future[float]]] = []
+        self._text = ""
+        self._dirty = True
+        asyncio.get_running_loop().add_reader(master, self._readable)
+
+    def _readable(self) -> None:
+        try:
+            data = os.read(self.fd, 1 << 16)
+        except OSError:
+            data = b""
+        if not data:
+            asyncio.get_running_loop().remove_reader(self.fd)
+            return
+        now = time.monotonic()
+        if self.first_byte is None:
+            self.first_byte = now
+        self.bytes += len(data)
+        self.stream.feed(data)
+        self._dirty = True
+        if self._waiters:
+            text = self.text()
+            for check, future in list(self._waiters):
+                if not future.done() and check(text):
+                    future.set_result(now)
+            self._waiters = [(c, f) for c, f in self._waiters if not f.done()]
+
+    def text(self) -> str:
+        """The screen as lines of text."""
+        if self._dirty:
+            self._text = "\n".join(self.screen.display)
+            self._dirty = False
+        return self._text
+
+    async def wait(self, check: Callable[[str], bool], within: float, what: str) -> float:
+        """The time of the first screen for which ``check`` holds (now, if it already does)."""
+        if check(self.text()):
+            return time.monotonic()
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._waiters.append((check, future))
+        try:
+            return await asyncio.wait_for(future, within)
+        except TimeoutError:
+            raise TimeoutError(f"no screen with {what} within {within:.0f}s") from None
+
+    def send(self, keys: bytes) -> float:
+        """Type ``keys``; returns when they were written."""
+        os.write(self.fd, keys)
+        return time.monotonic()
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the app process so far."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS
+
+    def rss_mb(self) -> float:
+        """Resident set size of the app process."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    async def close(self) -> None:
+        """Quit with ``q``; killed if it has not exited after 5 s."""
+        with contextlib.suppress(OSError):
+            self.send(b"q")
+        exited = asyncio.ensure_future(asyncio.to_thread(os.waitpid, self.pid, 0))
+        try:
+            await asyncio.wait_for(asyncio.shield(exited), 5)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, 9)
+            await exited
+        with contextlib.suppress(ValueError, OSError):
+            asyncio.get_running_loop().remove_reader(self.fd)
+        os.close(self.fd)
+
+
+def app_command(folder: Path) -> tuple[list[str], dict[str, str]]:
+    """How a user would start the app on the seeded database and the emulator's kubeconfig."""
+    argv = [sys.executable, "-m", "claworc_tui"]
+    argv += ["--db", str(folder / "data" / "claworc.db")]
+    argv += ["--kubeconfig", str(folder / "kubeconfig"), "--namespace", NS]
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(folder / "home"),
+        "TERM": "xterm-256color",
+        "COLORTERM": "truecolor",
+        "LANG": "C.UTF-8",
+        "CLAWORC_CONFIG_DIR": str(folder / "config"),
+        "CLAWORC_STATE_DIR": str(folder / "state"),
+    }
+    return argv, env
+
+
+def names_on(text: str, names: list[str]) -> set[str]:
+    """Instance names visible on the screen."""
+    return {n for n in names if n in text}
+
+
+def running_rows(text: str, names: set[str]) -> int:
+    """How many of ``names`` are on a line that also says Running."""
+    return sum(
+        1 for line in text.splitlines() if "Running" in line and any(n in line for n in names)
+    )
+
+
+class Run:
+    """One run's figures."""
+
+    def __init__(self) -> None:
+        self.first_byte = self.drawn = self.live = self.cpu = 0.0
+        self.idle_bytes_per_min = self.idle_rss = 0.0
+        self.rate = self.flood_rss = 0.0
+        self.keys: list[float] = []
+        self.load = ""
+
+
+async def launch(folder: Path, names: list[str], visible: set[str] | None) -> tuple[Terminal, Run]:
+    """Start the app; wait for the list and for live status."""
+    argv, env = app_command(folder)
+    run = Run()
+    run.load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    term = Terminal(argv, env)
+    if visible is None:  # the warm-up run finds out how many rows fit
+        await term.wait(lambda t: names[0] in t, 60, names[0])
+        await asyncio.sleep(3)
+        visible = names_on(term.text(), names)
+    drawn = await term.wait(lambda t: names_on(t, names) >= visible, 60, "every visible row")
+    run.cpu = term.cpu_seconds()
+    live = await term.wait(lambda t: running_rows(t, visible) >= len(visible), 60, "Running rows")
+    assert term.first_byte is not None
+    run.first_byte = term.first_byte - term.started
+    run.drawn = drawn - term.started
+    run.live = live - term.started
+    return term, run
+
+
+async def idle(term: Terminal, run: Run, seconds: float) -> None:
+    await asyncio.sleep(5)
+    before = term.bytes
+    await asyncio.sleep(seconds)
+    run.idle_bytes_per_min = (term.bytes - before) * 60 / seconds
+    run.idle_rss = term.rss_mb()
+
+
+async def flood(
+    term: Terminal, emulator: EmulatorProcess, pod: str, total: int, run: Run, budget: Deadline
+) -> None:
+    term.send(b"l")
+    await asyncio.sleep(2)
+    last = f"request {total - 1:06d}"
+    started, _ = await emulator.call(
+        "generate_logs", pod=pod, count=total, template=TEMPLATE, answer_within=budget.left()
+    )
+    shown = await term.wait(lambda t: last in t, budget.left(), "the last line")
+    run.rate = total / (shown - started)
+    # Second flood, keys meanwhile.
+    done = asyncio.Event()
+    rng = random.Random(7)
+
+    async def keys() -> None:
+        to_top = True
+        while not done.is_set():
+            if to_top:
+                sent = term.send(b"g")
+                at = await term.wait(lambda t: bool(PAUSED.search(t)), 10, "the paused hint")
+            else:
+                sent = term.send(b"G")
+                at = await term.wait(lambda t: not PAUSED.search(t), 10, "following again")
+            run.keys.append((at - sent) * 1000)
+            to_top = not to_top
+            await asyncio.sleep(0.1 + 0.05 * rng.random())
+
+    presser = asyncio.create_task(keys())
+    await asyncio.sleep(0.3)
+    await emulator.call(
+        "generate_logs", pod=pod, count=total, template=TEMPLATE, answer_within=budget.left()
+    )
+    done.set()
+    await presser
+    run.flood_rss = term.rss_mb()
+
+
+async def measure(report: Report, quick: bool, runs: int, idle_seconds: float) -> None:
+    count = 10 if quick else 50
+    total = 20_000 if quick else 200_000
+    budget = Deadline(300 + runs * (idle_seconds + 240))
+    results: list[Run] = []
+    with tempfile.TemporaryDirectory(prefix="claworc-bench-") as tmp:
+        folder = Path(tmp)
+        async with emulator_process(folder) as emulator:
+            took = await seeded(emulator, count)
+            report.note(f"seeded {count} instances through InstanceService.create in {took:.1f}s")
+            pods: dict[str, str] = await emulator.call("pods")
+            names = sorted(pods)
+            term, _ = await launch(folder, names, None)  # warm-up: imports cached, rows counted
+            visible = names_on(term.text(), names)
+            await term.close()
+            report.note(f"{len(visible)} of {count} rows fit on a {COLS}x{ROWS} screen")
+            for index in range(runs):
+                budget.check(f"run {index + 1}/{runs}")
+                term, run = await launch(folder, names, visible)
+                try:
+                    await idle(term, run, idle_seconds)
+                    await flood(term, emulator, pods[names[0]], total, run, budget)
+                finally:
+                    await term.close()
+                results.append(run)
+                print(
+                    f"  run {index + 1}: drawn {run.drawn * 1000:.0f} ms,"
+                    f" live {run.live * 1000:.0f} ms,"
+                    f" idle {run.idle_bytes_per_min / 1000:.1f} KB/min,"
+                    f" {run.rate:,.0f} lines/s, keys p95 {p95(run.keys):.0f} ms (load {run.load})",
+                    flush=True,
+                )
+    keys = [k for r in results for k in r.keys]
+    report.add("first byte, median", median([r.first_byte for r in results]) * 1000, "ms")
+    report.add(
+        f"launch → list drawn ({count} instances), median",
+        median([r.drawn for r in results]) * 1000,
+        "ms",
+        at_most=500,
+    )
+    report.add("launch → live status, median", median([r.live for r in results]) * 1000, "ms")
+    report.add("CPU to list drawn, median", median([r.cpu for r in results]), "s")
+    report.add(
+        "idle bytes to the terminal per minute",
+        median([r.idle_bytes_per_min for r in results]) / 1000,
+        "KB/min",
+        at_most=5,
+        detail=f"{idle_seconds:.0f}s windows",
+    )
+    report.add("RSS at idle, median", median([r.idle_rss for r in results]), "MB", at_most=90)
+    report.add(
+        f"log flood of {total}: lines/s shown",
+        median([r.rate for r in results]),
+        "lines/s",
+        at_least=150_000,
+    )
+    report.add("key latency during flood, median", median(keys), "ms")
+    report.add(
+        "key latency during flood, p95", p95(keys), "ms", at_most=100, detail=f"{len(keys)} keys"
+    )
+    report.add(
+        f"RSS after 2 floods of {total}, median",
+        median([r.flood_rss for r in results]),
+        "MB",
+        at_most=120,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="10 instances, one short run")
+    parser.add_argument("--runs", type=int, default=None, help="repetitions (default 5)")
+    parser.add_argument("--idle-seconds", type=float, default=None, help="idle window (30)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = parser.parse_args(argv)
+    report = header("terminal", args)
+    runs = args.runs or (1 if args.quick else 5)
+    idle_seconds = args.idle_seconds or (3.0 if args.quick else 30.0)
+    asyncio.run(measure(report, args.quick, runs, idle_seconds))
+    return finish(report, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
