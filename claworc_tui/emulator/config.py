@@ -24,6 +24,22 @@ class EmulatorConfig:
     namespaces: list[str] = field(default_factory=lambda: list(DEFAULT_NAMESPACES))
     user: str = "system:serviceaccount:claworc:claworc-tui"
     crash_backoff: float | None = None  # seconds between crash-loop restarts; None = start delay
+    node_hostname: str = "emulator"  # the control plane's host name (reportingInstance)
+    kubelet_manager: str = "kubelet"  # the node's field manager (managedFields)
+
+
+def conformance_config(token: str) -> EmulatorConfig:
+    """The emulator as the golden corpus's cluster was recorded: one node ``fake-node-1``
+    (127.0.0.1) whose pods start in about a second, and no extra namespaces."""
+    return EmulatorConfig(
+        token=token,
+        namespaces=["default", "kube-system", "kube-public", "kube-node-lease"],
+        nodes=[
+            {"name": "fake-node-1", "addresses": [{"type": "InternalIP", "address": "127.0.0.1"}]}
+        ],
+        bookmark_interval=60.0,
+        kubelet_manager="fakelet",
+    )
 
 
 @dataclass

@@ -157,6 +157,10 @@ class EmulatorServer:
     def force_gone(self) -> None:
         self.store.force_gone()
 
+    def compact(self) -> None:
+        """Forget the history before now, like ``etcdctl compact <current revision>``."""
+        self.store.force_gone()
+
     def crash_loop(self, namespace: str, deployment: str) -> None:
         self.kubelet.set_mode(namespace, deployment, "crash")
 
