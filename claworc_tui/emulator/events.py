@@ -19,6 +19,11 @@ class Recorder:
         self.node = node
         self._seen: dict[tuple[str, ...], str] = {}
 
+    def _manager(self, component: str) -> str:
+        if component == "kubelet":
+            return self.api.config.kubelet_manager
+        return "kube-scheduler" if component == "default-scheduler" else "kube-controller-manager"
+
     def emit(
         self,
         obj: Obj,
@@ -38,7 +43,8 @@ class Recorder:
             ev = copy.deepcopy(existing)
             ev["count"] = int(ev.get("count", 1)) + 1
             ev["lastTimestamp"] = now
-            self.api.write(_EVENTS, ev)
+            with self.api.acting(self._manager(component)):
+                self.api.write(_EVENTS, ev)
             return
         ref = {
             "kind": obj.get("kind", ""),
@@ -69,7 +75,8 @@ class Recorder:
             "reportingInstance": self.node if component == "kubelet" else "",
         }
         try:
-            self.api.create(_EVENTS, ns, event)
+            with self.api.acting(self._manager(component)):
+                self.api.create(_EVENTS, ns, event)
         except ApiError:
             return
         self._seen[key] = name

@@ -315,8 +315,12 @@ class Frontend:
         dry = q.getall("dryRun", [])
         if any(d != "All" for d in dry):
             raise bad_request(f"Invalid dryRun value: {dry[0]!r}; supported values: All")
+        ctype = request.headers.get("Content-Type", "")
+        manager = q.get("fieldManager") or request.headers.get("User-Agent", "").split("/")[0]
+        operation = "Apply" if ctype.startswith("application/apply-patch") else "Update"
         if t.sub is not None:
-            return await self._subresource(request, t, verb, record)
+            with self.server.api.acting(manager or "unknown", operation, t.sub):
+                return await self._subresource(request, t, verb, record)
         filt = None
         if verb in ("list", "watch", "deletecollection"):
             filt = Filter(t.res.plural, q.get("labelSelector", ""), q.get("fieldSelector", ""))
@@ -341,7 +345,8 @@ class Frontend:
         # Everything below is synchronous, so the dry-run flag covers this request only.
         api.dry_run = bool(dry) and verb in WRITE_VERBS
         try:
-            return self._call(request, t, verb, raw, filt)
+            with api.acting(manager or "unknown", operation, ""):
+                return self._call(request, t, verb, raw, filt)
         finally:
             api.dry_run = False
 

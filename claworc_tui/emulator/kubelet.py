@@ -185,7 +185,8 @@ class Kubelet:
     ) -> Obj:
         pod = copy.deepcopy(self._pod(ns, name, uid, deleting_ok))
         fn(pod)
-        return self.api.write(POD, pod)
+        with self.api.acting(self.config.kubelet_manager):
+            return self.api.write(POD, pod)
 
     def _emit(
         self,

@@ -417,7 +417,8 @@ async def terminate_pod(k: Kubelet, ns: str, name: str, uid: str) -> None:
         k._pod(ns, name, uid, deleting_ok=True)
     except _Gone:
         return
-    k.api.delete(POD, ns, name, {"gracePeriodSeconds": 0, "preconditions": {"uid": uid}})
+    with k.api.acting(k.config.kubelet_manager):
+        k.api.delete(POD, ns, name, {"gracePeriodSeconds": 0, "preconditions": {"uid": uid}})
 
 
 __all__ = ["_Terminate", "run_pod", "terminate_pod"]

@@ -7,6 +7,8 @@ import copy
 import json
 import random
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -39,6 +41,7 @@ _SYSTEM_META = (
     "deletionTimestamp",
     "deletionGracePeriodSeconds",
     "namespace",
+    "managedFields",
 )
 _POLICIES = ["Foreground", "Background", "Orphan", "nil"]
 _NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
@@ -58,6 +61,65 @@ class Api:
         self.store = store
         self.alloc = alloc
         self.dry_run = False  # set by the HTTP layer for one ?dryRun=All request
+        # Who writes: (manager, operation, subresource). The HTTP layer sets it per request
+        # (subresource "" = the main resource); None = a controller of kube-controller-manager.
+        self.actor: tuple[str, str, str | None] | None = None
+
+    @contextmanager
+    def acting(
+        self, manager: str, operation: str = "Update", subresource: str | None = None
+    ) -> Iterator[None]:
+        saved, self.actor = self.actor, (manager, operation, subresource)
+        try:
+            yield
+        finally:
+            self.actor = saved
+
+    def _manage(self, res: Resource, new: Obj, old: Obj | None) -> None:
+        """Record the writer in managedFields, as the apiserver does (one entry per manager,
+        operation, apiVersion and subresource). A controller's or a node's write goes to the
+        status subresource when only the status changed, to the main resource otherwise."""
+        manager, operation, sub = self.actor or ("kube-controller-manager", "Update", None)
+        if not manager:  # a writer the apiserver does not track (the ServiceAccount controller)
+            return
+        m = meta(new)
+        entries = [dict(e) for e in ((meta(old).get("managedFields") if old else None) or [])]
+        subs: list[str] = []
+        if sub is not None:
+            subs = [sub]
+        else:
+            main_changed = old is None or _sans_status(new) != _sans_status(old)
+            status_changed = old is not None and new.get("status") != old.get("status")
+            if main_changed:
+                subs.append("")
+            if status_changed and res.has_status:
+                subs.append("status")
+        for one in subs:
+            found = False
+            for e in entries:
+                if (e.get("manager"), e.get("operation"), e.get("subresource", "")) == (
+                    manager,
+                    operation,
+                    one,
+                ) and e.get("apiVersion") == res.api_version:
+                    e["time"] = now_rfc3339()
+                    found = True
+            if not found:
+                entry: Obj = {
+                    "manager": manager,
+                    "operation": operation,
+                    "apiVersion": res.api_version,
+                    "time": now_rfc3339(),
+                    "fieldsType": "FieldsV1",
+                    "fieldsV1": {},
+                }
+                if one:
+                    entry["subresource"] = one
+                entries.append(entry)
+        if entries:
+            m["managedFields"] = entries
+        else:
+            m.pop("managedFields", None)
 
     # -- reads -----------------------------------------------------------------------------
     def get(self, res: Resource, ns: str, name: str) -> Obj:
@@ -187,6 +249,7 @@ class Api:
             "deletionGracePeriodSeconds",
             "generation",
             "selfLink",
+            "managedFields",
         ):
             m.pop(key, None)
         if not m.get("name") and m.get("generateName"):
@@ -210,6 +273,7 @@ class Api:
             if res.has_generation:
                 m["generation"] = 1
             return obj
+        self._manage(res, obj, None)
         stored = self.store.create(res, obj)
         hooks.committed(stored, None, self)
         return copy.deepcopy(stored)
@@ -285,6 +349,7 @@ class Api:
             and not m.get("deletionGracePeriodSeconds")
         ):
             return self._remove(res, ns, m["name"])
+        self._manage(res, new, current)
         stored = self.store.update(res, new)
         hooks_for(res).committed(stored, current, self)
         return copy.deepcopy(stored)
@@ -402,6 +467,16 @@ class Api:
             "metadata": {"resourceVersion": str(self.store.rv)},
             "items": items,
         }
+
+
+def _sans_status(obj: Obj) -> Obj:
+    out = {k: v for k, v in obj.items() if k != "status"}
+    out["metadata"] = {
+        k: v
+        for k, v in (obj.get("metadata") or {}).items()
+        if k not in ("resourceVersion", "managedFields")
+    }
+    return out
 
 
 def _key(obj: Obj) -> tuple[str, str]:

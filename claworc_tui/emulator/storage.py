@@ -98,9 +98,44 @@ _CONTENT = (
 )
 
 
+ROOT_CA_DESCRIPTION = (
+    "Contains a CA bundle that can be used to verify the kube-apiserver when using internal "
+    "endpoints such as the internal service IP or kubernetes.default.svc. No other usage is "
+    "guaranteed across distributions of Kubernetes clusters."
+)
+ROOT_CA = (
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIIBdzCCAR2gAwIBAgIBADAKBggqhkjOPQQDAjAjMSEwHwYDVQQDDBhrM3MtZW11bGF0b3It\n"
+    "-----END CERTIFICATE-----\n"
+)
+
+
+def _namespace_defaults(ctl: Controller, name: str) -> None:
+    """What the service-account and root-CA publisher controllers add to a new namespace."""
+    sa, cm = BY_PLURAL["serviceaccounts"], BY_PLURAL["configmaps"]
+    if ctl.store.get(sa, name, "default") is None:
+        with ctl.api.acting(""):
+            ctl.api.create(sa, name, {"metadata": {"name": "default"}})
+    if ctl.store.get(cm, name, "kube-root-ca.crt") is None:
+        ctl.api.create(
+            cm,
+            name,
+            {
+                "metadata": {
+                    "name": "kube-root-ca.crt",
+                    "annotations": {"kubernetes.io/description": ROOT_CA_DESCRIPTION},
+                },
+                "data": {"ca.crt": ROOT_CA},
+            },
+        )
+
+
 def sync_namespace(ctl: Controller, name: str) -> None:
     nso = ctl.store.get(NS, "", name)
-    if nso is None or not meta(nso).get("deletionTimestamp"):
+    if nso is None:
+        return
+    if not meta(nso).get("deletionTimestamp"):
+        _namespace_defaults(ctl, name)
         return
     remaining = 0
     for plural in _CONTENT:

@@ -7,7 +7,7 @@ import re
 
 from claworc_tui.emulator import EmulatorServer
 
-from .conftest import CONFIGMAPS, DEPLOYMENTS, NS, SECRETS, Http, deployment
+from .conftest import CONFIGMAPS, DEPLOYMENTS, NOT_ROOT_CA, NS, SECRETS, Http, deployment, names
 
 
 async def test_server_sets_metadata_from_one_counter(http: Http) -> None:
@@ -25,7 +25,7 @@ async def test_server_sets_metadata_from_one_counter(http: Http) -> None:
     assert listing["kind"] == "ConfigMapList"
     assert listing["apiVersion"] == "v1"
     assert int(listing["metadata"]["resourceVersion"]) >= int(b["metadata"]["resourceVersion"])
-    assert [i["metadata"]["name"] for i in listing["items"]] == ["a"]
+    assert names(listing["items"]) == ["a"]
     assert "kind" not in listing["items"][0]
     assert "apiVersion" not in listing["items"][0]
 
@@ -127,22 +127,24 @@ async def test_delete_preconditions(http: Http) -> None:
 async def test_pagination(http: Http) -> None:
     for i in range(5):
         await http.post(CONFIGMAPS, {"metadata": {"name": f"c{i}"}})
-    _, page = await http.get(CONFIGMAPS, limit=2)
+    _, page = await http.get(CONFIGMAPS, limit=2, fieldSelector=NOT_ROOT_CA)
     assert [i["metadata"]["name"] for i in page["items"]] == ["c0", "c1"]
     assert page["metadata"]["remainingItemCount"] == 3
-    names = []
+    seen: list[str] = []
     token = page["metadata"]["continue"]
     while token:
-        _, page = await http.get(CONFIGMAPS, limit=2, **{"continue": token})
-        names += [i["metadata"]["name"] for i in page["items"]]
+        _, page = await http.get(
+            CONFIGMAPS, limit=2, fieldSelector=NOT_ROOT_CA, **{"continue": token}
+        )
+        seen += [i["metadata"]["name"] for i in page["items"]]
         token = page["metadata"].get("continue")
-    assert names == ["c2", "c3", "c4"]
+    assert seen == ["c2", "c3", "c4"]
 
 
 async def test_cluster_wide_lists_and_nodes(http: Http, emulator: EmulatorServer) -> None:
     await http.post(CONFIGMAPS, {"metadata": {"name": "here"}})
     await http.post("/api/v1/namespaces/default/configmaps", {"metadata": {"name": "there"}})
-    _, listing = await http.get("/api/v1/configmaps")
+    _, listing = await http.get("/api/v1/configmaps", fieldSelector=NOT_ROOT_CA)
     assert {(i["metadata"]["namespace"], i["metadata"]["name"]) for i in listing["items"]} == {
         (NS, "here"),
         ("default", "there"),
@@ -152,7 +154,7 @@ async def test_cluster_wide_lists_and_nodes(http: Http, emulator: EmulatorServer
     addresses = {a["type"]: a["address"] for a in nodes["items"][0]["status"]["addresses"]}
     assert addresses["ExternalIP"] == "203.0.113.10"
     assert addresses["InternalIP"] == "10.0.0.10"
-    assert emulator.objects("configmaps", NS)[0]["metadata"]["name"] == "here"
+    assert names(emulator.objects("configmaps", NS)) == ["here"]
 
 
 async def test_namespace_lifecycle(http: Http) -> None:
@@ -181,7 +183,7 @@ async def test_delete_collection_with_selector(http: Http, emulator: EmulatorSer
     assert status == 200
     assert body["kind"] == "ConfigMapList"
     assert sorted(i["metadata"]["name"] for i in body["items"]) == ["a", "b"]
-    assert [o["metadata"]["name"] for o in emulator.objects("configmaps", NS)] == ["c"]
+    assert names(emulator.objects("configmaps", NS)) == ["c"]
 
 
 async def test_bad_watch_parameters_are_400_and_recorded(
@@ -201,12 +203,12 @@ async def test_dry_run_validates_without_storing(http: Http, emulator: EmulatorS
     assert status == 201
     assert obj["metadata"]["uid"]
     assert "resourceVersion" not in obj["metadata"]
-    assert emulator.objects("configmaps", NS) == []
+    assert names(emulator.objects("configmaps", NS)) == []
     status, body = await http.call("POST", CONFIGMAPS, {"metadata": {"name": "Bad"}}, dryRun="All")
     assert status == 422
     assert body["reason"] == "Invalid"
     await http.post(CONFIGMAPS, {"metadata": {"name": "real"}})
     status, _ = await http.call("DELETE", f"{CONFIGMAPS}/real", dryRun="All")
     assert status == 200
-    assert [o["metadata"]["name"] for o in emulator.objects("configmaps", NS)] == ["real"]
+    assert names(emulator.objects("configmaps", NS)) == ["real"]
     assert emulator.store.rv == rv_before + 1

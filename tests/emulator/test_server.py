@@ -21,6 +21,7 @@ from .conftest import (
     NS,
     Http,
     deployment,
+    names,
     ready_pod,
     small_config,
     wait_for,
@@ -152,7 +153,7 @@ async def test_inject_failure_has_no_side_effects(http: Http, emulator: Emulator
         "code": 429,
     }
     assert (await http.post(CONFIGMAPS, {"metadata": {"name": "c"}}))[0] == 429
-    assert emulator.objects("configmaps", NS) == []
+    assert names(emulator.objects("configmaps", NS)) == []
     assert (await http.get(CONFIGMAPS))[0] == 200
     assert (await http.post(CONFIGMAPS, {"metadata": {"name": "c"}}))[0] == 201
 
