@@ -26,6 +26,10 @@ class EmulatorConfig:
     crash_backoff: float | None = None  # seconds between crash-loop restarts; None = start delay
     node_hostname: str = "emulator"  # the control plane's host name (reportingInstance)
     kubelet_manager: str = "kubelet"  # the node's field manager (managedFields)
+    # How the node reports a starting pod: every step (ContainerCreating, sandbox ready, then
+    # Running) or, like the corpus's simulated node, one status write straight to Running.
+    node_reports_steps: bool = True
+    pod_ip: str | None = None  # every pod's IP (host networking); None = one per pod
 
 
 def conformance_config(token: str) -> EmulatorConfig:
@@ -39,6 +43,8 @@ def conformance_config(token: str) -> EmulatorConfig:
         ],
         bookmark_interval=60.0,
         kubelet_manager="fakelet",
+        node_reports_steps=False,
+        pod_ip="127.0.0.1",
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from .errors import FieldError, bad_request, forbidden, forbidden_field, invalid, required
 from .kinds import Ctx, Hooks
 from .resources import core
-from .validation import config_key, parse_quantity
+from .validation import canonical_quantity, config_key, parse_quantity
 
 Obj = dict[str, Any]
 
@@ -119,6 +119,10 @@ class PvcHooks(Hooks):
 
     def default(self, obj: Obj) -> None:
         obj.setdefault("spec", {}).setdefault("volumeMode", "Filesystem")
+        requests = (obj["spec"].get("resources") or {}).get("requests")
+        if isinstance(requests, dict):
+            for name, amount in requests.items():
+                requests[name] = canonical_quantity(amount)
 
     def prepare_create(self, obj: Obj, ctx: Ctx) -> None:
         obj["spec"].setdefault("storageClassName", "standard")

@@ -271,9 +271,12 @@ class Controller:
                 "fullyLabeledReplicas": len(pods),
                 "readyReplicas": ready,
                 "availableReplicas": ready,
+                "terminatingReplicas": sum(
+                    1 for p in self.owned(POD, ns, uid) if meta(p).get("deletionTimestamp")
+                ),
                 "observedGeneration": meta(rs).get("generation", 1),
             },
-            ("replicas",),
+            ("replicas", "terminatingReplicas"),
         )
         if rs.get("status") != status:
             new = copy.deepcopy(rs)

@@ -71,16 +71,19 @@ def _new_rs(ctl: Controller, dep: Obj, revision: int, replicas: int) -> Obj:
             },
             "ownerReferences": [owner_ref(dep)],
         },
-        "spec": {
-            "replicas": 0,
-            "minReadySeconds": spec.get("minReadySeconds", 0),
-            "selector": selector,
-            "template": template,
-        },
+        "spec": {"replicas": replicas, "selector": selector, "template": template},
     }
+    if spec.get("minReadySeconds"):
+        rs["spec"]["minReadySeconds"] = spec["minReadySeconds"]
     created = ctl.api.create(RS, meta(dep)["namespace"], rs)
     if replicas:
-        created = _scale(ctl, dep, created, replicas)
+        ctl.rec.emit(
+            dep,
+            "Normal",
+            "ScalingReplicaSet",
+            f"Scaled up replica set {name} from 0 to {replicas}",
+            "deployment-controller",
+        )
     return created
 
 
@@ -253,6 +256,12 @@ def _update_status(ctl: Controller, dep: Obj, new_rs: Obj | None, created_new: b
     if old_status.get("collisionCount"):
         status["collisionCount"] = old_status["collisionCount"]
     status = {k: v for k, v in status.items() if v not in (0, None)}
+    status["terminatingReplicas"] = sum(
+        1
+        for r in all_rs
+        for p in ctl.owned(POD, ns, meta(r)["uid"])
+        if meta(p).get("deletionTimestamp")
+    )
     new = copy.deepcopy(current)
     new["status"] = status
     if new_rs is not None:
@@ -260,7 +269,8 @@ def _update_status(ctl: Controller, dep: Obj, new_rs: Obj | None, created_new: b
         if rev:
             meta(new).setdefault("annotations", {})[REVISION] = rev
     if new != current:
-        ctl.api.write(DEP, new)
+        with ctl.api.acting("kube-controller-manager", "Update", "status"):
+            ctl.api.write(DEP, new)
 
 
 def _max_unavailable(dep: Obj) -> int:

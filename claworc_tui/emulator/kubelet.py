@@ -181,11 +181,17 @@ class Kubelet:
         self._pod(ns, name, uid)
 
     def _update(
-        self, ns: str, name: str, uid: str, fn: Callable[[Obj], None], deleting_ok: bool = False
+        self,
+        ns: str,
+        name: str,
+        uid: str,
+        fn: Callable[[Obj], None],
+        deleting_ok: bool = False,
+        manager: str | None = None,
     ) -> Obj:
         pod = copy.deepcopy(self._pod(ns, name, uid, deleting_ok))
         fn(pod)
-        with self.api.acting(self.config.kubelet_manager):
+        with self.api.acting(manager or self.config.kubelet_manager):
             return self.api.write(POD, pod)
 
     def _emit(
@@ -233,6 +239,14 @@ class Kubelet:
             "imageID": "",
             "started": started,
         }
+        mounts = [
+            {"name": vm.get("name"), "mountPath": vm.get("mountPath")}
+            | ({"readOnly": True} if vm.get("readOnly") else {})
+            for vm in c.get("volumeMounts") or []
+            if isinstance(vm, dict)
+        ]
+        if mounts:
+            cs["volumeMounts"] = mounts
         if "running" in state or "terminated" in state:
             cs["containerID"] = "containerd://" + _hex(uid, c["name"], str(restarts))
             cs["imageID"] = f"{c.get('image', '').split(':')[0]}@sha256:" + _hex(c.get("image", ""))
@@ -242,6 +256,8 @@ class Kubelet:
         return pod_containers(pod)
 
     def allocate_ip(self) -> str:
+        if self.config.pod_ip:
+            return self.config.pod_ip
         self.next_ip += 1
         return f"10.244.{(self.next_ip // 250) % 250}.{self.next_ip % 250 + 2}"
 

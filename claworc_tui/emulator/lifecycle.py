@@ -89,7 +89,7 @@ async def _schedule(k: Kubelet, ns: str, name: str, uid: str) -> None:
                 p.setdefault("status", {}), _cond("PodScheduled", "False", "Unschedulable", msg)
             )
 
-        k._update(ns, name, uid, unschedulable)
+        k._update(ns, name, uid, unschedulable, manager="kube-scheduler")
         k._emit(pod, "Warning", "FailedScheduling", msg, component="default-scheduler")
         await k._wait(ns, name, uid, max(k.step * 3, 0.2))
 
@@ -101,7 +101,7 @@ async def _schedule(k: Kubelet, ns: str, name: str, uid: str) -> None:
         ]
         set_condition(status, _cond("PodScheduled", "True"))
 
-    pod = k._update(ns, name, uid, bind)
+    pod = k._update(ns, name, uid, bind, manager="kube-scheduler")
     k._emit(
         pod,
         "Normal",
@@ -109,6 +109,16 @@ async def _schedule(k: Kubelet, ns: str, name: str, uid: str) -> None:
         f"Successfully assigned {ns}/{name} to {k.node}",
         component="default-scheduler",
     )
+
+
+# The order a kubelet lists pod conditions in.
+_CONDITION_ORDER = [
+    "PodReadyToStartContainers",
+    "Initialized",
+    "Ready",
+    "ContainersReady",
+    "PodScheduled",
+]
 
 
 def _not_ready(names: list[str]) -> str:
@@ -123,7 +133,7 @@ async def _start(k: Kubelet, ns: str, name: str, uid: str, restarted: bool = Fal
         cs["name"]: cs.get("restartCount", 0)
         for cs in (pod.get("status") or {}).get("containerStatuses") or []
     }
-    if not restarted:
+    if not restarted and k.config.node_reports_steps:
 
         def creating(p: Obj) -> None:
             s = p.setdefault("status", {})
@@ -212,11 +222,21 @@ def _set_running(k: Kubelet, ns: str, name: str, uid: str, restarts: dict[str, i
             ],
         )
 
+    ip = k.allocate_ip() if not k.config.node_reports_steps else None
+
     def running(p: Obj) -> None:
-        s = p["status"]
+        s = p.setdefault("status", {})
         s["phase"] = "Running"
+        if ip is not None and "podIP" not in s:
+            s["hostIP"], s["hostIPs"] = k.host_ip, [{"ip": k.host_ip}]
+            s["podIP"], s["podIPs"] = ip, [{"ip": ip}]
+            s.setdefault("startTime", now_rfc3339())
+        set_condition(s, _cond("PodReadyToStartContainers", "True"))
+        set_condition(s, _cond("Initialized", "True"))
         set_condition(s, _cond("Ready", "True"))
         set_condition(s, _cond("ContainersReady", "True"))
+        order = _CONDITION_ORDER
+        s["conditions"].sort(key=lambda c: order.index(c["type"]) if c["type"] in order else 9)
         s["containerStatuses"] = [
             k.container_status(
                 c,

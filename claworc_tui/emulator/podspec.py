@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import FieldError, duplicate, invalid, not_supported, required
-from .validation import dns1123_label
+from .validation import canonical_quantity, dns1123_label
 
 Obj = dict[str, Any]
 
@@ -15,7 +15,15 @@ def default_container(c: Obj) -> None:
     if "imagePullPolicy" not in c:
         tagless = ":" not in image.rsplit("/", 1)[-1] and "@" not in image
         c["imagePullPolicy"] = "Always" if tagless or image.endswith(":latest") else "IfNotPresent"
-    c.setdefault("resources", {})
+    resources = c.setdefault("resources", {})
+    for key in ("requests", "limits"):
+        amounts = resources.get(key) if isinstance(resources, dict) else None
+        if isinstance(amounts, dict):
+            for name, amount in amounts.items():
+                amounts[name] = canonical_quantity(amount)
+    for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+        if isinstance(c.get(probe), dict):
+            default_probe(c[probe])
     c.setdefault("terminationMessagePath", "/dev/termination-log")
     c.setdefault("terminationMessagePolicy", "File")
     for p in c.get("ports") or []:
@@ -25,6 +33,15 @@ def default_container(c: Obj) -> None:
         ref = (e.get("valueFrom") or {}).get("fieldRef") if isinstance(e, dict) else None
         if isinstance(ref, dict):
             ref.setdefault("apiVersion", "v1")
+
+
+def default_probe(p: Obj) -> None:
+    if isinstance(p.get("httpGet"), dict):
+        p["httpGet"].setdefault("scheme", "HTTP")
+    p.setdefault("timeoutSeconds", 1)
+    p.setdefault("periodSeconds", 10)
+    p.setdefault("successThreshold", 1)
+    p.setdefault("failureThreshold", 3)
 
 
 def default_pod_spec(spec: Obj) -> None:
@@ -45,6 +62,8 @@ def default_pod_spec(spec: Obj) -> None:
                 v[src].setdefault("defaultMode", 420)
         if "emptyDir" in v and v["emptyDir"] is None:
             v["emptyDir"] = {}
+        if isinstance(v.get("emptyDir"), dict) and "sizeLimit" in v["emptyDir"]:
+            v["emptyDir"]["sizeLimit"] = canonical_quantity(v["emptyDir"]["sizeLimit"])
 
 
 def _validate_container(c: Any, path: str, volumes: set[str]) -> list[FieldError]:

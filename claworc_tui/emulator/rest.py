@@ -428,7 +428,8 @@ class Api:
         if grace > 0 or finalizers or terminating:
             when = datetime.now(UTC) + timedelta(seconds=grace)
             m["deletionTimestamp"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-            m["deletionGracePeriodSeconds"] = grace
+            if res.plural != "namespaces":  # the namespace registry sets no grace period
+                m["deletionGracePeriodSeconds"] = grace
             if finalizers:
                 m["finalizers"] = finalizers
             if res.has_generation:
