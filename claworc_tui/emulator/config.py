@@ -44,6 +44,7 @@ def conformance_config(token: str) -> EmulatorConfig:
         bookmark_interval=60.0,
         kubelet_manager="fakelet",
         node_reports_steps=False,
+        pvc_expandable=False,
         pod_ip="127.0.0.1",
     )
 

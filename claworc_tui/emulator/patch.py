@@ -6,6 +6,7 @@ import copy
 import json
 from typing import Any
 
+from .decoding import go_json_error
 from .errors import ApiError, bad_request, patch_rejected, unsupported_media_type
 
 MERGE = "application/merge-patch+json"
@@ -18,10 +19,10 @@ def apply_patch(doc: dict[str, Any], body: bytes, content_type: str, kind: str) 
     ctype = content_type.split(";")[0].strip().lower()
     if ctype not in (MERGE, JSON_PATCH, STRATEGIC):
         raise unsupported_media_type(ctype)
-    try:
-        patch = json.loads(body or b"null")
-    except ValueError as exc:
-        raise bad_request(f"error decoding patch: {exc}") from exc
+    problem = go_json_error(body) if body.strip() else None
+    if problem is not None:
+        raise bad_request(f"error decoding patch: {problem}")
+    patch = json.loads(body or b"null")
     if ctype == JSON_PATCH:
         if not isinstance(patch, list):
             raise bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch")

@@ -66,7 +66,7 @@ def default_pod_spec(spec: Obj) -> None:
             v["emptyDir"]["sizeLimit"] = canonical_quantity(v["emptyDir"]["sizeLimit"])
 
 
-def _validate_container(c: Any, path: str, volumes: set[str]) -> list[FieldError]:
+def _validate_container(c: Any, path: str, volumes: set[str], template: bool) -> list[FieldError]:
     if not isinstance(c, dict):
         return [invalid(path, c, "must be an object")]
     errs: list[FieldError] = []
@@ -75,9 +75,19 @@ def _validate_container(c: Any, path: str, volumes: set[str]) -> list[FieldError
         errs.append(required(f"{path}.name"))
     else:
         errs += [invalid(f"{path}.name", name, m) for m in dns1123_label(name)]
-    if not c.get("image"):
+    image = c.get("image")
+    if not image:
         errs.append(required(f"{path}.image"))
+    elif not template and image != image.strip():
+        # Pod validation checks this; a Deployment's template validation does not.
+        errs.append(invalid(f"{path}.image", image, "must not have leading or trailing whitespace"))
+    port_names: set[str] = set()
     for i, p in enumerate(c.get("ports") or []):
+        pname = p.get("name") if isinstance(p, dict) else None
+        if pname:
+            if pname in port_names:
+                errs.append(duplicate(f"{path}.ports[{i}].name", pname))
+            port_names.add(pname)
         port = p.get("containerPort") if isinstance(p, dict) else None
         if not isinstance(port, int) or not 1 <= port <= 65535:
             errs.append(
@@ -125,7 +135,7 @@ def validate_pod_spec(spec: Any, path: str, *, template: bool = False) -> list[F
     seen: set[str] = set()
     for key in ("initContainers", "containers"):
         for i, c in enumerate(spec.get(key) or []):
-            errs += _validate_container(c, f"{path}.{key}[{i}]", volumes)
+            errs += _validate_container(c, f"{path}.{key}[{i}]", volumes, template)
             cname = c.get("name") if isinstance(c, dict) else None
             if cname and cname in seen:
                 errs.append(duplicate(f"{path}.{key}[{i}].name", cname))

@@ -14,6 +14,7 @@ from typing import Any
 
 from .alloc import Allocator
 from .config import EmulatorConfig
+from .decoding import check_types
 from .errors import (
     ApiError,
     FieldError,
@@ -279,7 +280,9 @@ class Api:
         return copy.deepcopy(stored)
 
     # -- update / patch --------------------------------------------------------------------
-    def update(self, res: Resource, ns: str, name: str, body: Any) -> Obj:
+    def update(self, res: Resource, ns: str, name: str, body: Any) -> tuple[Obj, bool]:
+        """PUT: the stored object and whether it was created (a Service is created by an
+        update of a missing one; other kinds answer 404)."""
         obj = self._check_body(res, ns, body)
         m = meta(obj)
         if m.get("name") != name:
@@ -288,14 +291,17 @@ class Api:
                 f"name on the URL ({name})"
             )
         hooks_for(res).decode(obj)
+        if res.plural == "services" and self.store.get(res, ns, name) is None:
+            return self.create(res, ns, body), True
         old = self.get(res, ns, name)
         if m.get("resourceVersion") and m["resourceVersion"] != meta(old)["resourceVersion"]:
             raise conflict(res, name)
-        return self._apply_update(res, obj, old)
+        return self._apply_update(res, obj, old), False
 
     def patch(self, res: Resource, ns: str, name: str, body: bytes, ctype: str) -> Obj:
         old = self.get(res, ns, name)
         patched = apply_patch(old, body, ctype, res.kind)
+        check_types(res, patched)
         new = self._check_body(res, ns, patched)
         m = meta(new)
         if m.get("name") != name:

@@ -64,7 +64,7 @@ def scale_request(api: Api, ns: str, name: str, verb: str, body: bytes, ctype: s
     dep_new["spec"]["replicas"] = replicas
     if rv:
         meta(dep_new)["resourceVersion"] = rv
-    updated = api.update(_DEPLOYMENTS, ns, name, dep_new)
+    updated, _ = api.update(_DEPLOYMENTS, ns, name, dep_new)
     return scale_of(updated)
 
 

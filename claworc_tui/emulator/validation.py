@@ -97,8 +97,8 @@ def qualified_name(value: str) -> list[str]:
 
 def label_value(value: str) -> list[str]:
     errs = []
-    if len(value) > 63:
-        errs.append("must be no more than 63 characters")
+    if len(value.encode()) > 63:
+        errs.append("must be no more than 63 bytes")
     if not _LABEL_VALUE.match(value):
         errs.append(LABEL_VALUE_MSG)
     return errs
