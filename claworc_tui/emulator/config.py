@@ -23,7 +23,11 @@ class EmulatorConfig:
     bookmark_interval: float = 60.0
     namespaces: list[str] = field(default_factory=lambda: list(DEFAULT_NAMESPACES))
     user: str = "system:serviceaccount:claworc:claworc-tui"
-    crash_backoff: float | None = None  # seconds between crash-loop restarts; None = start delay
+    # Crash-loop back-off as the kubelet does it: the first restart waits crash_backoff
+    # (None = 10 s), each next one twice as long up to crash_backoff_max (None = 30 times the
+    # first, so 5 min), back to the first after a run of twice the maximum (10 min).
+    crash_backoff: float | None = None
+    crash_backoff_max: float | None = None
     node_hostname: str = "emulator"  # the control plane's host name (reportingInstance)
     kubelet_manager: str = "kubelet"  # the node's field manager (managedFields)
     # How the node reports a starting pod: every step (ContainerCreating, sandbox ready, then

@@ -304,7 +304,20 @@ class Controller:
         }
         while self.store.get(POD, pod_meta["namespace"], pod_meta["name"]) is not None:
             pod_meta["name"] = f"{rs_name}-{random_suffix()}"
-        created = self.api.create(POD, pod_meta["namespace"], pod)
+        try:
+            created = self.api.create(POD, pod_meta["namespace"], pod)
+        except ApiError as err:
+            # The apiserver refused the pod (say, an image with whitespace, which template
+            # validation lets through): a FailedCreate event, and a retry later.
+            self.rec.emit(
+                rs,
+                "Warning",
+                "FailedCreate",
+                f"Error creating: {err.message}",
+                "replicaset-controller",
+            )
+            self.later(max(self.delay * 3, 1.0), ("replicasets", pod_meta["namespace"], rs_name))
+            return
         self.rec.emit(
             rs,
             "Normal",

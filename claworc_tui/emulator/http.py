@@ -204,6 +204,8 @@ class Frontend:
         self._check_auth(request)
         self._check_failure(request)
         path = request.path.rstrip("/") or "/"
+        if discovery.is_health(path):
+            return web.Response(text="ok", content_type="text/plain", charset="utf-8")
         doc = discovery.document(path, self.server.url)
         if doc is not None:
             if request.method != "GET":

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import copy
 import hashlib
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -72,6 +73,8 @@ class Kubelet:
         self.signals: dict[str, asyncio.Event] = {}
         self.modes: dict[tuple[str, str], str] = {}
         self.next_ip = 10
+        self.backoffs: dict[str, float] = {}  # pod uid -> its last crash-loop back-off
+        self.started: dict[str, float] = {}  # pod uid -> when its containers last started
         self.running = False
 
     @property
@@ -111,6 +114,8 @@ class Kubelet:
 
         def done(_: asyncio.Task[None]) -> None:
             self.tasks.pop(uid, None)
+            self.backoffs.pop(uid, None)
+            self.started.pop(uid, None)
             self.signals.pop(uid, None)
 
         task.add_done_callback(done)
@@ -254,6 +259,17 @@ class Kubelet:
 
     def containers(self, pod: Obj) -> list[Obj]:
         return pod_containers(pod)
+
+    def next_backoff(self, uid: str) -> float:
+        """The kubelet's crash-loop back-off for this pod's next restart: 10 s, doubling up
+        to 5 min, back to 10 s once the container ran for 10 min (scaled by the config)."""
+        base = self.config.crash_backoff if self.config.crash_backoff is not None else 10.0
+        cap = self.config.crash_backoff_max or base * 30
+        ran = time.monotonic() - self.started.get(uid, time.monotonic())
+        last = self.backoffs.get(uid)
+        delay = base if last is None or ran >= 2 * cap else min(last * 2, cap)
+        self.backoffs[uid] = delay
+        return delay
 
     def allocate_ip(self) -> str:
         if self.config.pod_ip:

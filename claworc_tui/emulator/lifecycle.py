@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -119,6 +120,15 @@ _CONDITION_ORDER = [
     "ContainersReady",
     "PodScheduled",
 ]
+
+
+def go_duration(seconds: float) -> str:
+    """A duration as Go prints it: 10s, 1m20s, 5m0s, 100ms."""
+    if seconds < 1:
+        return f"{round(seconds * 1000)}ms"
+    minutes, secs = divmod(round(seconds, 3), 60)
+    text = f"{secs:g}s"
+    return f"{int(minutes)}m{text}" if minutes else text
 
 
 def _not_ready(names: list[str]) -> str:
@@ -251,6 +261,7 @@ def _set_running(k: Kubelet, ns: str, name: str, uid: str, restarts: dict[str, i
         ]
 
     k._update(ns, name, uid, running)
+    k.started[uid] = time.monotonic()
 
 
 async def _crash_cycle(k: Kubelet, ns: str, name: str, uid: str, mode: str) -> None:
@@ -276,6 +287,8 @@ async def _crash_cycle(k: Kubelet, ns: str, name: str, uid: str, mode: str) -> N
         c["name"]: int((old.get(c["name"]) or {}).get("restartCount", 0)) + 1 for c in containers
     }
 
+    backoff = k.next_backoff(uid)
+
     def crashed(p: Obj) -> None:
         s = p["status"]
         statuses = []
@@ -289,7 +302,10 @@ async def _crash_cycle(k: Kubelet, ns: str, name: str, uid: str, mode: str) -> N
                 "finishedAt": finished,
                 "containerID": prev.get("containerID", ""),
             }
-            msg = f"back-off 10s restarting failed container={c['name']} pod={name}_{ns}({uid})"
+            msg = (
+                f"back-off {go_duration(backoff)} restarting failed container={c['name']} "
+                f"pod={name}_{ns}({uid})"
+            )
             cs = k.container_status(
                 c,
                 restarts[c["name"]],
@@ -313,9 +329,6 @@ async def _crash_cycle(k: Kubelet, ns: str, name: str, uid: str, mode: str) -> N
             f"Back-off restarting failed container {c['name']} in pod {name}_{ns}({uid})",
             c["name"],
         )
-    backoff = (
-        k.config.crash_backoff if k.config.crash_backoff is not None else k.config.pod_start_delay
-    )
     await k._sleep(ns, name, uid, backoff)
     for c in containers:
         k._emit(

@@ -188,7 +188,6 @@ class Normalizer:
             if key in ("involvedObject", "regarding", "related") and isinstance(value, dict):
                 if "resourceVersion" in value:
                     value["resourceVersion"] = "<rv:any>"
-                self._keyed(value, exact_rv=None, top=False, bookmark=False)
                 continue
             if key == "resourceVersion" and isinstance(value, str) and value:
                 obj[key] = self.rv(value)
@@ -355,19 +354,15 @@ def _time_placeholder(m: re.Match[str]) -> str:
 def project(body: Any, projection: dict[str, Any] | None) -> Any:
     if not projection or not isinstance(body, dict):
         return body
+    out = dict(body)
     if "keys" in projection:
-        return {k: v for k, v in body.items() if k in projection["keys"]}
+        out = {k: v for k, v in out.items() if k in projection["keys"]}
     if "groups" in projection:
-        out = dict(body)
         out["groups"] = [g for g in body.get("groups", []) if g.get("name") in projection["groups"]]
-        return out
     if "resources" in projection:
-        out = dict(body)
-        out["resources"] = [
-            r for r in body.get("resources", []) if r.get("name") in projection["resources"]
-        ]
-        return out
-    return body
+        wanted = projection["resources"]
+        out["resources"] = [r for r in body.get("resources", []) if r.get("name") in wanted]
+    return out
 
 
 def drop(body: Any, paths: list[str] | None) -> Any:
