@@ -171,7 +171,8 @@ def conflict(res: Resource, name: str) -> ApiError:
 
 
 def invalid_object(res: Resource, name: str, errs: list[FieldError]) -> ApiError:
-    text = str(errs[0]) if len(errs) == 1 else "[" + ", ".join(str(e) for e in errs) + "]"
+    unique = list(dict.fromkeys(str(e) for e in errs))  # the aggregate drops repeats
+    text = unique[0] if len(unique) == 1 else "[" + ", ".join(unique) + "]"
     d = _details(res, name, res.kind)
     d["causes"] = [{"reason": e.type, "message": e.body(), "field": e.field} for e in errs]
     return ApiError(422, "Invalid", f'{res.qualified_kind} "{name}" is invalid: {text}', d)
@@ -226,9 +227,7 @@ def unsupported_media_type(content_type: str) -> ApiError:
 
 def patch_rejected(cause: str) -> ApiError:
     """A JSON patch that could not be applied (NewGenericServerResponse with 422)."""
+    del cause  # the real server answers without details
     return ApiError(
-        422,
-        "Invalid",
-        "the server rejected our request due to an error in our request",
-        {"causes": [{"reason": "UnexpectedServerResponse", "message": cause}]},
+        422, "Invalid", "the server rejected our request due to an error in our request", {}
     )

@@ -406,6 +406,9 @@ class Frontend:
             return json_response(api.get(t.res, rns, t.name))
         if verb == "patch":
             ctype = request.headers.get("Content-Type", "")
+            if ctype.split(";")[0].strip() == "application/apply-patch+yaml":
+                obj, created = api.apply(t.res, rns, t.name, raw)
+                return json_response(obj, 201 if created else 200)
             return json_response(api.patch(t.res, rns, t.name, raw, ctype))
         opts = _delete_options(q, _parse(raw, optional=True))
         return json_response(api.delete(t.res, rns, t.name, opts))

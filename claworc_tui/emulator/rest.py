@@ -14,7 +14,7 @@ from typing import Any
 
 from .alloc import Allocator
 from .config import EmulatorConfig
-from .decoding import check_types
+from .decoding import check_types, go_json_error
 from .errors import (
     ApiError,
     FieldError,
@@ -23,13 +23,14 @@ from .errors import (
     conflict,
     expired,
     forbidden,
+    invalid,
     invalid_object,
     namespace_not_found,
     not_found,
     not_supported,
 )
 from .kinds import hooks_for
-from .patch import apply_patch
+from .patch import apply_patch, strategic_merge
 from .resources import Resource, core
 from .selectors import Filter
 from .store import Obj, Store, meta, now_rfc3339
@@ -62,6 +63,8 @@ class Api:
         self.store = store
         self.alloc = alloc
         self.dry_run = False  # set by the HTTP layer for one ?dryRun=All request
+        # Server-side apply: the configuration each manager last applied to each object.
+        self.applied: dict[tuple[str, str, str, str], Obj] = {}
         # Who writes: (manager, operation, subresource). The HTTP layer sets it per request
         # (subresource "" = the main resource); None = a controller of kube-controller-manager.
         self.actor: tuple[str, str, str | None] | None = None
@@ -97,12 +100,16 @@ class Api:
                 subs.append("status")
         for one in subs:
             found = False
+            # A scale write by a manager that already has a main-resource entry is folded
+            # into that entry (its spec.replicas), as the recorded server shows.
+            same = ("", "scale") if one == "scale" else (one,)
             for e in entries:
-                if (e.get("manager"), e.get("operation"), e.get("subresource", "")) == (
-                    manager,
-                    operation,
-                    one,
-                ) and e.get("apiVersion") == res.api_version:
+                if (
+                    e.get("manager") == manager
+                    and e.get("operation") == operation
+                    and e.get("subresource", "") in same
+                    and e.get("apiVersion") == res.api_version
+                ):
                     e["time"] = now_rfc3339()
                     found = True
             if not found:
@@ -280,7 +287,9 @@ class Api:
         return copy.deepcopy(stored)
 
     # -- update / patch --------------------------------------------------------------------
-    def update(self, res: Resource, ns: str, name: str, body: Any) -> tuple[Obj, bool]:
+    def update(
+        self, res: Resource, ns: str, name: str, body: Any, force: bool = False
+    ) -> tuple[Obj, bool]:
         """PUT: the stored object and whether it was created (a Service is created by an
         update of a missing one; other kinds answer 404)."""
         obj = self._check_body(res, ns, body)
@@ -296,12 +305,40 @@ class Api:
         old = self.get(res, ns, name)
         if m.get("resourceVersion") and m["resourceVersion"] != meta(old)["resourceVersion"]:
             raise conflict(res, name)
-        return self._apply_update(res, obj, old), False
+        return self._apply_update(res, obj, old, force), False
+
+    def apply(self, res: Resource, ns: str, name: str, body: bytes) -> tuple[Obj, bool]:
+        """Server-side apply, simplified: the manager's applied configuration is merged into
+        the object (creating it when missing); fields it applied before and leaves out now
+        are removed. Returns the object and whether it was created."""
+        problem = go_json_error(body) if body.strip() else "unexpected end of JSON input"
+        config = json.loads(body) if problem is None else None
+        if not isinstance(config, dict):
+            raise bad_request(f"error decoding YAML: {problem or 'not an object'}")
+        manager = self.actor[0] if self.actor else ""
+        key = (res.plural, ns if res.namespaced else "", name, manager)
+        current = self.store.get(res, ns if res.namespaced else "", name)
+        if current is None:
+            created = self.create(res, ns, copy.deepcopy(config))
+            self.applied[key] = config
+            return created, True
+        previous = self.applied.get(key, {})
+        base = _drop_fields(copy.deepcopy(current), previous, config)
+        patched = strategic_merge(base, config, (), res.kind)
+        self.applied[key] = config
+        return self._patched(res, ns, name, patched, copy.deepcopy(current)), False
 
     def patch(self, res: Resource, ns: str, name: str, body: bytes, ctype: str) -> Obj:
         old = self.get(res, ns, name)
         patched = apply_patch(old, body, ctype, res.kind)
+        return self._patched(res, ns, name, patched, old)
+
+    def _patched(self, res: Resource, ns: str, name: str, patched: Obj, old: Obj) -> Obj:
         check_types(res, patched)
+        uid = (patched.get("metadata") or {}).get("uid")
+        if uid and uid != meta(old)["uid"]:
+            err = invalid("metadata.uid", uid, "field is immutable")
+            raise invalid_object(res, name, [err, err])
         new = self._check_body(res, ns, patched)
         m = meta(new)
         if m.get("name") != name:
@@ -314,7 +351,7 @@ class Api:
             raise conflict(res, name)
         return self._apply_update(res, new, old)
 
-    def _apply_update(self, res: Resource, new: Obj, old: Obj) -> Obj:
+    def _apply_update(self, res: Resource, new: Obj, old: Obj, force: bool = False) -> Obj:
         hooks = hooks_for(res)
         m, om = meta(new), meta(old)
         for key in _SYSTEM_META:
@@ -329,15 +366,16 @@ class Api:
                 new["status"] = copy.deepcopy(old["status"])
             else:
                 new.pop("status", None)
+        _omit_empty_maps(new)
         hooks.default(new)
         hooks.prepare_update(new, old, self)
         if res.has_generation and new.get("spec") != old.get("spec"):
             m["generation"] = int(om.get("generation", 1)) + 1
         self._validate(res, new, old)
         hooks.admit(new, old, self)
-        return self.write(res, new, old)
+        return self.write(res, new, old, force)
 
-    def write(self, res: Resource, new: Obj, old: Obj | None = None) -> Obj:
+    def write(self, res: Resource, new: Obj, old: Obj | None = None, force: bool = False) -> Obj:
         """Store an already validated object: no-op updates keep the resourceVersion."""
         m = meta(new)
         ns = m.get("namespace", "") if res.namespaced else ""
@@ -345,7 +383,7 @@ class Api:
         if current is None:
             raise not_found(res, m["name"])
         old = current if old is None else old
-        if _same(new, current) or self.dry_run:
+        if (_same(new, current) and not force) or self.dry_run:
             if self.dry_run:
                 return copy.deepcopy(new)
             return copy.deepcopy(current)
@@ -474,6 +512,33 @@ class Api:
             "metadata": {"resourceVersion": str(self.store.rv)},
             "items": items,
         }
+
+
+def _omit_empty_maps(obj: Obj) -> None:
+    """Go's omitempty: empty labels/annotations maps are not stored (a patch that removes the
+    last annotation leaves no ``annotations: {}``)."""
+    template = (obj.get("spec") or {}).get("template")
+    for m in (
+        obj.get("metadata"),
+        template.get("metadata") if isinstance(template, dict) else None,
+    ):
+        if isinstance(m, dict):
+            for key in ("labels", "annotations"):
+                if m.get(key) == {}:
+                    del m[key]
+
+
+def _drop_fields(obj: Any, before: Any, now: Any) -> Any:
+    """Remove from ``obj`` the map keys ``before`` set and ``now`` no longer sets."""
+    if not isinstance(obj, dict) or not isinstance(before, dict):
+        return obj
+    now = now if isinstance(now, dict) else {}
+    for k, v in before.items():
+        if k not in now:
+            obj.pop(k, None)
+        elif k in obj:
+            obj[k] = _drop_fields(obj[k], v, now[k])
+    return obj
 
 
 def _sans_status(obj: Obj) -> Obj:

@@ -154,7 +154,7 @@ async def test_scale_to_zero_and_delete_garbage_collects(
         path, {"spec": {"replicas": 0}}, "application/merge-patch+json"
     )
     assert status == 200
-    assert scale["spec"]["replicas"] == 0
+    assert scale["spec"] == {}  # replicas 0 is omitted (omitempty), as the real server does
     await wait_for(lambda: not pods_of(emulator, "bot-s"), what="pods gone")
     await http.patch(path, {"spec": {"replicas": 1}}, "application/merge-patch+json")
     await wait_for(lambda: ready_pod(emulator, "bot-s"), what="pod back")
