@@ -387,7 +387,17 @@ class Frontend:
         if verb == "list":
             assert filt is not None
             limit = _int(q.get("limit", "0"), "limit")
-            return json_response(api.list(t.res, t.ns, filt, limit, q.get("continue", "")))
+            return json_response(
+                api.list(
+                    t.res,
+                    t.ns,
+                    filt,
+                    limit,
+                    q.get("continue", ""),
+                    q.get("resourceVersion", ""),
+                    q.get("resourceVersionMatch", ""),
+                )
+            )
         if verb == "deletecollection":
             assert filt is not None
             opts = _delete_options(q, _parse(raw, optional=True))

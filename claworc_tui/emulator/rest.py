@@ -23,8 +23,10 @@ from .errors import (
     conflict,
     expired,
     forbidden,
+    forbidden_field,
     invalid,
     invalid_object,
+    invalid_options,
     namespace_not_found,
     not_found,
     not_supported,
@@ -137,10 +139,19 @@ class Api:
         return copy.deepcopy(obj)
 
     def list(
-        self, res: Resource, ns: str | None, filt: Filter, limit: int = 0, cont: str = ""
+        self,
+        res: Resource,
+        ns: str | None,
+        filt: Filter,
+        limit: int = 0,
+        cont: str = "",
+        rv: str = "",
+        match: str = "",
     ) -> Obj:
-        items = [o for o in self.store.items(res, ns) if filt(o)]
-        list_meta: dict[str, Any] = {"resourceVersion": str(self.store.rv)}
+        at = self._list_rv(rv, match)
+        source = self.store.items(res, ns) if at is None else self.store.items_at(res, ns, at)
+        items = [o for o in source if filt(o)]
+        list_meta: dict[str, Any] = {"resourceVersion": str(self.store.rv if at is None else at)}
         if cont:
             try:
                 token = json.loads(base64.b64decode(cont))
@@ -162,13 +173,68 @@ class Api:
             items = items[:limit]
             token = {"rv": self.store.rv, "start": list(_key(items[-1]))}
             list_meta["continue"] = base64.b64encode(json.dumps(token).encode()).decode()
-            list_meta["remainingItemCount"] = rest
+            if not filt.labels and not filt.fields:  # unknowable with a selector
+                list_meta["remainingItemCount"] = rest
         return {
             "kind": res.list_kind,
             "apiVersion": res.api_version,
             "metadata": list_meta,
             "items": [strip_type(copy.deepcopy(o)) for o in items],
         }
+
+    def _list_rv(self, rv: str, match: str) -> int | None:
+        """The resourceVersion a LIST is served at (None = the latest), with the apiserver's
+        checks of resourceVersion and resourceVersionMatch."""
+        if match not in ("", "Exact", "NotOlderThan"):
+            raise invalid_options(
+                "ListOptions",
+                not_supported("resourceVersionMatch", match, ["Exact", "NotOlderThan", ""]),
+            )
+        if match and not rv:
+            raise invalid_options(
+                "ListOptions",
+                forbidden_field(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden unless resourceVersion is provided",
+                ),
+            )
+        if match == "Exact" and rv == "0":
+            raise invalid_options(
+                "ListOptions",
+                forbidden_field(
+                    "resourceVersionMatch",
+                    'resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+                ),
+            )
+        if not rv:
+            return None
+        if not rv.isdigit():
+            raise bad_request(
+                f'invalid resource version: resourceVersion: Invalid value: "{rv}": '
+                f'strconv.ParseUint: parsing "{rv}": invalid syntax'
+            )
+        number = int(rv)
+        if number > self.store.rv:
+            raise ApiError(
+                504,
+                "Timeout",
+                f"Timeout: Too large resource version: {number}, current: {self.store.rv}",
+                {
+                    "causes": [
+                        {
+                            "reason": "ResourceVersionTooLarge",
+                            "message": "Too large resource version",
+                        }
+                    ],
+                    "retryAfterSeconds": 1,
+                },
+                {"Retry-After": "1"},
+            )
+        if match != "Exact":
+            return None  # NotOlderThan, or 0: the latest state satisfies it
+        if self.store.too_old(number):
+            raise expired("The resourceVersion for the provided list is too old.")
+        return number
 
     # -- create ----------------------------------------------------------------------------
     def _check_body(self, res: Resource, ns: str, body: Any) -> Obj:
@@ -463,6 +529,10 @@ class Api:
             grace = max(int(grace), 0)
         if m.get("deletionTimestamp"):
             if res.plural == "pods" and grace == 0:
+                if m.get("deletionGracePeriodSeconds"):
+                    # Shortening the grace period is an update first (MODIFIED, grace 0).
+                    m["deletionGracePeriodSeconds"] = 0  # (no managedFields entry: a delete)
+                    self.store.update(res, obj)
                 return self._remove(res, ns_key, name)
             if finalizers != (m.get("finalizers") or []):
                 m["finalizers"] = finalizers

@@ -76,7 +76,9 @@ async def test_field_selectors(http: Http) -> None:
     assert len(listing["items"]) == 2
     status, body = await http.get(CONFIGMAPS, fieldSelector="spec.foo=bar")
     assert status == 400
-    assert body["message"] == "field label not supported: spec.foo"
+    assert body["message"] == (
+        '"spec.foo" is not a known field selector: only "metadata.name", "metadata.namespace"'
+    )
     status, _ = await http.get(
         f"/api/v1/namespaces/{NS}/pods", fieldSelector="status.phase=Running"
     )
