@@ -34,6 +34,10 @@ class EmulatorConfig:
     # Running) or, like the corpus's simulated node, one status write straight to Running.
     node_reports_steps: bool = True
     pod_ip: str | None = None  # every pod's IP (host networking); None = one per pod
+    # A running container logs a heartbeat line this often (seconds), like the corpus's node
+    # ("<time> INFO clawdbot heartbeat n=<n> pod=<ns>/<pod> container=<c>"); None = it logs
+    # its start-up lines only.
+    log_heartbeat: float | None = None
 
 
 def conformance_config(token: str) -> EmulatorConfig:
@@ -50,6 +54,7 @@ def conformance_config(token: str) -> EmulatorConfig:
         node_reports_steps=False,
         pvc_expandable=False,
         pod_ip="127.0.0.1",
+        log_heartbeat=0.5,
     )
 
 

@@ -75,6 +75,8 @@ class Kubelet:
         self.next_ip = 10
         self.backoffs: dict[str, float] = {}  # pod uid -> its last crash-loop back-off
         self.started: dict[str, float] = {}  # pod uid -> when its containers last started
+        self.beats: dict[str, float] = {}  # pod uid -> when its next heartbeat line is due
+        self.beat_count: dict[tuple[str, str], int] = {}  # (uid, container) -> lines so far
         self.running = False
 
     @property
@@ -115,6 +117,7 @@ class Kubelet:
         def done(_: asyncio.Task[None]) -> None:
             self.tasks.pop(uid, None)
             self.backoffs.pop(uid, None)
+            self.beats.pop(uid, None)
             self.started.pop(uid, None)
             self.signals.pop(uid, None)
 

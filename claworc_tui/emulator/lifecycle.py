@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from .kubelet import POD, _cond, _Gone, _Terminate, set_condition
@@ -72,8 +73,30 @@ async def run_pod(k: Kubelet, ns: str, name: str, uid: str) -> None:
         elif mode == "imagepull":
             await _pull_failure(k, ns, name, uid)
             await _start(k, ns, name, uid, restarted=True)
+        elif k.config.log_heartbeat:
+            await _heartbeat(k, ns, name, uid, k.config.log_heartbeat)
         else:
             await k._wait(ns, name, uid, None)
+
+
+async def _heartbeat(k: Kubelet, ns: str, name: str, uid: str, every: float) -> None:
+    """Wait for a change to the pod, logging a heartbeat line per container every ``every``."""
+    loop = asyncio.get_running_loop()
+    due = k.beats.setdefault(uid, loop.time() + every)
+    await k._wait(ns, name, uid, max(due - loop.time(), 0.0))
+    if loop.time() < due:
+        return
+    k.beats[uid] = due + every
+    for c in k.containers(k._pod(ns, name, uid)):
+        n = k.beat_count[(uid, c["name"])] = k.beat_count.get((uid, c["name"]), 0) + 1
+        stamp = datetime.now(UTC)
+        when = stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+        k.logs.append(
+            ns,
+            name,
+            c["name"],
+            [f"{when} INFO clawdbot heartbeat n={n} pod={ns}/{name} container={c['name']}"],
+        )
 
 
 async def _schedule(k: Kubelet, ns: str, name: str, uid: str) -> None:
@@ -220,6 +243,8 @@ def _set_running(k: Kubelet, ns: str, name: str, uid: str, restarts: dict[str, i
     for c in containers:
         n = restarts.get(c["name"], 0)
         k.logs.start_instance(ns, name, c["name"], n)
+        if k.config.log_heartbeat:
+            continue  # (a heartbeat every log_heartbeat seconds instead)
         port = next((p.get("containerPort") for p in c.get("ports") or []), 8080)
         k.logs.append(
             ns,
