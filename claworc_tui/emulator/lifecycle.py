@@ -6,17 +6,55 @@ import asyncio
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from .kubelet import POD, _cond, _Gone, _Terminate, set_condition
 from .resources import BY_PLURAL
 from .store import Obj, meta, now_rfc3339
+from .validation import parse_quantity
 
 if TYPE_CHECKING:
     from .kubelet import Kubelet
 
 PVC = BY_PLURAL["persistentvolumeclaims"]
 _PREEMPT = "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
+
+
+def _resource_problem(k: Kubelet, pod: Obj) -> str | None:
+    """The scheduler's fit check: the pod's requests against what the node has left."""
+    node = k.api.store.get(BY_PLURAL["nodes"], "", k.node) or {}
+    allocatable = (node.get("status") or {}).get("allocatable") or {}
+
+    def requested(p: Obj, resource: str) -> Fraction:
+        return sum(
+            (
+                parse_quantity(((c.get("resources") or {}).get("requests") or {}).get(resource, 0))
+                or Fraction(0)
+                for c in (p.get("spec") or {}).get("containers") or []
+            ),
+            Fraction(0),
+        )
+
+    short = []
+    for resource in ("cpu", "memory"):
+        have = parse_quantity(allocatable.get(resource))
+        if have is None:
+            continue
+        used = sum(
+            (
+                requested(p, resource)
+                for p in k.api.store.items(POD)
+                if (p.get("spec") or {}).get("nodeName") == k.node
+                and (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
+            ),
+            Fraction(0),
+        )
+        if used + requested(pod, resource) > have:
+            short.append(f"Insufficient {resource}")
+    if not short:
+        return None
+    return ", ".join(f"1 {s}" for s in short) + ". no new claims to deallocate"
 
 
 def _volume_problem(k: Kubelet, pod: Obj) -> str | None:
@@ -103,15 +141,24 @@ async def _schedule(k: Kubelet, ns: str, name: str, uid: str) -> None:
     await k._sleep(ns, name, uid, k.step)
     while True:
         pod = k._pod(ns, name, uid)
+        resources = _resource_problem(k, pod)
         problem = _volume_problem(k, pod)
-        if problem is None:
+        if problem is None and resources is None:
             break
-        msg = f"0/1 nodes are available: {problem}. {_PREEMPT}"
+        if resources is not None:
+            msg = f"0/1 nodes are available: {resources}, {_PREEMPT}"
+        else:
+            msg = f"0/1 nodes are available: {problem}. {_PREEMPT}"
 
         def unschedulable(p: Obj, msg: str = msg) -> None:
-            set_condition(
-                p.setdefault("status", {}), _cond("PodScheduled", "False", "Unschedulable", msg)
-            )
+            cond = _cond("PodScheduled", "False", "Unschedulable", msg)
+            # The scheduler's condition carries the pod generation it saw (v1.33+).
+            cond = {
+                "type": "PodScheduled",
+                "observedGeneration": meta(p).get("generation", 1),
+                **{k: v for k, v in cond.items() if k != "type"},
+            }
+            set_condition(p.setdefault("status", {}), cond)
 
         k._update(ns, name, uid, unschedulable, manager="kube-scheduler")
         k._emit(pod, "Warning", "FailedScheduling", msg, component="default-scheduler")
@@ -212,7 +259,7 @@ async def _start(k: Kubelet, ns: str, name: str, uid: str, restarted: bool = Fal
             await _pull_failure(k, ns, name, uid)
             pod = k._pod(ns, name, uid)
         image = c.get("image", "")
-        if restarted:
+        if restarted or not k.config.node_reports_steps:
             k._emit(
                 pod,
                 "Normal",

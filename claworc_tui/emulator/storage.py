@@ -29,6 +29,33 @@ def pods_using(ctl: Controller, ns: str, claim: str) -> list[Obj]:
     return out
 
 
+STORAGE_CLASSES = ("standard",)  # the cluster's (default) StorageClass
+
+
+def _unbindable(ctl: Controller, pvc: Obj) -> bool:
+    """A claim that stays Pending, with the persistentvolume-controller's event: no class
+    ("" = static binding only, and no PV matches), or a class that does not exist. Claims
+    with a selector are never provisioned dynamically."""
+    spec = pvc.get("spec") or {}
+    cls = spec.get("storageClassName")
+    if cls == "":
+        why, reason, kind = (
+            "no persistent volumes available for this claim and no storage class is set",
+            "FailedBinding",
+            "Normal",
+        )
+    elif cls not in STORAGE_CLASSES:
+        why, reason, kind = (
+            f'storageclass.storage.k8s.io "{cls}" not found',
+            "ProvisioningFailed",
+            "Warning",
+        )
+    else:
+        return bool(spec.get("selector"))
+    ctl.rec.emit(pvc, kind, reason, why, "persistentvolume-controller")
+    return True
+
+
 def sync_pvc(ctl: Controller, ns: str, name: str) -> None:
     pvc = ctl.store.get(PVC, ns, name)
     if pvc is None:
@@ -44,6 +71,8 @@ def sync_pvc(ctl: Controller, ns: str, name: str) -> None:
         return
     status = pvc.get("status") or {}
     request = ((pvc["spec"].get("resources") or {}).get("requests") or {}).get("storage")
+    if status.get("phase") != "Bound" and _unbindable(ctl, pvc):
+        return
     if status.get("phase") != "Bound":
         if m["uid"] not in ctl.scheduled:
             ctl.scheduled.add(m["uid"])
