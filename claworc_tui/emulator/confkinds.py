@@ -7,10 +7,18 @@ import binascii
 import copy
 from typing import Any
 
-from .errors import FieldError, bad_request, forbidden, forbidden_field, invalid, required
+from .errors import (
+    FieldError,
+    bad_request,
+    forbidden,
+    forbidden_field,
+    invalid,
+    not_supported,
+    required,
+)
 from .kinds import Ctx, Hooks
 from .resources import core
-from .validation import config_key, parse_quantity
+from .validation import canonical_quantity, config_key, parse_quantity
 
 Obj = dict[str, Any]
 
@@ -60,6 +68,13 @@ def _immutable_data(obj: Obj, old: Obj | None, fields: tuple[str, ...]) -> list[
     return errs
 
 
+_MAX_SIZE = 1024 * 1024  # values only: keys do not count
+
+
+def _too_long(field: str) -> FieldError:
+    return FieldError("FieldValueTooLong", field, f"may not be more than {_MAX_SIZE} bytes")
+
+
 class SecretHooks(Hooks):
     def decode(self, obj: Obj) -> None:
         data = obj.get("data") or {}
@@ -82,6 +97,9 @@ class SecretHooks(Hooks):
 
     def validate(self, obj: Obj, old: Obj | None, ctx: Ctx) -> list[FieldError]:
         errs = _validate_keys(obj, ("data",))
+        size = sum(len(base64.b64decode(v)) for v in (obj.get("data") or {}).values())
+        if size > _MAX_SIZE:
+            errs.append(_too_long("data"))
         if old is not None and obj.get("type") != old.get("type"):
             errs.append(invalid("type", obj.get("type"), "field is immutable"))
         return errs + _immutable_data(obj, old, ("data",))
@@ -90,6 +108,10 @@ class SecretHooks(Hooks):
 class ConfigMapHooks(Hooks):
     def validate(self, obj: Obj, old: Obj | None, ctx: Ctx) -> list[FieldError]:
         errs = _validate_keys(obj, ("data", "binaryData"))
+        size = sum(len(v.encode()) for v in (obj.get("data") or {}).values())
+        size += sum(len(base64.b64decode(v)) for v in (obj.get("binaryData") or {}).values())
+        if size > _MAX_SIZE:
+            errs.append(_too_long("[]"))
         return errs + _immutable_data(obj, old, ("data", "binaryData"))
 
 
@@ -107,18 +129,16 @@ def _storage(obj: Obj) -> Any:
     return (((obj.get("spec") or {}).get("resources") or {}).get("requests") or {}).get("storage")
 
 
-class PvcHooks(Hooks):
-    def decode(self, obj: Obj) -> None:
-        value = _storage(obj)
-        if value is not None and parse_quantity(value) is None:
-            raise bad_request(
-                'PersistentVolumeClaim in version "v1" cannot be handled as a '
-                "PersistentVolumeClaim: quantities must match the regular expression "
-                "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
-            )
+_ACCESS_MODES = ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"]
 
+
+class PvcHooks(Hooks):
     def default(self, obj: Obj) -> None:
         obj.setdefault("spec", {}).setdefault("volumeMode", "Filesystem")
+        requests = (obj["spec"].get("resources") or {}).get("requests")
+        if isinstance(requests, dict):
+            for name, amount in requests.items():
+                requests[name] = canonical_quantity(amount)
 
     def prepare_create(self, obj: Obj, ctx: Ctx) -> None:
         obj["spec"].setdefault("storageClassName", "standard")
@@ -136,10 +156,21 @@ class PvcHooks(Hooks):
     def validate(self, obj: Obj, old: Obj | None, ctx: Ctx) -> list[FieldError]:
         spec = obj.get("spec") or {}
         errs: list[FieldError] = []
-        if not spec.get("accessModes"):
+        modes = spec.get("accessModes")
+        if not modes:
             errs.append(required("spec.accessModes", "at least 1 access mode is required"))
-        if _storage(obj) is None:
+        for mode in modes or []:
+            if mode not in _ACCESS_MODES:
+                errs.append(not_supported("spec.accessModes", mode, _ACCESS_MODES))
+        if spec.get("volumeMode") not in ("Block", "Filesystem"):
+            errs.append(
+                not_supported("spec.volumeMode", spec.get("volumeMode"), ["Block", "Filesystem"])
+            )
+        storage = _storage(obj)
+        if storage is None:
             errs.append(required("spec.resources[storage]"))
+        elif (parse_quantity(storage) or 0) <= 0:
+            errs.append(invalid("spec.resources[storage]", storage, "must be greater than zero"))
         if old is None:
             return errs
         new_spec = copy.deepcopy(spec)
@@ -151,12 +182,13 @@ class PvcHooks(Hooks):
         if new_spec != old_spec:
             errs.append(forbidden_field("spec", _PVC_IMMUTABLE))
         elif bound:
-            new_q, old_q = parse_quantity(_storage(obj)), parse_quantity(_storage(old))
+            capacity = ((old.get("status") or {}).get("capacity") or {}).get("storage")
+            new_q, old_q = parse_quantity(_storage(obj)), parse_quantity(capacity)
             if new_q is not None and old_q is not None and new_q < old_q:
                 errs.append(
                     forbidden_field(
                         "spec.resources.requests.storage",
-                        "field can not be less than previous value",
+                        "field can not be less than status.capacity",
                     )
                 )
         return errs

@@ -216,15 +216,21 @@ class Controller:
         if "orphan" in finalizers:
             for r, dep in dependents:
                 dep = copy.deepcopy(dep)
-                meta(dep)["ownerReferences"] = [
-                    x for x in meta(dep)["ownerReferences"] if x.get("uid") != uid
-                ]
+                refs = [x for x in meta(dep)["ownerReferences"] if x.get("uid") != uid]
+                if refs:
+                    meta(dep)["ownerReferences"] = refs
+                else:  # (omitempty: no empty list)
+                    meta(dep).pop("ownerReferences", None)
                 self.api.write(r, dep)
             finalizers.remove("orphan")
         elif "foregroundDeletion" in finalizers:
             for r, dep in dependents:
                 if not meta(dep).get("deletionTimestamp"):
-                    self.api.delete(r, ns, meta(dep)["name"], {"propagationPolicy": "Foreground"})
+                    # The garbage collector deletes a dependent in the foreground only when it
+                    # has dependents of its own (a ReplicaSet); a pod goes in the background.
+                    has_own = any(self.owned(x, ns, meta(dep)["uid"]) for x in (RS, POD))
+                    policy = "Foreground" if has_own else "Background"
+                    self.api.delete(r, ns, meta(dep)["name"], {"propagationPolicy": policy})
             if dependents:
                 return True
             finalizers.remove("foregroundDeletion")
@@ -244,15 +250,16 @@ class Controller:
     # -- replica sets ----------------------------------------------------------------------
     def sync_replicaset(self, ns: str, name: str) -> None:
         rs = self.store.get(RS, ns, name)
-        if rs is None or self.finalize_owner(RS, rs):
+        if rs is None:
             return
+        deleting = bool(meta(rs).get("deletionTimestamp"))
         uid = meta(rs)["uid"]
         pods = self.owned(POD, ns, uid)
         active = [p for p in pods if is_active(p)]
-        want = int((rs.get("spec") or {}).get("replicas", 0))
+        want = 0 if deleting else int((rs.get("spec") or {}).get("replicas", 0))
         for _ in range(want - len(active)):
             self._create_pod(rs)
-        if len(active) > want:
+        if len(active) > want and not deleting:
             ranked = sorted(active, key=lambda p: (is_ready(p), meta(p)["creationTimestamp"]))
             for pod in ranked[: len(active) - want]:
                 self.api.delete(POD, ns, meta(pod)["name"], {})
@@ -271,14 +278,19 @@ class Controller:
                 "fullyLabeledReplicas": len(pods),
                 "readyReplicas": ready,
                 "availableReplicas": ready,
+                "terminatingReplicas": sum(
+                    1 for p in self.owned(POD, ns, uid) if meta(p).get("deletionTimestamp")
+                ),
                 "observedGeneration": meta(rs).get("generation", 1),
             },
-            ("replicas",),
+            ("replicas", "terminatingReplicas"),
         )
         if rs.get("status") != status:
             new = copy.deepcopy(rs)
             new["status"] = status
-            self.api.write(RS, new)
+            rs = self.api.write(RS, new)
+        if deleting:  # the status keeps being reported until the garbage collector is done
+            self.finalize_owner(RS, rs)
 
     def _create_pod(self, rs: Obj) -> None:
         template = copy.deepcopy((rs.get("spec") or {}).get("template") or {})
@@ -301,7 +313,20 @@ class Controller:
         }
         while self.store.get(POD, pod_meta["namespace"], pod_meta["name"]) is not None:
             pod_meta["name"] = f"{rs_name}-{random_suffix()}"
-        created = self.api.create(POD, pod_meta["namespace"], pod)
+        try:
+            created = self.api.create(POD, pod_meta["namespace"], pod)
+        except ApiError as err:
+            # The apiserver refused the pod (say, an image with whitespace, which template
+            # validation lets through): a FailedCreate event, and a retry later.
+            self.rec.emit(
+                rs,
+                "Warning",
+                "FailedCreate",
+                f"Error creating: {err.message}",
+                "replicaset-controller",
+            )
+            self.later(max(self.delay * 3, 1.0), ("replicasets", pod_meta["namespace"], rs_name))
+            return
         self.rec.emit(
             rs,
             "Normal",

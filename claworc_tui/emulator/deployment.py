@@ -71,16 +71,19 @@ def _new_rs(ctl: Controller, dep: Obj, revision: int, replicas: int) -> Obj:
             },
             "ownerReferences": [owner_ref(dep)],
         },
-        "spec": {
-            "replicas": 0,
-            "minReadySeconds": spec.get("minReadySeconds", 0),
-            "selector": selector,
-            "template": template,
-        },
+        "spec": {"replicas": replicas, "selector": selector, "template": template},
     }
+    if spec.get("minReadySeconds"):
+        rs["spec"]["minReadySeconds"] = spec["minReadySeconds"]
     created = ctl.api.create(RS, meta(dep)["namespace"], rs)
     if replicas:
-        created = _scale(ctl, dep, created, replicas)
+        ctl.rec.emit(
+            dep,
+            "Normal",
+            "ScalingReplicaSet",
+            f"Scaled up replica set {name} from 0 to {replicas}",
+            "deployment-controller",
+        )
     return created
 
 
@@ -99,6 +102,13 @@ def sync_deployment(ctl: Controller, ns: str, name: str) -> None:
     old_rs = [r for r in all_rs if r is not new_rs]
     recreate = (spec.get("strategy") or {}).get("type") == "Recreate"
     created_new = False
+    # A scaling event (the replica count changed, not the template): the controller only
+    # scales and recomputes the status; the Progressing condition stays as it is.
+    desired_ann = (meta(new_rs).get("annotations") or {}) if new_rs is not None else {}
+    scaling = desired_ann.get("deployment.kubernetes.io/desired-replicas") not in (
+        None,
+        str(desired),
+    )
     if spec.get("paused"):
         pass
     elif new_rs is None:
@@ -128,7 +138,7 @@ def sync_deployment(ctl: Controller, ns: str, name: str) -> None:
             meta(bumped).setdefault("annotations", {})[REVISION] = str(revision)
             new_rs = ctl.update(RS, bumped)
     _cleanup_history(ctl, dep, new_rs)
-    _update_status(ctl, dep, new_rs, created_new)
+    _update_status(ctl, dep, new_rs, created_new, scaling)
 
 
 def _cleanup_history(ctl: Controller, dep: Obj, new_rs: Obj | None) -> None:
@@ -148,6 +158,24 @@ def _cleanup_history(ctl: Controller, dep: Obj, new_rs: Obj | None) -> None:
     ]
     for r in idle[: max(len(old) - limit, 0)]:
         ctl.api.delete(RS, ns, meta(r)["name"], {})
+
+
+def _set_conditions(conds: list[Obj], updates: list[Obj]) -> list[Obj]:
+    """SetDeploymentCondition: a condition whose status or reason changes moves to the end;
+    one with the same status and reason stays as it is (even with a new message)."""
+    out = list(conds)
+    for cond in updates:
+        prev = next((c for c in out if c.get("type") == cond["type"]), None)
+        if prev is not None and (prev.get("status"), prev.get("reason"), prev.get("message")) == (
+            cond["status"],
+            cond["reason"],
+            cond["message"],
+        ):
+            continue
+        # (A new message with the same reason: the real controller went through another
+        # reason in between, which the emulator's faster rollout skips; the result is the same.)
+        out = [c for c in out if c.get("type") != cond["type"]] + [cond]
+    return out
 
 
 def _condition(old: list[Obj], type_: str, status: str, reason: str, message: str) -> Obj:
@@ -171,7 +199,9 @@ def _condition(old: list[Obj], type_: str, status: str, reason: str, message: st
     }
 
 
-def _update_status(ctl: Controller, dep: Obj, new_rs: Obj | None, created_new: bool) -> None:
+def _update_status(
+    ctl: Controller, dep: Obj, new_rs: Obj | None, created_new: bool, scaling: bool
+) -> None:
     ns = meta(dep)["namespace"]
     current = ctl.store.get(DEP, ns, meta(dep)["name"])
     if current is None:
@@ -241,6 +271,14 @@ def _update_status(ctl: Controller, dep: Obj, new_rs: Obj | None, created_new: b
             "ReplicaSetUpdated",
             f'ReplicaSet "{rs_name}" is progressing.',
         )
+    # syncRolloutStatus leaves Progressing alone on a complete deployment (one replica set,
+    # NewReplicaSetAvailable); a scaling event does not look at it at all.
+    current_prog: Obj = next((c for c in conds if c.get("type") == "Progressing"), {})
+    skip_progress = scaling or (
+        current_prog.get("reason") == "NewReplicaSetAvailable"
+        and total(all_rs, "replicas") == total(new_list, "replicas")
+        and meta(new_rs or {}).get("name", "") in current_prog.get("message", "")
+    )
     status: Obj = {
         "observedGeneration": meta(dep).get("generation", 1),
         "replicas": total(all_rs, "replicas"),
@@ -248,11 +286,17 @@ def _update_status(ctl: Controller, dep: Obj, new_rs: Obj | None, created_new: b
         "readyReplicas": total(all_rs, "readyReplicas"),
         "availableReplicas": available,
         "unavailableReplicas": max(spec_total - available, 0),
-        "conditions": [avail, prog],
+        "conditions": _set_conditions(conds, [avail] if skip_progress else [avail, prog]),
     }
     if old_status.get("collisionCount"):
         status["collisionCount"] = old_status["collisionCount"]
     status = {k: v for k, v in status.items() if v not in (0, None)}
+    status["terminatingReplicas"] = sum(
+        1
+        for r in all_rs
+        for p in ctl.owned(POD, ns, meta(r)["uid"])
+        if meta(p).get("deletionTimestamp")
+    )
     new = copy.deepcopy(current)
     new["status"] = status
     if new_rs is not None:
@@ -260,7 +304,8 @@ def _update_status(ctl: Controller, dep: Obj, new_rs: Obj | None, created_new: b
         if rev:
             meta(new).setdefault("annotations", {})[REVISION] = rev
     if new != current:
-        ctl.api.write(DEP, new)
+        with ctl.api.acting("kube-controller-manager", "Update", "status"):
+            ctl.api.write(DEP, new)
 
 
 def _max_unavailable(dep: Obj) -> int:

@@ -44,12 +44,10 @@ def go_value(value: Any) -> str:
         return str(value)
     if isinstance(value, str):
         return go_quote(value)
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "[]string{" + ", ".join(go_quote(v) for v in value) + "}"
     if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
-        inner = ", ".join(f"{go_quote(k)}:{go_quote(v)}" for k, v in sorted(value.items()))
-        return "map[string]string{" + inner + "}"
-    return json.dumps(value, sort_keys=True)
+        value = dict(sorted(value.items()))  # a Go map: marshalled with sorted keys
+    # Lists, maps and structs: JSON, as field.Error prints them since Kubernetes 1.33.
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 _MISSING = object()
@@ -122,8 +120,9 @@ class ApiError(Exception):
             "metadata": {},
             "status": "Failure",
             "message": self.message,
-            "reason": self.reason,
         }
+        if self.reason:  # an internal error (500) has none
+            body["reason"] = self.reason
         if self.details is not None:
             body["details"] = self.details
         body["code"] = self.code
@@ -173,7 +172,8 @@ def conflict(res: Resource, name: str) -> ApiError:
 
 
 def invalid_object(res: Resource, name: str, errs: list[FieldError]) -> ApiError:
-    text = str(errs[0]) if len(errs) == 1 else "[" + ", ".join(str(e) for e in errs) + "]"
+    unique = list(dict.fromkeys(str(e) for e in errs))  # the aggregate drops repeats
+    text = unique[0] if len(unique) == 1 else "[" + ", ".join(unique) + "]"
     d = _details(res, name, res.kind)
     d["causes"] = [{"reason": e.type, "message": e.body(), "field": e.field} for e in errs]
     return ApiError(422, "Invalid", f'{res.qualified_kind} "{name}" is invalid: {text}', d)
@@ -184,6 +184,20 @@ def forbidden(res: Resource, name: str, why: str, sub: str | None = None) -> Api
     subject = f'{q} "{name}"' if name else q
     d = _details(res, name, f"{res.plural}/{sub}" if sub else None)
     return ApiError(403, "Forbidden", f"{subject} is forbidden: {why}", d)
+
+
+def invalid_options(kind: str, err: FieldError) -> ApiError:
+    """A refused query parameter: ``CreateOptions.meta.k8s.io "" is invalid: ...``."""
+    return ApiError(
+        422,
+        "Invalid",
+        f'{kind}.meta.k8s.io "" is invalid: {err}',
+        {
+            "group": "meta.k8s.io",
+            "kind": kind,
+            "causes": [{"reason": err.type, "message": err.body(), "field": err.field}],
+        },
+    )
 
 
 def bad_request(message: str) -> ApiError:
@@ -208,20 +222,13 @@ def expired(message: str) -> ApiError:
 
 
 def unsupported_media_type(content_type: str) -> ApiError:
-    msg = (
-        "the body of the request was in an unknown format - accepted media types include: "
-        "application/json-patch+json, application/merge-patch+json, "
-        "application/apply-patch+yaml, application/strategic-merge-patch+json"
-    )
     del content_type
-    return ApiError(415, "UnsupportedMediaType", msg)
+    return ApiError(415, "UnsupportedMediaType", "415: Unsupported Media Type", {})
 
 
 def patch_rejected(cause: str) -> ApiError:
     """A JSON patch that could not be applied (NewGenericServerResponse with 422)."""
+    del cause  # the real server answers without details
     return ApiError(
-        422,
-        "Invalid",
-        "the server rejected our request due to an error in our request",
-        {"causes": [{"reason": "UnexpectedServerResponse", "message": cause}]},
+        422, "Invalid", "the server rejected our request due to an error in our request", {}
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import time
+from datetime import UTC, datetime
 
 from .errors import ApiError
 from .resources import core
@@ -18,6 +19,11 @@ class Recorder:
         self.api = api
         self.node = node
         self._seen: dict[tuple[str, ...], str] = {}
+
+    def _manager(self, component: str) -> str:
+        if component == "kubelet":
+            return self.api.config.kubelet_manager
+        return "kube-scheduler" if component == "default-scheduler" else "kube-controller-manager"
 
     def emit(
         self,
@@ -34,11 +40,15 @@ class Recorder:
         now = now_rfc3339()
         name = self._seen.get(key)
         existing = self.api.store.get(_EVENTS, ns, name) if name else None
+        scheduler = component == "default-scheduler"
+        if existing is not None and scheduler:
+            return  # (the events.k8s.io recorder updates its series only now and then)
         if existing is not None:
             ev = copy.deepcopy(existing)
             ev["count"] = int(ev.get("count", 1)) + 1
             ev["lastTimestamp"] = now
-            self.api.write(_EVENTS, ev)
+            with self.api.acting(self._manager(component)):
+                self.api.write(_EVENTS, ev)
             return
         ref = {
             "kind": obj.get("kind", ""),
@@ -50,10 +60,45 @@ class Recorder:
         }
         if field_path:
             ref["fieldPath"] = field_path
+        name = f"{m.get('name', '')}.{time.time_ns():x}"
+        if scheduler:
+            event = self._scheduler_event(name, ns, ref, type_, reason, message)
+        else:
+            event = self._core_event(name, ns, ref, type_, reason, message, component)
+        try:
+            with self.api.acting(self._manager(component)):
+                self.api.create(_EVENTS, ns, event)
+        except ApiError:
+            return
+        self._seen[key] = name
+
+    def _scheduler_event(
+        self, name: str, ns: str, ref: Obj, type_: str, reason: str, message: str
+    ) -> Obj:
+        """The scheduler writes events.k8s.io events: their core/v1 view."""
+        stamp = datetime.now(UTC)
+        return {
+            "metadata": {"name": name, "namespace": ns},
+            "involvedObject": ref,
+            "reason": reason,
+            "message": message,
+            "source": {},
+            "firstTimestamp": None,
+            "lastTimestamp": None,
+            "type": type_,
+            "eventTime": stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond:06d}Z",
+            "action": "Binding" if reason == "Scheduled" else "Scheduling",
+            "reportingComponent": "default-scheduler",
+            "reportingInstance": f"default-scheduler-{self.api.config.node_hostname}",
+        }
+
+    def _core_event(
+        self, name: str, ns: str, ref: Obj, type_: str, reason: str, message: str, component: str
+    ) -> Obj:
+        now = now_rfc3339()
         source = {"component": component}
         if component == "kubelet":
             source["host"] = self.node
-        name = f"{m.get('name', '')}.{time.time_ns():x}"
         event = {
             "metadata": {"name": name, "namespace": ns},
             "involvedObject": ref,
@@ -68,8 +113,4 @@ class Recorder:
             "reportingComponent": component,
             "reportingInstance": self.node if component == "kubelet" else "",
         }
-        try:
-            self.api.create(_EVENTS, ns, event)
-        except ApiError:
-            return
-        self._seen[key] = name
+        return event

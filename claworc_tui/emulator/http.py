@@ -13,12 +13,15 @@ from aiohttp import web
 
 from . import discovery
 from .config import RequestRecord
+from .decoding import decode_object, unknown_fields
 from .errors import (
     ApiError,
     bad_request,
     forbidden,
+    invalid_options,
     method_not_allowed,
     not_found_path,
+    not_supported,
     unauthorized,
 )
 from .resources import RESOURCES, Resource, lookup
@@ -28,6 +31,14 @@ from .watch import check_params, serve_watch
 if TYPE_CHECKING:
     from .server import EmulatorServer
 
+_OPTIONS = {
+    "create": "CreateOptions",
+    "update": "UpdateOptions",
+    "patch": "PatchOptions",
+    "delete": "DeleteOptions",
+    "deletecollection": "DeleteOptions",
+}
+_FIELD_VALIDATION = ["", "Ignore", "Strict", "Warn"]
 WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection"}
 _TRUE = {"1", "t", "T", "true", "TRUE", "True"}
 _RULE_VERBS = ("get", "list", "watch", "create", "update", "patch", "delete", "deletecollection")
@@ -67,7 +78,7 @@ def parse_path(path: str) -> Target | None:
     parts = [p for p in path.split("/") if p]
     if len(parts) >= 2 and parts[0] == "api":
         group, rest = "", parts[2:] if parts[1] == "v1" else None
-    elif len(parts) >= 3 and parts[0] == "apis":
+    elif len(parts) >= 3 and parts[0] == "apis" and parts[2] == "v1":
         group, rest = parts[1], parts[3:]
     else:
         return None
@@ -110,6 +121,7 @@ class Frontend:
         self.failures: list[Failure] = []
         self.delays: list[tuple[str, re.Pattern[str], float]] = []
         self.denied: list[tuple[str, str, str | None]] = []
+        self._field_validation = "Warn"  # of the request being served (set per request)
         self.rules_review = "complete"
         """How SelfSubjectRulesReview answers: complete, incomplete (webhook), forbidden."""
 
@@ -192,6 +204,8 @@ class Frontend:
         self._check_auth(request)
         self._check_failure(request)
         path = request.path.rstrip("/") or "/"
+        if discovery.is_health(path):
+            return web.Response(text="ok", content_type="text/plain", charset="utf-8")
         doc = discovery.document(path, self.server.url)
         if doc is not None:
             if request.method != "GET":
@@ -217,7 +231,14 @@ class Frontend:
             return json_response(self._ssrr(await _json_body(request)), 201)
         target = parse_path(path)
         if target is None:
-            raise not_found_path()
+            parts = path.split("/")
+            if parts[1:2] == ["api"] or (
+                parts[1:2] == ["apis"] and any(g == parts[2] for g, _ in RESOURCES)
+            ):
+                raise not_found_path()
+            return web.Response(
+                status=404, text="404 page not found\n", content_type="text/plain", charset="utf-8"
+            )
         return await self._resource(request, target, record)
 
     def _ssrr(self, body: Any) -> dict[str, Any]:
@@ -313,10 +334,21 @@ class Frontend:
             raise method_not_allowed()
         self._forbid(verb, t)
         dry = q.getall("dryRun", [])
-        if any(d != "All" for d in dry):
-            raise bad_request(f"Invalid dryRun value: {dry[0]!r}; supported values: All")
+        options = _OPTIONS.get(verb)
+        if options and any(d != "All" for d in dry):
+            raise invalid_options(options, not_supported("dryRun", dry, ["All"]))
+        validation = q.get("fieldValidation", "")
+        if options and options != "DeleteOptions" and validation not in _FIELD_VALIDATION:
+            raise invalid_options(
+                options, not_supported("fieldValidation", validation, _FIELD_VALIDATION)
+            )
+        self._field_validation = validation or "Warn"
+        ctype = request.headers.get("Content-Type", "")
+        manager = q.get("fieldManager") or request.headers.get("User-Agent", "").split("/")[0]
+        operation = "Apply" if ctype.startswith("application/apply-patch") else "Update"
         if t.sub is not None:
-            return await self._subresource(request, t, verb, record)
+            with self.server.api.acting(manager or "unknown", operation, t.sub):
+                return await self._subresource(request, t, verb, record)
         filt = None
         if verb in ("list", "watch", "deletecollection"):
             filt = Filter(t.res.plural, q.get("labelSelector", ""), q.get("fieldSelector", ""))
@@ -341,7 +373,8 @@ class Frontend:
         # Everything below is synchronous, so the dry-run flag covers this request only.
         api.dry_run = bool(dry) and verb in WRITE_VERBS
         try:
-            return self._call(request, t, verb, raw, filt)
+            with api.acting(manager or "unknown", operation, ""):
+                return self._call(request, t, verb, raw, filt)
         finally:
             api.dry_run = False
 
@@ -354,20 +387,38 @@ class Frontend:
         if verb == "list":
             assert filt is not None
             limit = _int(q.get("limit", "0"), "limit")
-            return json_response(api.list(t.res, t.ns, filt, limit, q.get("continue", "")))
+            return json_response(
+                api.list(
+                    t.res,
+                    t.ns,
+                    filt,
+                    limit,
+                    q.get("continue", ""),
+                    q.get("resourceVersion", ""),
+                    q.get("resourceVersionMatch", ""),
+                )
+            )
         if verb == "deletecollection":
             assert filt is not None
             opts = _delete_options(q, _parse(raw, optional=True))
             return json_response(api.delete_collection(t.res, t.ns, filt, opts))
-        if verb == "create":
-            return json_response(api.create(t.res, rns, _parse(raw)), 201)
+        if verb in ("create", "update"):
+            body = decode_object(t.res, raw)
+            warnings = unknown_fields(t.res, body, self._field_validation)
+            headers = {"Warning": ", ".join(warnings)} if warnings else None
+            if verb == "create":
+                return json_response(api.create(t.res, rns, body), 201, headers)
+            assert t.name is not None
+            obj, created = api.update(t.res, rns, t.name, body)
+            return json_response(obj, 201 if created else 200, headers)
         assert t.name is not None
         if verb == "get":
             return json_response(api.get(t.res, rns, t.name))
-        if verb == "update":
-            return json_response(api.update(t.res, rns, t.name, _parse(raw)))
         if verb == "patch":
             ctype = request.headers.get("Content-Type", "")
+            if ctype.split(";")[0].strip() == "application/apply-patch+yaml":
+                obj, created = api.apply(t.res, rns, t.name, raw)
+                return json_response(obj, 201 if created else 200)
             return json_response(api.patch(t.res, rns, t.name, raw, ctype))
         opts = _delete_options(q, _parse(raw, optional=True))
         return json_response(api.delete(t.res, rns, t.name, opts))
@@ -378,6 +429,8 @@ class Frontend:
         assert t.name is not None
         assert t.sub is not None
         rns = t.ns or ""
+        if t.res.plural == "pods" and t.sub == "log" and verb != "get":
+            raise method_not_allowed()
         if t.res.plural == "pods" and t.sub == "log" and verb == "get":
             return await self.server.logs.serve(
                 request, self.server.api, rns, t.name, self.server.closing
@@ -403,7 +456,7 @@ def _int(value: str, name: str) -> int:
     try:
         return int(value)
     except ValueError as exc:
-        raise bad_request(f"invalid value for {name}: {value!r}") from exc
+        raise bad_request(f'strconv.ParseInt: parsing "{value}": invalid syntax') from exc
 
 
 async def _json_body(request: web.Request, optional: bool = False) -> Any:

@@ -11,7 +11,6 @@ from .config import EmulatorConfig
 from .errors import (
     ApiError,
     FieldError,
-    GoRepr,
     forbidden_field,
     invalid,
     not_supported,
@@ -32,17 +31,15 @@ class Ctx(Protocol):
     alloc: Allocator
 
 
-def _label_selector_repr(sel: Any) -> GoRepr:
+def _label_selector_repr(sel: Any) -> Any:
+    """A LabelSelector as field errors print it (JSON, empty fields omitted)."""
     sel = sel if isinstance(sel, dict) else {}
-    labels = sel.get("matchLabels")
-    ml = "map[string]string(nil)"
-    if isinstance(labels, dict):
-        inner = ", ".join(f'"{k}":"{v}"' for k, v in sorted(labels.items()))
-        ml = "map[string]string{" + inner + "}"
-    exprs = "[]v1.LabelSelectorRequirement(nil)"
+    out: dict[str, Any] = {}
+    if sel.get("matchLabels"):
+        out["matchLabels"] = dict(sorted(sel["matchLabels"].items()))
     if sel.get("matchExpressions"):
-        exprs = "[]v1.LabelSelectorRequirement{...}"
-    return GoRepr(f"v1.LabelSelector{{MatchLabels:{ml}, MatchExpressions:{exprs}}}")
+        out["matchExpressions"] = sel["matchExpressions"]
+    return out
 
 
 class Hooks:
@@ -97,11 +94,19 @@ class DeploymentHooks(Hooks):
             errs.append(invalid("spec.replicas", replicas, "must be greater than or equal to 0"))
         selector = spec.get("selector")
         tmeta = (spec.get("template") or {}).get("metadata") or {}
-        if not selector:
+        if selector is None:
             errs.append(required("spec.selector"))
         else:
+            label_errs = validate_labels(selector.get("matchLabels"), "spec.selector.matchLabels")
             reqs = selector_from_match_labels(selector)
-            if not reqs:
+            if label_errs:
+                errs += label_errs
+                errs.append(
+                    invalid(
+                        "spec.selector", _label_selector_repr(selector), "invalid label selector"
+                    )
+                )
+            elif not reqs:
                 errs.append(
                     invalid(
                         "spec.selector",
@@ -117,7 +122,8 @@ class DeploymentHooks(Hooks):
                         "`selector` does not match template `labels`",
                     )
                 )
-        errs += validate_labels(tmeta.get("labels"), "spec.template.metadata.labels")
+        if not any(e.field.startswith("spec.selector") for e in errs):
+            errs += validate_labels(tmeta.get("labels"), "spec.template.metadata.labels")
         errs += validate_pod_spec(
             (spec.get("template") or {}).get("spec"), "spec.template.spec", template=True
         )

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import copy
 import hashlib
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -72,6 +73,10 @@ class Kubelet:
         self.signals: dict[str, asyncio.Event] = {}
         self.modes: dict[tuple[str, str], str] = {}
         self.next_ip = 10
+        self.backoffs: dict[str, float] = {}  # pod uid -> its last crash-loop back-off
+        self.started: dict[str, float] = {}  # pod uid -> when its containers last started
+        self.beats: dict[str, float] = {}  # pod uid -> when its next heartbeat line is due
+        self.beat_count: dict[tuple[str, str], int] = {}  # (uid, container) -> lines so far
         self.running = False
 
     @property
@@ -111,6 +116,9 @@ class Kubelet:
 
         def done(_: asyncio.Task[None]) -> None:
             self.tasks.pop(uid, None)
+            self.backoffs.pop(uid, None)
+            self.beats.pop(uid, None)
+            self.started.pop(uid, None)
             self.signals.pop(uid, None)
 
         task.add_done_callback(done)
@@ -181,11 +189,18 @@ class Kubelet:
         self._pod(ns, name, uid)
 
     def _update(
-        self, ns: str, name: str, uid: str, fn: Callable[[Obj], None], deleting_ok: bool = False
+        self,
+        ns: str,
+        name: str,
+        uid: str,
+        fn: Callable[[Obj], None],
+        deleting_ok: bool = False,
+        manager: str | None = None,
     ) -> Obj:
         pod = copy.deepcopy(self._pod(ns, name, uid, deleting_ok))
         fn(pod)
-        return self.api.write(POD, pod)
+        with self.api.acting(manager or self.config.kubelet_manager):
+            return self.api.write(POD, pod)
 
     def _emit(
         self,
@@ -232,6 +247,14 @@ class Kubelet:
             "imageID": "",
             "started": started,
         }
+        mounts = [
+            {"name": vm.get("name"), "mountPath": vm.get("mountPath")}
+            | ({"readOnly": True} if vm.get("readOnly") else {})
+            for vm in c.get("volumeMounts") or []
+            if isinstance(vm, dict)
+        ]
+        if mounts:
+            cs["volumeMounts"] = mounts
         if "running" in state or "terminated" in state:
             cs["containerID"] = "containerd://" + _hex(uid, c["name"], str(restarts))
             cs["imageID"] = f"{c.get('image', '').split(':')[0]}@sha256:" + _hex(c.get("image", ""))
@@ -240,7 +263,20 @@ class Kubelet:
     def containers(self, pod: Obj) -> list[Obj]:
         return pod_containers(pod)
 
+    def next_backoff(self, uid: str) -> float:
+        """The kubelet's crash-loop back-off for this pod's next restart: 10 s, doubling up
+        to 5 min, back to 10 s once the container ran for 10 min (scaled by the config)."""
+        base = self.config.crash_backoff if self.config.crash_backoff is not None else 10.0
+        cap = self.config.crash_backoff_max or base * 30
+        ran = time.monotonic() - self.started.get(uid, time.monotonic())
+        last = self.backoffs.get(uid)
+        delay = base if last is None or ran >= 2 * cap else min(last * 2, cap)
+        self.backoffs[uid] = delay
+        return delay
+
     def allocate_ip(self) -> str:
+        if self.config.pod_ip:
+            return self.config.pod_ip
         self.next_ip += 1
         return f"10.244.{(self.next_ip // 250) % 250}.{self.next_ip % 250 + 2}"
 

@@ -3,18 +3,58 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from .kubelet import POD, _cond, _Gone, _Terminate, set_condition
 from .resources import BY_PLURAL
 from .store import Obj, meta, now_rfc3339
+from .validation import parse_quantity
 
 if TYPE_CHECKING:
     from .kubelet import Kubelet
 
 PVC = BY_PLURAL["persistentvolumeclaims"]
 _PREEMPT = "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
+
+
+def _resource_problem(k: Kubelet, pod: Obj) -> str | None:
+    """The scheduler's fit check: the pod's requests against what the node has left."""
+    node = k.api.store.get(BY_PLURAL["nodes"], "", k.node) or {}
+    allocatable = (node.get("status") or {}).get("allocatable") or {}
+
+    def requested(p: Obj, resource: str) -> Fraction:
+        return sum(
+            (
+                parse_quantity(((c.get("resources") or {}).get("requests") or {}).get(resource, 0))
+                or Fraction(0)
+                for c in (p.get("spec") or {}).get("containers") or []
+            ),
+            Fraction(0),
+        )
+
+    short = []
+    for resource in ("cpu", "memory"):
+        have = parse_quantity(allocatable.get(resource))
+        if have is None:
+            continue
+        used = sum(
+            (
+                requested(p, resource)
+                for p in k.api.store.items(POD)
+                if (p.get("spec") or {}).get("nodeName") == k.node
+                and (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
+            ),
+            Fraction(0),
+        )
+        if used + requested(pod, resource) > have:
+            short.append(f"Insufficient {resource}")
+    if not short:
+        return None
+    return ", ".join(f"1 {s}" for s in short) + ". no new claims to deallocate"
 
 
 def _volume_problem(k: Kubelet, pod: Obj) -> str | None:
@@ -71,25 +111,56 @@ async def run_pod(k: Kubelet, ns: str, name: str, uid: str) -> None:
         elif mode == "imagepull":
             await _pull_failure(k, ns, name, uid)
             await _start(k, ns, name, uid, restarted=True)
+        elif k.config.log_heartbeat:
+            await _heartbeat(k, ns, name, uid, k.config.log_heartbeat)
         else:
             await k._wait(ns, name, uid, None)
+
+
+async def _heartbeat(k: Kubelet, ns: str, name: str, uid: str, every: float) -> None:
+    """Wait for a change to the pod, logging a heartbeat line per container every ``every``."""
+    loop = asyncio.get_running_loop()
+    due = k.beats.setdefault(uid, loop.time() + every)
+    await k._wait(ns, name, uid, max(due - loop.time(), 0.0))
+    if loop.time() < due:
+        return
+    k.beats[uid] = due + every
+    for c in k.containers(k._pod(ns, name, uid)):
+        n = k.beat_count[(uid, c["name"])] = k.beat_count.get((uid, c["name"]), 0) + 1
+        stamp = datetime.now(UTC)
+        when = stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+        k.logs.append(
+            ns,
+            name,
+            c["name"],
+            [f"{when} INFO clawdbot heartbeat n={n} pod={ns}/{name} container={c['name']}"],
+        )
 
 
 async def _schedule(k: Kubelet, ns: str, name: str, uid: str) -> None:
     await k._sleep(ns, name, uid, k.step)
     while True:
         pod = k._pod(ns, name, uid)
+        resources = _resource_problem(k, pod)
         problem = _volume_problem(k, pod)
-        if problem is None:
+        if problem is None and resources is None:
             break
-        msg = f"0/1 nodes are available: {problem}. {_PREEMPT}"
+        if resources is not None:
+            msg = f"0/1 nodes are available: {resources}, {_PREEMPT}"
+        else:
+            msg = f"0/1 nodes are available: {problem}. {_PREEMPT}"
 
         def unschedulable(p: Obj, msg: str = msg) -> None:
-            set_condition(
-                p.setdefault("status", {}), _cond("PodScheduled", "False", "Unschedulable", msg)
-            )
+            cond = _cond("PodScheduled", "False", "Unschedulable", msg)
+            # The scheduler's condition carries the pod generation it saw (v1.33+).
+            cond = {
+                "type": "PodScheduled",
+                "observedGeneration": meta(p).get("generation", 1),
+                **{k: v for k, v in cond.items() if k != "type"},
+            }
+            set_condition(p.setdefault("status", {}), cond)
 
-        k._update(ns, name, uid, unschedulable)
+        k._update(ns, name, uid, unschedulable, manager="kube-scheduler")
         k._emit(pod, "Warning", "FailedScheduling", msg, component="default-scheduler")
         await k._wait(ns, name, uid, max(k.step * 3, 0.2))
 
@@ -101,7 +172,7 @@ async def _schedule(k: Kubelet, ns: str, name: str, uid: str) -> None:
         ]
         set_condition(status, _cond("PodScheduled", "True"))
 
-    pod = k._update(ns, name, uid, bind)
+    pod = k._update(ns, name, uid, bind, manager="kube-scheduler")
     k._emit(
         pod,
         "Normal",
@@ -109,6 +180,25 @@ async def _schedule(k: Kubelet, ns: str, name: str, uid: str) -> None:
         f"Successfully assigned {ns}/{name} to {k.node}",
         component="default-scheduler",
     )
+
+
+# The order a kubelet lists pod conditions in.
+_CONDITION_ORDER = [
+    "PodReadyToStartContainers",
+    "Initialized",
+    "Ready",
+    "ContainersReady",
+    "PodScheduled",
+]
+
+
+def go_duration(seconds: float) -> str:
+    """A duration as Go prints it: 10s, 1m20s, 5m0s, 100ms."""
+    if seconds < 1:
+        return f"{round(seconds * 1000)}ms"
+    minutes, secs = divmod(round(seconds, 3), 60)
+    text = f"{secs:g}s"
+    return f"{int(minutes)}m{text}" if minutes else text
 
 
 def _not_ready(names: list[str]) -> str:
@@ -123,7 +213,7 @@ async def _start(k: Kubelet, ns: str, name: str, uid: str, restarted: bool = Fal
         cs["name"]: cs.get("restartCount", 0)
         for cs in (pod.get("status") or {}).get("containerStatuses") or []
     }
-    if not restarted:
+    if not restarted and k.config.node_reports_steps:
 
         def creating(p: Obj) -> None:
             s = p.setdefault("status", {})
@@ -169,7 +259,7 @@ async def _start(k: Kubelet, ns: str, name: str, uid: str, restarted: bool = Fal
             await _pull_failure(k, ns, name, uid)
             pod = k._pod(ns, name, uid)
         image = c.get("image", "")
-        if restarted:
+        if restarted or not k.config.node_reports_steps:
             k._emit(
                 pod,
                 "Normal",
@@ -200,6 +290,8 @@ def _set_running(k: Kubelet, ns: str, name: str, uid: str, restarts: dict[str, i
     for c in containers:
         n = restarts.get(c["name"], 0)
         k.logs.start_instance(ns, name, c["name"], n)
+        if k.config.log_heartbeat:
+            continue  # (a heartbeat every log_heartbeat seconds instead)
         port = next((p.get("containerPort") for p in c.get("ports") or []), 8080)
         k.logs.append(
             ns,
@@ -212,11 +304,21 @@ def _set_running(k: Kubelet, ns: str, name: str, uid: str, restarts: dict[str, i
             ],
         )
 
+    ip = k.allocate_ip() if not k.config.node_reports_steps else None
+
     def running(p: Obj) -> None:
-        s = p["status"]
+        s = p.setdefault("status", {})
         s["phase"] = "Running"
+        if ip is not None and "podIP" not in s:
+            s["hostIP"], s["hostIPs"] = k.host_ip, [{"ip": k.host_ip}]
+            s["podIP"], s["podIPs"] = ip, [{"ip": ip}]
+            s.setdefault("startTime", now_rfc3339())
+        set_condition(s, _cond("PodReadyToStartContainers", "True"))
+        set_condition(s, _cond("Initialized", "True"))
         set_condition(s, _cond("Ready", "True"))
         set_condition(s, _cond("ContainersReady", "True"))
+        order = _CONDITION_ORDER
+        s["conditions"].sort(key=lambda c: order.index(c["type"]) if c["type"] in order else 9)
         s["containerStatuses"] = [
             k.container_status(
                 c,
@@ -231,6 +333,7 @@ def _set_running(k: Kubelet, ns: str, name: str, uid: str, restarts: dict[str, i
         ]
 
     k._update(ns, name, uid, running)
+    k.started[uid] = time.monotonic()
 
 
 async def _crash_cycle(k: Kubelet, ns: str, name: str, uid: str, mode: str) -> None:
@@ -256,6 +359,8 @@ async def _crash_cycle(k: Kubelet, ns: str, name: str, uid: str, mode: str) -> N
         c["name"]: int((old.get(c["name"]) or {}).get("restartCount", 0)) + 1 for c in containers
     }
 
+    backoff = k.next_backoff(uid)
+
     def crashed(p: Obj) -> None:
         s = p["status"]
         statuses = []
@@ -269,7 +374,10 @@ async def _crash_cycle(k: Kubelet, ns: str, name: str, uid: str, mode: str) -> N
                 "finishedAt": finished,
                 "containerID": prev.get("containerID", ""),
             }
-            msg = f"back-off 10s restarting failed container={c['name']} pod={name}_{ns}({uid})"
+            msg = (
+                f"back-off {go_duration(backoff)} restarting failed container={c['name']} "
+                f"pod={name}_{ns}({uid})"
+            )
             cs = k.container_status(
                 c,
                 restarts[c["name"]],
@@ -293,9 +401,6 @@ async def _crash_cycle(k: Kubelet, ns: str, name: str, uid: str, mode: str) -> N
             f"Back-off restarting failed container {c['name']} in pod {name}_{ns}({uid})",
             c["name"],
         )
-    backoff = (
-        k.config.crash_backoff if k.config.crash_backoff is not None else k.config.pod_start_delay
-    )
     await k._sleep(ns, name, uid, backoff)
     for c in containers:
         k._emit(
@@ -413,11 +518,13 @@ async def terminate_pod(k: Kubelet, ns: str, name: str, uid: str) -> None:
         set_condition(s, _cond("ContainersReady", "False", "PodCompleted"))
 
     try:
-        k._update(ns, name, uid, stopped, deleting_ok=True)
+        if k.config.node_reports_steps:  # (the corpus's node deletes without a last status)
+            k._update(ns, name, uid, stopped, deleting_ok=True)
         k._pod(ns, name, uid, deleting_ok=True)
     except _Gone:
         return
-    k.api.delete(POD, ns, name, {"gracePeriodSeconds": 0, "preconditions": {"uid": uid}})
+    with k.api.acting(k.config.kubelet_manager):
+        k.api.delete(POD, ns, name, {"gracePeriodSeconds": 0, "preconditions": {"uid": uid}})
 
 
 __all__ = ["_Terminate", "run_pod", "terminate_pod"]

@@ -3,29 +3,33 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 
-from .errors import bad_request
-from .resources import core
+from .errors import FieldError, bad_request, forbidden_field, invalid, invalid_object
+from .resources import Resource, core
 from .rest import Api
 from .store import Obj
 
 _PODS = core("pods")
+_LOG_OPTIONS = Resource("pods/log", "PodLogOptions")
 
 
-def rfc3339nano(ts: datetime) -> str:
+def rfc3339nano(ts: datetime, nanos: int = 0) -> str:
+    """The kubelet's timestamp prefix (RFC 3339 with nanoseconds, trailing zeros trimmed)."""
     base = ts.strftime("%Y-%m-%dT%H:%M:%S")
-    frac = f"{ts.microsecond:06d}000".rstrip("0")
+    frac = f"{ts.microsecond:06d}{nanos % 1000:03d}".rstrip("0")
     return f"{base}.{frac}Z" if frac else f"{base}Z"
 
 
 @dataclass
 class Instance:
-    lines: list[tuple[datetime, str]] = field(default_factory=list)
+    # (when, text, the nanoseconds below the microsecond of when)
+    lines: list[tuple[datetime, str, int]] = field(default_factory=list)
     finished: bool = False
 
 
@@ -49,10 +53,11 @@ class LogStore:
 
     def append(self, ns: str, pod: str, container: str, lines: list[str]) -> None:
         log = self.log(ns, pod, container)
-        now = datetime.now(UTC)
+        stamp = time.time_ns()
+        now = datetime.fromtimestamp(stamp // 1000 / 1e6, UTC)
         inst = log.instances[-1]
         for line in lines:
-            inst.lines.append((now, line.rstrip("\n")))
+            inst.lines.append((now, line.rstrip("\n"), stamp % 1000 | 1))
         log.notify()
 
     def start_instance(self, ns: str, pod: str, container: str, index: int) -> None:
@@ -84,10 +89,10 @@ class LogStore:
     ) -> web.StreamResponse:
         q = request.query
         pod = api.get(_PODS, ns, name)
+        opts = _options(q, name)
         container = _pick_container(pod, q.get("container", ""))
-        opts = _options(q)
         if not (pod.get("spec") or {}).get("nodeName"):
-            return web.Response(body=b"", content_type="text/plain")
+            return web.Response(status=204)  # not scheduled yet: no content, no Content-Type
         index = _instance_index(pod, container, opts["previous"])
         log = self.log(ns, name, container)
         if index >= len(log.instances):
@@ -95,7 +100,7 @@ class LogStore:
         inst = log.instances[index]
         lines = _select(inst.lines, opts)
         limit: int | None = opts["limitBytes"]
-        body = b"".join(_render(ts, text, opts["timestamps"]) for ts, text in lines)
+        body = b"".join(_render(line, opts["timestamps"]) for line in lines)
         if limit is not None:
             body = body[:limit]
         if not opts["follow"] or inst.finished or opts["previous"]:
@@ -113,7 +118,7 @@ class LogStore:
                     break
                 if len(inst.lines) > seen:
                     chunk = b"".join(
-                        _render(ts, text, opts["timestamps"]) for ts, text in inst.lines[seen:]
+                        _render(line, opts["timestamps"]) for line in inst.lines[seen:]
                     )
                     seen = len(inst.lines)
                     if limit is not None:
@@ -155,22 +160,39 @@ def _pick_container(pod: Obj, name: str) -> str:
     return name
 
 
-def _options(q: Any) -> dict[str, Any]:
+def _options(q: Any, name: str) -> dict[str, Any]:
     def num(key: str) -> int | None:
         if key not in q:
             return None
         try:
             return int(q[key])
         except ValueError as exc:
-            raise bad_request(f"invalid value for {key}: {q[key]!r}") from exc
+            raise bad_request(f'strconv.ParseInt: parsing "{q[key]}": invalid syntax') from exc
 
     since_time = None
     if q.get("sinceTime"):
         try:
             since_time = datetime.fromisoformat(q["sinceTime"].replace("Z", "+00:00"))
         except ValueError as exc:
-            raise bad_request(f"invalid sinceTime: {q['sinceTime']!r}") from exc
+            raise bad_request(
+                f'parsing time "{q["sinceTime"]}" as "2006-01-02T15:04:05Z07:00": cannot parse '
+                f'"{q["sinceTime"]}" as "2006"'
+            ) from exc
     since_seconds = num("sinceSeconds")
+    errs: list[FieldError] = []
+    if since_seconds is not None and since_seconds < 1:
+        errs.append(invalid("sinceSeconds", since_seconds, "must be greater than 0"))
+    tail, limit = num("tailLines"), num("limitBytes")
+    if tail is not None and tail < 0:
+        errs.append(invalid("tailLines", tail, "must be greater than or equal to 0"))
+    if limit is not None and limit < 1:
+        errs.append(invalid("limitBytes", limit, "must be greater than 0"))
+    if since_seconds is not None and since_time is not None:
+        errs.append(
+            forbidden_field("[]", "at most one of `sinceTime` or `sinceSeconds` may be specified")
+        )
+    if errs:
+        raise invalid_object(_LOG_OPTIONS, name, errs)
     if since_seconds is not None:
         since_time = datetime.now(UTC) - timedelta(seconds=since_seconds)
     truthy = {"1", "t", "T", "true", "TRUE", "True"}
@@ -205,8 +227,8 @@ def _instance_index(pod: Obj, container: str, previous: bool) -> int:
     state, last = cs.get("state") or {}, cs.get("lastState") or {}
     if previous:
         if not last.get("terminated"):
-            raise bad_request(
-                f'previous terminated container "{container}" in pod "{pod_name}" not found'
+            raise bad_request(  # (the kubelet's message, passed through with its newline)
+                f'previous terminated container "{container}" in pod "{pod_name}" not found\n'
             )
         return restarts - 1
     if state.get("running") or state.get("terminated"):
@@ -221,7 +243,9 @@ def _instance_index(pod: Obj, container: str, previous: bool) -> int:
     raise bad_request(f'container "{container}" in pod "{pod_name}" is waiting to start: {reason}')
 
 
-def _select(lines: list[tuple[datetime, str]], opts: dict[str, Any]) -> list[tuple[datetime, str]]:
+def _select(
+    lines: list[tuple[datetime, str, int]], opts: dict[str, Any]
+) -> list[tuple[datetime, str, int]]:
     if opts["since"] is not None:
         lines = [ln for ln in lines if ln[0] >= opts["since"]]
     tail = opts["tailLines"]
@@ -230,6 +254,7 @@ def _select(lines: list[tuple[datetime, str]], opts: dict[str, Any]) -> list[tup
     return lines
 
 
-def _render(ts: datetime, text: str, timestamps: bool) -> bytes:
-    prefix = rfc3339nano(ts) + " " if timestamps else ""
+def _render(line: tuple[datetime, str, int], timestamps: bool) -> bytes:
+    ts, text, nanos = line
+    prefix = rfc3339nano(ts, nanos) + " " if timestamps else ""
     return f"{prefix}{text}\n".encode()

@@ -6,6 +6,7 @@ import copy
 import json
 from typing import Any
 
+from .decoding import go_json_error
 from .errors import ApiError, bad_request, patch_rejected, unsupported_media_type
 
 MERGE = "application/merge-patch+json"
@@ -18,13 +19,16 @@ def apply_patch(doc: dict[str, Any], body: bytes, content_type: str, kind: str) 
     ctype = content_type.split(";")[0].strip().lower()
     if ctype not in (MERGE, JSON_PATCH, STRATEGIC):
         raise unsupported_media_type(ctype)
-    try:
-        patch = json.loads(body or b"null")
-    except ValueError as exc:
-        raise bad_request(f"error decoding patch: {exc}") from exc
+    problem = go_json_error(body) if body.strip() else None
+    if problem is not None:
+        raise bad_request(f"error decoding patch: {problem}")
+    patch = json.loads(body or b"null")
     if ctype == JSON_PATCH:
         if not isinstance(patch, list):
-            raise bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
+            raise bad_request(
+                "error decoding patch: json: cannot unmarshal object into Go value of type "
+                "[]handlers.jsonPatchOp"
+            )
         return json_patch(doc, patch)
     if not isinstance(patch, dict):
         raise bad_request("json: cannot unmarshal into Go value of type map[string]interface {}")
@@ -238,18 +242,29 @@ def _merge_list(orig: Any, patch: list[Any], path: tuple[str, ...], kind: str) -
         ]
     if any(p.get("$patch") == "replace" for p in patch):
         return [copy.deepcopy(p) for p in patch if p.get("$patch") != "replace"]
-    result: list[Any] = copy.deepcopy(orig) if isinstance(orig, list) else []
+    server: list[Any] = copy.deepcopy(orig) if isinstance(orig, list) else []
+    # The merged list (mergeSortedSlice): the patch's items in the patch's order (merged into
+    # the server's item with the same key) interleaved with the server's other items: when
+    # both are on the server, the server's order decides; otherwise the patch's item first.
+    first: list[tuple[int, Any]] = []
+    used: set[int] = set()
     for item in patch:
         ident = item.get(key)
         idx = next(
-            (i for i, o in enumerate(result) if isinstance(o, dict) and o.get(key) == ident), None
+            (i for i, o in enumerate(server) if isinstance(o, dict) and o.get(key) == ident),
+            None,
         )
+        if idx is not None:
+            used.add(idx)
         if item.get("$patch") == "delete":
-            if idx is not None:
-                result.pop(idx)
             continue
-        if idx is None:
-            result.append(strategic_merge(None, item, path, kind))
+        merged = strategic_merge(None if idx is None else server[idx], item, path, kind)
+        first.append((-1 if idx is None else idx, merged))
+    rest = [(i, o) for i, o in enumerate(server) if i not in used]
+    out: list[Any] = []
+    while first or rest:
+        if first and (not rest or first[0][0] < 0 or first[0][0] < rest[0][0]):
+            out.append(first.pop(0)[1])
         else:
-            result[idx] = strategic_merge(result[idx], item, path, kind)
-    return result
+            out.append(rest.pop(0)[1])
+    return out

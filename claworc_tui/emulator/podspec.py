@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import FieldError, duplicate, invalid, not_supported, required
-from .validation import dns1123_label
+from .validation import canonical_quantity, dns1123_label
 
 Obj = dict[str, Any]
 
@@ -15,7 +15,15 @@ def default_container(c: Obj) -> None:
     if "imagePullPolicy" not in c:
         tagless = ":" not in image.rsplit("/", 1)[-1] and "@" not in image
         c["imagePullPolicy"] = "Always" if tagless or image.endswith(":latest") else "IfNotPresent"
-    c.setdefault("resources", {})
+    resources = c.setdefault("resources", {})
+    for key in ("requests", "limits"):
+        amounts = resources.get(key) if isinstance(resources, dict) else None
+        if isinstance(amounts, dict):
+            for name, amount in amounts.items():
+                amounts[name] = canonical_quantity(amount)
+    for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+        if isinstance(c.get(probe), dict):
+            default_probe(c[probe])
     c.setdefault("terminationMessagePath", "/dev/termination-log")
     c.setdefault("terminationMessagePolicy", "File")
     for p in c.get("ports") or []:
@@ -25,6 +33,15 @@ def default_container(c: Obj) -> None:
         ref = (e.get("valueFrom") or {}).get("fieldRef") if isinstance(e, dict) else None
         if isinstance(ref, dict):
             ref.setdefault("apiVersion", "v1")
+
+
+def default_probe(p: Obj) -> None:
+    if isinstance(p.get("httpGet"), dict):
+        p["httpGet"].setdefault("scheme", "HTTP")
+    p.setdefault("timeoutSeconds", 1)
+    p.setdefault("periodSeconds", 10)
+    p.setdefault("successThreshold", 1)
+    p.setdefault("failureThreshold", 3)
 
 
 def default_pod_spec(spec: Obj) -> None:
@@ -45,9 +62,11 @@ def default_pod_spec(spec: Obj) -> None:
                 v[src].setdefault("defaultMode", 420)
         if "emptyDir" in v and v["emptyDir"] is None:
             v["emptyDir"] = {}
+        if isinstance(v.get("emptyDir"), dict) and "sizeLimit" in v["emptyDir"]:
+            v["emptyDir"]["sizeLimit"] = canonical_quantity(v["emptyDir"]["sizeLimit"])
 
 
-def _validate_container(c: Any, path: str, volumes: set[str]) -> list[FieldError]:
+def _validate_container(c: Any, path: str, volumes: set[str], template: bool) -> list[FieldError]:
     if not isinstance(c, dict):
         return [invalid(path, c, "must be an object")]
     errs: list[FieldError] = []
@@ -56,9 +75,19 @@ def _validate_container(c: Any, path: str, volumes: set[str]) -> list[FieldError
         errs.append(required(f"{path}.name"))
     else:
         errs += [invalid(f"{path}.name", name, m) for m in dns1123_label(name)]
-    if not c.get("image"):
+    image = c.get("image")
+    if not image:
         errs.append(required(f"{path}.image"))
+    elif not template and image != image.strip():
+        # Pod validation checks this; a Deployment's template validation does not.
+        errs.append(invalid(f"{path}.image", image, "must not have leading or trailing whitespace"))
+    port_names: set[str] = set()
     for i, p in enumerate(c.get("ports") or []):
+        pname = p.get("name") if isinstance(p, dict) else None
+        if pname:
+            if pname in port_names:
+                errs.append(duplicate(f"{path}.ports[{i}].name", pname))
+            port_names.add(pname)
         port = p.get("containerPort") if isinstance(p, dict) else None
         if not isinstance(port, int) or not 1 <= port <= 65535:
             errs.append(
@@ -106,7 +135,7 @@ def validate_pod_spec(spec: Any, path: str, *, template: bool = False) -> list[F
     seen: set[str] = set()
     for key in ("initContainers", "containers"):
         for i, c in enumerate(spec.get(key) or []):
-            errs += _validate_container(c, f"{path}.{key}[{i}]", volumes)
+            errs += _validate_container(c, f"{path}.{key}[{i}]", volumes, template)
             cname = c.get("name") if isinstance(c, dict) else None
             if cname and cname in seen:
                 errs.append(duplicate(f"{path}.{key}[{i}].name", cname))

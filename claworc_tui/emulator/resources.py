@@ -38,7 +38,7 @@ class Resource:
 _ALL = [
     Resource("namespaces", "Namespace", namespaced=False, return_deleted=True, has_status=True),
     Resource("nodes", "Node", namespaced=False, has_status=True),
-    Resource("pods", "Pod", return_deleted=True, has_status=True),
+    Resource("pods", "Pod", return_deleted=True, has_status=True, has_generation=True),
     Resource(
         "persistentvolumeclaims", "PersistentVolumeClaim", return_deleted=True, has_status=True
     ),

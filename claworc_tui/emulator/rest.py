@@ -7,11 +7,14 @@ import copy
 import json
 import random
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .alloc import Allocator
 from .config import EmulatorConfig
+from .decoding import check_types, go_json_error
 from .errors import (
     ApiError,
     FieldError,
@@ -20,13 +23,16 @@ from .errors import (
     conflict,
     expired,
     forbidden,
+    forbidden_field,
+    invalid,
     invalid_object,
+    invalid_options,
     namespace_not_found,
     not_found,
     not_supported,
 )
 from .kinds import hooks_for
-from .patch import apply_patch
+from .patch import apply_patch, strategic_merge
 from .resources import Resource, core
 from .selectors import Filter
 from .store import Obj, Store, meta, now_rfc3339
@@ -39,6 +45,7 @@ _SYSTEM_META = (
     "deletionTimestamp",
     "deletionGracePeriodSeconds",
     "namespace",
+    "managedFields",
 )
 _POLICIES = ["Foreground", "Background", "Orphan", "nil"]
 _NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
@@ -58,6 +65,71 @@ class Api:
         self.store = store
         self.alloc = alloc
         self.dry_run = False  # set by the HTTP layer for one ?dryRun=All request
+        # Server-side apply: the configuration each manager last applied to each object.
+        self.applied: dict[tuple[str, str, str, str], Obj] = {}
+        # Who writes: (manager, operation, subresource). The HTTP layer sets it per request
+        # (subresource "" = the main resource); None = a controller of kube-controller-manager.
+        self.actor: tuple[str, str, str | None] | None = None
+
+    @contextmanager
+    def acting(
+        self, manager: str, operation: str = "Update", subresource: str | None = None
+    ) -> Iterator[None]:
+        saved, self.actor = self.actor, (manager, operation, subresource)
+        try:
+            yield
+        finally:
+            self.actor = saved
+
+    def _manage(self, res: Resource, new: Obj, old: Obj | None) -> None:
+        """Record the writer in managedFields, as the apiserver does (one entry per manager,
+        operation, apiVersion and subresource). A controller's or a node's write goes to the
+        status subresource when only the status changed, to the main resource otherwise."""
+        manager, operation, sub = self.actor or ("kube-controller-manager", "Update", None)
+        if not manager:  # a writer the apiserver does not track (the ServiceAccount controller)
+            return
+        m = meta(new)
+        entries = [dict(e) for e in ((meta(old).get("managedFields") if old else None) or [])]
+        subs: list[str] = []
+        if sub is not None:
+            subs = [sub]
+        else:
+            main_changed = old is None or _sans_status(new) != _sans_status(old)
+            status_changed = old is not None and new.get("status") != old.get("status")
+            if main_changed:
+                subs.append("")
+            if status_changed and res.has_status:
+                subs.append("status")
+        for one in subs:
+            found = False
+            # A scale write by a manager that already has a main-resource entry is folded
+            # into that entry (its spec.replicas), as the recorded server shows.
+            same = ("", "scale") if one == "scale" else (one,)
+            for e in entries:
+                if (
+                    e.get("manager") == manager
+                    and e.get("operation") == operation
+                    and e.get("subresource", "") in same
+                    and e.get("apiVersion") == res.api_version
+                ):
+                    e["time"] = now_rfc3339()
+                    found = True
+            if not found:
+                entry: Obj = {
+                    "manager": manager,
+                    "operation": operation,
+                    "apiVersion": res.api_version,
+                    "time": now_rfc3339(),
+                    "fieldsType": "FieldsV1",
+                    "fieldsV1": {},
+                }
+                if one:
+                    entry["subresource"] = one
+                entries.append(entry)
+        if entries:
+            m["managedFields"] = entries
+        else:
+            m.pop("managedFields", None)
 
     # -- reads -----------------------------------------------------------------------------
     def get(self, res: Resource, ns: str, name: str) -> Obj:
@@ -67,10 +139,19 @@ class Api:
         return copy.deepcopy(obj)
 
     def list(
-        self, res: Resource, ns: str | None, filt: Filter, limit: int = 0, cont: str = ""
+        self,
+        res: Resource,
+        ns: str | None,
+        filt: Filter,
+        limit: int = 0,
+        cont: str = "",
+        rv: str = "",
+        match: str = "",
     ) -> Obj:
-        items = [o for o in self.store.items(res, ns) if filt(o)]
-        list_meta: dict[str, Any] = {"resourceVersion": str(self.store.rv)}
+        at = self._list_rv(rv, match)
+        source = self.store.items(res, ns) if at is None else self.store.items_at(res, ns, at)
+        items = [o for o in source if filt(o)]
+        list_meta: dict[str, Any] = {"resourceVersion": str(self.store.rv if at is None else at)}
         if cont:
             try:
                 token = json.loads(base64.b64decode(cont))
@@ -92,13 +173,68 @@ class Api:
             items = items[:limit]
             token = {"rv": self.store.rv, "start": list(_key(items[-1]))}
             list_meta["continue"] = base64.b64encode(json.dumps(token).encode()).decode()
-            list_meta["remainingItemCount"] = rest
+            if not filt.labels and not filt.fields:  # unknowable with a selector
+                list_meta["remainingItemCount"] = rest
         return {
             "kind": res.list_kind,
             "apiVersion": res.api_version,
             "metadata": list_meta,
             "items": [strip_type(copy.deepcopy(o)) for o in items],
         }
+
+    def _list_rv(self, rv: str, match: str) -> int | None:
+        """The resourceVersion a LIST is served at (None = the latest), with the apiserver's
+        checks of resourceVersion and resourceVersionMatch."""
+        if match not in ("", "Exact", "NotOlderThan"):
+            raise invalid_options(
+                "ListOptions",
+                not_supported("resourceVersionMatch", match, ["Exact", "NotOlderThan", ""]),
+            )
+        if match and not rv:
+            raise invalid_options(
+                "ListOptions",
+                forbidden_field(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden unless resourceVersion is provided",
+                ),
+            )
+        if match == "Exact" and rv == "0":
+            raise invalid_options(
+                "ListOptions",
+                forbidden_field(
+                    "resourceVersionMatch",
+                    'resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+                ),
+            )
+        if not rv:
+            return None
+        if not rv.isdigit():
+            raise bad_request(
+                f'invalid resource version: resourceVersion: Invalid value: "{rv}": '
+                f'strconv.ParseUint: parsing "{rv}": invalid syntax'
+            )
+        number = int(rv)
+        if number > self.store.rv:
+            raise ApiError(
+                504,
+                "Timeout",
+                f"Timeout: Too large resource version: {number}, current: {self.store.rv}",
+                {
+                    "causes": [
+                        {
+                            "reason": "ResourceVersionTooLarge",
+                            "message": "Too large resource version",
+                        }
+                    ],
+                    "retryAfterSeconds": 1,
+                },
+                {"Retry-After": "1"},
+            )
+        if match != "Exact":
+            return None  # NotOlderThan, or 0: the latest state satisfies it
+        if self.store.too_old(number):
+            raise expired("The resourceVersion for the provided list is too old.")
+        return number
 
     # -- create ----------------------------------------------------------------------------
     def _check_body(self, res: Resource, ns: str, body: Any) -> Obj:
@@ -187,6 +323,7 @@ class Api:
             "deletionGracePeriodSeconds",
             "generation",
             "selfLink",
+            "managedFields",
         ):
             m.pop(key, None)
         if not m.get("name") and m.get("generateName"):
@@ -210,12 +347,17 @@ class Api:
             if res.has_generation:
                 m["generation"] = 1
             return obj
+        self._manage(res, obj, None)
         stored = self.store.create(res, obj)
         hooks.committed(stored, None, self)
         return copy.deepcopy(stored)
 
     # -- update / patch --------------------------------------------------------------------
-    def update(self, res: Resource, ns: str, name: str, body: Any) -> Obj:
+    def update(
+        self, res: Resource, ns: str, name: str, body: Any, force: bool = False
+    ) -> tuple[Obj, bool]:
+        """PUT: the stored object and whether it was created (a Service is created by an
+        update of a missing one; other kinds answer 404)."""
         obj = self._check_body(res, ns, body)
         m = meta(obj)
         if m.get("name") != name:
@@ -224,14 +366,45 @@ class Api:
                 f"name on the URL ({name})"
             )
         hooks_for(res).decode(obj)
+        if res.plural == "services" and self.store.get(res, ns, name) is None:
+            return self.create(res, ns, body), True
         old = self.get(res, ns, name)
         if m.get("resourceVersion") and m["resourceVersion"] != meta(old)["resourceVersion"]:
             raise conflict(res, name)
-        return self._apply_update(res, obj, old)
+        return self._apply_update(res, obj, old, force), False
+
+    def apply(self, res: Resource, ns: str, name: str, body: bytes) -> tuple[Obj, bool]:
+        """Server-side apply, simplified: the manager's applied configuration is merged into
+        the object (creating it when missing); fields it applied before and leaves out now
+        are removed. Returns the object and whether it was created."""
+        problem = go_json_error(body) if body.strip() else "unexpected end of JSON input"
+        config = json.loads(body) if problem is None else None
+        if not isinstance(config, dict):
+            raise bad_request(f"error decoding YAML: {problem or 'not an object'}")
+        manager = self.actor[0] if self.actor else ""
+        key = (res.plural, ns if res.namespaced else "", name, manager)
+        current = self.store.get(res, ns if res.namespaced else "", name)
+        if current is None:
+            created = self.create(res, ns, copy.deepcopy(config))
+            self.applied[key] = config
+            return created, True
+        previous = self.applied.get(key, {})
+        base = _drop_fields(copy.deepcopy(current), previous, config)
+        patched = strategic_merge(base, config, (), res.kind)
+        self.applied[key] = config
+        return self._patched(res, ns, name, patched, copy.deepcopy(current)), False
 
     def patch(self, res: Resource, ns: str, name: str, body: bytes, ctype: str) -> Obj:
         old = self.get(res, ns, name)
         patched = apply_patch(old, body, ctype, res.kind)
+        return self._patched(res, ns, name, patched, old)
+
+    def _patched(self, res: Resource, ns: str, name: str, patched: Obj, old: Obj) -> Obj:
+        check_types(res, patched)
+        uid = (patched.get("metadata") or {}).get("uid")
+        if uid and uid != meta(old)["uid"]:
+            err = invalid("metadata.uid", uid, "field is immutable")
+            raise invalid_object(res, name, [err, err])
         new = self._check_body(res, ns, patched)
         m = meta(new)
         if m.get("name") != name:
@@ -244,7 +417,7 @@ class Api:
             raise conflict(res, name)
         return self._apply_update(res, new, old)
 
-    def _apply_update(self, res: Resource, new: Obj, old: Obj) -> Obj:
+    def _apply_update(self, res: Resource, new: Obj, old: Obj, force: bool = False) -> Obj:
         hooks = hooks_for(res)
         m, om = meta(new), meta(old)
         for key in _SYSTEM_META:
@@ -259,15 +432,16 @@ class Api:
                 new["status"] = copy.deepcopy(old["status"])
             else:
                 new.pop("status", None)
+        _omit_empty_maps(new)
         hooks.default(new)
         hooks.prepare_update(new, old, self)
         if res.has_generation and new.get("spec") != old.get("spec"):
             m["generation"] = int(om.get("generation", 1)) + 1
         self._validate(res, new, old)
         hooks.admit(new, old, self)
-        return self.write(res, new, old)
+        return self.write(res, new, old, force)
 
-    def write(self, res: Resource, new: Obj, old: Obj | None = None) -> Obj:
+    def write(self, res: Resource, new: Obj, old: Obj | None = None, force: bool = False) -> Obj:
         """Store an already validated object: no-op updates keep the resourceVersion."""
         m = meta(new)
         ns = m.get("namespace", "") if res.namespaced else ""
@@ -275,7 +449,7 @@ class Api:
         if current is None:
             raise not_found(res, m["name"])
         old = current if old is None else old
-        if _same(new, current) or self.dry_run:
+        if (_same(new, current) and not force) or self.dry_run:
             if self.dry_run:
                 return copy.deepcopy(new)
             return copy.deepcopy(current)
@@ -285,6 +459,7 @@ class Api:
             and not m.get("deletionGracePeriodSeconds")
         ):
             return self._remove(res, ns, m["name"])
+        self._manage(res, new, current)
         stored = self.store.update(res, new)
         hooks_for(res).committed(stored, current, self)
         return copy.deepcopy(stored)
@@ -354,6 +529,10 @@ class Api:
             grace = max(int(grace), 0)
         if m.get("deletionTimestamp"):
             if res.plural == "pods" and grace == 0:
+                if m.get("deletionGracePeriodSeconds"):
+                    # Shortening the grace period is an update first (MODIFIED, grace 0).
+                    m["deletionGracePeriodSeconds"] = 0  # (no managedFields entry: a delete)
+                    self.store.update(res, obj)
                 return self._remove(res, ns_key, name)
             if finalizers != (m.get("finalizers") or []):
                 m["finalizers"] = finalizers
@@ -363,7 +542,8 @@ class Api:
         if grace > 0 or finalizers or terminating:
             when = datetime.now(UTC) + timedelta(seconds=grace)
             m["deletionTimestamp"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-            m["deletionGracePeriodSeconds"] = grace
+            if res.plural != "namespaces":  # the namespace registry sets no grace period
+                m["deletionGracePeriodSeconds"] = grace
             if finalizers:
                 m["finalizers"] = finalizers
             if res.has_generation:
@@ -402,6 +582,43 @@ class Api:
             "metadata": {"resourceVersion": str(self.store.rv)},
             "items": items,
         }
+
+
+def _omit_empty_maps(obj: Obj) -> None:
+    """Go's omitempty: empty labels/annotations maps are not stored (a patch that removes the
+    last annotation leaves no ``annotations: {}``)."""
+    template = (obj.get("spec") or {}).get("template")
+    for m in (
+        obj.get("metadata"),
+        template.get("metadata") if isinstance(template, dict) else None,
+    ):
+        if isinstance(m, dict):
+            for key in ("labels", "annotations"):
+                if m.get(key) == {}:
+                    del m[key]
+
+
+def _drop_fields(obj: Any, before: Any, now: Any) -> Any:
+    """Remove from ``obj`` the map keys ``before`` set and ``now`` no longer sets."""
+    if not isinstance(obj, dict) or not isinstance(before, dict):
+        return obj
+    now = now if isinstance(now, dict) else {}
+    for k, v in before.items():
+        if k not in now:
+            obj.pop(k, None)
+        elif k in obj:
+            obj[k] = _drop_fields(obj[k], v, now[k])
+    return obj
+
+
+def _sans_status(obj: Obj) -> Obj:
+    out = {k: v for k, v in obj.items() if k != "status"}
+    out["metadata"] = {
+        k: v
+        for k, v in (obj.get("metadata") or {}).items()
+        if k not in ("resourceVersion", "managedFields")
+    }
+    return out
 
 
 def _key(obj: Obj) -> tuple[str, str]:

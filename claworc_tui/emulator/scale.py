@@ -19,6 +19,7 @@ _SCALE = Resource("deployments/scale", "Scale", "autoscaling")
 
 def scale_of(dep: Obj) -> Obj:
     m = dep["metadata"]
+    replicas = (dep.get("spec") or {}).get("replicas", 0)
     return {
         "kind": "Scale",
         "apiVersion": "autoscaling/v1",
@@ -27,7 +28,7 @@ def scale_of(dep: Obj) -> Obj:
             for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
             if k in m
         },
-        "spec": {"replicas": (dep.get("spec") or {}).get("replicas", 0)},
+        "spec": {"replicas": replicas} if replicas else {},  # omitempty
         "status": {
             "replicas": (dep.get("status") or {}).get("replicas", 0),
             "selector": selector_string((dep.get("spec") or {}).get("selector")),
@@ -64,7 +65,8 @@ def scale_request(api: Api, ns: str, name: str, verb: str, body: bytes, ctype: s
     dep_new["spec"]["replicas"] = replicas
     if rv:
         meta(dep_new)["resourceVersion"] = rv
-    updated = api.update(_DEPLOYMENTS, ns, name, dep_new)
+    # A scale write that changes nothing still writes (its managedFields entry is new).
+    updated, _ = api.update(_DEPLOYMENTS, ns, name, dep_new, force=True)
     return scale_of(updated)
 
 

@@ -42,90 +42,165 @@ class Requirement:
         return num > bound if self.op == "gt" else num < bound
 
 
-def _split_top(text: str) -> list[str]:
-    parts, depth, cur = [], 0, ""
-    for ch in text:
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        if ch == "," and depth == 0:
-            parts.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    parts.append(cur)
-    return parts
-
-
 def _check_key(key: str) -> None:
-    if not _KEY.match(key) or len(key.split("/")[-1]) > 63:
-        raise bad_request(f"unable to parse requirement: invalid label key {key!r}")
+    from .validation import qualified_name
+
+    problems = qualified_name(key)
+    if problems:
+        raise bad_request(f'<nil>: Invalid value: "{key}": {"; ".join(problems)}')
 
 
-def _check_value(key: str, value: str) -> None:
-    if len(value) > 63 or not _LABEL_VALUE.match(value):
+def _check_value(key: str, value: str, index: int = 0) -> None:
+    from .validation import label_value
+
+    problems = label_value(value)
+    if problems:
         raise bad_request(
-            f'unable to parse requirement: values[0][{key}]: Invalid value: "{value}": a valid '
-            "label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
-            "and must start and end with an alphanumeric character"
+            f'values[{index}][{key}]: Invalid value: "{value}": {"; ".join(problems)}'
         )
 
 
-_SET_RE = re.compile(r"^\s*(\S+)\s+(in|notin)\s*\((.*)\)\s*$")
-_OP_RE = re.compile(r"^\s*([^=!<>\s]+)\s*(==|=|!=|>|<)\s*(.*?)\s*$")
+# -- the label selector parser of apimachinery (labels/selector.go), token for token -----------
+
+_SYMBOLS = ("!=", "==", "!", "=", ">", "<", "(", ")", ",")
+_SPECIAL = set("!=><(),")
+_IDENT, _EOS = "identifier", "end of string"
+
+
+def _lex(text: str) -> list[tuple[str, str]]:
+    """Tokens as (kind, literal): kind is the symbol itself, "in"/"notin", or identifier."""
+    out: list[tuple[str, str]] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch.isspace():
+            i += 1
+            continue
+        if ch in _SPECIAL:
+            sym = next(x for x in _SYMBOLS if text.startswith(x, i))
+            out.append((sym, sym))
+            i += len(sym)
+            continue
+        j = i
+        while j < len(text) and not text[j].isspace() and text[j] not in _SPECIAL:
+            j += 1
+        word = text[i:j]
+        out.append((word if word in ("in", "notin") else _IDENT, word))
+        i = j
+    out.append((_EOS, ""))
+    return out
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.tokens = _lex(text)
+        self.pos = 0
+
+    def lookahead(self, values: bool = False) -> tuple[str, str]:
+        kind, lit = self.tokens[self.pos]
+        return (_IDENT, lit) if values and kind in ("in", "notin") else (kind, lit)
+
+    def consume(self, values: bool = False) -> tuple[str, str]:
+        tok = self.lookahead(values)
+        self.pos = min(self.pos + 1, len(self.tokens) - 1)
+        return tok
+
+    def parse(self) -> list[Requirement]:
+        reqs: list[Requirement] = []
+        while True:
+            kind, lit = self.lookahead()
+            if kind == _EOS:
+                return reqs
+            if kind not in (_IDENT, "!"):
+                raise bad_request(f"found '{lit}', expected: !, identifier, or 'end of string'")
+            try:
+                reqs.append(self.requirement())
+            except ApiError as err:
+                raise bad_request(f"unable to parse requirement: {err.message}") from err
+            kind, lit = self.consume()
+            if kind == _EOS:
+                return reqs
+            if kind == ",":
+                nxt, nlit = self.lookahead()
+                if nxt not in (_IDENT, "!"):
+                    raise bad_request(f"found '{nlit}', expected: identifier after ','")
+                continue
+            raise bad_request(f"found '{lit}', expected: ',' or 'end of string'")
+
+    def requirement(self) -> Requirement:
+        op = ""
+        if self.lookahead()[0] == "!":
+            self.consume()
+            op = "!"
+        kind, key = self.consume()
+        if kind != _IDENT:
+            raise bad_request(f"found '{key}', expected: identifier")
+        _check_key(key)
+        if self.lookahead()[0] in (_EOS, ","):
+            return Requirement(key, op or "exists")
+        if op:
+            return Requirement(key, op)
+        kind, lit = self.consume()
+        ops = {"=": "=", "==": "=", "!=": "!=", "in": "in", "notin": "notin", ">": "gt", "<": "lt"}
+        if kind not in ops:
+            raise bad_request(f"found '{lit}', expected: =, !=, ==, in, notin, gt, lt")
+        op = ops[kind]
+        if op in ("in", "notin"):
+            values = self.value_set()
+            if not values:
+                raise bad_request("for 'in', 'notin' operators, values set can't be empty")
+        else:
+            values = (self.exact_value(),)
+        if op in ("gt", "lt"):
+            if not values[0].lstrip("-").isdigit():
+                raise bad_request(
+                    f"for 'Gt', 'Lt' operators, the value must be an integer: {values[0]!r}"
+                )
+        else:
+            for i, v in enumerate(values):
+                _check_value(key, v, i)
+        return Requirement(key, op, values)
+
+    def exact_value(self) -> str:
+        kind, _ = self.lookahead(values=True)
+        if kind in (_EOS, ","):
+            return ""
+        kind, lit = self.consume(values=True)
+        if kind != _IDENT:
+            raise bad_request(f"found '{lit}', expected: identifier")
+        return lit
+
+    def value_set(self) -> tuple[str, ...]:
+        kind, lit = self.consume()
+        if kind != "(":
+            raise bad_request(f"found '{lit}', expected:'('")
+        values: list[str] = []
+        if self.lookahead(values=True)[0] == ")":
+            self.consume()
+            return ()
+        while True:
+            kind, lit = self.consume(values=True)
+            if kind == _IDENT:
+                values.append(lit)
+                kind, lit = self.lookahead(values=True)
+                if kind == ",":
+                    self.consume()
+                    continue
+                if kind == ")":
+                    self.consume()
+                    return tuple(values)
+                raise bad_request(f"found '{lit}', expected: ',' or ')'")
+            if kind == ",":
+                values.append("")
+                continue
+            if kind == ")":
+                values.append("")
+                return tuple(values)
+            raise bad_request(f"found '{lit}', expected: ',', or identifier")
 
 
 def parse_label_selector(text: str) -> list[Requirement]:
-    reqs: list[Requirement] = []
-    if not text.strip():
-        return reqs
-    for part in _split_top(text):
-        part = part.strip()
-        if not part:
-            raise bad_request(
-                f"unable to parse requirement: found '', expected: identifier in {text!r}"
-            )
-        m = _SET_RE.match(part)
-        if m:
-            key, op, vals = m.group(1), m.group(2), m.group(3)
-            values = tuple(v.strip() for v in vals.split(",") if v.strip())
-            _check_key(key)
-            for v in values:
-                _check_value(key, v)
-            if not values:
-                raise bad_request(
-                    "unable to parse requirement: for 'in', 'notin' operators, "
-                    "values set can't be empty"
-                )
-            reqs.append(Requirement(key, op, values))
-            continue
-        m = _OP_RE.match(part)
-        if m:
-            key, op, value = m.group(1), m.group(2), m.group(3)
-            _check_key(key)
-            if op in (">", "<"):
-                if not value.lstrip("-").isdigit():
-                    raise bad_request(
-                        f"unable to parse requirement: for 'Gt', 'Lt' operators, "
-                        f"the value must be an integer: {value!r}"
-                    )
-                reqs.append(Requirement(key, "gt" if op == ">" else "lt", (value,)))
-                continue
-            _check_value(key, value)
-            reqs.append(Requirement(key, "!=" if op == "!=" else "=", (value,)))
-            continue
-        if part.startswith("!"):
-            _check_key(part[1:].strip())
-            reqs.append(Requirement(part[1:].strip(), "!"))
-            continue
-        if " " in part or "(" in part or ")" in part:
-            raise bad_request(
-                f"unable to parse requirement: found {part!r}, expected: ',' or 'end of string'"
-            )
-        _check_key(part)
-        reqs.append(Requirement(part, "exists"))
-    return reqs
+    return _Parser(text).parse()
 
 
 def labels_match(reqs: list[Requirement], obj: dict[str, Any]) -> bool:
@@ -235,6 +310,9 @@ def parse_field_selector(plural: str, text: str) -> list[FieldRequirement]:
             raise bad_request(f"invalid selector: '{text}'; can't understand '{part}'")
         name, op, value = m.groups()
         if name not in fields:
+            if plural in ("configmaps", "secrets") or plural not in _FIELDS:
+                known = ", ".join(f'"{f}"' for f in sorted(fields))
+                raise bad_request(f'"{name}" is not a known field selector: only {known}')
             raise bad_request(f"field label not supported: {name}")
         reqs.append(FieldRequirement(fields[name], op == "!=", value))
     return reqs

@@ -43,6 +43,7 @@ class EmulatorServer:
         nodes = [make_node(n) for n in (self.config.nodes or default_nodes())]
         for node in nodes:
             self.store.create(BY_PLURAL["nodes"], node)
+        self.store.start_cache()
         self.recorder = Recorder(self.api, meta(nodes[0])["name"])
         self.controller = Controller(self.api, self.recorder, self.config.pod_start_delay)
         self.kubelet = Kubelet(
@@ -156,6 +157,10 @@ class EmulatorServer:
 
     def force_gone(self) -> None:
         self.store.force_gone()
+
+    def compact(self) -> None:
+        """``etcdctl compact <current revision>``: etcd forgets, the watch cache does not."""
+        self.store.compact_etcd()
 
     def crash_loop(self, namespace: str, deployment: str) -> None:
         self.kubelet.set_mode(namespace, deployment, "crash")

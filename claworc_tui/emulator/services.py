@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import FieldError, forbidden_field, invalid, not_supported, required
+from .errors import FieldError, duplicate, forbidden_field, invalid, not_supported, required
 from .kinds import Ctx, Hooks
 
 Obj = dict[str, Any]
@@ -20,7 +20,7 @@ def _needs_cluster_ip(spec: Obj) -> bool:
 
 
 class ServiceHooks(Hooks):
-    name_rule = "dns1035"
+    name_rule = "label"  # RFC 1123 label since Kubernetes 1.34 (was DNS-1035)
 
     def default(self, obj: Obj) -> None:
         spec = obj.setdefault("spec", {})
@@ -48,6 +48,19 @@ class ServiceHooks(Hooks):
 
     def prepare_update(self, new: Obj, old: Obj, ctx: Ctx) -> None:
         spec, old_spec = new.setdefault("spec", {}), old.get("spec") or {}
+        if _needs_node_ports(old_spec) and not _needs_node_ports(spec):
+            for p in spec.get("ports") or []:  # type NodePort -> ClusterIP drops them
+                if isinstance(p, dict):
+                    p.pop("nodePort", None)
+            spec.pop("externalTrafficPolicy", None)
+        old_ips = old_spec.get("clusterIPs") or []
+        if (
+            spec.get("clusterIP")
+            and spec.get("clusterIP") != old_spec.get("clusterIP")
+            and spec.get("clusterIPs") == old_ips
+            and old_ips
+        ):
+            spec["clusterIPs"] = [spec["clusterIP"], *old_ips[1:]]
         if _needs_cluster_ip(spec) and _needs_cluster_ip(old_spec):
             if not spec.get("clusterIP"):
                 spec["clusterIP"] = old_spec.get("clusterIP", "")
@@ -77,10 +90,15 @@ class ServiceHooks(Hooks):
             errs.append(required("spec.ports"))
         own = {p.get("nodePort") for p in (old or {}).get("spec", {}).get("ports") or []}
         seen: set[int] = set()
+        names: set[str] = set()
+        allocation_failed = False
         for i, p in enumerate(ports):
             path = f"spec.ports[{i}]"
             if len(ports) > 1 and not p.get("name"):
                 errs.append(required(f"{path}.name"))
+            elif p.get("name") in names:
+                errs.append(duplicate(f"{path}.name", p.get("name")))
+            names.add(p.get("name") or "")
             port = p.get("port")
             if not isinstance(port, int) or not 1 <= port <= 65535:
                 errs.append(
@@ -99,15 +117,15 @@ class ServiceHooks(Hooks):
                 errs.append(
                     forbidden_field(f"{path}.nodePort", f"may not be used when `type` is '{stype}'")
                 )
-            elif node_port:
-                if node_port in seen:
-                    errs.append(
-                        invalid(f"{path}.nodePort", node_port, "provided port is already allocated")
-                    )
-                elif node_port not in own:
+            elif node_port and not allocation_failed:
+                # The allocator stops at the first port it cannot take (one error, not one per
+                # port); a port repeated within the Service counts as taken.
+                msg = "provided port is already allocated" if node_port in seen else None
+                if msg is None and node_port not in own:
                     msg = ctx.alloc.port_error(node_port)
-                    if msg:
-                        errs.append(invalid(f"{path}.nodePort", node_port, msg))
+                if msg:
+                    errs.append(invalid(f"{path}.nodePort", node_port, msg))
+                    allocation_failed = True
                 seen.add(node_port)
         if old is not None:
             old_ips = (old.get("spec") or {}).get("clusterIPs") or []

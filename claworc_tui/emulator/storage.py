@@ -29,6 +29,33 @@ def pods_using(ctl: Controller, ns: str, claim: str) -> list[Obj]:
     return out
 
 
+STORAGE_CLASSES = ("standard",)  # the cluster's (default) StorageClass
+
+
+def _unbindable(ctl: Controller, pvc: Obj) -> bool:
+    """A claim that stays Pending, with the persistentvolume-controller's event: no class
+    ("" = static binding only, and no PV matches), or a class that does not exist. Claims
+    with a selector are never provisioned dynamically."""
+    spec = pvc.get("spec") or {}
+    cls = spec.get("storageClassName")
+    if cls == "":
+        why, reason, kind = (
+            "no persistent volumes available for this claim and no storage class is set",
+            "FailedBinding",
+            "Normal",
+        )
+    elif cls not in STORAGE_CLASSES:
+        why, reason, kind = (
+            f'storageclass.storage.k8s.io "{cls}" not found',
+            "ProvisioningFailed",
+            "Warning",
+        )
+    else:
+        return bool(spec.get("selector"))
+    ctl.rec.emit(pvc, kind, reason, why, "persistentvolume-controller")
+    return True
+
+
 def sync_pvc(ctl: Controller, ns: str, name: str) -> None:
     pvc = ctl.store.get(PVC, ns, name)
     if pvc is None:
@@ -44,6 +71,8 @@ def sync_pvc(ctl: Controller, ns: str, name: str) -> None:
         return
     status = pvc.get("status") or {}
     request = ((pvc["spec"].get("resources") or {}).get("requests") or {}).get("storage")
+    if status.get("phase") != "Bound" and _unbindable(ctl, pvc):
+        return
     if status.get("phase") != "Bound":
         if m["uid"] not in ctl.scheduled:
             ctl.scheduled.add(m["uid"])
@@ -98,9 +127,44 @@ _CONTENT = (
 )
 
 
+ROOT_CA_DESCRIPTION = (
+    "Contains a CA bundle that can be used to verify the kube-apiserver when using internal "
+    "endpoints such as the internal service IP or kubernetes.default.svc. No other usage is "
+    "guaranteed across distributions of Kubernetes clusters."
+)
+ROOT_CA = (
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIIBdzCCAR2gAwIBAgIBADAKBggqhkjOPQQDAjAjMSEwHwYDVQQDDBhrM3MtZW11bGF0b3It\n"
+    "-----END CERTIFICATE-----\n"
+)
+
+
+def _namespace_defaults(ctl: Controller, name: str) -> None:
+    """What the service-account and root-CA publisher controllers add to a new namespace."""
+    sa, cm = BY_PLURAL["serviceaccounts"], BY_PLURAL["configmaps"]
+    if ctl.store.get(sa, name, "default") is None:
+        with ctl.api.acting(""):
+            ctl.api.create(sa, name, {"metadata": {"name": "default"}})
+    if ctl.store.get(cm, name, "kube-root-ca.crt") is None:
+        ctl.api.create(
+            cm,
+            name,
+            {
+                "metadata": {
+                    "name": "kube-root-ca.crt",
+                    "annotations": {"kubernetes.io/description": ROOT_CA_DESCRIPTION},
+                },
+                "data": {"ca.crt": ROOT_CA},
+            },
+        )
+
+
 def sync_namespace(ctl: Controller, name: str) -> None:
     nso = ctl.store.get(NS, "", name)
-    if nso is None or not meta(nso).get("deletionTimestamp"):
+    if nso is None:
+        return
+    if not meta(nso).get("deletionTimestamp"):
+        _namespace_defaults(ctl, name)
         return
     remaining = 0
     for plural in _CONTENT:

@@ -19,6 +19,37 @@ def now_rfc3339() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_META_ORDER = [
+    "name",
+    "generateName",
+    "namespace",
+    "selfLink",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "labels",
+    "annotations",
+    "ownerReferences",
+    "finalizers",
+    "managedFields",
+]
+
+
+def canonical(obj: Obj) -> Obj:
+    """The object with its keys in the apiserver's order (Go struct field order): kind,
+    apiVersion, metadata first, metadata fields as ObjectMeta declares them."""
+    out: Obj = {k: obj[k] for k in ("kind", "apiVersion", "metadata") if k in obj}
+    out.update({k: v for k, v in obj.items() if k not in out})
+    m = out.get("metadata")
+    if isinstance(m, dict):
+        rank = {k: i for i, k in enumerate(_META_ORDER)}
+        out["metadata"] = dict(sorted(m.items(), key=lambda kv: rank.get(kv[0], len(rank))))
+    return out
+
+
 def meta(obj: Obj) -> dict[str, Any]:
     m = obj.setdefault("metadata", {})
     assert isinstance(m, dict)
@@ -49,6 +80,7 @@ class Store:
         self.history_limit = max(1, history_limit)
         self.history: deque[Change] = deque()
         self.compacted = 0  # a watch may resume from any rv >= compacted
+        self.etcd_compacted = 0  # continue tokens older than this are expired
         self._objs: dict[str, dict[tuple[str, str], Obj]] = {}
         self.subscribers: set[Subscriber] = set()
 
@@ -65,6 +97,22 @@ class Store:
         for plural, bucket in self._objs.items():
             for obj in bucket.values():
                 yield plural, obj
+
+    def items_at(self, res: Resource, ns: str | None, rv: int) -> list[Obj]:
+        """The objects as they were at ``rv`` (the watch cache's history, rolled back)."""
+        bucket = dict(self._objs.get(res.plural, {}))
+        for change in reversed(self.history):
+            if change.rv <= rv:
+                break
+            if change.res.plural != res.plural:
+                continue
+            key = (change.namespace, meta(change.obj).get("name", ""))
+            if change.prev is None:
+                bucket.pop(key, None)
+            else:
+                bucket[key] = change.prev
+        keys = sorted(k for k in bucket if ns is None or k[0] == ns)
+        return [bucket[k] for k in keys]
 
     def namespace_exists(self, ns: str) -> bool:
         return ("", ns) in self._objs.get("namespaces", {})
@@ -85,6 +133,7 @@ class Store:
         if res.has_generation:
             m["generation"] = 1
         m["resourceVersion"] = str(self._bump())
+        obj = canonical(obj)
         ns = m.get("namespace", "") if res.namespaced else ""
         self._objs.setdefault(res.plural, {})[(ns, m["name"])] = obj
         self._record(Change(self.rv, "ADDED", res, ns, obj, None))
@@ -98,6 +147,7 @@ class Store:
         bucket = self._objs.setdefault(res.plural, {})
         prev = bucket[(ns, m["name"])]
         m["resourceVersion"] = str(self._bump())
+        obj = canonical(obj)
         bucket[(ns, m["name"])] = obj
         self._record(Change(self.rv, "MODIFIED", res, ns, obj, prev))
         return obj
@@ -123,6 +173,15 @@ class Store:
 
     def too_old(self, rv: int) -> bool:
         return rv < self.compacted
+
+    def start_cache(self) -> None:
+        """The watch cache starts here: what came before (the bootstrap) is not replayed."""
+        self.history.clear()
+        self.compacted = self.rv
+
+    def compact_etcd(self) -> None:
+        """``etcdctl compact``: old continue tokens expire; the watch cache keeps its window."""
+        self.etcd_compacted = self.rv
 
     def force_gone(self) -> None:
         """Compact the whole history: every older resourceVersion becomes too old."""

@@ -97,8 +97,8 @@ def qualified_name(value: str) -> list[str]:
 
 def label_value(value: str) -> list[str]:
     errs = []
-    if len(value) > 63:
-        errs.append("must be no more than 63 characters")
+    if len(value.encode()) > 63:
+        errs.append("must be no more than 63 bytes")
     if not _LABEL_VALUE.match(value):
         errs.append(LABEL_VALUE_MSG)
     return errs
@@ -199,7 +199,7 @@ def parse_quantity(value: Any) -> Fraction | None:
         return Fraction(value)
     if not isinstance(value, str):
         return None
-    m = _QUANTITY.match(value.strip())
+    m = _QUANTITY.fullmatch(value)
     if not m:
         return None
     try:
@@ -219,3 +219,38 @@ def quantity_error(field: str, value: Any) -> FieldError:
         "quantities must match the regular expression "
         "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
     )
+
+
+_DECIMAL = {-9: "n", -6: "u", -3: "m", 0: "", 3: "k", 6: "M", 9: "G", 12: "T", 15: "P", 18: "E"}
+_BINARY = ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"]
+
+
+def canonical_quantity(value: Any) -> Any:
+    """The form the apiserver stores a quantity in (``2000m`` -> ``2``, ``0.5Gi`` -> ``512Mi``,
+    ``1000`` -> ``1k``); a value that does not parse is returned as it is."""
+    number = parse_quantity(value)
+    if number is None or not isinstance(value, str):
+        return value
+    m = _QUANTITY.fullmatch(value)
+    assert m is not None
+    suffix = m.group(2) or ""
+    if number == 0:
+        return "0"
+    sign = "-" if number < 0 else ""
+    magnitude = abs(number)
+    if suffix.endswith("i") and magnitude >= 1024 and magnitude.denominator == 1:
+        whole, k = int(magnitude), 0
+        while k < len(_BINARY) - 1 and whole % 1024 == 0:
+            whole, k = whole // 1024, k + 1
+        return f"{sign}{whole}{_BINARY[k]}"
+    # Decimal: round up to nano units, then the largest exponent (a multiple of 3) that
+    # keeps the mantissa whole.
+    nanos = -(-magnitude * 10**9 // 1)
+    exponent = -9
+    while nanos % 1000 == 0 and nanos:
+        nanos //= 1000
+        exponent += 3
+    exp_form = suffix[:1] in ("e", "E") and len(suffix) > 1
+    if exp_form or exponent > 18:
+        return f"{sign}{nanos}" + (f"e{exponent}" if exponent else "")
+    return f"{sign}{nanos}{_DECIMAL[exponent]}"

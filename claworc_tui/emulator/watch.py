@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .errors import bad_request, expired
+from .errors import ApiError, bad_request, expired
 from .resources import Resource
 from .selectors import Filter
 from .store import Change, Obj, Store
@@ -71,10 +71,15 @@ def check_params(params: dict[str, str]) -> None:
 def parse_rv(value: str | None) -> int | None:
     if value in (None, "", "0"):
         return None
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise bad_request(f"invalid resource version: {value!r}") from exc
+    if not value.isdigit():
+        # A watch answers a bad resourceVersion with a 500 (a LIST with a 400).
+        raise ApiError(
+            500,
+            "",
+            f'resourceVersion: Invalid value: "{value}": strconv.ParseUint: parsing "{value}": '
+            "invalid syntax",
+        )
+    return int(value)
 
 
 async def serve_watch(

@@ -145,6 +145,15 @@ CONFIGMAPS = f"/api/v1/namespaces/{NS}/configmaps"
 SERVICES = f"/api/v1/namespaces/{NS}/services"
 PVCS = f"/api/v1/namespaces/{NS}/persistentvolumeclaims"
 EVENTS = f"/api/v1/namespaces/{NS}/events"
+# Every namespace holds this ConfigMap (the root-CA publisher of kube-controller-manager puts
+# it there), so ConfigMap lists and watches of a namespace show it next to the test's own.
+ROOT_CA = "kube-root-ca.crt"
+NOT_ROOT_CA = f"metadata.name!={ROOT_CA}"
+
+
+def names(items: list[dict[str, Any]]) -> list[str]:
+    """The names of ``items`` except the root-CA ConfigMap every namespace holds."""
+    return [i["metadata"]["name"] for i in items if i["metadata"]["name"] != ROOT_CA]
 
 
 def pods_of(emulator: EmulatorServer, app: str, *, live: bool = False) -> list[dict[str, Any]]:

@@ -79,14 +79,17 @@ async def test_invalid_name_has_causes(http: Http) -> None:
     assert body["details"]["causes"][0]["field"] == "metadata.name"
 
 
-async def test_service_name_is_dns1035_label(http: Http) -> None:
+async def test_service_name_is_rfc1123_label(http: Http) -> None:
+    # Since Kubernetes 1.34 a Service name is an RFC 1123 label (a leading digit is fine).
     svc = {"metadata": {"name": "1bot"}, "spec": {"ports": [{"port": 80}]}}
+    assert (await http.post(SERVICES, svc))[0] == 201
+    svc["metadata"]["name"] = "-bot"
     status, body = await http.post(SERVICES, svc)
     assert status == 422
     assert (
-        'metadata.name: Invalid value: "1bot": a DNS-1035 label must consist of lower case '
-        "alphanumeric characters or '-', start with an alphabetic character, and end with "
-        "an alphanumeric character"
+        'metadata.name: Invalid value: "-bot": a lowercase RFC 1123 label must consist of lower '
+        "case alphanumeric characters or '-', and must start and end with an alphanumeric "
+        "character"
     ) in body["message"]
     svc["metadata"]["name"] = "a" * 64
     status, body = await http.post(SERVICES, svc)
@@ -111,7 +114,7 @@ async def test_deployment_selector_mismatch_and_immutable(http: Http) -> None:
     assert status == 422
     assert body["message"] == (
         'Deployment.apps "x" is invalid: spec.template.metadata.labels: Invalid value: '
-        'map[string]string{"app":"y"}: `selector` does not match template `labels`'
+        '{"app":"y"}: `selector` does not match template `labels`'
     )
     _, created = await http.post(DEPLOYMENTS, deployment("x"))
     del created["metadata"]["resourceVersion"]  # unconditional update: the controller writes too
@@ -122,9 +125,7 @@ async def test_deployment_selector_mismatch_and_immutable(http: Http) -> None:
     assert body["details"]["causes"] == [
         {
             "reason": "FieldValueInvalid",
-            "message": 'Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"x", '
-            '"tier":"z"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: '
-            "field is immutable",
+            "message": 'Invalid value: {"matchLabels":{"app":"x","tier":"z"}}: field is immutable',
             "field": "spec.selector",
         }
     ]

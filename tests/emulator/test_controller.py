@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -153,7 +154,7 @@ async def test_scale_to_zero_and_delete_garbage_collects(
         path, {"spec": {"replicas": 0}}, "application/merge-patch+json"
     )
     assert status == 200
-    assert scale["spec"]["replicas"] == 0
+    assert scale["spec"] == {}  # replicas 0 is omitted (omitempty), as the real server does
     await wait_for(lambda: not pods_of(emulator, "bot-s"), what="pods gone")
     await http.patch(path, {"spec": {"replicas": 1}}, "application/merge-patch+json")
     await wait_for(lambda: ready_pod(emulator, "bot-s"), what="pod back")
@@ -346,3 +347,39 @@ async def test_rolling_update_starts_new_pod_before_stopping_old(
     )
     _, dep = await http.get(f"{DEPLOYMENTS}/bot-u")
     assert dep["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "2"
+
+
+async def test_crash_loop_backs_off_like_the_kubelet(http: Http, emulator: EmulatorServer) -> None:
+    """Each restart waits twice as long as the one before, up to the maximum, and the waiting
+    message names the current back-off (the demo once restarted every second while saying
+    "back-off 10s")."""
+    emulator.config.crash_backoff = 0.1
+    emulator.config.crash_backoff_max = 0.4
+    await http.post(DEPLOYMENTS, deployment("bot-b"))
+    await wait_for(lambda: ready_pod(emulator, "bot-b"), what="ready pod")
+    emulator.crash_loop(NS, "bot-b")
+    seen: dict[int, str] = {}
+    crashed_at: dict[int, float] = {}
+    loop = asyncio.get_running_loop()
+
+    def collect() -> bool:
+        cs = container_status(emulator, "bot-b")
+        if cs and "waiting" in cs["state"]:
+            n = cs["restartCount"]
+            if n not in seen:
+                seen[n] = cs["state"]["waiting"]["message"].split(" restarting")[0]
+                crashed_at[n] = loop.time()
+        return len(seen) >= 5
+
+    await wait_for(collect, within=10.0, what="five crashes")
+    assert [seen[n] for n in sorted(seen)][:5] == [
+        "back-off 100ms",
+        "back-off 200ms",
+        "back-off 400ms",
+        "back-off 400ms",
+        "back-off 400ms",
+    ]
+    gaps = [crashed_at[n + 1] - crashed_at[n] for n in sorted(seen)[:4]]
+    assert gaps[0] >= 0.1
+    assert gaps[1] >= 0.2
+    assert gaps[2] >= 0.4

@@ -7,7 +7,7 @@ import re
 
 from claworc_tui.emulator import EmulatorServer
 
-from .conftest import CONFIGMAPS, DEPLOYMENTS, NS, SECRETS, Http, deployment
+from .conftest import CONFIGMAPS, DEPLOYMENTS, NOT_ROOT_CA, NS, SECRETS, Http, deployment, names
 
 
 async def test_server_sets_metadata_from_one_counter(http: Http) -> None:
@@ -25,7 +25,7 @@ async def test_server_sets_metadata_from_one_counter(http: Http) -> None:
     assert listing["kind"] == "ConfigMapList"
     assert listing["apiVersion"] == "v1"
     assert int(listing["metadata"]["resourceVersion"]) >= int(b["metadata"]["resourceVersion"])
-    assert [i["metadata"]["name"] for i in listing["items"]] == ["a"]
+    assert names(listing["items"]) == ["a"]
     assert "kind" not in listing["items"][0]
     assert "apiVersion" not in listing["items"][0]
 
@@ -129,20 +129,22 @@ async def test_pagination(http: Http) -> None:
         await http.post(CONFIGMAPS, {"metadata": {"name": f"c{i}"}})
     _, page = await http.get(CONFIGMAPS, limit=2)
     assert [i["metadata"]["name"] for i in page["items"]] == ["c0", "c1"]
-    assert page["metadata"]["remainingItemCount"] == 3
-    names = []
+    assert page["metadata"]["remainingItemCount"] == 4  # c2..c4 and kube-root-ca.crt
+    _, selected = await http.get(CONFIGMAPS, limit=2, fieldSelector=NOT_ROOT_CA)
+    assert "remainingItemCount" not in selected["metadata"]  # unknowable with a selector
+    seen: list[str] = []
     token = page["metadata"]["continue"]
     while token:
         _, page = await http.get(CONFIGMAPS, limit=2, **{"continue": token})
-        names += [i["metadata"]["name"] for i in page["items"]]
+        seen += [i["metadata"]["name"] for i in page["items"]]
         token = page["metadata"].get("continue")
-    assert names == ["c2", "c3", "c4"]
+    assert seen == ["c2", "c3", "c4", "kube-root-ca.crt"]
 
 
 async def test_cluster_wide_lists_and_nodes(http: Http, emulator: EmulatorServer) -> None:
     await http.post(CONFIGMAPS, {"metadata": {"name": "here"}})
     await http.post("/api/v1/namespaces/default/configmaps", {"metadata": {"name": "there"}})
-    _, listing = await http.get("/api/v1/configmaps")
+    _, listing = await http.get("/api/v1/configmaps", fieldSelector=NOT_ROOT_CA)
     assert {(i["metadata"]["namespace"], i["metadata"]["name"]) for i in listing["items"]} == {
         (NS, "here"),
         ("default", "there"),
@@ -152,7 +154,7 @@ async def test_cluster_wide_lists_and_nodes(http: Http, emulator: EmulatorServer
     addresses = {a["type"]: a["address"] for a in nodes["items"][0]["status"]["addresses"]}
     assert addresses["ExternalIP"] == "203.0.113.10"
     assert addresses["InternalIP"] == "10.0.0.10"
-    assert emulator.objects("configmaps", NS)[0]["metadata"]["name"] == "here"
+    assert names(emulator.objects("configmaps", NS)) == ["here"]
 
 
 async def test_namespace_lifecycle(http: Http) -> None:
@@ -181,18 +183,22 @@ async def test_delete_collection_with_selector(http: Http, emulator: EmulatorSer
     assert status == 200
     assert body["kind"] == "ConfigMapList"
     assert sorted(i["metadata"]["name"] for i in body["items"]) == ["a", "b"]
-    assert [o["metadata"]["name"] for o in emulator.objects("configmaps", NS)] == ["c"]
+    assert names(emulator.objects("configmaps", NS)) == ["c"]
 
 
-async def test_bad_watch_parameters_are_400_and_recorded(
+async def test_bad_watch_parameters_are_refused_and_recorded(
     http: Http, emulator: EmulatorServer
 ) -> None:
+    # A watch answers a non-numeric resourceVersion with 500 (a LIST with 400), like v1.36.
     status, body = await http.get(CONFIGMAPS, watch="true", resourceVersion="abc")
+    assert status == 500
+    assert "strconv.ParseUint" in body["message"]
+    status, body = await http.get(CONFIGMAPS, resourceVersion="abc")
     assert status == 400
     assert body["reason"] == "BadRequest"
     status, _ = await http.get(f"/api/v1/namespaces/{NS}/pods/none/log")
     assert status == 404
-    assert [r.status for r in emulator.requests[-2:]] == [400, 404]
+    assert [r.status for r in emulator.requests[-3:]] == [500, 400, 404]
 
 
 async def test_dry_run_validates_without_storing(http: Http, emulator: EmulatorServer) -> None:
@@ -201,12 +207,12 @@ async def test_dry_run_validates_without_storing(http: Http, emulator: EmulatorS
     assert status == 201
     assert obj["metadata"]["uid"]
     assert "resourceVersion" not in obj["metadata"]
-    assert emulator.objects("configmaps", NS) == []
+    assert names(emulator.objects("configmaps", NS)) == []
     status, body = await http.call("POST", CONFIGMAPS, {"metadata": {"name": "Bad"}}, dryRun="All")
     assert status == 422
     assert body["reason"] == "Invalid"
     await http.post(CONFIGMAPS, {"metadata": {"name": "real"}})
     status, _ = await http.call("DELETE", f"{CONFIGMAPS}/real", dryRun="All")
     assert status == 200
-    assert [o["metadata"]["name"] for o in emulator.objects("configmaps", NS)] == ["real"]
+    assert names(emulator.objects("configmaps", NS)) == ["real"]
     assert emulator.store.rv == rv_before + 1

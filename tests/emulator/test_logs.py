@@ -74,7 +74,8 @@ async def test_previous_after_crash(http: Http, emulator: EmulatorServer) -> Non
     status, body = await http.get(log_path(pod), previous="true")
     assert status == 400
     assert body["reason"] == "BadRequest"
-    assert body["message"] == (f'previous terminated container "moltbot" in pod "{pod}" not found')
+    # The kubelet's message, passed through by the apiserver with its newline.
+    assert body["message"] == f'previous terminated container "moltbot" in pod "{pod}" not found\n'
     emulator.append_log(NS, pod, ["before the crash"])
     emulator.crash_loop(NS, "bot-l")
 

@@ -49,10 +49,12 @@ def test_strategic_merge_named_lists() -> None:
     }
     out = strategic_merge(spec, patch, (), "Pod")
     a = out["containers"][0]
-    assert [c["name"] for c in out["containers"]] == ["a", "b", "c"]
+    # Patch items in the patch's order, interleaved with the server's others by their server
+    # positions; a new item goes before the server-only items (mergeSortedSlice).
+    assert [c["name"] for c in out["containers"]] == ["a", "c", "b"]
     assert a["image"] == "a:1"
     assert a["env"] == [{"name": "Y", "value": "22"}, {"name": "Z", "value": "3"}]
-    assert a["ports"] == [{"containerPort": 80, "name": "http"}, {"containerPort": 81}]
+    assert a["ports"] == [{"containerPort": 81}, {"containerPort": 80, "name": "http"}]
     assert a["volumeMounts"] == [{"name": "data", "mountPath": "/data", "readOnly": True}]
 
 
@@ -123,10 +125,8 @@ async def test_patch_types_over_http(http: Http) -> None:
     )
     assert status == 422
     assert body["reason"] == "Invalid"
-    assert (
-        body["details"]["causes"][0]["message"] == "testing value /spec/replicas failed: "
-        "test failed"
-    )
+    assert body["message"] == "the server rejected our request due to an error in our request"
+    assert body["details"] == {}  # the real server gives no causes
     _, after = await http.get(path)
     assert after["spec"]["replicas"] == 3
     status, dep = await http.patch(path, {"metadata": {"labels": {"extra": None}}}, MERGE)

@@ -21,6 +21,7 @@ from .conftest import (
     NS,
     Http,
     deployment,
+    names,
     ready_pod,
     small_config,
     wait_for,
@@ -67,7 +68,7 @@ async def test_real_client_reads_every_kind(
     events = await core.list_namespaced_event(NS)
     assert {e.reason for e in events.items} >= {"Scheduled", "Started", "ScalingReplicaSet"}
     nodes = await core.list_node()
-    assert nodes.items[0].status.node_info.kubelet_version == "v1.31.0"
+    assert nodes.items[0].status.node_info.kubelet_version == "v1.36.2"
     assert [n.metadata.name for n in (await core.list_namespace()).items] == [
         "claworc",
         "default",
@@ -152,7 +153,7 @@ async def test_inject_failure_has_no_side_effects(http: Http, emulator: Emulator
         "code": 429,
     }
     assert (await http.post(CONFIGMAPS, {"metadata": {"name": "c"}}))[0] == 429
-    assert emulator.objects("configmaps", NS) == []
+    assert names(emulator.objects("configmaps", NS)) == []
     assert (await http.get(CONFIGMAPS))[0] == 200
     assert (await http.post(CONFIGMAPS, {"metadata": {"name": "c"}}))[0] == 201
 
@@ -251,7 +252,7 @@ async def test_module_entry_point(tmp_path: Path) -> None:
         assert "kubeconfig written" in first
         assert json.loads(kubeconfig.read_text())["clusters"][0]["cluster"]["server"] == url
         async with aiohttp.ClientSession() as session, session.get(url + "/version") as resp:
-            assert (await resp.json())["gitVersion"] == "v1.31.0"
+            assert (await resp.json())["gitVersion"] == "v1.36.2"
     finally:
         proc.terminate()
         await proc.wait()

@@ -11,7 +11,7 @@ import aiohttp
 
 from claworc_tui.emulator import EmulatorServer
 
-from .conftest import CONFIGMAPS, NS, Http
+from .conftest import CONFIGMAPS, NOT_ROOT_CA, NS, Http
 
 MERGE = "application/merge-patch+json"
 
@@ -44,7 +44,9 @@ async def test_label_selectors(http: Http) -> None:
     await make(http, "c", {"app": "z"})
 
     async def names(selector: str) -> list[str]:
-        status, listing = await http.get(CONFIGMAPS, labelSelector=selector)
+        status, listing = await http.get(
+            CONFIGMAPS, labelSelector=selector, fieldSelector=NOT_ROOT_CA
+        )
         assert status == 200, listing
         return [i["metadata"]["name"] for i in listing["items"]]
 
@@ -66,13 +68,17 @@ async def test_field_selectors(http: Http) -> None:
     await make(http, "b", {})
     _, listing = await http.get(CONFIGMAPS, fieldSelector="metadata.name=b")
     assert [i["metadata"]["name"] for i in listing["items"]] == ["b"]
-    _, listing = await http.get(CONFIGMAPS, fieldSelector="metadata.name!=b")
+    _, listing = await http.get(CONFIGMAPS, fieldSelector=f"metadata.name!=b,{NOT_ROOT_CA}")
     assert [i["metadata"]["name"] for i in listing["items"]] == ["a"]
-    _, listing = await http.get("/api/v1/configmaps", fieldSelector=f"metadata.namespace={NS}")
+    _, listing = await http.get(
+        "/api/v1/configmaps", fieldSelector=f"metadata.namespace={NS},{NOT_ROOT_CA}"
+    )
     assert len(listing["items"]) == 2
     status, body = await http.get(CONFIGMAPS, fieldSelector="spec.foo=bar")
     assert status == 400
-    assert body["message"] == "field label not supported: spec.foo"
+    assert body["message"] == (
+        '"spec.foo" is not a known field selector: only "metadata.name", "metadata.namespace"'
+    )
     status, _ = await http.get(
         f"/api/v1/namespaces/{NS}/pods", fieldSelector="status.phase=Running"
     )
@@ -93,7 +99,7 @@ async def test_watch_initial_events_then_live(http: Http) -> None:
         await http.delete(f"{CONFIGMAPS}/a")
 
     task = asyncio.create_task(change_later())
-    events = await read_events(http.session, http.url + CONFIGMAPS, 3)
+    events = await read_events(http.session, http.url + CONFIGMAPS, 3, fieldSelector=NOT_ROOT_CA)
     await task
     assert [e["type"] for e in events] == ["ADDED", "MODIFIED", "DELETED"]
     assert events[0]["object"]["kind"] == "ConfigMap"
@@ -146,7 +152,7 @@ async def test_force_gone_closes_open_watches(http: Http, emulator: EmulatorServ
         emulator.force_gone()
 
     task = asyncio.create_task(compact())
-    events = await read_events(http.session, http.url + CONFIGMAPS, 5)
+    events = await read_events(http.session, http.url + CONFIGMAPS, 5, fieldSelector=NOT_ROOT_CA)
     await task
     assert [e["type"] for e in events] == ["ADDED", "ERROR"]
     assert events[1]["object"]["code"] == 410
@@ -166,14 +172,22 @@ async def test_history_limit_compacts(http: Http, emulator: EmulatorServer) -> N
 
 async def test_watch_timeout_seconds_ends_cleanly(http: Http) -> None:
     started = time.monotonic()
-    events = await read_events(http.session, http.url + CONFIGMAPS, 10, timeoutSeconds=1)
+    events = await read_events(
+        http.session, http.url + CONFIGMAPS, 10, timeoutSeconds=1, fieldSelector=NOT_ROOT_CA
+    )
     assert events == []
     assert 0.9 <= time.monotonic() - started < 2.5
 
 
 async def test_watch_bookmarks(http: Http) -> None:
     await make(http, "a", {})
-    events = await read_events(http.session, http.url + CONFIGMAPS, 2, allowWatchBookmarks="true")
+    events = await read_events(
+        http.session,
+        http.url + CONFIGMAPS,
+        2,
+        allowWatchBookmarks="true",
+        fieldSelector=NOT_ROOT_CA,
+    )
     assert [e["type"] for e in events] == ["ADDED", "BOOKMARK"]
     mark = events[1]["object"]
     assert mark["kind"] == "ConfigMap"
