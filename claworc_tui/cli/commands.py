@@ -98,13 +98,28 @@ def register(sub: Any) -> None:
     repair.add_argument("--delete-orphans", action="store_true", help="also delete orphans")
 
 
+def reads_only(args: argparse.Namespace) -> bool:
+    """True for the commands that only read: they change nothing, in the database or cluster."""
+    if args.command in ("ls", "url", "logs"):
+        return True
+    if args.command == "settings":
+        return bool(args.action == "get")
+    return bool(args.command == "repair" and args.dry_run)
+
+
 async def run_command(args: argparse.Namespace, config: Settings) -> int:
-    """Open the services, run the chosen subcommand, close; return its exit code."""
+    """Open the services, run the chosen subcommand, close; return its exit code.
+
+    Commands that only read open everything read-only and skip the start-up sweep; the others
+    run the sweep and say on stderr what it finished.
+    """
     try:
-        services = await open_services(config)
+        services = await open_services(config, reads_only=reads_only(args))
     except ClaworcError as exc:
         print(f"claworc-tui: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    for line in services.swept:
+        print(f"claworc-tui: start-up sweep: {line}", file=sys.stderr)
     try:
         return await _HANDLERS[args.command](services, args)
     except (ValidationFailed, InstanceNotFound) as exc:

@@ -55,15 +55,21 @@ def _prepare_path(path: Path) -> None:
     os.close(fd)
 
 
-async def open_database(path: Path) -> aiosqlite.Connection:
+async def open_database(path: Path, *, read_only: bool = False) -> aiosqlite.Connection:
     """Open ``path`` with WAL, foreign keys and a busy timeout; raise a clear error if unusable.
 
     The connection runs in autocommit mode (``isolation_level=None``): every transaction is an
     explicit ``BEGIN``/``BEGIN IMMEDIATE``, so we decide where a write lock is taken.
 
+    ``read_only`` opens the file with ``mode=ro``: nothing is created, converted or chmod-ed,
+    and a writer in another process does not block us (WAL readers never wait). A file that does
+    not exist yet gives an empty in-memory database instead.
+
     Raises:
         DatabaseError: Naming ``path``, if it is corrupt, not SQLite, or not writable.
     """
+    if read_only:
+        return await _open_read_only(path)
     _prepare_path(path)
     # Two first starts at once (a second app, a CLI call) can both hold a shared lock and want
     # the exclusive one that switching to WAL takes: SQLite answers one of them "database is
@@ -82,6 +88,66 @@ async def open_database(path: Path) -> aiosqlite.Connection:
                 ) from None
             await asyncio.sleep(pause * (0.5 + random.random()))
             pause = min(pause * 2, 0.5)
+
+
+def _read_only_uri(path: Path) -> tuple[str | None, bool]:
+    """The ``mode=ro`` URI of ``path`` (None: no file yet), and whether its folder is writable."""
+    if path.is_dir():
+        raise DatabaseError(f"{path} is a folder, not a database file")
+    if not path.exists():
+        return None, False
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise DatabaseError(f"cannot read the database {path}: {exc.strerror}") from None
+    if header and header != SQLITE_HEADER:
+        raise DatabaseError(f"{path} is not a SQLite database; it was left untouched")
+    return f"{path.resolve().as_uri()}?mode=ro", os.access(path.parent, os.W_OK)
+
+
+async def _open_read_only(path: Path) -> aiosqlite.Connection:
+    uri, folder_writable = _read_only_uri(path)
+    if uri is None:
+        conn = await aiosqlite.connect(":memory:", isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        return conn
+    try:
+        return await _probe(await aiosqlite.connect(uri, uri=True, isolation_level=None), path)
+    except DatabaseError:
+        # A WAL database in a folder we may not write to: SQLite cannot create the -shm file.
+        # Nobody can be writing there either, so reading it as immutable is safe.
+        if folder_writable:
+            raise
+    conn = await aiosqlite.connect(f"{uri}&immutable=1", uri=True, isolation_level=None)
+    return await _probe(conn, path)
+
+
+async def _probe(conn: aiosqlite.Connection, path: Path) -> aiosqlite.Connection:
+    """Read-only checks of a read-only connection (closed on failure)."""
+    try:
+        conn.row_factory = aiosqlite.Row
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        async with conn.execute("PRAGMA schema_version") as cursor:
+            await cursor.fetchone()
+        await conn.execute("PRAGMA query_only = ON")
+    except sqlite3.DatabaseError as exc:
+        await conn.close()
+        raise DatabaseError(_describe(path, str(exc))) from None
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+def _describe(path: Path, message: str) -> str:
+    """What an SQLite error while opening means for the user."""
+    if "unable to open" in message:
+        return f"cannot open the database {path} ({message}; check the file and its folder)"
+    return (
+        f"the database {path} is damaged or not a SQLite database ({message}); "
+        "it was left untouched"
+    )
 
 
 class _Locked(Exception):

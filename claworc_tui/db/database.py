@@ -12,7 +12,7 @@ from typing import Any
 import aiosqlite
 
 from claworc_tui.db.connection import open_database
-from claworc_tui.db.migrations import migrate
+from claworc_tui.db.migrations import LATEST, migrate, schema_version
 from claworc_tui.models.errors import DatabaseError
 
 _BUSY_RETRIES = 5
@@ -26,22 +26,44 @@ class Database:
     the process; ``BEGIN IMMEDIATE`` and the busy timeout do the same across processes.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
+        self.read_only = read_only
+        """Opened with ``mode=ro``: nothing is written (a missing file reads as empty)."""
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
 
     async def start(self) -> None:
         """Open the file and bring its schema up to date."""
-        self._conn = await open_database(self.path)
+        in_memory = self.read_only and not self.path.exists()
+        self._conn = await open_database(self.path, read_only=self.read_only)
         try:
-            await migrate(self._conn)
+            if self.read_only and not in_memory:
+                await self._check_version(self._conn, can_migrate=False)
+            else:
+                await self._check_version(self._conn, can_migrate=True)
+                await migrate(self._conn)
         except sqlite3.OperationalError as exc:
             await self.aclose()
             raise DatabaseError(f"cannot update the schema of {self.path}: {exc}") from None
         except BaseException:
             await self.aclose()
             raise
+
+    async def _check_version(self, conn: aiosqlite.Connection, *, can_migrate: bool) -> None:
+        """Say what to do when the schema is newer than ours, or older and we may not migrate."""
+        version = await schema_version(conn)
+        if version > LATEST:
+            raise DatabaseError(
+                f"the database {self.path} has schema version {version}, newer than this "
+                f"app's {LATEST}: it was written by a newer claworc-tui; upgrade this one"
+            )
+        if version < LATEST and not can_migrate:
+            raise DatabaseError(
+                f"the database {self.path} has schema version {version}, older than this "
+                f"app's {LATEST}, and this command only reads: run a command that writes "
+                "(e.g. `claworc-tui repair`) once to upgrade it"
+            )
 
     async def aclose(self) -> None:
         """Close the connection (idempotent)."""

@@ -22,7 +22,7 @@ from enum import StrEnum
 
 from claworc_tui.config import Settings
 from claworc_tui.crypto.keyfile import KeyFileError, create_key_file, read_key_file
-from claworc_tui.crypto.sealing import Sealer
+from claworc_tui.crypto.sealing import Sealer, new_key
 from claworc_tui.db.activity import ActivityRepository
 from claworc_tui.db.database import Database
 from claworc_tui.db.instances import InstanceRepository, sealed_instance_keys
@@ -73,23 +73,26 @@ def _sealer(key: bytes, source: str) -> Sealer:
         raise DatabaseError(f"the Fernet key from {source} is not valid: {exc}") from None
 
 
-async def open_store(config: Settings) -> Store:
+async def open_store(config: Settings, *, read_only: bool = False) -> Store:
     """Open the database, choose and check the Fernet key, and build the repositories.
+
+    ``read_only`` writes nothing anywhere: the file is opened ``mode=ro`` (a missing one reads
+    as empty), no key file is created and no key-check row stored.
 
     Raises:
         DatabaseError: If the file cannot be used (named in the message).
         WrongEncryptionKey: If the key does not open what the database holds.
     """
-    db = Database(config.db)
+    db = Database(config.db, read_only=read_only)
     await db.start()
     try:
-        return await _build(db, config)
+        return await _build(db, config, read_only=read_only)
     except BaseException:
         await db.aclose()
         raise
 
 
-async def _build(db: Database, config: Settings) -> Store:
+async def _build(db: Database, config: Settings, *, read_only: bool) -> Store:
     settings_repo = SettingsRepository(db)
     sealed = await settings_repo.sealed_values()
     # Instance keys too: a spec-era database may have overrides but no global keys.
@@ -123,8 +126,12 @@ async def _build(db: Database, config: Settings) -> Store:
     if chosen is None:
         if candidates or sealed:
             raise WrongEncryptionKey()
-        chosen = (KeySource.NEW_FILE, Sealer(create_key_file(config.key_file)))
-        log.info("created a new Fernet key file at %s", config.key_file)
+        if read_only:
+            # Nothing sealed to open, and nothing will be sealed: a key that lives only here.
+            chosen = (KeySource.NEW_FILE, Sealer(new_key()))
+        else:
+            chosen = (KeySource.NEW_FILE, Sealer(create_key_file(config.key_file)))
+            log.info("created a new Fernet key file at %s", config.key_file)
     source, sealer = chosen
     if source is KeySource.DATABASE:
         warnings.append(
@@ -132,7 +139,8 @@ async def _build(db: Database, config: Settings) -> Store:
             "Move it to CLAWORC_FERNET_KEY or the key file to keep a copied database safe."
         )
     settings_repo.use_sealer(sealer)
-    await settings_repo.store_key_check()
+    if not read_only:
+        await settings_repo.store_key_check()
     return Store(
         db=db,
         instances=InstanceRepository(db, sealer),

@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
+import sqlite3
 import sys
+import time
 from pathlib import Path
 
 from claworc_tui.config import Settings
 from claworc_tui.crypto.sealing import new_key
 from claworc_tui.emulator import EmulatorServer
+from claworc_tui.services import open_services
 
 KEY = new_key().decode()
 
@@ -80,3 +84,135 @@ async def test_global_options_before_the_subcommand_are_kept(
     assert "read-only" in err or "no instance named bot-x" in err, err
     assert pvcs(emulator, config.namespace) == before
     assert emulator.objects("deployments", config.namespace)
+
+
+# -- read-only commands change nothing ---------------------------------------------------------
+
+
+def db_state(config: Settings) -> tuple[bytes, int]:
+    """The database file's bytes and the size of its WAL (a reader may leave an empty one)."""
+    wal = Path(f"{config.db}-wal")
+    return config.db.read_bytes(), wal.stat().st_size if wal.exists() else 0
+
+
+def cluster_state(emulator: EmulatorServer) -> dict[str, list[tuple[str, str, str]]]:
+    kinds = ("namespaces", "deployments", "persistentvolumeclaims", "secrets", "configmaps")
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    for kind in kinds:
+        namespace = None if kind == "namespaces" else "claworc"
+        objs = emulator.objects(kind, namespace)  # type: ignore[arg-type]
+        out[kind] = sorted(
+            (o["metadata"].get("namespace", ""), o["metadata"]["name"],
+             o["metadata"]["resourceVersion"])
+            for o in objs
+        )  # fmt: skip
+    return out
+
+
+def mark_interrupted_delete(config: Settings, name: str) -> None:
+    """Leave ``name`` as a process that died mid-delete would (its owner pid is gone)."""
+    raw = sqlite3.connect(config.db)
+    try:
+        with raw:
+            raw.execute(
+                "UPDATE instances SET status = 'deleting', op_step = 'deployment', "
+                "op_owner = ? WHERE name = ?",
+                (f"{socket.gethostname()}:999999999", name),
+            )
+    finally:
+        raw.close()
+
+
+READ_ONLY_COMMANDS: list[list[str]] = [
+    ["ls"],
+    ["ls", "--json"],
+    ["url", "bot-x"],
+    ["settings", "get"],
+    ["settings", "get", "image"],
+    ["repair", "--dry-run"],
+    ["--read-only", "repair"],
+]
+
+
+async def test_read_only_commands_change_nothing(
+    config: Settings, emulator: EmulatorServer
+) -> None:
+    code, _, err = await run_cli(*where(config), "create", "Bot X")
+    assert code == 0, err
+    code, _, err = await run_cli(*where(config), "create", "Bot Y")
+    assert code == 0, err
+    mark_interrupted_delete(config, "bot-y")
+    db_before, cluster_before = db_state(config), cluster_state(emulator)
+    for command in READ_ONLY_COMMANDS:
+        for argv in ([*where(config), *command], [*command, *where(config)]):
+            code, out, err = await run_cli(*argv)
+            assert code in (0, 1), (argv, out, err)
+            assert "Traceback" not in err
+            assert db_state(config) == db_before, argv
+            assert cluster_state(emulator) == cluster_before, argv
+    # repair --dry-run lists the interrupted delete; it does not finish it.
+    code, out, _ = await run_cli(*where(config), "repair", "--dry-run")
+    assert "bot-y" in out
+    assert len(pvcs(emulator, config.namespace)) == 8
+
+
+async def test_ls_in_another_namespace_creates_nothing(
+    config: Settings, emulator: EmulatorServer
+) -> None:
+    code, _, err = await run_cli(*where(config), "ls", "--namespace", "nope")
+    assert code == 0, err
+    names = [n["metadata"]["name"] for n in emulator.objects("namespaces", None)]  # type: ignore[arg-type]
+    assert "nope" not in names
+
+
+async def test_ls_does_not_wait_for_a_writer(config: Settings, emulator: EmulatorServer) -> None:
+    code, _, err = await run_cli(*where(config), "create", "Bot X")
+    assert code == 0, err
+    writer = sqlite3.connect(config.db, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("UPDATE instances SET display_name = display_name")
+        started = time.monotonic()
+        code, out, err = await run_cli(*where(config), "ls", within=20)
+        assert code == 0, err
+        assert "bot-x" in out
+        assert time.monotonic() - started < 8
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+
+
+async def test_a_writing_command_sweeps_and_says_what_it_did(
+    config: Settings, emulator: EmulatorServer
+) -> None:
+    for name in ("Bot X", "Bot Y"):
+        code, _, err = await run_cli(*where(config), "create", name)
+        assert code == 0, err
+    mark_interrupted_delete(config, "bot-y")
+    code, _, err = await run_cli(*where(config), "stop", "bot-x")
+    assert code == 0, err
+    assert "bot-y" in err, err
+    assert "finished the delete" in err, err
+    assert len(pvcs(emulator, config.namespace)) == 4
+
+
+async def test_read_only_tui_services_change_nothing(
+    config: Settings, emulator: EmulatorServer
+) -> None:
+    """What the TUI opens with ``--read-only``: no sweep, no namespace, no database write."""
+    for name in ("Bot X", "Bot Y"):
+        code, _, err = await run_cli(*where(config), "create", name)
+        assert code == 0, err
+    mark_interrupted_delete(config, "bot-y")
+    db_before, cluster_before = db_state(config), cluster_state(emulator)
+    read_only = config.model_copy(update={"read_only": True, "namespace": "elsewhere"})
+    for settings in (config.model_copy(update={"read_only": True}), read_only):
+        services = await open_services(settings)
+        try:
+            assert services.read_only_reason
+            assert services.swept == []
+            await services.instances.list_views()
+        finally:
+            await services.aclose()
+        assert db_state(config) == db_before
+        assert cluster_state(emulator) == cluster_before
