@@ -12,7 +12,7 @@ import getpass
 import json
 import logging
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,14 @@ from claworc_tui.models.instance import InstanceSpec, Provider, Resources, Stora
 from claworc_tui.models.names import derive_name
 from claworc_tui.models.secrets import mask_key
 from claworc_tui.services import Services, open_services
-from claworc_tui.services.views import InstanceView, LogBatch, LogOptions, LogStatus, StepState
+from claworc_tui.services.views import (
+    DriftItem,
+    InstanceView,
+    LogBatch,
+    LogOptions,
+    LogStatus,
+    StepState,
+)
 
 log = logging.getLogger(__name__)
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -355,9 +362,19 @@ async def _repair(services: Services, args: argparse.Namespace) -> int:
         )
     if args.dry_run:
         return EXIT_OK
-    chosen = [i for i in report.items if args.delete_orphans or i.kind.value != "orphan"]
-    await services.instances.repair(chosen)
-    after = await services.instances.drift()
-    left = [i for i in after.items if args.delete_orphans or i.kind.value != "orphan"]
-    print(f"repaired {len(chosen) - len(left)} of {len(chosen)}; {len(left)} left")
+    # Objects of another claworc database are reported, never repaired or deleted from here.
+    wanted = {"orphan"} if args.delete_orphans else set()
+
+    def chosen_of(items: Sequence[DriftItem]) -> list[DriftItem]:
+        return [
+            i
+            for i in items
+            if i.kind.value in wanted or i.kind.value not in ("orphan", "other database")
+        ]
+
+    chosen = chosen_of(report.items)
+    result = await services.instances.repair(chosen)
+    print(result.summary())
+    left = chosen_of((await services.instances.drift()).items)
+    print(f"{len(left)} of {len(chosen)} left")
     return EXIT_OK if not left else EXIT_FAILED

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from claworc_tui.crypto.sealing import KEY_CHECK_PLAINTEXT, Sealer
@@ -12,6 +14,8 @@ from claworc_tui.models.settings import PLAIN_KEYS, GlobalSettings
 
 LEGACY_KEY = "fernet_key"
 KEY_CHECK = "fernet_key_check"
+OWNER_ID = "owner_id"
+"""A random id of this database, labelled on the objects it creates (``claworc.dev/owner``)."""
 _NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
 _UPSERT = (
     f"INSERT INTO settings (key, value, updated_at) VALUES (?, ?, {_NOW}) "
@@ -155,6 +159,22 @@ class SettingsRepository:
                 "INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)",
                 (KEY_CHECK, self.sealer.seal(KEY_CHECK_PLAINTEXT)),
             )
+
+    async def owner_id(self) -> str | None:
+        """This database's owner id, if it has one yet."""
+        row = await self._db.fetchone("SELECT value FROM settings WHERE key = ?", (OWNER_ID,))
+        return str(row[0]) if row and row[0] else None
+
+    async def ensure_owner_id(self) -> str:
+        """This database's owner id, created (random, 16 hex digits) on first use."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)",
+                (OWNER_ID, secrets.token_hex(8)),
+            )
+        owner = await self.owner_id()
+        assert owner is not None
+        return owner
 
     async def sealed_values(self) -> list[str]:
         """Every sealed value in the table."""

@@ -104,6 +104,7 @@ async def open_services(
         namespace=config.namespace,
         on_call=record_call,
     )
+    kube.owner_id = store.owner_id
     try:
         await kube.start()
         reason: str | None

@@ -52,6 +52,7 @@ from claworc_tui.services.views import (
     LogOptions,
     ObjectRow,
     Progress,
+    RepairResult,
     VncUrls,
 )
 
@@ -405,10 +406,13 @@ class InstanceService:
         """Compare every record with the cluster."""
         return await drift_mod.find_drift(self)
 
-    async def repair(self, items: Sequence[DriftItem]) -> None:
-        """Re-apply what the records say for ``items``; delete orphans among them."""
+    async def repair(self, items: Sequence[DriftItem]) -> RepairResult:
+        """Re-apply what the records say for ``items``; delete orphans among them.
+
+        Returns what was really done (objects already gone are not counted as repaired).
+        """
         self.require_writable("repair drift")
-        await drift_mod.repair(self, items)
+        return await drift_mod.repair(self, items)
 
     async def sweep(self) -> list[str]:
         """Finish or flag operations a dead process left behind; return what was done."""

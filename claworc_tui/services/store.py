@@ -51,6 +51,9 @@ class Store:
     activity: ActivityRepository
     key_source: KeySource
     warnings: list[str] = field(default_factory=list)
+    owner_id: str | None = None
+    """This database's id, labelled on the objects it creates (None: a read-only open of a
+    database that has none yet)."""
 
     async def aclose(self) -> None:
         """Close the database."""
@@ -139,8 +142,11 @@ async def _build(db: Database, config: Settings, *, read_only: bool) -> Store:
             "Move it to CLAWORC_FERNET_KEY or the key file to keep a copied database safe."
         )
     settings_repo.use_sealer(sealer)
-    if not read_only:
+    if read_only:
+        owner = await settings_repo.owner_id()
+    else:
         await settings_repo.store_key_check()
+        owner = await settings_repo.ensure_owner_id()
     return Store(
         db=db,
         instances=InstanceRepository(db, sealer),
@@ -148,4 +154,5 @@ async def _build(db: Database, config: Settings, *, read_only: bool) -> Store:
         activity=ActivityRepository(db),
         key_source=source,
         warnings=warnings,
+        owner_id=owner,
     )
