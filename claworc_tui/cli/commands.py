@@ -125,6 +125,8 @@ async def run_command(args: argparse.Namespace, config: Settings) -> int:
     except ClaworcError as exc:
         print(f"claworc-tui: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    for line in services.store.warnings:
+        print(f"claworc-tui: warning: {line}", file=sys.stderr)
     for line in services.swept:
         print(f"claworc-tui: start-up sweep: {line}", file=sys.stderr)
     try:

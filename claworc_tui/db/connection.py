@@ -16,6 +16,7 @@ from pathlib import Path
 import aiosqlite
 
 from claworc_tui.models.errors import DatabaseError
+from claworc_tui.paths import private_dir
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
@@ -26,8 +27,9 @@ def _prepare_path(path: Path) -> None:
     folder = path.parent
     if not folder.exists():
         try:
-            # exist_ok: another first start (a second app, a CLI call) may create it meanwhile.
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # Every folder we create is 0700 whatever the umask; one another first start
+            # (a second app, a CLI call) creates meanwhile is fine.
+            private_dir(folder)
         except OSError as exc:
             raise DatabaseError(f"cannot create the folder {folder}: {exc.strerror}") from None
     if path.is_dir():
@@ -196,10 +198,25 @@ async def _open(path: Path) -> aiosqlite.Connection:
 
 
 def _restrict_permissions(path: Path) -> None:
-    """Keep the database and its WAL side files owner-only, whoever created them."""
+    """Keep the database and its WAL side files owner-only, whoever created them.
+
+    Raises:
+        DatabaseError: A file others can read cannot be restricted (the keys in it are sealed,
+            but names, settings and the activity log are not).
+    """
     for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         try:
-            if candidate.exists() and candidate.stat().st_mode & 0o077:
-                candidate.chmod(0o600)
-        except OSError:
+            mode = candidate.stat().st_mode & 0o777
+        except FileNotFoundError:
             continue
+        except OSError as exc:
+            raise DatabaseError(f"cannot check the permissions of {candidate}: {exc}") from None
+        if not mode & 0o077:
+            continue
+        try:
+            candidate.chmod(0o600)
+        except OSError as exc:
+            raise DatabaseError(
+                f"{candidate} is readable by others (mode {mode:04o}) and cannot be made "
+                f"owner-only: {exc.strerror or exc}; fix its owner or mode"
+            ) from None

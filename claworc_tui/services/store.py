@@ -21,7 +21,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from claworc_tui.config import Settings
-from claworc_tui.crypto.keyfile import KeyFileError, create_key_file, read_key_file
+from claworc_tui.crypto.keyfile import (
+    KeyFileError,
+    check_key_file,
+    create_key_file,
+    read_key_file,
+)
 from claworc_tui.crypto.sealing import Sealer, new_key
 from claworc_tui.db.activity import ActivityRepository
 from claworc_tui.db.database import Database
@@ -113,9 +118,13 @@ async def _build(db: Database, config: Settings, *, read_only: bool) -> Store:
         )
     else:
         try:
+            fixed = check_key_file(config.key_file)
             file_key = read_key_file(config.key_file)
         except KeyFileError as exc:
             raise DatabaseError(str(exc)) from None
+        if fixed:
+            warnings.append(fixed)
+            log.warning("%s", fixed)
         if file_key is not None:
             candidates.append((KeySource.FILE, _sealer(file_key, str(config.key_file))))
         if legacy is not None:
@@ -127,8 +136,16 @@ async def _build(db: Database, config: Settings, *, read_only: bool) -> Store:
             chosen = (source, sealer)
             break
     if chosen is None:
-        if candidates or sealed:
+        if candidates:
             raise WrongEncryptionKey()
+        if sealed or await settings_repo.key_check() is not None:
+            # A new key could never open what was sealed before: stop, and say what to do.
+            raise DatabaseError(
+                f"no encryption key for {config.db}: it holds values sealed with a key, but "
+                f"the key file {config.key_file} does not exist and CLAWORC_FERNET_KEY is not "
+                "set. Restore the key file (or set CLAWORC_FERNET_KEY) from where you keep "
+                "it; no new key was made, nothing was changed"
+            )
         if read_only:
             # Nothing sealed to open, and nothing will be sealed: a key that lives only here.
             chosen = (KeySource.NEW_FILE, Sealer(new_key()))
