@@ -34,6 +34,11 @@ def _part(model: type[BaseModel], values: dict[str, str], prefix: str) -> BaseMo
         raise ValidationFailed(key, f"{key}: {error.message}") from None
 
 
+def _is_port_text(value: object) -> bool:
+    """ASCII digits only: ``"³⁰¹⁰⁰".isdigit()`` is True, but ``int()`` refuses it."""
+    return isinstance(value, str) and value.isascii() and value.isdigit()
+
+
 def build_settings(values: dict[str, str], *, legacy: bool = False) -> GlobalSettings:
     """Turn raw ``settings`` rows into :class:`GlobalSettings` (validating them).
 
@@ -54,7 +59,7 @@ def build_settings(values: dict[str, str], *, legacy: bool = False) -> GlobalSet
             **{
                 k: int(values[k])
                 for k in ("port_range_start", "port_range_end")
-                if values.get(k, "").strip().isdigit()
+                if _is_port_text(values.get(k, ""))
             },
             global_keys=frozenset(p for p in Provider if values.get(p.value)),
             legacy_key_in_db=legacy,
@@ -102,7 +107,7 @@ class SettingsRepository:
             raise ValidationFailed(unknown[0], f"unknown setting {unknown[0]!r}")
         for key in ("port_range_start", "port_range_end"):
             value = changes.get(key)
-            if value not in (None, "") and not str(value).strip().isdigit():
+            if value not in (None, "") and not _is_port_text(value):
                 raise ValidationFailed(key, f'{key} "{value}" is not a port number')
         values = await self.raw()
         merged = {k: v for k, v in values.items() if k not in changes}

@@ -216,3 +216,32 @@ async def test_read_only_tui_services_change_nothing(
             await services.aclose()
         assert db_state(config) == db_before
         assert cluster_state(emulator) == cluster_before
+
+
+# -- bad input gets a specific message and changes nothing --------------------------------------
+
+
+async def test_non_ascii_digits_and_trailing_newlines_are_refused(
+    config: Settings, emulator: EmulatorServer
+) -> None:
+    code, _, err = await run_cli(*where(config), "create", "Bot X")
+    assert code == 0, err
+    db_before = db_state(config)
+    for argv, needle in [
+        (["create", "Bot Y", "--memory-limit", "５Gi"], "memory_limit"),
+        (["create", "Bot Y", "--storage-chrome", "٤Gi"], "chrome"),
+        (["settings", "set", "node_host", "evil.example\n"], "node_host"),
+        (["settings", "set", "image", "nginx:1\n"], "image"),
+        (["settings", "set", "image_pull_secret", "regcred\n"], "image_pull_secret"),
+        (["settings", "set", "port_range_start", "³⁰¹⁰⁰"], "port_range_start"),
+    ]:
+        code, _, err = await run_cli(*where(config), *argv)
+        assert code == 2, (argv, err)
+        assert needle in err, (argv, err)
+        assert "Traceback" not in err
+        assert "internal error" not in err
+    assert db_state(config)[0] == db_before[0]
+    code, out, _ = await run_cli(*where(config), "url", "bot-x")
+    assert code == 0
+    assert out.count("\n") == 1
+    assert "evil" not in out
