@@ -1,187 +1,109 @@
-"""SettingsRepository: the key-value ``settings`` table, provider keys sealed."""
+"""Global settings kept in the database's ``settings`` table."""
 
 from __future__ import annotations
 
-import secrets
+import re
+from typing import Self
 
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from claworc_tui.crypto.sealing import KEY_CHECK_PLAINTEXT, Sealer
-from claworc_tui.db.database import Database
-from claworc_tui.models.errors import ValidationFailed, from_pydantic
 from claworc_tui.models.instance import Provider, Resources, Storage
-from claworc_tui.models.settings import PLAIN_KEYS, GlobalSettings
 
-LEGACY_KEY = "fernet_key"
-KEY_CHECK = "fernet_key_check"
-OWNER_ID = "owner_id"
-"""A random id of this database, labelled on the objects it creates (``claworc.dev/owner``)."""
-_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
-_UPSERT = (
-    f"INSERT INTO settings (key, value, updated_at) VALUES (?, ?, {_NOW}) "
-    f"ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = {_NOW}"
+DEFAULT_IMAGE = "glukw/openclaw-vnc-chrome:latest"
+NODEPORT_MIN = 30000
+NODEPORT_MAX = 32767
+# A reference is [registry/]path[:tag][@digest]; this is the shape docker/distribution accepts.
+# Every pattern is ASCII and matched with fullmatch: ``$`` alone accepts a trailing newline.
+_IMAGE_REF = re.compile(
+    r"(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
+    r"(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*:[0-9a-fA-F]{32,})?",
+    re.ASCII,
 )
+_DNS_SUBDOMAIN = re.compile(
+    r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*", re.ASCII
+)
+_HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9a-fA-F:]+\]", re.ASCII)
 
 
-def _part(model: type[BaseModel], values: dict[str, str], prefix: str) -> BaseModel:
-    """Build the defaults model from ``prefix``-ed settings; errors name the setting key."""
-    given = {n: values[f"{prefix}{n}"] for n in model.model_fields if values.get(f"{prefix}{n}")}
-    try:
-        return model(**given)
-    except ValidationError as exc:
-        error = from_pydantic(exc)
-        key = f"{prefix}{error.field}"
-        raise ValidationFailed(key, f"{key}: {error.message}") from None
+class GlobalSettings(BaseModel):
+    """Everything the ``settings`` table holds, except the keys themselves."""
 
+    model_config = ConfigDict(frozen=True)
 
-def _is_port_text(value: object) -> bool:
-    """ASCII digits only: ``"³⁰¹⁰⁰".isdigit()`` is True, but ``int()`` refuses it."""
-    return isinstance(value, str) and value.isascii() and value.isdigit()
+    default_resources: Resources = Resources()
+    """Resources prefilled for new instances (existing ones keep theirs)."""
+    default_storage: Storage = Storage()
+    """PVC sizes prefilled for new instances."""
+    image: str = DEFAULT_IMAGE
+    """Container image of every instance."""
+    image_pull_secret: str | None = None
+    """Name of a docker-registry Secret in the namespace, or None for a public image."""
+    node_host: str | None = None
+    """Host used in VNC URLs; None asks the cluster for a node address."""
+    port_range_start: int = Field(default=30100, ge=NODEPORT_MIN, le=NODEPORT_MAX)
+    """First NodePort of the range instances draw their pairs from (even)."""
+    port_range_end: int = Field(default=30199, ge=NODEPORT_MIN, le=NODEPORT_MAX)
+    """Last NodePort of the range (inclusive)."""
+    global_keys: frozenset[Provider] = frozenset()
+    """Providers with a global key set."""
+    legacy_key_in_db: bool = False
+    """True when the Fernet key lives in the database beside the data (spec-era databases)."""
 
+    @field_validator("image")
+    @classmethod
+    def _image_reference(cls, value: str) -> str:
+        if not _IMAGE_REF.fullmatch(value):
+            raise ValueError(f'image "{value}" is not a valid image reference')
+        return value
 
-def build_settings(values: dict[str, str], *, legacy: bool = False) -> GlobalSettings:
-    """Turn raw ``settings`` rows into :class:`GlobalSettings` (validating them).
+    @field_validator("image_pull_secret")
+    @classmethod
+    def _secret_name(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if len(value) > 253 or not _DNS_SUBDOMAIN.fullmatch(value):
+            raise ValueError(f'image_pull_secret "{value}" is not a valid Secret name')
+        return value
 
-    Raises:
-        ValidationFailed: Naming the first setting that is not valid.
-    """
-    resources = _part(Resources, values, "default_")
-    storage = _part(Storage, values, "default_storage_")
-    try:
-        return GlobalSettings(
-            default_resources=resources,
-            default_storage=storage,
-            **{
-                k: values[k]
-                for k in ("image", "image_pull_secret", "node_host")
-                if values.get(k) is not None
-            },
-            **{
-                k: int(values[k])
-                for k in ("port_range_start", "port_range_end")
-                if _is_port_text(values.get(k, ""))
-            },
-            global_keys=frozenset(p for p in Provider if values.get(p.value)),
-            legacy_key_in_db=legacy,
-        )
-    except ValidationError as exc:
-        raise from_pydantic(exc) from None
+    @field_validator("node_host")
+    @classmethod
+    def _node_host(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not _HOST.fullmatch(value):
+            raise ValueError(f'node_host "{value}" is not a host name or IP address')
+        return value
 
-
-class SettingsRepository:
-    """Reads and writes global settings and keys."""
-
-    def __init__(self, db: Database, sealer: Sealer | None = None) -> None:
-        self._db = db
-        self._sealer = sealer
-
-    def use_sealer(self, sealer: Sealer) -> None:
-        """Set the sealer once the Fernet key is known."""
-        self._sealer = sealer
+    @model_validator(mode="after")
+    def _port_range(self) -> Self:
+        if self.port_range_start % 2:
+            raise ValueError(f"port_range_start {self.port_range_start} must be even")
+        if self.port_range_end <= self.port_range_start:
+            raise ValueError(
+                f"port_range_end {self.port_range_end} must be above "
+                f"port_range_start {self.port_range_start}"
+            )
+        return self
 
     @property
-    def sealer(self) -> Sealer:
-        """The sealer in use."""
-        if self._sealer is None:
-            raise RuntimeError("the Fernet key has not been loaded")
-        return self._sealer
+    def port_pairs(self) -> int:
+        """How many chrome/terminal pairs the range holds."""
+        return (self.port_range_end - self.port_range_start + 1) // 2
 
-    async def raw(self) -> dict[str, str]:
-        """Every row as stored (sealed values stay sealed)."""
-        rows = await self._db.fetchall("SELECT key, value FROM settings")
-        return {row[0]: row[1] for row in rows}
 
-    async def get(self) -> GlobalSettings:
-        """The current settings."""
-        values = await self.raw()
-        return build_settings(values, legacy=LEGACY_KEY in values)
-
-    async def validate(self, changes: dict[str, str | None]) -> GlobalSettings:
-        """The settings ``changes`` would give, without writing anything.
-
-        Raises:
-            ValidationFailed: If a key is unknown or a value is not valid.
-        """
-        unknown = [k for k in changes if k not in PLAIN_KEYS]
-        if unknown:
-            raise ValidationFailed(unknown[0], f"unknown setting {unknown[0]!r}")
-        for key in ("port_range_start", "port_range_end"):
-            value = changes.get(key)
-            if value not in (None, "") and not _is_port_text(value):
-                raise ValidationFailed(key, f'{key} "{value}" is not a port number')
-        values = await self.raw()
-        merged = {k: v for k, v in values.items() if k not in changes}
-        merged.update({k: v for k, v in changes.items() if v not in (None, "")})
-        return build_settings(merged, legacy=LEGACY_KEY in values)
-
-    async def update(self, changes: dict[str, str | None]) -> GlobalSettings:
-        """Validate and store plain settings together (None clears one back to its default).
-
-        Raises:
-            ValidationFailed: If a key is unknown or the result would not be valid; nothing is
-                written then.
-        """
-        result = await self.validate(changes)
-        async with self._db.transaction() as conn:
-            for key, value in changes.items():
-                if value in (None, ""):
-                    await conn.execute("DELETE FROM settings WHERE key = ?", (key,))
-                else:
-                    await conn.execute(_UPSERT, (key, value))
-        return result
-
-    async def set_key(self, provider: Provider, key: SecretStr | None) -> None:
-        """Set (sealed) or clear a global key."""
-        async with self._db.transaction() as conn:
-            if key is None:
-                await conn.execute("DELETE FROM settings WHERE key = ?", (provider.value,))
-            else:
-                await conn.execute(_UPSERT, (provider.value, self.sealer.seal(key)))
-
-    async def keys(self) -> dict[Provider, SecretStr]:
-        """Global keys, unsealed.
-
-        Raises:
-            WrongEncryptionKey: If they were sealed with another key.
-        """
-        values = await self.raw()
-        return {p: self.sealer.unseal(values[p.value]) for p in Provider if values.get(p.value)}
-
-    async def legacy_key(self) -> bytes | None:
-        """The Fernet key a spec-era database keeps in its own ``settings`` table, if any."""
-        row = await self._db.fetchone("SELECT value FROM settings WHERE key = ?", (LEGACY_KEY,))
-        return row[0].encode() if row and row[0] else None
-
-    async def key_check(self) -> str | None:
-        """The sealed check value, if one was stored."""
-        row = await self._db.fetchone("SELECT value FROM settings WHERE key = ?", (KEY_CHECK,))
-        return row[0] if row else None
-
-    async def store_key_check(self) -> None:
-        """Seal a known value so a different key is recognised on the next start."""
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)",
-                (KEY_CHECK, self.sealer.seal(KEY_CHECK_PLAINTEXT)),
-            )
-
-    async def owner_id(self) -> str | None:
-        """This database's owner id, if it has one yet."""
-        row = await self._db.fetchone("SELECT value FROM settings WHERE key = ?", (OWNER_ID,))
-        return str(row[0]) if row and row[0] else None
-
-    async def ensure_owner_id(self) -> str:
-        """This database's owner id, created (random, 16 hex digits) on first use."""
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)",
-                (OWNER_ID, secrets.token_hex(8)),
-            )
-        owner = await self.owner_id()
-        assert owner is not None
-        return owner
-
-    async def sealed_values(self) -> list[str]:
-        """Every sealed value in the table."""
-        values = await self.raw()
-        return [values[p.value] for p in Provider if values.get(p.value)]
+#: Settings keys that are stored as plain text (the three provider keys are sealed).
+PLAIN_KEYS: tuple[str, ...] = (
+    "default_cpu_request",
+    "default_cpu_limit",
+    "default_memory_request",
+    "default_memory_limit",
+    "default_storage_clawdbot",
+    "default_storage_homebrew",
+    "default_storage_clawd",
+    "default_storage_chrome",
+    "image",
+    "image_pull_secret",
+    "node_host",
+    "port_range_start",
+    "port_range_end",
+)

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from claworc_tui.config import Settings
 from claworc_tui.crypto.sealing import new_key
 from claworc_tui.emulator import EmulatorServer
@@ -205,8 +207,9 @@ async def test_read_only_tui_services_change_nothing(
         assert code == 0, err
     mark_interrupted_delete(config, "bot-y")
     db_before, cluster_before = db_state(config), cluster_state(emulator)
-    read_only = config.model_copy(update={"read_only": True, "namespace": "elsewhere"})
-    for settings in (config.model_copy(update={"read_only": True}), read_only):
+    keyed = config.model_copy(update={"fernet_key": SecretStr(KEY)})
+    read_only = keyed.model_copy(update={"read_only": True, "namespace": "elsewhere"})
+    for settings in (keyed.model_copy(update={"read_only": True}), read_only):
         services = await open_services(settings)
         try:
             assert services.read_only_reason
