@@ -26,7 +26,13 @@ from claworc_tui.models.errors import (
     ValidationFailed,
     from_pydantic,
 )
-from claworc_tui.models.instance import InstanceSpec, Provider, Resources, Storage
+from claworc_tui.models.instance import (
+    CONFIG_MAX_BYTES,
+    InstanceSpec,
+    Provider,
+    Resources,
+    Storage,
+)
 from claworc_tui.models.names import derive_name
 from claworc_tui.models.secrets import mask_key
 from claworc_tui.services import Services, open_services
@@ -191,6 +197,36 @@ async def _read_secret(prompt: str) -> SecretStr:
     return await asyncio.to_thread(_read_secret_blocking, prompt)
 
 
+def _read_config(path: Path) -> str:
+    """The text of ``--config``: at most what a ConfigMap holds, UTF-8, read without hanging
+    on an endless file (``/dev/zero``).
+
+    Raises:
+        ValidationFailed: Unreadable, too large, or not UTF-8 (the message says which).
+    """
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(CONFIG_MAX_BYTES + 1)
+    except OSError as exc:
+        raise ValidationFailed(
+            "clawdbot_config", f"--config: cannot read {path}: {exc.strerror}"
+        ) from None
+    if len(data) > CONFIG_MAX_BYTES:
+        raise ValidationFailed(
+            "clawdbot_config",
+            f"--config: {path} is larger than the 1 MiB a ConfigMap can hold "
+            "(clawdbot.json is mounted from one)",
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(
+            "clawdbot_config",
+            f"--config: {path} is not UTF-8 (byte {exc.start} is {data[exc.start]:#04x}); "
+            "clawdbot.json must be UTF-8 JSON",
+        ) from None
+
+
 @_command("create")
 async def _create(services: Services, args: argparse.Namespace) -> int:
     defaults = await services.instances.get_settings()
@@ -200,12 +236,7 @@ async def _create(services: Services, args: argparse.Namespace) -> int:
         for r in Storage.model_fields
         if getattr(args, f"storage_{r}")
     }
-    config_text = None
-    if args.config is not None:
-        try:
-            config_text = args.config.read_text()
-        except OSError as exc:
-            raise ValidationFailed("config", f"cannot read {args.config}: {exc.strerror}") from None
+    config_text = None if args.config is None else _read_config(args.config)
     keys = {Provider(f"{p}_api_key"): await _read_secret(f"{p} key: ") for p in args.key}
     try:
         spec = InstanceSpec(

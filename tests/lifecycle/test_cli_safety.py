@@ -248,3 +248,31 @@ async def test_non_ascii_digits_and_trailing_newlines_are_refused(
     assert code == 0
     assert out.count("\n") == 1
     assert "evil" not in out
+
+
+async def test_bad_config_files_are_refused_with_exit_2(
+    config: Settings, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    cases: list[tuple[str, bytes | None, str]] = [
+        ("deep.json", b'{"a":' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested deeper"),
+        ("latin1.json", b'{"name": "caf\xe9"}', "not UTF-8"),
+        ("nan.json", b'{"x": NaN}', "NaN"),
+        ("inf.json", b'{"x": -Infinity}', "Infinity"),
+        ("huge-number.json", b'{"x": 1e999}', "1e999"),
+        ("long-int.json", b'{"x": ' + b"9" * 5000 + b"}", "number"),
+        ("big.json", b'{"x": "' + b"a" * (1024 * 1024) + b'"}', "1 MiB"),
+        ("/dev/zero", None, "1 MiB"),
+    ]
+    for name, content, needle in cases:
+        path = Path(name) if content is None else tmp_path / name
+        if content is not None:
+            path.write_bytes(content)
+        code, out, err = await run_cli(*where(config), "create", "Bot Y", "--config", str(path))
+        assert code == 2, (name, out, err[-2000:])
+        assert "clawdbot.json" in err or "config" in err, (name, err[-2000:])
+        assert needle in err, (name, err[-2000:])
+        assert "Traceback" not in err
+        assert "internal error" not in err
+    assert not emulator.objects("configmaps", config.namespace)
+    code, out, _ = await run_cli(*where(config), "ls", "--json")
+    assert json.loads(out) == []
