@@ -106,6 +106,12 @@ def register(sub: Any) -> None:
     settings.add_argument("action", choices=["get", "set"])
     settings.add_argument("key", nargs="?", metavar="KEY")
     settings.add_argument("value", nargs="?", metavar="VALUE")
+    settings.add_argument(
+        "--clear",
+        action="store_true",
+        help="clear KEY (a setting back to its default, a provider key removed); without it, "
+        "an empty value or key is refused",
+    )
     repair = add("repair", "compare the records with the cluster and repair the differences")
     repair.add_argument("--dry-run", action="store_true", help="only show the differences")
     repair.add_argument("--delete-orphans", action="store_true", help="also delete orphans")
@@ -367,9 +373,19 @@ async def _settings(services: Services, args: argparse.Namespace) -> int:
             raise ValidationFailed(
                 args.key, "keys are read from stdin or a prompt, never from the command line"
             )
-        secret = await _read_secret(f"{provider.label} key (empty clears it): ")
-        affected = await svc.set_global_key(provider, secret if secret.get_secret_value() else None)
-        print(f"{provider.value} = {mask_key(secret)}")
+        if args.clear:
+            affected = await svc.set_global_key(provider, None)
+            print(f"{provider.value} cleared")
+        else:
+            secret = await _read_secret(f"{provider.label} key: ")
+            if not secret.get_secret_value():
+                raise ValidationFailed(
+                    provider.value,
+                    f"no {provider.label} key was given (stdin was empty); nothing changed. "
+                    f"To remove the global key: claworc-tui settings set {args.key} --clear",
+                )
+            affected = await svc.set_global_key(provider, secret)
+            print(f"{provider.value} = {mask_key(secret)}")
         if affected:
             print(
                 f"{len(affected)} instance(s) inherit it and need a restart to see it: "
@@ -377,8 +393,20 @@ async def _settings(services: Services, args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         return EXIT_OK
+    if args.clear:
+        if args.value is not None:
+            raise ValidationFailed(args.key, "give either a VALUE or --clear, not both")
+        await svc.update_settings({args.key: None})
+        print(f"{args.key} cleared (back to its default)")
+        return EXIT_OK
+    if not args.value:
+        raise ValidationFailed(
+            args.key,
+            f"settings set {args.key} needs a VALUE; nothing changed. To go back to the "
+            f"default: claworc-tui settings set {args.key} --clear",
+        )
     await svc.update_settings({args.key: args.value})
-    print(f"{args.key} = {args.value or ''}")
+    print(f"{args.key} = {args.value}")
     return EXIT_OK
 
 

@@ -131,6 +131,18 @@ class Storage(BaseModel):
 STORAGE_ROLES: tuple[str, ...] = ("clawdbot", "homebrew", "clawd", "chrome")
 
 
+def check_api_key(provider: Provider, key: SecretStr) -> SecretStr:
+    """The one rule for every API key, per instance or global: one line, no spaces, not empty.
+
+    Raises:
+        ValueError: Naming the provider, never the key.
+    """
+    secret = key.get_secret_value()
+    if not secret or any(ch.isspace() for ch in secret):
+        raise ValueError(f"{provider.label} key must be one line without spaces")
+    return key
+
+
 CONFIG_MAX_BYTES = 1024 * 1024 - len("clawdbot.json")
 """The most ``clawdbot.json`` can hold: a ConfigMap's data (keys included) is at most 1 MiB."""
 CONFIG_MAX_DEPTH = 64
@@ -240,9 +252,7 @@ class InstanceSpec(BaseModel):
     @classmethod
     def _keys_not_blank(cls, value: dict[Provider, SecretStr]) -> dict[Provider, SecretStr]:
         for provider, key in value.items():
-            secret = key.get_secret_value()
-            if not secret or any(ch.isspace() for ch in secret):
-                raise ValueError(f"{provider.label} key must be one line without spaces")
+            check_api_key(provider, key)
         return value
 
 

@@ -25,6 +25,7 @@ from claworc_tui.models.instance import (
     Provider,
     Resources,
     Storage,
+    check_api_key,
     validate_clawdbot_config,
 )
 from claworc_tui.models.names import derive_name, object_names
@@ -356,6 +357,11 @@ class InstanceService:
             The names of the instances that inherit it (they need a restart to see it).
         """
         self.require_writable("change a global key")
+        if key is not None:
+            try:
+                check_api_key(provider, key)
+            except ValueError as exc:
+                raise ValidationFailed(provider.value, str(exc)) from None
         await self.store.settings.set_key(provider, key)
         inheriting = [i for i in await self.store.instances.list() if provider not in i.overrides]
         async with self.locks.hold("(settings)", "global key") as calls:

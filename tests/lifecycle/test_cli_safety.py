@@ -276,3 +276,44 @@ async def test_bad_config_files_are_refused_with_exit_2(
     assert not emulator.objects("configmaps", config.namespace)
     code, out, _ = await run_cli(*where(config), "ls", "--json")
     assert json.loads(out) == []
+
+
+FAKE_KEY = "sk-ant-api03.SAFETYFAKE.SAFETYFAKE-3333-dddd"
+
+
+def secret_data(emulator: EmulatorServer, name: str) -> dict[str, str]:
+    for s in emulator.objects("secrets", "claworc"):
+        if s["metadata"]["name"] == name:
+            return dict(s.get("data") or {})
+    raise AssertionError(f"no secret {name}")
+
+
+async def test_an_empty_key_never_clears_the_global_key(
+    config: Settings, emulator: EmulatorServer
+) -> None:
+    code, _, err = await run_cli(*where(config), "settings", "set", "anthropic", stdin=FAKE_KEY)
+    assert code == 0, err
+    code, _, err = await run_cli(*where(config), "create", "Bot X")
+    assert code == 0, err
+    before_secret = secret_data(emulator, "bot-x-keys")
+    assert before_secret
+    db_before = db_state(config)[0]
+    for stdin, needle in [
+        ("", "--clear"),
+        ("\n", "--clear"),
+        ("sk-ant two words", "one line without spaces"),
+    ]:
+        code, _, err = await run_cli(*where(config), "settings", "set", "anthropic", stdin=stdin)
+        assert code == 2, (stdin, err)
+        assert needle in err, (stdin, err)
+        assert db_state(config)[0] == db_before
+        assert secret_data(emulator, "bot-x-keys") == before_secret
+    code, out, _ = await run_cli(*where(config), "settings", "get", "anthropic_api_key")
+    assert out.strip().endswith("dddd")
+    # --clear clears it, says so, and reads nothing.
+    code, out, err = await run_cli(*where(config), "settings", "set", "anthropic", "--clear")
+    assert code == 0, err
+    assert "cleared" in out
+    assert secret_data(emulator, "bot-x-keys") == {}
+    code, out, _ = await run_cli(*where(config), "settings", "get", "anthropic_api_key")
+    assert out.strip() == "(not set)"
