@@ -142,14 +142,59 @@ async def _probe(conn: aiosqlite.Connection, path: Path) -> aiosqlite.Connection
     return conn
 
 
-def _describe(path: Path, message: str) -> str:
-    """What an SQLite error while opening means for the user."""
-    if "unable to open" in message:
-        return f"cannot open the database {path} ({message}; check the file and its folder)"
+def _disk_full(folder: Path) -> bool:
+    """True when the filesystem of ``folder`` has (almost) no space left for us.
+
+    SQLite reports ENOSPC as "disk I/O error" when it hits it growing the WAL index, so the
+    disk is asked directly.
+    """
+    try:
+        stats = os.statvfs(folder)
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < 64 * 1024
+
+
+def describe_sqlite_error(path: Path, message: str) -> str:
+    """What an SQLite error means for the user: read-only, full, or damaged — never guessed.
+
+    "Damaged" makes people delete a healthy database, so it is said only when SQLite says so.
+    """
+    lowered = message.lower()
+    if "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered:
+        folder = path.parent
+        if path.exists() and not os.access(path, os.W_OK):
+            where = f"the file {path} is read-only"
+        elif not os.access(folder, os.W_OK):
+            where = (
+                f"the folder {folder} is read-only (SQLite needs to create {path.name}-wal and "
+                f"{path.name}-shm beside the database)"
+            )
+        else:
+            where = f"{path} cannot be written"
+        return (
+            f"the database {path} is read-only: {where} ({message}). Commands that only read "
+            "(ls, url, logs, settings get, repair --dry-run, --read-only) work; to change "
+            "anything, make the file and its folder writable. The database was not changed."
+        )
+    if "full" in lowered or ("disk i/o error" in lowered and _disk_full(path.parent)):
+        return (
+            f"the disk holding the database {path} is full ({message}); free some space and "
+            "try again. The database itself is fine; nothing was changed."
+        )
+    if "disk i/o error" in lowered:
+        return (
+            f"the database {path} could not be written ({message}): the disk reported an "
+            "error (a full disk or quota does this too)"
+        )
     return (
         f"the database {path} is damaged or not a SQLite database ({message}); "
         "it was left untouched"
     )
+
+
+def _describe(path: Path, message: str) -> str:
+    return describe_sqlite_error(path, message)
 
 
 class _Locked(Exception):
@@ -182,14 +227,7 @@ async def _open(path: Path) -> aiosqlite.Connection:
         message = str(exc)
         if "locked" in message or "busy" in message:
             raise _Locked(message) from None
-        if "readonly" in message or "read-only" in message:
-            raise DatabaseError(
-                f"the database {path} is read-only (check the permissions of the file and folder)"
-            ) from None
-        raise DatabaseError(
-            f"the database {path} is damaged or not a SQLite database ({message}); "
-            "it was left untouched"
-        ) from None
+        raise DatabaseError(describe_sqlite_error(path, message)) from None
     except BaseException:
         await conn.close()
         raise
@@ -205,6 +243,8 @@ def _restrict_permissions(path: Path) -> None:
             but names, settings and the activity log are not).
     """
     for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if candidate != path and candidate.is_symlink():
+            continue  # SQLite's side files are never links we made; never chmod a link's target
         try:
             mode = candidate.stat().st_mode & 0o777
         except FileNotFoundError:

@@ -11,7 +11,7 @@ from typing import Any
 
 import aiosqlite
 
-from claworc_tui.db.connection import open_database
+from claworc_tui.db.connection import describe_sqlite_error, open_database
 from claworc_tui.db.migrations import LATEST, migrate, schema_version
 from claworc_tui.models.errors import DatabaseError
 
@@ -45,7 +45,9 @@ class Database:
                 await migrate(self._conn)
         except sqlite3.OperationalError as exc:
             await self.aclose()
-            raise DatabaseError(f"cannot update the schema of {self.path}: {exc}") from None
+            raise DatabaseError(
+                f"cannot update the schema: {describe_sqlite_error(self.path, str(exc))}"
+            ) from None
         except BaseException:
             await self.aclose()
             raise
@@ -83,20 +85,40 @@ class Database:
         """A write transaction (``BEGIN IMMEDIATE``), committed on success, rolled back on error."""
         async with self._lock:
             conn = self.conn
+            if self.read_only:
+                raise DatabaseError(
+                    f"the database {self.path} was opened read-only: this command changes nothing"
+                )
             for attempt in range(_BUSY_RETRIES):
                 try:
                     await conn.execute("BEGIN IMMEDIATE")
                     break
                 except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) or attempt == _BUSY_RETRIES - 1:
+                    if "locked" in str(exc) and attempt < _BUSY_RETRIES - 1:
+                        await asyncio.sleep(0.05 * (attempt + 1))
+                        continue
+                    if "locked" in str(exc):
                         raise DatabaseError(f"the database {self.path} is busy: {exc}") from None
-                    await asyncio.sleep(0.05 * (attempt + 1))
+                    raise DatabaseError(describe_sqlite_error(self.path, str(exc))) from None
             try:
                 yield conn
+            except sqlite3.OperationalError as exc:
+                await self._rollback(conn)
+                raise DatabaseError(describe_sqlite_error(self.path, str(exc))) from None
             except BaseException:
-                await conn.execute("ROLLBACK")
+                await self._rollback(conn)
                 raise
-            await conn.execute("COMMIT")
+            try:
+                await conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                await self._rollback(conn)
+                raise DatabaseError(describe_sqlite_error(self.path, str(exc))) from None
+
+    @staticmethod
+    async def _rollback(conn: aiosqlite.Connection) -> None:
+        """Roll back if a transaction is still open (SQLite may have ended it already)."""
+        if conn.in_transaction:
+            await conn.execute("ROLLBACK")
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         """Run a read and return every row."""

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from claworc_tui.config import Settings
 from claworc_tui.emulator import EmulatorServer
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.services import open_services
 from claworc_tui.services.views import DriftKind
-from tests.lifecycle.test_cli_safety import run_cli, where
+from tests.lifecycle.test_cli_safety import KEY, run_cli, where
 
 OWNER_LABEL = "claworc.dev/owner"
 
@@ -108,7 +110,8 @@ async def test_a_vanished_orphan_is_not_a_repair_and_a_namesake_survives(
     code, _, err = await run_cli(*where(config), "create", "Bot X")
     assert code == 0, err
     await plant(config)
-    services = await open_services(config)
+    # The CLI made the database with KEY: the same key opens it here.
+    services = await open_services(config.model_copy(update={"fernet_key": SecretStr(KEY)}))
     try:
         report = await services.instances.drift()
         orphans = list(report.of_kind(DriftKind.ORPHAN))
