@@ -74,7 +74,10 @@ class ClaworcApp(App[int]):
             environ=dict(os.environ if environ is None else environ),
             read_only_reason=services.read_only_reason,
             demo=services.config.demo,
-            warnings=tuple(services.warnings),
+            warnings=(
+                *services.warnings,
+                *(f"finished at start (start-up sweep): {line}" for line in services.swept),
+            ),
             log_buffer_lines=services.config.log_buffer_lines,
         )
 

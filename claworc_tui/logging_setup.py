@@ -12,6 +12,8 @@ import re
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
+from claworc_tui.paths import private_dir
+
 _KEY_SHAPES = re.compile(
     r"(sk-ant-[A-Za-z0-9_-]{8,}|sk-(?:proj-)?[A-Za-z0-9_-]{16,}|BSA[A-Za-z0-9_-]{16,}|"
     r"gAAAAA[A-Za-z0-9_=-]{20,})"
@@ -36,7 +38,7 @@ class RedactingFilter(logging.Filter):
 
 def setup_logging(log_file: Path, level: str) -> None:
     """Send the root logger to ``log_file`` (0600, rotating) and nowhere else."""
-    log_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_dir(log_file.parent)
     if not log_file.exists():
         os.close(os.open(log_file, os.O_WRONLY | os.O_CREAT, 0o600))
     handler = RotatingFileHandler(log_file, maxBytes=5_000_000, backupCount=3, encoding="utf-8")

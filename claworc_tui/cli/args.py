@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"claworc-tui {__version__}")
-    add_global_flags(parser)
+    add_global_flags(parser, top=True)
     parser.add_argument(
         "--demo",
         action="store_true",
@@ -48,22 +48,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_global_flags(parser: argparse.ArgumentParser) -> None:
-    """Flags every command shares."""
-    parser.add_argument("--db", type=Path, metavar="PATH", help="SQLite database file")
-    parser.add_argument("--kubeconfig", type=Path, metavar="PATH", help="kubeconfig file")
-    parser.add_argument("--context", metavar="NAME", help="kubeconfig context")
-    parser.add_argument("--namespace", "-n", metavar="NS", help="namespace (default claworc)")
+def add_global_flags(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    """Flags every command shares, accepted before and after the subcommand.
+
+    The top-level parser defaults them to None; a subcommand's copy has no default at all
+    (``SUPPRESS``), so an option given before the subcommand is not overwritten by the
+    subparser's default — argparse copies every subparser default over the parsed namespace.
+    """
+    default: Any = None if top else argparse.SUPPRESS
+    parser.add_argument(
+        "--db", type=Path, metavar="PATH", default=default, help="SQLite database file"
+    )
+    parser.add_argument(
+        "--kubeconfig", type=Path, metavar="PATH", default=default, help="kubeconfig file"
+    )
+    parser.add_argument("--context", metavar="NAME", default=default, help="kubeconfig context")
+    parser.add_argument(
+        "--namespace", "-n", metavar="NS", default=default, help="namespace (default claworc)"
+    )
     parser.add_argument(
         "--read-only",
         action="store_true",
-        default=None,
+        default=default,
         help="never change anything; actions that would are disabled",
     )
     parser.add_argument(
         "--log-level",
         choices=[level.value for level in LogLevel],
         type=str.upper,
+        default=default,
         help="level of the log file (default INFO)",
     )
 

@@ -12,7 +12,7 @@ import getpass
 import json
 import logging
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +26,24 @@ from claworc_tui.models.errors import (
     ValidationFailed,
     from_pydantic,
 )
-from claworc_tui.models.instance import InstanceSpec, Provider, Resources, Storage
+from claworc_tui.models.instance import (
+    CONFIG_MAX_BYTES,
+    InstanceSpec,
+    Provider,
+    Resources,
+    Storage,
+)
 from claworc_tui.models.names import derive_name
 from claworc_tui.models.secrets import mask_key
 from claworc_tui.services import Services, open_services
-from claworc_tui.services.views import InstanceView, LogBatch, LogOptions, LogStatus, StepState
+from claworc_tui.services.views import (
+    DriftItem,
+    InstanceView,
+    LogBatch,
+    LogOptions,
+    LogStatus,
+    StepState,
+)
 
 log = logging.getLogger(__name__)
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -93,18 +106,41 @@ def register(sub: Any) -> None:
     settings.add_argument("action", choices=["get", "set"])
     settings.add_argument("key", nargs="?", metavar="KEY")
     settings.add_argument("value", nargs="?", metavar="VALUE")
+    settings.add_argument(
+        "--clear",
+        action="store_true",
+        help="clear KEY (a setting back to its default, a provider key removed); without it, "
+        "an empty value or key is refused",
+    )
     repair = add("repair", "compare the records with the cluster and repair the differences")
     repair.add_argument("--dry-run", action="store_true", help="only show the differences")
     repair.add_argument("--delete-orphans", action="store_true", help="also delete orphans")
 
 
+def reads_only(args: argparse.Namespace) -> bool:
+    """True for the commands that only read: they change nothing, in the database or cluster."""
+    if args.command in ("ls", "url", "logs"):
+        return True
+    if args.command == "settings":
+        return bool(args.action == "get")
+    return bool(args.command == "repair" and args.dry_run)
+
+
 async def run_command(args: argparse.Namespace, config: Settings) -> int:
-    """Open the services, run the chosen subcommand, close; return its exit code."""
+    """Open the services, run the chosen subcommand, close; return its exit code.
+
+    Commands that only read open everything read-only and skip the start-up sweep; the others
+    run the sweep and say on stderr what it finished.
+    """
     try:
-        services = await open_services(config)
+        services = await open_services(config, reads_only=reads_only(args))
     except ClaworcError as exc:
         print(f"claworc-tui: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    for line in services.store.warnings:
+        print(f"claworc-tui: warning: {line}", file=sys.stderr)
+    for line in services.swept:
+        print(f"claworc-tui: start-up sweep: {line}", file=sys.stderr)
     try:
         return await _HANDLERS[args.command](services, args)
     except (ValidationFailed, InstanceNotFound) as exc:
@@ -167,6 +203,36 @@ async def _read_secret(prompt: str) -> SecretStr:
     return await asyncio.to_thread(_read_secret_blocking, prompt)
 
 
+def _read_config(path: Path) -> str:
+    """The text of ``--config``: at most what a ConfigMap holds, UTF-8, read without hanging
+    on an endless file (``/dev/zero``).
+
+    Raises:
+        ValidationFailed: Unreadable, too large, or not UTF-8 (the message says which).
+    """
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(CONFIG_MAX_BYTES + 1)
+    except OSError as exc:
+        raise ValidationFailed(
+            "clawdbot_config", f"--config: cannot read {path}: {exc.strerror}"
+        ) from None
+    if len(data) > CONFIG_MAX_BYTES:
+        raise ValidationFailed(
+            "clawdbot_config",
+            f"--config: {path} is larger than the 1 MiB a ConfigMap can hold "
+            "(clawdbot.json is mounted from one)",
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(
+            "clawdbot_config",
+            f"--config: {path} is not UTF-8 (byte {exc.start} is {data[exc.start]:#04x}); "
+            "clawdbot.json must be UTF-8 JSON",
+        ) from None
+
+
 @_command("create")
 async def _create(services: Services, args: argparse.Namespace) -> int:
     defaults = await services.instances.get_settings()
@@ -176,12 +242,7 @@ async def _create(services: Services, args: argparse.Namespace) -> int:
         for r in Storage.model_fields
         if getattr(args, f"storage_{r}")
     }
-    config_text = None
-    if args.config is not None:
-        try:
-            config_text = args.config.read_text()
-        except OSError as exc:
-            raise ValidationFailed("config", f"cannot read {args.config}: {exc.strerror}") from None
+    config_text = None if args.config is None else _read_config(args.config)
     keys = {Provider(f"{p}_api_key"): await _read_secret(f"{p} key: ") for p in args.key}
     try:
         spec = InstanceSpec(
@@ -312,9 +373,19 @@ async def _settings(services: Services, args: argparse.Namespace) -> int:
             raise ValidationFailed(
                 args.key, "keys are read from stdin or a prompt, never from the command line"
             )
-        secret = await _read_secret(f"{provider.label} key (empty clears it): ")
-        affected = await svc.set_global_key(provider, secret if secret.get_secret_value() else None)
-        print(f"{provider.value} = {mask_key(secret)}")
+        if args.clear:
+            affected = await svc.set_global_key(provider, None)
+            print(f"{provider.value} cleared")
+        else:
+            secret = await _read_secret(f"{provider.label} key: ")
+            if not secret.get_secret_value():
+                raise ValidationFailed(
+                    provider.value,
+                    f"no {provider.label} key was given (stdin was empty); nothing changed. "
+                    f"To remove the global key: claworc-tui settings set {args.key} --clear",
+                )
+            affected = await svc.set_global_key(provider, secret)
+            print(f"{provider.value} = {mask_key(secret)}")
         if affected:
             print(
                 f"{len(affected)} instance(s) inherit it and need a restart to see it: "
@@ -322,8 +393,20 @@ async def _settings(services: Services, args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         return EXIT_OK
+    if args.clear:
+        if args.value is not None:
+            raise ValidationFailed(args.key, "give either a VALUE or --clear, not both")
+        await svc.update_settings({args.key: None})
+        print(f"{args.key} cleared (back to its default)")
+        return EXIT_OK
+    if not args.value:
+        raise ValidationFailed(
+            args.key,
+            f"settings set {args.key} needs a VALUE; nothing changed. To go back to the "
+            f"default: claworc-tui settings set {args.key} --clear",
+        )
     await svc.update_settings({args.key: args.value})
-    print(f"{args.key} = {args.value or ''}")
+    print(f"{args.key} = {args.value}")
     return EXIT_OK
 
 
@@ -340,9 +423,19 @@ async def _repair(services: Services, args: argparse.Namespace) -> int:
         )
     if args.dry_run:
         return EXIT_OK
-    chosen = [i for i in report.items if args.delete_orphans or i.kind.value != "orphan"]
-    await services.instances.repair(chosen)
-    after = await services.instances.drift()
-    left = [i for i in after.items if args.delete_orphans or i.kind.value != "orphan"]
-    print(f"repaired {len(chosen) - len(left)} of {len(chosen)}; {len(left)} left")
+    # Objects of another claworc database are reported, never repaired or deleted from here.
+    wanted = {"orphan"} if args.delete_orphans else set()
+
+    def chosen_of(items: Sequence[DriftItem]) -> list[DriftItem]:
+        return [
+            i
+            for i in items
+            if i.kind.value in wanted or i.kind.value not in ("orphan", "other database")
+        ]
+
+    chosen = chosen_of(report.items)
+    result = await services.instances.repair(chosen)
+    print(result.summary())
+    left = chosen_of((await services.instances.drift()).items)
+    print(f"{len(left)} of {len(chosen)} left")
     return EXIT_OK if not left else EXIT_FAILED

@@ -16,6 +16,7 @@ from pathlib import Path
 import aiosqlite
 
 from claworc_tui.models.errors import DatabaseError
+from claworc_tui.paths import private_dir
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
@@ -26,8 +27,9 @@ def _prepare_path(path: Path) -> None:
     folder = path.parent
     if not folder.exists():
         try:
-            # exist_ok: another first start (a second app, a CLI call) may create it meanwhile.
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # Every folder we create is 0700 whatever the umask; one another first start
+            # (a second app, a CLI call) creates meanwhile is fine.
+            private_dir(folder)
         except OSError as exc:
             raise DatabaseError(f"cannot create the folder {folder}: {exc.strerror}") from None
     if path.is_dir():
@@ -55,15 +57,21 @@ def _prepare_path(path: Path) -> None:
     os.close(fd)
 
 
-async def open_database(path: Path) -> aiosqlite.Connection:
+async def open_database(path: Path, *, read_only: bool = False) -> aiosqlite.Connection:
     """Open ``path`` with WAL, foreign keys and a busy timeout; raise a clear error if unusable.
 
     The connection runs in autocommit mode (``isolation_level=None``): every transaction is an
     explicit ``BEGIN``/``BEGIN IMMEDIATE``, so we decide where a write lock is taken.
 
+    ``read_only`` opens the file with ``mode=ro``: nothing is created, converted or chmod-ed,
+    and a writer in another process does not block us (WAL readers never wait). A file that does
+    not exist yet gives an empty in-memory database instead.
+
     Raises:
         DatabaseError: Naming ``path``, if it is corrupt, not SQLite, or not writable.
     """
+    if read_only:
+        return await _open_read_only(path)
     _prepare_path(path)
     # Two first starts at once (a second app, a CLI call) can both hold a shared lock and want
     # the exclusive one that switching to WAL takes: SQLite answers one of them "database is
@@ -82,6 +90,111 @@ async def open_database(path: Path) -> aiosqlite.Connection:
                 ) from None
             await asyncio.sleep(pause * (0.5 + random.random()))
             pause = min(pause * 2, 0.5)
+
+
+def _read_only_uri(path: Path) -> tuple[str | None, bool]:
+    """The ``mode=ro`` URI of ``path`` (None: no file yet), and whether its folder is writable."""
+    if path.is_dir():
+        raise DatabaseError(f"{path} is a folder, not a database file")
+    if not path.exists():
+        return None, False
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise DatabaseError(f"cannot read the database {path}: {exc.strerror}") from None
+    if header and header != SQLITE_HEADER:
+        raise DatabaseError(f"{path} is not a SQLite database; it was left untouched")
+    return f"{path.resolve().as_uri()}?mode=ro", os.access(path.parent, os.W_OK)
+
+
+async def _open_read_only(path: Path) -> aiosqlite.Connection:
+    uri, folder_writable = _read_only_uri(path)
+    if uri is None:
+        conn = await aiosqlite.connect(":memory:", isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        return conn
+    try:
+        return await _probe(await aiosqlite.connect(uri, uri=True, isolation_level=None), path)
+    except DatabaseError:
+        # A WAL database in a folder we may not write to: SQLite cannot create the -shm file.
+        # Nobody can be writing there either, so reading it as immutable is safe.
+        if folder_writable:
+            raise
+    conn = await aiosqlite.connect(f"{uri}&immutable=1", uri=True, isolation_level=None)
+    return await _probe(conn, path)
+
+
+async def _probe(conn: aiosqlite.Connection, path: Path) -> aiosqlite.Connection:
+    """Read-only checks of a read-only connection (closed on failure)."""
+    try:
+        conn.row_factory = aiosqlite.Row
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        async with conn.execute("PRAGMA schema_version") as cursor:
+            await cursor.fetchone()
+        await conn.execute("PRAGMA query_only = ON")
+    except sqlite3.DatabaseError as exc:
+        await conn.close()
+        raise DatabaseError(_describe(path, str(exc))) from None
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+def _disk_full(folder: Path) -> bool:
+    """True when the filesystem of ``folder`` has (almost) no space left for us.
+
+    SQLite reports ENOSPC as "disk I/O error" when it hits it growing the WAL index, so the
+    disk is asked directly.
+    """
+    try:
+        stats = os.statvfs(folder)
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < 64 * 1024
+
+
+def describe_sqlite_error(path: Path, message: str) -> str:
+    """What an SQLite error means for the user: read-only, full, or damaged — never guessed.
+
+    "Damaged" makes people delete a healthy database, so it is said only when SQLite says so.
+    """
+    lowered = message.lower()
+    if "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered:
+        folder = path.parent
+        if path.exists() and not os.access(path, os.W_OK):
+            where = f"the file {path} is read-only"
+        elif not os.access(folder, os.W_OK):
+            where = (
+                f"the folder {folder} is read-only (SQLite needs to create {path.name}-wal and "
+                f"{path.name}-shm beside the database)"
+            )
+        else:
+            where = f"{path} cannot be written"
+        return (
+            f"the database {path} is read-only: {where} ({message}). Commands that only read "
+            "(ls, url, logs, settings get, repair --dry-run, --read-only) work; to change "
+            "anything, make the file and its folder writable. The database was not changed."
+        )
+    if "full" in lowered or ("disk i/o error" in lowered and _disk_full(path.parent)):
+        return (
+            f"the disk holding the database {path} is full ({message}); free some space and "
+            "try again. The database itself is fine; nothing was changed."
+        )
+    if "disk i/o error" in lowered:
+        return (
+            f"the database {path} could not be written ({message}): the disk reported an "
+            "error (a full disk or quota does this too)"
+        )
+    return (
+        f"the database {path} is damaged or not a SQLite database ({message}); "
+        "it was left untouched"
+    )
+
+
+def _describe(path: Path, message: str) -> str:
+    return describe_sqlite_error(path, message)
 
 
 class _Locked(Exception):
@@ -114,14 +227,7 @@ async def _open(path: Path) -> aiosqlite.Connection:
         message = str(exc)
         if "locked" in message or "busy" in message:
             raise _Locked(message) from None
-        if "readonly" in message or "read-only" in message:
-            raise DatabaseError(
-                f"the database {path} is read-only (check the permissions of the file and folder)"
-            ) from None
-        raise DatabaseError(
-            f"the database {path} is damaged or not a SQLite database ({message}); "
-            "it was left untouched"
-        ) from None
+        raise DatabaseError(describe_sqlite_error(path, message)) from None
     except BaseException:
         await conn.close()
         raise
@@ -130,10 +236,27 @@ async def _open(path: Path) -> aiosqlite.Connection:
 
 
 def _restrict_permissions(path: Path) -> None:
-    """Keep the database and its WAL side files owner-only, whoever created them."""
+    """Keep the database and its WAL side files owner-only, whoever created them.
+
+    Raises:
+        DatabaseError: A file others can read cannot be restricted (the keys in it are sealed,
+            but names, settings and the activity log are not).
+    """
     for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if candidate != path and candidate.is_symlink():
+            continue  # SQLite's side files are never links we made; never chmod a link's target
         try:
-            if candidate.exists() and candidate.stat().st_mode & 0o077:
-                candidate.chmod(0o600)
-        except OSError:
+            mode = candidate.stat().st_mode & 0o777
+        except FileNotFoundError:
             continue
+        except OSError as exc:
+            raise DatabaseError(f"cannot check the permissions of {candidate}: {exc}") from None
+        if not mode & 0o077:
+            continue
+        try:
+            candidate.chmod(0o600)
+        except OSError as exc:
+            raise DatabaseError(
+                f"{candidate} is readable by others (mode {mode:04o}) and cannot be made "
+                f"owner-only: {exc.strerror or exc}; fix its owner or mode"
+            ) from None

@@ -11,8 +11,8 @@ from typing import Any
 
 import aiosqlite
 
-from claworc_tui.db.connection import open_database
-from claworc_tui.db.migrations import migrate
+from claworc_tui.db.connection import describe_sqlite_error, open_database
+from claworc_tui.db.migrations import LATEST, migrate, schema_version
 from claworc_tui.models.errors import DatabaseError
 
 _BUSY_RETRIES = 5
@@ -26,22 +26,46 @@ class Database:
     the process; ``BEGIN IMMEDIATE`` and the busy timeout do the same across processes.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
+        self.read_only = read_only
+        """Opened with ``mode=ro``: nothing is written (a missing file reads as empty)."""
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
 
     async def start(self) -> None:
         """Open the file and bring its schema up to date."""
-        self._conn = await open_database(self.path)
+        in_memory = self.read_only and not self.path.exists()
+        self._conn = await open_database(self.path, read_only=self.read_only)
         try:
-            await migrate(self._conn)
+            if self.read_only and not in_memory:
+                await self._check_version(self._conn, can_migrate=False)
+            else:
+                await self._check_version(self._conn, can_migrate=True)
+                await migrate(self._conn)
         except sqlite3.OperationalError as exc:
             await self.aclose()
-            raise DatabaseError(f"cannot update the schema of {self.path}: {exc}") from None
+            raise DatabaseError(
+                f"cannot update the schema: {describe_sqlite_error(self.path, str(exc))}"
+            ) from None
         except BaseException:
             await self.aclose()
             raise
+
+    async def _check_version(self, conn: aiosqlite.Connection, *, can_migrate: bool) -> None:
+        """Say what to do when the schema is newer than ours, or older and we may not migrate."""
+        version = await schema_version(conn)
+        if version > LATEST:
+            raise DatabaseError(
+                f"the database {self.path} has schema version {version}, newer than this "
+                f"app's {LATEST}: it was written by a newer claworc-tui; upgrade this one"
+            )
+        if version < LATEST and not can_migrate:
+            raise DatabaseError(
+                f"the database {self.path} has schema version {version}, older than this "
+                f"app's {LATEST}, and this command only reads: run a command that writes "
+                "(e.g. `claworc-tui repair`) once to upgrade it"
+            )
 
     async def aclose(self) -> None:
         """Close the connection (idempotent)."""
@@ -61,20 +85,40 @@ class Database:
         """A write transaction (``BEGIN IMMEDIATE``), committed on success, rolled back on error."""
         async with self._lock:
             conn = self.conn
+            if self.read_only:
+                raise DatabaseError(
+                    f"the database {self.path} was opened read-only: this command changes nothing"
+                )
             for attempt in range(_BUSY_RETRIES):
                 try:
                     await conn.execute("BEGIN IMMEDIATE")
                     break
                 except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) or attempt == _BUSY_RETRIES - 1:
+                    if "locked" in str(exc) and attempt < _BUSY_RETRIES - 1:
+                        await asyncio.sleep(0.05 * (attempt + 1))
+                        continue
+                    if "locked" in str(exc):
                         raise DatabaseError(f"the database {self.path} is busy: {exc}") from None
-                    await asyncio.sleep(0.05 * (attempt + 1))
+                    raise DatabaseError(describe_sqlite_error(self.path, str(exc))) from None
             try:
                 yield conn
+            except sqlite3.OperationalError as exc:
+                await self._rollback(conn)
+                raise DatabaseError(describe_sqlite_error(self.path, str(exc))) from None
             except BaseException:
-                await conn.execute("ROLLBACK")
+                await self._rollback(conn)
                 raise
-            await conn.execute("COMMIT")
+            try:
+                await conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                await self._rollback(conn)
+                raise DatabaseError(describe_sqlite_error(self.path, str(exc))) from None
+
+    @staticmethod
+    async def _rollback(conn: aiosqlite.Connection) -> None:
+        """Roll back if a transaction is still open (SQLite may have ended it already)."""
+        if conn.in_transaction:
+            await conn.execute("ROLLBACK")
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         """Run a read and return every row."""

@@ -123,7 +123,8 @@ async def migrate(conn: aiosqlite.Connection) -> int:
     """Apply every migration the database has not had yet; return the new version.
 
     Raises:
-        RuntimeError: If the database is newer than this app knows.
+        RuntimeError: If the database is newer than this app knows (the caller checks first:
+            see ``Database.start``).
     """
     version = await schema_version(conn)
     if version > LATEST:
@@ -142,6 +143,9 @@ async def migrate(conn: aiosqlite.Connection) -> int:
             await conn.execute(f"PRAGMA user_version = {number}")
             await conn.execute("COMMIT")
         except BaseException:
-            await conn.execute("ROLLBACK")
+            # SQLite may have ended the transaction itself (a full disk does): a ROLLBACK then
+            # fails and would hide the error that matters.
+            if conn.in_transaction:
+                await conn.execute("ROLLBACK")
             raise
     return await schema_version(conn)

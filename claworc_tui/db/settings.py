@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from claworc_tui.crypto.sealing import KEY_CHECK_PLAINTEXT, Sealer
@@ -12,6 +14,8 @@ from claworc_tui.models.settings import PLAIN_KEYS, GlobalSettings
 
 LEGACY_KEY = "fernet_key"
 KEY_CHECK = "fernet_key_check"
+OWNER_ID = "owner_id"
+"""A random id of this database, labelled on the objects it creates (``claworc.dev/owner``)."""
 _NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
 _UPSERT = (
     f"INSERT INTO settings (key, value, updated_at) VALUES (?, ?, {_NOW}) "
@@ -28,6 +32,11 @@ def _part(model: type[BaseModel], values: dict[str, str], prefix: str) -> BaseMo
         error = from_pydantic(exc)
         key = f"{prefix}{error.field}"
         raise ValidationFailed(key, f"{key}: {error.message}") from None
+
+
+def _is_port_text(value: object) -> bool:
+    """ASCII digits only: ``"³⁰¹⁰⁰".isdigit()`` is True, but ``int()`` refuses it."""
+    return isinstance(value, str) and value.isascii() and value.isdigit()
 
 
 def build_settings(values: dict[str, str], *, legacy: bool = False) -> GlobalSettings:
@@ -50,7 +59,7 @@ def build_settings(values: dict[str, str], *, legacy: bool = False) -> GlobalSet
             **{
                 k: int(values[k])
                 for k in ("port_range_start", "port_range_end")
-                if values.get(k, "").strip().isdigit()
+                if _is_port_text(values.get(k, ""))
             },
             global_keys=frozenset(p for p in Provider if values.get(p.value)),
             legacy_key_in_db=legacy,
@@ -98,7 +107,7 @@ class SettingsRepository:
             raise ValidationFailed(unknown[0], f"unknown setting {unknown[0]!r}")
         for key in ("port_range_start", "port_range_end"):
             value = changes.get(key)
-            if value not in (None, "") and not str(value).strip().isdigit():
+            if value not in (None, "") and not _is_port_text(value):
                 raise ValidationFailed(key, f'{key} "{value}" is not a port number')
         values = await self.raw()
         merged = {k: v for k, v in values.items() if k not in changes}
@@ -155,6 +164,22 @@ class SettingsRepository:
                 "INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)",
                 (KEY_CHECK, self.sealer.seal(KEY_CHECK_PLAINTEXT)),
             )
+
+    async def owner_id(self) -> str | None:
+        """This database's owner id, if it has one yet."""
+        row = await self._db.fetchone("SELECT value FROM settings WHERE key = ?", (OWNER_ID,))
+        return str(row[0]) if row and row[0] else None
+
+    async def ensure_owner_id(self) -> str:
+        """This database's owner id, created (random, 16 hex digits) on first use."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)",
+                (OWNER_ID, secrets.token_hex(8)),
+            )
+        owner = await self.owner_id()
+        assert owner is not None
+        return owner
 
     async def sealed_values(self) -> list[str]:
         """Every sealed value in the table."""

@@ -63,6 +63,10 @@ class CreateResult(BaseModel):
 class InstanceOps(KubeTransport):
     """Operations on the objects of one instance (mixed into :class:`~.client.KubeClient`)."""
 
+    owner_id: str | None = None
+    """The database's owner id, labelled on every object we create or rewrite (see
+    :data:`~.manifests.OWNER_LABEL`); None writes no owner label."""
+
     async def _get(self, kind: str, name: str) -> Json:
         api, suffix, plural = KINDS[kind]
         return await self._call(
@@ -84,6 +88,7 @@ class InstanceOps(KubeTransport):
         Raises:
             KubeError: Any failure but AlreadyExists (e.g. KubeInvalid for a taken NodePort).
         """
+        manifest = manifests.with_owner(manifest, self.owner_id)
         kind = str(manifest["kind"])
         meta = manifest["metadata"]
         assert isinstance(meta, dict)
@@ -206,7 +211,9 @@ class InstanceOps(KubeTransport):
         name = object_names(instance.name)["service"]
         for attempt in range(3):
             live = await self._get_or_none("Service", name)
-            body = manifests.service(instance, namespace=self.namespace)
+            body = manifests.with_owner(
+                manifests.service(instance, namespace=self.namespace), self.owner_id
+            )
             if live is None:
                 await self.create_object(body)
                 return
@@ -233,6 +240,7 @@ class InstanceOps(KubeTransport):
                     raise
 
     async def _replace_or_create(self, body: Manifest) -> None:
+        body = manifests.with_owner(body, self.owner_id)
         kind = str(body["kind"])
         meta = body["metadata"]
         assert isinstance(meta, dict)
@@ -263,7 +271,9 @@ class InstanceOps(KubeTransport):
         """
         for attempt in range(3):
             live = await self._get("Deployment", instance.name)
-            body = manifests.deployment(instance, settings, namespace=self.namespace)
+            body = manifests.with_owner(
+                manifests.deployment(instance, settings, namespace=self.namespace), self.owner_id
+            )
             spec = body["spec"]
             assert isinstance(spec, dict)
             live_spec = live.get("spec") or {}

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from claworc_tui.k8s.errors import KubeNotFound, KubeTimeout
+from claworc_tui.k8s.errors import KubeConflict, KubeNotFound, KubeTimeout
 from claworc_tui.k8s.instance_ops import KINDS, InstanceOps
+from claworc_tui.k8s.manifests import MANAGED_BY, MANAGER, OWNER_LABEL
 from claworc_tui.k8s.objects import (
     InstanceObjects,
     configmap_hash,
@@ -38,6 +40,16 @@ class DeleteResult(BaseModel):
     """``kind/name`` of objects that did not exist (404)."""
     remaining: tuple[str, ...] = ()
     """``kind/name`` still present (only when not waiting)."""
+
+
+class OrphanDelete(StrEnum):
+    """What deleting one orphaned object did."""
+
+    DELETED = "deleted"
+    GONE = "already gone"
+    CHANGED = "not deleted: it was replaced since the check (another uid)"
+    NOT_OURS = "not deleted: it does not carry our managed-by label"
+    OTHER_OWNER = "not deleted: another claworc database created it"
 
 
 class KubeDeleteTimeout(KubeTimeout):
@@ -133,6 +145,46 @@ class InstanceLifecycle(InstanceOps):
         return DeleteResult(
             deleted=tuple(deleted), already_gone=tuple(gone), remaining=tuple(remaining)
         )
+
+    async def delete_orphan(
+        self, kind: str, name: str, *, uid: str | None, owner: str | None
+    ) -> OrphanDelete:
+        """Delete one object found as an orphan — only if it is still that object and ours.
+
+        The object is read first: it must carry ``managed-by=claworc`` itself, have the uid the
+        check saw, and have no owner label or ``owner``'s. The delete then carries a uid
+        precondition, so an object replaced in between is never deleted (409). A 404 is
+        reported as already gone, never as a deletion.
+        """
+        doc = await self._get_or_none(kind, name)
+        if doc is None:
+            return OrphanDelete.GONE
+        meta = doc.get("metadata") or {}
+        labels = meta.get("labels") or {}
+        if labels.get(MANAGED_BY) != MANAGER:
+            return OrphanDelete.NOT_OURS
+        if labels.get(OWNER_LABEL) not in (None, owner):
+            return OrphanDelete.OTHER_OWNER
+        live_uid = meta.get("uid")
+        if uid is None or live_uid != uid:
+            return OrphanDelete.CHANGED
+        api, suffix, plural = KINDS[kind]
+        try:
+            await self._call(
+                "delete",
+                plural,
+                f"delete_namespaced_{suffix}",
+                api=api,
+                name=name,
+                namespace=self.namespace,
+                body={"preconditions": {"uid": uid}},
+                propagation_policy="Background" if kind == "Deployment" else None,
+            )
+        except KubeNotFound:
+            return OrphanDelete.GONE
+        except KubeConflict:
+            return OrphanDelete.CHANGED
+        return OrphanDelete.DELETED
 
     async def _delete(self, kind: str, name: str, propagation: str) -> bool:
         api, suffix, plural = KINDS[kind]

@@ -29,6 +29,9 @@ Manifest: TypeAlias = dict[str, JsonValue]
 
 MANAGED_BY = "managed-by"
 MANAGER = "claworc"
+#: Which claworc database created an object: a random id kept in that database's settings, so
+#: two databases sharing a namespace never take each other's objects for orphans.
+OWNER_LABEL = "claworc.dev/owner"
 #: The label selector matching every object (and pod) the app manages.
 MANAGED_SELECTOR = f"{MANAGED_BY}={MANAGER}"
 CONTAINER = "moltbot"
@@ -50,6 +53,22 @@ PVC_MOUNTS: tuple[tuple[str, str, str], ...] = (
 def labels(name: str) -> dict[str, JsonValue]:
     """The labels every object of instance ``name`` carries."""
     return {"app": name, MANAGED_BY: MANAGER}
+
+
+def with_owner(manifest: Manifest, owner: str | None) -> Manifest:
+    """``manifest`` with the owner label of the database ``owner`` (unchanged when None)."""
+    if owner is None:
+        return manifest
+    meta = manifest["metadata"]
+    assert isinstance(meta, dict)
+    labels_ = meta.get("labels")
+    return {
+        **manifest,
+        "metadata": {
+            **meta,
+            "labels": {**(labels_ if isinstance(labels_, dict) else {}), OWNER_LABEL: owner},
+        },
+    }
 
 
 def _metadata(object_name: str, instance_name: str, namespace: str | None) -> Manifest:

@@ -12,7 +12,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from claworc_tui.k8s.manifests import CONFIG_KEY, CONTAINER, ExpectedShape, config_hash
+from claworc_tui.k8s.manifests import (
+    CONFIG_KEY,
+    CONTAINER,
+    OWNER_LABEL,
+    ExpectedShape,
+    config_hash,
+)
 from claworc_tui.models.quantity import QuantityError, parse_quantity
 
 Json = dict[str, Any]
@@ -176,6 +182,11 @@ class ManagedObject(_Frozen):
     instance: str | None
     """The ``app`` label."""
     created_at: datetime | None
+    uid: str | None = None
+    """The object's uid: a delete is made on the condition that it is still this one."""
+    owner: str | None = None
+    """The owner label: the id of the claworc database that created it (None: made before
+    owner ids, or by hand)."""
 
 
 class NodePortOwner(_Frozen):
@@ -289,6 +300,8 @@ def managed_object(kind: str, doc: Json) -> ManagedObject:
         name=str(meta.get("name", "")),
         instance=(meta.get("labels") or {}).get("app"),
         created_at=parse_time(meta.get("creationTimestamp")),
+        uid=meta.get("uid"),
+        owner=(meta.get("labels") or {}).get(OWNER_LABEL),
     )
 
 

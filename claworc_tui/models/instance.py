@@ -131,20 +131,90 @@ class Storage(BaseModel):
 STORAGE_ROLES: tuple[str, ...] = ("clawdbot", "homebrew", "clawd", "chrome")
 
 
+def check_api_key(provider: Provider, key: SecretStr) -> SecretStr:
+    """The one rule for every API key, per instance or global: one line, no spaces, not empty.
+
+    Raises:
+        ValueError: Naming the provider, never the key.
+    """
+    secret = key.get_secret_value()
+    if not secret or any(ch.isspace() for ch in secret):
+        raise ValueError(f"{provider.label} key must be one line without spaces")
+    return key
+
+
+CONFIG_MAX_BYTES = 1024 * 1024 - len("clawdbot.json")
+"""The most ``clawdbot.json`` can hold: a ConfigMap's data (keys included) is at most 1 MiB."""
+CONFIG_MAX_DEPTH = 64
+"""Nesting deeper than this is refused before parsing (deep nesting overflows the parser)."""
+
+
+def _nesting_depth(text: str) -> int:
+    """The deepest ``[``/``{`` nesting of ``text``, brackets inside strings not counted."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > CONFIG_MAX_DEPTH:
+                    return deepest
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"clawdbot.json contains {name}, which JSON does not allow")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"clawdbot.json has the number {text}, too large for JSON readers")
+    return value
+
+
 def validate_clawdbot_config(text: str | None) -> str | None:
     """Check that ``clawdbot.json`` is a JSON object; return it unchanged.
 
+    Refused: more than a ConfigMap holds (1 MiB), nesting deeper than
+    :data:`CONFIG_MAX_DEPTH`, ``NaN``/``Infinity`` (not JSON), numbers too large to read.
+
     Raises:
-        ValueError: With the line and column of a syntax error, or if it is not an object.
+        ValueError: With the line and column of a syntax error, or what else is wrong.
     """
     if text is None or not text.strip():
         return None
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > CONFIG_MAX_BYTES:
+        raise ValueError(f"clawdbot.json is {size} bytes, more than the 1 MiB a ConfigMap can hold")
+    if _nesting_depth(text) > CONFIG_MAX_DEPTH:
+        raise ValueError(f"clawdbot.json is nested deeper than {CONFIG_MAX_DEPTH} levels")
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
     except json.JSONDecodeError as exc:
         raise ValueError(
             f"clawdbot.json is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+    except RecursionError:
+        raise ValueError(f"clawdbot.json is nested deeper than {CONFIG_MAX_DEPTH} levels") from None
+    except ValueError as exc:
+        message = str(exc)
+        if not message.startswith("clawdbot.json"):
+            # int() refusing a number of thousands of digits, say.
+            message = f"clawdbot.json has a number that cannot be read: {message}"
+        raise ValueError(message) from None
     if not isinstance(value, dict):
         raise ValueError(f"clawdbot.json must be a JSON object, not {type(value).__name__}")
     return text
@@ -182,9 +252,7 @@ class InstanceSpec(BaseModel):
     @classmethod
     def _keys_not_blank(cls, value: dict[Provider, SecretStr]) -> dict[Provider, SecretStr]:
         for provider, key in value.items():
-            secret = key.get_secret_value()
-            if not secret or any(ch.isspace() for ch in secret):
-                raise ValueError(f"{provider.label} key must be one line without spaces")
+            check_api_key(provider, key)
         return value
 
 

@@ -33,7 +33,7 @@ OBJECT_SUFFIXES: tuple[str, ...] = (
 K8S_NAME_LIMIT = 63
 MAX_NAME_LENGTH = K8S_NAME_LIMIT - max(len(s) for s in OBJECT_SUFFIXES)
 _NOT_ALLOWED = re.compile(r"[^a-z0-9-]")
-_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_DNS_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?", re.ASCII)
 
 
 def derive_name(display_name: str) -> str:
@@ -79,4 +79,4 @@ def object_names(name: str) -> dict[str, str]:
 
 def is_valid_object_name(name: str) -> bool:
     """True when ``name`` is a DNS-1035 label of at most 63 characters."""
-    return len(name) <= K8S_NAME_LIMIT and _DNS_LABEL.match(name) is not None
+    return len(name) <= K8S_NAME_LIMIT and _DNS_LABEL.fullmatch(name) is not None

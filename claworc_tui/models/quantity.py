@@ -31,9 +31,12 @@ _DECIMAL = {
     "P": Decimal("1e15"),
     "E": Decimal("1e18"),
 }
+# ASCII digits only (``\d`` alone also takes ``５`` or ``٤``), matched as a whole (``$`` alone
+# lets a trailing newline through): the API server's grammar.
 _QUANTITY = re.compile(
-    r"^(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+))"
-    r"(?:(?P<bin>Ki|Mi|Gi|Ti|Pi|Ei)|[eE](?P<exp>[+-]?\d+)|(?P<dec>[numkMGTPE]?))$"
+    r"(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+))"
+    r"(?:(?P<bin>Ki|Mi|Gi|Ti|Pi|Ei)|[eE](?P<exp>[+-]?\d+)|(?P<dec>[numkMGTPE]?))",
+    re.ASCII,
 )
 
 
@@ -53,7 +56,7 @@ def parse_quantity(text: str) -> Decimal:
     Raises:
         QuantityError: If ``text`` does not follow the Kubernetes quantity grammar.
     """
-    match = _QUANTITY.match(text.strip()) if text.strip() == text else None
+    match = _QUANTITY.fullmatch(text)
     if match is None:
         raise QuantityError(f"{text!r} is not a Kubernetes quantity")
     try:

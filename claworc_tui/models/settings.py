@@ -13,12 +13,16 @@ DEFAULT_IMAGE = "glukw/openclaw-vnc-chrome:latest"
 NODEPORT_MIN = 30000
 NODEPORT_MAX = 32767
 # A reference is [registry/]path[:tag][@digest]; this is the shape docker/distribution accepts.
+# Every pattern is ASCII and matched with fullmatch: ``$`` alone accepts a trailing newline.
 _IMAGE_REF = re.compile(
-    r"^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
-    r"(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*:[0-9a-fA-F]{32,})?$"
+    r"(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
+    r"(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*:[0-9a-fA-F]{32,})?",
+    re.ASCII,
 )
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[[0-9a-fA-F:]+\]$")
+_DNS_SUBDOMAIN = re.compile(
+    r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*", re.ASCII
+)
+_HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9a-fA-F:]+\]", re.ASCII)
 
 
 class GlobalSettings(BaseModel):
@@ -48,7 +52,7 @@ class GlobalSettings(BaseModel):
     @field_validator("image")
     @classmethod
     def _image_reference(cls, value: str) -> str:
-        if not _IMAGE_REF.match(value):
+        if not _IMAGE_REF.fullmatch(value):
             raise ValueError(f'image "{value}" is not a valid image reference')
         return value
 
@@ -57,7 +61,7 @@ class GlobalSettings(BaseModel):
     def _secret_name(cls, value: str | None) -> str | None:
         if value in (None, ""):
             return None
-        if len(value) > 253 or not _DNS_SUBDOMAIN.match(value):
+        if len(value) > 253 or not _DNS_SUBDOMAIN.fullmatch(value):
             raise ValueError(f'image_pull_secret "{value}" is not a valid Secret name')
         return value
 
@@ -66,7 +70,7 @@ class GlobalSettings(BaseModel):
     def _node_host(cls, value: str | None) -> str | None:
         if value in (None, ""):
             return None
-        if not _HOST.match(value):
+        if not _HOST.fullmatch(value):
             raise ValueError(f'node_host "{value}" is not a host name or IP address')
         return value
 

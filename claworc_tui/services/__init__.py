@@ -77,25 +77,42 @@ async def _read_only_reason(config: Settings, kube: KubeClient) -> tuple[str | N
     return None, warnings
 
 
-async def open_services(config: Settings, *, sweep: bool = True) -> Services:
+READS_ONLY = "this command only reads"
+
+
+async def open_services(
+    config: Settings, *, sweep: bool = True, reads_only: bool = False
+) -> Services:
     """Open the records and the cluster client, detect read-only mode, sweep stuck rows.
 
     A cluster that cannot be reached does not stop the app: the records are shown and the
     connection banner says so; the watch keeps retrying.
 
+    ``reads_only`` (a command that only reads) and ``--read-only`` change nothing, in the
+    database or the cluster: the file is opened read-only, no namespace is created, the sweep
+    and the activity-log pruning do not run. Otherwise the sweep runs and ``swept`` says what
+    it did.
+
     Raises:
         ClaworcError: The database or the kubeconfig cannot be used (the message says why).
     """
-    store = await open_store(config)
+    no_writes = reads_only or config.read_only
+    store = await open_store(config, read_only=no_writes)
     kube = KubeClient(
         kubeconfig=config.kubeconfig,
         context=config.context,
         namespace=config.namespace,
         on_call=record_call,
     )
+    kube.owner_id = store.owner_id
     try:
         await kube.start()
-        reason, warnings = await _read_only_reason(config, kube)
+        reason: str | None
+        warnings: list[str]
+        if reads_only and not config.read_only:
+            reason, warnings = READS_ONLY, []
+        else:
+            reason, warnings = await _read_only_reason(config, kube)
         if reason is None:
             try:
                 await kube.ensure_namespace()
@@ -125,5 +142,6 @@ async def open_services(config: Settings, *, sweep: bool = True) -> Services:
             services.warnings.append(f"start-up sweep failed: {exc}")
     for line in services.swept:
         log.info("sweep: %s", line)
-    await store.activity.prune()
+    if not no_writes:
+        await store.activity.prune()
     return services

@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING
 
 from claworc_tui.k8s import manifests
 from claworc_tui.k8s.errors import KubeError
+from claworc_tui.k8s.lifecycle import OrphanDelete
 from claworc_tui.k8s.objects import ManagedObject, NodePortOwner
 from claworc_tui.models.activity import Outcome
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.models.instance import TRANSITIONAL, Instance, InstanceStatus
 from claworc_tui.models.names import object_names
 from claworc_tui.services.ops import owner_alive, owner_id
-from claworc_tui.services.views import DriftItem, DriftKind, DriftReport
+from claworc_tui.services.views import DriftItem, DriftKind, DriftReport, RepairResult
 
 if TYPE_CHECKING:
     from claworc_tui.services.instances import InstanceService
@@ -80,7 +81,7 @@ async def find_drift(svc: InstanceService) -> DriftReport:
     for found in await asyncio.gather(*(check(i) for i in records)):
         items.extend(found)
     items.extend(_stuck(records))
-    items.extend(_orphans(records, managed))
+    items.extend(_orphans(records, managed, svc.kube.owner_id))
     items.extend(
         _port_conflicts(
             svc, records, ports.owners, settings.port_range_start, settings.port_range_end
@@ -104,22 +105,40 @@ def _stuck(records: list[Instance]) -> list[DriftItem]:
     ]
 
 
-def _orphans(records: list[Instance], managed: dict[str, list[ManagedObject]]) -> list[DriftItem]:
+def _orphans(
+    records: list[Instance], managed: dict[str, list[ManagedObject]], owner: str | None
+) -> list[DriftItem]:
+    """Labelled objects no record has: ours (or unowned) are orphans, another database's not."""
     known = {n for i in records for n in object_names(i.name).values()}
     out: list[DriftItem] = []
     for kind, objects in managed.items():
         for obj in objects:
-            name = obj.name
-            if name not in known:
+            if obj.name in known and obj.owner in (None, owner):
+                continue
+            if obj.owner is not None and obj.owner != owner:
                 out.append(
                     DriftItem(
-                        kind=DriftKind.ORPHAN,
+                        kind=DriftKind.OTHER_DATABASE,
                         instance=obj.instance,
-                        object=f"{kind}/{name}",
-                        detail="labelled managed-by=claworc but no record has it",
-                        repair="delete it",
+                        object=f"{kind}/{obj.name}",
+                        detail=f"created by another claworc database (owner {obj.owner}), "
+                        "not by this one",
+                        repair="leave it (adopt it, or delete it from its own database)",
+                        uid=obj.uid,
                     )
                 )
+                continue
+            out.append(
+                DriftItem(
+                    kind=DriftKind.ORPHAN,
+                    instance=obj.instance,
+                    object=f"{kind}/{obj.name}",
+                    detail="labelled managed-by=claworc but no record has it"
+                    + ("" if obj.owner else " (no owner label: made before owner ids)"),
+                    repair="delete it",
+                    uid=obj.uid,
+                )
+            )
     return out
 
 
@@ -153,15 +172,32 @@ def _port_conflicts(
     return out
 
 
-async def repair(svc: InstanceService, items: Sequence[DriftItem]) -> None:
-    """Re-apply the records for ``items``; delete the orphans among them; finish stuck ones."""
-    instances = {i.instance for i in items if i.instance and i.kind is not DriftKind.ORPHAN}
-    orphans = {
-        i.instance or i.object.split("/", 1)[-1] for i in items if i.kind is DriftKind.ORPHAN
-    }
+async def repair(svc: InstanceService, items: Sequence[DriftItem]) -> RepairResult:
+    """Re-apply the records for ``items``; delete the orphans among them; finish stuck ones.
+
+    Orphans are deleted one object at a time, exactly the ``Kind/name`` found, and only if the
+    object still carries our labels and the uid seen by the check (see
+    :meth:`~claworc_tui.k8s.lifecycle.InstanceLifecycle.delete_orphan`). Objects of another
+    claworc database are never deleted.
+    """
+    fixable = [
+        i
+        for i in items
+        if i.instance and i.kind not in (DriftKind.ORPHAN, DriftKind.OTHER_DATABASE)
+    ]
+    instances = {i.instance for i in fixable if i.instance}
+    orphans = [i for i in items if i.kind is DriftKind.ORPHAN]
     moves = {i.instance for i in items if i.kind is DriftKind.PORT_CONFLICT and i.instance}
     stuck = {i.instance for i in items if i.kind is DriftKind.STUCK and i.instance}
     failures: list[str] = []
+    failed: set[str] = set()
+    deleted: list[str] = []
+    gone: list[str] = []
+    skipped: list[str] = [
+        f"{i.object}: not deleted: another claworc database created it"
+        for i in items
+        if i.kind is DriftKind.OTHER_DATABASE
+    ]
     async with svc.locks.hold("(repair)", "repair") as calls:
         for name in sorted(stuck):
             await _finish(svc, name)
@@ -178,27 +214,47 @@ async def repair(svc: InstanceService, items: Sequence[DriftItem]) -> None:
                 await reapply(svc, name, replace_service=name in moves)
             except (KubeError, ClaworcError) as exc:
                 failures.append(f"{name}: {exc}")
-        for name in sorted(orphans):
-            if await svc.store.instances.find(name) is not None:
-                continue
+                failed.add(name)
+        for item in orphans:
+            kind, _, obj = item.object.partition("/")
             try:
-                await svc.kube.delete_instance_objects(name, wait=False)
+                outcome = await svc.kube.delete_orphan(
+                    kind, obj, uid=item.uid, owner=svc.kube.owner_id
+                )
             except KubeError as exc:
-                failures.append(f"orphan {name}: {exc}")
+                failures.append(f"orphan {item.object}: {exc}")
+                continue
+            if outcome is OrphanDelete.DELETED:
+                deleted.append(item.object)
+            elif outcome is OrphanDelete.GONE:
+                gone.append(item.object)
+            else:
+                skipped.append(f"{item.object}: {outcome.value}")
         await svc.hub.refresh()
+        result = RepairResult(
+            repaired=sum(1 for i in fixable if i.instance not in failed),
+            deleted=tuple(deleted),
+            already_gone=tuple(gone),
+            skipped=tuple(skipped),
+        )
         await svc.log_activity(
             "repair",
             Outcome.FAILED if failures else Outcome.OK,
             None,
-            f"{len(items)} item(s)" + (f"; failed: {'; '.join(failures)}" if failures else ""),
+            result.summary() + (f"; failed: {'; '.join(failures)}" if failures else ""),
             calls,
         )
     if failures:
         from claworc_tui.services.errors import OperationFailed
 
         raise OperationFailed(
-            "(repair)", "repair", "re-apply", "; ".join(failures), "Run it again."
+            "(repair)",
+            "repair",
+            "re-apply",
+            "; ".join(failures),
+            f"{result.summary()}. Run it again.",
         )
+    return result
 
 
 async def reapply(svc: InstanceService, name: str, *, replace_service: bool = False) -> None:

@@ -25,6 +25,7 @@ from claworc_tui.models.instance import (
     Provider,
     Resources,
     Storage,
+    check_api_key,
     validate_clawdbot_config,
 )
 from claworc_tui.models.names import derive_name, object_names
@@ -52,6 +53,7 @@ from claworc_tui.services.views import (
     LogOptions,
     ObjectRow,
     Progress,
+    RepairResult,
     VncUrls,
 )
 
@@ -355,6 +357,11 @@ class InstanceService:
             The names of the instances that inherit it (they need a restart to see it).
         """
         self.require_writable("change a global key")
+        if key is not None:
+            try:
+                check_api_key(provider, key)
+            except ValueError as exc:
+                raise ValidationFailed(provider.value, str(exc)) from None
         await self.store.settings.set_key(provider, key)
         inheriting = [i for i in await self.store.instances.list() if provider not in i.overrides]
         async with self.locks.hold("(settings)", "global key") as calls:
@@ -405,10 +412,13 @@ class InstanceService:
         """Compare every record with the cluster."""
         return await drift_mod.find_drift(self)
 
-    async def repair(self, items: Sequence[DriftItem]) -> None:
-        """Re-apply what the records say for ``items``; delete orphans among them."""
+    async def repair(self, items: Sequence[DriftItem]) -> RepairResult:
+        """Re-apply what the records say for ``items``; delete orphans among them.
+
+        Returns what was really done (objects already gone are not counted as repaired).
+        """
         self.require_writable("repair drift")
-        await drift_mod.repair(self, items)
+        return await drift_mod.repair(self, items)
 
     async def sweep(self) -> list[str]:
         """Finish or flag operations a dead process left behind; return what was done."""

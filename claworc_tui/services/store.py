@@ -21,8 +21,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from claworc_tui.config import Settings
-from claworc_tui.crypto.keyfile import KeyFileError, create_key_file, read_key_file
-from claworc_tui.crypto.sealing import Sealer
+from claworc_tui.crypto.keyfile import (
+    KeyFileError,
+    check_key_file,
+    create_key_file,
+    read_key_file,
+)
+from claworc_tui.crypto.sealing import Sealer, new_key
 from claworc_tui.db.activity import ActivityRepository
 from claworc_tui.db.database import Database
 from claworc_tui.db.instances import InstanceRepository, sealed_instance_keys
@@ -51,6 +56,9 @@ class Store:
     activity: ActivityRepository
     key_source: KeySource
     warnings: list[str] = field(default_factory=list)
+    owner_id: str | None = None
+    """This database's id, labelled on the objects it creates (None: a read-only open of a
+    database that has none yet)."""
 
     async def aclose(self) -> None:
         """Close the database."""
@@ -73,23 +81,26 @@ def _sealer(key: bytes, source: str) -> Sealer:
         raise DatabaseError(f"the Fernet key from {source} is not valid: {exc}") from None
 
 
-async def open_store(config: Settings) -> Store:
+async def open_store(config: Settings, *, read_only: bool = False) -> Store:
     """Open the database, choose and check the Fernet key, and build the repositories.
+
+    ``read_only`` writes nothing anywhere: the file is opened ``mode=ro`` (a missing one reads
+    as empty), no key file is created and no key-check row stored.
 
     Raises:
         DatabaseError: If the file cannot be used (named in the message).
         WrongEncryptionKey: If the key does not open what the database holds.
     """
-    db = Database(config.db)
+    db = Database(config.db, read_only=read_only)
     await db.start()
     try:
-        return await _build(db, config)
+        return await _build(db, config, read_only=read_only)
     except BaseException:
         await db.aclose()
         raise
 
 
-async def _build(db: Database, config: Settings) -> Store:
+async def _build(db: Database, config: Settings, *, read_only: bool) -> Store:
     settings_repo = SettingsRepository(db)
     sealed = await settings_repo.sealed_values()
     # Instance keys too: a spec-era database may have overrides but no global keys.
@@ -107,9 +118,13 @@ async def _build(db: Database, config: Settings) -> Store:
         )
     else:
         try:
+            fixed = check_key_file(config.key_file)
             file_key = read_key_file(config.key_file)
         except KeyFileError as exc:
             raise DatabaseError(str(exc)) from None
+        if fixed:
+            warnings.append(fixed)
+            log.warning("%s", fixed)
         if file_key is not None:
             candidates.append((KeySource.FILE, _sealer(file_key, str(config.key_file))))
         if legacy is not None:
@@ -121,10 +136,22 @@ async def _build(db: Database, config: Settings) -> Store:
             chosen = (source, sealer)
             break
     if chosen is None:
-        if candidates or sealed:
+        if candidates:
             raise WrongEncryptionKey()
-        chosen = (KeySource.NEW_FILE, Sealer(create_key_file(config.key_file)))
-        log.info("created a new Fernet key file at %s", config.key_file)
+        if sealed or await settings_repo.key_check() is not None:
+            # A new key could never open what was sealed before: stop, and say what to do.
+            raise DatabaseError(
+                f"no encryption key for {config.db}: it holds values sealed with a key, but "
+                f"the key file {config.key_file} does not exist and CLAWORC_FERNET_KEY is not "
+                "set. Restore the key file (or set CLAWORC_FERNET_KEY) from where you keep "
+                "it; no new key was made, nothing was changed"
+            )
+        if read_only:
+            # Nothing sealed to open, and nothing will be sealed: a key that lives only here.
+            chosen = (KeySource.NEW_FILE, Sealer(new_key()))
+        else:
+            chosen = (KeySource.NEW_FILE, Sealer(create_key_file(config.key_file)))
+            log.info("created a new Fernet key file at %s", config.key_file)
     source, sealer = chosen
     if source is KeySource.DATABASE:
         warnings.append(
@@ -132,7 +159,11 @@ async def _build(db: Database, config: Settings) -> Store:
             "Move it to CLAWORC_FERNET_KEY or the key file to keep a copied database safe."
         )
     settings_repo.use_sealer(sealer)
-    await settings_repo.store_key_check()
+    if read_only:
+        owner = await settings_repo.owner_id()
+    else:
+        await settings_repo.store_key_check()
+        owner = await settings_repo.ensure_owner_id()
     return Store(
         db=db,
         instances=InstanceRepository(db, sealer),
@@ -140,4 +171,5 @@ async def _build(db: Database, config: Settings) -> Store:
         activity=ActivityRepository(db),
         key_source=source,
         warnings=warnings,
+        owner_id=owner,
     )

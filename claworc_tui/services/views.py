@@ -183,6 +183,8 @@ class DriftKind(StrEnum):
     ORPHAN = "orphan"
     PORT_CONFLICT = "port conflict"
     STUCK = "stuck"
+    OTHER_DATABASE = "other database"
+    """Labelled objects another claworc database created (its owner id): never deleted."""
 
 
 class DriftItem(_Frozen):
@@ -194,6 +196,32 @@ class DriftItem(_Frozen):
     detail: str
     repair: str
     """What the repair does (``re-create``, ``re-apply replicas 1``, ``delete``)."""
+    uid: str | None = None
+    """For an orphan: the uid of the object found (a delete is conditional on it)."""
+
+
+class RepairResult(_Frozen):
+    """What a repair did: counts only what really changed (a 404 is not a repair)."""
+
+    repaired: int = 0
+    """Differences of recorded instances that were re-applied."""
+    deleted: tuple[str, ...] = ()
+    """``Kind/name`` of orphans deleted."""
+    already_gone: tuple[str, ...] = ()
+    """Orphans that no longer existed (404): nothing was done."""
+    skipped: tuple[str, ...] = ()
+    """``Kind/name: why`` of orphans not deleted (replaced since the check, not ours …)."""
+
+    def summary(self) -> str:
+        """One line: what was repaired and deleted, what was gone or left alone."""
+        parts = [f"repaired {self.repaired + len(self.deleted)}"]
+        if self.deleted:
+            parts.append("deleted " + ", ".join(self.deleted))
+        if self.already_gone:
+            parts.append("already gone (nothing done): " + ", ".join(self.already_gone))
+        if self.skipped:
+            parts.append("; ".join(self.skipped))
+        return "; ".join(parts)
 
 
 class DriftReport(_Frozen):

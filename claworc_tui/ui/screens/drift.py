@@ -25,6 +25,7 @@ _KIND_STYLE = {
     DriftKind.PORT_CONFLICT: "bold red",
     DriftKind.DIFFERS: "yellow",
     DriftKind.STUCK: "magenta",
+    DriftKind.OTHER_DATABASE: "cyan",
 }
 
 
@@ -206,11 +207,11 @@ class DriftScreen(Screen[None]):
         ):
             return
         try:
-            await self.ctx.ops.repair(items)
+            result = await self.ctx.ops.repair(items)
         except ClaworcError as exc:
             self.post_message(ServiceFailed("repair drift", exc, destructive=bool(deletes)))
         else:
-            self.notify(f"repaired {len(items)}", timeout=3)
+            self.notify(result.summary(), timeout=6, markup=False)
             self.post_message(OperationDone("repair"))
         self.action_check()
 

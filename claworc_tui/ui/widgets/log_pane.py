@@ -31,6 +31,7 @@ from textual.reactive import reactive
 from textual.widgets import Input, Static
 
 from claworc_tui.models.errors import ClaworcError
+from claworc_tui.services.savefile import default_logs_dir, save_text
 from claworc_tui.services.views import (
     EventRow,
     InstanceView,
@@ -43,6 +44,7 @@ from claworc_tui.services.views import (
 )
 from claworc_tui.ui.format import age, truncate
 from claworc_tui.ui.messages import ServiceFailed
+from claworc_tui.ui.screens.confirm import ConfirmModal
 from claworc_tui.ui.screens.prompt import PromptModal
 from claworc_tui.ui.widgets.log_view import MARKER, LogView
 
@@ -535,7 +537,7 @@ class LogPane(Vertical):
     def action_save(self) -> None:
         """Ask for a file name and save the buffered lines there."""
         name = self.instance or "logs"
-        default = Path.cwd() / f"{name}-{self._now():%Y%m%d-%H%M%S}.log"
+        default = default_logs_dir() / f"{name}-{self._now():%Y%m%d-%H%M%S}.log"
         self.app.push_screen(
             PromptModal("Save log lines to", str(default), "Save"),
             self._save_to,
@@ -547,11 +549,32 @@ class LogPane(Vertical):
 
     @work(exclusive=True, group="log-save", exit_on_error=False)
     async def save_lines(self, path: Path) -> None:
-        """Write the buffered lines (as shown: filter and timestamps applied) to ``path``."""
+        """Write the buffered lines (as shown: filter and timestamps applied) to ``path``.
+
+        A new 0600 file; a name that exists (a file or a link) is replaced only after asking,
+        and a link is replaced itself, never followed (see :func:`save_text`).
+        """
         lines = [self._format(line) for line in self._buffer if self._keep(line)]
         text = "\n".join(lines) + ("\n" if lines else "")
         try:
-            await asyncio.to_thread(path.write_text, text, encoding="utf-8")
+            try:
+                await asyncio.to_thread(save_text, path, text)
+            except FileExistsError:
+                replace = await self.app.push_screen_wait(
+                    ConfirmModal(
+                        f"Replace {path.name}?",
+                        escape(
+                            f"{path} exists. Replace it with the log lines? (A link is "
+                            "replaced itself; what it points to is left alone.)"
+                        ),
+                        "Replace",
+                        danger=True,
+                    )
+                )
+                if not replace:
+                    self.notify(f"not saved: {path} exists", timeout=4, markup=False)
+                    return
+                await asyncio.to_thread(save_text, path, text, replace=True)
         except OSError as exc:
             self.notify(f"could not save {path}: {exc.strerror or exc}", severity="error")
             return
