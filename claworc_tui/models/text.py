@@ -85,3 +85,15 @@ def safe_text(text: object, *, multiline: bool = False) -> str:
 def one_line(text: object) -> str:
     """:func:`safe_text` on one row, runs of whitespace squeezed to one space (list cells)."""
     return " ".join(safe_text(text).split())
+
+
+def json_escape_controls(text: str) -> str:
+    """A JSON text with every control and bidi character written as a ``\\uXXXX`` escape.
+
+    Inside a JSON string the escape means the same character, and outside strings those
+    characters are not valid JSON anyway (carriage returns, JSON whitespace, are kept): an editor
+    can show the config as it means without drawing a control character.
+    """
+    return _UNSAFE.sub(
+        lambda m: m.group() if m.group() == "\r" else f"\\u{ord(m.group()):04x}", text
+    )
