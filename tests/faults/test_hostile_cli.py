@@ -63,7 +63,8 @@ async def test_status_error_and_echoed_name_are_text(
     # A one-shot process waits for the pod watch's first list (it printed "Pending 0/0").
     code, out, err = await cli(config, "ls")
     assert code == 0, err
-    assert "bot-alpha" in out and "Running" in out and "1/1" in out, out
+    row = next(line for line in out.splitlines() if line.startswith("bot-alpha"))
+    assert row.split()[1:3] == ["Running", "1/1"], out
     emulator.set_pod_phase(NS, pod, "Running", reason=f"Evil{OSC52}{C1_CSI}{RLO}")
     code, out, err = await cli(config, "ls")
     assert code == 0, err
