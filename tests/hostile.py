@@ -11,8 +11,6 @@ from collections.abc import Iterable
 
 from hypothesis import strategies as st
 
-from claworc_tui.models.text import PLACEHOLDER
-
 OSC52 = "\x1b]52;c;cHduZWQ=\x1b\\"
 CLEAR = "\x1b[2J"
 OSC8 = "\x1b]8;;https://evil.example/\x1b\\click me\x1b]8;;\x1b\\"
@@ -59,6 +57,3 @@ def bad_chars(texts: Iterable[str]) -> list[str]:
 def leaked(output: str) -> list[str]:
     """The payload sequences found in raw terminal output."""
     return [seq for seq in SEQUENCES if seq in output]
-
-
-__all__ = ["PLACEHOLDER"]
