@@ -98,3 +98,13 @@ async def test_logs_are_sanitized_unless_raw_is_asked_for(
     code, out, err = await cli(config, "logs", "bot-alpha", "--raw")
     assert code == 0, err
     assert LINE + "\n" in out  # exactly as the pod wrote it: stdout is a pipe, and asked for
+
+
+async def test_display_names_with_controls_are_refused_at_entry(
+    config: Settings, emulator: EmulatorServer
+) -> None:
+    code, out, err = await cli(config, "create", f"Bot {OSC52}")
+    assert code == 2
+    assert "display_name must not contain control or bidi characters (U+001B)" in err
+    assert bad_chars([out, err]) == []
+    assert emulator.objects("deployments", NS) == []

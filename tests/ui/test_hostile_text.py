@@ -56,10 +56,19 @@ def terminal_output(app: App[Any]) -> str:
     return app.screen._compositor.render_full_update().render_segments(app.console)
 
 
+def click_actions(app: App[Any]) -> set[str]:
+    """The click actions segments of the frame carry (markup parsed from text would add some;
+    the app's own widgets add none)."""
+    strips = app.screen._compositor.render_strips()
+    metas = (segment.style.meta for strip in strips for segment in strip if segment.style)
+    return {str(meta["@click"]) for meta in metas if "@click" in meta}
+
+
 def assert_clean(app: App[Any]) -> None:
     lines = screen_lines(app)
     assert bad_chars(lines) == [], "\n".join(lines)
     assert leaked(terminal_output(app)) == []
+    assert click_actions(app) == set()
 
 
 def find(app: App[Any], pattern: str) -> tuple[int, int] | None:
