@@ -105,6 +105,13 @@ class ClaworcApp(App[int]):
         # many apps in one process).
         gc.unfreeze()
 
+    async def on_event(self, event: events.Event) -> None:
+        # What is pasted is text from outside too: every field (the filter, the forms, the
+        # config editor) gets it with control characters replaced, so none is ever drawn.
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            event.text = safe_text(event.text, multiline=True)
+        await super().on_event(event)
+
     @on(events.DescendantFocus)
     def _no_blink(self, event: events.DescendantFocus) -> None:
         if not self._cursor_blink and isinstance(event.widget, Input | TextArea):

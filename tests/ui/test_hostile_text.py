@@ -17,9 +17,10 @@ from typing import Any
 
 import pytest
 from rich.cells import cell_len
+from textual import events
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import Button
+from textual.widgets import Button, Input
 
 from claworc_tui.ui.screens.confirm import ConfirmModal
 from claworc_tui.ui.screens.main import MainScreen
@@ -231,4 +232,20 @@ async def test_display_name_from_the_database_is_text(named_env: Env) -> None:
         # The confirmation of a stop names the instance; the dialog is text too.
         await pilot.press("x")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="confirmation")
+        assert_clean(app)
+
+
+async def test_pasted_text_loses_its_controls(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start(pilot)
+        await pilot.press("slash")
+        field = screen.query_one("#filter", Input)
+        await wait_for(pilot, lambda: field.has_focus, what="the filter field")
+        paste = events.Paste(f"alp{OSC52}{C1_CSI}{RLO}")
+        paste.set_sender(app)
+        assert app._driver is not None
+        app._driver.send_message(paste)
+        await wait_for(pilot, lambda: field.value.startswith("alp"), what="the pasted text")
+        assert bad_chars([field.value]) == []
         assert_clean(app)
