@@ -78,7 +78,7 @@ class AppHeader(Horizontal):
     def watch_read_only_reason(self, reason: str | None) -> None:
         badge = self.query_one("#header-read-only", Static)
         badge.display = reason is not None
-        badge.tooltip = reason
+        badge.tooltip = plain(reason, multiline=True) if reason else None
 
     def watch_demo(self, demo: bool) -> None:
         self.query_one("#header-demo", Static).display = demo
