@@ -15,18 +15,19 @@ from textual import events, on
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.driver import Driver
-from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
 from claworc_tui.config import Settings
 from claworc_tui.models.errors import ClaworcError
+from claworc_tui.models.text import safe_text
 from claworc_tui.paths import stylesheet
 from claworc_tui.services import Services, open_services
 from claworc_tui.ui.context import UiContext
 from claworc_tui.ui.messages import ServiceFailed
 from claworc_tui.ui.screens.confirm import ConfirmModal
 from claworc_tui.ui.screens.main import MainScreen
+from claworc_tui.ui.text import toast
 
 STYLESHEETS = ("app.tcss", "main.tcss", "widgets.tcss", "dialogs.tcss", "settings.tcss")
 
@@ -87,9 +88,9 @@ class ClaworcApp(App[int]):
     def on_mount(self) -> None:
         self.set_timer(0.5, self._freeze_startup_objects)
         for warning in self.ctx.warnings:
-            self.notify(warning, title="Warning", severity="warning", timeout=8)
+            toast(self, warning, title="Warning", severity="warning", timeout=8)
         if self.ctx.read_only_reason:
-            self.notify(self.ctx.read_only_reason, title="Read-only", timeout=6)
+            toast(self, self.ctx.read_only_reason, title="Read-only", timeout=6)
 
     def _freeze_startup_objects(self) -> None:
         """Move everything alive after the first frame out of the collector's reach.
@@ -107,6 +108,13 @@ class ClaworcApp(App[int]):
         # many apps in one process).
         gc.unfreeze()
 
+    async def on_event(self, event: events.Event) -> None:
+        # What is pasted is text from outside too: every field (the filter, the forms, the
+        # config editor) gets it with control characters replaced, so none is ever drawn.
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            event.text = safe_text(event.text, multiline=True)
+        await super().on_event(event)
+
     @on(events.DescendantFocus)
     def _no_blink(self, event: events.DescendantFocus) -> None:
         if not self._cursor_blink and isinstance(event.widget, Input | TextArea):
@@ -117,18 +125,16 @@ class ClaworcApp(App[int]):
         """The one place failures are reported: a toast, or a modal for destructive ones."""
         text = str(message.error) or type(message.error).__name__
         if message.destructive:
-            self.push_screen(ConfirmModal(f"Could not {message.op}", escape(text), "OK"))
+            self.push_screen(ConfirmModal(f"Could not {message.op}", text, "OK"))
         else:
-            self.notify(
-                text, title=f"Could not {message.op}", severity="error", timeout=8, markup=False
-            )
+            toast(self, text, title=f"Could not {message.op}", severity="error", timeout=8)
 
 
 async def _run(settings: Settings) -> int:
     try:
         services = await open_services(settings)
     except ClaworcError as exc:
-        print(f"claworc-tui: {exc}", file=sys.stderr)
+        print(f"claworc-tui: {safe_text(exc, multiline=True)}", file=sys.stderr)
         return 1
     try:
         app = ClaworcApp(services)

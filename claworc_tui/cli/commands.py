@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import SecretStr, ValidationError
 
 from claworc_tui.cli.args import add_global_flags
+from claworc_tui.cli.output import raw_stdout
 from claworc_tui.config import Settings
 from claworc_tui.models.errors import (
     ClaworcError,
@@ -102,6 +103,12 @@ def register(sub: Any) -> None:
     logs.add_argument("-f", "--follow", action="store_true")
     logs.add_argument("--tail", type=int, default=200, metavar="N")
     logs.add_argument("--previous", action="store_true", help="the previous container's logs")
+    logs.add_argument(
+        "--raw",
+        action="store_true",
+        help="write the lines exactly as the pod wrote them, control characters included "
+        "(refused when stdout is a terminal; by default they are replaced with U+FFFD)",
+    )
     settings = add("settings", "read or change global settings and keys")
     settings.add_argument("action", choices=["get", "set"])
     settings.add_argument("key", nargs="?", metavar="KEY")
@@ -320,14 +327,19 @@ async def _url(services: Services, args: argparse.Namespace) -> int:
 async def _logs(services: Services, args: argparse.Namespace) -> int:
     if args.tail < 0:
         raise ValidationFailed("tail", f"--tail must be 0 or more, not {args.tail}")
+    out = raw_stdout() if args.raw else sys.stdout
+    if args.raw and out.isatty():
+        raise ValidationFailed(
+            "raw", "--raw would send the pod's control characters to this terminal: pipe it"
+        )
     options = LogOptions(tail_lines=args.tail, previous=args.previous, follow=args.follow)
     async for event in services.instances.follow_logs(args.name, options):
         if isinstance(event, LogBatch):
             if event.dropped:
                 print(f"… {event.dropped} lines dropped …", file=sys.stderr)
             for line in event.lines:
-                print(line.text)
-            sys.stdout.flush()
+                print(line.text, file=out)
+            out.flush()
         elif isinstance(event, LogStatus) and event.state.value in ("failed",):
             print(f"claworc-tui: log stream failed: {event.detail}", file=sys.stderr)
             return EXIT_FAILED

@@ -8,6 +8,7 @@ import sys
 from pydantic import ValidationError
 
 from claworc_tui.cli.args import build_parser, settings_from_args
+from claworc_tui.cli.output import sanitized_streams
 from claworc_tui.logging_setup import setup_logging
 from claworc_tui.models.errors import from_pydantic
 
@@ -16,18 +17,21 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run; return the process exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        settings = settings_from_args(args)
-    except ValidationError as exc:
-        print(f"claworc-tui: {from_pydantic(exc)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    if args.command:
-        setup_logging(settings.log_file, settings.log_level.value)
-        from claworc_tui.cli.commands import run_command
+    # Until the TUI takes over the terminal, everything printed (usage errors quoting argv,
+    # validation messages, every subcommand's output) passes through the filter.
+    with sanitized_streams():
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        try:
+            settings = settings_from_args(args)
+        except ValidationError as exc:
+            print(f"claworc-tui: {from_pydantic(exc)}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        if args.command:
+            setup_logging(settings.log_file, settings.log_level.value)
+            from claworc_tui.cli.commands import run_command
 
-        return asyncio.run(run_command(args, settings))
+            return asyncio.run(run_command(args, settings))
     from claworc_tui.app import run_app
 
     if not settings.demo:

@@ -72,6 +72,8 @@ class Kubelet:
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.signals: dict[str, asyncio.Event] = {}
         self.modes: dict[tuple[str, str], str] = {}
+        self.termination_messages: dict[tuple[str, str], str] = {}
+        """What a crashing container of a deployment writes to ``/dev/termination-log``."""
         self.next_ip = 10
         self.backoffs: dict[str, float] = {}  # pod uid -> its last crash-loop back-off
         self.started: dict[str, float] = {}  # pod uid -> when its containers last started

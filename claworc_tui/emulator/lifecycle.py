@@ -374,6 +374,9 @@ async def _crash_cycle(k: Kubelet, ns: str, name: str, uid: str, mode: str) -> N
                 "finishedAt": finished,
                 "containerID": prev.get("containerID", ""),
             }
+            written = k.termination_messages.get((ns, k.deployment_of(p) or ""))
+            if written is not None:
+                term["message"] = written
             msg = (
                 f"back-off {go_duration(backoff)} restarting failed container={c['name']} "
                 f"pod={name}_{ns}({uid})"

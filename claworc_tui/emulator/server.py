@@ -171,6 +171,20 @@ class EmulatorServer:
     def image_pull_backoff(self, namespace: str, deployment: str) -> None:
         self.kubelet.set_mode(namespace, deployment, "imagepull")
 
+    def termination_message(self, namespace: str, deployment: str, message: str | None) -> None:
+        """What the deployment's containers write to ``/dev/termination-log`` when they crash
+        (shown as ``lastState.terminated.message``; None: nothing)."""
+        if message is None:
+            self.kubelet.termination_messages.pop((namespace, deployment), None)
+        else:
+            self.kubelet.termination_messages[(namespace, deployment)] = message
+
+    def emit_event(self, namespace: str, pod: str, type_: str, reason: str, message: str) -> None:
+        """Record an Event about ``pod`` as the kubelet would (any text a node or a controller
+        may write: the reason and message are not checked)."""
+        obj = self.api.get(POD, namespace, pod)
+        self.recorder.emit(obj, type_, reason, message, "kubelet")
+
     def heal(self, namespace: str, deployment: str) -> None:
         self.kubelet.set_mode(namespace, deployment, None)
 

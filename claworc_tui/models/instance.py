@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from claworc_tui.models.quantity import QuantityError, parse_quantity
+from claworc_tui.models.text import is_unsafe_char
 
 
 class InstanceStatus(StrEnum):
@@ -241,6 +242,11 @@ class InstanceSpec(BaseModel):
     def _display_name_not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("display_name must not be blank")
+        bad = next((char for char in value if char in "\t\n" or is_unsafe_char(char)), None)
+        if bad is not None:
+            raise ValueError(
+                f"display_name must not contain control or bidi characters (U+{ord(bad):04X})"
+            )
         return value
 
     @field_validator("clawdbot_config")

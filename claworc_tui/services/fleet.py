@@ -71,6 +71,8 @@ class FleetHub:
         self._mailboxes: set[_Mailbox] = set()
         self._task: asyncio.Task[None] | None = None
         self._loaded = False
+        self._answered = asyncio.Event()
+        """Set once the watch has listed the pods, or failed to (``wait_answered``)."""
         self.connection = Connection(state=ConnectionState.CONNECTING, since=datetime.now(UTC))
         """The shared watch's connection state."""
 
@@ -82,6 +84,14 @@ class FleetHub:
             await self.refresh()
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="fleet-watch")
+
+    async def wait_answered(self, within: float) -> None:
+        """Wait (at most ``within`` seconds) until the watch has listed the pods or failed to:
+        a one-shot reader (``claworc-tui ls``, ``logs``) must not take "no pod seen yet" for
+        "no pod"."""
+        with suppress(TimeoutError):
+            async with asyncio.timeout(within):
+                await self._answered.wait()
 
     async def aclose(self) -> None:
         """Stop the watch."""
@@ -172,11 +182,14 @@ class FleetHub:
 
     def _set_connection(self, connection: Connection) -> None:
         self.connection = connection
+        if connection.state is not ConnectionState.CONNECTING:
+            self._answered.set()
         for box in self._mailboxes:
             box.connection = connection
             box.wake.set()
 
     def _apply_snapshot(self, event: PodsSynced) -> None:
+        self._answered.set()
         before = set(self._pods)
         self._pods = {}
         for pod in event.pods:

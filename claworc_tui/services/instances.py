@@ -57,6 +57,9 @@ from claworc_tui.services.views import (
     VncUrls,
 )
 
+#: How long a one-shot read (``ls``, ``logs``) waits for the pod watch's first list.
+FIRST_LIST_SECONDS = 10.0
+
 
 class InstanceService:
     """Lifecycle, settings, live status, drift and the activity log of every instance.
@@ -151,8 +154,10 @@ class InstanceService:
     # -- reading -----------------------------------------------------------------------------
 
     async def list_views(self) -> list[InstanceView]:
-        """Every instance merged with its live pod (starts the shared watch if needed)."""
+        """Every instance merged with its live pod (starts the shared watch if needed, and
+        waits for its first list of pods)."""
         await self.hub.start()
+        await self.hub.wait_answered(FIRST_LIST_SECONDS)
         return self.hub.views()
 
     async def get(self, name: str) -> Instance:
@@ -445,6 +450,7 @@ class InstanceService:
     async def _follow(self, name: str, options: LogOptions) -> AsyncIterator[LogEvent]:
         await self.store.instances.get(name)
         await self.hub.start()
+        await self.hub.wait_answered(FIRST_LIST_SECONDS)
         event = self.pod_event(name)
         watcher = asyncio.create_task(self._signal_pods(name, event))
         try:

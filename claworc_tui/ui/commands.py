@@ -7,6 +7,9 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+
+from claworc_tui.models.text import safe_text
 
 if TYPE_CHECKING:
     from claworc_tui.ui.screens.main import MainScreen
@@ -78,4 +81,8 @@ class InstanceCommands(Provider):
                 continue
             score = matcher.match(text)
             if score > 0:
-                yield Hit(score, matcher.highlight(text), callback, text=text, help=help_text)
+                # The matcher's highlight parses markup: only for text without a "[" (an
+                # instance name read from the database could hold one).
+                shown = safe_text(text)
+                display = matcher.highlight(shown) if "[" not in shown else Content(shown)
+                yield Hit(score, display, callback, text=shown, help=help_text)

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from textual import on, work
-from textual.markup import escape
+from textual.content import Content
 from textual.screen import Screen
 
 from claworc_tui.models.errors import ClaworcError
@@ -24,6 +24,7 @@ from claworc_tui.ui.messages import OperationDone, ServiceFailed
 from claworc_tui.ui.screens.confirm import ConfirmModal, DeleteModal
 from claworc_tui.ui.screens.create import CreateInstanceModal
 from claworc_tui.ui.screens.progress import Outcome, ProgressModal
+from claworc_tui.ui.text import fmt, plain, stacked, toast
 from claworc_tui.ui.widgets.instance_detail import InstanceDetail
 from claworc_tui.ui.widgets.instance_list import InstanceList
 
@@ -56,12 +57,12 @@ class InstanceActions(Screen[None]):
         return listing.targets()
 
     def _nothing_selected(self) -> None:
-        self.notify("no instance selected", severity="warning", timeout=3)
+        toast(self, "no instance selected", severity="warning", timeout=3)
 
     def _refuse_if_read_only(self, what: str) -> bool:
         if self.ctx.read_only_reason is None:
             return False
-        self.notify(f"{what}: {self.ctx.read_only_reason}", title="Read-only", severity="warning")
+        toast(self, f"{what}: {self.ctx.read_only_reason}", title="Read-only", severity="warning")
         return True
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -91,8 +92,9 @@ class InstanceActions(Screen[None]):
     async def run_lifecycle(self, verb: str, names: list[str]) -> None:
         """Confirm (stop, restart, or more than one), then run ``verb`` on every name."""
         if verb != "start" or len(names) > 1:
-            listed = "\n".join(f"  • {escape(name)}" for name in names[:30])
-            more = f"\n  … and {len(names) - 30} more" if len(names) > 30 else ""
+            listed = [plain(f"  • {name}") for name in names[:30]]
+            if len(names) > 30:
+                listed.append(Content(f"  … and {len(names) - 30} more"))
             effect = {
                 "start": "Each gets its pod back (replicas 1).",
                 "stop": "Each pod is removed (replicas 0); the data on the PVCs stays.",
@@ -102,7 +104,7 @@ class InstanceActions(Screen[None]):
                 f"{verb.capitalize()} {names[0] if len(names) == 1 else f'{len(names)} instances'}?"
             )
             if not await self.app.push_screen_wait(
-                ConfirmModal(title, f"{listed}{more}\n\n{effect}", verb.capitalize())
+                ConfirmModal(title, stacked(*listed, Content(), Content(effect)), verb.capitalize())
             ):
                 return
         call: Callable[[str], Awaitable[None]] = getattr(self.ctx.ops, verb)
@@ -121,7 +123,7 @@ class InstanceActions(Screen[None]):
         done = [name for name, exc in results if exc is None]
         if done:
             what = done[0] if len(done) == 1 else f"{len(done)} instances"
-            self.notify(f"{_VERBS[verb]} {what}", timeout=3)
+            toast(self, f"{_VERBS[verb]} {what}", timeout=3)
         if failed:
             if len(names) == 1:
                 self.post_message(ServiceFailed(f"{verb} {names[0]}", failed[0][1]))
@@ -216,7 +218,9 @@ class InstanceActions(Screen[None]):
     async def apply_advice(self, name: str, code: str, label: str) -> None:
         """Confirm, then apply an advice's action."""
         if not await self.app.push_screen_wait(
-            ConfirmModal(f"{label}?", f"Apply “{escape(label)}” to {escape(name)}.", "Apply")
+            ConfirmModal(
+                f"{label}?", fmt("Apply “$label” to $name.", label=label, name=name), "Apply"
+            )
         ):
             return
         try:
@@ -224,7 +228,7 @@ class InstanceActions(Screen[None]):
         except ClaworcError as exc:
             self.post_message(ServiceFailed(f"{label} on {name}", exc))
             return
-        self.notify(message, title=name)
+        toast(self, message, title=name)
         self.post_message(OperationDone(code, (name,)))
 
     # -- clipboard -----------------------------------------------------------------------------
@@ -248,7 +252,7 @@ class InstanceActions(Screen[None]):
         url = urls.chrome if which == "chrome" else urls.terminal
         via = await copy_text(self.app, url, self.ctx.environ)
         label = "Chrome" if which == "chrome" else "Terminal"
-        self.notify(url, title=f"{label} URL of {name} copied {via}", timeout=8, markup=False)
+        toast(self, url, title=f"{label} URL of {name} copied {via}", timeout=8)
 
     # -- other screens -------------------------------------------------------------------------
 

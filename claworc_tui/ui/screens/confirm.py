@@ -9,11 +9,13 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.markup import escape
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from claworc_tui.models.text import safe_text
 from claworc_tui.services.views import ObjectRow
+from claworc_tui.ui.text import fmt, plain, stacked
 
 
 class ConfirmModal(ModalScreen[bool]):
@@ -25,20 +27,20 @@ class ConfirmModal(ModalScreen[bool]):
     ]
 
     def __init__(
-        self, title: str, body: str, confirm: str = "Confirm", *, danger: bool = False
+        self, title: str, body: Content | str, confirm: str = "Confirm", *, danger: bool = False
     ) -> None:
         """Create the modal.
 
         Args:
-            title: What is being asked.
-            body: Details (Textual markup allowed; escape user data).
+            title: What is being asked (shown as text, never markup).
+            body: Details: Content as built (``ui.text.fmt``), or a str shown as text.
             confirm: Label of the confirm button.
             danger: Draw the confirm button as destructive.
         """
         super().__init__()
-        self._title = title
-        self._body = body
-        self._confirm = confirm
+        self._title = plain(title)
+        self._body = body if isinstance(body, Content) else plain(body, multiline=True)
+        self._confirm = safe_text(confirm)
         self._danger = danger
         self._asked_at = time.monotonic()
 
@@ -93,25 +95,33 @@ class DeleteModal(ModalScreen[bool]):
         self._plan = plan
 
     def compose(self) -> ComposeResult:
-        rows = []
+        rows = [Content("These objects will be destroyed:")]
         for row in self._plan:
             state = "" if row.ok else " [$text-muted](already missing)[/]"
-            rows.append(f"  • {escape(row.kind):<22} {escape(row.name)}{state}")
+            rows.append(fmt("  • $kind $name" + state, kind=f"{row.kind:<22}", name=row.name))
         pvcs = sum(
             1
             for row in self._plan
             if row.kind.lower().startswith("persistentvolumeclaim") or row.kind.lower() == "pvc"
         )
         with Vertical(classes="dialog -danger", id="delete-dialog"):
-            yield Label(f"Delete {self._instance}?", classes="dialog-title")
+            yield Label(plain(f"Delete {self._instance}?"), classes="dialog-title")
             with VerticalScroll(classes="dialog-body"):
                 yield Static(
-                    "These objects will be destroyed:\n" + "\n".join(rows) + "\n\n"
-                    f"[b $error]The {pvcs or 'four'} PVCs hold the bot's data "
-                    "(config, Homebrew, workspace, Chrome profile). It cannot be recovered.[/]"
+                    stacked(
+                        *rows,
+                        Content(),
+                        fmt(
+                            "[b $error]The $pvcs PVCs hold the bot's data (config, Homebrew, "
+                            "workspace, Chrome profile). It cannot be recovered.[/]",
+                            pvcs=pvcs or "four",
+                        ),
+                    )
                 )
-            yield Label(f"Type [b]{escape(self._instance)}[/b] to confirm:")
-            yield Input(placeholder=self._instance, id="confirm-name", select_on_focus=False)
+            yield Label(fmt("Type [b]$name[/b] to confirm:", name=self._instance))
+            yield Input(
+                placeholder=safe_text(self._instance), id="confirm-name", select_on_focus=False
+            )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Delete", id="confirm", variant="error", disabled=True)

@@ -25,6 +25,7 @@ from claworc_tui.models.instance import (
 from claworc_tui.models.names import derive_name
 from claworc_tui.ui.messages import ServiceFailed
 from claworc_tui.ui.ports import InstanceOps
+from claworc_tui.ui.text import fmt
 from claworc_tui.ui.widgets.form import FieldError, field_row
 
 PREVIEW_GROUP = "preview"
@@ -164,7 +165,7 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
             error.set(exc.message)
             return
         error.set(None)
-        hint.update(f"→ [b]{name}[/b]  ports …")
+        hint.update(fmt("→ [b]$name[/b]  ports …", name=name))
         self.load_preview(display_name)
 
     @work(exclusive=True, group=PREVIEW_GROUP, exit_on_error=False)
@@ -183,7 +184,14 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
         if self.query_one("#display_name", Input).value != display_name:
             return  # stale
         self._preview_ok = True
-        hint.update(f"→ [b]{name}[/b]  Chrome port {chrome}, terminal port {terminal}")
+        hint.update(
+            fmt(
+                "→ [b]$name[/b]  Chrome port $chrome, terminal port $terminal",
+                name=name,
+                chrome=chrome,
+                terminal=terminal,
+            )
+        )
 
     # -- submit --------------------------------------------------------------------------------
 

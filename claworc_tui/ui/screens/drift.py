@@ -8,15 +8,17 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.markup import escape
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from claworc_tui.models.errors import ClaworcError
+from claworc_tui.models.text import one_line
 from claworc_tui.services.views import DriftItem, DriftKind, DriftReport
 from claworc_tui.ui.context import UiContext
 from claworc_tui.ui.messages import OperationDone, ServiceFailed
 from claworc_tui.ui.screens.confirm import ConfirmModal
+from claworc_tui.ui.text import fmt, plain, stacked
 from claworc_tui.ui.widgets.app_header import AppHeader
 
 _KIND_STYLE = {
@@ -97,7 +99,7 @@ class DriftScreen(Screen[None]):
         try:
             report = await self.ctx.ops.drift()
         except ClaworcError as exc:
-            self.query_one("#drift-status", Static).update(f"[$error]✖ {escape(str(exc))}[/]")
+            self.query_one("#drift-status", Static).update(plain(f"✖ {exc}", "$error"))
             self.post_message(ServiceFailed("check for drift", exc))
             return
         self._show(report)
@@ -111,10 +113,10 @@ class DriftScreen(Screen[None]):
             table.add_row(
                 Text(" "),
                 Text(item.kind.value, style=_KIND_STYLE.get(item.kind, "")),
-                Text(item.instance or "—"),
-                Text(item.object),
-                Text(item.repair),
-                Text(item.detail),
+                Text(one_line(item.instance or "—")),
+                Text(one_line(item.object)),
+                Text(one_line(item.repair)),
+                Text(one_line(item.detail)),
                 key=str(index),
             )
         if report.clean:
@@ -185,22 +187,27 @@ class DriftScreen(Screen[None]):
     async def repair(self, items: list[DriftItem]) -> None:
         """Confirm (listing what each repair does), repair, then check again."""
         deletes = [item for item in items if item.kind is DriftKind.ORPHAN]
-        lines = [
-            f"  • {escape(item.repair)}: {escape(item.object)}"
-            + (f" ({escape(item.instance)})" if item.instance else "")
+        rows = [
+            plain(
+                f"  • {item.repair}: {item.object}"
+                + (f" ({item.instance})" if item.instance else "")
+            )
             for item in items[:30]
         ]
         if len(items) > 30:
-            lines.append(f"  … and {len(items) - 30} more")
-        warning = (
-            f"\n\n[b $error]{len(deletes)} orphaned object(s) will be deleted from the cluster.[/]"
-            if deletes
-            else ""
-        )
+            rows.append(Content(f"  … and {len(items) - 30} more"))
+        if deletes:
+            rows.append(Content())
+            rows.append(
+                fmt(
+                    "[b $error]$count orphaned object(s) will be deleted from the cluster.[/]",
+                    count=len(deletes),
+                )
+            )
         if not await self.app.push_screen_wait(
             ConfirmModal(
                 f"Repair {len(items)} difference{'s' if len(items) > 1 else ''}?",
-                "\n".join(lines) + warning,
+                stacked(*rows),
                 "Repair",
                 danger=bool(deletes),
             )

@@ -14,15 +14,17 @@ from textual import on, work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.markup import escape
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static, TextArea
 
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.models.instance import Instance, validate_clawdbot_config
+from claworc_tui.models.text import json_escape_controls
 from claworc_tui.ui.context import UiContext
 from claworc_tui.ui.messages import ServiceFailed
 from claworc_tui.ui.screens.confirm import ConfirmModal
+from claworc_tui.ui.text import fmt, plain, stacked, toast
 
 
 def json_problem(text: str) -> str | None:
@@ -34,29 +36,29 @@ def json_problem(text: str) -> str | None:
     return None
 
 
-def diff_markup(old: str, new: str) -> str:
-    """A unified diff of the saved and edited texts, coloured with theme variables."""
+def diff_content(old: str, new: str) -> Content:
+    """A unified diff of the saved and edited texts, coloured with theme variables (the lines
+    are text: a config may hold anything a JSON string can)."""
     lines = list(
         difflib.unified_diff(
             old.splitlines(), new.splitlines(), "saved", "edited", lineterm="", n=2
         )
     )
     if not lines:
-        return "[$text-muted]no changes[/]"
+        return Content.from_markup("[$text-muted]no changes[/]")
     out = []
     for line in lines:
-        text = escape(line)
         if line.startswith(("+++", "---")):
-            out.append(f"[b]{text}[/b]")
+            out.append(plain(line, "bold"))
         elif line.startswith("+"):
-            out.append(f"[$success]{text}[/]")
+            out.append(plain(line, "$success"))
         elif line.startswith("-"):
-            out.append(f"[$error]{text}[/]")
+            out.append(plain(line, "$error"))
         elif line.startswith("@@"):
-            out.append(f"[$accent]{text}[/]")
+            out.append(plain(line, "$accent"))
         else:
-            out.append(text)
-    return "\n".join(out)
+            out.append(plain(line))
+    return stacked(*out)
 
 
 class EditConfigModal(ModalScreen[bool]):
@@ -81,11 +83,12 @@ class EditConfigModal(ModalScreen[bool]):
         super().__init__()
         self._ctx = ctx
         self._instance = instance
-        self._saved = instance.clawdbot_config or ""
+        # Controls in the saved text are shown (and saved back) as JSON escapes: same meaning.
+        self._saved = json_escape_controls(instance.clawdbot_config or "")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -wide", id="config-dialog"):
-            yield Label(f"clawdbot.json of {self._instance.name}", classes="dialog-title")
+            yield Label(plain(f"clawdbot.json of {self._instance.name}"), classes="dialog-title")
             yield TextArea.code_editor(
                 self._saved, language="json", id="config-text", soft_wrap=False
             )
@@ -113,14 +116,14 @@ class EditConfigModal(ModalScreen[bool]):
         status = self.query_one("#config-status", Static)
         changed = self.text != self._saved
         if problem:
-            status.update(f"[$error]✖ {escape(problem)}[/]")
+            status.update(plain(f"✖ {problem}", "$error"))
         elif not changed:
             status.update("[$text-muted]no changes[/]")
         else:
             status.update("[$success]✓ valid JSON object[/] — saving restarts the pod")
         self.query_one("#save", Button).disabled = bool(problem) or not changed
         if self.query_one("#config-diff").display:
-            self.query_one("#config-diff-text", Static).update(diff_markup(self._saved, self.text))
+            self.query_one("#config-diff-text", Static).update(diff_content(self._saved, self.text))
 
     @on(Button.Pressed, "#diff")
     def action_toggle_diff(self) -> None:
@@ -128,7 +131,7 @@ class EditConfigModal(ModalScreen[bool]):
         box = self.query_one("#config-diff")
         box.display = not box.display
         if box.display:
-            self.query_one("#config-diff-text", Static).update(diff_markup(self._saved, self.text))
+            self.query_one("#config-diff-text", Static).update(diff_content(self._saved, self.text))
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
@@ -142,9 +145,10 @@ class EditConfigModal(ModalScreen[bool]):
     async def save(self) -> None:
         """Ask, then send the new config (the service restarts the pod)."""
         name = self._instance.name
-        body = (
-            f"{diff_markup(self._saved, self.text)}\n\n"
-            f"Saving replaces the ConfigMap and [b]restarts the pod of {escape(name)}[/b]."
+        body = stacked(
+            diff_content(self._saved, self.text),
+            Content(),
+            fmt("Saving replaces the ConfigMap and [b]restarts the pod of $name[/b].", name=name),
         )
         if not await self.app.push_screen_wait(
             ConfirmModal(f"Save clawdbot.json of {name}?", body, "Save and restart")
@@ -154,10 +158,10 @@ class EditConfigModal(ModalScreen[bool]):
         try:
             await self._ctx.ops.update_config(name, text, restart=True)
         except ClaworcError as exc:
-            self.query_one("#config-status", Static).update(f"[$error]✖ {escape(str(exc))}[/]")
+            self.query_one("#config-status", Static).update(plain(f"✖ {exc}", "$error"))
             self.post_message(ServiceFailed(f"save the config of {name}", exc))
             return
-        self.notify(f"saved clawdbot.json of {name}; the pod restarts", timeout=4)
+        toast(self, f"saved clawdbot.json of {name}; the pod restarts", timeout=4)
         self.dismiss(True)
 
     def action_external_editor(self) -> None:
@@ -175,7 +179,7 @@ class EditConfigModal(ModalScreen[bool]):
                 self.notify("this terminal cannot hand over to an editor", severity="warning")
                 return
             except OSError as exc:
-                self.notify(f"could not run {editor}: {exc.strerror}", severity="error")
+                toast(self, f"could not run {editor}: {exc.strerror}", severity="error")
                 return
             self.query_one("#config-text", TextArea).text = path.read_text(encoding="utf-8")
         finally:

@@ -8,10 +8,12 @@ from typing import ClassVar
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.dom import DOMNode
-from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
+
+from claworc_tui.ui.text import plain, stacked
 
 Section = tuple[str, list[tuple[str, str, bool]]]
 """A titled list of (keys, description, enabled)."""
@@ -90,13 +92,16 @@ class HelpModal(ModalScreen[None]):
             yield Label("Keys", classes="dialog-title")
             with VerticalScroll(classes="dialog-body"):
                 if self._note:
-                    yield Static(f"[$warning]{escape(self._note)}[/]", classes="help-note")
+                    yield Static(plain(self._note, "$warning"), classes="help-note")
                 for title, rows in self._sections:
-                    lines = [f"[b]{escape(title)}[/b]"]
+                    lines = [plain(title, "bold")]
                     for keys, text, enabled in rows:
-                        line = f"  [b $accent]{escape(keys):>14}[/]  {escape(text)}"
-                        lines.append(line if enabled else f"[$text-muted]{line} (disabled)[/]")
-                    yield Static("\n".join(lines), classes="help-section")
+                        line = Content.assemble("  ", plain(f"{keys:>14}", "bold $accent"), "  ")
+                        line += plain(text)
+                        if not enabled:
+                            line = (line + " (disabled)").stylize("$text-muted")
+                        lines.append(line)
+                    yield Static(stacked(*lines), classes="help-section")
             yield Label("escape closes · ctrl+p finds any command", classes="dialog-hint")
 
     def action_close(self) -> None:

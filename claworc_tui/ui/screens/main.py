@@ -7,6 +7,7 @@ only render what it sets on them and post what the user wants.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import ClassVar
 
@@ -31,12 +32,14 @@ from claworc_tui.ui.commands import InstanceCommands
 from claworc_tui.ui.context import UiContext
 from claworc_tui.ui.messages import OperationDone, ServiceFailed
 from claworc_tui.ui.screens.actions import WRITE_ACTIONS, InstanceActions
+from claworc_tui.ui.text import toast
 from claworc_tui.ui.widgets.activity_pane import ActivityPane
 from claworc_tui.ui.widgets.app_header import AppHeader
 from claworc_tui.ui.widgets.instance_detail import InstanceDetail
 from claworc_tui.ui.widgets.instance_list import InstanceList
 from claworc_tui.ui.widgets.log_pane import LogPane
 
+log = logging.getLogger(__name__)
 FLEET_GROUP = "fleet"
 DETAIL_GROUP = "details"
 ACTIVITY_GROUP = "activity"
@@ -184,16 +187,12 @@ class MainScreen(InstanceActions, Screen[None]):
             try:
                 async for event in self.ctx.ops.fleet_events():
                     failures = 0
-                    if isinstance(event, ConnectionChanged):
-                        header.connection = event.connection
-                        if event.connection.state is ConnectionState.LIVE and self._log_pane:
-                            self._log_pane.retry_now()
-                    elif isinstance(event, FleetSnapshot):
-                        self._pending_views.clear()
-                        self._pending_removed.clear()
-                        self._apply(event.views, (), snapshot=True)
-                    elif isinstance(event, FleetChanged):
-                        self._queue(event)
+                    try:
+                        self._fleet_event(event, header)
+                    except Exception:
+                        # A bug in showing one change must not end the stream (the list would
+                        # freeze while the header says "live"): log it and go on.
+                        log.exception("could not show a fleet event")
                 reason = "the status stream ended"
             except ClaworcError as exc:
                 reason = str(exc)
@@ -203,6 +202,18 @@ class MainScreen(InstanceActions, Screen[None]):
                 state=ConnectionState.RECONNECTING, reason=reason, attempt=failures
             )
             await asyncio.sleep(delay)
+
+    def _fleet_event(self, event: object, header: AppHeader) -> None:
+        if isinstance(event, ConnectionChanged):
+            header.connection = event.connection
+            if event.connection.state is ConnectionState.LIVE and self._log_pane:
+                self._log_pane.retry_now()
+        elif isinstance(event, FleetSnapshot):
+            self._pending_views.clear()
+            self._pending_removed.clear()
+            self._apply(event.views, (), snapshot=True)
+        elif isinstance(event, FleetChanged):
+            self._queue(event)
 
     def _queue(self, event: FleetChanged) -> None:
         """Keep only the newest view of each instance until the next flush."""
@@ -232,7 +243,10 @@ class MainScreen(InstanceActions, Screen[None]):
         removed = tuple(self._pending_removed)
         self._pending_views.clear()
         self._pending_removed.clear()
-        self._apply(views, removed, snapshot=False)
+        try:
+            self._apply(views, removed, snapshot=False)
+        except Exception:  # from a timer: an exception here would end the app
+            log.exception("could not show a fleet change")
 
     def _apply(
         self, views: tuple[InstanceView, ...], removed: tuple[str, ...], *, snapshot: bool
@@ -459,7 +473,8 @@ class MainScreen(InstanceActions, Screen[None]):
             return
         for binding in self._bindings.key_to_bindings.get(event.key, ()):
             if binding.action in WRITE_ACTIONS:
-                self.notify(
+                toast(
+                    self,
                     f"{binding.description}: {self.ctx.read_only_reason}",
                     title="Read-only",
                     severity="warning",

@@ -14,7 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.markup import escape
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 from textual.worker import Worker, WorkerState
@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.services.errors import OperationFailed
 from claworc_tui.services.views import Progress, StepState
+from claworc_tui.ui.text import fmt, plain, stacked
 
 _GLYPH = {
     StepState.RUNNING: "[$accent]◐[/]",
@@ -68,7 +69,7 @@ class ProgressModal(ModalScreen[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="progress-dialog"):
-            yield Label(self._title, classes="dialog-title")
+            yield Label(plain(self._title), classes="dialog-title")
             yield Static("starting…", id="progress-steps")
             yield Static("", id="progress-result")
             with Horizontal(classes="dialog-buttons"):
@@ -96,24 +97,32 @@ class ProgressModal(ModalScreen[str]):
         except OperationFailed as exc:
             self._finish(
                 Outcome.FAILED,
-                f"[b $error]Failed at step “{escape(exc.step)}”:[/] {escape(exc.reason)}\n"
-                f"{escape(exc.cleanup)}",
+                Content.assemble(
+                    fmt("[b $error]Failed at step “$step”:[/] ", step=exc.step),
+                    plain(exc.reason, multiline=True),
+                    "\n",
+                    plain(exc.cleanup, multiline=True),
+                ),
             )
             return
         except ClaworcError as exc:
-            self._finish(Outcome.FAILED, f"[b $error]Failed:[/] {escape(str(exc))}")
+            self._finish(Outcome.FAILED, _failed(exc))
             return
-        self._finish(Outcome.DONE, "[b $success]Done.[/]")
+        self._finish(Outcome.DONE, Content.from_markup("[b $success]Done.[/]"))
 
     def _show_steps(self) -> None:
-        lines = []
+        rows = []
         for index in sorted(self._rows):
             row = self._rows[index]
-            detail = f"  [$text-muted]{escape(row.detail)}[/]" if row.detail else ""
-            lines.append(f"{_GLYPH[row.state]} {row.index}/{row.total} {escape(row.step)}{detail}")
-        self.query_one("#progress-steps", Static).update("\n".join(lines) or "starting…")
+            line = plain(f"{_GLYPH[row.state]} {row.index}/{row.total} {row.step}")
+            if row.detail:
+                line = Content.assemble(line, "  ", plain(row.detail, "$text-muted"))
+            rows.append(line)
+        self.query_one("#progress-steps", Static).update(
+            stacked(*rows) if rows else Content("starting…")
+        )
 
-    def _finish(self, outcome: str, message: str) -> None:
+    def _finish(self, outcome: str, message: Content) -> None:
         self._outcome = outcome
         self.query_one("#progress-result", Static).update(message)
         button = self.query_one("#progress-button", Button)
@@ -128,11 +137,13 @@ class ProgressModal(ModalScreen[str]):
         if event.state == WorkerState.CANCELLED:
             self._finish(
                 Outcome.CANCELLED,
-                "[b $warning]Cancelled.[/] What had been created was rolled back.",
+                Content.from_markup(
+                    "[b $warning]Cancelled.[/] What had been created was rolled back."
+                ),
             )
         elif event.state == WorkerState.ERROR and self._outcome is None:
             error = event.worker.error
-            self._finish(Outcome.FAILED, f"[b $error]Failed:[/] {escape(str(error))}")
+            self._finish(Outcome.FAILED, _failed(error))
 
     @on(Button.Pressed, "#progress-button")
     def action_cancel(self) -> None:
@@ -147,3 +158,9 @@ class ProgressModal(ModalScreen[str]):
         button.label = "Rolling back…"
         self.query_one("#progress-result", Static).update("Cancelling — rolling back…")
         self._worker.cancel()
+
+
+def _failed(error: BaseException | None) -> Content:
+    return Content.assemble(
+        Content.from_markup("[b $error]Failed:[/] "), plain(error, multiline=True)
+    )

@@ -10,17 +10,19 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.markup import escape
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from claworc_tui.models.errors import ClaworcError, ValidationFailed
 from claworc_tui.models.instance import STORAGE_ROLES, Provider
 from claworc_tui.models.settings import GlobalSettings
+from claworc_tui.models.text import safe_text
 from claworc_tui.services.views import KeySource
 from claworc_tui.ui.context import UiContext
 from claworc_tui.ui.messages import ServiceFailed
 from claworc_tui.ui.screens.confirm import ConfirmModal
+from claworc_tui.ui.text import plain, stacked, toast
 from claworc_tui.ui.widgets.app_header import AppHeader
 from claworc_tui.ui.widgets.form import FieldError, field_row
 
@@ -120,7 +122,7 @@ class SettingsScreen(Screen[None]):
             error.set(None)
         warnings = self.query_one("#settings-warnings", Static)
         if self.ctx.warnings:
-            warnings.update("\n".join(f"[$warning]▲ {escape(w)}[/]" for w in self.ctx.warnings))
+            warnings.update(stacked(*(plain(f"▲ {w}", "$warning") for w in self.ctx.warnings)))
         warnings.display = bool(self.ctx.warnings)
         if self.ctx.read_only:
             for widget in self.query("Input, Button"):
@@ -140,7 +142,9 @@ class SettingsScreen(Screen[None]):
         self._show(settings, sources)
 
     def _show(self, settings: GlobalSettings, sources: list[KeySource]) -> None:
-        self._loaded = current_values(settings)
+        # Shown as text: a value in the database with a control character shows (and would be
+        # saved back) with the placeholder instead.
+        self._loaded = {key: safe_text(value) for key, value in current_values(settings).items()}
         for key, value in self._loaded.items():
             self.query_one(f"#{key}", Input).value = value
         self._show_keys(sources)
@@ -152,7 +156,7 @@ class SettingsScreen(Screen[None]):
         for provider in Provider:
             source = by_provider.get(provider)
             masked = source.masked if source and source.source != "none" else "(not set)"
-            self.query_one(f"#{provider.value}-masked", Static).update(escape(masked))
+            self.query_one(f"#{provider.value}-masked", Static).update(plain(masked))
 
     # -- plain settings ------------------------------------------------------------------------
 
@@ -160,7 +164,7 @@ class SettingsScreen(Screen[None]):
     def action_save(self) -> None:
         """Send the changed settings."""
         if self.ctx.read_only:
-            self.notify(str(self.ctx.read_only_reason), title="Read-only", severity="warning")
+            toast(self, self.ctx.read_only_reason, title="Read-only", severity="warning")
             return
         self.save()
 
@@ -249,13 +253,18 @@ class SettingsScreen(Screen[None]):
             await self._offer_restart(provider, names)
 
     async def _offer_restart(self, provider: Provider, names: list[str]) -> None:
-        listed = "\n".join(f"  • {escape(name)}" for name in names[:30])
-        more = f"\n  … and {len(names) - 30} more" if len(names) > 30 else ""
+        listed = [plain(f"  • {name}") for name in names[:30]]
+        if len(names) > 30:
+            listed.append(Content(f"  … and {len(names) - 30} more"))
         if not await self.app.push_screen_wait(
             ConfirmModal(
                 f"Restart {len(names)} instance{'s' if len(names) > 1 else ''}?",
-                f"These inherit the global {provider.label} key and read it only at start:\n"
-                f"{listed}{more}",
+                stacked(
+                    Content(
+                        f"These inherit the global {provider.label} key and read it only at start:"
+                    ),
+                    *listed,
+                ),
                 "Restart",
             )
         ):

@@ -11,13 +11,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.markup import escape
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
 from claworc_tui.models.activity import ActivityEntry, Outcome
+from claworc_tui.models.text import one_line
 from claworc_tui.ui.format import api_call, truncate
+from claworc_tui.ui.text import fmt
 
 _OUTCOME_STYLE = {
     Outcome.OK: Style(color="green"),
@@ -100,10 +101,12 @@ class ActivityPane(Vertical):
             when = f"{entry.at:%H:%M:%S}" if entry.at.date() == today else f"{entry.at:%m-%d %H:%M}"
             table.add_row(
                 Text(when),
-                Text(entry.instance or "—"),
-                Text(entry.action),
-                Text(entry.outcome.value, style=_OUTCOME_STYLE.get(entry.outcome, Style())),
-                Text(truncate(entry.detail, 200) or ""),
+                Text(one_line(entry.instance or "—")),
+                Text(one_line(entry.action)),
+                Text(
+                    one_line(entry.outcome.value), style=_OUTCOME_STYLE.get(entry.outcome, Style())
+                ),
+                Text(one_line(truncate(entry.detail, 200))),
                 key=f"e{entry.id}",
             )
             for index, call in enumerate(entry.calls):
@@ -114,7 +117,7 @@ class ActivityPane(Vertical):
                     Text(""),
                     Text(""),
                     Text(
-                        f"  ↳ {api_call(call)}",
+                        f"  ↳ {one_line(api_call(call))}",
                         style=Style(dim=not failed, color="red" if failed else None),
                     ),
                     key=f"e{entry.id}.{index}",
@@ -129,9 +132,17 @@ class ActivityPane(Vertical):
     def _show_status(self) -> None:
         if not self.is_mounted:
             return
-        scope = f"instance [b]{escape(self.only_instance)}[/b]" if self.only_instance else "all"
+        template = (
+            "[b]Activity[/b] · instance [b]$scope[/b]"
+            if self.only_instance
+            else ("[b]Activity[/b] · $scope")
+        )
         self.query_one("#activity-status", Static).update(
-            f"[b]Activity[/b] · {scope} · {len(self.entries)} entries · i: this instance/all"
+            fmt(
+                template + " · $count entries · i: this instance/all",
+                scope=self.only_instance or "all",
+                count=len(self.entries),
+            )
         )
 
     def action_toggle_scope(self) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.markup import escape
 from textual.reactive import reactive
 from textual.widgets import Static
 
 from claworc_tui.services.views import Connection, ConnectionState
 from claworc_tui.ui.format import truncate
+from claworc_tui.ui.text import fmt, plain
 
 _CONNECTION = {
     ConnectionState.CONNECTING: ("◌", "connecting", "-connecting"),
@@ -46,7 +46,7 @@ class AppHeader(Horizontal):
     def compose(self) -> ComposeResult:
         yield Static("[b]claworc[/b]", id="header-title")
         yield Static(
-            f"ctx [b]{escape(self._context_name)}[/b]  ns [b]{escape(self._ns)}[/b]",
+            fmt("ctx [b]$context[/b]  ns [b]$ns[/b]", context=self._context_name, ns=self._ns),
             id="header-cluster",
         )
         yield Static("", id="header-connection")
@@ -67,10 +67,10 @@ class AppHeader(Horizontal):
         if connection.attempt and connection.state is ConnectionState.RECONNECTING:
             text += f" (attempt {connection.attempt})"
         if connection.reason and connection.state is not ConnectionState.LIVE:
-            text += f": {escape(truncate(connection.reason, 80))}"
+            text += f": {truncate(connection.reason, 80)}"
         widget = self.query_one("#header-connection", Static)
-        widget.update(text)
-        widget.tooltip = connection.reason
+        widget.update(plain(text))
+        widget.tooltip = plain(connection.reason, multiline=True) if connection.reason else None
         for _, _, other in _CONNECTION.values():
             widget.remove_class(other)
         widget.add_class(css)
@@ -78,7 +78,7 @@ class AppHeader(Horizontal):
     def watch_read_only_reason(self, reason: str | None) -> None:
         badge = self.query_one("#header-read-only", Static)
         badge.display = reason is not None
-        badge.tooltip = reason
+        badge.tooltip = plain(reason, multiline=True) if reason else None
 
     def watch_demo(self, demo: bool) -> None:
         self.query_one("#header-demo", Static).display = demo

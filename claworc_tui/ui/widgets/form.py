@@ -8,13 +8,15 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
+from claworc_tui.ui.text import plain
+
 
 class FieldError(Static):
     """An inline error under a field; hidden while empty."""
 
     def set(self, message: str | None) -> None:
-        """Show ``message``, or hide when None."""
-        self.update(message or "")
+        """Show ``message`` (as text: it may quote what was typed), or hide when None."""
+        self.update(plain(message or "", multiline=True))
         self.display = bool(message)
 
 

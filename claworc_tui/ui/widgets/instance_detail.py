@@ -11,7 +11,7 @@ from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.markup import escape
+from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Static
@@ -20,19 +20,21 @@ from claworc_tui.models.instance import STORAGE_ROLES, Provider
 from claworc_tui.models.secrets import mask_key
 from claworc_tui.services.views import InstanceDetails, InstanceView, Tone
 from claworc_tui.ui.format import TONE_COLOURS, TONE_GLYPHS, age, truncate
+from claworc_tui.ui.text import fmt, plain, stacked
 
 _KIND_SHORT = {"PersistentVolumeClaim": "PVC", "ConfigMap": "ConfigMap", "Deployment": "Deploy"}
 _SOURCE_LABEL = {"override": "instance override", "global": "global", "none": "not set"}
 
 
-def tone_markup(tone: Tone, text: str) -> str:
-    """Textual markup drawing ``text`` in the tone's theme colour, with its glyph."""
-    colour = TONE_COLOURS[tone]
-    return f"[${colour}]{TONE_GLYPHS[tone]} {escape(text)}[/]"
+def tone_text(tone: Tone, text: str) -> Content:
+    """``text`` (shown as written) in the tone's theme colour, with its glyph."""
+    return plain(f"{TONE_GLYPHS[tone]} {text}", f"${TONE_COLOURS[tone]}")
 
 
-def _row(label: str, value: str) -> str:
-    return f"[b]{label:<10}[/b] {value}"
+def _row(label: str, value: Content | str) -> Content:
+    """One labelled row; a str value is untrusted text."""
+    shown = value if isinstance(value, Content) else plain(value)
+    return Content.assemble((f"{label:<10}", "bold"), " ", shown)
 
 
 class InstanceDetail(VerticalScroll, can_focus=True):
@@ -79,9 +81,9 @@ class InstanceDetail(VerticalScroll, can_focus=True):
         yield Vertical(id="detail-advice", classes="detail-section")
 
     def watch_view(self, view: InstanceView | None) -> None:
-        self.border_title = view.name if view else "detail"
+        self.border_title = plain(view.name) if view else "detail"
         summary = self.query_one("#detail-summary", Static)
-        summary.update(self._summary(view) if view else "Select an instance.")
+        summary.update(self._summary(view) if view else Content("Select an instance."))
         if view is None:
             self.details = None
 
@@ -96,26 +98,26 @@ class InstanceDetail(VerticalScroll, can_focus=True):
 
     # -- sections ------------------------------------------------------------------------------
 
-    def _summary(self, view: InstanceView) -> str:
+    def _summary(self, view: InstanceView) -> Content:
         instance = view.instance
         res = instance.resources
         storage = "  ".join(f"{role} {getattr(instance.storage, role)}" for role in STORAGE_ROLES)
         now = self._now()
-        lines = [
-            f"[b]{escape(instance.name)}[/b]  {escape(instance.display_name)}",
-            _row("Status", tone_markup(view.tone, view.status)),
+        rows = [
+            fmt("[b]$name[/b]  $display", name=instance.name, display=instance.display_name),
+            _row("Status", tone_text(view.tone, view.status)),
             _row("Ready", f"{view.ready_text}   restarts {view.restarts}"),
         ]
         if view.last_termination:
-            lines.append(_row("Last exit", escape(view.last_termination)))
+            rows.append(_row("Last exit", view.last_termination))
         if view.reason:
-            lines.append(_row("Reason", escape(view.reason)))
-        pod = escape(view.pod_name or "no pod")
+            rows.append(_row("Reason", view.reason))
+        pod = view.pod_name or "no pod"
         if view.node:
-            pod += f" on {escape(view.node)}"
+            pod += f" on {view.node}"
         if view.started_at:
             pod += f", started {age(view.started_at, now)} ago"
-        lines += [
+        rows += [
             _row("Pod", pod),
             _row(
                 "Ports", f"chrome {instance.nodeport_chrome}  terminal {instance.nodeport_terminal}"
@@ -127,11 +129,11 @@ class InstanceDetail(VerticalScroll, can_focus=True):
             _row(
                 "Record",
                 f"{instance.status.value}"
-                + (f" ({escape(instance.status_detail)})" if instance.status_detail else ""),
+                + (f" ({instance.status_detail})" if instance.status_detail else ""),
             ),
             _row("Created", f"{age(instance.created_at, now)} ago"),
         ]
-        return "\n".join(lines)
+        return stacked(*rows)
 
     @staticmethod
     def _config_summary(text: str | None) -> str:
@@ -141,60 +143,68 @@ class InstanceDetail(VerticalScroll, can_focus=True):
         return f"clawdbot.json: {len(text.encode())} bytes, {lines} lines"
 
     @staticmethod
-    def _urls(details: InstanceDetails | None) -> str:
+    def _urls(details: InstanceDetails | None) -> Content:
         if details is None:
-            return ""
+            return Content()
         if details.urls is None:
-            return "[b]VNC[/b]\n  [$text-muted]no node address yet[/]"
-        return (
+            return Content.from_markup("[b]VNC[/b]\n  [$text-muted]no node address yet[/]")
+        return fmt(
             "[b]VNC[/b]  [$text-muted](c copies Chrome, t copies Terminal)[/]\n"
-            f"  Chrome    {escape(details.urls.chrome)}\n"
-            f"  Terminal  {escape(details.urls.terminal)}"
+            "  Chrome    $chrome\n"
+            "  Terminal  $terminal",
+            chrome=details.urls.chrome,
+            terminal=details.urls.terminal,
         )
 
     @staticmethod
-    def _objects(details: InstanceDetails | None) -> str:
+    def _objects(details: InstanceDetails | None) -> Content:
         if details is None:
-            return ""
-        lines = ["[b]Kubernetes objects[/b]"]
+            return Content()
+        rows = [Content.from_markup("[b]Kubernetes objects[/b]")]
         for row in details.objects:
             tone = Tone.OK if row.ok else Tone.ERROR
             kind = _KIND_SHORT.get(row.kind, row.kind)
-            lines.append(
-                f"  {tone_markup(tone, f'{kind:<10}')} {escape(row.name)}  "
-                f"[$text-muted]{escape(row.state)}[/]"
+            rows.append(
+                Content.assemble(
+                    "  ",
+                    tone_text(tone, f"{kind:<10}"),
+                    fmt(" $name  [$text-muted]$state[/]", name=row.name, state=row.state),
+                )
             )
-        return "\n".join(lines)
+        return stacked(*rows)
 
     @staticmethod
-    def _keys(details: InstanceDetails | None) -> str:
+    def _keys(details: InstanceDetails | None) -> Content:
         if details is None:
-            return ""
-        lines = ["[b]API keys[/b]"]
+            return Content()
+        rows = [Content.from_markup("[b]API keys[/b]")]
         by_provider = {key.provider: key for key in details.keys}
         for provider in Provider:
             key = by_provider.get(provider)
             source = _SOURCE_LABEL.get(key.source, key.source) if key else "not set"
             # The service already masks; mask again only if it handed over something long.
             masked = key.masked if key else mask_key(None)
-            lines.append(f"  {provider.label:<13} {escape(source):<18} {escape(masked)}")
-        return "\n".join(lines)
+            rows.append(plain(f"  {provider.label:<13} {source:<18} {masked}"))
+        return stacked(*rows)
 
-    def _events(self, details: InstanceDetails | None) -> str:
+    def _events(self, details: InstanceDetails | None) -> Content:
         if details is None:
-            return ""
+            return Content()
         if not details.events:
-            return "[b]Events[/b]\n  [$text-muted]none[/]"
+            return Content.from_markup("[b]Events[/b]\n  [$text-muted]none[/]")
         now = self._now()
-        lines = ["[b]Events[/b]"]
+        rows = [Content.from_markup("[b]Events[/b]")]
         for event in details.events[:20]:
             colour = "$warning" if event.type == "Warning" else "$text-muted"
             count = f" ×{event.count}" if event.count > 1 else ""
-            lines.append(
-                f"  {age(event.time, now):>4} [{colour}]{escape(event.reason)}[/]{count} "
-                f"{escape(truncate(event.message, 200))}"
+            rows.append(
+                Content.assemble(
+                    f"  {age(event.time, now):>4} ",
+                    plain(event.reason, colour),
+                    plain(f"{count} {truncate(event.message, 200)}"),
+                )
             )
-        return "\n".join(lines)
+        return stacked(*rows)
 
     def _show_advice(self, details: InstanceDetails | None) -> None:
         shown = (details.view.name if details else None, details.advice if details else ())
@@ -205,16 +215,20 @@ class InstanceDetail(VerticalScroll, can_focus=True):
         box.remove_children()
         if details is None or not details.advice:
             return
-        widgets: list[Static | Button] = [Static("[b]Advice[/b]")]
+        widgets: list[Static | Button] = [Static(Content.from_markup("[b]Advice[/b]"))]
         for advice in details.advice:
             widgets.append(
                 Static(
-                    f"  [$warning]▲[/] [b]{escape(advice.title)}[/b]\n    {escape(advice.detail)}"
+                    fmt(
+                        "  [$warning]▲[/] [b]$title[/b]\n    $detail",
+                        title=advice.title,
+                        detail=advice.detail,
+                    )
                 )
             )
             if advice.action:
-                button = Button(advice.action, id=f"advice-{advice.code}", compact=True)
-                button.tooltip = f"{advice.action} ({advice.code})"
+                button = Button(plain(advice.action), id=f"advice-{advice.code}", compact=True)
+                button.tooltip = plain(f"{advice.action} ({advice.code})")
                 widgets.append(button)
         box.mount_all(widgets)
 

@@ -33,6 +33,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from claworc_tui.models.quantity import QuantityError, parse_quantity
+from claworc_tui.models.text import one_line
 from claworc_tui.services.views import InstanceView, Tone
 from claworc_tui.ui.format import TONE_COLOURS, TONE_GLYPHS, age, matches, ports, status_text
 
@@ -554,22 +555,24 @@ class InstanceList(ScrollView, can_focus=True):
             return Style()
 
     def _cells(self, view: InstanceView) -> list[Cell]:
+        """The row's cells. Every text from the database or the cluster is drawn as segments
+        (never markup) and through ``one_line`` (no control character reaches the terminal)."""
         resources = view.instance.resources
         when = age(view.instance.created_at, self._now())
         self._ages[view.name] = when
         marked = view.name in self._marked
         return [
             ("✓" if marked else " ", _BOLD if marked else None),
-            (view.name, None),
-            (f"{TONE_GLYPHS[view.tone]} {status_text(view)}", self._tone(view.tone)),
-            (view.ready_text, None if view.ready else _DIM),
+            (one_line(view.name), None),
+            (f"{TONE_GLYPHS[view.tone]} {one_line(status_text(view))}", self._tone(view.tone)),
+            (one_line(view.ready_text), None if view.ready else _DIM),
             (str(view.restarts), self._tone(Tone.WARN) if view.restarts else None),
             (when, None),
-            (view.instance.display_name, None),
+            (one_line(view.instance.display_name), None),
             (ports(view), None),
-            (resources.cpu_limit, None),
-            (resources.memory_limit, None),
-            (" ".join((view.reason or "").split()), _DIM),
+            (one_line(resources.cpu_limit), None),
+            (one_line(resources.memory_limit), None),
+            (one_line(view.reason), _DIM),
         ]
 
     # -- internals -----------------------------------------------------------------------------
@@ -594,9 +597,9 @@ class InstanceList(ScrollView, can_focus=True):
             if column.width is not None:
                 widths.append(max(column.width, header))
             elif column.key == "name":
-                widths.append(max([header, *map(cell_len, self._views)]))
+                widths.append(max([header, *(cell_len(one_line(n)) for n in self._views)]))
             else:
-                names = (v.instance.display_name for v in self._views.values())
+                names = (one_line(v.instance.display_name) for v in self._views.values())
                 widths.append(max([header, *map(cell_len, names)]))
         if widths != self._widths:
             self._widths = widths

@@ -25,7 +25,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.markup import escape
+from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Input, Static
@@ -46,6 +46,7 @@ from claworc_tui.ui.format import age, truncate
 from claworc_tui.ui.messages import ServiceFailed
 from claworc_tui.ui.screens.confirm import ConfirmModal
 from claworc_tui.ui.screens.prompt import PromptModal
+from claworc_tui.ui.text import fmt, plain, stacked, toast
 from claworc_tui.ui.widgets.log_view import MARKER, LogView
 
 LogSource = Callable[[str, LogOptions], AsyncIterator[LogEvent]]
@@ -339,9 +340,13 @@ class LogPane(Vertical):
     def _show_status(self) -> None:
         if not self.is_mounted:
             return
-        parts: list[str] = []
+        parts: list[Content] = []
         name = self.instance
-        parts.append(f"[b]{escape(name)}[/b]" if name else "[$text-muted]no instance[/]")
+        parts.append(
+            fmt("[b]$name[/b]", name=name)
+            if name
+            else Content.from_markup("[$text-muted]no instance[/]")
+        )
         if self.state is not None:
             css = {
                 LogStreamState.LIVE: "$success",
@@ -349,23 +354,29 @@ class LogPane(Vertical):
                 LogStreamState.ENDED: "$warning",
             }.get(self.state, "$accent")
             label = _STATE_LABEL[self.state]
-            detail = f": {escape(truncate(self._detail, 60))}" if self._detail else ""
-            parts.append(f"[{css}]● {label}[/]{detail}")
+            detail = f": {truncate(self._detail, 60)}" if self._detail else ""
+            parts.append(Content.assemble(plain(f"● {label}", css), plain(detail)))
         tail = TAIL_PRESETS[self._tail_index]
-        parts.append("previous container" if self._previous else f"tail {tail or 'all'}")
+        parts.append(Content("previous container" if self._previous else f"tail {tail or 'all'}"))
         if self._since_index:
-            parts.append(f"since {_since_label(SINCE_PRESETS[self._since_index])}")
+            parts.append(Content(f"since {_since_label(SINCE_PRESETS[self._since_index])}"))
         if self._timestamps:
-            parts.append("timestamps")
+            parts.append(Content("timestamps"))
         if self.is_mounted and self.view.wrap:
-            parts.append("wrap")
+            parts.append(Content("wrap"))
         if self._filter:
-            parts.append(f"filter [b]{escape(self._filter)}[/b]")
+            parts.append(fmt("filter [b]$text[/b]", text=self._filter))
         if self._search:
-            parts.append(f"search [b]{escape(self._search)}[/b] ({self.view.count_matches()})")
+            parts.append(
+                fmt(
+                    "search [b]$text[/b] ($count)",
+                    text=self._search,
+                    count=self.view.count_matches(),
+                )
+            )
         if self.unseen:
-            parts.append(f"[reverse] ⏸ {self.unseen} new lines — End to follow [/reverse]")
-        self.query_one("#log-status", Static).update(" · ".join(parts))
+            parts.append(plain(f" ⏸ {self.unseen} new lines — End to follow ", "reverse"))
+        self.query_one("#log-status", Static).update(Content(" · ").join(parts))
         self.set_class(bool(self.unseen), "-paused")
 
     def _show_events(self) -> None:
@@ -377,16 +388,19 @@ class LogPane(Vertical):
         if not waiting:
             return
         now = self._now()
-        lines = ["[b]No log lines yet.[/b] Pod events:"]
+        rows = [Content.from_markup("[b]No log lines yet.[/b] Pod events:")]
         if not self.events:
-            lines.append("  [$text-muted]no events[/]")
+            rows.append(Content.from_markup("  [$text-muted]no events[/]"))
         for event in self.events[:12]:
             colour = "$warning" if event.type == "Warning" else "$text-muted"
-            lines.append(
-                f"  {age(event.time, now):>4} [{colour}]{escape(event.reason)}[/] "
-                f"{escape(truncate(event.message, 160))}"
+            rows.append(
+                Content.assemble(
+                    f"  {age(event.time, now):>4} ",
+                    plain(event.reason, colour),
+                    plain(f" {truncate(event.message, 160)}"),
+                )
             )
-        self.query_one("#log-events", Static).update("\n".join(lines))
+        self.query_one("#log-events", Static).update(stacked(*rows))
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -576,6 +590,6 @@ class LogPane(Vertical):
                     return
                 await asyncio.to_thread(save_text, path, text, replace=True)
         except OSError as exc:
-            self.notify(f"could not save {path}: {exc.strerror or exc}", severity="error")
+            toast(self, f"could not save {path}: {exc.strerror or exc}", severity="error")
             return
-        self.notify(f"saved {len(lines)} lines to {path}", title="Logs saved")
+        toast(self, f"saved {len(lines)} lines to {path}", title="Logs saved")

@@ -24,14 +24,16 @@ from textual.scroll_view import ScrollView
 from textual.selection import Selection
 from textual.strip import Strip
 
-_CONTROL = re.compile("[\u0000-\u0008\u000b-\u001f\u007f]")
+from claworc_tui.models.text import safe_text
+
 #: Rows starting with this are markers the pane writes (stream restarted, gaps), drawn dim.
 MARKER = "── "
 
 
 def clean(line: str) -> str:
-    """Make a log line safe to draw: expand tabs, replace control characters."""
-    return _CONTROL.sub("�", line.expandtabs(4))
+    """Make a log line safe to draw: tabs expanded, every control and bidi character (C0, C1,
+    ESC, DEL, overrides, isolates) replaced (``models.text.safe_text``)."""
+    return safe_text(line)
 
 
 class LogView(ScrollView, can_focus=True):
