@@ -18,7 +18,7 @@ from claworc_tui.services.views import DriftItem, DriftKind, DriftReport
 from claworc_tui.ui.context import UiContext
 from claworc_tui.ui.messages import OperationDone, ServiceFailed
 from claworc_tui.ui.screens.confirm import ConfirmModal
-from claworc_tui.ui.text import fmt, plain, stacked
+from claworc_tui.ui.text import fmt, plain, stacked, toast
 from claworc_tui.ui.widgets.app_header import AppHeader
 
 _KIND_STYLE = {
@@ -218,7 +218,7 @@ class DriftScreen(Screen[None]):
         except ClaworcError as exc:
             self.post_message(ServiceFailed("repair drift", exc, destructive=bool(deletes)))
         else:
-            self.notify(result.summary(), timeout=6, markup=False)
+            toast(self, result.summary(), timeout=6)
             self.post_message(OperationDone("repair"))
         self.action_check()
 

@@ -577,16 +577,14 @@ class LogPane(Vertical):
                 replace = await self.app.push_screen_wait(
                     ConfirmModal(
                         f"Replace {path.name}?",
-                        escape(
-                            f"{path} exists. Replace it with the log lines? (A link is "
-                            "replaced itself; what it points to is left alone.)"
-                        ),
+                        f"{path} exists. Replace it with the log lines? (A link is "
+                        "replaced itself; what it points to is left alone.)",
                         "Replace",
                         danger=True,
                     )
                 )
                 if not replace:
-                    self.notify(f"not saved: {path} exists", timeout=4, markup=False)
+                    toast(self, f"not saved: {path} exists", timeout=4)
                     return
                 await asyncio.to_thread(save_text, path, text, replace=True)
         except OSError as exc:
