@@ -25,10 +25,11 @@ async def run_quick(script: Path, out: Path) -> tuple[int, str]:
         stderr=asyncio.subprocess.STDOUT,
     )
     try:
-        output, _ = await asyncio.wait_for(proc.communicate(), 100)
-    except TimeoutError:
-        proc.kill()
-        await proc.wait()
+        output, _ = await asyncio.wait_for(proc.communicate(), 150)
+    except BaseException:  # a timeout, or cancelled because another script failed
+        if proc.returncode is None:
+            proc.kill()
+        await asyncio.shield(proc.wait())
         raise
     return proc.returncode or 0, output.decode(errors="replace")
 
@@ -48,7 +49,10 @@ async def test_every_bench_runs_in_quick_mode(tmp_path: Path) -> None:
             code, output = await run_quick(script, tmp_path / f"{script.stem}.json")
             return script, code, output
 
-    results = await asyncio.gather(*(one(s) for s in SCRIPTS))
+    # A TaskGroup: when one script fails or times out the others are cancelled (and killed).
+    async with asyncio.TaskGroup() as group:
+        tasks = [group.create_task(one(s)) for s in SCRIPTS]
+    results = [task.result() for task in tasks]
     for script, code, output in results:
         assert code == 0, f"{script.name} failed:\n{output}"
         doc = json.loads((tmp_path / f"{script.stem}.json").read_text())
