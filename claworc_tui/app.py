@@ -76,6 +76,7 @@ class ClaworcApp(App[int]):
             demo=services.config.demo,
             warnings=tuple(services.warnings),
             log_buffer_lines=services.config.log_buffer_lines,
+            reach=services.reach,
         )
 
     def get_default_screen(self) -> Screen[None]:

@@ -58,7 +58,8 @@ def pod_state(name: str, pods: list[PodInfo]) -> PodInfo:
     if not live:
         raise NotRunning(name, f"its pod {pods[0].name} is terminating")
     pod = live[0]
-    detail = f" ({pod.message})" if pod.message else ""
+    message = pod.message or ""
+    detail = f" ({message[:77]}…)" if len(message) > 80 else f" ({message})" if message else ""
     raise NotRunning(name, f"its pod {pod.name} is {pod.reason or pod.phase}{detail}")
 
 

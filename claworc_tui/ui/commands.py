@@ -32,6 +32,8 @@ _INSTANCE_COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     ("copy Chrome URL of {}", "noVNC Chrome", "chrome", False),
     ("copy terminal URL of {}", "noVNC terminal", "terminal", False),
     ("open {}", "show the detail", "open_detail", False),
+    ("shell into {}", "a terminal in its container (S)", "shell", False),
+    ("forward ports of {}", "its noVNC pages on 127.0.0.1 (F)", "forward", False),
 )
 
 

@@ -1,0 +1,63 @@
+"""``S`` and ``F`` on the main screen, against the real services and the emulator."""
+
+from __future__ import annotations
+
+import aiohttp
+from textual.widgets import DataTable
+
+from claworc_tui.ui.screens.main import MainScreen
+from claworc_tui.ui.screens.reach import ForwardsScreen
+from tests.ui.conftest import Env, pod_of, wait_busy, wait_for
+
+
+async def test_f_forwards_the_selected_instance_and_lists_it(env: Env) -> None:
+    app = env.app()
+    reach = env.services.reach
+    assert reach is not None
+    async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await pilot.press("j", "F")
+        await wait_for(pilot, lambda: isinstance(app.screen, ForwardsScreen), what="forwards")
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 2
+        chrome = reach.forwards("bot-beta")[0]
+        async with aiohttp.ClientSession() as session, session.get(chrome.url) as resp:
+            body = await resp.text()
+        assert f"noVNC chrome of pod {pod_of(env, 'bot-beta')}" in body
+        await pilot.press("x")
+        await wait_for(pilot, lambda: table.row_count == 0, what="stopped")
+        assert reach.forwards() == []
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_s_and_f_on_a_stopped_instance_say_why_and_change_nothing(env: Env) -> None:
+    await env.services.instances.stop("bot-alpha")
+    await wait_busy(
+        lambda: (
+            not [
+                p
+                for p in env.emulator.objects("pods", "claworc")
+                if p["metadata"]["labels"].get("app") == "bot-alpha"
+            ]
+        ),
+        what="bot-alpha's pod gone",
+    )
+    app = env.app()
+    reach = env.services.reach
+    assert reach is not None
+    async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await pilot.press("S")
+        await wait_for(pilot, lambda: any("No shell" in t for t in env.toasts()), what="toast")
+        await pilot.press("F")
+        await wait_for(pilot, lambda: any("No forward" in t for t in env.toasts()), what="toast")
+        assert isinstance(app.screen, MainScreen)
+        assert reach.forwards() == []
+    said = [t for t in env.toasts() if t.startswith(("No shell", "No forward"))]
+    assert all("bot-alpha is not running: it has no pod" in t for t in said)
+    assert not env.emulator.streams.execs
