@@ -28,6 +28,7 @@ from claworc_tui.k8s.manifests import CHROME_PORT, TERMINAL_PORT
 from claworc_tui.k8s.pods import PodInfo
 from claworc_tui.k8s.podstreams import ExecChannel, ForwardChannel, PodStreams
 from claworc_tui.models.errors import ClaworcError, ValidationFailed
+from claworc_tui.services.inspect import ObjectYaml, instance_yaml
 from claworc_tui.services.store import Store
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,11 @@ class ReachService:
         for key in list(self._forwards):
             await self._stop(key)
         await self.streams.aclose()
+
+    # -- inspection --------------------------------------------------------------------------
+    async def objects_yaml(self, name: str) -> list[ObjectYaml]:
+        """Every object of instance ``name`` as YAML, secret values masked."""
+        return await instance_yaml(self.store, self.kube, name)
 
     # -- pods --------------------------------------------------------------------------------
     async def running_pod(self, name: str) -> str:

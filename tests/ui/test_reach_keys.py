@@ -61,3 +61,42 @@ async def test_s_and_f_on_a_stopped_instance_say_why_and_change_nothing(env: Env
     said = [t for t in env.toasts() if t.startswith(("No shell", "No forward"))]
     assert all("bot-alpha is not running: it has no pod" in t for t in said)
     assert not env.emulator.streams.execs
+
+
+async def test_y_shows_the_objects_as_yaml_searchable_and_without_secret_values(env: Env) -> None:
+    from textual.widgets import TextArea
+
+    from pydantic import SecretStr
+
+    from claworc_tui.models.instance import Provider
+    from claworc_tui.ui.screens.yaml_view import YamlScreen
+
+    key = "sk-ant-api03.UIYAMLFAKE.UIYAMLFAKE-3333-dddd"
+    await env.services.instances.set_global_key(Provider.ANTHROPIC, SecretStr(key))
+    secret = next(
+        o
+        for o in env.emulator.objects("secrets", "claworc")
+        if o["metadata"]["name"] == "bot-alpha-keys"
+    )
+    values = list((secret.get("data") or {}).values())
+    assert values
+    app = env.app()
+    async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, YamlScreen), what="yaml screen")
+        area = app.screen.query_one(TextArea)
+        await wait_for(pilot, lambda: "kind: Deployment" in area.text, what="yaml loaded")
+        assert "name: bot-alpha-keys" in area.text
+        assert not any(value in area.text for value in values)
+        assert key not in area.text
+        assert "<masked: " in area.text
+        await pilot.press("slash", *"bot-alpha-vnc", "enter")
+        assert area.selected_text.lower() == "bot-alpha-vnc"
+        first = area.selection
+        await pilot.press("n")
+        assert area.selection != first
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)

@@ -50,6 +50,7 @@ class ReachActions(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("S", "shell", "Shell", show=False),
         Binding("F", "forward", "Forward", show=False),
+        Binding("y", "yaml", "YAML", show=False),
     ]
 
     def _reach(self) -> ReachService | None:
@@ -93,6 +94,15 @@ class ReachActions(Screen[None]):
             return
         error = f": {safe(channel.error)}" if channel.error else ""
         self.notify(f"shell in {name} ended (exit code {code}){error}", markup=False, timeout=4)
+
+    def action_yaml(self) -> None:
+        """Show the selected instance's objects as YAML (secret values masked)."""
+        from claworc_tui.ui.screens.yaml_view import YamlScreen
+
+        name = self._selected()
+        reach = self._reach()
+        if name and reach is not None:
+            self.app.push_screen(YamlScreen(self.ctx, reach, name))
 
     def action_forward(self) -> None:
         """Forward the selected instance's noVNC ports to 127.0.0.1 and list the forwards."""

@@ -1,0 +1,101 @@
+"""Every object of an instance as the API server has it, for the YAML view — secret values masked.
+
+Masking happens here, at the boundary, so no secret value ever leaves the k8s package through
+this path: a Secret's ``data``/``stringData`` values become ``<masked: N bytes>``, and the
+``last-applied-configuration`` annotation (which holds the whole object, values included, when
+someone ran ``kubectl apply``) is masked on Secrets too. ``managedFields`` are dropped from every
+object, as ``kubectl get -o yaml`` does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import copy
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from claworc_tui.k8s.client import KubeClient
+from claworc_tui.k8s.objects import Json
+from claworc_tui.models.names import object_names
+
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+#: (kind, role in object_names) in the order the view lists them.
+_ORDER = (
+    ("Deployment", "deployment"),
+    ("Service", "service"),
+    ("ConfigMap", "configmap"),
+    ("Secret", "secret"),
+    ("PersistentVolumeClaim", "pvc_clawdbot"),
+    ("PersistentVolumeClaim", "pvc_homebrew"),
+    ("PersistentVolumeClaim", "pvc_clawd"),
+    ("PersistentVolumeClaim", "pvc_chrome"),
+)
+
+
+class LiveObject(BaseModel):
+    """One object of an instance; ``doc`` is None when it does not exist."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    name: str
+    doc: dict[str, Any] | None
+
+
+def _size(value: object, encoded: bool) -> int:
+    text = str(value)
+    if encoded:
+        try:
+            return len(base64.b64decode(text, validate=True))
+        except (binascii.Error, ValueError):
+            return len(text)
+    return len(text.encode())
+
+
+def masked(kind: str, doc: Json) -> Json:
+    """A copy of ``doc`` fit to show: no managedFields, and a Secret's values masked."""
+    out = copy.deepcopy(doc)
+    out.setdefault("kind", kind)
+    meta = out.get("metadata")
+    if isinstance(meta, dict):
+        meta.pop("managedFields", None)
+    if kind != "Secret":
+        return out
+    for field, encoded in (("data", True), ("stringData", False)):
+        values = out.get(field)
+        if isinstance(values, dict):
+            out[field] = {k: f"<masked: {_size(v, encoded)} bytes>" for k, v in values.items()}
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
+    if isinstance(annotations, dict) and LAST_APPLIED in annotations:
+        annotations[LAST_APPLIED] = "<masked>"
+    return out
+
+
+async def live_objects(kube: KubeClient, name: str) -> list[LiveObject]:
+    """The instance's objects and pods, read concurrently (missing ones with ``doc=None``).
+
+    Raises:
+        KubeError: A read failed for another reason than not found.
+    """
+    names = object_names(name)
+    reads = [kube._get_or_none(kind, names[role]) for kind, role in _ORDER]
+    pods_read = kube._call(
+        "list",
+        "pods",
+        "list_namespaced_pod",
+        namespace=kube.namespace,
+        label_selector=f"app={name}",
+    )
+    *docs, pods_doc = await asyncio.gather(*reads, pods_read)
+    pods: Json = pods_doc or {}
+    found = [
+        LiveObject(kind=kind, name=names[role], doc=masked(kind, doc) if doc else None)
+        for (kind, role), doc in zip(_ORDER, docs, strict=True)
+    ]
+    for pod in pods.get("items") or []:
+        pod_name = str((pod.get("metadata") or {}).get("name", "?"))
+        found.insert(1, LiveObject(kind="Pod", name=pod_name, doc=masked("Pod", pod)))
+    return found

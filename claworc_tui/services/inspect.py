@@ -1,0 +1,162 @@
+"""The YAML view of an instance: each object as the server has it, rendered as YAML text.
+
+The small emitter below covers what Kubernetes objects hold (maps, lists, strings, numbers,
+booleans, null). A string is written plain only when YAML would read it back as the same string;
+otherwise it is JSON-quoted (valid YAML), which also turns control characters from the cluster
+into escapes, so the text is safe to show. Multi-line strings (a ConfigMap's ``clawdbot.json``)
+are block literals, as kubectl writes them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from claworc_tui.k8s.client import KubeClient
+from claworc_tui.k8s.live import live_objects
+from claworc_tui.services.store import Store
+
+_PLAIN = re.compile(r"^[A-Za-z_./][A-Za-z0-9 _./@()+-]*$|^[0-9]+[A-Za-z][A-Za-z0-9._/-]*$")
+_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"}
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+class ObjectYaml(BaseModel):
+    """One object of the view: its title and YAML text (None when it does not exist)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    name: str
+    text: str | None
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    text = str(value)
+    if text and _PLAIN.match(text) and text.lower() not in _WORDS and not text.endswith(" "):
+        return text
+    return quote(text)
+
+
+def quote(text: str) -> str:
+    """``text`` as a YAML double-quoted scalar; anything unprintable becomes an escape."""
+    out = ['"']
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ch.isprintable():
+            out.append(ch)
+        else:
+            code = ord(ch)
+            out.append(
+                f"\\x{code:02x}"
+                if code < 0x100
+                else f"\\u{code:04x}"
+                if code < 0x10000
+                else f"\\U{code:08x}"
+            )
+    out.append('"')
+    return "".join(out)
+
+
+def _key(key: Any) -> str:
+    return _scalar(str(key))
+
+
+def _block(text: str, indent: int) -> list[str] | None:
+    """A block literal for a multi-line string, or None when one cannot carry it exactly."""
+    if "\n" not in text.rstrip("\n") or not all(c.isprintable() or c == "\n" for c in text):
+        return None
+    if text != text.lstrip(" ") or any(line != line.rstrip() for line in text.split("\n")):
+        return None
+    chomp = "" if text.endswith("\n") and not text.endswith("\n\n") else "-"
+    if text.endswith("\n\n"):
+        return None
+    pad = " " * (indent + 2)
+    body = text[:-1] if text.endswith("\n") else text
+    return [f"|{chomp}"] + [pad + line if line else "" for line in body.split("\n")]
+
+
+def to_yaml(value: Any, indent: int = 0) -> list[str]:
+    """``value`` as YAML lines (a map or list at ``indent`` spaces)."""
+    pad = " " * indent
+    lines: list[str] = []
+    if isinstance(value, dict):
+        if not value:
+            return [pad + "{}"]
+        for key, item in value.items():
+            lines.extend(_entry(f"{pad}{_key(key)}:", item, indent))
+        return lines
+    if isinstance(value, list):
+        if not value:
+            return [pad + "[]"]
+        for item in value:
+            if isinstance(item, dict) and item:
+                nested = to_yaml(item, indent + 2)
+                lines.append(f"{pad}- {nested[0].lstrip()}")
+                lines.extend(nested[1:])
+            elif isinstance(item, list) and item:
+                lines.append(f"{pad}-")
+                lines.extend(to_yaml(item, indent + 2))
+            else:
+                lines.append(f"{pad}- {_inline(item, indent)}")
+        return lines
+    return [pad + _scalar(value)]
+
+
+def _inline(value: Any, indent: int) -> str:
+    if isinstance(value, dict):
+        return "{}"
+    if isinstance(value, list):
+        return "[]"
+    return _scalar(value)
+
+
+def _entry(head: str, item: Any, indent: int) -> list[str]:
+    if isinstance(item, dict) and item:
+        return [head, *to_yaml(item, indent + 2)]
+    if isinstance(item, list) and item:
+        return [head, *to_yaml(item, indent)]
+    if isinstance(item, str):
+        block = _block(item, indent)
+        if block is not None:
+            return [f"{head} {block[0]}", *block[1:]]
+    return [f"{head} {_inline(item, indent)}"]
+
+
+async def instance_yaml(store: Store, kube: KubeClient, name: str) -> list[ObjectYaml]:
+    """Every object of instance ``name`` as YAML, secret values masked.
+
+    Raises:
+        InstanceNotFound: No such instance.
+        KubeError: The cluster could not be read.
+    """
+    await store.instances.get(name)
+    return [
+        ObjectYaml(
+            kind=obj.kind,
+            name=obj.name,
+            text="\n".join(to_yaml(obj.doc)) + "\n" if obj.doc is not None else None,
+        )
+        for obj in await live_objects(kube, name)
+    ]
+
+
+def as_document(objects: list[ObjectYaml]) -> str:
+    """All objects as one multi-document YAML text (missing ones as comments)."""
+    parts = []
+    for obj in objects:
+        if obj.text is None:
+            parts.append(f"# {obj.kind} {obj.name}: not found\n")
+        else:
+            parts.append(f"# {obj.kind} {obj.name}\n{obj.text}")
+    return "---\n".join(parts)
