@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
-import yaml
+import yaml  # type: ignore[import-untyped]
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import SecretStr
