@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from claworc_tui.k8s.client import KubeClient
-from claworc_tui.k8s.objects import Json
+from claworc_tui.k8s.objects import EventInfo, Json, event_info
 from claworc_tui.models.names import object_names
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -99,3 +99,15 @@ async def live_objects(kube: KubeClient, name: str) -> list[LiveObject]:
         pod_name = str((pod.get("metadata") or {}).get("name", "?"))
         found.insert(1, LiveObject(kind="Pod", name=pod_name, doc=masked("Pod", pod)))
     return found
+
+
+async def namespace_events(kube: KubeClient, limit: int = 500) -> list[EventInfo]:
+    """The namespace's events, newest first (at most ``limit``).
+
+    Raises:
+        KubeError: The list failed (forbidden, unreachable …).
+    """
+    doc = await kube._call("list", "events", "list_namespaced_event", namespace=kube.namespace)
+    events = [event_info(item) for item in doc.get("items") or []]
+    events.sort(key=lambda e: e.last_time.timestamp() if e.last_time else 0.0, reverse=True)
+    return events[:limit]

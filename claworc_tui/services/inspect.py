@@ -16,7 +16,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from claworc_tui.k8s.client import KubeClient
-from claworc_tui.k8s.live import live_objects
+from claworc_tui.k8s.live import live_objects, namespace_events
+from claworc_tui.k8s.objects import EventInfo
+from claworc_tui.models.names import object_names
 from claworc_tui.services.store import Store
 
 _PLAIN = re.compile(r"^[A-Za-z_./][A-Za-z0-9 _./@()+-]*$|^[0-9]+[A-Za-z][A-Za-z0-9._/-]*$")
@@ -160,3 +162,33 @@ def as_document(objects: list[ObjectYaml]) -> str:
         else:
             parts.append(f"# {obj.kind} {obj.name}\n{obj.text}")
     return "---\n".join(parts)
+
+
+def _claims(instance: str, name: str) -> bool:
+    """Whether an object called ``name`` belongs to ``instance``: one of its objects, or a
+    ReplicaSet (``NAME-hash``) or pod (``NAME-hash-xxxxx``) of its Deployment."""
+    if name in object_names(instance).values():
+        return True
+    return re.fullmatch(re.escape(instance) + r"-[a-z0-9]{5,10}(-[a-z0-9]{5})?", name) is not None
+
+
+def owner_of(name: str, instances: list[str]) -> str | None:
+    """The instance an object belongs to (the longest matching name wins: ``bot-a-b`` over
+    ``bot-a``), or None."""
+    owners = [i for i in instances if _claims(i, name)]
+    return max(owners, key=len) if owners else None
+
+
+async def events(store: Store, kube: KubeClient, instance: str | None = None) -> list[EventInfo]:
+    """Events of the namespace, or of one instance's objects and pods, newest first.
+
+    Raises:
+        InstanceNotFound: ``instance`` is not known.
+        KubeError: The cluster could not be read.
+    """
+    found = await namespace_events(kube)
+    if instance is None:
+        return found
+    await store.instances.get(instance)
+    names = [i.name for i in await store.instances.list()]
+    return [e for e in found if e.name and owner_of(e.name, names) == instance]

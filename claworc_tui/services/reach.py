@@ -25,10 +25,12 @@ from dataclasses import dataclass, field
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeError, KubeForbidden
 from claworc_tui.k8s.manifests import CHROME_PORT, TERMINAL_PORT
+from claworc_tui.k8s.objects import EventInfo
 from claworc_tui.k8s.pods import PodInfo
 from claworc_tui.k8s.podstreams import ExecChannel, ForwardChannel, PodStreams
 from claworc_tui.models.errors import ClaworcError, ValidationFailed
 from claworc_tui.services.inspect import ObjectYaml, instance_yaml
+from claworc_tui.services.inspect import events as inspect_events
 from claworc_tui.services.store import Store
 
 log = logging.getLogger(__name__)
@@ -121,6 +123,10 @@ class ReachService:
     async def objects_yaml(self, name: str) -> list[ObjectYaml]:
         """Every object of instance ``name`` as YAML, secret values masked."""
         return await instance_yaml(self.store, self.kube, name)
+
+    async def events(self, instance: str | None = None) -> list[EventInfo]:
+        """Events of the namespace, or of one instance, newest first."""
+        return await inspect_events(self.store, self.kube, instance)
 
     # -- pods --------------------------------------------------------------------------------
     async def running_pod(self, name: str) -> str:

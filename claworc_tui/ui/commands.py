@@ -35,6 +35,7 @@ _INSTANCE_COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     ("shell into {}", "a terminal in its container (S)", "shell", False),
     ("forward ports of {}", "its noVNC pages on 127.0.0.1 (F)", "forward", False),
     ("show YAML of {}", "its objects as the server has them (y)", "yaml", False),
+    ("show events of {}", "what the cluster reported about it (E)", "events", False),
 )
 
 

@@ -73,3 +73,35 @@ def test_to_yaml_reads_back_as_the_same_value(doc: dict[str, object]) -> None:
     text = "\n".join(to_yaml(doc)) + "\n"
     assert yaml.safe_load(text) == (doc or {})
     assert "\x1b" not in text
+
+
+def test_owner_of_takes_the_longest_instance_name() -> None:
+    from claworc_tui.services.inspect import owner_of
+
+    names = ["bot-a", "bot-a-b"]
+    assert owner_of("bot-a-b-7d9f8c6b5d-x2x4z", names) == "bot-a-b"
+    assert owner_of("bot-a-7d9f8c6b5d-x2x4z", names) == "bot-a"
+    assert owner_of("bot-a-vnc", names) == "bot-a"
+    assert owner_of("bot-a-b-keys", names) == "bot-a-b"
+    assert owner_of("other-7d9f8c6b5d", names) is None
+
+
+async def test_events_are_newest_first_and_scoped_to_the_instance(
+    services: Services, emulator: EmulatorServer
+) -> None:
+    from claworc_tui.services.inspect import events
+
+    for display in ("Bot A", "Bot A B"):
+        async for _ in services.instances.create(InstanceSpec(display_name=display)):
+            pass
+    await wait_for(lambda: running_pod(emulator, "bot-a-b") is not None, within=10, what="pod")
+    everything = await events(services.store, services.kube)
+    times = [e.last_time for e in everything if e.last_time]
+    assert times == sorted(times, reverse=True)
+    mine = await events(services.store, services.kube, "bot-a")
+    assert mine
+    assert all(
+        e.name and e.name.startswith("bot-a") and not e.name.startswith("bot-a-b") for e in mine
+    )
+    with pytest.raises(InstanceNotFound):
+        await events(services.store, services.kube, "bot-nope")

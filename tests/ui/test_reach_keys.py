@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import aiohttp
-from textual.widgets import DataTable
+from pydantic import SecretStr
+from textual.widgets import DataTable, TextArea
 
+from claworc_tui.models.instance import Provider
+from claworc_tui.ui.screens.events import EventsScreen
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.screens.reach import ForwardsScreen
+from claworc_tui.ui.screens.yaml_view import YamlScreen
 from tests.ui.conftest import Env, pod_of, wait_busy, wait_for
 
 
@@ -64,13 +68,6 @@ async def test_s_and_f_on_a_stopped_instance_say_why_and_change_nothing(env: Env
 
 
 async def test_y_shows_the_objects_as_yaml_searchable_and_without_secret_values(env: Env) -> None:
-    from textual.widgets import TextArea
-
-    from pydantic import SecretStr
-
-    from claworc_tui.models.instance import Provider
-    from claworc_tui.ui.screens.yaml_view import YamlScreen
-
     key = "sk-ant-api03.UIYAMLFAKE.UIYAMLFAKE-3333-dddd"
     await env.services.instances.set_global_key(Provider.ANTHROPIC, SecretStr(key))
     secret = next(
@@ -98,5 +95,31 @@ async def test_y_shows_the_objects_as_yaml_searchable_and_without_secret_values(
         first = area.selection
         await pilot.press("n")
         assert area.selection != first
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_e_lists_the_instances_events_newest_first_and_i_widens_to_the_namespace(
+    env: Env,
+) -> None:
+    app = env.app()
+    async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await pilot.press("j", "E")
+        await wait_for(pilot, lambda: isinstance(app.screen, EventsScreen), what="events")
+        table = app.screen.query_one(DataTable)
+        await wait_for(pilot, lambda: table.row_count > 0, what="events loaded")
+        objects = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
+        assert all("bot-beta" in o for o in objects), objects
+        assert any(o.startswith("pod/bot-beta-") for o in objects)
+        reasons = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        assert "Scheduled" in reasons
+        own = table.row_count
+        await pilot.press("i")
+        await wait_for(pilot, lambda: table.row_count > own, what="namespace events")
+        objects = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
+        assert any("bot-alpha" in o for o in objects)
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)

@@ -51,6 +51,7 @@ class ReachActions(Screen[None]):
         Binding("S", "shell", "Shell", show=False),
         Binding("F", "forward", "Forward", show=False),
         Binding("y", "yaml", "YAML", show=False),
+        Binding("E", "events", "Events", show=False),
     ]
 
     def _reach(self) -> ReachService | None:
@@ -103,6 +104,15 @@ class ReachActions(Screen[None]):
         reach = self._reach()
         if name and reach is not None:
             self.app.push_screen(YamlScreen(self.ctx, reach, name))
+
+    def action_events(self) -> None:
+        """Show the events of the selected instance (``i`` there: the whole namespace)."""
+        from claworc_tui.ui.screens.events import EventsScreen
+
+        reach = self._reach()
+        if reach is not None:
+            name = self.query_one(InstanceList).selected_name
+            self.app.push_screen(EventsScreen(self.ctx, reach, name))
 
     def action_forward(self) -> None:
         """Forward the selected instance's noVNC ports to 127.0.0.1 and list the forwards."""
