@@ -12,13 +12,18 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import copy
+import os
 from typing import Any
 
+from kubernetes_asyncio import config as k8s_config
 from pydantic import BaseModel, ConfigDict
 
 from claworc_tui.k8s.client import KubeClient
+from claworc_tui.k8s.errors import KubeForbidden
 from claworc_tui.k8s.objects import EventInfo, Json, event_info
+from claworc_tui.k8s.transport import find_kubeconfig
 from claworc_tui.models.names import object_names
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -111,3 +116,42 @@ async def namespace_events(kube: KubeClient, limit: int = 500) -> list[EventInfo
     events = [event_info(item) for item in doc.get("items") or []]
     events.sort(key=lambda e: e.last_time.timestamp() if e.last_time else 0.0, reverse=True)
     return events[:limit]
+
+
+def list_contexts(kubeconfig: str | os.PathLike[str] | None) -> list[str]:
+    """The context names of the kubeconfig kubectl would use (blocking: a file read).
+
+    Returns:
+        The names; empty when there is no kubeconfig (in a cluster) or it cannot be read.
+    """
+    path = find_kubeconfig(kubeconfig)
+    if path is None:
+        return []
+    try:
+        contexts, _current = k8s_config.list_kube_config_contexts(config_file=path.split(":")[0])
+    except (k8s_config.ConfigException, OSError, ValueError, KeyError, TypeError):
+        return []
+    return sorted(str(c.get("name")) for c in contexts or [] if isinstance(c, dict))
+
+
+async def list_namespaces(kube: KubeClient) -> list[str]:
+    """Namespace names, or an empty list when the user may not list them."""
+    try:
+        doc = await kube._call("list", "namespaces", "list_namespace")
+    except KubeForbidden:
+        return []
+    return sorted(str((n.get("metadata") or {}).get("name")) for n in doc.get("items") or [])
+
+
+async def check_namespace(kube: KubeClient, namespace: str) -> None:
+    """Make sure ``namespace`` exists and its pods may be listed.
+
+    Raises:
+        KubeNotFound: The namespace does not exist.
+        KubeForbidden: The user may not list pods there.
+        KubeError: The cluster could not be asked.
+    """
+    # Reading namespaces is cluster-scoped: many users may not, and still work in one.
+    with contextlib.suppress(KubeForbidden):
+        await kube._call("get", "namespaces", "read_namespace", name=namespace)
+    await kube._call("list", "pods", "list_namespaced_pod", namespace=namespace, limit=1)

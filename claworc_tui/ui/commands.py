@@ -20,6 +20,11 @@ _SCREEN_COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     ("toggle logs", "follow the selected instance's logs", "toggle_logs", False),
     ("filter instances", "show only matching instances", "filter", False),
     ("help", "every key", "help", False),
+    ("show events", "events of the namespace, newest first", "namespace_events", False),
+    ("show events of the selected instance", "its objects and pods", "events", False),
+    ("switch namespace", "the app on another namespace (:ns NAME)", "command_mode('ns ')", False),
+    ("switch context", "another kubeconfig context (:ctx NAME)", "command_mode('ctx ')", False),
+    ("quit", "leave the app (forwards stop)", "app.quit", False),
 )
 #: (template, help, action for MainScreen.run_for, writes?)
 _INSTANCE_COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
@@ -37,6 +42,38 @@ _INSTANCE_COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     ("show YAML of {}", "its objects as the server has them (y)", "yaml", False),
     ("show events of {}", "what the cluster reported about it (E)", "events", False),
 )
+
+#: ``:`` command mode (k9s style): word -> (text of a screen command above, argument kind).
+#: The palette and ``:`` share the table above; ``:`` only gives its commands short names.
+COLON_COMMANDS: dict[str, tuple[str, str | None]] = {
+    "ctx": ("switch context", "context"),
+    "ns": ("switch namespace", "namespace"),
+    "events": ("show events", None),
+    "activity": ("show activity", None),
+    "drift": ("repair drift", None),
+    "settings": ("open settings", None),
+    "help": ("help", None),
+    "new": ("new instance", None),
+    "q": ("quit", None),
+}
+#: ``:WORD [NAME]`` for one instance (the selected one without NAME) -> the action of the
+#: instance commands above.
+INSTANCE_WORDS: dict[str, str] = {
+    "start": "start",
+    "stop": "stop",
+    "restart": "restart",
+    "delete": "delete",
+    "edit": "edit_config",
+    "logs": "toggle_logs",
+    "shell": "shell",
+    "forward": "forward",
+    "yaml": "yaml",
+}
+
+
+def screen_action(text: str) -> str:
+    """The action of the screen command called ``text`` (a KeyError is a bug in the tables)."""
+    return next(action for t, _, action, _ in _SCREEN_COMMANDS if t == text)
 
 
 class InstanceCommands(Provider):

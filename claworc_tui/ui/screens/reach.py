@@ -107,11 +107,18 @@ class ReachActions(Screen[None]):
 
     def action_events(self) -> None:
         """Show the events of the selected instance (``i`` there: the whole namespace)."""
+        self.action_show_events(self.query_one(InstanceList).selected_name)
+
+    def action_namespace_events(self) -> None:
+        """Show the events of the whole namespace."""
+        self.action_show_events(None)
+
+    def action_show_events(self, name: str | None) -> None:
+        """Show the events of instance ``name``, or of the namespace."""
         from claworc_tui.ui.screens.events import EventsScreen
 
         reach = self._reach()
         if reach is not None:
-            name = self.query_one(InstanceList).selected_name
             self.app.push_screen(EventsScreen(self.ctx, reach, name))
 
     def action_forward(self) -> None:
