@@ -17,6 +17,7 @@ import contextlib
 import errno
 import getpass
 import logging
+import shlex
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeError, KubeForbidden
-from claworc_tui.k8s.manifests import CHROME_PORT, TERMINAL_PORT
+from claworc_tui.k8s.manifests import CHROME_PORT, CONTAINER, TERMINAL_PORT
 from claworc_tui.k8s.objects import EventInfo
 from claworc_tui.k8s.pods import PodInfo
 from claworc_tui.k8s.podstreams import ExecChannel, ForwardChannel, PodStreams
@@ -127,6 +128,29 @@ class ReachService:
     async def events(self, instance: str | None = None) -> list[EventInfo]:
         """Events of the namespace, or of one instance, newest first."""
         return await inspect_events(self.store, self.kube, instance)
+
+    async def copy_items(self, name: str) -> list[tuple[str, str]]:
+        """What can be copied about instance ``name``: (label, text), the name first.
+
+        The pod and the ``kubectl`` lines need a pod; without one they are left out.
+        """
+        await self.store.instances.get(name)
+        items = [("instance name", name)]
+        pods = [p for p in await self.kube.list_pods(f"app={name}") if not p.terminating]
+        if not pods:
+            return items
+        pod = pods[0].name
+        context = (
+            f"--context {shlex.quote(self.kube.context_name)} " if self.kube.context_name else ""
+        )
+        kubectl = f"kubectl {context}-n {shlex.quote(self.kube.namespace)}"
+        items += [
+            ("pod name", pod),
+            ("kubectl exec", f"{kubectl} exec -it {pod} -c {CONTAINER} -- sh"),
+            ("kubectl logs", f"{kubectl} logs -f {pod} -c {CONTAINER}"),
+            ("kubectl describe", f"{kubectl} describe pod {pod}"),
+        ]
+        return items
 
     # -- pods --------------------------------------------------------------------------------
     async def running_pod(self, name: str) -> str:

@@ -41,6 +41,10 @@ _INSTANCE_COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     ("forward ports of {}", "its noVNC pages on 127.0.0.1 (F)", "forward", False),
     ("show YAML of {}", "its objects as the server has them (y)", "yaml", False),
     ("show events of {}", "what the cluster reported about it (E)", "events", False),
+    ("copy name of {}", "the instance name", "copy_item('instance name')", False),
+    ("copy pod name of {}", "its current pod", "copy_item('pod name')", False),
+    ("copy kubectl exec command of {}", "a shell with kubectl", "copy_item('kubectl exec')", False),
+    ("copy kubectl logs command of {}", "follow with kubectl", "copy_item('kubectl logs')", False),
 )
 
 #: ``:`` command mode (k9s style): word -> (text of a screen command above, argument kind).

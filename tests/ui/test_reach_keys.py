@@ -9,7 +9,7 @@ from textual.widgets import DataTable, TextArea
 from claworc_tui.models.instance import Provider
 from claworc_tui.ui.screens.events import EventsScreen
 from claworc_tui.ui.screens.main import MainScreen
-from claworc_tui.ui.screens.reach import ForwardsScreen
+from claworc_tui.ui.screens.reach import CopyMenu, ForwardsScreen
 from claworc_tui.ui.screens.yaml_view import YamlScreen
 from tests.ui.conftest import Env, pod_of, wait_busy, wait_for
 
@@ -123,3 +123,30 @@ async def test_e_lists_the_instances_events_newest_first_and_i_widens_to_the_nam
         assert any("bot-alpha" in o for o in objects)
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_c_menu_copies_the_pod_name_and_the_palette_copies_the_kubectl_line(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await pilot.press("C")
+        await wait_for(pilot, lambda: isinstance(app.screen, CopyMenu), what="copy menu")
+        await pilot.press("down", "enter")
+        pod = pod_of(env, "bot-alpha")
+        await wait_for(
+            pilot,
+            lambda: (
+                f"pod name of bot-alpha copied via OSC 52: {pod}" in env.toasts()
+                or any(
+                    t.startswith("pod name of bot-alpha copied") and t.endswith(pod)
+                    for t in env.toasts()
+                )
+            ),
+            what="pod name copied",
+        )
+        screen.run_for("bot-beta", "copy_item('kubectl exec')")
+        beta = pod_of(env, "bot-beta")
+        line = f"kubectl --context emulator -n claworc exec -it {beta} -c moltbot -- sh"
+        await wait_for(pilot, lambda: any(t.endswith(line) for t in env.toasts()), what="kubectl")

@@ -19,7 +19,7 @@ from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Footer, Label, OptionList, Static
 
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.services.reach import Forward, ReachService, ssh_hint
@@ -52,6 +52,7 @@ class ReachActions(Screen[None]):
         Binding("F", "forward", "Forward", show=False),
         Binding("y", "yaml", "YAML", show=False),
         Binding("E", "events", "Events", show=False),
+        Binding("C", "copy_menu", "Copy…", show=False),
     ]
 
     def _reach(self) -> ReachService | None:
@@ -109,6 +110,56 @@ class ReachActions(Screen[None]):
         """Show the events of the selected instance (``i`` there: the whole namespace)."""
         self.action_show_events(self.query_one(InstanceList).selected_name)
 
+    def action_copy_menu(self) -> None:
+        """Choose what to copy about the selected instance (name, pod, kubectl lines, URLs)."""
+        name = self._selected()
+        reach = self._reach()
+        if name and reach is not None:
+            self.copy_menu(reach, name)
+
+    @work(exclusive=True, group=REACH_GROUP, exit_on_error=False)
+    async def copy_menu(self, reach: ReachService, name: str) -> None:
+        """Load the items, let the user pick one, copy it."""
+        items = await self._copy_items(reach, name)
+        if items is None:
+            return
+        choice = await self.app.push_screen_wait(CopyMenu(name, items))
+        if choice is not None:
+            await self._copy(name, *items[choice])
+
+    def action_copy_item(self, label: str) -> None:
+        """Copy one item (``pod name``, ``kubectl exec`` …) of the selected instance."""
+        name = self._selected()
+        reach = self._reach()
+        if name and reach is not None:
+            self.copy_item(reach, name, label)
+
+    @work(exclusive=True, group=REACH_GROUP, exit_on_error=False)
+    async def copy_item(self, reach: ReachService, name: str, label: str) -> None:
+        """Copy the item called ``label``, or say why there is none."""
+        items = await self._copy_items(reach, name)
+        if items is None:
+            return
+        found = dict(items).get(label)
+        if found is None:
+            self.notify(f"{name} has no {label} now (no pod?)", severity="warning", markup=False)
+            return
+        await self._copy(name, label, found)
+
+    async def _copy_items(self, reach: ReachService, name: str) -> list[tuple[str, str]] | None:
+        try:
+            items = await reach.copy_items(name)
+        except ClaworcError as exc:
+            self.post_message(ServiceFailed(f"read what to copy of {name}", exc))
+            return None
+        for fwd in reach.forwards(name):
+            items.append((f"forwarded {fwd.role} URL", fwd.url))
+        return items
+
+    async def _copy(self, name: str, label: str, text: str) -> None:
+        via = await copy_text(self.app, text, self.ctx.environ)
+        self.notify(safe(text), title=f"{label} of {name} copied {via}", markup=False, timeout=6)
+
     def action_namespace_events(self) -> None:
         """Show the events of the whole namespace."""
         self.action_show_events(None)
@@ -137,6 +188,38 @@ class ReachActions(Screen[None]):
             self.notify(safe(str(exc)), title="No forward", severity="warning", markup=False)
             return
         self.app.push_screen(ForwardsScreen(self.ctx, reach, name))
+
+
+class CopyMenu(ModalScreen[int | None]):
+    """A list of things to copy; enter copies, escape closes."""
+
+    DEFAULT_CSS = """
+    CopyMenu #copy-dialog { width: 90%; max-width: 120; height: auto; }
+    CopyMenu OptionList { height: auto; max-height: 12; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "dismiss(None)", "Close")]
+
+    def __init__(self, name: str, items: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self._name = name
+        self._items = items
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="copy-dialog"):
+            yield Label(Text(f"Copy from {self._name}"), classes="dialog-title")
+            yield OptionList(
+                *(
+                    Text.assemble((f"{label:<22}", "bold"), safe(text))
+                    for label, text in self._items
+                )
+            )
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option_index)
 
 
 class ForwardsScreen(ModalScreen[None]):
