@@ -137,12 +137,9 @@ async def test_c_menu_copies_the_pod_name_and_the_palette_copies_the_kubectl_lin
         pod = pod_of(env, "bot-alpha")
         await wait_for(
             pilot,
-            lambda: (
-                f"pod name of bot-alpha copied via OSC 52: {pod}" in env.toasts()
-                or any(
-                    t.startswith("pod name of bot-alpha copied") and t.endswith(pod)
-                    for t in env.toasts()
-                )
+            lambda: any(
+                t.startswith("pod name of bot-alpha copied") and t.endswith(f": {pod}")
+                for t in env.toasts()
             ),
             what="pod name copied",
         )
