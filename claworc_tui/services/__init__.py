@@ -122,7 +122,7 @@ async def open_services(config: Settings, *, sweep: bool = True) -> Services:
         instances=instances,
         read_only_reason=reason,
         warnings=[*store.warnings, *warnings],
-        reach=ReachService(store, kube),
+        reach=ReachService(store, kube, read_only_reason=reason),
     )
     if sweep and reason is None and not any("not reachable" in w for w in warnings):
         try:

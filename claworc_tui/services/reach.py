@@ -30,6 +30,9 @@ from claworc_tui.k8s.objects import EventInfo
 from claworc_tui.k8s.pods import PodInfo
 from claworc_tui.k8s.podstreams import ExecChannel, ForwardChannel, PodStreams
 from claworc_tui.models.errors import ClaworcError, ValidationFailed
+from claworc_tui.models.exposure import Exposure
+from claworc_tui.models.instance import Instance
+from claworc_tui.services.errors import ReadOnlyMode
 from claworc_tui.services.inspect import ObjectYaml, instance_yaml
 from claworc_tui.services.inspect import events as inspect_events
 from claworc_tui.services.store import Store
@@ -108,9 +111,12 @@ class ReachService:
         kube: The started cluster client.
     """
 
-    def __init__(self, store: Store, kube: KubeClient) -> None:
+    def __init__(
+        self, store: Store, kube: KubeClient, *, read_only_reason: str | None = None
+    ) -> None:
         self.store = store
         self.kube = kube
+        self.read_only_reason = read_only_reason
         self.streams = PodStreams(kube)
         self._forwards: dict[tuple[str, int], Forward] = {}
 
@@ -119,6 +125,40 @@ class ReachService:
         for key in list(self._forwards):
             await self._stop(key)
         await self.streams.aclose()
+
+    # -- exposure ----------------------------------------------------------------------------
+    async def set_exposure(self, name: str, exposure: Exposure) -> Instance:
+        """Make the instance private (a ClusterIP Service) or NodePort again, without a restart.
+
+        Only the Service changes (the pod keeps running); the record's port pair stays reserved
+        so going back to NodePorts gets the same URLs. Forwards keep working either way.
+
+        Raises:
+            ReadOnlyMode: Writes are disabled.
+            InstanceNotFound: No such instance.
+            KubeError: The Service could not be rewritten (the record is put back).
+        """
+        if self.read_only_reason is not None:
+            raise ReadOnlyMode(f"change how {name} is reached", self.read_only_reason)
+        before = await self.store.instances.get(name)
+        if before.exposure is exposure:
+            return before
+        instance = await self.store.instances.set_exposure(name, exposure)
+        try:
+            await self.kube.replace_service(instance)
+        except BaseException:
+            await self.store.instances.set_exposure(name, before.exposure)
+            raise
+        return instance
+
+    async def private_url(self, name: str, role: str) -> str:
+        """The forwarded URL of a private instance's ``chrome`` or ``terminal`` page (the
+        forward is opened on demand)."""
+        port = CHROME_PORT if role == "chrome" else TERMINAL_PORT
+        for fwd in await self.forward(name):
+            if fwd.remote_port == port:
+                return fwd.url
+        raise ValidationFailed("role", f"no {role} page")  # pragma: no cover - both are opened
 
     # -- inspection --------------------------------------------------------------------------
     async def objects_yaml(self, name: str) -> list[ObjectYaml]:

@@ -179,3 +179,49 @@ async def test_cli_forward_prints_urls_and_stops_on_ctrl_c(
         _, err = await asyncio.wait_for(proc.communicate(), timeout=20)
     assert proc.returncode == 0, err
     assert b"ssh -N -L" in err
+
+
+def vnc_service(emulator: EmulatorServer, name: str) -> dict[str, object]:
+    return next(
+        s
+        for s in emulator.objects("services", "claworc")
+        if s["metadata"]["name"] == f"{name}-vnc"  # type: ignore[index]
+    )
+
+
+async def test_private_instance_has_no_nodeport_and_its_url_works_through_a_forward(
+    services: Services, emulator: EmulatorServer
+) -> None:
+    await services.instances.update_settings({"default_exposure": "private"})
+    name = await make_bot(services, emulator)
+    service = vnc_service(emulator, name)
+    spec = service["spec"]
+    assert isinstance(spec, dict)
+    assert spec["type"] == "ClusterIP"
+    assert not any(p.get("nodePort") for p in spec["ports"])
+    assert (await services.instances.get(name)).exposure.value == "private"
+    url = await reach_of(services).private_url(name, "chrome")
+    assert url.startswith("http://127.0.0.1:")
+    status, body = await get(url)
+    assert (status, f"noVNC chrome of pod {running_pod(emulator, name)}" in body) == (200, True)
+    assert (await services.instances.drift()).clean
+
+
+async def test_switching_exposure_changes_only_the_service(
+    services: Services, emulator: EmulatorServer
+) -> None:
+    from claworc_tui.models.exposure import Exposure
+
+    name = await make_bot(services, emulator)
+    pod = running_pod(emulator, name)
+    inst = await reach_of(services).set_exposure(name, Exposure.PRIVATE)
+    spec = vnc_service(emulator, name)["spec"]
+    assert isinstance(spec, dict)
+    assert (spec["type"], [p.get("nodePort") for p in spec["ports"]]) == ("ClusterIP", [None, None])
+    await reach_of(services).set_exposure(name, Exposure.NODEPORT)
+    spec = vnc_service(emulator, name)["spec"]
+    assert isinstance(spec, dict)
+    assert spec["type"] == "NodePort"
+    assert [p["nodePort"] for p in spec["ports"]] == [inst.nodeport_chrome, inst.nodeport_terminal]
+    assert running_pod(emulator, name) == pod  # no restart
+    assert (await services.instances.drift()).clean
