@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from claworc_tui.models.exposure import Exposure
 from claworc_tui.services import Services
 from claworc_tui.services.reach import ReachService, ssh_hint
 from claworc_tui.services.terminal import run_terminal
@@ -61,8 +62,12 @@ def register_reach(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
         metavar="N",
         help="Chrome on N, terminal on N+1 (default: free ports)",
     )
+    expose = add("expose", "make an instance private (ClusterIP) or NodePort again, no restart")
+    expose.add_argument("name", metavar="NAME")
+    expose.add_argument("exposure", choices=[e.value for e in Exposure])
     _command("shell")(_shell)
     _command("forward")(_forward)
+    _command("expose")(_expose)
 
 
 def _reach(services: Services) -> ReachService:
@@ -78,6 +83,12 @@ async def _shell(services: Services, args: argparse.Namespace) -> int:
     if channel.error:
         print(f"claworc-tui: {channel.error}", file=sys.stderr)
     return code
+
+
+async def _expose(services: Services, args: argparse.Namespace) -> int:
+    instance = await _reach(services).set_exposure(args.name, Exposure(args.exposure))
+    print(f"{instance.name} exposure = {instance.exposure.value}")
+    return 0
 
 
 async def _forward(services: Services, args: argparse.Namespace) -> int:

@@ -151,6 +151,10 @@ class ReachService:
             raise
         return instance
 
+    async def is_private(self, name: str) -> bool:
+        """Whether instance ``name`` is reached through forwards only."""
+        return (await self.store.instances.get(name)).exposure is Exposure.PRIVATE
+
     async def private_url(self, name: str, role: str) -> str:
         """The forwarded URL of a private instance's ``chrome`` or ``terminal`` page (the
         forward is opened on demand)."""

@@ -41,6 +41,8 @@ _INSTANCE_COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     ("forward ports of {}", "its noVNC pages on 127.0.0.1 (F)", "forward", False),
     ("show YAML of {}", "its objects as the server has them (y)", "yaml", False),
     ("show events of {}", "what the cluster reported about it (E)", "events", False),
+    ("make {} private", "ClusterIP only, reached through a forward", "expose('private')", True),
+    ("expose {} on NodePorts", "its NodePort pair again", "expose('nodeport')", True),
     ("copy name of {}", "the instance name", "copy_item('instance name')", False),
     ("copy pod name of {}", "its current pod", "copy_item('pod name')", False),
     ("copy kubectl exec command of {}", "a shell with kubectl", "copy_item('kubectl exec')", False),
@@ -72,6 +74,8 @@ INSTANCE_WORDS: dict[str, str] = {
     "shell": "shell",
     "forward": "forward",
     "yaml": "yaml",
+    "private": "expose('private')",
+    "nodeport": "expose('nodeport')",
 }
 
 

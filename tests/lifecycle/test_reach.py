@@ -225,3 +225,18 @@ async def test_switching_exposure_changes_only_the_service(
     assert [p["nodePort"] for p in spec["ports"]] == [inst.nodeport_chrome, inst.nodeport_terminal]
     assert running_pod(emulator, name) == pod  # no restart
     assert (await services.instances.drift()).clean
+
+
+async def test_cli_expose_switches_and_refuses_a_bad_value(
+    config: Settings, emulator: EmulatorServer
+) -> None:
+    assert (await cli(config, "create", "Bot Alpha"))[0] == 0
+    code, out, err = await cli(config, "expose", "bot-alpha", "private")
+    assert (code, out.strip()) == (0, "bot-alpha exposure = private"), err
+    spec = vnc_service(emulator, "bot-alpha")["spec"]
+    assert isinstance(spec, dict)
+    assert spec["type"] == "ClusterIP"
+    code, _, err = await cli(config, "expose", "bot-alpha", "public")
+    assert code == 2
+    assert "invalid choice" in err
+    assert vnc_service(emulator, "bot-alpha")["spec"]["type"] == "ClusterIP"  # type: ignore[index]

@@ -147,3 +147,41 @@ async def test_c_menu_copies_the_pod_name_and_the_palette_copies_the_kubectl_lin
         beta = pod_of(env, "bot-beta")
         line = f"kubectl --context emulator -n claworc exec -it {beta} -c moltbot -- sh"
         await wait_for(pilot, lambda: any(t.endswith(line) for t in env.toasts()), what="kubectl")
+
+
+async def test_private_switch_and_c_copies_the_forwarded_url(env: Env) -> None:
+    app = env.app()
+    reach = env.services.reach
+    assert reach is not None
+    async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await pilot.press("colon", *"private bot-alpha", "enter")
+        await wait_for(
+            pilot,
+            lambda: any("bot-alpha is now private" in t for t in env.toasts()),
+            what="private",
+        )
+        service = next(
+            s
+            for s in env.emulator.objects("services", "claworc")
+            if s["metadata"]["name"] == "bot-alpha-vnc"
+        )
+        assert service["spec"]["type"] == "ClusterIP"
+        await pilot.press("c")
+        await wait_for(
+            pilot,
+            lambda: any(t.startswith("forwarded chrome URL of bot-alpha") for t in env.toasts()),
+            what="forwarded URL copied",
+        )
+        url = reach.forwards("bot-alpha")[0].url
+        async with aiohttp.ClientSession() as session, session.get(url) as resp:
+            assert resp.status == 200
+            assert "noVNC chrome of pod" in await resp.text()
+        await pilot.press("j", "c")  # bot-beta is on NodePorts: its NodePort URL, as before
+        await wait_for(
+            pilot,
+            lambda: any(t.startswith("Chrome URL of bot-beta copied") for t in env.toasts()),
+            what="nodeport URL copied",
+        )

@@ -20,8 +20,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Label, OptionList, Static
+from textual.worker import Worker
 
 from claworc_tui.models.errors import ClaworcError
+from claworc_tui.models.exposure import Exposure
 from claworc_tui.services.reach import Forward, ReachService, ssh_hint
 from claworc_tui.services.terminal import run_terminal
 from claworc_tui.ui.clipboard import copy_text
@@ -109,6 +111,50 @@ class ReachActions(Screen[None]):
     def action_events(self) -> None:
         """Show the events of the selected instance (``i`` there: the whole namespace)."""
         self.action_show_events(self.query_one(InstanceList).selected_name)
+
+    def copy_url(self, name: str, which: str) -> Worker[None]:
+        """``c``/``t``: a private instance's URL comes from a forward (opened on demand); a
+        NodePort instance's as before (the main screen's own ``copy_url``)."""
+        return self.copy_reached_url(name, which)
+
+    @work(exclusive=True, group=REACH_GROUP + "-copy", exit_on_error=False)
+    async def copy_reached_url(self, name: str, which: str) -> None:
+        """Copy the forwarded URL of a private instance, else hand over to the NodePort copy."""
+        reach = self.ctx.reach
+        try:
+            private = reach is not None and await reach.is_private(name)
+        except ClaworcError as exc:
+            self.post_message(ServiceFailed(f"get the URLs of {name}", exc))
+            return
+        if reach is None or not private:
+            getattr(super(), "copy_url")(name, which)  # noqa: B009 - the next class in the MRO
+            return
+        try:
+            url = await reach.private_url(name, which)
+        except ClaworcError as exc:
+            self.notify(safe(str(exc)), title="No forward", severity="warning", markup=False)
+            return
+        await self._copy(name, f"forwarded {which} URL", url)
+
+    def action_expose(self, exposure: str) -> None:
+        """Make the selected instance private, or NodePort again (only its Service changes)."""
+        name = self._selected()
+        reach = self._reach()
+        if name and reach is not None:
+            self.set_exposure(reach, name, Exposure(exposure))
+
+    @work(exclusive=True, group=REACH_GROUP, exit_on_error=False)
+    async def set_exposure(self, reach: ReachService, name: str, exposure: Exposure) -> None:
+        """Rewrite the Service and say what changed."""
+        try:
+            await reach.set_exposure(name, exposure)
+        except ClaworcError as exc:
+            self.post_message(ServiceFailed(f"change how {name} is reached", exc))
+            return
+        how = (
+            "private (F or c/t open a forward)" if exposure is Exposure.PRIVATE else "on NodePorts"
+        )
+        self.notify(f"{name} is now {how}; no restart needed", markup=False, timeout=5)
 
     def action_copy_menu(self) -> None:
         """Choose what to copy about the selected instance (name, pod, kubectl lines, URLs)."""
