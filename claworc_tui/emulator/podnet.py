@@ -1,4 +1,4 @@
-"""The emulated pods' network: a fake noVNC HTTP server behind each declared container port.
+"""The emulated pods' network: a fake noVNC HTTP server on 6081 and 6082 of every pod.
 
 Port-forward (:mod:`.streaming`) connects to these like the kubelet connects to
 ``localhost:PORT`` inside the pod's network namespace. Each (pod, port) gets its own listener on
