@@ -31,7 +31,12 @@ import aiohttp
 from kubernetes_asyncio import client as k8s_client
 from kubernetes_asyncio.stream import WsApiClient
 
-from claworc_tui.k8s.errors import KubeError, error_from_status, error_from_transport
+from claworc_tui.k8s.errors import (
+    KubeError,
+    KubeTimeout,
+    error_from_status,
+    error_from_transport,
+)
 from claworc_tui.k8s.manifests import CONTAINER
 from claworc_tui.k8s.transport import TRANSPORT_ERRORS, KubeTransport
 
@@ -225,8 +230,14 @@ class PodStreams:
             (FORWARD_PROTOCOL,),
         ) as (ws, _protocol):
             channel = ForwardChannel(ws, port)
-            async with asyncio.timeout(CONNECT_TIMEOUT):
-                await channel.handshake()
+            try:
+                async with asyncio.timeout(CONNECT_TIMEOUT):
+                    await channel.handshake()
+            except TimeoutError:
+                raise KubeTimeout(
+                    f"port-forward to {pod}:{port}: no answer in {CONNECT_TIMEOUT:.0f}s",
+                    reason="Timeout",
+                ) from None
             yield channel
 
     @asynccontextmanager

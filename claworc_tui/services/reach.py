@@ -214,8 +214,12 @@ class ReachService:
         """An exec session in the instance's container: ``command``, or bash/sh.
 
         Raises:
+            ReadOnlyMode: The app runs read-only.
             InstanceNotFound, NotRunning, KubeError: As the message says; nothing was started.
         """
+        if self.read_only_reason is not None:
+            # A shell can change anything in the container: read-only means no shell.
+            raise ReadOnlyMode(f"open a shell in {name}", self.read_only_reason)
         pod = await self.running_pod(name)
         async with self.streams.exec(pod, command or SHELL_PROBE, tty=tty) as channel:
             yield channel

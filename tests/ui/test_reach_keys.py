@@ -185,3 +185,19 @@ async def test_private_switch_and_c_copies_the_forwarded_url(env: Env) -> None:
             lambda: any(t.startswith("Chrome URL of bot-beta copied") for t in env.toasts()),
             what="nodeport URL copied",
         )
+
+
+async def test_no_shell_when_read_only(read_only_env: Env) -> None:
+    env = read_only_env
+    app = env.app()
+    async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await pilot.press("S")
+        await wait_for(
+            pilot,
+            lambda: any("cannot open a shell in bot-alpha" in t for t in env.toasts()),
+            what="refused",
+        )
+    assert not env.emulator.streams.execs

@@ -24,6 +24,7 @@ from textual.worker import Worker
 
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.models.exposure import Exposure
+from claworc_tui.services.errors import ReadOnlyMode
 from claworc_tui.services.reach import Forward, ReachService, ssh_hint
 from claworc_tui.services.terminal import run_terminal
 from claworc_tui.ui.clipboard import copy_text
@@ -80,6 +81,8 @@ class ReachActions(Screen[None]):
     async def open_shell(self, reach: ReachService, name: str) -> None:
         """Check the pod, suspend the app, carry the terminal until the shell exits."""
         try:
+            if reach.read_only_reason is not None:
+                raise ReadOnlyMode(f"open a shell in {name}", reach.read_only_reason)
             pod = await reach.running_pod(name)
         except ClaworcError as exc:
             self.notify(safe(str(exc)), title="No shell", severity="warning", markup=False)
