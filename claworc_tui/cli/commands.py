@@ -296,6 +296,7 @@ async def _settings(services: Services, args: argparse.Namespace) -> int:
             "node_host": current.node_host,
             "port_range_start": current.port_range_start,
             "port_range_end": current.port_range_end,
+            "default_exposure": current.default_exposure.value,
         }
         for source in await svc.global_key_sources():
             flat[source.provider.value] = source.masked

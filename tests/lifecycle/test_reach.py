@@ -240,3 +240,18 @@ async def test_cli_expose_switches_and_refuses_a_bad_value(
     assert code == 2
     assert "invalid choice" in err
     assert vnc_service(emulator, "bot-alpha")["spec"]["type"] == "ClusterIP"  # type: ignore[index]
+
+
+async def test_cli_default_exposure_setting(config: Settings, emulator: EmulatorServer) -> None:
+    code, out, err = await cli(config, "settings", "set", "default_exposure", "private")
+    assert code == 0, err
+    code, out, _ = await cli(config, "settings", "get", "default_exposure")
+    assert (code, out.strip()) == (0, "private")
+    code, _, err = await cli(config, "settings", "set", "default_exposure", "public")
+    assert code == 2
+    assert "default_exposure" in err
+    assert (await cli(config, "settings", "get", "default_exposure"))[1].strip() == "private"
+    assert (await cli(config, "create", "Bot Alpha"))[0] == 0
+    spec = vnc_service(emulator, "bot-alpha")["spec"]
+    assert isinstance(spec, dict)
+    assert spec["type"] == "ClusterIP"
