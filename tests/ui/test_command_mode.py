@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from claworc_tui.emulator.resources import BY_PLURAL
 from claworc_tui.ui.screens.command_line import CommandLine, complete
 from claworc_tui.ui.screens.events import EventsScreen
@@ -96,3 +99,30 @@ async def test_colon_events_and_q(env: Env) -> None:
         await pilot.press("escape")
         await pilot.press("colon", "q", "enter")
         await wait_for(pilot, lambda: not app.is_running, what="quit")
+
+
+async def test_ctx_switches_to_another_kubeconfig_context(env: Env) -> None:
+    path = env.services.config.kubeconfig
+    assert path is not None
+    doc = json.loads(Path(path).read_text())
+    doc["contexts"].append({"name": "second", "context": dict(doc["contexts"][0]["context"])})
+    Path(path).write_text(json.dumps(doc))
+    app = env.app()
+    try:
+        async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
+            screen = app.screen
+            assert isinstance(screen, MainScreen)
+            await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+            await pilot.press("colon", *"ctx sec", "tab", "enter")
+            await wait_for(
+                pilot, lambda: app.screen is not screen, what="the main screen on the new context"
+            )
+            assert app.services.context_name == "second"
+            assert app.services.namespace == "claworc"
+            new = app.screen
+            assert isinstance(new, MainScreen)
+            assert new.ctx.context_name == "second"
+            await wait_for(pilot, lambda: new.instance_list.row_count == 3)
+    finally:
+        if app.services is not env.services:
+            await app.services.aclose()
