@@ -201,3 +201,19 @@ async def test_no_shell_when_read_only(read_only_env: Env) -> None:
             what="refused",
         )
     assert not env.emulator.streams.execs
+
+
+async def test_shell_where_the_terminal_cannot_be_handed_over_says_so(env: Env) -> None:
+    app = env.app()  # the headless driver of tests cannot suspend
+    async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        screen.run_for("bot-beta", "shell")
+        await wait_for(
+            pilot,
+            lambda: any("cannot hand over to a shell" in t for t in env.toasts()),
+            what="toast",
+        )
+        assert isinstance(app.screen, MainScreen)
+    assert not env.emulator.streams.execs
