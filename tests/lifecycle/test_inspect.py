@@ -68,6 +68,27 @@ _VALUES = st.recursive(
 )
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0x1F",
+        "0o17",
+        "0b101",
+        ".inf",
+        ".NaN",
+        "yes",
+        "Off",
+        "1Gi",
+        "500m",
+        "10.0.0.1",
+        "a: b",
+        "-x",
+    ],
+)
+def test_to_yaml_keeps_strings_that_look_like_other_things(value: str) -> None:
+    assert yaml.safe_load("\n".join(to_yaml({"v": value}))) == {"v": value}
+
+
 @given(st.dictionaries(st.text(min_size=1, max_size=10), _VALUES, max_size=5))
 def test_to_yaml_reads_back_as_the_same_value(doc: dict[str, object]) -> None:
     text = "\n".join(to_yaml(doc)) + "\n"
