@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from textual.widgets import Input
+
 from claworc_tui.emulator.resources import BY_PLURAL
 from claworc_tui.ui.screens.command_line import CommandLine, complete
 from claworc_tui.ui.screens.events import EventsScreen
 from claworc_tui.ui.screens.main import MainScreen
-from tests.ui.conftest import Env, wait_for
+from claworc_tui.ui.screens.settings import SettingsScreen
+from tests.ui.conftest import Env, wait_async, wait_for
+from tests.ui.test_modals import error_text
 
 
 def test_completion_offers_words_then_arguments() -> None:
@@ -126,3 +130,24 @@ async def test_ctx_switches_to_another_kubeconfig_context(env: Env) -> None:
     finally:
         if app.services is not env.services:
             await app.services.aclose()
+
+
+async def test_settings_screen_sets_the_default_exposure_and_refuses_a_bad_one(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(120, 40), message_hook=env.hook) as pilot:
+        await pilot.press("colon", *"settings", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen), what="settings")
+        screen = app.screen
+        field = screen.query_one("#default_exposure", Input)
+        await wait_for(pilot, lambda: field.value == "nodeport", what="settings loaded")
+        field.value = "public"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: error_text(screen, "default_exposure") != "", what="error")
+        assert (await env.services.instances.get_settings()).default_exposure.value == "nodeport"
+        field.value = "private"
+        await pilot.press("ctrl+s")
+
+        async def saved() -> bool:
+            return (await env.services.instances.get_settings()).default_exposure.value == "private"
+
+        await wait_async(pilot, saved, what="private saved")
