@@ -91,7 +91,8 @@ class PodStreams:
             return
         m = meta(change.obj)
         if change.type == "DELETED" or m.get("deletionTimestamp"):
-            event = self._ended.get(m["uid"])
+            gone = change.type == "DELETED"
+            event = self._ended.pop(m["uid"], None) if gone else self._ended.get(m["uid"])
             if event is not None:
                 event.set()
             task = asyncio.get_running_loop().create_task(
