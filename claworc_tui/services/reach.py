@@ -17,9 +17,10 @@ import contextlib
 import errno
 import getpass
 import logging
+import os
 import shlex
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -95,12 +96,23 @@ class Forward:
         return f"http://127.0.0.1:{self.local_port}{VNC_PATH}"
 
 
-def ssh_hint(forwards: list[Forward]) -> str:
-    """The ``ssh -L`` line that makes the forwards reachable on the user's own machine."""
+def ssh_hint(forwards: list[Forward], environ: Mapping[str, str] | None = None) -> str:
+    """The ``ssh -L`` line that makes the forwards reachable on the user's own machine.
+
+    Inside an SSH session the address and port the user connected to (``SSH_CONNECTION``) are
+    used, else this machine's host name.
+    """
+    env = os.environ if environ is None else environ
     user = getpass.getuser()
-    host = socket.gethostname()
+    host, port = socket.gethostname(), "22"
+    parts = env.get("SSH_CONNECTION", "").split()
+    if len(parts) == 4:
+        host, port = parts[2], parts[3]
+    if ":" in host:
+        host = f"[{host}]"
     tunnels = " ".join(f"-L {f.local_port}:127.0.0.1:{f.local_port}" for f in forwards)
-    return f"ssh -N {tunnels} {user}@{host}"
+    via = "" if port == "22" else f"-p {port} "
+    return f"ssh -N {via}{tunnels} {user}@{host}"
 
 
 class ReachService:

@@ -255,3 +255,14 @@ async def test_cli_default_exposure_setting(config: Settings, emulator: Emulator
     spec = vnc_service(emulator, "bot-alpha")["spec"]
     assert isinstance(spec, dict)
     assert spec["type"] == "ClusterIP"
+
+
+def test_ssh_hint_uses_the_address_the_user_came_in_on() -> None:
+    from claworc_tui.services.reach import Forward, ssh_hint
+
+    fwd = Forward(instance="bot-a", remote_port=6081, local_port=40001, server=None)  # type: ignore[arg-type]
+    line = ssh_hint([fwd], {"SSH_CONNECTION": "198.51.100.7 50000 203.0.113.5 2222"})
+    assert line.startswith("ssh -N -p 2222 -L 40001:127.0.0.1:40001 ")
+    assert line.endswith("@203.0.113.5")
+    assert "-p" not in ssh_hint([fwd], {"SSH_CONNECTION": "fe80::1 50000 fe80::2 22"})
+    assert ssh_hint([fwd], {"SSH_CONNECTION": "fe80::1 50000 fe80::2 22"}).endswith("@[fe80::2]")

@@ -340,7 +340,7 @@ class ForwardsScreen(ModalScreen[None]):
         if forwards:
             table.move_cursor(row=min(row, len(forwards) - 1))
         hint = (
-            "From your own machine: " + ssh_hint(forwards)
+            "From your own machine: " + ssh_hint(forwards, self.ctx.environ)
             if forwards
             else "No forwards. F on an instance opens one."
         )
@@ -362,7 +362,7 @@ class ForwardsScreen(ModalScreen[None]):
         """Copy the ``ssh -L`` line for every forward."""
         forwards = self.reach.forwards()
         if forwards:
-            line = ssh_hint(forwards)
+            line = ssh_hint(forwards, self.ctx.environ)
             via = await copy_text(self.app, line, self.ctx.environ)
             self.notify(line, title=f"ssh line copied {via}", markup=False)
 
