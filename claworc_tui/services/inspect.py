@@ -36,6 +36,8 @@ class ObjectYaml(BaseModel):
     kind: str
     name: str
     text: str | None
+    doc: dict[str, Any] | None = None
+    """The object as the server has it, secret values masked."""
 
 
 def _scalar(value: Any) -> str:
@@ -156,6 +158,7 @@ async def instance_yaml(store: Store, kube: KubeClient, name: str) -> list[Objec
             kind=obj.kind,
             name=obj.name,
             text="\n".join(to_yaml(obj.doc)) + "\n" if obj.doc is not None else None,
+            doc=obj.doc,
         )
         for obj in await live_objects(kube, name)
     ]
@@ -200,3 +203,87 @@ async def events(store: Store, kube: KubeClient, instance: str | None = None) ->
     await store.instances.get(instance)
     names = [i.name for i in await store.instances.list()]
     return [e for e in found if e.name and owner_of(e.name, names) == instance]
+
+
+def _clean(value: object) -> str:
+    """A value from the cluster for the describe text: unprintable characters replaced."""
+    return "".join(c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in str(value))
+
+
+def _get(doc: Any, *path: str) -> Any:
+    for key in path:
+        doc = doc.get(key) if isinstance(doc, dict) else None
+    return doc
+
+
+def _describe_one(kind: str, doc: dict[str, Any]) -> list[str]:
+    spec, status = doc.get("spec") or {}, doc.get("status") or {}
+    lines: list[str] = []
+    if kind == "Deployment":
+        image = _get(spec, "template", "spec", "containers")
+        image = image[0].get("image") if isinstance(image, list) and image else "?"
+        lines.append(
+            f"  replicas {spec.get('replicas', '?')} desired, {status.get('readyReplicas', 0)} "
+            f"ready, {status.get('availableReplicas', 0)} available; image {_clean(image)}"
+        )
+    elif kind == "Pod":
+        lines.append(
+            f"  phase {_clean(status.get('phase', '?'))} on {_clean(spec.get('nodeName', '-'))}"
+            f", IP {_clean(status.get('podIP', '-'))}"
+        )
+        for cs in status.get("containerStatuses") or []:
+            state = cs.get("state") or {}
+            now = next(iter(state), "?")
+            detail = (state.get(now) or {}).get("reason") or ""
+            lines.append(
+                f"  container {_clean(cs.get('name'))}: {now} {_clean(detail)}".rstrip()
+                + f", restarts {cs.get('restartCount', 0)}"
+            )
+            last = (cs.get("lastState") or {}).get("terminated")
+            if last:
+                lines.append(
+                    f"    last terminated: {_clean(last.get('reason', '?'))}, "
+                    f"exit code {last.get('exitCode', '?')}"
+                )
+        conditions = ", ".join(
+            f"{_clean(c.get('type'))}={_clean(c.get('status'))}"
+            for c in status.get("conditions") or []
+        )
+        if conditions:
+            lines.append(f"  conditions {conditions}")
+    elif kind == "Service":
+        ports = ", ".join(
+            f"{_clean(p.get('name'))} {p.get('port')}"
+            + (f"→{p['nodePort']}" if p.get("nodePort") else "")
+            for p in spec.get("ports") or []
+        )
+        lines.append(f"  {_clean(spec.get('type', 'ClusterIP'))} {ports}")
+    elif kind in ("ConfigMap", "Secret"):
+        data = doc.get("data") or {}
+        lines.append("  keys " + (", ".join(_clean(k) for k in data) or "none"))
+    elif kind == "PersistentVolumeClaim":
+        size = _get(status, "capacity", "storage") or _get(spec, "resources", "requests", "storage")
+        lines.append(
+            f"  {_clean(status.get('phase', '?'))} {_clean(size)}, class "
+            f"{_clean(spec.get('storageClassName') or '-')}"
+        )
+    return lines
+
+
+def describe(objects: list[ObjectYaml], found_events: list[EventInfo]) -> str:
+    """A short ``kubectl describe`` of the objects, then their events (newest first)."""
+    lines: list[str] = []
+    for obj in objects:
+        lines.append(f"{obj.kind} {obj.name}" + ("" if obj.doc else ": not found"))
+        if obj.doc:
+            lines.extend(_describe_one(obj.kind, obj.doc))
+    lines.append("")
+    lines.append(f"Events ({len(found_events)}, newest first)")
+    for event in found_events[:50]:
+        when = event.last_time.strftime("%H:%M:%S") if event.last_time else "-"
+        what = f"{(event.kind or '').lower()}/{event.name or ''}"
+        lines.append(
+            f"  {when} {_clean(event.type):<7} {_clean(event.reason):<22} {_clean(what)}"
+            f" ×{event.count}: {_clean(event.message)}"
+        )
+    return "\n".join(lines) + "\n"

@@ -95,6 +95,14 @@ async def test_y_shows_the_objects_as_yaml_searchable_and_without_secret_values(
         first = area.selection
         await pilot.press("n")
         assert area.selection != first
+        await pilot.press("d")  # describe: one short block per object, then the events
+        assert "Deployment bot-alpha\n  replicas 1 desired, 1 ready" in area.text
+        assert "  container moltbot: running, restarts 0" in area.text
+        assert "Events (" in area.text
+        assert "Scheduled" in area.text
+        assert not any(value in area.text for value in values)
+        await pilot.press("d")
+        assert "kind: Deployment" in area.text
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
 

@@ -19,7 +19,7 @@ from textual.widgets import Footer, Input, Static, TextArea
 from textual.widgets.text_area import Selection
 
 from claworc_tui.models.errors import ClaworcError
-from claworc_tui.services.inspect import as_document
+from claworc_tui.services.inspect import as_document, describe
 from claworc_tui.services.reach import ReachService
 from claworc_tui.ui.clipboard import copy_text
 from claworc_tui.ui.screens.reach import safe
@@ -43,6 +43,7 @@ class YamlScreen(Screen[None]):
         Binding("N", "previous_match", "Previous match", show=False),
         Binding("c", "copy_all", "Copy all"),
         Binding("r", "reload", "Reload"),
+        Binding("d", "toggle_describe", "YAML/describe"),
     ]
 
     def __init__(self, ctx: UiContext, reach: ReachService, name: str) -> None:
@@ -51,9 +52,14 @@ class YamlScreen(Screen[None]):
         self.reach = reach
         self.instance = name
         self._query = ""
+        self._yaml = ""
+        self._described = ""
+        self._summary = ""
+        self.describing = False
+        """Whether the describe text is shown instead of the YAML."""
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"YAML of {self.instance} (loading…)"), id="yaml-title")
+        yield Static(Text(f"{self.instance} (loading…)"), id="yaml-title")
         yield TextArea(
             "",
             read_only=True,
@@ -80,15 +86,29 @@ class YamlScreen(Screen[None]):
         title = self.query_one("#yaml-title", Static)
         try:
             objects = await self.reach.objects_yaml(self.instance)
+            found = await self.reach.events(self.instance)
         except ClaworcError as exc:
-            title.update(Text(f"YAML of {self.instance}: {safe(str(exc))}", style="red"))
+            title.update(Text(f"{self.instance}: {safe(str(exc))}", style="red"))
             return
         missing = [f"{o.kind} {o.name}" for o in objects if o.text is None]
-        summary = f"YAML of {self.instance}: {len(objects) - len(missing)} objects"
+        summary = f"{self.instance}: {len(objects) - len(missing)} objects"
         if missing:
             summary += f", missing: {', '.join(missing)}"
-        title.update(Text(summary + "  (secret values masked)"))
-        self.text_area.load_text(as_document(objects))
+        self._summary = summary
+        self._yaml = as_document(objects)
+        self._described = describe(objects, found)
+        self._show()
+
+    def _show(self) -> None:
+        mode = "describe" if self.describing else "YAML"
+        title = self.query_one("#yaml-title", Static)
+        title.update(Text(f"{mode} — {self._summary}  (secret values masked; d switches)"))
+        self.text_area.load_text(self._described if self.describing else self._yaml)
+
+    def action_toggle_describe(self) -> None:
+        """Switch between the YAML and a short describe with the events."""
+        self.describing = not self.describing
+        self._show()
 
     def action_reload(self) -> None:
         """Read the objects again."""
@@ -105,7 +125,14 @@ class YamlScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # While the search field has focus, letters are typed into it.
-        if action in ("next_match", "previous_match", "copy_all", "reload", "search"):
+        if action in (
+            "next_match",
+            "previous_match",
+            "copy_all",
+            "reload",
+            "search",
+            "toggle_describe",
+        ):
             return not self.query_one("#yaml-search", Input).has_focus
         return True
 
