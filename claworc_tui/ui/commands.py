@@ -24,6 +24,7 @@ _SCREEN_COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     ("show events of the selected instance", "its objects and pods", "events", False),
     ("switch namespace", "the app on another namespace (:ns NAME)", "command_mode('ns ')", False),
     ("switch context", "another kubeconfig context (:ctx NAME)", "command_mode('ctx ')", False),
+    ("show port-forwards", "every forward, its URL and the ssh -L line", "forwards", False),
     ("quit", "leave the app (forwards stop)", "app.quit", False),
 )
 #: (template, help, action for MainScreen.run_for, writes?)
@@ -57,6 +58,7 @@ COLON_COMMANDS: dict[str, tuple[str, str | None]] = {
     "events": ("show events", None),
     "activity": ("show activity", None),
     "drift": ("repair drift", None),
+    "forwards": ("show port-forwards", None),
     "settings": ("open settings", None),
     "help": ("help", None),
     "new": ("new instance", None),

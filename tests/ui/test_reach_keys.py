@@ -30,6 +30,10 @@ async def test_f_forwards_the_selected_instance_and_lists_it(env: Env) -> None:
         async with aiohttp.ClientSession() as session, session.get(chrome.url) as resp:
             body = await resp.text()
         assert f"noVNC chrome of pod {pod_of(env, 'bot-beta')}" in body
+        await pilot.press("escape", "colon", *"forwards", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ForwardsScreen), what="listed again")
+        table = app.screen.query_one(DataTable)
+        await wait_for(pilot, lambda: table.row_count == 2, what="both rows")
         await pilot.press("x")
         await wait_for(pilot, lambda: table.row_count == 0, what="stopped")
         assert reach.forwards() == []

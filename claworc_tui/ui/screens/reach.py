@@ -228,6 +228,12 @@ class ReachActions(Screen[None]):
         if name and reach is not None:
             self.start_forward(reach, name)
 
+    def action_forwards(self) -> None:
+        """List the forwards (without opening one)."""
+        reach = self._reach()
+        if reach is not None:
+            self.app.push_screen(ForwardsScreen(self.ctx, reach))
+
     @work(exclusive=True, group=REACH_GROUP, exit_on_error=False)
     async def start_forward(self, reach: ReachService, name: str) -> None:
         """Open (or reuse) the instance's forwards, then show the list."""
