@@ -262,6 +262,7 @@ class ReachService:
         if local_port is not None and not 1 <= local_port <= 65535 - len(remote) + 1:
             raise ValidationFailed("local_port", f"local port {local_port} is out of range")
         opened: list[Forward] = []
+        created: list[tuple[str, int]] = []
         try:
             for i, port in enumerate(remote):
                 existing = self._forwards.get((name, port))
@@ -272,11 +273,12 @@ class ReachService:
                 fwd = await self._listen(name, port, wanted)
                 fwd.pod = pod
                 self._forwards[(name, port)] = fwd
+                created.append((name, port))
                 opened.append(fwd)
         except BaseException:
-            for fwd in opened:
-                if fwd.local_port and (name, fwd.remote_port) in self._forwards:
-                    await self._stop((name, fwd.remote_port))
+            # Only what this call opened: forwards that were listening before stay.
+            for key in created:
+                await self._stop(key)
             raise
         return opened
 

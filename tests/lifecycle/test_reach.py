@@ -266,3 +266,19 @@ def test_ssh_hint_uses_the_address_the_user_came_in_on() -> None:
     assert line.endswith("@203.0.113.5")
     assert "-p" not in ssh_hint([fwd], {"SSH_CONNECTION": "fe80::1 50000 fe80::2 22"})
     assert ssh_hint([fwd], {"SSH_CONNECTION": "fe80::1 50000 fe80::2 22"}).endswith("@[fe80::2]")
+
+
+async def test_a_failed_forward_stops_only_what_it_opened(
+    services: Services, emulator: EmulatorServer
+) -> None:
+    name = await make_bot(services, emulator)
+    reach = reach_of(services)
+    (chrome,) = await reach.forward(name, ports=(6081,))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ValidationFailed, match=f"127.0.0.1:{port} is already in use"):
+            await reach.forward(name, local_port=port - 1)  # chrome exists; terminal on port
+    assert reach.forwards(name) == [chrome]
+    assert (await get(chrome.url))[0] == 200
