@@ -165,14 +165,18 @@ class PodStreams:
         self._transport = transport
         self._ws_client: Any = None
         self._core: Any = None
+        self._source: Any = None
 
-    def _api(self) -> Any:
-        if self._core is None:
-            api_client = self._transport._api_client
-            if api_client is None:
-                raise KubeError("the Kubernetes client is not started", reason="NotStarted")
+    async def _api(self) -> Any:
+        api_client = self._transport._api_client
+        if api_client is None:
+            raise KubeError("the Kubernetes client is not started", reason="NotStarted")
+        # Follow the transport: when it makes a new client (fresh credentials), so do we.
+        if self._core is None or self._source is not api_client:
+            await self.aclose()
             self._ws_client = WsApiClient(configuration=api_client.configuration)
             self._core = k8s_client.CoreV1Api(self._ws_client)
+            self._source = api_client
         return self._core
 
     async def aclose(self) -> None:
@@ -254,7 +258,7 @@ class PodStreams:
         namespace = transport.namespace
         resource = f"pods/{sub}"
         started = time.monotonic()
-        fn = getattr(self._api(), method)
+        fn = getattr(await self._api(), method)
         try:
             async with asyncio.timeout(CONNECT_TIMEOUT):
                 pending = await fn(
