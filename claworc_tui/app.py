@@ -7,6 +7,7 @@ import gc
 import os
 import sys
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import PurePath
 from typing import ClassVar
@@ -80,10 +81,33 @@ class ClaworcApp(App[int]):
                 *(f"finished at start (start-up sweep): {line}" for line in services.swept),
             ),
             log_buffer_lines=services.config.log_buffer_lines,
+            reach=services.reach,
         )
 
     def get_default_screen(self) -> Screen[None]:
         return MainScreen(self.ctx)
+
+    async def switch_services(self, services: Services) -> None:
+        """Run on ``services`` from now on (``:ns``, ``:ctx``); the old ones are closed."""
+        old, self.services = self.services, services
+        self.ctx = replace(
+            self.ctx,
+            ops=services.instances,
+            context_name=services.context_name,
+            namespace=services.namespace,
+            read_only_reason=services.read_only_reason,
+            warnings=tuple(services.warnings),
+            reach=services.reach,
+        )
+        screen = MainScreen(self.ctx)
+        if len(self.screen_stack) > 1:
+            await self.switch_screen(screen)
+        else:
+            # The first main screen is the app's default screen, which cannot be switched
+            # away: stop its streams and cover it with the new one.
+            self.workers.cancel_node(self.screen)
+            await self.push_screen(screen)
+        await old.aclose()
 
     def on_mount(self) -> None:
         self.set_timer(0.5, self._freeze_startup_objects)
@@ -136,11 +160,13 @@ async def _run(settings: Settings) -> int:
     except ClaworcError as exc:
         print(f"claworc-tui: {safe_text(exc, multiline=True)}", file=sys.stderr)
         return 1
+    app: ClaworcApp | None = None
     try:
         app = ClaworcApp(services)
         result = await app.run_async()
     finally:
-        await services.aclose()
+        # :ns and :ctx swap the services: close the ones in use at the end.
+        await (services if app is None else app.services).aclose()
     return result or 0
 
 

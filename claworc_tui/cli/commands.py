@@ -122,6 +122,9 @@ def register(sub: Any) -> None:
     repair = add("repair", "compare the records with the cluster and repair the differences")
     repair.add_argument("--dry-run", action="store_true", help="only show the differences")
     repair.add_argument("--delete-orphans", action="store_true", help="also delete orphans")
+    from claworc_tui.cli.reach import register_reach
+
+    register_reach(add)
 
 
 def reads_only(args: argparse.Namespace) -> bool:
@@ -366,6 +369,7 @@ async def _settings(services: Services, args: argparse.Namespace) -> int:
             "node_host": current.node_host,
             "port_range_start": current.port_range_start,
             "port_range_end": current.port_range_end,
+            "default_exposure": current.default_exposure.value,
         }
         for source in await svc.global_key_sources():
             flat[source.provider.value] = source.masked

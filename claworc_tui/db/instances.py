@@ -17,6 +17,7 @@ from pydantic import SecretStr
 from claworc_tui.crypto.sealing import Sealer
 from claworc_tui.db.database import Database
 from claworc_tui.models.errors import InstanceNotFound, NameTaken, PortRangeExhausted
+from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import (
     Instance,
     InstanceSpec,
@@ -30,7 +31,7 @@ _COLUMNS = (
     "id, name, display_name, nodeport_chrome, nodeport_terminal, status, cpu_request, cpu_limit, "
     "memory_request, memory_limit, storage_clawdbot, storage_homebrew, storage_clawd, "
     "storage_chrome, anthropic_api_key, openai_api_key, brave_api_key, clawdbot_config, "
-    "created_at, updated_at, status_detail, op_step, op_owner"
+    "created_at, updated_at, status_detail, op_step, op_owner, exposure"
 )
 
 
@@ -52,6 +53,13 @@ def _status(value: object) -> InstanceStatus:
         return InstanceStatus(str(value))
     except ValueError:
         return InstanceStatus.ERROR
+
+
+def _exposure(row: sqlite3.Row) -> Exposure:
+    try:
+        return Exposure(str(row["exposure"]))
+    except (ValueError, IndexError):
+        return Exposure.NODEPORT
 
 
 def _row_to_instance(row: sqlite3.Row) -> Instance:
@@ -79,6 +87,7 @@ def _row_to_instance(row: sqlite3.Row) -> Instance:
         status_detail=row["status_detail"],
         op_step=row["op_step"],
         op_owner=row["op_owner"],
+        exposure=_exposure(row),
         created_at=parse_timestamp(row["created_at"]),
         updated_at=parse_timestamp(row["updated_at"]),
     )
@@ -250,6 +259,10 @@ class InstanceRepository:
             "status = ?, status_detail = ?, op_step = ?, op_owner = ?",
             (status.value, detail, step, owner),
         )
+
+    async def set_exposure(self, name: str, exposure: Exposure) -> Instance:
+        """Record how the instance is reached (NodePorts or private)."""
+        return await self._update(name, "exposure = ?", (exposure.value,))
 
     async def set_step(self, name: str, step: str) -> None:
         """Record the step an operation has reached."""

@@ -103,11 +103,20 @@ async def _m4_updated_at_trigger(conn: aiosqlite.Connection) -> None:
     )
 
 
+async def _m5_exposure(conn: aiosqlite.Connection) -> None:
+    """How each instance is reached: ``nodeport`` (as before) or ``private``."""
+    if "exposure" not in await _columns(conn, "instances"):
+        await conn.execute(
+            "ALTER TABLE instances ADD COLUMN exposure TEXT NOT NULL DEFAULT 'nodeport'"
+        )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _m1_spec_schema,
     _m2_chrome_storage_and_ops,
     _m3_activity,
     _m4_updated_at_trigger,
+    _m5_exposure,
 )
 LATEST = len(MIGRATIONS)
 

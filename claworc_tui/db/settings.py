@@ -53,7 +53,7 @@ def build_settings(values: dict[str, str], *, legacy: bool = False) -> GlobalSet
             default_storage=storage,
             **{
                 k: values[k]
-                for k in ("image", "image_pull_secret", "node_host")
+                for k in ("image", "image_pull_secret", "node_host", "default_exposure")
                 if values.get(k) is not None
             },
             **{

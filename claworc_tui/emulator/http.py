@@ -48,7 +48,7 @@ def _subresources(res: Resource) -> tuple[str, ...]:
     """The subresources the emulator serves for ``res``."""
     subs: tuple[str, ...] = ("status",) if res.has_status else ()
     if res.plural == "pods":
-        subs += ("log",)
+        subs += ("log", "exec", "portforward")
     if res.plural in ("deployments", "replicasets"):
         subs += ("scale",)
     return subs
@@ -435,6 +435,8 @@ class Frontend:
             return await self.server.logs.serve(
                 request, self.server.api, rns, t.name, self.server.closing
             )
+        if t.res.plural == "pods" and t.sub in ("exec", "portforward") and verb == "get":
+            return await self.server.streams.serve(request, rns, t.name, t.sub)
         if t.res.plural == "deployments" and t.sub == "scale":
             from .scale import scale_request
 

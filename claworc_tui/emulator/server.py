@@ -21,6 +21,7 @@ from .nodes import default_nodes, make_node
 from .resources import BY_PLURAL
 from .rest import Api, strip_type
 from .store import Store, meta
+from .streaming import PodStreams
 
 POD = BY_PLURAL["pods"]
 
@@ -49,6 +50,7 @@ class EmulatorServer:
         self.kubelet = Kubelet(
             self.api, self.recorder, self.logs, self.config, self.store.items(BY_PLURAL["nodes"])[0]
         )
+        self.streams = PodStreams(self)
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
@@ -77,6 +79,7 @@ class EmulatorServer:
         self.logs.finish_all()
         await self.kubelet.stop()
         await self.controller.stop()
+        await self.streams.aclose()
         await self._runner.cleanup()
         self._runner = None
 

@@ -20,6 +20,7 @@ from typing import TypeAlias
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import STORAGE_ROLES, Instance, InstanceStatus, Provider
 from claworc_tui.models.names import object_names
 from claworc_tui.models.settings import GlobalSettings
@@ -254,7 +255,9 @@ def configmap(instance: Instance, *, namespace: str | None = None) -> Manifest:
 
 
 def service(instance: Instance, *, namespace: str | None = None) -> Manifest:
-    """The ``{name}-vnc`` NodePort Service exposing the two noVNC ports."""
+    """The ``{name}-vnc`` Service of the two noVNC ports: NodePort, or ClusterIP when private."""
+    if instance.exposure is Exposure.PRIVATE:
+        return private_service(instance, namespace=namespace)
     return {
         "apiVersion": "v1",
         "kind": "Service",
@@ -282,6 +285,23 @@ def service(instance: Instance, *, namespace: str | None = None) -> Manifest:
     }
 
 
+def private_service(instance: Instance, *, namespace: str | None = None) -> Manifest:
+    """A ClusterIP Service: no NodePort on any node; reached through a port-forward."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _metadata(object_names(instance.name)["service"], instance.name, namespace),
+        "spec": {
+            "type": "ClusterIP",
+            "ports": [
+                {"name": role, "port": port, "targetPort": port, "protocol": "TCP"}
+                for role, port in (("chrome", CHROME_PORT), ("terminal", TERMINAL_PORT))
+            ],
+            "selector": {"app": instance.name},
+        },
+    }
+
+
 class ExpectedShape(BaseModel):
     """What the cluster should hold for an instance, reduced to the fields we check for drift."""
 
@@ -295,7 +315,7 @@ class ExpectedShape(BaseModel):
     cpu_limit: str
     memory_request: str
     memory_limit: str
-    node_ports: tuple[int, int]
+    node_ports: tuple[int | None, int | None]
     """(chrome, terminal) NodePorts of the Service."""
     storage: dict[str, str]
     """Requested size of each PVC, keyed by role."""
@@ -329,7 +349,11 @@ def expected_shape(
         cpu_limit=res.cpu_limit,
         memory_request=res.memory_request,
         memory_limit=res.memory_limit,
-        node_ports=(instance.nodeport_chrome, instance.nodeport_terminal),
+        node_ports=(
+            (None, None)
+            if instance.exposure is Exposure.PRIVATE
+            else (instance.nodeport_chrome, instance.nodeport_terminal)
+        ),
         storage={role: getattr(instance.storage, role) for role in STORAGE_ROLES},
         config_hash=config_hash(config_text(instance)),
         secret_keys=frozenset(p.env_var for p in (keys or {})),

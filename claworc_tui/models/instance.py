@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.quantity import QuantityError, parse_quantity
 from claworc_tui.models.text import is_unsafe_char
 
@@ -284,5 +285,7 @@ class Instance(BaseModel):
     """The step an operation in progress has reached (for the start-up sweep)."""
     op_owner: str | None = None
     """``host:pid`` of the process running that operation."""
+    exposure: Exposure = Exposure.NODEPORT
+    """NodePorts, or private (a ClusterIP Service reached through a port-forward)."""
     created_at: datetime
     updated_at: datetime

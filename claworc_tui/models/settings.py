@@ -7,6 +7,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import Provider, Resources, Storage
 
 DEFAULT_IMAGE = "glukw/openclaw-vnc-chrome:latest"
@@ -44,6 +45,8 @@ class GlobalSettings(BaseModel):
     """First NodePort of the range instances draw their pairs from (even)."""
     port_range_end: int = Field(default=30199, ge=NODEPORT_MIN, le=NODEPORT_MAX)
     """Last NodePort of the range (inclusive)."""
+    default_exposure: Exposure = Exposure.NODEPORT
+    """How new instances are reached: NodePorts, or private (through a port-forward)."""
     global_keys: frozenset[Provider] = frozenset()
     """Providers with a global key set."""
     legacy_key_in_db: bool = False
@@ -106,4 +109,5 @@ PLAIN_KEYS: tuple[str, ...] = (
     "node_host",
     "port_range_start",
     "port_range_end",
+    "default_exposure",
 )

@@ -10,6 +10,7 @@ from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeError, KubeForbidden, KubeTimeout, KubeUnreachable
 from claworc_tui.services.instances import InstanceService
 from claworc_tui.services.ops import record_call
+from claworc_tui.services.reach import ReachService
 from claworc_tui.services.store import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,8 @@ class Services:
     """Things the user should know at start (key beside the data, cluster unreachable …)."""
     swept: list[str] = field(default_factory=list)
     """What the start-up sweep finished or flagged."""
+    reach: ReachService | None = None
+    """Shells and port-forwards into instances (see :mod:`.reach`)."""
 
     @property
     def context_name(self) -> str:
@@ -50,6 +53,8 @@ class Services:
     async def aclose(self) -> None:
         """Stop streams, close the cluster client and the database."""
         try:
+            if self.reach is not None:
+                await self.reach.aclose()
             await self.instances.aclose()
         finally:
             try:
@@ -134,6 +139,7 @@ async def open_services(
         instances=instances,
         read_only_reason=reason,
         warnings=[*store.warnings, *warnings],
+        reach=ReachService(store, kube, read_only_reason=reason),
     )
     if sweep and reason is None and not any("not reachable" in w for w in warnings):
         try:

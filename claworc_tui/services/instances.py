@@ -18,6 +18,7 @@ from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeError
 from claworc_tui.models.activity import ActivityEntry, ApiCall, Outcome
 from claworc_tui.models.errors import NameTaken, PortRangeExhausted, ValidationFailed
+from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import (
     Instance,
     InstanceSpec,
@@ -191,6 +192,9 @@ class InstanceService:
     async def urls(self, name: str) -> VncUrls:
         """Both noVNC URLs (node host from settings, else the first node's address)."""
         instance = await self.store.instances.get(name)
+        if instance.exposure is Exposure.PRIVATE:
+            note = "private: F opens a port-forward (c/t copy its URL)"
+            return VncUrls(chrome=note, terminal=note)
         settings = await self.store.settings.get()
         host = await self.node_host(settings)
         base = f"http://{host}:{{port}}/vnc.html?autoconnect=true"

@@ -86,6 +86,8 @@ async def create(svc: InstanceService, spec: InstanceSpec) -> AsyncIterator[Prog
                 skip_ports=held.owners,
                 owner=owner_id(),
             )
+            if settings.default_exposure is not instance.exposure:
+                instance = await svc.store.instances.set_exposure(name, settings.default_exposure)
             await svc.hub.refresh(name)
             yield report(
                 step,

@@ -23,6 +23,12 @@ _SCREEN_COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     ("toggle logs", "follow the selected instance's logs", "toggle_logs", False),
     ("filter instances", "show only matching instances", "filter", False),
     ("help", "every key", "help", False),
+    ("show events", "events of the namespace, newest first", "namespace_events", False),
+    ("show events of the selected instance", "its objects and pods", "events", False),
+    ("switch namespace", "the app on another namespace (:ns NAME)", "command_mode('ns ')", False),
+    ("switch context", "another kubeconfig context (:ctx NAME)", "command_mode('ctx ')", False),
+    ("show port-forwards", "every forward, its URL and the ssh -L line", "forwards", False),
+    ("quit", "leave the app (forwards stop)", "app.quit", False),
 )
 #: (template, help, action for MainScreen.run_for, writes?)
 _INSTANCE_COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
@@ -35,7 +41,52 @@ _INSTANCE_COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     ("copy Chrome URL of {}", "noVNC Chrome", "chrome", False),
     ("copy terminal URL of {}", "noVNC terminal", "terminal", False),
     ("open {}", "show the detail", "open_detail", False),
+    ("shell into {}", "a terminal in its container (S)", "shell", False),
+    ("forward ports of {}", "its noVNC pages on 127.0.0.1 (F)", "forward", False),
+    ("show YAML of {}", "its objects as the server has them (y)", "yaml", False),
+    ("show events of {}", "what the cluster reported about it (E)", "events", False),
+    ("make {} private", "ClusterIP only, reached through a forward", "expose('private')", True),
+    ("expose {} on NodePorts", "its NodePort pair again", "expose('nodeport')", True),
+    ("copy name of {}", "the instance name", "copy_item('instance name')", False),
+    ("copy pod name of {}", "its current pod", "copy_item('pod name')", False),
+    ("copy kubectl exec command of {}", "a shell with kubectl", "copy_item('kubectl exec')", False),
+    ("copy kubectl logs command of {}", "follow with kubectl", "copy_item('kubectl logs')", False),
 )
+
+#: ``:`` command mode (k9s style): word -> (text of a screen command above, argument kind).
+#: The palette and ``:`` share the table above; ``:`` only gives its commands short names.
+COLON_COMMANDS: dict[str, tuple[str, str | None]] = {
+    "ctx": ("switch context", "context"),
+    "ns": ("switch namespace", "namespace"),
+    "events": ("show events", None),
+    "activity": ("show activity", None),
+    "drift": ("repair drift", None),
+    "forwards": ("show port-forwards", None),
+    "settings": ("open settings", None),
+    "help": ("help", None),
+    "new": ("new instance", None),
+    "q": ("quit", None),
+}
+#: ``:WORD [NAME]`` for one instance (the selected one without NAME) -> the action of the
+#: instance commands above.
+INSTANCE_WORDS: dict[str, str] = {
+    "start": "start",
+    "stop": "stop",
+    "restart": "restart",
+    "delete": "delete",
+    "edit": "edit_config",
+    "logs": "toggle_logs",
+    "shell": "shell",
+    "forward": "forward",
+    "yaml": "yaml",
+    "private": "expose('private')",
+    "nodeport": "expose('nodeport')",
+}
+
+
+def screen_action(text: str) -> str:
+    """The action of the screen command called ``text`` (a KeyError is a bug in the tables)."""
+    return next(action for t, _, action, _ in _SCREEN_COMMANDS if t == text)
 
 
 class InstanceCommands(Provider):

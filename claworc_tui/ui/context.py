@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from claworc_tui.services.reach import ReachService
 from claworc_tui.ui.ports import InstanceOps
 
 
@@ -31,6 +32,8 @@ class UiContext:
     """Start-up warnings (shown in Settings and once as a toast)."""
     log_buffer_lines: int = 10_000
     """Lines a log pane keeps."""
+    reach: ReachService | None = None
+    """Shells and port-forwards (``S``, ``F``); None where the app has no cluster client."""
 
     @property
     def read_only(self) -> bool:

@@ -69,7 +69,9 @@ class HelpModal(ModalScreen[None]):
     @classmethod
     def for_screen(cls, screen: DOMNode) -> HelpModal:
         """Help for the main screen: its keys, the list's, the panes', and the app's."""
+        from claworc_tui.ui.screens.command_line import CommandMode
         from claworc_tui.ui.screens.main import MainScreen
+        from claworc_tui.ui.screens.reach import ReachActions
         from claworc_tui.ui.widgets.activity_pane import ActivityPane
         from claworc_tui.ui.widgets.instance_list import InstanceList
         from claworc_tui.ui.widgets.log_pane import LogPane
@@ -77,6 +79,12 @@ class HelpModal(ModalScreen[None]):
         app = screen.app
         sections = [
             describe(app, "Instances", MainScreen.BINDINGS, screen),
+            describe(
+                app,
+                "Reach into an instance, commands",
+                [*ReachActions.BINDINGS, *CommandMode.BINDINGS],
+                screen,
+            ),
             describe(app, "Instance list", InstanceList.BINDINGS),
             describe(app, "Log pane (l)", LogPane.BINDINGS),
             describe(app, "Activity pane (a)", ActivityPane.BINDINGS),

@@ -33,6 +33,7 @@ _LABELS = {
     "node_host": "Node host for VNC URLs (empty: ask the cluster)",
     "port_range_start": "NodePort range start (even)",
     "port_range_end": "NodePort range end",
+    "default_exposure": "Exposure of new instances: nodeport, or private (reached by port-forward)",
 }
 
 
@@ -48,6 +49,7 @@ def current_values(settings: GlobalSettings) -> dict[str, str]:
         "node_host": settings.node_host or "",
         "port_range_start": str(settings.port_range_start),
         "port_range_end": str(settings.port_range_end),
+        "default_exposure": settings.default_exposure.value,
     }
     return values
 

@@ -1,0 +1,112 @@
+"""``claworc-tui shell NAME [-- CMD…]`` and ``claworc-tui forward NAME [--local-port N]``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from claworc_tui.models.exposure import Exposure
+from claworc_tui.services import Services
+from claworc_tui.services.reach import ReachService, ssh_hint
+from claworc_tui.services.terminal import run_terminal
+
+
+class _AfterDashes(argparse.Action):
+    """The command after ``--``; anything else after NAME is refused (exit 2) before any work.
+
+    argparse drops the ``--`` (Python 3.11) or keeps it (later), and REMAINDER also swallows
+    flags put after NAME, so argv tells the two apart.
+    """
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        words = [str(v) for v in values or []]
+        if words and "--" not in sys.argv[1:]:
+            parser.error(
+                f"unexpected {words[0]!r} after NAME: flags go before NAME and a command "
+                "after --, as in: claworc-tui shell [flags] NAME -- CMD"
+            )
+        setattr(namespace, self.dest, words[1:] if words[:1] == ["--"] else words)
+
+
+def register_reach(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    """Add ``shell`` and ``forward`` through the ``add(name, help)`` of :func:`register`."""
+    from claworc_tui.cli.commands import _command
+
+    shell = add("shell", "open a shell (bash, else sh) in an instance's container, or run CMD")
+    shell.add_argument("name", metavar="NAME")
+    shell.add_argument(
+        "cmd",
+        nargs=argparse.REMAINDER,
+        action=_AfterDashes,
+        metavar="-- CMD",
+        help="a command to run instead of the shell (flags go before NAME)",
+    )
+    forward = add(
+        "forward",
+        "forward 127.0.0.1 ports to an instance's noVNC ports until interrupted (ctrl-c)",
+    )
+    forward.add_argument("name", metavar="NAME")
+    forward.add_argument(
+        "--local-port",
+        type=int,
+        metavar="N",
+        help="Chrome on N, terminal on N+1 (default: free ports)",
+    )
+    expose = add("expose", "make an instance private (ClusterIP) or NodePort again, no restart")
+    expose.add_argument("name", metavar="NAME")
+    expose.add_argument("exposure", choices=[e.value for e in Exposure])
+    _command("shell")(_shell)
+    _command("forward")(_forward)
+    _command("expose")(_expose)
+
+
+def _reach(services: Services) -> ReachService:
+    assert services.reach is not None
+    return services.reach
+
+
+async def _shell(services: Services, args: argparse.Namespace) -> int:
+    cmd = list(args.cmd)
+    interactive = sys.stdin.isatty()
+    async with _reach(services).shell(args.name, cmd or None, tty=interactive) as channel:
+        code = await run_terminal(channel)
+    if channel.error:
+        print(f"claworc-tui: {channel.error}", file=sys.stderr)
+    return code
+
+
+async def _expose(services: Services, args: argparse.Namespace) -> int:
+    instance = await _reach(services).set_exposure(args.name, Exposure(args.exposure))
+    print(f"{instance.name} exposure = {instance.exposure.value}")
+    return 0
+
+
+async def _forward(services: Services, args: argparse.Namespace) -> int:
+    reach = _reach(services)
+    forwards = await reach.forward(args.name, local_port=args.local_port)
+    for fwd in forwards:
+        print(f"{fwd.role:<9} {fwd.url}")
+    print(f"from your own machine: {ssh_hint(forwards)}", file=sys.stderr)
+    print("forwarding; ctrl-c stops", file=sys.stderr)
+    sys.stdout.flush()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        await reach.stop_forwards(args.name)
+    return 0

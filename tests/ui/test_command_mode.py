@@ -1,0 +1,153 @@
+"""``:`` command mode: completion, :ns switching the list, refusals that change nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from textual.widgets import Input
+
+from claworc_tui.emulator.resources import BY_PLURAL
+from claworc_tui.ui.screens.command_line import CommandLine, complete
+from claworc_tui.ui.screens.events import EventsScreen
+from claworc_tui.ui.screens.main import MainScreen
+from claworc_tui.ui.screens.settings import SettingsScreen
+from tests.ui.conftest import Env, wait_async, wait_for
+from tests.ui.test_modals import error_text
+
+
+def test_completion_offers_words_then_arguments() -> None:
+    args = {"namespace": ["claworc", "default", "other"], "instance": ["bot-alpha", "bot-beta"]}
+    assert complete("eve", args) == "events"
+    assert complete("ns d", args) == "ns default"
+    assert complete("ns o", args) == "ns other"
+    assert complete("restart bot-b", args) == "restart bot-beta"
+    assert complete("ns other", args) is None
+    assert complete("zzz", args) is None
+
+
+async def test_ns_switches_the_list_to_another_namespace(env: Env) -> None:
+    env.emulator.api.create(BY_PLURAL["namespaces"], "", {"metadata": {"name": "other"}})
+    app = env.app()
+    try:
+        async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
+            screen = app.screen
+            assert isinstance(screen, MainScreen)
+            await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+            await pilot.press("colon", *"ns oth", "tab")
+            line = screen.query_one(CommandLine)
+            await wait_for(pilot, lambda: line.value == "ns other", what="completed")
+            await pilot.press("enter")
+            await wait_for(
+                pilot,
+                lambda: isinstance(app.screen, MainScreen) and app.screen is not screen,
+                what="new main screen",
+            )
+            new = app.screen
+            assert isinstance(new, MainScreen)
+            assert new.ctx.namespace == "other"
+            assert app.services.namespace == "other"
+            # The records stay; their pods are looked for in "other", where there are none.
+            await wait_for(pilot, lambda: new.instance_list.row_count == 3)
+            await wait_for(
+                pilot,
+                lambda: "Running" not in new.instance_list.cell_text("bot-alpha", "status"),
+                what="bot-alpha not running in other",
+            )
+    finally:
+        if app.services is not env.services:
+            await app.services.aclose()
+
+
+async def test_ns_to_a_missing_or_forbidden_namespace_says_why_and_changes_nothing(
+    env: Env,
+) -> None:
+    env.emulator.forbid("list", "pods", "kube-system")
+    app = env.app()
+    async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await pilot.press("colon", *"ns nope", "enter")
+        await wait_for(
+            pilot, lambda: any("namespace nope does not exist" in t for t in env.toasts())
+        )
+        await pilot.press("colon", *"ns kube-system", "enter")
+        await wait_for(
+            pilot, lambda: any("namespace kube-system is forbidden" in t for t in env.toasts())
+        )
+        await pilot.press("colon", *"ctx elsewhere", "enter")
+        await wait_for(pilot, lambda: any("context elsewhere is not in" in t for t in env.toasts()))
+        await pilot.press("colon", *"frobnicate", "enter")
+        await wait_for(pilot, lambda: any("unknown command :frobnicate" in t for t in env.toasts()))
+        assert app.screen is screen
+        assert app.services is env.services
+        assert app.services.namespace == "claworc"
+
+
+async def test_colon_events_and_q(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await pilot.press("colon", *"events", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, EventsScreen), what="events")
+        events_screen = app.screen
+        assert isinstance(events_screen, EventsScreen)
+        assert events_screen.instance is None
+        await pilot.press("escape")
+        await pilot.press("colon", *"events bot-beta", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, EventsScreen), what="events of")
+        assert getattr(app.screen, "instance", None) == "bot-beta"
+        await pilot.press("escape")
+        await pilot.press("colon", "q", "enter")
+        await wait_for(pilot, lambda: not app.is_running, what="quit")
+
+
+async def test_ctx_switches_to_another_kubeconfig_context(env: Env) -> None:
+    path = env.services.config.kubeconfig
+    assert path is not None
+    doc = json.loads(Path(path).read_text())
+    doc["contexts"].append({"name": "second", "context": dict(doc["contexts"][0]["context"])})
+    Path(path).write_text(json.dumps(doc))
+    app = env.app()
+    try:
+        async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
+            screen = app.screen
+            assert isinstance(screen, MainScreen)
+            await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+            await pilot.press("colon", *"ctx sec", "tab", "enter")
+            await wait_for(
+                pilot, lambda: app.screen is not screen, what="the main screen on the new context"
+            )
+            assert app.services.context_name == "second"
+            assert app.services.namespace == "claworc"
+            new = app.screen
+            assert isinstance(new, MainScreen)
+            assert new.ctx.context_name == "second"
+            await wait_for(pilot, lambda: new.instance_list.row_count == 3)
+    finally:
+        if app.services is not env.services:
+            await app.services.aclose()
+
+
+async def test_settings_screen_sets_the_default_exposure_and_refuses_a_bad_one(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(120, 40), message_hook=env.hook) as pilot:
+        await pilot.press("colon", *"settings", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen), what="settings")
+        screen = app.screen
+        field = screen.query_one("#default_exposure", Input)
+        await wait_for(pilot, lambda: field.value == "nodeport", what="settings loaded")
+        field.value = "public"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: error_text(screen, "default_exposure") != "", what="error")
+        assert (await env.services.instances.get_settings()).default_exposure.value == "nodeport"
+        field.value = "private"
+        await pilot.press("ctrl+s")
+
+        async def saved() -> bool:
+            return (await env.services.instances.get_settings()).default_exposure.value == "private"
+
+        await wait_async(pilot, saved, what="private saved")
