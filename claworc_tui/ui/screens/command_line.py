@@ -18,10 +18,10 @@ from textual.suggester import Suggester
 from textual.widgets import Input
 
 from claworc_tui.models.errors import ClaworcError
+from claworc_tui.models.text import safe_text
 from claworc_tui.services import Services
 from claworc_tui.services.switch import contexts, namespaces, switch
 from claworc_tui.ui.commands import COLON_COMMANDS, INSTANCE_WORDS, screen_action
-from claworc_tui.ui.screens.reach import safe
 from claworc_tui.ui.widgets.instance_list import InstanceList
 
 if TYPE_CHECKING:
@@ -162,7 +162,7 @@ class CommandMode(Screen[None]):
             self._for_instance(word, arg)
             return
         self.notify(
-            f"unknown command :{safe(word)} (commands: {', '.join(sorted(COLON_COMMANDS))})",
+            f"unknown command :{safe_text(word)} (commands: {', '.join(sorted(COLON_COMMANDS))})",
             severity="warning",
             markup=False,
         )
@@ -170,7 +170,9 @@ class CommandMode(Screen[None]):
     def _known(self, name: str | None) -> bool:
         if name and name in self.query_one(InstanceList).views:
             return True
-        self.notify(f"no instance named {safe(name or '')!r}", severity="warning", markup=False)
+        self.notify(
+            f"no instance named {safe_text(name or '')!r}", severity="warning", markup=False
+        )
         return False
 
     def _for_instance(self, word: str, arg: str) -> None:
@@ -194,7 +196,10 @@ class CommandMode(Screen[None]):
                 new = await switch(app.services, context=arg)
         except ClaworcError as exc:
             self.notify(
-                safe(str(exc)), title=f"Still on the same {what}", severity="error", markup=False
+                safe_text(str(exc)),
+                title=f"Still on the same {what}",
+                severity="error",
+                markup=False,
             )
             return
         self.notify(f"switched to {what} {arg}", markup=False, timeout=4)

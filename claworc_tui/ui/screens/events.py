@@ -17,9 +17,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from claworc_tui.models.errors import ClaworcError
+from claworc_tui.models.text import safe_text
 from claworc_tui.services.reach import ReachService
 from claworc_tui.ui.format import age
-from claworc_tui.ui.screens.reach import safe
 
 if TYPE_CHECKING:
     from claworc_tui.ui.context import UiContext
@@ -70,7 +70,7 @@ class EventsScreen(Screen[None]):
         try:
             found = await self.reach.events(scope)
         except ClaworcError as exc:
-            title.update(Text(f"Events of {self._scope()}: {safe(str(exc))}", style="red"))
+            title.update(Text(f"Events of {self._scope()}: {safe_text(str(exc))}", style="red"))
             return
         if scope != self.instance:
             return  # the scope changed while this was loading
@@ -81,12 +81,12 @@ class EventsScreen(Screen[None]):
         for event in found:
             kind = f"{event.kind.lower()}/" if event.kind else ""
             table.add_row(
-                Text(safe(event.type), style="yellow" if event.type == "Warning" else ""),
-                Text(safe(event.reason)),
-                Text(safe(f"{kind}{event.name or ''}")),
+                Text(safe_text(event.type), style="yellow" if event.type == "Warning" else ""),
+                Text(safe_text(event.reason)),
+                Text(safe_text(f"{kind}{event.name or ''}")),
                 Text(age(event.last_time, now)),
                 Text(str(event.count)),
-                Text(safe(event.message)),
+                Text(safe_text(event.message)),
             )
         if found:
             table.move_cursor(row=min(row, len(found) - 1))

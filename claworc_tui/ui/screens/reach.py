@@ -9,7 +9,6 @@ while the app runs (re-attaching to a restarted pod) and stop when it quits.
 
 from __future__ import annotations
 
-import re
 import sys
 from typing import TYPE_CHECKING, ClassVar
 
@@ -24,6 +23,7 @@ from textual.worker import Worker
 
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.models.exposure import Exposure
+from claworc_tui.models.text import safe_text
 from claworc_tui.services.errors import ReadOnlyMode
 from claworc_tui.services.reach import Forward, ReachService, ssh_hint
 from claworc_tui.services.terminal import run_terminal
@@ -35,15 +35,6 @@ if TYPE_CHECKING:
     from claworc_tui.ui.context import UiContext
 
 REACH_GROUP = "reach"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def safe(text: str) -> str:
-    """Text from the cluster with control characters replaced (never parsed as markup).
-
-    TODO: switch to the shared ``safe_text`` sanitizer once it lands.
-    """
-    return _CONTROL.sub("\N{REPLACEMENT CHARACTER}", text)
 
 
 class ReachActions(Screen[None]):
@@ -85,7 +76,7 @@ class ReachActions(Screen[None]):
                 raise ReadOnlyMode(f"open a shell in {name}", reach.read_only_reason)
             pod = await reach.running_pod(name)
         except ClaworcError as exc:
-            self.notify(safe(str(exc)), title="No shell", severity="warning", markup=False)
+            self.notify(safe_text(str(exc)), title="No shell", severity="warning", markup=False)
             return
         try:
             with self.app.suspend():
@@ -99,7 +90,7 @@ class ReachActions(Screen[None]):
         except ClaworcError as exc:
             self.post_message(ServiceFailed(f"open a shell in {name}", exc))
             return
-        error = f": {safe(channel.error)}" if channel.error else ""
+        error = f": {safe_text(channel.error)}" if channel.error else ""
         self.notify(f"shell in {name} ended (exit code {code}){error}", markup=False, timeout=4)
 
     def action_yaml(self) -> None:
@@ -135,7 +126,7 @@ class ReachActions(Screen[None]):
         try:
             url = await reach.private_url(name, which)
         except ClaworcError as exc:
-            self.notify(safe(str(exc)), title="No forward", severity="warning", markup=False)
+            self.notify(safe_text(str(exc)), title="No forward", severity="warning", markup=False)
             return
         await self._copy(name, f"forwarded {which} URL", url)
 
@@ -207,7 +198,9 @@ class ReachActions(Screen[None]):
 
     async def _copy(self, name: str, label: str, text: str) -> None:
         via = await copy_text(self.app, text, self.ctx.environ)
-        self.notify(safe(text), title=f"{label} of {name} copied {via}", markup=False, timeout=6)
+        self.notify(
+            safe_text(text), title=f"{label} of {name} copied {via}", markup=False, timeout=6
+        )
 
     def action_namespace_events(self) -> None:
         """Show the events of the whole namespace."""
@@ -240,7 +233,7 @@ class ReachActions(Screen[None]):
         try:
             await reach.forward(name)
         except ClaworcError as exc:
-            self.notify(safe(str(exc)), title="No forward", severity="warning", markup=False)
+            self.notify(safe_text(str(exc)), title="No forward", severity="warning", markup=False)
             return
         self.app.push_screen(ForwardsScreen(self.ctx, reach, name))
 
@@ -264,7 +257,7 @@ class CopyMenu(ModalScreen[int | None]):
             yield Label(Text(f"Copy from {self._name}"), classes="dialog-title")
             yield OptionList(
                 *(
-                    Text.assemble((f"{label:<22}", "bold"), safe(text))
+                    Text.assemble((f"{label:<22}", "bold"), safe_text(text))
                     for label, text in self._items
                 )
             )
@@ -335,9 +328,9 @@ class ForwardsScreen(ModalScreen[None]):
                 Text(fwd.instance),
                 Text(fwd.role),
                 Text(fwd.url),
-                Text(safe(fwd.pod or "-")),
+                Text(safe_text(fwd.pod or "-")),
                 Text(str(fwd.connections)),
-                Text(safe(fwd.last_error or ""), style="red"),
+                Text(safe_text(fwd.last_error or ""), style="red"),
                 key=f"{fwd.instance}:{fwd.remote_port}",
             )
         if self._focus:

@@ -19,10 +19,10 @@ from textual.widgets import Footer, Input, Static, TextArea
 from textual.widgets.text_area import Selection
 
 from claworc_tui.models.errors import ClaworcError
+from claworc_tui.models.text import safe_text
 from claworc_tui.services.inspect import as_document, describe
 from claworc_tui.services.reach import ReachService
 from claworc_tui.ui.clipboard import copy_text
-from claworc_tui.ui.screens.reach import safe
 
 if TYPE_CHECKING:
     from claworc_tui.ui.context import UiContext
@@ -88,7 +88,7 @@ class YamlScreen(Screen[None]):
             objects = await self.reach.objects_yaml(self.instance)
             found = await self.reach.events(self.instance)
         except ClaworcError as exc:
-            title.update(Text(f"{self.instance}: {safe(str(exc))}", style="red"))
+            title.update(Text(f"{self.instance}: {safe_text(str(exc))}", style="red"))
             return
         missing = [f"{o.kind} {o.name}" for o in objects if o.text is None]
         summary = f"{self.instance}: {len(objects) - len(missing)} objects"
