@@ -13,11 +13,11 @@ from pathlib import PurePath
 from typing import ClassVar
 
 from textual import events, on
-from textual.app import App
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.driver import Driver
 from textual.screen import Screen
-from textual.widgets import Input, TextArea
+from textual.widgets import Input, Static, TextArea
 
 from claworc_tui.config import Settings
 from claworc_tui.models.errors import ClaworcError
@@ -154,12 +154,68 @@ class ClaworcApp(App[int]):
             toast(self, text, title=f"Could not {message.op}", severity="error", timeout=8)
 
 
+class ConnectingApp(App[Services | None]):
+    """The first frame, at once: "connecting…" while the records and the cluster are opened.
+
+    An API server that accepts connections and never answers would otherwise leave a blank
+    terminal until the start-up checks time out. Ctrl+C, q or escape quit cleanly (whatever
+    was opened is closed). Returns the opened services, or None (quit, or :attr:`error`).
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+c,ctrl+q,q,escape", "give_up", "Quit", priority=True),
+    ]
+    DEFAULT_CSS = """
+    ConnectingApp { align: center middle; }
+    #connecting { width: auto; height: auto; padding: 1 4; border: round $primary; }
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+        self.error: ClaworcError | None = None
+        self._given_up = False
+
+    def compose(self) -> ComposeResult:
+        context = self.settings.context
+        where = f"context {safe_text(context)}" if context else "the cluster"
+        yield Static(
+            f"claworc — connecting to {where} (namespace {safe_text(self.settings.namespace)})…"
+            "\n\n"
+            "ctrl+c quits",
+            id="connecting",
+            markup=False,
+        )
+
+    def on_mount(self) -> None:
+        self.run_worker(self._open(), exclusive=True, exit_on_error=False)
+
+    async def _open(self) -> None:
+        try:
+            services = await open_services(self.settings)
+        except ClaworcError as exc:
+            self.error = exc
+            self.exit(None)
+            return
+        if self._given_up:
+            await services.aclose()
+            return
+        self.exit(services)
+
+    def action_give_up(self) -> None:
+        """Quit while connecting."""
+        self._given_up = True
+        self.exit(None)
+
+
 async def _run(settings: Settings) -> int:
-    try:
-        services = await open_services(settings)
-    except ClaworcError as exc:
-        print(f"claworc-tui: {safe_text(exc, multiline=True)}", file=sys.stderr)
+    starter = ConnectingApp(settings)
+    services = await starter.run_async()
+    if starter.error is not None:
+        print(f"claworc-tui: {safe_text(starter.error, multiline=True)}", file=sys.stderr)
         return 1
+    if services is None:
+        return 0
     app: ClaworcApp | None = None
     try:
         app = ClaworcApp(services)

@@ -443,10 +443,12 @@ async def _repair(services: Services, args: argparse.Namespace) -> int:
     wanted = {"orphan"} if args.delete_orphans else set()
 
     def chosen_of(items: Sequence[DriftItem]) -> list[DriftItem]:
+        # A port held by someone else that no record uses needs nothing (new pairs skip it).
         return [
             i
             for i in items
-            if i.kind.value in wanted or i.kind.value not in ("orphan", "other database")
+            if (i.kind.value in wanted or i.kind.value not in ("orphan", "other database"))
+            and not (i.kind.value == "port conflict" and i.instance is None)
         ]
 
     chosen = chosen_of(report.items)

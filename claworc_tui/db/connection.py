@@ -231,7 +231,11 @@ async def _open(path: Path) -> aiosqlite.Connection:
     except BaseException:
         await conn.close()
         raise
-    _restrict_permissions(path)
+    try:
+        _restrict_permissions(path)
+    except BaseException:
+        await conn.close()
+        raise
     return conn
 
 

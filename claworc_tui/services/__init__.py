@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 
@@ -83,6 +84,9 @@ async def _read_only_reason(config: Settings, kube: KubeClient) -> tuple[str | N
 
 
 READS_ONLY = "this command only reads"
+STARTUP_WAIT = 5.0
+"""Seconds the start-up checks (permissions, namespace) wait for the API server; a server
+that does not answer by then is treated as unreachable, so the app shows without it."""
 
 
 async def open_services(
@@ -117,12 +121,17 @@ async def open_services(
         if reads_only and not config.read_only:
             reason, warnings = READS_ONLY, []
         else:
-            reason, warnings = await _read_only_reason(config, kube)
-        if reason is None:
             try:
-                await kube.ensure_namespace()
-            except (KubeUnreachable, KubeTimeout):
-                pass
+                reason, warnings = await asyncio.wait_for(
+                    _read_only_reason(config, kube), STARTUP_WAIT
+                )
+            except TimeoutError:
+                reason, warnings = None, [_no_answer(kube)]
+        if reason is None and not _unreachable(warnings):
+            try:
+                await asyncio.wait_for(kube.ensure_namespace(), STARTUP_WAIT)
+            except (KubeUnreachable, KubeTimeout, TimeoutError):
+                warnings.append(_no_answer(kube))
             except KubeForbidden as exc:
                 warnings.append(str(exc))
     except BaseException:
@@ -141,13 +150,28 @@ async def open_services(
         warnings=[*store.warnings, *warnings],
         reach=ReachService(store, kube, read_only_reason=reason),
     )
-    if sweep and reason is None and not any("not reachable" in w for w in warnings):
-        try:
-            services.swept = await instances.sweep()
-        except KubeError as exc:
-            services.warnings.append(f"start-up sweep failed: {exc}")
-    for line in services.swept:
-        log.info("sweep: %s", line)
-    if not no_writes:
-        await store.activity.prune()
+    try:
+        if sweep and reason is None and not _unreachable(warnings):
+            try:
+                services.swept = await instances.sweep()
+            except KubeError as exc:
+                services.warnings.append(f"start-up sweep failed: {exc}")
+        for line in services.swept:
+            log.info("sweep: %s", line)
+        if not no_writes:
+            await store.activity.prune()
+    except BaseException:  # cancelled (Ctrl+C while connecting) or failed: close what we opened
+        await services.aclose()
+        raise
     return services
+
+
+def _no_answer(kube: KubeClient) -> str:
+    return (
+        f"the cluster is not reachable yet: {kube.server_url or 'the API server'} did not answer "
+        f"within {STARTUP_WAIT:g} s (showing the records; the connection is retried)"
+    )
+
+
+def _unreachable(warnings: list[str]) -> bool:
+    return any("not reachable" in w for w in warnings)

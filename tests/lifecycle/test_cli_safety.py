@@ -129,6 +129,7 @@ READ_ONLY_COMMANDS: list[list[str]] = [
     ["ls"],
     ["ls", "--json"],
     ["url", "bot-x"],
+    ["logs", "bot-x", "--tail", "5"],
     ["settings", "get"],
     ["settings", "get", "image"],
     ["repair", "--dry-run"],

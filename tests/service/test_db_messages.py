@@ -195,3 +195,21 @@ def test_a_newer_schema_says_so(tmp_path: Path) -> None:
         assert "newer" in done.stderr, done.stderr
         assert "upgrade" in done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_a_database_others_can_read_that_cannot_be_restricted_is_an_error(
+    tmp_path: Path,
+) -> None:
+    if os.getuid() != 0:
+        pytest.skip("only root can make chmod fail on its own file (chattr +i)")
+    db = tmp_path / "data" / "c.db"
+    make_db(db)
+    db.chmod(0o644)
+    home = tmp_path / "cli-home"
+    home.mkdir()
+    with read_only(db):
+        done = run(home, "settings", "set", "image", "nginx:1", "--db", str(db))
+    assert done.returncode == 1, done.stderr
+    assert "readable by others" in done.stderr, done.stderr
+    assert "0644" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,36 @@
+"""The drift view's D: says what was really deleted; an orphan gone meanwhile is no repair."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable
+
+from claworc_tui.emulator.resources import BY_PLURAL
+from claworc_tui.ui.screens.confirm import ConfirmModal
+from claworc_tui.ui.screens.drift import DriftScreen
+from tests.ui.conftest import Env, wait_for
+
+
+def notes(app: object) -> list[str]:
+    return [n.message for n in app._notifications]  # type: ignore[attr-defined]
+
+
+async def test_d_reports_an_orphan_gone_meanwhile_not_as_repaired(env: Env) -> None:
+    labels = {"app": "bot-ghost", "managed-by": "claworc"}
+    ghost = {"metadata": {"name": "bot-ghost-config", "labels": labels}, "data": {}}
+    env.emulator.api.create(BY_PLURAL["configmaps"], "claworc", ghost)
+    app = env.app()
+    async with app.run_test(size=(140, 40), message_hook=env.hook) as pilot:
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, DriftScreen))
+        table = app.screen.query_one("#drift-table", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 1, what="the orphan")
+        env.emulator.api.delete(BY_PLURAL["configmaps"], "claworc", "bot-ghost-config", {})
+        await pilot.press("D")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
+        await wait_for(
+            pilot, lambda: any("already gone" in n for n in notes(app)), what="the result"
+        )
+        said = next(n for n in notes(app) if "already gone" in n)
+        assert said.startswith("repaired 0"), said
+        assert "ConfigMap/bot-ghost-config" in said
