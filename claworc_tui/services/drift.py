@@ -185,7 +185,6 @@ async def repair(svc: InstanceService, items: Sequence[DriftItem]) -> None:
                 await svc.kube.delete_instance_objects(name, wait=False)
             except KubeError as exc:
                 failures.append(f"orphan {name}: {exc}")
-        await svc.hub.refresh()
         await svc.log_activity(
             "repair",
             Outcome.FAILED if failures else Outcome.OK,
@@ -265,10 +264,8 @@ async def _finish(svc: InstanceService, name: str) -> str:
         detail = f"{what}; finishing it failed: {exc}"
         await svc.store.instances.set_status(name, InstanceStatus.ERROR, detail=detail)
         await svc.log_activity("sweep", Outcome.FAILED, name, detail)
-        await svc.hub.refresh(name)
         return f"{name}: {detail}"
     await svc.log_activity("sweep", Outcome.OK, name, f"{what}; {outcome}")
-    await svc.hub.refresh(name)
     return f"{name}: {what}; {outcome}"
 
 

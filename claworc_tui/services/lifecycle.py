@@ -86,7 +86,6 @@ async def create(svc: InstanceService, spec: InstanceSpec) -> AsyncIterator[Prog
                 skip_ports=held.owners,
                 owner=owner_id(),
             )
-            await svc.hub.refresh(name)
             yield report(
                 step,
                 StepState.DONE,
@@ -129,7 +128,6 @@ async def create(svc: InstanceService, spec: InstanceSpec) -> AsyncIterator[Prog
                 manifests.deployment(current, settings, replicas=1, namespace=ns)
             )
             await svc.store.instances.set_status(name, InstanceStatus.RUNNING)
-            await svc.hub.refresh(name)
             yield report(step, StepState.DONE, "created; the pod is starting")
             await svc.log_activity(
                 "create", Outcome.OK, name, f"ports {current.nodeport_chrome}", calls
@@ -188,7 +186,6 @@ async def _create_service(svc: InstanceService, name: str) -> None:
                 skip_ports=set(held.owners)
                 | {instance.nodeport_chrome, instance.nodeport_chrome + 1},
             )
-            await svc.hub.refresh(name)
 
 
 async def _rollback(svc: InstanceService, name: str) -> str:
@@ -204,10 +201,8 @@ async def _rollback(svc: InstanceService, name: str) -> str:
             await svc.store.instances.set_status(
                 name, InstanceStatus.ERROR, detail=detail + "; delete the instance to finish"
             )
-        await svc.hub.refresh(name)
         return detail + ". The row is kept in 'error': delete it or run repair to finish."
     await svc.store.instances.delete(name)
-    await svc.hub.refresh(name)
     return "Everything created was removed and the port pair is free again."
 
 
@@ -232,7 +227,6 @@ async def delete(svc: InstanceService, name: str) -> AsyncIterator[Progress]:
         await svc.store.instances.set_status(
             name, InstanceStatus.DELETING, step="objects", owner=owner_id()
         )
-        await svc.hub.refresh(name)
         yield report(0, StepState.RUNNING)
         try:
             result = await svc.kube.delete_instance_objects(name, wait=True, wait_timeout=120.0)
@@ -242,7 +236,6 @@ async def delete(svc: InstanceService, name: str) -> AsyncIterator[Progress]:
             await svc.store.instances.set_status(
                 name, InstanceStatus.ERROR, detail=detail + "; press D again to retry"
             )
-            await svc.hub.refresh(name)
             await svc.log_activity("delete", Outcome.FAILED, name, detail, calls)
             raise OperationFailed(
                 name, "delete", "objects", str(exc), "The row is kept in 'error'; retry the delete."
@@ -250,7 +243,6 @@ async def delete(svc: InstanceService, name: str) -> AsyncIterator[Progress]:
         for index in range(3):
             yield report(index, StepState.DONE)
         await svc.store.instances.delete(name)
-        await svc.hub.refresh(name)
         yield report(
             3, StepState.DONE, f"ports {instance.nodeport_chrome},{instance.nodeport_terminal} free"
         )

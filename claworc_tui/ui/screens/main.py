@@ -42,8 +42,11 @@ DETAIL_GROUP = "details"
 ACTIVITY_GROUP = "activity"
 #: Wait this long after the cursor stops before loading details / switching the log follow.
 SETTLE_SECONDS = 0.15
-#: Reload details of the selected instance at most this often while its row keeps changing.
-DETAIL_REFRESH_SECONDS = 2.0
+#: Rebuild the selected instance's details at most this often while its objects keep changing
+#: (cheap: from the watch cache, no request).
+DETAIL_REFRESH_SECONDS = 0.5
+#: Relative times on screen are redrawn this often (only where their text changed).
+TICK_SECONDS = 1.0
 _FLEET_RETRY = (1.0, 2.0, 5.0, 10.0)
 #: Fleet changes are applied to the list at most this often (a crash-looping pod, or a
 #: thousand instances re-listing, would otherwise redraw the screen for every event). A pod
@@ -122,10 +125,14 @@ class MainScreen(InstanceActions, Screen[None]):
         self.query_one("#bottom").display = False
         self.instance_list.focus()
         self.instance_list.border_title = "instances"
-        # AGE in seconds goes stale fast for new instances; 10 s keeps it honest within the
-        # idle-CPU budget (bench/idle.py: one table repaint per tick at most).
-        self.set_interval(10, self.instance_list.refresh_ages)
+        # One clock for every relative time on screen (AGE, "started 3m ago", event ages, how
+        # old a last-known status is), so they agree; only rows whose text moved are redrawn.
+        self.set_interval(TICK_SECONDS, self._tick)
         self.watch_fleet()
+
+    def _tick(self) -> None:
+        self.instance_list.refresh_ages()
+        self.detail.tick()
 
     # -- children ------------------------------------------------------------------------------
 
@@ -194,6 +201,8 @@ class MainScreen(InstanceActions, Screen[None]):
                         self._apply(event.views, (), snapshot=True)
                     elif isinstance(event, FleetChanged):
                         self._queue(event)
+                        if self.instance_list.selected_name in event.touched:
+                            self._details_soon()
                 reason = "the status stream ended"
             except ClaworcError as exc:
                 reason = str(exc)
@@ -304,16 +313,20 @@ class MainScreen(InstanceActions, Screen[None]):
             self._details_due = None
             name = self.instance_list.selected_name
             if name is not None:
-                self.load_details(name)
+                self.load_details(name, reread=False)
 
         self._details_due = self.set_timer(wait or 0.01, due)
 
     @work(exclusive=True, group=DETAIL_GROUP, exit_on_error=False)
-    async def load_details(self, name: str) -> None:
-        """Load the detail pane's objects, keys, URLs, events and advice."""
+    async def load_details(self, name: str, *, reread: bool = True) -> None:
+        """Load the detail pane's objects, keys, URLs, events and advice.
+
+        ``reread=False`` (the instance's objects changed) builds them from what is watched;
+        otherwise (a new selection, after an operation) what is not watched is read again.
+        """
         self._details_loaded_at = asyncio.get_running_loop().time()
         try:
-            details = await self.ctx.ops.details(name)
+            details = await self.ctx.ops.details(name, reread=reread)
         except ClaworcError as exc:
             if self.instance_list.selected_name == name:
                 self.post_message(ServiceFailed(f"load the details of {name}", exc))

@@ -69,6 +69,7 @@ class InstanceDetail(VerticalScroll, can_focus=True):
         super().__init__(id=id, classes=classes)
         self._now = now
         self._advice_shown: tuple[object, ...] = (None, ())
+        self._drawn: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("Select an instance.", id="detail-summary", classes="detail-section")
@@ -80,19 +81,29 @@ class InstanceDetail(VerticalScroll, can_focus=True):
 
     def watch_view(self, view: InstanceView | None) -> None:
         self.border_title = view.name if view else "detail"
-        summary = self.query_one("#detail-summary", Static)
-        summary.update(self._summary(view) if view else "Select an instance.")
+        self._draw("#detail-summary", self._summary(view) if view else "Select an instance.")
         if view is None:
             self.details = None
 
     def watch_details(self, details: InstanceDetails | None) -> None:
         if details is not None and (self.view is None or self.view.name != details.view.name):
             self.view = details.view
-        self.query_one("#detail-urls", Static).update(self._urls(details))
-        self.query_one("#detail-objects", Static).update(self._objects(details))
-        self.query_one("#detail-keys", Static).update(self._keys(details))
-        self.query_one("#detail-events", Static).update(self._events(details))
+        self._draw("#detail-urls", self._urls(details))
+        self._draw("#detail-objects", self._objects(details))
+        self._draw("#detail-keys", self._keys(details))
+        self._draw("#detail-events", self._events(details))
         self._show_advice(details)
+
+    def tick(self) -> None:
+        """Redraw the relative times ("started 3m ago", event ages) if their text moved on."""
+        if self.view is not None:
+            self._draw("#detail-summary", self._summary(self.view))
+        self._draw("#detail-events", self._events(self.details))
+
+    def _draw(self, selector: str, text: str) -> None:
+        if self._drawn.get(selector) != text:
+            self._drawn[selector] = text
+            self.query_one(selector, Static).update(text)
 
     # -- sections ------------------------------------------------------------------------------
 
@@ -103,7 +114,7 @@ class InstanceDetail(VerticalScroll, can_focus=True):
         now = self._now()
         lines = [
             f"[b]{escape(instance.name)}[/b]  {escape(instance.display_name)}",
-            _row("Status", tone_markup(view.tone, view.status)),
+            _row("Status", tone_markup(view.tone, view.status) + self._stale(view, now)),
             _row("Ready", f"{view.ready_text}   restarts {view.restarts}"),
         ]
         if view.last_termination:
@@ -132,6 +143,12 @@ class InstanceDetail(VerticalScroll, can_focus=True):
             _row("Created", f"{age(instance.created_at, now)} ago"),
         ]
         return "\n".join(lines)
+
+    @staticmethod
+    def _stale(view: InstanceView, now: datetime) -> str:
+        if view.stale_since is None:
+            return ""
+        return f"  [$warning]last known, {age(view.stale_since, now)} ago (cluster not watched)[/]"
 
     @staticmethod
     def _config_summary(text: str | None) -> str:

@@ -85,6 +85,12 @@ _DIM = Style(dim=True)
 _BOLD = Style(bold=True)
 
 
+def _times(view: InstanceView, now: datetime) -> str:
+    """The relative times a row shows (AGE, and how old a last-known status is)."""
+    created = age(view.instance.created_at, now)
+    return created if view.stale_since is None else f"{created} {age(view.stale_since, now)}"
+
+
 def _fit(text: str, width: int) -> str:
     """``text`` in exactly ``width`` cells: padded, or cut with an ellipsis."""
     if cell_len(text) <= width:
@@ -326,7 +332,7 @@ class InstanceList(ScrollView, can_focus=True):
         now = self._now()
         changed = False
         for name in self._order:
-            text = age(self._views[name].instance.created_at, now)
+            text = _times(self._views[name], now)
             if self._ages.get(name) != text:
                 self._row_cache.pop(name, None)
                 changed = True
@@ -544,13 +550,17 @@ class InstanceList(ScrollView, can_focus=True):
 
     def _cells(self, view: InstanceView) -> list[Cell]:
         resources = view.instance.resources
-        when = age(view.instance.created_at, self._now())
-        self._ages[view.name] = when
+        now = self._now()
+        when = age(view.instance.created_at, now)
+        self._ages[view.name] = _times(view, now)
         marked = view.name in self._marked
+        status = f"{TONE_GLYPHS[view.tone]} {status_text(view)}"
+        if view.stale_since is not None:  # the watch is down: say the status may be old
+            status = f"? {status_text(view)} · {age(view.stale_since, now)} old"
         return [
             ("✓" if marked else " ", _BOLD if marked else None),
             (view.name, None),
-            (f"{TONE_GLYPHS[view.tone]} {status_text(view)}", self._tone(view.tone)),
+            (status, self._tone(Tone.MUTED if view.stale_since else view.tone)),
             (view.ready_text, None if view.ready else _DIM),
             (str(view.restarts), self._tone(Tone.WARN) if view.restarts else None),
             (when, None),
