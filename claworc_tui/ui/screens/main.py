@@ -97,6 +97,7 @@ class MainScreen(InstanceActions, Screen[None]):
         self._settle_timer: Timer | None = None
         self._details_loaded_at = 0.0
         self._details_due: Timer | None = None
+        self._details_name: str | None = None
         self._pending_views: dict[str, InstanceView] = {}
         self._pending_removed: set[str] = set()
         self._last_flush = 0.0
@@ -286,7 +287,7 @@ class MainScreen(InstanceActions, Screen[None]):
         name = self.instance_list.selected_name
         if name is None:
             self.detail.details = None
-        else:
+        elif name != self._details_name:  # a new selection (the list re-announces the same one)
             self.load_details(name)
         if self.bottom == "logs" and self.log_pane.instance != name:
             self.log_pane.instance = name
@@ -325,6 +326,7 @@ class MainScreen(InstanceActions, Screen[None]):
         otherwise (a new selection, after an operation) what is not watched is read again.
         """
         self._details_loaded_at = asyncio.get_running_loop().time()
+        self._details_name = name
         try:
             details = await self.ctx.ops.details(name, reread=reread)
         except ClaworcError as exc:
