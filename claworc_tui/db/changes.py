@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 #: Called with the names that changed, or None for "any of them may have" (another writer).
 Subscriber = Callable[[frozenset[str] | None], Awaitable[None]]
 #: Seconds between two reads of ``PRAGMA data_version``: other writers show within this.
-POLL_SECONDS = 0.25
+POLL_SECONDS = 0.4
 
 
 class ChangeFeed:

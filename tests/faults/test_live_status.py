@@ -21,7 +21,7 @@ from claworc_tui.emulator.kubeconfig import render
 from claworc_tui.services import Services
 from claworc_tui.services.views import InstanceView
 from tests.faults.watch_proxy import HTML_502, WatchProxy
-from tests.ui.harness import opened, running_emulator, seed
+from tests.ui.harness import opened, running_emulator, seed, settings_for
 
 NS = "claworc"
 NAME = "bot-alpha"
@@ -188,3 +188,18 @@ async def emulator_delete_pod(emulator: EmulatorServer, pod: str) -> None:
     from claworc_tui.emulator.resources import BY_PLURAL
 
     emulator.api.delete(BY_PLURAL["pods"], NS, pod, {})
+
+
+# -- refused ------------------------------------------------------------------------------------
+
+
+async def test_refused_list_is_failed_with_what_to_do(tmp_path: Path) -> None:
+    async with running_emulator() as emulator:
+        emulator.forbid("list", "pods")
+        async with opened(settings_for(tmp_path, emulator)) as services:
+            hub = services.instances.hub
+            await hub.start()
+            await until(lambda: hub.connection.state.value == "failed", 5, "failed")
+            assert "RBAC" in (hub.connection.reason or "")
+            # Failed is not "everything stopped": the informer is still there, retrying slowly.
+            assert all(not task.done() for task in hub._tasks.values())
