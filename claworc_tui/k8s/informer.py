@@ -75,10 +75,8 @@ class StreamStateChanged:
 
     state: StreamState
     reason: str | None = None
-    attempt: int = 0
-    """Failures in a row so far."""
-    retry_in: float | None = None
-    """Seconds until the next try."""
+    attempt: int = 0  # failures in a row so far
+    retry_in: float | None = None  # seconds until the next try
 
 
 InformerEvent = Synced[T] | Changed[T] | StreamStateChanged
@@ -86,12 +84,10 @@ InformerEvent = Synced[T] | Changed[T] | StreamStateChanged
 
 @dataclass(frozen=True)
 class Kind:
-    """What to list and watch: the generated list method and its API group."""
+    """What to list and watch: the plural (for records and errors), the list method, its API."""
 
     resource: str
-    """Plural, for call records and errors (``pods``)."""
     method: str
-    """``list_namespaced_pod``."""
     api: str = "core"
 
 
@@ -100,6 +96,7 @@ DEPLOYMENTS = Kind("deployments", "list_namespaced_deployment", "apps")
 SERVICES = Kind("services", "list_namespaced_service")
 PVCS = Kind("persistentvolumeclaims", "list_namespaced_persistent_volume_claim")
 EVENTS = Kind("events", "list_namespaced_event")
+_WATCH = {"watch": True, "allow_watch_bookmarks": True}
 
 
 def _refused(exc: KubeError) -> str:
@@ -112,16 +109,9 @@ def _refused(exc: KubeError) -> str:
 class Informer(Generic[T]):
     """A list-and-watch of one kind in the transport's namespace that never gives up.
 
-    Args:
-        transport: A started client.
-        kind: What to watch.
-        parse: Turns one object's JSON into what consumers keep.
-        label_selector: Which objects (None: all of the namespace).
-        backoff: Reconnect delays (0.2 s doubling to 1.5 s by default).
-        unreachable_after: Failures in a row before the state becomes ``unreachable``.
-        watch_timeout: Seconds the server keeps one watch open before we reconnect.
-        refused_retry: Seconds between tries while the server refuses us (401 after a reload,
-            403).
+    ``parse`` turns an object's JSON into what consumers keep; ``label_selector`` None means
+    every object of the namespace. ``unreachable_after`` failures in a row turn ``reconnecting``
+    into ``unreachable``; a refused informer tries again every ``refused_retry`` seconds.
     """
 
     transport: KubeTransport
@@ -135,7 +125,6 @@ class Informer(Generic[T]):
     resource_version: str | None = None
     """The newest resourceVersion seen (None before the first list or after a 410)."""
     relists: int = 0
-    """How many times the informer listed (1 + one per 410 or refusal)."""
 
     async def events(self) -> AsyncGenerator[InformerEvent[T], None]:
         """Yield a snapshot, then changes and state changes, until cancelled or closed."""
@@ -157,98 +146,68 @@ class Informer(Generic[T]):
             except KubeGone:
                 self.resource_version = None  # too old: only a fresh list can recover
                 continue
-            except KubeUnauthorized as exc:
-                if not reloaded and await self.transport.refresh_credentials():
-                    reloaded = True  # expired credentials: go on with the fresh ones at once
-                    continue
+            except (KubeUnauthorized, KubeForbidden) as exc:
+                if isinstance(exc, KubeUnauthorized) and not reloaded:
+                    reloaded = True  # expired credentials? go on with fresh ones at once
+                    if await self.transport.refresh_credentials():
+                        continue
+                self.resource_version = None  # refused for a while: start over with a list
                 change = StreamStateChanged(
-                    state=StreamState.FAILED, reason=_refused(exc), retry_in=self.refused_retry
-                )
-            except KubeForbidden as exc:
-                change = StreamStateChanged(
-                    state=StreamState.FAILED, reason=_refused(exc), retry_in=self.refused_retry
+                    StreamState.FAILED, _refused(exc), 0, self.refused_retry
                 )
             except KubeTooManyRequests as exc:
-                delay = exc.retry_after if exc.retry_after is not None else self._delay()
+                delay = exc.retry_after
+                delay = self.backoff.next_delay() if delay is None else delay
                 change = StreamStateChanged(
-                    state=StreamState.RECONNECTING,
-                    reason=exc.message,
-                    attempt=self.backoff.attempt,
-                    retry_in=delay,
+                    StreamState.RECONNECTING, exc.message, self.backoff.attempt, delay
                 )
             except Exception as exc:  # bad JSON, a non-object, 5xx, dropped, a bug: all retried
                 if not isinstance(exc, KubeError):
                     log.warning("%s watch failed: %r", self.kind.resource, exc, exc_info=exc)
-                delay = self._delay()
+                delay = self.backoff.next_delay()
                 attempt = self.backoff.attempt
+                too_many = attempt >= self.unreachable_after
                 change = StreamStateChanged(
-                    state=StreamState.UNREACHABLE
-                    if attempt >= self.unreachable_after
-                    else StreamState.RECONNECTING,
-                    reason=str(exc) if isinstance(exc, KubeError) else f"bad answer: {exc!r}",
-                    attempt=attempt,
-                    retry_in=delay,
+                    StreamState.UNREACHABLE if too_many else StreamState.RECONNECTING,
+                    str(exc) if isinstance(exc, KubeError) else f"bad answer: {exc!r}",
+                    attempt,
+                    delay,
                 )
-            reloaded = False
-            if change.state is StreamState.FAILED:
-                self.resource_version = None  # refused for a while: start over with a list
-            state = change.state
+            reloaded, state = False, change.state
             yield change
             await asyncio.sleep(change.retry_in or 0.0)
 
-    def _delay(self) -> float:
-        return self.backoff.next_delay()
-
     async def _list(self) -> Synced[T]:
-        transport = self.transport
-        doc = await transport._call(
-            "list",
-            self.kind.resource,
-            self.kind.method,
-            api=self.kind.api,
-            namespace=transport.namespace,
-            label_selector=self.label_selector,
+        kind = self.kind
+        ns, selector = self.transport.namespace, self.label_selector
+        call = self.transport._call
+        doc = await call(
+            "list", kind.resource, kind.method, api=kind.api, namespace=ns, label_selector=selector
         )
         self.relists += 1
         version = str((doc.get("metadata") or {}).get("resourceVersion") or "")
-        objects = {
-            str((item.get("metadata") or {}).get("name", "")): self.parse(item)
-            for item in doc.get("items") or []
-        }
         self.resource_version = version or None
-        return Synced(objects=objects, resource_version=version)
+        objects = {str(i["metadata"]["name"]): self.parse(i) for i in doc.get("items") or []}
+        return Synced(objects, version)
 
     async def _watch_once(self) -> AsyncGenerator[Changed[T] | StreamStateChanged, None]:
         """One watch request, from :attr:`resource_version` until the stream ends."""
-        transport = self.transport
-        request = transport._watch_request(
-            self.kind.method,
-            self.kind.api,
-            namespace=transport.namespace,
-            label_selector=self.label_selector,
-            watch=True,
-            resource_version=self.resource_version,
-            allow_watch_bookmarks=True,
-            timeout_seconds=self.watch_timeout,
+        kind, timeout, opened, events = self.kind, self.watch_timeout, time.monotonic(), 0
+        ns, selector = self.transport.namespace, self.label_selector
+        extra = {"resource_version": self.resource_version, "timeout_seconds": timeout, **_WATCH}
+        request = self.transport._watch_request(
+            kind.method, kind.api, namespace=ns, label_selector=selector, **extra
         )
-        opened = time.monotonic()
-        events = 0
-        async with transport._stream(
-            "watch",
-            self.kind.resource,
-            name=None,
-            namespace=transport.namespace,
-            request=request,
-            read_timeout=self.watch_timeout + 30,
+        where = {"name": None, "namespace": ns}
+        async with self.transport._stream(
+            "watch", kind.resource, request=request, read_timeout=timeout + 30, **where
         ) as resp:
             self.backoff.reset()
-            yield StreamStateChanged(state=StreamState.LIVE)
+            yield StreamStateChanged(StreamState.LIVE)
             async for raw in resp.content:
-                if line := raw.strip():
-                    change = self._handle(json.loads(line))
-                    if change is not None:
-                        events += 1
-                        yield change
+                if (line := raw.strip()) and (change := self._handle(json.loads(line))):
+                    events += 1
+                    yield change
         # A server that closes every watch at once would make us spin; pause a little.
         if events == 0 and time.monotonic() - opened < 1.0:
             await asyncio.sleep(self.backoff.base)
@@ -258,16 +217,13 @@ class Informer(Generic[T]):
             raise ValueError(f"a watch event that is not an object: {str(event)[:80]}")
         kind, obj = event.get("type"), event.get("object") or {}
         if kind == "ERROR":  # the Status of an ERROR event; code 410 becomes KubeGone
+            code, ns = int(obj.get("code") or 500), self.transport.namespace
             raise error_from_status(
-                int(obj.get("code") or 500),
-                json.dumps(obj),
-                verb="watch",
-                resource=self.kind.resource,
-                namespace=self.transport.namespace,
+                code, json.dumps(obj), verb="watch", resource=self.kind.resource, namespace=ns
             )
         meta = obj.get("metadata") or {}
         if version := meta.get("resourceVersion"):
             self.resource_version = str(version)
         if kind in ("ADDED", "MODIFIED", "DELETED"):
-            return Changed(type=kind, name=str(meta.get("name", "")), obj=self.parse(obj))
+            return Changed(kind, str(meta.get("name", "")), self.parse(obj))
         return None  # BOOKMARK (only its resourceVersion matters) or an unknown type
