@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from contextlib import suppress
 from typing import ClassVar
 
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Input, TextArea
@@ -132,8 +134,9 @@ class MainScreen(InstanceActions, Screen[None]):
         self.watch_fleet()
 
     def _tick(self) -> None:
-        self.instance_list.refresh_ages()
-        self.detail.tick()
+        with suppress(NoMatches):  # the app is closing: the widgets went first
+            self.instance_list.refresh_ages()
+            self.detail.tick()
 
     # -- children ------------------------------------------------------------------------------
 
@@ -312,9 +315,9 @@ class MainScreen(InstanceActions, Screen[None]):
 
         def due() -> None:
             self._details_due = None
-            name = self.instance_list.selected_name
-            if name is not None:
-                self.load_details(name, reread=False)
+            with suppress(NoMatches):  # the app is closing: the widgets went first
+                if (name := self.instance_list.selected_name) is not None:
+                    self.load_details(name, reread=False)
 
         self._details_due = self.set_timer(wait or 0.01, due)
 
