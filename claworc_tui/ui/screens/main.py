@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from contextlib import suppress
+from datetime import datetime
 from typing import ClassVar
 
 from textual import events, on, work
@@ -47,11 +49,31 @@ SETTLE_SECONDS = 0.15
 #: Rebuild the selected instance's details at most this often while its objects keep changing
 #: (cheap: from the watch cache, no request).
 DETAIL_REFRESH_SECONDS = 0.5
-#: Relative times in the detail pane are redrawn this often (only where their text changed).
-TICK_SECONDS = 1.0
-#: The list's AGE column every this many ticks: with a young fleet every visible row's AGE moves
-#: each second, and redrawing them all each second cost ~10 ms of status p95 (bench/status.py).
-LIST_AGE_TICKS = 10
+#: Every relative time on screen moves on this beat. Each second was tried: with a young fleet
+#: every visible AGE and the detail pane's times change each second, and redrawing them cost
+#: status p95 ~10 ms and idle CPU 0.09 -> 1.45 % (bench/status.py, bench/idle.py).
+TICK_SECONDS = 10.0
+
+
+class TickedClock:
+    """The one clock the list and the detail pane draw relative times from.
+
+    It moves only on the screen's tick, so AGE and "Created … ago" always agree, and both move
+    together ("Created 33s ago" beside an AGE of 47s cannot happen).
+    """
+
+    def __init__(self, now: Callable[[], datetime]) -> None:
+        self._now = now
+        self.value = now()
+
+    def __call__(self) -> datetime:
+        return self.value
+
+    def tick(self) -> None:
+        """Move to the real time."""
+        self.value = self._now()
+
+
 _FLEET_RETRY = (1.0, 2.0, 5.0, 10.0)
 #: Fleet changes are applied to the list at most this often (a crash-looping pod, or a
 #: thousand instances re-listing, would otherwise redraw the screen for every event). A pod
@@ -103,7 +125,7 @@ class MainScreen(InstanceActions, Screen[None]):
         self._details_loaded_at = 0.0
         self._details_due: Timer | None = None
         self._details_name: str | None = None
-        self._ticks = 0
+        self._clock = TickedClock(ctx.now)
         self._pending_views: dict[str, InstanceView] = {}
         self._pending_removed: set[str] = set()
         self._last_flush = 0.0
@@ -117,8 +139,8 @@ class MainScreen(InstanceActions, Screen[None]):
         with Horizontal(id="main-body"):
             with Vertical(id="list-box"):
                 yield Input(placeholder="filter: name, display name or status", id="filter")
-                yield InstanceList(ctx.now, id="instances")
-            yield InstanceDetail(ctx.now, id="detail")
+                yield InstanceList(self._clock, id="instances")
+            yield InstanceDetail(self._clock, id="detail")
         # The log and activity panes are mounted the first time they are opened: most sessions
         # never open them, and composing them up front cost ~7 % of the launch (bench/launch.py).
         yield ContentSwitcher(id="bottom", initial=None)
@@ -132,17 +154,16 @@ class MainScreen(InstanceActions, Screen[None]):
         self.query_one("#bottom").display = False
         self.instance_list.focus()
         self.instance_list.border_title = "instances"
-        # One clock for the relative times on screen ("started 3m ago", event ages, how old a
-        # last-known status is; the list's AGE every LIST_AGE_TICKS); only moved text is redrawn.
+        # One clock for every relative time on screen (AGE, "started 3m ago", event ages, how
+        # old a last-known status is); only text that moved is redrawn.
         self.set_interval(TICK_SECONDS, self._tick)
         self.watch_fleet()
 
     def _tick(self) -> None:
-        self._ticks += 1
+        self._clock.tick()
         with suppress(NoMatches):  # the app is closing: the widgets went first
+            self.instance_list.refresh_ages()
             self.detail.tick()
-            if self._ticks % LIST_AGE_TICKS == 0:
-                self.instance_list.refresh_ages()
 
     # -- children ------------------------------------------------------------------------------
 
