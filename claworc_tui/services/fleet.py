@@ -128,7 +128,13 @@ class FleetHub:
             self._unsubscribe = self._records.changes.subscribe(self._records_changed)
         if not self._loaded:
             await self.refresh()
-        for kind, selector, parse in ((PODS, MANAGED_SELECTOR, parse_pod), *_OBJECT_KINDS):
+        self._start_informers()
+
+    def _start_informers(self) -> None:
+        """Start every informer that is not running; the ones besides pods after the first pod
+        list, so the status (what the first screen and ``ls`` wait for) is not queued behind."""
+        kinds = _OBJECT_KINDS if self._pods_synced.is_set() else ()
+        for kind, selector, parse in ((PODS, MANAGED_SELECTOR, parse_pod), *kinds):
             task = self._tasks.get(kind.resource)
             if task is None or task.done():
                 self._tasks[kind.resource] = asyncio.create_task(
@@ -338,6 +344,8 @@ class FleetHub:
                     self._pods.setdefault(pod.instance, {})[pod.name] = pod
             first = not self._pods_synced.is_set()
             self._pods_synced.set()
+            if first and self._tasks:  # not after aclose()
+                self._start_informers()
             if first or self.connection.state is not ConnectionState.LIVE:
                 self._set_state(StreamStateChanged(state=StreamState.LIVE))
             for name in before | set(self._pods) | set(self._instances):
