@@ -113,6 +113,7 @@ class FleetHub:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._unsubscribe: Callable[[], None] | None = None
         self._loaded = False
+        self._subscribed = False
         self._pods_synced = asyncio.Event()
         self.connection = Connection(state=ConnectionState.CONNECTING, since=datetime.now(UTC))
         """The pod watch's connection state (the one every status depends on)."""
@@ -131,9 +132,10 @@ class FleetHub:
         self._start_informers()
 
     def _start_informers(self) -> None:
-        """Start every informer that is not running; the ones besides pods after the first pod
-        list, so the status (what the first screen and ``ls`` wait for) is not queued behind."""
-        kinds = _OBJECT_KINDS if self._pods_synced.is_set() else ()
+        """Start every informer that is not running. The ones besides pods only for a subscriber
+        (the UI; ``ls`` needs only the status), after the first pod list, so the status (what
+        the first screen waits for) is not queued behind them."""
+        kinds = _OBJECT_KINDS if self._pods_synced.is_set() and self._subscribed else ()
         for kind, selector, parse in ((PODS, MANAGED_SELECTOR, parse_pod), *kinds):
             task = self._tasks.get(kind.resource)
             if task is None or task.done():
@@ -203,6 +205,7 @@ class FleetHub:
 
     async def events(self) -> AsyncIterator[FleetEvent]:
         """A snapshot, then changes and connection states, until the consumer stops."""
+        self._subscribed = True
         await self.start()
         box = _Mailbox()
         box.connection = self.connection

@@ -68,6 +68,11 @@ async def replace_pod(emulator: EmulatorServer, services: Services, pod: str) ->
     await kube._call("delete", "pods", "delete_namespaced_pod", name=pod, namespace=NS)
 
 
+async def drain(services: Services) -> None:
+    async for _ in services.instances.fleet_events():
+        pass
+
+
 # -- garbage in the watch ---------------------------------------------------------------------
 
 
@@ -81,9 +86,14 @@ async def proxied(tmp_path: Path) -> AsyncIterator[tuple[Services, EmulatorServe
         try:
             async with opened(settings_at(tmp_path, kubeconfig)) as services:
                 await seed(services, "Alpha")
-                await services.instances.hub.start()
+                # Subscribe as the UI does: every informer runs (and every watch is spoiled).
+                ui = asyncio.create_task(drain(services))
                 await until(lambda: running_pod(services, NAME) is not None, 10, "alpha up")
-                yield services, emulator, proxy
+                await until(lambda: proxy.open_watches >= 1, 10, "the watches")
+                try:
+                    yield services, emulator, proxy
+                finally:
+                    ui.cancel()
         finally:
             await proxy.stop()
 
