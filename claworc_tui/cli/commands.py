@@ -48,6 +48,8 @@ from claworc_tui.services.views import (
 
 log = logging.getLogger(__name__)
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+#: How long ``ls`` waits for the cluster's pod list before saying it cannot tell the status.
+LS_SETTLE_SECONDS = 10.0
 Handler = Callable[[Services, argparse.Namespace], Coroutine[Any, Any, int]]
 _HANDLERS: dict[str, Handler] = {}
 
@@ -190,7 +192,8 @@ def _row(view: InstanceView) -> dict[str, Any]:
 
 @_command("ls")
 async def _ls(services: Services, args: argparse.Namespace) -> int:
-    views = await services.instances.list_views()
+    # The live status or nothing: a table of records without it would claim "Pending".
+    views = await services.instances.list_views(settle=LS_SETTLE_SECONDS)
     if args.json:
         print(json.dumps([_row(v) for v in views], indent=2))
         return EXIT_OK

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pydantic import SecretStr
 
 from claworc_tui.crypto.sealing import Sealer
+from claworc_tui.db.changes import ChangeFeed
 from claworc_tui.db.database import Database
 from claworc_tui.models.errors import InstanceNotFound, NameTaken, PortRangeExhausted
 from claworc_tui.models.exposure import Exposure
@@ -113,11 +114,15 @@ async def sealed_instance_keys(db: Database) -> list[str]:
 
 
 class InstanceRepository:
-    """Reads and writes instance rows; returns :class:`Instance` models, never rows."""
+    """Reads and writes instance rows; returns :class:`Instance` models, never rows.
+
+    Every committed write is published on :attr:`changes`, with the writes of other processes.
+    """
 
     def __init__(self, db: Database, sealer: Sealer) -> None:
         self._db = db
         self._sealer = sealer
+        self.changes = ChangeFeed(db)
 
     async def list(self) -> builtins.list[Instance]:
         """Every instance, by name."""
@@ -208,6 +213,7 @@ class InstanceRepository:
                     owner,
                 ),
             )
+        await self.changes.publish([name])
         return await self.get(name)
 
     async def move_ports(
@@ -232,6 +238,7 @@ class InstanceRepository:
                 f"updated_at = {_NOW} WHERE name = ?",
                 (chrome, chrome + 1, name),
             )
+        await self.changes.publish([name])
         return await self.get(name)
 
     async def _update(self, name: str, assignments: str, params: tuple[object, ...]) -> Instance:
@@ -242,6 +249,7 @@ class InstanceRepository:
             )
             if cursor.rowcount == 0:
                 raise InstanceNotFound(name)
+        await self.changes.publish([name])
         return await self.get(name)
 
     async def set_status(
@@ -313,3 +321,4 @@ class InstanceRepository:
         """Remove the row; its port pair is free again."""
         async with self._db.transaction() as conn:
             await conn.execute("DELETE FROM instances WHERE name = ?", (name,))
+        await self.changes.publish([name])

@@ -4,8 +4,8 @@
 calls, streams, call records; the only module that imports kubernetes_asyncio), :mod:`.instance_ops`
 (create and change an instance's objects), :mod:`.lifecycle` (read and delete them) and
 :mod:`.cluster_ops` (version, namespace, permissions, nodes, ports, pods, events). The live streams
-are :class:`~.pods.PodWatcher` and :class:`~.logs.LogFollow`, made by :meth:`KubeClient.pod_watcher`
-and :meth:`KubeClient.follow_logs`.
+are :class:`~.informer.Informer` (:meth:`KubeClient.informer`, :meth:`KubeClient.pod_watcher`) and
+:class:`~.logs.LogFollow` (:meth:`KubeClient.follow_logs`).
 
 Usage::
 
@@ -20,13 +20,18 @@ Usage::
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from claworc_tui.k8s.backoff import Backoff
 from claworc_tui.k8s.cluster_ops import ClusterOps
+from claworc_tui.k8s.informer import PODS, Informer, Kind
 from claworc_tui.k8s.lifecycle import InstanceLifecycle
 from claworc_tui.k8s.logs import LogFollow, LogStreamState
 from claworc_tui.k8s.manifests import CONTAINER, MANAGED_SELECTOR
-from claworc_tui.k8s.pods import PodWatcher
+from claworc_tui.k8s.objects import Json
+from claworc_tui.k8s.pods import PodInfo, parse_pod
+
+T = TypeVar("T")
 
 
 class KubeClient(InstanceLifecycle, ClusterOps):
@@ -39,18 +44,33 @@ class KubeClient(InstanceLifecycle, ClusterOps):
         await self.start()
         return self
 
+    def informer(
+        self,
+        kind: Kind,
+        parse: Callable[[Json], T],
+        *,
+        label_selector: str | None = MANAGED_SELECTOR,
+        backoff: Backoff | None = None,
+    ) -> Informer[T]:
+        """A supervised list-and-watch of ``kind`` in the namespace (see :mod:`.informer`)."""
+        return Informer(
+            self, kind, parse, label_selector=label_selector, backoff=backoff or Backoff()
+        )
+
     def pod_watcher(
         self,
         *,
         label_selector: str = MANAGED_SELECTOR,
         backoff: Backoff | None = None,
         unreachable_after: int = 5,
-    ) -> PodWatcher:
+    ) -> Informer[PodInfo]:
         """A watch of the managed pods: ``async for event in client.pod_watcher().events()``."""
-        return PodWatcher(
+        return Informer(
             self,
+            PODS,
+            parse_pod,
             label_selector=label_selector,
-            backoff=backoff,
+            backoff=backoff or Backoff(),
             unreachable_after=unreachable_after,
         )
 

@@ -74,6 +74,15 @@ def _instance_targets(name: str) -> list[tuple[str, str]]:
 class InstanceLifecycle(InstanceOps):
     """Reading and deleting an instance's objects (mixed into :class:`~.client.KubeClient`)."""
 
+    async def secret_and_config(self, name: str) -> tuple[frozenset[str] | None, str | None]:
+        """Key names of the instance's Secret and its ConfigMap's fingerprint (None: missing)."""
+        names = object_names(name)
+        sec, cm = await asyncio.gather(
+            self._get_or_none("Secret", names["secret"]),
+            self._get_or_none("ConfigMap", names["configmap"]),
+        )
+        return (secret_key_names(sec) if sec else None), (configmap_hash(cm) if cm else None)
+
     async def get_instance_objects(self, name: str) -> InstanceObjects:
         """Read every object of an instance (concurrently); missing ones are None."""
         names = object_names(name)

@@ -9,6 +9,7 @@ With ``_preload_content=False`` the library does not raise on a non-2xx status, 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -17,6 +18,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -27,12 +29,17 @@ from kubernetes_asyncio import config as k8s_config
 from claworc_tui.k8s.errors import (
     KubeConfigError,
     KubeError,
+    KubeUnauthorized,
     error_from_status,
     error_from_transport,
 )
 from claworc_tui.k8s.objects import CallRecord, Json
 
 _log = logging.getLogger(__name__)
+#: Reloads within this many seconds of the last one reuse it (many streams see one expiry).
+_RELOAD_COALESCE = 1.0
+#: Credentials the loader says expire within this many seconds are reloaded before a request.
+_EXPIRY_MARGIN = 60.0
 DEFAULT_NAMESPACE = "claworc"
 _SA_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 #: Failures below HTTP that we turn into KubeUnreachable / KubeTimeout.
@@ -114,6 +121,9 @@ class KubeTransport:
         self._apis: dict[str, Any] = {}
         self._context_name: str | None = None
         self._server_url = ""
+        self._auth_lock = asyncio.Lock()
+        self._reloaded_at = -_RELOAD_COALESCE
+        self._expires_at: float | None = None
         self.request_count = 0
         """Calls made since start (not bounded like :attr:`calls`)."""
 
@@ -126,6 +136,15 @@ class KubeTransport:
             KubeConfigError: No kubeconfig, an unknown context, or a broken file.
         """
         configuration = type.__call__(k8s_client.Configuration)
+        context_ns = await self._load_config(configuration)
+        self._namespace = self._namespace or context_ns or DEFAULT_NAMESPACE
+        self._server_url = str(configuration.host)
+        configuration.refresh_api_key_hook = self._refresh_if_expiring
+        self._api_client = k8s_client.ApiClient(configuration=configuration)
+        self._apis = {key: getattr(k8s_client, cls)(self._api_client) for key, cls in _APIS.items()}
+
+    async def _load_config(self, configuration: Any) -> str | None:
+        """Load the kubeconfig (or in-cluster config) into ``configuration``; its namespace."""
         path = find_kubeconfig(self._kubeconfig)
         context_ns: str | None = None
         try:
@@ -139,6 +158,8 @@ class KubeTransport:
                 current = loader.current_context or {}
                 self._context_name = current.get("name")
                 context_ns = (current.get("context") or {}).get("namespace")
+                expiry = getattr(loader, "exec_plugin_expiry", None)
+                self._expires_at = expiry.timestamp() if isinstance(expiry, datetime) else None
             else:
                 k8s_config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
                 self._context_name = None
@@ -152,10 +173,43 @@ class KubeTransport:
             else:
                 message = f"cannot load Kubernetes config from {path}: {exc}"
             raise KubeConfigError(message, reason="ConfigError") from None
-        self._namespace = self._namespace or context_ns or DEFAULT_NAMESPACE
-        self._server_url = str(configuration.host)
-        self._api_client = k8s_client.ApiClient(configuration=configuration)
-        self._apis = {key: getattr(k8s_client, cls)(self._api_client) for key, cls in _APIS.items()}
+        return context_ns
+
+    async def refresh_credentials(self) -> bool:
+        """Reload the kubeconfig user (exec plugin, OIDC refresh, token file) after a 401.
+
+        kubernetes_asyncio loads credentials once and leaves refreshing them to the caller. Many
+        streams get the same 401 at once; the first reloads, the others use its result.
+
+        Returns:
+            True if the credentials changed (or were just reloaded): worth trying again.
+        """
+        if self._api_client is None:
+            return False
+        async with self._auth_lock:
+            if time.monotonic() - self._reloaded_at < _RELOAD_COALESCE:
+                return True
+            configuration = self._api_client.configuration
+            before = dict(configuration.api_key)
+            fresh = type.__call__(k8s_client.Configuration)
+            try:
+                await self._load_config(fresh)
+            except KubeConfigError as exc:
+                _log.warning("reloading credentials failed: %s", exc)
+                return False
+            self._reloaded_at = time.monotonic()
+            configuration.api_key = dict(fresh.api_key)
+            configuration.username, configuration.password = fresh.username, fresh.password
+            changed: bool = configuration.api_key != before
+            _log.info("credentials reloaded (%s)", "changed" if changed else "unchanged")
+            return changed
+
+    async def _refresh_if_expiring(self, _configuration: object) -> None:
+        """Before each request: reload credentials the loader said expire within a minute."""
+        expires_at = self._expires_at
+        if expires_at is not None and time.time() > expires_at - _EXPIRY_MARGIN:
+            self._expires_at = None  # one reload per expiry, even if the plugin gives none
+            await self.refresh_credentials()
 
     async def aclose(self) -> None:
         """Close the HTTP session (safe to call twice or before :meth:`start`)."""
@@ -242,7 +296,7 @@ class KubeTransport:
         namespace: str | None = None,
         **params: object,
     ) -> Json:
-        """Make one call and return the JSON body.
+        """Make one call and return the JSON body; a 401 reloads the credentials and tries again.
 
         Args:
             verb: For records and errors (``create``, ``get``, ``list`` ...).
@@ -256,6 +310,25 @@ class KubeTransport:
         Raises:
             KubeError: The mapped failure.
         """
+        args = (verb, resource, method, api, name, namespace, params)
+        try:
+            return await self._call_once(*args)
+        except KubeUnauthorized:
+            if not await self.refresh_credentials():
+                raise
+        return await self._call_once(*args)
+
+    async def _call_once(
+        self,
+        verb: str,
+        resource: str,
+        method: str,
+        api: str,
+        name: str | None,
+        namespace: str | None,
+        params: dict[str, object],
+    ) -> Json:
+        """One try of :meth:`_call`."""
         fn = self._method(api, method)
         if name is not None:
             params["name"] = name

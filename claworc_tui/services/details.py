@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 from claworc_tui.k8s.errors import KubeError
@@ -118,24 +117,29 @@ async def key_sources(svc: InstanceService, name: str) -> list[KeySource]:
     return out
 
 
-async def details(svc: InstanceService, name: str) -> InstanceDetails:
-    """Gather the detail pane's data concurrently (cluster errors leave those parts empty)."""
+async def details(svc: InstanceService, name: str, *, reread: bool = True) -> InstanceDetails:
+    """The detail pane's data: live parts from the hub's cache, the rest from the records.
+
+    The Secret's key names and the ConfigMap's fingerprint are not watched (a watch of Secrets
+    would hold every key in memory): they are read when ``reread`` (a new selection, after an
+    operation) and otherwise kept from the last read.
+    """
     instance = await svc.store.instances.get(name)
-    view = svc.hub.view(name) or merge(instance, svc.hub.pods_of(name))
+    hub = svc.hub
+    view = hub.view(name) or merge(instance, hub.pods_of(name))
     keys = await key_sources(svc, name)
-    pods = svc.hub.pods_of(name)
-    names = [*object_names(name).values(), *(p.name for p in pods)]
+    extras = svc.detail_extras.get(name)
     try:
-        objects, events, urls = await asyncio.gather(
-            svc.kube.get_instance_objects(name),
-            svc.kube.events_for(names, limit=30),
-            svc.urls(name),
-        )
+        if reread or extras is None:
+            extras = svc.detail_extras[name] = await svc.kube.secret_and_config(name)
+        urls = await svc.urls(name)
     except KubeError:
         return InstanceDetails(
             view=view, urls=None, objects=(), keys=tuple(keys), events=(), advice=()
         )
-    advice = advice_mod.advise(instance, pods, objects, events)
+    objects = hub.objects_of(name, *extras)
+    events = hub.events_of(name, limit=30)
+    advice = advice_mod.advise(instance, hub.pods_of(name), objects, events)
     return InstanceDetails(
         view=view,
         urls=urls,

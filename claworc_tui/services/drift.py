@@ -230,7 +230,6 @@ async def repair(svc: InstanceService, items: Sequence[DriftItem]) -> RepairResu
                 gone.append(item.object)
             else:
                 skipped.append(f"{item.object}: {outcome.value}")
-        await svc.hub.refresh()
         result = RepairResult(
             repaired=sum(1 for i in fixable if i.instance not in failed),
             deleted=tuple(deleted),
@@ -321,10 +320,8 @@ async def _finish(svc: InstanceService, name: str) -> str:
         detail = f"{what}; finishing it failed: {exc}"
         await svc.store.instances.set_status(name, InstanceStatus.ERROR, detail=detail)
         await svc.log_activity("sweep", Outcome.FAILED, name, detail)
-        await svc.hub.refresh(name)
         return f"{name}: {detail}"
     await svc.log_activity("sweep", Outcome.OK, name, f"{what}; {outcome}")
-    await svc.hub.refresh(name)
     return f"{name}: {what}; {outcome}"
 
 

@@ -16,6 +16,7 @@ __all__ = [
     "ClaworcError",
     "DatabaseError",
     "InstanceNotFound",
+    "LiveStatusUnavailable",
     "NameTaken",
     "OperationFailed",
     "OperationInProgress",
@@ -53,3 +54,12 @@ class ReadOnlyMode(ClaworcError):
     def __init__(self, action: str, why: str = "the app runs with --read-only") -> None:
         super().__init__(f"cannot {action}: {why}")
         self.action = action
+
+
+class LiveStatusUnavailable(ClaworcError):
+    """The cluster did not answer the pod list in time: no status can be told truthfully."""
+
+    def __init__(self, seconds: float, reason: str | None) -> None:
+        why = f": {reason}" if reason else ""
+        super().__init__(f"no live status: the cluster did not answer within {seconds:g} s{why}")
+        self.reason = reason

@@ -1,4 +1,10 @@
-"""FleetHub: one shared pod watch, merged with the records, fanned out to every subscriber.
+"""FleetHub: the namespace's informers and the records' change feed, merged, fanned out.
+
+One informer per kind of live data (pods; the app's Deployments, Services and PVCs; the
+namespace's Events) keeps the cache the status merge, the detail pane and advice read from; the
+records come from the repository's change feed, which also carries the writes of other processes.
+The informers reconnect by themselves and never end; the hub only restarts one whose consumer
+broke (a bug), so nothing here dies silently.
 
 Each subscriber owns a small mailbox instead of a queue: changes for the same instance overwrite
 each other, and a snapshot replaces everything pending. A slow consumer (a UI busy painting)
@@ -10,12 +16,39 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing, suppress
 from datetime import UTC, datetime
+from typing import Any
 
-from claworc_tui.k8s.pods import PodChanged, PodInfo, PodsSynced, PodWatcher, StreamState
-from claworc_tui.models.instance import Instance
+from claworc_tui.db.instances import InstanceRepository
+from claworc_tui.k8s.client import KubeClient
+from claworc_tui.k8s.informer import (
+    DEPLOYMENTS,
+    EVENTS,
+    PODS,
+    PVCS,
+    SERVICES,
+    Changed,
+    Informer,
+    Kind,
+    StreamState,
+    StreamStateChanged,
+    Synced,
+)
+from claworc_tui.k8s.manifests import MANAGED_SELECTOR
+from claworc_tui.k8s.objects import (
+    EventInfo,
+    InstanceObjects,
+    Json,
+    deployment_state,
+    event_info,
+    pvc_state,
+    service_state,
+)
+from claworc_tui.k8s.pods import PodInfo, parse_pod
+from claworc_tui.models.instance import STORAGE_ROLES, Instance
+from claworc_tui.models.names import object_names
 from claworc_tui.services.status import merge
 from claworc_tui.services.views import (
     Connection,
@@ -33,14 +66,29 @@ _STATE = {
     StreamState.LIVE: ConnectionState.LIVE,
     StreamState.RECONNECTING: ConnectionState.RECONNECTING,
     StreamState.UNREACHABLE: ConnectionState.UNREACHABLE,
-    StreamState.FAILED: ConnectionState.UNREACHABLE,
+    StreamState.FAILED: ConnectionState.FAILED,
 }
+#: What the hub watches: the kind, its selector, and how an object is kept in the cache.
+_OBJECT_KINDS: tuple[tuple[Kind, str | None, Callable[[Json], Any]], ...] = (
+    (DEPLOYMENTS, MANAGED_SELECTOR, lambda doc: doc),
+    (SERVICES, MANAGED_SELECTOR, lambda doc: doc),
+    (PVCS, MANAGED_SELECTOR, lambda doc: doc),
+    (EVENTS, None, event_info),
+)
+
+#: What object names add to the instance name (``-vnc``, ``-keys`` ...).
+_SUFFIXES = tuple(sorted({n[1:] for n in object_names("x").values() if n != "x"}, key=len)[::-1])
+
+
+def _app_label(doc: Json) -> str | None:
+    return ((doc.get("metadata") or {}).get("labels") or {}).get("app")
 
 
 class _Mailbox:
     def __init__(self) -> None:
         self.snapshot = True
         self.changed: dict[str, InstanceView | None] = {}
+        self.touched: set[str] = set()
         self.connection: Connection | None = None
         self.wake = asyncio.Event()
         self.wake.set()
@@ -50,56 +98,67 @@ class FleetHub:
     """Keeps the merged view of every instance and tells subscribers what changed.
 
     Args:
-        load_instances: Reads every record (the database is re-read only on :meth:`refresh`).
-        make_watcher: Builds the shared pod watcher (called once, when the hub starts).
-        load_one: Reads one record by name (None if gone), so refreshing one instance does not
-            re-read the whole table.
+        records: The instance records (read on start and on every published change).
+        kube: A started client; the informers are made from it when the hub starts.
     """
 
-    def __init__(
-        self,
-        load_instances: Callable[[], Awaitable[list[Instance]]],
-        make_watcher: Callable[[], PodWatcher],
-        load_one: Callable[[str], Awaitable[Instance | None]] | None = None,
-    ) -> None:
-        self._load = load_instances
-        self._load_one = load_one
-        self._make_watcher = make_watcher
+    def __init__(self, records: InstanceRepository, kube: KubeClient) -> None:
+        self._records = records
+        self._kube = kube
         self._instances: dict[str, Instance] = {}
         self._pods: dict[str, dict[str, PodInfo]] = {}
+        self._objects: dict[str, dict[str, Any]] = {kind.resource: {} for kind, *_ in _OBJECT_KINDS}
         self._views: dict[str, InstanceView] = {}
         self._mailboxes: set[_Mailbox] = set()
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._unsubscribe: Callable[[], None] | None = None
         self._loaded = False
-        self._answered = asyncio.Event()
-        """Set once the watch has listed the pods, or failed to (``wait_answered``)."""
+        self._subscribed = False
+        self._pods_synced = asyncio.Event()
         self.connection = Connection(state=ConnectionState.CONNECTING, since=datetime.now(UTC))
-        """The shared watch's connection state."""
+        """The pod watch's connection state (the one every status depends on)."""
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Load the records and start the shared watch (idempotent)."""
+        """Load the records, follow their changes and start every informer (idempotent).
+
+        A follower that ended (it cannot, short of a bug) is started again.
+        """
+        if self._unsubscribe is None:
+            self._unsubscribe = self._records.changes.subscribe(self._records_changed)
         if not self._loaded:
             await self.refresh()
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="fleet-watch")
+        self._start_informers()
 
-    async def wait_answered(self, within: float) -> None:
-        """Wait (at most ``within`` seconds) until the watch has listed the pods or failed to:
-        a one-shot reader (``claworc-tui ls``, ``logs``) must not take "no pod seen yet" for
-        "no pod"."""
-        with suppress(TimeoutError):
-            async with asyncio.timeout(within):
-                await self._answered.wait()
+    def _start_informers(self) -> None:
+        """Start every informer that is not running. The ones besides pods only for a subscriber
+        (the UI; ``ls`` needs only the status), after the first pod list, so the status (what
+        the first screen waits for) is not queued behind them."""
+        kinds = _OBJECT_KINDS if self._pods_synced.is_set() and self._subscribed else ()
+        for kind, selector, parse in ((PODS, MANAGED_SELECTOR, parse_pod), *kinds):
+            task = self._tasks.get(kind.resource)
+            if task is None or task.done():
+                self._tasks[kind.resource] = asyncio.create_task(
+                    self._follow(kind, selector, parse), name=f"informer-{kind.resource}"
+                )
 
     async def aclose(self) -> None:
-        """Stop the watch."""
-        if self._task is not None:
-            task, self._task = self._task, None
+        """Stop the informers and the change feed."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        tasks, self._tasks = list(self._tasks.values()), {}
+        for task in tasks:
             task.cancel()
+        for task in tasks:
             with suppress(asyncio.CancelledError):
                 await task
+
+    async def wait_synced(self) -> None:
+        """Wait until the pods were listed once (bound it with ``asyncio.timeout``)."""
+        await self.start()
+        await self._pods_synced.wait()
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -115,8 +174,38 @@ class FleetHub:
         """The live pods of an instance (newest knowledge from the watch)."""
         return list(self._pods.get(name, {}).values())
 
+    def objects_of(
+        self, name: str, secret_keys: frozenset[str] | None, config_hash: str | None
+    ) -> InstanceObjects:
+        """The instance's Deployment, Service and PVCs from the cache (with what it lacks)."""
+        names = object_names(name)
+        dep = self._objects[DEPLOYMENTS.resource].get(names["deployment"])
+        svc = self._objects[SERVICES.resource].get(names["service"])
+        pvcs = self._objects[PVCS.resource]
+        return InstanceObjects(
+            name=name,
+            deployment=deployment_state(dep) if dep else None,
+            service=service_state(svc) if svc else None,
+            secret_keys=secret_keys,
+            config_hash=config_hash,
+            pvcs={
+                role: pvc_state(pvcs[key]) if (key := names[f"pvc_{role}"]) in pvcs else None
+                for role in STORAGE_ROLES
+            },
+        )
+
+    def events_of(self, name: str, limit: int = 30) -> list[EventInfo]:
+        """Events about the instance's objects and pods, newest first."""
+        names = {*object_names(name).values(), *self._pods.get(name, {})}
+        events: list[EventInfo] = [
+            e for e in self._objects[EVENTS.resource].values() if e.name in names
+        ]
+        events.sort(key=lambda e: e.last_time.timestamp() if e.last_time else 0.0, reverse=True)
+        return events[:limit]
+
     async def events(self) -> AsyncIterator[FleetEvent]:
         """A snapshot, then changes and connection states, until the consumer stops."""
+        self._subscribed = True
         await self.start()
         box = _Mailbox()
         box.connection = self.connection
@@ -128,12 +217,15 @@ class FleetHub:
                 if box.snapshot:
                     box.snapshot = False
                     box.changed.clear()
+                    box.touched.clear()
                     yield FleetSnapshot(views=tuple(self.views()))
-                elif box.changed:
+                elif box.changed or box.touched:
                     changed, box.changed = box.changed, {}
+                    touched, box.touched = box.touched, set()
                     yield FleetChanged(
                         changed=tuple(v for v in changed.values() if v is not None),
                         removed=tuple(n for n, v in changed.items() if v is None),
+                        touched=tuple(sorted(touched)),
                     )
                 if box.connection is not None:
                     connection, box.connection = box.connection, None
@@ -141,28 +233,37 @@ class FleetHub:
         finally:
             self._mailboxes.discard(box)
 
-    # -- updating ----------------------------------------------------------------------------
+    # -- records -----------------------------------------------------------------------------
 
     async def refresh(self, name: str | None = None) -> None:
         """Re-read one record (or all) from the database and publish what changed."""
-        if name is not None and self._load_one is not None and self._loaded:
-            one = await self._load_one(name)
+        if name is not None and self._loaded:
+            one = await self._records.find(name)
             if one is None:
                 self._instances.pop(name, None)
             else:
                 self._instances[name] = one
             self._remerge(name)
+            self._touch(name)
             return
-        records = await self._load()
+        fresh = {inst.name: inst for inst in await self._records.list()}
         self._loaded = True
-        fresh = {inst.name: inst for inst in records}
-        names = set(fresh) | set(self._instances) if name is None else {name}
-        for key in names:
-            if key in fresh:
-                self._instances[key] = fresh[key]
-            else:
-                self._instances.pop(key, None)
+        changed = {
+            n for n in set(fresh) | set(self._instances) if fresh.get(n) != self._instances.get(n)
+        }
+        self._instances = fresh
+        for key in changed:
             self._remerge(key)
+            self._touch(key)
+
+    async def _records_changed(self, names: frozenset[str] | None) -> None:
+        if names is None:
+            await self.refresh()
+        else:
+            for name in sorted(names):
+                await self.refresh(name)
+
+    # -- publishing --------------------------------------------------------------------------
 
     def _remerge(self, name: str) -> None:
         instance = self._instances.get(name)
@@ -170,7 +271,13 @@ class FleetHub:
             if self._views.pop(name, None) is not None:
                 self._publish(name, None)
             return
-        view = merge(instance, self._pods.get(name, {}).values())
+        live = self.connection.state is ConnectionState.LIVE
+        view = merge(
+            instance,
+            self._pods.get(name, {}).values(),
+            known=self._pods_synced.is_set(),
+            stale_since=None if live else self.connection.since,
+        )
         if self._views.get(name) != view:
             self._views[name] = view
             self._publish(name, view)
@@ -180,26 +287,74 @@ class FleetHub:
             box.changed[name] = view
             box.wake.set()
 
-    def _set_connection(self, connection: Connection) -> None:
-        self.connection = connection
-        if connection.state is not ConnectionState.CONNECTING:
-            self._answered.set()
+    def _touch(self, name: str | None) -> None:
+        """Tell subscribers that an instance's objects or events changed (not its row)."""
+        if name is None:
+            return
         for box in self._mailboxes:
-            box.connection = connection
+            box.touched.add(name)
             box.wake.set()
 
-    def _apply_snapshot(self, event: PodsSynced) -> None:
-        self._answered.set()
-        before = set(self._pods)
-        self._pods = {}
-        for pod in event.pods:
-            if pod.instance:
-                self._pods.setdefault(pod.instance, {})[pod.name] = pod
-        for name in before | set(self._pods) | set(self._instances):
-            self._remerge(name)
+    def _set_state(self, event: StreamStateChanged) -> None:
+        state = _STATE[event.state]
+        if state is self.connection.state and not event.reason:
+            return
+        was_live = self.connection.state is ConnectionState.LIVE
+        since = (
+            self.connection.since if not was_live and state is not ConnectionState.LIVE else None
+        )
+        self.connection = Connection(
+            state=state,
+            reason=event.reason,
+            attempt=event.attempt,
+            since=since or datetime.now(UTC),
+        )
+        for box in self._mailboxes:
+            box.connection = self.connection
+            box.wake.set()
+        if was_live != (state is ConnectionState.LIVE):
+            for name in list(self._instances):
+                self._remerge(name)  # rows say (or stop saying) that they are last-known
 
-    def _apply_change(self, event: PodChanged) -> None:
-        pod = event.pod
+    # -- informers ---------------------------------------------------------------------------
+
+    async def _follow(self, kind: Kind, selector: str | None, parse: Callable[[Json], Any]) -> None:
+        """Apply one informer's events for as long as the hub runs."""
+        informer: Informer[Any] = self._kube.informer(kind, parse, label_selector=selector)
+        while True:
+            try:
+                async with aclosing(informer.events()) as stream:
+                    async for event in stream:
+                        if kind is PODS:
+                            self._apply_pods(event)
+                        else:
+                            self._apply_objects(kind, event)
+            except Exception:  # a bug in applying an event: log it, start the informer again
+                log.exception("following %s failed; starting again", kind.resource)
+                informer.resource_version = None
+                await asyncio.sleep(1.0)
+
+    def _apply_pods(self, event: Synced[PodInfo] | Changed[PodInfo] | StreamStateChanged) -> None:
+        if isinstance(event, StreamStateChanged):
+            if event.state is not StreamState.LIVE or self._pods_synced.is_set():
+                self._set_state(event)
+            return
+        if isinstance(event, Synced):
+            before = set(self._pods)
+            self._pods = {}
+            for pod in event.objects.values():
+                if pod.instance:
+                    self._pods.setdefault(pod.instance, {})[pod.name] = pod
+            first = not self._pods_synced.is_set()
+            self._pods_synced.set()
+            if first and self._tasks:  # not after aclose()
+                self._start_informers()
+            if first or self.connection.state is not ConnectionState.LIVE:
+                self._set_state(StreamStateChanged(state=StreamState.LIVE))
+            for name in before | set(self._pods) | set(self._instances):
+                self._remerge(name)
+            return
+        pod = event.obj
         if not pod.instance:
             return
         pods = self._pods.setdefault(pod.instance, {})
@@ -209,36 +364,38 @@ class FleetHub:
             pods[pod.name] = pod
         self._remerge(pod.instance)
 
-    async def _run(self) -> None:
-        watcher = self._make_watcher()
-        try:
-            async with aclosing(watcher.events()) as stream:
-                async for event in stream:
-                    if isinstance(event, PodsSynced):
-                        self._apply_snapshot(event)
-                        if self.connection.state is not ConnectionState.LIVE:
-                            self._set_connection(
-                                Connection(state=ConnectionState.LIVE, since=datetime.now(UTC))
-                            )
-                    elif isinstance(event, PodChanged):
-                        self._apply_change(event)
-                    else:
-                        state = _STATE[event.state]
-                        if state is not self.connection.state or event.reason:
-                            self._set_connection(
-                                Connection(
-                                    state=state,
-                                    reason=event.reason,
-                                    attempt=event.attempt,
-                                    since=datetime.now(UTC),
-                                )
-                            )
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # the watcher gave up (e.g. Forbidden): say why, keep records
-            log.warning("pod watch stopped: %s", exc)
-            self._set_connection(
-                Connection(
-                    state=ConnectionState.UNREACHABLE, reason=str(exc), since=datetime.now(UTC)
-                )
-            )
+    def _apply_objects(
+        self, kind: Kind, event: Synced[Any] | Changed[Any] | StreamStateChanged
+    ) -> None:
+        if isinstance(event, StreamStateChanged):
+            if event.state is StreamState.FAILED:
+                log.warning("watching %s: %s", kind.resource, event.reason)
+            return
+        cache = self._objects[kind.resource]
+        if isinstance(event, Synced):
+            touched = {self._owner(kind, obj) for obj in (*cache.values(), *event.objects.values())}
+            self._objects[kind.resource] = dict(event.objects)
+            for name in touched:
+                self._touch(name)
+            return
+        if event.type == "DELETED":
+            cache.pop(event.name, None)
+        else:
+            cache[event.name] = event.obj
+        self._touch(self._owner(kind, event.obj))
+
+    def _owner(self, kind: Kind, obj: Any) -> str | None:
+        """The instance an object (or the object an event is about) belongs to."""
+        if kind is not EVENTS:
+            return _app_label(obj)
+        about = obj.name or ""
+        if about in self._instances:
+            return about
+        for suffix in _SUFFIXES:
+            if about.endswith(suffix) and about[: -len(suffix)] in self._instances:
+                return about[: -len(suffix)]
+        for instance, pods in self._pods.items():  # pods: <deployment>-<hash>-<hash>
+            if about in pods:
+                return instance
+        replica_set = about.rpartition("-")[0]  # ReplicaSets: <deployment>-<hash>
+        return replica_set if replica_set in self._instances else None

@@ -8,6 +8,7 @@ Kubernetes calls, and ends with one activity-log entry (never a key).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 
 from pydantic import SecretStr
@@ -36,7 +37,7 @@ from claworc_tui.services import advice as advice_mod
 from claworc_tui.services import details as details_mod
 from claworc_tui.services import drift as drift_mod
 from claworc_tui.services import lifecycle
-from claworc_tui.services.errors import OperationFailed, ReadOnlyMode
+from claworc_tui.services.errors import LiveStatusUnavailable, OperationFailed, ReadOnlyMode
 from claworc_tui.services.fleet import FleetHub
 from claworc_tui.services.logs import follow_instance_logs
 from claworc_tui.services.ops import OperationLocks, owner_id
@@ -85,7 +86,10 @@ class InstanceService:
         self.read_only_reason = read_only_reason
         self.log_buffer_lines = log_buffer_lines
         self.locks = OperationLocks()
-        self.hub = FleetHub(store.instances.list, kube.pod_watcher, store.instances.find)
+        self.hub = FleetHub(store.instances, kube)
+        self.detail_extras: dict[str, tuple[frozenset[str] | None, str | None]] = {}
+        """Per instance: its Secret's key names and ConfigMap fingerprint, as last read."""
+        self._node_hosts: dict[str | None, str] = {}
         self._pod_events: dict[str, asyncio.Event] = {}
 
     async def aclose(self) -> None:
@@ -129,7 +133,6 @@ class InstanceService:
         instance = await self.store.instances.get(name)
         async with self.locks.hold(name, action) as calls:
             await self.store.instances.set_status(name, busy, step=action, owner=owner_id())
-            await self.hub.refresh(name)
             try:
                 if replicas is None:
                     await self.kube.rollout_restart(name)
@@ -140,7 +143,6 @@ class InstanceService:
                 await self.store.instances.set_status(
                     name, instance.status, detail=f"{action} failed: {exc}"
                 )
-                await self.hub.refresh(name)
                 await self.log_activity(action, Outcome.FAILED, name, str(exc), calls)
                 hint = (
                     " (run repair to re-create missing objects)" if "not found" in str(exc) else ""
@@ -149,16 +151,25 @@ class InstanceService:
                     name, action, action, str(exc) + hint, "Nothing was changed."
                 ) from None
             await self.store.instances.set_status(name, final)
-            await self.hub.refresh(name)
             await self.log_activity(action, Outcome.OK, name, None, calls)
 
     # -- reading -----------------------------------------------------------------------------
 
-    async def list_views(self) -> list[InstanceView]:
-        """Every instance merged with its live pod (starts the shared watch if needed, and
-        waits for its first list of pods)."""
+    async def list_views(self, settle: float | None = None) -> list[InstanceView]:
+        """Every instance merged with its live pod (starts the shared watch if needed).
+
+        Args:
+            settle: Wait up to this many seconds for the first pod list, and raise
+                :class:`LiveStatusUnavailable` if it does not come (the CLI); None: return
+                what is known now (rows say "unknown" until the list came).
+        """
         await self.hub.start()
-        await self.hub.wait_answered(FIRST_LIST_SECONDS)
+        if settle is not None:
+            try:
+                async with asyncio.timeout(settle):
+                    await self.hub.wait_synced()
+            except TimeoutError:
+                raise LiveStatusUnavailable(settle, self.hub.connection.reason) from None
         return self.hub.views()
 
     async def get(self, name: str) -> Instance:
@@ -206,16 +217,20 @@ class InstanceService:
     async def node_host(self, settings: GlobalSettings | None = None) -> str:
         """Where NodePorts are reachable: setting, node ExternalIP/InternalIP, API server host."""
         settings = settings or await self.store.settings.get()
-        host = await self.kube.node_address(settings.node_host)
+        host = self._node_hosts.get(settings.node_host)
+        if host is None:  # nodes do not move: ask once per session (and per setting)
+            host = self._node_hosts[settings.node_host] = (
+                await self.kube.node_address(settings.node_host) or ""
+            )
         if host:
             return host
         from urllib.parse import urlparse
 
         return urlparse(self.kube.server_url).hostname or "localhost"
 
-    async def details(self, name: str) -> InstanceDetails:
-        """Everything the detail pane shows."""
-        return await details_mod.details(self, name)
+    async def details(self, name: str, *, reread: bool = True) -> InstanceDetails:
+        """Everything the detail pane shows (``reread=False``: only from what is watched)."""
+        return await details_mod.details(self, name, reread=reread)
 
     async def delete_plan(self, name: str) -> list[ObjectRow]:
         """Every object a delete would destroy, with its current state."""
@@ -268,7 +283,6 @@ class InstanceService:
             await self.kube.replace_configmap(instance)
             if restart and instance.status is InstanceStatus.RUNNING:
                 await self.kube.rollout_restart(name)
-            await self.hub.refresh(name)
             await self.log_activity(
                 "edit config", Outcome.OK, name, "restarted" if restart else "not restarted", calls
             )
@@ -280,7 +294,6 @@ class InstanceService:
         async with self.locks.hold(name, "resources") as calls:
             await self.kube.patch_deployment_resources(name, resources)
             instance = await self.store.instances.set_resources(name, resources)
-            await self.hub.refresh(name)
             await self.log_activity(
                 "resources",
                 Outcome.OK,
@@ -454,7 +467,9 @@ class InstanceService:
     async def _follow(self, name: str, options: LogOptions) -> AsyncIterator[LogEvent]:
         await self.store.instances.get(name)
         await self.hub.start()
-        await self.hub.wait_answered(FIRST_LIST_SECONDS)
+        with contextlib.suppress(TimeoutError):  # unreachable: the follow says so itself
+            async with asyncio.timeout(FIRST_LIST_SECONDS):
+                await self.hub.wait_synced()
         event = self.pod_event(name)
         watcher = asyncio.create_task(self._signal_pods(name, event))
         try:

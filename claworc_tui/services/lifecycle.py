@@ -88,7 +88,6 @@ async def create(svc: InstanceService, spec: InstanceSpec) -> AsyncIterator[Prog
             )
             if settings.default_exposure is not instance.exposure:
                 instance = await svc.store.instances.set_exposure(name, settings.default_exposure)
-            await svc.hub.refresh(name)
             yield report(
                 step,
                 StepState.DONE,
@@ -131,7 +130,6 @@ async def create(svc: InstanceService, spec: InstanceSpec) -> AsyncIterator[Prog
                 manifests.deployment(current, settings, replicas=1, namespace=ns)
             )
             await svc.store.instances.set_status(name, InstanceStatus.RUNNING)
-            await svc.hub.refresh(name)
             yield report(step, StepState.DONE, "created; the pod is starting")
             await svc.log_activity(
                 "create", Outcome.OK, name, f"ports {current.nodeport_chrome}", calls
@@ -190,7 +188,6 @@ async def _create_service(svc: InstanceService, name: str) -> None:
                 skip_ports=set(held.owners)
                 | {instance.nodeport_chrome, instance.nodeport_chrome + 1},
             )
-            await svc.hub.refresh(name)
 
 
 async def _rollback(svc: InstanceService, name: str) -> str:
@@ -206,10 +203,8 @@ async def _rollback(svc: InstanceService, name: str) -> str:
             await svc.store.instances.set_status(
                 name, InstanceStatus.ERROR, detail=detail + "; delete the instance to finish"
             )
-        await svc.hub.refresh(name)
         return detail + ". The row is kept in 'error': delete it or run repair to finish."
     await svc.store.instances.delete(name)
-    await svc.hub.refresh(name)
     return "Everything created was removed and the port pair is free again."
 
 
@@ -234,7 +229,6 @@ async def delete(svc: InstanceService, name: str) -> AsyncIterator[Progress]:
         await svc.store.instances.set_status(
             name, InstanceStatus.DELETING, step="objects", owner=owner_id()
         )
-        await svc.hub.refresh(name)
         yield report(0, StepState.RUNNING)
         try:
             result = await svc.kube.delete_instance_objects(name, wait=True, wait_timeout=120.0)
@@ -244,7 +238,6 @@ async def delete(svc: InstanceService, name: str) -> AsyncIterator[Progress]:
             await svc.store.instances.set_status(
                 name, InstanceStatus.ERROR, detail=detail + "; press D again to retry"
             )
-            await svc.hub.refresh(name)
             await svc.log_activity("delete", Outcome.FAILED, name, detail, calls)
             raise OperationFailed(
                 name, "delete", "objects", str(exc), "The row is kept in 'error'; retry the delete."
@@ -252,7 +245,6 @@ async def delete(svc: InstanceService, name: str) -> AsyncIterator[Progress]:
         for index in range(3):
             yield report(index, StepState.DONE)
         await svc.store.instances.delete(name)
-        await svc.hub.refresh(name)
         yield report(
             3, StepState.DONE, f"ports {instance.nodeport_chrome},{instance.nodeport_terminal} free"
         )

@@ -8,6 +8,7 @@ the database status (``creating``, ``stopping`` …) wins, because the pod lags 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from claworc_tui.k8s.pods import PodInfo
 from claworc_tui.models.instance import Instance, InstanceStatus
@@ -65,10 +66,24 @@ def _pod_status(pod: PodInfo) -> tuple[str, Tone]:
     return reason, Tone.WARN
 
 
-def merge(instance: Instance, pods: Iterable[PodInfo]) -> InstanceView:
-    """The row for ``instance`` given its pods (zero, one, or two during a restart)."""
+def merge(
+    instance: Instance,
+    pods: Iterable[PodInfo],
+    *,
+    known: bool = True,
+    stale_since: datetime | None = None,
+) -> InstanceView:
+    """The row for ``instance`` given its pods (zero, one, or two during a restart).
+
+    Args:
+        instance: The record.
+        pods: Its pods as the watch knows them.
+        known: False until the pods were listed once: no pod then means "not known yet".
+        stale_since: When the watch was lost, if it is: the status is the last one known.
+    """
     pod = current_pod(pods)
     base = {
+        "stale_since": stale_since,
         "instance": instance,
         "pod_name": pod.name if pod else None,
         "node": pod.node if pod else None,
@@ -95,6 +110,10 @@ def merge(instance: Instance, pods: Iterable[PodInfo]) -> InstanceView:
             return InstanceView(**base, status="Terminating", tone=Tone.BUSY)
         return InstanceView(**base, status="Stopped", tone=Tone.MUTED)
     # RUNNING: replicas 1 was asked for.
+    if pod is None and not known:
+        return InstanceView(
+            **base, status="unknown", tone=Tone.MUTED, reason="the cluster has not answered yet"
+        )
     if pod is None:
         return InstanceView(
             **base, status="Pending", tone=Tone.BUSY, reason="waiting for the pod to be created"

@@ -36,6 +36,8 @@ class ConnectionState(StrEnum):
     LIVE = "live"
     RECONNECTING = "reconnecting"
     UNREACHABLE = "unreachable"
+    FAILED = "failed"
+    """The server refuses us (credentials expired for good, RBAC): the user has to act."""
 
 
 class Connection(_Frozen):
@@ -66,6 +68,8 @@ class InstanceView(_Frozen):
     node: str | None = None
     started_at: datetime | None = None
     """When the current pod started (None if no pod)."""
+    stale_since: datetime | None = None
+    """Set while the cluster cannot be watched: the status is the last one known, from then."""
 
     @property
     def name(self) -> str:
@@ -84,6 +88,8 @@ class FleetChanged(_Frozen):
 
     changed: tuple[InstanceView, ...] = ()
     removed: tuple[str, ...] = ()
+    touched: tuple[str, ...] = ()
+    """Instances whose objects, events or record changed (their details are worth reloading)."""
 
 
 class ConnectionChanged(_Frozen):

@@ -11,15 +11,14 @@ import pytest
 from claworc_tui.emulator import EmulatorServer
 from claworc_tui.k8s.backoff import Backoff
 from claworc_tui.k8s.client import KubeClient
-from claworc_tui.k8s.errors import KubeForbidden
-from claworc_tui.k8s.pods import (
-    PodChanged,
-    PodInfo,
-    PodsSynced,
-    PodWatcher,
+from claworc_tui.k8s.informer import (
+    Changed,
+    Informer,
     StreamState,
     StreamStateChanged,
+    Synced,
 )
+from claworc_tui.k8s.pods import PodInfo
 from tests.k8s.factories import make_instance
 from tests.k8s.helpers import NS, apply, wait_for
 
@@ -27,7 +26,7 @@ from tests.k8s.helpers import NS, apply, wait_for
 class Collector:
     """A consumer keeping the pod map the way the UI would: snapshot, then apply changes."""
 
-    def __init__(self, watcher: PodWatcher) -> None:
+    def __init__(self, watcher: Informer[PodInfo]) -> None:
         self.watcher = watcher
         self.pods: dict[str, PodInfo] = {}
         self.types: list[str] = []
@@ -35,32 +34,30 @@ class Collector:
         self.syncs = 0
         self.duplicates = 0
         self.unknown_deletes = 0
-        self.error: BaseException | None = None
+        self.reasons: list[str | None] = []
 
     async def run(self) -> None:
-        try:
-            async with aclosing(self.watcher.events()) as events:
-                async for event in events:
-                    self.apply(event)
-        except KubeForbidden as exc:
-            self.error = exc
+        async with aclosing(self.watcher.events()) as events:
+            async for event in events:
+                self.apply(event)
 
-    def apply(self, event: PodsSynced | PodChanged | StreamStateChanged) -> None:
-        if isinstance(event, PodsSynced):
+    def apply(self, event: Synced[PodInfo] | Changed[PodInfo] | StreamStateChanged) -> None:
+        if isinstance(event, Synced):
             self.syncs += 1
-            self.pods = {p.name: p for p in event.pods}
-        elif isinstance(event, PodChanged):
+            self.pods = dict(event.objects)
+        elif isinstance(event, Changed):
             self.types.append(event.type)
-            name = event.pod.name
+            name = event.obj.name
             if event.type == "ADDED" and name in self.pods:
                 self.duplicates += 1
             if event.type == "DELETED":
                 if self.pods.pop(name, None) is None:
                     self.unknown_deletes += 1
             else:
-                self.pods[name] = event.pod
+                self.pods[name] = event.obj
         else:
             self.states.append(event.state)
+            self.reasons.append(event.reason)
 
     @property
     def live(self) -> bool:
@@ -140,14 +137,28 @@ async def test_server_restart_is_survived(
     assert collector.duplicates == collector.unknown_deletes == 0
 
 
-async def test_forbidden_watch_fails_and_raises(kube: KubeClient, emulator: EmulatorServer) -> None:
+async def test_forbidden_watch_is_failed_and_retried_slowly(
+    kube: KubeClient, emulator: EmulatorServer
+) -> None:
     emulator.forbid("watch", "pods")
-    collector = Collector(kube.pod_watcher())
-    await asyncio.wait_for(collector.run(), timeout=5)
-    assert collector.syncs == 1  # list was allowed
-    assert collector.states == [StreamState.FAILED]
-    assert isinstance(collector.error, KubeForbidden)
-    assert collector.error.verb == "watch"
+    watcher = kube.pod_watcher()
+    watcher.refused_retry = 0.3
+    collector = Collector(watcher)
+    task = asyncio.create_task(collector.run())
+    try:
+        await wait_for(lambda: collector.states.count(StreamState.FAILED) >= 1, what="failed")
+        assert collector.syncs == 1  # list was allowed
+        reason = collector.reasons[0] or ""
+        assert "watch" in reason
+        assert "RBAC" in reason
+        # Still trying (slowly): once allowed, it goes live without a restart.
+        emulator.allow_all()
+        await wait_for(lambda: collector.live, what="live once allowed")
+        assert not task.done()
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
 
 
 async def test_429_waits_retry_after(kube: KubeClient, emulator: EmulatorServer) -> None:
@@ -165,4 +176,4 @@ async def test_429_waits_retry_after(kube: KubeClient, emulator: EmulatorServer)
         assert isinstance(first, StreamStateChanged)
         assert (first.state, first.retry_in) == (StreamState.RECONNECTING, 1.0)
         second = await anext(events)
-        assert isinstance(second, PodsSynced)
+        assert isinstance(second, Synced)

@@ -16,6 +16,7 @@ _CONNECTION = {
     ConnectionState.LIVE: ("●", "live", "-live"),
     ConnectionState.RECONNECTING: ("◌", "reconnecting", "-retrying"),
     ConnectionState.UNREACHABLE: ("✖", "unreachable", "-error"),
+    ConnectionState.FAILED: ("✖", "refused", "-error"),
 }
 
 

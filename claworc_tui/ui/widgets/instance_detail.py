@@ -11,7 +11,7 @@ from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.content import Content
+from textual.content import Content, Span
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Static
@@ -71,6 +71,7 @@ class InstanceDetail(VerticalScroll, can_focus=True):
         super().__init__(id=id, classes=classes)
         self._now = now
         self._advice_shown: tuple[object, ...] = (None, ())
+        self._drawn: dict[str, tuple[str, list[Span]]] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("Select an instance.", id="detail-summary", classes="detail-section")
@@ -82,19 +83,33 @@ class InstanceDetail(VerticalScroll, can_focus=True):
 
     def watch_view(self, view: InstanceView | None) -> None:
         self.border_title = plain(view.name) if view else "detail"
-        summary = self.query_one("#detail-summary", Static)
-        summary.update(self._summary(view) if view else Content("Select an instance."))
+        self._draw(
+            "#detail-summary", self._summary(view) if view else Content("Select an instance.")
+        )
         if view is None:
             self.details = None
 
     def watch_details(self, details: InstanceDetails | None) -> None:
         if details is not None and (self.view is None or self.view.name != details.view.name):
             self.view = details.view
-        self.query_one("#detail-urls", Static).update(self._urls(details))
-        self.query_one("#detail-objects", Static).update(self._objects(details))
-        self.query_one("#detail-keys", Static).update(self._keys(details))
-        self.query_one("#detail-events", Static).update(self._events(details))
+        self._draw("#detail-urls", self._urls(details))
+        self._draw("#detail-objects", self._objects(details))
+        self._draw("#detail-keys", self._keys(details))
+        self._draw("#detail-events", self._events(details))
         self._show_advice(details)
+
+    def tick(self) -> None:
+        """Redraw the relative times ("started 3m ago", event ages) if their text moved on."""
+        if self.view is not None:
+            self._draw("#detail-summary", self._summary(self.view))
+        self._draw("#detail-events", self._events(self.details))
+
+    def _draw(self, selector: str, content: Content) -> None:
+        """Update a section only when what it shows changed (text or styles)."""
+        key = (content.plain, list(content.spans))
+        if self._drawn.get(selector) != key:
+            self._drawn[selector] = key
+            self.query_one(selector, Static).update(content)
 
     # -- sections ------------------------------------------------------------------------------
 
@@ -105,7 +120,10 @@ class InstanceDetail(VerticalScroll, can_focus=True):
         now = self._now()
         rows = [
             fmt("[b]$name[/b]  $display", name=instance.name, display=instance.display_name),
-            _row("Status", tone_text(view.tone, view.status)),
+            _row(
+                "Status",
+                Content.assemble(tone_text(view.tone, view.status), self._stale(view, now)),
+            ),
             _row("Ready", f"{view.ready_text}   restarts {view.restarts}"),
         ]
         if view.last_termination:
@@ -134,6 +152,15 @@ class InstanceDetail(VerticalScroll, can_focus=True):
             _row("Created", f"{age(instance.created_at, now)} ago"),
         ]
         return stacked(*rows)
+
+    @staticmethod
+    def _stale(view: InstanceView, now: datetime) -> Content:
+        if view.stale_since is None:
+            return Content("")
+        return fmt(
+            "  [$warning]last known, $age ago (cluster not watched)[/]",
+            age=age(view.stale_since, now),
+        )
 
     @staticmethod
     def _config_summary(text: str | None) -> str:

@@ -87,6 +87,12 @@ _DIM = Style(dim=True)
 _BOLD = Style(bold=True)
 
 
+def _times(view: InstanceView, now: datetime) -> str:
+    """The relative times a row shows (AGE, and how old a last-known status is)."""
+    created = age(view.instance.created_at, now)
+    return created if view.stale_since is None else f"{created} {age(view.stale_since, now)}"
+
+
 def _fit(text: str, width: int) -> str:
     """``text`` in exactly ``width`` cells: padded, or cut with an ellipsis."""
     if cell_len(text) <= width:
@@ -328,16 +334,20 @@ class InstanceList(ScrollView, can_focus=True):
         now = self._now()
         top = int(self.scroll_offset.y)
         rows = self._page_rows()
-        # Only the AGE cell of a visible row is redrawn: a whole-widget refresh wrote ~25 KB to
+        # Only the AGE cell of a visible row is redrawn (the whole row when its status is
+        # last-known, whose age the STATUS cell shows): a whole-widget refresh wrote ~25 KB to
         # the terminal every 10 s with 50 instances (bench/terminal.py), a lot over SSH.
         left = sum(width + 2 * _PAD for width in self._widths[:_AGE_INDEX])
         cell = Region(left - int(self.scroll_offset.x), 0, self._widths[_AGE_INDEX] + 2 * _PAD, 1)
+        line = Region(0, 0, max(self.virtual_size.width, self.size.width), 1)
         for index, name in enumerate(self._order):
-            text = age(self._views[name].instance.created_at, now)
+            view = self._views[name]
+            text = _times(view, now)
             if self._ages.get(name) != text:
                 self._row_cache.pop(name, None)
                 if top <= index < top + rows:
-                    self.refresh(cell.translate((0, index - top + _HEADER_ROWS)))
+                    what = cell if view.stale_since is None else line
+                    self.refresh(what.translate((0, index - top + _HEADER_ROWS)))
 
     def clear_marks(self) -> None:
         """Unmark every instance."""
@@ -558,13 +568,17 @@ class InstanceList(ScrollView, can_focus=True):
         """The row's cells. Every text from the database or the cluster is drawn as segments
         (never markup) and through ``one_line`` (no control character reaches the terminal)."""
         resources = view.instance.resources
-        when = age(view.instance.created_at, self._now())
-        self._ages[view.name] = when
+        now = self._now()
+        when = age(view.instance.created_at, now)
+        self._ages[view.name] = _times(view, now)
         marked = view.name in self._marked
+        status = f"{TONE_GLYPHS[view.tone]} {one_line(status_text(view))}"
+        if view.stale_since is not None:  # the watch is down: say the status may be old
+            status = f"? {one_line(status_text(view))} · {age(view.stale_since, now)} old"
         return [
             ("✓" if marked else " ", _BOLD if marked else None),
             (one_line(view.name), None),
-            (f"{TONE_GLYPHS[view.tone]} {one_line(status_text(view))}", self._tone(view.tone)),
+            (status, self._tone(Tone.MUTED if view.stale_since else view.tone)),
             (one_line(view.ready_text), None if view.ready else _DIM),
             (str(view.restarts), self._tone(Tone.WARN) if view.restarts else None),
             (when, None),

@@ -1,0 +1,104 @@
+"""Requests at idle: API calls per minute with 50 instances and one of them selected.
+
+    .venv/bin/python bench/requests.py [--quick] [--runs SECONDS] [--json FILE]
+
+50 running instances; the app (on :class:`FrameDriver`, 160x45) shows them with the first one
+selected and its detail pane open; after start-up settles, nothing changes for 120 s (``--runs``
+sets the window) and every request the emulator answers meanwhile is counted. Only the watches
+should remain: each is renewed when the server ends it (``timeoutSeconds`` 290 s), so five watches
+come to about one request a minute. A watch is counted when it ends, so a renewal that starts in
+the window and is still open at its end is not counted.
+
+A second figure: the same, while the selected instance's pod changes status every second (a
+crash loop does that). Before the informers, each change made the detail pane re-read the
+instance's objects and events (~18 GETs); now the pane is rebuilt from the watch cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from _fleet import emulator_process, open_app_services, seeded
+from _report import Report, finish, header, parse_args
+from _ui import SIZE, FrameDriver, wait_until
+
+from claworc_tui.app import ClaworcApp
+from claworc_tui.ui.screens.main import MainScreen
+
+SETTLE = 3.0
+
+
+def _kind(method: str, path: str, query: str) -> str:
+    resource = path.rstrip("/").split("/")
+    what = resource[-1] if len(resource) % 2 == 0 else f"{resource[-2]}/…"
+    return f"{'WATCH' if 'watch=' in query else method} {what}"
+
+
+async def measure(report: Report, count: int, window: float, changing: float) -> None:
+    with tempfile.TemporaryDirectory(prefix="claworc-bench-") as tmp:
+        folder = Path(tmp)
+        async with emulator_process(folder) as emulator:
+            await seeded(emulator, count)
+            services = await open_app_services(folder)
+            try:
+                app = ClaworcApp(services, environ={}, driver_class=FrameDriver)
+                async with app.run_test(headless=False, size=SIZE) as pilot:
+                    screen = app.screen
+                    assert isinstance(screen, MainScreen)
+                    listing = screen.instance_list
+                    await wait_until(lambda: listing.row_count == count, 30, "the list")
+                    await pilot.press("enter")  # the detail pane of the selected instance
+                    await wait_until(lambda: screen.detail.details is not None, 30, "details")
+                    await asyncio.sleep(SETTLE)
+                    since: int = await emulator.call("request_count")
+                    start = time.monotonic()
+                    await asyncio.sleep(window)
+                    took = time.monotonic() - start
+                    calls = await emulator.call("requests", since=since)
+                    add(report, f"at idle, {count} instances, one selected", calls, took)
+                    selected = listing.selected_name
+                    pod = (await emulator.call("pods"))[selected]
+                    since = await emulator.call("request_count")
+                    start = time.monotonic()
+                    for change in range(max(1, int(changing))):
+                        reason = f"Probe{change:03d}"
+                        await emulator.call(
+                            "set_pod_phase", pod=pod, phase="Running", reason=reason
+                        )
+                        await asyncio.sleep(1.0)
+                    took = time.monotonic() - start
+                    calls = await emulator.call("requests", since=since)
+                    add(report, "with the selected pod changing every second", calls, took)
+            finally:
+                await services.aclose()
+
+
+def add(report: Report, what: str, calls: list[list[object]], took: float) -> None:
+    kinds = Counter(_kind(str(m), str(p), str(q)) for m, p, q, *_ in calls)
+    report.add(
+        f"API requests per minute {what}",
+        len(calls) / took * 60,
+        "req/min",
+        at_most=2.0,
+        detail=f"{len(calls)} in {took:.0f} s: "
+        + (", ".join(f"{n}× {k}" for k, n in kinds.most_common()) or "none"),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(__doc__ or "", argv)
+    report = header("requests", args)
+    count = 10 if args.quick else 50
+    window = float(args.runs or (3 if args.quick else 120))
+    changing = 2.0 if args.quick else 30.0
+    asyncio.run(asyncio.wait_for(measure(report, count, window, changing), 180 + window + changing))
+    return finish(report, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

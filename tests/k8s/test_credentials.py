@@ -1,0 +1,85 @@
+"""Credentials that expire are reloaded: before the expiry the exec plugin reports, and on 401.
+
+The plugin is a real subprocess run by kubernetes_asyncio's exec provider; the emulator checks
+the bearer token of every request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from claworc_tui.emulator import EmulatorServer
+from claworc_tui.emulator.kubeconfig import render
+from claworc_tui.k8s.client import KubeClient
+from tests.k8s.helpers import NS
+
+#: Hands out the token in argv[1], valid for argv[2] seconds; counts its runs in argv[3].
+PLUGIN = """
+import json, sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+token, valid, runs = Path(sys.argv[1]).read_text().strip(), float(sys.argv[2]), Path(sys.argv[3])
+runs.write_text(str(int(runs.read_text() or 0) + 1) if runs.exists() else "1")
+expiry = (datetime.now(UTC) + timedelta(seconds=valid)).strftime("%Y-%m-%dT%H:%M:%SZ")
+print(json.dumps({
+    "apiVersion": "client.authentication.k8s.io/v1beta1",
+    "kind": "ExecCredential",
+    "status": {"token": token, "expirationTimestamp": expiry},
+}))
+"""
+
+
+def exec_kubeconfig(folder: Path, url: str, valid: float) -> tuple[Path, Path, Path]:
+    plugin, token, runs = folder / "plugin.py", folder / "token", folder / "runs"
+    plugin.write_text(PLUGIN)
+    token.write_text("token-1")
+    config = json.loads(render(url, "unused", NS, "exec"))
+    config["users"][0]["user"] = {
+        "exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1",
+            "command": sys.executable,
+            "args": [str(plugin), str(token), str(valid), str(runs)],
+        }
+    }
+    path = folder / "kubeconfig"
+    path.write_text(json.dumps(config))
+    return path, token, runs
+
+
+async def test_token_near_its_expiry_is_renewed_before_a_request(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    # The plugin says its token lives 61 s: inside the 60 s margin within a second.
+    kubeconfig, token, runs = exec_kubeconfig(tmp_path, emulator.url, valid=61)
+    emulator.config.token = "token-1"
+    async with KubeClient(kubeconfig=kubeconfig) as kube:
+        assert await kube.list_pods() == []
+        assert runs.read_text() == "1"
+        # The token is rotated (as the identity provider does when it expires).
+        token.write_text("token-2")
+        emulator.config.token = "token-2"
+        # The expiry is written to the second: wait until "now" is surely within the margin.
+        await asyncio.sleep(1.5)
+        before = len(emulator.requests)
+        assert await kube.list_pods() == []
+        # Renewed before the request: the server never had to refuse one.
+        assert [r.status for r in emulator.requests[before:]] == [200]
+        assert runs.read_text() == "2"
+
+
+async def test_401_reloads_the_credentials_and_retries_once(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    kubeconfig, token, runs = exec_kubeconfig(tmp_path, emulator.url, valid=3600)
+    emulator.config.token = "token-1"
+    async with KubeClient(kubeconfig=kubeconfig) as kube:
+        assert await kube.list_pods() == []
+        token.write_text("token-2")
+        emulator.config.token = "token-2"  # revoked early: only a 401 tells
+        before = len(emulator.requests)
+        assert await kube.list_pods() == []
+        assert [r.status for r in emulator.requests[before:]] == [401, 200]
+        assert runs.read_text() == "2"
