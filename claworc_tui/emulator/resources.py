@@ -49,6 +49,12 @@ _ALL = [
     Resource("serviceaccounts", "ServiceAccount", return_deleted=True),
     Resource("deployments", "Deployment", "apps", has_status=True, has_generation=True),
     Resource("replicasets", "ReplicaSet", "apps", has_status=True, has_generation=True),
+    Resource("roles", "Role", "rbac.authorization.k8s.io"),
+    Resource("rolebindings", "RoleBinding", "rbac.authorization.k8s.io"),
+    Resource("clusterroles", "ClusterRole", "rbac.authorization.k8s.io", namespaced=False),
+    Resource(
+        "clusterrolebindings", "ClusterRoleBinding", "rbac.authorization.k8s.io", namespaced=False
+    ),
 ]
 
 RESOURCES: dict[tuple[str, str], Resource] = {(r.group, r.plural): r for r in _ALL}

@@ -86,8 +86,10 @@ class Api:
         operation, apiVersion and subresource). A controller's or a node's write goes to the
         status subresource when only the status changed, to the main resource otherwise."""
         manager, operation, sub = self.actor or ("kube-controller-manager", "Update", None)
-        if not manager:  # a writer the apiserver does not track (the ServiceAccount controller)
+        if not manager:  # a writer the apiserver does not track
             return
+        if old is None and not _owned_fields(new):
+            return  # a create that sets nothing but the name owns no fields: no entry
         m = meta(new)
         entries = [dict(e) for e in ((meta(old).get("managedFields") if old else None) or [])]
         subs: list[str] = []
@@ -582,6 +584,24 @@ class Api:
             "metadata": {"resourceVersion": str(self.store.rv)},
             "items": items,
         }
+
+
+_UNOWNED_META = {
+    "name",
+    "generateName",
+    "namespace",
+    "uid",
+    "resourceVersion",
+    "creationTimestamp",
+    "generation",
+    "managedFields",
+}
+
+
+def _owned_fields(obj: Obj) -> bool:
+    """Whether the object sets any field a manager can own (beyond its name)."""
+    rest = {k for k, v in obj.items() if k not in ("kind", "apiVersion", "metadata", "status")}
+    return bool(rest) or any(k not in _UNOWNED_META for k in (obj.get("metadata") or {}))
 
 
 def _omit_empty_maps(obj: Obj) -> None:

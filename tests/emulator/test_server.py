@@ -213,7 +213,16 @@ async def test_token_auth(tmp_path: Path) -> None:
     url = await server.start()
     try:
         async with aiohttp.ClientSession() as session:
+            # No credentials: system:anonymous, which may not list namespaces (403); a wrong
+            # token is refused (401).
             async with session.get(url + "/api/v1/namespaces") as resp:
+                assert resp.status == 403
+                body = await resp.json()
+                assert (
+                    'User "system:anonymous" cannot list resource "namespaces"' in body["message"]
+                )
+            wrong = {"Authorization": "Bearer nope"}
+            async with session.get(url + "/api/v1/namespaces", headers=wrong) as resp:
                 assert resp.status == 401
                 body = await resp.json()
                 assert body["reason"] == "Unauthorized"
