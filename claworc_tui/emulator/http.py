@@ -26,6 +26,7 @@ from .errors import (
     not_supported,
     unauthorized,
 )
+from .events import events_v1
 from .rbac import Identity
 from .resources import RESOURCES, Resource, lookup
 from .selectors import Filter
@@ -231,6 +232,26 @@ class Frontend:
             if request.method != "GET":
                 raise method_not_allowed()
             return json_response(doc)
+        if path == "/apis/authentication.k8s.io/v1/selfsubjectreviews":
+            if request.method != "POST":
+                raise method_not_allowed()
+            if ident.anonymous:
+                raise ApiError(
+                    403,
+                    "Forbidden",
+                    "selfsubjectreviews.authentication.k8s.io is forbidden: User "
+                    '"system:anonymous" cannot create resource "selfsubjectreviews" in API group '
+                    '"authentication.k8s.io" at the cluster scope',
+                    {"group": "authentication.k8s.io", "kind": "selfsubjectreviews"},
+                )
+            groups = ident.groups or ["system:masters", "system:authenticated"]
+            me = {
+                "kind": "SelfSubjectReview",
+                "apiVersion": "authentication.k8s.io/v1",
+                "metadata": {"creationTimestamp": now_rfc3339()},
+                "status": {"userInfo": {"username": ident.user, "groups": groups}},
+            }
+            return json_response(me, 201)
         token = _TOKEN_PATH.fullmatch(path)
         if token:
             return json_response(await self._token_request(request, ident, *token.groups()), 201)
@@ -478,6 +499,7 @@ class Frontend:
                 dict(q),
                 self.server.closing,
                 self.server.config.bookmark_interval,
+                events_v1 if t.res.view_of else None,
             )
         raw = await request.read() if verb in WRITE_VERBS else b""
         # Everything below is synchronous, so the dry-run flag covers this request only.
@@ -494,18 +516,23 @@ class Frontend:
         api = self.server.api
         q = request.query
         rns = t.ns or ""
+        if t.res.view_of and verb not in ("list", "get"):
+            raise method_not_allowed()  # (a read-only view of another group's objects)
         if verb == "list":
             assert filt is not None
             limit = _int(q.get("limit", "0"), "limit")
             return json_response(
-                api.list(
+                _viewed(
                     t.res,
-                    t.ns,
-                    filt,
-                    limit,
-                    q.get("continue", ""),
-                    q.get("resourceVersion", ""),
-                    q.get("resourceVersionMatch", ""),
+                    api.list(
+                        t.res,
+                        t.ns,
+                        filt,
+                        limit,
+                        q.get("continue", ""),
+                        q.get("resourceVersion", ""),
+                        q.get("resourceVersionMatch", ""),
+                    ),
                 )
             )
         if verb == "deletecollection":
@@ -523,7 +550,7 @@ class Frontend:
             return json_response(obj, 201 if created else 200, headers)
         assert t.name is not None
         if verb == "get":
-            return json_response(api.get(t.res, rns, t.name))
+            return json_response(_viewed(t.res, api.get(t.res, rns, t.name)))
         if verb == "patch":
             ctype = request.headers.get("Content-Type", "")
             if ctype.split(";")[0].strip() == "application/apply-patch+yaml":
@@ -560,6 +587,20 @@ class Frontend:
                 status_request(self.server.api, t.res, rns, t.name, verb, body, ctype)
             )
         raise not_found_path()
+
+
+def _viewed(res: Resource, body: dict[str, Any]) -> dict[str, Any]:
+    """An object or list of ``res`` as its view shows it (events.k8s.io/v1 Events)."""
+    if not res.view_of:
+        return body
+    if "items" in body:
+        body["items"] = [strip_kind(events_v1(i)) for i in body["items"]]
+        return body
+    return events_v1(body)
+
+
+def strip_kind(obj: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in obj.items() if k not in ("kind", "apiVersion")}
 
 
 def _int(value: str, name: str) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -53,7 +54,7 @@ def convert(change: Change, filt: Filter) -> tuple[str, Obj] | None:
     return None
 
 
-def _line(kind: str, obj: Any) -> bytes:
+def _raw_line(kind: str, obj: Any) -> bytes:
     return json.dumps({"type": kind, "object": obj}, separators=(",", ":")).encode() + b"\n"
 
 
@@ -91,7 +92,13 @@ async def serve_watch(
     params: dict[str, str],
     closing: asyncio.Event,
     bookmark_interval: float,
+    view: Callable[[Obj], Obj] | None = None,
 ) -> web.StreamResponse:
+    def _line(kind: str, obj: Any) -> bytes:
+        if view is not None and kind not in ("ERROR", "BOOKMARK"):
+            obj = view(obj)
+        return _raw_line(kind, obj)
+
     rv = parse_rv(params.get("resourceVersion"))
     timeout = params.get("timeoutSeconds")
     try:
