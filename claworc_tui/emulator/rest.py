@@ -35,7 +35,7 @@ from .kinds import hooks_for
 from .patch import apply_patch, strategic_merge
 from .resources import Resource, core
 from .selectors import Filter
-from .store import Obj, Store, meta, now_rfc3339
+from .store import Obj, Store, canonical, meta, now_rfc3339
 from .validation import validate_generate_name, validate_meta
 
 _SYSTEM_META = (
@@ -269,7 +269,7 @@ class Api:
             m.pop("namespace", None)
         return obj
 
-    def _check_namespace(self, res: Resource, ns: str, creating: bool) -> None:
+    def _check_namespace(self, res: Resource, ns: str, creating: bool, name: str = "") -> None:
         if not res.namespaced:
             return
         nso = self.store.get(core("namespaces"), "", ns)
@@ -278,7 +278,7 @@ class Api:
         if creating and (nso.get("metadata") or {}).get("deletionTimestamp"):
             err = forbidden(
                 res,
-                "",
+                name,
                 f"unable to create new content in namespace {ns} because it is being terminated",
             )
             assert err.details is not None
@@ -336,7 +336,7 @@ class Api:
         if res.has_status:
             obj["status"] = {}
         hooks.default(obj)
-        self._check_namespace(res, ns, creating=True)
+        self._check_namespace(res, ns, creating=True, name=m.get("name") or "")
         hooks.prepare_create(obj, self)
         self._validate(res, obj, None)
         if self.store.get(res, ns if res.namespaced else "", m["name"]) is not None:
@@ -459,8 +459,15 @@ class Api:
             m.get("deletionTimestamp")
             and not m.get("finalizers")
             and not m.get("deletionGracePeriodSeconds")
+            and not (new.get("spec") or {}).get("finalizers")  # (a namespace's own list)
         ):
-            return self._remove(res, ns, m["name"])
+            # The last finalizer went: the object is deleted; the answer is the object as
+            # written (at the resourceVersion it had).
+            self._remove(res, ns, m["name"])
+            out = copy.deepcopy(new)
+            meta(out)["resourceVersion"] = meta(current)["resourceVersion"]
+            meta(out).pop("finalizers", None)
+            return canonical(out)
         self._manage(res, new, current)
         stored = self.store.update(res, new)
         hooks_for(res).committed(stored, current, self)
