@@ -46,13 +46,16 @@ def _b64_error(value: str) -> int | None:
 
 def _validate_keys(obj: Obj, fields: tuple[str, ...]) -> list[FieldError]:
     errs: list[FieldError] = []
-    seen: set[str] = set()
     for field in fields:
+        others = [f for f in fields if f != field]
         for key in obj.get(field) or {}:
             errs += [invalid(f"{field}[{key}]", key, m) for m in config_key(key)]
-            if key in seen:
-                errs.append(invalid(f"{field}[{key}]", key, "duplicate of key present in data"))
-            seen.add(key)
+            if field == "data":  # (validation reports a collision on the data side)
+                for other in others:
+                    if key in (obj.get(other) or {}):
+                        errs.append(
+                            invalid(f"{field}[{key}]", key, f"duplicate of key present in {other}")
+                        )
     return errs
 
 

@@ -169,11 +169,15 @@ class Api:
                     "that were created, modified, or deleted between the time the first chunk "
                     "was returned and now may show up in the list."
                 )
-            items = [o for o in items if _key(o) > start]
+            # A continued list is consistent: the state at the first page's resourceVersion.
+            at = token_rv
+            source = self.store.items_at(res, ns, at)
+            items = [o for o in source if filt(o) and _key(o) > start]
+            list_meta["resourceVersion"] = str(at)
         if limit and len(items) > limit:
             rest = len(items) - limit
             items = items[:limit]
-            token = {"rv": self.store.rv, "start": list(_key(items[-1]))}
+            token = {"rv": self.store.rv if at is None else at, "start": list(_key(items[-1]))}
             list_meta["continue"] = base64.b64encode(json.dumps(token).encode()).decode()
             if not filt.labels and not filt.fields:  # unknowable with a selector
                 list_meta["remainingItemCount"] = rest
@@ -290,6 +294,10 @@ class Api:
                 }
             ]
             raise err
+
+    def validate(self, res: Resource, obj: Obj, old: Obj | None) -> None:
+        """The kind's validation (422 Invalid), for writes through subresources too."""
+        self._validate(res, obj, old)
 
     def _validate(self, res: Resource, obj: Obj, old: Obj | None) -> None:
         hooks = hooks_for(res)
