@@ -152,7 +152,7 @@ class Api:
     ) -> Obj:
         at = self._list_rv(rv, match)
         source = self.store.items(res, ns) if at is None else self.store.items_at(res, ns, at)
-        items = [o for o in source if filt(o)]
+        start: tuple[str, ...] = ()
         list_meta: dict[str, Any] = {"resourceVersion": str(self.store.rv if at is None else at)}
         if cont:
             try:
@@ -172,9 +172,11 @@ class Api:
             # A continued list is consistent: the state at the first page's resourceVersion.
             at = token_rv
             source = self.store.items_at(res, ns, at)
-            items = [o for o in source if filt(o) and _key(o) > start]
             list_meta["resourceVersion"] = str(at)
-        if limit and len(items) > limit:
+        after = [o for o in source if _key(o) > start]
+        items = [o for o in after if filt(o)]
+        if limit and len(items) >= limit and _key(items[limit - 1]) < _key(after[-1]):
+            # More keys follow in storage (matching the selectors or not, as etcd sees it).
             rest = len(items) - limit
             items = items[:limit]
             token = {"rv": self.store.rv if at is None else at, "start": list(_key(items[-1]))}
