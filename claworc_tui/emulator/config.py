@@ -150,7 +150,7 @@ def conformance_config(token: str) -> EmulatorConfig:
         pvc_expandable=False,
         pod_ip="127.0.0.1",
         log_heartbeat=0.5,
-        controller_latency=0.05,
+        controller_latency=0.15,
     )
 
 

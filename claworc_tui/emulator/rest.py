@@ -409,6 +409,19 @@ class Api:
     def patch(self, res: Resource, ns: str, name: str, body: bytes, ctype: str) -> Obj:
         old = self.get(res, ns, name)
         patched = apply_patch(old, body, ctype, res.kind)
+        try:
+            check_types(res, patched)
+        except ApiError as err:
+            # A patch whose result does not decode: 422 on the field "patch", quoting the
+            # patched object and the decoding error.
+            detail = err.message.split(": ", 1)[-1]
+            ferr = invalid("patch", json.dumps(patched, separators=(",", ":")), detail)
+            raise ApiError(
+                422,
+                "Invalid",
+                f' "" is invalid: {ferr}',
+                {"causes": [{"reason": ferr.type, "message": ferr.body(), "field": ferr.field}]},
+            ) from err
         return self._patched(res, ns, name, patched, old)
 
     def _patched(self, res: Resource, ns: str, name: str, patched: Obj, old: Obj) -> Obj:
