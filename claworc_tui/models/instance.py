@@ -131,6 +131,10 @@ class Storage(BaseModel):
 STORAGE_ROLES: tuple[str, ...] = ("clawdbot", "homebrew", "clawd", "chrome")
 
 
+CONFIGMAP_MAX_BYTES = 1024 * 1024
+"""The apiserver's limit on a ConfigMap's values (422 "Too long" above it)."""
+
+
 def validate_clawdbot_config(text: str | None) -> str | None:
     """Check that ``clawdbot.json`` is a JSON object; return it unchanged.
 
@@ -139,6 +143,11 @@ def validate_clawdbot_config(text: str | None) -> str | None:
     """
     if text is None or not text.strip():
         return None
+    size = len(text.encode())
+    if size > CONFIGMAP_MAX_BYTES:
+        raise ValueError(
+            f"clawdbot.json is {size} bytes; a ConfigMap holds at most {CONFIGMAP_MAX_BYTES}"
+        )
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -48,7 +48,7 @@ class GlobalSettings(BaseModel):
     @field_validator("image")
     @classmethod
     def _image_reference(cls, value: str) -> str:
-        if not _IMAGE_REF.match(value):
+        if not _IMAGE_REF.fullmatch(value):  # ($ alone would let a trailing newline through)
             raise ValueError(f'image "{value}" is not a valid image reference')
         return value
 
