@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import difflib
+import json
 from typing import Any
 
 from .errors import (
@@ -118,6 +120,36 @@ class ConfigMapHooks(Hooks):
         return errs + _immutable_data(obj, old, ("data", "binaryData"))
 
 
+def _go_spec(spec: Obj, requests: Any) -> Obj:
+    """A PVC spec as Go's internal struct marshals it (field names, nil as null)."""
+    resources = spec.get("resources") or {}
+    return {
+        "AccessModes": spec.get("accessModes"),
+        "Selector": spec.get("selector"),
+        "Resources": {
+            "Limits": resources.get("limits"),
+            "Requests": dict(sorted(requests.items())) if isinstance(requests, dict) else None,
+        },
+        "VolumeName": spec.get("volumeName", ""),
+        "StorageClassName": spec.get("storageClassName"),
+        "VolumeMode": spec.get("volumeMode"),
+        "DataSource": spec.get("dataSource"),
+        "DataSourceRef": spec.get("dataSourceRef"),
+        "VolumeAttributesClassName": spec.get("volumeAttributesClassName"),
+    }
+
+
+def _spec_diff(old: Obj, new: Obj, bound: bool) -> str:
+    """The unified diff the apiserver appends to the immutability error (the requests it
+    allows to change are taken from the new spec on both sides)."""
+    requests = (new.get("resources") or {}).get("requests")
+    old_requests = requests if bound else (old.get("resources") or {}).get("requests")
+    before = json.dumps(_go_spec(old, old_requests), indent=1).split("\n")
+    after = json.dumps(_go_spec(new, requests), indent=1).split("\n")
+    lines = list(difflib.unified_diff(before, after, n=3, lineterm=""))[2:]
+    return "".join(line + "\n" for line in lines)
+
+
 _PVC_IMMUTABLE = (
     "spec is immutable after creation except resources.requests and "
     "volumeAttributesClassName for bound claims"
@@ -183,7 +215,8 @@ class PvcHooks(Hooks):
             for s in (new_spec, old_spec):
                 (s.get("resources") or {}).pop("requests", None)
         if new_spec != old_spec:
-            errs.append(forbidden_field("spec", _PVC_IMMUTABLE))
+            diff = _spec_diff(old.get("spec") or {}, spec, bound)
+            errs.append(forbidden_field("spec", f"{_PVC_IMMUTABLE}\n{diff}"))
         elif bound:
             capacity = ((old.get("status") or {}).get("capacity") or {}).get("storage")
             new_q, old_q = parse_quantity(_storage(obj)), parse_quantity(capacity)
