@@ -38,6 +38,7 @@ class EmulatorConfig:
     # ("<time> INFO clawdbot heartbeat n=<n> pod=<ns>/<pod> container=<c>"); None = it logs
     # its start-up lines only.
     log_heartbeat: float | None = None
+    controller_latency: float = 0.0  # how long the controllers take to notice a write
 
 
 _FAKE_NODE: dict[str, Any] = {
@@ -149,6 +150,7 @@ def conformance_config(token: str) -> EmulatorConfig:
         pvc_expandable=False,
         pod_ip="127.0.0.1",
         log_heartbeat=0.5,
+        controller_latency=0.15,
     )
 
 

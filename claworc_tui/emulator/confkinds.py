@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import difflib
+import json
 from typing import Any
 
 from .errors import (
@@ -46,13 +48,16 @@ def _b64_error(value: str) -> int | None:
 
 def _validate_keys(obj: Obj, fields: tuple[str, ...]) -> list[FieldError]:
     errs: list[FieldError] = []
-    seen: set[str] = set()
     for field in fields:
+        others = [f for f in fields if f != field]
         for key in obj.get(field) or {}:
             errs += [invalid(f"{field}[{key}]", key, m) for m in config_key(key)]
-            if key in seen:
-                errs.append(invalid(f"{field}[{key}]", key, "duplicate of key present in data"))
-            seen.add(key)
+            if field == "data":  # (validation reports a collision on the data side)
+                for other in others:
+                    if key in (obj.get(other) or {}):
+                        errs.append(
+                            invalid(f"{field}[{key}]", key, f"duplicate of key present in {other}")
+                        )
     return errs
 
 
@@ -113,6 +118,36 @@ class ConfigMapHooks(Hooks):
         if size > _MAX_SIZE:
             errs.append(_too_long("[]"))
         return errs + _immutable_data(obj, old, ("data", "binaryData"))
+
+
+def _go_spec(spec: Obj, requests: Any) -> Obj:
+    """A PVC spec as Go's internal struct marshals it (field names, nil as null)."""
+    resources = spec.get("resources") or {}
+    return {
+        "AccessModes": spec.get("accessModes"),
+        "Selector": spec.get("selector"),
+        "Resources": {
+            "Limits": resources.get("limits"),
+            "Requests": dict(sorted(requests.items())) if isinstance(requests, dict) else None,
+        },
+        "VolumeName": spec.get("volumeName", ""),
+        "StorageClassName": spec.get("storageClassName"),
+        "VolumeMode": spec.get("volumeMode"),
+        "DataSource": spec.get("dataSource"),
+        "DataSourceRef": spec.get("dataSourceRef"),
+        "VolumeAttributesClassName": spec.get("volumeAttributesClassName"),
+    }
+
+
+def _spec_diff(old: Obj, new: Obj, bound: bool) -> str:
+    """The unified diff the apiserver appends to the immutability error (the requests it
+    allows to change are taken from the new spec on both sides)."""
+    requests = (new.get("resources") or {}).get("requests")
+    old_requests = requests if bound else (old.get("resources") or {}).get("requests")
+    before = json.dumps(_go_spec(old, old_requests), indent=1).split("\n")
+    after = json.dumps(_go_spec(new, requests), indent=1).split("\n")
+    lines = list(difflib.unified_diff(before, after, n=3, lineterm=""))[2:]
+    return "".join(line + "\n" for line in lines)
 
 
 _PVC_IMMUTABLE = (
@@ -180,7 +215,8 @@ class PvcHooks(Hooks):
             for s in (new_spec, old_spec):
                 (s.get("resources") or {}).pop("requests", None)
         if new_spec != old_spec:
-            errs.append(forbidden_field("spec", _PVC_IMMUTABLE))
+            diff = _spec_diff(old.get("spec") or {}, spec, bound)
+            errs.append(forbidden_field("spec", f"{_PVC_IMMUTABLE}\n{diff}"))
         elif bound:
             capacity = ((old.get("status") or {}).get("capacity") or {}).get("storage")
             new_q, old_q = parse_quantity(_storage(obj)), parse_quantity(capacity)

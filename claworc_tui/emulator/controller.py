@@ -144,6 +144,9 @@ class Controller:
     async def _run(self) -> None:
         while True:
             await self.wake.wait()
+            if self.api.config.controller_latency:
+                # Informers and work queues: a controller reacts a moment after the write.
+                await asyncio.sleep(self.api.config.controller_latency)
             self.wake.clear()
             rounds = 0
             while self.dirty and rounds < 1000:

@@ -75,6 +75,11 @@ def _cannot_unmarshal(res: Resource, detail: str) -> Exception:
 _TOP_LEVEL = {
     "ConfigMap": {"data", "binaryData", "immutable"},
     "Secret": {"data", "stringData", "type", "immutable"},
+    "Role": {"rules"},
+    "ClusterRole": {"rules", "aggregationRule"},
+    "RoleBinding": {"subjects", "roleRef"},
+    "ClusterRoleBinding": {"subjects", "roleRef"},
+    "ServiceAccount": {"secrets", "imagePullSecrets", "automountServiceAccountToken"},
     "Event": {
         "involvedObject",
         "reason",

@@ -166,14 +166,11 @@ def _set_conditions(conds: list[Obj], updates: list[Obj]) -> list[Obj]:
     out = list(conds)
     for cond in updates:
         prev = next((c for c in out if c.get("type") == cond["type"]), None)
-        if prev is not None and (prev.get("status"), prev.get("reason"), prev.get("message")) == (
+        if prev is not None and (prev.get("status"), prev.get("reason")) == (
             cond["status"],
             cond["reason"],
-            cond["message"],
         ):
             continue
-        # (A new message with the same reason: the real controller went through another
-        # reason in between, which the emulator's faster rollout skips; the result is the same.)
         out = [c for c in out if c.get("type") != cond["type"]] + [cond]
     return out
 
@@ -222,6 +219,17 @@ def _update_status(
     )
     old_status = current.get("status") or {}
     conds = list(old_status.get("conditions") or [])
+    if created_new and new_rs is not None:
+        # Creating the new replica set records NewReplicaSetCreated first (its own write in
+        # the real controller); the rollout status below then moves on from it.
+        created = _condition(
+            conds,
+            "Progressing",
+            "True",
+            "NewReplicaSetCreated",
+            f'Created new replica set "{meta(new_rs)["name"]}"',
+        )
+        conds = _set_conditions(conds, [created])
     rolling = (dep["spec"].get("strategy") or {}).get("type") != "Recreate"
     max_unavailable = _max_unavailable(dep) if rolling else 0
     if available >= desired - max_unavailable:
@@ -274,10 +282,12 @@ def _update_status(
     # syncRolloutStatus leaves Progressing alone on a complete deployment (one replica set,
     # NewReplicaSetAvailable); a scaling event does not look at it at all.
     current_prog: Obj = next((c for c in conds if c.get("type") == "Progressing"), {})
-    skip_progress = scaling or (
-        current_prog.get("reason") == "NewReplicaSetAvailable"
-        and total(all_rs, "replicas") == total(new_list, "replicas")
-        and meta(new_rs or {}).get("name", "") in current_prog.get("message", "")
+    skip_progress = not created_new and (
+        scaling
+        or (
+            current_prog.get("reason") == "NewReplicaSetAvailable"
+            and total(all_rs, "replicas") == total(new_list, "replicas")
+        )
     )
     status: Obj = {
         "observedGeneration": meta(dep).get("generation", 1),

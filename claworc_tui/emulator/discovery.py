@@ -120,7 +120,11 @@ def _resources(group: str, version: str = "v1") -> dict[str, Any]:
             )
         if res.has_status and plural not in ("namespaces", "nodes"):
             items.append(_sub(f"{plural}/status", res.kind, ["get", "patch", "update"]))
-    if group == "authorization.k8s.io":
+    reviews = {
+        "authorization.k8s.io": ("SelfSubjectAccessReview", "SelfSubjectRulesReview"),
+        "authentication.k8s.io": ("SelfSubjectReview",),
+    }
+    if group in reviews:
         items = [
             {
                 "name": f"{name.lower()}s",
@@ -129,7 +133,7 @@ def _resources(group: str, version: str = "v1") -> dict[str, Any]:
                 "kind": name,
                 "verbs": ["create"],
             }
-            for name in ("SelfSubjectAccessReview", "SelfSubjectRulesReview")
+            for name in reviews[group]
         ]
     out: dict[str, Any] = {"kind": "APIResourceList"}
     if group:

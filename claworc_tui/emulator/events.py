@@ -114,3 +114,30 @@ class Recorder:
             "reportingInstance": self.node if component == "kubelet" else "",
         }
         return event
+
+
+def events_v1(core: Obj) -> Obj:
+    """A core/v1 Event as events.k8s.io/v1 shows it."""
+    out: Obj = {"kind": "Event", "apiVersion": "events.k8s.io/v1", "metadata": core["metadata"]}
+    out["eventTime"] = core.get("eventTime")
+    if core.get("series"):
+        out["series"] = core["series"]
+    for old, new in (
+        ("reportingComponent", "reportingController"),
+        ("reportingInstance", "reportingInstance"),
+        ("action", "action"),
+        ("reason", "reason"),
+        ("involvedObject", "regarding"),
+        ("related", "related"),
+        ("message", "note"),
+        ("type", "type"),
+        ("source", "deprecatedSource"),
+        ("firstTimestamp", "deprecatedFirstTimestamp"),
+        ("lastTimestamp", "deprecatedLastTimestamp"),
+        ("count", "deprecatedCount"),
+    ):
+        if (
+            old in core and (core[old] or old in ("source", "firstTimestamp", "lastTimestamp"))
+        ) or (old == "reportingComponent" and old in core):
+            out[new] = core[old]
+    return out

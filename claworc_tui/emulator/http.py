@@ -7,6 +7,7 @@ import json
 import re
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -18,14 +19,18 @@ from .errors import (
     ApiError,
     bad_request,
     forbidden,
+    invalid,
     invalid_options,
     method_not_allowed,
     not_found_path,
     not_supported,
     unauthorized,
 )
+from .events import events_v1
+from .rbac import Identity
 from .resources import RESOURCES, Resource, lookup
 from .selectors import Filter
+from .store import now_rfc3339
 from .watch import check_params, serve_watch
 
 if TYPE_CHECKING:
@@ -39,6 +44,9 @@ _OPTIONS = {
     "deletecollection": "DeleteOptions",
 }
 _FIELD_VALIDATION = ["", "Ignore", "Strict", "Warn"]
+_IDENT = web.RequestKey("ident", Identity)
+_TOKEN_PATH = re.compile(r"/api/v1/namespaces/([^/]+)/serviceaccounts/([^/]+)/token")
+_REVIEWS = ("selfsubjectaccessreviews", "selfsubjectrulesreviews")
 WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection"}
 _TRUE = {"1", "t", "T", "true", "TRUE", "True"}
 _RULE_VERBS = ("get", "list", "watch", "create", "update", "patch", "delete", "deletecollection")
@@ -139,13 +147,17 @@ class Frontend:
                 return True
         return False
 
-    def _forbid(self, verb: str, target: Target) -> None:
+    def _forbid(self, verb: str, target: Target, ident: Identity) -> None:
         res = target.res
         resource = f"{res.plural}/{target.sub}" if target.sub else res.plural
-        if not self.is_denied(verb, resource, target.ns):
+        ns = target.name if res.plural == "namespaces" and target.name else target.ns
+        if ident.superuser:
+            if not self.is_denied(verb, resource, target.ns):
+                return
+        elif self.server.rbac.allows(ident, verb, res.group, resource, ns, target.name or ""):
             return
-        user = self.server.config.user
-        where = f'in the namespace "{target.ns}"' if target.ns else "at the cluster scope"
+        user = ident.user
+        where = f'in the namespace "{ns}"' if ns else "at the cluster scope"
         why = (
             f'User "{user}" cannot {verb} resource "{resource}" in API group "{res.group}" {where}'
         )
@@ -177,13 +189,6 @@ class Frontend:
         record.duration = time.monotonic() - started
         return resp
 
-    def _check_auth(self, request: web.Request) -> None:
-        token = self.server.config.token
-        if token is None:
-            return
-        if request.headers.get("Authorization", "") != f"Bearer {token}":
-            raise unauthorized()
-
     def _check_failure(self, request: web.Request) -> None:
         for failure in self.failures:
             if failure.method not in ("*", request.method.upper()):
@@ -201,9 +206,25 @@ class Frontend:
             raise ApiError(failure.status, failure.reason, failure.message, details, headers)
 
     async def _dispatch(self, request: web.Request, record: RequestRecord) -> web.StreamResponse:
-        self._check_auth(request)
+        config = self.server.config
+        ident = self.server.rbac.identify(
+            request.headers.get("Authorization", ""), config.token, config.user
+        )
+        if ident is None:
+            raise unauthorized()
+        request[_IDENT] = ident
         self._check_failure(request)
         path = request.path.rstrip("/") or "/"
+        public = discovery.is_health(path) or path == "/version"  # system:public-info-viewer
+        if (
+            not public
+            and not ident.superuser
+            and not self.server.rbac.allows_path(ident, path)
+            and discovery.document(path, self.server.url) is not None
+        ):
+            raise ApiError(
+                403, "Forbidden", f'forbidden: User "{ident.user}" cannot get path "{path}"', {}
+            )
         if discovery.is_health(path):
             return web.Response(text="ok", content_type="text/plain", charset="utf-8")
         doc = discovery.document(path, self.server.url)
@@ -211,24 +232,49 @@ class Frontend:
             if request.method != "GET":
                 raise method_not_allowed()
             return json_response(doc)
-        if path == "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews":
+        if path == "/apis/authentication.k8s.io/v1/selfsubjectreviews":
             if request.method != "POST":
                 raise method_not_allowed()
-            return json_response(self._ssar(await _json_body(request)), 201)
-        if path == "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews":
-            if request.method != "POST":
-                raise method_not_allowed()
-            if self.rules_review == "forbidden":
-                user = self.server.config.user
+            if ident.anonymous:
                 raise ApiError(
                     403,
                     "Forbidden",
-                    f'selfsubjectrulesreviews.authorization.k8s.io is forbidden: User "{user}" '
-                    'cannot create resource "selfsubjectrulesreviews" in API group '
-                    '"authorization.k8s.io" at the cluster scope',
-                    {"group": "authorization.k8s.io", "kind": "selfsubjectrulesreviews"},
+                    "selfsubjectreviews.authentication.k8s.io is forbidden: User "
+                    '"system:anonymous" cannot create resource "selfsubjectreviews" in API group '
+                    '"authentication.k8s.io" at the cluster scope',
+                    {"group": "authentication.k8s.io", "kind": "selfsubjectreviews"},
                 )
-            return json_response(self._ssrr(await _json_body(request)), 201)
+            groups = ident.groups or ["system:masters", "system:authenticated"]
+            me = {
+                "kind": "SelfSubjectReview",
+                "apiVersion": "authentication.k8s.io/v1",
+                "metadata": {"creationTimestamp": now_rfc3339()},
+                "status": {"userInfo": {"username": ident.user, "groups": groups}},
+            }
+            return json_response(me, 201)
+        token = _TOKEN_PATH.fullmatch(path)
+        if token:
+            return json_response(await self._token_request(request, ident, *token.groups()), 201)
+        review = path.rsplit("/", 1)[-1]
+        if path.startswith("/apis/authorization.k8s.io/v1/") and review in _REVIEWS:
+            if request.method != "POST":
+                raise method_not_allowed()
+            if ident.anonymous or (
+                review == "selfsubjectrulesreviews" and self.rules_review == "forbidden"
+            ):
+                raise ApiError(
+                    403,
+                    "Forbidden",
+                    f'{review}.authorization.k8s.io is forbidden: User "{ident.user}" '
+                    f'cannot create resource "{review}" in API group '
+                    '"authorization.k8s.io" at the cluster scope',
+                    {"group": "authorization.k8s.io", "kind": review},
+                )
+            body = await _json_body(request)
+            if review == "selfsubjectaccessreviews":
+                ua = request.headers.get("User-Agent", "").split("/")[0]
+                return json_response(self._ssar(body, ident, ua), 201)
+            return json_response(self._ssrr(body, ident), 201)
         target = parse_path(path)
         if target is None:
             parts = path.split("/")
@@ -241,70 +287,155 @@ class Frontend:
             )
         return await self._resource(request, target, record)
 
-    def _ssrr(self, body: Any) -> dict[str, Any]:
-        """A SelfSubjectRulesReview: the RBAC rules the forbid() list leaves, as the real
-        server lists them (one rule per resource); ``rules_review = "incomplete"`` answers as
-        behind a webhook authorizer: no rules of its own, ``incomplete: true``."""
+    async def _token_request(
+        self, request: web.Request, ident: Identity, ns: str, name: str
+    ) -> dict[str, Any]:
+        """TokenRequest (serviceaccounts/{name}/token): a token for that ServiceAccount."""
+        if request.method != "POST":
+            raise method_not_allowed()
+        sa_res = RESOURCES[("", "serviceaccounts")]
+        target = Target(sa_res, ns, name, "token", False)
+        self._forbid("create", target, ident)
+        body = await _json_body(request, optional=True)
+        sa = self.server.api.get(sa_res, ns, name)
+        spec = (body.get("spec") if isinstance(body, dict) else None) or {}
+        seconds = int(spec.get("expirationSeconds") or 3600)
+        expires = datetime.now(UTC) + timedelta(seconds=seconds)
+        manager = request.headers.get("User-Agent", "").split("/")[0] or "unknown"
+        return {
+            "kind": "TokenRequest",
+            "apiVersion": "authentication.k8s.io/v1",
+            "metadata": {
+                "name": name,
+                "namespace": ns,
+                "uid": sa["metadata"]["uid"],
+                "creationTimestamp": now_rfc3339(),
+                "managedFields": [
+                    {
+                        "manager": manager,
+                        "operation": "Update",
+                        "apiVersion": "authentication.k8s.io/v1",
+                        "time": now_rfc3339(),
+                        "fieldsType": "FieldsV1",
+                        "fieldsV1": {},
+                        "subresource": "token",
+                    }
+                ],
+            },
+            "spec": {
+                "audiences": spec.get("audiences")
+                or ["https://kubernetes.default.svc.cluster.local"],
+                "expirationSeconds": seconds,
+                "boundObjectRef": spec.get("boundObjectRef"),
+            },
+            "status": {
+                "token": self.server.rbac.issue_token(ns, name, sa["metadata"]["uid"]),
+                "expirationTimestamp": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            },
+        }
+
+    def _ssrr(self, body: Any, ident: Identity) -> dict[str, Any]:
+        """A SelfSubjectRulesReview. For the emulator's own user: the rules the forbid() list
+        leaves (one rule per resource); ``rules_review = "incomplete"`` answers as behind a
+        webhook authorizer: no rules of its own, ``incomplete: true``. For a ServiceAccount:
+        its RBAC rules."""
         if not isinstance(body, dict):
             raise bad_request("the body of the request could not be decoded")
         spec = body.get("spec") or {}
         ns = spec.get("namespace") or ""
         if not ns:
             raise bad_request("no namespace on request")
+        rbac = self.server.rbac
         rules: list[dict[str, Any]] = []
-        if self.rules_review == "incomplete":
-            pass
-        elif not self.denied:
-            rules.append({"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]})
+        non_resource = rbac.non_resource_rules(ident)
+        if not ident.superuser:
+            rules = rbac.resource_rules(ident, ns)
+        elif self.rules_review == "incomplete":
+            rules = rbac.resource_rules(ident, None)
         else:
-            for res in RESOURCES.values():
-                for name in (res.plural, *(f"{res.plural}/{sub}" for sub in _subresources(res))):
-                    verbs = [v for v in _RULE_VERBS if not self.is_denied(v, name, ns)]
-                    if verbs:
-                        rules.append(
-                            {"verbs": verbs, "apiGroups": [res.group], "resources": [name]}
-                        )
-        # What every authenticated user may do (the system:basic-user ClusterRole).
-        rules.append(
-            {
-                "verbs": ["create"],
-                "apiGroups": ["authorization.k8s.io"],
-                "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
-            }
-        )
+            if not self.denied:
+                rules.append({"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]})
+                non_resource = [{"verbs": ["*"], "nonResourceURLs": ["*"]}, *non_resource]
+            else:
+                for res in RESOURCES.values():
+                    subs = (res.plural, *(f"{res.plural}/{sub}" for sub in _subresources(res)))
+                    for name in subs:
+                        verbs = [v for v in _RULE_VERBS if not self.is_denied(v, name, ns)]
+                        if verbs:
+                            rules.append(
+                                {"verbs": verbs, "apiGroups": [res.group], "resources": [name]}
+                            )
+            rules += rbac.resource_rules(ident, None)
         status: dict[str, Any] = {
             "resourceRules": rules,
-            "nonResourceRules": [{"verbs": ["get"], "nonResourceURLs": ["/api", "/api/*"]}],
-            "incomplete": self.rules_review == "incomplete",
+            "nonResourceRules": non_resource,
+            "incomplete": ident.superuser and self.rules_review == "incomplete",
         }
-        if self.rules_review == "incomplete":
+        if status["incomplete"]:
             status["evaluationError"] = "webhook authorizer does not support user rule resolution"
         return {
             "kind": "SelfSubjectRulesReview",
             "apiVersion": "authorization.k8s.io/v1",
-            "metadata": {"creationTimestamp": None},
-            "spec": spec,
+            "metadata": {},
+            "spec": {},
             "status": status,
         }
 
-    def _ssar(self, body: Any) -> dict[str, Any]:
+    def _ssar(self, body: Any, ident: Identity, manager: str) -> dict[str, Any]:
         if not isinstance(body, dict):
             raise bad_request("the body of the request could not be decoded")
-        attrs = (body.get("spec") or {}).get("resourceAttributes") or {}
-        resource = attrs.get("resource", "")
-        if attrs.get("subresource"):
-            resource += "/" + attrs["subresource"]
-        denied = bool(attrs) and self.is_denied(
-            attrs.get("verb", ""), resource, attrs.get("namespace") or None
-        )
-        status: dict[str, Any] = {"allowed": not denied}
-        if denied:
+        spec = body.get("spec") or {}
+        attrs = spec.get("resourceAttributes")
+        non = spec.get("nonResourceAttributes")
+        if bool(attrs) == bool(non):
+            err = invalid(
+                "spec.resourceAttributes",
+                attrs,
+                "exactly one of nonResourceAttributes or resourceAttributes must be specified",
+            )
+            raise ApiError(
+                422,
+                "Invalid",
+                f'.authorization.k8s.io "" is invalid: {err}',
+                {
+                    "group": "authorization.k8s.io",
+                    "causes": [{"reason": err.type, "message": err.body(), "field": err.field}],
+                },
+            )
+        if attrs:
+            resource = attrs.get("resource", "")
+            if attrs.get("subresource"):
+                resource += "/" + attrs["subresource"]
+            ns = attrs.get("namespace") or None
+            verb = attrs.get("verb", "")
+            if ident.superuser:
+                allowed = not self.is_denied(verb, resource, ns)
+            else:
+                allowed = self.server.rbac.allows(
+                    ident, verb, attrs.get("group", ""), resource, ns, attrs.get("name", "")
+                )
+        else:
+            path = str((non or {}).get("path", ""))
+            allowed = ident.superuser or self.server.rbac.allows_path(ident, path)
+        status: dict[str, Any] = {"allowed": allowed}
+        if not allowed and ident.superuser:
             status["reason"] = "access denied by the emulator's forbid() rules"
         return {
             "kind": "SelfSubjectAccessReview",
             "apiVersion": "authorization.k8s.io/v1",
-            "metadata": {"creationTimestamp": None},
-            "spec": body.get("spec") or {},
+            "metadata": {
+                "managedFields": [
+                    {
+                        "manager": manager or "unknown",
+                        "operation": "Update",
+                        "apiVersion": "authorization.k8s.io/v1",
+                        "time": now_rfc3339(),
+                        "fieldsType": "FieldsV1",
+                        "fieldsV1": {},
+                    }
+                ]
+            },
+            "spec": spec,
             "status": status,
         }
 
@@ -332,7 +463,7 @@ class Frontend:
             or (verb in ("update", "patch") and t.name is None)
         ):
             raise method_not_allowed()
-        self._forbid(verb, t)
+        self._forbid(verb, t, request[_IDENT])
         dry = q.getall("dryRun", [])
         options = _OPTIONS.get(verb)
         if options and any(d != "All" for d in dry):
@@ -368,6 +499,7 @@ class Frontend:
                 dict(q),
                 self.server.closing,
                 self.server.config.bookmark_interval,
+                events_v1 if t.res.view_of else None,
             )
         raw = await request.read() if verb in WRITE_VERBS else b""
         # Everything below is synchronous, so the dry-run flag covers this request only.
@@ -384,18 +516,23 @@ class Frontend:
         api = self.server.api
         q = request.query
         rns = t.ns or ""
+        if t.res.view_of and verb not in ("list", "get"):
+            raise method_not_allowed()  # (a read-only view of another group's objects)
         if verb == "list":
             assert filt is not None
             limit = _int(q.get("limit", "0"), "limit")
             return json_response(
-                api.list(
+                _viewed(
                     t.res,
-                    t.ns,
-                    filt,
-                    limit,
-                    q.get("continue", ""),
-                    q.get("resourceVersion", ""),
-                    q.get("resourceVersionMatch", ""),
+                    api.list(
+                        t.res,
+                        t.ns,
+                        filt,
+                        limit,
+                        q.get("continue", ""),
+                        q.get("resourceVersion", ""),
+                        q.get("resourceVersionMatch", ""),
+                    ),
                 )
             )
         if verb == "deletecollection":
@@ -413,7 +550,7 @@ class Frontend:
             return json_response(obj, 201 if created else 200, headers)
         assert t.name is not None
         if verb == "get":
-            return json_response(api.get(t.res, rns, t.name))
+            return json_response(_viewed(t.res, api.get(t.res, rns, t.name)))
         if verb == "patch":
             ctype = request.headers.get("Content-Type", "")
             if ctype.split(";")[0].strip() == "application/apply-patch+yaml":
@@ -452,6 +589,20 @@ class Frontend:
                 status_request(self.server.api, t.res, rns, t.name, verb, body, ctype)
             )
         raise not_found_path()
+
+
+def _viewed(res: Resource, body: dict[str, Any]) -> dict[str, Any]:
+    """An object or list of ``res`` as its view shows it (events.k8s.io/v1 Events)."""
+    if not res.view_of:
+        return body
+    if "items" in body:
+        body["items"] = [strip_kind(events_v1(i)) for i in body["items"]]
+        return body
+    return events_v1(body)
+
+
+def strip_kind(obj: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in obj.items() if k not in ("kind", "apiVersion")}
 
 
 def _int(value: str, name: str) -> int:

@@ -22,35 +22,25 @@ _PREEMPT = "preemption: 0/1 nodes are available: 1 Preemption is not helpful for
 
 
 def _resource_problem(k: Kubelet, pod: Obj) -> str | None:
-    """The scheduler's fit check: the pod's requests against what the node has left."""
+    """The scheduler's fit check, simplified: the pod's own requests against the node's
+    allocatable resources (a pod that fits on no node stays Pending; what other pods
+    already use is not counted, so a fleet never runs out of room in the emulator)."""
     node = k.api.store.get(BY_PLURAL["nodes"], "", k.node) or {}
     allocatable = (node.get("status") or {}).get("allocatable") or {}
-
-    def requested(p: Obj, resource: str) -> Fraction:
-        return sum(
-            (
-                parse_quantity(((c.get("resources") or {}).get("requests") or {}).get(resource, 0))
-                or Fraction(0)
-                for c in (p.get("spec") or {}).get("containers") or []
-            ),
-            Fraction(0),
-        )
-
     short = []
     for resource in ("cpu", "memory"):
         have = parse_quantity(allocatable.get(resource))
         if have is None:
             continue
-        used = sum(
+        asked = sum(
             (
-                requested(p, resource)
-                for p in k.api.store.items(POD)
-                if (p.get("spec") or {}).get("nodeName") == k.node
-                and (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
+                parse_quantity(((c.get("resources") or {}).get("requests") or {}).get(resource, 0))
+                or Fraction(0)
+                for c in (pod.get("spec") or {}).get("containers") or []
             ),
             Fraction(0),
         )
-        if used + requested(pod, resource) > have:
+        if asked > have:
             short.append(f"Insufficient {resource}")
     if not short:
         return None

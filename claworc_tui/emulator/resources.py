@@ -15,6 +15,7 @@ class Resource:
     return_deleted: bool = False  # registry ReturnDeletedObject: DELETE answers with the object
     has_status: bool = False  # status is a subresource: main-resource writes keep the old status
     has_generation: bool = False
+    view_of: str = ""  # another group's view of the same storage (read-only, converted)
 
     @property
     def api_version(self) -> str:
@@ -49,9 +50,18 @@ _ALL = [
     Resource("serviceaccounts", "ServiceAccount", return_deleted=True),
     Resource("deployments", "Deployment", "apps", has_status=True, has_generation=True),
     Resource("replicasets", "ReplicaSet", "apps", has_status=True, has_generation=True),
+    Resource("roles", "Role", "rbac.authorization.k8s.io"),
+    Resource("rolebindings", "RoleBinding", "rbac.authorization.k8s.io"),
+    Resource("clusterroles", "ClusterRole", "rbac.authorization.k8s.io", namespaced=False),
+    Resource(
+        "clusterrolebindings", "ClusterRoleBinding", "rbac.authorization.k8s.io", namespaced=False
+    ),
 ]
 
-RESOURCES: dict[tuple[str, str], Resource] = {(r.group, r.plural): r for r in _ALL}
+# events.k8s.io/v1 Events: the same objects as core/v1 Events, seen through the conversion.
+EVENTS_V1 = Resource("events", "Event", "events.k8s.io", view_of="events")
+
+RESOURCES: dict[tuple[str, str], Resource] = {(r.group, r.plural): r for r in [*_ALL, EVENTS_V1]}
 BY_PLURAL: dict[str, Resource] = {r.plural: r for r in _ALL}
 
 

@@ -35,7 +35,7 @@ from .kinds import hooks_for
 from .patch import apply_patch, strategic_merge
 from .resources import Resource, core
 from .selectors import Filter
-from .store import Obj, Store, meta, now_rfc3339
+from .store import Obj, Store, canonical, meta, now_rfc3339
 from .validation import validate_generate_name, validate_meta
 
 _SYSTEM_META = (
@@ -86,8 +86,10 @@ class Api:
         operation, apiVersion and subresource). A controller's or a node's write goes to the
         status subresource when only the status changed, to the main resource otherwise."""
         manager, operation, sub = self.actor or ("kube-controller-manager", "Update", None)
-        if not manager:  # a writer the apiserver does not track (the ServiceAccount controller)
+        if not manager:  # a writer the apiserver does not track
             return
+        if old is None and not _owned_fields(new):
+            return  # a create that sets nothing but the name owns no fields: no entry
         m = meta(new)
         entries = [dict(e) for e in ((meta(old).get("managedFields") if old else None) or [])]
         subs: list[str] = []
@@ -150,7 +152,7 @@ class Api:
     ) -> Obj:
         at = self._list_rv(rv, match)
         source = self.store.items(res, ns) if at is None else self.store.items_at(res, ns, at)
-        items = [o for o in source if filt(o)]
+        start: tuple[str, ...] = ()
         list_meta: dict[str, Any] = {"resourceVersion": str(self.store.rv if at is None else at)}
         if cont:
             try:
@@ -167,11 +169,17 @@ class Api:
                     "that were created, modified, or deleted between the time the first chunk "
                     "was returned and now may show up in the list."
                 )
-            items = [o for o in items if _key(o) > start]
-        if limit and len(items) > limit:
+            # A continued list is consistent: the state at the first page's resourceVersion.
+            at = token_rv
+            source = self.store.items_at(res, ns, at)
+            list_meta["resourceVersion"] = str(at)
+        after = [o for o in source if _key(o) > start]
+        items = [o for o in after if filt(o)]
+        if limit and len(items) >= limit and _key(items[limit - 1]) < _key(after[-1]):
+            # More keys follow in storage (matching the selectors or not, as etcd sees it).
             rest = len(items) - limit
             items = items[:limit]
-            token = {"rv": self.store.rv, "start": list(_key(items[-1]))}
+            token = {"rv": self.store.rv if at is None else at, "start": list(_key(items[-1]))}
             list_meta["continue"] = base64.b64encode(json.dumps(token).encode()).decode()
             if not filt.labels and not filt.fields:  # unknowable with a selector
                 list_meta["remainingItemCount"] = rest
@@ -267,7 +275,7 @@ class Api:
             m.pop("namespace", None)
         return obj
 
-    def _check_namespace(self, res: Resource, ns: str, creating: bool) -> None:
+    def _check_namespace(self, res: Resource, ns: str, creating: bool, name: str = "") -> None:
         if not res.namespaced:
             return
         nso = self.store.get(core("namespaces"), "", ns)
@@ -276,7 +284,7 @@ class Api:
         if creating and (nso.get("metadata") or {}).get("deletionTimestamp"):
             err = forbidden(
                 res,
-                "",
+                name,
                 f"unable to create new content in namespace {ns} because it is being terminated",
             )
             assert err.details is not None
@@ -288,6 +296,10 @@ class Api:
                 }
             ]
             raise err
+
+    def validate(self, res: Resource, obj: Obj, old: Obj | None) -> None:
+        """The kind's validation (422 Invalid), for writes through subresources too."""
+        self._validate(res, obj, old)
 
     def _validate(self, res: Resource, obj: Obj, old: Obj | None) -> None:
         hooks = hooks_for(res)
@@ -334,7 +346,7 @@ class Api:
         if res.has_status:
             obj["status"] = {}
         hooks.default(obj)
-        self._check_namespace(res, ns, creating=True)
+        self._check_namespace(res, ns, creating=True, name=m.get("name") or "")
         hooks.prepare_create(obj, self)
         self._validate(res, obj, None)
         if self.store.get(res, ns if res.namespaced else "", m["name"]) is not None:
@@ -397,6 +409,19 @@ class Api:
     def patch(self, res: Resource, ns: str, name: str, body: bytes, ctype: str) -> Obj:
         old = self.get(res, ns, name)
         patched = apply_patch(old, body, ctype, res.kind)
+        try:
+            check_types(res, patched)
+        except ApiError as err:
+            # A patch whose result does not decode: 422 on the field "patch", quoting the
+            # patched object and the decoding error.
+            detail = err.message.split(": ", 1)[-1]
+            ferr = invalid("patch", json.dumps(patched, separators=(",", ":")), detail)
+            raise ApiError(
+                422,
+                "Invalid",
+                f' "" is invalid: {ferr}',
+                {"causes": [{"reason": ferr.type, "message": ferr.body(), "field": ferr.field}]},
+            ) from err
         return self._patched(res, ns, name, patched, old)
 
     def _patched(self, res: Resource, ns: str, name: str, patched: Obj, old: Obj) -> Obj:
@@ -457,8 +482,15 @@ class Api:
             m.get("deletionTimestamp")
             and not m.get("finalizers")
             and not m.get("deletionGracePeriodSeconds")
+            and not (new.get("spec") or {}).get("finalizers")  # (a namespace's own list)
         ):
-            return self._remove(res, ns, m["name"])
+            # The last finalizer went: the object is deleted; the answer is the object as
+            # written (at the resourceVersion it had).
+            self._remove(res, ns, m["name"])
+            out = copy.deepcopy(new)
+            meta(out)["resourceVersion"] = meta(current)["resourceVersion"]
+            meta(out).pop("finalizers", None)
+            return canonical(out)
         self._manage(res, new, current)
         stored = self.store.update(res, new)
         hooks_for(res).committed(stored, current, self)
@@ -582,6 +614,24 @@ class Api:
             "metadata": {"resourceVersion": str(self.store.rv)},
             "items": items,
         }
+
+
+_UNOWNED_META = {
+    "name",
+    "generateName",
+    "namespace",
+    "uid",
+    "resourceVersion",
+    "creationTimestamp",
+    "generation",
+    "managedFields",
+}
+
+
+def _owned_fields(obj: Obj) -> bool:
+    """Whether the object sets any field a manager can own (beyond its name)."""
+    rest = {k for k, v in obj.items() if k not in ("kind", "apiVersion", "metadata", "status")}
+    return bool(rest) or any(k not in _UNOWNED_META for k in (obj.get("metadata") or {}))
 
 
 def _omit_empty_maps(obj: Obj) -> None:

@@ -92,4 +92,5 @@ def status_request(
         raise conflict(res, name)
     out = copy.deepcopy(obj)
     out["status"] = new.get("status") or {}
+    api.validate(res, out, obj)  # (status is validated too: one place per kind)
     return api.write(res, out)

@@ -277,6 +277,12 @@ _FIELDS: dict[str, dict[str, Callable[[dict[str, Any]], str]]] = {
         "involvedObject.apiVersion": _path("involvedObject", "apiVersion"),
         "involvedObject.resourceVersion": _path("involvedObject", "resourceVersion"),
         "involvedObject.fieldPath": _path("involvedObject", "fieldPath"),
+        # (the events.k8s.io/v1 names of the same fields)
+        "regarding.kind": _path("involvedObject", "kind"),
+        "regarding.namespace": _path("involvedObject", "namespace"),
+        "regarding.name": _path("involvedObject", "name"),
+        "regarding.uid": _path("involvedObject", "uid"),
+        "reportingController": _path("reportingComponent"),
         "reason": _path("reason"),
         "reportingComponent": _path("reportingComponent"),
         "source": _path("source", "component"),

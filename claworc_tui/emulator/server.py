@@ -18,6 +18,7 @@ from .http import Failure, Frontend
 from .kubelet import Kubelet
 from .logs import LogStore
 from .nodes import default_nodes, make_node
+from .rbac import Rbac
 from .resources import BY_PLURAL
 from .rest import Api, strip_type
 from .store import Store, meta
@@ -32,6 +33,7 @@ class EmulatorServer:
         self.store = Store(self.config.history_limit)
         self.alloc = Allocator()
         self.api = Api(self.config, self.store, self.alloc)
+        self.rbac = Rbac(self.store)
         self.logs = LogStore()
         self.requests: list[RequestRecord] = []
         self.frontend = Frontend(self)

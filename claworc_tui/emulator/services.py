@@ -127,6 +127,14 @@ class ServiceHooks(Hooks):
                     errs.append(invalid(f"{path}.nodePort", node_port, msg))
                     allocation_failed = True
                 seen.add(node_port)
+        ingress = ((obj.get("status") or {}).get("loadBalancer") or {}).get("ingress")
+        if ingress and stype != "LoadBalancer":
+            errs.append(
+                forbidden_field(
+                    "status.loadBalancer.ingress",
+                    "may only be used when `spec.type` is 'LoadBalancer'",
+                )
+            )
         if old is not None:
             old_ips = (old.get("spec") or {}).get("clusterIPs") or []
             new_ips = spec.get("clusterIPs") or []

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from .controller import NS, POD, PVC
 from .resources import BY_PLURAL
-from .store import Obj, meta
+from .store import Obj, meta, now_rfc3339
 from .validation import parse_quantity
 
 if TYPE_CHECKING:
@@ -159,6 +159,72 @@ def _namespace_defaults(ctl: Controller, name: str) -> None:
         )
 
 
+def _report_remaining(
+    ctl: Controller, nso: Obj, remaining: dict[str, int], finalizers: dict[str, int]
+) -> None:
+    """The namespace controller's conditions while content remains."""
+
+    def cond(type_: str, status: str, reason: str, message: str) -> Obj:
+        return {
+            "type": type_,
+            "status": status,
+            "lastTransitionTime": now_rfc3339(),
+            "reason": reason,
+            "message": message,
+        }
+
+    counts = ", ".join(f"{k} has {v} resource instances" for k, v in sorted(remaining.items()))
+    held = ", ".join(f"{k} in {v} resource instances" for k, v in sorted(finalizers.items()))
+    conds = [
+        cond(
+            "NamespaceDeletionDiscoveryFailure",
+            "False",
+            "ResourcesDiscovered",
+            "All resources successfully discovered",
+        ),
+        cond(
+            "NamespaceDeletionGroupVersionParsingFailure",
+            "False",
+            "ParsedGroupVersions",
+            "All legacy kube types successfully parsed",
+        ),
+        cond(
+            "NamespaceDeletionContentFailure",
+            "False",
+            "ContentDeleted",
+            "All content successfully deleted, may be waiting on finalization",
+        ),
+        cond(
+            "NamespaceContentRemaining",
+            "True",
+            "SomeResourcesRemain",
+            f"Some resources are remaining: {counts}",
+        ),
+        cond(
+            "NamespaceFinalizersRemaining",
+            "True" if finalizers else "False",
+            "SomeFinalizersRemain" if finalizers else "ContentHasNoFinalizers",
+            f"Some content in the namespace has finalizers remaining: {held}"
+            if finalizers
+            else "All content-preserving finalizers finished",
+        ),
+    ]
+    old = {c["type"]: c for c in (nso.get("status") or {}).get("conditions") or []}
+    for c in conds:
+        prev = old.get(c["type"])
+        if prev and (prev["status"], prev["reason"]) == (c["status"], c["reason"]):
+            c["lastTransitionTime"] = prev["lastTransitionTime"]
+            c["message"] = prev["message"] if prev["message"] == c["message"] else c["message"]
+    if [(c["type"], c["status"], c["reason"], c["message"]) for c in conds] == [
+        (c["type"], c["status"], c["reason"], c["message"]) for c in old.values()
+    ]:
+        return
+    new = copy.deepcopy(nso)
+    new.setdefault("status", {})["conditions"] = conds
+    with ctl.api.acting("kube-controller-manager", "Update", "status"):
+        ctl.api.write(NS, new)
+
+
 def sync_namespace(ctl: Controller, name: str) -> None:
     nso = ctl.store.get(NS, "", name)
     if nso is None:
@@ -166,14 +232,18 @@ def sync_namespace(ctl: Controller, name: str) -> None:
     if not meta(nso).get("deletionTimestamp"):
         _namespace_defaults(ctl, name)
         return
-    remaining = 0
+    remaining: dict[str, int] = {}
+    finalizers: dict[str, int] = {}
     for plural in _CONTENT:
         res = BY_PLURAL[plural]
         for obj in list(ctl.store.items(res, name)):
-            remaining += 1
+            remaining[plural] = remaining.get(plural, 0) + 1
+            for f in meta(obj).get("finalizers") or []:
+                finalizers[f] = finalizers.get(f, 0) + 1
             if not meta(obj).get("deletionTimestamp"):
                 ctl.api.delete(res, name, meta(obj)["name"], {"propagationPolicy": "Background"})
     if remaining:
+        _report_remaining(ctl, nso, remaining, finalizers)
         return
     new = copy.deepcopy(nso)
     new.setdefault("spec", {})["finalizers"] = []

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
-from .errors import ApiError, bad_request, expired
+from .errors import ApiError, bad_request, expired, forbidden_field, invalid_options
 from .resources import Resource
 from .selectors import Filter
 from .store import Change, Obj, Store
@@ -53,13 +54,23 @@ def convert(change: Change, filt: Filter) -> tuple[str, Obj] | None:
     return None
 
 
-def _line(kind: str, obj: Any) -> bytes:
+def _raw_line(kind: str, obj: Any) -> bytes:
     return json.dumps({"type": kind, "object": obj}, separators=(",", ":")).encode() + b"\n"
 
 
 def check_params(params: dict[str, str]) -> None:
     """Reject malformed watch parameters before the stream starts (400 BadRequest)."""
     parse_rv(params.get("resourceVersion"))
+    if params.get("sendInitialEvents") in ("true", "1") and (
+        params.get("resourceVersionMatch") != "NotOlderThan"
+    ):
+        raise invalid_options(
+            "ListOptions",
+            forbidden_field(
+                "resourceVersionMatch",
+                "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+            ),
+        )
     timeout = params.get("timeoutSeconds")
     if timeout not in (None, ""):
         try:
@@ -91,7 +102,13 @@ async def serve_watch(
     params: dict[str, str],
     closing: asyncio.Event,
     bookmark_interval: float,
+    view: Callable[[Obj], Obj] | None = None,
 ) -> web.StreamResponse:
+    def _line(kind: str, obj: Any) -> bytes:
+        if view is not None and kind not in ("ERROR", "BOOKMARK"):
+            obj = view(obj)
+        return _raw_line(kind, obj)
+
     rv = parse_rv(params.get("resourceVersion"))
     timeout = params.get("timeoutSeconds")
     try:
@@ -104,7 +121,16 @@ async def serve_watch(
     sub = WatchSubscriber(res, ns)
     pending: list[bytes] = []
     last_rv = rv or store.rv
-    if rv is not None and store.too_old(rv):
+    if params.get("sendInitialEvents") in ("true", "1"):
+        # A watch-list needs etcd's RequestWatchProgress, which the recorded cluster's etcd
+        # 3.4 lacks (etcd >= 3.5.13 would send the initial events and a bookmark).
+        msg = (
+            "a watch stream was requested by the client but the required storage feature "
+            "RequestWatchProgress is disabled"
+        )
+        pending.append(_line("ERROR", ApiError(500, "InternalError", msg).status()))
+        done = True
+    elif rv is not None and store.too_old(rv):
         status = expired(f"too old resource version: {rv} ({store.compacted})").status()
         pending.append(_line("ERROR", status))
         done = True

@@ -43,7 +43,7 @@ class StepFailed(Exception):
 
 
 class Replay:
-    def __init__(self, case: dict[str, Any], ignore: list[str]) -> None:
+    def __init__(self, case: dict[str, Any], ignore: list[tuple[str, str]]) -> None:
         self.case = case
         self.ignore = ignore
         self.server = EmulatorServer(conformance_config(ADMIN_TOKEN))
@@ -293,7 +293,11 @@ class Replay:
         self._report(problems, req, where)
 
     def _report(self, problems: list[str], req: dict[str, Any], where: str) -> None:
-        problems = [p for p in problems if not any(p.startswith(i) for i in self.ignore)]
+        problems = [
+            p
+            for p in problems
+            if not any(p.startswith(prefix) and step in ("", where) for step, prefix in self.ignore)
+        ]
         if problems:
             head = f"step {where}: {req['method']} {req['path']}"
             self.failures.append(head + "\n    " + "\n    ".join(problems))
@@ -321,7 +325,7 @@ def _answer(resp: aiohttp.ClientResponse, raw: bytes) -> Answer:
     return answer
 
 
-async def replay(path: Path, ignore: list[str]) -> Outcome:
+async def replay(path: Path, ignore: list[tuple[str, str]]) -> Outcome:
     case = json.loads(path.read_text())
     started = time.monotonic()
     outcome = Outcome(f"{case['group']}/{case['case']}")

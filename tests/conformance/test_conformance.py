@@ -46,10 +46,12 @@ ALLOWED = _allowed()
 CASES = _cases()
 
 
-def _ignores(case: str) -> list[str]:
-    out: list[str] = []
+def _ignores(case: str) -> list[tuple[str, str]]:
+    """(step, prefix) pairs: difference lines starting with prefix (in that step, or any
+    step when it is "") are allowed."""
+    out: list[tuple[str, str]] = []
     for entry in ALLOWED.get("*", []) + ALLOWED.get(case, []):
-        out += entry.get("ignore", [])
+        out += [(entry.get("step", ""), prefix) for prefix in entry.get("ignore", [])]
     return out
 
 

@@ -213,7 +213,16 @@ async def test_token_auth(tmp_path: Path) -> None:
     url = await server.start()
     try:
         async with aiohttp.ClientSession() as session:
+            # No credentials: system:anonymous, which may not list namespaces (403); a wrong
+            # token is refused (401).
             async with session.get(url + "/api/v1/namespaces") as resp:
+                assert resp.status == 403
+                body = await resp.json()
+                assert (
+                    'User "system:anonymous" cannot list resource "namespaces"' in body["message"]
+                )
+            wrong = {"Authorization": "Bearer nope"}
+            async with session.get(url + "/api/v1/namespaces", headers=wrong) as resp:
                 assert resp.status == 401
                 body = await resp.json()
                 assert body["reason"] == "Unauthorized"
@@ -256,3 +265,27 @@ async def test_module_entry_point(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         await proc.wait()
+
+
+async def test_discovery_short_names_and_categories(http: Http) -> None:
+    """kubectl resolves `deploy`, `po`, `svc`, `pvc`, `cm`, `ns`, `rs`, `ev` and `get all`
+    from discovery, as a real apiserver advertises them."""
+    _, core = await http.get("/api/v1")
+    _, apps = await http.get("/apis/apps/v1")
+    advertised = {
+        r["name"]: (r.get("shortNames", []), r.get("categories", []))
+        for r in core["resources"] + apps["resources"]
+    }
+    assert advertised["deployments"] == (["deploy"], ["all"])
+    assert advertised["replicasets"] == (["rs"], ["all"])
+    assert advertised["pods"] == (["po"], ["all"])
+    assert advertised["services"] == (["svc"], ["all"])
+    assert advertised["persistentvolumeclaims"] == (["pvc"], [])
+    assert advertised["configmaps"] == (["cm"], [])
+    assert advertised["namespaces"] == (["ns"], [])
+    assert advertised["events"] == (["ev"], [])
+    # Every advertised group serves resources (kubectl api-resources fails on an empty one).
+    _, groups = await http.get("/apis")
+    for group in groups["groups"]:
+        _, listing = await http.get(f"/apis/{group['preferredVersion']['groupVersion']}")
+        assert listing["resources"], group["name"]

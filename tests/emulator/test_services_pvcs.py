@@ -181,3 +181,31 @@ async def test_pvc_protection_waits_for_pods(http: Http, emulator: EmulatorServe
         return (await http.get(f"{PVCS}/data"))[0] == 404
 
     await wait_for(gone, what="pvc removed once no pod uses it")
+
+
+async def test_pvc_delete_finishes_once_the_instance_is_stopped(
+    http: Http, emulator: EmulatorServer
+) -> None:
+    """`kubectl delete pvc` on a stopped instance (Deployment scaled to 0) finishes: the
+    pvc-protection finalizer goes once no pod uses the claim, like the real controller."""
+    await http.post(PVCS, pvc("data"))
+    await bound(http, "data")
+    dep = deployment(
+        "db", volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]
+    )
+    dep["spec"]["template"]["spec"]["containers"][0]["volumeMounts"] = [
+        {"name": "data", "mountPath": "/data"}
+    ]
+    await http.post(DEPLOYMENTS, dep)
+    await wait_for(lambda: emulator.objects("pods", NS), what="pod")
+    status, _ = await http.delete(f"{PVCS}/data", propagationPolicy="Background")
+    assert status == 200
+    status, _ = await http.patch(
+        f"{DEPLOYMENTS}/db/scale", {"spec": {"replicas": 0}}, "application/merge-patch+json"
+    )
+    assert status == 200
+
+    async def gone() -> bool:
+        return (await http.get(f"{PVCS}/data"))[0] == 404
+
+    await wait_for(gone, within=5.0, what="pvc removed once the pod is gone")

@@ -98,6 +98,10 @@ def test_provider_env_vars() -> None:
         ({"port_range_start": 30200, "port_range_end": 30100}, "must be above"),
         ({"port_range_start": 20000}, "greater than or equal to 30000"),
         ({"image": "glukw/openclaw-vnc-chrome:latest:latest"}, "not a valid image reference"),
+        # A real cluster takes the Deployment but refuses every pod of it (FailedCreate:
+        # "must not have leading or trailing whitespace"); the golden corpus shows it.
+        ({"image": "glukw/openclaw-vnc-chrome:latest\n"}, "not a valid image reference"),
+        ({"image": "nginx\n"}, "not a valid image reference"),
         ({"image_pull_secret": "Bad_Name"}, "not a valid Secret name"),
         ({"node_host": "bad host"}, "not a host name"),
     ],
@@ -111,3 +115,19 @@ def test_default_settings() -> None:
     settings = GlobalSettings()
     assert settings.image == "glukw/openclaw-vnc-chrome:latest"
     assert settings.port_pairs == 50
+
+
+def test_clawdbot_config_fits_in_a_configmap() -> None:
+    """A ConfigMap holds at most 1 MiB of values (the apiserver answers 422 above that), so a
+    bigger clawdbot.json is refused before anything is sent."""
+    padding = " " * (1024 * 1024 - len('{"a": ""}'))
+    fits = '{"a": "' + padding + '"}'
+    assert len(fits.encode()) == 1024 * 1024
+    assert InstanceSpec(display_name="Bot", clawdbot_config=fits).clawdbot_config == fits
+    too_big = '{"a": "' + padding + 'x"}'
+    with pytest.raises(ValidationError, match="1048576"):
+        InstanceSpec(display_name="Bot", clawdbot_config=too_big)
+    # Bytes count, not characters.
+    wide = '{"a": "' + "é" * (512 * 1024) + '"}'
+    with pytest.raises(ValidationError, match="1048576"):
+        InstanceSpec(display_name="Bot", clawdbot_config=wide)
