@@ -19,6 +19,7 @@ from typing import Any, TypedDict, Unpack
 import aiohttp
 
 from claworc_tui.models.errors import ClaworcError
+from claworc_tui.models.text import storable
 
 _FORBIDDEN = re.compile(
     r'(?:User "(?P<user>[^"]*)" )?cannot (?P<verb>[\w-]+) resource "(?P<resource>[^"]+)"'
@@ -239,10 +240,11 @@ def error_from_status(
         The error to raise.
     """
     doc = _parse_body(body)
-    reason = str(doc.get("reason") or "")
+    # The server's text is kept (activity log, status detail): no lone surrogate may survive.
+    reason = storable(str(doc.get("reason") or ""))
     details = doc.get("details") if isinstance(doc.get("details"), dict) else {}
     assert isinstance(details, dict)
-    message = str(doc.get("message") or "").strip()
+    message = storable(str(doc.get("message") or "").strip())
     if not message:
         text = body.decode(errors="replace") if isinstance(body, bytes) else (body or "")
         message = text.strip()[:300] or f"HTTP {status} from the API server"
@@ -269,7 +271,7 @@ def error_from_status(
         return cls(message, **call)
     if status == 422:
         causes = [
-            (str(c.get("field", "")), str(c.get("message", "")))
+            (storable(str(c.get("field", ""))), storable(str(c.get("message", ""))))
             for c in details.get("causes", []) or []
             if isinstance(c, dict)
         ]

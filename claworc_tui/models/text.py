@@ -42,6 +42,7 @@ _CONTROLS = (
     "\ud800-\udfff"  # lone surrogates
 )
 _UNSAFE = re.compile(f"[{_CONTROLS}]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 #: Any character the sanitizer changes (tab and newline included): the fast path's test.
 _TOUCHED = re.compile(f"[{_CONTROLS}\t\n]")
 
@@ -97,3 +98,13 @@ def json_escape_controls(text: str) -> str:
     return _UNSAFE.sub(
         lambda m: m.group() if m.group() == "\r" else f"\\u{ord(m.group()):04x}", text
     )
+
+
+def storable(text: str) -> str:
+    """``text`` with lone surrogates replaced by :data:`PLACEHOLDER`.
+
+    JSON may carry them (``"\\ud800"`` decodes to one), but they are not Unicode text: writing
+    one to SQLite, a file or a terminal raises ``UnicodeEncodeError``. Text from the API server
+    goes through this before anything keeps it.
+    """
+    return _SURROGATE.sub(PLACEHOLDER, text) if _SURROGATE.search(text) else text

@@ -108,12 +108,18 @@ async def until(predicate: Any, what: str, within: float = 10.0) -> None:
         await asyncio.sleep(0.05)
 
 
+def storable(text: str) -> str:
+    """``text`` without lone surrogates: SQLite and a pod's log (bytes) cannot hold them; JSON
+    from the API server can (``"\\ud800"``), so cluster fields keep them."""
+    return "".join(char for char in text if not 0xD800 <= ord(char) <= 0xDFFF)
+
+
 def poison_database(db: Path, fields: dict[str, Any]) -> None:
-    config = json.dumps({"note": fields["config"]}, ensure_ascii=False)
+    config = json.dumps({"note": storable(fields["config"])}, ensure_ascii=False)
     with sqlite3.connect(db) as raw:
         raw.execute(
             "UPDATE instances SET display_name = ?, clawdbot_config = ? WHERE name = 'bot-alpha'",
-            (fields["display"], config),
+            (storable(fields["display"]), config),
         )
 
 
@@ -121,7 +127,7 @@ def poison_settings(db: Path, fields: dict[str, Any]) -> None:
     with sqlite3.connect(db) as raw:
         raw.execute(
             "INSERT OR REPLACE INTO settings (key, value) VALUES ('node_host', ?)",
-            (fields["node_host"],),
+            (storable(fields["node_host"]),),
         )
 
 
@@ -129,7 +135,7 @@ def poison_cluster(emulator: EmulatorServer, fields: dict[str, Any], alpha_pod: 
     emulator.emit_event(
         NS, alpha_pod, "Warning", fields["event_reason"], fields["event_message"] or "x"
     )
-    emulator.append_log(NS, alpha_pod, ["first line", *fields["log"]])
+    emulator.append_log(NS, alpha_pod, ["first line", *map(storable, fields["log"])])
     emulator.config.crash_backoff = 30
     emulator.termination_message(NS, "bot-beta", fields["termination"])
     emulator.crash_loop(NS, "bot-beta")

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from claworc_tui.models.instance import InstanceSpec
-from claworc_tui.models.text import PLACEHOLDER, has_controls, one_line, safe_text
+from claworc_tui.models.text import (
+    PLACEHOLDER,
+    has_controls,
+    json_escape_controls,
+    one_line,
+    safe_text,
+    storable,
+)
 from tests.hostile import FORBIDDEN, hostile_text
 
 OSC52 = "\x1b]52;c;aGk=\x1b\\"
@@ -79,3 +88,16 @@ def test_display_names_with_controls_are_refused(name: str) -> None:
 
 def test_display_names_may_hold_any_printable_text() -> None:
     assert InstanceSpec(display_name="Bot [b]Ünï[/b] 🤖").display_name == "Bot [b]Ünï[/b] 🤖"
+
+
+@given(st.dictionaries(hostile_text(), hostile_text(), max_size=3))
+def test_a_config_keeps_its_meaning_with_controls_escaped(doc: dict[str, str]) -> None:
+    config = json.dumps(doc, ensure_ascii=False, indent=2)  # C1, bidi, surrogates: raw
+    shown = json_escape_controls(config)
+    assert not has_controls(shown)
+    assert json.loads(shown) == json.loads(config)
+
+
+def test_storable_replaces_only_lone_surrogates() -> None:
+    assert storable("a\ud800b\x1b") == f"a{PLACEHOLDER}b\x1b"
+    assert storable("ok 🤖") == "ok 🤖"
