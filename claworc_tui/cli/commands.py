@@ -30,7 +30,13 @@ from claworc_tui.models.instance import InstanceSpec, Provider, Resources, Stora
 from claworc_tui.models.names import derive_name
 from claworc_tui.models.secrets import mask_key
 from claworc_tui.services import Services, open_services
-from claworc_tui.services.views import InstanceView, LogBatch, LogOptions, LogStatus, StepState
+from claworc_tui.services.views import (
+    InstanceView,
+    LogBatch,
+    LogOptions,
+    LogStreamState,
+    StepState,
+)
 
 log = logging.getLogger(__name__)
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -89,6 +95,7 @@ def register(sub: Any) -> None:
     logs.add_argument("-f", "--follow", action="store_true")
     logs.add_argument("--tail", type=int, default=200, metavar="N")
     logs.add_argument("--previous", action="store_true", help="the previous container's logs")
+    logs.add_argument("--timestamps", action="store_true", help="prefix each line with its time")
     settings = add("settings", "read or change global settings and keys")
     settings.add_argument("action", choices=["get", "set"])
     settings.add_argument("key", nargs="?", metavar="KEY")
@@ -257,6 +264,7 @@ async def _url(services: Services, args: argparse.Namespace) -> int:
 
 @_command("logs")
 async def _logs(services: Services, args: argparse.Namespace) -> int:
+    """Print the lines asked for and exit (``-f``: follow across restarts until interrupted)."""
     if args.tail < 0:
         raise ValidationFailed("tail", f"--tail must be 0 or more, not {args.tail}")
     options = LogOptions(tail_lines=args.tail, previous=args.previous, follow=args.follow)
@@ -264,14 +272,15 @@ async def _logs(services: Services, args: argparse.Namespace) -> int:
         if isinstance(event, LogBatch):
             if event.dropped:
                 print(f"… {event.dropped} lines dropped …", file=sys.stderr)
-            for line in event.lines:
-                print(line.text)
+            text = [line.stamped if args.timestamps else line.text for line in event.lines]
+            if text:
+                print("\n".join(text))
             sys.stdout.flush()
-        elif isinstance(event, LogStatus) and event.state.value in ("failed",):
+        elif event.state is LogStreamState.FAILED:
             print(f"claworc-tui: log stream failed: {event.detail}", file=sys.stderr)
             return EXIT_FAILED
-        elif isinstance(event, LogStatus) and not args.follow and event.state.value == "ended":
-            break
+        elif event.detail and event.state is not LogStreamState.LIVE:
+            print(f"claworc-tui: {event.state.value}: {event.detail}", file=sys.stderr)
     return EXIT_OK
 
 

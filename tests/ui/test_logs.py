@@ -167,3 +167,22 @@ async def test_clear_timestamps_and_presets(env: Env) -> None:
         status = str(pane.query_one("#log-status").render())
         assert "tail 2000" in status
         assert "since 5m" in status
+
+
+async def test_resizing_the_terminal_keeps_following(env: Env) -> None:
+    """Issue 10: a smaller terminal left the view above the new end, and the pane paused."""
+    app = env.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        _, pane = await open_logs(pilot)
+        pod = pod_of(env, "bot-alpha")
+        await env.emulator.generate_logs("claworc", pod, rate=None, count=200, template="a {i}")
+        await wait_for(pilot, lambda: "a 199" in pane.view.lines, what="200 lines")
+        for size in ((100, 20), (60, 12), (140, 45), (80, 24)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause(0.1)
+            stamp = f"after {size[0]}x{size[1]}"
+            await env.emulator.generate_logs("claworc", pod, rate=None, count=30, template=stamp)
+            await wait_for(pilot, lambda: stamp in pane.view.lines, what=stamp)  # noqa: B023
+            await pilot.pause(0.1)
+            assert pane.unseen == 0, size
+            assert pane.view.at_end, size

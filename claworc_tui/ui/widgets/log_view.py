@@ -5,6 +5,10 @@ wrap (the source lines are kept, rows are re-wrapped on resize), a search patter
 ``log-view--match`` style, and a ``ReachedEnd`` message when the user scrolls back to the bottom
 (the pane resumes following then). Rows pruned from the top shift the scroll offset with them, so
 a paused reader keeps looking at the same lines.
+
+Whether the view follows is a state (:attr:`LogView.following`), not a reading of the geometry: a
+smaller terminal leaves the old scroll offset above the new end, and that is not the user
+scrolling up — a resize keeps following.
 """
 
 from __future__ import annotations
@@ -77,6 +81,9 @@ class LogView(ScrollView, can_focus=True):
         self._cache: LRUCache[int, Strip] = LRUCache(1024)
         self._base = 0
         """Rows pruned so far: cache keys are ``_base + row`` so pruning keeps them valid."""
+        self.following = True
+        """Whether new lines scroll into view: False once the user scrolls up, True again at
+        the end."""
 
     # -- what the pane calls -------------------------------------------------------------------
 
@@ -191,6 +198,7 @@ class LogView(ScrollView, can_focus=True):
         meanwhile move the end, so it would stop short and the pane would stay paused.
         """
         self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+        self.following = True
         self.post_message(self.ReachedEnd())
 
     def action_scroll_home(self) -> None:
@@ -246,11 +254,17 @@ class LogView(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         if self._wrap and self._effective_wrap_width() != self._wrap_width:
             self._relayout()
+        if self.following:
+            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        if new_value > old_value and self.at_end:
-            self.post_message(self.ReachedEnd())
+        if self.at_end:
+            if new_value > old_value and not self.following:
+                self.following = True
+                self.post_message(self.ReachedEnd())
+        elif new_value < old_value:
+            self.following = False
 
     # -- internals -----------------------------------------------------------------------------
 
