@@ -49,6 +49,7 @@ _NOT_UP_YET = ("waiting to start", "ContainerCreating", "PodInitializing")
 _CHUNK = 16 * 1024
 MAX_LINE = 64 * 1024
 """Bytes of one line kept (timestamp included); the rest is dropped and counted."""
+_new = tuple.__new__
 _RETRIED = (KubeUnreachable, KubeTimeout, KubeServerError, KubeTooManyRequests, KubeBadRequest)
 
 
@@ -376,17 +377,15 @@ class LogFollow:
         text = b"\n".join(raw).decode("utf-8", errors="replace")
         if "\r" in text:
             text = text.replace("\r\n", "\n")
-        seq = self._seq
-        out: list[LogLine] = []
-        append = out.append
-        for line in text.split("\n"):
-            stamp, _, body = line.partition(" ")
-            if stamp[-1:] == "Z" and stamp[:1].isdigit():
-                append(LogLine(body, stamp, seq))
-            else:  # no timestamp (a server that ignored timestamps=true)
-                append(LogLine(line, "", seq))
-            seq += 1
-        return out
+        lines = text.split("\n")
+        first = lines[0].partition(" ")[0]
+        if not (first[-1:] == "Z" and first[:1].isdigit()):  # the server ignored timestamps
+            return [LogLine(line, "", n) for n, line in enumerate(lines, self._seq)]
+        # Built with tuple.__new__: a NamedTuple's own __new__ is a Python call per line.
+        parts = [line.partition(" ") for line in lines]
+        return [
+            _new(LogLine, (body, stamp, n)) for n, (stamp, _, body) in enumerate(parts, self._seq)
+        ]
 
     def _note(self, lines: list[LogLine]) -> None:
         """Count the lines handed out and remember the newest timestamp (for a resume)."""

@@ -101,16 +101,19 @@ async def follow_instance_logs(
         on_state=ring.status,
     )
     reader = asyncio.create_task(_read(follow, ring))
+    clock = asyncio.get_running_loop().time
     try:
         while True:
             await ring.wake.wait()
             ring.wake.clear()
+            drained = clock()
             for event in ring.drain():
                 yield event
             if reader.done() and not ring.lines and not ring.statuses:
                 reader.result()  # a bug in the reader is raised here, not lost
                 return
-            await asyncio.sleep(flush_interval)
+            # The window runs from this drain, not from when the consumer was done with it.
+            await asyncio.sleep(max(0.0, drained + flush_interval - clock()))
     finally:
         if not reader.done():
             reader.cancel()

@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 
 from claworc_tui.services.views import LogStreamState
 from claworc_tui.ui.screens.main import MainScreen
-from claworc_tui.ui.widgets.log_pane import LogPane
+from claworc_tui.ui.widgets.log_pane import DRAW_BUDGET, LogPane
 from tests.ui.conftest import Env, RecordingDriver, pod_of, wait_for
 
 
@@ -186,3 +186,23 @@ async def test_resizing_the_terminal_keeps_following(env: Env) -> None:
             await pilot.pause(0.1)
             assert pane.unseen == 0, size
             assert pane.view.at_end, size
+
+
+async def test_a_flood_bigger_than_the_draw_budget_drops_old_lines_and_says_how_many(
+    env: Env,
+) -> None:
+    """Issue 17: drawing one batch is bounded in time; what does not fit is dropped, counted."""
+    app = env.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        _, pane = await open_logs(pilot)
+        pane._line_cost = DRAW_BUDGET / 100  # a machine this slow draws 2 000 lines (the floor)
+        pod = pod_of(env, "bot-alpha")
+        await env.emulator.generate_logs("claworc", pod, rate=None, count=8000, template="f {i}")
+        await wait_for(pilot, lambda: "f 7999" in pane.view.lines, what="the last line")
+        shown = [line.text for line in pane.buffered if line.text.startswith("f ")]
+        notes = [line.text for line in pane.buffered if "lines dropped" in line.text]
+        dropped = sum(int(note.split()[1]) for note in notes)
+        assert notes, "nothing was dropped: the batch was drawn whole"
+        assert len(shown) + dropped == 8000
+        numbers = [int(text.split()[1]) for text in shown]
+        assert numbers == sorted(set(numbers))  # newest kept, in order, none twice

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
@@ -49,6 +50,8 @@ LogSource = Callable[[str, LogOptions], AsyncIterator[LogEvent]]
 """Where the pane gets lines from: the service's ``follow_logs``."""
 
 LOG_GROUP = "log-follow"
+DRAW_BUDGET = 0.02
+"""Seconds one batch may take to draw (the rest of a bigger batch is dropped, visibly)."""
 TAIL_PRESETS: tuple[int | None, ...] = (100, 500, 2000, None)
 SINCE_PRESETS: tuple[int | None, ...] = (None, 300, 3600, 86400)
 _STATE_LABEL = {
@@ -136,6 +139,7 @@ class LogPane(Vertical):
         self._search = ""
         self._filter = ""
         self._query_mode: str | None = None
+        self._line_cost = 1e-6  # seconds to draw one line, measured as batches are drawn
 
     def compose(self) -> ComposeResult:
         yield Static("", id="log-status")
@@ -225,19 +229,36 @@ class LogPane(Vertical):
         return LogLine(f"{MARKER}{text} at {self._now():%H:%M:%S} ──")
 
     def _show(self, batch: LogBatch) -> None:
-        """Add a batch to the buffer and the view (one update per batch)."""
+        """Add a batch to the buffer and the view: one update, bounded in time.
+
+        Drawing costs per line; a batch bigger than :data:`DRAW_BUDGET` allows (at the cost per
+        line measured so far) keeps its newest lines and says how many older ones it dropped,
+        so a flood cannot hold the event loop (keys, frames) for longer than the budget.
+        """
         lines: Sequence[LogLine] = batch.lines
-        if batch.dropped:
-            note = f"{batch.dropped} lines dropped (the pod logs faster than we read)"
+        dropped = batch.dropped
+        fits = max(2000, int(DRAW_BUDGET / self._line_cost))
+        if len(lines) > fits:
+            dropped += len(lines) - fits
+            lines = lines[-fits:]
+        if dropped:
+            note = f"{dropped} lines dropped (the pod logs faster than we can show)"
             lines = (self._marker(note), *lines)
         if not lines:
             return
+        started = time.perf_counter()
         was_empty = not self._buffer
         self._buffer.extend(lines)
         view = self.view
-        shown = [self._format(line) for line in lines if self._keep(line)]
+        if self._filter or self._timestamps:
+            shown = [self._format(line) for line in lines if self._keep(line)]
+        else:
+            shown = [line.text for line in lines]
         follow = view.following
         view.append(shown, follow=follow)
+        if len(lines) >= 1000:  # enough lines for the fixed costs not to count
+            cost = (time.perf_counter() - started) / len(lines)
+            self._line_cost = 0.7 * self._line_cost + 0.3 * cost
         if not follow and shown:
             self.unseen += len(shown)
         if was_empty:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Iterable
+from itertools import repeat
 from typing import ClassVar
 
 from rich.cells import cell_len, chop_cells
@@ -31,6 +32,11 @@ from textual.strip import Strip
 _CONTROL = re.compile("[\u0000-\u0008\u000b-\u001f\u007f]")
 #: Rows starting with this are markers the pane writes (stream restarted, gaps), drawn dim.
 MARKER = "── "
+
+
+def _cells(line: str) -> int:
+    """Cells ``line`` takes (an ASCII line, once cleaned, takes one per character)."""
+    return len(line) if line.isascii() else cell_len(line)
 
 
 def clean(line: str) -> str:
@@ -139,16 +145,9 @@ class LogView(ScrollView, can_focus=True):
         """
         if not lines:
             return
-        width = self._effective_wrap_width()
-        widest = self._width
-        for line in lines:
-            line = clean(line)
-            self._lines.append(line)
-            rows = self._split(line, width)
-            self._rows.extend(rows)
-            self._row_counts.append(len(rows))
-            widest = max(widest, cell_len(line) if not self._wrap else width)
-        self._width = widest
+        cleaned = [clean(line) for line in lines[-self._max_lines :]]
+        self._lines.extend(cleaned)
+        self._width = max(self._width, self._add_rows(cleaned))
         pruned = self._prune()
         self.virtual_size = Size(self._width, len(self._rows))
         if follow:
@@ -271,23 +270,25 @@ class LogView(ScrollView, can_focus=True):
     def _effective_wrap_width(self) -> int:
         return max(20, self.scrollable_content_region.width or self.size.width or 80)
 
-    def _split(self, line: str, width: int) -> list[str]:
-        if not self._wrap or cell_len(line) <= width:
-            return [line]
-        return chop_cells(line, width) or [""]
-
-    def _relayout(self) -> None:
-        width = self._effective_wrap_width()
-        self._wrap_width = width
-        self._rows = []
-        self._row_counts = deque()
-        widest = 0
-        for line in self._lines:
-            rows = self._split(line, width)
+    def _add_rows(self, lines: list[str]) -> int:
+        """Add the rows of ``lines`` (cleaned); return the widest row's width in cells."""
+        ascii_only = all(map(str.isascii, lines))  # then a character is a cell: no per-line call
+        widest = max(map(len if ascii_only else _cells, lines), default=0)
+        if not self._wrap:  # one row per line: no Python loop per line
+            self._rows.extend(lines)
+            self._row_counts.extend(repeat(1, len(lines)))
+            return widest
+        width = self._wrap_width = self._effective_wrap_width()
+        for line in lines:
+            rows = chop_cells(line, width) or [""] if _cells(line) > width else [line]
             self._rows.extend(rows)
             self._row_counts.append(len(rows))
-            widest = max(widest, cell_len(line))
-        self._width = min(widest, width) if self._wrap else widest
+        return min(widest, width)
+
+    def _relayout(self) -> None:
+        self._rows = []
+        self._row_counts = deque()
+        self._width = self._add_rows(list(self._lines))
         self._cache.clear()
         self._base = 0
         self.virtual_size = Size(self._width, len(self._rows))
