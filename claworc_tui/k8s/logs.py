@@ -39,7 +39,6 @@ from claworc_tui.k8s.errors import (
     KubeUnreachable,
 )
 from claworc_tui.k8s.manifests import CONTAINER
-from claworc_tui.k8s.objects import Json
 from claworc_tui.k8s.pods import parse_pod
 from claworc_tui.k8s.transport import KubeTransport
 from claworc_tui.models.logs import LogLine, LogStreamState
@@ -217,7 +216,7 @@ class LogFollow:
                     if not self._follow:
                         self._set_state(LogStreamState.ENDED)
                         return
-                    if await self._pod_running(pod):
+                    if await self._pod_alive(pod, running=True):
                         delay = self._backoff.next_delay()
                         self._set_state(LogStreamState.RECONNECTING, f"{pod}: log stream ended")
                     elif not self._moved_on(pod, f"{pod} ended"):
@@ -229,7 +228,7 @@ class LogFollow:
                 if not self._transient(exc):
                     self._finish(exc)
                     return
-                if self.pod is not None and not await self._pod_exists(self.pod):
+                if self.pod is not None and not await self._pod_alive(self.pod, running=False):
                     if not self._moved_on(self.pod, f"{self.pod} is gone"):
                         return
                     continue
@@ -291,32 +290,21 @@ class LogFollow:
         self.pod = pods[-1].name if pods else None
         return self.pod
 
-    async def _pod_exists(self, pod: str) -> bool:
+    async def _pod_alive(self, pod: str, *, running: bool) -> bool:
+        """Whether ``pod`` is there (``running``: and neither finished nor deleting); True when
+        the server cannot tell, so the caller retries."""
+        transport = self._transport
         try:
-            await self._read_pod(pod)
-        except KubeNotFound:
-            return False
-        except KubeError:
-            return True  # cannot tell: keep retrying
-        return True
-
-    async def _pod_running(self, pod: str) -> bool:
-        """After a clean end of stream: read on unless the pod is gone, finished or deleting."""
-        try:
-            doc = await self._read_pod(pod)
+            doc = await transport._call(
+                "get", "pods", "read_namespaced_pod", name=pod, namespace=transport.namespace
+            )
         except KubeNotFound:
             return False
         except KubeError:
             return True
-        meta = doc.get("metadata") or {}
-        phase = (doc.get("status") or {}).get("phase")
-        return not meta.get("deletionTimestamp") and phase not in ("Succeeded", "Failed")
-
-    async def _read_pod(self, pod: str) -> Json:
-        transport = self._transport
-        return await transport._call(
-            "get", "pods", "read_namespaced_pod", name=pod, namespace=transport.namespace
-        )
+        deleting = (doc.get("metadata") or {}).get("deletionTimestamp")
+        finished = (doc.get("status") or {}).get("phase") in ("Succeeded", "Failed")
+        return not running or not (deleting or finished)
 
     def _query(self) -> list[tuple[str, str]]:
         query = [("container", self.container), ("timestamps", "true")]
