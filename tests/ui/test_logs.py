@@ -150,6 +150,9 @@ async def test_stream_end_is_said_and_a_new_pod_resumes_it(env: Env) -> None:
             what="the follow to resume on the new pod",
         )
         assert screen.log_pane is pane
+        await wait_for(pilot, lambda: "moltbot is ready" in pane.view.lines[-3:], within=10)
+        again = [i for i, line in enumerate(pane.view.lines) if line.startswith("── live again")]
+        assert len(again) == 1, pane.view.lines[-8:]  # one marker per break, however it went
 
 
 async def test_clear_timestamps_and_presets(env: Env) -> None:
@@ -206,3 +209,26 @@ async def test_a_flood_bigger_than_the_draw_budget_drops_old_lines_and_says_how_
         assert len(shown) + dropped == 8000
         numbers = [int(text.split()[1]) for text in shown]
         assert numbers == sorted(set(numbers))  # newest kept, in order, none twice
+
+
+async def test_a_restart_is_one_break_in_the_follow(env: Env) -> None:
+    """A rollout restart brings a new pod: the follow goes on there, with one marker."""
+    app = env.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        _, pane = await open_logs(pilot)
+        await env.services.instances.restart("bot-alpha")
+        await wait_for(
+            pilot,
+            lambda: (
+                "moltbot is ready" in pane.view.lines[-3:]
+                and any(line.startswith("── live again") for line in pane.view.lines)
+            ),
+            within=10,
+            what="the new pod's start-up lines",
+        )
+        await pilot.pause(0.5)
+        lines = pane.view.lines
+        again = [line for line in lines if line.startswith("── live again")]
+        assert len(again) == 1, lines[-10:]
+        assert lines.count("moltbot is ready") == 2  # the old pod's, then the new one's
+        assert pane.state == LogStreamState.LIVE

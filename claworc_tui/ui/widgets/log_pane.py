@@ -216,8 +216,9 @@ class LogPane(Vertical):
 
     def _set_state(self, state: LogStreamState, detail: str | None) -> None:
         resumed = state is LogStreamState.LIVE and self.state not in (None, LogStreamState.LIVE)
-        if resumed and self._buffer:
-            # Lines of a new container (or after a gap) follow: say where the break is.
+        if resumed and self._buffer and self._buffer[-1].seq >= 0:
+            # Lines of a new container (or after a gap) follow: say where the break is (once,
+            # however often the connection flapped before the first line came).
             label = f"live again: {detail}" if detail else "live again"
             self._show(LogBatch((self._marker(label),)))
         self._detail = detail
