@@ -8,8 +8,8 @@ characters to that pod's log, 500 per loop turn, as fast as its event loop goes.
 
 * lines/s shown: non-marker lines handed to the pane's view (counted by wrapping
   ``LogView.append`` on this one instance), from the child's first write to the last line shown;
-  lines the service's bounded buffer dropped are counted apart (from the pane's "N lines dropped"
-  markers);
+  lines dropped — by the service's bounded buffer or by the pane's per-batch draw budget — are
+  counted apart (from the pane's "N lines dropped" markers);
 * key latency meanwhile: every 100–150 ms a key (alternately ``g``, to the top, and ``G``, follow
   again — the pane's own keys) is sent the way terminal input arrives; the latency runs to the
   first frame drawn in the state the key asks for. p95 is over the keys of every flood;

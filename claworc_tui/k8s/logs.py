@@ -156,7 +156,7 @@ class LogFollow:
         on_state: Callable[[LogStreamState, str | None], None] | None = None,
     ) -> None:
         if (pod is None) == (selector is None):
-            raise ValueError("LogFollow needs a pod or a selector, not both")
+            raise ValueError("LogFollow needs one of pod and selector")
         self._transport = transport
         self.pod = pod
         """The pod being read (None until one is found)."""
@@ -280,10 +280,9 @@ class LogFollow:
             label_selector=self._selector,
         )
         pods = [parse_pod(item) for item in doc.get("items") or []]
-        pods = [p for p in pods if p.name not in self._gone]
-        live = [p for p in pods if not p.terminating]
-        if self._follow:
-            pods = live
+        pods = [
+            p for p in pods if p.name not in self._gone and not (self._follow and p.terminating)
+        ]
         pods.sort(
             key=lambda p: (not p.terminating, p.created_at or datetime.min.replace(tzinfo=UTC))
         )

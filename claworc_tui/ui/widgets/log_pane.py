@@ -202,6 +202,8 @@ class LogPane(Vertical):
         try:
             async for event in self._source(name, options):
                 self._take(event)
+            if self.state not in (LogStreamState.ENDED, LogStreamState.FAILED):
+                self._set_state(LogStreamState.ENDED, "the log stream ended")  # never silently
         except ClaworcError as exc:
             self._set_state(LogStreamState.FAILED, str(exc))
         except Exception as exc:  # a bug, not the cluster: report it once and stop
@@ -321,7 +323,8 @@ class LogPane(Vertical):
             parts.append(f"search [b]{escape(self._search)}[/b] ({self.view.count_matches()})")
         if self.unseen:
             parts.append(f"[reverse] ⏸ {self.unseen} new lines — End to follow [/reverse]")
-        self.query_one("#log-status", Static).update(" · ".join(parts))
+        # One row, always: no layout pass (under a flood this runs once a batch).
+        self.query_one("#log-status", Static).update(" · ".join(parts), layout=False)
         self.set_class(bool(self.unseen), "-paused")
 
     def _show_events(self) -> None:
