@@ -69,7 +69,7 @@ async def test_previous_prints_the_crashed_container(
 async def test_follow_goes_on_across_a_restart(config: Settings, emulator: EmulatorServer) -> None:
     emulator.config.crash_backoff = 0.3
     pod = await running(config, emulator)
-    proc = await spawn(config, KEY, "logs", "bot-alpha", "-f", "--tail", "0")
+    proc = await spawn(config, KEY, "logs", "bot-alpha", "-f", "--tail", "1")
     assert proc.stdout is not None
     try:
 
@@ -77,7 +77,7 @@ async def test_follow_goes_on_across_a_restart(config: Settings, emulator: Emula
             assert proc.stdout is not None
             return (await asyncio.wait_for(proc.stdout.readline(), timeout=15)).decode()
 
-        await asyncio.sleep(1.0)  # the follow is connected (lines before it are not asked for)
+        assert await line() == "moltbot is ready\n"  # the last line: the follow is live
         emulator.append_log(NS, pod, ["before"])
         assert await line() == "before\n"
         emulator.oom_kill(NS, "bot-alpha")
