@@ -30,21 +30,16 @@ class _Ring:
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self.lines: deque[LogLine] = deque()
+        self.lines: deque[LogLine] = deque(maxlen=capacity)
         self.statuses: list[tuple[int, LogStatus]] = []
         self.pushed = 0
         self.dropped = 0
         self.wake = asyncio.Event()
 
     def push(self, lines: list[LogLine]) -> None:
-        self.lines.extend(lines)
+        self.dropped += max(0, len(self.lines) + len(lines) - self.capacity)
+        self.lines.extend(lines)  # the deque's maxlen drops the oldest
         self.pushed += len(lines)
-        excess = len(self.lines) - self.capacity
-        if excess > 0:
-            self.dropped += excess
-            popleft = self.lines.popleft
-            for _ in range(excess):
-                popleft()
         self.wake.set()
 
     def status(self, state: LogStreamState, detail: str | None = None) -> None:
