@@ -232,3 +232,20 @@ async def test_a_restart_is_one_break_in_the_follow(env: Env) -> None:
         assert len(again) == 1, lines[-10:]
         assert lines.count("moltbot is ready") == 2  # the old pod's, then the new one's
         assert pane.state == LogStreamState.LIVE
+
+
+async def test_a_filter_set_while_paused_follows_again(env: Env) -> None:
+    """Setting a filter shows the end of the filtered lines; new matches keep coming into view."""
+    app = env.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        _, pane = await open_logs(pilot)
+        pod = pod_of(env, "bot-alpha")
+        await env.emulator.generate_logs("claworc", pod, rate=None, count=200, template="a {i}")
+        await wait_for(pilot, lambda: "a 199" in pane.view.lines, what="200 lines")
+        await pilot.press("g")  # to the top: paused
+        await pilot.press("ampersand", *"match", "enter")
+        await env.emulator.generate_logs("claworc", pod, rate=None, count=80, template="match {i}")
+        await wait_for(pilot, lambda: "match 79" in pane.view.lines, what="80 matches")
+        await pilot.pause(0.1)
+        assert pane.view.at_end
+        assert pane.unseen == 0

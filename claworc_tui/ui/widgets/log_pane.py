@@ -282,7 +282,7 @@ class LogPane(Vertical):
     def _rerender(self) -> None:
         view = self.view
         view.replace(self._format(line) for line in self._buffer if self._keep(line))
-        view.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+        view.follow_end()
         self.unseen = 0
         self._show_status()
 
@@ -356,7 +356,7 @@ class LogPane(Vertical):
 
     def action_resume(self) -> None:
         """Jump to the end and follow again."""
-        self.view.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+        self.view.follow_end()
         self.unseen = 0
 
     def action_top(self) -> None:
@@ -445,7 +445,7 @@ class LogPane(Vertical):
     def action_toggle_wrap(self) -> None:
         """Wrap long lines, or scroll sideways."""
         self.view.set_wrap(not self.view.wrap)
-        self.view.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+        self.view.follow_end()
         self._show_status()
 
     def action_toggle_previous(self) -> None:

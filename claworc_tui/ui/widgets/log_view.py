@@ -159,6 +159,12 @@ class LogView(ScrollView, can_focus=True):
             )
         self.refresh()
 
+    def follow_end(self) -> None:
+        """Jump to the last row (no animation: lines arriving meanwhile would outrun it) and
+        follow from now on."""
+        self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+        self.following = True
+
     def search_rows(self, start: int, *, backwards: bool = False) -> int | None:
         """The next row (from ``start``, wrapping around) that matches the search pattern."""
         if self._pattern is None or not self._rows:
@@ -196,8 +202,7 @@ class LogView(ScrollView, can_focus=True):
         An animated scroll aims at the end as it was when the key came; lines arriving
         meanwhile move the end, so it would stop short and the pane would stay paused.
         """
-        self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
-        self.following = True
+        self.follow_end()
         self.post_message(self.ReachedEnd())
 
     def action_scroll_home(self) -> None:
