@@ -92,3 +92,15 @@ async def test_follow_goes_on_across_a_restart(config: Settings, emulator: Emula
     finally:
         proc.kill()
         await proc.wait()
+
+
+async def test_a_stopped_instance_says_it_has_no_pod(
+    config: Settings, emulator: EmulatorServer
+) -> None:
+    await running(config, emulator)
+    assert (await cli(config, "stop", "bot-alpha"))[0] == 0
+    await wait_for(lambda: running_pod(emulator, "bot-alpha") is None, within=10, what="stopped")
+    await wait_for(lambda: not emulator.objects("pods", NS), within=10, what="the pod gone")
+    code, out, err = await cli(config, "logs", "bot-alpha", "--tail", "3")
+    assert (code, out) == (0, "")
+    assert "the instance has no pod" in err
