@@ -249,3 +249,21 @@ async def test_a_filter_set_while_paused_follows_again(env: Env) -> None:
         await pilot.pause(0.1)
         assert pane.view.at_end
         assert pane.unseen == 0
+
+
+async def test_a_huge_line_is_shown_cut_with_its_marker(env: Env) -> None:
+    """Issue 10: a 16 MB line reached the view whole (and cost seconds to split)."""
+    app = env.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        _, pane = await open_logs(pilot)
+        pod = pod_of(env, "bot-alpha")
+        env.emulator.append_log("claworc", pod, ["y" * (16 * 1024 * 1024), "after the huge line"])
+        await wait_for(pilot, lambda: "after the huge line" in pane.view.lines, within=10)
+        huge = pane.view.lines[-2]
+        assert huge.startswith("y" * 1000)
+        assert huge.endswith(" bytes cut")
+        assert len(huge) < 65 * 1024
+        await pilot.press("w")  # wrapped, it is ~550 rows at 120 columns: still drawn
+        await pilot.pause(0.2)
+        assert pane.view.row_count > 500
+        assert pane.view.at_end
