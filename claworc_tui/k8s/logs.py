@@ -221,8 +221,11 @@ class LogFollow:
                         self._set_state(LogStreamState.RECONNECTING, f"{pod}: log stream ended")
                     elif not self._moved_on(pod, f"{pod} ended"):
                         return
-            except KubeNotFound as exc:
-                if self.pod is None or not self._moved_on(self.pod, exc.message):
+            except KubeNotFound as exc:  # the pod (or, listing, the namespace) is gone
+                if self.pod is None:
+                    self._set_state(LogStreamState.ENDED, exc.message)
+                    return
+                if not self._moved_on(self.pod, exc.message):
                     return
             except _RETRIED as exc:
                 if not self._transient(exc):
