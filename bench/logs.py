@@ -8,8 +8,8 @@ characters to that pod's log, 500 per loop turn, as fast as its event loop goes.
 
 * lines/s shown: non-marker lines handed to the pane's view (counted by wrapping
   ``LogView.append`` on this one instance), from the child's first write to the last line shown;
-  lines the service's bounded buffer dropped are counted apart (from the pane's "N lines dropped"
-  markers);
+  lines dropped — by the service's bounded buffer or by the pane's per-batch draw budget — are
+  counted apart (from the pane's "N lines dropped" markers); lines/s taken in counts both;
 * key latency meanwhile: every 100–150 ms a key (alternately ``g``, to the top, and ``G``, follow
   again — the pane's own keys) is sent the way terminal input arrives; the latency runs to the
   first frame drawn in the state the key asks for. p95 is over the keys of every flood;
@@ -131,8 +131,10 @@ async def key_latencies(pane: LogPane, until: asyncio.Event, budget: Deadline) -
 class Flood:
     """One flood's figures."""
 
-    def __init__(self, rate: float, shown: int, dropped: int, keys: list[float]) -> None:
-        self.rate, self.shown, self.dropped, self.keys = rate, shown, dropped, keys
+    def __init__(self, took: float, shown: int, dropped: int, keys: list[float]) -> None:
+        self.rate, self.shown, self.dropped, self.keys = shown / took, shown, dropped, keys
+        self.taken = (shown + dropped) / took
+        """Lines/s read off the stream, shown or (counted) dropped."""
 
 
 async def flood(
@@ -151,7 +153,7 @@ async def flood(
     done.set()
     latencies = await keys
     took = counter.last_at - started
-    result = Flood(counter.shown / took, counter.shown, counter.dropped, latencies)
+    result = Flood(took, counter.shown, counter.dropped, latencies)
     return result, total / max(finished - started, 1e-9)
 
 
@@ -195,6 +197,7 @@ async def run_floods(
         at_least=20_000,
         detail=f"median of {floods} floods of {total}; {shown} shown, {dropped} dropped",
     )
+    report.add("lines/s taken in (shown + dropped)", median([r.taken for r in results]), "lines/s")
     report.add("key latency during flood, median", median(keys), "ms")
     report.add(
         "key latency during flood, p95", p95(keys), "ms", at_most=100, detail=f"{len(keys)} keys"

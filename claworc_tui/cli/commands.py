@@ -42,7 +42,7 @@ from claworc_tui.services.views import (
     InstanceView,
     LogBatch,
     LogOptions,
-    LogStatus,
+    LogStreamState,
     StepState,
 )
 
@@ -111,6 +111,7 @@ def register(sub: Any) -> None:
         help="write the lines exactly as the pod wrote them, control characters included "
         "(refused when stdout is a terminal; by default they are replaced with U+FFFD)",
     )
+    logs.add_argument("--timestamps", action="store_true", help="prefix each line with its time")
     settings = add("settings", "read or change global settings and keys")
     settings.add_argument("action", choices=["get", "set"])
     settings.add_argument("key", nargs="?", metavar="KEY")
@@ -331,6 +332,7 @@ async def _url(services: Services, args: argparse.Namespace) -> int:
 
 @_command("logs")
 async def _logs(services: Services, args: argparse.Namespace) -> int:
+    """Print the lines asked for and exit (``-f``: follow across restarts until interrupted)."""
     if args.tail < 0:
         raise ValidationFailed("tail", f"--tail must be 0 or more, not {args.tail}")
     out = raw_stdout() if args.raw else sys.stdout
@@ -343,14 +345,15 @@ async def _logs(services: Services, args: argparse.Namespace) -> int:
         if isinstance(event, LogBatch):
             if event.dropped:
                 print(f"… {event.dropped} lines dropped …", file=sys.stderr)
-            for line in event.lines:
-                print(line.text, file=out)
+            text = [line.stamped if args.timestamps else line.text for line in event.lines]
+            if text:
+                print("\n".join(text), file=out)
             out.flush()
-        elif isinstance(event, LogStatus) and event.state.value in ("failed",):
+        elif event.state is LogStreamState.FAILED:
             print(f"claworc-tui: log stream failed: {event.detail}", file=sys.stderr)
             return EXIT_FAILED
-        elif isinstance(event, LogStatus) and not args.follow and event.state.value == "ended":
-            break
+        elif event.detail and event.state is not LogStreamState.LIVE:
+            print(f"claworc-tui: {event.state.value}: {event.detail}", file=sys.stderr)
     return EXIT_OK
 
 

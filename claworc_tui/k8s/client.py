@@ -26,10 +26,12 @@ from claworc_tui.k8s.backoff import Backoff
 from claworc_tui.k8s.cluster_ops import ClusterOps
 from claworc_tui.k8s.informer import PODS, Informer, Kind
 from claworc_tui.k8s.lifecycle import InstanceLifecycle
-from claworc_tui.k8s.logs import LogFollow, LogStreamState
+from claworc_tui.k8s.logs import LogFollow
 from claworc_tui.k8s.manifests import CONTAINER, MANAGED_SELECTOR
 from claworc_tui.k8s.objects import Json
 from claworc_tui.k8s.pods import PodInfo, parse_pod
+
+from claworc_tui.models.logs import LogStreamState
 
 T = TypeVar("T")
 
@@ -76,32 +78,31 @@ class KubeClient(InstanceLifecycle, ClusterOps):
 
     def follow_logs(
         self,
-        pod: str,
+        pod: str | None = None,
         *,
+        instance: str | None = None,
         container: str = CONTAINER,
         tail_lines: int | None = None,
         since_seconds: int | None = None,
-        timestamps: bool = True,
         previous: bool = False,
         follow: bool = True,
-        batch_interval: float = 0.05,
         backoff: Backoff | None = None,
         on_state: Callable[[LogStreamState, str | None], None] | None = None,
     ) -> LogFollow:
-        """Follow a container's log: ``async for batch in client.follow_logs(pod): ...``.
+        """Follow a pod's log, or an instance's across its pods (give ``pod`` or ``instance``):
+        ``async for lines in client.follow_logs(instance="bot-alpha"): ...``.
 
         See :class:`~.logs.LogFollow`. After the loop, ``.state`` is ``ended`` or ``failed``.
         """
         return LogFollow(
             self,
             pod,
+            selector=None if instance is None else f"app={instance},{MANAGED_SELECTOR}",
             container=container,
             tail_lines=tail_lines,
             since_seconds=since_seconds,
-            timestamps=timestamps,
             previous=previous,
             follow=follow,
-            batch_interval=batch_interval,
             backoff=backoff,
             on_state=on_state,
         )

@@ -1,34 +1,32 @@
-"""Follow a container's log as batches of lines, reconnecting without duplicates.
+"""Follow a container's log: the one reconnect loop of the log path, resuming exactly.
 
-The log endpoint is read incrementally (``_preload_content=False``) and lines are handed out in
-batches: at most every ``batch_interval`` seconds or ``batch_lines`` lines, so a chatty bot costs
-one UI message per batch, not per line. We always ask the server for timestamps, whatever the
-caller wants to show, because they are what lets a reconnect resume: the next request carries
-``sinceTime`` = the newest timestamp delivered, and lines at or before it are dropped.
+:class:`LogFollow` yields the lines of each read as it comes (one list per chunk; the consumer
+batches). It follows one pod, or an instance (a label selector): then, when the pod goes (a
+restart of the instance, a rollout), it moves to the newest live pod and reads it from its start.
+Timestamps are always asked for, because they are what lets a reconnect resume: the next request
+carries ``sinceTime`` = the newest timestamp delivered, and lines before it are dropped.
 
 Resuming is exact except for these residual ambiguities, which no client can remove:
 
 * ``sinceTime`` is inclusive (kubelet skips lines *before* it) and the API server forwards it to
   the kubelet with second precision, so up to a second of lines comes back. Lines older than the
   last delivered timestamp are dropped; of the lines *at* that timestamp we skip as many as we had
-  delivered, trusting that the server repeats them in the same order. Two identical lines with the
-  identical nanosecond are therefore handled right, but a server that treated ``sinceTime`` as
-  exclusive would lose the not-yet-delivered lines sharing that timestamp.
+  delivered, trusting that the server repeats them in the same order. A server that treated
+  ``sinceTime`` as exclusive would lose the not-yet-delivered lines sharing that timestamp.
 * If the container restarted between two connections, lines the old container wrote after our
   last one are only in ``previous=true`` logs; the follow continues with the new container.
 * Log rotation on the node between two connections can lose lines; the server cannot replay them.
+
+Lines are cut at :data:`MAX_LINE` bytes (the rest is counted, not kept: ``… N bytes cut``), and
+the stream is split in linear time, so one 16 MB line costs what 16 MB of short lines cost.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from datetime import UTC, datetime
-from enum import StrEnum
-
-from pydantic import BaseModel, ConfigDict
 
 from claworc_tui.k8s.backoff import Backoff
 from claworc_tui.k8s.errors import (
@@ -41,78 +39,104 @@ from claworc_tui.k8s.errors import (
     KubeUnreachable,
 )
 from claworc_tui.k8s.manifests import CONTAINER
-from claworc_tui.k8s.objects import Json
+from claworc_tui.k8s.pods import parse_pod
 from claworc_tui.k8s.transport import KubeTransport
+from claworc_tui.models.logs import LogLine, LogStreamState
 
 _LOG_PATH = "/api/v1/namespaces/{namespace}/pods/{name}/log"
 _NOT_UP_YET = ("waiting to start", "ContainerCreating", "PodInitializing")
 _CHUNK = 16 * 1024
+MAX_LINE = 64 * 1024
+"""Bytes of one line kept (timestamp included); the rest is dropped and counted."""
+_new = tuple.__new__
 _RETRIED = (KubeUnreachable, KubeTimeout, KubeServerError, KubeTooManyRequests, KubeBadRequest)
 
 
-class LogLine(BaseModel):
-    """One line of a container's log."""
+def parse_key(stamp: str) -> int | None:
+    """Nanoseconds since the epoch of an RFC 3339 (nano) UTC timestamp, or None.
 
-    model_config = ConfigDict(frozen=True)
-
-    text: str
-    """The line without its timestamp and newline."""
-    timestamp: datetime | None
-    """When the runtime recorded it (None when timestamps were not asked for or unparsable)."""
-    seq: int
-    """Position in this follow, from 0, without gaps or repeats across reconnects."""
-
-
-class LogStreamState(StrEnum):
-    """Where a log follow is; ``ended`` and ``failed`` are final."""
-
-    CONNECTING = "connecting"
-    LIVE = "live"
-    RECONNECTING = "reconnecting"
-    ENDED = "ended"
-    """The pod is gone or finished, or a non-follow read is complete."""
-    FAILED = "failed"
-    """An error retrying cannot fix; see :attr:`LogFollow.error`."""
-
-
-def parse_timestamp(text: str) -> tuple[int, datetime] | None:
-    """Parse an RFC 3339 (nano) timestamp into (nanoseconds since the epoch, datetime).
-
-    The integer keeps the nanoseconds a ``datetime`` cannot, so lines compare exactly.
+    An integer keeps the nanoseconds a ``datetime`` cannot, so lines compare exactly.
     """
-    if not text.endswith("Z") and "+" not in text[10:]:
+    if not stamp.endswith("Z"):
         return None
-    head, _, frac = text.rstrip("Z").partition(".")
+    head, _, frac = stamp[:-1].partition(".")
     try:
         base = datetime.fromisoformat(head).replace(tzinfo=UTC)
         nanos = int((frac + "000000000")[:9]) if frac else 0
     except ValueError:
         return None
-    key = int(base.timestamp()) * 1_000_000_000 + nanos
-    return key, base.replace(microsecond=nanos // 1000)
+    return int(base.timestamp()) * 1_000_000_000 + nanos
 
 
-def format_since(key: int) -> str:
-    """The ``sinceTime`` for a line key: RFC 3339 with nanoseconds, UTC."""
-    seconds, nanos = divmod(key, 1_000_000_000)
-    stamp = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{stamp}.{nanos:09d}Z"
+class LineSplitter:
+    """Cuts a byte stream into lines in linear time, keeping at most ``limit`` bytes of each.
+
+    Only the unfinished line is carried from one chunk to the next, as a list of pieces joined
+    once when its newline comes (never ``buffer + chunk`` per chunk, which is quadratic).
+    """
+
+    def __init__(self, limit: int = MAX_LINE) -> None:
+        self.limit = limit
+        self._parts: list[bytes] = []
+        self._kept = 0
+        self._cut = 0
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        """The lines ``chunk`` completes (without their newlines)."""
+        end = chunk.find(b"\n")
+        if end < 0:
+            self._carry(chunk)
+            return []
+        self._carry(chunk[:end])
+        head = self.flush()
+        lines = chunk[end + 1 :].split(b"\n")
+        self._carry(lines.pop())
+        if len(chunk) > self.limit:  # a long line inside one big chunk
+            lines = [self._cap(line) for line in lines]
+        lines.insert(0, head)
+        return lines
+
+    def flush(self) -> bytes:
+        """The unfinished line, as it stands (empty if none); the splitter starts over."""
+        line = b"".join(self._parts)
+        if self._cut:
+            line += f" … {self._cut} bytes cut".encode()
+        self._parts, self._kept, self._cut = [], 0, 0
+        return line
+
+    @property
+    def pending(self) -> bool:
+        """Whether an unfinished line is held."""
+        return bool(self._parts or self._cut)
+
+    def _carry(self, piece: bytes) -> None:
+        room = self.limit - self._kept
+        if len(piece) > room:
+            self._cut += len(piece) - room
+            piece = piece[:room]
+        if piece:
+            self._parts.append(piece)
+            self._kept += len(piece)
+
+    def _cap(self, line: bytes) -> bytes:
+        if len(line) <= self.limit:
+            return line
+        return line[: self.limit] + f" … {len(line) - self.limit} bytes cut".encode()
 
 
 class LogFollow:
-    """An async iterator of :class:`LogLine` batches for one container.
+    """An async iterator of :class:`LogLine` lists for one pod, or for an instance's pods.
 
     Args:
         transport: A started client.
-        pod: Pod name (in the client's namespace).
+        pod: Follow this pod only (ends when it is gone).
+        selector: Or follow the instance these labels select, moving to its newest live pod
+            whenever the followed one goes.
         container: Container name.
         tail_lines: Start with only the last N lines.
         since_seconds: Start with lines of the last N seconds.
-        timestamps: Keep each line's timestamp on :class:`LogLine` (they are requested anyway).
         previous: Read the previous (terminated) container's log; never follows.
         follow: Keep reading as lines arrive (reconnecting as needed).
-        batch_lines: Hand out a batch once it has this many lines.
-        batch_interval: Hand out a batch at most this long after its first line arrived.
         backoff: Delays between reconnects.
         on_state: Called with each state change and its reason.
     """
@@ -120,32 +144,31 @@ class LogFollow:
     def __init__(
         self,
         transport: KubeTransport,
-        pod: str,
+        pod: str | None = None,
         *,
+        selector: str | None = None,
         container: str = CONTAINER,
         tail_lines: int | None = None,
         since_seconds: int | None = None,
-        timestamps: bool = True,
         previous: bool = False,
         follow: bool = True,
-        batch_lines: int = 500,
-        batch_interval: float = 0.05,
         backoff: Backoff | None = None,
         on_state: Callable[[LogStreamState, str | None], None] | None = None,
     ) -> None:
+        if (pod is None) == (selector is None):
+            raise ValueError("LogFollow needs one of pod and selector")
         self._transport = transport
         self.pod = pod
+        """The pod being read (None until one is found)."""
+        self._selector = selector
         self.container = container
         self._tail_lines = tail_lines
         self._since_seconds = since_seconds
-        self._timestamps = timestamps
         self._previous = previous
         self._follow = follow and not previous
-        self._batch_lines = batch_lines
-        self._batch_interval = batch_interval
         self._backoff = backoff or Backoff()
         self._on_state = on_state
-        self.state = LogStreamState.CONNECTING
+        self.state = LogStreamState.WAITING
         """The current state; read it after iteration to tell ``ended`` from ``failed``."""
         self.reason: str | None = None
         """Why the state is what it is (the server's message on failures)."""
@@ -154,10 +177,9 @@ class LogFollow:
         self.reconnects = 0
         """Requests made after the first one."""
         self._seq = 0
-        self._last_key: int | None = None
-        self._at_last = 0  # lines delivered whose key == _last_key
-        self._resume_key: int | None = None
-        self._resume_skip = 0
+        self._gone: set[str] = set()
+        self._last_stamp = ""  # newest timestamp delivered from self.pod
+        self._at_last = 0  # lines delivered with that timestamp
 
     def __aiter__(self) -> AsyncGenerator[list[LogLine], None]:
         return self.batches()
@@ -170,34 +192,68 @@ class LogFollow:
             self._on_state(state, reason)
 
     async def batches(self) -> AsyncGenerator[list[LogLine], None]:
-        """Yield batches until the pod is gone (``ended``) or a hard error (``failed``).
+        """Yield lines until the follow ends (``ended``) or a hard error (``failed``).
 
         Never raises a :class:`KubeError`; cancellation propagates.
         """
+        tried = False
         while True:
+            delay = 0.0
             try:
-                async with aclosing(self._read_once()) as stream:
-                    async for batch in stream:
-                        yield batch
-                if not self._follow or not await self._pod_still_running():
-                    self._set_state(LogStreamState.ENDED)
+                pod = self.pod or await self._pick_pod()
+                if pod is None:
+                    if not self._follow:
+                        self._set_state(LogStreamState.ENDED, "the instance has no pod")
+                        return
+                    self._set_state(LogStreamState.WAITING, "no pod yet")
+                    delay = self._backoff.next_delay()
+                else:
+                    self.reconnects += tried
+                    tried = True
+                    async with aclosing(self._read_once(pod)) as stream:
+                        async for batch in stream:
+                            yield batch
+                    if not self._follow:
+                        self._set_state(LogStreamState.ENDED)
+                        return
+                    if await self._pod_alive(pod, running=True):
+                        delay = self._backoff.next_delay()
+                        self._set_state(LogStreamState.RECONNECTING, f"{pod}: log stream ended")
+                    elif not self._moved_on(pod, f"{pod} ended"):
+                        return
+            except KubeNotFound as exc:  # the pod (or, listing, the namespace) is gone
+                if self.pod is None:
+                    self._set_state(LogStreamState.ENDED, exc.message)
                     return
-                delay = self._backoff.next_delay()
-                self._set_state(LogStreamState.RECONNECTING, "log stream ended; pod still running")
-            except KubeNotFound as exc:
-                self._set_state(LogStreamState.ENDED, exc.message)
-                return
+                if not self._moved_on(self.pod, exc.message):
+                    return
             except _RETRIED as exc:
-                if not self._transient(exc) or not await self._pod_exists():
+                if not self._transient(exc):
                     self._finish(exc)
                     return
+                if self.pod is not None and not await self._pod_alive(self.pod, running=False):
+                    if not self._moved_on(self.pod, f"{self.pod} is gone"):
+                        return
+                    continue
                 delay = getattr(exc, "retry_after", None) or self._backoff.next_delay()
-                self._set_state(LogStreamState.RECONNECTING, exc.message)
+                waiting = isinstance(exc, KubeBadRequest)
+                state = LogStreamState.WAITING if waiting else LogStreamState.RECONNECTING
+                self._set_state(state, exc.message)
             except KubeError as exc:
                 self._finish(exc)
                 return
-            self.reconnects += 1
             await asyncio.sleep(delay)
+
+    def _moved_on(self, pod: str, reason: str) -> bool:
+        """``pod`` is gone: forget it and look for the next one; False if the follow ends."""
+        if self._selector is None or not self._follow:
+            self._set_state(LogStreamState.ENDED, reason)
+            return False
+        self._gone.add(pod)
+        self.pod, self._last_stamp, self._at_last = None, "", 0
+        self._tail_lines = self._since_seconds = None  # a new pod is read from its start
+        self._set_state(LogStreamState.WAITING, f"{reason}; waiting for a new pod")
+        return True
 
     def _transient(self, exc: KubeError) -> bool:
         """Worth retrying: only when following, and a 400 only while the container is not up.
@@ -216,32 +272,41 @@ class LogFollow:
         self.error = exc
         self._set_state(LogStreamState.FAILED, exc.message)
 
-    async def _pod_exists(self) -> bool:
-        try:
-            await self._read_pod()
-        except KubeNotFound:
-            return False
-        except KubeError:
-            return True  # cannot tell: keep retrying
-        return True
+    async def _pick_pod(self) -> str | None:
+        """The instance's pod to read: the newest live one (or, reading once, any newest)."""
+        transport = self._transport
+        doc = await transport._call(
+            "list",
+            "pods",
+            "list_namespaced_pod",
+            namespace=transport.namespace,
+            label_selector=self._selector,
+        )
+        pods = [parse_pod(item) for item in doc.get("items") or []]
+        pods = [
+            p for p in pods if p.name not in self._gone and not (self._follow and p.terminating)
+        ]
+        pods.sort(
+            key=lambda p: (not p.terminating, p.created_at or datetime.min.replace(tzinfo=UTC))
+        )
+        self.pod = pods[-1].name if pods else None
+        return self.pod
 
-    async def _pod_still_running(self) -> bool:
-        """After a clean end of stream: follow on unless the pod is gone, finished or deleting."""
+    async def _pod_alive(self, pod: str, *, running: bool) -> bool:
+        """Whether ``pod`` is there (``running``: and neither finished nor deleting); True when
+        the server cannot tell, so the caller retries."""
+        transport = self._transport
         try:
-            doc = await self._read_pod()
+            doc = await transport._call(
+                "get", "pods", "read_namespaced_pod", name=pod, namespace=transport.namespace
+            )
         except KubeNotFound:
             return False
         except KubeError:
             return True
-        meta = doc.get("metadata") or {}
-        phase = (doc.get("status") or {}).get("phase")
-        return not meta.get("deletionTimestamp") and phase not in ("Succeeded", "Failed")
-
-    async def _read_pod(self) -> Json:
-        transport = self._transport
-        return await transport._call(
-            "get", "pods", "read_namespaced_pod", name=self.pod, namespace=transport.namespace
-        )
+        deleting = (doc.get("metadata") or {}).get("deletionTimestamp")
+        finished = (doc.get("status") or {}).get("phase") in ("Succeeded", "Failed")
+        return not running or not (deleting or finished)
 
     def _query(self) -> list[tuple[str, str]]:
         query = [("container", self.container), ("timestamps", "true")]
@@ -249,8 +314,8 @@ class LogFollow:
             query.append(("follow", "true"))
         if self._previous:
             query.append(("previous", "true"))
-        if self._last_key is not None:
-            query.append(("sinceTime", format_since(self._last_key)))
+        if self._last_stamp:
+            query.append(("sinceTime", self._last_stamp))
         else:  # nothing delivered yet: the caller's window applies (again)
             if self._tail_lines is not None:
                 query.append(("tailLines", str(self._tail_lines)))
@@ -258,85 +323,91 @@ class LogFollow:
                 query.append(("sinceSeconds", str(self._since_seconds)))
         return query
 
-    async def _read_once(self) -> AsyncGenerator[list[LogLine], None]:
-        """One request: read until the server ends the stream, yielding batches."""
+    async def _read_once(self, pod: str) -> AsyncGenerator[list[LogLine], None]:
+        """One request: read until the server ends the stream, yielding each chunk's lines."""
         transport = self._transport
         request = transport._raw_get_request(
-            _LOG_PATH, {"namespace": transport.namespace, "name": self.pod}, self._query()
+            _LOG_PATH, {"namespace": transport.namespace, "name": pod}, self._query()
         )
         # Lines at or before what we delivered come again after a reconnect; see the module doc.
-        self._resume_key, self._resume_skip = self._last_key, self._at_last
-        pending: list[LogLine] = []
-        deadline = 0.0
-        buffer = b""
+        resume = parse_key(self._last_stamp) if self._last_stamp else None
+        skip = self._at_last
+        splitter = LineSplitter()
         delivered = self._seq
         async with transport._stream(
             "get",
             "pods/log",
-            name=self.pod,
+            name=pod,
             namespace=transport.namespace,
             request=request,
             read_timeout=3600.0,
         ) as resp:
-            self._set_state(LogStreamState.LIVE)
+            self._set_state(LogStreamState.LIVE, pod)
             while True:
-                window = asyncio.timeout(max(0.0, deadline - time.monotonic()) if pending else None)
-                try:
-                    # read(n) is safe to time out: it consumes nothing until data is there. It
-                    # returns at most _CHUNK bytes, so one pass of this loop stays small.
-                    async with window:
-                        chunk = await resp.content.read(_CHUNK)
-                except TimeoutError:
-                    if not window.expired():
-                        raise  # aiohttp's own read timeout: a dead connection
-                    yield pending  # the batch window closed
-                    pending = []
-                    continue
-                if not chunk:  # end of stream: a trailing line without newline is complete
-                    if buffer:
-                        pending.extend(self._accept([buffer]))
+                # read(n) returns at most n bytes, so one pass of this loop stays small.
+                chunk = await resp.content.read(_CHUNK)
+                raw = splitter.feed(chunk) if chunk else [splitter.flush()] * splitter.pending
+                if raw:
+                    lines = self._lines(raw)
+                    if resume is not None:
+                        lines, resume, skip = _past(lines, resume, skip)
+                    if lines:
+                        self._note(lines)
+                        yield lines
+                if not chunk:
                     break
-                *lines, buffer = (buffer + chunk).split(b"\n")
-                fresh = self._accept(lines)
-                if fresh and not pending:
-                    deadline = time.monotonic() + self._batch_interval
-                pending.extend(fresh)
-                if len(pending) >= self._batch_lines:
-                    yield pending
-                    pending = []
                 # Under a flood the stream always has data buffered, and read() then returns
                 # without suspending: yield to the loop so keys are answered meanwhile.
                 await asyncio.sleep(0)
-        if pending:
-            yield pending
         if self._seq > delivered:
             self._backoff.reset()
 
-    def _accept(self, raw_lines: list[bytes]) -> list[LogLine]:
-        """Turn raw lines into LogLines, dropping those delivered before a reconnect."""
-        out: list[LogLine] = []
-        for raw in raw_lines:
-            text = raw.decode("utf-8", errors="replace").rstrip("\r")
-            stamp, _, rest = text.partition(" ")
-            parsed = parse_timestamp(stamp)
-            if parsed is None:
-                key, when, body = None, None, text
-            else:
-                (key, when), body = parsed, rest
-            if self._resume_key is not None and key is not None:
-                if key < self._resume_key:
-                    continue
-                if key == self._resume_key and self._resume_skip > 0:
-                    self._resume_skip -= 1
-                    continue
-                self._resume_key = None  # past the old position: everything is new now
-            if key is not None:
-                if key == self._last_key:
-                    self._at_last += 1
-                else:
-                    self._last_key, self._at_last = key, 1
-            out.append(
-                LogLine(text=body, timestamp=when if self._timestamps else None, seq=self._seq)
-            )
-            self._seq += 1
-        return out
+    def _lines(self, raw: list[bytes]) -> list[LogLine]:
+        """Decode (once for the whole chunk) and split each line into timestamp and text."""
+        text = b"\n".join(raw).decode("utf-8", errors="replace")
+        if "\r" in text:
+            text = text.replace("\r\n", "\n")
+        lines = text.split("\n")
+        first = lines[0].partition(" ")[0]
+        if not (first[-1:] == "Z" and first[:1].isdigit()):  # the server ignored timestamps
+            return [LogLine(line, "", n) for n, line in enumerate(lines, self._seq)]
+        # Built with tuple.__new__: a NamedTuple's own __new__ is a Python call per line.
+        parts = [line.partition(" ") for line in lines]
+        return [
+            _new(LogLine, (body, stamp, n)) for n, (stamp, _, body) in enumerate(parts, self._seq)
+        ]
+
+    def _note(self, lines: list[LogLine]) -> None:
+        """Count the lines handed out and remember the newest timestamp (for a resume)."""
+        self._seq = lines[-1].seq + 1
+        last = lines[-1].stamp
+        if not last:
+            return
+        same = 0
+        for line in reversed(lines):
+            if line.stamp != last:
+                break
+            same += 1
+        if same == len(lines) and last == self._last_stamp:
+            self._at_last += same
+        else:
+            self._last_stamp, self._at_last = last, same
+
+
+def _past(lines: list[LogLine], resume: int, skip: int) -> tuple[list[LogLine], int | None, int]:
+    """Drop the lines of a resumed read that were delivered before; number the rest on.
+
+    Returns the new lines, and the resume key and skip count still in force (None once past).
+    """
+    start = 0
+    for line in lines:
+        key = parse_key(line.stamp)
+        if key is None or key > resume or (key == resume and skip == 0):
+            break
+        skip -= key == resume
+        start += 1
+    if start == len(lines):
+        return [], resume, skip
+    if start == 0:
+        return lines, None, 0
+    return [line._replace(seq=line.seq - start) for line in lines[start:]], None, 0

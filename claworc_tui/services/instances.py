@@ -8,7 +8,6 @@ Kubernetes calls, and ends with one activity-log entry (never a key).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Sequence
 
 from pydantic import SecretStr
@@ -45,9 +44,7 @@ from claworc_tui.services.store import Store
 from claworc_tui.services.views import (
     DriftItem,
     DriftReport,
-    FleetChanged,
     FleetEvent,
-    FleetSnapshot,
     InstanceDetails,
     InstanceView,
     KeySource,
@@ -60,7 +57,6 @@ from claworc_tui.services.views import (
 )
 
 #: How long a one-shot read (``ls``, ``logs``) waits for the pod watch's first list.
-FIRST_LIST_SECONDS = 10.0
 
 
 class InstanceService:
@@ -90,7 +86,6 @@ class InstanceService:
         self.detail_extras: dict[str, tuple[frozenset[str] | None, str | None]] = {}
         """Per instance: its Secret's key names and ConfigMap fingerprint, as last read."""
         self._node_hosts: dict[str | None, str] = {}
-        self._pod_events: dict[str, asyncio.Event] = {}
 
     async def aclose(self) -> None:
         """Stop the shared watch."""
@@ -456,37 +451,13 @@ class InstanceService:
         """The last lines of the previous container (after a crash)."""
         return await advice_mod.previous_log_tail(self, name, lines)
 
-    def pod_event(self, name: str) -> asyncio.Event:
-        """An event set whenever the instance's pods change (for log follows)."""
-        return self._pod_events.setdefault(name, asyncio.Event())
-
     def follow_logs(self, name: str, options: LogOptions) -> AsyncIterator[LogEvent]:
-        """Follow the instance's current pod; moves to the next pod after a restart."""
+        """Follow the instance's logs, across restarts and rollouts (see :mod:`.logs`)."""
         return self._follow(name, options)
 
     async def _follow(self, name: str, options: LogOptions) -> AsyncIterator[LogEvent]:
-        await self.store.instances.get(name)
-        await self.hub.start()
-        with contextlib.suppress(TimeoutError):  # unreachable: the follow says so itself
-            async with asyncio.timeout(FIRST_LIST_SECONDS):
-                await self.hub.wait_synced()
-        event = self.pod_event(name)
-        watcher = asyncio.create_task(self._signal_pods(name, event))
-        try:
-            async for item in follow_instance_logs(
-                self.kube,
-                lambda: self.hub.pods_of(name),
-                lambda: event,
-                options,
-                buffer_lines=self.log_buffer_lines,
-            ):
-                yield item
-        finally:
-            watcher.cancel()
-
-    async def _signal_pods(self, name: str, event: asyncio.Event) -> None:
-        async for update in self.hub.events():
-            if isinstance(update, FleetSnapshot) or (
-                isinstance(update, FleetChanged) and any(v.name == name for v in update.changed)
-            ):
-                event.set()
+        await self.store.instances.get(name)  # NotFound for an unknown name
+        async for event in follow_instance_logs(
+            self.kube, name, options, buffer_lines=self.log_buffer_lines
+        ):
+            yield event

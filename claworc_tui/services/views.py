@@ -13,6 +13,11 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from claworc_tui.models.instance import Instance, Provider
+from claworc_tui.models.logs import LogBatch as LogBatch
+from claworc_tui.models.logs import LogEvent as LogEvent
+from claworc_tui.models.logs import LogLine as LogLine
+from claworc_tui.models.logs import LogStatus as LogStatus
+from claworc_tui.models.logs import LogStreamState as LogStreamState
 
 
 class _Frozen(BaseModel):
@@ -246,47 +251,10 @@ class DriftReport(_Frozen):
         return [item for item in self.items if item.kind in kinds]
 
 
-class LogLineView(_Frozen):
-    """A log line as the pane shows it."""
-
-    text: str
-    timestamp: datetime | None = None
-
-
-class LogBatch(_Frozen):
-    """Lines that arrived together, and how many were dropped before them (backpressure)."""
-
-    lines: tuple[LogLineView, ...]
-    dropped: int = 0
-
-
-class LogStreamState(StrEnum):
-    """Where a followed log stream is."""
-
-    WAITING = "waiting"
-    """No container running yet (the pane shows the pod's events meanwhile)."""
-    LIVE = "live"
-    RECONNECTING = "reconnecting"
-    ENDED = "ended"
-    """The container stopped or the pod went away: no more lines will come."""
-    FAILED = "failed"
-
-
-class LogStatus(_Frozen):
-    """A change of the log stream's state."""
-
-    state: LogStreamState
-    detail: str | None = None
-
-
-LogEvent = LogBatch | LogStatus
-
-
 class LogOptions(_Frozen):
     """How to follow an instance's logs."""
 
     tail_lines: int | None = 500
     since_seconds: int | None = None
     previous: bool = False
-    timestamps: bool = False
     follow: bool = True

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+import tracemalloc
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,7 +13,8 @@ from claworc_tui.emulator import EmulatorServer
 from claworc_tui.k8s.backoff import Backoff
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeBadRequest, KubeForbidden
-from claworc_tui.k8s.logs import LogFollow, LogLine, LogStreamState
+from claworc_tui.k8s.logs import MAX_LINE, LineSplitter, LogFollow
+from claworc_tui.models.logs import LogLine, LogStreamState
 from tests.k8s.factories import make_instance
 from tests.k8s.helpers import NS, apply, running_pod, wait_for
 
@@ -67,10 +70,8 @@ async def test_tail_and_timestamps(kube: KubeClient, emulator: EmulatorServer, p
     lines = await read_all(follow)
     assert [line.text for line in lines] == ["line 7", "line 8", "line 9"]
     assert [line.seq for line in lines] == [0, 1, 2]
-    assert all(line.timestamp is not None for line in lines)
+    assert all(line.stamp.endswith("Z") and line.stamped.endswith(line.text) for line in lines)
     assert follow.state is LogStreamState.ENDED
-    plain = await read_all(kube.follow_logs(pod, tail_lines=1, follow=False, timestamps=False))
-    assert [(line.text, line.timestamp) for line in plain] == [("line 9", None)]
 
 
 async def test_since_seconds(kube: KubeClient, emulator: EmulatorServer, pod: str) -> None:
@@ -164,3 +165,82 @@ async def test_unknown_container_fails_instead_of_retrying(kube: KubeClient, pod
     assert isinstance(follow.error, KubeBadRequest)
     assert "nope" in str(follow.error)
     assert follow.reconnects == 0
+
+
+async def test_instance_follow_moves_to_the_new_pod_after_a_rollout_and_a_stop(
+    kube: KubeClient, emulator: EmulatorServer, pod: str, readers: list[Reader]
+) -> None:
+    """One follow, by instance: a rollout and a scale to 0 and back each bring a new pod."""
+    states: list[tuple[LogStreamState, str | None]] = []
+    follow = kube.follow_logs(
+        instance="bot-alpha",
+        tail_lines=0,
+        backoff=FAST,
+        on_state=lambda s, r: states.append((s, r)),
+    )
+    reader = Reader(follow)
+    readers.append(reader)
+    await wait_for(lambda: follow.state is LogStreamState.LIVE, what="live")
+    emulator.append_log(NS, pod, ["old pod"])
+    await wait_for(lambda: reader.texts("old"), what="the first pod's line")
+    await kube.rollout_restart("bot-alpha")
+    await wait_for(lambda: follow.pod not in (None, pod), within=10, what="the second pod")
+    second = follow.pod
+    assert second is not None
+    await wait_for(lambda: "moltbot is ready" in reader.texts(), within=10, what="its start-up")
+    emulator.append_log(NS, second, ["second pod"])
+    await kube.scale("bot-alpha", 0)
+    await wait_for(lambda: follow.state is LogStreamState.WAITING, within=10, what="waiting")
+    await kube.scale("bot-alpha", 1)
+    await wait_for(lambda: follow.pod not in (None, second), within=10, what="the third pod")
+    third = follow.pod
+    assert third is not None
+    await wait_for(lambda: reader.texts().count("moltbot is ready") == 2, within=10, what="up")
+    emulator.append_log(NS, third, ["third pod"])
+    await wait_for(lambda: reader.texts("third"), what="the third pod's line")
+    texts = reader.texts()
+    assert [t for t in texts if t.endswith(" pod")] == ["old pod", "second pod", "third pod"]
+    assert [line.seq for line in reader.lines] == list(range(len(reader.lines)))
+    assert (LogStreamState.WAITING, f"{pod} ended; waiting for a new pod") in states
+
+
+async def test_a_16_mb_line_is_cut_in_linear_time(
+    kube: KubeClient, emulator: EmulatorServer, pod: str
+) -> None:
+    """Issue 10: ``(buffer + chunk).split`` per 16 KiB chunk made one 16 MB line cost ~25 s."""
+    huge = "x" * (16 * 1024 * 1024)
+    emulator.append_log(NS, pod, [huge, "after"])
+    follow = kube.follow_logs(pod, tail_lines=2, follow=False)
+    before = time.process_time()  # CPU, not wall time: the bound holds on a busy machine
+    lines = await read_all(follow)
+    spent = time.process_time() - before  # includes the in-process emulator serving the line
+    assert [line.text for line in lines][1:] == ["after"]
+    head = lines[0].stamped.encode()
+    stamped = len(lines[0].stamp) + 1 + len(huge)
+    marker = f" … {stamped - MAX_LINE} bytes cut".encode()
+    assert (
+        head
+        == (lines[0].stamp + " ").encode() + b"x" * (MAX_LINE - len(lines[0].stamp) - 1) + marker
+    )
+    assert spent < 0.5, f"{spent:.2f} s of CPU for one 16 MB line"
+
+
+def test_the_splitter_is_linear_and_bounded() -> None:
+    splitter = LineSplitter(limit=100)
+    out: list[bytes] = []
+    tracemalloc.start()
+    try:
+        for _ in range(1000):  # a 16 MB line, 16 KiB at a time
+            out += splitter.feed(b"y" * 16 * 1024)
+        _held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert out == []
+    assert splitter.pending
+    assert peak < 256 * 1024, f"{peak} bytes at the peak: the line is not bounded"
+    out += splitter.feed(b"z\nshort\npart")
+    assert out == [b"y" * 100 + f" … {16 * 1024 * 1000 + 1 - 100} bytes cut".encode(), b"short"]
+    assert splitter.flush() == b"part"
+    assert not splitter.pending
+    big = LineSplitter(limit=10).feed(b"a" * 30 + b"\n" + b"b" * 5 + b"\n")
+    assert big == [b"a" * 10 + b" \xe2\x80\xa6 20 bytes cut", b"bbbbb"]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from claworc_tui.k8s.backoff import Backoff
-from claworc_tui.k8s.logs import LogFollow, format_since, parse_timestamp
+from claworc_tui.k8s.logs import LogFollow, _past, parse_key
 from claworc_tui.k8s.manifests import expected_shape
 from claworc_tui.k8s.objects import (
     DeploymentState,
@@ -124,32 +124,36 @@ def test_pod_fields() -> None:
     assert info.resource_version == "42"
 
 
-def test_parse_timestamp_keeps_nanoseconds() -> None:
-    a = parse_timestamp("2025-01-02T03:04:05.123456789Z")
-    b = parse_timestamp("2025-01-02T03:04:05.12345679Z")
-    c = parse_timestamp("2025-01-02T03:04:05Z")
+def test_parse_key_keeps_nanoseconds() -> None:
+    a = parse_key("2025-01-02T03:04:05.123456789Z")
+    b = parse_key("2025-01-02T03:04:05.12345679Z")
+    c = parse_key("2025-01-02T03:04:05Z")
     assert a is not None
     assert b is not None
     assert c is not None
-    assert c[0] < a[0] < b[0]
-    assert a[1].microsecond == 123456
-    assert format_since(a[0]) == "2025-01-02T03:04:05.123456789Z"
-    assert parse_timestamp("hello") is None
-    assert parse_timestamp("") is None
+    assert c < a < b
+    assert a % 1_000_000_000 == 123456789
+    assert parse_key("hello") is None
+    assert parse_key("") is None
 
 
 def test_resume_drops_exactly_what_was_delivered() -> None:
     """After a reconnect the server repeats from the start of the second; nothing repeats."""
     follow = LogFollow(KubeTransport(), "p")
     first = [b"2025-01-02T03:04:05.1Z a", b"2025-01-02T03:04:05.2Z b", b"2025-01-02T03:04:05.2Z b"]
-    got = follow._accept(first)
+    got = follow._lines(first)
+    follow._note(got)
     assert [line.text for line in got] == ["a", "b", "b"]
+    resume, skip = parse_key(follow._last_stamp), follow._at_last
+    assert (resume, skip) == (parse_key("2025-01-02T03:04:05.2Z"), 2)
     # Reconnect: sinceTime truncated to the second replays everything, plus one more "b" at .2
-    # that had not been delivered, and a new line.
-    follow._resume_key, follow._resume_skip = follow._last_key, follow._at_last
-    again = [*first, b"2025-01-02T03:04:05.2Z b", b"2025-01-02T03:04:06Z c"]
-    got = follow._accept(again)
-    assert [(line.text, line.seq) for line in got] == [("b", 3), ("c", 4)]
+    # that had not been delivered, and a new line — here in two chunks, the first all old.
+    again, left, skip = _past(follow._lines(first[:2]), resume, skip)
+    assert (again, left, skip) == ([], resume, 1)
+    rest = [first[2], b"2025-01-02T03:04:05.2Z b", b"2025-01-02T03:04:06Z c"]
+    again, left, _ = _past(follow._lines(rest), resume, skip)
+    assert [(line.text, line.seq) for line in again] == [("b", 3), ("c", 4)]
+    assert left is None
 
 
 def test_backoff_is_capped_and_jittered() -> None:

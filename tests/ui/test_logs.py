@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 
 from claworc_tui.services.views import LogStreamState
 from claworc_tui.ui.screens.main import MainScreen
-from claworc_tui.ui.widgets.log_pane import LogPane
+from claworc_tui.ui.widgets.log_pane import DRAW_BUDGET, LogPane
 from tests.ui.conftest import Env, RecordingDriver, pod_of, wait_for
 
 
@@ -150,6 +150,9 @@ async def test_stream_end_is_said_and_a_new_pod_resumes_it(env: Env) -> None:
             what="the follow to resume on the new pod",
         )
         assert screen.log_pane is pane
+        await wait_for(pilot, lambda: "moltbot is ready" in pane.view.lines[-3:], within=10)
+        again = [i for i, line in enumerate(pane.view.lines) if line.startswith("── live again")]
+        assert len(again) == 1, pane.view.lines[-8:]  # one marker per break, however it went
 
 
 async def test_clear_timestamps_and_presets(env: Env) -> None:
@@ -167,3 +170,100 @@ async def test_clear_timestamps_and_presets(env: Env) -> None:
         status = str(pane.query_one("#log-status").render())
         assert "tail 2000" in status
         assert "since 5m" in status
+
+
+async def test_resizing_the_terminal_keeps_following(env: Env) -> None:
+    """Issue 10: a smaller terminal left the view above the new end, and the pane paused."""
+    app = env.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        _, pane = await open_logs(pilot)
+        pod = pod_of(env, "bot-alpha")
+        await env.emulator.generate_logs("claworc", pod, rate=None, count=200, template="a {i}")
+        await wait_for(pilot, lambda: "a 199" in pane.view.lines, what="200 lines")
+        for size in ((100, 20), (60, 12), (140, 45), (80, 24)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause(0.1)
+            stamp = f"after {size[0]}x{size[1]}"
+            await env.emulator.generate_logs("claworc", pod, rate=None, count=30, template=stamp)
+            await wait_for(pilot, lambda: stamp in pane.view.lines, what=stamp)  # noqa: B023
+            await pilot.pause(0.1)
+            assert pane.unseen == 0, size
+            assert pane.view.at_end, size
+
+
+async def test_a_flood_bigger_than_the_draw_budget_drops_old_lines_and_says_how_many(
+    env: Env,
+) -> None:
+    """Issue 17: drawing one batch is bounded in time; what does not fit is dropped, counted."""
+    app = env.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        _, pane = await open_logs(pilot)
+        pane._line_cost = DRAW_BUDGET / 100  # a machine this slow draws 2 000 lines (the floor)
+        pod = pod_of(env, "bot-alpha")
+        await env.emulator.generate_logs("claworc", pod, rate=None, count=8000, template="f {i}")
+        await wait_for(pilot, lambda: "f 7999" in pane.view.lines, what="the last line")
+        shown = [line.text for line in pane.buffered if line.text.startswith("f ")]
+        notes = [line.text for line in pane.buffered if "lines dropped" in line.text]
+        dropped = sum(int(note.split()[1]) for note in notes)
+        assert notes, "nothing was dropped: the batch was drawn whole"
+        assert len(shown) + dropped == 8000
+        numbers = [int(text.split()[1]) for text in shown]
+        assert numbers == sorted(set(numbers))  # newest kept, in order, none twice
+
+
+async def test_a_restart_is_one_break_in_the_follow(env: Env) -> None:
+    """A rollout restart brings a new pod: the follow goes on there, with one marker."""
+    app = env.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        _, pane = await open_logs(pilot)
+        await env.services.instances.restart("bot-alpha")
+        await wait_for(
+            pilot,
+            lambda: (
+                "moltbot is ready" in pane.view.lines[-3:]
+                and any(line.startswith("── live again") for line in pane.view.lines)
+            ),
+            within=10,
+            what="the new pod's start-up lines",
+        )
+        await pilot.pause(0.5)
+        lines = pane.view.lines
+        again = [line for line in lines if line.startswith("── live again")]
+        assert len(again) == 1, lines[-10:]
+        assert lines.count("moltbot is ready") == 2  # the old pod's, then the new one's
+        assert pane.state == LogStreamState.LIVE
+
+
+async def test_a_filter_set_while_paused_follows_again(env: Env) -> None:
+    """Setting a filter shows the end of the filtered lines; new matches keep coming into view."""
+    app = env.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        _, pane = await open_logs(pilot)
+        pod = pod_of(env, "bot-alpha")
+        await env.emulator.generate_logs("claworc", pod, rate=None, count=200, template="a {i}")
+        await wait_for(pilot, lambda: "a 199" in pane.view.lines, what="200 lines")
+        await pilot.press("g")  # to the top: paused
+        await pilot.press("ampersand", *"match", "enter")
+        await env.emulator.generate_logs("claworc", pod, rate=None, count=80, template="match {i}")
+        await wait_for(pilot, lambda: "match 79" in pane.view.lines, what="80 matches")
+        await pilot.pause(0.1)
+        assert pane.view.at_end
+        assert pane.unseen == 0
+
+
+async def test_a_huge_line_is_shown_cut_with_its_marker(env: Env) -> None:
+    """Issue 10: a 16 MB line reached the view whole (and cost seconds to split)."""
+    app = env.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        _, pane = await open_logs(pilot)
+        pod = pod_of(env, "bot-alpha")
+        env.emulator.append_log("claworc", pod, ["y" * (16 * 1024 * 1024), "after the huge line"])
+        await wait_for(pilot, lambda: "after the huge line" in pane.view.lines, within=10)
+        huge = pane.view.lines[-2]
+        assert huge.startswith("y" * 1000)
+        assert huge.endswith(" bytes cut")
+        assert len(huge) < 65 * 1024
+        await pilot.press("w")  # wrapped, it is ~550 rows at 120 columns: still drawn
+        await pilot.pause(0.2)
+        assert pane.view.row_count > 500
+        assert pane.view.at_end

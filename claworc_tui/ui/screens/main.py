@@ -246,8 +246,6 @@ class MainScreen(CommandMode, ReachActions, InstanceActions, Screen[None]):
     def _fleet_event(self, event: object, header: AppHeader) -> None:
         if isinstance(event, ConnectionChanged):
             header.connection = event.connection
-            if event.connection.state is ConnectionState.LIVE and self._log_pane:
-                self._log_pane.retry_now()
         elif isinstance(event, FleetSnapshot):
             self._pending_views.clear()
             self._pending_removed.clear()
@@ -304,8 +302,6 @@ class MainScreen(CommandMode, ReachActions, InstanceActions, Screen[None]):
             if view.name == selected:
                 self.detail.view = view
                 self._details_soon()
-            if (pane := self._following(view.name)) is not None:
-                pane.pod_changed(view)
 
     def _list_title(self) -> str:
         listing = self.instance_list

@@ -1,10 +1,11 @@
 """The log pane: follows one instance's logs, with tail semantics, search, filter and save.
 
-Design (after toolong): the follow worker belongs to this pane and only appends arriving lines to
-a pending list; a timer flushes that list into the view every ``FLUSH_SECONDS``, so however fast a
-pod logs, the UI does one update per tick, never one per line. The buffer is a bounded deque
-(``log_buffer_lines``); the oldest lines fall off. Auto-scroll happens only while the reader is at
-the bottom; scrolling up pauses and counts the new lines, End (or scrolling back down) resumes.
+Design (after toolong): the follow worker belongs to this pane and shows each batch the service
+hands it — at most one per 50 ms, so however fast a pod logs, the UI does one update per batch,
+never one per line. Reconnects, resumes and moving to a new pod happen below (the service's
+follow runs until the instance is gone); the pane only shows the states it reports. The buffer is
+a bounded deque (``log_buffer_lines``); the oldest lines fall off. Auto-scroll happens only while
+following; scrolling up pauses and counts the new lines, End (or scrolling back down) resumes.
 
 The stream is keyed by instance: setting ``instance`` starts a new follow in the exclusive
 ``LOG_GROUP``, which cancels the old one (so does unmounting the pane).
@@ -13,8 +14,8 @@ The stream is keyed by instance: setting ``instance`` starts a new follow in the
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
@@ -34,10 +35,9 @@ from claworc_tui.models.errors import ClaworcError
 from claworc_tui.services.savefile import default_logs_dir, save_text
 from claworc_tui.services.views import (
     EventRow,
-    InstanceView,
     LogBatch,
     LogEvent,
-    LogLineView,
+    LogLine,
     LogOptions,
     LogStatus,
     LogStreamState,
@@ -53,10 +53,10 @@ LogSource = Callable[[str, LogOptions], AsyncIterator[LogEvent]]
 """Where the pane gets lines from: the service's ``follow_logs``."""
 
 LOG_GROUP = "log-follow"
-FLUSH_SECONDS = 0.08
+DRAW_BUDGET = 0.02
+"""Seconds one batch may take to draw (the rest of a bigger batch is dropped, visibly)."""
 TAIL_PRESETS: tuple[int | None, ...] = (100, 500, 2000, None)
 SINCE_PRESETS: tuple[int | None, ...] = (None, 300, 3600, 86400)
-_RETRY_SECONDS = (1.0, 2.0, 5.0, 10.0, 30.0)
 _STATE_LABEL = {
     LogStreamState.WAITING: "waiting for the container",
     LogStreamState.LIVE: "live",
@@ -132,10 +132,8 @@ class LogPane(Vertical):
         super().__init__(id=id, classes=classes)
         self._source = source
         self._now = now
-        self._buffer: deque[LogLineView] = deque(maxlen=buffer_lines)
+        self._buffer: deque[LogLine] = deque(maxlen=buffer_lines)
         self._buffer_lines = buffer_lines
-        self._pending: list[LogLineView] = []
-        self._dropped = 0
         self._detail: str | None = None
         self._tail_index = 1
         self._since_index = 0
@@ -144,9 +142,7 @@ class LogPane(Vertical):
         self._search = ""
         self._filter = ""
         self._query_mode: str | None = None
-        self._restart = asyncio.Event()
-        self._pod_key: tuple[object, ...] | None = None
-        self._last_line_at: float | None = None
+        self._line_cost = 1e-6  # seconds to draw one line, measured as batches are drawn
 
     def compose(self) -> ComposeResult:
         yield Static("", id="log-status")
@@ -155,7 +151,6 @@ class LogPane(Vertical):
         yield Input(id="log-query", classes="-hidden")
 
     def on_mount(self) -> None:
-        self.set_interval(FLUSH_SECONDS, self._flush)
         self._show_status()
 
     # -- what the parent reads -----------------------------------------------------------------
@@ -166,7 +161,7 @@ class LogPane(Vertical):
         return self.query_one(LogView)
 
     @property
-    def buffered(self) -> Sequence[LogLineView]:
+    def buffered(self) -> Sequence[LogLine]:
         """Lines in the buffer."""
         return tuple(self._buffer)
 
@@ -177,28 +172,13 @@ class LogPane(Vertical):
             tail_lines=TAIL_PRESETS[self._tail_index],
             since_seconds=SINCE_PRESETS[self._since_index],
             previous=self._previous,
-            timestamps=True,
             follow=not self._previous,
         )
-
-    def pod_changed(self, view: InstanceView) -> None:
-        """The parent reports the followed instance's row; a new pod resumes an ended stream."""
-        key = (view.pod_name, view.restarts, view.started_at, view.ready)
-        changed = self._pod_key is not None and key != self._pod_key
-        self._pod_key = key
-        if changed and self.state in (LogStreamState.ENDED, LogStreamState.FAILED):
-            self._restart.set()
-
-    def retry_now(self) -> None:
-        """The cluster is reachable again: retry a failed or ended stream without waiting."""
-        if self.state in (LogStreamState.FAILED, LogStreamState.ENDED):
-            self._restart.set()
 
     # -- reactives -----------------------------------------------------------------------------
 
     def watch_instance(self, name: str | None) -> None:
         self._reset()
-        self._pod_key = None
         if name is None:
             self.workers.cancel_group(self, LOG_GROUP)
             self.state = None
@@ -220,118 +200,98 @@ class LogPane(Vertical):
 
     @work(exclusive=True, group=LOG_GROUP, exit_on_error=False)
     async def follow_logs(self, name: str, options: LogOptions) -> None:
-        """Follow ``name``'s logs until cancelled, reconnecting after an end or a failure."""
-        failures = 0
-        first = True
-        while True:
-            self._restart.clear()
-            if not first:
-                options = self._resume_options(options)
-            try:
-                async for event in self._source(name, options):
-                    self._take(event)
-                    if isinstance(event, LogBatch) and event.lines:
-                        failures = 0
-                if self.state not in (LogStreamState.ENDED, LogStreamState.FAILED):
-                    self._set_state(LogStreamState.ENDED, "the container stopped")
-                if not options.follow:
-                    return
-                await self._restart.wait()
-            except ClaworcError as exc:
-                self._set_state(LogStreamState.FAILED, str(exc))
-                failures = await self._wait_retry(exc, failures)
-            except Exception as exc:  # a bug, not the cluster: report it once and stop
-                self._set_state(LogStreamState.FAILED, str(exc))
-                self.post_message(ServiceFailed(f"follow the logs of {name}", exc))
-                return
-            self._pending.append(
-                LogLineView(text=f"{MARKER}reconnecting at {self._now():%H:%M:%S} ──")
-            )
-            first = False
-
-    async def _wait_retry(self, exc: ClaworcError, failures: int) -> int:
-        """Wait out the backoff (or a new pod, whichever comes first); return the failure count."""
-        delay = _RETRY_SECONDS[min(failures, len(_RETRY_SECONDS) - 1)]
-        self._detail = f"{exc} — retrying in {delay:.0f}s"
-        self._show_status()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._restart.wait(), timeout=delay)
-        return failures + 1
-
-    def _resume_options(self, options: LogOptions) -> LogOptions:
-        """After a gap, ask only for what came since the last line (may repeat a few lines)."""
-        loop = asyncio.get_running_loop()
-        if self._last_line_at is None:
-            return options
-        gap = int(loop.time() - self._last_line_at) + 2
-        return options.model_copy(update={"tail_lines": None, "since_seconds": gap})
+        """Show ``name``'s logs until cancelled (the service reconnects; it ends only when the
+        instance is gone or a read without follow is done)."""
+        try:
+            async for event in self._source(name, options):
+                self._take(event)
+            if self.state not in (LogStreamState.ENDED, LogStreamState.FAILED):
+                self._set_state(LogStreamState.ENDED, "the log stream ended")  # never silently
+        except ClaworcError as exc:
+            self._set_state(LogStreamState.FAILED, str(exc))
+        except Exception as exc:  # a bug, not the cluster: report it once and stop
+            self._set_state(LogStreamState.FAILED, str(exc))
+            self.post_message(ServiceFailed(f"follow the logs of {name}", exc))
 
     def _take(self, event: LogEvent) -> None:
         if isinstance(event, LogStatus):
             self._set_state(event.state, event.detail)
-            return
-        if event.lines:
-            self._pending.extend(event.lines)
-            self._last_line_at = asyncio.get_running_loop().time()
-        self._dropped += event.dropped
-        if self.state in (None, LogStreamState.WAITING) and event.lines:
-            self._set_state(LogStreamState.LIVE, None)
+        else:
+            self._show(event)
 
     def _set_state(self, state: LogStreamState, detail: str | None) -> None:
         resumed = state is LogStreamState.LIVE and self.state not in (None, LogStreamState.LIVE)
-        if resumed and (self._buffer or self._pending):
-            # Lines of a new container (or after a gap) follow: say where the break is.
+        if resumed and self._buffer and self._buffer[-1].seq >= 0:
+            # Lines of a new container (or after a gap) follow: say where the break is (once,
+            # however often the connection flapped before the first line came).
             label = f"live again: {detail}" if detail else "live again"
-            self._pending.append(LogLineView(text=f"{MARKER}{label} at {self._now():%H:%M:%S} ──"))
+            self._show(LogBatch((self._marker(label),)))
         self._detail = detail
         if self.state == state:
             self._show_status()
         self.state = state
 
-    def _flush(self) -> None:
-        """Move pending lines into the buffer and the view (one update per tick)."""
-        if not self._pending and not self._dropped:
+    def _marker(self, text: str) -> LogLine:
+        return LogLine(f"{MARKER}{text} at {self._now():%H:%M:%S} ──")
+
+    def _show(self, batch: LogBatch) -> None:
+        """Add a batch to the buffer and the view: one update, bounded in time.
+
+        Drawing costs per line; a batch bigger than :data:`DRAW_BUDGET` allows (at the cost per
+        line measured so far) keeps its newest lines and says how many older ones it dropped,
+        so a flood cannot hold the event loop (keys, frames) for longer than the budget.
+        """
+        lines: Sequence[LogLine] = batch.lines
+        dropped = batch.dropped
+        fits = max(2000, int(DRAW_BUDGET / self._line_cost))
+        if len(lines) > fits:
+            dropped += len(lines) - fits
+            lines = lines[-fits:]
+        if dropped:
+            note = f"{dropped} lines dropped (the pod logs faster than we can show)"
+            lines = (self._marker(note), *lines)
+        if not lines:
             return
-        pending, self._pending = self._pending, []
-        if self._dropped:
-            note = f"{MARKER}{self._dropped} lines dropped (the pod logs faster than we read) ──"
-            pending.insert(0, LogLineView(text=note))
-            self._dropped = 0
-        self._buffer.extend(pending)
+        started = time.perf_counter()
+        was_empty = not self._buffer
+        self._buffer.extend(lines)
         view = self.view
-        shown = [self._format(line) for line in pending if self._keep(line)]
-        follow = view.at_end
+        if self._filter or self._timestamps:
+            shown = [self._format(line) for line in lines if self._keep(line)]
+        else:
+            shown = [line.text for line in lines]
+        follow = view.following
         view.append(shown, follow=follow)
+        if len(lines) >= 1000:  # enough lines for the fixed costs not to count
+            cost = (time.perf_counter() - started) / len(lines)
+            self._line_cost = 0.7 * self._line_cost + 0.3 * cost
         if not follow and shown:
             self.unseen += len(shown)
-        if len(self._buffer) == len(pending) or shown:
+        if was_empty:
             self._show_events()
         if self._search:
             self._show_status()
 
     # -- formatting ----------------------------------------------------------------------------
 
-    def _format(self, line: LogLineView) -> str:
-        if self._timestamps and line.timestamp is not None:
-            return f"{line.timestamp:%Y-%m-%dT%H:%M:%S}Z {line.text}"
+    def _format(self, line: LogLine) -> str:
+        if self._timestamps and line.stamp:
+            return f"{line.stamp[:19]}Z {line.text}"
         return line.text
 
-    def _keep(self, line: LogLineView) -> bool:
+    def _keep(self, line: LogLine) -> bool:
         return not self._filter or self._filter.lower() in line.text.lower()
 
     def _rerender(self) -> None:
         view = self.view
         view.replace(self._format(line) for line in self._buffer if self._keep(line))
-        view.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+        view.follow_end()
         self.unseen = 0
         self._show_status()
 
     def _reset(self) -> None:
         self._buffer.clear()
-        self._pending.clear()
-        self._dropped = 0
         self._detail = None
-        self._last_line_at = None
         self.unseen = 0
         self.state = None
         if self.is_mounted:
@@ -376,7 +336,8 @@ class LogPane(Vertical):
             )
         if self.unseen:
             parts.append(plain(f" ⏸ {self.unseen} new lines — End to follow ", "reverse"))
-        self.query_one("#log-status", Static).update(Content(" · ").join(parts))
+        # One row, always: no layout pass (under a flood this runs once a batch).
+        self.query_one("#log-status", Static).update(Content(" · ").join(parts), layout=False)
         self.set_class(bool(self.unseen), "-paused")
 
     def _show_events(self) -> None:
@@ -411,7 +372,7 @@ class LogPane(Vertical):
 
     def action_resume(self) -> None:
         """Jump to the end and follow again."""
-        self.view.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+        self.view.follow_end()
         self.unseen = 0
 
     def action_top(self) -> None:
@@ -500,7 +461,7 @@ class LogPane(Vertical):
     def action_toggle_wrap(self) -> None:
         """Wrap long lines, or scroll sideways."""
         self.view.set_wrap(not self.view.wrap)
-        self.view.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+        self.view.follow_end()
         self._show_status()
 
     def action_toggle_previous(self) -> None:

@@ -5,6 +5,10 @@ wrap (the source lines are kept, rows are re-wrapped on resize), a search patter
 ``log-view--match`` style, and a ``ReachedEnd`` message when the user scrolls back to the bottom
 (the pane resumes following then). Rows pruned from the top shift the scroll offset with them, so
 a paused reader keeps looking at the same lines.
+
+Whether the view follows is a state (:attr:`LogView.following`), not a reading of the geometry: a
+smaller terminal leaves the old scroll offset above the new end, and that is not the user
+scrolling up — a resize keeps following.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Iterable
+from itertools import repeat
 from typing import ClassVar
 
 from rich.cells import cell_len, chop_cells
@@ -28,6 +33,11 @@ from claworc_tui.models.text import safe_text
 
 #: Rows starting with this are markers the pane writes (stream restarted, gaps), drawn dim.
 MARKER = "── "
+
+
+def _cells(line: str) -> int:
+    """Cells ``line`` takes (an ASCII line, once cleaned, takes one per character)."""
+    return len(line) if line.isascii() else cell_len(line)
 
 
 def clean(line: str) -> str:
@@ -79,6 +89,9 @@ class LogView(ScrollView, can_focus=True):
         self._cache: LRUCache[int, Strip] = LRUCache(1024)
         self._base = 0
         """Rows pruned so far: cache keys are ``_base + row`` so pruning keeps them valid."""
+        self.following = True
+        """Whether new lines scroll into view: False once the user scrolls up, True again at
+        the end."""
 
     # -- what the pane calls -------------------------------------------------------------------
 
@@ -134,16 +147,9 @@ class LogView(ScrollView, can_focus=True):
         """
         if not lines:
             return
-        width = self._effective_wrap_width()
-        widest = self._width
-        for line in lines:
-            line = clean(line)
-            self._lines.append(line)
-            rows = self._split(line, width)
-            self._rows.extend(rows)
-            self._row_counts.append(len(rows))
-            widest = max(widest, cell_len(line) if not self._wrap else width)
-        self._width = widest
+        cleaned = [clean(line) for line in lines[-self._max_lines :]]
+        self._lines.extend(cleaned)
+        self._width = max(self._width, self._add_rows(cleaned))
         pruned = self._prune()
         self.virtual_size = Size(self._width, len(self._rows))
         if follow:
@@ -154,6 +160,12 @@ class LogView(ScrollView, can_focus=True):
                 y=max(0, self.scroll_y - pruned), animate=False, immediate=True, force=True
             )
         self.refresh()
+
+    def follow_end(self) -> None:
+        """Jump to the last row (no animation: lines arriving meanwhile would outrun it) and
+        follow from now on."""
+        self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+        self.following = True
 
     def search_rows(self, start: int, *, backwards: bool = False) -> int | None:
         """The next row (from ``start``, wrapping around) that matches the search pattern."""
@@ -192,7 +204,7 @@ class LogView(ScrollView, can_focus=True):
         An animated scroll aims at the end as it was when the key came; lines arriving
         meanwhile move the end, so it would stop short and the pane would stay paused.
         """
-        self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+        self.follow_end()
         self.post_message(self.ReachedEnd())
 
     def action_scroll_home(self) -> None:
@@ -248,34 +260,42 @@ class LogView(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         if self._wrap and self._effective_wrap_width() != self._wrap_width:
             self._relayout()
+        if self.following:
+            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        if new_value > old_value and self.at_end:
-            self.post_message(self.ReachedEnd())
+        if self.at_end:
+            if new_value > old_value and not self.following:
+                self.following = True
+                self.post_message(self.ReachedEnd())
+        elif new_value < old_value:
+            self.following = False
 
     # -- internals -----------------------------------------------------------------------------
 
     def _effective_wrap_width(self) -> int:
         return max(20, self.scrollable_content_region.width or self.size.width or 80)
 
-    def _split(self, line: str, width: int) -> list[str]:
-        if not self._wrap or cell_len(line) <= width:
-            return [line]
-        return chop_cells(line, width) or [""]
-
-    def _relayout(self) -> None:
-        width = self._effective_wrap_width()
-        self._wrap_width = width
-        self._rows = []
-        self._row_counts = deque()
-        widest = 0
-        for line in self._lines:
-            rows = self._split(line, width)
+    def _add_rows(self, lines: list[str]) -> int:
+        """Add the rows of ``lines`` (cleaned); return the widest row's width in cells."""
+        ascii_only = all(map(str.isascii, lines))  # then a character is a cell: no per-line call
+        widest = max(map(len if ascii_only else _cells, lines), default=0)
+        if not self._wrap:  # one row per line: no Python loop per line
+            self._rows.extend(lines)
+            self._row_counts.extend(repeat(1, len(lines)))
+            return widest
+        width = self._wrap_width = self._effective_wrap_width()
+        for line in lines:
+            rows = chop_cells(line, width) or [""] if _cells(line) > width else [line]
             self._rows.extend(rows)
             self._row_counts.append(len(rows))
-            widest = max(widest, cell_len(line))
-        self._width = min(widest, width) if self._wrap else widest
+        return min(widest, width)
+
+    def _relayout(self) -> None:
+        self._rows = []
+        self._row_counts = deque()
+        self._width = self._add_rows(list(self._lines))
         self._cache.clear()
         self._base = 0
         self.virtual_size = Size(self._width, len(self._rows))
