@@ -30,7 +30,6 @@ from claworc_tui.k8s.logs import LogFollow
 from claworc_tui.k8s.manifests import CONTAINER, MANAGED_SELECTOR
 from claworc_tui.k8s.objects import Json
 from claworc_tui.k8s.pods import PodInfo, parse_pod
-
 from claworc_tui.models.logs import LogStreamState
 
 T = TypeVar("T")
