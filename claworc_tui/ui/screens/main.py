@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, Input, TextArea
+from textual.widgets import ContentSwitcher, Input, TextArea
 
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.services.views import (
@@ -32,6 +32,7 @@ from claworc_tui.ui.context import UiContext
 from claworc_tui.ui.messages import OperationDone, ServiceFailed
 from claworc_tui.ui.screens.actions import WRITE_ACTIONS, InstanceActions
 from claworc_tui.ui.widgets.activity_pane import ActivityPane
+from claworc_tui.ui.widgets.app_footer import AppFooter
 from claworc_tui.ui.widgets.app_header import AppHeader
 from claworc_tui.ui.widgets.instance_detail import InstanceDetail
 from claworc_tui.ui.widgets.instance_list import InstanceList
@@ -112,7 +113,7 @@ class MainScreen(InstanceActions, Screen[None]):
         # The log and activity panes are mounted the first time they are opened: most sessions
         # never open them, and composing them up front cost ~7 % of the launch (bench/launch.py).
         yield ContentSwitcher(id="bottom", initial=None)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         header = self.query_one(AppHeader)

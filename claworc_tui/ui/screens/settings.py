@@ -17,6 +17,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from claworc_tui.models.errors import ClaworcError, ValidationFailed
 from claworc_tui.models.instance import STORAGE_ROLES, Provider
 from claworc_tui.models.settings import GlobalSettings
+from claworc_tui.models.wording import plural
 from claworc_tui.services.views import KeySource
 from claworc_tui.ui.context import UiContext
 from claworc_tui.ui.messages import ServiceFailed
@@ -55,8 +56,10 @@ class SettingsScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save"),
-        Binding("escape", "close", "Back"),
+        # As in k9s and lazydocker, q goes back (typed into a field, it is just a q).
+        Binding("escape,q", "close", "Back"),
     ]
+    AUTO_FOCUS = "Input"
 
     def __init__(self, ctx: UiContext) -> None:
         """Create the screen.
@@ -253,7 +256,7 @@ class SettingsScreen(Screen[None]):
         more = f"\n  … and {len(names) - 30} more" if len(names) > 30 else ""
         if not await self.app.push_screen_wait(
             ConfirmModal(
-                f"Restart {len(names)} instance{'s' if len(names) > 1 else ''}?",
+                f"Restart {plural(len(names), 'instance')}?",
                 f"These inherit the global {provider.label} key and read it only at start:\n"
                 f"{listed}{more}",
                 "Restart",
@@ -268,12 +271,38 @@ class SettingsScreen(Screen[None]):
                 failed.append(f"{name}: {exc}")
         if failed:
             self.post_message(
-                ServiceFailed(f"restart {len(failed)} instances", ClaworcError("\n".join(failed)))
+                ServiceFailed(
+                    f"restart {plural(len(failed), 'instance')}", ClaworcError("\n".join(failed))
+                )
             )
         else:
-            self.notify(f"restarted {len(names)} instances", timeout=3)
+            self.notify(f"restarted {plural(len(names), 'instance')}", timeout=3)
 
     @on(Button.Pressed, "#back")
     def action_close(self) -> None:
-        """Back to the main screen."""
+        """Back to the main screen (asking first when something typed was not saved)."""
+        self.close()
+
+    @work(exclusive=True, group="settings-close", exit_on_error=False)
+    async def close(self) -> None:
+        """Dismiss, after asking when a field or a key input holds unsaved text."""
+        unsaved = [
+            key
+            for key, old in self._loaded.items()
+            if self.query_one(f"#{key}", Input).value.strip() != old
+        ]
+        unsaved += [
+            provider.label
+            for provider in Provider
+            if self.query_one(f"#{provider.value}-input", Input).value.strip()
+        ]
+        if unsaved and not await self.app.push_screen_wait(
+            ConfirmModal(
+                f"Discard {plural(len(unsaved), 'unsaved change')}?",
+                "Not saved: " + escape(", ".join(unsaved)),
+                "Discard",
+                danger=True,
+            )
+        ):
+            return
         self.dismiss(None)
