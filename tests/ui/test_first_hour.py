@@ -5,14 +5,19 @@ Real app, real services (SQLite file + the emulator over HTTP); keys are pressed
 
 from __future__ import annotations
 
+import asyncio
+
+from rich.cells import cell_len
 from textual.widgets import Input
 from textual.widgets._footer import FooterKey
 
+from claworc_tui.ui.format import TONE_GLYPHS
 from claworc_tui.ui.screens.confirm import ConfirmModal
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.screens.settings import SettingsScreen
 from claworc_tui.ui.widgets.instance_list import InstanceList
-from tests.ui.conftest import Env, wait_for
+from tests.ui.conftest import Env, wait_busy, wait_for
+from tests.ui.harness import seed
 
 
 def footer_keys(app: object) -> list[tuple[str, int]]:
@@ -75,3 +80,71 @@ async def test_q_in_settings_goes_back_and_asks_about_unsaved_input(env: Env) ->
         await pilot.press("y")
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
         assert (await env.services.instances.get_settings()).image != "example.com/bot:2"
+
+
+def row_texts(listing: InstanceList) -> list[str]:
+    """The list's lines as drawn (header first), at its current scroll position."""
+    return [listing.render_line(y).text for y in range(listing.row_count + 1)]
+
+
+async def test_columns_fit_80_columns_with_ports_and_a_long_name(env: Env) -> None:
+    # "At 80×24 … no ports"; "a 54-character name truncated with an ellipsis instead of pushing
+    # STATUS off screen".
+    long_display = "Research Assistant For The Quarterly Planning Meeting"
+    await seed(env.services, long_display)
+    app = env.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = app.screen.query_one(InstanceList)
+        await wait_for(pilot, lambda: listing.row_count == 4)
+        await wait_for(pilot, lambda: listing.size.width > 0)
+        lines = row_texts(listing)
+        header, rows = lines[0], lines[1:]
+        assert "CHROME/TERM" in header, header
+        assert "STATUS" in header
+        for row in rows:
+            assert cell_len(row) <= listing.size.width
+        alpha = next(row for row in rows if "bot-alpha" in row)
+        assert "30100/30101" in alpha, alpha
+        long_row = next(row for row in rows if "bot-research" in row)
+        assert "…" in long_row.split()[0] + long_row.split()[1], long_row
+        assert any(glyph in long_row for glyph in TONE_GLYPHS.values()), long_row
+        assert "/" in long_row.split("…", 1)[1], "the long name's ports are on screen"
+
+
+async def test_name_stays_when_scrolling_right(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = app.screen.query_one(InstanceList)
+        await wait_for(pilot, lambda: listing.row_count == 3)
+        await pilot.press("end")
+        await wait_for(pilot, lambda: listing.scroll_x > 0, what="scrolled right")
+        header, *rows = row_texts(listing)
+        assert "NAME" in header, header
+        assert "REASON" in header, header
+        assert [row.split()[0] for row in rows] == ["bot-alpha", "bot-beta", "bot-gamma"]
+
+
+async def test_status_sort_is_stable_while_pods_crash_loop(env: Env) -> None:
+    # Sorting by STATUS with crash-looping instances swapped rows every second (the status text
+    # cycles Error → CrashLoopBackOff → Running (not ready)).
+    app = env.app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        listing = app.screen.query_one(InstanceList)
+        await wait_for(pilot, lambda: listing.row_count == 3)
+        listing.sort_by("status")
+        env.emulator.crash_loop("claworc", "bot-beta")
+        env.emulator.crash_loop("claworc", "bot-gamma")
+        await wait_busy(
+            lambda: all(listing.views[n].restarts >= 1 for n in ("bot-beta", "bot-gamma")),
+            what="both crash-looping",
+        )
+        orders = set()
+        statuses = set()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 4
+        while loop.time() < deadline:
+            orders.add(listing.shown_names)
+            statuses.add(tuple(listing.views[n].status for n in ("bot-beta", "bot-gamma")))
+            await asyncio.sleep(0.02)
+        assert len(statuses) > 1, "the pods did not cycle, so the test saw nothing"
+        assert orders == {("bot-beta", "bot-gamma", "bot-alpha")}, orders

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import events
 from textual.app import ComposeResult
 from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
-
-#: Below this width the keys lose their padding (Footer's compact style).
-_COMPACT_BELOW = 100
 
 
 class AppFooter(Footer):
@@ -32,6 +28,3 @@ class AppFooter(Footer):
         )
         yield from first
         yield from (item for item in items if item not in first)
-
-    def on_resize(self, event: events.Resize) -> None:
-        self.compact = event.size.width < _COMPACT_BELOW
