@@ -13,6 +13,7 @@ from textual.widgets._footer import FooterKey
 
 from claworc_tui.ui.format import TONE_GLYPHS
 from claworc_tui.ui.screens.confirm import ConfirmModal
+from claworc_tui.ui.screens.help import HelpModal
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.screens.settings import SettingsScreen
 from claworc_tui.ui.widgets.instance_list import InstanceList
@@ -148,3 +149,17 @@ async def test_status_sort_is_stable_while_pods_crash_loop(env: Env) -> None:
             await asyncio.sleep(0.02)
         assert len(statuses) > 1, "the pods did not cycle, so the test saw nothing"
         assert orders == {("bot-beta", "bot-gamma", "bot-alpha")}, orders
+
+
+async def test_help_shows_bracket_keys_as_typed(env: Env) -> None:
+    # Help showed "[[/]  Tail preset": the "[" key broke the markup.
+    app = env.app()
+    async with app.run_test(size=(100, 45)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(InstanceList).row_count == 3)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpModal))
+        text = "\n".join(str(s.render()) for s in app.screen.query(".help-section"))
+        lines = {line.strip() for line in text.splitlines()}
+        assert "[  Tail preset" in lines, text
+        assert "]  Since preset" in lines, text
+        assert "[[/]" not in text

@@ -8,12 +8,13 @@ from typing import ClassVar
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.dom import DOMNode
 from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-Section = tuple[str, list[tuple[str, str, bool]]]
+Section = tuple[str, list[tuple[tuple[str, ...], str, bool]]]
 """A titled list of (keys, description, enabled)."""
 
 
@@ -43,7 +44,39 @@ def describe(
             name = binding.action.split("(", 1)[0]
             enabled = node.check_action(name, ()) is True
             merged[binding.action] = (keys, binding.description, enabled)
-    return title, [("/".join(keys), text, enabled) for keys, text, enabled in merged.values()]
+    return title, [(tuple(keys), text, enabled) for keys, text, enabled in merged.values()]
+
+
+def main_sections(app: App[object], screen: DOMNode | None = None) -> list[Section]:
+    """The keys of the main screen by section: what ``?`` shows and the README's key table.
+
+    Args:
+        app: The app (formats the keys; its BINDINGS are the "Everywhere" section).
+        screen: The main screen, when shown: its ``check_action`` marks disabled actions.
+    """
+    from claworc_tui.app import ClaworcApp
+    from claworc_tui.ui.screens.main import MainScreen
+    from claworc_tui.ui.widgets.activity_pane import ActivityPane
+    from claworc_tui.ui.widgets.instance_list import InstanceList
+    from claworc_tui.ui.widgets.log_pane import LogPane
+
+    return [
+        describe(app, "Instances", MainScreen.BINDINGS, screen),
+        describe(app, "Instance list", InstanceList.BINDINGS),
+        describe(app, "Log pane (l)", LogPane.BINDINGS),
+        describe(app, "Activity pane (a)", ActivityPane.BINDINGS),
+        describe(app, "Everywhere", ClaworcApp.BINDINGS),
+    ]
+
+
+def markdown_table(sections: Sequence[Section]) -> str:
+    """The sections as one Markdown table (the README's key table is generated from it)."""
+    lines = ["| where | key | action |", "|---|---|---|"]
+    for title, rows in sections:
+        for keys, text, _ in rows:
+            shown = " ".join(f"`{key}`" for key in keys)
+            lines.append(f"| {title} | {shown} | {text} |")
+    return "\n".join(lines)
 
 
 class HelpModal(ModalScreen[None]):
@@ -68,18 +101,8 @@ class HelpModal(ModalScreen[None]):
     def for_screen(cls, screen: DOMNode) -> HelpModal:
         """Help for the main screen: its keys, the list's, the panes', and the app's."""
         from claworc_tui.ui.screens.main import MainScreen
-        from claworc_tui.ui.widgets.activity_pane import ActivityPane
-        from claworc_tui.ui.widgets.instance_list import InstanceList
-        from claworc_tui.ui.widgets.log_pane import LogPane
 
-        app = screen.app
-        sections = [
-            describe(app, "Instances", MainScreen.BINDINGS, screen),
-            describe(app, "Instance list", InstanceList.BINDINGS),
-            describe(app, "Log pane (l)", LogPane.BINDINGS),
-            describe(app, "Activity pane (a)", ActivityPane.BINDINGS),
-            describe(app, "Everywhere", app.BINDINGS),
-        ]
+        sections = main_sections(screen.app, screen)
         note = None
         if isinstance(screen, MainScreen) and screen.ctx.read_only_reason:
             note = f"Read-only: {screen.ctx.read_only_reason}. Greyed actions are disabled."
@@ -92,11 +115,16 @@ class HelpModal(ModalScreen[None]):
                 if self._note:
                     yield Static(f"[$warning]{escape(self._note)}[/]", classes="help-note")
                 for title, rows in self._sections:
-                    lines = [f"[b]{escape(title)}[/b]"]
+                    # Content, not markup: a key such as "[" broke the escaping ("[[/]").
+                    lines = [Content.styled(title, "bold")]
                     for keys, text, enabled in rows:
-                        line = f"  [b $accent]{escape(keys):>14}[/]  {escape(text)}"
-                        lines.append(line if enabled else f"[$text-muted]{line} (disabled)[/]")
-                    yield Static("\n".join(lines), classes="help-section")
+                        line = Content.assemble(
+                            "  ", ("/".join(keys).rjust(14), "bold $accent"), "  ", text
+                        )
+                        if not enabled:
+                            line = Content.assemble(line, " (disabled)").stylize("$text-muted")
+                        lines.append(line)
+                    yield Static(Content("\n").join(lines), classes="help-section")
             yield Label("escape closes · ctrl+p finds any command", classes="dialog-hint")
 
     def action_close(self) -> None:
