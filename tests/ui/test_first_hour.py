@@ -17,7 +17,7 @@ from claworc_tui.ui.screens.help import HelpModal
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.screens.settings import SettingsScreen
 from claworc_tui.ui.widgets.instance_list import InstanceList
-from tests.ui.conftest import Env, wait_busy, wait_for
+from tests.ui.conftest import Env, wait_async, wait_busy, wait_for
 from tests.ui.harness import seed
 
 
@@ -163,3 +163,30 @@ async def test_help_shows_bracket_keys_as_typed(env: Env) -> None:
         assert "[  Tail preset" in lines, text
         assert "]  Since preset" in lines, text
         assert "[[/]" not in text
+
+
+async def test_marks_hidden_by_the_filter_are_left_alone(env: Env) -> None:
+    # Mark 2, filter to 1, press x: it asked "Stop 2 instances?", one of them not on screen.
+    app = env.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        listing = app.screen.query_one(InstanceList)
+        await wait_for(pilot, lambda: listing.row_count == 3)
+        await pilot.press("space", "space")  # bot-alpha, bot-beta
+        await pilot.press("slash", *"gamma", "enter")
+        await wait_for(pilot, lambda: listing.shown_names == ("bot-gamma",))
+        assert "2 marked (2 hidden, left alone)" in str(listing.border_title)
+        await pilot.press("slash", "ctrl+u", *"beta", "enter")
+        await wait_for(pilot, lambda: listing.shown_names == ("bot-beta",))
+        assert "2 marked (1 hidden, left alone)" in str(listing.border_title)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="confirm stop")
+        assert str(app.screen.query_one(".dialog-title").render()) == "Stop bot-beta?"
+        await pilot.press("y")
+
+        async def beta_stopped() -> bool:
+            views = {v.name: v for v in await env.services.instances.list_views()}
+            return views["bot-beta"].status == "Stopped"
+
+        await wait_async(pilot, beta_stopped, what="bot-beta stopped")
+        views = {v.name: v for v in await env.services.instances.list_views()}
+        assert views["bot-alpha"].status == "Running"

@@ -262,6 +262,8 @@ class MainScreen(InstanceActions, Screen[None]):
         )
         if listing.marked:
             title += f" · {len(listing.marked)} marked"
+            if hidden := len(listing.hidden_marks):
+                title += f" ({hidden} hidden, left alone)"
         return title
 
     # -- selection -----------------------------------------------------------------------------

@@ -287,10 +287,20 @@ class InstanceList(ScrollView, can_focus=True):
         """The text a cell shows (unpadded); KeyError for an unknown instance or column."""
         return self._cells(self._views[name])[_INDEX[key]][0]
 
+    @property
+    def hidden_marks(self) -> frozenset[str]:
+        """Marked instances the filter hides (actions leave them alone)."""
+        return frozenset(name for name in self._marked if name not in self._position)
+
     def targets(self) -> list[str]:
-        """What a bulk action applies to: the marked instances, else the selected one."""
-        if self._marked:
-            return sorted(self._marked)
+        """What a bulk action applies to: the marked instances on screen, else the selected one.
+
+        Marks hidden by the filter are left alone: "Stop 2 instances?" must not include one
+        the user cannot see.
+        """
+        shown = [name for name in self._marked if name in self._position]
+        if shown:
+            return sorted(shown)
         name = self.selected_name
         return [name] if name else []
 
