@@ -12,7 +12,8 @@ from textual.widgets import Input
 from textual.widgets._footer import FooterKey
 
 from claworc_tui.ui.format import TONE_GLYPHS
-from claworc_tui.ui.screens.confirm import ConfirmModal
+from claworc_tui.ui.screens.confirm import ConfirmModal, DeleteModal
+from claworc_tui.ui.screens.create import CreateInstanceModal
 from claworc_tui.ui.screens.help import HelpModal
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.screens.settings import SettingsScreen
@@ -190,3 +191,40 @@ async def test_marks_hidden_by_the_filter_are_left_alone(env: Env) -> None:
         await wait_async(pilot, beta_stopped, what="bot-beta stopped")
         views = {v.name: v for v in await env.services.instances.list_views()}
         assert views["bot-alpha"].status == "Running"
+
+
+async def test_create_progress_closes_by_itself_and_selects_the_new_instance(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        listing = app.screen.query_one(InstanceList)
+        await wait_for(pilot, lambda: listing.row_count == 3)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, CreateInstanceModal))
+        await pilot.press(*"Delta", "ctrl+s")
+        await wait_for(pilot, lambda: not isinstance(app.screen, CreateInstanceModal))
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), within=15, what="closed")
+        await wait_for(pilot, lambda: listing.selected_name == "bot-delta", what="selected")
+        # The next key is the list's again, not swallowed by a "Done." dialog.
+        await pilot.press("j")
+        assert listing.selected_name != "bot-delta"
+
+
+async def test_enter_on_cancel_of_the_delete_confirm_leads_to_the_field(env: Env) -> None:
+    # Enter on Cancel closed the dialog, and the rest of the typed name ran as list commands.
+    app = env.app()
+    async with app.run_test(size=(100, 30), message_hook=env.hook) as pilot:
+        listing = app.screen.query_one(InstanceList)
+        await wait_for(pilot, lambda: listing.row_count == 3)
+        await pilot.press("j", "D")
+        await wait_for(pilot, lambda: isinstance(app.screen, DeleteModal), what="delete modal")
+        modal = app.screen
+        assert modal.focused is not None
+        assert modal.focused.id == "cancel"
+        await pilot.press("enter", *"bot-beta")
+        assert app.screen is modal
+        assert modal.query_one("#confirm-name", Input).value == "bot-beta"
+        assert listing.sort_column == ("name", False)
+        assert not any("URL" in toast for toast in env.toasts())
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        assert await env.names() == ["bot-alpha", "bot-beta", "bot-gamma"]

@@ -18,6 +18,7 @@ from textual.screen import Screen
 
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.models.instance import InstanceSpec
+from claworc_tui.models.names import derive_name
 from claworc_tui.services.views import Progress
 from claworc_tui.ui.clipboard import copy_text
 from claworc_tui.ui.messages import OperationDone, ServiceFailed
@@ -156,6 +157,9 @@ class InstanceActions(Screen[None]):
         self.post_message(OperationDone("create"))
         if outcome == Outcome.FAILED:
             self._open_create_form(spec)
+        elif outcome == Outcome.DONE:
+            # The new row arrives by the watch, maybe after this: select it when it does.
+            self.query_one(InstanceList).select(derive_name(spec.display_name), when_listed=True)
 
     def _creator(self, spec: InstanceSpec) -> Callable[[], AsyncIterator[Progress]]:
         ops = self.ctx.ops

@@ -213,6 +213,8 @@ class InstanceList(ScrollView, can_focus=True):
         """Name → index in ``_order``."""
         self._cursor = 0
         self._last_selected: str | None = None
+        self._select_later: str | None = None
+        """An instance to select as soon as it is listed (see ``select``)."""
         self._ages: dict[str, str] = {}
         """The AGE text each row was last drawn with."""
         self._widths: list[int] = [column.width or 0 for column in COLUMNS]
@@ -349,6 +351,8 @@ class InstanceList(ScrollView, can_focus=True):
             self.refresh()
         if unmarked:
             self.post_message(self.MarksChanged(self.marked))
+        if self._select_later is not None and self._select_later in self._position:
+            self.select(self._select_later)
         self._announce_selection()
 
     def set_filter(self, text: str) -> None:
@@ -385,11 +389,18 @@ class InstanceList(ScrollView, can_focus=True):
         self.refresh()
         self.post_message(self.MarksChanged(self.marked))
 
-    def select(self, name: str) -> bool:
-        """Move the cursor to ``name``; False when it is not shown."""
+    def select(self, name: str, *, when_listed: bool = False) -> bool:
+        """Move the cursor to ``name``; False when it is not shown.
+
+        Args:
+            name: The instance.
+            when_listed: If it is not listed yet (just created), select it when it arrives.
+        """
         index = self._position.get(name)
         if index is None:
+            self._select_later = name if when_listed else None
             return False
+        self._select_later = None
         self._move_cursor(index)
         return True
 
