@@ -8,12 +8,14 @@ from __future__ import annotations
 import asyncio
 
 from rich.cells import cell_len
-from textual.widgets import Input
+from textual.widgets import Input, Static
 from textual.widgets._footer import FooterKey
 
+from claworc_tui.emulator.resources import BY_PLURAL
 from claworc_tui.ui.format import TONE_GLYPHS
 from claworc_tui.ui.screens.confirm import ConfirmModal, DeleteModal
 from claworc_tui.ui.screens.create import CreateInstanceModal
+from claworc_tui.ui.screens.drift import DriftScreen
 from claworc_tui.ui.screens.help import HelpModal
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.screens.settings import SettingsScreen
@@ -228,3 +230,23 @@ async def test_enter_on_cancel_of_the_delete_confirm_leads_to_the_field(env: Env
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
         assert await env.names() == ["bot-alpha", "bot-beta", "bot-gamma"]
+
+
+async def test_counts_of_one_are_singular(env: Env) -> None:
+    # "1 lines", "1 differences", "1 orphaned object(s)".
+    await env.services.instances.update_config("bot-alpha", '{"a": 1}', restart=False)
+    env.emulator.api.delete(BY_PLURAL["services"], "claworc", "bot-beta-vnc", {})
+    app = env.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.detail.details is not None, within=10)
+        detail = "\n".join(str(s.render()) for s in screen.detail.query(Static))
+        assert "clawdbot.json: 8 bytes, 1 line" in detail, detail
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, DriftScreen))
+        status = app.screen.query_one("#drift-status", Static)
+        await wait_for(pilot, lambda: "▲" in str(status.render()), within=10, what="drift")
+        assert "▲ 1 difference in 3 instances" in str(status.render())

@@ -19,6 +19,7 @@ from textual.screen import Screen
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.models.instance import InstanceSpec
 from claworc_tui.models.names import derive_name
+from claworc_tui.models.wording import plural
 from claworc_tui.services.views import Progress
 from claworc_tui.ui.clipboard import copy_text
 from claworc_tui.ui.messages import OperationDone, ServiceFailed
@@ -99,9 +100,8 @@ class InstanceActions(Screen[None]):
                 "stop": "Each pod is removed (replicas 0); the data on the PVCs stays.",
                 "restart": "Each pod is replaced; the bot is interrupted meanwhile.",
             }[verb]
-            title = (
-                f"{verb.capitalize()} {names[0] if len(names) == 1 else f'{len(names)} instances'}?"
-            )
+            what = names[0] if len(names) == 1 else plural(len(names), "instance")
+            title = f"{verb.capitalize()} {what}?"
             if not await self.app.push_screen_wait(
                 ConfirmModal(title, f"{listed}{more}\n\n{effect}", verb.capitalize())
             ):
@@ -121,7 +121,7 @@ class InstanceActions(Screen[None]):
         failed = [(name, exc) for name, exc in results if exc is not None]
         done = [name for name, exc in results if exc is None]
         if done:
-            what = done[0] if len(done) == 1 else f"{len(done)} instances"
+            what = done[0] if len(done) == 1 else plural(len(done), "instance")
             self.notify(f"{_VERBS[verb]} {what}", timeout=3)
         if failed:
             if len(names) == 1:

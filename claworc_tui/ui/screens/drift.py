@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from claworc_tui.models.errors import ClaworcError
+from claworc_tui.models.wording import plural
 from claworc_tui.services.views import DriftItem, DriftKind, DriftReport
 from claworc_tui.ui.context import UiContext
 from claworc_tui.ui.messages import OperationDone, ServiceFailed
@@ -117,10 +118,12 @@ class DriftScreen(Screen[None]):
                 key=str(index),
             )
         if report.clean:
-            status = f"[$success]✓ No drift[/]: {report.checked} instances match the cluster."
+            checked = plural(report.checked, "instance")
+            status = f"[$success]✓ No drift[/]: {checked} match the cluster."
         else:
             status = (
-                f"[$warning]▲ {len(report.items)} differences[/] in {report.checked} instances · "
+                f"[$warning]▲ {plural(len(report.items), 'difference')}[/] in "
+                f"{plural(report.checked, 'instance')} · "
                 "space mark · enter repair · R repair all · D delete orphans"
             )
         self.query_one("#drift-status", Static).update(status)
@@ -192,13 +195,14 @@ class DriftScreen(Screen[None]):
         if len(items) > 30:
             lines.append(f"  … and {len(items) - 30} more")
         warning = (
-            f"\n\n[b $error]{len(deletes)} orphaned object(s) will be deleted from the cluster.[/]"
+            f"\n\n[b $error]{plural(len(deletes), 'orphaned object')} will be deleted from the "
+            "cluster.[/]"
             if deletes
             else ""
         )
         if not await self.app.push_screen_wait(
             ConfirmModal(
-                f"Repair {len(items)} difference{'s' if len(items) > 1 else ''}?",
+                f"Repair {plural(len(items), 'difference')}?",
                 "\n".join(lines) + warning,
                 "Repair",
                 danger=bool(deletes),

@@ -18,6 +18,7 @@ from textual.widgets import Button, Static
 
 from claworc_tui.models.instance import STORAGE_ROLES, Provider
 from claworc_tui.models.secrets import mask_key
+from claworc_tui.models.wording import plural
 from claworc_tui.services.views import InstanceDetails, InstanceView, Tone
 from claworc_tui.ui.format import TONE_COLOURS, TONE_GLYPHS, age, truncate
 
@@ -138,7 +139,7 @@ class InstanceDetail(VerticalScroll, can_focus=True):
         if not text or not text.strip():
             return "clawdbot.json: empty object"
         lines = text.count("\n") + 1
-        return f"clawdbot.json: {len(text.encode())} bytes, {lines} lines"
+        return f"clawdbot.json: {plural(len(text.encode()), 'byte')}, {plural(lines, 'line')}"
 
     @staticmethod
     def _urls(details: InstanceDetails | None) -> str:
