@@ -245,6 +245,7 @@ async def test_counts_of_one_are_singular(env: Env) -> None:
         await wait_for(pilot, lambda: screen.detail.details is not None, within=10)
         detail = "\n".join(str(s.render()) for s in screen.detail.query(Static))
         assert "clawdbot.json: 8 bytes, 1 line" in detail, detail
+        assert "1 lines" not in detail
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, DriftScreen))
         status = app.screen.query_one("#drift-status", Static)
