@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 
 from rich.cells import cell_len
-from textual.widgets import Input, Static
+from textual.widgets import Button, Input, Static, TextArea
 from textual.widgets._footer import FooterKey
 
 from claworc_tui.emulator.resources import BY_PLURAL
@@ -16,11 +16,12 @@ from claworc_tui.ui.format import TONE_GLYPHS
 from claworc_tui.ui.screens.confirm import ConfirmModal, DeleteModal
 from claworc_tui.ui.screens.create import CreateInstanceModal
 from claworc_tui.ui.screens.drift import DriftScreen
+from claworc_tui.ui.screens.edit_config import EditConfigModal
 from claworc_tui.ui.screens.help import HelpModal
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.screens.settings import SettingsScreen
 from claworc_tui.ui.widgets.instance_list import InstanceList
-from tests.ui.conftest import Env, wait_async, wait_busy, wait_for
+from tests.ui.conftest import Env, pod_of, wait_async, wait_busy, wait_for
 from tests.ui.harness import seed
 
 
@@ -251,3 +252,55 @@ async def test_counts_of_one_are_singular(env: Env) -> None:
         status = app.screen.query_one("#drift-status", Static)
         await wait_for(pilot, lambda: "▲" in str(status.render()), within=10, what="drift")
         assert "▲ 1 difference in 3 instances" in str(status.render())
+
+
+async def test_edit_config_of_a_stopped_instance_does_not_promise_a_restart(env: Env) -> None:
+    await env.services.instances.stop("bot-gamma")
+    app = env.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        listing = app.screen.query_one(InstanceList)
+        await wait_for(pilot, lambda: listing.row_count == 3)
+        await wait_for(pilot, lambda: listing.views["bot-gamma"].status == "Stopped", within=10)
+        listing.select("bot-gamma")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, EditConfigModal))
+        editor = app.screen
+        editor.query_one("#config-text", TextArea).text = '{"model": "x"}'
+        status = editor.query_one("#config-status", Static)
+        await wait_for(pilot, lambda: "valid JSON" in str(status.render()))
+        assert "restart" not in str(status.render())
+        assert not editor.query("#save-only")
+        assert str(editor.query_one("#save", Button).label) == "Save (ctrl+s)"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await wait_for(pilot, lambda: bool(app.screen.query(".dialog-body Static")))
+        body = str(app.screen.query_one(".dialog-body Static").render())
+        assert "restarts the pod" not in body
+        assert "is stopped" in body
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        instance = await env.services.instances.get("bot-gamma")
+        assert instance.clawdbot_config == '{"model": "x"}'
+
+
+async def test_edit_config_of_a_running_instance_can_save_without_restart(env: Env) -> None:
+    pod = pod_of(env, "bot-alpha")
+    app = env.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        listing = app.screen.query_one(InstanceList)
+        await wait_for(pilot, lambda: listing.row_count == 3)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, EditConfigModal))
+        editor = app.screen
+        editor.query_one("#config-text", TextArea).text = '{"model": "y"}'
+        save_only = editor.query_one("#save-only", Button)
+        await wait_for(pilot, lambda: not save_only.disabled)
+        save_only.press()
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await wait_for(pilot, lambda: bool(app.screen.query(".dialog-body Static")))
+        assert "keeps the old file" in str(app.screen.query_one(".dialog-body Static").render())
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        instance = await env.services.instances.get("bot-alpha")
+        assert instance.clawdbot_config == '{"model": "y"}'
+        assert pod_of(env, "bot-alpha") == pod, "the pod was not replaced"
