@@ -304,3 +304,52 @@ async def test_edit_config_of_a_running_instance_can_save_without_restart(env: E
         instance = await env.services.instances.get("bot-alpha")
         assert instance.clawdbot_config == '{"model": "y"}'
         assert pod_of(env, "bot-alpha") == pod, "the pod was not replaced"
+
+
+async def test_detail_opens_another_instance_at_its_top(env: Env) -> None:
+    # Opened bot-alpha scrolled to "Kubernetes objects": the position of the previous one.
+    app = env.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await pilot.press("j", "enter")
+        detail = screen.detail
+        await wait_for(pilot, lambda: detail.details is not None, within=10)
+        await wait_for(pilot, lambda: detail.max_scroll_y > 0, what="detail taller than its pane")
+        detail.scroll_end(animate=False)
+        await wait_for(pilot, lambda: detail.scroll_y > 0)
+        screen.instance_list.focus()
+        await pilot.press("k")
+        await wait_for(pilot, lambda: detail.view is not None and detail.view.name == "bot-alpha")
+        await pilot.pause()
+        assert detail.scroll_y == 0
+
+
+async def test_detail_sections_keep_their_place_while_a_pod_crash_loops(env: Env) -> None:
+    env.emulator.crash_loop("claworc", "bot-alpha")
+    app = env.app()
+    async with app.run_test(size=(160, 60)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        detail = screen.detail
+        await wait_busy(lambda: screen.instance_list.row_count == 3)
+        await pilot.press("enter")
+
+        def crash_advice() -> bool:
+            texts = (str(s.render()) for s in detail.query("#detail-advice Static"))
+            return any("Crash-looping" in text for text in texts)
+
+        await wait_busy(crash_advice, within=20, what="crash-loop advice")
+        events = detail.query_one("#detail-events")
+        advice = detail.query_one("#detail-advice")
+        places = set()
+        statuses = set()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 5
+        while loop.time() < deadline:
+            statuses.add(detail.view.status if detail.view else None)
+            places.add((events.virtual_region.y, advice.virtual_region.y, len(advice.children)))
+            await asyncio.sleep(0.02)
+        assert len(statuses) > 1, "the pod did not cycle, so the test saw nothing"
+        assert len(places) == 1, places

@@ -70,6 +70,11 @@ class InstanceDetail(VerticalScroll, can_focus=True):
         super().__init__(id=id, classes=classes)
         self._now = now
         self._advice_shown: tuple[object, ...] = (None, ())
+        self._shown_name: str | None = None
+        self._advice_layout: tuple[object, ...] = (None, ())
+        self._reasons: dict[str, str] = {}
+        """The last reason seen per instance: a crash-looping pod's reason comes and goes with
+        each restart, and its row (often three lines) moved every section below it."""
 
     def compose(self) -> ComposeResult:
         yield Static("Select an instance.", id="detail-summary", classes="detail-section")
@@ -80,6 +85,10 @@ class InstanceDetail(VerticalScroll, can_focus=True):
         yield Vertical(id="detail-advice", classes="detail-section")
 
     def watch_view(self, view: InstanceView | None) -> None:
+        name = view.name if view else None
+        if name != self._shown_name:
+            self._shown_name = name
+            self.scroll_home(animate=False)  # another instance starts at its top
         self.border_title = view.name if view else "detail"
         summary = self.query_one("#detail-summary", Static)
         summary.update(self._summary(view) if view else "Select an instance.")
@@ -110,7 +119,10 @@ class InstanceDetail(VerticalScroll, can_focus=True):
         if view.last_termination:
             lines.append(_row("Last exit", escape(view.last_termination)))
         if view.reason:
-            lines.append(_row("Reason", escape(view.reason)))
+            self._reasons[view.name] = view.reason
+        reason = view.reason or (self._reasons.get(view.name) if view.restarts else None)
+        if reason:
+            lines.append(_row("Reason", escape(reason)))
         pod = escape(view.pod_name or "no pod")
         if view.node:
             pod += f" on {escape(view.node)}"
@@ -201,23 +213,34 @@ class InstanceDetail(VerticalScroll, can_focus=True):
         shown = (details.view.name if details else None, details.advice if details else ())
         if shown == self._advice_shown:
             return  # unchanged: keep the buttons (and the focus on them)
+        layout = (shown[0], tuple((a.code, a.action) for a in shown[1]))
+        if details is not None and layout == self._advice_layout:
+            # Same advice, new words ("Crash-looping: 5 restarts"): update in place, so the
+            # section neither blinks out nor moves what is below it.
+            self._advice_shown = shown
+            for advice in details.advice:
+                shown_text = self.query_one(f"#advice-text-{advice.code}", Static)
+                shown_text.update(self._advice_text(advice.title, advice.detail))
+            return
         self._advice_shown = shown
+        self._advice_layout = layout
         box = self.query_one("#detail-advice", Vertical)
         box.remove_children()
         if details is None or not details.advice:
             return
         widgets: list[Static | Button] = [Static("[b]Advice[/b]")]
         for advice in details.advice:
-            widgets.append(
-                Static(
-                    f"  [$warning]▲[/] [b]{escape(advice.title)}[/b]\n    {escape(advice.detail)}"
-                )
-            )
+            text = self._advice_text(advice.title, advice.detail)
+            widgets.append(Static(text, id=f"advice-text-{advice.code}"))
             if advice.action:
                 button = Button(advice.action, id=f"advice-{advice.code}", compact=True)
                 button.tooltip = f"{advice.action} ({advice.code})"
                 widgets.append(button)
         box.mount_all(widgets)
+
+    @staticmethod
+    def _advice_text(title: str, detail: str) -> str:
+        return f"  [$warning]▲[/] [b]{escape(title)}[/b]\n    {escape(detail)}"
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
