@@ -353,3 +353,23 @@ async def test_detail_sections_keep_their_place_while_a_pod_crash_loops(env: Env
             await asyncio.sleep(0.02)
         assert len(statuses) > 1, "the pod did not cycle, so the test saw nothing"
         assert len(places) == 1, places
+
+
+async def test_activity_pane_is_live_and_esc_closes_it(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: screen.bottom == "activity")
+        pane = screen.activity_pane
+        await wait_for(pilot, lambda: len(pane.entries) > 0, what="activity loaded")
+        before = len(pane.entries)
+        # Another process (here: the service directly, as the CLI would) writes an entry.
+        await env.services.instances.stop("bot-gamma")
+        await wait_for(pilot, lambda: len(pane.entries) > before, within=10, what="live entry")
+        assert any(e.action == "stop" and e.instance == "bot-gamma" for e in pane.entries)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen.bottom is None, what="esc closes the pane")
+        assert app.focused is screen.instance_list

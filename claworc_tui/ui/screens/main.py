@@ -336,8 +336,11 @@ class MainScreen(InstanceActions, Screen[None]):
         except ClaworcError as exc:
             self.post_message(ServiceFailed("load the activity log", exc))
             return
-        if self.activity_pane.only_instance != scope:
-            return
+        if (
+            self.activity_pane.only_instance != scope
+            or tuple(entries) == self.activity_pane.entries
+        ):
+            return  # another scope asked for meanwhile, or nothing new (the pane reloads often)
         self.activity_pane.entries = tuple(entries)
 
     @on(OperationDone)
@@ -410,8 +413,13 @@ class MainScreen(InstanceActions, Screen[None]):
             self.load_activity()
 
     @on(LogPane.Left)
-    @on(ActivityPane.Left)
     def _pane_left(self) -> None:
+        self.instance_list.focus()
+
+    @on(ActivityPane.Left)
+    async def _activity_left(self) -> None:
+        if self.bottom == "activity":
+            await self._toggle_bottom("activity")  # esc closes the pane, as in k9s
         self.instance_list.focus()
 
     @on(ActivityPane.ScopeToggled)
