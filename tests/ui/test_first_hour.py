@@ -20,6 +20,7 @@ from claworc_tui.ui.screens.edit_config import EditConfigModal
 from claworc_tui.ui.screens.help import HelpModal
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.screens.settings import SettingsScreen
+from claworc_tui.ui.widgets.form import FieldError
 from claworc_tui.ui.widgets.instance_list import InstanceList
 from tests.ui.conftest import Env, pod_of, wait_async, wait_busy, wait_for
 from tests.ui.harness import seed
@@ -373,3 +374,54 @@ async def test_activity_pane_is_live_and_esc_closes_it(env: Env) -> None:
         await pilot.press("escape")
         await wait_for(pilot, lambda: screen.bottom is None, what="esc closes the pane")
         assert app.focused is screen.instance_list
+
+
+def shown_error(screen: object, field: str) -> str:
+    """The inline error under ``field`` ('' when hidden)."""
+    widget = screen.query_one(f"#{field}-error", FieldError)  # type: ignore[attr-defined]
+    return str(widget.render()) if widget.display else ""
+
+
+async def test_create_errors_use_the_labels_and_clear_on_edit(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(InstanceList).row_count == 3)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, CreateInstanceModal))
+        form = app.screen
+        await pilot.press(*"Delta")
+        form.query_one("#cpu_limit", Input).value = "xyts"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: shown_error(form, "resources") != "")
+        assert shown_error(form, "resources") == 'CPU limit "xyts" is not a Kubernetes quantity'
+        form.query_one("#cpu_limit", Input).focus()
+        await pilot.press("backspace")
+        await wait_for(pilot, lambda: shown_error(form, "resources") == "", what="cleared")
+        form.query_one("#cpu_limit", Input).value = "2"
+        form.query_one("#memory_request", Input).value = "8Gi"
+        form.query_one("#memory_limit", Input).value = "4Gi"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: shown_error(form, "resources") != "")
+        assert shown_error(form, "resources") == (
+            'Memory request "8Gi" is more than Memory limit "4Gi"'
+        )
+
+
+async def test_settings_errors_use_the_labels_and_clear_on_edit(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(100, 45)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(InstanceList).row_count == 3)
+        await pilot.press("comma")
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        screen = app.screen
+        start = screen.query_one("#port_range_start", Input)
+        await wait_for(pilot, lambda: start.value != "", what="settings loaded")
+        start.value = "30101"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: shown_error(screen, "port_range_start") != "")
+        message = shown_error(screen, "port_range_start")
+        assert "NodePort range start 30101 must be even" in message, message
+        assert "port_range_start" not in message
+        start.focus()
+        await pilot.press("backspace")
+        await wait_for(pilot, lambda: shown_error(screen, "port_range_start") == "")

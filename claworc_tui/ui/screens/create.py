@@ -23,6 +23,7 @@ from claworc_tui.models.instance import (
     validate_clawdbot_config,
 )
 from claworc_tui.models.names import derive_name
+from claworc_tui.ui.format import with_labels
 from claworc_tui.ui.messages import ServiceFailed
 from claworc_tui.ui.ports import InstanceOps
 from claworc_tui.ui.widgets.form import FieldError, field_row
@@ -35,6 +36,15 @@ _RESOURCE_LABELS = {
     "memory_request": "Memory request",
     "memory_limit": "Memory limit",
 }
+#: Field names as the form labels them, for messages that name fields (``cpu_limit`` → ``CPU
+#: limit``): the user never sees the model's names.
+_LABELS = {
+    "display_name": "Display name",
+    "api_keys": "API keys",
+    "clawdbot_config": "clawdbot.json",
+    **_RESOURCE_LABELS,
+}
+_STORAGE_LABELS = {role: f"PVC {role}" for role in STORAGE_ROLES}
 
 
 def pydantic_message(exc: ValidationError) -> str:
@@ -185,6 +195,21 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
         self._preview_ok = True
         hint.update(f"→ [b]{name}[/b]  Chrome port {chrome}, terminal port {terminal}")
 
+    @on(Input.Changed)
+    def _clear_error_on_edit(self, event: Input.Changed) -> None:
+        # An error stayed on screen after its field was fixed, until the next submit.
+        field = event.input.id or ""
+        if field in _RESOURCE_FIELDS:
+            self.query_one("#resources-error", FieldError).set(None)
+        elif field.startswith("storage_"):
+            self.query_one("#storage-error", FieldError).set(None)
+        elif field in {p.value for p in Provider}:
+            self.query_one("#api_keys-error", FieldError).set(None)
+
+    @on(TextArea.Changed, "#clawdbot_config")
+    def _clear_config_error(self) -> None:
+        self.query_one("#clawdbot_config-error", FieldError).set(None)
+
     # -- submit --------------------------------------------------------------------------------
 
     @on(Button.Pressed, "#create")
@@ -228,7 +253,7 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
                 **{f: self.query_one(f"#{f}", Input).value.strip() for f in _RESOURCE_FIELDS}
             )
         except ValidationError as exc:
-            errors["resources"] = pydantic_message(exc)
+            errors["resources"] = with_labels(pydantic_message(exc), _LABELS)
         storage: Storage | None = None
         try:
             storage = Storage(
@@ -238,7 +263,7 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
                 }
             )
         except ValidationError as exc:
-            errors["storage"] = pydantic_message(exc)
+            errors["storage"] = with_labels(pydantic_message(exc), _STORAGE_LABELS)
         keys: dict[Provider, SecretStr] = {}
         for provider in Provider:
             value = self.query_one(f"#{provider.value}", Input).value
@@ -263,7 +288,7 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
                 api_keys=keys,
             )
         except ValidationError as exc:
-            errors["display_name"] = pydantic_message(exc)
+            errors["display_name"] = with_labels(pydantic_message(exc), _LABELS)
             return None, errors
         return spec, errors
 

@@ -20,6 +20,7 @@ from claworc_tui.models.settings import GlobalSettings
 from claworc_tui.models.wording import plural
 from claworc_tui.services.views import KeySource
 from claworc_tui.ui.context import UiContext
+from claworc_tui.ui.format import with_labels
 from claworc_tui.ui.messages import ServiceFailed
 from claworc_tui.ui.screens.confirm import ConfirmModal
 from claworc_tui.ui.widgets.app_header import AppHeader
@@ -32,6 +33,18 @@ _LABELS = {
     "node_host": "Node host for VNC URLs (empty: ask the cluster)",
     "port_range_start": "NodePort range start (even)",
     "port_range_end": "NodePort range end",
+}
+
+
+#: Setting names as the screen labels them, for messages that name them.
+_MESSAGE_LABELS = {
+    "image": "Image",
+    "image_pull_secret": "Image pull secret",
+    "node_host": "Node host",
+    "port_range_start": "NodePort range start",
+    "port_range_end": "NodePort range end",
+    **{key: key.replace("_", " ") for key in _RESOURCE_KEYS},
+    **{role: f"PVC {role}" for role in STORAGE_ROLES},
 }
 
 
@@ -184,7 +197,8 @@ class SettingsScreen(Screen[None]):
             settings = await self.ctx.ops.update_settings(changes)
         except ValidationFailed as exc:
             field = self._field_of(exc)
-            self.query_one(f"#{field or 'settings'}-error", FieldError).set(exc.message)
+            message = with_labels(exc.message, _MESSAGE_LABELS)
+            self.query_one(f"#{field or 'settings'}-error", FieldError).set(message)
             if field is not None:
                 self.set_focus(self.query_one(f"#{field}", Input))
             return
@@ -194,6 +208,13 @@ class SettingsScreen(Screen[None]):
             return
         self._loaded = current_values(settings)
         self.notify(f"saved {len(changes)} setting{'s' if len(changes) > 1 else ''}", timeout=3)
+
+    @on(Input.Changed)
+    def _clear_error_on_edit(self, event: Input.Changed) -> None:
+        # An error stayed on screen after its field was fixed, until the next save.
+        if event.input.id in self._loaded:
+            self.query_one(f"#{event.input.id}-error", FieldError).set(None)
+            self.query_one("#settings-error", FieldError).set(None)
 
     def _field_of(self, exc: ValidationFailed) -> str | None:
         """The form field an error belongs to: its ``field``, else a key its message names."""
