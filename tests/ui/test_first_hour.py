@@ -425,3 +425,20 @@ async def test_settings_errors_use_the_labels_and_clear_on_edit(env: Env) -> Non
         start.focus()
         await pilot.press("backspace")
         await wait_for(pilot, lambda: shown_error(screen, "port_range_start") == "")
+
+
+async def test_create_form_keeps_its_first_label_at_80x24(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(InstanceList).row_count == 3)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, CreateInstanceModal))
+        form = app.screen
+        name = form.query_one("#display_name", Input)
+        await wait_for(pilot, lambda: app.focused is name and name.region.height > 0)
+        await pilot.pause(0.2)
+        label = form.query_one("#create-dialog .dialog-body Label")
+        assert str(label.render()) == "Display name"
+        body = form.query_one("#create-dialog .dialog-body")
+        assert body.scroll_y == 0
+        assert body.region.contains_region(label.region), (body.region, label.region)

@@ -120,7 +120,8 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
         for error in self.query(FieldError):
             error.set(None)
         name = self.query_one("#display_name", Input)
-        self.set_focus(name)
+        # Not scrolled into the centre: at 80×24 that scrolled its label away.
+        self.set_focus(name, scroll_visible=False)
         if self._prefill is not None:
             self._preview(self._prefill.display_name)
         else:
