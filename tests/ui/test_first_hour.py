@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 
 from rich.cells import cell_len
+from textual import events
 from textual.widgets import Button, Input, Static, TextArea
 from textual.widgets._footer import FooterKey
 
@@ -442,3 +443,55 @@ async def test_create_form_keeps_its_first_label_at_80x24(env: Env) -> None:
         body = form.query_one("#create-dialog .dialog-body")
         assert body.scroll_y == 0
         assert body.region.contains_region(label.region), (body.region, label.region)
+
+
+async def test_keys_typed_right_after_tab_in_settings_go_to_the_next_field(env: Env) -> None:
+    # With keys 80 ms apart, memory request became "18" and memory limit "Gi": the tab was
+    # resolved (a non-priority binding, after the field had seen it) after the "8" had already
+    # been handed to the field being left.
+    app = env.app()
+    async with app.run_test(size=(100, 45)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(InstanceList).row_count == 3)
+        await pilot.press("comma")
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        screen = app.screen
+        request = screen.query_one("#default_memory_request", Input)
+        limit = screen.query_one("#default_memory_limit", Input)
+        await wait_for(pilot, lambda: limit.value != "", what="settings loaded")
+        request.value = limit.value = ""
+        request.focus()
+        await pilot.pause()
+        # As a terminal delivers them: queued one after the other, no waiting in between.
+        for key, character in (("1", "1"), ("tab", None), ("8", "8"), ("G", "G"), ("i", "i")):
+            app.post_message(events.Key(key, character))
+        await wait_for(pilot, lambda: len(request.value + limit.value) == 4, what="all typed")
+        assert (request.value, limit.value) == ("1", "8Gi")
+
+
+async def test_keys_typed_right_after_tab_in_the_create_form_go_to_the_next_field(
+    env: Env,
+) -> None:
+    app = env.app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(InstanceList).row_count == 3)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, CreateInstanceModal))
+        form = app.screen
+        request = form.query_one("#memory_request", Input)
+        limit = form.query_one("#memory_limit", Input)
+        await wait_for(pilot, lambda: limit.value != "", what="defaults loaded")
+        await pilot.pause(0.3)
+        request.value = limit.value = ""
+        request.focus()
+        await pilot.pause()
+        for key, character in (("1", "1"), ("tab", None), ("8", "8"), ("G", "G"), ("i", "i")):
+            app.post_message(events.Key(key, character))
+        await wait_for(pilot, lambda: len(request.value + limit.value) == 4, what="all typed")
+        assert (request.value, limit.value) == ("1", "8Gi")
+        # In the clawdbot.json editor, tab still indents.
+        editor = form.query_one("#clawdbot_config", TextArea)
+        editor.focus()
+        await pilot.press("tab")
+        assert app.focused is editor
+        assert editor.text != ""
+        assert editor.text.strip() == ""

@@ -58,6 +58,10 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "submit", "Create"),
+        # Priority, as in Settings: keys typed right after tab belong in the next field. Not in
+        # the clawdbot.json editor, where tab indents (see check_action).
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
     ]
 
     def __init__(self, ops: InstanceOps, *, prefill: InstanceSpec | None = None) -> None:
@@ -115,6 +119,11 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Create (ctrl+s)", id="create", variant="primary")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("app.focus_next", "app.focus_previous", "focus_next", "focus_previous"):
+            return not isinstance(self.focused, TextArea)
+        return True
 
     def on_mount(self) -> None:
         for error in self.query(FieldError):

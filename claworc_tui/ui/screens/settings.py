@@ -71,6 +71,11 @@ class SettingsScreen(Screen[None]):
         Binding("ctrl+s", "save", "Save"),
         # As in k9s and lazydocker, q goes back (typed into a field, it is just a q).
         Binding("escape,q", "close", "Back"),
+        # Priority: resolved as the key arrives. As an ordinary binding, tab moved the focus
+        # only after the field had seen it, and keys typed right after it (80 ms apart) had
+        # already been handed to the field being left.
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
     ]
     AUTO_FOCUS = "Input"
 
