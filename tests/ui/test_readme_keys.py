@@ -13,6 +13,7 @@ from pathlib import Path
 
 from textual.app import App
 
+from claworc_tui.app import ClaworcApp
 from claworc_tui.ui.screens.help import main_sections, markdown_table
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -22,7 +23,7 @@ _BLOCK = re.compile(re.escape(START) + r"\n(.*?)" + re.escape(END), re.DOTALL)
 
 def generated() -> str:
     """The table as the help screen's bindings give it."""
-    return markdown_table(main_sections(App()))
+    return markdown_table(main_sections(App(), app_bindings=ClaworcApp.BINDINGS))
 
 
 def test_readme_key_table_matches_the_bindings() -> None:

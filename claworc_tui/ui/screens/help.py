@@ -47,14 +47,18 @@ def describe(
     return title, [(tuple(keys), text, enabled) for keys, text, enabled in merged.values()]
 
 
-def main_sections(app: App[object], screen: DOMNode | None = None) -> list[Section]:
+def main_sections(
+    app: App[object],
+    screen: DOMNode | None = None,
+    app_bindings: Iterable[BindingType] | None = None,
+) -> list[Section]:
     """The keys of the main screen by section: what ``?`` shows and the README's key table.
 
     Args:
         app: The app (formats the keys; its BINDINGS are the "Everywhere" section).
         screen: The main screen, when shown: its ``check_action`` marks disabled actions.
+        app_bindings: The app's bindings, when ``app`` is only a formatter (the README).
     """
-    from claworc_tui.app import ClaworcApp
     from claworc_tui.ui.screens.main import MainScreen
     from claworc_tui.ui.widgets.activity_pane import ActivityPane
     from claworc_tui.ui.widgets.instance_list import InstanceList
@@ -65,7 +69,7 @@ def main_sections(app: App[object], screen: DOMNode | None = None) -> list[Secti
         describe(app, "Instance list", InstanceList.BINDINGS),
         describe(app, "Log pane (l)", LogPane.BINDINGS),
         describe(app, "Activity pane (a)", ActivityPane.BINDINGS),
-        describe(app, "Everywhere", ClaworcApp.BINDINGS),
+        describe(app, "Everywhere", app.BINDINGS if app_bindings is None else app_bindings),
     ]
 
 
