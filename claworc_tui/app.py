@@ -84,6 +84,11 @@ class ClaworcApp(App[int]):
             reach=services.reach,
         )
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # `q` quits from the main screen only: elsewhere it goes back (Settings, drift, help
+        # bind it themselves), and in a dialog it must not throw away what was typed.
+        return action != "quit" or isinstance(self.screen, MainScreen)
+
     def get_default_screen(self) -> Screen[None]:
         return MainScreen(self.ctx)
 

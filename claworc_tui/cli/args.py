@@ -19,7 +19,8 @@ environment:
   CLAWORC_LOG_LEVEL, CLAWORC_FERNET_KEY (the key that seals API keys), KUBECONFIG.
   A flag beats its variable; a variable beats the default.
 
-exit codes (subcommands): 0 ok, 1 the operation failed, 2 bad input.
+exit codes (subcommands): 0 ok, 1 the operation failed, 2 bad input,
+  3 repair --dry-run found drift (as diff(1) does: usable in monitoring).
 """
 
 
@@ -38,8 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo",
         action="store_true",
         default=None,
-        help="run against a built-in emulated cluster with sample instances (nothing real "
-        "is touched; data in a temporary folder)",
+        help="run the full-screen app against a built-in emulated cluster with sample "
+        "instances (nothing real is touched; data in a temporary folder; not for subcommands)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     from claworc_tui.cli.commands import register

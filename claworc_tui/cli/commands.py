@@ -1,7 +1,8 @@
 """Scripting subcommands: the same InstanceService the TUI drives, without the TUI.
 
-Exit codes: 0 ok, 1 the operation failed, 2 bad input. Keys are read from stdin or a hidden
-prompt, never from argv (argv is visible to every user of the machine in ``ps``).
+Exit codes: 0 ok, 1 the operation failed, 2 bad input, 3 ``repair --dry-run`` found drift.
+Keys are read from stdin or a hidden prompt, never from argv (argv is visible to every user of
+the machine in ``ps``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from claworc_tui.models.instance import (
 )
 from claworc_tui.models.names import derive_name
 from claworc_tui.models.secrets import mask_key
+from claworc_tui.models.wording import plural
 from claworc_tui.services import Services, open_services
 from claworc_tui.services.views import (
     DriftItem,
@@ -50,6 +52,8 @@ log = logging.getLogger(__name__)
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 #: How long ``ls`` waits for the cluster's pod list before saying it cannot tell the status.
 LS_SETTLE_SECONDS = 10.0
+#: ``repair --dry-run`` found differences (kept apart from 1, "the check itself failed").
+EXIT_DRIFT = 3
 Handler = Callable[[Services, argparse.Namespace], Coroutine[Any, Any, int]]
 _HANDLERS: dict[str, Handler] = {}
 
@@ -366,23 +370,13 @@ _KEY_NAMES = {p.value: p for p in Provider} | {
 async def _settings(services: Services, args: argparse.Namespace) -> int:
     svc = services.instances
     if args.action == "get":
-        current = await svc.get_settings()
-        flat: dict[str, Any] = {
-            **{f"default_{k}": v for k, v in current.default_resources.model_dump().items()},
-            **{f"default_storage_{k}": v for k, v in current.default_storage.model_dump().items()},
-            "image": current.image,
-            "image_pull_secret": current.image_pull_secret,
-            "node_host": current.node_host,
-            "port_range_start": current.port_range_start,
-            "port_range_end": current.port_range_end,
-            "default_exposure": current.default_exposure.value,
-        }
-        for source in await svc.global_key_sources():
-            flat[source.provider.value] = source.masked
+        flat = await _flat_settings(services)
         if args.key:
-            if args.key not in flat:
+            provider = _KEY_NAMES.get(args.key)
+            key = provider.value if provider is not None else args.key
+            if key not in flat:
                 raise ValidationFailed(args.key, f"unknown setting {args.key!r}")
-            print(flat[args.key] if flat[args.key] is not None else "")
+            print(flat[key] if flat[key] is not None else "")
         else:
             for key, value in flat.items():
                 print(f"{key} = {'' if value is None else value}")
@@ -410,7 +404,7 @@ async def _settings(services: Services, args: argparse.Namespace) -> int:
             print(f"{provider.value} = {mask_key(secret)}")
         if affected:
             print(
-                f"{len(affected)} instance(s) inherit it and need a restart to see it: "
+                f"{plural(len(affected), 'instance')} inherit it and need a restart to see it: "
                 + ", ".join(affected),
                 file=sys.stderr,
             )
@@ -419,7 +413,8 @@ async def _settings(services: Services, args: argparse.Namespace) -> int:
         if args.value is not None:
             raise ValidationFailed(args.key, "give either a VALUE or --clear, not both")
         await svc.update_settings({args.key: None})
-        print(f"{args.key} cleared (back to its default)")
+        value = (await _flat_settings(services)).get(args.key)
+        print(f"{args.key} cleared; the default is in effect: {'' if value is None else value}")
         return EXIT_OK
     if not args.value:
         raise ValidationFailed(
@@ -428,23 +423,48 @@ async def _settings(services: Services, args: argparse.Namespace) -> int:
             f"default: claworc-tui settings set {args.key} --clear",
         )
     await svc.update_settings({args.key: args.value})
-    print(f"{args.key} = {args.value}")
+    value = (await _flat_settings(services)).get(args.key)
+    print(f"{args.key} = {'' if value is None else value}")
     return EXIT_OK
+
+
+async def _flat_settings(services: Services) -> dict[str, Any]:
+    """Every setting by the name ``settings get``/``set`` use, keys masked."""
+    svc = services.instances
+    current = await svc.get_settings()
+    flat: dict[str, Any] = {
+        **{f"default_{k}": v for k, v in current.default_resources.model_dump().items()},
+        **{f"default_storage_{k}": v for k, v in current.default_storage.model_dump().items()},
+        "image": current.image,
+        "image_pull_secret": current.image_pull_secret,
+        "node_host": current.node_host,
+        "port_range_start": current.port_range_start,
+        "port_range_end": current.port_range_end,
+        "default_exposure": current.default_exposure.value,
+    }
+    for source in await svc.global_key_sources():
+        flat[source.provider.value] = source.masked
+    return flat
 
 
 @_command("repair")
 async def _repair(services: Services, args: argparse.Namespace) -> int:
     report = await services.instances.drift()
     if report.clean:
-        print(f"no drift: {report.checked} instance(s) match the cluster")
+        print(f"no drift: {plural(report.checked, 'instance')} match the cluster")
         return EXIT_OK
+    print(
+        f"{plural(len(report.items), 'difference')} in {plural(report.checked, 'instance')}:",
+        file=sys.stderr,
+    )
+    print(f"{'KIND':<14} {'INSTANCE':<28} {'OBJECT':<36} DETAIL -> REPAIR")
     for item in report.items:
         target = item.instance or "-"
         print(
             f"{item.kind.value:<14} {target:<28} {item.object:<36} {item.detail} -> {item.repair}"
         )
     if args.dry_run:
-        return EXIT_OK
+        return EXIT_DRIFT  # as diff(1): 0 means no differences, so monitoring can alert on it
     # Objects of another claworc database are reported, never repaired or deleted from here.
     wanted = {"orphan"} if args.delete_orphans else set()
 

@@ -27,6 +27,14 @@ def main(argv: list[str] | None = None) -> int:
         except ValidationError as exc:
             print(f"claworc-tui: {from_pydantic(exc)}", file=sys.stderr)
             return EXIT_BAD_INPUT
+        if args.command and settings.demo:
+            # Each command is its own process: a demo cluster would start empty and vanish.
+            print(
+                f"claworc-tui: --demo is for the full-screen app (claworc-tui --demo), "
+                f"not for {args.command}",
+                file=sys.stderr,
+            )
+            return EXIT_BAD_INPUT
         if args.command:
             setup_logging(settings.log_file, settings.log_level.value)
             from claworc_tui.cli.commands import run_command

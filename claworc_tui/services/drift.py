@@ -63,6 +63,21 @@ async def find_drift(svc: InstanceService) -> DriftReport:
             )
             for kind in objects.missing
         ]
+        # A PVC being deleted outside a delete (a finalizer holds it while a pod mounts it):
+        # the detail pane showed it, drift did not.
+        found += [
+            DriftItem(
+                kind=DriftKind.DIFFERS,
+                instance=instance.name,
+                object=f"pvc/{role}",
+                detail=f"{pvc.name} is stuck Terminating (a finalizer holds it)",
+                repair="re-apply the record (re-created once it is gone)",
+            )
+            for role, pvc in objects.pvcs.items()
+            if pvc is not None
+            and pvc.terminating
+            and instance.status is not InstanceStatus.DELETING
+        ]
         if instance.status in TRANSITIONAL:
             return found
         expected = manifests.expected_shape(instance, settings, keys)

@@ -371,7 +371,8 @@ class InstanceService:
         """Set or clear a global key; rewrite the Secret of every instance that inherits it.
 
         Returns:
-            The names of the instances that inherit it (they need a restart to see it).
+            The names of the instances that inherit it and are not stopped (they need a restart
+            to see it).
         """
         self.require_writable("change a global key")
         if key is not None:
@@ -409,7 +410,9 @@ class InstanceService:
                 "; ".join(failures),
                 "The key is saved; run repair to rewrite the remaining secrets.",
             )
-        return [i.name for i in inheriting]
+        # A stopped instance reads the new key when it starts: it needs no restart (and restart
+        # refuses it).
+        return [i.name for i in inheriting if i.status is not InstanceStatus.STOPPED]
 
     async def global_key_sources(self) -> list[KeySource]:
         """The global keys, masked."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import datetime
 
 from claworc_tui.models.activity import ApiCall
@@ -92,3 +94,18 @@ def matches(view: InstanceView, query: str) -> bool:
         if position == 0:
             return False
     return True
+
+
+def with_labels(message: str, labels: Mapping[str, str]) -> str:
+    """``message`` with each internal field name (``cpu_limit``) replaced by the label the user
+    sees (``CPU limit``); pydantic's ``field: …`` prefix becomes ``Label: …`` the same way.
+
+    Args:
+        message: A validation message from the models or the service.
+        labels: Field name → label, for the fields of the form that shows the message.
+    """
+    if not labels:
+        return message
+    names = sorted(labels, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, names)) + r")(?![\w.])")
+    return pattern.sub(lambda match: labels[match.group(1)], message)

@@ -33,8 +33,8 @@ from claworc_tui.services import Services
 from claworc_tui.ui.screens.confirm import ConfirmModal
 from claworc_tui.ui.screens.create import CreateInstanceModal
 from claworc_tui.ui.screens.main import MainScreen
-from claworc_tui.ui.screens.progress import Outcome, ProgressModal
 from claworc_tui.ui.screens.settings import SettingsScreen
+from claworc_tui.ui.widgets.instance_list import InstanceList
 from tests.ui.conftest import RecordingDriver, all_running
 from tests.ui.harness import fixed_now, opened, running_emulator, seed, settings_for
 
@@ -123,13 +123,12 @@ async def create_with_override(pilot: Pilot[Any], dumps: list[str]) -> None:
     form.query_one(f"#{Provider.OPENAI.value}", Input).value = OVERRIDE
     dumps.append(app.export_screenshot())
     await pilot.press("ctrl+s")
-    await until(pilot, lambda: isinstance(app.screen, ProgressModal), "progress")
-    progress = app.screen
-    assert isinstance(progress, ProgressModal)
-    await until(pilot, lambda: progress.outcome is not None, "the create")
-    assert progress.outcome == Outcome.DONE
+    # The progress dialog closes by itself on success and the new instance is selected.
+    await until(pilot, lambda: isinstance(app.screen, MainScreen), "the create")
+    await until(
+        pilot, lambda: app.screen.query_one(InstanceList).selected_name == "bot-keyed", "selected"
+    )
     dumps.append(app.export_screenshot())
-    await pilot.press("escape")
 
 
 async def look_around(pilot: Pilot[Any], dumps: list[str], toasts: list[str]) -> None:

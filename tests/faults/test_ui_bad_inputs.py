@@ -120,6 +120,8 @@ def problem(case: str, errors: dict[str, str], error_id: str, word: str) -> str 
     """What is wrong with the errors shown for one case, or None."""
     if list(errors) != [error_id]:
         return f"{case}: expected an error at {error_id}, got {errors}"
+    # Messages name fields by their labels on screen ("CPU limit", "NodePort range start").
+    word = word.removeprefix("default_").removeprefix("storage_").replace("_", " ")
     if word.lower() not in errors[error_id].lower():
         return f"{case}: message does not name {word!r}: {errors[error_id]!r}"
     return None

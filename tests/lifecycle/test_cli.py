@@ -111,11 +111,36 @@ async def test_repair_dry_run_lists_missing_objects(
         await kube.scale("bot-drifty", 0)
     finally:
         await kube.aclose()
-    code, out, _ = await cli(config, "repair", "--dry-run")
-    assert code == 0
+    code, out, err = await cli(config, "repair", "--dry-run")
+    assert code == 3, "drift found: an exit code monitoring can alert on (as diff(1) does)"
+    assert "1 difference in 1 instance:" in err
+    assert out.splitlines()[0].split() == ["KIND", "INSTANCE", "OBJECT", "DETAIL", "->", "REPAIR"]
     assert "replicas" in out
     assert "cluster has 0, record says 1" in out
     code, out, err = await cli(config, "repair")
     assert code == 0, out + err
     code, out, _ = await cli(config, "repair", "--dry-run")
-    assert "no drift" in out
+    assert code == 0
+    assert "no drift: 1 instance match" in out
+
+
+async def test_settings_names_as_set_takes_them(config: Settings, emulator: EmulatorServer) -> None:
+    # `settings set anthropic` works, so `settings get anthropic` must too.
+    code, _, err = await cli(config, "settings", "set", "anthropic", stdin=FAKE + "\n")
+    assert code == 0, err
+    code, out, err = await cli(config, "settings", "get", "anthropic")
+    assert (code, out.strip()) == (0, "sk-ant-…cccc"), err
+    # An empty value goes back to the default, and the output says which value is in effect.
+    assert (await cli(config, "settings", "set", "image", "example.com/bot:1"))[0] == 0
+    code, out, err = await cli(config, "settings", "set", "image", "")
+    assert code == 0, err
+    assert out.strip() == "image = glukw/openclaw-vnc-chrome:latest (default)"
+    code, out, _ = await cli(config, "settings", "get", "image")
+    assert out.strip() == "glukw/openclaw-vnc-chrome:latest"
+
+
+async def test_demo_is_for_the_tui(config: Settings, emulator: EmulatorServer) -> None:
+    code, _, err = await cli(config, "--demo", "ls")
+    assert code == 2
+    assert "--demo is for the full-screen app" in err
+    assert "kubeconfig" not in err

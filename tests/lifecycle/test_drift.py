@@ -71,3 +71,25 @@ async def test_missing_objects_are_recreated(services: Services, emulator: Emula
     assert {"deployment", "service", "secret", "configmap", "pvc/chrome"} <= missing
     await services.instances.repair(report.items)
     assert (await services.instances.drift()).clean
+
+
+async def test_a_pvc_stuck_terminating_is_drift(
+    services: Services, emulator: EmulatorServer
+) -> None:
+    # The detail pane showed "(terminating)"; drift said nothing.
+    from claworc_tui.emulator.resources import BY_PLURAL
+
+    await make(services, "Holder")
+    # Deleted by hand while the pod mounts it: pvc-protection keeps it Terminating.
+    emulator.api.delete(BY_PLURAL["persistentvolumeclaims"], NS, "bot-holder-chrome", {})
+    pvc = next(
+        p
+        for p in emulator.objects("persistentvolumeclaims", NS)
+        if p["metadata"]["name"] == "bot-holder-chrome"  # type: ignore[index]
+    )
+    assert pvc["metadata"].get("deletionTimestamp"), "the emulator kept it Terminating"  # type: ignore[index, union-attr]
+    report = await services.instances.drift()
+    stuck = [i for i in report.items if i.object == "pvc/chrome"]
+    assert len(stuck) == 1, report.items
+    assert stuck[0].instance == "bot-holder"
+    assert "stuck Terminating" in stuck[0].detail

@@ -344,3 +344,16 @@ async def test_growing_a_volume_the_storage_class_cannot_expand(
         await services.instances.update_storage("bot-fixed-size", Storage(chrome="50Gi"))
     assert "bot-fixed-size-chrome" in str(info.value)
     assert (await services.instances.get("bot-fixed-size")).storage.chrome == "5Gi"
+
+
+async def test_global_key_change_offers_no_restart_to_a_stopped_instance(
+    services: Services, emulator: EmulatorServer
+) -> None:
+    # "Restart 3 instances?" listed a stopped one, whose restart then failed.
+    await create(services, "Awake")
+    await create(services, "Sleepy")
+    await services.instances.stop("bot-sleepy")
+    affected = await services.instances.set_global_key(Provider.ANTHROPIC, SecretStr(GLOBAL))
+    assert affected == ["bot-awake"]
+    for name in affected:
+        await services.instances.restart(name)

@@ -12,7 +12,6 @@ from claworc_tui.ui.screens.create import CreateInstanceModal
 from claworc_tui.ui.screens.edit_config import EditConfigModal
 from claworc_tui.ui.screens.help import HelpModal
 from claworc_tui.ui.screens.main import MainScreen
-from claworc_tui.ui.screens.progress import Outcome, ProgressModal
 from claworc_tui.ui.screens.settings import SettingsScreen
 from claworc_tui.ui.widgets.form import FieldError
 from claworc_tui.ui.widgets.instance_list import InstanceList
@@ -62,14 +61,8 @@ async def test_create_shows_the_preview_then_each_step(env: Env) -> None:
         assert "bot-my-test-bot-3" in str(hint.render())
         app.screen.query_one("#memory_limit", Input).value = "8Gi"
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, ProgressModal), what="progress")
-        progress = app.screen
-        assert isinstance(progress, ProgressModal)
-        await wait_for(pilot, lambda: progress.outcome is not None, within=10, what="created")
-        assert progress.outcome == Outcome.DONE
-        steps = str(progress.query_one("#progress-steps").render())
-        assert "✓" in steps
-        await pilot.press("escape")
+        # The progress closes by itself on success (tests/ui/test_first_hour.py).
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), within=10, what="created")
         listing = app.screen.query_one(InstanceList)
         await wait_for(pilot, lambda: "bot-my-test-bot-3" in listing.views)
         assert listing.views["bot-my-test-bot-3"].instance.resources.memory_limit == "8Gi"
@@ -97,12 +90,7 @@ async def test_delete_needs_the_typed_name(env: Env) -> None:
         assert modal.query_one("#confirm-name", Input).value == "bot-beta"
         assert not delete.disabled
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ProgressModal))
-        progress = app.screen
-        assert isinstance(progress, ProgressModal)
-        await wait_for(pilot, lambda: progress.outcome is not None, within=10)
-        assert progress.outcome == Outcome.DONE
-        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), within=10)
         await wait_for(pilot, lambda: "bot-beta" not in listing.views, what="row removed")
         assert await env.names() == ["bot-alpha", "bot-gamma"]
 
@@ -176,6 +164,7 @@ async def test_settings_inline_error_and_masked_key(env: Env) -> None:
         field.value = key
         screen.query_one("#anthropic_api_key-set", Button).press()
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="offer restart")
+        await wait_for(pilot, lambda: bool(app.screen.query(".dialog-body Static")))
         body = str(app.screen.query_one(".dialog-body Static").render())
         assert "bot-alpha" in body
         assert "bot-gamma" in body

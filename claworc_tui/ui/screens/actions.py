@@ -18,6 +18,8 @@ from textual.screen import Screen
 
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.models.instance import InstanceSpec
+from claworc_tui.models.names import derive_name
+from claworc_tui.models.wording import plural
 from claworc_tui.services.views import Progress
 from claworc_tui.ui.clipboard import copy_text
 from claworc_tui.ui.messages import OperationDone, ServiceFailed
@@ -100,9 +102,8 @@ class InstanceActions(Screen[None]):
                 "stop": "Each pod is removed (replicas 0); the data on the PVCs stays.",
                 "restart": "Each pod is replaced; the bot is interrupted meanwhile.",
             }[verb]
-            title = (
-                f"{verb.capitalize()} {names[0] if len(names) == 1 else f'{len(names)} instances'}?"
-            )
+            what = names[0] if len(names) == 1 else plural(len(names), "instance")
+            title = f"{verb.capitalize()} {what}?"
             if not await self.app.push_screen_wait(
                 ConfirmModal(title, stacked(*listed, Content(), Content(effect)), verb.capitalize())
             ):
@@ -122,7 +123,7 @@ class InstanceActions(Screen[None]):
         failed = [(name, exc) for name, exc in results if exc is not None]
         done = [name for name, exc in results if exc is None]
         if done:
-            what = done[0] if len(done) == 1 else f"{len(done)} instances"
+            what = done[0] if len(done) == 1 else plural(len(done), "instance")
             toast(self, f"{_VERBS[verb]} {what}", timeout=3)
         if failed:
             if len(names) == 1:
@@ -158,6 +159,9 @@ class InstanceActions(Screen[None]):
         self.post_message(OperationDone("create"))
         if outcome == Outcome.FAILED:
             self._open_create_form(spec)
+        elif outcome == Outcome.DONE:
+            # The new row arrives by the watch, maybe after this: select it when it does.
+            self.query_one(InstanceList).select(derive_name(spec.display_name), when_listed=True)
 
     def _creator(self, spec: InstanceSpec) -> Callable[[], AsyncIterator[Progress]]:
         ops = self.ctx.ops

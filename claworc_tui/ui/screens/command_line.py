@@ -22,6 +22,7 @@ from claworc_tui.models.text import safe_text
 from claworc_tui.services import Services
 from claworc_tui.services.switch import contexts, namespaces, switch
 from claworc_tui.ui.commands import COLON_COMMANDS, INSTANCE_WORDS, screen_action
+from claworc_tui.ui.text import toast
 from claworc_tui.ui.widgets.instance_list import InstanceList
 
 if TYPE_CHECKING:
@@ -147,7 +148,7 @@ class CommandMode(Screen[None]):
         if word in ("ns", "ctx"):
             if not arg:
                 what = "namespace" if word == "ns" else "context"
-                self.notify(f":{word} needs a {what} name", severity="warning", markup=False)
+                toast(self, f":{word} needs a {what} name", severity="warning")
                 return
             self.switch_to(word, arg)
             return
@@ -170,9 +171,7 @@ class CommandMode(Screen[None]):
     def _known(self, name: str | None) -> bool:
         if name and name in self.query_one(InstanceList).views:
             return True
-        self.notify(
-            f"no instance named {safe_text(name or '')!r}", severity="warning", markup=False
-        )
+        toast(self, f"no instance named {safe_text(name or '')!r}", severity="warning")
         return False
 
     def _for_instance(self, word: str, arg: str) -> None:
@@ -202,6 +201,6 @@ class CommandMode(Screen[None]):
                 markup=False,
             )
             return
-        self.notify(f"switched to {what} {arg}", markup=False, timeout=4)
+        toast(self, f"switched to {what} {arg}", timeout=4)
         # The app does the swap: it replaces this screen, which would cancel this worker.
         self.app.call_later(app.switch_services, new)

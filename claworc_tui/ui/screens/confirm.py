@@ -133,6 +133,14 @@ class DeleteModal(ModalScreen[bool]):
         # Cancel starts focused; typing the name should still just work, so the first
         # printable key moves into the field instead of being lost.
         field = self.query_one("#confirm-name", Input)
+        if event.key == "enter" and self.focused is self.query_one("#cancel", Button):
+            # Enter on the initial Cancel closed the dialog, and the rest of the name being
+            # typed then reached the list as commands ("o" sorted, "t" copied a URL). Enter
+            # leads to the field instead; escape (or a click on Cancel) cancels.
+            event.stop()
+            event.prevent_default()
+            field.focus()
+            return
         if event.is_printable and event.character and self.focused is not field:
             event.stop()
             event.prevent_default()

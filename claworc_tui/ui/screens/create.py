@@ -23,6 +23,7 @@ from claworc_tui.models.instance import (
     validate_clawdbot_config,
 )
 from claworc_tui.models.names import derive_name
+from claworc_tui.ui.format import with_labels
 from claworc_tui.ui.messages import ServiceFailed
 from claworc_tui.ui.ports import InstanceOps
 from claworc_tui.ui.text import fmt
@@ -36,6 +37,15 @@ _RESOURCE_LABELS = {
     "memory_request": "Memory request",
     "memory_limit": "Memory limit",
 }
+#: Field names as the form labels them, for messages that name fields (``cpu_limit`` → ``CPU
+#: limit``): the user never sees the model's names.
+_LABELS = {
+    "display_name": "Display name",
+    "api_keys": "API keys",
+    "clawdbot_config": "clawdbot.json",
+    **_RESOURCE_LABELS,
+}
+_STORAGE_LABELS = {role: f"PVC {role}" for role in STORAGE_ROLES}
 
 
 def pydantic_message(exc: ValidationError) -> str:
@@ -49,6 +59,10 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "submit", "Create"),
+        # Priority, as in Settings: keys typed right after tab belong in the next field. Not in
+        # the clawdbot.json editor, where tab indents (see check_action).
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
     ]
 
     def __init__(self, ops: InstanceOps, *, prefill: InstanceSpec | None = None) -> None:
@@ -107,11 +121,17 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
                 yield Button("Cancel", id="cancel")
                 yield Button("Create (ctrl+s)", id="create", variant="primary")
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("app.focus_next", "app.focus_previous", "focus_next", "focus_previous"):
+            return not isinstance(self.focused, TextArea)
+        return True
+
     def on_mount(self) -> None:
         for error in self.query(FieldError):
             error.set(None)
         name = self.query_one("#display_name", Input)
-        self.set_focus(name)
+        # Not scrolled into the centre: at 80×24 that scrolled its label away.
+        self.set_focus(name, scroll_visible=False)
         if self._prefill is not None:
             self._preview(self._prefill.display_name)
         else:
@@ -193,6 +213,21 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
             )
         )
 
+    @on(Input.Changed)
+    def _clear_error_on_edit(self, event: Input.Changed) -> None:
+        # An error stayed on screen after its field was fixed, until the next submit.
+        field = event.input.id or ""
+        if field in _RESOURCE_FIELDS:
+            self.query_one("#resources-error", FieldError).set(None)
+        elif field.startswith("storage_"):
+            self.query_one("#storage-error", FieldError).set(None)
+        elif field in {p.value for p in Provider}:
+            self.query_one("#api_keys-error", FieldError).set(None)
+
+    @on(TextArea.Changed, "#clawdbot_config")
+    def _clear_config_error(self) -> None:
+        self.query_one("#clawdbot_config-error", FieldError).set(None)
+
     # -- submit --------------------------------------------------------------------------------
 
     @on(Button.Pressed, "#create")
@@ -236,7 +271,7 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
                 **{f: self.query_one(f"#{f}", Input).value.strip() for f in _RESOURCE_FIELDS}
             )
         except ValidationError as exc:
-            errors["resources"] = pydantic_message(exc)
+            errors["resources"] = with_labels(pydantic_message(exc), _LABELS)
         storage: Storage | None = None
         try:
             storage = Storage(
@@ -246,7 +281,7 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
                 }
             )
         except ValidationError as exc:
-            errors["storage"] = pydantic_message(exc)
+            errors["storage"] = with_labels(pydantic_message(exc), _STORAGE_LABELS)
         keys: dict[Provider, SecretStr] = {}
         for provider in Provider:
             value = self.query_one(f"#{provider.value}", Input).value
@@ -271,7 +306,7 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
                 api_keys=keys,
             )
         except ValidationError as exc:
-            errors["display_name"] = pydantic_message(exc)
+            errors["display_name"] = with_labels(pydantic_message(exc), _LABELS)
             return None, errors
         return spec, errors
 

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.models.text import one_line
+from claworc_tui.models.wording import plural
 from claworc_tui.services.views import DriftItem, DriftKind, DriftReport
 from claworc_tui.ui.context import UiContext
 from claworc_tui.ui.messages import OperationDone, ServiceFailed
@@ -120,10 +121,12 @@ class DriftScreen(Screen[None]):
                 key=str(index),
             )
         if report.clean:
-            status = f"[$success]✓ No drift[/]: {report.checked} instances match the cluster."
+            checked = plural(report.checked, "instance")
+            status = f"[$success]✓ No drift[/]: {checked} match the cluster."
         else:
             status = (
-                f"[$warning]▲ {len(report.items)} differences[/] in {report.checked} instances · "
+                f"[$warning]▲ {plural(len(report.items), 'difference')}[/] in "
+                f"{plural(report.checked, 'instance')} · "
                 "space mark · enter repair · R repair all · D delete orphans"
             )
         self.query_one("#drift-status", Static).update(status)
@@ -200,13 +203,13 @@ class DriftScreen(Screen[None]):
             rows.append(Content())
             rows.append(
                 fmt(
-                    "[b $error]$count orphaned object(s) will be deleted from the cluster.[/]",
-                    count=len(deletes),
+                    "[b $error]$what will be deleted from the cluster.[/]",
+                    what=plural(len(deletes), "orphaned object"),
                 )
             )
         if not await self.app.push_screen_wait(
             ConfirmModal(
-                f"Repair {len(items)} difference{'s' if len(items) > 1 else ''}?",
+                f"Repair {plural(len(items), 'difference')}?",
                 stacked(*rows),
                 "Repair",
                 danger=bool(deletes),

@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static, TextArea
 
 from claworc_tui.models.errors import ClaworcError
-from claworc_tui.models.instance import Instance, validate_clawdbot_config
+from claworc_tui.models.instance import Instance, InstanceStatus, validate_clawdbot_config
 from claworc_tui.models.text import json_escape_controls
 from claworc_tui.ui.context import UiContext
 from claworc_tui.ui.messages import ServiceFailed
@@ -85,6 +85,8 @@ class EditConfigModal(ModalScreen[bool]):
         self._instance = instance
         # Controls in the saved text are shown (and saved back) as JSON escapes: same meaning.
         self._saved = json_escape_controls(instance.clawdbot_config or "")
+        # A stopped instance reads the file when it starts: saving restarts nothing.
+        self._pod_running = instance.status is not InstanceStatus.STOPPED
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -wide", id="config-dialog"):
@@ -98,7 +100,10 @@ class EditConfigModal(ModalScreen[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Diff (ctrl+d)", id="diff")
-                yield Button("Save and restart (ctrl+s)", id="save", variant="primary")
+                if self._pod_running:
+                    yield Button("Save, no restart", id="save-only")
+                label = "Save and restart" if self._pod_running else "Save"
+                yield Button(f"{label} (ctrl+s)", id="save", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#config-diff").display = False
@@ -120,8 +125,15 @@ class EditConfigModal(ModalScreen[bool]):
         elif not changed:
             status.update("[$text-muted]no changes[/]")
         else:
-            status.update("[$success]✓ valid JSON object[/] — saving restarts the pod")
-        self.query_one("#save", Button).disabled = bool(problem) or not changed
+            effect = (
+                "saving restarts the pod"
+                if self._pod_running
+                else "the instance is stopped: it reads the file when started"
+            )
+            status.update(f"[$success]✓ valid JSON object[/] — {effect}")
+        for button in self.query(".dialog-buttons Button").results(Button):
+            if button.id in ("save", "save-only"):
+                button.disabled = bool(problem) or not changed
         if self.query_one("#config-diff").display:
             self.query_one("#config-diff-text", Static).update(diff_content(self._saved, self.text))
 
@@ -135,33 +147,53 @@ class EditConfigModal(ModalScreen[bool]):
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
-        """Confirm the restart, then save."""
+        """Confirm (the restart, for a running instance), then save."""
+        self._save(restart=self._pod_running)
+
+    @on(Button.Pressed, "#save-only")
+    def _save_only(self) -> None:
+        self._save(restart=False)
+
+    def _save(self, *, restart: bool) -> None:
         if json_problem(self.text) or self.text == self._saved:
             self._check()
             return
-        self.save()
+        self.save(restart)
 
     @work(exclusive=True, group="config-save", exit_on_error=False)
-    async def save(self) -> None:
-        """Ask, then send the new config (the service restarts the pod)."""
+    async def save(self, restart: bool) -> None:
+        """Ask, then send the new config (the service restarts the pod when asked)."""
         name = self._instance.name
-        body = stacked(
-            diff_content(self._saved, self.text),
-            Content(),
-            fmt("Saving replaces the ConfigMap and [b]restarts the pod of $name[/b].", name=name),
-        )
+        if restart:
+            effect = fmt(
+                "Saving replaces the ConfigMap and [b]restarts the pod of $name[/b].", name=name
+            )
+        elif self._pod_running:
+            effect = fmt(
+                "Saving replaces the ConfigMap. The running pod of $name keeps the old "
+                "file until it restarts.",
+                name=name,
+            )
+        else:
+            effect = fmt(
+                "Saving replaces the ConfigMap. $name is stopped: it reads the file when started.",
+                name=name,
+            )
+        body = stacked(diff_content(self._saved, self.text), Content(), effect)
+        confirm = "Save and restart" if restart else "Save"
         if not await self.app.push_screen_wait(
-            ConfirmModal(f"Save clawdbot.json of {name}?", body, "Save and restart")
+            ConfirmModal(f"Save clawdbot.json of {name}?", body, confirm)
         ):
             return
         text = self.text if self.text.strip() else None
         try:
-            await self._ctx.ops.update_config(name, text, restart=True)
+            await self._ctx.ops.update_config(name, text, restart=restart)
         except ClaworcError as exc:
             self.query_one("#config-status", Static).update(plain(f"✖ {exc}", "$error"))
             self.post_message(ServiceFailed(f"save the config of {name}", exc))
             return
-        toast(self, f"saved clawdbot.json of {name}; the pod restarts", timeout=4)
+        after = "; the pod restarts" if restart else ""
+        toast(self, f"saved clawdbot.json of {name}{after}", timeout=4)
         self.dismiss(True)
 
     def action_external_editor(self) -> None:

@@ -13,9 +13,9 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from claworc_tui.ui.text import plain, stacked
+from claworc_tui.ui.text import plain
 
-Section = tuple[str, list[tuple[str, str, bool]]]
+Section = tuple[str, list[tuple[tuple[str, ...], str, bool]]]
 """A titled list of (keys, description, enabled)."""
 
 
@@ -45,7 +45,51 @@ def describe(
             name = binding.action.split("(", 1)[0]
             enabled = node.check_action(name, ()) is True
             merged[binding.action] = (keys, binding.description, enabled)
-    return title, [("/".join(keys), text, enabled) for keys, text, enabled in merged.values()]
+    return title, [(tuple(keys), text, enabled) for keys, text, enabled in merged.values()]
+
+
+def main_sections(
+    app: App[object],
+    screen: DOMNode | None = None,
+    app_bindings: Iterable[BindingType] | None = None,
+) -> list[Section]:
+    """The keys of the main screen by section: what ``?`` shows and the README's key table.
+
+    Args:
+        app: The app (formats the keys; its BINDINGS are the "Everywhere" section).
+        screen: The main screen, when shown: its ``check_action`` marks disabled actions.
+        app_bindings: The app's bindings, when ``app`` is only a formatter (the README).
+    """
+    from claworc_tui.ui.screens.command_line import CommandMode
+    from claworc_tui.ui.screens.main import MainScreen
+    from claworc_tui.ui.screens.reach import ReachActions
+    from claworc_tui.ui.widgets.activity_pane import ActivityPane
+    from claworc_tui.ui.widgets.instance_list import InstanceList
+    from claworc_tui.ui.widgets.log_pane import LogPane
+
+    return [
+        describe(app, "Instances", MainScreen.BINDINGS, screen),
+        describe(
+            app,
+            "Reach into an instance, commands",
+            [*ReachActions.BINDINGS, *CommandMode.BINDINGS],
+            screen,
+        ),
+        describe(app, "Instance list", InstanceList.BINDINGS),
+        describe(app, "Log pane (l)", LogPane.BINDINGS),
+        describe(app, "Activity pane (a)", ActivityPane.BINDINGS),
+        describe(app, "Everywhere", app.BINDINGS if app_bindings is None else app_bindings),
+    ]
+
+
+def markdown_table(sections: Sequence[Section]) -> str:
+    """The sections as one Markdown table (the README's key table is generated from it)."""
+    lines = ["| where | key | action |", "|---|---|---|"]
+    for title, rows in sections:
+        for keys, text, _ in rows:
+            shown = " ".join(f"`{key}`" for key in keys)
+            lines.append(f"| {title} | {shown} | {text} |")
+    return "\n".join(lines)
 
 
 class HelpModal(ModalScreen[None]):
@@ -69,27 +113,9 @@ class HelpModal(ModalScreen[None]):
     @classmethod
     def for_screen(cls, screen: DOMNode) -> HelpModal:
         """Help for the main screen: its keys, the list's, the panes', and the app's."""
-        from claworc_tui.ui.screens.command_line import CommandMode
         from claworc_tui.ui.screens.main import MainScreen
-        from claworc_tui.ui.screens.reach import ReachActions
-        from claworc_tui.ui.widgets.activity_pane import ActivityPane
-        from claworc_tui.ui.widgets.instance_list import InstanceList
-        from claworc_tui.ui.widgets.log_pane import LogPane
 
-        app = screen.app
-        sections = [
-            describe(app, "Instances", MainScreen.BINDINGS, screen),
-            describe(
-                app,
-                "Reach into an instance, commands",
-                [*ReachActions.BINDINGS, *CommandMode.BINDINGS],
-                screen,
-            ),
-            describe(app, "Instance list", InstanceList.BINDINGS),
-            describe(app, "Log pane (l)", LogPane.BINDINGS),
-            describe(app, "Activity pane (a)", ActivityPane.BINDINGS),
-            describe(app, "Everywhere", app.BINDINGS),
-        ]
+        sections = main_sections(screen.app, screen)
         note = None
         if isinstance(screen, MainScreen) and screen.ctx.read_only_reason:
             note = f"Read-only: {screen.ctx.read_only_reason}. Greyed actions are disabled."
@@ -102,14 +128,16 @@ class HelpModal(ModalScreen[None]):
                 if self._note:
                     yield Static(plain(self._note, "$warning"), classes="help-note")
                 for title, rows in self._sections:
+                    # Content, not markup: a key such as "[" broke the escaping ("[[/]").
                     lines = [plain(title, "bold")]
                     for keys, text, enabled in rows:
-                        line = Content.assemble("  ", plain(f"{keys:>14}", "bold $accent"), "  ")
-                        line += plain(text)
+                        line = Content.assemble(
+                            "  ", plain("/".join(keys).rjust(14), "bold $accent"), "  ", plain(text)
+                        )
                         if not enabled:
-                            line = (line + " (disabled)").stylize("$text-muted")
+                            line = Content.assemble(line, " (disabled)").stylize("$text-muted")
                         lines.append(line)
-                    yield Static(stacked(*lines), classes="help-section")
+                    yield Static(Content("\n").join(lines), classes="help-section")
             yield Label("escape closes · ctrl+p finds any command", classes="dialog-hint")
 
     def action_close(self) -> None:

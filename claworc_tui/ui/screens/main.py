@@ -21,7 +21,7 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, Input, TextArea
+from textual.widgets import ContentSwitcher, Input, TextArea
 
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.services.views import (
@@ -40,6 +40,7 @@ from claworc_tui.ui.screens.command_line import CommandMode
 from claworc_tui.ui.screens.reach import ReachActions
 from claworc_tui.ui.text import toast
 from claworc_tui.ui.widgets.activity_pane import ActivityPane
+from claworc_tui.ui.widgets.app_footer import AppFooter
 from claworc_tui.ui.widgets.app_header import AppHeader
 from claworc_tui.ui.widgets.instance_detail import InstanceDetail
 from claworc_tui.ui.widgets.instance_list import InstanceList
@@ -149,7 +150,7 @@ class MainScreen(CommandMode, ReachActions, InstanceActions, Screen[None]):
         # The log and activity panes are mounted the first time they are opened: most sessions
         # never open them, and composing them up front cost ~7 % of the launch (bench/launch.py).
         yield ContentSwitcher(id="bottom", initial=None)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         header = self.query_one(AppHeader)
@@ -313,6 +314,8 @@ class MainScreen(CommandMode, ReachActions, InstanceActions, Screen[None]):
         )
         if listing.marked:
             title += f" · {len(listing.marked)} marked"
+            if hidden := len(listing.hidden_marks):
+                title += f" ({hidden} hidden, left alone)"
         return title
 
     # -- selection -----------------------------------------------------------------------------
@@ -390,8 +393,11 @@ class MainScreen(CommandMode, ReachActions, InstanceActions, Screen[None]):
         except ClaworcError as exc:
             self.post_message(ServiceFailed("load the activity log", exc))
             return
-        if self.activity_pane.only_instance != scope:
-            return
+        if (
+            self.activity_pane.only_instance != scope
+            or tuple(entries) == self.activity_pane.entries
+        ):
+            return  # another scope asked for meanwhile, or nothing new (the pane reloads often)
         self.activity_pane.entries = tuple(entries)
 
     @on(OperationDone)
@@ -464,8 +470,13 @@ class MainScreen(CommandMode, ReachActions, InstanceActions, Screen[None]):
             self.load_activity()
 
     @on(LogPane.Left)
-    @on(ActivityPane.Left)
     def _pane_left(self) -> None:
+        self.instance_list.focus()
+
+    @on(ActivityPane.Left)
+    async def _activity_left(self) -> None:
+        if self.bottom == "activity":
+            await self._toggle_bottom("activity")  # esc closes the pane, as in k9s
         self.instance_list.focus()
 
     @on(ActivityPane.ScopeToggled)

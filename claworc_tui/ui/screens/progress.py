@@ -109,6 +109,9 @@ class ProgressModal(ModalScreen[str]):
             self._finish(Outcome.FAILED, _failed(exc))
             return
         self._finish(Outcome.DONE, Content.from_markup("[b $success]Done.[/]"))
+        # Success closes by itself: the list shows the result, and a "Done." left open
+        # swallowed the next keys. A failure stays open to be read.
+        self.dismiss(Outcome.DONE)
 
     def _show_steps(self) -> None:
         rows = []

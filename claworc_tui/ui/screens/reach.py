@@ -29,6 +29,7 @@ from claworc_tui.services.reach import Forward, ReachService, ssh_hint
 from claworc_tui.services.terminal import run_terminal
 from claworc_tui.ui.clipboard import copy_text
 from claworc_tui.ui.messages import ServiceFailed
+from claworc_tui.ui.text import toast
 from claworc_tui.ui.widgets.instance_list import InstanceList
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ class ReachActions(Screen[None]):
             self.post_message(ServiceFailed(f"open a shell in {name}", exc))
             return
         error = f": {safe_text(channel.error)}" if channel.error else ""
-        self.notify(f"shell in {name} ended (exit code {code}){error}", markup=False, timeout=4)
+        toast(self, f"shell in {name} ended (exit code {code}){error}", timeout=4)
 
     def action_yaml(self) -> None:
         """Show the selected instance's objects as YAML (secret values masked)."""
@@ -148,7 +149,7 @@ class ReachActions(Screen[None]):
         how = (
             "private (F or c/t open a forward)" if exposure is Exposure.PRIVATE else "on NodePorts"
         )
-        self.notify(f"{name} is now {how}; no restart needed", markup=False, timeout=5)
+        toast(self, f"{name} is now {how}; no restart needed", timeout=5)
 
     def action_copy_menu(self) -> None:
         """Choose what to copy about the selected instance (name, pod, kubectl lines, URLs)."""
@@ -182,7 +183,7 @@ class ReachActions(Screen[None]):
             return
         found = dict(items).get(label)
         if found is None:
-            self.notify(f"{name} has no {label} now (no pod?)", severity="warning", markup=False)
+            toast(self, f"{name} has no {label} now (no pod?)", severity="warning")
             return
         await self._copy(name, label, found)
 
@@ -198,9 +199,7 @@ class ReachActions(Screen[None]):
 
     async def _copy(self, name: str, label: str, text: str) -> None:
         via = await copy_text(self.app, text, self.ctx.environ)
-        self.notify(
-            safe_text(text), title=f"{label} of {name} copied {via}", markup=False, timeout=6
-        )
+        toast(self, safe_text(text), title=f"{label} of {name} copied {via}", timeout=6)
 
     def action_namespace_events(self) -> None:
         """Show the events of the whole namespace."""
@@ -355,7 +354,7 @@ class ForwardsScreen(ModalScreen[None]):
         fwd = self._current()
         if fwd is not None:
             via = await copy_text(self.app, fwd.url, self.ctx.environ)
-            self.notify(fwd.url, title=f"{fwd.role} URL copied {via}", markup=False)
+            toast(self, fwd.url, title=f"{fwd.role} URL copied {via}")
 
     async def action_copy_ssh(self) -> None:
         """Copy the ``ssh -L`` line for every forward."""
@@ -363,7 +362,7 @@ class ForwardsScreen(ModalScreen[None]):
         if forwards:
             line = ssh_hint(forwards, self.ctx.environ)
             via = await copy_text(self.app, line, self.ctx.environ)
-            self.notify(line, title=f"ssh line copied {via}", markup=False)
+            toast(self, line, title=f"ssh line copied {via}")
 
     @on(DataTable.RowSelected)
     async def _selected(self) -> None:
@@ -374,5 +373,5 @@ class ForwardsScreen(ModalScreen[None]):
         fwd = self._current()
         if fwd is not None:
             await self.reach.stop_forwards(fwd.instance)
-            self.notify(f"stopped forwarding {fwd.instance}", markup=False, timeout=3)
+            toast(self, f"stopped forwarding {fwd.instance}", timeout=3)
             self.refresh_rows()

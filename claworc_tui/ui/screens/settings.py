@@ -18,8 +18,10 @@ from claworc_tui.models.errors import ClaworcError, ValidationFailed
 from claworc_tui.models.instance import STORAGE_ROLES, Provider
 from claworc_tui.models.settings import GlobalSettings
 from claworc_tui.models.text import safe_text
+from claworc_tui.models.wording import plural
 from claworc_tui.services.views import KeySource
 from claworc_tui.ui.context import UiContext
+from claworc_tui.ui.format import with_labels
 from claworc_tui.ui.messages import ServiceFailed
 from claworc_tui.ui.screens.confirm import ConfirmModal
 from claworc_tui.ui.text import plain, stacked, toast
@@ -34,6 +36,18 @@ _LABELS = {
     "port_range_start": "NodePort range start (even)",
     "port_range_end": "NodePort range end",
     "default_exposure": "Exposure of new instances: nodeport, or private (reached by port-forward)",
+}
+
+
+#: Setting names as the screen labels them, for messages that name them.
+_MESSAGE_LABELS = {
+    "image": "Image",
+    "image_pull_secret": "Image pull secret",
+    "node_host": "Node host",
+    "port_range_start": "NodePort range start",
+    "port_range_end": "NodePort range end",
+    **{key: key.replace("_", " ") for key in _RESOURCE_KEYS},
+    **{role: f"PVC {role}" for role in STORAGE_ROLES},
 }
 
 
@@ -59,8 +73,15 @@ class SettingsScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save"),
-        Binding("escape", "close", "Back"),
+        # As in k9s and lazydocker, q goes back (typed into a field, it is just a q).
+        Binding("escape,q", "close", "Back"),
+        # Priority: resolved as the key arrives. As an ordinary binding, tab moved the focus
+        # only after the field had seen it, and keys typed right after it (80 ms apart) had
+        # already been handed to the field being left.
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
     ]
+    AUTO_FOCUS = "Input"
 
     def __init__(self, ctx: UiContext) -> None:
         """Create the screen.
@@ -187,7 +208,8 @@ class SettingsScreen(Screen[None]):
             settings = await self.ctx.ops.update_settings(changes)
         except ValidationFailed as exc:
             field = self._field_of(exc)
-            self.query_one(f"#{field or 'settings'}-error", FieldError).set(exc.message)
+            message = with_labels(exc.message, _MESSAGE_LABELS)
+            self.query_one(f"#{field or 'settings'}-error", FieldError).set(message)
             if field is not None:
                 self.set_focus(self.query_one(f"#{field}", Input))
             return
@@ -197,6 +219,13 @@ class SettingsScreen(Screen[None]):
             return
         self._loaded = current_values(settings)
         self.notify(f"saved {len(changes)} setting{'s' if len(changes) > 1 else ''}", timeout=3)
+
+    @on(Input.Changed)
+    def _clear_error_on_edit(self, event: Input.Changed) -> None:
+        # An error stayed on screen after its field was fixed, until the next save.
+        if event.input.id in self._loaded:
+            self.query_one(f"#{event.input.id}-error", FieldError).set(None)
+            self.query_one("#settings-error", FieldError).set(None)
 
     def _field_of(self, exc: ValidationFailed) -> str | None:
         """The form field an error belongs to: its ``field``, else a key its message names."""
@@ -260,7 +289,7 @@ class SettingsScreen(Screen[None]):
             listed.append(Content(f"  … and {len(names) - 30} more"))
         if not await self.app.push_screen_wait(
             ConfirmModal(
-                f"Restart {len(names)} instance{'s' if len(names) > 1 else ''}?",
+                f"Restart {plural(len(names), 'instance')}?",
                 stacked(
                     Content(
                         f"These inherit the global {provider.label} key and read it only at start:"
@@ -279,12 +308,38 @@ class SettingsScreen(Screen[None]):
                 failed.append(f"{name}: {exc}")
         if failed:
             self.post_message(
-                ServiceFailed(f"restart {len(failed)} instances", ClaworcError("\n".join(failed)))
+                ServiceFailed(
+                    f"restart {plural(len(failed), 'instance')}", ClaworcError("\n".join(failed))
+                )
             )
         else:
-            self.notify(f"restarted {len(names)} instances", timeout=3)
+            self.notify(f"restarted {plural(len(names), 'instance')}", timeout=3)
 
     @on(Button.Pressed, "#back")
     def action_close(self) -> None:
-        """Back to the main screen."""
+        """Back to the main screen (asking first when something typed was not saved)."""
+        self.close()
+
+    @work(exclusive=True, group="settings-close", exit_on_error=False)
+    async def close(self) -> None:
+        """Dismiss, after asking when a field or a key input holds unsaved text."""
+        unsaved = [
+            key
+            for key, old in self._loaded.items()
+            if self.query_one(f"#{key}", Input).value.strip() != old
+        ]
+        unsaved += [
+            provider.label
+            for provider in Provider
+            if self.query_one(f"#{provider.value}-input", Input).value.strip()
+        ]
+        if unsaved and not await self.app.push_screen_wait(
+            ConfirmModal(
+                f"Discard {plural(len(unsaved), 'unsaved change')}?",
+                "Not saved: " + ", ".join(unsaved),
+                "Discard",
+                danger=True,
+            )
+        ):
+            return
         self.dismiss(None)

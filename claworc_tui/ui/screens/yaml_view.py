@@ -23,6 +23,7 @@ from claworc_tui.models.text import safe_text
 from claworc_tui.services.inspect import as_document, describe
 from claworc_tui.services.reach import ReachService
 from claworc_tui.ui.clipboard import copy_text
+from claworc_tui.ui.text import toast
 
 if TYPE_CHECKING:
     from claworc_tui.ui.context import UiContext
@@ -171,7 +172,7 @@ class YamlScreen(Screen[None]):
             at = text.rfind(needle, 0, max(offset - 1, 0))
             at = text.rfind(needle) if at < 0 else at
         if at < 0:
-            self.notify(f"not found: {self._query}", severity="warning", markup=False, timeout=2)
+            toast(self, f"not found: {self._query}", severity="warning", timeout=2)
             return
         start, end = _location(area.text, at), _location(area.text, at + len(needle))
         area.selection = Selection(start, end)
@@ -180,7 +181,7 @@ class YamlScreen(Screen[None]):
     async def action_copy_all(self) -> None:
         """Copy the whole YAML."""
         via = await copy_text(self.app, self.text_area.text, self.ctx.environ)
-        self.notify(f"YAML of {self.instance} copied {via}", markup=False, timeout=3)
+        toast(self, f"YAML of {self.instance} copied {via}", timeout=3)
 
 
 def _location(text: str, index: int) -> tuple[int, int]:

@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from claworc_tui.models.activity import ActivityEntry, Outcome
@@ -38,6 +39,9 @@ class ActivityPane(Vertical):
         Binding("f", "toggle_fullscreen", "Full screen"),
         Binding("escape", "leave", "Back", show=False),
     ]
+    REFRESH_SECONDS: ClassVar[float] = 2.0
+    """While shown, the pane asks for a reload this often: other processes (the CLI, another
+    app) and background work write to the activity log too."""
 
     entries: reactive[tuple[ActivityEntry, ...]] = reactive((), always_update=True)
     """What to show, newest first."""
@@ -51,7 +55,7 @@ class ActivityPane(Vertical):
         """The user asked to reload."""
 
     class Left(Message):
-        """Escape with nothing to close: focus goes back to the list."""
+        """Escape with nothing to close: the pane closes (as esc goes back in k9s)."""
 
     def __init__(
         self,
@@ -84,6 +88,11 @@ class ActivityPane(Vertical):
         # Fixed and wide: calls are long, and the table scrolls sideways.
         table.add_column("DETAIL / KUBERNETES CALL", key="detail", width=110)
         self._show_status()
+        self.set_interval(self.REFRESH_SECONDS, self._refresh_if_shown)
+
+    def _refresh_if_shown(self) -> None:
+        if all(node.display for node in self.ancestors_with_self if isinstance(node, Widget)):
+            self.post_message(self.ReloadRequested())
 
     @property
     def table(self) -> DataTable[Text]:

@@ -18,6 +18,7 @@ from textual.widgets import Button, Static
 
 from claworc_tui.models.instance import STORAGE_ROLES, Provider
 from claworc_tui.models.secrets import mask_key
+from claworc_tui.models.wording import plural
 from claworc_tui.services.views import InstanceDetails, InstanceView, Tone
 from claworc_tui.ui.format import TONE_COLOURS, TONE_GLYPHS, age, truncate
 from claworc_tui.ui.text import fmt, plain, stacked
@@ -72,6 +73,11 @@ class InstanceDetail(VerticalScroll, can_focus=True):
         self._now = now
         self._advice_shown: tuple[object, ...] = (None, ())
         self._drawn: dict[str, tuple[str, list[Span]]] = {}
+        self._shown_name: str | None = None
+        self._advice_layout: tuple[object, ...] = (None, ())
+        self._reasons: dict[str, str] = {}
+        """The last reason seen per instance: a crash-looping pod's reason comes and goes with
+        each restart, and its row (often three lines) moved every section below it."""
 
     def compose(self) -> ComposeResult:
         yield Static("Select an instance.", id="detail-summary", classes="detail-section")
@@ -82,6 +88,10 @@ class InstanceDetail(VerticalScroll, can_focus=True):
         yield Vertical(id="detail-advice", classes="detail-section")
 
     def watch_view(self, view: InstanceView | None) -> None:
+        name = view.name if view else None
+        if name != self._shown_name:
+            self._shown_name = name
+            self.scroll_home(animate=False)  # another instance starts at its top
         self.border_title = plain(view.name) if view else "detail"
         self._draw(
             "#detail-summary", self._summary(view) if view else Content("Select an instance.")
@@ -129,7 +139,10 @@ class InstanceDetail(VerticalScroll, can_focus=True):
         if view.last_termination:
             rows.append(_row("Last exit", view.last_termination))
         if view.reason:
-            rows.append(_row("Reason", view.reason))
+            self._reasons[view.name] = view.reason
+        reason = view.reason or (self._reasons.get(view.name) if view.restarts else None)
+        if reason:
+            rows.append(_row("Reason", reason))
         pod = view.pod_name or "no pod"
         if view.node:
             pod += f" on {view.node}"
@@ -167,7 +180,7 @@ class InstanceDetail(VerticalScroll, can_focus=True):
         if not text or not text.strip():
             return "clawdbot.json: empty object"
         lines = text.count("\n") + 1
-        return f"clawdbot.json: {len(text.encode())} bytes, {lines} lines"
+        return f"clawdbot.json: {plural(len(text.encode()), 'byte')}, {plural(lines, 'line')}"
 
     @staticmethod
     def _urls(details: InstanceDetails | None) -> Content:
@@ -237,27 +250,34 @@ class InstanceDetail(VerticalScroll, can_focus=True):
         shown = (details.view.name if details else None, details.advice if details else ())
         if shown == self._advice_shown:
             return  # unchanged: keep the buttons (and the focus on them)
+        layout = (shown[0], tuple((a.code, a.action) for a in shown[1]))
+        if details is not None and layout == self._advice_layout:
+            # Same advice, new words ("Crash-looping: 5 restarts"): update in place, so the
+            # section neither blinks out nor moves what is below it.
+            self._advice_shown = shown
+            for advice in details.advice:
+                shown_text = self.query_one(f"#advice-text-{advice.code}", Static)
+                shown_text.update(self._advice_text(advice.title, advice.detail))
+            return
         self._advice_shown = shown
+        self._advice_layout = layout
         box = self.query_one("#detail-advice", Vertical)
         box.remove_children()
         if details is None or not details.advice:
             return
         widgets: list[Static | Button] = [Static(Content.from_markup("[b]Advice[/b]"))]
         for advice in details.advice:
-            widgets.append(
-                Static(
-                    fmt(
-                        "  [$warning]▲[/] [b]$title[/b]\n    $detail",
-                        title=advice.title,
-                        detail=advice.detail,
-                    )
-                )
-            )
+            text = self._advice_text(advice.title, advice.detail)
+            widgets.append(Static(text, id=f"advice-text-{advice.code}"))
             if advice.action:
                 button = Button(plain(advice.action), id=f"advice-{advice.code}", compact=True)
                 button.tooltip = plain(f"{advice.action} ({advice.code})")
                 widgets.append(button)
         box.mount_all(widgets)
+
+    @staticmethod
+    def _advice_text(title: str, detail: str) -> Content:
+        return fmt("  [$warning]▲[/] [b]$title[/b]\n    $detail", title=title, detail=detail)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

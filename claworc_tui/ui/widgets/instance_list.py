@@ -60,22 +60,49 @@ class Column:
     width: int | None
     """Fixed width (cells that change live), or None to fit the widest value."""
     sort_key: Callable[[InstanceView], Any]
+    cap: int | None = None
+    """Most cells a fitted column takes; longer values are cut with an ellipsis."""
+
+
+def _status_rank(view: InstanceView) -> int:
+    """The status class a row sorts by. A crash-looping pod goes Error → CrashLoopBackOff →
+    Running (ready, for a moment) every few seconds; sorting by that text, or by its tone,
+    swapped rows each time. So a pod whose container has restarted after a failure sorts with
+    the failing ones until it is replaced (a restart or a new pod resets the count)."""
+    if view.tone is not Tone.MUTED and view.restarts and view.last_termination:
+        return _TONE_ORDER[Tone.ERROR]
+    return _TONE_ORDER[view.tone]
 
 
 COLUMNS: tuple[Column, ...] = (
     Column("mark", " ", 1, lambda v: 0),
     Column("name", "NAME", None, lambda v: v.name),
-    Column("status", "STATUS", 28, lambda v: (_TONE_ORDER[v.tone], v.status, v.name)),
+    # STATUS fits its widest value (growing only, so columns do not jump as a pod cycles); the
+    # longer why is in REASON and the detail pane.
+    Column("status", "STATUS", None, lambda v: (_status_rank(v), v.name), cap=28),
     Column("ready", "READY", 5, lambda v: (v.ready, v.name)),
     Column("restarts", "RST", 4, lambda v: (v.restarts, v.name)),
     Column("age", "AGE", 5, lambda v: v.instance.created_at),
-    Column("display", "DISPLAY NAME", None, lambda v: v.instance.display_name.lower()),
-    Column("ports", "CHROME/TERM", 11, lambda v: v.instance.nodeport_chrome),
+    # The ports come before DISPLAY NAME: they are what people open the list for, and at 80
+    # columns they must be on screen.
+    Column("ports", "CHROME/TERM", None, lambda v: v.instance.nodeport_chrome),
+    Column("display", "DISPLAY NAME", None, lambda v: v.instance.display_name.lower(), cap=32),
     Column("cpu", "CPU", 6, lambda v: _quantity(v.instance.resources.cpu_limit)),
     Column("memory", "MEM", 6, lambda v: _quantity(v.instance.resources.memory_limit)),
     Column("reason", "REASON", 40, lambda v: v.reason or ""),
 )
 _BY_KEY = {column.key: column for column in COLUMNS}
+#: The text of each fitted column (width None), for sizing it.
+_FITTED: dict[str, Callable[[InstanceView], str]] = {
+    "name": lambda v: one_line(v.name),
+    "status": lambda v: f"{TONE_GLYPHS[v.tone]} {one_line(status_text(v))}",
+    "ports": ports,
+    "display": lambda v: one_line(v.instance.display_name),
+}
+#: Columns that stay on screen when the list is scrolled right (mark and NAME, as in k9s).
+_PINNED = 2
+#: NAME is cut to what the columns up to the ports leave, but never below this.
+_NAME_MIN = 10
 _AGE_INDEX = next(i for i, column in enumerate(COLUMNS) if column.key == "age")
 _INDEX = {column.key: index for index, column in enumerate(COLUMNS)}
 #: Columns the user can sort by, in the order ``o`` cycles through them.
@@ -193,6 +220,8 @@ class InstanceList(ScrollView, can_focus=True):
         """Name → index in ``_order``."""
         self._cursor = 0
         self._last_selected: str | None = None
+        self._select_later: str | None = None
+        """An instance to select as soon as it is listed (see ``select``)."""
         self._ages: dict[str, str] = {}
         """The AGE text each row was last drawn with."""
         self._widths: list[int] = [column.width or 0 for column in COLUMNS]
@@ -267,10 +296,20 @@ class InstanceList(ScrollView, can_focus=True):
         """The text a cell shows (unpadded); KeyError for an unknown instance or column."""
         return self._cells(self._views[name])[_INDEX[key]][0]
 
+    @property
+    def hidden_marks(self) -> frozenset[str]:
+        """Marked instances the filter hides (actions leave them alone)."""
+        return frozenset(name for name in self._marked if name not in self._position)
+
     def targets(self) -> list[str]:
-        """What a bulk action applies to: the marked instances, else the selected one."""
-        if self._marked:
-            return sorted(self._marked)
+        """What a bulk action applies to: the marked instances on screen, else the selected one.
+
+        Marks hidden by the filter are left alone: "Stop 2 instances?" must not include one
+        the user cannot see.
+        """
+        shown = [name for name in self._marked if name in self._position]
+        if shown:
+            return sorted(shown)
         name = self.selected_name
         return [name] if name else []
 
@@ -319,6 +358,8 @@ class InstanceList(ScrollView, can_focus=True):
             self.refresh()
         if unmarked:
             self.post_message(self.MarksChanged(self.marked))
+        if self._select_later is not None and self._select_later in self._position:
+            self.select(self._select_later)
         self._announce_selection()
 
     def set_filter(self, text: str) -> None:
@@ -346,7 +387,9 @@ class InstanceList(ScrollView, can_focus=True):
             if self._ages.get(name) != text:
                 self._row_cache.pop(name, None)
                 if top <= index < top + rows:
-                    what = cell if view.stale_since is None else line
+                    # (Scrolled right, NAME is pinned over the first columns: redraw the row.)
+                    whole = view.stale_since is not None or self.scroll_offset.x > 0
+                    what = line if whole else cell
                     self.refresh(what.translate((0, index - top + _HEADER_ROWS)))
 
     def clear_marks(self) -> None:
@@ -359,11 +402,18 @@ class InstanceList(ScrollView, can_focus=True):
         self.refresh()
         self.post_message(self.MarksChanged(self.marked))
 
-    def select(self, name: str) -> bool:
-        """Move the cursor to ``name``; False when it is not shown."""
+    def select(self, name: str, *, when_listed: bool = False) -> bool:
+        """Move the cursor to ``name``; False when it is not shown.
+
+        Args:
+            name: The instance.
+            when_listed: If it is not listed yet (just created), select it when it arrives.
+        """
         index = self._position.get(name)
         if index is None:
+            self._select_later = name if when_listed else None
             return False
+        self._select_later = None
         self._move_cursor(index)
         return True
 
@@ -459,8 +509,9 @@ class InstanceList(ScrollView, can_focus=True):
         if offset is None:
             return
         event.stop()
+        x = offset.x if offset.x < self._pinned_width() else offset.x + int(self.scroll_x)
         if offset.y < _HEADER_ROWS:
-            key = self._column_at(offset.x + int(self.scroll_x))
+            key = self._column_at(x)
             if key in SORTABLE:
                 same = key == self._sort_column
                 self.sort_by(key, reverse=not self._sort_reverse if same else False)
@@ -492,7 +543,15 @@ class InstanceList(ScrollView, can_focus=True):
             if row >= len(self._order):
                 return Strip.blank(width, base)
             strip = self._row_strip(self._order[row], base, cursor=row == self._cursor)
+        pinned = self._pinned_width()
+        if scroll_x and width > pinned:
+            # NAME stays put; the columns after it scroll under it.
+            rest = strip.crop_extend(pinned + scroll_x, scroll_x + width, base)
+            return Strip.join([strip.crop_extend(0, pinned, base), rest])
         return strip.crop_extend(scroll_x, scroll_x + width, base)
+
+    def _pinned_width(self) -> int:
+        return sum(self._widths[:_PINNED]) + 2 * _PAD * _PINNED
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -582,8 +641,8 @@ class InstanceList(ScrollView, can_focus=True):
             (one_line(view.ready_text), None if view.ready else _DIM),
             (str(view.restarts), self._tone(Tone.WARN) if view.restarts else None),
             (when, None),
-            (one_line(view.instance.display_name), None),
             (ports(view), None),
+            (one_line(view.instance.display_name), None),
             (one_line(resources.cpu_limit), None),
             (one_line(resources.memory_limit), None),
             (one_line(view.reason), _DIM),
@@ -602,19 +661,33 @@ class InstanceList(ScrollView, can_focus=True):
                 return column.key
         return None
 
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_widths()  # NAME's cap depends on the width
+
     def _fit_widths(self) -> None:
-        """Size NAME and DISPLAY NAME to their widest value (over every instance, shown or not,
-        so the columns stay put while the user types a filter)."""
+        """Size the fitted columns to their widest value (over every instance, shown or not,
+        so the columns stay put while the user types a filter), within their cap."""
         widths = []
-        for column in COLUMNS:
+        views = self._views.values()
+        for index, column in enumerate(COLUMNS):
             header = cell_len(self.header_label(column.key))
             if column.width is not None:
                 widths.append(max(column.width, header))
-            elif column.key == "name":
-                widths.append(max([header, *(cell_len(one_line(n)) for n in self._views)]))
-            else:
-                names = (one_line(v.instance.display_name) for v in self._views.values())
-                widths.append(max([header, *map(cell_len, names)]))
+                continue
+            text = _FITTED[column.key]
+            widest = max([header, *(cell_len(text(v)) for v in views)])
+            if column.key == "status":  # grows only: a cycling pod must not move the columns
+                widest = max(widest, self._widths[index])
+            cap = column.cap
+            widths.append(widest if cap is None else max(header, min(widest, cap)))
+        if self.size.width:
+            # A 54-character name must not push STATUS and the ports off screen: NAME gets
+            # what the columns up to the ports leave (at least _NAME_MIN), cut with an ellipsis.
+            name = _INDEX["name"]
+            used = sum(
+                w + 2 * _PAD for i, w in enumerate(widths[: _INDEX["ports"] + 1]) if i != name
+            )
+            widths[name] = min(widths[name], max(_NAME_MIN, self.size.width - used - 2 * _PAD))
         if widths != self._widths:
             self._widths = widths
             self._row_cache.clear()

@@ -1,0 +1,497 @@
+"""Issue 12, "the first hour": what a k9s/lazydocker user trips over, each at the size it showed.
+
+Real app, real services (SQLite file + the emulator over HTTP); keys are pressed, not called.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from rich.cells import cell_len
+from textual import events
+from textual.widgets import Button, Input, Static, TextArea
+from textual.widgets._footer import FooterKey
+
+from claworc_tui.emulator.resources import BY_PLURAL
+from claworc_tui.ui.format import TONE_GLYPHS
+from claworc_tui.ui.screens.confirm import ConfirmModal, DeleteModal
+from claworc_tui.ui.screens.create import CreateInstanceModal
+from claworc_tui.ui.screens.drift import DriftScreen
+from claworc_tui.ui.screens.edit_config import EditConfigModal
+from claworc_tui.ui.screens.help import HelpModal
+from claworc_tui.ui.screens.main import MainScreen
+from claworc_tui.ui.screens.settings import SettingsScreen
+from claworc_tui.ui.widgets.form import FieldError
+from claworc_tui.ui.widgets.instance_list import InstanceList
+from tests.ui.conftest import Env, pod_of, wait_async, wait_busy, wait_for
+from tests.ui.harness import seed
+
+
+def footer_keys(app: object) -> list[tuple[str, int]]:
+    """The footer's keys on screen as (description, x), those cut off on the right excluded."""
+    screen = app.screen  # type: ignore[attr-defined]
+    width = screen.size.width
+    return [
+        (key.description, key.region.x)
+        for key in screen.query(FooterKey)
+        if key.region.width and key.region.right <= width
+    ]
+
+
+async def test_footer_keeps_help_and_quit_at_80_columns(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(InstanceList).row_count == 3)
+        await wait_for(pilot, lambda: len(footer_keys(app)) > 3, what="footer drawn")
+        shown = [description for description, _ in footer_keys(app)]
+        assert "Help" in shown
+        assert "Quit" in shown
+
+
+async def test_q_in_settings_goes_back_and_asks_about_unsaved_input(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(InstanceList).row_count == 3)
+        await pilot.press("comma")
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        screen = app.screen
+        image = screen.query_one("#image", Input)
+        await wait_for(pilot, lambda: image.value != "", what="settings loaded")
+        # Something is focused from the start, so typing goes somewhere visible.
+        assert isinstance(app.focused, Input)
+        # q typed into a field is a q.
+        await pilot.press("q")
+        assert isinstance(app.screen, SettingsScreen)
+        assert app.focused.value == "q"
+        app.focused.value = ""
+        # Off the fields, q goes back, as esc does.
+        screen.query_one("#back").focus()
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), what="back on q")
+        assert app.is_running
+        # With unsaved input, going back asks first; "n" keeps the screen and what was typed.
+        await pilot.press("comma")
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        screen = app.screen
+        image = screen.query_one("#image", Input)
+        await wait_for(pilot, lambda: image.value != "", what="settings loaded")
+        image.value = "example.com/bot:2"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="discard?")
+        assert "Discard 1 unsaved change?" in str(app.screen.query_one(".dialog-title").render())
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert image.value == "example.com/bot:2"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="discard?")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        assert (await env.services.instances.get_settings()).image != "example.com/bot:2"
+
+
+def row_texts(listing: InstanceList) -> list[str]:
+    """The list's lines as drawn (header first), at its current scroll position."""
+    return [listing.render_line(y).text for y in range(listing.row_count + 1)]
+
+
+async def test_columns_fit_80_columns_with_ports_and_a_long_name(env: Env) -> None:
+    # "At 80×24 … no ports"; "a 54-character name truncated with an ellipsis instead of pushing
+    # STATUS off screen".
+    long_display = "Research Assistant For The Quarterly Planning Meeting"
+    await seed(env.services, long_display)
+    app = env.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = app.screen.query_one(InstanceList)
+        await wait_for(pilot, lambda: listing.row_count == 4)
+        await wait_for(pilot, lambda: listing.size.width > 0)
+        lines = row_texts(listing)
+        header, rows = lines[0], lines[1:]
+        assert "CHROME/TERM" in header, header
+        assert "STATUS" in header
+        for row in rows:
+            assert cell_len(row) <= listing.size.width
+        alpha = next(row for row in rows if "bot-alpha" in row)
+        assert "30100/30101" in alpha, alpha
+        long_row = next(row for row in rows if "bot-research" in row)
+        assert "…" in long_row.split()[0] + long_row.split()[1], long_row
+        assert any(glyph in long_row for glyph in TONE_GLYPHS.values()), long_row
+        assert "/" in long_row.split("…", 1)[1], "the long name's ports are on screen"
+
+
+async def test_name_stays_when_scrolling_right(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = app.screen.query_one(InstanceList)
+        await wait_for(pilot, lambda: listing.row_count == 3)
+        await pilot.press("end")
+        await wait_for(pilot, lambda: listing.scroll_x > 0, what="scrolled right")
+        header, *rows = row_texts(listing)
+        assert "NAME" in header, header
+        assert "REASON" in header, header
+        assert [row.split()[0] for row in rows] == ["bot-alpha", "bot-beta", "bot-gamma"]
+
+
+async def test_status_sort_is_stable_while_pods_crash_loop(env: Env) -> None:
+    # Sorting by STATUS with crash-looping instances swapped rows every second (the status text
+    # cycles Error → CrashLoopBackOff → Running (not ready)).
+    app = env.app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        listing = app.screen.query_one(InstanceList)
+        await wait_for(pilot, lambda: listing.row_count == 3)
+        listing.sort_by("status")
+        env.emulator.crash_loop("claworc", "bot-beta")
+        env.emulator.crash_loop("claworc", "bot-gamma")
+        await wait_busy(
+            lambda: all(listing.views[n].restarts >= 1 for n in ("bot-beta", "bot-gamma")),
+            what="both crash-looping",
+        )
+        orders = set()
+        statuses = set()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 4
+        while loop.time() < deadline:
+            orders.add(listing.shown_names)
+            statuses.add(tuple(listing.views[n].status for n in ("bot-beta", "bot-gamma")))
+            await asyncio.sleep(0.02)
+        assert len(statuses) > 1, "the pods did not cycle, so the test saw nothing"
+        assert orders == {("bot-beta", "bot-gamma", "bot-alpha")}, orders
+
+
+async def test_help_shows_bracket_keys_as_typed(env: Env) -> None:
+    # Help showed "[[/]  Tail preset": the "[" key broke the markup.
+    app = env.app()
+    async with app.run_test(size=(100, 45)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(InstanceList).row_count == 3)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpModal))
+        text = "\n".join(str(s.render()) for s in app.screen.query(".help-section"))
+        lines = {line.strip() for line in text.splitlines()}
+        assert "[  Tail preset" in lines, text
+        assert "]  Since preset" in lines, text
+        assert "[[/]" not in text
+
+
+async def test_marks_hidden_by_the_filter_are_left_alone(env: Env) -> None:
+    # Mark 2, filter to 1, press x: it asked "Stop 2 instances?", one of them not on screen.
+    app = env.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        listing = app.screen.query_one(InstanceList)
+        await wait_for(pilot, lambda: listing.row_count == 3)
+        await pilot.press("space", "space")  # bot-alpha, bot-beta
+        await pilot.press("slash", *"gamma", "enter")
+        await wait_for(pilot, lambda: listing.shown_names == ("bot-gamma",))
+        assert "2 marked (2 hidden, left alone)" in str(listing.border_title)
+        await pilot.press("slash", "ctrl+u", *"beta", "enter")
+        await wait_for(pilot, lambda: listing.shown_names == ("bot-beta",))
+        assert "2 marked (1 hidden, left alone)" in str(listing.border_title)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="confirm stop")
+        assert str(app.screen.query_one(".dialog-title").render()) == "Stop bot-beta?"
+        await pilot.press("y")
+
+        async def beta_stopped() -> bool:
+            views = {v.name: v for v in await env.services.instances.list_views()}
+            return views["bot-beta"].status == "Stopped"
+
+        await wait_async(pilot, beta_stopped, what="bot-beta stopped")
+        views = {v.name: v for v in await env.services.instances.list_views()}
+        assert views["bot-alpha"].status == "Running"
+
+
+async def test_create_progress_closes_by_itself_and_selects_the_new_instance(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        listing = app.screen.query_one(InstanceList)
+        await wait_for(pilot, lambda: listing.row_count == 3)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, CreateInstanceModal))
+        await pilot.press(*"Delta", "ctrl+s")
+        await wait_for(pilot, lambda: not isinstance(app.screen, CreateInstanceModal))
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), within=15, what="closed")
+        await wait_for(pilot, lambda: listing.selected_name == "bot-delta", what="selected")
+        # The next key is the list's again, not swallowed by a "Done." dialog.
+        await pilot.press("j")
+        assert listing.selected_name != "bot-delta"
+
+
+async def test_enter_on_cancel_of_the_delete_confirm_leads_to_the_field(env: Env) -> None:
+    # Enter on Cancel closed the dialog, and the rest of the typed name ran as list commands.
+    app = env.app()
+    async with app.run_test(size=(100, 30), message_hook=env.hook) as pilot:
+        listing = app.screen.query_one(InstanceList)
+        await wait_for(pilot, lambda: listing.row_count == 3)
+        await pilot.press("j", "D")
+        await wait_for(pilot, lambda: isinstance(app.screen, DeleteModal), what="delete modal")
+        modal = app.screen
+        assert modal.focused is not None
+        assert modal.focused.id == "cancel"
+        await pilot.press("enter", *"bot-beta")
+        assert app.screen is modal
+        assert modal.query_one("#confirm-name", Input).value == "bot-beta"
+        assert listing.sort_column == ("name", False)
+        assert not any("URL" in toast for toast in env.toasts())
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        assert await env.names() == ["bot-alpha", "bot-beta", "bot-gamma"]
+
+
+async def test_counts_of_one_are_singular(env: Env) -> None:
+    # "1 lines", "1 differences", "1 orphaned object(s)".
+    await env.services.instances.update_config("bot-alpha", '{"a": 1}', restart=False)
+    env.emulator.api.delete(BY_PLURAL["services"], "claworc", "bot-beta-vnc", {})
+    app = env.app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.detail.details is not None, within=10)
+        detail = "\n".join(str(s.render()) for s in screen.detail.query(Static))
+        assert "clawdbot.json: 8 bytes, 1 line" in detail, detail
+        assert "1 lines" not in detail
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, DriftScreen))
+        status = app.screen.query_one("#drift-status", Static)
+        await wait_for(pilot, lambda: "▲" in str(status.render()), within=10, what="drift")
+        assert "▲ 1 difference in 3 instances" in str(status.render())
+
+
+async def test_edit_config_of_a_stopped_instance_does_not_promise_a_restart(env: Env) -> None:
+    await env.services.instances.stop("bot-gamma")
+    app = env.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        listing = app.screen.query_one(InstanceList)
+        await wait_for(pilot, lambda: listing.row_count == 3)
+        await wait_for(pilot, lambda: listing.views["bot-gamma"].status == "Stopped", within=10)
+        listing.select("bot-gamma")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, EditConfigModal))
+        editor = app.screen
+        editor.query_one("#config-text", TextArea).text = '{"model": "x"}'
+        status = editor.query_one("#config-status", Static)
+        await wait_for(pilot, lambda: "valid JSON" in str(status.render()))
+        assert "restart" not in str(status.render())
+        assert not editor.query("#save-only")
+        assert str(editor.query_one("#save", Button).label) == "Save (ctrl+s)"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await wait_for(pilot, lambda: bool(app.screen.query(".dialog-body Static")))
+        body = str(app.screen.query_one(".dialog-body Static").render())
+        assert "restarts the pod" not in body
+        assert "is stopped" in body
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        instance = await env.services.instances.get("bot-gamma")
+        assert instance.clawdbot_config == '{"model": "x"}'
+
+
+async def test_edit_config_of_a_running_instance_can_save_without_restart(env: Env) -> None:
+    pod = pod_of(env, "bot-alpha")
+    app = env.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        listing = app.screen.query_one(InstanceList)
+        await wait_for(pilot, lambda: listing.row_count == 3)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, EditConfigModal))
+        editor = app.screen
+        editor.query_one("#config-text", TextArea).text = '{"model": "y"}'
+        save_only = editor.query_one("#save-only", Button)
+        await wait_for(pilot, lambda: not save_only.disabled)
+        save_only.press()
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await wait_for(pilot, lambda: bool(app.screen.query(".dialog-body Static")))
+        assert "keeps the old file" in str(app.screen.query_one(".dialog-body Static").render())
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        instance = await env.services.instances.get("bot-alpha")
+        assert instance.clawdbot_config == '{"model": "y"}'
+        assert pod_of(env, "bot-alpha") == pod, "the pod was not replaced"
+
+
+async def test_detail_opens_another_instance_at_its_top(env: Env) -> None:
+    # Opened bot-alpha scrolled to "Kubernetes objects": the position of the previous one.
+    app = env.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await pilot.press("j", "enter")
+        detail = screen.detail
+        await wait_for(pilot, lambda: detail.details is not None, within=10)
+        await wait_for(pilot, lambda: detail.max_scroll_y > 0, what="detail taller than its pane")
+        detail.scroll_end(animate=False)
+        await wait_for(pilot, lambda: detail.scroll_y > 0)
+        screen.instance_list.focus()
+        await pilot.press("k")
+        await wait_for(pilot, lambda: detail.view is not None and detail.view.name == "bot-alpha")
+        await pilot.pause()
+        assert detail.scroll_y == 0
+
+
+async def test_detail_sections_keep_their_place_while_a_pod_crash_loops(env: Env) -> None:
+    env.emulator.crash_loop("claworc", "bot-alpha")
+    app = env.app()
+    async with app.run_test(size=(160, 60)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        detail = screen.detail
+        await wait_busy(lambda: screen.instance_list.row_count == 3)
+        await pilot.press("enter")
+
+        def crash_advice() -> bool:
+            texts = (str(s.render()) for s in detail.query("#detail-advice Static"))
+            return any("Crash-looping" in text for text in texts)
+
+        await wait_busy(crash_advice, within=20, what="crash-loop advice")
+        events = detail.query_one("#detail-events")
+        advice = detail.query_one("#detail-advice")
+        places = set()
+        statuses = set()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 5
+        while loop.time() < deadline:
+            statuses.add(detail.view.status if detail.view else None)
+            places.add((events.virtual_region.y, advice.virtual_region.y, len(advice.children)))
+            await asyncio.sleep(0.02)
+        assert len(statuses) > 1, "the pod did not cycle, so the test saw nothing"
+        assert len(places) == 1, places
+
+
+async def test_activity_pane_is_live_and_esc_closes_it(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: screen.bottom == "activity")
+        pane = screen.activity_pane
+        await wait_for(pilot, lambda: len(pane.entries) > 0, what="activity loaded")
+        before = len(pane.entries)
+        # Another process (here: the service directly, as the CLI would) writes an entry.
+        await env.services.instances.stop("bot-gamma")
+        await wait_for(pilot, lambda: len(pane.entries) > before, within=10, what="live entry")
+        assert any(e.action == "stop" and e.instance == "bot-gamma" for e in pane.entries)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen.bottom is None, what="esc closes the pane")
+        assert app.focused is screen.instance_list
+
+
+def shown_error(screen: object, field: str) -> str:
+    """The inline error under ``field`` ('' when hidden)."""
+    widget = screen.query_one(f"#{field}-error", FieldError)  # type: ignore[attr-defined]
+    return str(widget.render()) if widget.display else ""
+
+
+async def test_create_errors_use_the_labels_and_clear_on_edit(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(InstanceList).row_count == 3)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, CreateInstanceModal))
+        form = app.screen
+        await pilot.press(*"Delta")
+        form.query_one("#cpu_limit", Input).value = "xyts"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: shown_error(form, "resources") != "")
+        assert shown_error(form, "resources") == 'CPU limit "xyts" is not a Kubernetes quantity'
+        form.query_one("#cpu_limit", Input).focus()
+        await pilot.press("backspace")
+        await wait_for(pilot, lambda: shown_error(form, "resources") == "", what="cleared")
+        form.query_one("#cpu_limit", Input).value = "2"
+        form.query_one("#memory_request", Input).value = "8Gi"
+        form.query_one("#memory_limit", Input).value = "4Gi"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: shown_error(form, "resources") != "")
+        assert shown_error(form, "resources") == (
+            'Memory request "8Gi" is more than Memory limit "4Gi"'
+        )
+
+
+async def test_settings_errors_use_the_labels_and_clear_on_edit(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(100, 45)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(InstanceList).row_count == 3)
+        await pilot.press("comma")
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        screen = app.screen
+        start = screen.query_one("#port_range_start", Input)
+        await wait_for(pilot, lambda: start.value != "", what="settings loaded")
+        start.value = "30101"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: shown_error(screen, "port_range_start") != "")
+        message = shown_error(screen, "port_range_start")
+        assert "NodePort range start 30101 must be even" in message, message
+        assert "port_range_start" not in message
+        start.focus()
+        await pilot.press("backspace")
+        await wait_for(pilot, lambda: shown_error(screen, "port_range_start") == "")
+
+
+async def test_create_form_keeps_its_first_label_at_80x24(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(InstanceList).row_count == 3)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, CreateInstanceModal))
+        form = app.screen
+        name = form.query_one("#display_name", Input)
+        await wait_for(pilot, lambda: app.focused is name and name.region.height > 0)
+        await pilot.pause(0.2)
+        label = form.query_one("#create-dialog .dialog-body Label")
+        assert str(label.render()) == "Display name"
+        body = form.query_one("#create-dialog .dialog-body")
+        assert body.scroll_y == 0
+        assert body.region.contains_region(label.region), (body.region, label.region)
+
+
+async def test_keys_typed_right_after_tab_in_settings_go_to_the_next_field(env: Env) -> None:
+    # With keys 80 ms apart, memory request became "18" and memory limit "Gi": the tab was
+    # resolved (a non-priority binding, after the field had seen it) after the "8" had already
+    # been handed to the field being left.
+    app = env.app()
+    async with app.run_test(size=(100, 45)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(InstanceList).row_count == 3)
+        await pilot.press("comma")
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        screen = app.screen
+        request = screen.query_one("#default_memory_request", Input)
+        limit = screen.query_one("#default_memory_limit", Input)
+        await wait_for(pilot, lambda: limit.value != "", what="settings loaded")
+        request.value = limit.value = ""
+        request.focus()
+        await pilot.pause()
+        # As a terminal delivers them: queued one after the other, no waiting in between.
+        for key, character in (("1", "1"), ("tab", None), ("8", "8"), ("G", "G"), ("i", "i")):
+            app.post_message(events.Key(key, character))
+        await wait_for(pilot, lambda: len(request.value + limit.value) == 4, what="all typed")
+        assert (request.value, limit.value) == ("1", "8Gi")
+
+
+async def test_keys_typed_right_after_tab_in_the_create_form_go_to_the_next_field(
+    env: Env,
+) -> None:
+    app = env.app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(InstanceList).row_count == 3)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, CreateInstanceModal))
+        form = app.screen
+        request = form.query_one("#memory_request", Input)
+        limit = form.query_one("#memory_limit", Input)
+        await wait_for(pilot, lambda: limit.value != "", what="defaults loaded")
+        await pilot.pause(0.3)
+        request.value = limit.value = ""
+        request.focus()
+        await pilot.pause()
+        for key, character in (("1", "1"), ("tab", None), ("8", "8"), ("G", "G"), ("i", "i")):
+            app.post_message(events.Key(key, character))
+        await wait_for(pilot, lambda: len(request.value + limit.value) == 4, what="all typed")
+        assert (request.value, limit.value) == ("1", "8Gi")
+        # In the clawdbot.json editor, tab still indents.
+        editor = form.query_one("#clawdbot_config", TextArea)
+        editor.focus()
+        await pilot.press("tab")
+        assert app.focused is editor
+        assert editor.text != ""
+        assert editor.text.strip() == ""
