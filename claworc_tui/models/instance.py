@@ -145,8 +145,9 @@ def check_api_key(provider: Provider, key: SecretStr) -> SecretStr:
     return key
 
 
-CONFIG_MAX_BYTES = 1024 * 1024 - len("clawdbot.json")
-"""The most ``clawdbot.json`` can hold: a ConfigMap's data (keys included) is at most 1 MiB."""
+CONFIG_MAX_BYTES = 1024 * 1024
+"""The most ``clawdbot.json`` can hold: the apiserver counts a ConfigMap's values (not its keys)
+against 1 MiB (1048576 bytes pass, 1048577 are 422 "Too long", as the golden corpus shows)."""
 CONFIG_MAX_DEPTH = 64
 """Nesting deeper than this is refused before parsing (deep nesting overflows the parser)."""
 
@@ -200,7 +201,9 @@ def validate_clawdbot_config(text: str | None) -> str | None:
         return None
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > CONFIG_MAX_BYTES:
-        raise ValueError(f"clawdbot.json is {size} bytes, more than the 1 MiB a ConfigMap can hold")
+        raise ValueError(
+            f"clawdbot.json is {size} bytes, more than the 1 MiB (1048576 bytes) a ConfigMap holds"
+        )
     if _nesting_depth(text) > CONFIG_MAX_DEPTH:
         raise ValueError(f"clawdbot.json is nested deeper than {CONFIG_MAX_DEPTH} levels")
     try:

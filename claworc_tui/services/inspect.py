@@ -21,7 +21,8 @@ from claworc_tui.k8s.objects import EventInfo
 from claworc_tui.models.names import object_names
 from claworc_tui.services.store import Store
 
-_PLAIN = re.compile(r"^[A-Za-z_./][A-Za-z0-9 _./@()+-]*$|^[0-9]+[A-Za-z][A-Za-z0-9._/-]*$")
+#: Strings written without quotes (matched whole: ``$`` alone would let "A\n" through).
+_PLAIN = re.compile(r"[A-Za-z_./][A-Za-z0-9 _./@()+-]*|[0-9]+[A-Za-z][A-Za-z0-9._/-]*")
 #: What YAML 1.1 would read as a number though the pattern above lets it through.
 _NOT_PLAIN = re.compile(r"^(0[xXoObB]|[-+]?\.(inf|nan)$)", re.IGNORECASE)
 _WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"}
@@ -50,7 +51,7 @@ def _scalar(value: Any) -> str:
     text = str(value)
     if (
         text
-        and _PLAIN.match(text)
+        and _PLAIN.fullmatch(text)
         and text.lower() not in _WORDS
         and not text.endswith(" ")
         and not _NOT_PLAIN.match(text)

@@ -130,11 +130,15 @@ async def test_settings_names_as_set_takes_them(config: Settings, emulator: Emul
     assert code == 0, err
     code, out, err = await cli(config, "settings", "get", "anthropic")
     assert (code, out.strip()) == (0, "sk-ant-…cccc"), err
-    # An empty value goes back to the default, and the output says which value is in effect.
+    # An empty value is refused (issue 11); --clear goes back to the default and says which
+    # value is then in effect, never "image = ".
     assert (await cli(config, "settings", "set", "image", "example.com/bot:1"))[0] == 0
     code, out, err = await cli(config, "settings", "set", "image", "")
+    assert code == 2
+    assert "--clear" in err
+    code, out, err = await cli(config, "settings", "set", "image", "--clear")
     assert code == 0, err
-    assert out.strip() == "image = glukw/openclaw-vnc-chrome:latest (default)"
+    assert out.strip() == "image cleared; the default is in effect: glukw/openclaw-vnc-chrome:latest"
     code, out, _ = await cli(config, "settings", "get", "image")
     assert out.strip() == "glukw/openclaw-vnc-chrome:latest"
 

@@ -23,7 +23,7 @@ async def running(config: Settings, emulator: EmulatorServer) -> str:
     assert pod is not None
     await wait_for(
         lambda: any(
-            "ready" in t for _, t in emulator.logs.log(NS, pod, "moltbot").instances[-1].lines
+            "ready" in line[1] for line in emulator.logs.log(NS, pod, "moltbot").instances[-1].lines
         ),
         what="start-up lines",
     )

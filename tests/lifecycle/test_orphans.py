@@ -85,7 +85,7 @@ async def test_objects_get_our_owner_id_and_another_database_is_not_deleted(
     code, _, err = await run_cli(*where(other), "create", "Bot Z")
     assert code == 0, err
     owners = {
-        o["metadata"]["name"]: o["metadata"]["labels"].get(OWNER_LABEL)
+        o["metadata"]["name"]: (o["metadata"].get("labels") or {}).get(OWNER_LABEL)
         for kind in ("deployments", "configmaps", "secrets", "services", "persistentvolumeclaims")
         for o in emulator.objects(kind, config.namespace)
     }
