@@ -12,6 +12,7 @@ Applying an action is recorded in the activity log.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,9 @@ def raised_memory(limit: str) -> str | None:
     return format_bytes(min(current * 2, MEMORY_CAP).to_integral_value())
 
 
+_CRASH_LOOP_RESET = timedelta(minutes=10)
+
+
 def advise(
     instance: Instance,
     pods: Iterable[PodInfo],
@@ -61,10 +65,19 @@ def advise(
             )
         )
     # A crash-looping container spends most of its time in back-off but passes through
-    # Running and Error in between; its restart history is the steady signal.
+    # Running and Error in between; its restart history is the steady signal. Like the
+    # kubelet, which forgets the back-off after 10 minutes of running, a container that failed
+    # before and has run for 10 minutes since is no longer crash-looping.
+    recent = pod is not None and (
+        pod.started_at is None or datetime.now(UTC) - pod.started_at < _CRASH_LOOP_RESET
+    )
     crashing = pod is not None and (
         pod.reason == "CrashLoopBackOff"
-        or (pod.restart_count >= 2 and pod.last_termination_reason not in (None, "Completed"))
+        or (
+            pod.restart_count >= 1
+            and recent
+            and pod.last_termination_reason not in (None, "Completed")
+        )
     )
     if pod is not None and crashing:
         exit_code = f"exit code {pod.last_exit_code}" if pod.last_exit_code is not None else ""

@@ -31,8 +31,15 @@ def fixed_now() -> datetime:
 
 
 def emulator_config(latency: float = 0.0) -> EmulatorConfig:
-    """Short delays, so pods come up within tenths of a second."""
-    return EmulatorConfig(pod_start_delay=0.05, pod_grace_period=0.05, latency=latency)
+    """Short delays, so pods come up within tenths of a second (and a crash-looping pod
+    restarts after 0.5 s, doubling to 2 s, where the kubelet's back-off starts at 10 s)."""
+    return EmulatorConfig(
+        pod_start_delay=0.05,
+        pod_grace_period=0.05,
+        latency=latency,
+        crash_backoff=0.5,
+        crash_backoff_max=2.0,
+    )
 
 
 @asynccontextmanager

@@ -81,11 +81,13 @@ class InstanceDetail(VerticalScroll, can_focus=True):
 
     def compose(self) -> ComposeResult:
         yield Static("Select an instance.", id="detail-summary", classes="detail-section")
+        # Advice right under the summary: what to do comes first, and the events below (which
+        # grow while a pod crash-loops) do not move it.
+        yield Vertical(id="detail-advice", classes="detail-section")
         yield Static("", id="detail-urls", classes="detail-section")
         yield Static("", id="detail-objects", classes="detail-section")
         yield Static("", id="detail-keys", classes="detail-section")
         yield Static("", id="detail-events", classes="detail-section")
-        yield Vertical(id="detail-advice", classes="detail-section")
 
     def watch_view(self, view: InstanceView | None) -> None:
         name = view.name if view else None
