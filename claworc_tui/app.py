@@ -175,11 +175,15 @@ class ConnectingApp(App[Services | None]):
     #connecting { width: auto; height: auto; padding: 1 4; border: round $primary; }
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, opening: asyncio.Task[Services]) -> None:
         super().__init__()
         self.settings = settings
-        self.error: ClaworcError | None = None
-        self._given_up = False
+        self.opening = opening
+        """Opening the services: a task of the caller's, not a worker, so that quitting while
+        it runs lets the caller cancel it and wait for what it opened to be closed (a worker
+        is cancelled as the app closes and not waited for: the database thread then called
+        back into a closed event loop)."""
+        self.quit_asked = False
 
     def compose(self) -> ComposeResult:
         context = self.settings.context
@@ -193,33 +197,31 @@ class ConnectingApp(App[Services | None]):
         )
 
     def on_mount(self) -> None:
-        self.run_worker(self._open(), exclusive=True, exit_on_error=False)
-
-    async def _open(self) -> None:
-        try:
-            services = await open_services(self.settings)
-        except ClaworcError as exc:
-            self.error = exc
-            self.exit(None)
-            return
-        if self._given_up:
-            await services.aclose()
-            return
-        self.exit(services)
+        self.opening.add_done_callback(lambda _: self.exit(None))
 
     def action_give_up(self) -> None:
         """Quit while connecting."""
-        self._given_up = True
+        self.quit_asked = True
         self.exit(None)
 
 
 async def _run(settings: Settings) -> int:
-    starter = ConnectingApp(settings)
-    services = await starter.run_async()
-    if starter.error is not None:
-        print(f"claworc-tui: {safe_text(starter.error, multiline=True)}", file=sys.stderr)
+    opening = asyncio.create_task(open_services(settings))
+    starter = ConnectingApp(settings, opening)
+    await starter.run_async()
+    if not opening.done():  # the user quit while connecting
+        opening.cancel()
+    try:
+        services = await opening  # open_services closes what it opened when cancelled
+    except asyncio.CancelledError:
+        return 0
+    except ClaworcError as exc:
+        if starter.quit_asked:
+            return 0
+        print(f"claworc-tui: {safe_text(exc, multiline=True)}", file=sys.stderr)
         return 1
-    if services is None:
+    if starter.quit_asked:  # the services opened just as the user quit
+        await services.aclose()
         return 0
     app: ClaworcApp | None = None
     try:
