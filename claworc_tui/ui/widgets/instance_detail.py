@@ -83,7 +83,9 @@ class InstanceDetail(VerticalScroll, can_focus=True):
         yield Static("Select an instance.", id="detail-summary", classes="detail-section")
         # Advice right under the summary: what to do comes first, and the events below (which
         # grow while a pod crash-loops) do not move it.
-        yield Vertical(id="detail-advice", classes="detail-section")
+        advice = Vertical(id="detail-advice", classes="detail-section")
+        advice.display = False
+        yield advice
         yield Static("", id="detail-urls", classes="detail-section")
         yield Static("", id="detail-objects", classes="detail-section")
         yield Static("", id="detail-keys", classes="detail-section")
@@ -265,6 +267,7 @@ class InstanceDetail(VerticalScroll, can_focus=True):
         self._advice_layout = layout
         box = self.query_one("#detail-advice", Vertical)
         box.remove_children()
+        box.display = details is not None and bool(details.advice)  # no empty gap without advice
         if details is None or not details.advice:
             return
         widgets: list[Static | Button] = [Static(Content.from_markup("[b]Advice[/b]"))]
