@@ -138,7 +138,8 @@ async def test_settings_names_as_set_takes_them(config: Settings, emulator: Emul
     assert "--clear" in err
     code, out, err = await cli(config, "settings", "set", "image", "--clear")
     assert code == 0, err
-    assert out.strip() == "image cleared; the default is in effect: glukw/openclaw-vnc-chrome:latest"
+    default = "glukw/openclaw-vnc-chrome:latest"
+    assert out.strip() == f"image cleared; the default is in effect: {default}"
     code, out, _ = await cli(config, "settings", "get", "image")
     assert out.strip() == "glukw/openclaw-vnc-chrome:latest"
 
