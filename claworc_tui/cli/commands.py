@@ -451,7 +451,8 @@ async def _flat_settings(services: Services) -> dict[str, Any]:
 async def _repair(services: Services, args: argparse.Namespace) -> int:
     report = await services.instances.drift()
     if report.clean:
-        print(f"no drift: {plural(report.checked, 'instance')} match the cluster")
+        verb = "matches" if report.checked == 1 else "match"
+        print(f"no drift: {plural(report.checked, 'instance')} {verb} the cluster")
         return EXIT_OK
     print(
         f"{plural(len(report.items), 'difference')} in {plural(report.checked, 'instance')}:",

@@ -121,7 +121,7 @@ async def test_repair_dry_run_lists_missing_objects(
     assert code == 0, out + err
     code, out, _ = await cli(config, "repair", "--dry-run")
     assert code == 0
-    assert "no drift: 1 instance match" in out
+    assert "no drift: 1 instance matches the cluster" in out
 
 
 async def test_settings_names_as_set_takes_them(config: Settings, emulator: EmulatorServer) -> None:

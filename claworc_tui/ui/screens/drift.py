@@ -122,7 +122,8 @@ class DriftScreen(Screen[None]):
             )
         if report.clean:
             checked = plural(report.checked, "instance")
-            status = f"[$success]✓ No drift[/]: {checked} match the cluster."
+            verb = "matches" if report.checked == 1 else "match"
+            status = f"[$success]✓ No drift[/]: {checked} {verb} the cluster."
         else:
             status = (
                 f"[$warning]▲ {plural(len(report.items), 'difference')}[/] in "
