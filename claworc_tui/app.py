@@ -159,6 +159,10 @@ class ClaworcApp(App[int]):
             toast(self, text, title=f"Could not {message.op}", severity="error", timeout=8)
 
 
+CONNECTING_AFTER = 0.25
+"""Seconds to wait for the records and the cluster before showing "connecting…"."""
+
+
 class ConnectingApp(App[Services | None]):
     """The first frame, at once: "connecting…" while the records and the cluster are opened.
 
@@ -207,8 +211,13 @@ class ConnectingApp(App[Services | None]):
 
 async def _run(settings: Settings) -> int:
     opening = asyncio.create_task(open_services(settings))
+    # A healthy cluster answers within tens of milliseconds: then the list is the first frame.
+    # Only when it does not, "connecting…" is shown (its own Textual app: starting one costs a
+    # few hundred milliseconds, which a fast start should not pay twice).
+    await asyncio.wait({opening}, timeout=CONNECTING_AFTER)
     starter = ConnectingApp(settings, opening)
-    await starter.run_async()
+    if not opening.done():
+        await starter.run_async()
     if not opening.done():  # the user quit while connecting
         opening.cancel()
     try:
