@@ -136,7 +136,7 @@ class LogStore:
                     waiter.cancel()
                     closer.cancel()
             await resp.write_eof()
-        except ConnectionResetError:
+        except ConnectionError:  # the client went away mid-follow (aiohttp: "Connection lost")
             pass
         return resp
 
