@@ -6,9 +6,11 @@ Real app, real services (SQLite file + the emulator over HTTP); keys are pressed
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from rich.cells import cell_len
 from textual import events
+from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static, TextArea
 from textual.widgets._footer import FooterKey
 
@@ -445,6 +447,18 @@ async def test_create_form_keeps_its_first_label_at_80x24(env: Env) -> None:
         assert body.region.contains_region(label.region), (body.region, label.region)
 
 
+async def type_1_tab_8gi(pilot: Pilot[Any], request: Input, limit: Input) -> tuple[str, str]:
+    """Empty both fields, then type "1", tab, "8Gi" as a terminal delivers keys: queued one
+    after the other, no waiting in between. Returns what each field got."""
+    request.value = limit.value = ""
+    request.focus()
+    await pilot.pause()
+    for key, character in (("1", "1"), ("tab", None), ("8", "8"), ("G", "G"), ("i", "i")):
+        pilot.app.post_message(events.Key(key, character))
+    await wait_for(pilot, lambda: len(request.value + limit.value) == 4, what="all typed")
+    return request.value, limit.value
+
+
 async def test_keys_typed_right_after_tab_in_settings_go_to_the_next_field(env: Env) -> None:
     # With keys 80 ms apart, memory request became "18" and memory limit "Gi": the tab was
     # resolved (a non-priority binding, after the field had seen it) after the "8" had already
@@ -458,14 +472,7 @@ async def test_keys_typed_right_after_tab_in_settings_go_to_the_next_field(env: 
         request = screen.query_one("#default_memory_request", Input)
         limit = screen.query_one("#default_memory_limit", Input)
         await wait_for(pilot, lambda: limit.value != "", what="settings loaded")
-        request.value = limit.value = ""
-        request.focus()
-        await pilot.pause()
-        # As a terminal delivers them: queued one after the other, no waiting in between.
-        for key, character in (("1", "1"), ("tab", None), ("8", "8"), ("G", "G"), ("i", "i")):
-            app.post_message(events.Key(key, character))
-        await wait_for(pilot, lambda: len(request.value + limit.value) == 4, what="all typed")
-        assert (request.value, limit.value) == ("1", "8Gi")
+        assert await type_1_tab_8gi(pilot, request, limit) == ("1", "8Gi")
 
 
 async def test_keys_typed_right_after_tab_in_the_create_form_go_to_the_next_field(
@@ -481,13 +488,7 @@ async def test_keys_typed_right_after_tab_in_the_create_form_go_to_the_next_fiel
         limit = form.query_one("#memory_limit", Input)
         await wait_for(pilot, lambda: limit.value != "", what="defaults loaded")
         await pilot.pause(0.3)
-        request.value = limit.value = ""
-        request.focus()
-        await pilot.pause()
-        for key, character in (("1", "1"), ("tab", None), ("8", "8"), ("G", "G"), ("i", "i")):
-            app.post_message(events.Key(key, character))
-        await wait_for(pilot, lambda: len(request.value + limit.value) == 4, what="all typed")
-        assert (request.value, limit.value) == ("1", "8Gi")
+        assert await type_1_tab_8gi(pilot, request, limit) == ("1", "8Gi")
         # In the clawdbot.json editor, tab still indents.
         editor = form.query_one("#clawdbot_config", TextArea)
         editor.focus()
