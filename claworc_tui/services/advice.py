@@ -81,7 +81,9 @@ def advise(
     )
     if pod is not None and crashing:
         exit_code = f"exit code {pod.last_exit_code}" if pod.last_exit_code is not None else ""
-        message = pod.last_termination_message or pod.message or ""
+        # Not pod.message: the back-off text comes and goes with each restart (it is in the
+        # Reason row); the advice keeps its words, and so its height, across the loop.
+        message = pod.last_termination_message or ""
         out.append(
             Advice(
                 code="crash-loop",
