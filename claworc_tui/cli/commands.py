@@ -129,9 +129,11 @@ def register(sub: Any) -> None:
     repair = add("repair", "compare the records with the cluster and repair the differences")
     repair.add_argument("--dry-run", action="store_true", help="only show the differences")
     repair.add_argument("--delete-orphans", action="store_true", help="also delete orphans")
+    from claworc_tui.cli.adopt import register_adopt
     from claworc_tui.cli.reach import register_reach
 
     register_reach(add)
+    register_adopt(add)
 
 
 def reads_only(args: argparse.Namespace) -> bool:
@@ -140,7 +142,7 @@ def reads_only(args: argparse.Namespace) -> bool:
         return True
     if args.command == "settings":
         return bool(args.action == "get")
-    return bool(args.command == "repair" and args.dry_run)
+    return bool(args.command in ("repair", "adopt") and args.dry_run)
 
 
 async def run_command(args: argparse.Namespace, config: Settings) -> int:

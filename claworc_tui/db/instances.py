@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from claworc_tui.crypto.sealing import Sealer
 from claworc_tui.db.changes import ChangeFeed
 from claworc_tui.db.database import Database
-from claworc_tui.models.errors import InstanceNotFound, NameTaken, PortRangeExhausted
+from claworc_tui.models.errors import InstanceNotFound, NameTaken, PortRangeExhausted, PortsTaken
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import (
     Instance,
@@ -215,6 +215,79 @@ class InstanceRepository:
             )
         await self.changes.publish([name])
         return await self.get(name)
+
+    async def insert_adopted(
+        self,
+        instance: Instance,
+        keys: dict[Provider, SecretStr],
+        *,
+        port_range: tuple[int, int] | None = None,
+        skip_ports: Iterable[int] = (),
+    ) -> Instance:
+        """Insert the record of an instance rebuilt from the cluster (``adopt``), as given.
+
+        Args:
+            instance: The record (``id`` and timestamps are ignored). Its port pair is kept
+                unless ``port_range`` is given: then the lowest free pair is chosen instead.
+            keys: Per-instance keys to seal into the row.
+            port_range: Choose the pair (a private instance whose pair is unknown or taken).
+            skip_ports: Ports held outside our table, with ``port_range``.
+
+        Raises:
+            NameTaken: The name has a row already.
+            PortsTaken: Another row holds a port of the pair.
+            PortRangeExhausted: With ``port_range``, when no pair is free.
+        """
+        i, r, s = instance, instance.resources, instance.storage
+        sealed = {p.value: self._sealer.seal(k) for p, k in keys.items()}
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute("SELECT 1 FROM instances WHERE name = ?", (i.name,))
+            if await cursor.fetchone():
+                raise NameTaken(i.name)
+            cursor = await conn.execute(
+                "SELECT name, nodeport_chrome, nodeport_terminal FROM instances"
+            )
+            holders = {p: row[0] for row in await cursor.fetchall() for p in row[1:]}
+            chrome, terminal = i.nodeport_chrome, i.nodeport_terminal
+            if port_range is not None:
+                found = lowest_free_pair(*port_range, set(holders) | set(skip_ports))
+                if found is None:
+                    start, end = port_range
+                    raise PortRangeExhausted(start, end, (end - start + 1) // 2)
+                chrome, terminal = found, found + 1
+            clash = holders.get(chrome) or holders.get(terminal)
+            if clash is not None:
+                raise PortsTaken(chrome, terminal, clash)
+            await conn.execute(
+                f"""INSERT INTO instances (name, display_name, nodeport_chrome, nodeport_terminal,
+                    status, cpu_request, cpu_limit, memory_request, memory_limit,
+                    storage_clawdbot, storage_homebrew, storage_clawd, storage_chrome,
+                    anthropic_api_key, openai_api_key, brave_api_key, clawdbot_config,
+                    exposure, created_at, updated_at)
+                    VALUES ({", ".join("?" * 18)}, {_NOW}, {_NOW})""",
+                (
+                    i.name,
+                    i.display_name,
+                    chrome,
+                    terminal,
+                    i.status.value,
+                    r.cpu_request,
+                    r.cpu_limit,
+                    r.memory_request,
+                    r.memory_limit,
+                    s.clawdbot,
+                    s.homebrew,
+                    s.clawd,
+                    s.chrome,
+                    sealed.get(Provider.ANTHROPIC.value),
+                    sealed.get(Provider.OPENAI.value),
+                    sealed.get(Provider.BRAVE.value),
+                    i.clawdbot_config,
+                    i.exposure.value,
+                ),
+            )
+        await self.changes.publish([i.name])
+        return await self.get(i.name)
 
     async def move_ports(
         self, name: str, *, port_range: tuple[int, int], skip_ports: Iterable[int] = ()

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from claworc_tui.k8s.adopt import AdoptOps
 from claworc_tui.k8s.backoff import Backoff
 from claworc_tui.k8s.cluster_ops import ClusterOps
 from claworc_tui.k8s.informer import PODS, Informer, Kind
@@ -35,7 +36,7 @@ from claworc_tui.models.logs import LogStreamState
 T = TypeVar("T")
 
 
-class KubeClient(InstanceLifecycle, ClusterOps):
+class KubeClient(InstanceLifecycle, AdoptOps, ClusterOps):
     """Everything the app does with Kubernetes, namespaced to :attr:`namespace`.
 
     See :class:`~.transport.KubeTransport` for the constructor arguments.

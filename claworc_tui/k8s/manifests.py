@@ -20,6 +20,7 @@ from typing import TypeAlias
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+from claworc_tui.k8s.ownership import OWNER_KEY, instance_annotations
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import STORAGE_ROLES, Instance, InstanceStatus, Provider
 from claworc_tui.models.names import object_names
@@ -32,7 +33,7 @@ MANAGED_BY = "managed-by"
 MANAGER = "claworc"
 #: Which claworc database created an object: a random id kept in that database's settings, so
 #: two databases sharing a namespace never take each other's objects for orphans.
-OWNER_LABEL = "claworc.dev/owner"
+OWNER_LABEL = OWNER_KEY
 #: The label selector matching every object (and pod) the app manages.
 MANAGED_SELECTOR = f"{MANAGED_BY}={MANAGER}"
 CONTAINER = "moltbot"
@@ -57,23 +58,29 @@ def labels(name: str) -> dict[str, JsonValue]:
 
 
 def with_owner(manifest: Manifest, owner: str | None) -> Manifest:
-    """``manifest`` with the owner label of the database ``owner`` (unchanged when None)."""
+    """``manifest`` with the owner label and annotation of the database ``owner`` (unchanged
+    when None); see :mod:`.ownership`."""
     if owner is None:
         return manifest
     meta = manifest["metadata"]
     assert isinstance(meta, dict)
-    labels_ = meta.get("labels")
+    labels_, notes = meta.get("labels"), meta.get("annotations")
     return {
         **manifest,
         "metadata": {
             **meta,
             "labels": {**(labels_ if isinstance(labels_, dict) else {}), OWNER_LABEL: owner},
+            "annotations": {**(notes if isinstance(notes, dict) else {}), OWNER_LABEL: owner},
         },
     }
 
 
-def _metadata(object_name: str, instance_name: str, namespace: str | None) -> Manifest:
-    meta: Manifest = {"name": object_name, "labels": labels(instance_name)}
+def _metadata(object_name: str, instance: Instance, namespace: str | None) -> Manifest:
+    meta: Manifest = {
+        "name": object_name,
+        "labels": labels(instance.name),
+        "annotations": dict(instance_annotations(instance)),
+    }
     if namespace is not None:
         meta["namespace"] = namespace
     return meta
@@ -166,7 +173,7 @@ def deployment(
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": _metadata(names["deployment"], name, namespace),
+        "metadata": _metadata(names["deployment"], instance, namespace),
         "spec": {
             "replicas": desired_replicas(instance) if replicas is None else replicas,
             "strategy": {"type": "Recreate"},
@@ -183,7 +190,7 @@ def pvcs(instance: Instance, *, namespace: str | None = None) -> list[Manifest]:
         {
             "apiVersion": "v1",
             "kind": "PersistentVolumeClaim",
-            "metadata": _metadata(names[f"pvc_{role}"], instance.name, namespace),
+            "metadata": _metadata(names[f"pvc_{role}"], instance, namespace),
             "spec": {
                 "accessModes": ["ReadWriteOnce"],
                 "resources": {"requests": {"storage": getattr(instance.storage, role)}},
@@ -228,7 +235,7 @@ def secret(
     return {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": _metadata(object_names(instance.name)["secret"], instance.name, namespace),
+        "metadata": _metadata(object_names(instance.name)["secret"], instance, namespace),
         "type": "Opaque",
         "data": data,
     }
@@ -249,7 +256,7 @@ def configmap(instance: Instance, *, namespace: str | None = None) -> Manifest:
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": _metadata(object_names(instance.name)["configmap"], instance.name, namespace),
+        "metadata": _metadata(object_names(instance.name)["configmap"], instance, namespace),
         "data": {CONFIG_KEY: config_text(instance)},
     }
 
@@ -261,7 +268,7 @@ def service(instance: Instance, *, namespace: str | None = None) -> Manifest:
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": _metadata(object_names(instance.name)["service"], instance.name, namespace),
+        "metadata": _metadata(object_names(instance.name)["service"], instance, namespace),
         "spec": {
             "type": "NodePort",
             "ports": [
@@ -290,7 +297,7 @@ def private_service(instance: Instance, *, namespace: str | None = None) -> Mani
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": _metadata(object_names(instance.name)["service"], instance.name, namespace),
+        "metadata": _metadata(object_names(instance.name)["service"], instance, namespace),
         "spec": {
             "type": "ClusterIP",
             "ports": [

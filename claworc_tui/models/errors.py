@@ -36,6 +36,14 @@ class PortRangeExhausted(ClaworcError):
         self.pairs = pairs
 
 
+class PortsTaken(ClaworcError):
+    """A port pair asked for exactly (``adopt``) is held by another record of this database."""
+
+    def __init__(self, chrome: int, terminal: int, holder: str) -> None:
+        super().__init__(f"ports {chrome},{terminal} are already recorded for {holder}")
+        self.holder = holder
+
+
 class InstanceNotFound(ClaworcError):
     """No instance has that name (or id)."""
 

@@ -32,6 +32,7 @@ from claworc_tui.models.instance import (
 from claworc_tui.models.names import derive_name, object_names
 from claworc_tui.models.secrets import mask_key
 from claworc_tui.models.settings import GlobalSettings
+from claworc_tui.services import adopt as adopt_mod
 from claworc_tui.services import advice as advice_mod
 from claworc_tui.services import details as details_mod
 from claworc_tui.services import drift as drift_mod
@@ -42,6 +43,7 @@ from claworc_tui.services.logs import follow_instance_logs
 from claworc_tui.services.ops import OperationLocks, owner_id
 from claworc_tui.services.store import Store
 from claworc_tui.services.views import (
+    AdoptPlan,
     DriftItem,
     DriftReport,
     FleetEvent,
@@ -439,6 +441,14 @@ class InstanceService:
         """
         self.require_writable("repair drift")
         return await drift_mod.repair(self, items)
+
+    async def adopt_plan(self, names: Sequence[str], *, everything: bool = False) -> AdoptPlan:
+        """What adopting ``names`` (or every labelled instance) would do; reads only."""
+        return await adopt_mod.plan(self, names, everything=everything)
+
+    async def adopt(self, names: Sequence[str], *, everything: bool = False) -> AdoptPlan:
+        """Rebuild records from the cluster and take the objects over (see :mod:`.adopt`)."""
+        return await adopt_mod.adopt(self, names, everything=everything)
 
     async def sweep(self) -> list[str]:
         """Finish or flag operations a dead process left behind; return what was done."""

@@ -251,6 +251,52 @@ class DriftReport(_Frozen):
         return [item for item in self.items if item.kind in kinds]
 
 
+class AdoptAction(StrEnum):
+    """What ``adopt`` does (or did) with one instance found in the cluster."""
+
+    ADOPT = "adopt"
+    """Would be adopted (dry run)."""
+    ADOPTED = "adopted"
+    RECORDED = "already recorded"
+    CONFLICT = "conflict"
+    """A name or port pair this database uses for something else; nothing was changed."""
+    REFUSED = "refused"
+    """Not ours, or nothing to adopt; nothing was changed."""
+
+
+class AdoptCandidate(_Frozen):
+    """One instance ``adopt`` looked at. Keys appear masked only."""
+
+    name: str
+    action: AdoptAction
+    detail: str
+    display_name: str | None = None
+    owner: str | None = None
+    """Owner ids the objects carry (``none (legacy)`` for objects made before owner ids)."""
+    status: str | None = None
+    exposure: str | None = None
+    ports: tuple[int, int] | None = None
+    """The port pair of the record (None: a free pair is chosen when adopting)."""
+    overrides: tuple[str, ...] = ()
+    """Per-instance keys that would be sealed, masked (``Anthropic sk-ant-…9f2c (why)``)."""
+    notes: tuple[str, ...] = ()
+
+
+class AdoptPlan(_Frozen):
+    """What ``adopt`` would do (``applied`` False) or did."""
+
+    candidates: tuple[AdoptCandidate, ...]
+    everything: bool = False
+    applied: bool = False
+
+    @property
+    def failed(self) -> list[AdoptCandidate]:
+        """Candidates refused or in conflict."""
+        return [
+            c for c in self.candidates if c.action in (AdoptAction.CONFLICT, AdoptAction.REFUSED)
+        ]
+
+
 class LogOptions(_Frozen):
     """How to follow an instance's logs."""
 

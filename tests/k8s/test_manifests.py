@@ -8,17 +8,28 @@ import json
 from pydantic import SecretStr
 
 from claworc_tui.k8s import manifests as m
+from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import InstanceStatus, Provider, Resources, Storage
 from tests.k8s.factories import GLOBAL_KEYS, make_instance, make_settings
 
 LABELS = {"app": "bot-alpha", "managed-by": "claworc"}
+NOTES = {
+    "claworc.dev/display-name": "Alpha",
+    "claworc.dev/exposure": "nodeport",
+    "claworc.dev/key-overrides": "",
+}
 
 
 def test_deployment_matches_the_spec() -> None:
     dep = m.deployment(make_instance(), make_settings(), namespace="claworc")
     assert dep["apiVersion"] == "apps/v1"
     assert dep["kind"] == "Deployment"
-    assert dep["metadata"] == {"name": "bot-alpha", "namespace": "claworc", "labels": LABELS}
+    assert dep["metadata"] == {
+        "name": "bot-alpha",
+        "namespace": "claworc",
+        "labels": LABELS,
+        "annotations": NOTES,
+    }
     spec = dep["spec"]
     assert spec["replicas"] == 1
     assert spec["strategy"] == {"type": "Recreate"}
@@ -140,7 +151,7 @@ def test_secret_holds_effective_keys_base64() -> None:
     assert sec["apiVersion"] == "v1"
     assert sec["kind"] == "Secret"
     assert sec["type"] == "Opaque"
-    assert sec["metadata"] == {"name": "bot-alpha-keys", "labels": LABELS}
+    assert sec["metadata"] == {"name": "bot-alpha-keys", "labels": LABELS, "annotations": NOTES}
     decoded = {k: base64.b64decode(v).decode() for k, v in sec["data"].items()}
     assert decoded == {
         "ANTHROPIC_API_KEY": "sk-ant-override-22222222",
@@ -159,7 +170,7 @@ def test_configmap_holds_clawdbot_json() -> None:
     cm = m.configmap(make_instance(config=text))
     assert cm["apiVersion"] == "v1"
     assert cm["kind"] == "ConfigMap"
-    assert cm["metadata"] == {"name": "bot-alpha-config", "labels": LABELS}
+    assert cm["metadata"] == {"name": "bot-alpha-config", "labels": LABELS, "annotations": NOTES}
     assert cm["data"] == {"clawdbot.json": text}
     assert m.configmap(make_instance())["data"] == {"clawdbot.json": "{}"}
 
@@ -168,7 +179,7 @@ def test_service_is_nodeport_with_the_pair() -> None:
     svc = m.service(make_instance(port=30104))
     assert svc["apiVersion"] == "v1"
     assert svc["kind"] == "Service"
-    assert svc["metadata"] == {"name": "bot-alpha-vnc", "labels": LABELS}
+    assert svc["metadata"] == {"name": "bot-alpha-vnc", "labels": LABELS, "annotations": NOTES}
     assert svc["spec"] == {
         "type": "NodePort",
         "ports": [
@@ -225,3 +236,31 @@ def test_no_key_in_any_repr() -> None:
     keys = m.effective_keys({}, GLOBAL_KEYS)
     assert "global-0000" not in repr(keys)
     assert "global-0000" not in repr(m.expected_shape(make_instance(), make_settings(), keys))
+
+
+def test_annotations_say_whose_it_is_and_what_the_cluster_does_not_hold() -> None:
+    instance = make_instance().model_copy(
+        update={
+            "exposure": Exposure.PRIVATE,
+            "overrides": frozenset({Provider.OPENAI, Provider.BRAVE}),
+        }
+    )
+    objs = [
+        m.with_owner(o, "0123abcd")
+        for o in m.all_manifests(instance, make_settings(), GLOBAL_KEYS, namespace="ns1")
+    ]
+    for obj in objs:
+        meta = obj["metadata"]
+        assert isinstance(meta, dict)
+        assert meta["labels"] == {**LABELS, "claworc.dev/owner": "0123abcd"}
+        assert meta["annotations"] == {
+            "claworc.dev/display-name": "Alpha",
+            "claworc.dev/exposure": "private",
+            "claworc.dev/key-overrides": "openai,brave",
+            "claworc.dev/nodeports": f"{instance.nodeport_chrome},{instance.nodeport_terminal}",
+            "claworc.dev/owner": "0123abcd",
+        }
+    # Keys stay in the Secret's data alone.
+    for obj in objs:
+        if obj["kind"] != "Secret":
+            assert all(k.get_secret_value() not in json.dumps(obj) for k in GLOBAL_KEYS.values())

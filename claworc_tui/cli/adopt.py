@@ -1,0 +1,91 @@
+"""``claworc-tui adopt [NAME…|--all] [--dry-run] [--json]``: records rebuilt from the cluster.
+
+Exit codes: 0 everything asked for was adopted (or would be); 1 a conflict (a name or port pair
+this database uses for something else) left an instance out; 2 bad input: a NAME that is not an
+instance of ours (no such objects, or objects without our labels). With NAMEs, one refused name
+stops the whole command before anything is written; ``--all`` adopts what it can and reports
+the rest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+
+from claworc_tui.models.wording import plural
+from claworc_tui.services import Services
+from claworc_tui.services.views import AdoptAction, AdoptCandidate, AdoptPlan
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def register_adopt(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    """Add ``adopt`` through the ``add(name, help)`` of :func:`~.commands.register`."""
+    from claworc_tui.cli.commands import _command
+
+    adopt = add(
+        "adopt",
+        "rebuild records from the labelled objects in the cluster (a lost database, or "
+        "another operator's instances); conflicts are reported, never overwritten",
+    )
+    adopt.add_argument("names", nargs="*", metavar="NAME", help="instance names to adopt")
+    adopt.add_argument(
+        "--all", action="store_true", dest="everything", help="every instance not recorded here"
+    )
+    adopt.add_argument(
+        "--dry-run", action="store_true", help="only show what would be adopted (writes nothing)"
+    )
+    adopt.add_argument("--json", action="store_true", help="machine-readable output")
+    _command("adopt")(_adopt)
+
+
+def _line(c: AdoptCandidate) -> list[str]:
+    head = f"{c.action.value:<16} {c.name:<28} "
+    if c.action not in (AdoptAction.ADOPT, AdoptAction.ADOPTED):
+        return [head + c.detail]
+    out = [head + f'"{c.display_name}" {c.detail} (owner: {c.owner})']
+    out += [f"{'':<17}key override {o}" for o in c.overrides]
+    out += [f"{'':<17}note: {n}" for n in c.notes]
+    return out
+
+
+def _print(plan: AdoptPlan, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([c.model_dump(mode="json") for c in plan.candidates], indent=2))
+        return
+    for c in plan.candidates:
+        for line in _line(c):
+            print(line)
+
+
+async def _adopt(services: Services, args: argparse.Namespace) -> int:
+    svc = services.instances
+    plan = await svc.adopt_plan(args.names, everything=args.everything)
+    refused = [c for c in plan.candidates if c.action is AdoptAction.REFUSED]
+    if args.names and refused:
+        _print(plan, args.json)
+        print(
+            f"claworc-tui: not adopted: {', '.join(c.name for c in refused)} "
+            f"({refused[0].detail}); nothing was changed",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    wanted = [c for c in plan.candidates if c.action is AdoptAction.ADOPT]
+    if args.dry_run or not wanted:
+        _print(plan, args.json)
+        if not plan.candidates:
+            print("nothing to adopt: every labelled instance is recorded here", file=sys.stderr)
+        elif args.dry_run:
+            print(
+                f"dry run: {plural(len(wanted), 'instance')} would be adopted; nothing was changed",
+                file=sys.stderr,
+            )
+        return EXIT_FAILED if plan.failed else EXIT_OK
+    done = await svc.adopt(args.names, everything=args.everything)
+    _print(done, args.json)
+    adopted = [c for c in done.candidates if c.action is AdoptAction.ADOPTED]
+    print(f"adopted {plural(len(adopted), 'instance')}", file=sys.stderr)
+    conflicts = [c for c in done.candidates if c.action is AdoptAction.CONFLICT]
+    return EXIT_FAILED if conflicts else EXIT_OK

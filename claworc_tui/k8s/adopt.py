@@ -1,0 +1,239 @@
+"""Reading an instance back out of the cluster, and taking its objects over (``adopt``).
+
+:meth:`AdoptOps.read_found` reads the eight objects of one instance and summarises what a record
+needs: ports from the Service, ``clawdbot.json`` from the ConfigMap, resources, image and replicas
+from the Deployment, sizes from the PVCs, the keys from the Secret (as secrets, never logged) and
+our annotations (see :mod:`.ownership`). :meth:`AdoptOps.take_over` then writes this database's
+owner id onto each object with a merge patch carrying the resourceVersion that was read: an object
+another writer changed in between is a 409, and nothing of it is overwritten.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+from collections.abc import Sequence
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from claworc_tui.k8s.errors import KubeConflict, KubeNotFound
+from claworc_tui.k8s.instance_ops import KINDS, InstanceOps
+from claworc_tui.k8s.manifests import CONFIG_KEY, MANAGED_BY, MANAGER
+from claworc_tui.k8s.objects import (
+    Json,
+    ResourceValues,
+    deployment_state,
+    pvc_state,
+    service_state,
+)
+from claworc_tui.k8s.ownership import (
+    DISPLAY_NAME,
+    EXPOSURE,
+    KEY_OVERRIDES,
+    NODE_PORTS,
+    OWNER_KEY,
+    owner_of,
+    parse_overrides,
+    parse_ports,
+    who_changed,
+)
+from claworc_tui.models.instance import STORAGE_ROLES, Provider
+from claworc_tui.models.names import object_names
+
+
+class FoundObject(BaseModel):
+    """One object of a found instance: enough to patch it conditionally."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    name: str
+    resource_version: str
+    owner: str | None
+    ours: bool
+    """Carries ``managed-by=claworc`` and ``app=<instance>``."""
+
+
+class FoundInstance(BaseModel):
+    """What the cluster holds of one instance (None: that object or field is missing)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    objects: tuple[FoundObject, ...]
+    display_name: str | None
+    exposure: str | None
+    service_type: str | None
+    node_ports: tuple[int | None, int | None]
+    """(chrome, terminal) NodePorts of the Service."""
+    annotated_ports: tuple[int, int] | None
+    replicas: int | None
+    image: str | None
+    resources: ResourceValues | None
+    storage: dict[str, str | None]
+    config: str | None
+    keys: dict[Provider, SecretStr]
+    """The Secret's values by provider (undecodable values are left out)."""
+    overrides: frozenset[Provider] | None
+    """The providers the owning record had its own key for (None: not annotated)."""
+
+    @property
+    def owners(self) -> set[str | None]:
+        """Every owner id the objects carry (None for legacy objects)."""
+        return {o.owner for o in self.objects}
+
+    @property
+    def missing(self) -> list[str]:
+        """``Kind/name`` of the eight objects that do not exist."""
+        have = {(o.kind, o.name) for o in self.objects}
+        return [f"{k}/{n}" for k, n in _targets(self.name) if (k, n) not in have]
+
+    @property
+    def foreign(self) -> list[FoundObject]:
+        """Objects of the name that do not carry our labels (not ours to adopt)."""
+        return [o for o in self.objects if not o.ours]
+
+
+def _targets(name: str) -> list[tuple[str, str]]:
+    names = object_names(name)
+    return [
+        ("Deployment", names["deployment"]),
+        ("Service", names["service"]),
+        ("Secret", names["secret"]),
+        ("ConfigMap", names["configmap"]),
+        *[("PersistentVolumeClaim", names[f"pvc_{role}"]) for role in STORAGE_ROLES],
+    ]
+
+
+def _decode(value: object) -> str | None:
+    try:
+        return base64.b64decode(str(value), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+
+
+def _found_object(kind: str, doc: Json, instance: str) -> FoundObject:
+    meta = doc.get("metadata") or {}
+    labels = meta.get("labels") or {}
+    return FoundObject(
+        kind=kind,
+        name=str(meta.get("name", "")),
+        resource_version=str(meta.get("resourceVersion") or ""),
+        owner=owner_of(doc),
+        ours=labels.get(MANAGED_BY) == MANAGER and labels.get("app") == instance,
+    )
+
+
+def found_instance(name: str, docs: Sequence[Json | None]) -> FoundInstance:
+    """Summarise the eight documents of ``_targets(name)`` (None where missing)."""
+    dep, svc, sec, cm, *claims = docs
+    objects = tuple(
+        _found_object(kind, doc, name)
+        for (kind, _), doc in zip(_targets(name), docs, strict=True)
+        if doc is not None
+    )
+    notes: dict[str, str] = {}
+    for doc in (sec, svc, dep):  # later ones win: the Deployment is the most telling
+        if doc is not None:
+            notes.update((doc.get("metadata") or {}).get("annotations") or {})
+    svc_notes = ((svc or {}).get("metadata") or {}).get("annotations") or {}
+    sec_notes = ((sec or {}).get("metadata") or {}).get("annotations") or {}
+    dep_state = deployment_state(dep) if dep else None
+    svc_state = service_state(svc) if svc else None
+    keys: dict[Provider, SecretStr] = {}
+    for provider in Provider:
+        raw = ((sec or {}).get("data") or {}).get(provider.env_var)
+        text = _decode(raw) if raw is not None else None
+        if text:
+            keys[provider] = SecretStr(text)
+    config = ((cm or {}).get("data") or {}).get(CONFIG_KEY) if cm else None
+    return FoundInstance(
+        name=name,
+        objects=objects,
+        display_name=notes.get(DISPLAY_NAME),
+        exposure=svc_notes.get(EXPOSURE) or notes.get(EXPOSURE),
+        service_type=svc_state.type if svc_state else None,
+        node_ports=(
+            (svc_state.node_port("chrome"), svc_state.node_port("terminal"))
+            if svc_state
+            else (None, None)
+        ),
+        annotated_ports=parse_ports(svc_notes.get(NODE_PORTS) or notes.get(NODE_PORTS)),
+        replicas=dep_state.replicas if dep_state else None,
+        image=dep_state.image if dep_state else None,
+        resources=dep_state.resources if dep_state else None,
+        storage={
+            role: pvc_state(doc).requested if doc else None
+            for role, doc in zip(STORAGE_ROLES, claims, strict=True)
+        },
+        config=config if isinstance(config, str) else None,
+        keys=keys,
+        overrides=parse_overrides(sec_notes.get(KEY_OVERRIDES, notes.get(KEY_OVERRIDES))),
+    )
+
+
+class KubeOwnedElsewhere(KubeConflict):
+    """409-like: the object belongs to another claworc database, or changed under us."""
+
+
+class AdoptOps(InstanceOps):
+    """Reads for ``adopt`` and the ownership take-over (mixed into the client)."""
+
+    async def read_found(self, name: str) -> FoundInstance:
+        """Read the eight objects named after instance ``name`` (missing ones are left out)."""
+        docs = await asyncio.gather(*(self._get_or_none(k, n) for k, n in _targets(name)))
+        return found_instance(name, docs)
+
+    async def take_over(self, found: FoundInstance, owner: str) -> list[FoundObject]:
+        """Write ``owner`` onto every object of ``found``, each on its read resourceVersion.
+
+        Objects are patched one by one; the first that changed since it was read (409) stops
+        the take-over. The objects patched before it are set back to their old owner, so a
+        conflict leaves every object as it was.
+
+        Returns:
+            The objects now carrying ``owner``.
+
+        Raises:
+            KubeOwnedElsewhere: An object changed since it was read; the message says who
+                holds it now.
+        """
+        done: list[FoundObject] = []
+        for obj in found.objects:
+            try:
+                await self._set_owner(obj, owner, obj.resource_version)
+            except (KubeConflict, KubeNotFound) as exc:
+                for back in reversed(done):
+                    await self._set_owner(back, back.owner, None)
+                live = await self._get_or_none(obj.kind, obj.name)
+                raise KubeOwnedElsewhere(
+                    f"{obj.kind} {obj.name} changed since it was read ({who_changed(live, owner)})"
+                    "; nothing was adopted, check again",
+                    status=409,
+                    reason="Conflict",
+                    verb="patch",
+                    resource=KINDS[obj.kind][2],
+                    name=obj.name,
+                    namespace=self.namespace,
+                ) from exc
+            done.append(obj)
+        return done
+
+    async def _set_owner(self, obj: FoundObject, owner: str | None, rv: str | None) -> None:
+        api, suffix, plural = KINDS[obj.kind]
+        meta: Json = {
+            "labels": {OWNER_KEY: owner},
+            "annotations": {OWNER_KEY: owner},
+        }
+        if rv:
+            meta["resourceVersion"] = rv
+        await self._call(
+            "patch",
+            plural,
+            f"patch_namespaced_{suffix}",
+            api=api,
+            name=obj.name,
+            namespace=self.namespace,
+            body={"metadata": meta},
+        )

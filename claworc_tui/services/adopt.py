@@ -1,0 +1,371 @@
+"""Adopt: rebuild records from the labelled objects in the cluster.
+
+For a lost database (the file is gone; the fleet still runs) and for another operator's instances.
+The record is read back from where each field lives: ports from the Service, ``clawdbot.json``
+from the ConfigMap, resources and replicas from the Deployment, sizes from the PVCs, the display
+name, exposure and which keys were overrides from our annotations (see
+:mod:`~claworc_tui.k8s.ownership`).
+
+Keys: a value in the Secret becomes a sealed per-instance override when the owning record said it
+was one, when this database has no global key for that provider, or when it differs from this
+database's global key; a value equal to the global key is inherited. Keys are shown masked only.
+
+Conflicts are reported, never overwritten: a name this database already records, or a NodePort
+pair one of its records holds. Adopting takes the objects over (their owner id becomes ours, each
+patched on the resourceVersion read); the other database then sees them as owned elsewhere.
+:func:`plan` only reads; :func:`adopt` writes the records, then takes the objects over, and
+removes a record again if the take-over meets a conflict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from pydantic import SecretStr, ValidationError
+
+from claworc_tui.k8s.adopt import FoundInstance
+from claworc_tui.k8s.errors import KubeError
+from claworc_tui.models.activity import Outcome
+from claworc_tui.models.errors import ClaworcError, ValidationFailed
+from claworc_tui.models.exposure import Exposure
+from claworc_tui.models.instance import (
+    STORAGE_ROLES,
+    Instance,
+    InstanceStatus,
+    Provider,
+    Resources,
+    Storage,
+    validate_clawdbot_config,
+)
+from claworc_tui.models.names import is_valid_object_name
+from claworc_tui.models.quantity import QuantityError, parse_quantity
+from claworc_tui.models.secrets import mask_key
+from claworc_tui.models.settings import GlobalSettings
+from claworc_tui.services.views import AdoptAction, AdoptCandidate, AdoptPlan
+
+if TYPE_CHECKING:
+    from claworc_tui.services.instances import InstanceService
+
+
+class _Planned:
+    """A candidate with what applying it needs (keys stay here, out of the view)."""
+
+    def __init__(
+        self,
+        view: AdoptCandidate,
+        found: FoundInstance | None = None,
+        record: Instance | None = None,
+        keys: dict[Provider, SecretStr] | None = None,
+        choose_ports: bool = False,
+    ) -> None:
+        self.view, self.found, self.record = view, found, record
+        self.keys = keys or {}
+        self.choose_ports = choose_ports
+
+
+def _refuse(name: str, reason: str, action: AdoptAction = AdoptAction.REFUSED) -> _Planned:
+    return _Planned(AdoptCandidate(name=name, action=action, detail=reason))
+
+
+async def _names(svc: InstanceService, names: Sequence[str], everything: bool) -> list[str]:
+    if not everything:
+        return list(dict.fromkeys(names))
+    managed = await svc.kube.list_managed()
+    found = {o.instance for objs in managed.values() for o in objs if o.instance}
+    deployments = {o.name for o in managed.get("Deployment", [])}
+    # Only names with a Deployment are instances; stray pieces stay orphans.
+    return sorted(found & deployments)
+
+
+async def plan(
+    svc: InstanceService, names: Sequence[str] = (), *, everything: bool = False
+) -> AdoptPlan:
+    """What adopting ``names`` (or every labelled instance) would do. Reads only.
+
+    Raises:
+        ValidationFailed: Neither names nor ``everything`` (or both), or a name that cannot
+            be an instance name.
+    """
+    planned = await _plan(svc, names, everything)
+    return AdoptPlan(candidates=tuple(p.view for p in planned), everything=everything)
+
+
+async def _plan(svc: InstanceService, names: Sequence[str], everything: bool) -> list[_Planned]:
+    if bool(names) == everything:
+        raise ValidationFailed("names", "adopt needs instance NAMEs or --all (not both)")
+    for name in names:
+        if not is_valid_object_name(name):
+            raise ValidationFailed(
+                "name", f"{name!r} cannot be an instance name (lowercase DNS label, ≤ 63)"
+            )
+    records = {i.name: i for i in await svc.store.instances.list()}
+    settings = await svc.store.settings.get()
+    global_keys = await svc.store.settings.keys()
+    ours = svc.kube.owner_id
+    out: list[_Planned] = []
+    for name in await _names(svc, names, everything):
+        found = await svc.kube.read_found(name)
+        known = records.get(name)
+        if known is not None:
+            mine = found.owners <= {None, ours}
+            if everything and mine:
+                continue  # already ours and recorded: nothing to say in a sweep
+            out.append(
+                _refuse(
+                    name,
+                    "this database already records it"
+                    if mine
+                    else "this database records a different instance of that name; "
+                    f"its objects now belong to database {_owner_text(found)}",
+                    AdoptAction.RECORDED if mine else AdoptAction.CONFLICT,
+                )
+            )
+            continue
+        out.append(_candidate(name, found, records, settings, global_keys, svc.kube.namespace))
+    return out
+
+
+def _owner_text(found: FoundInstance) -> str:
+    owners = sorted(o or "none (legacy)" for o in found.owners)
+    return ", ".join(owners) if owners else "none"
+
+
+def _candidate(
+    name: str,
+    found: FoundInstance,
+    records: dict[str, Instance],
+    settings: GlobalSettings,
+    global_keys: dict[Provider, SecretStr],
+    namespace: str,
+) -> _Planned:
+    if not found.objects:
+        return _refuse(name, f"nothing called {name} in namespace {namespace}")
+    if found.foreign:
+        obj = found.foreign[0]
+        return _refuse(
+            name,
+            f"not ours: {obj.kind} {obj.name} does not carry the labels "
+            f"managed-by=claworc and app={name}",
+        )
+    if found.resources is None or found.replicas is None:
+        return _refuse(
+            name,
+            f"no Deployment {name} (it holds the resources and replicas): only pieces are "
+            "left; `repair --delete-orphans` removes them",
+        )
+    notes: list[str] = []
+    exposure = _exposure(found)
+    chrome, terminal = found.node_ports
+    choose = False
+    if exposure is Exposure.NODEPORT and chrome and terminal:
+        pair = (chrome, terminal)
+        holder = next(
+            (
+                i.name
+                for i in records.values()
+                if {i.nodeport_chrome, i.nodeport_terminal} & {*pair}
+            ),
+            None,
+        )
+        if holder is not None:
+            return _refuse(
+                name,
+                f"its Service holds ports {chrome},{terminal}, which this database records "
+                f"for {holder}",
+                AdoptAction.CONFLICT,
+            )
+    else:
+        pair = found.annotated_ports or (0, 0)
+        used = {p for i in records.values() for p in (i.nodeport_chrome, i.nodeport_terminal)}
+        choose = not found.annotated_ports or bool(set(pair) & used)
+        if exposure is Exposure.NODEPORT:
+            notes.append("its Service has no NodePorts: repair gives it a free pair")
+        elif choose:
+            notes.append("private: a free port pair is reserved for it")
+    try:
+        record = _record(name, found, settings, exposure, pair)
+    except ValidationFailed as exc:
+        return _refuse(name, f"cannot rebuild the record: {exc}")
+    keys, shown = _overrides(found, global_keys)
+    notes += [
+        f"{role} PVC missing: repair re-creates it" for role, v in found.storage.items() if not v
+    ]
+    notes += [
+        f"{m} missing: repair re-creates it"
+        for m in found.missing
+        if "PersistentVolumeClaim" not in m
+    ]
+    if found.image and found.image != settings.image:
+        notes.append(
+            f"runs image {found.image}; this database's image is {settings.image} "
+            f"(set it first: settings set image {found.image}, or repair rolls the pod)"
+        )
+    missing_keys = [p.label for p in global_keys if p not in found.keys]
+    if missing_keys and found.objects:
+        notes.append(f"its Secret has no {', '.join(missing_keys)} key: repair adds the global one")
+    view = AdoptCandidate(
+        name=name,
+        action=AdoptAction.ADOPT,
+        detail=_summary(record, choose),
+        display_name=record.display_name,
+        owner=_owner_text(found),
+        status=record.status.value,
+        exposure=record.exposure.value,
+        ports=None if choose else (record.nodeport_chrome, record.nodeport_terminal),
+        overrides=tuple(shown),
+        notes=tuple(notes),
+    )
+    return _Planned(view, found, record, keys, choose)
+
+
+def _exposure(found: FoundInstance) -> Exposure:
+    try:
+        return Exposure(found.exposure or "")
+    except ValueError:
+        return Exposure.PRIVATE if found.service_type == "ClusterIP" else Exposure.NODEPORT
+
+
+def _record(
+    name: str,
+    found: FoundInstance,
+    settings: GlobalSettings,
+    exposure: Exposure,
+    pair: tuple[int, int],
+) -> Instance:
+    res = found.resources
+    assert res is not None
+    defaults = settings.default_resources.model_dump()
+    sizes = {
+        role: size or getattr(settings.default_storage, role)
+        for role, size in found.storage.items()
+        if role in STORAGE_ROLES
+    }
+    config = found.config if found.config not in (None, "", "{}") else None
+    try:
+        resources = Resources(**{k: _spelled(getattr(res, k), v) for k, v in defaults.items()})
+        storage = Storage(**sizes)
+        validate_clawdbot_config(config)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ValidationFailed("record", str(first.get("msg", exc))) from None
+    except ValueError as exc:
+        raise ValidationFailed("clawdbot_config", str(exc)) from None
+    now = datetime.now(UTC)
+    return Instance(
+        id=0,
+        name=name,
+        display_name=(found.display_name or name)[:100],
+        nodeport_chrome=pair[0],
+        nodeport_terminal=pair[1],
+        status=InstanceStatus.STOPPED if found.replicas == 0 else InstanceStatus.RUNNING,
+        resources=resources,
+        storage=storage,
+        clawdbot_config=config,
+        overrides=frozenset(),
+        exposure=exposure,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _spelled(value: str | None, default: str) -> str:
+    """``value``, or the default's spelling when it is the same quantity (the apiserver writes
+    ``2000m`` back as ``2``); the default when missing."""
+    if not value:
+        return default
+    try:
+        return default if parse_quantity(value) == parse_quantity(default) else value
+    except QuantityError:
+        return value
+
+
+def _overrides(
+    found: FoundInstance, global_keys: dict[Provider, SecretStr]
+) -> tuple[dict[Provider, SecretStr], list[str]]:
+    """The Secret's keys that become per-instance overrides, and their masked descriptions."""
+    keys: dict[Provider, SecretStr] = {}
+    shown: list[str] = []
+    for provider, value in found.keys.items():
+        mine = global_keys.get(provider)
+        annotated = found.overrides is not None and provider in found.overrides
+        if mine is None or annotated or mine.get_secret_value() != value.get_secret_value():
+            keys[provider] = value
+            why = (
+                "no global key here"
+                if mine is None
+                else ("an override there" if annotated else "differs from the global key")
+            )
+            shown.append(f"{provider.label} {mask_key(value)} ({why})")
+    return keys, shown
+
+
+def _summary(record: Instance, choose: bool) -> str:
+    ports = "a free pair" if choose else f"{record.nodeport_chrome},{record.nodeport_terminal}"
+    r = record.resources
+    return (
+        f"{record.status.value}, {record.exposure.value} ports {ports}, "
+        f"cpu {r.cpu_request}/{r.cpu_limit}, memory {r.memory_request}/{r.memory_limit}"
+    )
+
+
+async def adopt(
+    svc: InstanceService, names: Sequence[str] = (), *, everything: bool = False
+) -> AdoptPlan:
+    """Adopt what :func:`plan` would: insert each record, then take its objects over.
+
+    Each instance stands alone: a conflict on one (reported in the result) does not stop the
+    others. Returns the plan with each candidate's outcome.
+    """
+    svc.require_writable("adopt instances")
+    owner = svc.kube.owner_id
+    if owner is None:
+        raise ValidationFailed("owner", "this database has no owner id yet (opened read-only)")
+    planned = await _plan(svc, names, everything)
+    settings = await svc.store.settings.get()
+    held = await svc.kube.service_node_ports()
+    out: list[AdoptCandidate] = []
+    for item in planned:
+        out.append(await _apply(svc, item, owner, settings, held.owners))
+    return AdoptPlan(candidates=tuple(out), everything=everything, applied=True)
+
+
+async def _apply(
+    svc: InstanceService,
+    item: _Planned,
+    owner: str,
+    settings: GlobalSettings,
+    held: Iterable[int],
+) -> AdoptCandidate:
+    view = item.view
+    if item.record is None or item.found is None:
+        return view
+    name = view.name
+    async with svc.locks.hold(name, "adopt") as calls:
+        try:
+            record = await svc.store.instances.insert_adopted(
+                item.record,
+                item.keys,
+                port_range=(settings.port_range_start, settings.port_range_end)
+                if item.choose_ports
+                else None,
+                skip_ports=held,
+            )
+        except ClaworcError as exc:
+            return view.model_copy(update={"action": AdoptAction.CONFLICT, "detail": str(exc)})
+        try:
+            await svc.kube.take_over(item.found, owner)
+        except KubeError as exc:
+            await svc.store.instances.delete(name)
+            await svc.log_activity("adopt", Outcome.FAILED, name, str(exc), calls)
+            return view.model_copy(update={"action": AdoptAction.CONFLICT, "detail": str(exc)})
+        detail = f"adopted from {view.owner}: {_summary(record, False)}"
+        await svc.log_activity("adopt", Outcome.OK, name, detail, calls)
+    return view.model_copy(
+        update={
+            "action": AdoptAction.ADOPTED,
+            "ports": (record.nodeport_chrome, record.nodeport_terminal),
+            "detail": _summary(record, False),
+        }
+    )

@@ -1,0 +1,162 @@
+"""Adopt: records rebuilt from the cluster after the database file is lost, and bad input.
+
+Real parts: the CLI in a subprocess, SQLite files, the emulator over HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from claworc_tui.config import Settings
+from claworc_tui.emulator import EmulatorServer
+from tests.lifecycle.test_cli_safety import run_cli, where
+from tests.lifecycle.test_orphans import plant
+
+ANTHROPIC = "sk-ant-global-0000000000001111"
+OPENAI_OVERRIDE = "sk-openai-override-000000002222"
+BRAVE_GLOBAL = "brave-global-key-00000000003333"
+BRAVE_OVERRIDE = "brave-override-key-0000000004444"
+CONFIG = '{"agent": {"model": "claude"}}'
+
+
+def rows(db: Path) -> dict[str, dict[str, Any]]:
+    """Every instance row but ids, timestamps and sealed keys (which differ per seal)."""
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        out: dict[str, dict[str, Any]] = {}
+        for row in conn.execute("SELECT * FROM instances"):
+            data = dict(row)
+            for key in ("id", "created_at", "updated_at", "op_step", "op_owner"):
+                data.pop(key)
+            for key in ("anthropic_api_key", "openai_api_key", "brave_api_key"):
+                data[key] = data[key] is not None
+            out[data["name"]] = data
+        return out
+
+
+def activity_count(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT count(*) FROM activity").fetchone()[0])
+
+
+async def ok(*argv: str, stdin: str = "") -> str:
+    code, out, err = await run_cli(*argv, stdin=stdin)
+    assert code == 0, f"{argv}: {out}{err}"
+    return out + err
+
+
+async def build_fleet(config: Settings, tmp_path: Path) -> None:
+    """Three instances: overrides and config, stopped, private."""
+    at = where(config)
+    await ok(*at, "settings", "set", "anthropic", stdin=ANTHROPIC + "\n")
+    await ok(*at, "settings", "set", "brave", stdin=BRAVE_GLOBAL + "\n")
+    conf = tmp_path / "clawdbot.json"
+    conf.write_text(CONFIG)
+    await ok(
+        *at,
+        "create",
+        "Bot Alpha",
+        "--cpu-limit",
+        "1500m",
+        "--memory-request",
+        "2Gi",
+        "--storage-homebrew",
+        "12Gi",
+        "--config",
+        str(conf),
+        "--key",
+        "openai",
+        "--key",
+        "brave",
+        stdin=f"{OPENAI_OVERRIDE}\n{BRAVE_OVERRIDE}\n",
+    )
+    await ok(*at, "create", "Bot Beta")
+    await ok(*at, "stop", "bot-beta")
+    await ok(*at, "create", "Bot Gamma")
+    await ok(*at, "expose", "bot-gamma", "private")
+
+
+async def test_lost_database_comes_back_with_adopt_all(
+    config: Settings, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    await build_fleet(config, tmp_path)
+    before = rows(config.db)
+    assert config.db is not None
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{config.db}{suffix}").unlink(missing_ok=True)
+    at = where(config)
+    # The operator re-enters the global keys (they lived in the lost file too).
+    await ok(*at, "settings", "set", "anthropic", stdin=ANTHROPIC + "\n")
+    await ok(*at, "settings", "set", "brave", stdin=BRAVE_GLOBAL + "\n")
+    activity_before = activity_count(config.db)
+    objects_before = {
+        o["metadata"]["name"]: o["metadata"]["resourceVersion"]
+        for o in emulator.objects("deployments", config.namespace)
+    }
+    # The dry run shows everything and writes nothing: no row, no activity, no object.
+    code, out, err = await run_cli(*at, "adopt", "--all", "--dry-run")
+    assert code == 0, out + err
+    for name in ("bot-alpha", "bot-beta", "bot-gamma"):
+        assert f"adopt            {name}" in out, out
+    assert "3 instances would be adopted" in err
+    assert "OpenAI sk-openai…2222" in out or "OpenAI" in out, out
+    assert OPENAI_OVERRIDE not in out + err
+    assert BRAVE_OVERRIDE not in out + err
+    assert rows(config.db) == {}
+    assert activity_count(config.db) == activity_before
+    assert {
+        o["metadata"]["name"]: o["metadata"]["resourceVersion"]
+        for o in emulator.objects("deployments", config.namespace)
+    } == objects_before
+
+    out = await ok(*at, "adopt", "--all")
+    assert "adopted 3 instances" in out, out
+    after = rows(config.db)
+    assert after == before
+    # Keys: the override that differs is sealed here, the global one is inherited.
+    assert after["bot-alpha"]["openai_api_key"]
+    assert after["bot-alpha"]["brave_api_key"]
+    assert not after["bot-alpha"]["anthropic_api_key"]
+    assert not any(after["bot-beta"][k] for k in ("anthropic_api_key", "openai_api_key"))
+    code, out, err = await run_cli(*at, "repair", "--dry-run")
+    assert code == 0, out + err
+    assert "no drift: 3 instances match the cluster" in out
+    # Adopting again is a no-op.
+    out = await ok(*at, "adopt", "--all")
+    assert "nothing to adopt" in out
+
+
+async def test_adopt_refuses_what_is_not_ours(
+    config: Settings, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    at = where(config)
+    await ok(*at, "create", "Bot X")
+    await plant(config)  # someone else's Deployment postgres, without our labels
+    before = rows(config.db)
+    cases = {
+        "ghost": "nothing called ghost in namespace",
+        "postgres": "not ours: Deployment postgres does not carry the labels",
+        "Not_A_Name": "cannot be an instance name",
+    }
+    for name, message in cases.items():
+        code, out, err = await run_cli(*at, "adopt", name)
+        assert code == 2, (name, out, err)
+        assert message in out + err, (name, out, err)
+    # A good name next to a bad one: nothing is adopted.
+    other = config.model_copy(update={"db": tmp_path / "other" / "claworc.db"})
+    code, out, err = await run_cli(*where(other), "adopt", "bot-x", "ghost")
+    assert code == 2, out + err
+    assert "nothing was changed" in err
+    assert other.db is not None
+    assert not other.db.exists() or rows(other.db) == {}
+    code, out, err = await run_cli(*at, "adopt")
+    assert code == 2, out + err
+    assert "NAMEs or --all" in err
+    assert rows(config.db) == before
+    labels = [
+        o["metadata"].get("labels", {}) for o in emulator.objects("configmaps", config.namespace)
+    ]
+    assert json.dumps(labels).count("claworc.dev/owner") == 1
