@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from claworc_tui.k8s.errors import KubeConflict, KubeNotFound
+from claworc_tui.k8s.errors import KubeConflict, KubeNotFound, KubeOwnedElsewhere
 from claworc_tui.k8s.instance_ops import KINDS, InstanceOps
 from claworc_tui.k8s.manifests import CONFIG_KEY, MANAGED_BY, MANAGER
 from claworc_tui.k8s.objects import (
@@ -173,10 +173,6 @@ def found_instance(name: str, docs: Sequence[Json | None]) -> FoundInstance:
     )
 
 
-class KubeOwnedElsewhere(KubeConflict):
-    """409-like: the object belongs to another claworc database, or changed under us."""
-
-
 class AdoptOps(InstanceOps):
     """Reads for ``adopt`` and the ownership take-over (mixed into the client)."""
 
@@ -184,6 +180,17 @@ class AdoptOps(InstanceOps):
         """Read the eight objects named after instance ``name`` (missing ones are left out)."""
         docs = await asyncio.gather(*(self._get_or_none(k, n) for k, n in _targets(name)))
         return found_instance(name, docs)
+
+    async def foreign_owner(self, name: str) -> str | None:
+        """Who owns an existing Deployment ``name`` if not this database (``none (legacy)``
+        for one made before owner ids); None when there is none or it is ours."""
+        doc = await self._get_or_none("Deployment", name)
+        if doc is None:
+            return None
+        owner = owner_of(doc)
+        if owner is not None and owner == self.owner_id:
+            return None
+        return owner or "none (made before owner ids)"
 
     async def take_over(self, found: FoundInstance, owner: str) -> list[FoundObject]:
         """Write ``owner`` onto every object of ``found``, each on its read resourceVersion.

@@ -25,6 +25,7 @@ from typing import TypeVar
 from claworc_tui.k8s.adopt import AdoptOps
 from claworc_tui.k8s.backoff import Backoff
 from claworc_tui.k8s.cluster_ops import ClusterOps
+from claworc_tui.k8s.deployment_ops import DeploymentOps
 from claworc_tui.k8s.informer import PODS, Informer, Kind
 from claworc_tui.k8s.lifecycle import InstanceLifecycle
 from claworc_tui.k8s.logs import LogFollow
@@ -36,7 +37,7 @@ from claworc_tui.models.logs import LogStreamState
 T = TypeVar("T")
 
 
-class KubeClient(InstanceLifecycle, AdoptOps, ClusterOps):
+class KubeClient(InstanceLifecycle, DeploymentOps, AdoptOps, ClusterOps):
     """Everything the app does with Kubernetes, namespaced to :attr:`namespace`.
 
     See :class:`~.transport.KubeTransport` for the constructor arguments.

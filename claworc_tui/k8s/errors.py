@@ -116,6 +116,11 @@ class KubeConflict(KubeError):
     """409: someone else changed the object since we read it."""
 
 
+class KubeOwnedElsewhere(KubeConflict):
+    """The object belongs to another claworc database, or another writer changed it since we
+    read it: the message says who. Nothing was changed."""
+
+
 class KubeAlreadyExists(KubeConflict):
     """409 AlreadyExists: an object with that name exists already."""
 

@@ -8,20 +8,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from claworc_tui.k8s import manifests
 from claworc_tui.k8s.errors import (
     KubeAlreadyExists,
-    KubeConflict,
     KubeForbidden,
     KubeInvalid,
     KubeNotExpandable,
     KubeNotFound,
 )
-from claworc_tui.k8s.manifests import CONTAINER, RESTARTED_AT, Manifest
+from claworc_tui.k8s.manifests import RESTARTED_AT, Manifest
 from claworc_tui.k8s.objects import (
     DeploymentState,
     Json,
@@ -30,9 +28,9 @@ from claworc_tui.k8s.objects import (
     pvc_state,
     service_state,
 )
-from claworc_tui.k8s.transport import KubeTransport
+from claworc_tui.k8s.preconditions import Preconditions, resource_version
 from claworc_tui.models.errors import ValidationFailed
-from claworc_tui.models.instance import Instance, Provider, Resources
+from claworc_tui.models.instance import Instance, Provider
 from claworc_tui.models.names import object_names
 from claworc_tui.models.quantity import parse_quantity
 from claworc_tui.models.settings import GlobalSettings
@@ -60,12 +58,12 @@ class CreateResult(BaseModel):
     uid: str | None = None
 
 
-class InstanceOps(KubeTransport):
-    """Operations on the objects of one instance (mixed into :class:`~.client.KubeClient`)."""
+class InstanceOps(Preconditions):
+    """Operations on the objects of one instance (mixed into :class:`~.client.KubeClient`).
 
-    owner_id: str | None = None
-    """The database's owner id, labelled on every object we create or rewrite (see
-    :data:`~.manifests.OWNER_LABEL`); None writes no owner label."""
+    Every update is conditional (see :mod:`.preconditions`): on the resourceVersion read, and
+    never onto an object another claworc database owns.
+    """
 
     async def _get(self, kind: str, name: str) -> Json:
         api, suffix, plural = KINDS[kind]
@@ -106,6 +104,8 @@ class InstanceOps(KubeTransport):
             created = True
         except KubeAlreadyExists:
             doc = await self._get(kind, name)
+            # Someone else's instance of the same name: never take it for ours.
+            self.check_owner(kind, doc)
             created = False
         except KubeInvalid as exc:
             # The apiserver allocates a Service's fixed nodePorts before it checks the name, so
@@ -209,14 +209,16 @@ class InstanceOps(KubeTransport):
             KubeInvalid: A port is held by another Service (``port_conflict``).
         """
         name = object_names(instance.name)["service"]
-        for attempt in range(3):
-            live = await self._get_or_none("Service", name)
-            body = manifests.with_owner(
-                manifests.service(instance, namespace=self.namespace), self.owner_id
-            )
-            if live is None:
-                await self.create_object(body)
-                return
+        live = await self._get_or_none("Service", name)
+        body = manifests.with_owner(
+            manifests.service(instance, namespace=self.namespace), self.owner_id
+        )
+        if live is None:
+            await self.create_object(body)
+            return
+        self.check_owner("Service", live)
+
+        async def write(live: Json) -> Json:
             spec, meta = body["spec"], body["metadata"]
             assert isinstance(spec, dict)
             assert isinstance(meta, dict)
@@ -224,20 +226,17 @@ class InstanceOps(KubeTransport):
             for key in ("clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"):
                 if key in live_spec:
                     spec[key] = live_spec[key]
-            meta["resourceVersion"] = (live.get("metadata") or {}).get("resourceVersion")
-            try:
-                await self._call(
-                    "update",
-                    "services",
-                    "replace_namespaced_service",
-                    name=name,
-                    namespace=self.namespace,
-                    body=body,
-                )
-                return
-            except KubeConflict:
-                if attempt == 2:
-                    raise
+            meta["resourceVersion"] = resource_version(live)
+            return await self._call(
+                "update",
+                "services",
+                "replace_namespaced_service",
+                name=name,
+                namespace=self.namespace,
+                body=body,
+            )
+
+        await self.conditional_write("Service", name, write, read=live)
 
     async def _replace_or_create(self, body: Manifest) -> None:
         body = manifests.with_owner(body, self.owner_id)
@@ -245,18 +244,26 @@ class InstanceOps(KubeTransport):
         meta = body["metadata"]
         assert isinstance(meta, dict)
         api, suffix, plural = KINDS[kind]
-        try:
-            await self._call(
+        name = str(meta["name"])
+        live = await self._get_or_none(kind, name)
+        if live is None:
+            await self.create_object(body)
+            return
+        self.check_owner(kind, live)
+
+        async def write(live: Json) -> Json:
+            meta["resourceVersion"] = resource_version(live)
+            return await self._call(
                 "update",
                 plural,
                 f"replace_namespaced_{suffix}",
                 api=api,
-                name=str(meta["name"]),
+                name=name,
                 namespace=self.namespace,
                 body=body,
             )
-        except KubeNotFound:
-            await self.create_object(body)
+
+        await self.conditional_write(kind, name, write, read=live)
 
     async def update_deployment(
         self, instance: Instance, settings: GlobalSettings, *, replicas: int | None = None
@@ -269,11 +276,11 @@ class InstanceOps(KubeTransport):
         Raises:
             KubeNotFound: No such Deployment.
         """
-        for attempt in range(3):
-            live = await self._get("Deployment", instance.name)
-            body = manifests.with_owner(
-                manifests.deployment(instance, settings, namespace=self.namespace), self.owner_id
-            )
+        body = manifests.with_owner(
+            manifests.deployment(instance, settings, namespace=self.namespace), self.owner_id
+        )
+
+        async def write(live: Json) -> Json:
             spec = body["spec"]
             assert isinstance(spec, dict)
             live_spec = live.get("spec") or {}
@@ -289,88 +296,18 @@ class InstanceOps(KubeTransport):
                 meta["annotations"] = {RESTARTED_AT: restarted[RESTARTED_AT]}
             metadata = body["metadata"]
             assert isinstance(metadata, dict)
-            metadata["resourceVersion"] = (live.get("metadata") or {}).get("resourceVersion")
-            try:
-                doc = await self._call(
-                    "update",
-                    "deployments",
-                    "replace_namespaced_deployment",
-                    api="apps",
-                    name=instance.name,
-                    namespace=self.namespace,
-                    body=body,
-                )
-                return deployment_state(doc)
-            except KubeConflict:
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+            metadata["resourceVersion"] = resource_version(live)
+            return await self._call(
+                "update",
+                "deployments",
+                "replace_namespaced_deployment",
+                api="apps",
+                name=instance.name,
+                namespace=self.namespace,
+                body=body,
+            )
 
-    async def patch_deployment_resources(self, name: str, resources: Resources) -> DeploymentState:
-        """Set the container's requests and limits (a strategic merge on the ``moltbot`` entry)."""
-        patch = {
-            "spec": {
-                "template": {
-                    "spec": {
-                        "containers": [
-                            {
-                                "name": CONTAINER,
-                                "resources": {
-                                    "requests": {
-                                        "cpu": resources.cpu_request,
-                                        "memory": resources.memory_request,
-                                    },
-                                    "limits": {
-                                        "cpu": resources.cpu_limit,
-                                        "memory": resources.memory_limit,
-                                    },
-                                },
-                            }
-                        ]
-                    }
-                }
-            }
-        }
-        return await self._patch_deployment(name, patch)
-
-    async def _patch_deployment(self, name: str, patch: Json) -> DeploymentState:
-        doc = await self._call(
-            "patch",
-            "deployments",
-            "patch_namespaced_deployment",
-            api="apps",
-            name=name,
-            namespace=self.namespace,
-            body=patch,
-        )
-        return deployment_state(doc)
-
-    async def scale(self, name: str, replicas: int) -> None:
-        """Set the Deployment's replicas through the ``scale`` subresource, like kubectl scale."""
-        await self._call(
-            "patch",
-            "deployments/scale",
-            "patch_namespaced_deployment_scale",
-            api="apps",
-            name=name,
-            namespace=self.namespace,
-            body={"spec": {"replicas": replicas}},
-        )
-
-    async def rollout_restart(self, name: str) -> str:
-        """Restart the pod the way ``kubectl rollout restart`` does.
-
-        The template annotation ``kubectl.kubernetes.io/restartedAt`` changes, so the Deployment
-        rolls out a new pod (Recreate: the old one stops first). The time has microseconds, unlike
-        kubectl's, so two restarts within one second still both roll.
-
-        Returns:
-            The annotation value written.
-        """
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        patch = {"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: now}}}}}
-        await self._patch_deployment(name, patch)
-        return now
+        return deployment_state(await self.conditional_write("Deployment", instance.name, write))
 
     async def resize_pvc(self, name: str, size: str) -> PvcState:
         """Grow a PVC to ``size``. Same size is a no-op; smaller is refused before any call.
@@ -379,7 +316,7 @@ class InstanceOps(KubeTransport):
             ValidationFailed: ``size`` is smaller than the current request.
             KubeNotExpandable: The storage class does not allow expansion.
         """
-        current = pvc_state(await self._get("PersistentVolumeClaim", name))
+        current = pvc_state(await self.read_for_write("PersistentVolumeClaim", name))
         if current.requested is not None:
             if parse_quantity(size) < parse_quantity(current.requested):
                 raise ValidationFailed(

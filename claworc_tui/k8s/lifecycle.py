@@ -125,9 +125,19 @@ class InstanceLifecycle(InstanceOps):
 
         Raises:
             KubeDeleteTimeout: Something was still there after ``wait_timeout`` (listed).
+            KubeOwnedElsewhere: An object belongs to another claworc database (nothing was
+                deleted).
             KubeError: A delete failed for another reason than 404.
         """
         targets = _instance_targets(name)
+        # Never delete what another claworc database owns: check every object first.
+        for (kind, _obj), doc in zip(
+            targets,
+            await asyncio.gather(*(self._get_or_none(k, o) for k, o in targets)),
+            strict=True,
+        ):
+            if doc is not None:
+                self.check_owner(kind, doc)
         outcomes = await asyncio.gather(
             *(self._delete(kind, obj, propagation) for kind, obj in targets),
             return_exceptions=True,

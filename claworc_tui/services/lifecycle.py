@@ -27,7 +27,7 @@ from claworc_tui.k8s import manifests
 from claworc_tui.k8s.errors import KubeError, KubeInvalid
 from claworc_tui.k8s.lifecycle import KubeDeleteTimeout
 from claworc_tui.models.activity import Outcome
-from claworc_tui.models.errors import ClaworcError, NameTaken
+from claworc_tui.models.errors import ClaworcError, NameTaken, ValidationFailed
 from claworc_tui.models.instance import Instance, InstanceSpec, InstanceStatus
 from claworc_tui.models.names import derive_name
 from claworc_tui.services.errors import OperationFailed, OperationInProgress
@@ -72,6 +72,13 @@ async def create(svc: InstanceService, spec: InstanceSpec) -> AsyncIterator[Prog
         raise OperationInProgress(name, "create")
     if existing is not None:
         raise NameTaken(name)
+    foreign = await svc.kube.foreign_owner(name)
+    if foreign is not None:
+        raise ValidationFailed(
+            "display_name",
+            f"an instance named {name} already runs in the cluster, owned by claworc database "
+            f"{foreign}: choose another name, or adopt it (claworc-tui adopt {name})",
+        )
     async with svc.locks.hold(name, "create") as calls:
         step = "record"
         instance: Instance | None = None
