@@ -452,9 +452,12 @@ async def _flat_settings(services: Services) -> dict[str, Any]:
 @_command("repair")
 async def _repair(services: Services, args: argparse.Namespace) -> int:
     report = await services.instances.drift()
-    if report.clean:
+    # Another database's instances are not drift of ours: listed, never acted on.
+    if all(i.kind.value == "owned elsewhere" for i in report.items):
         verb = "matches" if report.checked == 1 else "match"
         print(f"no drift: {plural(report.checked, 'instance')} {verb} the cluster")
+        for item in report.items:
+            print(f"owned elsewhere: {item.instance}: {item.detail} -> {item.repair}")
         return EXIT_OK
     print(
         f"{plural(len(report.items), 'difference')} in {plural(report.checked, 'instance')}:",
@@ -476,7 +479,7 @@ async def _repair(services: Services, args: argparse.Namespace) -> int:
         return [
             i
             for i in items
-            if (i.kind.value in wanted or i.kind.value not in ("orphan", "other database"))
+            if (i.kind.value in wanted or i.kind.value not in ("orphan", "owned elsewhere"))
             and not (i.kind.value == "port conflict" and i.instance is None)
         ]
 

@@ -6,14 +6,16 @@ without a row (orphans); NodePorts of our range held by Services that are not ou
 conflicts); rows stuck in a transitional status by a process that died (stuck).
 
 Repair re-applies what the row says — never the other way round: the database is the source of
-truth for configuration. Orphans are deleted only when asked for.
+truth for configuration. Orphans are deleted only when asked for. Another database's instances
+(and whole instances made before owner ids that no record has) are "owned elsewhere": adoptable,
+never deleted or repaired from here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from claworc_tui.k8s import manifests
@@ -93,13 +95,22 @@ async def find_drift(svc: InstanceService) -> DriftReport:
         ]
         return found
 
-    for found in await asyncio.gather(*(check(i) for i in records)):
+    # A record whose objects another database took over (adopted there) is not checked: its
+    # "repair" would write onto that database's objects. It is reported owned elsewhere.
+    taken = _owned_elsewhere(managed, svc.kube.owner_id)
+    checked = [i for i in records if i.name not in taken]
+    for found in await asyncio.gather(*(check(i) for i in checked)):
         items.extend(found)
-    items.extend(_stuck(records))
+    items.extend(_stuck(checked))
     items.extend(_orphans(records, managed, svc.kube.owner_id))
     items.extend(
         _port_conflicts(
-            svc, records, ports.owners, settings.port_range_start, settings.port_range_end
+            svc,
+            records,
+            ports.owners,
+            settings.port_range_start,
+            settings.port_range_end,
+            [o.name for o in managed.get("Service", [])],
         )
     )
     return DriftReport(items=tuple(items), checked=len(records))
@@ -123,25 +134,27 @@ def _stuck(records: list[Instance]) -> list[DriftItem]:
 def _orphans(
     records: list[Instance], managed: dict[str, list[ManagedObject]], owner: str | None
 ) -> list[DriftItem]:
-    """Labelled objects no record has: ours (or unowned) are orphans, another database's not."""
+    """Labelled objects no record of ours has.
+
+    Objects another database owns, and whole instances made before owner ids (a Deployment
+    with our labels and no owner) that no record has, are *owned elsewhere*: one adoptable item
+    per instance, never deleted. Other unrecorded pieces that are ours or carry no owner are
+    orphans.
+    """
     known = {n for i in records for n in object_names(i.name).values()}
+    recorded = {i.name for i in records}
+    legacy = {
+        o.instance for o in managed.get("Deployment", []) if o.owner is None and o.instance
+    } - recorded
+    elsewhere: dict[str, list[ManagedObject]] = {}
     out: list[DriftItem] = []
     for kind, objects in managed.items():
         for obj in objects:
             if obj.name in known and obj.owner in (None, owner):
                 continue
-            if obj.owner is not None and obj.owner != owner:
-                out.append(
-                    DriftItem(
-                        kind=DriftKind.OTHER_DATABASE,
-                        instance=obj.instance,
-                        object=f"{kind}/{obj.name}",
-                        detail=f"created by another claworc database (owner {obj.owner}), "
-                        "not by this one",
-                        repair="leave it (adopt it, or delete it from its own database)",
-                        uid=obj.uid,
-                    )
-                )
+            foreign = obj.owner is not None and obj.owner != owner
+            if (foreign or obj.instance in legacy) and obj.instance:
+                elsewhere.setdefault(obj.instance, []).append(obj)
                 continue
             out.append(
                 DriftItem(
@@ -154,7 +167,41 @@ def _orphans(
                     uid=obj.uid,
                 )
             )
+    for name, objs in sorted(elsewhere.items()):
+        ids = sorted({o.owner for o in objs if o.owner})
+        whose = (
+            f"another claworc database ({', '.join(ids)})"
+            if ids
+            else "no claworc database (made before owner ids)"
+        )
+        here = name in recorded
+        out.append(
+            DriftItem(
+                kind=DriftKind.OTHER_DATABASE,
+                instance=name,
+                object=f"{len(objs)} objects",
+                detail=f"owned by {whose}"
+                + (
+                    "; this database's record of it is no longer obeyed there"
+                    if here
+                    else ", not by this one (another operator, or a lost database)"
+                ),
+                repair="leave it (its database manages it)"
+                if here
+                else "adopt it (a), or leave it",
+            )
+        )
     return out
+
+
+def _owned_elsewhere(managed: dict[str, list[ManagedObject]], owner: str | None) -> set[str]:
+    """Instances with an object another database owns (their records are not repaired here)."""
+    return {
+        o.instance
+        for objects in managed.values()
+        for o in objects
+        if o.instance and o.owner is not None and o.owner != owner
+    }
 
 
 def _port_conflicts(
@@ -163,8 +210,11 @@ def _port_conflicts(
     owners: Mapping[int, NodePortOwner],
     start: int,
     end: int,
+    managed_services: Iterable[str] = (),
 ) -> list[DriftItem]:
     ours = {f"{svc.kube.namespace}/{object_names(i.name)['service']}": i for i in records}
+    # Services of instances owned elsewhere hold their own pairs: not a conflict of ours.
+    labelled = {f"{svc.kube.namespace}/{name}" for name in managed_services}
     by_port = {p: i for i in records for p in (i.nodeport_chrome, i.nodeport_terminal)}
     out: list[DriftItem] = []
     for port, owner in sorted(owners.items()):
@@ -174,6 +224,8 @@ def _port_conflicts(
         if holder in ours:
             continue
         clash = by_port.get(port)
+        if clash is None and holder in labelled:
+            continue
         out.append(
             DriftItem(
                 kind=DriftKind.PORT_CONFLICT,

@@ -194,8 +194,9 @@ class DriftKind(StrEnum):
     ORPHAN = "orphan"
     PORT_CONFLICT = "port conflict"
     STUCK = "stuck"
-    OTHER_DATABASE = "other database"
-    """Labelled objects another claworc database created (its owner id): never deleted."""
+    OTHER_DATABASE = "owned elsewhere"
+    """An instance another claworc database owns (its owner id), or one made before owner ids
+    with no record here (legacy): adoptable, never deleted from here."""
 
 
 class DriftItem(_Frozen):
