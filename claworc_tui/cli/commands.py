@@ -457,7 +457,8 @@ async def _repair(services: Services, args: argparse.Namespace) -> int:
         verb = "matches" if report.checked == 1 else "match"
         print(f"no drift: {plural(report.checked, 'instance')} {verb} the cluster")
         for item in report.items:
-            print(f"owned elsewhere: {item.instance}: {item.detail} -> {item.repair}")
+            hint = f"claworc-tui adopt {item.instance}" if "adopt" in item.repair else item.repair
+            print(f"owned elsewhere: {item.instance}: {item.detail} -> {hint}")
         return EXIT_OK
     print(
         f"{plural(len(report.items), 'difference')} in {plural(report.checked, 'instance')}:",

@@ -117,8 +117,8 @@ async def _plan(svc: InstanceService, names: Sequence[str], everything: bool) ->
                     name,
                     "this database already records it"
                     if mine
-                    else "this database records a different instance of that name; "
-                    f"its objects now belong to database {_owner_text(found)}",
+                    else "this database has a record of that name, but its objects now belong "
+                    f"to claworc database {_owner_text(found)} (adopted there)",
                     AdoptAction.RECORDED if mine else AdoptAction.CONFLICT,
                 )
             )

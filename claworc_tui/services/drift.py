@@ -113,7 +113,7 @@ async def find_drift(svc: InstanceService) -> DriftReport:
             [o.name for o in managed.get("Service", [])],
         )
     )
-    return DriftReport(items=tuple(items), checked=len(records))
+    return DriftReport(items=tuple(items), checked=len(checked))
 
 
 def _stuck(records: list[Instance]) -> list[DriftItem]:
@@ -182,7 +182,7 @@ def _orphans(
                 object=f"{len(objs)} objects",
                 detail=f"owned by {whose}"
                 + (
-                    "; this database's record of it is no longer obeyed there"
+                    "; its record here is stale (that database adopted it)"
                     if here
                     else ", not by this one (another operator, or a lost database)"
                 ),
@@ -261,7 +261,7 @@ async def repair(svc: InstanceService, items: Sequence[DriftItem]) -> RepairResu
     deleted: list[str] = []
     gone: list[str] = []
     skipped: list[str] = [
-        f"{i.object}: not deleted: another claworc database created it"
+        f"{i.instance}: left alone: owned elsewhere (adopt it instead)"
         for i in items
         if i.kind is DriftKind.OTHER_DATABASE
     ]

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Static
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.models.text import one_line
 from claworc_tui.models.wording import plural
-from claworc_tui.services.views import DriftItem, DriftKind, DriftReport
+from claworc_tui.services.views import AdoptAction, DriftItem, DriftKind, DriftReport
 from claworc_tui.ui.context import UiContext
 from claworc_tui.ui.messages import OperationDone, ServiceFailed
 from claworc_tui.ui.screens.confirm import ConfirmModal
@@ -40,12 +40,13 @@ class DriftScreen(Screen[None]):
         Binding("enter,r", "repair", "Repair"),
         Binding("R", "repair_all", "Repair all"),
         Binding("D", "delete_orphans", "Delete orphans"),
+        Binding("a", "adopt", "Adopt"),
         Binding("ctrl+r", "check", "Re-check"),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
         Binding("escape,q", "close", "Back"),
     ]
-    WRITE_ACTIONS = frozenset({"repair", "repair_all", "delete_orphans"})
+    WRITE_ACTIONS = frozenset({"repair", "repair_all", "delete_orphans", "adopt"})
 
     def __init__(self, ctx: UiContext) -> None:
         """Create the screen.
@@ -71,7 +72,7 @@ class DriftScreen(Screen[None]):
         header.demo = self.ctx.demo
         table = self.table
         table.add_column(" ", key="mark", width=1)
-        table.add_column("KIND", key="kind", width=13)
+        table.add_column("KIND", key="kind", width=15)
         table.add_column("INSTANCE", key="instance", width=20)
         table.add_column("OBJECT", key="object", width=30)
         table.add_column("REPAIR", key="repair", width=22)
@@ -128,7 +129,7 @@ class DriftScreen(Screen[None]):
             status = (
                 f"[$warning]▲ {plural(len(report.items), 'difference')}[/] in "
                 f"{plural(report.checked, 'instance')} · "
-                "space mark · enter repair · R repair all · D delete orphans"
+                "space mark · enter repair · R repair all · D delete orphans · a adopt"
             )
         self.query_one("#drift-status", Static).update(status)
 
@@ -180,6 +181,56 @@ class DriftScreen(Screen[None]):
             self.notify("no orphaned objects", timeout=3)
             return
         self._repair(items)
+
+    def action_adopt(self) -> None:
+        """Adopt the instances owned elsewhere (marked or selected, else all), after a preview."""
+        items = [item for item in self._selected() if item.kind is DriftKind.OTHER_DATABASE]
+        if not items and self._report is not None:
+            items = list(self._report.of_kind(DriftKind.OTHER_DATABASE))
+        names = sorted({item.instance for item in items if item.instance})
+        if not names:
+            self.notify("nothing owned elsewhere to adopt", timeout=3)
+            return
+        self.adopt(names)
+
+    @work(exclusive=True, group="drift-repair", exit_on_error=False)
+    async def adopt(self, names: list[str]) -> None:
+        """Show what adopting ``names`` would do (a dry run), then adopt them if confirmed."""
+        try:
+            preview = await self.ctx.ops.adopt_plan(names)
+        except ClaworcError as exc:
+            self.post_message(ServiceFailed("preview the adoption", exc))
+            return
+        rows: list[Content] = []
+        for c in preview.candidates:
+            rows.append(plain(f"  • {c.action.value}: {c.name} — {c.detail}"))
+            rows += [plain(f"      key override {o}") for o in c.overrides]
+            rows += [plain(f"      note: {n}") for n in c.notes]
+        wanted = [c for c in preview.candidates if c.action is AdoptAction.ADOPT]
+        if not wanted:
+            reasons = "; ".join(f"{c.name}: {c.detail}" for c in preview.candidates)
+            toast(self, f"nothing to adopt: {reasons}", timeout=6)
+            return
+        rows += [Content(), Content("Their objects will carry this database's owner id.")]
+        if not await self.app.push_screen_wait(
+            ConfirmModal(f"Adopt {plural(len(wanted), 'instance')}?", stacked(*rows), "Adopt")
+        ):
+            return
+        try:
+            done = await self.ctx.ops.adopt([c.name for c in wanted])
+        except ClaworcError as exc:
+            self.post_message(ServiceFailed("adopt", exc))
+        else:
+            adopted = [c.name for c in done.candidates if c.action is AdoptAction.ADOPTED]
+            failed = [f"{c.name}: {c.detail}" for c in done.failed]
+            toast(
+                self,
+                f"adopted {plural(len(adopted), 'instance')}"
+                + (f"; not adopted: {'; '.join(failed)}" if failed else ""),
+                timeout=6,
+            )
+            self.post_message(OperationDone("adopt"))
+        self.action_check()
 
     def _repair(self, items: list[DriftItem]) -> None:
         if not items:
