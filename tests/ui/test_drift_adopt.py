@@ -1,0 +1,51 @@
+"""The drift view's a: another database's instance is previewed, then adopted into this one."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Static
+
+from claworc_tui.models.instance import InstanceSpec
+from claworc_tui.services import open_services
+from claworc_tui.ui.screens.confirm import ConfirmModal
+from claworc_tui.ui.screens.drift import DriftScreen
+from tests.ui.conftest import Env, wait_for
+
+
+async def test_a_previews_then_adopts_an_instance_owned_elsewhere(env: Env) -> None:
+    other = env.services.config.model_copy(update={"db": env.folder / "other" / "claworc.db"})
+    theirs = await open_services(other)
+    try:
+        async for _ in theirs.instances.create(InstanceSpec(display_name="Their Bot")):
+            pass
+        made = await theirs.instances.get("bot-their-bot")
+    finally:
+        await theirs.aclose()
+    before = await env.names()
+    assert "bot-their-bot" not in before
+    app = env.app()
+    async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, DriftScreen))
+        table = app.screen.query_one("#drift-table", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 1, what="the instance owned elsewhere")
+        assert "owned elsewhere" in str(table.get_row_at(0)[1])
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the preview")
+        shown = " ".join(str(s.render()) for s in app.screen.query(Static))
+        assert "Adopt 1 instance?" in shown
+        assert "bot-their-bot" in shown
+        assert f"nodeport ports {made.nodeport_chrome},{made.nodeport_terminal}" in shown
+        # The preview wrote nothing.
+        assert await env.names() == before
+        await pilot.press("y")
+        await wait_for(
+            pilot, lambda: any("adopted 1 instance" in t for t in env.toasts()), what="result"
+        )
+        await wait_for(pilot, lambda: table.row_count == 0, what="no drift left")
+    assert "bot-their-bot" in await env.names()
+    record = await env.services.instances.get("bot-their-bot")
+    assert record.display_name == "Their Bot"
+    assert (record.nodeport_chrome, record.nodeport_terminal) == (
+        made.nodeport_chrome,
+        made.nodeport_terminal,
+    )
