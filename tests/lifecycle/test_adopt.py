@@ -12,6 +12,7 @@ from typing import Any
 
 from claworc_tui.config import Settings
 from claworc_tui.emulator import EmulatorServer
+from claworc_tui.k8s.client import KubeClient
 from tests.lifecycle.test_cli_safety import run_cli, where
 from tests.lifecycle.test_orphans import plant
 
@@ -160,3 +161,60 @@ async def test_adopt_refuses_what_is_not_ours(
         o["metadata"].get("labels", {}) for o in emulator.objects("configmaps", config.namespace)
     ]
     assert json.dumps(labels).count("claworc.dev/owner") == 1
+
+
+async def test_a_port_pair_recorded_here_is_a_conflict_and_nothing_changes(
+    config: Settings, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    other = config.model_copy(update={"db": tmp_path / "other" / "claworc.db"})
+    assert other.db is not None
+    mine = where(other)
+    # Here: a private instance keeps pair 30100 in its record, which no Service holds...
+    await ok(*mine, "settings", "set", "default_exposure", "private")
+    await ok(*mine, "create", "Bot Y")
+    assert rows(other.db)["bot-y"]["nodeport_chrome"] == 30100
+    # ... so the other database's NodePort instance could take it in the cluster.
+    await ok(*where(config), "create", "Bot X")
+    owner_before = owners(emulator, config.namespace)
+    code, out, err = await run_cli(*mine, "adopt", "bot-x")
+    assert code == 1, out + err
+    assert "conflict" in out
+    assert "holds ports 30100,30101, which this database records for bot-y" in out
+    assert sorted(rows(other.db)) == ["bot-y"]
+    assert owners(emulator, config.namespace) == owner_before
+
+
+def owners(emulator: EmulatorServer, namespace: str) -> dict[str, str | None]:
+    return {
+        o["metadata"]["name"]: (o["metadata"].get("labels") or {}).get("claworc.dev/owner")
+        for kind in ("deployments", "configmaps", "secrets", "services", "persistentvolumeclaims")
+        for o in emulator.objects(kind, namespace)
+        if (o["metadata"].get("labels") or {}).get("managed-by") == "claworc"
+    }
+
+
+async def test_legacy_objects_without_an_owner_are_adoptable_not_orphans(
+    config: Settings, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    at = where(config)
+    await ok(*at, "create", "Bot Old")
+    # As an app before owner ids made them: labels, no owner label or annotation.
+    async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
+        found = await kube.read_found("bot-old")
+        for obj in found.objects:
+            await kube._set_owner(obj, None, None)
+    assert set(owners(emulator, config.namespace).values()) == {None}
+    fresh = config.model_copy(update={"db": tmp_path / "fresh" / "claworc.db"})
+    code, out, err = await run_cli(*where(fresh), "repair", "--dry-run")
+    assert code == 0, out + err
+    assert "owned elsewhere: bot-old: owned by no claworc database (made before owner ids)" in out
+    assert "orphan" not in out
+    out = await ok(*where(fresh), "adopt", "bot-old")
+    assert "adopted 1 instance" in out
+    assert "none (legacy)" in out
+    ids = set(owners(emulator, config.namespace).values())
+    assert len(ids) == 1
+    assert None not in ids
+    code, out, err = await run_cli(*where(fresh), "repair", "--dry-run")
+    assert code == 0, out + err
+    assert "no drift: 1 instance matches the cluster" in out
