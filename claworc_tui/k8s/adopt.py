@@ -192,8 +192,11 @@ class AdoptOps(InstanceOps):
             return None
         return owner or "none (made before owner ids)"
 
-    async def take_over(self, found: FoundInstance, owner: str) -> list[FoundObject]:
-        """Write ``owner`` onto every object of ``found``, each on its read resourceVersion.
+    async def take_over(
+        self, found: FoundInstance, owner: str, notes: dict[str, str] | None = None
+    ) -> list[FoundObject]:
+        """Write ``owner`` (and ``notes``, our annotations for the new record) onto every object
+        of ``found``, each on its read resourceVersion.
 
         Objects are patched one by one; the first that changed since it was read (409) stops
         the take-over. The objects patched before it are set back to their old owner, so a
@@ -209,7 +212,7 @@ class AdoptOps(InstanceOps):
         done: list[FoundObject] = []
         for obj in found.objects:
             try:
-                await self._set_owner(obj, owner, obj.resource_version)
+                await self._set_owner(obj, owner, obj.resource_version, notes)
             except (KubeConflict, KubeNotFound) as exc:
                 for back in reversed(done):
                     await self._set_owner(back, back.owner, None)
@@ -227,11 +230,17 @@ class AdoptOps(InstanceOps):
             done.append(obj)
         return done
 
-    async def _set_owner(self, obj: FoundObject, owner: str | None, rv: str | None) -> None:
+    async def _set_owner(
+        self,
+        obj: FoundObject,
+        owner: str | None,
+        rv: str | None,
+        notes: dict[str, str] | None = None,
+    ) -> None:
         api, suffix, plural = KINDS[obj.kind]
         meta: Json = {
             "labels": {OWNER_KEY: owner},
-            "annotations": {OWNER_KEY: owner},
+            "annotations": {**(notes or {}), OWNER_KEY: owner},
         }
         if rv:
             meta["resourceVersion"] = rv

@@ -27,6 +27,7 @@ from pydantic import SecretStr, ValidationError
 
 from claworc_tui.k8s.adopt import FoundInstance
 from claworc_tui.k8s.errors import KubeError
+from claworc_tui.k8s.ownership import instance_annotations
 from claworc_tui.models.activity import Outcome
 from claworc_tui.models.errors import ClaworcError, ValidationFailed
 from claworc_tui.models.exposure import Exposure
@@ -355,7 +356,7 @@ async def _apply(
         except ClaworcError as exc:
             return view.model_copy(update={"action": AdoptAction.CONFLICT, "detail": str(exc)})
         try:
-            await svc.kube.take_over(item.found, owner)
+            await svc.kube.take_over(item.found, owner, instance_annotations(record))
         except KubeError as exc:
             await svc.store.instances.delete(name)
             await svc.log_activity("adopt", Outcome.FAILED, name, str(exc), calls)

@@ -122,6 +122,12 @@ async def test_lost_database_comes_back_with_adopt_all(
     assert after["bot-alpha"]["brave_api_key"]
     assert not after["bot-alpha"]["anthropic_api_key"]
     assert not any(after["bot-beta"][k] for k in ("anthropic_api_key", "openai_api_key"))
+    secret = next(
+        o
+        for o in emulator.objects("secrets", config.namespace)
+        if o["metadata"]["name"] == "bot-alpha-keys"
+    )
+    assert secret["metadata"]["annotations"]["claworc.dev/key-overrides"] == "openai,brave"
     code, out, err = await run_cli(*at, "repair", "--dry-run")
     assert code == 0, out + err
     assert "no drift: 3 instances match the cluster" in out
