@@ -114,3 +114,46 @@ async def test_a_write_on_a_stale_read_is_a_conflict_that_names_the_writer(
         assert "last written by field manager" in str(caught.value)
         assert calls == [stale["metadata"]["resourceVersion"]]
         assert deployments(emulator, config.namespace) == before
+
+
+async def test_a_status_only_change_in_between_is_retried_on_the_new_version(
+    config: Settings, emulator: EmulatorServer
+) -> None:
+    await ok(*where(config), "create", "Bot One")
+    async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
+        stale = await kube._get("Deployment", "bot-one")
+        kube.owner_id = stale["metadata"]["labels"]["claworc.dev/owner"]
+        # The Deployment controller's kind of write: status only, the generation stays.
+        await kube._call(
+            "patch",
+            "deployments/status",
+            "patch_namespaced_deployment_status",
+            api="apps",
+            name="bot-one",
+            namespace=config.namespace,
+            body={"status": {"conditions": [{"type": "ClaworcTest", "status": "True"}]}},
+        )
+        fresh = await kube._get("Deployment", "bot-one")
+        assert fresh["metadata"]["resourceVersion"] != stale["metadata"]["resourceVersion"]
+        assert fresh["metadata"]["generation"] == stale["metadata"]["generation"]
+        seen: list[str] = []
+
+        async def write(live: Json) -> Json:
+            seen.append(str(live["metadata"]["resourceVersion"]))
+            return await kube._call(
+                "patch",
+                "deployments/scale",
+                "patch_namespaced_deployment_scale",
+                api="apps",
+                name="bot-one",
+                namespace=config.namespace,
+                body={
+                    "metadata": {"resourceVersion": live["metadata"]["resourceVersion"]},
+                    "spec": {"replicas": 0},
+                },
+            )
+
+        await kube.conditional_write("Deployment", "bot-one", write, read=stale)
+        assert seen[0] == stale["metadata"]["resourceVersion"]
+        assert len(seen) >= 2  # the controller may write status again meanwhile
+        assert deployments(emulator, config.namespace) == {"bot-one": 0}
