@@ -39,6 +39,20 @@ def register_adopt(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     )
     adopt.add_argument("--json", action="store_true", help="machine-readable output")
     _command("adopt")(_adopt)
+    forget = add(
+        "forget",
+        "drop this database's stale record of an instance another database adopted "
+        "(the cluster is not touched)",
+    )
+    forget.add_argument("name", metavar="NAME")
+    _command("forget")(_forget)
+
+
+async def _forget(services: Services, args: argparse.Namespace) -> int:
+    from claworc_tui.services.adopt import forget
+
+    print(f"{args.name}: {await forget(services.instances, args.name)}")
+    return EXIT_OK
 
 
 def _line(c: AdoptCandidate) -> list[str]:

@@ -457,7 +457,8 @@ async def _repair(services: Services, args: argparse.Namespace) -> int:
         verb = "matches" if report.checked == 1 else "match"
         print(f"no drift: {plural(report.checked, 'instance')} {verb} the cluster")
         for item in report.items:
-            hint = f"claworc-tui adopt {item.instance}" if "adopt" in item.repair else item.repair
+            verb = "adopt" if "adopt" in item.repair else "forget"
+            hint = f"claworc-tui {verb} {item.instance}"
             print(f"owned elsewhere: {item.instance}: {item.detail} -> {hint}")
         return EXIT_OK
     print(

@@ -64,6 +64,10 @@ async def test_two_databases_take_turns_without_losing_track(
     code, out, err = await run_cli(*one, "repair")
     assert code == 0, out + err
     assert "owned elsewhere: bot-one" in out
+    assert "claworc-tui forget bot-one" in out
+    code, out, err = await run_cli(*two, "forget", "bot-one")
+    assert code == 2, out + err
+    assert "rm deletes it instead" in err
     # The owner stops and deletes both; the other database's table is untouched by it.
     await ok(*two, "stop", "bot-one")
     await ok(*two, "rm", "--yes", "bot-one")
@@ -71,6 +75,29 @@ async def test_two_databases_take_turns_without_losing_track(
     assert deployments(emulator, ns) == {}
     assert sorted(rows(Path(str(other_config.db)))) == []
     assert sorted(rows(Path(str(config.db)))) == ["bot-one"]
+
+
+async def test_forget_drops_a_stale_record_and_touches_nothing_in_the_cluster(
+    config: Settings, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    one = where(config)
+    two = where(config.model_copy(update={"db": tmp_path / "other" / "claworc.db"}))
+    await ok(*one, "create", "Bot One")
+    await ok(*two, "adopt", "bot-one")
+    before = {
+        o["metadata"]["name"] for o in emulator.objects("persistentvolumeclaims", config.namespace)
+    }
+    out = await ok(*one, "forget", "bot-one")
+    assert "record dropped; its objects belong to" in out
+    assert rows(Path(str(config.db))) == {}
+    after = {
+        o["metadata"]["name"] for o in emulator.objects("persistentvolumeclaims", config.namespace)
+    }
+    assert after == before
+    assert deployments(emulator, config.namespace) == {"bot-one": 1}
+    code, out, err = await run_cli(*one, "forget", "bot-one")
+    assert code == 2, out + err
+    assert "no instance named bot-one" in err
 
 
 async def test_a_write_on_a_stale_read_is_a_conflict_that_names_the_writer(
