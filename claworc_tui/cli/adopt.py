@@ -49,7 +49,7 @@ def register_adopt(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
 
 
 async def _forget(services: Services, args: argparse.Namespace) -> int:
-    from claworc_tui.services.adopt import forget
+    from claworc_tui.services.forget import forget
 
     print(f"{args.name}: {await forget(services.instances, args.name)}")
     return EXIT_OK

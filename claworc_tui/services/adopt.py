@@ -34,6 +34,7 @@ from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import (
     STORAGE_ROLES,
     Instance,
+    InstanceSpec,
     InstanceStatus,
     Provider,
     Resources,
@@ -182,7 +183,7 @@ def _candidate(
         used = {p for i in records.values() for p in (i.nodeport_chrome, i.nodeport_terminal)}
         choose = not found.annotated_ports or bool(set(pair) & used)
         if exposure is Exposure.NODEPORT:
-            notes.append("its Service has no NodePorts: repair gives it a free pair")
+            notes.append("its Service has no NodePorts: a free pair is chosen, repair applies it")
         elif choose:
             notes.append("private: a free port pair is reserved for it")
     try:
@@ -257,7 +258,7 @@ def _record(
     return Instance(
         id=0,
         name=name,
-        display_name=(found.display_name or name)[:100],
+        display_name=_display_name(found.display_name, name),
         nodeport_chrome=pair[0],
         nodeport_terminal=pair[1],
         status=InstanceStatus.STOPPED if found.replicas == 0 else InstanceStatus.RUNNING,
@@ -269,6 +270,14 @@ def _record(
         created_at=now,
         updated_at=now,
     )
+
+
+def _display_name(annotated: str | None, name: str) -> str:
+    """The annotated display name if it is one create would accept, else the name itself."""
+    try:
+        return InstanceSpec(display_name=annotated or name).display_name
+    except ValidationError:
+        return name
 
 
 def _spelled(value: str | None, default: str) -> str:
@@ -370,28 +379,3 @@ async def _apply(
             "detail": _summary(record, False),
         }
     )
-
-
-async def forget(svc: InstanceService, name: str) -> str:
-    """Drop this database's stale record of ``name`` whose objects another database owns now.
-
-    The cluster is not touched. Refused for a record whose objects are this database's (or
-    made before owner ids): ``rm`` deletes those.
-
-    Raises:
-        InstanceNotFound: No record ``name``.
-        ValidationFailed: Its objects are not owned elsewhere.
-    """
-    svc.require_writable("forget a record")
-    await svc.store.instances.get(name)
-    found = await svc.kube.read_found(name)
-    others = {o for o in found.owners if o is not None and o != svc.kube.owner_id}
-    if not others:
-        raise ValidationFailed(
-            "name", f"{name}'s objects are not owned by another database: rm deletes it instead"
-        )
-    async with svc.locks.hold(name, "forget") as calls:
-        await svc.store.instances.delete(name)
-        detail = f"record dropped; its objects belong to {', '.join(sorted(others))}"
-        await svc.log_activity("forget", Outcome.OK, name, detail, calls)
-    return detail

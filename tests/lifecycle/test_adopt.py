@@ -208,7 +208,9 @@ async def test_legacy_objects_without_an_owner_are_adoptable_not_orphans(
     async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
         found = await kube.read_found("bot-old")
         for obj in found.objects:
-            await kube._set_owner(obj, None, None)
+            # ... and a display name no create would accept (a terminal escape).
+            notes = {"claworc.dev/display-name": "Evil\x1b[2J"}
+            await kube._set_owner(obj, None, None, notes)
     assert set(owners(emulator, config.namespace).values()) == {None}
     fresh = config.model_copy(update={"db": tmp_path / "fresh" / "claworc.db"})
     code, out, err = await run_cli(*where(fresh), "repair", "--dry-run")
@@ -218,6 +220,9 @@ async def test_legacy_objects_without_an_owner_are_adoptable_not_orphans(
     out = await ok(*where(fresh), "adopt", "bot-old")
     assert "adopted 1 instance" in out
     assert "none (legacy)" in out
+    assert "\x1b" not in out
+    assert fresh.db is not None
+    assert rows(fresh.db)["bot-old"]["display_name"] == "bot-old"
     ids = set(owners(emulator, config.namespace).values())
     assert len(ids) == 1
     assert None not in ids
