@@ -32,7 +32,7 @@ _COLUMNS = (
     "id, name, display_name, nodeport_chrome, nodeport_terminal, status, cpu_request, cpu_limit, "
     "memory_request, memory_limit, storage_clawdbot, storage_homebrew, storage_clawd, "
     "storage_chrome, anthropic_api_key, openai_api_key, brave_api_key, clawdbot_config, "
-    "created_at, updated_at, status_detail, op_step, op_owner, exposure"
+    "created_at, updated_at, status_detail, op_step, op_owner, exposure, image"
 )
 
 
@@ -63,6 +63,13 @@ def _exposure(row: sqlite3.Row) -> Exposure:
         return Exposure.NODEPORT
 
 
+def _image(row: sqlite3.Row) -> str | None:
+    try:
+        return row["image"] or None
+    except IndexError:
+        return None
+
+
 def _row_to_instance(row: sqlite3.Row) -> Instance:
     return Instance(
         id=row["id"],
@@ -89,6 +96,7 @@ def _row_to_instance(row: sqlite3.Row) -> Instance:
         op_step=row["op_step"],
         op_owner=row["op_owner"],
         exposure=_exposure(row),
+        image=_image(row),
         created_at=parse_timestamp(row["created_at"]),
         updated_at=parse_timestamp(row["updated_at"]),
     )
@@ -190,9 +198,9 @@ class InstanceRepository:
                     status, cpu_request, cpu_limit, memory_request, memory_limit,
                     storage_clawdbot, storage_homebrew, storage_clawd, storage_chrome,
                     anthropic_api_key, openai_api_key, brave_api_key, clawdbot_config,
-                    created_at, updated_at, op_step, op_owner)
+                    created_at, updated_at, op_step, op_owner, image)
                     VALUES (?, ?, ?, ?, 'creating', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                    {_NOW}, {_NOW}, 'record', ?)""",
+                    {_NOW}, {_NOW}, 'record', ?, ?)""",
                 (
                     name,
                     spec.display_name,
@@ -211,6 +219,7 @@ class InstanceRepository:
                     sealed.get(Provider.BRAVE.value),
                     spec.clawdbot_config,
                     owner,
+                    spec.image,
                 ),
             )
         await self.changes.publish([name])
@@ -275,6 +284,10 @@ class InstanceRepository:
     async def set_step(self, name: str, step: str) -> None:
         """Record the step an operation has reached."""
         await self._update(name, "op_step = ?", (step,))
+
+    async def set_image(self, name: str, image: str | None) -> Instance:
+        """Store the instance's own image (already validated; None: the settings' image)."""
+        return await self._update(name, "image = ?", (image,))
 
     async def set_config(self, name: str, config: str | None) -> Instance:
         """Store a new ``clawdbot.json`` (already validated)."""

@@ -30,12 +30,13 @@ from claworc_tui.k8s.logs import LogFollow
 from claworc_tui.k8s.manifests import CONTAINER, MANAGED_SELECTOR
 from claworc_tui.k8s.objects import Json
 from claworc_tui.k8s.pods import PodInfo, parse_pod
+from claworc_tui.k8s.rollout import RolloutOps
 from claworc_tui.models.logs import LogStreamState
 
 T = TypeVar("T")
 
 
-class KubeClient(InstanceLifecycle, ClusterOps):
+class KubeClient(InstanceLifecycle, ClusterOps, RolloutOps):
     """Everything the app does with Kubernetes, namespaced to :attr:`namespace`.
 
     See :class:`~.transport.KubeTransport` for the constructor arguments.
