@@ -131,14 +131,16 @@ def register(sub: Any) -> None:
     repair.add_argument("--delete-orphans", action="store_true", help="also delete orphans")
     from claworc_tui.cli.fleet import register_fleet
     from claworc_tui.cli.reach import register_reach
+    from claworc_tui.cli.records import register_records
 
     register_reach(add)
     register_fleet(add)
+    register_records(add)
 
 
 def reads_only(args: argparse.Namespace) -> bool:
     """True for the commands that only read: they change nothing, in the database or cluster."""
-    if args.command in ("ls", "url", "logs"):
+    if args.command in ("ls", "url", "logs", "export"):
         return True
     if args.command == "settings":
         return bool(args.action == "get")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import builtins
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from pydantic import SecretStr
@@ -17,7 +17,12 @@ from pydantic import SecretStr
 from claworc_tui.crypto.sealing import Sealer
 from claworc_tui.db.changes import ChangeFeed
 from claworc_tui.db.database import Database
-from claworc_tui.models.errors import InstanceNotFound, NameTaken, PortRangeExhausted
+from claworc_tui.models.errors import (
+    InstanceNotFound,
+    NameTaken,
+    PortRangeExhausted,
+    ValidationFailed,
+)
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import (
     Instance,
@@ -27,6 +32,7 @@ from claworc_tui.models.instance import (
     Resources,
     Storage,
 )
+from claworc_tui.models.records import InstanceRecord
 
 _COLUMNS = (
     "id, name, display_name, nodeport_chrome, nodeport_terminal, status, cpu_request, cpu_limit, "
@@ -100,6 +106,21 @@ def _row_to_instance(row: sqlite3.Row) -> Instance:
         created_at=parse_timestamp(row["created_at"]),
         updated_at=parse_timestamp(row["updated_at"]),
     )
+
+
+def _record_row(record: InstanceRecord, sealed: dict[Provider, str]) -> dict[str, object]:
+    """The columns of an imported row (keys already sealed)."""
+    return {
+        **record.model_dump(
+            include={"name", "display_name", "nodeport_chrome", "nodeport_terminal", "status"}
+        ),
+        **{k: v for k, v in record.resources.model_dump().items()},
+        **{f"storage_{k}": v for k, v in record.storage.model_dump().items()},
+        **{p.value: sealed.get(p) for p in Provider},
+        "clawdbot_config": record.clawdbot_config,
+        "exposure": record.exposure.value,
+        "image": record.image,
+    }
 
 
 _NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
@@ -224,6 +245,43 @@ class InstanceRepository:
             )
         await self.changes.publish([name])
         return await self.get(name)
+
+    async def insert_records(
+        self, records: Sequence[tuple[InstanceRecord, dict[Provider, SecretStr]]]
+    ) -> None:
+        """Insert imported rows, all or none, in one transaction (keys sealed on the way in).
+
+        Names and ports are checked again under the write lock, so a row another process
+        inserted since the caller checked fails the whole import instead of half of it.
+
+        Raises:
+            NameTaken: A name exists.
+            ValidationFailed: A port is held by another row.
+        """
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT name, nodeport_chrome, nodeport_terminal FROM instances"
+            )
+            rows = await cursor.fetchall()
+            names = {row[0] for row in rows}
+            used = {port: row[0] for row in rows for port in (row[1], row[2])}
+            for record, keys in records:
+                if record.name in names:
+                    raise NameTaken(record.name)
+                for port in (record.nodeport_chrome, record.nodeport_terminal):
+                    if port in used:
+                        raise ValidationFailed(
+                            "nodeport", f"port {port} of {record.name} is held by {used[port]}"
+                        )
+                row = _record_row(record, {p: self._sealer.seal(k) for p, k in keys.items()})
+                await conn.execute(
+                    f"INSERT INTO instances ({', '.join(row)}, created_at, updated_at) "
+                    f"VALUES ({', '.join('?' * len(row))}, {_NOW}, {_NOW})",
+                    tuple(row.values()),
+                )
+                names.add(record.name)
+                used |= {record.nodeport_chrome: record.name, record.nodeport_terminal: record.name}
+        await self.changes.publish([record.name for record, _ in records])
 
     async def move_ports(
         self, name: str, *, port_range: tuple[int, int], skip_ports: Iterable[int] = ()
