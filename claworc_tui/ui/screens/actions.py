@@ -40,6 +40,7 @@ BULK_CONCURRENCY = 8
 #: Actions that change something: disabled (with the reason) in read-only mode.
 WRITE_ACTIONS = frozenset(
     {"new_instance", "start", "stop", "restart", "delete", "edit_config", "apply_advice"}
+    | {"clone", "redeploy", "redeploy_one"}
 )
 _VERBS = {"start": "started", "stop": "stopped", "restart": "restarted"}
 
