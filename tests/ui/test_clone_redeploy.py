@@ -79,9 +79,7 @@ async def test_redeploy_asks_for_the_image_and_rolls(env: Env) -> None:
         assert (await env.services.instances.get("bot-alpha")).image is None
         field.value = "example.com/bot:2"
         await pilot.press("enter")
-        await wait_for(
-            pilot, lambda: image_of(env, "bot-alpha") == "example.com/bot:2", within=10
-        )
+        await wait_for(pilot, lambda: image_of(env, "bot-alpha") == "example.com/bot:2", within=10)
         await wait_for(pilot, lambda: not isinstance(app.screen, ProgressModal), within=20)
     assert (await env.services.instances.get("bot-alpha")).image == "example.com/bot:2"
 
