@@ -9,8 +9,9 @@ with its rollback.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import TYPE_CHECKING, cast
 
 from pydantic import ValidationError
 
@@ -84,8 +85,10 @@ async def clone(
     """
     svc.require_writable("clone an instance")
     source = await svc.store.instances.get(source_name)
-    async for progress in svc.create(spec):
-        yield progress
+    created = cast(AsyncGenerator[Progress, None], svc.create(spec))
+    async with contextlib.aclosing(created):  # closed in this task if our consumer stops
+        async for progress in created:
+            yield progress
     await svc.log_activity(
         "clone",
         Outcome.OK,

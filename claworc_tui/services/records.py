@@ -72,7 +72,9 @@ def _record(
     if seal is not None and keys:
         plain = json.dumps({p.value: k.get_secret_value() for p, k in sorted(keys.items())})
         sealed = seal.seal(plain, instance.name)
-    return InstanceRecord(
+    # Not validated again: the file says what the database holds (a legacy row the rules of
+    # today would refuse is refused by the import, with its reason, not by the export).
+    return InstanceRecord.model_construct(
         name=instance.name,
         display_name=instance.display_name,
         nodeport_chrome=instance.nodeport_chrome,

@@ -20,8 +20,9 @@ start. Bulk redeploys run a few at a time, one progress row per instance.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from claworc_tui.k8s.errors import KubeError
@@ -80,7 +81,7 @@ class _Run:
             detail=detail,
         )
 
-    async def steps(self, *, wait: bool, ready_within: float) -> AsyncIterator[Progress]:
+    async def steps(self, *, wait: bool, ready_within: float) -> AsyncGenerator[Progress, None]:
         svc, name, before = self.svc, self.name, self.instance
         settings = await svc.store.settings.get()
         old_image = before.image or settings.image
@@ -114,7 +115,9 @@ class _Run:
                 raise OperationFailed(
                     name, "redeploy", "deployment", f"{exc}{hint}", "Nothing was changed."
                 ) from None
-            await svc.store.instances.set_status(name, before.status)
+            # Patched: the instance runs the new pod (an instance in error too: replicas 1).
+            final = InstanceStatus.STOPPED if stopped else InstanceStatus.RUNNING
+            await svc.store.instances.set_status(name, final)
             if stopped:
                 yield self.report("deployment", StepState.DONE, "stopped: used at the next start")
                 yield self.report("rollout", StepState.DONE, "nothing to roll (stopped)")
@@ -125,8 +128,8 @@ class _Run:
                 yield self.report("rollout", StepState.DONE, "not waited for")
                 await svc.log_activity("redeploy", Outcome.OK, name, f"image {target}", calls)
                 return
-            yield self.report("rollout", StepState.RUNNING, "waiting for the new pod")
             try:
+                yield self.report("rollout", StepState.RUNNING, "waiting for the new pod")
                 verdict, reason = await self._watch(deployed.generation, ready_within)
             except BaseException:
                 await asyncio.shield(
@@ -223,13 +226,17 @@ async def redeploy(
         raise ValidationFailed("name", "redeploy needs at least one instance")
     instances = [await svc.store.instances.get(name) for name in dict.fromkeys(names)]
     if len(instances) == 1:
-        async for progress in _Run(svc, instances[0], image).steps(
-            wait=wait, ready_within=ready_within
-        ):
-            yield progress
+        # Closed here, in this task, when our consumer stops early (not later by the garbage
+        # collector in another context, where the operation lock cannot be released).
+        run = _Run(svc, instances[0], image).steps(wait=wait, ready_within=ready_within)
+        async with contextlib.aclosing(run):
+            async for progress in run:
+                yield progress
         return
-    async for progress in _bulk(svc, instances, image, wait=wait, ready_within=ready_within):
-        yield progress
+    bulk = _bulk(svc, instances, image, wait=wait, ready_within=ready_within)
+    async with contextlib.aclosing(bulk):
+        async for progress in bulk:
+            yield progress
 
 
 async def _bulk(
@@ -239,7 +246,7 @@ async def _bulk(
     *,
     wait: bool,
     ready_within: float,
-) -> AsyncIterator[Progress]:
+) -> AsyncGenerator[Progress, None]:
     total = len(instances)
     queue: asyncio.Queue[Progress] = asyncio.Queue()
     gate = asyncio.Semaphore(BULK_CONCURRENCY)

@@ -191,3 +191,22 @@ async def test_redeploy_without_a_deployment_changes_nothing(
         async for _ in services.instances.redeploy(["bot-alpha"], "nginx:1"):
             pass
     assert (await services.instances.get("bot-alpha")).image is None
+
+
+async def test_cancelling_the_wait_leaves_a_consistent_record(
+    services: Services, emulator: EmulatorServer
+) -> None:
+    await make(services, "Bot Alpha")
+    emulator.image_pull_backoff(NS, "bot-alpha")  # the new pod never gets ready
+    stream = services.instances.redeploy(["bot-alpha"], "example.com/bot:5")
+    async for progress in stream:
+        if progress.step == "rollout":
+            break
+    await stream.aclose()  # type: ignore[attr-defined]
+    instance = await services.instances.get("bot-alpha")
+    assert (instance.image, instance.status) == ("example.com/bot:5", InstanceStatus.RUNNING)
+    assert template_image(emulator, "bot-alpha") == "example.com/bot:5"
+    entry = (await services.instances.activity())[0]
+    assert (entry.action, entry.detail) == ("redeploy", "image example.com/bot:5; stopped waiting")
+    assert services.instances.locks.busy("bot-alpha") is None
+    emulator.heal(NS, "bot-alpha")

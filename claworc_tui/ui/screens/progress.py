@@ -165,8 +165,11 @@ class ProgressModal(ModalScreen[str]):
             return
         button = self.query_one("#progress-button", Button)
         button.disabled = True
-        button.label = "Rolling back…"
-        self.query_one("#progress-result", Static).update("Cancelling — rolling back…")
+        rolls_back = "rolled back" in self._cancelled
+        button.label = "Rolling back…" if rolls_back else "Cancelling…"
+        self.query_one("#progress-result", Static).update(
+            "Cancelling — rolling back…" if rolls_back else "Cancelling…"
+        )
         self._worker.cancel()
 
 
