@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import SecretStr
 from textual.widgets import Input, Static
 
+from claworc_tui.models.instance import Provider
 from claworc_tui.ui.screens.create import CreateInstanceModal
 from claworc_tui.ui.screens.fleet_actions import RedeployModal
 from claworc_tui.ui.screens.progress import ProgressModal
 from claworc_tui.ui.widgets.form import FieldError
 from claworc_tui.ui.widgets.instance_list import InstanceList
 from tests.ui.conftest import Env, wait_async, wait_for
+
+KEY = "sk-ant-api03.CLONEUI.CLONEUI-6666-abcd"
 
 
 def image_of(env: Env, name: str) -> str:
@@ -30,6 +34,7 @@ def restarted(env: Env, name: str) -> str | None:
 
 
 async def test_clone_opens_a_filled_form_and_creates(env: Env) -> None:
+    await env.services.instances.set_override("bot-alpha", Provider.ANTHROPIC, SecretStr(KEY))
     app = env.app()
     async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
         listing = app.screen.query_one(InstanceList)
@@ -41,6 +46,10 @@ async def test_clone_opens_a_filled_form_and_creates(env: Env) -> None:
         assert name.value == "Alpha copy"
         note = str(form.query_one("#create-note", Static).render())
         assert "new ports, empty volumes" in note
+        assert "key overrides (Anthropic)" in note
+        # The override is copied into its (masked) field, and never drawn.
+        assert form.query_one(f"#{Provider.ANTHROPIC.value}", Input).value == KEY
+        assert "CLONEUI" not in app.export_screenshot()
         # A taken name is refused in the form; nothing is sent.
         name.value = "Beta"
         await pilot.press("ctrl+s")
@@ -56,6 +65,8 @@ async def test_clone_opens_a_filled_form_and_creates(env: Env) -> None:
         await wait_for(pilot, lambda: listing.selected_name == "bot-delta", what="select clone")
     delta = await env.services.instances.get("bot-delta")
     assert (delta.nodeport_chrome, delta.nodeport_terminal) == (30106, 30107)
+    keys = await env.services.store.instances.overrides("bot-delta")
+    assert keys[Provider.ANTHROPIC].get_secret_value() == KEY
 
 
 async def _has(env: Env, name: str) -> bool:
