@@ -129,13 +129,10 @@ def register(sub: Any) -> None:
     repair = add("repair", "compare the records with the cluster and repair the differences")
     repair.add_argument("--dry-run", action="store_true", help="only show the differences")
     repair.add_argument("--delete-orphans", action="store_true", help="also delete orphans")
-    from claworc_tui.cli.fleet import register_fleet
-    from claworc_tui.cli.reach import register_reach
-    from claworc_tui.cli.records import register_records
+    from claworc_tui.cli import fleet, reach
 
-    register_reach(add)
-    register_fleet(add)
-    register_records(add)
+    for more in (reach.register_reach, fleet.register_fleet):  # fleet: export/import too
+        more(add)
 
 
 def reads_only(args: argparse.Namespace) -> bool:

@@ -13,8 +13,10 @@ from claworc_tui.services.views import Progress, StepState
 
 
 def register_fleet(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
-    """Add ``clone`` and ``redeploy`` through the ``add(name, help)`` of ``commands.register``."""
+    """Add ``clone``, ``redeploy``, ``export`` and ``import`` (:mod:`.records`) through the
+    ``add(name, help)`` of ``commands.register``."""
     from claworc_tui.cli.commands import _command
+    from claworc_tui.cli.records import register_records
 
     clone = add(
         "clone",
@@ -46,6 +48,7 @@ def register_fleet(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     )
     _command("clone")(_clone)
     _command("redeploy")(_redeploy)
+    register_records(add)
 
 
 def _print_step(progress: Progress, prefix: str = "") -> None:

@@ -37,7 +37,6 @@ from claworc_tui.ui.context import UiContext
 from claworc_tui.ui.messages import OperationDone, ServiceFailed
 from claworc_tui.ui.screens.actions import WRITE_ACTIONS, InstanceActions
 from claworc_tui.ui.screens.command_line import CommandMode
-from claworc_tui.ui.screens.fleet_actions import FleetActions
 from claworc_tui.ui.screens.reach import ReachActions
 from claworc_tui.ui.text import toast
 from claworc_tui.ui.widgets.activity_pane import ActivityPane
@@ -91,7 +90,7 @@ _FLEET_RETRY = (1.0, 2.0, 5.0, 10.0)
 FLEET_FLUSH_SECONDS = 0.04
 
 
-class MainScreen(CommandMode, ReachActions, FleetActions, InstanceActions, Screen[None]):
+class MainScreen(CommandMode, ReachActions, InstanceActions, Screen[None]):
     """Everything about the fleet on one screen."""
 
     HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 - Textual's own class attribute
