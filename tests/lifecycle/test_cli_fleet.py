@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from claworc_tui.config import Settings
 from claworc_tui.emulator import EmulatorServer
 from tests.k8s.helpers import NS
@@ -142,3 +144,29 @@ async def test_export_import_round_trip(
     assert first == second
     code, _, err = await cli(other, "import", "--passphrase-file", str(passfile), str(exported))
     assert (code, "already exists" in err) == (2, True), err
+
+
+async def test_export_passphrase_sources_and_refusals(
+    config: Settings, emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    code, _, err = await cli(config, "create", "Bot Alpha", "--key", "anthropic", stdin=SECRET)
+    assert code == 0, err
+    code, _, err = await cli(config, "export", "--with-keys")
+    assert (code, "no passphrase" in err) == (2, True), err
+    passfile = tmp_path / "pass"
+    passfile.write_text("a long passphrase\n")
+    code, _, err = await cli(config, "export", "--passphrase-file", str(passfile))
+    assert (code, "only for --with-keys" in err) == (2, True), err
+    code, _, err = await cli(config, "export", "bot-nope")
+    assert (code, "bot-nope" in err) == (2, True), err
+    monkeypatch.setenv("CLAWORC_EXPORT_PASSPHRASE", "short")
+    code, out, err = await cli(config, "export", "--with-keys")
+    assert (code, out, "at least 8 characters" in err) == (2, "", True), err
+    monkeypatch.setenv("CLAWORC_EXPORT_PASSPHRASE", "from the environment")
+    code, out, err = await cli(config, "export", "--with-keys")
+    assert code == 0, err
+    assert SECRET not in out
+    stdin_file = out
+    code, out, err = await cli(config, "import", "-", stdin=stdin_file)
+    # The environment opens the keys; the name is this database's already.
+    assert (code, "an instance named bot-alpha already exists" in err) == (2, True), err
