@@ -138,8 +138,14 @@ class _Run:
                     )
                 )
                 raise
-            if verdict == "pull":
-                cleanup = await self._roll_back(before, target, old_image)
+            if verdict in ("pull", "crash", "gone"):
+                if verdict == "pull":
+                    cleanup = await self._roll_back(before, target, old_image)
+                elif verdict == "gone":
+                    cleanup = f"The record keeps {target}: repair re-creates the Deployment."
+                else:  # the image runs but the bot does not start: maybe the data; not undone
+                    back = f" (the previous was {old_image})" if target != old_image else ""
+                    cleanup = f"The instance keeps the image {target}{back}; see its advice."
                 await svc.log_activity(
                     "redeploy", Outcome.FAILED, name, f"{target}: {reason}. {cleanup}", calls
                 )
@@ -158,7 +164,11 @@ class _Run:
             await patch
         except (KubeError, OSError):
             await self.svc.store.instances.set_image(self.name, self.instance.image)
-        await self.svc.store.instances.set_status(self.name, self.instance.status)
+            await self.svc.store.instances.set_status(self.name, self.instance.status)
+            return
+        stopped = self.instance.status is InstanceStatus.STOPPED
+        final = InstanceStatus.STOPPED if stopped else InstanceStatus.RUNNING
+        await self.svc.store.instances.set_status(self.name, final)
 
     async def _watch(self, generation: int, ready_within: float) -> tuple[str, str]:
         """Wait until the new pod is ready (``ready``), cannot pull (``pull``) or time is up."""
@@ -178,6 +188,9 @@ class _Run:
                             "pull",
                             f"{pod.reason}: {pod.message or 'the image cannot be pulled'}",
                         )
+                    if pod.reason == "CrashLoopBackOff":
+                        last = pod.last_termination_reason or "exited"
+                        return "crash", f"the new pod crash-loops (last: {last})"
                 if dep.ready_replicas >= dep.replicas and pods and all(p.ready for p in pods):
                     return "ready", ""
             await asyncio.sleep(_POLL)

@@ -210,3 +210,19 @@ async def test_cancelling_the_wait_leaves_a_consistent_record(
     assert (entry.action, entry.detail) == ("redeploy", "image example.com/bot:5; stopped waiting")
     assert services.instances.locks.busy("bot-alpha") is None
     emulator.heal(NS, "bot-alpha")
+
+
+async def test_a_crash_looping_new_pod_fails_the_rollout_and_keeps_the_image(
+    services: Services, emulator: EmulatorServer
+) -> None:
+    await make(services, "Bot Alpha")
+    await wait_for(lambda: running_pod(emulator, "bot-alpha"), what="first pod")
+    emulator.crash_loop(NS, "bot-alpha")
+    with pytest.raises(OperationFailed, match="crash-loops") as failed:
+        async for _ in services.instances.redeploy(["bot-alpha"], "example.com/bot:6"):
+            pass
+    assert "the previous was glukw/openclaw-vnc-chrome:latest" in failed.value.cleanup
+    instance = await services.instances.get("bot-alpha")
+    assert (instance.image, instance.status) == ("example.com/bot:6", InstanceStatus.RUNNING)
+    assert template_image(emulator, "bot-alpha") == "example.com/bot:6"
+    emulator.heal(NS, "bot-alpha")
