@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
+import pytest
 from pydantic import SecretStr
+from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from claworc_tui.models.instance import Provider
@@ -13,7 +16,8 @@ from claworc_tui.ui.screens.fleet_actions import RedeployModal
 from claworc_tui.ui.screens.progress import ProgressModal
 from claworc_tui.ui.widgets.form import FieldError
 from claworc_tui.ui.widgets.instance_list import InstanceList
-from tests.ui.conftest import Env, wait_async, wait_for
+from tests.ui.conftest import Env, SnapCompare, wait_async, wait_for
+from tests.ui.test_snapshots import listed
 
 KEY = "sk-ant-api03.CLONEUI.CLONEUI-6666-abcd"
 
@@ -128,3 +132,33 @@ async def test_read_only_refuses_clone_and_redeploy(read_only_env: Env) -> None:
         await pilot.pause(0.1)
         assert not isinstance(app.screen, CreateInstanceModal | RedeployModal)
         assert any("Read-only" in t for t in env.toasts())
+
+
+class TestSnapshots:
+    """The clone form and the redeploy dialog at 80x24 (deterministic: see test_snapshots)."""
+
+    @pytest.fixture(autouse=True)
+    def seeded_random(self) -> None:
+        random.seed(20250115)
+
+    async def test_clone_form_80x24(self, env: Env, snap_compare: SnapCompare) -> None:
+        async def form(pilot: Pilot[Any]) -> None:
+            await listed(pilot)
+            await pilot.press("N")
+            app = pilot.app
+            await wait_for(pilot, lambda: isinstance(app.screen, CreateInstanceModal))
+            hint = app.screen.query_one("#name-preview", Static)
+            await wait_for(pilot, lambda: "Chrome port" in str(hint.render()), what="preview")
+
+        assert await snap_compare(env.app(), terminal_size=(80, 24), run_before=form)
+
+    async def test_redeploy_dialog_80x24(self, env: Env, snap_compare: SnapCompare) -> None:
+        async def dialog(pilot: Pilot[Any]) -> None:
+            await listed(pilot)
+            await pilot.press("U")
+            app = pilot.app
+            await wait_for(pilot, lambda: isinstance(app.screen, RedeployModal))
+            app.screen.query_one("#redeploy-image", Input).value = "nginx:1 2"
+            await pilot.press("enter")
+
+        assert await snap_compare(env.app(), terminal_size=(80, 24), run_before=dialog)
