@@ -226,3 +226,26 @@ async def test_a_crash_looping_new_pod_fails_the_rollout_and_keeps_the_image(
     assert (instance.image, instance.status) == ("example.com/bot:6", InstanceStatus.RUNNING)
     assert template_image(emulator, "bot-alpha") == "example.com/bot:6"
     emulator.heal(NS, "bot-alpha")
+
+
+async def test_a_redeploy_killed_before_its_patch_is_repairable(
+    services: Services, emulator: EmulatorServer
+) -> None:
+    """The process dies after storing the image, before the patch: sweep, then repair."""
+    import socket
+
+    await make(services, "Bot Alpha")
+    repo = services.store.instances
+    await repo.set_image("bot-alpha", "example.com/bot:8")
+    dead = f"{socket.gethostname()}:999999999"
+    await repo.set_status("bot-alpha", InstanceStatus.RESTARTING, step="redeploy", owner=dead)
+    swept = await services.instances.sweep()
+    assert any("bot-alpha" in line for line in swept)
+    assert (await services.instances.get("bot-alpha")).status is InstanceStatus.RUNNING
+    report = await services.instances.drift()
+    assert [(i.object, i.detail) for i in report.items] == [
+        ("image", "cluster has glukw/openclaw-vnc-chrome:latest, record says example.com/bot:8")
+    ]
+    await services.instances.repair(report.items)
+    assert template_image(emulator, "bot-alpha") == "example.com/bot:8"
+    assert (await services.instances.drift()).clean
