@@ -14,15 +14,18 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
-from claworc_tui.crypto.passphrase import PassphraseSeal
 from claworc_tui.models.errors import ValidationFailed
-from claworc_tui.models.records import MAX_FILE_BYTES
 from claworc_tui.models.wording import plural
-from claworc_tui.services import Services
-from claworc_tui.services import records as records_mod
+
+if TYPE_CHECKING:
+    from claworc_tui.services import Services
+
+# The file format, the sealing and the service are imported by the commands themselves: every
+# start of the app builds this parser, and most never export anything.
 
 PASSPHRASE_ENV = "CLAWORC_EXPORT_PASSPHRASE"
 MIN_PASSPHRASE = 8
@@ -95,6 +98,9 @@ def _read_passphrase(path: Path | None, *, confirm: bool) -> SecretStr:
 
 
 async def _export(services: Services, args: argparse.Namespace) -> int:
+    from claworc_tui.crypto.passphrase import PassphraseSeal
+    from claworc_tui.services import records as records_mod
+
     seal = None
     if args.passphrase_file is not None and not args.with_keys:
         raise ValidationFailed("passphrase", "--passphrase-file is only for --with-keys")
@@ -113,6 +119,8 @@ async def _export(services: Services, args: argparse.Namespace) -> int:
 
 
 def _read_file(name: str) -> bytes:
+    from claworc_tui.models.records import MAX_FILE_BYTES
+
     try:
         if name == "-":
             data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
@@ -127,6 +135,8 @@ def _read_file(name: str) -> bytes:
 
 
 async def _import(services: Services, args: argparse.Namespace) -> int:
+    from claworc_tui.services import records as records_mod
+
     services.instances.require_writable("import records")
     file = records_mod.parse(await asyncio.to_thread(_read_file, args.file))
     passphrase = None
