@@ -16,7 +16,8 @@ from claworc_tui.config import LogLevel, Settings
 EPILOG = """\
 environment:
   CLAWORC_DB, CLAWORC_KUBECONFIG, CLAWORC_CONTEXT, CLAWORC_NAMESPACE, CLAWORC_READ_ONLY,
-  CLAWORC_LOG_LEVEL, CLAWORC_FERNET_KEY (the key that seals API keys), KUBECONFIG.
+  CLAWORC_LOG_LEVEL, CLAWORC_FERNET_KEY (the key that seals API keys), KUBECONFIG,
+  CLAWORC_EXPORT_PASSPHRASE (seals/opens the keys of export --with-keys and import).
   A flag beats its variable; a variable beats the default.
 
 exit codes (subcommands): 0 ok, 1 the operation failed, 2 bad input,

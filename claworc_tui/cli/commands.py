@@ -129,16 +129,15 @@ def register(sub: Any) -> None:
     repair = add("repair", "compare the records with the cluster and repair the differences")
     repair.add_argument("--dry-run", action="store_true", help="only show the differences")
     repair.add_argument("--delete-orphans", action="store_true", help="also delete orphans")
-    from claworc_tui.cli.adopt import register_adopt
-    from claworc_tui.cli.reach import register_reach
+    from claworc_tui.cli import adopt, fleet, reach
 
-    register_reach(add)
-    register_adopt(add)
+    for more in (reach.register_reach, adopt.register_adopt, fleet.register_fleet):
+        more(add)
 
 
 def reads_only(args: argparse.Namespace) -> bool:
     """True for the commands that only read: they change nothing, in the database or cluster."""
-    if args.command in ("ls", "url", "logs"):
+    if args.command in ("ls", "url", "logs", "export"):
         return True
     if args.command == "settings":
         return bool(args.action == "get")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import builtins
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from pydantic import SecretStr
@@ -17,7 +17,13 @@ from pydantic import SecretStr
 from claworc_tui.crypto.sealing import Sealer
 from claworc_tui.db.changes import ChangeFeed
 from claworc_tui.db.database import Database
-from claworc_tui.models.errors import InstanceNotFound, NameTaken, PortRangeExhausted, PortsTaken
+from claworc_tui.models.errors import (
+    InstanceNotFound,
+    NameTaken,
+    PortRangeExhausted,
+    PortsTaken,
+    ValidationFailed,
+)
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import (
     Instance,
@@ -27,12 +33,13 @@ from claworc_tui.models.instance import (
     Resources,
     Storage,
 )
+from claworc_tui.models.records import InstanceRecord
 
 _COLUMNS = (
     "id, name, display_name, nodeport_chrome, nodeport_terminal, status, cpu_request, cpu_limit, "
     "memory_request, memory_limit, storage_clawdbot, storage_homebrew, storage_clawd, "
     "storage_chrome, anthropic_api_key, openai_api_key, brave_api_key, clawdbot_config, "
-    "created_at, updated_at, status_detail, op_step, op_owner, exposure"
+    "created_at, updated_at, status_detail, op_step, op_owner, exposure, image"
 )
 
 
@@ -63,6 +70,13 @@ def _exposure(row: sqlite3.Row) -> Exposure:
         return Exposure.NODEPORT
 
 
+def _image(row: sqlite3.Row) -> str | None:
+    try:
+        return row["image"] or None
+    except IndexError:
+        return None
+
+
 def _row_to_instance(row: sqlite3.Row) -> Instance:
     return Instance(
         id=row["id"],
@@ -89,9 +103,25 @@ def _row_to_instance(row: sqlite3.Row) -> Instance:
         op_step=row["op_step"],
         op_owner=row["op_owner"],
         exposure=_exposure(row),
+        image=_image(row),
         created_at=parse_timestamp(row["created_at"]),
         updated_at=parse_timestamp(row["updated_at"]),
     )
+
+
+def _record_row(record: InstanceRecord, sealed: dict[Provider, str]) -> dict[str, object]:
+    """The columns of an imported row (keys already sealed)."""
+    return {
+        **record.model_dump(
+            include={"name", "display_name", "nodeport_chrome", "nodeport_terminal", "status"}
+        ),
+        **{k: v for k, v in record.resources.model_dump().items()},
+        **{f"storage_{k}": v for k, v in record.storage.model_dump().items()},
+        **{p.value: sealed.get(p) for p in Provider},
+        "clawdbot_config": record.clawdbot_config,
+        "exposure": record.exposure.value,
+        "image": record.image,
+    }
 
 
 _NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
@@ -190,9 +220,9 @@ class InstanceRepository:
                     status, cpu_request, cpu_limit, memory_request, memory_limit,
                     storage_clawdbot, storage_homebrew, storage_clawd, storage_chrome,
                     anthropic_api_key, openai_api_key, brave_api_key, clawdbot_config,
-                    created_at, updated_at, op_step, op_owner)
+                    created_at, updated_at, op_step, op_owner, image)
                     VALUES (?, ?, ?, ?, 'creating', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                    {_NOW}, {_NOW}, 'record', ?)""",
+                    {_NOW}, {_NOW}, 'record', ?, ?)""",
                 (
                     name,
                     spec.display_name,
@@ -211,6 +241,7 @@ class InstanceRepository:
                     sealed.get(Provider.BRAVE.value),
                     spec.clawdbot_config,
                     owner,
+                    spec.image,
                 ),
             )
         await self.changes.publish([name])
@@ -263,8 +294,8 @@ class InstanceRepository:
                     status, cpu_request, cpu_limit, memory_request, memory_limit,
                     storage_clawdbot, storage_homebrew, storage_clawd, storage_chrome,
                     anthropic_api_key, openai_api_key, brave_api_key, clawdbot_config,
-                    exposure, created_at, updated_at)
-                    VALUES ({", ".join("?" * 18)}, {_NOW}, {_NOW})""",
+                    exposure, image, created_at, updated_at)
+                    VALUES ({", ".join("?" * 19)}, {_NOW}, {_NOW})""",
                 (
                     i.name,
                     i.display_name,
@@ -284,10 +315,48 @@ class InstanceRepository:
                     sealed.get(Provider.BRAVE.value),
                     i.clawdbot_config,
                     i.exposure.value,
+                    i.image,
                 ),
             )
         await self.changes.publish([i.name])
         return await self.get(i.name)
+
+    async def insert_records(
+        self, records: Sequence[tuple[InstanceRecord, dict[Provider, SecretStr]]]
+    ) -> None:
+        """Insert imported rows, all or none, in one transaction (keys sealed on the way in).
+
+        Names and ports are checked again under the write lock, so a row another process
+        inserted since the caller checked fails the whole import instead of half of it.
+
+        Raises:
+            NameTaken: A name exists.
+            ValidationFailed: A port is held by another row.
+        """
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT name, nodeport_chrome, nodeport_terminal FROM instances"
+            )
+            rows = await cursor.fetchall()
+            names = {row[0] for row in rows}
+            used = {port: row[0] for row in rows for port in (row[1], row[2])}
+            for record, keys in records:
+                if record.name in names:
+                    raise NameTaken(record.name)
+                for port in (record.nodeport_chrome, record.nodeport_terminal):
+                    if port in used:
+                        raise ValidationFailed(
+                            "nodeport", f"port {port} of {record.name} is held by {used[port]}"
+                        )
+                row = _record_row(record, {p: self._sealer.seal(k) for p, k in keys.items()})
+                await conn.execute(
+                    f"INSERT INTO instances ({', '.join(row)}, created_at, updated_at) "
+                    f"VALUES ({', '.join('?' * len(row))}, {_NOW}, {_NOW})",
+                    tuple(row.values()),
+                )
+                names.add(record.name)
+                used |= {record.nodeport_chrome: record.name, record.nodeport_terminal: record.name}
+        await self.changes.publish([record.name for record, _ in records])
 
     async def move_ports(
         self, name: str, *, port_range: tuple[int, int], skip_ports: Iterable[int] = ()
@@ -348,6 +417,10 @@ class InstanceRepository:
     async def set_step(self, name: str, step: str) -> None:
         """Record the step an operation has reached."""
         await self._update(name, "op_step = ?", (step,))
+
+    async def set_image(self, name: str, image: str | None) -> Instance:
+        """Store the instance's own image (already validated; None: the settings' image)."""
+        return await self._update(name, "image = ?", (image,))
 
     async def set_config(self, name: str, config: str | None) -> Instance:
         """Store a new ``clawdbot.json`` (already validated)."""

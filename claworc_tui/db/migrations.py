@@ -111,12 +111,19 @@ async def _m5_exposure(conn: aiosqlite.Connection) -> None:
         )
 
 
+async def _m6_instance_image(conn: aiosqlite.Connection) -> None:
+    """An instance's own image (``redeploy --image``); NULL runs the settings' image."""
+    if "image" not in await _columns(conn, "instances"):
+        await conn.execute("ALTER TABLE instances ADD COLUMN image TEXT")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _m1_spec_schema,
     _m2_chrome_storage_and_ops,
     _m3_activity,
     _m4_updated_at_trigger,
     _m5_exposure,
+    _m6_instance_image,
 )
 LATEST = len(MIGRATIONS)
 

@@ -25,19 +25,19 @@ from typing import TypeVar
 from claworc_tui.k8s.adopt import AdoptOps
 from claworc_tui.k8s.backoff import Backoff
 from claworc_tui.k8s.cluster_ops import ClusterOps
-from claworc_tui.k8s.deployment_ops import DeploymentOps
 from claworc_tui.k8s.informer import PODS, Informer, Kind
 from claworc_tui.k8s.lifecycle import InstanceLifecycle
 from claworc_tui.k8s.logs import LogFollow
 from claworc_tui.k8s.manifests import CONTAINER, MANAGED_SELECTOR
 from claworc_tui.k8s.objects import Json
 from claworc_tui.k8s.pods import PodInfo, parse_pod
+from claworc_tui.k8s.rollout import RolloutOps
 from claworc_tui.models.logs import LogStreamState
 
 T = TypeVar("T")
 
 
-class KubeClient(InstanceLifecycle, DeploymentOps, AdoptOps, ClusterOps):
+class KubeClient(InstanceLifecycle, RolloutOps, AdoptOps, ClusterOps):
     """Everything the app does with Kubernetes, namespaced to :attr:`namespace`.
 
     See :class:`~.transport.KubeTransport` for the constructor arguments.

@@ -102,7 +102,7 @@ def deployment(
 
     Args:
         instance: The instance record.
-        settings: Global settings (image, image pull secret).
+        settings: Global settings (image unless the instance has its own, image pull secret).
         replicas: 0 or 1; by default derived from the instance status.
         namespace: Put into ``metadata.namespace`` when given.
 
@@ -124,7 +124,7 @@ def deployment(
     ]
     container: Manifest = {
         "name": CONTAINER,
-        "image": settings.image,
+        "image": instance.image or settings.image,
         "imagePullPolicy": "Always",
         "securityContext": {"privileged": True},
         "ports": [
@@ -351,7 +351,7 @@ def expected_shape(
     res = instance.resources
     return ExpectedShape(
         replicas=desired_replicas(instance) if replicas is None else replicas,
-        image=settings.image,
+        image=instance.image or settings.image,
         cpu_request=res.cpu_request,
         cpu_limit=res.cpu_limit,
         memory_request=res.memory_request,

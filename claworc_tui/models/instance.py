@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from claworc_tui.models.exposure import Exposure
+from claworc_tui.models.image import check_image
 from claworc_tui.models.quantity import QuantityError, parse_quantity
 from claworc_tui.models.text import is_unsafe_char
 
@@ -240,6 +241,13 @@ class InstanceSpec(BaseModel):
     """The content of ``clawdbot.json``; None mounts an empty object."""
     api_keys: dict[Provider, SecretStr] = Field(default_factory=dict)
     """Per-instance key overrides; a provider not listed inherits the global key."""
+    image: str | None = None
+    """The instance's own container image (a clone keeps its source's); None: the setting."""
+
+    @field_validator("image")
+    @classmethod
+    def _image_reference(cls, value: str | None) -> str | None:
+        return None if value is None else check_image(value)
 
     @field_validator("display_name")
     @classmethod
@@ -290,5 +298,8 @@ class Instance(BaseModel):
     """``host:pid`` of the process running that operation."""
     exposure: Exposure = Exposure.NODEPORT
     """NodePorts, or private (a ClusterIP Service reached through a port-forward)."""
+    image: str | None = None
+    """The image set by ``redeploy --image`` (or copied by a clone); None runs the settings'
+    image."""
     created_at: datetime
     updated_at: datetime

@@ -8,18 +8,13 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from claworc_tui.models.exposure import Exposure
+from claworc_tui.models.image import check_image
 from claworc_tui.models.instance import Provider, Resources, Storage
 
 DEFAULT_IMAGE = "glukw/openclaw-vnc-chrome:latest"
 NODEPORT_MIN = 30000
 NODEPORT_MAX = 32767
-# A reference is [registry/]path[:tag][@digest]; this is the shape docker/distribution accepts.
 # Every pattern is ASCII and matched with fullmatch: ``$`` alone accepts a trailing newline.
-_IMAGE_REF = re.compile(
-    r"(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
-    r"(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*:[0-9a-fA-F]{32,})?",
-    re.ASCII,
-)
 _DNS_SUBDOMAIN = re.compile(
     r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*", re.ASCII
 )
@@ -36,7 +31,8 @@ class GlobalSettings(BaseModel):
     default_storage: Storage = Storage()
     """PVC sizes prefilled for new instances."""
     image: str = DEFAULT_IMAGE
-    """Container image of every instance."""
+    """Container image of every instance that has none of its own (``redeploy --image`` sets
+    one)."""
     image_pull_secret: str | None = None
     """Name of a docker-registry Secret in the namespace, or None for a public image."""
     node_host: str | None = None
@@ -55,9 +51,7 @@ class GlobalSettings(BaseModel):
     @field_validator("image")
     @classmethod
     def _image_reference(cls, value: str) -> str:
-        if not _IMAGE_REF.fullmatch(value):
-            raise ValueError(f'image "{value}" is not a valid image reference')
-        return value
+        return check_image(value)
 
     @field_validator("image_pull_secret")
     @classmethod

@@ -31,6 +31,7 @@ from claworc_tui.k8s.ownership import instance_annotations
 from claworc_tui.models.activity import Outcome
 from claworc_tui.models.errors import ClaworcError, ValidationFailed
 from claworc_tui.models.exposure import Exposure
+from claworc_tui.models.image import check_image
 from claworc_tui.models.instance import (
     STORAGE_ROLES,
     Instance,
@@ -200,10 +201,9 @@ def _candidate(
         if "PersistentVolumeClaim" not in m
     ]
     if found.image and found.image != settings.image:
-        notes.append(
-            f"runs image {found.image}; this database's image is {settings.image} "
-            f"(set it first: settings set image {found.image}, or repair rolls the pod)"
-        )
+        # The record keeps the instance's own image (as redeploy --image sets it), so repair
+        # does not roll the pod back to the settings' image.
+        notes.append(f"runs its own image {found.image} (the settings' image is {settings.image})")
     missing_keys = [p.label for p in global_keys if p not in found.keys]
     if missing_keys and found.objects:
         notes.append(f"its Secret has no {', '.join(missing_keys)} key: repair adds the global one")
@@ -267,9 +267,24 @@ def _record(
         clawdbot_config=config,
         overrides=frozenset(),
         exposure=exposure,
+        image=_own_image(found.image, settings.image),
         created_at=now,
         updated_at=now,
     )
+
+
+def _own_image(image: str | None, setting: str) -> str | None:
+    """The Deployment's image when it is not the settings' one (None: the setting applies).
+
+    Raises:
+        ValidationFailed: It is not a valid image reference (the apiserver takes any string).
+    """
+    if not image or image == setting:
+        return None
+    try:
+        return check_image(image)
+    except ValueError as exc:
+        raise ValidationFailed("image", str(exc)) from None
 
 
 def _display_name(annotated: str | None, name: str) -> str:

@@ -97,7 +97,9 @@ def advise(
             Advice(
                 code="image-pull",
                 title="The image cannot be pulled",
-                detail=(pod.message or "") + " — check the image and the pull secret in Settings",
+                detail=(pod.message or "")
+                + " — check the image and the pull secret in Settings, or redeploy (U) with "
+                "another image",
             )
         )
     if objects is not None:

@@ -39,6 +39,7 @@ from claworc_tui.services import drift as drift_mod
 from claworc_tui.services import lifecycle
 from claworc_tui.services.errors import LiveStatusUnavailable, OperationFailed, ReadOnlyMode
 from claworc_tui.services.fleet import FleetHub
+from claworc_tui.services.fleet_tools import FleetTools
 from claworc_tui.services.logs import follow_instance_logs
 from claworc_tui.services.ops import OperationLocks, owner_id
 from claworc_tui.services.store import Store
@@ -58,10 +59,8 @@ from claworc_tui.services.views import (
     VncUrls,
 )
 
-#: How long a one-shot read (``ls``, ``logs``) waits for the pod watch's first list.
 
-
-class InstanceService:
+class InstanceService(FleetTools):
     """Lifecycle, settings, live status, drift and the activity log of every instance.
 
     Args:

@@ -76,6 +76,8 @@ async def build_fleet(config: Settings, tmp_path: Path) -> None:
     )
     await ok(*at, "create", "Bot Beta")
     await ok(*at, "stop", "bot-beta")
+    # Its own image (not the settings' one): adopt must keep it, or repair would roll it back.
+    await ok(*at, "redeploy", "bot-beta", "--image", "registry.example/openclaw:2.1", "--no-wait")
     await ok(*at, "create", "Bot Gamma")
     await ok(*at, "expose", "bot-gamma", "private")
 
@@ -117,6 +119,7 @@ async def test_lost_database_comes_back_with_adopt_all(
     assert "adopted 3 instances" in out, out
     after = rows(config.db)
     assert after == before
+    assert after["bot-beta"]["image"] == "registry.example/openclaw:2.1"
     # Keys: the override that differs is sealed here, the global one is inherited.
     assert after["bot-alpha"]["openai_api_key"]
     assert after["bot-alpha"]["brave_api_key"]

@@ -134,6 +134,8 @@ READ_ONLY_COMMANDS: list[list[str]] = [
     ["settings", "get", "image"],
     ["repair", "--dry-run"],
     ["--read-only", "repair"],
+    ["export"],
+    ["export", "bot-x"],
 ]
 
 

@@ -31,6 +31,11 @@ COMMANDS: list[list[str]] = [
     ["logs", "bot-x"],
     ["settings", "get"],
     ["repair", "--dry-run"],
+    ["clone", "bot-x", "Bot Y"],
+    ["redeploy", "bot-x", "bot-y", "--image", "nginx:1"],
+    ["export"],
+    ["export", "bot-x", "--with-keys"],
+    ["import", "fleet.json"],
 ]
 
 

@@ -25,6 +25,7 @@ from claworc_tui.ui.clipboard import copy_text
 from claworc_tui.ui.messages import OperationDone, ServiceFailed
 from claworc_tui.ui.screens.confirm import ConfirmModal, DeleteModal
 from claworc_tui.ui.screens.create import CreateInstanceModal
+from claworc_tui.ui.screens.fleet_actions import FleetActions
 from claworc_tui.ui.screens.progress import Outcome, ProgressModal
 from claworc_tui.ui.text import fmt, plain, stacked, toast
 from claworc_tui.ui.widgets.instance_detail import InstanceDetail
@@ -40,12 +41,14 @@ BULK_CONCURRENCY = 8
 #: Actions that change something: disabled (with the reason) in read-only mode.
 WRITE_ACTIONS = frozenset(
     {"new_instance", "start", "stop", "restart", "delete", "edit_config", "apply_advice"}
+    | {"clone", "redeploy", "redeploy_one"}
 )
 _VERBS = {"start": "started", "stop": "stopped", "restart": "restarted"}
 
 
-class InstanceActions(Screen[None]):
-    """The main screen's actions (a base class, to keep ``main.py`` about layout and streams)."""
+class InstanceActions(FleetActions, Screen[None]):
+    """The main screen's actions (a base class, to keep ``main.py`` about layout and streams);
+    clone and redeploy come from :class:`FleetActions`."""
 
     ctx: UiContext
 

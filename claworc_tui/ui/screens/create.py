@@ -26,7 +26,7 @@ from claworc_tui.models.names import derive_name
 from claworc_tui.ui.format import with_labels
 from claworc_tui.ui.messages import ServiceFailed
 from claworc_tui.ui.ports import InstanceOps
-from claworc_tui.ui.text import fmt
+from claworc_tui.ui.text import fmt, plain
 from claworc_tui.ui.widgets.form import FieldError, field_row
 
 PREVIEW_GROUP = "preview"
@@ -65,16 +65,28 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
         Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
     ]
 
-    def __init__(self, ops: InstanceOps, *, prefill: InstanceSpec | None = None) -> None:
+    def __init__(
+        self,
+        ops: InstanceOps,
+        *,
+        prefill: InstanceSpec | None = None,
+        title: str = "New instance",
+        note: str | None = None,
+    ) -> None:
         """Create the form.
 
         Args:
             ops: The service (for the name and port preview).
-            prefill: Values to start from (after a failed create).
+            prefill: Values to start from (after a failed create, or a clone's source). Its
+                keys fill the key fields (hidden) and its image is kept.
+            title: The dialog's title (``Clone bot-alpha``).
+            note: A line under the title (what a clone copies and what not).
         """
         super().__init__()
         self._ops = ops
         self._prefill = prefill
+        self._title = title
+        self._note = note
         self._preview_ok = False
 
     def compose(self) -> ComposeResult:
@@ -83,8 +95,10 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
         resources = spec.resources if spec else Resources()
         storage = spec.storage if spec else Storage()
         with Vertical(classes="dialog -wide", id="create-dialog"):
-            yield Label("New instance", classes="dialog-title")
+            yield Label(plain(self._title), classes="dialog-title")
             with VerticalScroll(classes="dialog-body"):
+                if self._note:
+                    yield Static(plain(self._note, "$warning"), id="create-note")
                 yield Label("Display name", classes="field-label")
                 yield Input(
                     spec.display_name if spec else "",
@@ -102,8 +116,13 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
                     [(f"storage_{r}", f"PVC {r}", getattr(storage, r)) for r in STORAGE_ROLES]
                 )
                 yield FieldError(id="storage-error", classes="field-error")
+                keys = spec.api_keys if spec else {}
                 yield from field_row(
-                    [(p.value, f"{p.label} key", "") for p in Provider], password=True
+                    [
+                        (p.value, f"{p.label} key", keys[p].get_secret_value() if p in keys else "")
+                        for p in Provider
+                    ],
+                    password=True,
                 )
                 yield Static(
                     "Empty key fields inherit the global key (Settings).", classes="field-hint"
@@ -304,6 +323,7 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
                 storage=storage,
                 clawdbot_config=config,
                 api_keys=keys,
+                image=self._prefill.image if self._prefill else None,
             )
         except ValidationError as exc:
             errors["display_name"] = with_labels(pydantic_message(exc), _LABELS)

@@ -61,6 +61,7 @@ def main_sections(
         app_bindings: The app's bindings, when ``app`` is only a formatter (the README).
     """
     from claworc_tui.ui.screens.command_line import CommandMode
+    from claworc_tui.ui.screens.fleet_actions import FleetActions
     from claworc_tui.ui.screens.main import MainScreen
     from claworc_tui.ui.screens.reach import ReachActions
     from claworc_tui.ui.widgets.activity_pane import ActivityPane
@@ -68,7 +69,7 @@ def main_sections(
     from claworc_tui.ui.widgets.log_pane import LogPane
 
     return [
-        describe(app, "Instances", MainScreen.BINDINGS, screen),
+        describe(app, "Instances", [*MainScreen.BINDINGS, *FleetActions.BINDINGS], screen),
         describe(
             app,
             "Reach into an instance, commands",

@@ -51,6 +51,7 @@ class ProgressModal(ModalScreen[str]):
         steps: Callable[[], AsyncIterator[Progress]],
         *,
         cancellable: bool = True,
+        cancelled: str = "What had been created was rolled back.",
     ) -> None:
         """Create the modal.
 
@@ -58,8 +59,10 @@ class ProgressModal(ModalScreen[str]):
             title: What is happening (``Creating bot-alpha``).
             steps: Starts the operation and yields its progress.
             cancellable: Whether Cancel may interrupt it (the service then rolls back).
+            cancelled: What a cancel leaves behind, said after it.
         """
         super().__init__()
+        self._cancelled = cancelled
         self._title = title
         self._steps = steps
         self._cancellable = cancellable
@@ -117,7 +120,11 @@ class ProgressModal(ModalScreen[str]):
         rows = []
         for index in sorted(self._rows):
             row = self._rows[index]
-            line = plain(f"{_GLYPH[row.state]} {row.index}/{row.total} {row.step}")
+            # The glyph is our markup; the step may quote outside text (a name): plain.
+            line = Content.assemble(
+                Content.from_markup(_GLYPH[row.state]),
+                plain(f" {row.index}/{row.total} {row.step}"),
+            )
             if row.detail:
                 line = Content.assemble(line, "  ", plain(row.detail, "$text-muted"))
             rows.append(line)
@@ -140,8 +147,8 @@ class ProgressModal(ModalScreen[str]):
         if event.state == WorkerState.CANCELLED:
             self._finish(
                 Outcome.CANCELLED,
-                Content.from_markup(
-                    "[b $warning]Cancelled.[/] What had been created was rolled back."
+                Content.assemble(
+                    Content.from_markup("[b $warning]Cancelled.[/] "), plain(self._cancelled)
                 ),
             )
         elif event.state == WorkerState.ERROR and self._outcome is None:
@@ -158,8 +165,11 @@ class ProgressModal(ModalScreen[str]):
             return
         button = self.query_one("#progress-button", Button)
         button.disabled = True
-        button.label = "Rolling back…"
-        self.query_one("#progress-result", Static).update("Cancelling — rolling back…")
+        rolls_back = "rolled back" in self._cancelled
+        button.label = "Rolling back…" if rolls_back else "Cancelling…"
+        self.query_one("#progress-result", Static).update(
+            "Cancelling — rolling back…" if rolls_back else "Cancelling…"
+        )
         self._worker.cancel()
 
 

@@ -161,6 +161,10 @@ class InstanceDetail(VerticalScroll, can_focus=True):
             _row("Memory", f"request {res.memory_request}  limit {res.memory_limit}"),
             _row("Storage", storage),
             _row("Config", self._config_summary(instance.clawdbot_config)),
+        ]
+        if instance.image:  # its own (redeploy --image, a clone); else the settings' image
+            rows.append(_row("Image", f"{instance.image} (its own; U redeploys)"))
+        rows += [
             _row(
                 "Record",
                 f"{instance.status.value}"

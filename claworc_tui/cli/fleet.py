@@ -1,0 +1,92 @@
+"""``claworc-tui clone NAME "New Name"`` and ``claworc-tui redeploy NAME… [--image REF]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from claworc_tui.models.names import derive_name
+from claworc_tui.services import Services
+from claworc_tui.services.redeploy import ROLLOUT_TIMEOUT, check_image_arg
+from claworc_tui.services.views import Progress, StepState
+
+
+def register_fleet(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    """Add ``clone``, ``redeploy``, ``export`` and ``import`` (:mod:`.records`) through the
+    ``add(name, help)`` of ``commands.register``."""
+    from claworc_tui.cli.commands import _command
+    from claworc_tui.cli.records import register_records
+
+    clone = add(
+        "clone",
+        "create a new instance with the resources, storage sizes, clawdbot.json, image and key "
+        "overrides of NAME (new ports, empty volumes: the data is not copied)",
+    )
+    clone.add_argument("name", metavar="NAME", help="the instance to copy")
+    clone.add_argument("display_name", metavar="NEW_NAME", help="display name of the clone")
+    redeploy = add(
+        "redeploy",
+        "set the image (or pull the same tag again) and replace the pod; the data stays",
+    )
+    redeploy.add_argument("names", nargs="+", metavar="NAME", help="one or more instances")
+    redeploy.add_argument(
+        "--image",
+        metavar="REF",
+        help="the new image, e.g. glukw/openclaw-vnc-chrome:1.2 (stored in the record); "
+        "default: the current image, pulled again",
+    )
+    redeploy.add_argument(
+        "--no-wait", action="store_true", help="do not wait for the new pod to be ready"
+    )
+    redeploy.add_argument(
+        "--timeout",
+        type=float,
+        default=ROLLOUT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"how long to wait for the new pod to be ready (default {ROLLOUT_TIMEOUT:g})",
+    )
+    _command("clone")(_clone)
+    _command("redeploy")(_redeploy)
+    register_records(add)
+
+
+def _print_step(progress: Progress, prefix: str = "") -> None:
+    if progress.state is StepState.RUNNING:
+        return
+    mark = "ok" if progress.state is StepState.DONE else progress.state.value
+    detail = f" ({progress.detail})" if progress.detail else ""
+    print(
+        f"{prefix}[{progress.index}/{progress.total}] {progress.step}: {mark}{detail}",
+        file=sys.stderr,
+    )
+
+
+async def _clone(services: Services, args: argparse.Namespace) -> int:
+    svc = services.instances
+    svc.require_writable("clone an instance")
+    spec = await svc.clone_spec(args.name, args.display_name)
+    print(f"cloning {args.name}: {await svc.clone_note(args.name)}", file=sys.stderr)
+    async for progress in svc.clone(args.name, spec):
+        _print_step(progress)
+    urls = await svc.urls(derive_name(spec.display_name))
+    print(urls.chrome)
+    return 0
+
+
+async def _redeploy(services: Services, args: argparse.Namespace) -> int:
+    from claworc_tui.models.errors import ValidationFailed
+
+    check_image_arg(args.image)
+    if not args.timeout > 0:
+        raise ValidationFailed("timeout", f"--timeout must be more than 0, not {args.timeout:g}")
+    names = list(dict.fromkeys(args.names))
+    async for progress in services.instances.redeploy(
+        names, args.image, wait=not args.no_wait, ready_within=args.timeout
+    ):
+        _print_step(progress)
+    for name in names:
+        instance = await services.instances.get(name)
+        image = instance.image or (await services.instances.get_settings()).image
+        print(f"{name}: redeployed ({image})")
+    return 0

@@ -1,0 +1,124 @@
+"""The export file (``claworc-tui export``): instance records, keys left out or sealed.
+
+Format (JSON, one object)::
+
+    {"format": "claworc-tui/records", "version": 1, "exported_at": "…Z",
+     "keys": "left out" | "sealed",
+     "seal": null | {"kdf": "scrypt", "n": …, "r": …, "p": …, "salt": "…", "cipher": "AES-256-GCM",
+                     "check": "…"},
+     "instances": [{"name", "display_name", "nodeport_chrome", "nodeport_terminal",
+                    "status": "running" | "stopped", "exposure", "image", "resources",
+                    "storage", "clawdbot_config", "overrides": ["anthropic_api_key", …],
+                    "sealed_keys": null | "…"}]}
+
+``overrides`` names the providers an instance had its own key for, so an import without keys
+can say which instances now inherit the global key. A file whose ``version`` is newer than
+:data:`FORMAT_VERSION` is refused: an older app must not half-read a newer file.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from claworc_tui.models.exposure import Exposure
+from claworc_tui.models.image import check_image
+from claworc_tui.models.instance import (
+    InstanceSpec,
+    Provider,
+    Resources,
+    Storage,
+    validate_clawdbot_config,
+)
+from claworc_tui.models.settings import NODEPORT_MAX, NODEPORT_MIN
+
+FORMAT = "claworc-tui/records"
+FORMAT_VERSION = 1
+#: Largest export file an import reads (a thousand instances with 1 MiB configs fit).
+MAX_FILE_BYTES = 256 * 1024 * 1024
+_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", re.ASCII)
+_NAME_MAX = 54
+
+
+class InstanceRecord(BaseModel):
+    """One instance as exported: everything the row holds but its id, times and keys."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    display_name: str
+    nodeport_chrome: int = Field(ge=NODEPORT_MIN, le=NODEPORT_MAX)
+    nodeport_terminal: int = Field(ge=NODEPORT_MIN, le=NODEPORT_MAX)
+    status: Literal["running", "stopped"]
+    """What the instance should do: an instance mid-operation is exported as what it was
+    becoming (a start → running, a stop → stopped)."""
+    exposure: Exposure = Exposure.NODEPORT
+    image: str | None = None
+    resources: Resources
+    storage: Storage
+    clawdbot_config: str | None = None
+    overrides: list[Provider] = Field(default_factory=list)
+    sealed_keys: str | None = None
+    """The overrides as JSON, sealed with the file's passphrase (``--with-keys``), or None."""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if len(value) > _NAME_MAX or not _NAME.fullmatch(value):
+            raise ValueError(
+                f'name "{value}" is not an instance name (lower-case letters, digits and "-", '
+                f"at most {_NAME_MAX})"
+            )
+        return value
+
+    @field_validator("display_name")
+    @classmethod
+    def _display_name(cls, value: str) -> str:
+        InstanceSpec(display_name=value)  # the same rule as a new instance's
+        return value
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, value: str | None) -> str | None:
+        return None if value is None else check_image(value)
+
+    @field_validator("clawdbot_config")
+    @classmethod
+    def _config(cls, value: str | None) -> str | None:
+        return validate_clawdbot_config(value)
+
+    @model_validator(mode="after")
+    def _pair(self) -> InstanceRecord:
+        if self.nodeport_terminal != self.nodeport_chrome + 1 or self.nodeport_chrome % 2:
+            raise ValueError(
+                f"{self.name}: ports {self.nodeport_chrome},{self.nodeport_terminal} are not an "
+                "even port and the next one"
+            )
+        return self
+
+
+class RecordsFile(BaseModel):
+    """The whole export file."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    format: Literal["claworc-tui/records"] = "claworc-tui/records"
+    version: int
+    exported_at: str
+    keys: Literal["left out", "sealed"]
+    seal: dict[str, object] | None = None
+    instances: list[InstanceRecord]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RecordsFile:
+        sealed = self.keys == "sealed"
+        if sealed != (self.seal is not None):
+            raise ValueError('"keys" and "seal" disagree')
+        for record in self.instances:
+            if record.sealed_keys is not None and not sealed:
+                raise ValueError(f"{record.name} has sealed keys but the file has no seal")
+            if sealed and bool(record.overrides) != (record.sealed_keys is not None):
+                raise ValueError(f"{record.name}: its overrides and sealed keys disagree")
+        return self

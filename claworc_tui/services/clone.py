@@ -1,0 +1,97 @@
+"""Clone: a new instance with the same resources, storage sizes, config, image and key overrides.
+
+What is *not* copied, and said so wherever a clone is offered: the ports (the clone gets the
+lowest free pair, like any new instance) and the data (its four PVCs start empty: nothing is
+copied between volumes). The overrides are unsealed from the source's row and sealed again into
+the clone's; they are never shown. The clone is then made by the normal step-by-step create,
+with its rollback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import TYPE_CHECKING, cast
+
+from pydantic import ValidationError
+
+from claworc_tui.models.activity import Outcome
+from claworc_tui.models.errors import NameTaken, ValidationFailed, from_pydantic
+from claworc_tui.models.instance import Instance, InstanceSpec
+from claworc_tui.models.names import derive_name
+from claworc_tui.services.views import Progress
+
+if TYPE_CHECKING:
+    from claworc_tui.services.instances import InstanceService
+
+NOT_COPIED = "new ports, empty volumes (the data is not copied)"
+
+
+def what_is_copied(source: Instance) -> str:
+    """One line for the user: what a clone of ``source`` takes over and what not."""
+    keys = (
+        "key overrides (" + ", ".join(sorted(p.label for p in source.overrides)) + ")"
+        if source.overrides
+        else "no key overrides (the global keys apply)"
+    )
+    image = f"image {source.image}" if source.image else "the settings' image"
+    return f"Copied: resources, storage sizes, clawdbot.json, {image}, {keys}. Not: {NOT_COPIED}."
+
+
+async def suggest_name(svc: InstanceService, source: Instance) -> str:
+    """``"<display name> copy"``, or ``"… copy 2"``, ``"… copy 3"`` … whichever is free."""
+    base = f"{source.display_name} copy"
+    for number in range(1, 100):
+        candidate = base if number == 1 else f"{base} {number}"
+        try:
+            if await svc.store.instances.find(derive_name(candidate)) is None:
+                return candidate
+        except ValidationFailed:
+            break
+    return base
+
+
+async def clone_spec(svc: InstanceService, source_name: str, display_name: str) -> InstanceSpec:
+    """The spec of a clone of ``source_name`` called ``display_name``.
+
+    Raises:
+        InstanceNotFound: No such source.
+        ValidationFailed: The display name is invalid, or its name is taken (``NameTaken``).
+    """
+    source = await svc.store.instances.get(source_name)
+    name = derive_name(display_name)  # ValidationFailed for a name with no letters or digits
+    if await svc.store.instances.find(name) is not None:
+        raise NameTaken(name)
+    try:
+        return InstanceSpec(
+            display_name=display_name,
+            resources=source.resources,
+            storage=source.storage,
+            clawdbot_config=source.clawdbot_config,
+            api_keys=await svc.store.instances.overrides(source_name),
+            image=source.image,
+        )
+    except ValidationError as exc:
+        raise from_pydantic(exc) from None
+
+
+async def clone(
+    svc: InstanceService, source_name: str, spec: InstanceSpec
+) -> AsyncIterator[Progress]:
+    """Create ``spec`` (a clone of ``source_name``, possibly edited) step by step.
+
+    The steps, the checks and the rollback are create's; the activity log also says where the
+    clone came from.
+    """
+    svc.require_writable("clone an instance")
+    source = await svc.store.instances.get(source_name)
+    created = cast(AsyncGenerator[Progress, None], svc.create(spec))
+    async with contextlib.aclosing(created):  # closed in this task if our consumer stops
+        async for progress in created:
+            yield progress
+    await svc.log_activity(
+        "clone",
+        Outcome.OK,
+        derive_name(spec.display_name),
+        f"from {source.name}; {NOT_COPIED}",
+    )

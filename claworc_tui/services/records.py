@@ -1,0 +1,254 @@
+"""Export and import of instance records (``claworc-tui export`` / ``import``).
+
+Export only reads: the records (never the cluster), with the keys left out, or sealed under a
+passphrase (:mod:`claworc_tui.crypto.passphrase`) with ``--with-keys`` — a key is never written
+in plain text.
+
+Import creates **records only**, no cluster object: the file is a backup of the database, and
+what the cluster should hold follows from it. Afterwards ``repair`` (or ``d`` in the app) shows
+and creates what the cluster lacks — every object of a record whose instance is gone, with
+replicas as its status says — and finds nothing to do for an instance whose objects are still
+there. Everything is checked before the first row is written, and the rows go in in one
+transaction: a file that cannot be imported whole imports nothing.
+
+Refused (each with its own message): a file that is not an export, is damaged, or has a newer
+format version; a wrong passphrase; a name this database has; a port this database uses, one
+outside its port range, or one a Service in the cluster holds for something else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from pydantic import SecretStr, ValidationError
+
+from claworc_tui.crypto.passphrase import (
+    DamagedSeal,
+    PassphraseSeal,
+    WrongPassphrase,
+    seal_from_params,
+)
+from claworc_tui.k8s.errors import KubeError
+from claworc_tui.models.activity import Outcome
+from claworc_tui.models.errors import NameTaken, ValidationFailed, from_pydantic
+from claworc_tui.models.instance import Instance, InstanceStatus, Provider, check_api_key
+from claworc_tui.models.names import object_names
+from claworc_tui.models.records import (
+    FORMAT,
+    FORMAT_VERSION,
+    InstanceRecord,
+    RecordsFile,
+)
+
+if TYPE_CHECKING:
+    from claworc_tui.services.instances import InstanceService
+
+#: Seconds the import waits for the cluster's list of NodePorts before going on without it.
+CLUSTER_CHECK_SECONDS = 5.0
+_STOPPED = (InstanceStatus.STOPPED, InstanceStatus.STOPPING)
+
+
+@dataclass
+class ImportResult:
+    """What an import did."""
+
+    names: list[str]
+    """The records created."""
+    without_keys: list[str] = field(default_factory=list)
+    """Instances that had key overrides which the file left out (they inherit the globals)."""
+    warnings: list[str] = field(default_factory=list)
+
+
+def _record(
+    instance: Instance, keys: dict[Provider, SecretStr], seal: PassphraseSeal | None
+) -> InstanceRecord:
+    sealed = None
+    if seal is not None and keys:
+        plain = json.dumps({p.value: k.get_secret_value() for p, k in sorted(keys.items())})
+        sealed = seal.seal(plain, instance.name)
+    # Not validated again: the file says what the database holds (a legacy row the rules of
+    # today would refuse is refused by the import, with its reason, not by the export).
+    return InstanceRecord.model_construct(
+        name=instance.name,
+        display_name=instance.display_name,
+        nodeport_chrome=instance.nodeport_chrome,
+        nodeport_terminal=instance.nodeport_terminal,
+        status="stopped" if instance.status in _STOPPED else "running",
+        exposure=instance.exposure,
+        image=instance.image,
+        resources=instance.resources,
+        storage=instance.storage,
+        clawdbot_config=instance.clawdbot_config,
+        overrides=sorted(instance.overrides),
+        sealed_keys=sealed,
+    )
+
+
+async def export_records(
+    svc: InstanceService, names: Sequence[str], seal: PassphraseSeal | None
+) -> RecordsFile:
+    """The records of ``names`` (all when empty), keys sealed with ``seal`` or left out.
+
+    Raises:
+        InstanceNotFound: A name without a record (nothing is exported).
+    """
+    repo = svc.store.instances
+    instances = [await repo.get(n) for n in dict.fromkeys(names)] if names else await repo.list()
+    records = []
+    for instance in instances:
+        keys = await repo.overrides(instance.name) if seal is not None else {}
+        records.append(_record(instance, keys, seal))
+    return RecordsFile(
+        version=FORMAT_VERSION,
+        exported_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        keys="sealed" if seal is not None else "left out",
+        seal=seal.params() if seal is not None else None,
+        instances=records,
+    )
+
+
+def dump(file: RecordsFile) -> str:
+    """The file as JSON text (ASCII: every other character escaped)."""
+    return json.dumps(file.model_dump(mode="json"), indent=2)
+
+
+def _bad_file(reason: str) -> ValidationFailed:
+    return ValidationFailed("file", f"{reason}; nothing was imported")
+
+
+def parse(data: bytes) -> RecordsFile:
+    """Read an export file.
+
+    Raises:
+        ValidationFailed: Not JSON, not an export, a newer version, or damaged (said which).
+    """
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise _bad_file(f"the file is not a claworc-tui export (not JSON: {exc})") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise _bad_file(f'the file is not a claworc-tui export (no "format": "{FORMAT}")')
+    version = doc.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise _bad_file(f"the file is damaged: its version {version!r} is not a version")
+    if version > FORMAT_VERSION:
+        raise _bad_file(
+            f"the file is format version {version}, newer than this claworc-tui reads "
+            f"({FORMAT_VERSION}): import it with a newer claworc-tui"
+        )
+    try:
+        return RecordsFile.model_validate(doc)
+    except ValidationError as exc:
+        raise _bad_file(f"the file is damaged: {from_pydantic(exc).message}") from None
+
+
+def _open_keys(
+    file: RecordsFile, passphrase: SecretStr | None
+) -> dict[str, dict[Provider, SecretStr]]:
+    if file.seal is None:
+        return {}
+    if passphrase is None:
+        raise ValidationFailed(
+            "passphrase", "the file's keys are sealed: a passphrase is needed; nothing was imported"
+        )
+    try:
+        seal = seal_from_params(passphrase, file.seal)
+        opened: dict[str, dict[Provider, SecretStr]] = {}
+        for record in file.instances:
+            if record.sealed_keys is None:
+                continue
+            values = json.loads(seal.open(record.sealed_keys, record.name))
+            keys = {Provider(p): SecretStr(v) for p, v in values.items()}
+            if set(keys) != set(record.overrides):
+                raise DamagedSeal(f"the keys of {record.name} do not match its overrides")
+            for provider, key in keys.items():
+                check_api_key(provider, key)
+            opened[record.name] = keys
+    except WrongPassphrase:
+        raise ValidationFailed(
+            "passphrase",
+            "wrong passphrase: it does not open this file's keys; nothing was imported",
+        ) from None
+    except (DamagedSeal, ValueError, AttributeError, TypeError) as exc:
+        # json errors, a provider that does not exist, a key with spaces: never quote a value.
+        reason = str(exc) if isinstance(exc, DamagedSeal) else type(exc).__name__
+        raise _bad_file(f"the file is damaged: {reason}") from None
+    return opened
+
+
+async def _conflicts(svc: InstanceService, file: RecordsFile) -> tuple[list[str], list[str]]:
+    """Every reason the records cannot go in, and warnings."""
+    problems: list[str] = []
+    names = Counter(r.name for r in file.instances)
+    problems += [f"{n} is in the file {c} times" for n, c in names.items() if c > 1]
+    ports = Counter(p for r in file.instances for p in (r.nodeport_chrome, r.nodeport_terminal))
+    problems += [f"port {p} is in the file {c} times" for p, c in ports.items() if c > 1]
+    existing = {i.name: i for i in await svc.store.instances.list()}
+    held = {
+        port: i.name for i in existing.values() for port in (i.nodeport_chrome, i.nodeport_terminal)
+    }
+    settings = await svc.store.settings.get()
+    start, end = settings.port_range_start, settings.port_range_end
+    for record in file.instances:
+        pair = (record.nodeport_chrome, record.nodeport_terminal)
+        if record.name in existing:
+            problems.append(str(NameTaken(record.name)))
+        problems += [f"port {p} of {record.name} is used by {held[p]}" for p in pair if p in held]
+        if not start <= pair[0] < pair[1] <= end:
+            problems.append(
+                f"ports {pair[0]},{pair[1]} of {record.name} are outside this database's range "
+                f"{start}-{end} (settings set port_range_start/port_range_end to widen it)"
+            )
+    warnings: list[str] = []
+    try:
+        async with asyncio.timeout(CLUSTER_CHECK_SECONDS):
+            owners = (await svc.kube.service_node_ports()).owners
+    except (KubeError, OSError, TimeoutError) as exc:
+        warnings.append(f"could not check the cluster's NodePorts ({exc or 'no answer'})")
+        return problems, warnings
+    for record in file.instances:
+        own = object_names(record.name)["service"]
+        for port in (record.nodeport_chrome, record.nodeport_terminal):
+            owner = owners.get(port)
+            if port in held:
+                continue  # already said: a record of this database has it
+            if owner and (owner.namespace, owner.service) != (svc.kube.namespace, own):
+                problems.append(
+                    f"port {port} of {record.name} is held in the cluster by Service "
+                    f"{owner.namespace}/{owner.service}"
+                )
+    return problems, warnings
+
+
+async def import_records(
+    svc: InstanceService, file: RecordsFile, passphrase: SecretStr | None
+) -> ImportResult:
+    """Create the file's records (no cluster object), all or none.
+
+    Raises:
+        ValidationFailed: A wrong passphrase, a damaged file, or conflicts (all listed).
+    """
+    svc.require_writable("import records")
+    keys = _open_keys(file, passphrase)
+    problems, warnings = await _conflicts(svc, file)
+    if problems:
+        shown = "; ".join(problems[:10]) + (
+            f"; and {len(problems) - 10} more" if len(problems) > 10 else ""
+        )
+        raise ValidationFailed("file", f"cannot import: {shown}. Nothing was imported")
+    await svc.store.instances.insert_records([(r, keys.get(r.name, {})) for r in file.instances])
+    without = [r.name for r in file.instances if r.overrides and r.name not in keys]
+    names = [r.name for r in file.instances]
+    await svc.log_activity(
+        "import",
+        Outcome.OK,
+        None,
+        f"{len(names)} records ({file.keys} keys): {', '.join(names[:20])}",
+    )
+    return ImportResult(names=names, without_keys=without, warnings=warnings)
