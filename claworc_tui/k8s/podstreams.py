@@ -175,6 +175,7 @@ class PodStreams:
         if self._core is None or self._source is not api_client:
             await self.aclose()
             self._ws_client = WsApiClient(configuration=api_client.configuration)
+            self._ws_client.user_agent = api_client.user_agent
             self._core = k8s_client.CoreV1Api(self._ws_client)
             self._source = api_client
         return self._core

@@ -26,6 +26,7 @@ import aiohttp
 from kubernetes_asyncio import client as k8s_client
 from kubernetes_asyncio import config as k8s_config
 
+from claworc_tui import __version__
 from claworc_tui.k8s.errors import (
     KubeConfigError,
     KubeError,
@@ -55,6 +56,10 @@ _APIS = {
     "authz": "AuthorizationV1Api",
     "version": "VersionApi",
 }
+
+
+#: What every request says it is (see :meth:`KubeTransport.start`).
+USER_AGENT = f"claworc-tui/{__version__} (kubernetes_asyncio)"
 
 
 class _Info(TypedDict):
@@ -141,6 +146,10 @@ class KubeTransport:
         self._server_url = str(configuration.host)
         configuration.refresh_api_key_hook = self._refresh_if_expiring
         self._api_client = k8s_client.ApiClient(configuration=configuration)
+        # The apiserver names the managedFields manager of a write after the User-Agent (the part
+        # before the first "/"): "claworc-tui", not kubernetes_asyncio's "OpenAPI-Generator", so a
+        # conflict report (and `kubectl get -o yaml --show-managed-fields`) says who wrote what.
+        self._api_client.user_agent = USER_AGENT
         self._apis = {key: getattr(k8s_client, cls)(self._api_client) for key, cls in _APIS.items()}
 
     async def _load_config(self, configuration: Any) -> str | None:

@@ -58,6 +58,13 @@ async def test_scale_zero_and_one(kube: KubeClient, emulator: EmulatorServer) ->
     assert (await kube.get_instance_objects("bot-alpha")).deployment.replicas == 0  # type: ignore[union-attr]
     await kube.scale("bot-alpha", 1)
     await wait_for(lambda: running_pod(emulator, "bot-alpha") is not None, what="pod back")
+    # Our writes are named after us in managedFields (the apiserver takes the User-Agent's first
+    # part), so another operator's conflict report says "claworc-tui", not "OpenAPI-Generator".
+    deployment = next(
+        o for o in emulator.objects("deployments", NS) if o["metadata"]["name"] == "bot-alpha"
+    )
+    managers = {e["manager"] for e in deployment["metadata"]["managedFields"]}
+    assert "claworc-tui" in managers and "OpenAPI-Generator" not in managers, managers
 
 
 async def test_restart_replaces_the_pod(kube: KubeClient, emulator: EmulatorServer) -> None:
