@@ -6,7 +6,6 @@ point is the table's cost per change, not the cluster's.
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,30 +61,25 @@ async def showing(pilot: Any, count: int, *, focus: bool = True) -> InstanceList
     return listing
 
 
-async def test_a_thousand_rows_update_in_place_and_keys_stay_fast() -> None:
+async def test_a_thousand_rows_update_in_place() -> None:
+    # What it costs is measured by bench/big_fleet.py (BENCHMARKS.md), not timed here: a timed
+    # assertion fails on a loaded CI machine and proves nothing on a fast one.
     app = ListApp()
     async with app.run_test(size=(160, 45)) as pilot:
         listing = app.query_one(InstanceList)
         listing.focus()
-        started = time.perf_counter()
         listing.apply_snapshot([view(i) for i in range(1000)])
         await pilot.pause()
-        assert time.perf_counter() - started < 3.0
         assert listing.row_count == 1000
         first_key = listing.shown_names[0]
-        started = time.perf_counter()
         for round_ in range(300):
             index = (round_ * 37) % 1000
             listing.apply_changes([view(index, "CrashLoopBackOff", restarts=round_)], ())
-        elapsed = time.perf_counter() - started
-        assert elapsed < 1.5, f"300 changes took {elapsed:.2f}s"
         # In place: the same rows, in the same order, not a rebuilt table.
         assert listing.shown_names[0] == first_key
         assert listing.row_count == 1000
         assert "CrashLoopBackOff" in listing.cell_text("bot-0037", "status")
-        started = time.perf_counter()
         await pilot.press("j")
-        assert time.perf_counter() - started < 0.5
         assert listing.selected_name == "bot-0001"
 
 
