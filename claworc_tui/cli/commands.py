@@ -101,9 +101,6 @@ def register(sub: Any) -> None:
     rm = add("rm", "delete an instance and every object it has, data included")
     rm.add_argument("name", metavar="NAME")
     rm.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
-    url = add("url", "print an instance's noVNC URL (Chrome by default)")
-    url.add_argument("name", metavar="NAME")
-    url.add_argument("--terminal", action="store_true", help="the terminal URL instead")
     logs = add("logs", "print an instance's logs")
     logs.add_argument("name", metavar="NAME")
     logs.add_argument("-f", "--follow", action="store_true")
@@ -130,7 +127,9 @@ def register(sub: Any) -> None:
     repair.add_argument("--dry-run", action="store_true", help="only show the differences")
     repair.add_argument("--delete-orphans", action="store_true", help="also delete orphans")
     from claworc_tui.cli.reach import register_reach
+    from claworc_tui.cli.url import register_url
 
+    register_url(add)
     register_reach(add)
 
 
@@ -189,6 +188,7 @@ def _row(view: InstanceView) -> dict[str, Any]:
         "reason": view.reason,
         "nodeport_chrome": inst.nodeport_chrome,
         "nodeport_terminal": inst.nodeport_terminal,
+        "exposure": inst.exposure.value,
         "cpu_limit": inst.resources.cpu_limit,
         "memory_limit": inst.resources.memory_limit,
         "created_at": inst.created_at.isoformat(),
@@ -205,7 +205,8 @@ async def _ls(services: Services, args: argparse.Namespace) -> int:
     header = f"{'NAME':<28} {'STATUS':<30} {'READY':<6} {'RESTARTS':<9} {'PORTS':<12}"
     print(header)
     for v in views:
-        ports = f"{v.instance.nodeport_chrome},{v.instance.nodeport_terminal}"
+        pair = v.instance.node_ports
+        ports = "private" if pair is None else f"{pair[0]},{pair[1]}"
         print(f"{v.name:<28} {v.status:<30} {v.ready_text:<6} {v.restarts:<9} {ports:<12}")
     return EXIT_OK
 
@@ -324,13 +325,6 @@ async def _rm(services: Services, args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     print(f"{args.name}: deleted")
-    return EXIT_OK
-
-
-@_command("url")
-async def _url(services: Services, args: argparse.Namespace) -> int:
-    urls = await services.instances.urls(args.name)
-    print(urls.terminal if args.terminal else urls.chrome)
     return EXIT_OK
 
 

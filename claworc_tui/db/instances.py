@@ -3,6 +3,10 @@
 Port pairs are chosen and the row inserted inside one ``BEGIN IMMEDIATE`` transaction: the write
 lock is taken before the used ports are read, so two processes allocating at once serialise on it
 and never pick the same pair; the UNIQUE constraints are the last line of defence.
+
+A private instance holds no pair (both columns NULL; NULLs never clash under UNIQUE). Making it
+private releases its pair and remembers the chrome port in ``prior_nodeport``; making it NodePort
+again takes that pair back when it is still free, else the lowest free pair.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+import aiosqlite
 from pydantic import SecretStr
 
 from claworc_tui.crypto.sealing import Sealer
@@ -95,6 +100,37 @@ def _row_to_instance(row: sqlite3.Row) -> Instance:
 
 
 _NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+_USED = "SELECT nodeport_chrome, nodeport_terminal FROM instances WHERE nodeport_chrome IS NOT NULL"
+
+
+async def _free_pair(
+    conn: aiosqlite.Connection,
+    port_range: tuple[int, int],
+    skip_ports: Iterable[int],
+    *,
+    other_than: str | None = None,
+    prefer: int | None = None,
+) -> int:
+    """The chrome port of a free pair: ``prefer``'s pair if free and in range, else the lowest.
+
+    Raises:
+        PortRangeExhausted: No pair is free.
+    """
+    query, params = (_USED, ()) if other_than is None else (f"{_USED} AND name != ?", (other_than,))
+    cursor = await conn.execute(query, params)
+    used = {p for row in await cursor.fetchall() for p in row} | set(skip_ports)
+    start, end = port_range
+    if (
+        prefer is not None
+        and start <= prefer < end
+        and prefer % 2 == 0
+        and not {prefer, prefer + 1} & used
+    ):
+        return prefer
+    chrome = lowest_free_pair(start, end, used)
+    if chrome is None:
+        raise PortRangeExhausted(start, end, (end - start + 1) // 2)
+    return chrome
 
 
 def lowest_free_pair(start: int, end: int, used: set[int]) -> int | None:
@@ -146,9 +182,9 @@ class InstanceRepository:
         return None if row is None else _row_to_instance(row)
 
     async def used_ports(self) -> set[int]:
-        """Every NodePort held by a row (both of each pair)."""
-        rows = await self._db.fetchall("SELECT nodeport_chrome, nodeport_terminal FROM instances")
-        return {port for row in rows for port in (row[0], row[1])}
+        """Every NodePort held by a row (both of each pair; private rows hold none)."""
+        rows = await self._db.fetchall(_USED)
+        return {port for row in rows for port in row if port is not None}
 
     async def insert(
         self,
@@ -158,8 +194,11 @@ class InstanceRepository:
         port_range: tuple[int, int],
         skip_ports: Iterable[int] = (),
         owner: str | None = None,
+        exposure: Exposure = Exposure.NODEPORT,
     ) -> Instance:
         """Allocate the lowest free port pair and insert the row (status ``creating``) at once.
+
+        A private instance takes no pair.
 
         Args:
             name: The derived instance name.
@@ -167,37 +206,34 @@ class InstanceRepository:
             port_range: First and last NodePort (inclusive) to draw the pair from.
             skip_ports: Ports held outside our table (another Service in the cluster).
             owner: Who is creating it (``host:pid``), so a later start-up can tell it died.
+            exposure: NodePorts (a pair is allocated) or private (none is).
 
         Raises:
             NameTaken: If the name exists.
-            PortRangeExhausted: If no pair is free.
+            PortRangeExhausted: If no pair is free (NodePort instances only).
         """
-        start, end = port_range
-        skip = set(skip_ports)
         sealed = {p.value: self._sealer.seal(k) for p, k in spec.api_keys.items()}
         async with self._db.transaction() as conn:
             cursor = await conn.execute("SELECT 1 FROM instances WHERE name = ?", (name,))
             if await cursor.fetchone():
                 raise NameTaken(name)
-            cursor = await conn.execute("SELECT nodeport_chrome, nodeport_terminal FROM instances")
-            used = {p for row in await cursor.fetchall() for p in row} | skip
-            chrome = lowest_free_pair(start, end, used)
-            if chrome is None:
-                raise PortRangeExhausted(start, end, (end - start + 1) // 2)
+            chrome: int | None = None
+            if exposure is not Exposure.PRIVATE:
+                chrome = await _free_pair(conn, port_range, skip_ports)
             r, s = spec.resources, spec.storage
             await conn.execute(
                 f"""INSERT INTO instances (name, display_name, nodeport_chrome, nodeport_terminal,
                     status, cpu_request, cpu_limit, memory_request, memory_limit,
                     storage_clawdbot, storage_homebrew, storage_clawd, storage_chrome,
                     anthropic_api_key, openai_api_key, brave_api_key, clawdbot_config,
-                    created_at, updated_at, op_step, op_owner)
+                    created_at, updated_at, op_step, op_owner, exposure)
                     VALUES (?, ?, ?, ?, 'creating', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                    {_NOW}, {_NOW}, 'record', ?)""",
+                    {_NOW}, {_NOW}, 'record', ?, ?)""",
                 (
                     name,
                     spec.display_name,
                     chrome,
-                    chrome + 1,
+                    None if chrome is None else chrome + 1,
                     r.cpu_request,
                     r.cpu_limit,
                     r.memory_request,
@@ -211,6 +247,7 @@ class InstanceRepository:
                     sealed.get(Provider.BRAVE.value),
                     spec.clawdbot_config,
                     owner,
+                    exposure.value,
                 ),
             )
         await self.changes.publish([name])
@@ -224,15 +261,8 @@ class InstanceRepository:
         Raises:
             PortRangeExhausted: If no other pair is free.
         """
-        start, end = port_range
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "SELECT nodeport_chrome, nodeport_terminal FROM instances WHERE name != ?", (name,)
-            )
-            used = {p for row in await cursor.fetchall() for p in row} | set(skip_ports)
-            chrome = lowest_free_pair(start, end, used)
-            if chrome is None:
-                raise PortRangeExhausted(start, end, (end - start + 1) // 2)
+            chrome = await _free_pair(conn, port_range, skip_ports, other_than=name)
             await conn.execute(
                 f"UPDATE instances SET nodeport_chrome = ?, nodeport_terminal = ?, "
                 f"updated_at = {_NOW} WHERE name = ?",
@@ -268,9 +298,50 @@ class InstanceRepository:
             (status.value, detail, step, owner),
         )
 
-    async def set_exposure(self, name: str, exposure: Exposure) -> Instance:
-        """Record how the instance is reached (NodePorts or private)."""
-        return await self._update(name, "exposure = ?", (exposure.value,))
+    async def set_exposure(
+        self,
+        name: str,
+        exposure: Exposure,
+        *,
+        port_range: tuple[int, int],
+        skip_ports: Iterable[int] = (),
+    ) -> Instance:
+        """Record how the instance is reached, releasing or taking a port pair in the same write.
+
+        Private: the pair is released (its chrome port kept in ``prior_nodeport``). NodePort:
+        the prior pair if it is free (and not in ``skip_ports``), else the lowest free pair;
+        an instance that already holds a pair keeps it.
+
+        Raises:
+            InstanceNotFound: No such instance.
+            PortRangeExhausted: NodePort asked for and no pair is free (nothing changed).
+        """
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT nodeport_chrome, prior_nodeport FROM instances WHERE name = ?", (name,)
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                raise InstanceNotFound(name)
+            held, prior = row
+            if exposure is Exposure.PRIVATE:
+                assignments = "nodeport_chrome = NULL, nodeport_terminal = NULL, prior_nodeport = ?"
+                params: tuple[object, ...] = (held if held is not None else prior,)
+            elif held is not None:
+                assignments, params = "prior_nodeport = prior_nodeport", ()
+            else:
+                chrome = await _free_pair(
+                    conn, port_range, skip_ports, other_than=name, prefer=prior
+                )
+                assignments = "nodeport_chrome = ?, nodeport_terminal = ?"
+                params = (chrome, chrome + 1)
+            await conn.execute(
+                f"UPDATE instances SET exposure = ?, {assignments}, updated_at = {_NOW} "
+                "WHERE name = ?",
+                (exposure.value, *params, name),
+            )
+        await self.changes.publish([name])
+        return await self.get(name)
 
     async def set_step(self, name: str, step: str) -> None:
         """Record the step an operation has reached."""

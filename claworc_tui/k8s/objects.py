@@ -347,6 +347,7 @@ def compute_drift(expected: ExpectedShape, actual: InstanceObjects) -> list[Drif
         for field in ("cpu_request", "cpu_limit", "memory_request", "memory_limit"):
             check(field, getattr(expected, field), getattr(dep.resources, field), quantity=True)
     if actual.service is not None:
+        check("service_type", expected.service_type, actual.service.type)
         check("nodeport_chrome", expected.node_ports[0], actual.service.node_port("chrome"))
         check("nodeport_terminal", expected.node_ports[1], actual.service.node_port("terminal"))
     for role, pvc in actual.pvcs.items():

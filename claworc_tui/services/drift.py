@@ -165,7 +165,7 @@ def _port_conflicts(
     end: int,
 ) -> list[DriftItem]:
     ours = {f"{svc.kube.namespace}/{object_names(i.name)['service']}": i for i in records}
-    by_port = {p: i for i in records for p in (i.nodeport_chrome, i.nodeport_terminal)}
+    by_port = {p: i for i in records for p in i.node_ports or ()}
     out: list[DriftItem] = []
     for port, owner in sorted(owners.items()):
         if not start <= port <= end:

@@ -359,7 +359,7 @@ class InstanceService:
         outside = [
             i.name
             for i in await self.store.instances.list()
-            if not start <= i.nodeport_chrome < i.nodeport_terminal <= end
+            if (pair := i.node_ports) is not None and not start <= pair[0] < pair[1] <= end
         ]
         if outside:
             raise ValidationFailed(
