@@ -7,6 +7,14 @@ conflicts); rows stuck in a transitional status by a process that died (stuck).
 
 Repair re-applies what the row says — never the other way round: the database is the source of
 truth for configuration. Orphans are deleted only when asked for.
+
+Where the objects come from: the app's Deployments, Services and PVCs from the hub's watch cache
+when its informers are listed and live (the TUI); otherwise (the CLI, which runs no object
+informers, or a watch that is reconnecting) one list per kind. Secrets and ConfigMaps are never
+watched — a watch of Secrets would keep every API key of the namespace in this process's memory
+for the whole session — so they are listed once per check (still one request per kind, never a
+read per instance). Like the cache, the lists select ``managed-by=claworc``: an object that lost
+our labels counts as missing (re-applying the record puts them back).
 """
 
 from __future__ import annotations
@@ -17,9 +25,10 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from claworc_tui.k8s import manifests
+from claworc_tui.k8s.cluster_ops import MANAGED_KINDS
 from claworc_tui.k8s.errors import KubeError
-from claworc_tui.k8s.lifecycle import OrphanDelete
-from claworc_tui.k8s.objects import ManagedObject, NodePortOwner
+from claworc_tui.k8s.lifecycle import OrphanDelete, instance_objects
+from claworc_tui.k8s.objects import Json, ManagedObject, NodePortOwner, managed_object
 from claworc_tui.models.activity import Outcome
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.models.instance import TRANSITIONAL, Instance, InstanceStatus
@@ -31,7 +40,6 @@ if TYPE_CHECKING:
     from claworc_tui.services.instances import InstanceService
 
 log = logging.getLogger(__name__)
-_PARALLEL = 8
 _VERB = {
     InstanceStatus.CREATING: "create",
     InstanceStatus.DELETING: "delete",
@@ -41,18 +49,28 @@ _VERB = {
 }
 
 
+async def cluster_docs(svc: InstanceService) -> dict[str, dict[str, Json]]:
+    """Every object of the app in the namespace, kind → name → object: the watch cache where it
+    is current, one list per kind for the rest (see the module docstring)."""
+    cached = svc.hub.cached_docs() or {}
+    listed = await svc.kube.managed_docs([k for k in MANAGED_KINDS if k not in cached])
+    return {**listed, **cached}
+
+
 async def find_drift(svc: InstanceService) -> DriftReport:
-    """Compare every record with the cluster (objects read 8 instances at a time)."""
+    """Compare every record with the cluster."""
     records = await svc.store.instances.list()
     settings = await svc.store.settings.get()
-    managed, ports = await asyncio.gather(svc.kube.list_managed(), svc.kube.service_node_ports())
+    docs, ports = await asyncio.gather(cluster_docs(svc), svc.kube.service_node_ports())
+    managed = {
+        kind: [managed_object(kind, doc) for doc in by_name.values()]
+        for kind, by_name in docs.items()
+    }
     items: list[DriftItem] = []
-    gate = asyncio.Semaphore(_PARALLEL)
 
     async def check(instance: Instance) -> list[DriftItem]:
-        async with gate:
-            objects = await svc.kube.get_instance_objects(instance.name)
-            keys = await svc.effective_keys(instance.name)
+        objects = instance_objects(instance.name, docs)
+        keys = await svc.effective_keys(instance.name)
         found = [
             DriftItem(
                 kind=DriftKind.MISSING,
@@ -284,7 +302,12 @@ async def reapply(svc: InstanceService, name: str, *, replace_service: bool = Fa
         svc.kube.update_deployment(instance, settings, replicas=replicas),
         svc.kube.replace_service(instance),
     )
-    objects = await svc.kube.get_instance_objects(name)
+    # The PVCs' sizes: from the cache when it is current (a PVC just created is not in it yet,
+    # and needs no resize), else one list.
+    cached = svc.hub.cached_docs()
+    if cached is None:
+        cached = await svc.kube.managed_docs(["PersistentVolumeClaim"])
+    objects = instance_objects(name, cached)
     for role, pvc in objects.pvcs.items():
         wanted = getattr(instance.storage, role)
         if pvc is not None and pvc.requested != wanted:
