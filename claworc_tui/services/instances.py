@@ -175,12 +175,13 @@ class InstanceService:
         """A snapshot, then changes and connection states; runs until the consumer stops."""
         return self.hub.events()
 
-    async def preview(self, display_name: str) -> tuple[str, int, int]:
-        """The name and port pair a new instance with ``display_name`` would get.
+    async def preview(self, display_name: str) -> tuple[str, tuple[int, int] | None]:
+        """The name and port pair a new instance with ``display_name`` would get (no pair when
+        new instances are private).
 
         Raises:
             ValidationFailed: The display name yields no name, or the name is taken.
-            PortRangeExhausted: No pair is free.
+            PortRangeExhausted: No pair is free (NodePort instances only).
         """
         if not display_name.strip():
             raise ValidationFailed("display_name", "display_name must not be blank")
@@ -188,12 +189,14 @@ class InstanceService:
         if await self.store.instances.find(name) is not None:
             raise NameTaken(name)
         settings = await self.store.settings.get()
+        if settings.default_exposure is Exposure.PRIVATE:
+            return name, None
         used = await self.store.instances.used_ports()
         start, end = settings.port_range_start, settings.port_range_end
         chrome = lowest_free_pair(start, end, used)
         if chrome is None:
             raise PortRangeExhausted(start, end, settings.port_pairs)
-        return name, chrome, chrome + 1
+        return name, (chrome, chrome + 1)
 
     async def urls(self, name: str) -> VncUrls:
         """Both noVNC URLs (node host from settings, else the first node's address)."""

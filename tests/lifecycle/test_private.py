@@ -117,3 +117,21 @@ async def test_cli_url_forward_prints_a_working_url_until_ctrl_c(
         if r.method in ("PUT", "PATCH", "DELETE") or (r.method == "POST" and "/port" not in r.path)
     ]
     assert writes == [], "url --forward writes nothing to the cluster"
+
+
+async def test_preview_of_a_private_instance_offers_no_pair(services: Services) -> None:
+    assert await services.instances.preview("Bot Alpha") == ("bot-alpha", (30100, 30101))
+    await services.instances.update_settings({"default_exposure": "private"})
+    assert await services.instances.preview("Bot Alpha") == ("bot-alpha", None)
+
+
+async def test_object_rows_show_a_clusterip_service_without_node_ports(
+    services: Services, emulator: EmulatorServer
+) -> None:
+    await services.instances.update_settings({"default_exposure": "private"})
+    name = await make_bot(services, emulator)
+    rows = {row.kind: row.state for row in await services.instances.delete_plan(name)}
+    assert rows["Service"] == "ClusterIP chrome 6081, terminal 6082"
+    await reach_of(services).set_exposure(name, Exposure.NODEPORT)
+    rows = {row.kind: row.state for row in await services.instances.delete_plan(name)}
+    assert rows["Service"] == "NodePort chrome 6081→30100, terminal 6082→30101"
