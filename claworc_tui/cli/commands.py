@@ -21,6 +21,7 @@ from pydantic import SecretStr, ValidationError
 
 from claworc_tui.cli.args import add_global_flags
 from claworc_tui.cli.output import raw_stdout
+from claworc_tui.cli.url import forward_command
 from claworc_tui.config import Settings
 from claworc_tui.models.errors import (
     ClaworcError,
@@ -28,6 +29,7 @@ from claworc_tui.models.errors import (
     ValidationFailed,
     from_pydantic,
 )
+from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import (
     CONFIG_MAX_BYTES,
     InstanceSpec,
@@ -277,8 +279,12 @@ async def _create(services: Services, args: argparse.Namespace) -> int:
         if progress.state is not StepState.RUNNING:
             mark = "ok" if progress.state is StepState.DONE else progress.state.value
             print(f"[{progress.index}/{progress.total}] {progress.step}: {mark}", file=sys.stderr)
-    urls = await services.instances.urls(derive_name(spec.display_name))
-    print(urls.chrome)
+    name = derive_name(spec.display_name)
+    if (await services.instances.get(name)).exposure is Exposure.PRIVATE:
+        # No URL to print: say how to reach it (stdout stays for URLs only).
+        print(f"{name} is private; reach it with: {forward_command(args, name)}", file=sys.stderr)
+        return EXIT_OK
+    print((await services.instances.urls(name)).chrome)
     return EXIT_OK
 
 

@@ -52,14 +52,14 @@ def register_url(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     _command("url")(_url)
 
 
-def forward_command(args: argparse.Namespace) -> str:
+def forward_command(args: argparse.Namespace, name: str | None = None) -> str:
     """The ``claworc-tui forward NAME`` line for this run's database, cluster and namespace."""
     words = ["claworc-tui"]
     for flag in _WHERE:
         value = getattr(args, flag, None)
         if value is not None:
             words += [f"--{flag}", str(value)]
-    return shlex.join([*words, "forward", str(args.name)])
+    return shlex.join([*words, "forward", name or str(args.name)])
 
 
 async def _url(services: Services, args: argparse.Namespace) -> int:

@@ -40,6 +40,9 @@ if TYPE_CHECKING:
     from claworc_tui.services.instances import InstanceService
 
 log = logging.getLogger(__name__)
+#: Seconds after a repair's last write during which drift lists instead of reading the cache
+#: (the watch delivers our own writes within milliseconds; this is a wide margin).
+_AFTER_REPAIR = 2.0
 _VERB = {
     InstanceStatus.CREATING: "create",
     InstanceStatus.DELETING: "delete",
@@ -231,6 +234,8 @@ async def repair(svc: InstanceService, items: Sequence[DriftItem]) -> RepairResu
         for i in items
         if i.kind is DriftKind.OTHER_DATABASE
     ]
+    # The check the UI runs right after a repair must see the repair: lists, not the cache.
+    svc.hub.distrust_cache(_AFTER_REPAIR)
     async with svc.locks.hold("(repair)", "repair") as calls:
         for name in sorted(stuck):
             await _finish(svc, name)
@@ -269,6 +274,7 @@ async def repair(svc: InstanceService, items: Sequence[DriftItem]) -> RepairResu
             already_gone=tuple(gone),
             skipped=tuple(skipped),
         )
+        svc.hub.distrust_cache(_AFTER_REPAIR)
         await svc.log_activity(
             "repair",
             Outcome.FAILED if failures else Outcome.OK,

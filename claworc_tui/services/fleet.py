@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing, suppress
 from datetime import UTC, datetime
@@ -102,6 +103,7 @@ class FleetHub:
         self._pods_synced = asyncio.Event()
         self._listed: set[str] = set()
         self._current: set[str] = set()
+        self._distrust_until = 0.0
         """Object kinds whose cache is listed and whose watch is live (see :meth:`cached_docs`)."""
         self.connection = Connection(state=ConnectionState.CONNECTING, since=datetime.now(UTC))
         """The pod watch's connection state (the one every status depends on)."""
@@ -173,9 +175,15 @@ class FleetHub:
         """The app's Deployments, Services and PVCs (kind → name → object) from the watch cache,
         or None unless all three were listed and their watches are live now (a reconnecting
         watch may have missed changes: the caller then lists them itself)."""
-        if not self._current.issuperset(_DOC_KINDS):
+        if not self._current.issuperset(_DOC_KINDS) or time.monotonic() < self._distrust_until:
             return None
         return {kind: dict(self._objects[kind]) for kind in _DOC_KINDS}
+
+    def distrust_cache(self, seconds: float) -> None:
+        """Make :meth:`cached_docs` return None for ``seconds``: after a burst of our own writes
+        (a repair) the watch may not have delivered them yet, and a check right after must not
+        report what was just repaired."""
+        self._distrust_until = time.monotonic() + seconds
 
     def events_of(self, name: str, limit: int = 30) -> list[EventInfo]:
         """Events about the instance's objects and pods, newest first."""

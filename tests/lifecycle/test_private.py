@@ -54,8 +54,9 @@ async def test_drift_of_a_private_instance_wants_a_clusterip_without_nodeports(
         body={"spec": {"type": "NodePort"}},
     )
     report = await services.instances.drift()
-    fields = {i.object for i in report.items if i.kind is DriftKind.DIFFERS}
-    assert "service_type" in fields
+    details = {i.object: i.detail for i in report.items if i.kind is DriftKind.DIFFERS}
+    assert details["service_type"] == "cluster has NodePort, record says ClusterIP"
+    assert details["nodeport_chrome"].endswith("record says none")
     await services.instances.repair(report.items)
     spec = vnc_service(emulator, name)["spec"]
     assert isinstance(spec, dict)
@@ -68,7 +69,9 @@ async def test_cli_url_of_a_private_instance_says_how_to_reach_it(
     config: Settings, emulator: EmulatorServer
 ) -> None:
     assert (await cli(config, "settings", "set", "default_exposure", "private"))[0] == 0
-    assert (await cli(config, "create", "Bot Alpha"))[0] == 0
+    code, out, err = await cli(config, "create", "Bot Alpha")
+    assert (code, out) == (0, ""), "no URL to print for a private instance"
+    assert "bot-alpha is private; reach it with: claworc-tui " in err
     code, out, err = await cli(config, "url", "bot-alpha")
     assert (code, out) == (1, ""), err
     assert "bot-alpha is private" in err
