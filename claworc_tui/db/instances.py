@@ -318,27 +318,26 @@ class InstanceRepository:
         """
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
-                "SELECT nodeport_chrome, prior_nodeport FROM instances WHERE name = ?", (name,)
+                "SELECT nodeport_chrome, nodeport_terminal, prior_nodeport FROM instances "
+                "WHERE name = ?",
+                (name,),
             )
             row = await cursor.fetchone()
             if row is None:
                 raise InstanceNotFound(name)
-            held, prior = row
+            chrome, terminal, prior = row
             if exposure is Exposure.PRIVATE:
-                assignments = "nodeport_chrome = NULL, nodeport_terminal = NULL, prior_nodeport = ?"
-                params: tuple[object, ...] = (held if held is not None else prior,)
-            elif held is not None:
-                assignments, params = "prior_nodeport = prior_nodeport", ()
-            else:
+                prior = chrome if chrome is not None else prior
+                chrome = terminal = None
+            elif chrome is None:
                 chrome = await _free_pair(
                     conn, port_range, skip_ports, other_than=name, prefer=prior
                 )
-                assignments = "nodeport_chrome = ?, nodeport_terminal = ?"
-                params = (chrome, chrome + 1)
+                terminal = chrome + 1
             await conn.execute(
-                f"UPDATE instances SET exposure = ?, {assignments}, updated_at = {_NOW} "
-                "WHERE name = ?",
-                (exposure.value, *params, name),
+                "UPDATE instances SET exposure = ?, nodeport_chrome = ?, nodeport_terminal = ?, "
+                f"prior_nodeport = ?, updated_at = {_NOW} WHERE name = ?",
+                (exposure.value, chrome, terminal, prior, name),
             )
         await self.changes.publish([name])
         return await self.get(name)
