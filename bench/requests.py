@@ -41,8 +41,11 @@ SETTLE = 3.0
 
 
 def _kind(method: str, path: str, query: str) -> str:
-    resource = path.rstrip("/").split("/")
-    what = resource[-1] if len(resource) % 2 == 0 else f"{resource[-2]}/…"
+    """``GET pods`` for a list, ``GET pods/…`` for one object (core and named API groups)."""
+    parts = path.strip("/").split("/")
+    at = parts.index("namespaces") + 2 if "namespaces" in parts else (2 if parts[0] == "api" else 3)
+    at = min(at, len(parts) - 1)
+    what = parts[at] + ("/…" if len(parts) > at + 1 else "")
     return f"{'WATCH' if 'watch=' in query else method} {what}"
 
 
