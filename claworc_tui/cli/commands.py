@@ -21,6 +21,7 @@ from pydantic import SecretStr, ValidationError
 
 from claworc_tui.cli.args import add_global_flags
 from claworc_tui.cli.output import raw_stdout
+from claworc_tui.cli.url import forward_command
 from claworc_tui.config import Settings
 from claworc_tui.models.errors import (
     ClaworcError,
@@ -28,6 +29,7 @@ from claworc_tui.models.errors import (
     ValidationFailed,
     from_pydantic,
 )
+from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import (
     CONFIG_MAX_BYTES,
     InstanceSpec,
@@ -101,9 +103,6 @@ def register(sub: Any) -> None:
     rm = add("rm", "delete an instance and every object it has, data included")
     rm.add_argument("name", metavar="NAME")
     rm.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
-    url = add("url", "print an instance's noVNC URL (Chrome by default)")
-    url.add_argument("name", metavar="NAME")
-    url.add_argument("--terminal", action="store_true", help="the terminal URL instead")
     logs = add("logs", "print an instance's logs")
     logs.add_argument("name", metavar="NAME")
     logs.add_argument("-f", "--follow", action="store_true")
@@ -129,9 +128,14 @@ def register(sub: Any) -> None:
     repair = add("repair", "compare the records with the cluster and repair the differences")
     repair.add_argument("--dry-run", action="store_true", help="only show the differences")
     repair.add_argument("--delete-orphans", action="store_true", help="also delete orphans")
-    from claworc_tui.cli import adopt, fleet, reach
+    from claworc_tui.cli import adopt, fleet, reach, url
 
-    for more in (reach.register_reach, adopt.register_adopt, fleet.register_fleet):
+    for more in (
+        url.register_url,
+        reach.register_reach,
+        adopt.register_adopt,
+        fleet.register_fleet,
+    ):
         more(add)
 
 
@@ -190,6 +194,7 @@ def _row(view: InstanceView) -> dict[str, Any]:
         "reason": view.reason,
         "nodeport_chrome": inst.nodeport_chrome,
         "nodeport_terminal": inst.nodeport_terminal,
+        "exposure": inst.exposure.value,
         "cpu_limit": inst.resources.cpu_limit,
         "memory_limit": inst.resources.memory_limit,
         "created_at": inst.created_at.isoformat(),
@@ -206,7 +211,8 @@ async def _ls(services: Services, args: argparse.Namespace) -> int:
     header = f"{'NAME':<28} {'STATUS':<30} {'READY':<6} {'RESTARTS':<9} {'PORTS':<12}"
     print(header)
     for v in views:
-        ports = f"{v.instance.nodeport_chrome},{v.instance.nodeport_terminal}"
+        pair = v.instance.node_ports
+        ports = "private" if pair is None else f"{pair[0]},{pair[1]}"
         print(f"{v.name:<28} {v.status:<30} {v.ready_text:<6} {v.restarts:<9} {ports:<12}")
     return EXIT_OK
 
@@ -277,8 +283,12 @@ async def _create(services: Services, args: argparse.Namespace) -> int:
         if progress.state is not StepState.RUNNING:
             mark = "ok" if progress.state is StepState.DONE else progress.state.value
             print(f"[{progress.index}/{progress.total}] {progress.step}: {mark}", file=sys.stderr)
-    urls = await services.instances.urls(derive_name(spec.display_name))
-    print(urls.chrome)
+    name = derive_name(spec.display_name)
+    if (await services.instances.get(name)).exposure is Exposure.PRIVATE:
+        # No URL to print: say how to reach it (stdout stays for URLs only).
+        print(f"{name} is private; reach it with: {forward_command(args, name)}", file=sys.stderr)
+        return EXIT_OK
+    print((await services.instances.urls(name)).chrome)
     return EXIT_OK
 
 
@@ -325,13 +335,6 @@ async def _rm(services: Services, args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     print(f"{args.name}: deleted")
-    return EXIT_OK
-
-
-@_command("url")
-async def _url(services: Services, args: argparse.Namespace) -> int:
-    urls = await services.instances.urls(args.name)
-    print(urls.terminal if args.terminal else urls.chrome)
     return EXIT_OK
 
 

@@ -92,10 +92,23 @@ async def _expose(services: Services, args: argparse.Namespace) -> int:
 
 
 async def _forward(services: Services, args: argparse.Namespace) -> int:
+    return await forward_until_interrupted(services, args.name, local_port=args.local_port)
+
+
+async def forward_until_interrupted(
+    services: Services,
+    name: str,
+    *,
+    local_port: int | None = None,
+    roles: tuple[str, ...] = ("chrome", "terminal"),
+) -> int:
+    """Forward both noVNC ports of ``name``, print the URLs of ``roles`` (``role URL`` lines, or
+    the bare URL when one is asked for), and keep forwarding until SIGINT/SIGTERM."""
     reach = _reach(services)
-    forwards = await reach.forward(args.name, local_port=args.local_port)
+    forwards = await reach.forward(name, local_port=local_port)
     for fwd in forwards:
-        print(f"{fwd.role:<9} {fwd.url}")
+        if fwd.role in roles:
+            print(fwd.url if len(roles) == 1 else f"{fwd.role:<9} {fwd.url}")
     print(f"from your own machine: {ssh_hint(forwards)}", file=sys.stderr)
     print("forwarding; ctrl-c stops", file=sys.stderr)
     sys.stdout.flush()
@@ -108,5 +121,5 @@ async def _forward(services: Services, args: argparse.Namespace) -> int:
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-        await reach.stop_forwards(args.name)
+        await reach.stop_forwards(name)
     return 0

@@ -3,6 +3,10 @@
 Port pairs are chosen and the row inserted inside one ``BEGIN IMMEDIATE`` transaction: the write
 lock is taken before the used ports are read, so two processes allocating at once serialise on it
 and never pick the same pair; the UNIQUE constraints are the last line of defence.
+
+A private instance holds no pair (both columns NULL; NULLs never clash under UNIQUE). Making it
+private releases its pair and remembers the chrome port in ``prior_nodeport``; making it NodePort
+again takes that pair back when it is still free, else the lowest free pair.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
+import aiosqlite
 from pydantic import SecretStr
 
 from claworc_tui.crypto.sealing import Sealer
@@ -125,6 +130,37 @@ def _record_row(record: InstanceRecord, sealed: dict[Provider, str]) -> dict[str
 
 
 _NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+_USED = "SELECT nodeport_chrome, nodeport_terminal FROM instances WHERE nodeport_chrome IS NOT NULL"
+
+
+async def _free_pair(
+    conn: aiosqlite.Connection,
+    port_range: tuple[int, int],
+    skip_ports: Iterable[int],
+    *,
+    other_than: str | None = None,
+    prefer: int | None = None,
+) -> int:
+    """The chrome port of a free pair: ``prefer``'s pair if free and in range, else the lowest.
+
+    Raises:
+        PortRangeExhausted: No pair is free.
+    """
+    query, params = (_USED, ()) if other_than is None else (f"{_USED} AND name != ?", (other_than,))
+    cursor = await conn.execute(query, params)
+    used = {p for row in await cursor.fetchall() for p in row} | set(skip_ports)
+    start, end = port_range
+    if (
+        prefer is not None
+        and start <= prefer < end
+        and prefer % 2 == 0
+        and not {prefer, prefer + 1} & used
+    ):
+        return prefer
+    chrome = lowest_free_pair(start, end, used)
+    if chrome is None:
+        raise PortRangeExhausted(start, end, (end - start + 1) // 2)
+    return chrome
 
 
 def lowest_free_pair(start: int, end: int, used: set[int]) -> int | None:
@@ -176,9 +212,9 @@ class InstanceRepository:
         return None if row is None else _row_to_instance(row)
 
     async def used_ports(self) -> set[int]:
-        """Every NodePort held by a row (both of each pair)."""
-        rows = await self._db.fetchall("SELECT nodeport_chrome, nodeport_terminal FROM instances")
-        return {port for row in rows for port in (row[0], row[1])}
+        """Every NodePort held by a row (both of each pair; private rows hold none)."""
+        rows = await self._db.fetchall(_USED)
+        return {port for row in rows for port in row if port is not None}
 
     async def insert(
         self,
@@ -188,8 +224,11 @@ class InstanceRepository:
         port_range: tuple[int, int],
         skip_ports: Iterable[int] = (),
         owner: str | None = None,
+        exposure: Exposure = Exposure.NODEPORT,
     ) -> Instance:
         """Allocate the lowest free port pair and insert the row (status ``creating``) at once.
+
+        A private instance takes no pair.
 
         Args:
             name: The derived instance name.
@@ -197,37 +236,34 @@ class InstanceRepository:
             port_range: First and last NodePort (inclusive) to draw the pair from.
             skip_ports: Ports held outside our table (another Service in the cluster).
             owner: Who is creating it (``host:pid``), so a later start-up can tell it died.
+            exposure: NodePorts (a pair is allocated) or private (none is).
 
         Raises:
             NameTaken: If the name exists.
-            PortRangeExhausted: If no pair is free.
+            PortRangeExhausted: If no pair is free (NodePort instances only).
         """
-        start, end = port_range
-        skip = set(skip_ports)
         sealed = {p.value: self._sealer.seal(k) for p, k in spec.api_keys.items()}
         async with self._db.transaction() as conn:
             cursor = await conn.execute("SELECT 1 FROM instances WHERE name = ?", (name,))
             if await cursor.fetchone():
                 raise NameTaken(name)
-            cursor = await conn.execute("SELECT nodeport_chrome, nodeport_terminal FROM instances")
-            used = {p for row in await cursor.fetchall() for p in row} | skip
-            chrome = lowest_free_pair(start, end, used)
-            if chrome is None:
-                raise PortRangeExhausted(start, end, (end - start + 1) // 2)
+            chrome: int | None = None
+            if exposure is not Exposure.PRIVATE:
+                chrome = await _free_pair(conn, port_range, skip_ports)
             r, s = spec.resources, spec.storage
             await conn.execute(
                 f"""INSERT INTO instances (name, display_name, nodeport_chrome, nodeport_terminal,
                     status, cpu_request, cpu_limit, memory_request, memory_limit,
                     storage_clawdbot, storage_homebrew, storage_clawd, storage_chrome,
                     anthropic_api_key, openai_api_key, brave_api_key, clawdbot_config,
-                    created_at, updated_at, op_step, op_owner, image)
+                    created_at, updated_at, op_step, op_owner, image, exposure)
                     VALUES (?, ?, ?, ?, 'creating', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                    {_NOW}, {_NOW}, 'record', ?, ?)""",
+                    {_NOW}, {_NOW}, 'record', ?, ?, ?)""",
                 (
                     name,
                     spec.display_name,
                     chrome,
-                    chrome + 1,
+                    None if chrome is None else chrome + 1,
                     r.cpu_request,
                     r.cpu_limit,
                     r.memory_request,
@@ -242,6 +278,7 @@ class InstanceRepository:
                     spec.clawdbot_config,
                     owner,
                     spec.image,
+                    exposure.value,
                 ),
             )
         await self.changes.publish([name])
@@ -278,7 +315,9 @@ class InstanceRepository:
             cursor = await conn.execute(
                 "SELECT name, nodeport_chrome, nodeport_terminal FROM instances"
             )
-            holders = {p: row[0] for row in await cursor.fetchall() for p in row[1:]}
+            holders = {
+                p: row[0] for row in await cursor.fetchall() for p in row[1:] if p is not None
+            }
             chrome, terminal = i.nodeport_chrome, i.nodeport_terminal
             if port_range is not None:
                 found = lowest_free_pair(*port_range, set(holders) | set(skip_ports))
@@ -286,9 +325,10 @@ class InstanceRepository:
                     start, end = port_range
                     raise PortRangeExhausted(start, end, (end - start + 1) // 2)
                 chrome, terminal = found, found + 1
-            clash = holders.get(chrome) or holders.get(terminal)
-            if clash is not None:
-                raise PortsTaken(chrome, terminal, clash)
+            if chrome is not None and terminal is not None:
+                clash = holders.get(chrome) or holders.get(terminal)
+                if clash is not None:
+                    raise PortsTaken(chrome, terminal, clash)
             await conn.execute(
                 f"""INSERT INTO instances (name, display_name, nodeport_chrome, nodeport_terminal,
                     status, cpu_request, cpu_limit, memory_request, memory_limit,
@@ -339,11 +379,11 @@ class InstanceRepository:
             )
             rows = await cursor.fetchall()
             names = {row[0] for row in rows}
-            used = {port: row[0] for row in rows for port in (row[1], row[2])}
+            used = {port: row[0] for row in rows for port in (row[1], row[2]) if port is not None}
             for record, keys in records:
                 if record.name in names:
                     raise NameTaken(record.name)
-                for port in (record.nodeport_chrome, record.nodeport_terminal):
+                for port in record.ports:
                     if port in used:
                         raise ValidationFailed(
                             "nodeport", f"port {port} of {record.name} is held by {used[port]}"
@@ -355,7 +395,7 @@ class InstanceRepository:
                     tuple(row.values()),
                 )
                 names.add(record.name)
-                used |= {record.nodeport_chrome: record.name, record.nodeport_terminal: record.name}
+                used |= {port: record.name for port in record.ports}
         await self.changes.publish([record.name for record, _ in records])
 
     async def move_ports(
@@ -366,15 +406,8 @@ class InstanceRepository:
         Raises:
             PortRangeExhausted: If no other pair is free.
         """
-        start, end = port_range
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "SELECT nodeport_chrome, nodeport_terminal FROM instances WHERE name != ?", (name,)
-            )
-            used = {p for row in await cursor.fetchall() for p in row} | set(skip_ports)
-            chrome = lowest_free_pair(start, end, used)
-            if chrome is None:
-                raise PortRangeExhausted(start, end, (end - start + 1) // 2)
+            chrome = await _free_pair(conn, port_range, skip_ports, other_than=name)
             await conn.execute(
                 f"UPDATE instances SET nodeport_chrome = ?, nodeport_terminal = ?, "
                 f"updated_at = {_NOW} WHERE name = ?",
@@ -410,9 +443,49 @@ class InstanceRepository:
             (status.value, detail, step, owner),
         )
 
-    async def set_exposure(self, name: str, exposure: Exposure) -> Instance:
-        """Record how the instance is reached (NodePorts or private)."""
-        return await self._update(name, "exposure = ?", (exposure.value,))
+    async def set_exposure(
+        self,
+        name: str,
+        exposure: Exposure,
+        *,
+        port_range: tuple[int, int],
+        skip_ports: Iterable[int] = (),
+    ) -> Instance:
+        """Record how the instance is reached, releasing or taking a port pair in the same write.
+
+        Private: the pair is released (its chrome port kept in ``prior_nodeport``). NodePort:
+        the prior pair if it is free (and not in ``skip_ports``), else the lowest free pair;
+        an instance that already holds a pair keeps it.
+
+        Raises:
+            InstanceNotFound: No such instance.
+            PortRangeExhausted: NodePort asked for and no pair is free (nothing changed).
+        """
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT nodeport_chrome, nodeport_terminal, prior_nodeport FROM instances "
+                "WHERE name = ?",
+                (name,),
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                raise InstanceNotFound(name)
+            chrome, terminal, prior = row
+            if exposure is Exposure.PRIVATE:
+                prior = chrome if chrome is not None else prior
+                chrome = terminal = None
+            elif chrome is None:
+                chrome = await _free_pair(
+                    conn, port_range, skip_ports, other_than=name, prefer=prior
+                )
+                terminal = chrome + 1
+            await conn.execute(
+                "UPDATE instances SET exposure = ?, nodeport_chrome = ?, nodeport_terminal = ?, "
+                f"prior_nodeport = ?, updated_at = {_NOW} WHERE name = ?",
+                (exposure.value, chrome, terminal, prior, name),
+            )
+        await self.changes.publish([name])
+        return await self.get(name)
 
     async def set_step(self, name: str, step: str) -> None:
         """Record the step an operation has reached."""

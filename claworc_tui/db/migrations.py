@@ -8,6 +8,7 @@ transaction together with the ``user_version`` bump, so a crash leaves the previ
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 
 import aiosqlite
@@ -117,6 +118,67 @@ async def _m6_instance_image(conn: aiosqlite.Connection) -> None:
         await conn.execute("ALTER TABLE instances ADD COLUMN image TEXT")
 
 
+_PORT_NOT_NULL = re.compile(
+    r"(\bnodeport_(?:chrome|terminal)\s+INTEGER\s+UNIQUE)\s+NOT\s+NULL", re.IGNORECASE
+)
+_CREATE_INSTANCES = re.compile(
+    r"^\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?[\"`\[]?instances[\"`\]]?",
+    re.IGNORECASE,
+)
+
+
+async def _m7_private_holds_no_ports(conn: aiosqlite.Connection) -> None:
+    """A private instance holds no NodePort pair: the port columns may be NULL.
+
+    SQLite cannot drop a NOT NULL, so the table is rebuilt the way the SQLite docs prescribe
+    ("Making Other Kinds Of Table Schema Changes"): a new table made from the old one's own
+    ``CREATE`` text with only the two ``NOT NULL`` removed (so every column, default and the
+    UNIQUE constraints stay: two non-NULL pairs still cannot collide, while NULLs never clash),
+    the rows copied with their ids, the old table dropped, the new one renamed, the AUTOINCREMENT
+    counter carried over (ids are never reused), and the old indexes and triggers re-created. It
+    all runs inside the migration's transaction: any failure leaves the old table as it was.
+
+    Private rows release their pair; ``prior_nodeport`` remembers its chrome port, so that going
+    back to NodePorts gets the same URLs when that pair is still free.
+    """
+    await conn.execute("ALTER TABLE instances ADD COLUMN prior_nodeport INTEGER")
+    async with conn.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'instances'"
+    ) as cursor:
+        entries = [tuple(row) for row in await cursor.fetchall()]
+    table_sql = next(str(sql) for kind, _name, sql in entries if kind == "table")
+    new_sql, count = _PORT_NOT_NULL.subn(r"\1", table_sql)
+    new_sql, named = _CREATE_INSTANCES.subn("CREATE TABLE instances_new", new_sql)
+    if count != 2 or named != 1:
+        raise RuntimeError(
+            "cannot migrate the instances table: its nodeport columns are not declared as "
+            f"expected ({table_sql!r})"
+        )
+    columns = ", ".join(f'"{c}"' for c in sorted(await _columns(conn, "instances")))
+    await conn.execute(new_sql)
+    await conn.execute(f"INSERT INTO instances_new ({columns}) SELECT {columns} FROM instances")
+    async with conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'instances'") as cursor:
+        seq_row = await cursor.fetchone()
+    await conn.execute("DROP TABLE instances")
+    await conn.execute("ALTER TABLE instances_new RENAME TO instances")
+    if seq_row is not None:
+        await conn.execute("DELETE FROM sqlite_sequence WHERE name = 'instances'")
+        await conn.execute(
+            "INSERT INTO sqlite_sequence (name, seq) VALUES ('instances', ?)", (seq_row[0],)
+        )
+    # Before the triggers come back, so that the release does not move ``updated_at``.
+    await conn.execute(
+        "UPDATE instances SET prior_nodeport = nodeport_chrome, nodeport_chrome = NULL, "
+        "nodeport_terminal = NULL WHERE exposure = 'private'"
+    )
+    for kind, _name, sql in entries:  # the UNIQUE autoindexes have no sql: the table made them
+        if kind in ("index", "trigger") and sql:
+            await conn.execute(str(sql))
+    async with conn.execute("PRAGMA foreign_key_check") as cursor:
+        if await cursor.fetchone() is not None:
+            raise RuntimeError("the rebuilt instances table breaks a foreign key")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _m1_spec_schema,
     _m2_chrome_storage_and_ops,
@@ -124,6 +186,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _m4_updated_at_trigger,
     _m5_exposure,
     _m6_instance_image,
+    _m7_private_holds_no_ports,
 )
 LATEST = len(MIGRATIONS)
 

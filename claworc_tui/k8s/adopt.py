@@ -31,11 +31,9 @@ from claworc_tui.k8s.ownership import (
     DISPLAY_NAME,
     EXPOSURE,
     KEY_OVERRIDES,
-    NODE_PORTS,
     OWNER_KEY,
     owner_of,
     parse_overrides,
-    parse_ports,
     who_changed,
 )
 from claworc_tui.models.instance import STORAGE_ROLES, Provider
@@ -67,7 +65,6 @@ class FoundInstance(BaseModel):
     service_type: str | None
     node_ports: tuple[int | None, int | None]
     """(chrome, terminal) NodePorts of the Service."""
-    annotated_ports: tuple[int, int] | None
     replicas: int | None
     image: str | None
     resources: ResourceValues | None
@@ -159,7 +156,6 @@ def found_instance(name: str, docs: Sequence[Json | None]) -> FoundInstance:
             if svc_state
             else (None, None)
         ),
-        annotated_ports=parse_ports(svc_notes.get(NODE_PORTS) or notes.get(NODE_PORTS)),
         replicas=dep_state.replicas if dep_state else None,
         image=dep_state.image if dep_state else None,
         resources=dep_state.resources if dep_state else None,

@@ -21,11 +21,9 @@ from claworc_tui.k8s.manifests import MANAGED_SELECTOR
 from claworc_tui.k8s.objects import (
     EventInfo,
     Json,
-    ManagedObject,
     NodePortOwner,
     ServerVersion,
     event_info,
-    managed_object,
 )
 from claworc_tui.k8s.pods import PodInfo, parse_pod
 from claworc_tui.k8s.transport import KubeTransport
@@ -88,6 +86,10 @@ def _rule_covers(rule: Json, verb: str, resource: str) -> bool:
     if "*" not in groups and _GROUPS.get(plural, "") not in groups:
         return False
     return "*" in resources or resource in resources or (bool(sub) and f"*/{sub}" in resources)
+
+
+#: The kinds an instance is made of (its pods aside), as :meth:`ClusterOps.managed_docs` lists them.
+MANAGED_KINDS = ("Deployment", "PersistentVolumeClaim", "Secret", "ConfigMap", "Service")
 
 
 class NamespaceStatus(StrEnum):
@@ -308,13 +310,18 @@ class ClusterOps(KubeTransport):
                     )
         return NodePorts(owners=owners, cluster_wide=cluster_wide)
 
-    async def list_managed(self) -> dict[str, list[ManagedObject]]:
-        """Every object labelled ``managed-by=claworc`` in the namespace, by kind."""
-        kinds = ["Deployment", "PersistentVolumeClaim", "Secret", "ConfigMap", "Service"]
-        docs = await asyncio.gather(*(self._list(kind, MANAGED_SELECTOR) for kind in kinds))
+    async def managed_docs(
+        self, kinds: Iterable[str] = MANAGED_KINDS
+    ) -> dict[str, dict[str, Json]]:
+        """The objects labelled ``managed-by=claworc`` in the namespace, by kind then name.
+
+        One list per kind (concurrently), never a read per object.
+        """
+        wanted = list(kinds)
+        docs = await asyncio.gather(*(self._list(kind, MANAGED_SELECTOR) for kind in wanted))
         return {
-            kind: [managed_object(kind, item) for item in doc.get("items") or []]
-            for kind, doc in zip(kinds, docs, strict=True)
+            kind: {str(item["metadata"]["name"]): item for item in doc.get("items") or []}
+            for kind, doc in zip(wanted, docs, strict=True)
         }
 
     async def _list(

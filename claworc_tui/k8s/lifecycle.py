@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -19,6 +20,7 @@ from claworc_tui.k8s.instance_ops import KINDS, InstanceOps
 from claworc_tui.k8s.manifests import MANAGED_BY, MANAGER, OWNER_LABEL
 from claworc_tui.k8s.objects import (
     InstanceObjects,
+    Json,
     configmap_hash,
     deployment_state,
     pvc_state,
@@ -71,6 +73,32 @@ def _instance_targets(name: str) -> list[tuple[str, str]]:
     ]
 
 
+def instance_objects(name: str, docs: Mapping[str, Mapping[str, Json]]) -> InstanceObjects:
+    """The objects of instance ``name`` found in ``docs`` (kind → name → object); the ones
+    absent are None. ``docs`` may come from GETs, from one list per kind, or from a watch cache.
+    """
+    names = object_names(name)
+
+    def doc(kind: str, role: str) -> Json | None:
+        return (docs.get(kind) or {}).get(names[role])
+
+    dep, svc = doc("Deployment", "deployment"), doc("Service", "service")
+    sec, cm = doc("Secret", "secret"), doc("ConfigMap", "configmap")
+    return InstanceObjects(
+        name=name,
+        deployment=deployment_state(dep) if dep else None,
+        service=service_state(svc) if svc else None,
+        secret_keys=secret_key_names(sec) if sec else None,
+        config_hash=configmap_hash(cm) if cm else None,
+        pvcs={
+            role: pvc_state(claim)
+            if (claim := doc("PersistentVolumeClaim", f"pvc_{role}"))
+            else None
+            for role in STORAGE_ROLES
+        },
+    )
+
+
 class InstanceLifecycle(InstanceOps):
     """Reading and deleting an instance's objects (mixed into :class:`~.client.KubeClient`)."""
 
@@ -85,23 +113,13 @@ class InstanceLifecycle(InstanceOps):
 
     async def get_instance_objects(self, name: str) -> InstanceObjects:
         """Read every object of an instance (concurrently); missing ones are None."""
-        names = object_names(name)
-        kinds = [("Deployment", name), ("Service", names["service"])]
-        kinds += [("Secret", names["secret"]), ("ConfigMap", names["configmap"])]
-        kinds += [("PersistentVolumeClaim", names[f"pvc_{r}"]) for r in STORAGE_ROLES]
-        docs = await asyncio.gather(*(self._get_or_none(k, n) for k, n in kinds))
-        dep, svc, sec, cm, *claims = docs
-        return InstanceObjects(
-            name=name,
-            deployment=deployment_state(dep) if dep else None,
-            service=service_state(svc) if svc else None,
-            secret_keys=secret_key_names(sec) if sec else None,
-            config_hash=configmap_hash(cm) if cm else None,
-            pvcs={
-                role: pvc_state(doc) if doc else None
-                for role, doc in zip(STORAGE_ROLES, claims, strict=True)
-            },
-        )
+        targets = _instance_targets(name)
+        found = await asyncio.gather(*(self._get_or_none(k, n) for k, n in targets))
+        docs: dict[str, dict[str, Json]] = {}
+        for (kind, obj), doc in zip(targets, found, strict=True):
+            if doc is not None:
+                docs.setdefault(kind, {})[obj] = doc
+        return instance_objects(name, docs)
 
     async def delete_instance_objects(
         self,

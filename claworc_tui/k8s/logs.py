@@ -29,6 +29,7 @@ from contextlib import aclosing
 from datetime import UTC, datetime
 
 from claworc_tui.k8s.backoff import Backoff
+from claworc_tui.k8s.cluster_ops import ClusterOps
 from claworc_tui.k8s.errors import (
     KubeBadRequest,
     KubeError,
@@ -39,8 +40,6 @@ from claworc_tui.k8s.errors import (
     KubeUnreachable,
 )
 from claworc_tui.k8s.manifests import CONTAINER
-from claworc_tui.k8s.pods import parse_pod
-from claworc_tui.k8s.transport import KubeTransport
 from claworc_tui.models.logs import LogLine, LogStreamState
 
 _LOG_PATH = "/api/v1/namespaces/{namespace}/pods/{name}/log"
@@ -66,6 +65,11 @@ def parse_key(stamp: str) -> int | None:
     except ValueError:
         return None
     return int(base.timestamp()) * 1_000_000_000 + nanos
+
+
+def _cut(line: bytes, cut: int) -> bytes:
+    """``line`` with the visible mark of the ``cut`` bytes that were dropped from it (if any)."""
+    return line + f" … {cut} bytes cut".encode() if cut else line
 
 
 class LineSplitter:
@@ -98,9 +102,7 @@ class LineSplitter:
 
     def flush(self) -> bytes:
         """The unfinished line, as it stands (empty if none); the splitter starts over."""
-        line = b"".join(self._parts)
-        if self._cut:
-            line += f" … {self._cut} bytes cut".encode()
+        line = _cut(b"".join(self._parts), self._cut)
         self._parts, self._kept, self._cut = [], 0, 0
         return line
 
@@ -119,9 +121,7 @@ class LineSplitter:
             self._kept += len(piece)
 
     def _cap(self, line: bytes) -> bytes:
-        if len(line) <= self.limit:
-            return line
-        return line[: self.limit] + f" … {len(line) - self.limit} bytes cut".encode()
+        return line if len(line) <= self.limit else _cut(line[: self.limit], len(line) - self.limit)
 
 
 class LogFollow:
@@ -143,7 +143,7 @@ class LogFollow:
 
     def __init__(
         self,
-        transport: KubeTransport,
+        transport: ClusterOps,
         pod: str | None = None,
         *,
         selector: str | None = None,
@@ -274,17 +274,10 @@ class LogFollow:
 
     async def _pick_pod(self) -> str | None:
         """The instance's pod to read: the newest live one (or, reading once, any newest)."""
-        transport = self._transport
-        doc = await transport._call(
-            "list",
-            "pods",
-            "list_namespaced_pod",
-            namespace=transport.namespace,
-            label_selector=self._selector,
-        )
-        pods = [parse_pod(item) for item in doc.get("items") or []]
         pods = [
-            p for p in pods if p.name not in self._gone and not (self._follow and p.terminating)
+            p
+            for p in await self._transport.list_pods(self._selector or "")
+            if p.name not in self._gone and not (self._follow and p.terminating)
         ]
         pods.sort(
             key=lambda p: (not p.terminating, p.created_at or datetime.min.replace(tzinfo=UTC))
@@ -295,33 +288,24 @@ class LogFollow:
     async def _pod_alive(self, pod: str, *, running: bool) -> bool:
         """Whether ``pod`` is there (``running``: and neither finished nor deleting); True when
         the server cannot tell, so the caller retries."""
-        transport = self._transport
         try:
-            doc = await transport._call(
-                "get", "pods", "read_namespaced_pod", name=pod, namespace=transport.namespace
-            )
-        except KubeNotFound:
-            return False
+            info = await self._transport.read_pod(pod)
         except KubeError:
             return True
-        deleting = (doc.get("metadata") or {}).get("deletionTimestamp")
-        finished = (doc.get("status") or {}).get("phase") in ("Succeeded", "Failed")
-        return not running or not (deleting or finished)
+        finished = info is not None and info.phase in ("Succeeded", "Failed")
+        return info is not None and (not running or not (info.terminating or finished))
 
     def _query(self) -> list[tuple[str, str]]:
+        # Until a line is delivered the caller's window applies (again); then the resume point.
+        window = (
+            {"sinceTime": self._last_stamp}
+            if self._last_stamp
+            else {"tailLines": self._tail_lines, "sinceSeconds": self._since_seconds}
+        )
+        flags = {"follow": self._follow, "previous": self._previous}
         query = [("container", self.container), ("timestamps", "true")]
-        if self._follow:
-            query.append(("follow", "true"))
-        if self._previous:
-            query.append(("previous", "true"))
-        if self._last_stamp:
-            query.append(("sinceTime", self._last_stamp))
-        else:  # nothing delivered yet: the caller's window applies (again)
-            if self._tail_lines is not None:
-                query.append(("tailLines", str(self._tail_lines)))
-            if self._since_seconds is not None:
-                query.append(("sinceSeconds", str(self._since_seconds)))
-        return query
+        query += [(key, "true") for key, on in flags.items() if on]
+        return query + [(key, str(value)) for key, value in window.items() if value is not None]
 
     async def _read_once(self, pod: str) -> AsyncGenerator[list[LogLine], None]:
         """One request: read until the server ends the stream, yielding each chunk's lines."""

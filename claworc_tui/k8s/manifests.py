@@ -323,7 +323,9 @@ class ExpectedShape(BaseModel):
     memory_request: str
     memory_limit: str
     node_ports: tuple[int | None, int | None]
-    """(chrome, terminal) NodePorts of the Service."""
+    """(chrome, terminal) NodePorts of the Service ((None, None): a private instance's has none)."""
+    service_type: str = "NodePort"
+    """``NodePort``, or ``ClusterIP`` for a private instance."""
     storage: dict[str, str]
     """Requested size of each PVC, keyed by role."""
     config_hash: str
@@ -361,6 +363,7 @@ def expected_shape(
             if instance.exposure is Exposure.PRIVATE
             else (instance.nodeport_chrome, instance.nodeport_terminal)
         ),
+        service_type="ClusterIP" if instance.exposure is Exposure.PRIVATE else "NodePort",
         storage={role: getattr(instance.storage, role) for role in STORAGE_ROLES},
         config_hash=config_hash(config_text(instance)),
         secret_keys=frozenset(p.env_var for p in (keys or {})),

@@ -327,6 +327,10 @@ def event_info(doc: Json) -> EventInfo:
     )
 
 
+def _shown(value: object) -> str:
+    return "none" if value is None else str(value)
+
+
 def compute_drift(expected: ExpectedShape, actual: InstanceObjects) -> list[Drift]:
     """Fields where the live objects differ from ``expected`` (missing objects are not drift)."""
     out: list[Drift] = []
@@ -337,8 +341,8 @@ def compute_drift(expected: ExpectedShape, actual: InstanceObjects) -> list[Drif
             if quantity
             else want == have
         )
-        if not same:
-            out.append(Drift(field=field, expected=str(want), actual=str(have)))
+        if not same:  # a private instance's Service has no nodePort: "none", not "None"
+            out.append(Drift(field=field, expected=_shown(want), actual=_shown(have)))
 
     dep = actual.deployment
     if dep is not None:
@@ -347,6 +351,7 @@ def compute_drift(expected: ExpectedShape, actual: InstanceObjects) -> list[Drif
         for field in ("cpu_request", "cpu_limit", "memory_request", "memory_limit"):
             check(field, getattr(expected, field), getattr(dep.resources, field), quantity=True)
     if actual.service is not None:
+        check("service_type", expected.service_type, actual.service.type)
         check("nodeport_chrome", expected.node_ports[0], actual.service.node_port("chrome"))
         check("nodeport_terminal", expected.node_ports[1], actual.service.node_port("terminal"))
     for role, pvc in actual.pvcs.items():

@@ -23,14 +23,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import Instance, Provider
 
 OWNER_KEY = "claworc.dev/owner"
 DISPLAY_NAME = "claworc.dev/display-name"
 EXPOSURE = "claworc.dev/exposure"
 KEY_OVERRIDES = "claworc.dev/key-overrides"
-NODE_PORTS = "claworc.dev/nodeports"
 
 #: Provider <-> the short name used in the overrides annotation.
 _SHORT = {p: p.value.removesuffix("_api_key") for p in Provider}
@@ -43,8 +41,6 @@ def instance_annotations(instance: Instance) -> dict[str, str]:
         EXPOSURE: instance.exposure.value,
         KEY_OVERRIDES: ",".join(_SHORT[p] for p in Provider if p in instance.overrides),
     }
-    if instance.exposure is Exposure.PRIVATE:
-        out[NODE_PORTS] = f"{instance.nodeport_chrome},{instance.nodeport_terminal}"
     return out
 
 
@@ -54,15 +50,6 @@ def parse_overrides(text: str | None) -> frozenset[Provider] | None:
         return None
     by_short = {v: k for k, v in _SHORT.items()}
     return frozenset(by_short[w] for w in text.split(",") if w.strip() in by_short)
-
-
-def parse_ports(text: str | None) -> tuple[int, int] | None:
-    """The pair of a ``nodeports`` annotation, or None if absent or not two port numbers."""
-    parts = (text or "").split(",")
-    if len(parts) != 2 or not all(p.strip().isascii() and p.strip().isdigit() for p in parts):
-        return None
-    chrome, terminal = (int(p) for p in parts)
-    return (chrome, terminal) if 0 < chrome < 65536 and 0 < terminal < 65536 else None
 
 
 def owner_of(doc: dict[str, Any]) -> str | None:

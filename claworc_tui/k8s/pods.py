@@ -16,7 +16,6 @@ class PodInfo(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     name: str
-    namespace: str | None = None
     instance: str | None
     """The ``app`` label: the instance the pod belongs to."""
     phase: str
@@ -38,9 +37,6 @@ class PodInfo(BaseModel):
     terminating: bool = False
     """True once the pod has a deletionTimestamp."""
     node: str | None = None
-    pod_ip: str | None = None
-    image: str | None = None
-    resource_version: str | None = None
 
 
 def _main_status(statuses: list[Json]) -> Json:
@@ -106,12 +102,9 @@ def parse_pod(doc: Json) -> PodInfo:
     running = (main.get("state") or {}).get("running") or {}
     ready_cond = next((c for c in status.get("conditions") or [] if c.get("type") == "Ready"), None)
     ready = ready_cond.get("status") == "True" if ready_cond else bool(main.get("ready"))
-    containers = spec.get("containers") or []
-    image = next((c.get("image") for c in containers if c.get("name") == CONTAINER), None)
     reason, message = pod_reason(doc)
     return PodInfo(
         name=str(meta.get("name", "")),
-        namespace=meta.get("namespace"),
         instance=(meta.get("labels") or {}).get("app"),
         phase=str(status.get("phase") or "Unknown"),
         reason=reason,
@@ -125,7 +118,4 @@ def parse_pod(doc: Json) -> PodInfo:
         created_at=parse_time(meta.get("creationTimestamp")),
         terminating=bool(meta.get("deletionTimestamp")),
         node=spec.get("nodeName"),
-        pod_ip=status.get("podIP"),
-        image=image or (containers[0].get("image") if containers else None),
-        resource_version=meta.get("resourceVersion"),
     )

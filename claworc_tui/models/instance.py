@@ -282,8 +282,10 @@ class Instance(BaseModel):
     id: int
     name: str
     display_name: str
-    nodeport_chrome: int
-    nodeport_terminal: int
+    nodeport_chrome: int | None
+    """The chrome page's NodePort; None for a private instance (it holds no pair)."""
+    nodeport_terminal: int | None
+    """The terminal page's NodePort (always ``nodeport_chrome + 1``), or None."""
     status: InstanceStatus
     resources: Resources
     storage: Storage
@@ -303,3 +305,10 @@ class Instance(BaseModel):
     image."""
     created_at: datetime
     updated_at: datetime
+
+    @property
+    def node_ports(self) -> tuple[int, int] | None:
+        """The (chrome, terminal) NodePort pair, or None when the instance holds none."""
+        if self.nodeport_chrome is None or self.nodeport_terminal is None:
+            return None
+        return (self.nodeport_chrome, self.nodeport_terminal)

@@ -49,8 +49,9 @@ class InstanceRecord(BaseModel):
 
     name: str
     display_name: str
-    nodeport_chrome: int = Field(ge=NODEPORT_MIN, le=NODEPORT_MAX)
-    nodeport_terminal: int = Field(ge=NODEPORT_MIN, le=NODEPORT_MAX)
+    nodeport_chrome: int | None = Field(default=None, ge=NODEPORT_MIN, le=NODEPORT_MAX)
+    nodeport_terminal: int | None = Field(default=None, ge=NODEPORT_MIN, le=NODEPORT_MAX)
+    """The pair; both None for a private instance (it holds no NodePorts)."""
     status: Literal["running", "stopped"]
     """What the instance should do: an instance mid-operation is exported as what it was
     becoming (a start → running, a stop → stopped)."""
@@ -91,12 +92,25 @@ class InstanceRecord(BaseModel):
 
     @model_validator(mode="after")
     def _pair(self) -> InstanceRecord:
-        if self.nodeport_terminal != self.nodeport_chrome + 1 or self.nodeport_chrome % 2:
+        chrome, terminal = self.nodeport_chrome, self.nodeport_terminal
+        if chrome is None and terminal is None:
+            if self.exposure is Exposure.NODEPORT:
+                raise ValueError(f"{self.name}: a NodePort instance needs its port pair")
+            return self
+        if chrome is None or terminal is None or terminal != chrome + 1 or chrome % 2:
             raise ValueError(
-                f"{self.name}: ports {self.nodeport_chrome},{self.nodeport_terminal} are not an "
-                "even port and the next one"
+                f"{self.name}: ports {chrome},{terminal} are not an even port and the next one"
             )
+        if self.exposure is Exposure.PRIVATE:
+            raise ValueError(f"{self.name}: a private instance holds no NodePorts")
         return self
+
+    @property
+    def ports(self) -> tuple[int, ...]:
+        """The pair, or nothing for a private instance."""
+        if self.nodeport_chrome is None or self.nodeport_terminal is None:
+            return ()
+        return (self.nodeport_chrome, self.nodeport_terminal)
 
 
 class RecordsFile(BaseModel):

@@ -27,6 +27,7 @@ from pydantic import SecretStr, ValidationError
 
 from claworc_tui.k8s.adopt import FoundInstance
 from claworc_tui.k8s.errors import KubeError
+from claworc_tui.k8s.objects import managed_object
 from claworc_tui.k8s.ownership import instance_annotations
 from claworc_tui.models.activity import Outcome
 from claworc_tui.models.errors import ClaworcError, ValidationFailed
@@ -75,7 +76,10 @@ def _refuse(name: str, reason: str, action: AdoptAction = AdoptAction.REFUSED) -
 async def _names(svc: InstanceService, names: Sequence[str], everything: bool) -> list[str]:
     if not everything:
         return list(dict.fromkeys(names))
-    managed = await svc.kube.list_managed()
+    docs = await svc.kube.managed_docs()
+    managed = {
+        kind: [managed_object(kind, d) for d in by_name.values()] for kind, by_name in docs.items()
+    }
     found = {o.instance for objs in managed.values() for o in objs if o.instance}
     deployments = {o.name for o in managed.get("Deployment", [])}
     # Only names with a Deployment are instances; stray pieces stay orphans.
@@ -162,16 +166,10 @@ def _candidate(
     exposure = _exposure(found)
     chrome, terminal = found.node_ports
     choose = False
+    pair: tuple[int, int] | None = None  # a private instance holds no NodePort pair
     if exposure is Exposure.NODEPORT and chrome and terminal:
         pair = (chrome, terminal)
-        holder = next(
-            (
-                i.name
-                for i in records.values()
-                if {i.nodeport_chrome, i.nodeport_terminal} & {*pair}
-            ),
-            None,
-        )
+        holder = next((i.name for i in records.values() if set(i.node_ports or ()) & {*pair}), None)
         if holder is not None:
             return _refuse(
                 name,
@@ -179,14 +177,9 @@ def _candidate(
                 f"for {holder}",
                 AdoptAction.CONFLICT,
             )
-    else:
-        pair = found.annotated_ports or (0, 0)
-        used = {p for i in records.values() for p in (i.nodeport_chrome, i.nodeport_terminal)}
-        choose = not found.annotated_ports or bool(set(pair) & used)
-        if exposure is Exposure.NODEPORT:
-            notes.append("its Service has no NodePorts: a free pair is chosen, repair applies it")
-        elif choose:
-            notes.append("private: a free port pair is reserved for it")
+    elif exposure is Exposure.NODEPORT:
+        choose = True
+        notes.append("its Service has no NodePorts: a free pair is chosen, repair applies it")
     try:
         record = _record(name, found, settings, exposure, pair)
     except ValidationFailed as exc:
@@ -215,7 +208,7 @@ def _candidate(
         owner=_owner_text(found),
         status=record.status.value,
         exposure=record.exposure.value,
-        ports=None if choose else (record.nodeport_chrome, record.nodeport_terminal),
+        ports=None if choose else record.node_ports,
         overrides=tuple(shown),
         notes=tuple(notes),
     )
@@ -234,7 +227,7 @@ def _record(
     found: FoundInstance,
     settings: GlobalSettings,
     exposure: Exposure,
-    pair: tuple[int, int],
+    pair: tuple[int, int] | None,
 ) -> Instance:
     res = found.resources
     assert res is not None
@@ -259,8 +252,8 @@ def _record(
         id=0,
         name=name,
         display_name=_display_name(found.display_name, name),
-        nodeport_chrome=pair[0],
-        nodeport_terminal=pair[1],
+        nodeport_chrome=pair[0] if pair else None,
+        nodeport_terminal=pair[1] if pair else None,
         status=InstanceStatus.STOPPED if found.replicas == 0 else InstanceStatus.RUNNING,
         resources=resources,
         storage=storage,
@@ -327,10 +320,15 @@ def _overrides(
 
 
 def _summary(record: Instance, choose: bool) -> str:
-    ports = "a free pair" if choose else f"{record.nodeport_chrome},{record.nodeport_terminal}"
+    pair = record.node_ports
+    ports = (
+        "ports: a free pair"
+        if choose
+        else (f"ports {pair[0]},{pair[1]}" if pair else "no NodePorts")
+    )
     r = record.resources
     return (
-        f"{record.status.value}, {record.exposure.value} ports {ports}, "
+        f"{record.status.value}, {record.exposure.value}, {ports}, "
         f"cpu {r.cpu_request}/{r.cpu_limit}, memory {r.memory_request}/{r.memory_limit}"
     )
 
@@ -390,7 +388,7 @@ async def _apply(
     return view.model_copy(
         update={
             "action": AdoptAction.ADOPTED,
-            "ports": (record.nodeport_chrome, record.nodeport_terminal),
+            "ports": record.node_ports,
             "detail": _summary(record, False),
         }
     )

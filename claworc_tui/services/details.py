@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from claworc_tui.k8s.errors import KubeError
-from claworc_tui.k8s.objects import EventInfo, InstanceObjects
+from claworc_tui.k8s.objects import EventInfo, InstanceObjects, ServiceState
 from claworc_tui.models.instance import STORAGE_ROLES, Provider
 from claworc_tui.models.names import object_names
 from claworc_tui.models.secrets import mask_key
@@ -54,9 +54,7 @@ def object_rows(objects: InstanceObjects) -> list[ObjectRow]:
         ObjectRow(
             kind="Service",
             name=names["service"],
-            state="missing"
-            if svc is None
-            else "NodePort " + ", ".join(f"{p.name} {p.port}→{p.node_port}" for p in svc.ports),
+            state="missing" if svc is None else _service_state(svc),
             ok=svc is not None,
         )
     )
@@ -117,6 +115,14 @@ async def key_sources(svc: InstanceService, name: str) -> list[KeySource]:
     return out
 
 
+def _service_state(svc: ServiceState) -> str:
+    """``NodePort chrome 6081→30100, …``, or ``ClusterIP chrome 6081, …`` (no node ports)."""
+    ports = ", ".join(
+        f"{p.name} {p.port}" + (f"→{p.node_port}" if p.node_port else "") for p in svc.ports
+    )
+    return f"{svc.type or 'ClusterIP'} {ports}"
+
+
 async def details(svc: InstanceService, name: str, *, reread: bool = True) -> InstanceDetails:
     """The detail pane's data: live parts from the hub's cache, the rest from the records.
 
@@ -154,7 +160,10 @@ async def delete_plan(svc: InstanceService, name: str) -> list[ObjectRow]:
     """Every object a delete destroys, with its state (``missing`` ones are listed too)."""
     await svc.store.instances.get(name)
     try:
-        objects = await svc.kube.get_instance_objects(name)
+        if svc.hub.cached_docs() is None:  # no live watch cache (the CLI): read each object
+            objects = await svc.kube.get_instance_objects(name)
+        else:  # the Secret and ConfigMap are not watched (see details())
+            objects = svc.hub.objects_of(name, *await svc.kube.secret_and_config(name))
     except KubeError:
         return [
             ObjectRow(kind="object", name=obj, state="unknown (cluster unreachable)", ok=False)

@@ -9,6 +9,14 @@ Repair re-applies what the row says — never the other way round: the database 
 truth for configuration. Orphans are deleted only when asked for. Another database's instances
 (and whole instances made before owner ids that no record has) are "owned elsewhere": adoptable,
 never deleted or repaired from here.
+
+Where the objects come from: the app's Deployments, Services and PVCs from the hub's watch cache
+when its informers are listed and live (the TUI); otherwise (the CLI, which runs no object
+informers, or a watch that is reconnecting) one list per kind. Secrets and ConfigMaps are never
+watched — a watch of Secrets would keep every API key of the namespace in this process's memory
+for the whole session — so they are listed once per check (still one request per kind, never a
+read per instance). Like the cache, the lists select ``managed-by=claworc``: an object that lost
+our labels counts as missing (re-applying the record puts them back).
 """
 
 from __future__ import annotations
@@ -19,9 +27,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from claworc_tui.k8s import manifests
+from claworc_tui.k8s.cluster_ops import MANAGED_KINDS
 from claworc_tui.k8s.errors import KubeError
-from claworc_tui.k8s.lifecycle import OrphanDelete
-from claworc_tui.k8s.objects import ManagedObject, NodePortOwner
+from claworc_tui.k8s.lifecycle import OrphanDelete, instance_objects
+from claworc_tui.k8s.objects import Json, ManagedObject, NodePortOwner, managed_object
 from claworc_tui.models.activity import Outcome
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.models.instance import TRANSITIONAL, Instance, InstanceStatus
@@ -33,7 +42,9 @@ if TYPE_CHECKING:
     from claworc_tui.services.instances import InstanceService
 
 log = logging.getLogger(__name__)
-_PARALLEL = 8
+#: Seconds after a repair's last write during which drift lists instead of reading the cache
+#: (the watch delivers our own writes within milliseconds; this is a wide margin).
+_AFTER_REPAIR = 2.0
 _VERB = {
     InstanceStatus.CREATING: "create",
     InstanceStatus.DELETING: "delete",
@@ -43,18 +54,28 @@ _VERB = {
 }
 
 
+async def cluster_docs(svc: InstanceService) -> dict[str, dict[str, Json]]:
+    """Every object of the app in the namespace, kind → name → object: the watch cache where it
+    is current, one list per kind for the rest (see the module docstring)."""
+    cached = svc.hub.cached_docs() or {}
+    listed = await svc.kube.managed_docs([k for k in MANAGED_KINDS if k not in cached])
+    return {**listed, **cached}
+
+
 async def find_drift(svc: InstanceService) -> DriftReport:
-    """Compare every record with the cluster (objects read 8 instances at a time)."""
+    """Compare every record with the cluster."""
     records = await svc.store.instances.list()
     settings = await svc.store.settings.get()
-    managed, ports = await asyncio.gather(svc.kube.list_managed(), svc.kube.service_node_ports())
+    docs, ports = await asyncio.gather(cluster_docs(svc), svc.kube.service_node_ports())
+    managed = {
+        kind: [managed_object(kind, doc) for doc in by_name.values()]
+        for kind, by_name in docs.items()
+    }
     items: list[DriftItem] = []
-    gate = asyncio.Semaphore(_PARALLEL)
 
     async def check(instance: Instance) -> list[DriftItem]:
-        async with gate:
-            objects = await svc.kube.get_instance_objects(instance.name)
-            keys = await svc.effective_keys(instance.name)
+        objects = instance_objects(instance.name, docs)
+        keys = await svc.effective_keys(instance.name)
         found = [
             DriftItem(
                 kind=DriftKind.MISSING,
@@ -215,7 +236,7 @@ def _port_conflicts(
     ours = {f"{svc.kube.namespace}/{object_names(i.name)['service']}": i for i in records}
     # Services of instances owned elsewhere hold their own pairs: not a conflict of ours.
     labelled = {f"{svc.kube.namespace}/{name}" for name in managed_services}
-    by_port = {p: i for i in records for p in (i.nodeport_chrome, i.nodeport_terminal)}
+    by_port = {p: i for i in records for p in i.node_ports or ()}
     out: list[DriftItem] = []
     for port, owner in sorted(owners.items()):
         if not start <= port <= end:
@@ -265,6 +286,8 @@ async def repair(svc: InstanceService, items: Sequence[DriftItem]) -> RepairResu
         for i in items
         if i.kind is DriftKind.OTHER_DATABASE
     ]
+    # The check the UI runs right after a repair must see the repair: lists, not the cache.
+    svc.hub.distrust_cache(_AFTER_REPAIR)
     async with svc.locks.hold("(repair)", "repair") as calls:
         for name in sorted(stuck):
             await _finish(svc, name)
@@ -303,6 +326,7 @@ async def repair(svc: InstanceService, items: Sequence[DriftItem]) -> RepairResu
             already_gone=tuple(gone),
             skipped=tuple(skipped),
         )
+        svc.hub.distrust_cache(_AFTER_REPAIR)
         await svc.log_activity(
             "repair",
             Outcome.FAILED if failures else Outcome.OK,
@@ -336,7 +360,12 @@ async def reapply(svc: InstanceService, name: str, *, replace_service: bool = Fa
         svc.kube.update_deployment(instance, settings, replicas=replicas),
         svc.kube.replace_service(instance),
     )
-    objects = await svc.kube.get_instance_objects(name)
+    # The PVCs' sizes: from the cache when it is current (a PVC just created is not in it yet,
+    # and needs no resize), else one list.
+    cached = svc.hub.cached_docs()
+    if cached is None:
+        cached = await svc.kube.managed_docs(["PersistentVolumeClaim"])
+    objects = instance_objects(name, cached)
     for role, pvc in objects.pvcs.items():
         wanted = getattr(instance.storage, role)
         if pvc is not None and pvc.requested != wanted:

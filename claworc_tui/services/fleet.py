@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing, suppress
 from datetime import UTC, datetime
@@ -36,18 +37,11 @@ from claworc_tui.k8s.informer import (
     StreamStateChanged,
     Synced,
 )
+from claworc_tui.k8s.lifecycle import instance_objects
 from claworc_tui.k8s.manifests import MANAGED_SELECTOR
-from claworc_tui.k8s.objects import (
-    EventInfo,
-    InstanceObjects,
-    Json,
-    deployment_state,
-    event_info,
-    pvc_state,
-    service_state,
-)
+from claworc_tui.k8s.objects import EventInfo, InstanceObjects, Json, event_info
 from claworc_tui.k8s.pods import PodInfo, parse_pod
-from claworc_tui.models.instance import STORAGE_ROLES, Instance
+from claworc_tui.models.instance import Instance
 from claworc_tui.models.names import object_names
 from claworc_tui.services.status import merge
 from claworc_tui.services.views import (
@@ -62,26 +56,18 @@ from claworc_tui.services.views import (
 
 log = logging.getLogger(__name__)
 
-_STATE = {
-    StreamState.LIVE: ConnectionState.LIVE,
-    StreamState.RECONNECTING: ConnectionState.RECONNECTING,
-    StreamState.UNREACHABLE: ConnectionState.UNREACHABLE,
-    StreamState.FAILED: ConnectionState.FAILED,
+#: What the hub watches besides pods, by kind: what to list, its selector, and what is kept of
+#: each object (the app's objects whole, as :func:`instance_objects` reads them).
+_OBJECT_KINDS: dict[str, tuple[Kind, str | None, Callable[[Json], Any]]] = {
+    "Deployment": (DEPLOYMENTS, MANAGED_SELECTOR, lambda doc: doc),
+    "Service": (SERVICES, MANAGED_SELECTOR, lambda doc: doc),
+    "PersistentVolumeClaim": (PVCS, MANAGED_SELECTOR, lambda doc: doc),
+    "Event": (EVENTS, None, event_info),
 }
-#: What the hub watches: the kind, its selector, and how an object is kept in the cache.
-_OBJECT_KINDS: tuple[tuple[Kind, str | None, Callable[[Json], Any]], ...] = (
-    (DEPLOYMENTS, MANAGED_SELECTOR, lambda doc: doc),
-    (SERVICES, MANAGED_SELECTOR, lambda doc: doc),
-    (PVCS, MANAGED_SELECTOR, lambda doc: doc),
-    (EVENTS, None, event_info),
-)
+_DOC_KINDS = ("Deployment", "Service", "PersistentVolumeClaim")
 
 #: What object names add to the instance name (``-vnc``, ``-keys`` ...).
 _SUFFIXES = tuple(sorted({n[1:] for n in object_names("x").values() if n != "x"}, key=len)[::-1])
-
-
-def _app_label(doc: Json) -> str | None:
-    return ((doc.get("metadata") or {}).get("labels") or {}).get("app")
 
 
 class _Mailbox:
@@ -107,7 +93,7 @@ class FleetHub:
         self._kube = kube
         self._instances: dict[str, Instance] = {}
         self._pods: dict[str, dict[str, PodInfo]] = {}
-        self._objects: dict[str, dict[str, Any]] = {kind.resource: {} for kind, *_ in _OBJECT_KINDS}
+        self._objects: dict[str, dict[str, Any]] = {kind: {} for kind in _OBJECT_KINDS}
         self._views: dict[str, InstanceView] = {}
         self._mailboxes: set[_Mailbox] = set()
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -115,6 +101,10 @@ class FleetHub:
         self._loaded = False
         self._subscribed = False
         self._pods_synced = asyncio.Event()
+        self._listed: set[str] = set()
+        self._current: set[str] = set()
+        self._distrust_until = 0.0
+        """Object kinds whose cache is listed and whose watch is live (see :meth:`cached_docs`)."""
         self.connection = Connection(state=ConnectionState.CONNECTING, since=datetime.now(UTC))
         """The pod watch's connection state (the one every status depends on)."""
 
@@ -135,12 +125,12 @@ class FleetHub:
         """Start every informer that is not running. The ones besides pods only for a subscriber
         (the UI; ``ls`` needs only the status), after the first pod list, so the status (what
         the first screen waits for) is not queued behind them."""
-        kinds = _OBJECT_KINDS if self._pods_synced.is_set() and self._subscribed else ()
-        for kind, selector, parse in ((PODS, MANAGED_SELECTOR, parse_pod), *kinds):
-            task = self._tasks.get(kind.resource)
+        kinds = _OBJECT_KINDS if self._pods_synced.is_set() and self._subscribed else {}
+        for name, watched in {"Pod": (PODS, MANAGED_SELECTOR, parse_pod), **kinds}.items():
+            task = self._tasks.get(name)
             if task is None or task.done():
-                self._tasks[kind.resource] = asyncio.create_task(
-                    self._follow(kind, selector, parse), name=f"informer-{kind.resource}"
+                self._tasks[name] = asyncio.create_task(
+                    self._follow(name, *watched), name=f"informer-{watched[0].resource}"
                 )
 
     async def aclose(self) -> None:
@@ -178,28 +168,27 @@ class FleetHub:
         self, name: str, secret_keys: frozenset[str] | None, config_hash: str | None
     ) -> InstanceObjects:
         """The instance's Deployment, Service and PVCs from the cache (with what it lacks)."""
-        names = object_names(name)
-        dep = self._objects[DEPLOYMENTS.resource].get(names["deployment"])
-        svc = self._objects[SERVICES.resource].get(names["service"])
-        pvcs = self._objects[PVCS.resource]
-        return InstanceObjects(
-            name=name,
-            deployment=deployment_state(dep) if dep else None,
-            service=service_state(svc) if svc else None,
-            secret_keys=secret_keys,
-            config_hash=config_hash,
-            pvcs={
-                role: pvc_state(pvcs[key]) if (key := names[f"pvc_{role}"]) in pvcs else None
-                for role in STORAGE_ROLES
-            },
-        )
+        objects = instance_objects(name, self._objects)
+        return objects.model_copy(update={"secret_keys": secret_keys, "config_hash": config_hash})
+
+    def cached_docs(self) -> dict[str, dict[str, Json]] | None:
+        """The app's Deployments, Services and PVCs (kind → name → object) from the watch cache,
+        or None unless all three were listed and their watches are live now (a reconnecting
+        watch may have missed changes: the caller then lists them itself)."""
+        if not self._current.issuperset(_DOC_KINDS) or time.monotonic() < self._distrust_until:
+            return None
+        return {kind: dict(self._objects[kind]) for kind in _DOC_KINDS}
+
+    def distrust_cache(self, seconds: float) -> None:
+        """Make :meth:`cached_docs` return None for ``seconds``: after a burst of our own writes
+        (a repair) the watch may not have delivered them yet, and a check right after must not
+        report what was just repaired."""
+        self._distrust_until = time.monotonic() + seconds
 
     def events_of(self, name: str, limit: int = 30) -> list[EventInfo]:
         """Events about the instance's objects and pods, newest first."""
         names = {*object_names(name).values(), *self._pods.get(name, {})}
-        events: list[EventInfo] = [
-            e for e in self._objects[EVENTS.resource].values() if e.name in names
-        ]
+        events: list[EventInfo] = [e for e in self._objects["Event"].values() if e.name in names]
         events.sort(key=lambda e: e.last_time.timestamp() if e.last_time else 0.0, reverse=True)
         return events[:limit]
 
@@ -296,7 +285,7 @@ class FleetHub:
             box.wake.set()
 
     def _set_state(self, event: StreamStateChanged) -> None:
-        state = _STATE[event.state]
+        state = ConnectionState(event.state.value)
         if state is self.connection.state and not event.reason:
             return
         was_live = self.connection.state is ConnectionState.LIVE
@@ -318,8 +307,10 @@ class FleetHub:
 
     # -- informers ---------------------------------------------------------------------------
 
-    async def _follow(self, kind: Kind, selector: str | None, parse: Callable[[Json], Any]) -> None:
-        """Apply one informer's events for as long as the hub runs."""
+    async def _follow(
+        self, name: str, kind: Kind, selector: str | None, parse: Callable[[Json], Any]
+    ) -> None:
+        """Apply the events of the informer of kind ``name`` for as long as the hub runs."""
         informer: Informer[Any] = self._kube.informer(kind, parse, label_selector=selector)
         while True:
             try:
@@ -328,7 +319,7 @@ class FleetHub:
                         if kind is PODS:
                             self._apply_pods(event)
                         else:
-                            self._apply_objects(kind, event)
+                            self._apply_objects(name, event)
             except Exception:  # a bug in applying an event: log it, start the informer again
                 log.exception("following %s failed; starting again", kind.resource)
                 informer.resource_version = None
@@ -365,16 +356,22 @@ class FleetHub:
         self._remerge(pod.instance)
 
     def _apply_objects(
-        self, kind: Kind, event: Synced[Any] | Changed[Any] | StreamStateChanged
+        self, kind: str, event: Synced[Any] | Changed[Any] | StreamStateChanged
     ) -> None:
         if isinstance(event, StreamStateChanged):
             if event.state is StreamState.FAILED:
-                log.warning("watching %s: %s", kind.resource, event.reason)
+                log.warning("watching %s: %s", kind, event.reason)
+            if event.state is not StreamState.LIVE:
+                self._current.discard(kind)
+            elif kind in self._listed:  # resumed from its resourceVersion: nothing lost
+                self._current.add(kind)
             return
-        cache = self._objects[kind.resource]
+        cache = self._objects[kind]
         if isinstance(event, Synced):
+            self._listed.add(kind)
+            self._current.add(kind)
             touched = {self._owner(kind, obj) for obj in (*cache.values(), *event.objects.values())}
-            self._objects[kind.resource] = dict(event.objects)
+            self._objects[kind] = dict(event.objects)
             for name in touched:
                 self._touch(name)
             return
@@ -384,10 +381,10 @@ class FleetHub:
             cache[event.name] = event.obj
         self._touch(self._owner(kind, event.obj))
 
-    def _owner(self, kind: Kind, obj: Any) -> str | None:
+    def _owner(self, kind: str, obj: Any) -> str | None:
         """The instance an object (or the object an event is about) belongs to."""
-        if kind is not EVENTS:
-            return _app_label(obj)
+        if kind != "Event":
+            return ((obj.get("metadata") or {}).get("labels") or {}).get("app")
         about = obj.name or ""
         if about in self._instances:
             return about

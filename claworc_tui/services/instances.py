@@ -176,12 +176,13 @@ class InstanceService(FleetTools):
         """A snapshot, then changes and connection states; runs until the consumer stops."""
         return self.hub.events()
 
-    async def preview(self, display_name: str) -> tuple[str, int, int]:
-        """The name and port pair a new instance with ``display_name`` would get.
+    async def preview(self, display_name: str) -> tuple[str, tuple[int, int] | None]:
+        """The name and port pair a new instance with ``display_name`` would get (no pair when
+        new instances are private).
 
         Raises:
             ValidationFailed: The display name yields no name, or the name is taken.
-            PortRangeExhausted: No pair is free.
+            PortRangeExhausted: No pair is free (NodePort instances only).
         """
         if not display_name.strip():
             raise ValidationFailed("display_name", "display_name must not be blank")
@@ -189,12 +190,14 @@ class InstanceService(FleetTools):
         if await self.store.instances.find(name) is not None:
             raise NameTaken(name)
         settings = await self.store.settings.get()
+        if settings.default_exposure is Exposure.PRIVATE:
+            return name, None
         used = await self.store.instances.used_ports()
         start, end = settings.port_range_start, settings.port_range_end
         chrome = lowest_free_pair(start, end, used)
         if chrome is None:
             raise PortRangeExhausted(start, end, settings.port_pairs)
-        return name, chrome, chrome + 1
+        return name, (chrome, chrome + 1)
 
     async def urls(self, name: str) -> VncUrls:
         """Both noVNC URLs (node host from settings, else the first node's address)."""
@@ -360,7 +363,7 @@ class InstanceService(FleetTools):
         outside = [
             i.name
             for i in await self.store.instances.list()
-            if not start <= i.nodeport_chrome < i.nodeport_terminal <= end
+            if (pair := i.node_ports) is not None and not start <= pair[0] < pair[1] <= end
         ]
         if outside:
             raise ValidationFailed(

@@ -92,14 +92,9 @@ async def create(svc: InstanceService, spec: InstanceSpec) -> AsyncIterator[Prog
                 port_range=(settings.port_range_start, settings.port_range_end),
                 skip_ports=held.owners,
                 owner=owner_id(),
+                exposure=settings.default_exposure,
             )
-            if settings.default_exposure is not instance.exposure:
-                instance = await svc.store.instances.set_exposure(name, settings.default_exposure)
-            yield report(
-                step,
-                StepState.DONE,
-                f"ports {instance.nodeport_chrome},{instance.nodeport_terminal}",
-            )
+            yield report(step, StepState.DONE, _ports_note(instance))
             keys = await svc.effective_keys(name)
             await svc.store.instances.set_step(name, "objects")
             ns = svc.kube.namespace
@@ -138,9 +133,7 @@ async def create(svc: InstanceService, spec: InstanceSpec) -> AsyncIterator[Prog
             )
             await svc.store.instances.set_status(name, InstanceStatus.RUNNING)
             yield report(step, StepState.DONE, "created; the pod is starting")
-            await svc.log_activity(
-                "create", Outcome.OK, name, f"ports {current.nodeport_chrome}", calls
-            )
+            await svc.log_activity("create", Outcome.OK, name, _ports_note(current), calls)
         except BaseException as exc:
             if instance is None:
                 if not isinstance(exc, ClaworcError | asyncio.CancelledError | GeneratorExit):
@@ -164,6 +157,12 @@ async def create(svc: InstanceService, spec: InstanceSpec) -> AsyncIterator[Prog
             if isinstance(exc, ClaworcError | OSError):
                 raise OperationFailed(name, "create", step, _reason(exc), cleanup) from None
             raise
+
+
+def _ports_note(instance: Instance) -> str:
+    """``ports 30100,30101``, or that a private instance holds none."""
+    pair = instance.node_ports
+    return "private: no NodePorts" if pair is None else f"ports {pair[0]},{pair[1]}"
 
 
 async def _settled(*aws: Awaitable[object]) -> None:
@@ -192,8 +191,7 @@ async def _create_service(svc: InstanceService, name: str) -> None:
             await svc.store.instances.move_ports(
                 name,
                 port_range=(settings.port_range_start, settings.port_range_end),
-                skip_ports=set(held.owners)
-                | {instance.nodeport_chrome, instance.nodeport_chrome + 1},
+                skip_ports=set(held.owners) | set(instance.node_ports or ()),
             )
 
 
@@ -253,7 +251,7 @@ async def delete(svc: InstanceService, name: str) -> AsyncIterator[Progress]:
             yield report(index, StepState.DONE)
         await svc.store.instances.delete(name)
         yield report(
-            3, StepState.DONE, f"ports {instance.nodeport_chrome},{instance.nodeport_terminal} free"
+            3, StepState.DONE, f"{_ports_note(instance)} free" if instance.node_ports else None
         )
         await svc.log_activity(
             "delete", Outcome.OK, name, f"{len(result.deleted)} objects deleted", calls

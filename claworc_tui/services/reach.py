@@ -142,12 +142,15 @@ class ReachService:
     async def set_exposure(self, name: str, exposure: Exposure) -> Instance:
         """Make the instance private (a ClusterIP Service) or NodePort again, without a restart.
 
-        Only the Service changes (the pod keeps running); the record's port pair stays reserved
-        so going back to NodePorts gets the same URLs. Forwards keep working either way.
+        Only the Service changes (the pod keeps running); forwards keep working either way. Going
+        private releases the NodePort pair (another instance may take it); going back takes the
+        same pair again if it is still free in the records and in the cluster, else the lowest
+        free pair (so the URLs change only when the old ones were taken meanwhile).
 
         Raises:
             ReadOnlyMode: Writes are disabled.
             InstanceNotFound: No such instance.
+            PortRangeExhausted: No free pair to go back to NodePorts (nothing changed).
             KubeError: The Service could not be rewritten (the record is put back).
         """
         if self.read_only_reason is not None:
@@ -155,11 +158,18 @@ class ReachService:
         before = await self.store.instances.get(name)
         if before.exposure is exposure:
             return before
-        instance = await self.store.instances.set_exposure(name, exposure)
+        settings = await self.store.settings.get()
+        skip: set[int] = set()
+        if exposure is Exposure.NODEPORT:  # ports other Services of the cluster hold
+            skip = set((await self.kube.service_node_ports()).owners)
+        port_range = (settings.port_range_start, settings.port_range_end)
+        instance = await self.store.instances.set_exposure(
+            name, exposure, port_range=port_range, skip_ports=skip
+        )
         try:
             await self.kube.replace_service(instance)
         except BaseException:
-            await self.store.instances.set_exposure(name, before.exposure)
+            await self.store.instances.set_exposure(name, before.exposure, port_range=port_range)
             raise
         return instance
 

@@ -187,20 +187,18 @@ async def _conflicts(svc: InstanceService, file: RecordsFile) -> tuple[list[str]
     problems: list[str] = []
     names = Counter(r.name for r in file.instances)
     problems += [f"{n} is in the file {c} times" for n, c in names.items() if c > 1]
-    ports = Counter(p for r in file.instances for p in (r.nodeport_chrome, r.nodeport_terminal))
+    ports = Counter(p for r in file.instances for p in r.ports)
     problems += [f"port {p} is in the file {c} times" for p, c in ports.items() if c > 1]
     existing = {i.name: i for i in await svc.store.instances.list()}
-    held = {
-        port: i.name for i in existing.values() for port in (i.nodeport_chrome, i.nodeport_terminal)
-    }
+    held = {port: i.name for i in existing.values() for port in i.node_ports or ()}
     settings = await svc.store.settings.get()
     start, end = settings.port_range_start, settings.port_range_end
     for record in file.instances:
-        pair = (record.nodeport_chrome, record.nodeport_terminal)
+        pair = record.ports
         if record.name in existing:
             problems.append(str(NameTaken(record.name)))
         problems += [f"port {p} of {record.name} is used by {held[p]}" for p in pair if p in held]
-        if not start <= pair[0] < pair[1] <= end:
+        if pair and not start <= pair[0] < pair[1] <= end:
             problems.append(
                 f"ports {pair[0]},{pair[1]} of {record.name} are outside this database's range "
                 f"{start}-{end} (settings set port_range_start/port_range_end to widen it)"
@@ -214,7 +212,7 @@ async def _conflicts(svc: InstanceService, file: RecordsFile) -> tuple[list[str]
         return problems, warnings
     for record in file.instances:
         own = object_names(record.name)["service"]
-        for port in (record.nodeport_chrome, record.nodeport_terminal):
+        for port in record.ports:
             owner = owners.get(port)
             if port in held:
                 continue  # already said: a record of this database has it

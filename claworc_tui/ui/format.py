@@ -52,8 +52,9 @@ def age(since: datetime | None, now: datetime) -> str:
 
 
 def ports(view: InstanceView) -> str:
-    """The Chrome/Terminal NodePorts as ``30100/30101``."""
-    return f"{view.instance.nodeport_chrome}/{view.instance.nodeport_terminal}"
+    """The Chrome/Terminal NodePorts as ``30100/30101``; ``private`` when it holds none."""
+    pair = view.instance.node_ports
+    return "private" if pair is None else f"{pair[0]}/{pair[1]}"
 
 
 def status_text(view: InstanceView) -> str:

@@ -209,10 +209,14 @@ async def test_node_ports_and_managed_objects(kube: KubeClient, emulator: Emulat
     assert ports.cluster_wide
     assert ports.owners[30100].service == "bot-alpha-vnc"
     assert ports.owners[30101].namespace == NS
-    managed = await kube.list_managed()
-    assert [o.name for o in managed["Deployment"]] == ["bot-alpha"]
+    managed = await kube.managed_docs()
+    assert list(managed["Deployment"]) == ["bot-alpha"]
     assert len(managed["PersistentVolumeClaim"]) == 4
-    assert {o.instance for kind in managed.values() for o in kind} == {"bot-alpha"}
+    labels = {d["metadata"]["labels"]["app"] for kind in managed.values() for d in kind.values()}
+    assert labels == {"bot-alpha"}
+    only = await kube.managed_docs(["Secret"])
+    assert list(only) == ["Secret"]
+    assert list(only["Secret"]) == ["bot-alpha-keys"]
 
 
 async def test_events_and_pods(kube: KubeClient, emulator: EmulatorServer) -> None:

@@ -64,7 +64,8 @@ async def test_scale_zero_and_one(kube: KubeClient, emulator: EmulatorServer) ->
         o for o in emulator.objects("deployments", NS) if o["metadata"]["name"] == "bot-alpha"
     )
     managers = {e["manager"] for e in deployment["metadata"]["managedFields"]}
-    assert "claworc-tui" in managers and "OpenAPI-Generator" not in managers, managers
+    assert "claworc-tui" in managers, managers
+    assert "OpenAPI-Generator" not in managers, managers
 
 
 async def test_restart_replaces_the_pod(kube: KubeClient, emulator: EmulatorServer) -> None:

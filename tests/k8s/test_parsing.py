@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from claworc_tui.k8s.backoff import Backoff
+from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.logs import LogFollow, _past, parse_key
 from claworc_tui.k8s.manifests import expected_shape
 from claworc_tui.k8s.objects import (
@@ -18,7 +19,6 @@ from claworc_tui.k8s.objects import (
     pvc_state,
 )
 from claworc_tui.k8s.pods import parse_pod
-from claworc_tui.k8s.transport import KubeTransport
 from tests.k8s.factories import make_instance, make_settings
 
 
@@ -120,8 +120,6 @@ def test_pod_fields() -> None:
     assert info.started_at is not None
     assert info.started_at.second == 10
     assert info.node == "node-1"
-    assert info.image == "img:1"
-    assert info.resource_version == "42"
 
 
 def test_parse_key_keeps_nanoseconds() -> None:
@@ -139,7 +137,7 @@ def test_parse_key_keeps_nanoseconds() -> None:
 
 def test_resume_drops_exactly_what_was_delivered() -> None:
     """After a reconnect the server repeats from the start of the second; nothing repeats."""
-    follow = LogFollow(KubeTransport(), "p")
+    follow = LogFollow(KubeClient(), "p")
     first = [b"2025-01-02T03:04:05.1Z a", b"2025-01-02T03:04:05.2Z b", b"2025-01-02T03:04:05.2Z b"]
     got = follow._lines(first)
     follow._note(got)

@@ -30,7 +30,9 @@ def rows(db: Path) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
         for row in conn.execute("SELECT * FROM instances"):
             data = dict(row)
-            for key in ("id", "created_at", "updated_at", "op_step", "op_owner"):
+            # prior_nodeport: the pair a private instance held before it went private is a
+            # convenience of this database (going back gets the same URLs), not in the cluster.
+            for key in ("id", "created_at", "updated_at", "op_step", "op_owner", "prior_nodeport"):
                 data.pop(key)
             for key in ("anthropic_api_key", "openai_api_key", "brave_api_key"):
                 data[key] = data[key] is not None
@@ -178,11 +180,18 @@ async def test_a_port_pair_recorded_here_is_a_conflict_and_nothing_changes(
     other = config.model_copy(update={"db": tmp_path / "other" / "claworc.db"})
     assert other.db is not None
     mine = where(other)
-    # Here: a private instance keeps pair 30100 in its record, which no Service holds...
-    await ok(*mine, "settings", "set", "default_exposure", "private")
+    # Here: an instance records pair 30100 while its Service is gone (deleted by hand)...
     await ok(*mine, "create", "Bot Y")
     assert rows(other.db)["bot-y"]["nodeport_chrome"] == 30100
-    # ... so the other database's NodePort instance could take it in the cluster.
+    async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
+        await kube._call(
+            "delete",
+            "services",
+            "delete_namespaced_service",
+            name="bot-y-vnc",
+            namespace=config.namespace,
+        )
+    # ... so the other database's new instance takes that pair in the cluster.
     await ok(*where(config), "create", "Bot X")
     owner_before = owners(emulator, config.namespace)
     code, out, err = await run_cli(*mine, "adopt", "bot-x")

@@ -214,7 +214,8 @@ async def test_switching_exposure_changes_only_the_service(
 
     name = await make_bot(services, emulator)
     pod = running_pod(emulator, name)
-    inst = await reach_of(services).set_exposure(name, Exposure.PRIVATE)
+    inst = await services.instances.get(name)
+    await reach_of(services).set_exposure(name, Exposure.PRIVATE)
     spec = vnc_service(emulator, name)["spec"]
     assert isinstance(spec, dict)
     assert (spec["type"], [p.get("nodePort") for p in spec["ports"]]) == ("ClusterIP", [None, None])

@@ -89,7 +89,7 @@ async def test_round_trip_with_sealed_keys(services: Services, second: Services)
             await second.store.instances.overrides(name)
         )
     # Records only: nothing was created in the second cluster; repair then builds it.
-    assert (await second.kube.list_managed())["Deployment"] == []
+    assert (await second.kube.managed_docs())["Deployment"] == {}
     report = await second.instances.drift()
     await second.instances.repair(report.items)
     assert (await second.instances.drift()).clean

@@ -34,7 +34,7 @@ async def test_a_previews_then_adopts_an_instance_owned_elsewhere(env: Env) -> N
         shown = " ".join(str(s.render()) for s in app.screen.query(Static))
         assert "Adopt 1 instance?" in shown
         assert "bot-their-bot" in shown
-        assert f"nodeport ports {made.nodeport_chrome},{made.nodeport_terminal}" in shown
+        assert f"nodeport, ports {made.nodeport_chrome},{made.nodeport_terminal}" in shown
         # The preview wrote nothing.
         assert await env.names() == before
         await pilot.press("y")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from claworc_tui.services.views import FleetChanged
+from typing import Any
+
 from claworc_tui.ui.screens.confirm import ConfirmModal
-from claworc_tui.ui.screens.main import FLEET_FLUSH_SECONDS, MainScreen
+from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.widgets.app_header import AppHeader
 from claworc_tui.ui.widgets.instance_detail import InstanceDetail
 from claworc_tui.ui.widgets.instance_list import InstanceList
@@ -166,20 +167,30 @@ async def test_single_start_needs_no_confirmation_and_restart_does(env: Env) -> 
 async def test_a_change_right_after_another_waits_for_the_period_and_is_not_lost(
     env: Env,
 ) -> None:
+    """Changes published while the screen waits out its period are coalesced by the hub's
+    mailbox: the newest one is shown, none is lost."""
     app = env.app()
     async with app.run_test(size=(160, 45)) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
         listing = screen.instance_list
         await wait_for(pilot, lambda: listing.row_count == 3)
-        screen._last_flush -= FLEET_FLUSH_SECONDS  # a quiet spell: the next change shows at once
+        hub = env.services.instances.hub
         beta = listing.views["bot-beta"]
-        first = beta.model_copy(update={"status": "First"})
-        second = beta.model_copy(update={"status": "Second"})
-        screen._queue(FleetChanged(changed=(first,)))
-        assert "First" in listing.cell_text("bot-beta", "status")  # leading edge: no wait
-        screen._queue(FleetChanged(changed=(second,)))
-        assert "First" in listing.cell_text("bot-beta", "status")  # within the period: held
+        shown: list[str] = []
+        apply_changes = listing.apply_changes
+
+        def record(views: Any, removed: Any) -> None:
+            shown.extend(v.status for v in views if v.name == "bot-beta")
+            apply_changes(views, removed)
+
+        listing.apply_changes = record  # type: ignore[method-assign]
+        hub._publish("bot-beta", beta.model_copy(update={"status": "First"}))
+        await wait_for(pilot, lambda: "First" in listing.cell_text("bot-beta", "status"))
+        hub._publish("bot-beta", beta.model_copy(update={"status": "Second"}))
+        hub._publish("bot-beta", beta.model_copy(update={"status": "Third"}))
         await wait_for(
-            pilot, lambda: "Second" in listing.cell_text("bot-beta", "status"), what="second"
+            pilot, lambda: "Third" in listing.cell_text("bot-beta", "status"), what="third"
         )
+        assert "Second" not in shown, shown  # coalesced away, never drawn
+        assert shown.index("First") < shown.index("Third")

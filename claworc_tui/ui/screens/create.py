@@ -214,7 +214,7 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
         hint = self.query_one("#name-preview", Static)
         error = self.query_one("#display_name-error", FieldError)
         try:
-            name, chrome, terminal = await self._ops.preview(display_name)
+            name, pair = await self._ops.preview(display_name)
         except ClaworcError as exc:
             if self.query_one("#display_name", Input).value == display_name:
                 hint.update("")
@@ -223,12 +223,15 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
         if self.query_one("#display_name", Input).value != display_name:
             return  # stale
         self._preview_ok = True
+        if pair is None:
+            hint.update(fmt("→ [b]$name[/b]  private: no NodePorts (F forwards)", name=name))
+            return
         hint.update(
             fmt(
                 "→ [b]$name[/b]  Chrome port $chrome, terminal port $terminal",
                 name=name,
-                chrome=chrome,
-                terminal=terminal,
+                chrome=pair[0],
+                terminal=pair[1],
             )
         )
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime
@@ -82,11 +81,13 @@ class TickedClock:
 
 _FLEET_RETRY = (1.0, 2.0, 5.0, 10.0)
 #: Fleet changes are applied to the list at most this often (a crash-looping pod, or a
-#: thousand instances re-listing, would otherwise redraw the screen for every event). A pod
-#: change usually comes as two or three MODIFIED events in a row; the period is what the
-#: second one (and any change right after it) waits. 40 ms: ~25 list updates a second at most,
-#: each cheap since the list draws only the rows that changed (was 100 ms with DataTable;
-#: bench/status.py median 64 -> 9 ms, p95 78 -> 18 ms).
+#: thousand instances re-listing, would otherwise redraw the screen for every event). A change
+#: after a quiet spell shows at once; the stream is then not read for this long, while the hub's
+#: mailbox keeps only the newest view of each instance — the one batching window, no second
+#: buffer here. A pod change usually comes as two or three MODIFIED events in a row; the period
+#: is what the second one waits. 40 ms: ~25 list updates a second at most, each cheap since the
+#: list draws only the rows that changed (was 100 ms with DataTable; bench/status.py median
+#: 64 -> 9 ms, p95 78 -> 18 ms).
 FLEET_FLUSH_SECONDS = 0.04
 
 
@@ -132,10 +133,6 @@ class MainScreen(CommandMode, ReachActions, InstanceActions, Screen[None]):
         self._details_due: Timer | None = None
         self._details_name: str | None = None
         self._clock = TickedClock(ctx.now)
-        self._pending_views: dict[str, InstanceView] = {}
-        self._pending_removed: set[str] = set()
-        self._last_flush = 0.0
-        self._flush_due: Timer | None = None
         self._log_pane: LogPane | None = None
         self._activity_pane: ActivityPane | None = None
 
@@ -234,6 +231,8 @@ class MainScreen(CommandMode, ReachActions, InstanceActions, Screen[None]):
                         # A bug in showing one change must not end the stream (the list would
                         # freeze while the header says "live"): log it and go on.
                         log.exception("could not show a fleet event")
+                    if isinstance(event, FleetChanged):
+                        await asyncio.sleep(FLEET_FLUSH_SECONDS)  # the hub coalesces meanwhile
                 reason = "the status stream ended"
             except ClaworcError as exc:
                 reason = str(exc)
@@ -248,46 +247,12 @@ class MainScreen(CommandMode, ReachActions, InstanceActions, Screen[None]):
         if isinstance(event, ConnectionChanged):
             header.connection = event.connection
         elif isinstance(event, FleetSnapshot):
-            self._pending_views.clear()
-            self._pending_removed.clear()
             self._apply(event.views, (), snapshot=True)
         elif isinstance(event, FleetChanged):
-            self._queue(event)
+            if event.changed or event.removed:
+                self._apply(event.changed, event.removed, snapshot=False)
             if self.instance_list.selected_name in event.touched:
                 self._details_soon()
-
-    def _queue(self, event: FleetChanged) -> None:
-        """Keep only the newest view of each instance until the next flush."""
-        for view in event.changed:
-            self._pending_views[view.name] = view
-            self._pending_removed.discard(view.name)
-        for name in event.removed:
-            self._pending_views.pop(name, None)
-            self._pending_removed.add(name)
-        # Leading edge: a change after a quiet spell shows at once. Within FLEET_FLUSH_SECONDS
-        # of the last update it waits exactly for the rest of that period (one timer, no
-        # polling), so a busy fleet costs one list update per period and a quiet one nothing.
-        wait = self._last_flush + FLEET_FLUSH_SECONDS - time.monotonic()
-        if wait <= 0:
-            self._flush_fleet()
-        elif self._flush_due is None:
-            self._flush_due = self.set_timer(wait, self._flush_fleet)
-
-    def _flush_fleet(self) -> None:
-        if self._flush_due is not None:
-            self._flush_due.stop()
-            self._flush_due = None
-        if not self._pending_views and not self._pending_removed:
-            return
-        self._last_flush = time.monotonic()
-        views = tuple(self._pending_views.values())
-        removed = tuple(self._pending_removed)
-        self._pending_views.clear()
-        self._pending_removed.clear()
-        try:
-            self._apply(views, removed, snapshot=False)
-        except Exception:  # from a timer: an exception here would end the app
-            log.exception("could not show a fleet change")
 
     def _apply(
         self, views: tuple[InstanceView, ...], removed: tuple[str, ...], *, snapshot: bool

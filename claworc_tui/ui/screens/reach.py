@@ -142,12 +142,15 @@ class ReachActions(Screen[None]):
     async def set_exposure(self, reach: ReachService, name: str, exposure: Exposure) -> None:
         """Rewrite the Service and say what changed."""
         try:
-            await reach.set_exposure(name, exposure)
+            instance = await reach.set_exposure(name, exposure)
         except ClaworcError as exc:
             self.post_message(ServiceFailed(f"change how {name} is reached", exc))
             return
+        pair = instance.node_ports
         how = (
-            "private (F or c/t open a forward)" if exposure is Exposure.PRIVATE else "on NodePorts"
+            "private (F or c/t open a forward; its NodePort pair is free for others)"
+            if pair is None
+            else f"on NodePorts {pair[0]}/{pair[1]}"
         )
         toast(self, f"{name} is now {how}; no restart needed", timeout=5)
 

@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Static
 
-from claworc_tui.models.instance import STORAGE_ROLES, Provider
+from claworc_tui.models.instance import STORAGE_ROLES, Instance, Provider
 from claworc_tui.models.secrets import mask_key
 from claworc_tui.models.wording import plural
 from claworc_tui.services.views import InstanceDetails, InstanceView, Tone
@@ -36,6 +36,14 @@ def _row(label: str, value: Content | str) -> Content:
     """One labelled row; a str value is untrusted text."""
     shown = value if isinstance(value, Content) else plain(value)
     return Content.assemble((f"{label:<10}", "bold"), " ", shown)
+
+
+def _ports_text(instance: Instance) -> str:
+    """The NodePort pair, or why there is none (a private instance is reached by a forward)."""
+    pair = instance.node_ports
+    if pair is None:
+        return "none: private (ClusterIP; F opens a port-forward)"
+    return f"chrome {pair[0]}  terminal {pair[1]}"
 
 
 class InstanceDetail(VerticalScroll, can_focus=True):
@@ -154,9 +162,7 @@ class InstanceDetail(VerticalScroll, can_focus=True):
             pod += f", started {age(view.started_at, now)} ago"
         rows += [
             _row("Pod", pod),
-            _row(
-                "Ports", f"chrome {instance.nodeport_chrome}  terminal {instance.nodeport_terminal}"
-            ),
+            _row("Ports", _ports_text(instance)),
             _row("CPU", f"request {res.cpu_request}  limit {res.cpu_limit}"),
             _row("Memory", f"request {res.memory_request}  limit {res.memory_limit}"),
             _row("Storage", storage),

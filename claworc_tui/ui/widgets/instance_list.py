@@ -85,7 +85,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("age", "AGE", 5, lambda v: v.instance.created_at),
     # The ports come before DISPLAY NAME: they are what people open the list for, and at 80
     # columns they must be on screen.
-    Column("ports", "CHROME/TERM", None, lambda v: v.instance.nodeport_chrome),
+    Column("ports", "CHROME/TERM", None, lambda v: (v.instance.node_ports or (1 << 16,), v.name)),
     Column("display", "DISPLAY NAME", None, lambda v: v.instance.display_name.lower(), cap=32),
     Column("cpu", "CPU", 6, lambda v: _quantity(v.instance.resources.cpu_limit)),
     Column("memory", "MEM", 6, lambda v: _quantity(v.instance.resources.memory_limit)),

@@ -1,0 +1,88 @@
+"""``claworc-tui url [--terminal] [--forward [--local-port N]] NAME``: the URL as it is reachable.
+
+A NodePort instance's URL is printed as it always was. A private instance has no URL until a
+port-forward exists, so by default ``url`` prints nothing on stdout (a script must not open a
+wrong address), says on stderr why, gives the exact ``claworc-tui forward NAME`` command to run
+(with the global options this run was given, so it talks to the same database and cluster) and
+exits 1. ``--forward`` opens the forward itself — for any instance — prints the URL it reaches
+the page at, and keeps forwarding until ctrl-c, as ``forward`` does.
+
+``url`` stays read-only either way: a forward listens on 127.0.0.1 and writes nothing, neither in
+the database nor in the cluster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from collections.abc import Callable
+
+from claworc_tui.models.exposure import Exposure
+from claworc_tui.services import Services
+
+EXIT_OK, EXIT_FAILED = 0, 1
+#: Global options repeated in the suggested command (``--read-only`` and ``--log-level`` are
+#: left out: they do not change where the instance is).
+_WHERE = ("db", "kubeconfig", "context", "namespace")
+
+
+def register_url(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    """Add ``url`` through the ``add(name, help)`` of :func:`~.commands.register`."""
+    from claworc_tui.cli.commands import _command
+
+    url = add(
+        "url",
+        "print an instance's noVNC URL (Chrome by default); a private instance needs --forward",
+    )
+    url.add_argument("name", metavar="NAME")
+    url.add_argument("--terminal", action="store_true", help="the terminal URL instead")
+    url.add_argument(
+        "--forward",
+        action="store_true",
+        help="open a port-forward to the instance, print the URL through it, and keep "
+        "forwarding until ctrl-c (how a private instance is reached)",
+    )
+    url.add_argument(
+        "--local-port",
+        type=int,
+        metavar="N",
+        help="with --forward: Chrome on N, terminal on N+1 (default: free ports)",
+    )
+    _command("url")(_url)
+
+
+def forward_command(args: argparse.Namespace, name: str | None = None) -> str:
+    """The ``claworc-tui forward NAME`` line for this run's database, cluster and namespace."""
+    words = ["claworc-tui"]
+    for flag in _WHERE:
+        value = getattr(args, flag, None)
+        if value is not None:
+            words += [f"--{flag}", str(value)]
+    return shlex.join([*words, "forward", name or str(args.name)])
+
+
+async def _url(services: Services, args: argparse.Namespace) -> int:
+    from claworc_tui.cli.reach import forward_until_interrupted
+    from claworc_tui.models.errors import ValidationFailed
+
+    if args.local_port is not None and not args.forward:
+        raise ValidationFailed("local-port", "--local-port goes with --forward")
+    instance = await services.instances.get(args.name)
+    role = "terminal" if args.terminal else "chrome"
+    if args.forward:
+        return await forward_until_interrupted(
+            services, args.name, local_port=args.local_port, roles=(role,)
+        )
+    if instance.exposure is Exposure.PRIVATE:
+        print(
+            f"claworc-tui: {instance.name} is private (a ClusterIP Service, no NodePorts): its "
+            "pages are reached through a port-forward. Run\n"
+            f"  {forward_command(args)}\n"
+            "or add --forward to this command to forward and print the URL (until ctrl-c).",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    urls = await services.instances.urls(args.name)
+    print(urls.terminal if args.terminal else urls.chrome)
+    return EXIT_OK
