@@ -35,7 +35,10 @@ def what_is_copied(source: Instance) -> str:
         else "no key overrides (the global keys apply)"
     )
     image = f"image {source.image}" if source.image else "the settings' image"
-    return f"Copied: resources, storage sizes, clawdbot.json, {image}, {keys}. Not: {NOT_COPIED}."
+    return (
+        f"Copied: resources, storage sizes, clawdbot.json, {image}, {keys}. "
+        "New: its own ports, and empty volumes (the data is not copied)."
+    )
 
 
 async def suggest_name(svc: InstanceService, source: Instance) -> str:

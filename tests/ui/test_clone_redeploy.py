@@ -49,7 +49,7 @@ async def test_clone_opens_a_filled_form_and_creates(env: Env) -> None:
         name = form.query_one("#display_name", Input)
         assert name.value == "Alpha copy"
         note = str(form.query_one("#create-note", Static).render())
-        assert "new ports, empty volumes" in note
+        assert "New: its own ports, and empty volumes" in note
         assert "key overrides (Anthropic)" in note
         # The override is copied into its (masked) field, and never drawn.
         assert form.query_one(f"#{Provider.ANTHROPIC.value}", Input).value == KEY
