@@ -32,6 +32,7 @@ from claworc_tui.services.views import (
     FleetSnapshot,
     InstanceView,
 )
+from claworc_tui.ui.cells import use_cell_updates
 from claworc_tui.ui.commands import InstanceCommands
 from claworc_tui.ui.context import UiContext
 from claworc_tui.ui.messages import OperationDone, ServiceFailed
@@ -126,6 +127,7 @@ class MainScreen(CommandMode, ReachActions, InstanceActions, Screen[None]):
             ctx: The service and the run's facts.
         """
         super().__init__()
+        use_cell_updates(self)  # the 10 s tick rewrites changed AGE cells, not whole rows
         self.ctx = ctx
         self._settle_timer: Timer | None = None
         self._details_loaded_at = 0.0
