@@ -162,6 +162,8 @@ class MainScreen(CommandMode, ReachActions, InstanceActions, Screen[None]):
         self.query_one("#bottom").display = False
         self.instance_list.focus()
         self.instance_list.border_title = "instances"
+        if self.ctx.first_views:  # drawn in the first frame; the stream's snapshot follows
+            self._apply(self.ctx.first_views, (), snapshot=True)
         # One clock for every relative time on screen (AGE, "started 3m ago", event ages, how
         # old a last-known status is); only text that moved is redrawn.
         self.set_interval(TICK_SECONDS, self._tick)
