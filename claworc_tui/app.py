@@ -136,11 +136,13 @@ class ClaworcApp(App[int]):
         """
         gc.collect()
         gc.freeze()
+        gc.enable()  # off while starting (see __main__)
 
     def on_unmount(self) -> None:
         # Hand the frozen objects back, so an app that has gone can be collected (tests run
         # many apps in one process).
         gc.unfreeze()
+        gc.enable()
 
     async def on_event(self, event: events.Event) -> None:
         # What is pasted is text from outside too: every field (the filter, the forms, the

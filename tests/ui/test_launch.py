@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 from claworc_tui.app import ClaworcApp, _open
+from tests.ui.conftest import wait_for
 from tests.ui.harness import running_emulator, seed, settings_for
 from tests.ui.test_idle_bytes import FrameRecorder
 
@@ -40,7 +42,7 @@ async def test_the_first_frame_shows_the_instances_read_at_start(tmp_path: Path)
 def test_starting_the_app_imports_no_kubernetes_model_nor_the_emulator() -> None:
     code = (
         "import json, sys\n"
-        "import claworc_tui.__main__, claworc_tui.app\n"
+        "import claworc_tui.cli.main, claworc_tui.app\n"
         "print(json.dumps(sorted(sys.modules)))\n"
     )
     out = subprocess.run(
@@ -50,6 +52,7 @@ def test_starting_the_app_imports_no_kubernetes_model_nor_the_emulator() -> None
     assert not [m for m in modules if m.startswith("kubernetes_asyncio.client.models.")]
     assert not [m for m in modules if m.startswith("kubernetes_asyncio.client.api.apps_api")]
     assert not [m for m in modules if m.startswith("claworc_tui.emulator")]
+    assert not [m for m in modules if m.startswith("tree_sitter_")]  # no grammar
     assert "kubernetes_asyncio.client.api.core_v1_api" in modules  # what we do use
 
 
@@ -67,3 +70,28 @@ def test_the_full_kubernetes_client_is_still_there_for_other_code() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "Watch"
+
+
+def test_the_collector_is_on_again_after_a_failed_command() -> None:
+    code = (
+        "import gc\n"
+        "from claworc_tui.__main__ import main\n"
+        "code = main(['--kubeconfig', '/nonexistent/kubeconfig', 'ls'])\n"
+        "print(code, gc.isenabled())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["1", "True"]  # failed, and collecting again
+
+
+async def test_the_app_turns_the_collector_on_once_started(tmp_path: Path) -> None:
+    async with running_emulator() as emulator:
+        services, views = await _open(settings_for(tmp_path, emulator))
+        gc.disable()  # as claworc_tui.__main__ does while starting
+        try:
+            app = ClaworcApp(services, first_views=views)
+            async with app.run_test(size=(120, 30)) as pilot:
+                await wait_for(pilot, gc.isenabled, what="the collector on")
+                assert gc.get_freeze_count() > 0  # what start-up made is frozen
+        finally:
+            gc.enable()
+            await services.aclose()
