@@ -54,10 +54,10 @@ def _deferred_package(name: str) -> ModuleType:
     loader = spec.loader
 
     def __getattr__(attr: str) -> Any:
-        if attr.startswith("__"):
-            raise AttributeError(attr)
         sub = f"{name}.{attr}"
-        if sub in sys.modules or importlib.util.find_spec(sub) is not None:
+        if not attr.startswith("__") and (
+            sub in sys.modules or importlib.util.find_spec(sub) is not None
+        ):
             return importlib.import_module(sub)
         # Something wants a name only the real __init__ defines: run it, once.
         module.__dict__.pop("__getattr__", None)

@@ -64,6 +64,8 @@ def test_the_full_kubernetes_client_is_still_there_for_other_code() -> None:
         "assert client.V1Pod is models.V1Pod\n"
         "assert client.BatchV1Api.__name__ == 'BatchV1Api'\n"
         "assert client.ApiClient.__module__ == 'kubernetes_asyncio.client.api_client'\n"
+        "import kubernetes_asyncio\n"
+        "assert kubernetes_asyncio.__version__\n"
         "print(watch.Watch.__name__)\n"
     )
     out = subprocess.run(
