@@ -24,6 +24,7 @@ from claworc_tui.models.errors import ClaworcError
 from claworc_tui.models.text import safe_text
 from claworc_tui.paths import stylesheet
 from claworc_tui.services import Services, open_services
+from claworc_tui.services.views import InstanceView
 from claworc_tui.ui.context import UiContext
 from claworc_tui.ui.messages import ServiceFailed
 from claworc_tui.ui.screens.confirm import ConfirmModal
@@ -55,6 +56,7 @@ class ClaworcApp(App[int]):
         environ: Mapping[str, str] | None = None,
         cursor_blink: bool = True,
         driver_class: type[Driver] | None = None,
+        first_views: tuple[InstanceView, ...] = (),
     ) -> None:
         """Create the app.
 
@@ -64,6 +66,7 @@ class ClaworcApp(App[int]):
             environ: The environment (SSH detection, $EDITOR); defaults to ``os.environ``.
             cursor_blink: Whether text cursors blink (off for deterministic snapshots).
             driver_class: Textual driver (tests pass one that records what is written).
+            first_views: The instances as known now, for the first frame (see :func:`_open`).
         """
         super().__init__(driver_class=driver_class)
         self.services = services
@@ -82,6 +85,7 @@ class ClaworcApp(App[int]):
             ),
             log_buffer_lines=services.config.log_buffer_lines,
             reach=services.reach,
+            first_views=first_views,
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -103,6 +107,7 @@ class ClaworcApp(App[int]):
             read_only_reason=services.read_only_reason,
             warnings=tuple(services.warnings),
             reach=services.reach,
+            first_views=(),
         )
         screen = MainScreen(self.ctx)
         if len(self.screen_stack) > 1:
@@ -131,11 +136,13 @@ class ClaworcApp(App[int]):
         """
         gc.collect()
         gc.freeze()
+        gc.enable()  # off while starting (see __main__)
 
     def on_unmount(self) -> None:
         # Hand the frozen objects back, so an app that has gone can be collected (tests run
         # many apps in one process).
         gc.unfreeze()
+        gc.enable()
 
     async def on_event(self, event: events.Event) -> None:
         # What is pasted is text from outside too: every field (the filter, the forms, the
@@ -179,7 +186,7 @@ class ConnectingApp(App[Services | None]):
     #connecting { width: auto; height: auto; padding: 1 4; border: round $primary; }
     """
 
-    def __init__(self, settings: Settings, opening: asyncio.Task[Services]) -> None:
+    def __init__(self, settings: Settings, opening: asyncio.Task[Opened]) -> None:
         super().__init__()
         self.settings = settings
         self.opening = opening
@@ -209,8 +216,29 @@ class ConnectingApp(App[Services | None]):
         self.exit(None)
 
 
+Opened = tuple[Services, tuple[InstanceView, ...]]
+
+
+async def _open(settings: Settings) -> Opened:
+    """Open the services and read the instances, so that the first frame shows the list.
+
+    Reading them starts the fleet's pod list too, while Textual starts (the rows say their
+    status is not known yet until it comes). A failure to read them here is left to the
+    fleet stream to report on screen; the app starts with an empty list.
+    """
+    services = await open_services(settings)
+    try:
+        views = tuple(await services.instances.list_views())
+    except ClaworcError:
+        views = ()
+    except BaseException:  # cancelled (Ctrl+C while connecting): close what was opened
+        await services.aclose()
+        raise
+    return services, views
+
+
 async def _run(settings: Settings) -> int:
-    opening = asyncio.create_task(open_services(settings))
+    opening = asyncio.create_task(_open(settings))
     # A healthy cluster answers within tens of milliseconds: then the list is the first frame.
     # Only when it does not, "connecting…" is shown (its own Textual app: starting one costs a
     # few hundred milliseconds, which a fast start should not pay twice).
@@ -221,7 +249,7 @@ async def _run(settings: Settings) -> int:
     if not opening.done():  # the user quit while connecting
         opening.cancel()
     try:
-        services = await opening  # open_services closes what it opened when cancelled
+        services, views = await opening  # _open closes what it opened when cancelled
     except asyncio.CancelledError:
         return 0
     except ClaworcError as exc:
@@ -234,7 +262,7 @@ async def _run(settings: Settings) -> int:
         return 0
     app: ClaworcApp | None = None
     try:
-        app = ClaworcApp(services)
+        app = ClaworcApp(services, first_views=views)
         result = await app.run_async()
     finally:
         # :ns and :ctx swap the services: close the ones in use at the end.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 
 from pydantic import ValidationError
@@ -36,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             return EXIT_BAD_INPUT
         if args.command:
+            gc.enable()  # off while starting (see __main__); a command may run for long
             setup_logging(settings.log_file, settings.log_level.value)
             from claworc_tui.cli.commands import run_command
 

@@ -28,8 +28,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
-from kubernetes_asyncio import client as k8s_client
-from kubernetes_asyncio.stream import WsApiClient
 
 from claworc_tui.k8s.errors import (
     KubeError,
@@ -37,6 +35,7 @@ from claworc_tui.k8s.errors import (
     error_from_status,
     error_from_transport,
 )
+from claworc_tui.k8s.kubelib import WsApiClient, k8s_client
 from claworc_tui.k8s.manifests import CONTAINER
 from claworc_tui.k8s.transport import TRANSPORT_ERRORS, KubeTransport
 

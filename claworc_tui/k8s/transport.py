@@ -23,8 +23,6 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 import aiohttp
-from kubernetes_asyncio import client as k8s_client
-from kubernetes_asyncio import config as k8s_config
 
 from claworc_tui import __version__
 from claworc_tui.k8s.errors import (
@@ -34,6 +32,7 @@ from claworc_tui.k8s.errors import (
     error_from_status,
     error_from_transport,
 )
+from claworc_tui.k8s.kubelib import k8s_client, k8s_config
 from claworc_tui.k8s.objects import CallRecord, Json
 
 _log = logging.getLogger(__name__)
@@ -170,7 +169,7 @@ class KubeTransport:
                 expiry = getattr(loader, "exec_plugin_expiry", None)
                 self._expires_at = expiry.timestamp() if isinstance(expiry, datetime) else None
             else:
-                k8s_config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+                k8s_config.load_incluster_config(client_configuration=configuration)
                 self._context_name = None
                 context_ns = _incluster_namespace()
         except (k8s_config.ConfigException, OSError, ValueError, KeyError, TypeError) as exc:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from claworc_tui.services.reach import ReachService
+from claworc_tui.services.views import InstanceView
 from claworc_tui.ui.ports import InstanceOps
 
 
@@ -34,6 +35,9 @@ class UiContext:
     """Lines a log pane keeps."""
     reach: ReachService | None = None
     """Shells and port-forwards (``S``, ``F``); None where the app has no cluster client."""
+    first_views: tuple[InstanceView, ...] = ()
+    """The instances as known when the app starts (records, and live status if it came
+    already): the list shows them in the first frame, before the fleet stream's snapshot."""
 
     @property
     def read_only(self) -> bool:

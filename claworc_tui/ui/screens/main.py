@@ -31,6 +31,7 @@ from claworc_tui.services.views import (
     FleetSnapshot,
     InstanceView,
 )
+from claworc_tui.ui.cells import use_cell_updates
 from claworc_tui.ui.commands import InstanceCommands
 from claworc_tui.ui.context import UiContext
 from claworc_tui.ui.messages import OperationDone, ServiceFailed
@@ -127,6 +128,7 @@ class MainScreen(CommandMode, ReachActions, InstanceActions, Screen[None]):
             ctx: The service and the run's facts.
         """
         super().__init__()
+        use_cell_updates(self)  # the 10 s tick rewrites changed AGE cells, not whole rows
         self.ctx = ctx
         self._settle_timer: Timer | None = None
         self._details_loaded_at = 0.0
@@ -157,6 +159,8 @@ class MainScreen(CommandMode, ReachActions, InstanceActions, Screen[None]):
         self.query_one("#bottom").display = False
         self.instance_list.focus()
         self.instance_list.border_title = "instances"
+        if self.ctx.first_views:  # drawn in the first frame; the stream's snapshot follows
+            self._apply(self.ctx.first_views, (), snapshot=True)
         # One clock for every relative time on screen (AGE, "started 3m ago", event ages, how
         # old a last-known status is); only text that moved is redrawn.
         self.set_interval(TICK_SECONDS, self._tick)

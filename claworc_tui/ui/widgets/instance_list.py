@@ -590,14 +590,16 @@ class InstanceList(ScrollView, can_focus=True):
         """One row: each cell padded to its column's width, in ``base`` + its own style."""
         # Neighbouring cells of one style become one segment: each segment costs a full SGR
         # sequence (~40 bytes with truecolour) every time the row is written to the terminal.
+        # AGE stays a segment of its own: its tick rewrites that cell alone (ui/cells.py).
         segments: list[Segment] = []
         pad = " " * _PAD
-        for (text, style), width in zip(cells, self._widths, strict=True):
+        for index, ((text, style), width) in enumerate(zip(cells, self._widths, strict=True)):
             cell_style = base if style is None else base + style
             if over is not None:
                 cell_style += over
             cell = pad + _fit(text, width) + pad
-            if segments and segments[-1].style == cell_style:
+            alone = index in (_AGE_INDEX, _AGE_INDEX + 1)
+            if segments and segments[-1].style == cell_style and not alone:
                 segments[-1] = Segment(segments[-1].text + cell, cell_style)
             else:
                 segments.append(Segment(cell, cell_style))

@@ -334,11 +334,16 @@ class LogPane(Vertical):
                     count=self.view.count_matches(),
                 )
             )
+        # Paused says so at once (not only when the next lines come): the key that paused
+        # shows its effect within a frame, however bursty the stream is.
+        paused = bool(self.unseen) or (name is not None and not self.view.following)
         if self.unseen:
             parts.append(plain(f" ⏸ {self.unseen} new lines — End to follow ", "reverse"))
+        elif paused:
+            parts.append(plain(" ⏸ paused — End to follow ", "reverse"))
         # One row, always: no layout pass (under a flood this runs once a batch).
         self.query_one("#log-status", Static).update(Content(" · ").join(parts), layout=False)
-        self.set_class(bool(self.unseen), "-paused")
+        self.set_class(paused, "-paused")
 
     def _show_events(self) -> None:
         if not self.is_mounted:
@@ -374,14 +379,21 @@ class LogPane(Vertical):
         """Jump to the end and follow again."""
         self.view.follow_end()
         self.unseen = 0
+        self._show_status()
 
     def action_top(self) -> None:
         """Jump to the first line (pauses following)."""
         self.view.scroll_home(animate=False, immediate=True, force=True)
+        self._show_status()
 
     @on(LogView.ReachedEnd)
     def _caught_up(self) -> None:
         self.unseen = 0
+        self._show_status()  # "paused" goes even when no line came meanwhile
+
+    @on(LogView.Paused)
+    def _paused(self) -> None:
+        self._show_status()
 
     def action_search(self) -> None:
         """Open the search prompt (matches are highlighted; n/N jump)."""

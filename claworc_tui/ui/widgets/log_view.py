@@ -63,6 +63,9 @@ class LogView(ScrollView, can_focus=True):
     class ReachedEnd(Message):
         """The user scrolled back to the last row."""
 
+    class Paused(Message):
+        """The user scrolled up: new lines no longer scroll into view."""
+
     def __init__(
         self,
         max_lines: int,
@@ -269,8 +272,9 @@ class LogView(ScrollView, can_focus=True):
             if new_value > old_value and not self.following:
                 self.following = True
                 self.post_message(self.ReachedEnd())
-        elif new_value < old_value:
+        elif new_value < old_value and self.following:
             self.following = False
+            self.post_message(self.Paused())
 
     # -- internals -----------------------------------------------------------------------------
 

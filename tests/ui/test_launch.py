@@ -1,0 +1,99 @@
+"""Launch (issue 17): the list is in the first frame, and the first frame's imports are few."""
+
+from __future__ import annotations
+
+import gc
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from claworc_tui.app import ClaworcApp, _open
+from tests.ui.conftest import wait_for
+from tests.ui.harness import running_emulator, seed, settings_for
+from tests.ui.test_idle_bytes import FrameRecorder
+
+
+async def test_the_first_frame_shows_the_instances_read_at_start(tmp_path: Path) -> None:
+    async with running_emulator() as emulator:
+        settings = settings_for(tmp_path, emulator)
+        services, views = await _open(settings)
+        try:
+            await seed(services, "Alpha", "Beta")
+        finally:
+            await services.aclose()
+        services, views = await _open(settings)
+        try:
+            assert sorted(v.name for v in views) == ["bot-alpha", "bot-beta"]
+            app = ClaworcApp(services, first_views=views, driver_class=FrameRecorder)
+            frames: list[str] = []
+            async with app.run_test(size=(120, 30), headless=False) as pilot:
+                driver = app._driver
+                assert isinstance(driver, FrameRecorder)
+                await pilot.pause()
+                frames = list(driver.written)
+            first = next(frame for frame in frames if "NAME" in frame)
+            assert "bot-alpha" in first
+            assert "bot-beta" in first
+        finally:
+            await services.aclose()
+
+
+def test_starting_the_app_imports_no_kubernetes_model_nor_the_emulator() -> None:
+    code = (
+        "import json, sys\n"
+        "import claworc_tui.cli.main, claworc_tui.app\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    modules = json.loads(out)
+    assert not [m for m in modules if m.startswith("kubernetes_asyncio.client.models.")]
+    assert not [m for m in modules if m.startswith("kubernetes_asyncio.client.api.apps_api")]
+    assert not [m for m in modules if m.startswith("claworc_tui.emulator")]
+    assert not [m for m in modules if m.startswith("tree_sitter_")]  # no grammar
+    assert "kubernetes_asyncio.client.api.core_v1_api" in modules  # what we do use
+
+
+def test_the_full_kubernetes_client_is_still_there_for_other_code() -> None:
+    code = (
+        "import claworc_tui.app\n"
+        "from kubernetes_asyncio import client, watch\n"
+        "import kubernetes_asyncio.client.models as models\n"
+        "assert client.V1Pod is models.V1Pod\n"
+        "assert client.BatchV1Api.__name__ == 'BatchV1Api'\n"
+        "assert client.ApiClient.__module__ == 'kubernetes_asyncio.client.api_client'\n"
+        "import kubernetes_asyncio\n"
+        "assert kubernetes_asyncio.__version__\n"
+        "print(watch.Watch.__name__)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "Watch"
+
+
+def test_the_collector_is_on_again_after_a_failed_command() -> None:
+    code = (
+        "import gc\n"
+        "from claworc_tui.__main__ import main\n"
+        "code = main(['--kubeconfig', '/nonexistent/kubeconfig', 'ls'])\n"
+        "print(code, gc.isenabled())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["1", "True"]  # failed, and collecting again
+
+
+async def test_the_app_turns_the_collector_on_once_started(tmp_path: Path) -> None:
+    async with running_emulator() as emulator:
+        services, views = await _open(settings_for(tmp_path, emulator))
+        gc.disable()  # as claworc_tui.__main__ does while starting
+        try:
+            app = ClaworcApp(services, first_views=views)
+            async with app.run_test(size=(120, 30)) as pilot:
+                await wait_for(pilot, gc.isenabled, what="the collector on")
+                assert gc.get_freeze_count() > 0  # what start-up made is frozen
+        finally:
+            gc.enable()
+            await services.aclose()
