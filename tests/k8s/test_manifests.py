@@ -242,6 +242,8 @@ def test_annotations_say_whose_it_is_and_what_the_cluster_does_not_hold() -> Non
     instance = make_instance().model_copy(
         update={
             "exposure": Exposure.PRIVATE,
+            "nodeport_chrome": None,  # a private instance holds no NodePort pair
+            "nodeport_terminal": None,
             "overrides": frozenset({Provider.OPENAI, Provider.BRAVE}),
         }
     )
@@ -257,7 +259,6 @@ def test_annotations_say_whose_it_is_and_what_the_cluster_does_not_hold() -> Non
             "claworc.dev/display-name": "Alpha",
             "claworc.dev/exposure": "private",
             "claworc.dev/key-overrides": "openai,brave",
-            "claworc.dev/nodeports": f"{instance.nodeport_chrome},{instance.nodeport_terminal}",
             "claworc.dev/owner": "0123abcd",
         }
     # Keys stay in the Secret's data alone.
