@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 from kubernetes_asyncio import client, config
 
-from claworc_tui.emulator import EmulatorConfig, EmulatorServer
+from claworc_emulator import EmulatorConfig, EmulatorServer
 
 NS = "claworc"
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from claworc_tui.emulator import EmulatorServer
+from claworc_emulator import EmulatorServer
 
 from .conftest import (
     DEPLOYMENTS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import re
 
-from claworc_tui.emulator import EmulatorServer
+from claworc_emulator import EmulatorServer
 
 from .conftest import CONFIGMAPS, DEPLOYMENTS, NOT_ROOT_CA, NS, SECRETS, Http, deployment, names
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 
-from claworc_tui.emulator import EmulatorServer
+from claworc_emulator import EmulatorServer
 
 from .conftest import DEPLOYMENTS, NS, Http, deployment, pods_of, ready_pod, wait_for
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from claworc_tui.emulator.patch import merge_patch, strategic_merge
+from claworc_emulator.patch import merge_patch, strategic_merge
 
 from .conftest import DEPLOYMENTS, NS, Http, deployment
 

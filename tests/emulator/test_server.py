@@ -13,7 +13,7 @@ import pytest
 from kubernetes_asyncio import client, config, watch
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from claworc_tui.emulator import EmulatorServer
+from claworc_emulator import EmulatorServer
 
 from .conftest import (
     CONFIGMAPS,
@@ -248,7 +248,7 @@ async def test_module_entry_point(tmp_path: Path) -> None:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "claworc_tui.emulator",
+        "claworc_emulator",
         "--kubeconfig",
         str(kubeconfig),
         stdout=asyncio.subprocess.PIPE,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from claworc_tui.emulator import EmulatorServer
+from claworc_emulator import EmulatorServer
 
 from .conftest import DEPLOYMENTS, NS, PVCS, SERVICES, Http, deployment, wait_for
 

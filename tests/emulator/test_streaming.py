@@ -7,7 +7,7 @@ import struct
 
 import aiohttp
 
-from claworc_tui.emulator import EmulatorServer
+from claworc_emulator import EmulatorServer
 from tests.emulator.conftest import DEPLOYMENTS, PODS, Http, deployment, ready_pod, wait_for
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import aiohttp
 
-from claworc_tui.emulator import EmulatorServer
+from claworc_emulator import EmulatorServer
 
 from .conftest import CONFIGMAPS, NOT_ROOT_CA, NS, Http
 

@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator
 import pytest
 from pydantic import SecretStr
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
-from claworc_tui.emulator import EmulatorServer
 from claworc_tui.models.instance import InstanceSpec
 from claworc_tui.services import Services, open_services
 from tests.faults.cli_proc import spawn

@@ -31,9 +31,9 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 from textual.app import App
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.app import ClaworcApp
 from claworc_tui.config import Settings
-from claworc_tui.emulator import EmulatorServer
 from claworc_tui.services import open_services
 from claworc_tui.ui.screens.main import MainScreen
 from tests.faults.cli_proc import spawn

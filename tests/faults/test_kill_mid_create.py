@@ -8,9 +8,9 @@ import sqlite3
 
 import pytest
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
 from claworc_tui.crypto.sealing import new_key
-from claworc_tui.emulator import EmulatorServer
 from claworc_tui.models.instance import TRANSITIONAL
 from claworc_tui.models.names import object_names
 from claworc_tui.services import open_services

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from claworc_emulator import EmulatorServer
+from claworc_emulator.kubeconfig import render
 from claworc_tui.config import Settings
-from claworc_tui.emulator import EmulatorServer
-from claworc_tui.emulator.kubeconfig import render
 from claworc_tui.services import Services
 from claworc_tui.services.views import InstanceView
 from tests.faults.watch_proxy import HTML_502, WatchProxy
@@ -195,7 +195,7 @@ async def test_expired_token_is_renewed_by_the_exec_plugin(tmp_path: Path) -> No
 
 async def emulator_delete_pod(emulator: EmulatorServer, pod: str) -> None:
     """Delete a pod inside the emulator (as the kubelet or another client would)."""
-    from claworc_tui.emulator.resources import BY_PLURAL
+    from claworc_emulator.resources import BY_PLURAL
 
     emulator.api.delete(BY_PLURAL["pods"], NS, pod, {})
 

@@ -25,8 +25,8 @@ from textual.notifications import Notify
 from textual.pilot import Pilot
 from textual.widgets import Button, Input
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.app import ClaworcApp
-from claworc_tui.emulator import EmulatorServer
 from claworc_tui.logging_setup import setup_logging
 from claworc_tui.models.instance import Provider
 from claworc_tui.services import Services

@@ -20,8 +20,8 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.app import ClaworcApp
-from claworc_tui.emulator import EmulatorServer
 from claworc_tui.models.instance import Provider
 from claworc_tui.services import Services
 from claworc_tui.ui.screens.create import CreateInstanceModal

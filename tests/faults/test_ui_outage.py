@@ -28,8 +28,8 @@ from textual import events
 from textual.app import App
 from textual.pilot import Pilot
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.app import ClaworcApp
-from claworc_tui.emulator import EmulatorServer
 from claworc_tui.k8s.backoff import Backoff
 from claworc_tui.services import Services
 from claworc_tui.services.views import ConnectionState, LogStreamState

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from claworc_tui.emulator import EmulatorConfig, EmulatorServer
+from claworc_emulator import EmulatorConfig, EmulatorServer
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.manifests import effective_keys
 from claworc_tui.models.instance import Instance

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from claworc_tui.emulator import EmulatorServer
+from claworc_emulator import EmulatorServer
 from claworc_tui.k8s import manifests
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.cluster_ops import APP_ACTIONS, NamespaceStatus, Permissions, _rule_covers

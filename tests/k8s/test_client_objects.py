@@ -7,7 +7,7 @@ import base64
 import pytest
 from pydantic import SecretStr
 
-from claworc_tui.emulator import EmulatorServer
+from claworc_emulator import EmulatorServer
 from claworc_tui.k8s import manifests
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeInvalid, KubeNotExpandable

@@ -8,7 +8,7 @@ from contextlib import aclosing
 
 import pytest
 
-from claworc_tui.emulator import EmulatorServer
+from claworc_emulator import EmulatorServer
 from claworc_tui.k8s.backoff import Backoff
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.informer import (

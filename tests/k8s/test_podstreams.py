@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from claworc_tui.emulator import EmulatorServer
+from claworc_emulator import EmulatorServer
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeBadRequest, KubeError, KubeForbidden, KubeNotFound
 from claworc_tui.k8s.podstreams import STDOUT, ExecChannel, PodStreams

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import re
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
-from claworc_tui.emulator import EmulatorServer
 from tests.faults.cli_proc import spawn
 from tests.k8s.helpers import NS, running_pod, wait_for
 from tests.lifecycle.test_cli import KEY, cli

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from claworc_tui.emulator import EmulatorServer
+from claworc_emulator import EmulatorServer
 from claworc_tui.k8s import manifests
 from claworc_tui.models.instance import InstanceSpec, Resources
 from claworc_tui.services import Services
@@ -77,7 +77,7 @@ async def test_a_pvc_stuck_terminating_is_drift(
     services: Services, emulator: EmulatorServer
 ) -> None:
     # The detail pane showed "(terminating)"; drift said nothing.
-    from claworc_tui.emulator.resources import BY_PLURAL
+    from claworc_emulator.resources import BY_PLURAL
 
     await make(services, "Holder")
     # Deleted by hand while the pod mounts it: pvc-protection keeps it Terminating.

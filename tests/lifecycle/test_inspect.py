@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from claworc_tui.emulator import EmulatorServer
+from claworc_emulator import EmulatorServer
 from claworc_tui.models.errors import InstanceNotFound
 from claworc_tui.models.instance import InstanceSpec, Provider
 from claworc_tui.services import Services

@@ -12,8 +12,8 @@ import sys
 import aiohttp
 import pytest
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
-from claworc_tui.emulator import EmulatorServer
 from claworc_tui.models.errors import ValidationFailed
 from claworc_tui.models.instance import InstanceSpec
 from claworc_tui.services import Services

@@ -23,8 +23,8 @@ from textual.message import Message
 from textual.notifications import Notify
 from textual.pilot import Pilot
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.app import ClaworcApp
-from claworc_tui.emulator import EmulatorServer
 from claworc_tui.services import Services
 from tests.ui.harness import fixed_now, opened, running_emulator, seed, settings_for
 

@@ -15,8 +15,8 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from claworc_emulator import EmulatorConfig, EmulatorServer
 from claworc_tui.config import Settings
-from claworc_tui.emulator import EmulatorConfig, EmulatorServer
 from claworc_tui.models.instance import InstanceSpec
 from claworc_tui.services import Services, open_services
 

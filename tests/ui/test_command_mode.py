@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.widgets import Input
 
-from claworc_tui.emulator.resources import BY_PLURAL
+from claworc_emulator.resources import BY_PLURAL
 from claworc_tui.ui.screens.command_line import CommandLine, complete
 from claworc_tui.ui.screens.events import EventsScreen
 from claworc_tui.ui.screens.main import MainScreen

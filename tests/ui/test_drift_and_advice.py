@@ -7,7 +7,7 @@ import asyncio
 from rich.text import Text
 from textual.widgets import Button, DataTable
 
-from claworc_tui.emulator.resources import BY_PLURAL
+from claworc_emulator.resources import BY_PLURAL
 from claworc_tui.ui.screens.confirm import ConfirmModal
 from claworc_tui.ui.screens.drift import DriftScreen
 from claworc_tui.ui.screens.main import MainScreen

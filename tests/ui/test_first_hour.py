@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static, TextArea
 from textual.widgets._footer import FooterKey
 
-from claworc_tui.emulator.resources import BY_PLURAL
+from claworc_emulator.resources import BY_PLURAL
 from claworc_tui.ui.format import TONE_GLYPHS
 from claworc_tui.ui.screens.confirm import ConfirmModal, DeleteModal
 from claworc_tui.ui.screens.create import CreateInstanceModal

@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from .fakeshell import SHELLS, FakeShell
+from claworc_emulator.fake_shell import SHELLS, FakeShell
 
 STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
 

@@ -8,11 +8,11 @@ import copy
 import json
 from typing import Any
 
-from .errors import ApiError
-from .events import Recorder
-from .resources import BY_PLURAL, Resource
-from .rest import Api, random_suffix
-from .store import Change, Obj, meta, now_rfc3339
+from claworc_emulator.errors import ApiError
+from claworc_emulator.event_recorder import Recorder
+from claworc_emulator.object_store import Change, Obj, meta, now_rfc3339
+from claworc_emulator.resources import BY_PLURAL, Resource
+from claworc_emulator.rest_api import Api, random_suffix
 
 DEP, RS, POD = BY_PLURAL["deployments"], BY_PLURAL["replicasets"], BY_PLURAL["pods"]
 PVC, NS = BY_PLURAL["persistentvolumeclaims"], BY_PLURAL["namespaces"]
@@ -173,11 +173,11 @@ class Controller:
         elif plural == "gc":
             self.collect_orphans(ns, name)
         elif plural == "persistentvolumeclaims":
-            from .storage import sync_pvc
+            from claworc_emulator.pvc_namespace_sync import sync_pvc
 
             sync_pvc(self, ns, name)
         elif plural == "namespaces":
-            from .storage import sync_namespace
+            from claworc_emulator.pvc_namespace_sync import sync_namespace
 
             sync_namespace(self, name)
 
@@ -246,7 +246,7 @@ class Controller:
 
     # -- deployments -----------------------------------------------------------------------
     def sync_deployment(self, ns: str, name: str) -> None:
-        from .deployment import sync_deployment
+        from claworc_emulator.deployment_controller import sync_deployment
 
         sync_deployment(self, ns, name)
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ApiError, bad_request
+from claworc_emulator.errors import ApiError, bad_request
 
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _KEY = re.compile(
@@ -43,7 +43,7 @@ class Requirement:
 
 
 def _check_key(key: str) -> None:
-    from .validation import qualified_name
+    from claworc_emulator.validation import qualified_name
 
     problems = qualified_name(key)
     if problems:
@@ -51,7 +51,7 @@ def _check_key(key: str) -> None:
 
 
 def _check_value(key: str, value: str, index: int = 0) -> None:
-    from .validation import label_value
+    from claworc_emulator.validation import label_value
 
     problems = label_value(value)
     if problems:

@@ -26,16 +26,16 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
-from .errors import bad_request, forbidden
-from .execsession import ExecSession
-from .fakeshell import FakeShell
-from .podnet import PodNetwork
-from .podspec import pod_containers
-from .resources import BY_PLURAL
-from .store import Change, Obj, meta
+from claworc_emulator.errors import bad_request, forbidden
+from claworc_emulator.exec_session import ExecSession
+from claworc_emulator.fake_shell import FakeShell
+from claworc_emulator.object_store import Change, Obj, meta
+from claworc_emulator.pod_network import PodNetwork
+from claworc_emulator.pod_spec_rules import pod_containers
+from claworc_emulator.resources import BY_PLURAL
 
 if TYPE_CHECKING:
-    from .server import EmulatorServer
+    from claworc_emulator.server import EmulatorServer
 
 POD = BY_PLURAL["pods"]
 EXEC_PROTOCOLS = (

@@ -10,19 +10,19 @@ from typing import Any
 
 from aiohttp import web
 
-from .alloc import Allocator
-from .config import EmulatorConfig, RequestRecord
-from .controller import Controller
-from .events import Recorder
-from .http import Failure, Frontend
-from .kubelet import Kubelet
-from .logs import LogStore
-from .nodes import default_nodes, make_node
-from .rbac import Rbac
-from .resources import BY_PLURAL
-from .rest import Api, strip_type
-from .store import Store, meta
-from .streaming import PodStreams
+from claworc_emulator.config import EmulatorConfig, RequestRecord
+from claworc_emulator.container_logs import LogStore
+from claworc_emulator.controller import Controller
+from claworc_emulator.event_recorder import Recorder
+from claworc_emulator.exec_and_portforward import PodStreams
+from claworc_emulator.http_frontend import Failure, Frontend
+from claworc_emulator.kubelet import Kubelet
+from claworc_emulator.nodes import default_nodes, make_node
+from claworc_emulator.object_store import Store, meta
+from claworc_emulator.rbac import Rbac
+from claworc_emulator.resources import BY_PLURAL
+from claworc_emulator.rest_api import Api, strip_type
+from claworc_emulator.service_ip_allocator import Allocator
 
 POD = BY_PLURAL["pods"]
 
@@ -92,7 +92,7 @@ class EmulatorServer:
     def write_kubeconfig(
         self, path: Path, *, namespace: str = "claworc", context: str = "emulator"
     ) -> Path:
-        from .kubeconfig import render
+        from claworc_emulator.kubeconfig import render
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -6,8 +6,8 @@ import copy
 import json
 from typing import Any
 
-from .decoding import go_json_error
-from .errors import ApiError, bad_request, patch_rejected, unsupported_media_type
+from claworc_emulator.body_decoding import go_json_error
+from claworc_emulator.errors import ApiError, bad_request, patch_rejected, unsupported_media_type
 
 MERGE = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"

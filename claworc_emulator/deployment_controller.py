@@ -5,11 +5,11 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from .controller import DEP, POD, RS, is_active, owner_ref, template_hash
-from .store import Obj, meta, now_rfc3339
+from claworc_emulator.controller import DEP, POD, RS, is_active, owner_ref, template_hash
+from claworc_emulator.object_store import Obj, meta, now_rfc3339
 
 if TYPE_CHECKING:
-    from .controller import Controller
+    from claworc_emulator.controller import Controller
 
 REVISION = "deployment.kubernetes.io/revision"
 

@@ -9,7 +9,7 @@ import difflib
 import json
 from typing import Any
 
-from .errors import (
+from claworc_emulator.errors import (
     FieldError,
     bad_request,
     forbidden,
@@ -18,9 +18,9 @@ from .errors import (
     not_supported,
     required,
 )
-from .kinds import Ctx, Hooks
-from .resources import core
-from .validation import canonical_quantity, config_key, parse_quantity
+from claworc_emulator.kind_rules import Ctx, Hooks
+from claworc_emulator.resources import core
+from claworc_emulator.validation import canonical_quantity, config_key, parse_quantity
 
 Obj = dict[str, Any]
 

@@ -6,9 +6,8 @@ import copy
 import random
 from typing import Any, Protocol
 
-from .alloc import Allocator
-from .config import EmulatorConfig
-from .errors import (
+from claworc_emulator.config import EmulatorConfig
+from claworc_emulator.errors import (
     ApiError,
     FieldError,
     forbidden_field,
@@ -16,11 +15,12 @@ from .errors import (
     not_supported,
     required,
 )
-from .podspec import default_pod_spec, validate_pod_spec
-from .resources import Resource
-from .selectors import labels_match, selector_from_match_labels
-from .store import Store
-from .validation import validate_labels
+from claworc_emulator.object_store import Store
+from claworc_emulator.pod_spec_rules import default_pod_spec, validate_pod_spec
+from claworc_emulator.resources import Resource
+from claworc_emulator.selectors import labels_match, selector_from_match_labels
+from claworc_emulator.service_ip_allocator import Allocator
+from claworc_emulator.validation import validate_labels
 
 Obj = dict[str, Any]
 
@@ -288,8 +288,13 @@ def hooks_for(res: Resource) -> Hooks:
 
 
 def _build_table() -> dict[str, Hooks]:
-    from .confkinds import ConfigMapHooks, NamespaceHooks, PvcHooks, SecretHooks
-    from .services import ServiceHooks
+    from claworc_emulator.config_kind_rules import (
+        ConfigMapHooks,
+        NamespaceHooks,
+        PvcHooks,
+        SecretHooks,
+    )
+    from claworc_emulator.service_kind_rules import ServiceHooks
 
     return {
         "deployments": DeploymentHooks(),

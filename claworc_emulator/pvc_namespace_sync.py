@@ -5,13 +5,13 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING
 
-from .controller import NS, POD, PVC
-from .resources import BY_PLURAL
-from .store import Obj, meta, now_rfc3339
-from .validation import parse_quantity
+from claworc_emulator.controller import NS, POD, PVC
+from claworc_emulator.object_store import Obj, meta, now_rfc3339
+from claworc_emulator.resources import BY_PLURAL
+from claworc_emulator.validation import parse_quantity
 
 if TYPE_CHECKING:
-    from .controller import Controller
+    from claworc_emulator.controller import Controller
 
 PROTECTION = "kubernetes.io/pvc-protection"
 PROVISIONER = "rancher.io/local-path"

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import FieldError, duplicate, forbidden_field, invalid, not_supported, required
-from .kinds import Ctx, Hooks
+from claworc_emulator.errors import (
+    FieldError,
+    duplicate,
+    forbidden_field,
+    invalid,
+    not_supported,
+    required,
+)
+from claworc_emulator.kind_rules import Ctx, Hooks
 
 Obj = dict[str, Any]
 _TYPES = ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import FieldError, duplicate, invalid, not_supported, required
-from .validation import canonical_quantity, dns1123_label
+from claworc_emulator.errors import FieldError, duplicate, invalid, not_supported, required
+from claworc_emulator.validation import canonical_quantity, dns1123_label
 
 Obj = dict[str, Any]
 

@@ -15,8 +15,8 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from .resources import BY_PLURAL
-from .store import Obj, Store
+from claworc_emulator.object_store import Obj, Store
+from claworc_emulator.resources import BY_PLURAL
 
 _BASIC_RULES: list[Obj] = [  # system:basic-user (every authenticated user)
     {

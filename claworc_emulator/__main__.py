@@ -7,8 +7,8 @@ import asyncio
 import contextlib
 from pathlib import Path
 
-from .config import EmulatorConfig
-from .server import EmulatorServer
+from claworc_emulator.config import EmulatorConfig
+from claworc_emulator.server import EmulatorServer
 
 
 async def _serve(host: str, port: int, kubeconfig: Path | None) -> None:

@@ -10,10 +10,10 @@ from typing import Any
 
 from aiohttp import web
 
-from .errors import ApiError, bad_request, expired, forbidden_field, invalid_options
-from .resources import Resource
-from .selectors import Filter
-from .store import Change, Obj, Store
+from claworc_emulator.errors import ApiError, bad_request, expired, forbidden_field, invalid_options
+from claworc_emulator.object_store import Change, Obj, Store
+from claworc_emulator.resources import Resource
+from claworc_emulator.selectors import Filter
 
 
 class _Expire:

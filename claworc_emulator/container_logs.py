@@ -10,10 +10,16 @@ from typing import Any
 
 from aiohttp import web
 
-from .errors import FieldError, bad_request, forbidden_field, invalid, invalid_object
-from .resources import Resource, core
-from .rest import Api
-from .store import Obj
+from claworc_emulator.errors import (
+    FieldError,
+    bad_request,
+    forbidden_field,
+    invalid,
+    invalid_object,
+)
+from claworc_emulator.object_store import Obj
+from claworc_emulator.resources import Resource, core
+from claworc_emulator.rest_api import Api
 
 _PODS = core("pods")
 _LOG_OPTIONS = Resource("pods/log", "PodLogOptions")

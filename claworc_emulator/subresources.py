@@ -6,12 +6,12 @@ import copy
 import json
 from typing import Any
 
-from .errors import bad_request, invalid_object, not_found
-from .patch import apply_patch
-from .resources import Resource, lookup
-from .rest import Api
-from .selectors import selector_string
-from .store import Obj, meta
+from claworc_emulator.errors import bad_request, invalid_object, not_found
+from claworc_emulator.object_store import Obj, meta
+from claworc_emulator.patch import apply_patch
+from claworc_emulator.resources import Resource, lookup
+from claworc_emulator.rest_api import Api
+from claworc_emulator.selectors import selector_string
 
 _DEPLOYMENTS = lookup("apps", "deployments")
 _SCALE = Resource("deployments/scale", "Scale", "autoscaling")
@@ -56,7 +56,7 @@ def scale_request(api: Api, ns: str, name: str, verb: str, body: bytes, ctype: s
             raise bad_request("the body of the request could not be decoded as a Scale")
     replicas = (new.get("spec") or {}).get("replicas", 0)
     if not isinstance(replicas, int) or replicas < 0:
-        from .errors import invalid
+        from claworc_emulator.errors import invalid
 
         err = invalid("spec.replicas", replicas, "must be greater than or equal to 0")
         raise invalid_object(_SCALE, name, [err])
@@ -87,7 +87,7 @@ def status_request(
         raise bad_request(f"the body of the request could not be decoded as a {res.kind}")
     rv: Any = (new.get("metadata") or {}).get("resourceVersion")
     if rv and rv != obj["metadata"]["resourceVersion"]:
-        from .errors import conflict
+        from claworc_emulator.errors import conflict
 
         raise conflict(res, name)
     out = copy.deepcopy(obj)

@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from .kubelet import POD, _cond, _Gone, _Terminate, set_condition
-from .resources import BY_PLURAL
-from .store import Obj, meta, now_rfc3339
-from .validation import parse_quantity
+from claworc_emulator.kubelet import POD, _cond, _Gone, _Terminate, set_condition
+from claworc_emulator.object_store import Obj, meta, now_rfc3339
+from claworc_emulator.resources import BY_PLURAL
+from claworc_emulator.validation import parse_quantity
 
 if TYPE_CHECKING:
-    from .kubelet import Kubelet
+    from claworc_emulator.kubelet import Kubelet
 
 PVC = BY_PLURAL["persistentvolumeclaims"]
 _PREEMPT = "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."

@@ -10,13 +10,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .config import EmulatorConfig
-from .events import Recorder
-from .logs import LogStore
-from .podspec import pod_containers
-from .resources import BY_PLURAL
-from .rest import Api
-from .store import Change, Obj, meta, now_rfc3339
+from claworc_emulator.config import EmulatorConfig
+from claworc_emulator.container_logs import LogStore
+from claworc_emulator.event_recorder import Recorder
+from claworc_emulator.object_store import Change, Obj, meta, now_rfc3339
+from claworc_emulator.pod_spec_rules import pod_containers
+from claworc_emulator.resources import BY_PLURAL
+from claworc_emulator.rest_api import Api
 
 POD, RS = BY_PLURAL["pods"], BY_PLURAL["replicasets"]
 _WAKE_ON = ("secrets", "configmaps", "persistentvolumeclaims")
@@ -218,7 +218,7 @@ class Kubelet:
 
     # -- lifecycle -------------------------------------------------------------------------
     async def _run(self, ns: str, name: str, uid: str) -> None:
-        from .lifecycle import run_pod, terminate_pod
+        from claworc_emulator.pod_lifecycle import run_pod, terminate_pod
 
         try:
             try:

@@ -6,7 +6,7 @@ import re
 from fractions import Fraction
 from typing import Any
 
-from .errors import FieldError, invalid, required
+from claworc_emulator.errors import FieldError, invalid, required
 
 DNS1123_SUBDOMAIN_MSG = (
     "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "

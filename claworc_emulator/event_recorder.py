@@ -6,10 +6,10 @@ import copy
 import time
 from datetime import UTC, datetime
 
-from .errors import ApiError
-from .resources import core
-from .rest import Api
-from .store import Obj, now_rfc3339
+from claworc_emulator.errors import ApiError
+from claworc_emulator.object_store import Obj, now_rfc3339
+from claworc_emulator.resources import core
+from claworc_emulator.rest_api import Api
 
 _EVENTS = core("events")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .resources import RESOURCES
+from claworc_emulator.resources import RESOURCES
 
 VERSION = {
     "major": "1",

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .resources import Resource
+from claworc_emulator.resources import Resource
 
 _FIELD_TYPES = {
     "FieldValueInvalid": "Invalid value",

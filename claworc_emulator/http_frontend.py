@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from . import discovery
-from .config import RequestRecord
-from .decoding import decode_object, unknown_fields
-from .errors import (
+from claworc_emulator import discovery
+from claworc_emulator.body_decoding import decode_object, unknown_fields
+from claworc_emulator.config import RequestRecord
+from claworc_emulator.errors import (
     ApiError,
     bad_request,
     forbidden,
@@ -26,15 +26,15 @@ from .errors import (
     not_supported,
     unauthorized,
 )
-from .events import events_v1
-from .rbac import Identity
-from .resources import RESOURCES, Resource, lookup
-from .selectors import Filter
-from .store import now_rfc3339
-from .watch import check_params, serve_watch
+from claworc_emulator.event_recorder import events_v1
+from claworc_emulator.object_store import now_rfc3339
+from claworc_emulator.rbac import Identity
+from claworc_emulator.resources import RESOURCES, Resource, lookup
+from claworc_emulator.selectors import Filter
+from claworc_emulator.watch import check_params, serve_watch
 
 if TYPE_CHECKING:
-    from .server import EmulatorServer
+    from claworc_emulator.server import EmulatorServer
 
 _OPTIONS = {
     "create": "CreateOptions",
@@ -575,13 +575,13 @@ class Frontend:
         if t.res.plural == "pods" and t.sub in ("exec", "portforward") and verb == "get":
             return await self.server.streams.serve(request, rns, t.name, t.sub)
         if t.res.plural == "deployments" and t.sub == "scale":
-            from .scale import scale_request
+            from claworc_emulator.subresources import scale_request
 
             body = await request.read() if verb in ("update", "patch") else b""
             ctype = request.headers.get("Content-Type", "")
             return json_response(scale_request(self.server.api, rns, t.name, verb, body, ctype))
         if t.sub == "status" and t.res.has_status:
-            from .scale import status_request
+            from claworc_emulator.subresources import status_request
 
             body = await request.read() if verb in ("update", "patch") else b""
             ctype = request.headers.get("Content-Type", "")

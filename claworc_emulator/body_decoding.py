@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .errors import bad_request
-from .resources import Resource
-from .validation import parse_quantity
+from claworc_emulator.errors import bad_request
+from claworc_emulator.resources import Resource
+from claworc_emulator.validation import parse_quantity
 
 _FIND_KIND = (
     'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; '

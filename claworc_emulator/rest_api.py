@@ -12,10 +12,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .alloc import Allocator
-from .config import EmulatorConfig
-from .decoding import check_types, go_json_error
-from .errors import (
+from claworc_emulator.body_decoding import check_types, go_json_error
+from claworc_emulator.config import EmulatorConfig
+from claworc_emulator.errors import (
     ApiError,
     FieldError,
     already_exists,
@@ -31,12 +30,13 @@ from .errors import (
     not_found,
     not_supported,
 )
-from .kinds import hooks_for
-from .patch import apply_patch, strategic_merge
-from .resources import Resource, core
-from .selectors import Filter
-from .store import Obj, Store, canonical, meta, now_rfc3339
-from .validation import validate_generate_name, validate_meta
+from claworc_emulator.kind_rules import hooks_for
+from claworc_emulator.object_store import Obj, Store, canonical, meta, now_rfc3339
+from claworc_emulator.patch import apply_patch, strategic_merge
+from claworc_emulator.resources import Resource, core
+from claworc_emulator.selectors import Filter
+from claworc_emulator.service_ip_allocator import Allocator
+from claworc_emulator.validation import validate_generate_name, validate_meta
 
 _SYSTEM_META = (
     "uid",

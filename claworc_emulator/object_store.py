@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from .resources import Resource
+from claworc_emulator.resources import Resource
 
 Obj = dict[str, Any]
 
