@@ -1,4 +1,4 @@
-"""``python -m claworc_tui.emulator``: serve an emulated cluster until Ctrl-C."""
+"""``python -m claworc_emulator``: serve an emulated cluster until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -25,8 +25,9 @@ async def _serve(host: str, port: int, kubeconfig: Path | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Parse ``argv`` (``--host``, ``--port``, ``--kubeconfig``) and serve until Ctrl-C."""
     parser = argparse.ArgumentParser(
-        prog="python -m claworc_tui.emulator", description="Run an emulated Kubernetes API server."
+        prog="python -m claworc_emulator", description="Run an emulated Kubernetes API server."
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)

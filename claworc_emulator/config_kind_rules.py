@@ -18,7 +18,7 @@ from claworc_emulator.errors import (
     not_supported,
     required,
 )
-from claworc_emulator.kind_rules import Ctx, Hooks
+from claworc_emulator.kind_rules import KindRules, RulesContext
 from claworc_emulator.resources import core
 from claworc_emulator.validation import canonical_quantity, config_key, parse_quantity
 
@@ -80,7 +80,10 @@ def _too_long(field: str) -> FieldError:
     return FieldError("FieldValueTooLong", field, f"may not be more than {_MAX_SIZE} bytes")
 
 
-class SecretHooks(Hooks):
+class SecretRules(KindRules):
+    """core/v1 Secret: base64 ``data`` checked while decoding, key names, the 1 MiB limit and
+    ``immutable``."""
+
     def decode(self, obj: Obj) -> None:
         data = obj.get("data") or {}
         for value in data.values():
@@ -100,7 +103,7 @@ class SecretHooks(Hooks):
     def default(self, obj: Obj) -> None:
         obj.setdefault("type", "Opaque")
 
-    def validate(self, obj: Obj, old: Obj | None, ctx: Ctx) -> list[FieldError]:
+    def validate(self, obj: Obj, old: Obj | None, ctx: RulesContext) -> list[FieldError]:
         errs = _validate_keys(obj, ("data",))
         size = sum(len(base64.b64decode(v)) for v in (obj.get("data") or {}).values())
         if size > _MAX_SIZE:
@@ -110,8 +113,10 @@ class SecretHooks(Hooks):
         return errs + _immutable_data(obj, old, ("data",))
 
 
-class ConfigMapHooks(Hooks):
-    def validate(self, obj: Obj, old: Obj | None, ctx: Ctx) -> list[FieldError]:
+class ConfigMapRules(KindRules):
+    """core/v1 ConfigMap: key names, the 1 MiB limit and ``immutable``."""
+
+    def validate(self, obj: Obj, old: Obj | None, ctx: RulesContext) -> list[FieldError]:
         errs = _validate_keys(obj, ("data", "binaryData"))
         size = sum(len(v.encode()) for v in (obj.get("data") or {}).values())
         size += sum(len(base64.b64decode(v)) for v in (obj.get("binaryData") or {}).values())
@@ -167,7 +172,11 @@ def _storage(obj: Obj) -> Any:
 _ACCESS_MODES = ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"]
 
 
-class PvcHooks(Hooks):
+class PvcRules(KindRules):
+    """core/v1 PersistentVolumeClaim: canonical quantities, immutable spec, resize only upward
+    when the StorageClass allows it.
+    """
+
     def default(self, obj: Obj) -> None:
         obj.setdefault("spec", {}).setdefault("volumeMode", "Filesystem")
         requests = (obj["spec"].get("resources") or {}).get("requests")
@@ -175,20 +184,20 @@ class PvcHooks(Hooks):
             for name, amount in requests.items():
                 requests[name] = canonical_quantity(amount)
 
-    def prepare_create(self, obj: Obj, ctx: Ctx) -> None:
+    def prepare_create(self, obj: Obj, ctx: RulesContext) -> None:
         obj["spec"].setdefault("storageClassName", "standard")
         finalizers = obj["metadata"].setdefault("finalizers", [])
         if "kubernetes.io/pvc-protection" not in finalizers:
             finalizers.append("kubernetes.io/pvc-protection")
         obj["status"] = {"phase": "Pending"}
 
-    def prepare_update(self, new: Obj, old: Obj, ctx: Ctx) -> None:
+    def prepare_update(self, new: Obj, old: Obj, ctx: RulesContext) -> None:
         spec, old_spec = new.setdefault("spec", {}), old.get("spec") or {}
         for key in ("volumeName", "storageClassName"):
             if key in old_spec and not spec.get(key):
                 spec[key] = old_spec[key]
 
-    def validate(self, obj: Obj, old: Obj | None, ctx: Ctx) -> list[FieldError]:
+    def validate(self, obj: Obj, old: Obj | None, ctx: RulesContext) -> list[FieldError]:
         spec = obj.get("spec") or {}
         errs: list[FieldError] = []
         modes = spec.get("accessModes")
@@ -229,7 +238,7 @@ class PvcHooks(Hooks):
                 )
         return errs
 
-    def admit(self, obj: Obj, old: Obj | None, ctx: Ctx) -> None:
+    def admit(self, obj: Obj, old: Obj | None, ctx: RulesContext) -> None:
         if old is None or ctx.config.pvc_expandable:
             return
         new_q, old_q = parse_quantity(_storage(obj)), parse_quantity(_storage(old))
@@ -237,7 +246,10 @@ class PvcHooks(Hooks):
             raise forbidden(core("persistentvolumeclaims"), obj["metadata"]["name"], _RESIZE_DENIED)
 
 
-class NamespaceHooks(Hooks):
+class NamespaceRules(KindRules):
+    """core/v1 Namespace: the ``kubernetes`` finalizer and the ``kubernetes.io/metadata.name``
+    label."""
+
     name_rule = "label"
 
     def default(self, obj: Obj) -> None:
@@ -245,5 +257,5 @@ class NamespaceHooks(Hooks):
         labels = obj.setdefault("metadata", {}).setdefault("labels", {})
         labels["kubernetes.io/metadata.name"] = obj["metadata"].get("name", "")
 
-    def prepare_create(self, obj: Obj, ctx: Ctx) -> None:
+    def prepare_create(self, obj: Obj, ctx: RulesContext) -> None:
         obj["status"] = {"phase": "Active"}

@@ -19,7 +19,7 @@ from claworc_emulator.errors import (
 )
 from claworc_emulator.object_store import Obj
 from claworc_emulator.resources import Resource, core
-from claworc_emulator.rest_api import Api
+from claworc_emulator.rest_api import RestApi
 
 _PODS = core("pods")
 _LOG_OPTIONS = Resource("pods/log", "PodLogOptions")
@@ -33,15 +33,19 @@ def rfc3339nano(ts: datetime, nanos: int = 0) -> str:
 
 
 @dataclass
-class Instance:
+class ContainerRun:
+    """The log of one run of a container (a restart starts a new run)."""
+
     # (when, text, the nanoseconds below the microsecond of when)
     lines: list[tuple[datetime, str, int]] = field(default_factory=list)
     finished: bool = False
 
 
 class ContainerLog:
+    """Every run of one container's log, with an event that wakes followers on change."""
+
     def __init__(self) -> None:
-        self.instances: list[Instance] = [Instance()]
+        self.instances: list[ContainerRun] = [ContainerRun()]
         self.changed = asyncio.Event()
         self.dropped = False
 
@@ -51,6 +55,8 @@ class ContainerLog:
 
 
 class LogStore:
+    """Container logs by (namespace, pod, container), served as the kubelet serves ``pods/log``."""
+
     def __init__(self) -> None:
         self._logs: dict[tuple[str, str, str], ContainerLog] = {}
 
@@ -71,7 +77,7 @@ class LogStore:
         log = self.log(ns, pod, container)
         while len(log.instances) <= index:
             log.instances[-1].finished = True
-            log.instances.append(Instance())
+            log.instances.append(ContainerRun())
         log.notify()
 
     def finish(self, ns: str, pod: str, container: str) -> None:
@@ -91,7 +97,7 @@ class LogStore:
 
     # -- the HTTP endpoint -----------------------------------------------------------------
     async def serve(
-        self, request: web.Request, api: Api, ns: str, name: str, closing: asyncio.Event
+        self, request: web.Request, api: RestApi, ns: str, name: str, closing: asyncio.Event
     ) -> web.StreamResponse:
         q = request.query
         pod = api.get(_PODS, ns, name)

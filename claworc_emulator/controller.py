@@ -9,10 +9,10 @@ import json
 from typing import Any
 
 from claworc_emulator.errors import ApiError
-from claworc_emulator.event_recorder import Recorder
+from claworc_emulator.event_recorder import EventRecorder
 from claworc_emulator.object_store import Change, Obj, meta, now_rfc3339
 from claworc_emulator.resources import BY_PLURAL, Resource
-from claworc_emulator.rest_api import Api, random_suffix
+from claworc_emulator.rest_api import RestApi, random_suffix
 
 DEP, RS, POD = BY_PLURAL["deployments"], BY_PLURAL["replicasets"], BY_PLURAL["pods"]
 PVC, NS = BY_PLURAL["persistentvolumeclaims"], BY_PLURAL["namespaces"]
@@ -30,10 +30,12 @@ def template_hash(template: Obj, collisions: int = 0) -> str:
 
 
 def owner_uids(obj: Obj) -> list[str]:
+    """The UIDs of ``obj``'s ownerReferences."""
     return [r.get("uid", "") for r in (obj.get("metadata") or {}).get("ownerReferences") or []]
 
 
 def owner_ref(obj: Obj) -> Obj:
+    """A controller ownerReference (``controller`` and ``blockOwnerDeletion`` true) to ``obj``."""
     return {
         "apiVersion": obj["apiVersion"],
         "kind": obj["kind"],
@@ -45,11 +47,13 @@ def owner_ref(obj: Obj) -> Obj:
 
 
 def is_ready(pod: Obj) -> bool:
+    """True when ``pod`` has the condition Ready=True."""
     conds = (pod.get("status") or {}).get("conditions") or []
     return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conds)
 
 
 def is_active(pod: Obj) -> bool:
+    """True when ``pod`` is not being deleted and has not ended (Succeeded/Failed)."""
     return not meta(pod).get("deletionTimestamp") and (pod.get("status") or {}).get(
         "phase"
     ) not in ("Succeeded", "Failed")
@@ -63,7 +67,11 @@ _GC_FINALIZERS = frozenset({"foregroundDeletion", "orphan"})
 
 
 class Controller:
-    def __init__(self, api: Api, recorder: Recorder, delay: float) -> None:
+    """kube-controller-manager in one loop: deployment, replicaset, garbage-collector, PVC and
+    namespace controllers, woken by store changes (it subscribes like a watch) and by timers.
+    """
+
+    def __init__(self, api: RestApi, recorder: EventRecorder, delay: float) -> None:
         self.api = api
         self.store = api.store
         self.rec = recorder

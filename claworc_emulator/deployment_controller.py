@@ -88,6 +88,9 @@ def _new_rs(ctl: Controller, dep: Obj, revision: int, replicas: int) -> Obj:
 
 
 def sync_deployment(ctl: Controller, ns: str, name: str) -> None:
+    """Bring deployment ``ns/name`` one step towards its spec: ReplicaSets per template hash,
+    Recreate or RollingUpdate scaling, revision history and ``status``.
+    """
     dep = ctl.store.get(DEP, ns, name)
     if dep is None or ctl.finalize_owner(DEP, dep):
         return

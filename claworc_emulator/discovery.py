@@ -147,10 +147,14 @@ _HEALTH = ("/readyz", "/livez", "/healthz", "/livez/ping", "/readyz/ping", "/hea
 
 
 def is_health(path: str) -> bool:
+    """True for the health endpoints (``/healthz``, ``/livez``, ``/readyz``)."""
     return path in _HEALTH
 
 
 def document(path: str, url: str) -> dict[str, Any] | None:
+    """The discovery document served at ``path`` (``/version``, ``/api``, ``/apis``, a
+    group-version resource list), or None when ``path`` is not a discovery path.
+    """
     host = url.split("://", 1)[-1]
     if path == "/version":
         return dict(VERSION)

@@ -29,6 +29,7 @@ class GoRepr:
 
 
 def go_quote(s: str) -> str:
+    """``s`` quoted as Go's ``%q`` prints it (close enough: JSON string quoting)."""
     return json.dumps(s, ensure_ascii=False)
 
 
@@ -55,6 +56,8 @@ _MISSING = object()
 
 @dataclass
 class FieldError:
+    """One field error of a 422 Invalid ``Status`` (a ``StatusCause``): reason, field and detail."""
+
     type: str  # a StatusCause reason, e.g. FieldValueInvalid
     field: str
     detail: str = ""
@@ -75,23 +78,28 @@ class FieldError:
 
 
 def invalid(field: str, value: Any, detail: str) -> FieldError:
+    """A ``FieldValueInvalid`` error: ``value`` at ``field`` is wrong, because ``detail``."""
     return FieldError("FieldValueInvalid", field, detail, value)
 
 
 def required(field: str, detail: str = "") -> FieldError:
+    """A ``FieldValueRequired`` error: ``field`` is missing."""
     return FieldError("FieldValueRequired", field, detail)
 
 
 def forbidden_field(field: str, detail: str) -> FieldError:
+    """A ``FieldValueForbidden`` error: ``field`` may not be set (or changed)."""
     return FieldError("FieldValueForbidden", field, detail)
 
 
 def not_supported(field: str, value: Any, supported: list[str]) -> FieldError:
+    """A ``FieldValueNotSupported`` error listing the ``supported`` values."""
     detail = "supported values: " + ", ".join(go_quote(s) for s in supported)
     return FieldError("FieldValueNotSupported", field, detail, value)
 
 
 def duplicate(field: str, value: Any) -> FieldError:
+    """A ``FieldValueDuplicate`` error: ``value`` appears twice at ``field``."""
     return FieldError("FieldValueDuplicate", field, "", value)
 
 
@@ -146,24 +154,28 @@ def _qualified(res: Resource, sub: str | None) -> str:
 
 
 def not_found(res: Resource, name: str, sub: str | None = None) -> ApiError:
+    """404 NotFound for ``name`` of ``res`` (or of its subresource ``sub``)."""
     q = _qualified(res, sub)
     d = _details(res, name, f"{res.plural}/{sub}" if sub else None)
     return ApiError(404, "NotFound", f'{q} "{name}" not found', d)
 
 
 def namespace_not_found(ns: str) -> ApiError:
+    """404 NotFound for namespace ``ns`` (creating in a namespace that does not exist)."""
     return ApiError(
         404, "NotFound", f'namespaces "{ns}" not found', {"name": ns, "kind": "namespaces"}
     )
 
 
 def already_exists(res: Resource, name: str) -> ApiError:
+    """409 AlreadyExists for ``name`` of ``res``."""
     return ApiError(
         409, "AlreadyExists", f'{res.qualified} "{name}" already exists', _details(res, name)
     )
 
 
 def conflict(res: Resource, name: str) -> ApiError:
+    """409 Conflict: the resourceVersion sent is not the object's current one."""
     msg = (
         f'Operation cannot be fulfilled on {res.qualified} "{name}": the object has been modified; '
         "please apply your changes to the latest version and try again"
@@ -172,6 +184,7 @@ def conflict(res: Resource, name: str) -> ApiError:
 
 
 def invalid_object(res: Resource, name: str, errs: list[FieldError]) -> ApiError:
+    """422 Invalid with every field error as a cause (repeats dropped, as the aggregate does)."""
     unique = list(dict.fromkeys(str(e) for e in errs))  # the aggregate drops repeats
     text = unique[0] if len(unique) == 1 else "[" + ", ".join(unique) + "]"
     d = _details(res, name, res.kind)
@@ -180,6 +193,7 @@ def invalid_object(res: Resource, name: str, errs: list[FieldError]) -> ApiError
 
 
 def forbidden(res: Resource, name: str, why: str, sub: str | None = None) -> ApiError:
+    """403 Forbidden for ``name`` of ``res`` (or of subresource ``sub``), saying ``why``."""
     q = _qualified(res, sub)
     subject = f'{q} "{name}"' if name else q
     d = _details(res, name, f"{res.plural}/{sub}" if sub else None)
@@ -201,27 +215,33 @@ def invalid_options(kind: str, err: FieldError) -> ApiError:
 
 
 def bad_request(message: str) -> ApiError:
+    """400 BadRequest with ``message``."""
     return ApiError(400, "BadRequest", message)
 
 
 def method_not_allowed() -> ApiError:
+    """405 MethodNotAllowed: the verb is not served on this resource."""
     msg = "the server does not allow this method on the requested resource"
     return ApiError(405, "MethodNotAllowed", msg, {})
 
 
 def not_found_path() -> ApiError:
+    """404 NotFound for a path the server does not serve at all."""
     return ApiError(404, "NotFound", "the server could not find the requested resource", {})
 
 
 def unauthorized() -> ApiError:
+    """401 Unauthorized: no or a wrong bearer token."""
     return ApiError(401, "Unauthorized", "Unauthorized")
 
 
 def expired(message: str) -> ApiError:
+    """410 Expired (Gone): the resourceVersion asked for is older than the watch cache holds."""
     return ApiError(410, "Expired", message)
 
 
 def unsupported_media_type(content_type: str) -> ApiError:
+    """415 UnsupportedMediaType for a request body the server does not decode."""
     del content_type
     return ApiError(415, "UnsupportedMediaType", "415: Unsupported Media Type", {})
 

@@ -9,13 +9,17 @@ from datetime import UTC, datetime
 from claworc_emulator.errors import ApiError
 from claworc_emulator.object_store import Obj, now_rfc3339
 from claworc_emulator.resources import core
-from claworc_emulator.rest_api import Api
+from claworc_emulator.rest_api import RestApi
 
 _EVENTS = core("events")
 
 
-class Recorder:
-    def __init__(self, api: Api, node: str) -> None:
+class EventRecorder:
+    """Writes core/v1 Events as the components' recorders do: a repeat of the same (object,
+    reason, message) bumps ``count`` and ``lastTimestamp`` instead of creating a new Event.
+    """
+
+    def __init__(self, api: RestApi, node: str) -> None:
         self.api = api
         self.node = node
         self._seen: dict[tuple[str, ...], str] = {}

@@ -1,7 +1,8 @@
 """One exec session of the emulated pod: a fake shell or one command over the channel protocol.
 
-See :mod:`.streaming` for the protocol; this module only pumps bytes between the WebSocket and
-:class:`~.fakeshell.FakeShell` and ends with the ``Status`` the error channel carries.
+See :mod:`claworc_emulator.exec_and_portforward` for the protocol; this module only pumps bytes
+between the WebSocket and :class:`~claworc_emulator.fake_shell.FakeShell` and ends with the
+``Status`` the error channel carries.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """A tiny shell for the emulated pod's exec: enough of ``sh``/``bash`` to test a terminal session.
 
-It is pure (bytes in, bytes out, no I/O) so the WebSocket handler in :mod:`.streaming` stays a
-thin pump. With a TTY it behaves like a terminal's line discipline: input is echoed, ``\\r`` runs
-the line, output newlines become ``\\r\\n``, backspace erases, ctrl-C drops the line and ctrl-D on
-an empty line exits. Without a TTY lines are run silently, stdout and stderr kept apart.
+It is pure (bytes in, bytes out, no I/O) so the WebSocket handler in
+:mod:`claworc_emulator.exec_and_portforward` stays a thin pump. With a TTY it behaves like a
+terminal's line discipline: input is echoed, ``\\r`` runs the line, output newlines become
+``\\r\\n``, backspace erases, ctrl-C drops the line and ctrl-D on an empty line exits. Without a TTY
+lines are run silently, stdout and stderr kept apart.
 
 Commands: ``echo``, ``hostname``, ``pwd``, ``whoami``, ``uname``, ``true``, ``false``,
 ``exit [N]``, ``stty size``, ``tput cols|lines``, ``command -v NAME``, ``ls``, ``env`` and

@@ -64,6 +64,8 @@ def _subresources(res: Resource) -> tuple[str, ...]:
 
 @dataclass
 class Failure:
+    """A failure injected by a test: answer ``times`` matching requests with this Status."""
+
     method: str
     path: re.Pattern[str]
     status: int
@@ -75,6 +77,8 @@ class Failure:
 
 @dataclass
 class Target:
+    """What a resource path names: the resource, namespace, object name, subresource, watch."""
+
     res: Resource
     ns: str | None
     name: str | None
@@ -83,6 +87,7 @@ class Target:
 
 
 def parse_path(path: str) -> Target | None:
+    """Parse a resource path (``/api/v1/…`` or ``/apis/GROUP/v1/…``); None when it is not one."""
     parts = [p for p in path.split("/") if p]
     if len(parts) >= 2 and parts[0] == "api":
         group, rest = "", parts[2:] if parts[1] == "v1" else None
@@ -111,6 +116,7 @@ def parse_path(path: str) -> Target | None:
 def json_response(
     body: Any, status: int = 200, headers: dict[str, str] | None = None
 ) -> web.Response:
+    """A compact JSON response (the real server sends no spaces)."""
     return web.Response(
         body=json.dumps(body, separators=(",", ":")).encode(),
         status=status,
@@ -120,10 +126,15 @@ def json_response(
 
 
 def error_response(err: ApiError) -> web.Response:
+    """``err`` as the JSON ``Status`` response, with its code and headers."""
     return json_response(err.status(), err.code, err.headers)
 
 
-class Frontend:
+class HttpFrontend:
+    """The aiohttp application: authentication, RBAC, injected failures and latency, request
+    records, then dispatch to discovery, the REST semantics, watches, logs, exec and port-forward.
+    """
+
     def __init__(self, server: EmulatorServer) -> None:
         self.server = server
         self.failures: list[Failure] = []
@@ -602,6 +613,7 @@ def _viewed(res: Resource, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def strip_kind(obj: dict[str, Any]) -> dict[str, Any]:
+    """``obj`` without ``kind`` and ``apiVersion``."""
     return {k: v for k, v in obj.items() if k not in ("kind", "apiVersion")}
 
 

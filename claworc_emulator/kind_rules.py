@@ -15,20 +15,22 @@ from claworc_emulator.errors import (
     not_supported,
     required,
 )
-from claworc_emulator.object_store import Store
+from claworc_emulator.object_store import ObjectStore
 from claworc_emulator.pod_spec_rules import default_pod_spec, validate_pod_spec
 from claworc_emulator.resources import Resource
 from claworc_emulator.selectors import labels_match, selector_from_match_labels
-from claworc_emulator.service_ip_allocator import Allocator
+from claworc_emulator.service_ip_allocator import ServiceIpAllocator
 from claworc_emulator.validation import validate_labels
 
 Obj = dict[str, Any]
 
 
-class Ctx(Protocol):
-    store: Store
+class RulesContext(Protocol):
+    """What the rules of a kind may consult: the object store, the configuration, the allocator."""
+
+    store: ObjectStore
     config: EmulatorConfig
-    alloc: Allocator
+    alloc: ServiceIpAllocator
 
 
 def _label_selector_repr(sel: Any) -> Any:
@@ -42,7 +44,11 @@ def _label_selector_repr(sel: Any) -> Any:
     return out
 
 
-class Hooks:
+class KindRules:
+    """The rules of one kind: decoding checks, defaulting, server-set fields, validation,
+    admission and after-commit effects. Kinds without special rules use this base.
+    """
+
     name_rule = "subdomain"
 
     def decode(self, obj: Obj) -> None:
@@ -51,26 +57,29 @@ class Hooks:
     def default(self, obj: Obj) -> None:
         """Defaults applied to every decoded object (create and update)."""
 
-    def prepare_create(self, obj: Obj, ctx: Ctx) -> None:
+    def prepare_create(self, obj: Obj, ctx: RulesContext) -> None:
         """Server-set fields and mutating admission on create."""
 
-    def prepare_update(self, new: Obj, old: Obj, ctx: Ctx) -> None:
+    def prepare_update(self, new: Obj, old: Obj, ctx: RulesContext) -> None:
         """Carry-over of server-set fields on update."""
 
-    def validate(self, obj: Obj, old: Obj | None, ctx: Ctx) -> list[FieldError]:
+    def validate(self, obj: Obj, old: Obj | None, ctx: RulesContext) -> list[FieldError]:
         return []
 
-    def admit(self, obj: Obj, old: Obj | None, ctx: Ctx) -> None:
+    def admit(self, obj: Obj, old: Obj | None, ctx: RulesContext) -> None:
         """Validating admission (runs after validation); raise ApiError to deny."""
 
-    def committed(self, obj: Obj | None, old: Obj | None, ctx: Ctx) -> None:
+    def committed(self, obj: Obj | None, old: Obj | None, ctx: RulesContext) -> None:
         """Called after a create (old None), update, or final delete (obj None)."""
 
 
 # -- workloads -------------------------------------------------------------------------------
 
 
-class DeploymentHooks(Hooks):
+class DeploymentRules(KindRules):
+    """apps/v1 Deployment: strategy and revision defaults, spec validation, an immutable
+    selector."""
+
     def default(self, obj: Obj) -> None:
         spec = obj.setdefault("spec", {})
         spec.setdefault("replicas", 1)
@@ -86,7 +95,7 @@ class DeploymentHooks(Hooks):
         template.setdefault("metadata", {})
         default_pod_spec(template.setdefault("spec", {}))
 
-    def validate(self, obj: Obj, old: Obj | None, ctx: Ctx) -> list[FieldError]:
+    def validate(self, obj: Obj, old: Obj | None, ctx: RulesContext) -> list[FieldError]:
         spec = obj.get("spec") or {}
         errs: list[FieldError] = []
         replicas = spec.get("replicas", 1)
@@ -147,7 +156,9 @@ class DeploymentHooks(Hooks):
         return errs
 
 
-class ReplicaSetHooks(DeploymentHooks):
+class ReplicaSetRules(DeploymentRules):
+    """apps/v1 ReplicaSet: the Deployment rules without the strategy."""
+
     def default(self, obj: Obj) -> None:
         spec = obj.setdefault("spec", {})
         spec.setdefault("replicas", 1)
@@ -155,7 +166,7 @@ class ReplicaSetHooks(DeploymentHooks):
         template.setdefault("metadata", {})
         default_pod_spec(template.setdefault("spec", {}))
 
-    def validate(self, obj: Obj, old: Obj | None, ctx: Ctx) -> list[FieldError]:
+    def validate(self, obj: Obj, old: Obj | None, ctx: RulesContext) -> list[FieldError]:
         spec = obj.get("spec") or {}
         errs: list[FieldError] = []
         selector = spec.get("selector")
@@ -191,7 +202,11 @@ def _mutable_pod_fields_stripped(spec: Obj) -> Obj:
     return s
 
 
-class PodHooks(Hooks):
+class PodRules(KindRules):
+    """core/v1 Pod: spec defaults, QoS class, the service-account token volume, and the rule
+    that only a few pod fields may change after creation.
+    """
+
     def default(self, obj: Obj) -> None:
         spec = obj.setdefault("spec", {})
         default_pod_spec(spec)
@@ -199,7 +214,7 @@ class PodHooks(Hooks):
         spec.setdefault("priority", 0)
         spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
 
-    def prepare_create(self, obj: Obj, ctx: Ctx) -> None:
+    def prepare_create(self, obj: Obj, ctx: RulesContext) -> None:
         spec = obj["spec"]
         spec.setdefault("serviceAccountName", "default")
         spec["serviceAccount"] = spec["serviceAccountName"]
@@ -256,7 +271,7 @@ class PodHooks(Hooks):
             )
         obj["status"] = {"phase": "Pending", "qosClass": _qos_class(spec)}
 
-    def validate(self, obj: Obj, old: Obj | None, ctx: Ctx) -> list[FieldError]:
+    def validate(self, obj: Obj, old: Obj | None, ctx: RulesContext) -> list[FieldError]:
         errs = validate_pod_spec(obj.get("spec"), "spec")
         if old is not None and _mutable_pod_fields_stripped(
             obj.get("spec") or {}
@@ -278,35 +293,36 @@ def _qos_class(spec: Obj) -> str:
     return "Guaranteed" if guaranteed else "Burstable"
 
 
-_TABLE: dict[str, Hooks] = {}
+_TABLE: dict[str, KindRules] = {}
 
 
-def hooks_for(res: Resource) -> Hooks:
+def rules_for(res: Resource) -> KindRules:
+    """The rules of resource ``res`` (the base :class:`KindRules` for kinds without any)."""
     if not _TABLE:
         _TABLE.update(_build_table())
     return _TABLE.get(res.plural) or _TABLE["*"]
 
 
-def _build_table() -> dict[str, Hooks]:
+def _build_table() -> dict[str, KindRules]:
     from claworc_emulator.config_kind_rules import (
-        ConfigMapHooks,
-        NamespaceHooks,
-        PvcHooks,
-        SecretHooks,
+        ConfigMapRules,
+        NamespaceRules,
+        PvcRules,
+        SecretRules,
     )
-    from claworc_emulator.service_kind_rules import ServiceHooks
+    from claworc_emulator.service_kind_rules import ServiceRules
 
     return {
-        "deployments": DeploymentHooks(),
-        "replicasets": ReplicaSetHooks(),
-        "pods": PodHooks(),
-        "secrets": SecretHooks(),
-        "configmaps": ConfigMapHooks(),
-        "persistentvolumeclaims": PvcHooks(),
-        "namespaces": NamespaceHooks(),
-        "services": ServiceHooks(),
-        "*": Hooks(),
+        "deployments": DeploymentRules(),
+        "replicasets": ReplicaSetRules(),
+        "pods": PodRules(),
+        "secrets": SecretRules(),
+        "configmaps": ConfigMapRules(),
+        "persistentvolumeclaims": PvcRules(),
+        "namespaces": NamespaceRules(),
+        "services": ServiceRules(),
+        "*": KindRules(),
     }
 
 
-__all__ = ["ApiError", "Ctx", "Hooks", "hooks_for"]
+__all__ = ["ApiError", "KindRules", "RulesContext", "rules_for"]

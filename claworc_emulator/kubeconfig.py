@@ -6,6 +6,9 @@ import json
 
 
 def render(url: str, token: str, namespace: str, context: str) -> str:
+    """A kubeconfig (JSON, which is YAML) for ``url`` with a bearer ``token``, one context named
+    ``context`` whose namespace is ``namespace``.
+    """
     config = {
         "apiVersion": "v1",
         "kind": "Config",

@@ -12,11 +12,11 @@ from typing import Any
 
 from claworc_emulator.config import EmulatorConfig
 from claworc_emulator.container_logs import LogStore
-from claworc_emulator.event_recorder import Recorder
+from claworc_emulator.event_recorder import EventRecorder
 from claworc_emulator.object_store import Change, Obj, meta, now_rfc3339
 from claworc_emulator.pod_spec_rules import pod_containers
 from claworc_emulator.resources import BY_PLURAL
-from claworc_emulator.rest_api import Api
+from claworc_emulator.rest_api import RestApi
 
 POD, RS = BY_PLURAL["pods"], BY_PLURAL["replicasets"]
 _WAKE_ON = ("secrets", "configmaps", "persistentvolumeclaims")
@@ -49,6 +49,7 @@ def _cond(type_: str, status: str, reason: str | None = None, message: str | Non
 
 
 def set_condition(status: Obj, cond: Obj) -> None:
+    """Set ``cond`` in ``status.conditions``, replacing the condition of the same type."""
     conds = status.setdefault("conditions", [])
     for i, c in enumerate(conds):
         if c.get("type") == cond["type"]:
@@ -60,8 +61,12 @@ def set_condition(status: Obj, cond: Obj) -> None:
 
 
 class Kubelet:
+    """The scheduler and the one node's kubelet: binds pods, runs them through their lifecycle
+    (pull, start, probe, crash, back off, terminate) and writes their status, logs and events.
+    """
+
     def __init__(
-        self, api: Api, rec: Recorder, logs: LogStore, config: EmulatorConfig, node: Obj
+        self, api: RestApi, rec: EventRecorder, logs: LogStore, config: EmulatorConfig, node: Obj
     ) -> None:
         self.api, self.rec, self.logs, self.config = api, rec, logs, config
         self.node = meta(node)["name"]

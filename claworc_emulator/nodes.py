@@ -9,6 +9,7 @@ Obj = dict[str, Any]
 
 
 def default_nodes() -> list[Obj]:
+    """The single node of a default cluster."""
     return [
         {
             "name": "node-1",

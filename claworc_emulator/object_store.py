@@ -16,6 +16,7 @@ Obj = dict[str, Any]
 
 
 def now_rfc3339() -> str:
+    """Now, as Kubernetes timestamps are written (seconds, UTC, ``Z``)."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -51,6 +52,7 @@ def canonical(obj: Obj) -> Obj:
 
 
 def meta(obj: Obj) -> dict[str, Any]:
+    """``obj``'s metadata, created empty when missing."""
     m = obj.setdefault("metadata", {})
     assert isinstance(m, dict)
     return m
@@ -69,12 +71,18 @@ class Change:
 
 
 class Subscriber(Protocol):
+    """Who the store tells about every change: watches and the controllers."""
+
     def push(self, change: Change) -> None: ...
 
     def expire(self, compacted: int) -> None: ...
 
 
-class Store:
+class ObjectStore:
+    """Every object by resource, namespace and name, with one resourceVersion counter (as etcd's
+    revision) and a bounded history of changes from which watches resume.
+    """
+
     def __init__(self, history_limit: int) -> None:
         self.rv = 0
         self.history_limit = max(1, history_limit)
@@ -123,7 +131,7 @@ class Store:
         return self.rv
 
     def create(self, res: Resource, obj: Obj) -> Obj:
-        """Store a new object, filling the server-set metadata. Returns the stored object."""
+        """ObjectStore a new object, filling the server-set metadata. Returns the stored object."""
         obj = copy.deepcopy(obj)
         obj["apiVersion"] = res.api_version
         obj["kind"] = res.kind

@@ -86,6 +86,7 @@ def _config_problem(k: Kubelet, pod: Obj, c: Obj) -> str | None:
 
 
 async def run_pod(k: Kubelet, ns: str, name: str, uid: str) -> None:
+    """Run pod ``ns/name`` (``uid``) from scheduling until it ends or is deleted."""
     pod = k._pod(ns, name, uid)
     if not (pod.get("spec") or {}).get("nodeName"):
         await _schedule(k, ns, name, uid)
@@ -468,6 +469,7 @@ async def _pull_failure(k: Kubelet, ns: str, name: str, uid: str) -> None:
 
 
 async def terminate_pod(k: Kubelet, ns: str, name: str, uid: str) -> None:
+    """Stop a deleted pod's containers after its grace period, then remove the pod."""
     pod = k._pod(ns, name, uid, deleting_ok=True)
     containers = k.containers(pod)
     started = any(

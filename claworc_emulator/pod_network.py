@@ -1,10 +1,10 @@
 """The emulated pods' network: a fake noVNC HTTP server on 6081 and 6082 of every pod.
 
-Port-forward (:mod:`.streaming`) connects to these like the kubelet connects to
-``localhost:PORT`` inside the pod's network namespace. Each (pod, port) gets its own listener on
-127.0.0.1 that answers HTTP/1.1 (keep-alive) with a small noVNC-like page naming the pod and the
-port, so a test can tell which pod answered, e.g. after a restart. When the pod goes away its
-listeners and open connections are closed, as a pod's sockets are.
+Port-forward (:mod:`claworc_emulator.exec_and_portforward`) connects to these like the kubelet
+connects to ``localhost:PORT`` inside the pod's network namespace. Each (pod, port) gets its own
+listener on 127.0.0.1 that answers HTTP/1.1 (keep-alive) with a small noVNC-like page naming the pod
+and the port, so a test can tell which pod answered, e.g. after a restart. When the pod goes away
+its listeners and open connections are closed, as a pod's sockets are.
 """
 
 from __future__ import annotations

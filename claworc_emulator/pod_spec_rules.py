@@ -11,6 +11,9 @@ Obj = dict[str, Any]
 
 
 def default_container(c: Obj) -> None:
+    """Container defaults: pull policy by image tag, canonical quantities, probe defaults, the
+    termination message path/policy, port protocols and fieldRef API versions.
+    """
     image = c.get("image") or ""
     if "imagePullPolicy" not in c:
         tagless = ":" not in image.rsplit("/", 1)[-1] and "@" not in image
@@ -36,6 +39,7 @@ def default_container(c: Obj) -> None:
 
 
 def default_probe(p: Obj) -> None:
+    """Probe defaults: scheme, timeouts, periods and thresholds."""
     if isinstance(p.get("httpGet"), dict):
         p["httpGet"].setdefault("scheme", "HTTP")
     p.setdefault("timeoutSeconds", 1)
@@ -45,6 +49,7 @@ def default_probe(p: Obj) -> None:
 
 
 def default_pod_spec(spec: Obj) -> None:
+    """Pod spec defaults, as the apiserver applies them to pods and pod templates."""
     for key in ("containers", "initContainers"):
         for c in spec.get(key) or []:
             if isinstance(c, dict):
@@ -116,6 +121,7 @@ def _validate_container(c: Any, path: str, volumes: set[str], template: bool) ->
 
 
 def validate_pod_spec(spec: Any, path: str, *, template: bool = False) -> list[FieldError]:
+    """Field errors of the pod spec at ``path`` (``template``: a pod template's spec)."""
     if not isinstance(spec, dict):
         return [required(path)]
     errs: list[FieldError] = []
@@ -149,4 +155,5 @@ def validate_pod_spec(spec: Any, path: str, *, template: bool = False) -> list[F
 
 
 def pod_containers(pod: Obj) -> list[Obj]:
+    """The containers of ``pod`` (only well-formed entries)."""
     return [c for c in (pod.get("spec") or {}).get("containers") or [] if isinstance(c, dict)]

@@ -18,6 +18,7 @@ PROVISIONER = "rancher.io/local-path"
 
 
 def pods_using(ctl: Controller, ns: str, claim: str) -> list[Obj]:
+    """The live pods in ``ns`` that mount PVC ``claim``."""
     out = []
     for pod in ctl.store.items(POD, ns):
         if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
@@ -57,6 +58,7 @@ def _unbindable(ctl: Controller, pvc: Obj) -> bool:
 
 
 def sync_pvc(ctl: Controller, ns: str, name: str) -> None:
+    """Bind, resize and protect PVC ``ns/name`` as the PV controller and provisioner do."""
     pvc = ctl.store.get(PVC, ns, name)
     if pvc is None:
         return
@@ -226,6 +228,9 @@ def _report_remaining(
 
 
 def sync_namespace(ctl: Controller, name: str) -> None:
+    """Namespace ``name``: its default objects while active; while terminating, delete its
+    content, report what remains in its conditions, and drop the finalizer once empty.
+    """
     nso = ctl.store.get(NS, "", name)
     if nso is None:
         return

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from claworc_emulator.object_store import Obj, Store
+from claworc_emulator.object_store import Obj, ObjectStore
 from claworc_emulator.resources import BY_PLURAL
 
 _BASIC_RULES: list[Obj] = [  # system:basic-user (every authenticated user)
@@ -63,6 +63,8 @@ _ISSUER_DISCOVERY: Obj = {  # system:service-account-issuer-discovery (service a
 
 @dataclass
 class Identity:
+    """Who is calling: user name and groups."""
+
     user: str
     groups: list[str] = field(default_factory=list)
     superuser: bool = False  # the emulator's own user: all but the forbid() rules
@@ -74,7 +76,11 @@ def _b64(data: Obj) -> str:
 
 
 class Rbac:
-    def __init__(self, store: Store) -> None:
+    """Authentication (bearer tokens) and RBAC authorisation from the stored Roles,
+    ClusterRoles and bindings.
+    """
+
+    def __init__(self, store: ObjectStore) -> None:
         self.store = store
         self.tokens: dict[str, tuple[str, str]] = {}  # token -> (namespace, service account)
 

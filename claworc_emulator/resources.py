@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Resource:
+    """One served resource type: plural, kind, API group, namespaced or not, its verbs."""
+
     plural: str
     kind: str
     group: str = ""
@@ -66,8 +68,10 @@ BY_PLURAL: dict[str, Resource] = {r.plural: r for r in _ALL}
 
 
 def lookup(group: str, plural: str) -> Resource | None:
+    """The resource ``plural`` of API ``group``, or None when it is not served."""
     return RESOURCES.get((group, plural))
 
 
 def core(plural: str) -> Resource:
+    """A resource of the core group (or any served one) by plural; KeyError when unknown."""
     return BY_PLURAL[plural]

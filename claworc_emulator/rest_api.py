@@ -30,12 +30,12 @@ from claworc_emulator.errors import (
     not_found,
     not_supported,
 )
-from claworc_emulator.kind_rules import hooks_for
-from claworc_emulator.object_store import Obj, Store, canonical, meta, now_rfc3339
+from claworc_emulator.kind_rules import rules_for
+from claworc_emulator.object_store import Obj, ObjectStore, canonical, meta, now_rfc3339
 from claworc_emulator.patch import apply_patch, strategic_merge
 from claworc_emulator.resources import Resource, core
 from claworc_emulator.selectors import Filter
-from claworc_emulator.service_ip_allocator import Allocator
+from claworc_emulator.service_ip_allocator import ServiceIpAllocator
 from claworc_emulator.validation import validate_generate_name, validate_meta
 
 _SYSTEM_META = (
@@ -52,15 +52,23 @@ _NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
 
 
 def random_suffix(n: int = 5) -> str:
+    """A ``generateName`` suffix: ``n`` characters of the apiserver's alphabet."""
     return "".join(random.choices(_NAME_CHARS, k=n))
 
 
 def strip_type(obj: Obj) -> Obj:
+    """``obj`` without ``kind`` and ``apiVersion`` (as stored)."""
     return {k: v for k, v in obj.items() if k not in ("kind", "apiVersion")}
 
 
-class Api:
-    def __init__(self, config: EmulatorConfig, store: Store, alloc: Allocator) -> None:
+class RestApi:
+    """The generic REST semantics of the apiserver: create, get, list, update, patch, delete and
+    delete-collection with resourceVersions, generations, finalizers, dry run and field managers.
+    """
+
+    def __init__(
+        self, config: EmulatorConfig, store: ObjectStore, alloc: ServiceIpAllocator
+    ) -> None:
         self.config = config
         self.store = store
         self.alloc = alloc
@@ -302,7 +310,7 @@ class Api:
         self._validate(res, obj, old)
 
     def _validate(self, res: Resource, obj: Obj, old: Obj | None) -> None:
-        hooks = hooks_for(res)
+        hooks = rules_for(res)
         errs: list[FieldError] = []
         if old is None:
             errs += validate_generate_name(obj, hooks.name_rule)
@@ -313,7 +321,7 @@ class Api:
 
     def create(self, res: Resource, ns: str, body: Any) -> Obj:
         obj = self._check_body(res, ns, body)
-        hooks = hooks_for(res)
+        hooks = rules_for(res)
         hooks.decode(obj)
         m = meta(obj)
         if m.get("resourceVersion"):
@@ -377,7 +385,7 @@ class Api:
                 f"the name of the object ({m.get('name', '')}) does not match the "
                 f"name on the URL ({name})"
             )
-        hooks_for(res).decode(obj)
+        rules_for(res).decode(obj)
         if res.plural == "services" and self.store.get(res, ns, name) is None:
             return self.create(res, ns, body), True
         old = self.get(res, ns, name)
@@ -437,13 +445,13 @@ class Api:
                 f"the name of the object ({m.get('name', '')}) does not match the "
                 f"name on the URL ({name})"
             )
-        hooks_for(res).decode(new)
+        rules_for(res).decode(new)
         if m.get("resourceVersion") and m["resourceVersion"] != meta(old)["resourceVersion"]:
             raise conflict(res, name)
         return self._apply_update(res, new, old)
 
     def _apply_update(self, res: Resource, new: Obj, old: Obj, force: bool = False) -> Obj:
-        hooks = hooks_for(res)
+        hooks = rules_for(res)
         m, om = meta(new), meta(old)
         for key in _SYSTEM_META:
             if key in om:
@@ -467,7 +475,7 @@ class Api:
         return self.write(res, new, old, force)
 
     def write(self, res: Resource, new: Obj, old: Obj | None = None, force: bool = False) -> Obj:
-        """Store an already validated object: no-op updates keep the resourceVersion."""
+        """ObjectStore an already validated object: no-op updates keep the resourceVersion."""
         m = meta(new)
         ns = m.get("namespace", "") if res.namespaced else ""
         current = self.store.get(res, ns, m["name"])
@@ -493,13 +501,13 @@ class Api:
             return canonical(out)
         self._manage(res, new, current)
         stored = self.store.update(res, new)
-        hooks_for(res).committed(stored, current, self)
+        rules_for(res).committed(stored, current, self)
         return copy.deepcopy(stored)
 
     def _remove(self, res: Resource, ns: str, name: str) -> Obj:
         old = self.store.get(res, ns, name)
         gone = self.store.delete(res, ns, name)
-        hooks_for(res).committed(None, old, self)
+        rules_for(res).committed(None, old, self)
         return copy.deepcopy(gone)
 
     # -- delete ----------------------------------------------------------------------------

@@ -18,6 +18,8 @@ _KEY = re.compile(
 
 @dataclass(frozen=True)
 class Requirement:
+    """One label selector requirement: key, operator and values."""
+
     key: str
     op: str  # =, !=, in, notin, exists, !, gt, lt
     values: tuple[str, ...] = ()
@@ -200,10 +202,16 @@ class _Parser:
 
 
 def parse_label_selector(text: str) -> list[Requirement]:
+    """Parse a label selector string (``a=b,c in (d),!e``).
+
+    Raises:
+        ApiError: 400 with apimachinery's message when ``text`` does not parse.
+    """
     return _Parser(text).parse()
 
 
 def labels_match(reqs: list[Requirement], obj: dict[str, Any]) -> bool:
+    """True when ``obj``'s labels satisfy every requirement."""
     labels = (obj.get("metadata") or {}).get("labels") or {}
     return all(r.matches(labels) for r in reqs)
 
@@ -224,6 +232,7 @@ def selector_from_match_labels(sel: dict[str, Any] | None) -> list[Requirement]:
 
 
 def selector_string(sel: dict[str, Any] | None) -> str:
+    """A LabelSelector object as its canonical string (``status.selector`` of a scale)."""
     parts = []
     for r in selector_from_match_labels(sel):
         if r.op == "=":
@@ -297,6 +306,8 @@ _FIELDS: dict[str, dict[str, Callable[[dict[str, Any]], str]]] = {
 
 @dataclass(frozen=True)
 class FieldRequirement:
+    """One field selector requirement: which field, equal or not, which value."""
+
     getter: Callable[[dict[str, Any]], str]
     negate: bool
     value: str
@@ -306,6 +317,11 @@ class FieldRequirement:
 
 
 def parse_field_selector(plural: str, text: str) -> list[FieldRequirement]:
+    """Parse a field selector for resource ``plural`` (only the fields the apiserver supports).
+
+    Raises:
+        ApiError: 400 for a syntax error or an unsupported field.
+    """
     reqs: list[FieldRequirement] = []
     if not text.strip():
         return reqs
@@ -325,6 +341,7 @@ def parse_field_selector(plural: str, text: str) -> list[FieldRequirement]:
 
 
 def fields_match(reqs: list[FieldRequirement], obj: dict[str, Any]) -> bool:
+    """True when ``obj`` satisfies every field requirement."""
     return all(r.matches(obj) for r in reqs)
 
 

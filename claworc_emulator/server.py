@@ -13,30 +13,37 @@ from aiohttp import web
 from claworc_emulator.config import EmulatorConfig, RequestRecord
 from claworc_emulator.container_logs import LogStore
 from claworc_emulator.controller import Controller
-from claworc_emulator.event_recorder import Recorder
+from claworc_emulator.event_recorder import EventRecorder
 from claworc_emulator.exec_and_portforward import PodStreams
-from claworc_emulator.http_frontend import Failure, Frontend
+from claworc_emulator.http_frontend import Failure, HttpFrontend
 from claworc_emulator.kubelet import Kubelet
 from claworc_emulator.nodes import default_nodes, make_node
-from claworc_emulator.object_store import Store, meta
+from claworc_emulator.object_store import ObjectStore, meta
 from claworc_emulator.rbac import Rbac
 from claworc_emulator.resources import BY_PLURAL
-from claworc_emulator.rest_api import Api, strip_type
-from claworc_emulator.service_ip_allocator import Allocator
+from claworc_emulator.rest_api import RestApi, strip_type
+from claworc_emulator.service_ip_allocator import ServiceIpAllocator
 
 POD = BY_PLURAL["pods"]
 
 
 class EmulatorServer:
+    """A fake kube-apiserver with its controllers, scheduler and kubelet, served over real HTTP.
+
+    Start it, point a client at :attr:`url` (or at :meth:`write_kubeconfig`), and steer it with
+    the test hooks below (crash a deployment, inject failures, append logs …). Everything runs
+    on the event loop that calls :meth:`start`.
+    """
+
     def __init__(self, config: EmulatorConfig | None = None) -> None:
         self.config = config or EmulatorConfig()
-        self.store = Store(self.config.history_limit)
-        self.alloc = Allocator()
-        self.api = Api(self.config, self.store, self.alloc)
+        self.store = ObjectStore(self.config.history_limit)
+        self.alloc = ServiceIpAllocator()
+        self.api = RestApi(self.config, self.store, self.alloc)
         self.rbac = Rbac(self.store)
         self.logs = LogStore()
         self.requests: list[RequestRecord] = []
-        self.frontend = Frontend(self)
+        self.frontend = HttpFrontend(self)
         self.closing = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._host = "127.0.0.1"
@@ -47,7 +54,7 @@ class EmulatorServer:
         for node in nodes:
             self.store.create(BY_PLURAL["nodes"], node)
         self.store.start_cache()
-        self.recorder = Recorder(self.api, meta(nodes[0])["name"])
+        self.recorder = EventRecorder(self.api, meta(nodes[0])["name"])
         self.controller = Controller(self.api, self.recorder, self.config.pod_start_delay)
         self.kubelet = Kubelet(
             self.api, self.recorder, self.logs, self.config, self.store.items(BY_PLURAL["nodes"])[0]
@@ -56,6 +63,12 @@ class EmulatorServer:
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Listen on ``host``:``port`` (0: any free port; a restart reuses the last one) and start
+        the controllers and the kubelet.
+
+        Returns:
+            The base URL, e.g. ``http://127.0.0.1:40749``.
+        """
         if self._runner is not None:
             return self.url
         if port == 0 and self._port:
@@ -75,6 +88,7 @@ class EmulatorServer:
         return self.url
 
     async def stop(self) -> None:
+        """Stop serving: end log follows, the kubelet, the controllers and open streams."""
         if self._runner is None:
             return
         self.closing.set()
@@ -87,11 +101,13 @@ class EmulatorServer:
 
     @property
     def url(self) -> str:
+        """The base URL the server listens on."""
         return f"http://{self._host}:{self._port}"
 
     def write_kubeconfig(
         self, path: Path, *, namespace: str = "claworc", context: str = "emulator"
     ) -> Path:
+        """Write a kubeconfig for this server to ``path`` (creating its folder); return ``path``."""
         from claworc_emulator.kubeconfig import render
 
         path = Path(path)
@@ -101,6 +117,9 @@ class EmulatorServer:
 
     # -- test hooks ------------------------------------------------------------------------
     def objects(self, kind_plural: str, namespace: str) -> list[dict[str, Any]]:
+        """Copies of the stored objects of ``kind_plural`` in ``namespace`` (ignored for cluster
+        scoped kinds).
+        """
         res = BY_PLURAL[kind_plural]
         return [
             copy.deepcopy(o) for o in self.store.items(res, namespace if res.namespaced else None)
@@ -116,6 +135,7 @@ class EmulatorServer:
     def append_log(
         self, namespace: str, pod: str, lines: list[str], container: str | None = None
     ) -> None:
+        """Append ``lines`` to the log of ``pod``'s ``container`` (default: its first container)."""
         self.logs.append(namespace, pod, self._container(namespace, pod, container), lines)
 
     async def generate_logs(
@@ -128,6 +148,9 @@ class EmulatorServer:
         container: str | None = None,
         template: str = "line {i}",
     ) -> None:
+        """Append ``count`` lines from ``template`` to a pod's log, ``rate`` lines a second (None:
+        as fast as possible, in batches of 500).
+        """
         name = self._container(namespace, pod, container)
         if rate is None:
             for start in range(0, count, 500):
@@ -150,6 +173,9 @@ class EmulatorServer:
         times: int = 1,
         retry_after: int | None = None,
     ) -> None:
+        """Answer the next ``times`` requests matching ``method`` and ``path_regex`` with a
+        ``Status`` of ``status``/``reason``/``message`` (and ``Retry-After`` when given).
+        """
         self.frontend.failures.append(
             Failure(
                 method.upper(), re.compile(path_regex), status, reason, message, times, retry_after
@@ -161,6 +187,7 @@ class EmulatorServer:
         self.frontend.delays.append((method.upper(), re.compile(path_regex), seconds))
 
     def force_gone(self) -> None:
+        """Make every watch's resourceVersion too old: the next resume answers 410 Expired."""
         self.store.force_gone()
 
     def compact(self) -> None:
@@ -168,12 +195,15 @@ class EmulatorServer:
         self.store.compact_etcd()
 
     def crash_loop(self, namespace: str, deployment: str) -> None:
+        """Make the pods of ``deployment`` crash on start, restarting with back-off."""
         self.kubelet.set_mode(namespace, deployment, "crash")
 
     def oom_kill(self, namespace: str, deployment: str) -> None:
+        """Make the pods of ``deployment`` be OOM-killed on start."""
         self.kubelet.set_mode(namespace, deployment, "oom")
 
     def image_pull_backoff(self, namespace: str, deployment: str) -> None:
+        """Make the pods of ``deployment`` fail to pull their image (ImagePullBackOff)."""
         self.kubelet.set_mode(namespace, deployment, "imagepull")
 
     def termination_message(self, namespace: str, deployment: str, message: str | None) -> None:
@@ -191,11 +221,13 @@ class EmulatorServer:
         self.recorder.emit(obj, type_, reason, message, "kubelet")
 
     def heal(self, namespace: str, deployment: str) -> None:
+        """Let the pods of ``deployment`` run normally again."""
         self.kubelet.set_mode(namespace, deployment, None)
 
     def set_pod_phase(
         self, namespace: str, pod: str, phase: str, reason: str | None = None
     ) -> None:
+        """Set ``pod``'s phase (and reason) directly, as a node would report it."""
         obj = copy.deepcopy(self.api.get(POD, namespace, pod))
         status = obj.setdefault("status", {})
         status["phase"] = phase
@@ -207,9 +239,11 @@ class EmulatorServer:
         self.store.update(POD, obj)
 
     def forbid(self, verb: str, resource: str, namespace: str | None = None) -> None:
+        """Deny ``verb`` on ``resource`` (in ``namespace``, or anywhere) to the emulator user."""
         self.frontend.denied.append((verb, resource, namespace))
 
     def allow_all(self) -> None:
+        """Lift every :meth:`forbid`."""
         self.frontend.denied.clear()
 
     def rules_review(self, mode: str) -> None:

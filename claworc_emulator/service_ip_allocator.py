@@ -9,7 +9,11 @@ NODE_PORT_MIN, NODE_PORT_MAX = 30000, 32767
 SERVICE_CIDR = ipaddress.ip_network("10.96.0.0/12")
 
 
-class Allocator:
+class ServiceIpAllocator:
+    """Cluster IPs from the service CIDR and node ports from 30000–32767: random free ones
+    (seeded, so runs repeat), or the requested one, with the apiserver's messages when taken.
+    """
+
     def __init__(self) -> None:
         self.node_ports: set[int] = set()
         self.cluster_ips: set[str] = {"10.96.0.1", "10.96.0.10"}

@@ -12,7 +12,7 @@ from claworc_emulator.errors import (
     not_supported,
     required,
 )
-from claworc_emulator.kind_rules import Ctx, Hooks
+from claworc_emulator.kind_rules import KindRules, RulesContext
 
 Obj = dict[str, Any]
 _TYPES = ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]
@@ -26,7 +26,11 @@ def _needs_cluster_ip(spec: Obj) -> bool:
     return spec.get("type") != "ExternalName"
 
 
-class ServiceHooks(Hooks):
+class ServiceRules(KindRules):
+    """core/v1 Service: type defaults, cluster IP and node port allocation and release,
+    validation of ports and of immutable fields.
+    """
+
     name_rule = "label"  # RFC 1123 label since Kubernetes 1.34 (was DNS-1035)
 
     def default(self, obj: Obj) -> None:
@@ -43,7 +47,7 @@ class ServiceHooks(Hooks):
         if _needs_node_ports(spec):
             spec.setdefault("externalTrafficPolicy", "Cluster")
 
-    def prepare_create(self, obj: Obj, ctx: Ctx) -> None:
+    def prepare_create(self, obj: Obj, ctx: RulesContext) -> None:
         spec = obj["spec"]
         if _needs_cluster_ip(spec):
             ips = spec.get("clusterIPs") or ([spec["clusterIP"]] if spec.get("clusterIP") else [])
@@ -53,7 +57,7 @@ class ServiceHooks(Hooks):
             spec.setdefault("ipFamilyPolicy", "SingleStack")
         obj["status"] = {"loadBalancer": {}}
 
-    def prepare_update(self, new: Obj, old: Obj, ctx: Ctx) -> None:
+    def prepare_update(self, new: Obj, old: Obj, ctx: RulesContext) -> None:
         spec, old_spec = new.setdefault("spec", {}), old.get("spec") or {}
         if _needs_node_ports(old_spec) and not _needs_node_ports(spec):
             for p in spec.get("ports") or []:  # type NodePort -> ClusterIP drops them
@@ -85,7 +89,7 @@ class ServiceHooks(Hooks):
                     if value and value not in new_ports:
                         p["nodePort"] = value
 
-    def validate(self, obj: Obj, old: Obj | None, ctx: Ctx) -> list[FieldError]:
+    def validate(self, obj: Obj, old: Obj | None, ctx: RulesContext) -> list[FieldError]:
         spec = obj.get("spec") or {}
         errs: list[FieldError] = []
         stype = spec.get("type")
@@ -163,7 +167,7 @@ class ServiceHooks(Hooks):
                 )
         return errs
 
-    def admit(self, obj: Obj, old: Obj | None, ctx: Ctx) -> None:
+    def admit(self, obj: Obj, old: Obj | None, ctx: RulesContext) -> None:
         """Allocate what is still missing (runs once validation has passed)."""
         spec = obj["spec"]
         if _needs_cluster_ip(spec) and not spec.get("clusterIP"):
@@ -176,7 +180,7 @@ class ServiceHooks(Hooks):
                     p["nodePort"] = ctx.alloc.new_port({int(t) for t in taken if t})
                     taken.add(p["nodePort"])
 
-    def committed(self, obj: Obj | None, old: Obj | None, ctx: Ctx) -> None:
+    def committed(self, obj: Obj | None, old: Obj | None, ctx: RulesContext) -> None:
         for o, add in ((old, False), (obj, True)):
             spec = (o or {}).get("spec") or {}
             ip = spec.get("clusterIP")

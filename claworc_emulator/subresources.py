@@ -10,7 +10,7 @@ from claworc_emulator.errors import bad_request, invalid_object, not_found
 from claworc_emulator.object_store import Obj, meta
 from claworc_emulator.patch import apply_patch
 from claworc_emulator.resources import Resource, lookup
-from claworc_emulator.rest_api import Api
+from claworc_emulator.rest_api import RestApi
 from claworc_emulator.selectors import selector_string
 
 _DEPLOYMENTS = lookup("apps", "deployments")
@@ -18,6 +18,7 @@ _SCALE = Resource("deployments/scale", "Scale", "autoscaling")
 
 
 def scale_of(dep: Obj) -> Obj:
+    """The autoscaling/v1 Scale of deployment ``dep``."""
     m = dep["metadata"]
     replicas = (dep.get("spec") or {}).get("replicas", 0)
     return {
@@ -36,7 +37,8 @@ def scale_of(dep: Obj) -> Obj:
     }
 
 
-def scale_request(api: Api, ns: str, name: str, verb: str, body: bytes, ctype: str) -> Obj:
+def scale_request(api: RestApi, ns: str, name: str, verb: str, body: bytes, ctype: str) -> Obj:
+    """Serve ``deployments/NAME/scale`` (get, update, patch)."""
     assert _DEPLOYMENTS is not None
     try:
         dep = api.get(_DEPLOYMENTS, ns, name)
@@ -71,8 +73,9 @@ def scale_request(api: Api, ns: str, name: str, verb: str, body: bytes, ctype: s
 
 
 def status_request(
-    api: Api, res: Resource, ns: str, name: str, verb: str, body: bytes, ctype: str
+    api: RestApi, res: Resource, ns: str, name: str, verb: str, body: bytes, ctype: str
 ) -> Obj:
+    """Serve ``NAME/status`` of ``res`` (get, update, patch: only ``status`` changes)."""
     obj = api.get(res, ns, name)
     if verb == "get":
         return obj

@@ -48,6 +48,7 @@ _CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 
 
 def dns1123_subdomain(value: str) -> list[str]:
+    """apimachinery's IsDNS1123Subdomain: the error messages for ``value`` (empty when valid)."""
     errs = []
     if len(value) > 253:
         errs.append("must be no more than 253 characters")
@@ -57,6 +58,7 @@ def dns1123_subdomain(value: str) -> list[str]:
 
 
 def dns1123_label(value: str) -> list[str]:
+    """apimachinery's IsDNS1123Label: the error messages for ``value`` (empty when valid)."""
     errs = []
     if len(value) > 63:
         errs.append("must be no more than 63 characters")
@@ -66,6 +68,7 @@ def dns1123_label(value: str) -> list[str]:
 
 
 def dns1035_label(value: str) -> list[str]:
+    """apimachinery's IsDNS1035Label: the error messages for ``value`` (empty when valid)."""
     errs = []
     if len(value) > 63:
         errs.append("must be no more than 63 characters")
@@ -78,6 +81,7 @@ NAME_CHECKS = {"subdomain": dns1123_subdomain, "label": dns1123_label, "dns1035"
 
 
 def qualified_name(value: str) -> list[str]:
+    """apimachinery's IsQualifiedName (label and annotation keys): error messages, if any."""
     errs = []
     prefix, _, name = value.rpartition("/")
     if prefix:
@@ -96,6 +100,7 @@ def qualified_name(value: str) -> list[str]:
 
 
 def label_value(value: str) -> list[str]:
+    """apimachinery's IsValidLabelValue: error messages, if any."""
     errs = []
     if len(value.encode()) > 63:
         errs.append("must be no more than 63 bytes")
@@ -105,6 +110,7 @@ def label_value(value: str) -> list[str]:
 
 
 def config_key(value: str) -> list[str]:
+    """apimachinery's IsConfigMapKey (Secret and ConfigMap keys): error messages, if any."""
     errs = []
     if len(value) > 253:
         errs.append("must be no more than 253 characters")
@@ -118,6 +124,7 @@ def config_key(value: str) -> list[str]:
 
 
 def validate_labels(labels: Any, field: str) -> list[FieldError]:
+    """Field errors of ``labels`` at ``field`` (keys and values)."""
     errs: list[FieldError] = []
     if labels is None:
         return errs
@@ -133,6 +140,7 @@ def validate_labels(labels: Any, field: str) -> list[FieldError]:
 
 
 def validate_annotations(annotations: Any, field: str) -> list[FieldError]:
+    """Field errors of ``annotations`` at ``field`` (keys, and the 256 KiB total)."""
     errs: list[FieldError] = []
     if annotations is None:
         return errs
@@ -148,6 +156,7 @@ def validate_annotations(annotations: Any, field: str) -> list[FieldError]:
 
 
 def validate_meta(obj: dict[str, Any], name_rule: str, namespaced: bool) -> list[FieldError]:
+    """Field errors of ``obj``'s metadata: name by ``name_rule``, namespace, labels, annotations."""
     m = obj.get("metadata") or {}
     errs: list[FieldError] = []
     check = NAME_CHECKS[name_rule]
@@ -164,6 +173,7 @@ def validate_meta(obj: dict[str, Any], name_rule: str, namespaced: bool) -> list
 
 
 def validate_generate_name(obj: dict[str, Any], name_rule: str) -> list[FieldError]:
+    """Field errors of ``metadata.generateName`` (checked as a name by ``name_rule``)."""
     gen = (obj.get("metadata") or {}).get("generateName") or ""
     base = gen[:-1] if gen.endswith("-") else gen
     if not gen or not base:
@@ -195,6 +205,7 @@ _QUANTITY = re.compile(r"^([+-]?[0-9.]+)(([eE][+-]?[0-9]+)|Ki|Mi|Gi|Ti|Pi|Ei|n|u
 
 
 def parse_quantity(value: Any) -> Fraction | None:
+    """A quantity (``512Mi``, ``1.5``, ``100m``) as an exact fraction; None when invalid."""
     if isinstance(value, int | float):
         return Fraction(value)
     if not isinstance(value, str):
@@ -213,6 +224,7 @@ def parse_quantity(value: Any) -> Fraction | None:
 
 
 def quantity_error(field: str, value: Any) -> FieldError:
+    """The field error for a quantity that does not parse, with apimachinery's message."""
     return invalid(
         field,
         value,

@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from claworc_emulator.errors import ApiError, bad_request, expired, forbidden_field, invalid_options
-from claworc_emulator.object_store import Change, Obj, Store
+from claworc_emulator.object_store import Change, Obj, ObjectStore
 from claworc_emulator.resources import Resource
 from claworc_emulator.selectors import Filter
 
@@ -22,6 +22,8 @@ class _Expire:
 
 
 class WatchSubscriber:
+    """One watch's queue of changes, filtered to its resource and namespace."""
+
     def __init__(self, res: Resource, ns: str | None) -> None:
         self.res = res
         self.ns = ns
@@ -80,6 +82,11 @@ def check_params(params: dict[str, str]) -> None:
 
 
 def parse_rv(value: str | None) -> int | None:
+    """A ``resourceVersion`` query value as an int; None for unset, empty or ``0`` (any).
+
+    Raises:
+        ApiError: 500 when it is not a number (as a watch answers; a LIST answers 400).
+    """
     if value in (None, "", "0"):
         return None
     if not value.isdigit():
@@ -95,7 +102,7 @@ def parse_rv(value: str | None) -> int | None:
 
 async def serve_watch(
     request: web.Request,
-    store: Store,
+    store: ObjectStore,
     res: Resource,
     ns: str | None,
     filt: Filter,
@@ -104,6 +111,10 @@ async def serve_watch(
     bookmark_interval: float,
     view: Callable[[Obj], Obj] | None = None,
 ) -> web.StreamResponse:
+    """Serve a watch: the initial or replayed events, then live changes filtered by selectors,
+    with bookmarks, until the client goes or the server stops; 410 when too old.
+    """
+
     def _line(kind: str, obj: Any) -> bytes:
         if view is not None and kind not in ("ERROR", "BOOKMARK"):
             obj = view(obj)
