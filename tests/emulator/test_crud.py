@@ -6,8 +6,16 @@ import base64
 import re
 
 from claworc_emulator import EmulatorServer
-
-from .conftest import CONFIGMAPS, DEPLOYMENTS, NOT_ROOT_CA, NS, SECRETS, Http, deployment, names
+from tests.emulator.conftest import (
+    CONFIGMAPS,
+    DEPLOYMENTS,
+    NOT_ROOT_CA,
+    NS,
+    SECRETS,
+    Http,
+    deployment,
+    names,
+)
 
 
 async def test_server_sets_metadata_from_one_counter(http: Http) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from claworc_emulator.patch import merge_patch, strategic_merge
-
-from .conftest import DEPLOYMENTS, NS, Http, deployment
+from tests.emulator.conftest import DEPLOYMENTS, NS, Http, deployment
 
 MERGE = "application/merge-patch+json"
 JSON = "application/json-patch+json"

@@ -82,8 +82,8 @@ async def test_kill_after_each_step_then_sweep_and_repair(
         }
         assert held == used, "leaked or missing ports"
         assert len(used) == 2 * len(rows)
-        after = await services.instances.drift()
-        assert after.clean, after.items
+        repaired = await services.instances.drift()
+        assert repaired.clean, repaired.items
         log = await services.instances.activity()
         swept = [e for e in log if e.action == "sweep"]
         assert len(swept) >= len(left_mid_create)

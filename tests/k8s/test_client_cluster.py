@@ -18,8 +18,9 @@ from claworc_tui.k8s.errors import (
     KubeUnreachable,
 )
 from claworc_tui.k8s.objects import CallRecord
+from tests._support.wait import wait_for
 from tests.k8s.factories import make_instance, make_settings
-from tests.k8s.helpers import NS, apply, running_pod, wait_for
+from tests.k8s.helpers import NS, apply, running_pod
 
 
 async def test_connection_facts(kube: KubeClient, emulator: EmulatorServer) -> None:

@@ -85,9 +85,9 @@ async def test_a_pvc_stuck_terminating_is_drift(
     pvc = next(
         p
         for p in emulator.objects("persistentvolumeclaims", NS)
-        if p["metadata"]["name"] == "bot-holder-chrome"  # type: ignore[index]
+        if p["metadata"]["name"] == "bot-holder-chrome"
     )
-    assert pvc["metadata"].get("deletionTimestamp"), "the emulator kept it Terminating"  # type: ignore[index, union-attr]
+    assert pvc["metadata"].get("deletionTimestamp"), "the emulator kept it Terminating"
     report = await services.instances.drift()
     stuck = [i for i in report.items if i.object == "pvc/chrome"]
     assert len(stuck) == 1, report.items
