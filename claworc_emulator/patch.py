@@ -1,16 +1,15 @@
 """JSON merge patch (RFC 7386), JSON patch (RFC 6902) and strategic merge patch.
 
-Why our own RFC 6902 code and not the ``jsonpatch`` package (compared 2026-12, jsonpatch 1.48):
+Why our own RFC 6902 code and not the ``jsonpatch`` package (compared with jsonpatch 1.48):
 with ``json_patch`` swapped for ``jsonpatch.JsonPatch(ops).apply`` the conformance corpus
 (tests/conformance, ../shared/k8s-golden) and tests/emulator/test_patch.py still pass, but the
-corpus holds one JSON-patch case, and a differential run over 24 edge cases found that jsonpatch
-departs from the apiserver (evanphx/json-patch, Go) where ours follows it: an array index with a
-leading zero (``/spec/list/01``, Go's ``strconv.Atoi`` accepts it; jsonpatch rejects it), a
-patch that replaces the whole object with a list (400 here, "success" there), and an element that
-is not an object (the apiserver's 400 decoding error; jsonpatch raises the same exception class as
-for a failed ``test`` op, so the status code would have to be guessed). Its error texts are also
-not the apiserver's. Merge and strategic merge patch are not in jsonpatch at all. So we keep ours,
-and the emulator gains no dependency.
+corpus holds a single JSON-patch case, and a differential run over 24 edge cases found two
+places where jsonpatch departs from the apiserver (evanphx/json-patch, Go) and ours follows it:
+an array index with a leading zero (``/spec/list/01``: Go's ``strconv.Atoi`` accepts it,
+jsonpatch rejects it), and an operation that is not an object (the apiserver's 400 decoding
+error; jsonpatch raises the same exception class as for a failed ``test``, so the status code
+would have to be guessed). Its error texts are not the apiserver's either, and it has neither
+merge nor strategic merge patch. So we keep ours, and the emulator gains no dependency.
 """
 
 from __future__ import annotations
