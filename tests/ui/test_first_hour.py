@@ -25,7 +25,7 @@ from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.screens.settings import SettingsScreen
 from claworc_tui.ui.widgets.form import FieldError
 from claworc_tui.ui.widgets.instance_list import InstanceList
-from tests._support.wait import wait_for, wait_for_screen
+from tests._support.wait import wait_for, wait_for_screen, wait_for_widget
 from tests.ui.conftest import Env, pod_of
 from tests.ui.harness import seed
 
@@ -277,8 +277,7 @@ async def test_edit_config_of_a_stopped_instance_does_not_promise_a_restart(env:
         assert str(editor.query_one("#save", Button).label) == "Save (ctrl+s)"
         await pilot.press("ctrl+s")
         await wait_for_screen(pilot, ConfirmModal)
-        await wait_for(lambda: bool(app.screen.query(".dialog-body Static")), pilot=pilot)
-        body = str(app.screen.query_one(".dialog-body Static").render())
+        body = str((await wait_for_widget(pilot, ".dialog-body Static", Static)).render())
         assert "restarts the pod" not in body
         assert "is stopped" in body
         await pilot.press("y")
@@ -300,8 +299,8 @@ async def test_edit_config_of_a_running_instance_can_save_without_restart(env: E
         await wait_for(lambda: not save_only.disabled, pilot=pilot)
         save_only.press()
         await wait_for_screen(pilot, ConfirmModal)
-        await wait_for(lambda: bool(app.screen.query(".dialog-body Static")), pilot=pilot)
-        assert "keeps the old file" in str(app.screen.query_one(".dialog-body Static").render())
+        body = str((await wait_for_widget(pilot, ".dialog-body Static", Static)).render())
+        assert "keeps the old file" in body
         await pilot.press("y")
         await wait_for_screen(pilot, MainScreen)
         instance = await env.services.instances.get("bot-alpha")
