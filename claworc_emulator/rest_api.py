@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 import copy
 import json
 import random
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from claworc_emulator.body_decoding import check_types, go_json_error
@@ -20,20 +18,19 @@ from claworc_emulator.errors import (
     already_exists,
     bad_request,
     conflict,
-    expired,
     forbidden,
-    forbidden_field,
     invalid,
     invalid_object,
-    invalid_options,
     namespace_not_found,
     not_found,
-    not_supported,
 )
 from claworc_emulator.kind_rules import rules_for
+from claworc_emulator.managed_fields import drop_unapplied_fields, record_manager
 from claworc_emulator.object_store import Obj, ObjectStore, canonical, meta, now_rfc3339
 from claworc_emulator.patch import apply_patch, strategic_merge
 from claworc_emulator.resources import Resource, core
+from claworc_emulator.rest_delete import delete_collection, delete_object
+from claworc_emulator.rest_list import list_objects
 from claworc_emulator.selectors import Filter
 from claworc_emulator.service_ip_allocator import ServiceIpAllocator
 from claworc_emulator.validation import validate_generate_name, validate_meta
@@ -47,18 +44,12 @@ _SYSTEM_META = (
     "namespace",
     "managedFields",
 )
-_POLICIES = ["Foreground", "Background", "Orphan", "nil"]
 _NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
 
 
 def random_suffix(n: int = 5) -> str:
     """A ``generateName`` suffix: ``n`` characters of the apiserver's alphabet."""
     return "".join(random.choices(_NAME_CHARS, k=n))
-
-
-def strip_type(obj: Obj) -> Obj:
-    """``obj`` without ``kind`` and ``apiVersion`` (as stored)."""
-    return {k: v for k, v in obj.items() if k not in ("kind", "apiVersion")}
 
 
 class RestApi:
@@ -90,56 +81,7 @@ class RestApi:
             self.actor = saved
 
     def _manage(self, res: Resource, new: Obj, old: Obj | None) -> None:
-        """Record the writer in managedFields, as the apiserver does (one entry per manager,
-        operation, apiVersion and subresource). A controller's or a node's write goes to the
-        status subresource when only the status changed, to the main resource otherwise."""
-        manager, operation, sub = self.actor or ("kube-controller-manager", "Update", None)
-        if not manager:  # a writer the apiserver does not track
-            return
-        if old is None and not _owned_fields(new):
-            return  # a create that sets nothing but the name owns no fields: no entry
-        m = meta(new)
-        entries = [dict(e) for e in ((meta(old).get("managedFields") if old else None) or [])]
-        subs: list[str] = []
-        if sub is not None:
-            subs = [sub]
-        else:
-            main_changed = old is None or _sans_status(new) != _sans_status(old)
-            status_changed = old is not None and new.get("status") != old.get("status")
-            if main_changed:
-                subs.append("")
-            if status_changed and res.has_status:
-                subs.append("status")
-        for one in subs:
-            found = False
-            # A scale write by a manager that already has a main-resource entry is folded
-            # into that entry (its spec.replicas), as the recorded server shows.
-            same = ("", "scale") if one == "scale" else (one,)
-            for e in entries:
-                if (
-                    e.get("manager") == manager
-                    and e.get("operation") == operation
-                    and e.get("subresource", "") in same
-                    and e.get("apiVersion") == res.api_version
-                ):
-                    e["time"] = now_rfc3339()
-                    found = True
-            if not found:
-                entry: Obj = {
-                    "manager": manager,
-                    "operation": operation,
-                    "apiVersion": res.api_version,
-                    "time": now_rfc3339(),
-                    "fieldsType": "FieldsV1",
-                    "fieldsV1": {},
-                }
-                if one:
-                    entry["subresource"] = one
-                entries.append(entry)
-        if entries:
-            m["managedFields"] = entries
-        else:
-            m.pop("managedFields", None)
+        record_manager(self.actor, res, new, old)
 
     # -- reads -----------------------------------------------------------------------------
     def get(self, res: Resource, ns: str, name: str) -> Obj:
@@ -158,99 +100,8 @@ class RestApi:
         rv: str = "",
         match: str = "",
     ) -> Obj:
-        at = self._list_rv(rv, match)
-        source = self.store.items(res, ns) if at is None else self.store.items_at(res, ns, at)
-        start: tuple[str, ...] = ()
-        list_meta: dict[str, Any] = {"resourceVersion": str(self.store.rv if at is None else at)}
-        if cont:
-            try:
-                token = json.loads(base64.b64decode(cont))
-                start, token_rv = tuple(token["start"]), int(token["rv"])
-            except (ValueError, KeyError, TypeError) as exc:
-                raise bad_request(f"invalid continue token: {exc}") from exc
-            if self.store.too_old(token_rv):
-                raise expired(
-                    "The provided continue parameter is too old to display a consistent list "
-                    "result. You can start a new list without the continue parameter, or use the "
-                    "continue token in this response to retrieve the remainder of the results. "
-                    "Continuing with the provided token results in an inconsistent list - objects "
-                    "that were created, modified, or deleted between the time the first chunk "
-                    "was returned and now may show up in the list."
-                )
-            # A continued list is consistent: the state at the first page's resourceVersion.
-            at = token_rv
-            source = self.store.items_at(res, ns, at)
-            list_meta["resourceVersion"] = str(at)
-        after = [o for o in source if _key(o) > start]
-        items = [o for o in after if filt(o)]
-        if limit and len(items) >= limit and _key(items[limit - 1]) < _key(after[-1]):
-            # More keys follow in storage (matching the selectors or not, as etcd sees it).
-            rest = len(items) - limit
-            items = items[:limit]
-            token = {"rv": self.store.rv if at is None else at, "start": list(_key(items[-1]))}
-            list_meta["continue"] = base64.b64encode(json.dumps(token).encode()).decode()
-            if not filt.labels and not filt.fields:  # unknowable with a selector
-                list_meta["remainingItemCount"] = rest
-        return {
-            "kind": res.list_kind,
-            "apiVersion": res.api_version,
-            "metadata": list_meta,
-            "items": [strip_type(copy.deepcopy(o)) for o in items],
-        }
-
-    def _list_rv(self, rv: str, match: str) -> int | None:
-        """The resourceVersion a LIST is served at (None = the latest), with the apiserver's
-        checks of resourceVersion and resourceVersionMatch."""
-        if match not in ("", "Exact", "NotOlderThan"):
-            raise invalid_options(
-                "ListOptions",
-                not_supported("resourceVersionMatch", match, ["Exact", "NotOlderThan", ""]),
-            )
-        if match and not rv:
-            raise invalid_options(
-                "ListOptions",
-                forbidden_field(
-                    "resourceVersionMatch",
-                    "resourceVersionMatch is forbidden unless resourceVersion is provided",
-                ),
-            )
-        if match == "Exact" and rv == "0":
-            raise invalid_options(
-                "ListOptions",
-                forbidden_field(
-                    "resourceVersionMatch",
-                    'resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
-                ),
-            )
-        if not rv:
-            return None
-        if not rv.isdigit():
-            raise bad_request(
-                f'invalid resource version: resourceVersion: Invalid value: "{rv}": '
-                f'strconv.ParseUint: parsing "{rv}": invalid syntax'
-            )
-        number = int(rv)
-        if number > self.store.rv:
-            raise ApiError(
-                504,
-                "Timeout",
-                f"Timeout: Too large resource version: {number}, current: {self.store.rv}",
-                {
-                    "causes": [
-                        {
-                            "reason": "ResourceVersionTooLarge",
-                            "message": "Too large resource version",
-                        }
-                    ],
-                    "retryAfterSeconds": 1,
-                },
-                {"Retry-After": "1"},
-            )
-        if match != "Exact":
-            return None  # NotOlderThan, or 0: the latest state satisfies it
-        if self.store.too_old(number):
-            raise expired("The resourceVersion for the provided list is too old.")
-        return number
+        """LIST ``res`` in ``ns`` (None: everywhere); see :func:`rest_list.list_objects`."""
+        return list_objects(self.store, res, ns, filt, limit, cont, rv, match)
 
     # -- create ----------------------------------------------------------------------------
     def _check_body(self, res: Resource, ns: str, body: Any) -> Obj:
@@ -409,7 +260,7 @@ class RestApi:
             self.applied[key] = config
             return created, True
         previous = self.applied.get(key, {})
-        base = _drop_fields(copy.deepcopy(current), previous, config)
+        base = drop_unapplied_fields(copy.deepcopy(current), previous, config)
         patched = strategic_merge(base, config, (), res.kind)
         self.applied[key] = config
         return self._patched(res, ns, name, patched, copy.deepcopy(current)), False
@@ -494,7 +345,7 @@ class RestApi:
         ):
             # The last finalizer went: the object is deleted; the answer is the object as
             # written (at the resourceVersion it had).
-            self._remove(res, ns, m["name"])
+            self.remove_now(res, ns, m["name"])
             out = copy.deepcopy(new)
             meta(out)["resourceVersion"] = meta(current)["resourceVersion"]
             meta(out).pop("finalizers", None)
@@ -504,7 +355,8 @@ class RestApi:
         rules_for(res).committed(stored, current, self)
         return copy.deepcopy(stored)
 
-    def _remove(self, res: Resource, ns: str, name: str) -> Obj:
+    def remove_now(self, res: Resource, ns: str, name: str) -> Obj:
+        """Delete at once, without grace period or finalizers, and tell the kind's rules."""
         old = self.store.get(res, ns, name)
         gone = self.store.delete(res, ns, name)
         rules_for(res).committed(None, old, self)
@@ -512,134 +364,12 @@ class RestApi:
 
     # -- delete ----------------------------------------------------------------------------
     def delete(self, res: Resource, ns: str, name: str, opts: Obj) -> Obj:
-        policy = opts.get("propagationPolicy")
-        if policy is None and opts.get("orphanDependents") is not None:
-            policy = "Orphan" if opts["orphanDependents"] else "Background"
-        if policy is not None and policy not in _POLICIES[:3]:
-            ferr = not_supported("propagationPolicy", policy, _POLICIES)
-            raise ApiError(
-                422,
-                "Invalid",
-                f'DeleteOptions.meta.k8s.io "" is invalid: {ferr}',
-                {
-                    "group": "meta.k8s.io",
-                    "kind": "DeleteOptions",
-                    "causes": [{"reason": ferr.type, "message": ferr.body(), "field": ferr.field}],
-                },
-            )
-        obj = self.get(res, ns, name)
-        m = meta(obj)
-        if self.dry_run:
-            return obj
-        pre = opts.get("preconditions") or {}
-        if pre.get("resourceVersion") and pre["resourceVersion"] != m["resourceVersion"]:
-            err = conflict(res, name)
-            err.message = (
-                f'Operation cannot be fulfilled on {res.qualified} "{name}": the '
-                f"ResourceVersion in the precondition ({pre['resourceVersion']}) does "
-                f"not match the ResourceVersion in record ({m['resourceVersion']}). The "
-                "object might have been modified"
-            )
-            raise err
-        if pre.get("uid") and pre["uid"] != m["uid"]:
-            err = conflict(res, name)
-            err.message = (
-                f'Operation cannot be fulfilled on {res.qualified} "{name}": '
-                f"Precondition failed: UID in precondition: {pre['uid']}, UID in "
-                f"object meta: {m['uid']}"
-            )
-            raise err
-        ns_key = ns if res.namespaced else ""
-        finalizers = list(m.get("finalizers") or [])
-        if policy == "Foreground" and "foregroundDeletion" not in finalizers:
-            finalizers.append("foregroundDeletion")
-        if policy == "Orphan" and "orphan" not in finalizers:
-            finalizers.append("orphan")
-        if res.plural == "namespaces" and (obj.get("spec") or {}).get("finalizers"):
-            obj.setdefault("status", {})["phase"] = "Terminating"
-        grace = 0
-        if res.plural == "pods":
-            asked = opts.get("gracePeriodSeconds")
-            if asked is None:
-                asked = (obj.get("spec") or {}).get("terminationGracePeriodSeconds", 30)
-            grace = int(asked)
-            phase = (obj.get("status") or {}).get("phase")
-            if not (obj.get("spec") or {}).get("nodeName") or phase in ("Succeeded", "Failed"):
-                grace = 0
-            grace = max(int(grace), 0)
-        if m.get("deletionTimestamp"):
-            if res.plural == "pods" and grace == 0:
-                if m.get("deletionGracePeriodSeconds"):
-                    # Shortening the grace period is an update first (MODIFIED, grace 0).
-                    m["deletionGracePeriodSeconds"] = 0  # (no managedFields entry: a delete)
-                    self.store.update(res, obj)
-                return self._remove(res, ns_key, name)
-            if finalizers != (m.get("finalizers") or []):
-                m["finalizers"] = finalizers
-                return self.write(res, obj)
-            return obj
-        terminating = res.plural == "namespaces" and (obj.get("spec") or {}).get("finalizers")
-        if grace > 0 or finalizers or terminating:
-            when = datetime.now(UTC) + timedelta(seconds=grace)
-            m["deletionTimestamp"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-            if res.plural != "namespaces":  # the namespace registry sets no grace period
-                m["deletionGracePeriodSeconds"] = grace
-            if finalizers:
-                m["finalizers"] = finalizers
-            if res.has_generation:
-                m["generation"] = int(m.get("generation", 1)) + 1
-            stored = self.store.update(res, obj)
-            return copy.deepcopy(stored)
-        gone = self._remove(res, ns_key, name)
-        if res.return_deleted:
-            return gone
-        details: dict[str, Any] = {"name": name}
-        if res.group:
-            details["group"] = res.group
-        details["kind"] = res.plural
-        details["uid"] = m["uid"]
-        return {
-            "kind": "Status",
-            "apiVersion": "v1",
-            "metadata": {},
-            "status": "Success",
-            "details": details,
-        }
+        """DELETE one object; see :func:`rest_delete.delete_object`."""
+        return delete_object(self, res, ns, name, opts)
 
     def delete_collection(self, res: Resource, ns: str | None, filt: Filter, opts: Obj) -> Obj:
-        items = []
-        for obj in list(self.store.items(res, ns)):
-            if filt(obj):
-                m = meta(obj)
-                out = self.delete(res, m.get("namespace", ""), m["name"], opts)
-                if out.get("kind") != "Status":
-                    items.append(strip_type(out))
-                else:
-                    items.append(strip_type(obj))
-        return {
-            "kind": res.list_kind,
-            "apiVersion": res.api_version,
-            "metadata": {"resourceVersion": str(self.store.rv)},
-            "items": items,
-        }
-
-
-_UNOWNED_META = {
-    "name",
-    "generateName",
-    "namespace",
-    "uid",
-    "resourceVersion",
-    "creationTimestamp",
-    "generation",
-    "managedFields",
-}
-
-
-def _owned_fields(obj: Obj) -> bool:
-    """Whether the object sets any field a manager can own (beyond its name)."""
-    rest = {k for k, v in obj.items() if k not in ("kind", "apiVersion", "metadata", "status")}
-    return bool(rest) or any(k not in _UNOWNED_META for k in (obj.get("metadata") or {}))
+        """DELETE every object of ``res`` in ``ns`` that ``filt`` selects."""
+        return delete_collection(self, res, ns, filt, opts)
 
 
 def _omit_empty_maps(obj: Obj) -> None:
@@ -654,34 +384,6 @@ def _omit_empty_maps(obj: Obj) -> None:
             for key in ("labels", "annotations"):
                 if m.get(key) == {}:
                     del m[key]
-
-
-def _drop_fields(obj: Any, before: Any, now: Any) -> Any:
-    """Remove from ``obj`` the map keys ``before`` set and ``now`` no longer sets."""
-    if not isinstance(obj, dict) or not isinstance(before, dict):
-        return obj
-    now = now if isinstance(now, dict) else {}
-    for k, v in before.items():
-        if k not in now:
-            obj.pop(k, None)
-        elif k in obj:
-            obj[k] = _drop_fields(obj[k], v, now[k])
-    return obj
-
-
-def _sans_status(obj: Obj) -> Obj:
-    out = {k: v for k, v in obj.items() if k != "status"}
-    out["metadata"] = {
-        k: v
-        for k, v in (obj.get("metadata") or {}).items()
-        if k not in ("resourceVersion", "managedFields")
-    }
-    return out
-
-
-def _key(obj: Obj) -> tuple[str, str]:
-    m = obj.get("metadata") or {}
-    return (m.get("namespace", ""), m.get("name", ""))
 
 
 def _same(a: Obj, b: Obj) -> bool:

@@ -21,7 +21,8 @@ from claworc_emulator.nodes import default_nodes, make_node
 from claworc_emulator.object_store import ObjectStore, meta
 from claworc_emulator.rbac import Rbac
 from claworc_emulator.resources import BY_PLURAL
-from claworc_emulator.rest_api import RestApi, strip_type
+from claworc_emulator.rest_api import RestApi
+from claworc_emulator.rest_list import strip_type
 from claworc_emulator.service_ip_allocator import ServiceIpAllocator
 
 POD = BY_PLURAL["pods"]
