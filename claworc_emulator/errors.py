@@ -33,6 +33,15 @@ def go_quote(s: str) -> str:
     return json.dumps(s, ensure_ascii=False)
 
 
+def go_duration(seconds: float) -> str:
+    """A duration as Go prints it: 10s, 1m20s, 5m0s, 100ms."""
+    if seconds < 1:
+        return f"{round(seconds * 1000)}ms"
+    minutes, secs = divmod(round(seconds, 3), 60)
+    text = f"{secs:g}s"
+    return f"{int(minutes)}m{text}" if minutes else text
+
+
 def go_value(value: Any) -> str:
     """Render a bad value like apimachinery's field.Error does."""
     if isinstance(value, GoRepr):

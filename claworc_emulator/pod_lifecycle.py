@@ -1,88 +1,28 @@
-"""Pod lifecycle steps run by the fake kubelet: schedule, create, run, crash, terminate."""
+"""Pod lifecycle steps run by the fake kubelet: schedule, create, run, crash, terminate (why a
+pod cannot start is in :mod:`claworc_emulator.pod_start_failures`)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
-from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from claworc_emulator.errors import go_duration
 from claworc_emulator.kubelet import POD, _cond, _Gone, _Terminate, set_condition
 from claworc_emulator.object_store import Obj, meta, now_rfc3339
-from claworc_emulator.resources import BY_PLURAL
-from claworc_emulator.validation import parse_quantity
+from claworc_emulator.pod_start_failures import (
+    config_problem,
+    not_ready_message,
+    pull_failure,
+    resource_problem,
+    volume_problem,
+)
 
 if TYPE_CHECKING:
     from claworc_emulator.kubelet import Kubelet
 
-PVC = BY_PLURAL["persistentvolumeclaims"]
 _PREEMPT = "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
-
-
-def _resource_problem(k: Kubelet, pod: Obj) -> str | None:
-    """The scheduler's fit check, simplified: the pod's own requests against the node's
-    allocatable resources (a pod that fits on no node stays Pending; what other pods
-    already use is not counted, so a fleet never runs out of room in the emulator)."""
-    node = k.api.store.get(BY_PLURAL["nodes"], "", k.node) or {}
-    allocatable = (node.get("status") or {}).get("allocatable") or {}
-    short = []
-    for resource in ("cpu", "memory"):
-        have = parse_quantity(allocatable.get(resource))
-        if have is None:
-            continue
-        asked = sum(
-            (
-                parse_quantity(((c.get("resources") or {}).get("requests") or {}).get(resource, 0))
-                or Fraction(0)
-                for c in (pod.get("spec") or {}).get("containers") or []
-            ),
-            Fraction(0),
-        )
-        if asked > have:
-            short.append(f"Insufficient {resource}")
-    if not short:
-        return None
-    return ", ".join(f"1 {s}" for s in short) + ". no new claims to deallocate"
-
-
-def _volume_problem(k: Kubelet, pod: Obj) -> str | None:
-    ns = meta(pod)["namespace"]
-    for vol in (pod.get("spec") or {}).get("volumes") or []:
-        claim = (vol.get("persistentVolumeClaim") or {}).get("claimName")
-        if not claim:
-            continue
-        pvc = k.api.store.get(PVC, ns, claim)
-        if pvc is None:
-            return f'persistentvolumeclaim "{claim}" not found'
-        if meta(pvc).get("deletionTimestamp"):
-            return f'persistentvolumeclaim "{claim}" is being deleted'
-        if (pvc.get("status") or {}).get("phase") != "Bound":
-            return "pod has unbound immediate PersistentVolumeClaims"
-    return None
-
-
-def _config_problem(k: Kubelet, pod: Obj, c: Obj) -> str | None:
-    ns = meta(pod)["namespace"]
-    refs: list[tuple[str, str, bool]] = []
-    for src in c.get("envFrom") or []:
-        for kind in ("secretRef", "configMapRef"):
-            ref = src.get(kind)
-            if ref:
-                refs.append((kind, ref.get("name", ""), bool(ref.get("optional"))))
-    for env in c.get("env") or []:
-        vf = env.get("valueFrom") or {}
-        for kind, plural in (("secretKeyRef", "secretRef"), ("configMapKeyRef", "configMapRef")):
-            ref = vf.get(kind)
-            if ref:
-                refs.append((plural, ref.get("name", ""), bool(ref.get("optional"))))
-    for kind, name, optional in refs:
-        plural = "secrets" if kind == "secretRef" else "configmaps"
-        if not optional and k.api.store.get(BY_PLURAL[plural], ns, name) is None:
-            word = "secret" if plural == "secrets" else "configmap"
-            return f'{word} "{name}" not found'
-    return None
 
 
 async def run_pod(k: Kubelet, ns: str, name: str, uid: str) -> None:
@@ -100,7 +40,7 @@ async def run_pod(k: Kubelet, ns: str, name: str, uid: str) -> None:
         if mode in ("crash", "oom"):
             await _crash_cycle(k, ns, name, uid, mode)
         elif mode == "imagepull":
-            await _pull_failure(k, ns, name, uid)
+            await pull_failure(k, ns, name, uid)
             await _start(k, ns, name, uid, restarted=True)
         elif k.config.log_heartbeat:
             await _heartbeat(k, ns, name, uid, k.config.log_heartbeat)
@@ -132,8 +72,8 @@ async def _schedule(k: Kubelet, ns: str, name: str, uid: str) -> None:
     await k._sleep(ns, name, uid, k.step)
     while True:
         pod = k._pod(ns, name, uid)
-        resources = _resource_problem(k, pod)
-        problem = _volume_problem(k, pod)
+        resources = resource_problem(k, pod)
+        problem = volume_problem(k, pod)
         if problem is None and resources is None:
             break
         if resources is not None:
@@ -183,19 +123,6 @@ _CONDITION_ORDER = [
 ]
 
 
-def go_duration(seconds: float) -> str:
-    """A duration as Go prints it: 10s, 1m20s, 5m0s, 100ms."""
-    if seconds < 1:
-        return f"{round(seconds * 1000)}ms"
-    minutes, secs = divmod(round(seconds, 3), 60)
-    text = f"{secs:g}s"
-    return f"{int(minutes)}m{text}" if minutes else text
-
-
-def _not_ready(names: list[str]) -> str:
-    return f"containers with unready status: [{' '.join(names)}]"
-
-
 async def _start(k: Kubelet, ns: str, name: str, uid: str, restarted: bool = False) -> None:
     pod = k._pod(ns, name, uid)
     containers = k.containers(pod)
@@ -213,9 +140,11 @@ async def _start(k: Kubelet, ns: str, name: str, uid: str, restarted: bool = Fal
             s.setdefault("startTime", now_rfc3339())
             set_condition(s, _cond("PodReadyToStartContainers", "False"))
             set_condition(s, _cond("Initialized", "True"))
-            set_condition(s, _cond("Ready", "False", "ContainersNotReady", _not_ready(names)))
             set_condition(
-                s, _cond("ContainersReady", "False", "ContainersNotReady", _not_ready(names))
+                s, _cond("Ready", "False", "ContainersNotReady", not_ready_message(names))
+            )
+            set_condition(
+                s, _cond("ContainersReady", "False", "ContainersNotReady", not_ready_message(names))
             )
             s["containerStatuses"] = [
                 k.container_status(c, 0, {"waiting": {"reason": "ContainerCreating"}})
@@ -233,7 +162,7 @@ async def _start(k: Kubelet, ns: str, name: str, uid: str, restarted: bool = Fal
 
         k._update(ns, name, uid, sandbox)
     for c in containers:
-        while (problem := _config_problem(k, k._pod(ns, name, uid), c)) is not None:
+        while (problem := config_problem(k, k._pod(ns, name, uid), c)) is not None:
 
             def config_error(p: Obj, c: Obj = c, problem: str = problem) -> None:
                 for cs in p["status"].get("containerStatuses") or []:
@@ -247,7 +176,7 @@ async def _start(k: Kubelet, ns: str, name: str, uid: str, restarted: bool = Fal
             await k._wait(ns, name, uid, max(k.step * 3, 0.2))
         pod = k._pod(ns, name, uid)
         if k.mode(pod) == "imagepull":
-            await _pull_failure(k, ns, name, uid)
+            await pull_failure(k, ns, name, uid)
             pod = k._pod(ns, name, uid)
         image = c.get("image", "")
         if restarted or not k.config.node_reports_steps:
@@ -383,8 +312,10 @@ async def _crash_cycle(k: Kubelet, ns: str, name: str, uid: str, mode: str) -> N
             statuses.append(cs)
         s["containerStatuses"] = statuses
         names = [c["name"] for c in containers]
-        set_condition(s, _cond("Ready", "False", "ContainersNotReady", _not_ready(names)))
-        set_condition(s, _cond("ContainersReady", "False", "ContainersNotReady", _not_ready(names)))
+        set_condition(s, _cond("Ready", "False", "ContainersNotReady", not_ready_message(names)))
+        set_condition(
+            s, _cond("ContainersReady", "False", "ContainersNotReady", not_ready_message(names))
+        )
 
     pod = k._update(ns, name, uid, crashed)
     for c in containers:
@@ -407,65 +338,6 @@ async def _crash_cycle(k: Kubelet, ns: str, name: str, uid: str, mode: str) -> N
         k._emit(pod, "Normal", "Created", f"Created container: {c['name']}", c["name"])
         k._emit(pod, "Normal", "Started", f"Started container {c['name']}", c["name"])
     _set_running(k, ns, name, uid, restarts)
-
-
-def _pull_message(reason: str, image: str) -> str:
-    if reason == "ErrImagePull":
-        return (
-            f'failed to pull and unpack image "{image}": failed to resolve reference '
-            f'"{image}": {image}: not found'
-        )
-    return f'Back-off pulling image "{image}"'
-
-
-def _pull_waiting(k: Kubelet, containers: list[Obj], reason: str) -> Callable[[Obj], None]:
-    def waiting(p: Obj) -> None:
-        s = p["status"]
-        names = [c["name"] for c in containers]
-        old = {cs["name"]: cs for cs in s.get("containerStatuses") or []}
-        statuses = []
-        for c in containers:
-            prev = old.get(c["name"]) or {}
-            state = {
-                "waiting": {"reason": reason, "message": _pull_message(reason, c.get("image", ""))}
-            }
-            restarts = int(prev.get("restartCount", 0))
-            statuses.append(k.container_status(c, restarts, state, last=prev.get("lastState")))
-        s["containerStatuses"] = statuses
-        set_condition(s, _cond("Ready", "False", "ContainersNotReady", _not_ready(names)))
-        set_condition(s, _cond("ContainersReady", "False", "ContainersNotReady", _not_ready(names)))
-
-    return waiting
-
-
-async def _pull_failure(k: Kubelet, ns: str, name: str, uid: str) -> None:
-    while k.mode(k._pod(ns, name, uid)) == "imagepull":
-        containers = k.containers(k._pod(ns, name, uid))
-        for c in containers:
-            k.logs.finish(ns, name, c["name"])
-        for reason in ("ErrImagePull", "ImagePullBackOff"):
-            pod = k._update(ns, name, uid, _pull_waiting(k, containers, reason))
-            for c in containers:
-                image = c.get("image", "")
-                if reason == "ErrImagePull":
-                    k._emit(pod, "Normal", "Pulling", f'Pulling image "{image}"', c["name"])
-                    k._emit(
-                        pod,
-                        "Warning",
-                        "Failed",
-                        f'Failed to pull image "{image}": rpc '
-                        f"error: code = NotFound desc = {_pull_message(reason, image)}",
-                        c["name"],
-                    )
-                    k._emit(pod, "Warning", "Failed", "Error: ErrImagePull", c["name"])
-                else:
-                    k._emit(
-                        pod, "Normal", "BackOff", f'Back-off pulling image "{image}"', c["name"]
-                    )
-                    k._emit(pod, "Warning", "Failed", "Error: ImagePullBackOff", c["name"])
-            await k._sleep(ns, name, uid, k.step)
-            if k.mode(k._pod(ns, name, uid)) != "imagepull":
-                return
 
 
 async def terminate_pod(k: Kubelet, ns: str, name: str, uid: str) -> None:
