@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from claworc_emulator import discovery
+from claworc_emulator.auth_reviews import access_review, rules_review, token_request
 from claworc_emulator.body_decoding import decode_object, unknown_fields
 from claworc_emulator.config import RequestRecord
 from claworc_emulator.errors import (
     ApiError,
-    bad_request,
     forbidden,
-    invalid,
     invalid_options,
     method_not_allowed,
     not_found_path,
@@ -27,9 +24,21 @@ from claworc_emulator.errors import (
     unauthorized,
 )
 from claworc_emulator.event_recorder import events_v1
+from claworc_emulator.http_requests import (
+    TRUE_VALUES,
+    Target,
+    delete_options,
+    error_response,
+    int_param,
+    json_body,
+    json_response,
+    parse_json,
+    parse_path,
+    viewed,
+)
 from claworc_emulator.object_store import now_rfc3339
 from claworc_emulator.rbac import Identity
-from claworc_emulator.resources import RESOURCES, Resource, lookup
+from claworc_emulator.resources import RESOURCES
 from claworc_emulator.selectors import Filter
 from claworc_emulator.watch import check_params, serve_watch
 
@@ -48,18 +57,6 @@ _IDENT = web.RequestKey("ident", Identity)
 _TOKEN_PATH = re.compile(r"/api/v1/namespaces/([^/]+)/serviceaccounts/([^/]+)/token")
 _REVIEWS = ("selfsubjectaccessreviews", "selfsubjectrulesreviews")
 WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection"}
-_TRUE = {"1", "t", "T", "true", "TRUE", "True"}
-_RULE_VERBS = ("get", "list", "watch", "create", "update", "patch", "delete", "deletecollection")
-
-
-def _subresources(res: Resource) -> tuple[str, ...]:
-    """The subresources the emulator serves for ``res``."""
-    subs: tuple[str, ...] = ("status",) if res.has_status else ()
-    if res.plural == "pods":
-        subs += ("log", "exec", "portforward")
-    if res.plural in ("deployments", "replicasets"):
-        subs += ("scale",)
-    return subs
 
 
 @dataclass
@@ -73,61 +70,6 @@ class Failure:
     message: str
     times: int
     retry_after: int | None
-
-
-@dataclass
-class Target:
-    """What a resource path names: the resource, namespace, object name, subresource, watch."""
-
-    res: Resource
-    ns: str | None
-    name: str | None
-    sub: str | None
-    watch: bool
-
-
-def parse_path(path: str) -> Target | None:
-    """Parse a resource path (``/api/v1/…`` or ``/apis/GROUP/v1/…``); None when it is not one."""
-    parts = [p for p in path.split("/") if p]
-    if len(parts) >= 2 and parts[0] == "api":
-        group, rest = "", parts[2:] if parts[1] == "v1" else None
-    elif len(parts) >= 3 and parts[0] == "apis" and parts[2] == "v1":
-        group, rest = parts[1], parts[3:]
-    else:
-        return None
-    if not rest:
-        return None
-    watch = False
-    if rest[0] == "watch":
-        watch, rest = True, rest[1:]
-    ns: str | None = None
-    if rest and rest[0] == "namespaces" and len(rest) >= 3 and lookup(group, rest[2]):
-        ns, rest = rest[1], rest[2:]
-    if not rest:
-        return None
-    res = lookup(group, rest[0])
-    if res is None or len(rest) > 3 or (ns is not None and not res.namespaced):
-        return None
-    name = rest[1] if len(rest) > 1 else None
-    sub = rest[2] if len(rest) > 2 else None
-    return Target(res, ns, name, sub, watch)
-
-
-def json_response(
-    body: Any, status: int = 200, headers: dict[str, str] | None = None
-) -> web.Response:
-    """A compact JSON response (the real server sends no spaces)."""
-    return web.Response(
-        body=json.dumps(body, separators=(",", ":")).encode(),
-        status=status,
-        content_type="application/json",
-        headers=headers,
-    )
-
-
-def error_response(err: ApiError) -> web.Response:
-    """``err`` as the JSON ``Status`` response, with its code and headers."""
-    return json_response(err.status(), err.code, err.headers)
 
 
 class HttpFrontend:
@@ -158,7 +100,8 @@ class HttpFrontend:
                 return True
         return False
 
-    def _forbid(self, verb: str, target: Target, ident: Identity) -> None:
+    def forbid_unless_allowed(self, verb: str, target: Target, ident: Identity) -> None:
+        """Raise 403 unless RBAC (and the test hooks' forbid list) let ``ident`` do ``verb``."""
         res = target.res
         resource = f"{res.plural}/{target.sub}" if target.sub else res.plural
         ns = target.name if res.plural == "namespaces" and target.name else target.ns
@@ -265,7 +208,7 @@ class HttpFrontend:
             return json_response(me, 201)
         token = _TOKEN_PATH.fullmatch(path)
         if token:
-            return json_response(await self._token_request(request, ident, *token.groups()), 201)
+            return json_response(await token_request(self, request, ident, *token.groups()), 201)
         review = path.rsplit("/", 1)[-1]
         if path.startswith("/apis/authorization.k8s.io/v1/") and review in _REVIEWS:
             if request.method != "POST":
@@ -281,11 +224,11 @@ class HttpFrontend:
                     '"authorization.k8s.io" at the cluster scope',
                     {"group": "authorization.k8s.io", "kind": review},
                 )
-            body = await _json_body(request)
+            body = await json_body(request)
             if review == "selfsubjectaccessreviews":
                 ua = request.headers.get("User-Agent", "").split("/")[0]
-                return json_response(self._ssar(body, ident, ua), 201)
-            return json_response(self._ssrr(body, ident), 201)
+                return json_response(access_review(self, body, ident, ua), 201)
+            return json_response(rules_review(self, body, ident), 201)
         target = parse_path(path)
         if target is None:
             parts = path.split("/")
@@ -298,165 +241,13 @@ class HttpFrontend:
             )
         return await self._resource(request, target, record)
 
-    async def _token_request(
-        self, request: web.Request, ident: Identity, ns: str, name: str
-    ) -> dict[str, Any]:
-        """TokenRequest (serviceaccounts/{name}/token): a token for that ServiceAccount."""
-        if request.method != "POST":
-            raise method_not_allowed()
-        sa_res = RESOURCES[("", "serviceaccounts")]
-        target = Target(sa_res, ns, name, "token", False)
-        self._forbid("create", target, ident)
-        body = await _json_body(request, optional=True)
-        sa = self.server.api.get(sa_res, ns, name)
-        spec = (body.get("spec") if isinstance(body, dict) else None) or {}
-        seconds = int(spec.get("expirationSeconds") or 3600)
-        expires = datetime.now(UTC) + timedelta(seconds=seconds)
-        manager = request.headers.get("User-Agent", "").split("/")[0] or "unknown"
-        return {
-            "kind": "TokenRequest",
-            "apiVersion": "authentication.k8s.io/v1",
-            "metadata": {
-                "name": name,
-                "namespace": ns,
-                "uid": sa["metadata"]["uid"],
-                "creationTimestamp": now_rfc3339(),
-                "managedFields": [
-                    {
-                        "manager": manager,
-                        "operation": "Update",
-                        "apiVersion": "authentication.k8s.io/v1",
-                        "time": now_rfc3339(),
-                        "fieldsType": "FieldsV1",
-                        "fieldsV1": {},
-                        "subresource": "token",
-                    }
-                ],
-            },
-            "spec": {
-                "audiences": spec.get("audiences")
-                or ["https://kubernetes.default.svc.cluster.local"],
-                "expirationSeconds": seconds,
-                "boundObjectRef": spec.get("boundObjectRef"),
-            },
-            "status": {
-                "token": self.server.rbac.issue_token(ns, name, sa["metadata"]["uid"]),
-                "expirationTimestamp": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            },
-        }
-
-    def _ssrr(self, body: Any, ident: Identity) -> dict[str, Any]:
-        """A SelfSubjectRulesReview. For the emulator's own user: the rules the forbid() list
-        leaves (one rule per resource); ``rules_review = "incomplete"`` answers as behind a
-        webhook authorizer: no rules of its own, ``incomplete: true``. For a ServiceAccount:
-        its RBAC rules."""
-        if not isinstance(body, dict):
-            raise bad_request("the body of the request could not be decoded")
-        spec = body.get("spec") or {}
-        ns = spec.get("namespace") or ""
-        if not ns:
-            raise bad_request("no namespace on request")
-        rbac = self.server.rbac
-        rules: list[dict[str, Any]] = []
-        non_resource = rbac.non_resource_rules(ident)
-        if not ident.superuser:
-            rules = rbac.resource_rules(ident, ns)
-        elif self.rules_review == "incomplete":
-            rules = rbac.resource_rules(ident, None)
-        else:
-            if not self.denied:
-                rules.append({"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]})
-                non_resource = [{"verbs": ["*"], "nonResourceURLs": ["*"]}, *non_resource]
-            else:
-                for res in RESOURCES.values():
-                    subs = (res.plural, *(f"{res.plural}/{sub}" for sub in _subresources(res)))
-                    for name in subs:
-                        verbs = [v for v in _RULE_VERBS if not self.is_denied(v, name, ns)]
-                        if verbs:
-                            rules.append(
-                                {"verbs": verbs, "apiGroups": [res.group], "resources": [name]}
-                            )
-            rules += rbac.resource_rules(ident, None)
-        status: dict[str, Any] = {
-            "resourceRules": rules,
-            "nonResourceRules": non_resource,
-            "incomplete": ident.superuser and self.rules_review == "incomplete",
-        }
-        if status["incomplete"]:
-            status["evaluationError"] = "webhook authorizer does not support user rule resolution"
-        return {
-            "kind": "SelfSubjectRulesReview",
-            "apiVersion": "authorization.k8s.io/v1",
-            "metadata": {},
-            "spec": {},
-            "status": status,
-        }
-
-    def _ssar(self, body: Any, ident: Identity, manager: str) -> dict[str, Any]:
-        if not isinstance(body, dict):
-            raise bad_request("the body of the request could not be decoded")
-        spec = body.get("spec") or {}
-        attrs = spec.get("resourceAttributes")
-        non = spec.get("nonResourceAttributes")
-        if bool(attrs) == bool(non):
-            err = invalid(
-                "spec.resourceAttributes",
-                attrs,
-                "exactly one of nonResourceAttributes or resourceAttributes must be specified",
-            )
-            raise ApiError(
-                422,
-                "Invalid",
-                f'.authorization.k8s.io "" is invalid: {err}',
-                {
-                    "group": "authorization.k8s.io",
-                    "causes": [{"reason": err.type, "message": err.body(), "field": err.field}],
-                },
-            )
-        if attrs:
-            resource = attrs.get("resource", "")
-            if attrs.get("subresource"):
-                resource += "/" + attrs["subresource"]
-            ns = attrs.get("namespace") or None
-            verb = attrs.get("verb", "")
-            if ident.superuser:
-                allowed = not self.is_denied(verb, resource, ns)
-            else:
-                allowed = self.server.rbac.allows(
-                    ident, verb, attrs.get("group", ""), resource, ns, attrs.get("name", "")
-                )
-        else:
-            path = str((non or {}).get("path", ""))
-            allowed = ident.superuser or self.server.rbac.allows_path(ident, path)
-        status: dict[str, Any] = {"allowed": allowed}
-        if not allowed and ident.superuser:
-            status["reason"] = "access denied by the emulator's forbid() rules"
-        return {
-            "kind": "SelfSubjectAccessReview",
-            "apiVersion": "authorization.k8s.io/v1",
-            "metadata": {
-                "managedFields": [
-                    {
-                        "manager": manager or "unknown",
-                        "operation": "Update",
-                        "apiVersion": "authorization.k8s.io/v1",
-                        "time": now_rfc3339(),
-                        "fieldsType": "FieldsV1",
-                        "fieldsV1": {},
-                    }
-                ]
-            },
-            "spec": spec,
-            "status": status,
-        }
-
     async def _resource(
         self, request: web.Request, t: Target, record: RequestRecord
     ) -> web.StreamResponse:
         api = self.server.api
         q = request.query
         method = request.method
-        watch = t.watch or q.get("watch", "") in _TRUE
+        watch = t.watch or q.get("watch", "") in TRUE_VALUES
         if method == "GET" and t.name is None:
             verb = "watch" if watch else "list"
         elif method == "GET":
@@ -474,7 +265,7 @@ class HttpFrontend:
             or (verb in ("update", "patch") and t.name is None)
         ):
             raise method_not_allowed()
-        self._forbid(verb, t, request[_IDENT])
+        self.forbid_unless_allowed(verb, t, request[_IDENT])
         dry = q.getall("dryRun", [])
         options = _OPTIONS.get(verb)
         if options and any(d != "All" for d in dry):
@@ -531,9 +322,9 @@ class HttpFrontend:
             raise method_not_allowed()  # (a read-only view of another group's objects)
         if verb == "list":
             assert filt is not None
-            limit = _int(q.get("limit", "0"), "limit")
+            limit = int_param(q.get("limit", "0"), "limit")
             return json_response(
-                _viewed(
+                viewed(
                     t.res,
                     api.list(
                         t.res,
@@ -548,7 +339,7 @@ class HttpFrontend:
             )
         if verb == "deletecollection":
             assert filt is not None
-            opts = _delete_options(q, _parse(raw, optional=True))
+            opts = delete_options(q, parse_json(raw, optional=True))
             return json_response(api.delete_collection(t.res, t.ns, filt, opts))
         if verb in ("create", "update"):
             body = decode_object(t.res, raw)
@@ -561,14 +352,14 @@ class HttpFrontend:
             return json_response(obj, 201 if created else 200, headers)
         assert t.name is not None
         if verb == "get":
-            return json_response(_viewed(t.res, api.get(t.res, rns, t.name)))
+            return json_response(viewed(t.res, api.get(t.res, rns, t.name)))
         if verb == "patch":
             ctype = request.headers.get("Content-Type", "")
             if ctype.split(";")[0].strip() == "application/apply-patch+yaml":
                 obj, created = api.apply(t.res, rns, t.name, raw)
                 return json_response(obj, 201 if created else 200)
             return json_response(api.patch(t.res, rns, t.name, raw, ctype))
-        opts = _delete_options(q, _parse(raw, optional=True))
+        opts = delete_options(q, parse_json(raw, optional=True))
         return json_response(api.delete(t.res, rns, t.name, opts))
 
     async def _subresource(
@@ -600,51 +391,3 @@ class HttpFrontend:
                 status_request(self.server.api, t.res, rns, t.name, verb, body, ctype)
             )
         raise not_found_path()
-
-
-def _viewed(res: Resource, body: dict[str, Any]) -> dict[str, Any]:
-    """An object or list of ``res`` as its view shows it (events.k8s.io/v1 Events)."""
-    if not res.view_of:
-        return body
-    if "items" in body:
-        body["items"] = [strip_kind(events_v1(i)) for i in body["items"]]
-        return body
-    return events_v1(body)
-
-
-def strip_kind(obj: dict[str, Any]) -> dict[str, Any]:
-    """``obj`` without ``kind`` and ``apiVersion``."""
-    return {k: v for k, v in obj.items() if k not in ("kind", "apiVersion")}
-
-
-def _int(value: str, name: str) -> int:
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise bad_request(f'strconv.ParseInt: parsing "{value}": invalid syntax') from exc
-
-
-async def _json_body(request: web.Request, optional: bool = False) -> Any:
-    return _parse(await request.read(), optional)
-
-
-def _parse(raw: bytes, optional: bool = False) -> Any:
-    if not raw.strip():
-        if optional:
-            return {}
-        raise bad_request("the body of the request was empty")
-    try:
-        return json.loads(raw)
-    except ValueError as exc:
-        raise bad_request(f"the body of the request could not be decoded: {exc}") from exc
-
-
-def _delete_options(q: Any, body: Any) -> dict[str, Any]:
-    opts: dict[str, Any] = dict(body) if isinstance(body, dict) else {}
-    if "gracePeriodSeconds" in q:
-        opts["gracePeriodSeconds"] = _int(q["gracePeriodSeconds"], "gracePeriodSeconds")
-    if "propagationPolicy" in q:
-        opts["propagationPolicy"] = q["propagationPolicy"]
-    if "orphanDependents" in q:
-        opts["orphanDependents"] = q["orphanDependents"] in _TRUE
-    return opts

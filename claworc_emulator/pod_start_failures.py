@@ -46,6 +46,9 @@ def resource_problem(k: Kubelet, pod: Obj) -> str | None:
 
 
 def volume_problem(k: Kubelet, pod: Obj) -> str | None:
+    """Why the pod's PersistentVolumeClaims keep it from scheduling (missing, being deleted or
+    unbound), or None.
+    """
     ns = meta(pod)["namespace"]
     for vol in (pod.get("spec") or {}).get("volumes") or []:
         claim = (vol.get("persistentVolumeClaim") or {}).get("claimName")
@@ -62,6 +65,9 @@ def volume_problem(k: Kubelet, pod: Obj) -> str | None:
 
 
 def config_problem(k: Kubelet, pod: Obj, c: Obj) -> str | None:
+    """Why container ``c`` cannot be created for want of a Secret or ConfigMap (or a key of one)
+    it refers to without ``optional``, as the kubelet's CreateContainerConfigError says; or None.
+    """
     ns = meta(pod)["namespace"]
     refs: list[tuple[str, str, bool]] = []
     for src in c.get("envFrom") or []:
@@ -84,10 +90,12 @@ def config_problem(k: Kubelet, pod: Obj, c: Obj) -> str | None:
 
 
 def not_ready_message(names: list[str]) -> str:
+    """The Ready condition's message for the containers ``names`` that are not ready."""
     return f"containers with unready status: [{' '.join(names)}]"
 
 
 def pull_message(reason: str, image: str) -> str:
+    """The containerd message of an image pull failure ``reason`` for ``image``."""
     if reason == "ErrImagePull":
         return (
             f'failed to pull and unpack image "{image}": failed to resolve reference '
@@ -97,6 +105,8 @@ def pull_message(reason: str, image: str) -> str:
 
 
 def pull_waiting(k: Kubelet, containers: list[Obj], reason: str) -> Callable[[Obj], None]:
+    """A status update putting every container in ``containers`` waiting with ``reason``."""
+
     def waiting(p: Obj) -> None:
         s = p["status"]
         names = [c["name"] for c in containers]
@@ -119,6 +129,9 @@ def pull_waiting(k: Kubelet, containers: list[Obj], reason: str) -> Callable[[Ob
 
 
 async def pull_failure(k: Kubelet, ns: str, name: str, uid: str) -> None:
+    """Cycle the pod through ErrImagePull and ImagePullBackOff, with the kubelet's events, while
+    its deployment stays in the image-pull failure mode.
+    """
     while k.mode(k._pod(ns, name, uid)) == "imagepull":
         containers = k.containers(k._pod(ns, name, uid))
         for c in containers:

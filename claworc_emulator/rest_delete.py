@@ -20,6 +20,10 @@ _POLICIES = ["Foreground", "Background", "Orphan", "nil"]
 
 
 def delete_object(api: RestApi, res: Resource, ns: str, name: str, opts: Obj) -> Obj:
+    """DELETE one object as the apiserver does: propagation policy, preconditions, the pod's
+    grace period, finalizers; answers the object (still there, or as deleted where the resource
+    returns it) or a Success ``Status``.
+    """
     policy = opts.get("propagationPolicy")
     if policy is None and opts.get("orphanDependents") is not None:
         policy = "Orphan" if opts["orphanDependents"] else "Background"
@@ -116,6 +120,7 @@ def delete_object(api: RestApi, res: Resource, ns: str, name: str, opts: Obj) ->
 
 
 def delete_collection(api: RestApi, res: Resource, ns: str | None, filt: Filter, opts: Obj) -> Obj:
+    """DELETE every object of ``res`` in ``ns`` that ``filt`` selects; answers the list of them."""
     items = []
     for obj in list(api.store.items(res, ns)):
         if filt(obj):

@@ -36,6 +36,9 @@ def list_objects(
     rv: str = "",
     match: str = "",
 ) -> Obj:
+    """LIST ``res`` in ``ns`` (None: everywhere) filtered by ``filt``: ``limit``/``cont`` paging
+    with continue tokens, served at ``rv`` per ``match`` (resourceVersionMatch).
+    """
     at = list_resource_version(store, rv, match)
     source = store.items(res, ns) if at is None else store.items_at(res, ns, at)
     start: tuple[str, ...] = ()
