@@ -18,7 +18,7 @@ from typing import Any
 
 from _fleet import NS, WIDE_PORTS, bench_settings, create_fleet, instance_names, wait_running
 
-from claworc_tui.emulator import EmulatorConfig, EmulatorServer, RequestRecord
+from claworc_emulator import EmulatorConfig, EmulatorServer, RequestRecord
 from claworc_tui.services import open_services
 
 

@@ -6,6 +6,10 @@ a temporary folder that is removed at exit; the user's real files are never touc
 
 Sample fleet: ``bot-alpha`` healthy and chatty, ``bot-crashy`` crash-looping, ``bot-sleepy``
 stopped, plus a fake global Anthropic key so key sources show something.
+
+This is the one module of claworc_tui that imports the emulator (``claworc_emulator``, a package
+of its own); import-linter's independence contract allows exactly this import, and ``cli/main.py``
+imports this module only for ``--demo``, so the product never loads the emulator otherwise.
 """
 
 from __future__ import annotations
@@ -23,8 +27,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from claworc_emulator import EmulatorConfig, EmulatorServer
 from claworc_tui.config import Settings
-from claworc_tui.emulator import EmulatorConfig, EmulatorServer
 
 NAMESPACE = "claworc"
 DEMO_KEY = "sk-ant-demo.not.a.real.key.0000-9f2c"

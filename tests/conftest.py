@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
-from claworc_tui.emulator import EmulatorServer
 from claworc_tui.services.store import Store, open_store
-from tests.k8s.helpers import emulator_config
+from tests._support.emulator import running_emulator
 
 
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point HOME and the XDG dirs into tmp_path and drop CLAWORC_* from the environment."""
     home = tmp_path / "home"
     home.mkdir()
@@ -58,9 +58,5 @@ async def store(settings: Settings) -> AsyncIterator[Store]:
 @pytest.fixture
 async def emulator() -> AsyncIterator[EmulatorServer]:
     """The emulated API server on 127.0.0.1 with small delays, stopped after the test."""
-    server = EmulatorServer(emulator_config())
-    await server.start()
-    try:
+    async with running_emulator() as server:
         yield server
-    finally:
-        await server.stop()

@@ -8,6 +8,7 @@ placeholder stands for (``back``) so later requests can be sent with the emulato
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 from typing import Any
@@ -291,10 +292,10 @@ class Normalizer:
         s = _TIME.sub(_time_placeholder, s)
         for b in self.deployments:
             pat = re.compile(rf"(?<![A-Za-z0-9-]){re.escape(b)}-({_H})(?:-({_S}))?(?![a-z0-9])")
-            s = pat.sub(lambda m, b=b: self._generated(b, m), s)
+            s = pat.sub(functools.partial(self._generated, b), s)
         for g in self.generate_names:
             pat = re.compile(rf"(?<![A-Za-z0-9-]){re.escape(g)}({_S})(?![a-z0-9])")
-            s = pat.sub(lambda m, g=g: g + self.place("suffix", m.group(1)), s)
+            s = pat.sub(functools.partial(self._suffixed, g), s)
         s = re.sub(
             rf"kube-api-access-({_S})(?![a-z0-9])",
             lambda m: "kube-api-access-" + self.place("suffix", m.group(1)),
@@ -318,6 +319,9 @@ class Normalizer:
         for real, ph in self.tokens.items():
             s = re.sub(rf"(?<![\w.]){re.escape(real)}(?![\w])", ph, s)
         return s
+
+    def _suffixed(self, g: str, m: re.Match[str]) -> str:
+        return g + self.place("suffix", m.group(1))
 
     def _generated(self, b: str, m: re.Match[str]) -> str:
         out = f"{b}-{self.register('hash', m.group(1))}"
@@ -413,7 +417,8 @@ def holds(cond: dict[str, Any], status: int, body: Any) -> bool:
     if "status" in cond and "path" not in cond:
         return bool(status == cond["status"])
     got = lookup(body, cond["path"])
-    op, want = cond["op"], cond.get("value")
+    op: str = cond["op"]
+    want: Any = cond.get("value")
     if op == "exists":
         return got is not _MISSING
     if op == "absent":

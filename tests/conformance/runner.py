@@ -11,8 +11,8 @@ from typing import Any
 
 import aiohttp
 
-from claworc_tui.emulator import EmulatorServer
-from claworc_tui.emulator.config import conformance_config
+from claworc_emulator import EmulatorServer
+from claworc_emulator.config import conformance_config
 
 from .golden import Normalizer, diff, drop, holds, project, query_of
 

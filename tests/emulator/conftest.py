@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -13,28 +11,26 @@ import aiohttp
 import pytest
 from kubernetes_asyncio import client, config
 
-from claworc_tui.emulator import EmulatorConfig, EmulatorServer
+from claworc_emulator import EmulatorServer
+from tests._support.emulator import emulator_config, running_emulator
 
 NS = "claworc"
 
 
-def small_config(**changes: Any) -> EmulatorConfig:
-    cfg = EmulatorConfig(
-        pod_start_delay=0.09, pod_grace_period=0.05, bookmark_interval=0.2, crash_backoff=0.1
-    )
-    for key, value in changes.items():
-        setattr(cfg, key, value)
-    return cfg
+#: What the emulator's own tests change in :func:`emulator_config`: bookmarks every 0.2 s and a
+#: crash back-off of 0.1 s, so watch and crash-loop tests finish in tenths of a second.
+EMULATOR_TEST_KNOBS: dict[str, Any] = {
+    "pod_start_delay": 0.09,
+    "bookmark_interval": 0.2,
+    "crash_backoff": 0.1,
+}
 
 
 @pytest.fixture
 async def emulator() -> AsyncIterator[EmulatorServer]:
-    server = EmulatorServer(small_config())
-    await server.start()
-    try:
+    """The emulator with :data:`EMULATOR_TEST_KNOBS`, stopped after the test."""
+    async with running_emulator(emulator_config(**EMULATOR_TEST_KNOBS)) as server:
         yield server
-    finally:
-        await server.stop()
 
 
 class Http:
@@ -96,21 +92,6 @@ async def k8s(emulator: EmulatorServer, tmp_path: Path) -> AsyncIterator[client.
         yield api
     finally:
         await api.close()
-
-
-async def wait_for(
-    predicate: Callable[[], Any | Awaitable[Any]], *, within: float = 5.0, what: str = "condition"
-) -> Any:
-    deadline = time.monotonic() + within
-    while True:
-        result = predicate()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {within}s waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 def deployment(

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from claworc_tui.emulator import EmulatorServer
-
-from .conftest import DEPLOYMENTS, NS, SECRETS, SERVICES, Http, deployment
+from claworc_emulator import EmulatorServer
+from tests.emulator.conftest import DEPLOYMENTS, NS, SECRETS, SERVICES, Http, deployment
 
 
 def assert_status(body: dict[str, Any], code: int, reason: str, message: str) -> None:
@@ -81,7 +80,7 @@ async def test_invalid_name_has_causes(http: Http) -> None:
 
 async def test_service_name_is_rfc1123_label(http: Http) -> None:
     # Since Kubernetes 1.34 a Service name is an RFC 1123 label (a leading digit is fine).
-    svc = {"metadata": {"name": "1bot"}, "spec": {"ports": [{"port": 80}]}}
+    svc: dict[str, Any] = {"metadata": {"name": "1bot"}, "spec": {"ports": [{"port": 80}]}}
     assert (await http.post(SERVICES, svc))[0] == 201
     svc["metadata"]["name"] = "-bot"
     status, body = await http.post(SERVICES, svc)
@@ -156,7 +155,7 @@ async def test_forbidden_and_ssar(http: Http, emulator: EmulatorServer) -> None:
     )
     assert body["details"] == {"group": "apps", "kind": "deployments"}
     assert emulator.objects("deployments", NS) == []
-    review = {
+    review: dict[str, Any] = {
         "apiVersion": "authorization.k8s.io/v1",
         "kind": "SelfSubjectAccessReview",
         "spec": {

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from claworc_tui.emulator import EmulatorServer
-
-from .conftest import (
+from claworc_emulator import EmulatorServer
+from tests._support.wait import wait_for
+from tests.emulator.conftest import (
     DEPLOYMENTS,
     EVENTS,
     NS,
@@ -19,7 +19,6 @@ from .conftest import (
     deployment,
     pods_of,
     ready_pod,
-    wait_for,
 )
 
 SMP = "application/strategic-merge-patch+json"
@@ -288,7 +287,8 @@ async def test_image_pull_backoff(http: Http, emulator: EmulatorServer) -> None:
 
     def reason() -> str | None:
         cs = container_status(emulator, "bot-i")
-        return (cs or {}).get("state", {}).get("waiting", {}).get("reason")
+        reason: str | None = (cs or {}).get("state", {}).get("waiting", {}).get("reason")
+        return reason
 
     await wait_for(lambda: reason() == "ErrImagePull", what="ErrImagePull")
     await wait_for(lambda: reason() == "ImagePullBackOff", what="ImagePullBackOff")
@@ -371,7 +371,7 @@ async def test_crash_loop_backs_off_like_the_kubelet(http: Http, emulator: Emula
                 crashed_at[n] = loop.time()
         return len(seen) >= 5
 
-    await wait_for(collect, within=10.0, what="five crashes")
+    await wait_for(collect, timeout=10.0, what="five crashes")
     assert [seen[n] for n in sorted(seen)][:5] == [
         "back-off 100ms",
         "back-off 200ms",

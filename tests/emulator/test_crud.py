@@ -5,9 +5,17 @@ from __future__ import annotations
 import base64
 import re
 
-from claworc_tui.emulator import EmulatorServer
-
-from .conftest import CONFIGMAPS, DEPLOYMENTS, NOT_ROOT_CA, NS, SECRETS, Http, deployment, names
+from claworc_emulator import EmulatorServer
+from tests.emulator.conftest import (
+    CONFIGMAPS,
+    DEPLOYMENTS,
+    NOT_ROOT_CA,
+    NS,
+    SECRETS,
+    Http,
+    deployment,
+    names,
+)
 
 
 async def test_server_sets_metadata_from_one_counter(http: Http) -> None:

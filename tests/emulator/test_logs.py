@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import re
 
-from claworc_tui.emulator import EmulatorServer
-
-from .conftest import DEPLOYMENTS, NS, Http, deployment, pods_of, ready_pod, wait_for
+from claworc_emulator import EmulatorServer
+from tests._support.wait import wait_for
+from tests.emulator.conftest import DEPLOYMENTS, NS, Http, deployment, pods_of, ready_pod
 
 
 async def running(http: Http, emulator: EmulatorServer, app: str = "bot-l") -> str:

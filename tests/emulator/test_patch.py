@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from claworc_tui.emulator.patch import merge_patch, strategic_merge
-
-from .conftest import DEPLOYMENTS, NS, Http, deployment
+from claworc_emulator.patch import merge_patch, strategic_merge
+from tests.emulator.conftest import DEPLOYMENTS, NS, Http, deployment
 
 MERGE = "application/merge-patch+json"
 JSON = "application/json-patch+json"

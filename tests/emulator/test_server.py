@@ -7,50 +7,65 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 from kubernetes_asyncio import client, config, watch
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from claworc_tui.emulator import EmulatorServer
-
-from .conftest import (
+from claworc_emulator import EmulatorServer
+from tests._support.emulator import emulator_config
+from tests._support.wait import wait_for
+from tests.emulator.conftest import (
     CONFIGMAPS,
     DEPLOYMENTS,
+    EMULATOR_TEST_KNOBS,
     NS,
     Http,
     deployment,
     names,
     ready_pod,
-    small_config,
-    wait_for,
 )
+
+
+def raw(body: dict[str, Any]) -> Any:
+    """A JSON body as it is: kubernetes_asyncio sends a dict unchanged (its annotations ask for
+    its model classes, which would serialise it themselves)."""
+    return body
 
 
 async def test_real_client_reads_every_kind(
     k8s: client.ApiClient, emulator: EmulatorServer, http: Http
 ) -> None:
     core, apps = client.CoreV1Api(k8s), client.AppsV1Api(k8s)
-    await apps.create_namespaced_deployment(NS, deployment("bot-k"))
+    await apps.create_namespaced_deployment(NS, raw(deployment("bot-k")))
     await core.create_namespaced_service(
         NS,
-        {
-            "metadata": {"name": "bot-k"},
-            "spec": {"type": "NodePort", "selector": {"app": "bot-k"}, "ports": [{"port": 80}]},
-        },
+        raw(
+            {
+                "metadata": {"name": "bot-k"},
+                "spec": {"type": "NodePort", "selector": {"app": "bot-k"}, "ports": [{"port": 80}]},
+            }
+        ),
     )
-    await core.create_namespaced_secret(NS, {"metadata": {"name": "k"}, "stringData": {"a": "b"}})
-    await core.create_namespaced_config_map(NS, {"metadata": {"name": "k"}, "data": {"a": "b"}})
+    await core.create_namespaced_secret(
+        NS, raw({"metadata": {"name": "k"}, "stringData": {"a": "b"}})
+    )
+    await core.create_namespaced_config_map(
+        NS, raw({"metadata": {"name": "k"}, "data": {"a": "b"}})
+    )
     await core.create_namespaced_persistent_volume_claim(
         NS,
-        {
-            "metadata": {"name": "k"},
-            "spec": {
-                "accessModes": ["ReadWriteOnce"],
-                "resources": {"requests": {"storage": "1Gi"}},
-            },
-        },
+        raw(
+            {
+                "metadata": {"name": "k"},
+                "spec": {
+                    "accessModes": ["ReadWriteOnce"],
+                    "resources": {"requests": {"storage": "1Gi"}},
+                },
+            }
+        ),
     )
     await wait_for(lambda: ready_pod(emulator, "bot-k"), what="ready pod")
     pods = await core.list_namespaced_pod(NS, label_selector="app=bot-k")
@@ -81,7 +96,13 @@ async def test_real_client_reads_every_kind(
     scale = await apps.read_namespaced_deployment_scale("bot-k", NS)
     assert scale.spec.replicas == 1
     review = await client.AuthorizationV1Api(k8s).create_self_subject_access_review(
-        {"spec": {"resourceAttributes": {"verb": "create", "resource": "pods", "namespace": NS}}}
+        raw(
+            {
+                "spec": {
+                    "resourceAttributes": {"verb": "create", "resource": "pods", "namespace": NS}
+                }
+            }
+        )
     )
     assert review.status.allowed is True
     status = await core.delete_namespaced_secret("k", NS)
@@ -98,10 +119,11 @@ async def test_real_client_errors_and_watch(k8s: client.ApiClient) -> None:
     with pytest.raises(ApiException) as info:
         await core.read_namespaced_config_map("nope", NS)
     assert info.value.status == 404
+    assert info.value.body is not None
     assert json.loads(info.value.body)["reason"] == "NotFound"
     listing = await core.list_namespaced_config_map(NS)
     rv = listing.metadata.resource_version
-    await core.create_namespaced_config_map(NS, {"metadata": {"name": "w"}})
+    await core.create_namespaced_config_map(NS, raw({"metadata": {"name": "w"}}))
     w = watch.Watch()
     events = []
     async with asyncio.timeout(3):
@@ -117,7 +139,7 @@ async def test_real_client_raises_410_from_watch(
 ) -> None:
     core = client.CoreV1Api(k8s)
     old = (await core.list_namespaced_config_map(NS)).metadata.resource_version
-    await core.create_namespaced_config_map(NS, {"metadata": {"name": "x"}})
+    await core.create_namespaced_config_map(NS, raw({"metadata": {"name": "x"}}))
     emulator.force_gone()
     with pytest.raises(ApiException) as info:
         async for _ in watch.Watch().stream(
@@ -209,7 +231,7 @@ async def test_stop_start_keeps_state_and_port(emulator: EmulatorServer) -> None
 
 
 async def test_token_auth(tmp_path: Path) -> None:
-    server = EmulatorServer(small_config(token="s3cret"))
+    server = EmulatorServer(emulator_config(**EMULATOR_TEST_KNOBS, token="s3cret"))
     url = await server.start()
     try:
         async with aiohttp.ClientSession() as session:
@@ -234,6 +256,7 @@ async def test_token_auth(tmp_path: Path) -> None:
         cfg = client.Configuration()
         await config.load_kube_config(config_file=str(path), client_configuration=cfg)
         _contexts, active = config.list_kube_config_contexts(str(path))
+        assert active is not None
         assert active["name"] == "emu"
         assert active["context"]["namespace"] == "claworc"
         async with client.ApiClient(cfg) as api:
@@ -248,7 +271,7 @@ async def test_module_entry_point(tmp_path: Path) -> None:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "claworc_tui.emulator",
+        "claworc_emulator",
         "--kubeconfig",
         str(kubeconfig),
         stdout=asyncio.subprocess.PIPE,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from claworc_tui.emulator import EmulatorServer
-
-from .conftest import DEPLOYMENTS, NS, PVCS, SERVICES, Http, deployment, wait_for
+from claworc_emulator import EmulatorServer
+from tests._support.wait import wait_for
+from tests.emulator.conftest import DEPLOYMENTS, NS, PVCS, SERVICES, Http, deployment
 
 MERGE = "application/merge-patch+json"
 
@@ -208,4 +208,4 @@ async def test_pvc_delete_finishes_once_the_instance_is_stopped(
     async def gone() -> bool:
         return (await http.get(f"{PVCS}/data"))[0] == 404
 
-    await wait_for(gone, within=5.0, what="pvc removed once the pod is gone")
+    await wait_for(gone, timeout=5.0, what="pvc removed once the pod is gone")

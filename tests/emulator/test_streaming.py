@@ -7,8 +7,9 @@ import struct
 
 import aiohttp
 
-from claworc_tui.emulator import EmulatorServer
-from tests.emulator.conftest import DEPLOYMENTS, PODS, Http, deployment, ready_pod, wait_for
+from claworc_emulator import EmulatorServer
+from tests._support.wait import wait_for
+from tests.emulator.conftest import DEPLOYMENTS, PODS, Http, deployment, ready_pod
 
 
 async def running(http: Http, emulator: EmulatorServer) -> str:

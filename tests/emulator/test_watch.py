@@ -9,9 +9,8 @@ from typing import Any
 
 import aiohttp
 
-from claworc_tui.emulator import EmulatorServer
-
-from .conftest import CONFIGMAPS, NOT_ROOT_CA, NS, Http
+from claworc_emulator import EmulatorServer
+from tests.emulator.conftest import CONFIGMAPS, NOT_ROOT_CA, NS, Http
 
 MERGE = "application/merge-patch+json"
 
@@ -35,6 +34,7 @@ async def read_events(
 async def make(http: Http, name: str, labels: dict[str, str]) -> dict[str, Any]:
     status, obj = await http.post(CONFIGMAPS, {"metadata": {"name": name, "labels": labels}})
     assert status == 201
+    assert isinstance(obj, dict)
     return obj
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.cli.main import main
 from claworc_tui.config import Settings
-from claworc_tui.emulator import EmulatorServer
 from tests.faults.bad_inputs import BAD_NAMES, bad_json, bad_quantities, bad_settings
 
 CASES_PER_KIND = 80

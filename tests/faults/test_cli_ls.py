@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import json
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
 from claworc_tui.crypto.sealing import new_key
-from claworc_tui.emulator import EmulatorServer
 from tests.faults.cli_proc import spawn
 
 KEY = new_key().decode()

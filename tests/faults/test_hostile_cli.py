@@ -13,10 +13,11 @@ from collections.abc import AsyncIterator
 import pytest
 from pydantic import SecretStr
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
-from claworc_tui.emulator import EmulatorServer
 from claworc_tui.models.instance import InstanceSpec
 from claworc_tui.services import Services, open_services
+from tests._support.wait import wait_for
 from tests.faults.cli_proc import spawn
 from tests.hostile import C1_CSI, C1_OSC, CLEAR, OSC8, OSC52, RLO, bad_chars
 from tests.lifecycle.test_cli import KEY
@@ -45,15 +46,13 @@ async def cli(config: Settings, *args: str) -> tuple[int, str, str]:
 async def running_pod(services: Services, emulator: EmulatorServer, display: str) -> str:
     async for _ in services.instances.create(InstanceSpec(display_name=display)):
         pass
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 10
-    while True:
+
+    async def pod() -> str | None:
         views = {v.name: v for v in await services.instances.list_views()}
         view = views.get("bot-" + display.lower())
-        if view is not None and view.ready and view.pod_name:
-            return view.pod_name
-        assert loop.time() < deadline, "the instance did not come up"
-        await asyncio.sleep(0.05)
+        return view.pod_name if view is not None and view.ready else None
+
+    return await wait_for(pod, timeout=10, what="the instance running")
 
 
 async def test_status_error_and_echoed_name_are_text(

@@ -31,11 +31,12 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 from textual.app import App
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.app import ClaworcApp
 from claworc_tui.config import Settings
-from claworc_tui.emulator import EmulatorServer
 from claworc_tui.services import open_services
 from claworc_tui.ui.screens.main import MainScreen
+from tests._support.wait import wait_for
 from tests.faults.cli_proc import spawn
 from tests.hostile import bad_chars, hostile_field, hostile_text, leaked
 from tests.lifecycle.test_cli import KEY
@@ -100,14 +101,6 @@ class Checker:
 OUR_ACTIONS = ("app.", "screen.", "focused.")
 
 
-async def until(predicate: Any, what: str, within: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not predicate():
-        assert loop.time() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
-
-
 def storable(text: str) -> str:
     """``text`` without lone surrogates: SQLite and a pod's log (bytes) cannot hold them; JSON
     from the API server can (``"\\ud800"``), so cluster fields keep them."""
@@ -159,34 +152,41 @@ async def run_app(config: Settings, emulator: EmulatorServer) -> None:
             screen = app.screen
             assert isinstance(screen, MainScreen)
             listing = screen.instance_list
-            await until(lambda: listing.row_count == 2, "the list")
-            await until(
+            await wait_for(lambda: listing.row_count == 2, timeout=10.0, what="the list")
+            await wait_for(
                 lambda: (
                     "Running" not in listing.cell_text("bot-beta", "status")
                     or listing.views["bot-beta"].restarts > 0
                 ),
-                "bot-beta's crash",
+                timeout=10.0,
+                what="bot-beta's crash",
             )
             check.check("the list")
             await pilot.press("enter")
             # Details, or (the node_host in the database is not valid) the toast saying so.
-            await until(
-                lambda: screen.detail.details is not None or shows(app, "Could not"), "details"
+            await wait_for(
+                lambda: screen.detail.details is not None or shows(app, "Could not"),
+                timeout=10.0,
+                what="details",
             )
             await pilot.pause(0.1)
             check.check("the detail pane")
             await pilot.press("l")
-            await until(lambda: screen.log_pane.view.line_count >= 2, "log lines")
+            await wait_for(
+                lambda: screen.log_pane.view.line_count >= 2, timeout=10.0, what="log lines"
+            )
             await pilot.pause(0.1)
             check.check("the log pane")
             screen.instance_list.focus()
             await pilot.press("x")
             await pilot.pause(0.3)
             await pilot.press("y")
-            await until(lambda: shows(app, "Could not stop"), "the toast")
+            await wait_for(lambda: shows(app, "Could not stop"), timeout=10.0, what="the toast")
             check.check("the failure toast")
             await pilot.press("a")
-            await until(lambda: screen.bottom == "activity", "the activity pane")
+            await wait_for(
+                lambda: screen.bottom == "activity", timeout=10.0, what="the activity pane"
+            )
             await pilot.pause(0.3)
             check.check("the activity pane")
             screen.instance_list.focus()
@@ -236,7 +236,7 @@ async def scenario(folder: Path, fields: dict[str, Any]) -> None:
         config = settings_for(folder, emulator).model_copy(update={"fernet_key": SecretStr(KEY)})
         async with _services(config) as services:
             await seed(services, "Alpha", "Beta")
-            await until_async(lambda: all_running(services, 2))
+            await wait_for(lambda: all_running(services, 2), timeout=10.0)
         poison_database(config.db, fields)
         poison_cluster(emulator, fields, pod_of_emulator(emulator, "bot-alpha"))
         poison_settings(config.db, fields)
@@ -251,14 +251,6 @@ def pod_of_emulator(emulator: EmulatorServer, instance: str) -> str:
     env: Any = _Env()
     env.emulator = emulator
     return pod_of(env, instance)
-
-
-async def until_async(predicate: Any, within: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not await predicate():
-        assert loop.time() < deadline, "timed out"
-        await asyncio.sleep(0.05)
 
 
 @pytest.mark.slow

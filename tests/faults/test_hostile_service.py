@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from claworc_tui.emulator import EmulatorServer
+from claworc_emulator import EmulatorServer
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.models.instance import InstanceSpec
 from claworc_tui.services import Services

@@ -8,9 +8,9 @@ import sqlite3
 
 import pytest
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
 from claworc_tui.crypto.sealing import new_key
-from claworc_tui.emulator import EmulatorServer
 from claworc_tui.models.instance import TRANSITIONAL
 from claworc_tui.models.names import object_names
 from claworc_tui.services import open_services
@@ -82,8 +82,8 @@ async def test_kill_after_each_step_then_sweep_and_repair(
         }
         assert held == used, "leaked or missing ports"
         assert len(used) == 2 * len(rows)
-        after = await services.instances.drift()
-        assert after.clean, after.items
+        repaired = await services.instances.drift()
+        assert repaired.clean, repaired.items
         log = await services.instances.activity()
         swept = [e for e in log if e.action == "sweep"]
         assert len(swept) >= len(left_mid_create)

@@ -10,16 +10,17 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from claworc_emulator import EmulatorServer
+from claworc_emulator.kubeconfig import render
 from claworc_tui.config import Settings
-from claworc_tui.emulator import EmulatorServer
-from claworc_tui.emulator.kubeconfig import render
 from claworc_tui.services import Services
 from claworc_tui.services.views import InstanceView
+from tests._support.wait import wait_for
 from tests.faults.watch_proxy import HTML_502, WatchProxy
 from tests.ui.harness import opened, running_emulator, seed, settings_for
 
@@ -37,17 +38,6 @@ def settings_at(folder: Path, kubeconfig: Path) -> Settings:
         config_dir=folder / "config",
         state_dir=folder / "state",
     )
-
-
-async def until(predicate: Callable[[], bool], within: float, what: str) -> float:
-    """Wait for ``predicate``; return how long it took."""
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    while not predicate():
-        if loop.time() - start > within:
-            pytest.fail(f"timed out after {within:.1f}s waiting for {what}")
-        await asyncio.sleep(0.01)
-    return loop.time() - start
 
 
 def view(services: Services, name: str) -> InstanceView | None:
@@ -88,8 +78,10 @@ async def proxied(tmp_path: Path) -> AsyncIterator[tuple[Services, EmulatorServe
                 await seed(services, "Alpha")
                 # Subscribe as the UI does: every informer runs (and every watch is spoiled).
                 ui = asyncio.create_task(drain(services))
-                await until(lambda: running_pod(services, NAME) is not None, 10, "alpha up")
-                await until(lambda: proxy.open_watches >= 1, 10, "the watches")
+                await wait_for(
+                    lambda: running_pod(services, NAME) is not None, timeout=10, what="alpha up"
+                )
+                await wait_for(lambda: proxy.open_watches >= 1, timeout=10, what="the watches")
                 try:
                     yield services, emulator, proxy
                 finally:
@@ -110,24 +102,30 @@ async def test_garbage_in_the_pod_watch_never_ends_the_status(
     ]
     for spoiler in spoilers:
         before = proxy.watches_opened
-        await until(lambda: proxy.open_watches > 0, 10, "an open watch")
+        await wait_for(lambda: proxy.open_watches > 0, timeout=10, what="an open watch")
         assert proxy.splice(spoiler) > 0
         # The stream that got it is dropped and opened again (by the app, on its own).
-        await until(lambda b=before: proxy.watches_opened > b, 10, "the watch reopened")
+
+        def reopened(before: int = before) -> bool:
+            return proxy.watches_opened > before
+
+        await wait_for(reopened, timeout=10, what="the watch reopened")
     # Then a load balancer whose backend is gone answers the pod requests with an HTML 502.
-    await until(lambda: proxy.open_watches > 0, 10, "an open watch")
+    await wait_for(lambda: proxy.open_watches > 0, timeout=10, what="an open watch")
     proxy.splice(spoilers[0])
     proxy.bad_gateway(2, path=r"/pods$")
-    await until(lambda: proxy.bad_gateway_left == 0, 10, "the 502s served")
+    await wait_for(lambda: proxy.bad_gateway_left == 0, timeout=10, what="the 502s served")
     # Healthy again from here: a change made now must show within 2 s.
     old = running_pod(services, NAME)
     assert old is not None
     await replace_pod(emulator, services, old)
-    took = await until(
+    start = asyncio.get_running_loop().time()
+    await wait_for(
         lambda: running_pod(services, NAME) not in (None, old),
-        BACK_WITHIN + 1.0,
-        "the new pod Running",
+        timeout=BACK_WITHIN + 1.0,
+        what="the new pod Running",
     )
+    took = asyncio.get_running_loop().time() - start
     assert took < BACK_WITHIN
     assert services.instances.hub.connection.state.value == "live"
 
@@ -172,7 +170,9 @@ async def test_expired_token_is_renewed_by_the_exec_plugin(tmp_path: Path) -> No
         async with opened(settings_at(tmp_path, kubeconfig)) as services:
             await seed(services, "Alpha")
             await services.instances.hub.start()
-            await until(lambda: running_pod(services, NAME) is not None, 10, "alpha up")
+            await wait_for(
+                lambda: running_pod(services, NAME) is not None, timeout=10, what="alpha up"
+            )
             # The token expires: the server refuses it, the plugin now hands out a fresh one.
             token_file.write_text("token-2")
             emulator.config.token = "token-2"
@@ -183,11 +183,13 @@ async def test_expired_token_is_renewed_by_the_exec_plugin(tmp_path: Path) -> No
             assert len(emulator_pods) == 1
             # Something changes while the watches reconnect: only a working client sees it.
             await emulator_delete_pod(emulator, old)
-            took = await until(
+            start = asyncio.get_running_loop().time()
+            await wait_for(
                 lambda: running_pod(services, NAME) not in (None, old),
-                BACK_WITHIN + 1.0,
-                "the new pod seen with the new token",
+                timeout=BACK_WITHIN + 1.0,
+                what="the new pod seen with the new token",
             )
+            took = asyncio.get_running_loop().time() - start
             assert took < BACK_WITHIN
             # Plain calls renew too: the CLI's and the UI's actions keep working.
             assert [p.instance for p in await services.instances.kube.list_pods()] == [NAME]
@@ -195,7 +197,7 @@ async def test_expired_token_is_renewed_by_the_exec_plugin(tmp_path: Path) -> No
 
 async def emulator_delete_pod(emulator: EmulatorServer, pod: str) -> None:
     """Delete a pod inside the emulator (as the kubelet or another client would)."""
-    from claworc_tui.emulator.resources import BY_PLURAL
+    from claworc_emulator.resources import BY_PLURAL
 
     emulator.api.delete(BY_PLURAL["pods"], NS, pod, {})
 
@@ -209,7 +211,7 @@ async def test_refused_list_is_failed_with_what_to_do(tmp_path: Path) -> None:
         async with opened(settings_for(tmp_path, emulator)) as services:
             hub = services.instances.hub
             await hub.start()
-            await until(lambda: hub.connection.state.value == "failed", 5, "failed")
+            await wait_for(lambda: hub.connection.state.value == "failed", timeout=5, what="failed")
             assert "RBAC" in (hub.connection.reason or "")
             # Failed is not "everything stopped": the informer is still there, retrying slowly.
             assert all(not task.done() for task in hub._tasks.values())

@@ -11,7 +11,6 @@ and every toast. None may appear. The keys were really used: the emulator's Secr
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import logging
 import secrets
@@ -25,8 +24,8 @@ from textual.notifications import Notify
 from textual.pilot import Pilot
 from textual.widgets import Button, Input
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.app import ClaworcApp
-from claworc_tui.emulator import EmulatorServer
 from claworc_tui.logging_setup import setup_logging
 from claworc_tui.models.instance import Provider
 from claworc_tui.services import Services
@@ -35,6 +34,7 @@ from claworc_tui.ui.screens.create import CreateInstanceModal
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.screens.settings import SettingsScreen
 from claworc_tui.ui.widgets.instance_list import InstanceList
+from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import RecordingDriver, all_running
 from tests.ui.harness import fixed_now, opened, running_emulator, seed, settings_for
 
@@ -81,15 +81,6 @@ def debug_log(tmp_path: Path) -> Iterator[Callable[[Path], None]]:
     root.setLevel(level)
 
 
-async def until(pilot: Pilot[Any], predicate: Callable[[], bool], what: str) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 15
-    while not predicate():
-        if loop.time() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        await pilot.pause(0.02)
-
-
 def shows_masked(screen: Any, provider: Provider, key: str) -> Callable[[], bool]:
     """True once Settings shows ``key`` masked (its last four characters)."""
     masked = screen.query_one(f"#{provider.value}-masked")
@@ -99,17 +90,23 @@ def shows_masked(screen: Any, provider: Provider, key: str) -> Callable[[], bool
 async def set_global_keys(pilot: Pilot[Any], dumps: list[str]) -> None:
     app = pilot.app
     await pilot.press("comma")
-    await until(pilot, lambda: isinstance(app.screen, SettingsScreen), "settings")
-    screen = app.screen
-    await until(pilot, lambda: screen.query_one("#image", Input).value != "", "settings loaded")
+    screen = await wait_for_screen(pilot, SettingsScreen, timeout=15.0, what="settings")
+    await wait_for(
+        lambda: screen.query_one("#image", Input).value != "",
+        pilot=pilot,
+        timeout=15.0,
+        what="settings loaded",
+    )
     for provider, key in GLOBAL_KEYS.items():
         screen.query_one(f"#{provider.value}-input", Input).value = key
         dumps.append(app.export_screenshot())
         screen.query_one(f"#{provider.value}-set", Button).press()
-        await until(pilot, lambda: isinstance(app.screen, ConfirmModal), "offer to restart")
+        await wait_for_screen(pilot, ConfirmModal, timeout=15.0, what="offer to restart")
         dumps.append(app.export_screenshot())
         await pilot.press("n")
-        await until(pilot, shows_masked(screen, provider, key), "the masked key")
+        await wait_for(
+            shows_masked(screen, provider, key), pilot=pilot, timeout=15.0, what="the masked key"
+        )
     dumps.append(app.export_screenshot())
     await pilot.press("escape")
 
@@ -117,16 +114,18 @@ async def set_global_keys(pilot: Pilot[Any], dumps: list[str]) -> None:
 async def create_with_override(pilot: Pilot[Any], dumps: list[str]) -> None:
     app = pilot.app
     await pilot.press("n")
-    await until(pilot, lambda: isinstance(app.screen, CreateInstanceModal), "the form")
-    form = app.screen
+    form = await wait_for_screen(pilot, CreateInstanceModal, timeout=15.0, what="the form")
     form.query_one("#display_name", Input).value = "Keyed"
     form.query_one(f"#{Provider.OPENAI.value}", Input).value = OVERRIDE
     dumps.append(app.export_screenshot())
     await pilot.press("ctrl+s")
     # The progress dialog closes by itself on success and the new instance is selected.
-    await until(pilot, lambda: isinstance(app.screen, MainScreen), "the create")
-    await until(
-        pilot, lambda: app.screen.query_one(InstanceList).selected_name == "bot-keyed", "selected"
+    await wait_for_screen(pilot, MainScreen, timeout=15.0, what="the create")
+    await wait_for(
+        lambda: app.screen.query_one(InstanceList).selected_name == "bot-keyed",
+        pilot=pilot,
+        timeout=15.0,
+        what="selected",
     )
     dumps.append(app.export_screenshot())
 
@@ -137,28 +136,48 @@ async def look_around(pilot: Pilot[Any], dumps: list[str], toasts: list[str]) ->
     screen = app.screen
     assert isinstance(screen, MainScreen)
     listing = screen.instance_list
-    await until(pilot, lambda: "bot-keyed" in listing.views, "the new row")
+    await wait_for(
+        lambda: "bot-keyed" in listing.views, pilot=pilot, timeout=15.0, what="the new row"
+    )
     listing.focus()
     assert listing.select("bot-keyed")
     await pilot.press("enter")
     keys_pane = screen.query_one("#detail-keys")
-    await until(pilot, lambda: OVERRIDE[-4:] in str(keys_pane.render()), "masked override")
+    await wait_for(
+        lambda: OVERRIDE[-4:] in str(keys_pane.render()),
+        pilot=pilot,
+        timeout=15.0,
+        what="masked override",
+    )
     dumps.append(app.export_screenshot())
     await pilot.press("escape", "c", "t")
-    await until(pilot, lambda: sum("URL of bot-keyed" in t for t in toasts) >= 2, "two copies")
+    await wait_for(
+        lambda: sum("URL of bot-keyed" in t for t in toasts) >= 2,
+        pilot=pilot,
+        timeout=15.0,
+        what="two copies",
+    )
     dumps.append(app.export_screenshot())
     await pilot.press("l")
-    await until(pilot, lambda: len(screen.log_pane.buffered) > 0, "log lines")
+    await wait_for(
+        lambda: len(screen.log_pane.buffered) > 0, pilot=pilot, timeout=15.0, what="log lines"
+    )
     dumps.append(app.export_screenshot())
     await pilot.press("a")
-    await until(pilot, lambda: screen.bottom == "activity", "the activity pane")
+    await wait_for(
+        lambda: screen.bottom == "activity", pilot=pilot, timeout=15.0, what="the activity pane"
+    )
     await pilot.pause(0.3)
     dumps.append(app.export_screenshot())
     await pilot.press("comma")
-    await until(pilot, lambda: isinstance(app.screen, SettingsScreen), "settings again")
-    settings = app.screen
+    settings = await wait_for_screen(pilot, SettingsScreen, timeout=15.0, what="settings again")
     masked = settings.query_one(f"#{Provider.BRAVE.value}-masked")
-    await until(pilot, lambda: GLOBAL_KEYS[Provider.BRAVE][-4:] in str(masked.render()), "masks")
+    await wait_for(
+        lambda: GLOBAL_KEYS[Provider.BRAVE][-4:] in str(masked.render()),
+        pilot=pilot,
+        timeout=15.0,
+        what="masks",
+    )
     dumps.append(app.export_screenshot())
     await pilot.press("escape")
 
@@ -185,10 +204,7 @@ async def test_no_plaintext_key_anywhere_after_a_session(
         debug_log(settings.log_file)
         async with opened(settings) as services:
             await seed(services, "Alpha")
-            deadline = asyncio.get_running_loop().time() + 10
-            while not await all_running(services, 1):
-                assert asyncio.get_running_loop().time() < deadline, "Alpha did not come up"
-                await asyncio.sleep(0.05)
+            await wait_for(lambda: all_running(services, 1), timeout=10, what="Alpha running")
             written = await run_session(services, dumps, toasts)
             copies = tmp_path / "copies"
             copies.mkdir()
@@ -230,7 +246,12 @@ async def run_session(services: Services, dumps: list[str], toasts: list[str]) -
         size=(120, 40), headless=False, notifications=True, message_hook=hook
     ) as pilot:
         listing = app.screen.query_one("InstanceList")
-        await until(pilot, lambda: getattr(listing, "row_count", 0) == 1, "the list")
+        await wait_for(
+            lambda: getattr(listing, "row_count", 0) == 1,
+            pilot=pilot,
+            timeout=15.0,
+            what="the list",
+        )
         dumps.append(app.export_screenshot())
         await set_global_keys(pilot, dumps)
         await create_with_override(pilot, dumps)

@@ -9,33 +9,20 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 
 from claworc_tui.app import ClaworcApp
 from claworc_tui.config import Settings
 from claworc_tui.crypto.sealing import new_key
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.widgets.instance_list import InstanceList
+from tests._support.wait import wait_for
 from tests.faults.cli_proc import env_for, spawn
 from tests.ui.harness import opened, running_emulator, seed, settings_for
 
 SEEN_WITHIN = 1.0
-
-
-async def until(
-    pilot: Pilot[Any], predicate: Callable[[], bool], within: float, what: str
-) -> float:
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    while not predicate():
-        assert loop.time() - start < within, f"not within {within:.1f}s: {what}"
-        await pilot.pause(0.01)
-    return loop.time() - start
 
 
 def status_of(app: ClaworcApp, name: str) -> str | None:
@@ -94,7 +81,12 @@ async def test_cli_and_second_app_writes_show_in_a_running_tui(
             await seed(services, "Alpha")
             app = ClaworcApp(services)
             async with app.run_test(size=(160, 45)) as pilot:
-                await until(pilot, lambda: status_of(app, "bot-alpha") == "Running", 10, "up")
+                await wait_for(
+                    lambda: status_of(app, "bot-alpha") == "Running",
+                    pilot=pilot,
+                    timeout=10,
+                    what="up",
+                )
                 timings: dict[str, float] = {}
 
                 async def cli(*args: str) -> None:
@@ -104,34 +96,56 @@ async def test_cli_and_second_app_writes_show_in_a_running_tui(
 
                 # The CLI creates: the new row appears.
                 await cli("create", "Beta")
-                timings["cli create"] = await until(
-                    pilot, lambda: status_of(app, "bot-beta") is not None, SEEN_WITHIN, "beta"
+                start = time.time()
+                await wait_for(
+                    lambda: status_of(app, "bot-beta") is not None,
+                    pilot=pilot,
+                    timeout=SEEN_WITHIN,
+                    what="beta",
                 )
+                timings["cli create"] = time.time() - start
                 # A second app stops one: it shows Stopped, not "Terminating" or "Running".
                 done = await second_app(config, key, "stop", "bot-alpha")
-                await until(
-                    pilot,
+                await wait_for(
                     lambda: status_of(app, "bot-alpha") in ("stopping", "Stopped"),
-                    SEEN_WITHIN,
-                    "alpha stopping",
+                    pilot=pilot,
+                    timeout=SEEN_WITHIN,
+                    what="alpha stopping",
                 )
                 timings["app stop"] = time.time() - done
                 assert timings["app stop"] < SEEN_WITHIN
-                await until(pilot, lambda: status_of(app, "bot-alpha") == "Stopped", 10, "stopped")
+                await wait_for(
+                    lambda: status_of(app, "bot-alpha") == "Stopped",
+                    pilot=pilot,
+                    timeout=10,
+                    what="stopped",
+                )
                 # The CLI starts it again: Running, not "Terminating 1/1" forever.
                 await cli("start", "bot-alpha")
-                timings["cli start"] = await until(
-                    pilot,
+                start = time.time()
+                await wait_for(
                     lambda: (
                         status_of(app, "bot-alpha") not in ("Stopped", "Terminating", "stopping")
                     ),
-                    SEEN_WITHIN,
-                    "alpha starting",
+                    pilot=pilot,
+                    timeout=SEEN_WITHIN,
+                    what="alpha starting",
                 )
-                await until(pilot, lambda: status_of(app, "bot-alpha") == "Running", 10, "running")
+                timings["cli start"] = time.time() - start
+                await wait_for(
+                    lambda: status_of(app, "bot-alpha") == "Running",
+                    pilot=pilot,
+                    timeout=10,
+                    what="running",
+                )
                 # The CLI deletes one: the row goes.
                 await cli("rm", "bot-beta", "--yes")
-                timings["cli rm"] = await until(
-                    pilot, lambda: status_of(app, "bot-beta") is None, SEEN_WITHIN, "beta gone"
+                start = time.time()
+                await wait_for(
+                    lambda: status_of(app, "bot-beta") is None,
+                    pilot=pilot,
+                    timeout=SEEN_WITHIN,
+                    what="beta gone",
                 )
+                timings["cli rm"] = time.time() - start
                 print("seen after", {k: f"{v:.2f}s" for k, v in timings.items()})

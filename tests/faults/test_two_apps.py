@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
 from claworc_tui.crypto.sealing import new_key
-from claworc_tui.emulator import EmulatorServer
 from tests.faults.cli_proc import env_for
 
 WORKER = r"""

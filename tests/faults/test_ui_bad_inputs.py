@@ -20,14 +20,15 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.app import ClaworcApp
-from claworc_tui.emulator import EmulatorServer
 from claworc_tui.models.instance import Provider
 from claworc_tui.services import Services
 from claworc_tui.ui.screens.create import CreateInstanceModal
 from claworc_tui.ui.screens.settings import SettingsScreen
 from claworc_tui.ui.widgets.form import FieldError
 from claworc_tui.ui.widgets.instance_list import InstanceList
+from tests._support.wait import wait_for, wait_for_screen
 from tests.faults.bad_inputs import BAD_NAMES, bad_json, bad_quantities, bad_settings
 from tests.ui.conftest import all_running
 from tests.ui.harness import fixed_now, opened, running_emulator, seed, settings_for
@@ -45,15 +46,6 @@ def press(app: App[Any], key: str) -> None:
     event.set_sender(app)
     assert app._driver is not None
     app._driver.send_message(event)
-
-
-async def until(pilot: Pilot[Any], predicate: Any, what: str, within: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not predicate():
-        if loop.time() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        await pilot.pause(0.005)
 
 
 def shown_errors(screen: Any) -> dict[str, str]:
@@ -142,7 +134,9 @@ async def submit_create_cases(
         else:
             modal.query_one(f"#{field}", Input).value = value
         press(modal.app, "ctrl+s")
-        await until(pilot, lambda: shown_errors(modal), f"an error for {field}={value!r}")
+        await wait_for(
+            lambda: shown_errors(modal), pilot=pilot, what=f"an error for {field}={value!r}"
+        )
         assert pilot.app.screen is modal, f"{field}={value!r} was accepted"
         found = problem(f"create {field}={value!r}", shown_errors(modal), error_id, word)
         if found:
@@ -172,7 +166,9 @@ async def submit_settings_cases(
             error.set(None)
         inputs[key].value = value
         press(screen.app, "ctrl+s")
-        await until(pilot, lambda: shown_errors(screen), f"an error for {key}={value!r}")
+        await wait_for(
+            lambda: shown_errors(screen), pilot=pilot, what=f"an error for {key}={value!r}"
+        )
         found = problem(f"settings {key}={value!r}", shown_errors(screen), key, key)
         if found:
             problems.append(found)
@@ -187,19 +183,19 @@ async def run_session(
     """Open the form, then the settings, on the real app; return (cases run, problems)."""
     app = ClaworcApp(services, now=fixed_now, environ={}, cursor_blink=False)
     async with app.run_test(size=(120, 50)) as pilot:
-        await until(pilot, lambda: app.screen.query_one(InstanceList).row_count == 1, "the list")
+        await wait_for(
+            lambda: app.screen.query_one(InstanceList).row_count == 1, pilot=pilot, what="the list"
+        )
         await pilot.press("n")
-        await until(pilot, lambda: isinstance(app.screen, CreateInstanceModal), "the form")
-        modal = app.screen
+        modal = await wait_for_screen(pilot, CreateInstanceModal, what="the form")
         assert isinstance(modal, CreateInstanceModal)
         problems = await submit_create_cases(pilot, modal, creates)
         await pilot.press("escape")
         await pilot.press("comma")
-        await until(pilot, lambda: isinstance(app.screen, SettingsScreen), "settings")
-        screen = app.screen
+        screen = await wait_for_screen(pilot, SettingsScreen, what="settings")
         assert isinstance(screen, SettingsScreen)
         image = screen.query_one("#image", Input)
-        await until(pilot, lambda: image.value != "", "settings loaded")
+        await wait_for(lambda: image.value != "", pilot=pilot, what="settings loaded")
         refused, more = await submit_settings_cases(pilot, screen, settings)
     return len(creates) + refused, problems + more
 

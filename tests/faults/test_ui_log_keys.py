@@ -11,17 +11,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.app import ClaworcApp
-from claworc_tui.emulator import EmulatorServer
 from claworc_tui.services import Services
 from claworc_tui.services.views import LogStreamState
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.widgets.log_pane import LogPane
+from tests._support.wait import wait_for
 from tests.ui.conftest import all_running
 from tests.ui.harness import fixed_now, opened, running_emulator, seed, settings_for
 
@@ -32,19 +31,8 @@ NS = "claworc"
 async def fleet(tmp_path: Path) -> AsyncIterator[tuple[Services, EmulatorServer]]:
     async with running_emulator() as emulator, opened(settings_for(tmp_path, emulator)) as services:
         await seed(services, "Alpha")
-        deadline = asyncio.get_running_loop().time() + 10
-        while not await all_running(services, 1):
-            assert asyncio.get_running_loop().time() < deadline, "Alpha did not come up"
-            await asyncio.sleep(0.05)
+        await wait_for(lambda: all_running(services, 1), timeout=10, what="Alpha running")
         yield services, emulator
-
-
-async def until(pilot: Pilot[Any], predicate: Any, within: float, what: str) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            pytest.fail(f"timed out after {within}s waiting for {what}")
-        await pilot.pause(0.02)
 
 
 async def stream(emulator: EmulatorServer, pod: str) -> None:
@@ -62,10 +50,14 @@ async def paused_then(key: str, fleet: tuple[Services, EmulatorServer]) -> LogPa
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        await until(pilot, lambda: screen.instance_list.row_count == 1, 10, "the list")
+        await wait_for(
+            lambda: screen.instance_list.row_count == 1, pilot=pilot, timeout=10, what="the list"
+        )
         await pilot.press("l")
         pane = screen.log_pane
-        await until(pilot, lambda: pane.state is LogStreamState.LIVE, 10, "the follow")
+        await wait_for(
+            lambda: pane.state is LogStreamState.LIVE, pilot=pilot, timeout=10, what="the follow"
+        )
         pod = next(
             p["metadata"]["name"]
             for p in emulator.objects("pods", NS)
@@ -73,9 +65,16 @@ async def paused_then(key: str, fleet: tuple[Services, EmulatorServer]) -> LogPa
         )
         writer = asyncio.create_task(stream(emulator, pod))
         try:
-            await until(pilot, lambda: pane.view.max_scroll_y > 40, 10, "a screen of lines")
+            await wait_for(
+                lambda: pane.view.max_scroll_y > 40,
+                pilot=pilot,
+                timeout=10,
+                what="a screen of lines",
+            )
             await pilot.press("g")
-            await until(pilot, lambda: pane.unseen > 0, 5, "the pane to pause")
+            await wait_for(
+                lambda: pane.unseen > 0, pilot=pilot, timeout=5, what="the pane to pause"
+            )
             await pilot.press(key)
             await pilot.pause(1.0)
         finally:

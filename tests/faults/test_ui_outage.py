@@ -28,14 +28,15 @@ from textual import events
 from textual.app import App
 from textual.pilot import Pilot
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.app import ClaworcApp
-from claworc_tui.emulator import EmulatorServer
 from claworc_tui.k8s.backoff import Backoff
 from claworc_tui.services import Services
 from claworc_tui.services.views import ConnectionState, LogStreamState
 from claworc_tui.ui.screens.help import HelpModal
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.widgets.app_header import AppHeader
+from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import all_running
 from tests.ui.harness import fixed_now, opened, running_emulator, seed, settings_for
 
@@ -60,23 +61,8 @@ class Env:
 async def fleet(tmp_path: Path) -> AsyncIterator[Env]:
     async with running_emulator() as emulator, opened(settings_for(tmp_path, emulator)) as services:
         await seed(services, "Alpha", "Beta")
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 10
-        while not await all_running(services, 2):
-            assert loop.time() < deadline, "seeded instances did not come up"
-            await asyncio.sleep(0.05)
+        await wait_for(lambda: all_running(services, 2), timeout=10, what="seeded instances")
         yield Env(services, emulator)
-
-
-async def until(pilot: Pilot[Any], predicate: Any, within: float, what: str) -> float:
-    """Wait for ``predicate``; return how long it took."""
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    while not predicate():
-        if loop.time() - start > within:
-            pytest.fail(f"timed out after {within:.1f}s waiting for {what}")
-        await pilot.pause(0.01)
-    return loop.time() - start
 
 
 def press(app: App[Any], key: str) -> None:
@@ -103,13 +89,13 @@ async def answer_keys(pilot: Pilot[Any], app: ClaworcApp, seconds: float) -> lis
     latencies: list[float] = []
     while loop.time() < end:
         press(app, "question_mark")
-        latencies.append(
-            await until(pilot, lambda: isinstance(app.screen, HelpModal), KEY_WITHIN, "help")
-        )
+        start = loop.time()
+        await wait_for_screen(pilot, HelpModal, timeout=KEY_WITHIN, what="help")
+        latencies.append(loop.time() - start)
         press(app, "escape")
-        latencies.append(
-            await until(pilot, lambda: isinstance(app.screen, MainScreen), KEY_WITHIN, "back")
-        )
+        start = loop.time()
+        await wait_for_screen(pilot, MainScreen, timeout=KEY_WITHIN, what="back")
+        latencies.append(loop.time() - start)
         await pilot.pause(0.2)
     return latencies
 
@@ -140,21 +126,41 @@ async def test_outage_keeps_keys_shows_banner_and_resumes_without_loss(fleet: En
         header = screen.query_one(AppHeader)
         banner = header.query_one("#header-connection")
         listing = screen.instance_list
-        await until(pilot, lambda: listing.row_count == 2, 10, "the list")
-        await until(pilot, lambda: header.connection.state is ConnectionState.LIVE, 10, "live")
+        await wait_for(lambda: listing.row_count == 2, pilot=pilot, timeout=10, what="the list")
+        await wait_for(
+            lambda: header.connection.state is ConnectionState.LIVE,
+            pilot=pilot,
+            timeout=10,
+            what="live",
+        )
         await pilot.press("l")
         pane = screen.log_pane
-        await until(pilot, lambda: pane.state is LogStreamState.LIVE, 10, "the log follow")
+        await wait_for(
+            lambda: pane.state is LogStreamState.LIVE,
+            pilot=pilot,
+            timeout=10,
+            what="the log follow",
+        )
         alpha, beta = pod_of(emulator, "bot-alpha"), pod_of(emulator, "bot-beta")
         writer = asyncio.create_task(write_lines(emulator, alpha, written))
         try:
-            await until(pilot, lambda: len(numbers(pane.view.lines)) >= 10, 10, "numbered lines")
+            await wait_for(
+                lambda: len(numbers(pane.view.lines)) >= 10,
+                pilot=pilot,
+                timeout=10,
+                what="numbered lines",
+            )
 
             # -- the outage ------------------------------------------------------------------
             await emulator.stop()
-            shown_after = await until(
-                pilot, lambda: header.connection.state is not ConnectionState.LIVE, 10, "banner"
+            gone = asyncio.get_running_loop().time()
+            await wait_for(
+                lambda: header.connection.state is not ConnectionState.LIVE,
+                pilot=pilot,
+                timeout=10,
+                what="banner",
             )
+            shown_after = asyncio.get_running_loop().time() - gone
             banner_text = str(banner.render())
             assert re.search("reconnecting|unreachable", banner_text), banner_text
             keys = await answer_keys(pilot, app, max(0.0, OUTAGE - shown_after))
@@ -167,28 +173,28 @@ async def test_outage_keeps_keys_shows_banner_and_resumes_without_loss(fleet: En
             emulator.set_pod_phase(NS, beta, "Running", "BackAgain")
             last_written = len(written)
             limit = Backoff().cap + 5
-            await until(
-                pilot,
+            await wait_for(
                 lambda: "BackAgain" in listing.views["bot-beta"].status,
-                limit,
-                "the status after the return",
+                pilot=pilot,
+                timeout=limit,
+                what="the status after the return",
             )
             status_at = loop.time() - back
-            await until(
-                pilot,
+            await wait_for(
                 lambda: max(numbers(pane.view.lines), default=-1) >= last_written,
-                limit,
-                "a log line written after the return",
+                pilot=pilot,
+                timeout=limit,
+                what="a log line written after the return",
             )
             logs_at = loop.time() - back
         finally:
             writer.cancel()
         total = len(written)
-        await until(
-            pilot,
+        await wait_for(
             lambda: max(numbers(pane.view.lines), default=-1) >= total - 1,
-            5,
-            "the last line",
+            pilot=pilot,
+            timeout=5,
+            what="the last line",
         )
         shown = numbers(pane.view.lines)
     first = shown[0]

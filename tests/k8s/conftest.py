@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from claworc_tui.emulator import EmulatorServer
+from claworc_emulator import EmulatorServer
 from claworc_tui.k8s.client import KubeClient
 from tests.k8s.helpers import NS
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from claworc_tui.emulator import EmulatorServer
+from claworc_emulator import EmulatorServer
 from claworc_tui.k8s import manifests
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.cluster_ops import APP_ACTIONS, NamespaceStatus, Permissions, _rule_covers
@@ -18,8 +18,9 @@ from claworc_tui.k8s.errors import (
     KubeUnreachable,
 )
 from claworc_tui.k8s.objects import CallRecord
+from tests._support.wait import wait_for
 from tests.k8s.factories import make_instance, make_settings
-from tests.k8s.helpers import NS, apply, running_pod, wait_for
+from tests.k8s.helpers import NS, apply, running_pod
 
 
 async def test_connection_facts(kube: KubeClient, emulator: EmulatorServer) -> None:

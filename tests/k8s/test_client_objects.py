@@ -7,15 +7,16 @@ import base64
 import pytest
 from pydantic import SecretStr
 
-from claworc_tui.emulator import EmulatorServer
+from claworc_emulator import EmulatorServer
 from claworc_tui.k8s import manifests
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeInvalid, KubeNotExpandable
 from claworc_tui.k8s.manifests import effective_keys, expected_shape
 from claworc_tui.models.errors import ValidationFailed
 from claworc_tui.models.instance import Provider, Resources
+from tests._support.wait import wait_for
 from tests.k8s.factories import GLOBAL_KEYS, make_instance, make_settings
-from tests.k8s.helpers import NS, apply, pods_of, running_pod, wait_for
+from tests.k8s.helpers import NS, apply, pods_of, running_pod
 
 KINDS = ("deployments", "persistentvolumeclaims", "secrets", "configmaps", "services")
 
@@ -42,7 +43,7 @@ async def test_create_twice_is_idempotent(kube: KubeClient, emulator: EmulatorSe
     assert names_of(emulator, "services") >= {"bot-alpha-vnc"}
     objects = await kube.get_instance_objects("bot-alpha")
     assert objects.missing == []
-    assert objects.secret_keys == {"ANTHROPIC_API_KEY", "BRAVE_API_KEY"}
+    assert objects.secret_keys == frozenset({"ANTHROPIC_API_KEY", "BRAVE_API_KEY"})
     assert objects.drift(expected_shape(instance, make_settings(), keys)) == []
     (secret,) = [
         s for s in emulator.objects("secrets", NS) if s["metadata"]["name"].endswith("-keys")
@@ -119,7 +120,9 @@ async def test_changes_show_as_drift_and_are_fixed(kube: KubeClient) -> None:
     objects = await kube.get_instance_objects("bot-alpha")
     assert {d.field for d in objects.drift(shape)} == {"clawdbot_config", "secret_keys"}
     assert objects.config_hash == manifests.config_hash('{"a": 2}')
-    assert objects.secret_keys == {"ANTHROPIC_API_KEY", "OPENAI_API_KEY", "BRAVE_API_KEY"}
+    assert objects.secret_keys == frozenset(
+        {"ANTHROPIC_API_KEY", "OPENAI_API_KEY", "BRAVE_API_KEY"}
+    )
 
 
 async def test_port_conflict_is_invalid_with_the_port(kube: KubeClient) -> None:

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from claworc_tui.emulator import EmulatorServer
+from claworc_emulator import EmulatorServer
 
 PROBE = """
 import asyncio

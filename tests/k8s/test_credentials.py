@@ -11,8 +11,8 @@ import json
 import sys
 from pathlib import Path
 
-from claworc_tui.emulator import EmulatorServer
-from claworc_tui.emulator.kubeconfig import render
+from claworc_emulator import EmulatorServer
+from claworc_emulator.kubeconfig import render
 from claworc_tui.k8s.client import KubeClient
 from tests.k8s.helpers import NS
 

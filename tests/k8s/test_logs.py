@@ -9,14 +9,15 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from claworc_tui.emulator import EmulatorServer
+from claworc_emulator import EmulatorServer
 from claworc_tui.k8s.backoff import Backoff
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeBadRequest, KubeForbidden
 from claworc_tui.k8s.logs import MAX_LINE, LineSplitter, LogFollow
 from claworc_tui.models.logs import LogLine, LogStreamState
+from tests._support.wait import wait_for
 from tests.k8s.factories import make_instance
-from tests.k8s.helpers import NS, apply, running_pod, wait_for
+from tests.k8s.helpers import NS, apply, running_pod
 
 FAST = Backoff(base=0.05, cap=0.2)
 
@@ -184,18 +185,18 @@ async def test_instance_follow_moves_to_the_new_pod_after_a_rollout_and_a_stop(
     emulator.append_log(NS, pod, ["old pod"])
     await wait_for(lambda: reader.texts("old"), what="the first pod's line")
     await kube.rollout_restart("bot-alpha")
-    await wait_for(lambda: follow.pod not in (None, pod), within=10, what="the second pod")
+    await wait_for(lambda: follow.pod not in (None, pod), timeout=10, what="the second pod")
     second = follow.pod
     assert second is not None
-    await wait_for(lambda: "moltbot is ready" in reader.texts(), within=10, what="its start-up")
+    await wait_for(lambda: "moltbot is ready" in reader.texts(), timeout=10, what="its start-up")
     emulator.append_log(NS, second, ["second pod"])
     await kube.scale("bot-alpha", 0)
-    await wait_for(lambda: follow.state is LogStreamState.WAITING, within=10, what="waiting")
+    await wait_for(lambda: follow.state is LogStreamState.WAITING, timeout=10, what="waiting")
     await kube.scale("bot-alpha", 1)
-    await wait_for(lambda: follow.pod not in (None, second), within=10, what="the third pod")
+    await wait_for(lambda: follow.pod not in (None, second), timeout=10, what="the third pod")
     third = follow.pod
     assert third is not None
-    await wait_for(lambda: reader.texts().count("moltbot is ready") == 2, within=10, what="up")
+    await wait_for(lambda: reader.texts().count("moltbot is ready") == 2, timeout=10, what="up")
     emulator.append_log(NS, third, ["third pod"])
     await wait_for(lambda: reader.texts("third"), what="the third pod's line")
     texts = reader.texts()

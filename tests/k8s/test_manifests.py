@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -20,8 +21,14 @@ NOTES = {
 }
 
 
+def plain(manifest: object) -> Any:
+    """A manifest (or list of them) through JSON: plain data to look into (the asserts check
+    its shape), and proof that it serialises."""
+    return json.loads(json.dumps(manifest))
+
+
 def test_deployment_matches_the_spec() -> None:
-    dep = m.deployment(make_instance(), make_settings(), namespace="claworc")
+    dep = plain(m.deployment(make_instance(), make_settings(), namespace="claworc"))
     assert dep["apiVersion"] == "apps/v1"
     assert dep["kind"] == "Deployment"
     assert dep["metadata"] == {
@@ -90,11 +97,11 @@ def test_deployment_matches_the_spec() -> None:
 
 
 def test_every_mount_has_a_volume_and_names_never_double_the_prefix() -> None:
-    dep = m.deployment(make_instance(), make_settings())
+    dep = plain(m.deployment(make_instance(), make_settings()))
     pod = dep["spec"]["template"]["spec"]
     volumes = {v["name"] for v in pod["volumes"]}
     assert {mount["name"] for mount in pod["containers"][0]["volumeMounts"]} == volumes
-    assert "bot-bot" not in json.dumps(m.all_manifests(make_instance(), make_settings(), {}))
+    assert "bot-bot" not in json.dumps(plain(m.all_manifests(make_instance(), make_settings(), {})))
     assert "namespace" not in dep["metadata"]
 
 
@@ -106,7 +113,7 @@ def test_deployment_uses_settings_and_instance_values() -> None:
         status=InstanceStatus.STOPPED,
     )
     settings = make_settings(image="ghcr.io/acme/bot:1.2", image_pull_secret="ghcr-secret")
-    dep = m.deployment(instance, settings)
+    dep = plain(m.deployment(instance, settings))
     pod = dep["spec"]["template"]["spec"]
     assert dep["spec"]["replicas"] == 0
     assert pod["containers"][0]["image"] == "ghcr.io/acme/bot:1.2"
@@ -115,12 +122,12 @@ def test_deployment_uses_settings_and_instance_values() -> None:
         "requests": {"cpu": "1", "memory": "2Gi"},
         "limits": {"cpu": "3", "memory": "6Gi"},
     }
-    assert m.deployment(instance, settings, replicas=1)["spec"]["replicas"] == 1
+    assert plain(m.deployment(instance, settings, replicas=1))["spec"]["replicas"] == 1
 
 
 def test_four_pvcs_with_sizes_from_the_instance() -> None:
     storage = Storage(clawdbot="6Gi", homebrew="11Gi", clawd="7Gi", chrome="8Gi")
-    claims = m.pvcs(make_instance(storage=storage), namespace="claworc")
+    claims = plain(m.pvcs(make_instance(storage=storage), namespace="claworc"))
     assert [c["metadata"]["name"] for c in claims] == [
         "bot-alpha-clawdbot",
         "bot-alpha-homebrew",
@@ -139,7 +146,7 @@ def test_four_pvcs_with_sizes_from_the_instance() -> None:
 
 
 def test_default_pvc_sizes() -> None:
-    sizes = [c["spec"]["resources"]["requests"]["storage"] for c in m.pvcs(make_instance())]
+    sizes = [c["spec"]["resources"]["requests"]["storage"] for c in plain(m.pvcs(make_instance()))]
     assert sizes == ["5Gi", "10Gi", "5Gi", "5Gi"]
 
 
@@ -147,7 +154,7 @@ def test_secret_holds_effective_keys_base64() -> None:
     overrides = {Provider.ANTHROPIC: SecretStr("sk-ant-override-22222222")}
     keys = m.effective_keys(overrides, GLOBAL_KEYS)
     assert set(keys) == {Provider.ANTHROPIC, Provider.BRAVE}  # OpenAI has neither: left out
-    sec = m.secret(make_instance(), keys)
+    sec = plain(m.secret(make_instance(), keys))
     assert sec["apiVersion"] == "v1"
     assert sec["kind"] == "Secret"
     assert sec["type"] == "Opaque"
@@ -162,21 +169,21 @@ def test_secret_holds_effective_keys_base64() -> None:
 def test_empty_override_does_not_hide_the_global_key() -> None:
     keys = m.effective_keys({Provider.BRAVE: SecretStr("")}, GLOBAL_KEYS)
     assert keys[Provider.BRAVE].get_secret_value() == "brave-global-1111111111111111"
-    assert m.secret(make_instance(), {})["data"] == {}
+    assert plain(m.secret(make_instance(), {}))["data"] == {}
 
 
 def test_configmap_holds_clawdbot_json() -> None:
     text = '{\n  "key": "value",\n  "api_key": "${ANTHROPIC_API_KEY}"\n}'
-    cm = m.configmap(make_instance(config=text))
+    cm = plain(m.configmap(make_instance(config=text)))
     assert cm["apiVersion"] == "v1"
     assert cm["kind"] == "ConfigMap"
     assert cm["metadata"] == {"name": "bot-alpha-config", "labels": LABELS, "annotations": NOTES}
     assert cm["data"] == {"clawdbot.json": text}
-    assert m.configmap(make_instance())["data"] == {"clawdbot.json": "{}"}
+    assert plain(m.configmap(make_instance()))["data"] == {"clawdbot.json": "{}"}
 
 
 def test_service_is_nodeport_with_the_pair() -> None:
-    svc = m.service(make_instance(port=30104))
+    svc = plain(m.service(make_instance(port=30104)))
     assert svc["apiVersion"] == "v1"
     assert svc["kind"] == "Service"
     assert svc["metadata"] == {"name": "bot-alpha-vnc", "labels": LABELS, "annotations": NOTES}
@@ -203,7 +210,7 @@ def test_service_is_nodeport_with_the_pair() -> None:
 
 
 def test_all_manifests_order_and_labels() -> None:
-    objs = m.all_manifests(make_instance(), make_settings(), {}, namespace="ns1")
+    objs = plain(m.all_manifests(make_instance(), make_settings(), {}, namespace="ns1"))
     assert [o["kind"] for o in objs] == [
         "PersistentVolumeClaim",
         "PersistentVolumeClaim",

@@ -143,6 +143,7 @@ def test_resume_drops_exactly_what_was_delivered() -> None:
     follow._note(got)
     assert [line.text for line in got] == ["a", "b", "b"]
     resume, skip = parse_key(follow._last_stamp), follow._at_last
+    assert resume is not None
     assert (resume, skip) == (parse_key("2025-01-02T03:04:05.2Z"), 2)
     # Reconnect: sinceTime truncated to the second replays everything, plus one more "b" at .2
     # that had not been delivered, and a new line — here in two chunks, the first all old.

@@ -8,7 +8,7 @@ from contextlib import aclosing
 
 import pytest
 
-from claworc_tui.emulator import EmulatorServer
+from claworc_emulator import EmulatorServer
 from claworc_tui.k8s.backoff import Backoff
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.informer import (
@@ -19,8 +19,9 @@ from claworc_tui.k8s.informer import (
     Synced,
 )
 from claworc_tui.k8s.pods import PodInfo
+from tests._support.wait import wait_for
 from tests.k8s.factories import make_instance
-from tests.k8s.helpers import NS, apply, wait_for
+from tests.k8s.helpers import NS, apply
 
 
 class Collector:

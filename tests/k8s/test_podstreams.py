@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from claworc_tui.emulator import EmulatorServer
+from claworc_emulator import EmulatorServer
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeBadRequest, KubeError, KubeForbidden, KubeNotFound
 from claworc_tui.k8s.podstreams import STDOUT, ExecChannel, PodStreams
+from tests._support.wait import wait_for
 from tests.k8s.factories import make_instance
-from tests.k8s.helpers import NS, apply, running_pod, wait_for
+from tests.k8s.helpers import NS, apply, running_pod
 
 
 @pytest.fixture

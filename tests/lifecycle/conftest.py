@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
-from claworc_tui.emulator import EmulatorServer
 from claworc_tui.services import Services, open_services
 from tests.k8s.helpers import NS
 

@@ -10,8 +10,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
-from claworc_tui.emulator import EmulatorServer
 from claworc_tui.k8s.client import KubeClient
 from tests.lifecycle.test_cli_safety import run_cli, where
 from tests.lifecycle.test_orphans import plant

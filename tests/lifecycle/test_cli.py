@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
 from claworc_tui.crypto.sealing import new_key
-from claworc_tui.emulator import EmulatorServer
 from tests.faults.cli_proc import spawn
 
 FAKE = "sk-ant-api03.CLIFAKE.CLIFAKE.CLIFAKE-2222-cccc"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
-from claworc_tui.emulator import EmulatorServer
 from tests.k8s.helpers import NS
 from tests.lifecycle.test_cli import cli
 from tests.lifecycle.test_cli_safety import cluster_state, db_state
@@ -29,7 +29,7 @@ async def test_clone_and_redeploy(config: Settings, emulator: EmulatorServer) ->
     code, out, err = await cli(config, "clone", "bot-alpha", "Bot Beta")
     assert code == 0, err
     assert out.strip() == "http://203.0.113.10:30102/vnc.html?autoconnect=true"
-    assert "new ports, empty volumes" in err
+    assert "New: its own ports, and empty volumes" in err
     assert "key overrides (Anthropic)" in err
     assert SECRET not in out + err
     rows = {r["name"]: r for r in json.loads((await cli(config, "ls", "--json"))[1])}

@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 import re
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
-from claworc_tui.emulator import EmulatorServer
+from tests._support.wait import wait_for
 from tests.faults.cli_proc import spawn
-from tests.k8s.helpers import NS, running_pod, wait_for
+from tests.k8s.helpers import NS, running_pod
 from tests.lifecycle.test_cli import KEY, cli
 
 STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z ")
@@ -18,7 +19,7 @@ STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z ")
 async def running(config: Settings, emulator: EmulatorServer) -> str:
     code, _, err = await cli(config, "create", "Bot Alpha")
     assert code == 0, err
-    await wait_for(lambda: running_pod(emulator, "bot-alpha"), within=10, what="a running pod")
+    await wait_for(lambda: running_pod(emulator, "bot-alpha"), timeout=10, what="a running pod")
     pod = running_pod(emulator, "bot-alpha")
     assert pod is not None
     await wait_for(
@@ -99,8 +100,8 @@ async def test_a_stopped_instance_says_it_has_no_pod(
 ) -> None:
     await running(config, emulator)
     assert (await cli(config, "stop", "bot-alpha"))[0] == 0
-    await wait_for(lambda: running_pod(emulator, "bot-alpha") is None, within=10, what="stopped")
-    await wait_for(lambda: not emulator.objects("pods", NS), within=10, what="the pod gone")
+    await wait_for(lambda: running_pod(emulator, "bot-alpha") is None, timeout=10, what="stopped")
+    await wait_for(lambda: not emulator.objects("pods", NS), timeout=10, what="the pod gone")
     code, out, err = await cli(config, "logs", "bot-alpha", "--tail", "3")
     assert (code, out) == (0, "")
     assert "the instance has no pod" in err

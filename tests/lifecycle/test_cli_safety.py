@@ -13,9 +13,9 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
 from claworc_tui.crypto.sealing import new_key
-from claworc_tui.emulator import EmulatorServer
 from claworc_tui.services import open_services
 
 KEY = new_key().decode()

@@ -7,13 +7,14 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from claworc_tui.emulator import EmulatorServer
+from claworc_emulator import EmulatorServer
 from claworc_tui.models.errors import ClaworcError, InstanceNotFound, NameTaken, ValidationFailed
 from claworc_tui.models.instance import InstanceSpec, InstanceStatus, Provider, Resources, Storage
 from claworc_tui.services import Services
 from claworc_tui.services.errors import OperationFailed
 from claworc_tui.services.views import StepState
-from tests.k8s.helpers import NS, running_pod, wait_for
+from tests._support.wait import wait_for
+from tests.k8s.helpers import NS, running_pod
 
 OVERRIDE = "sk-ant-api03.CLONEFAKE.CLONEFAKE-3333-dddd"
 CONFIG = '{"agent": {"model": "claude"}}'

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from claworc_tui.emulator import EmulatorServer
+from claworc_emulator import EmulatorServer
 from claworc_tui.k8s import manifests
 from claworc_tui.models.instance import InstanceSpec, Resources
 from claworc_tui.services import Services
@@ -77,7 +77,7 @@ async def test_a_pvc_stuck_terminating_is_drift(
     services: Services, emulator: EmulatorServer
 ) -> None:
     # The detail pane showed "(terminating)"; drift said nothing.
-    from claworc_tui.emulator.resources import BY_PLURAL
+    from claworc_emulator.resources import BY_PLURAL
 
     await make(services, "Holder")
     # Deleted by hand while the pod mounts it: pvc-protection keeps it Terminating.
@@ -85,9 +85,9 @@ async def test_a_pvc_stuck_terminating_is_drift(
     pvc = next(
         p
         for p in emulator.objects("persistentvolumeclaims", NS)
-        if p["metadata"]["name"] == "bot-holder-chrome"  # type: ignore[index]
+        if p["metadata"]["name"] == "bot-holder-chrome"
     )
-    assert pvc["metadata"].get("deletionTimestamp"), "the emulator kept it Terminating"  # type: ignore[index, union-attr]
+    assert pvc["metadata"].get("deletionTimestamp"), "the emulator kept it Terminating"
     report = await services.instances.drift()
     stuck = [i for i in report.items if i.object == "pvc/chrome"]
     assert len(stuck) == 1, report.items

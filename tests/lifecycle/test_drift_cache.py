@@ -11,12 +11,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from claworc_tui.emulator import EmulatorServer
-from claworc_tui.emulator.config import RequestRecord
+from claworc_emulator import EmulatorServer, RequestRecord
 from claworc_tui.models.instance import InstanceSpec
 from claworc_tui.services import Services
 from claworc_tui.services.views import DriftKind
-from tests.k8s.helpers import NS, wait_for
+from tests._support.wait import wait_for
+from tests.k8s.helpers import NS
 
 NAMES = ("bot-a", "bot-b", "bot-c")
 #: A read of one object of the namespace (``…/namespaces/NS/deployments/bot-a``).
@@ -54,7 +54,7 @@ async def watching(services: Services) -> AsyncIterator[Services]:
         return docs is not None and set(NAMES) <= set(docs["Deployment"])
 
     try:
-        await wait_for(synced, within=20, what="the object informers' first list")
+        await wait_for(synced, timeout=20, what="the object informers' first list")
         yield services
     finally:
         task.cancel()
@@ -108,7 +108,7 @@ async def test_cached_drift_still_sees_a_deleted_deployment_and_a_changed_servic
             p.get("nodePort") == 30190 for p in ports or []
         )
 
-    await wait_for(seen, within=10, what="the watch to deliver both changes")
+    await wait_for(seen, timeout=10, what="the watch to deliver both changes")
     before = len(emulator.requests)
     report = await services.instances.drift()
     assert reads_of_one_object(emulator.requests[before:]) == []

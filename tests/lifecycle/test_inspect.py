@@ -5,17 +5,18 @@ from __future__ import annotations
 import base64
 
 import pytest
-import yaml  # type: ignore[import-untyped]
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from claworc_tui.emulator import EmulatorServer
+from claworc_emulator import EmulatorServer
 from claworc_tui.models.errors import InstanceNotFound
 from claworc_tui.models.instance import InstanceSpec, Provider
 from claworc_tui.services import Services
 from claworc_tui.services.inspect import as_document, instance_yaml, to_yaml
-from tests.k8s.helpers import running_pod, wait_for
+from tests._support.wait import wait_for
+from tests.k8s.helpers import running_pod
 
 KEY = "sk-ant-api03.YAMLVIEWFAKE.YAMLVIEWFAKE-9999-zzzz"
 
@@ -30,7 +31,7 @@ async def test_yaml_shows_every_object_as_the_server_has_it_and_masks_the_secret
     )
     async for _ in services.instances.create(spec):
         pass
-    await wait_for(lambda: running_pod(emulator, "bot-alpha") is not None, within=10, what="pod")
+    await wait_for(lambda: running_pod(emulator, "bot-alpha") is not None, timeout=10, what="pod")
     objects = await instance_yaml(services.store, services.kube, "bot-alpha")
     kinds = [(o.kind, o.name) for o in objects]
     assert kinds[0] == ("Deployment", "bot-alpha")
@@ -115,7 +116,7 @@ async def test_events_are_newest_first_and_scoped_to_the_instance(
     for display in ("Bot A", "Bot A B"):
         async for _ in services.instances.create(InstanceSpec(display_name=display)):
             pass
-    await wait_for(lambda: running_pod(emulator, "bot-a-b") is not None, within=10, what="pod")
+    await wait_for(lambda: running_pod(emulator, "bot-a-b") is not None, timeout=10, what="pod")
     everything = await events(services.store, services.kube)
     times = [e.last_time for e in everything if e.last_time]
     assert times == sorted(times, reverse=True)

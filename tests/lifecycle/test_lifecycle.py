@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 
 import pytest
 from pydantic import SecretStr
 
-from claworc_tui.emulator import EmulatorServer
+from claworc_emulator import EmulatorServer
 from claworc_tui.models.errors import ClaworcError, NameTaken, ValidationFailed
 from claworc_tui.models.instance import InstanceSpec, InstanceStatus, Provider, Resources, Storage
 from claworc_tui.services import Services
 from claworc_tui.services.errors import OperationFailed, OperationInProgress
-from tests.k8s.helpers import NS, wait_for
+from tests._support.wait import wait_for
+from tests.k8s.helpers import NS
 
 GLOBAL = "sk-ant-api03.GLOBALFAKE.GLOBALFAKE-0000-aaaa"
 OVERRIDE = "sk-ant-api03.OVERRIDEFAKE.OVERRIDE-1111-bbbb"
@@ -20,13 +22,13 @@ OVERRIDE = "sk-ant-api03.OVERRIDEFAKE.OVERRIDE-1111-bbbb"
 
 async def create(services: Services, display: str, **kwargs: object) -> list[str]:
     steps = []
-    async for p in services.instances.create(InstanceSpec(display_name=display, **kwargs)):  # type: ignore[arg-type]
+    async for p in services.instances.create(InstanceSpec(display_name=display, **kwargs)):
         steps.append(f"{p.step}:{p.state.value}")
     return steps
 
 
 def names(emulator: EmulatorServer, plural: str) -> set[str]:
-    return {o["metadata"]["name"] for o in emulator.objects(plural, NS)}  # type: ignore[index]
+    return {o["metadata"]["name"] for o in emulator.objects(plural, NS)}
 
 
 async def view_status(services: Services, name: str) -> str:
@@ -56,7 +58,7 @@ async def test_create_makes_every_object_and_runs(
     assert (inst.nodeport_chrome, inst.nodeport_terminal) == (30100, 30101)
     await wait_for(lambda: view_status(services, "bot-alpha"), what="view")
     await wait_for(
-        lambda: _eq(view_status(services, "bot-alpha"), "Running"), within=10, what="Running"
+        lambda: _eq(view_status(services, "bot-alpha"), "Running"), timeout=10, what="Running"
     )
     urls = await services.instances.urls("bot-alpha")
     assert urls.chrome == "http://203.0.113.10:30100/vnc.html?autoconnect=true"
@@ -67,8 +69,8 @@ async def test_create_makes_every_object_and_runs(
     assert any(c.resource == "deployments" and c.status == 201 for c in entries[0].calls)
 
 
-async def _eq(value: object, expected: object) -> bool:
-    return (await value) == expected  # type: ignore[misc]
+async def _eq(value: Awaitable[object], expected: object) -> bool:
+    return (await value) == expected
 
 
 async def test_create_request_count_and_depth(services: Services, emulator: EmulatorServer) -> None:
@@ -184,26 +186,26 @@ async def test_ports_held_by_other_services_are_skipped(services: Services) -> N
 async def test_stop_start_restart_delete(services: Services, emulator: EmulatorServer) -> None:
     await create(services, "Cycle")
     await wait_for(
-        lambda: _eq(view_status(services, "bot-cycle"), "Running"), within=10, what="run"
+        lambda: _eq(view_status(services, "bot-cycle"), "Running"), timeout=10, what="run"
     )
     await services.instances.stop("bot-cycle")
     assert (await services.instances.get("bot-cycle")).status is InstanceStatus.STOPPED
     await wait_for(
-        lambda: _eq(view_status(services, "bot-cycle"), "Stopped"), within=10, what="stop"
+        lambda: _eq(view_status(services, "bot-cycle"), "Stopped"), timeout=10, what="stop"
     )
     assert names(emulator, "persistentvolumeclaims"), "stop keeps the data"
     await services.instances.start("bot-cycle")
     await wait_for(
-        lambda: _eq(view_status(services, "bot-cycle"), "Running"), within=10, what="start"
+        lambda: _eq(view_status(services, "bot-cycle"), "Running"), timeout=10, what="start"
     )
-    old = {p["metadata"]["name"] for p in emulator.objects("pods", NS)}  # type: ignore[index]
+    old = {p["metadata"]["name"] for p in emulator.objects("pods", NS)}
     await services.instances.restart("bot-cycle")
 
     def replaced() -> bool:
-        now = {p["metadata"]["name"] for p in emulator.objects("pods", NS)}  # type: ignore[index]
+        now = {p["metadata"]["name"] for p in emulator.objects("pods", NS)}
         return bool(now) and not (now & old)
 
-    await wait_for(replaced, within=10, what="pod replaced")
+    await wait_for(replaced, timeout=10, what="pod replaced")
     steps = [p.step async for p in services.instances.delete("bot-cycle")]
     assert steps[-1] == "record"
     assert await services.store.instances.find("bot-cycle") is None
@@ -253,11 +255,11 @@ async def test_edit_config_resources_storage_and_keys(
         c
         for c in emulator.objects("configmaps", NS)
         if c["metadata"]["name"] == "bot-editable-config"
-    )  # type: ignore[index]
-    assert cm["data"]["clawdbot.json"] == '{"model": "opus"}'  # type: ignore[index]
+    )
+    assert cm["data"]["clawdbot.json"] == '{"model": "opus"}'
     await services.instances.update_resources("bot-editable", Resources(memory_limit="8Gi"))
     dep = emulator.objects("deployments", NS)[0]
-    limits = dep["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]  # type: ignore[index]
+    limits = dep["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]
     assert limits["memory"] == "8Gi"
     with pytest.raises(ValidationFailed, match="cannot shrink"):
         await services.instances.update_storage("bot-editable", Storage(homebrew="1Gi"))
@@ -266,8 +268,8 @@ async def test_edit_config_resources_storage_and_keys(
         p
         for p in emulator.objects("persistentvolumeclaims", NS)
         if p["metadata"]["name"] == "bot-editable-homebrew"
-    )  # type: ignore[index]
-    assert pvc["spec"]["resources"]["requests"]["storage"] == "20Gi"  # type: ignore[index]
+    )
+    assert pvc["spec"]["resources"]["requests"]["storage"] == "20Gi"
     await services.instances.set_override("bot-editable", Provider.ANTHROPIC, SecretStr(OVERRIDE))
     details = await services.instances.details("bot-editable")
     sources = {k.provider: k for k in details.keys}
@@ -287,8 +289,8 @@ async def test_global_key_change_rewrites_only_inheriting_secrets(
     assert affected == ["bot-inherits"]
 
     def secret_value(name: str) -> str:
-        doc = next(s for s in emulator.objects("secrets", NS) if s["metadata"]["name"] == name)  # type: ignore[index]
-        return base64.b64decode(doc["data"]["ANTHROPIC_API_KEY"]).decode()  # type: ignore[index]
+        doc = next(s for s in emulator.objects("secrets", NS) if s["metadata"]["name"] == name)
+        return base64.b64decode(doc["data"]["ANTHROPIC_API_KEY"]).decode()
 
     assert secret_value("bot-inherits-keys") == GLOBAL
     assert secret_value("bot-own-key-keys") == OVERRIDE

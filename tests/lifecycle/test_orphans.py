@@ -9,8 +9,8 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
-from claworc_tui.emulator import EmulatorServer
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.services import open_services
 from claworc_tui.services.views import DriftKind

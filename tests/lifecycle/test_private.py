@@ -6,13 +6,14 @@ import asyncio
 import json
 import signal
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
-from claworc_tui.emulator import EmulatorServer
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.services import Services
 from claworc_tui.services.views import DriftKind
+from tests._support.wait import wait_for
 from tests.faults.cli_proc import spawn
-from tests.k8s.helpers import running_pod, wait_for
+from tests.k8s.helpers import running_pod
 from tests.lifecycle.test_cli import KEY, cli
 from tests.lifecycle.test_reach import get, make_bot, reach_of, vnc_service
 
@@ -99,7 +100,7 @@ async def test_cli_url_forward_prints_a_working_url_until_ctrl_c(
 ) -> None:
     assert (await cli(config, "settings", "set", "default_exposure", "private"))[0] == 0
     assert (await cli(config, "create", "Bot Alpha"))[0] == 0
-    await wait_for(lambda: running_pod(emulator, "bot-alpha") is not None, within=10, what="pod")
+    await wait_for(lambda: running_pod(emulator, "bot-alpha") is not None, timeout=10, what="pod")
     before = len(emulator.requests)
     proc = await spawn(config, KEY, "url", "--forward", "--terminal", "bot-alpha")
     try:

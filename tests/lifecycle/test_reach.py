@@ -12,15 +12,16 @@ import sys
 import aiohttp
 import pytest
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
-from claworc_tui.emulator import EmulatorServer
 from claworc_tui.models.errors import ValidationFailed
 from claworc_tui.models.instance import InstanceSpec
 from claworc_tui.services import Services
 from claworc_tui.services.reach import NotRunning, ReachService
 from claworc_tui.services.terminal import run_terminal
+from tests._support.wait import wait_for
 from tests.faults.cli_proc import env_for, spawn
-from tests.k8s.helpers import running_pod, wait_for
+from tests.k8s.helpers import running_pod
 from tests.lifecycle.test_cli import KEY, cli
 
 
@@ -28,7 +29,7 @@ async def make_bot(services: Services, emulator: EmulatorServer, display: str = 
     async for _ in services.instances.create(InstanceSpec(display_name=display)):
         pass
     name = "bot-" + display.lower().removeprefix("bot ").replace(" ", "-")
-    await wait_for(lambda: running_pod(emulator, name) is not None, within=10, what="pod running")
+    await wait_for(lambda: running_pod(emulator, name) is not None, timeout=10, what="pod running")
     return name
 
 
@@ -69,7 +70,7 @@ async def test_shell_or_forward_to_a_stopped_instance_says_so_and_opens_nothing(
 ) -> None:
     name = await make_bot(services, emulator)
     await services.instances.stop(name)
-    await wait_for(lambda: not emulator.objects("pods", "claworc"), within=10, what="no pod")
+    await wait_for(lambda: not emulator.objects("pods", "claworc"), timeout=10, what="no pod")
     before = len(emulator.requests)
     with pytest.raises(NotRunning, match="bot-alpha is not running: it has no pod"):
         async with reach_of(services).shell(name):
@@ -96,7 +97,7 @@ async def test_forward_carries_http_and_reattaches_after_a_restart(
 
     await services.instances.restart(name)
     await wait_for(
-        lambda: running_pod(emulator, name) not in (None, first), within=10, what="new pod"
+        lambda: running_pod(emulator, name) not in (None, first), timeout=10, what="new pod"
     )
     second = running_pod(emulator, name)
     status, body = await get(chrome.url)
@@ -145,7 +146,7 @@ async def shell_cli(config: Settings, name: str, *cmd: str) -> tuple[int, str, s
 
 async def test_cli_shell_runs_a_command(config: Settings, emulator: EmulatorServer) -> None:
     assert (await cli(config, "create", "Bot Alpha"))[0] == 0
-    await wait_for(lambda: running_pod(emulator, "bot-alpha") is not None, within=10, what="pod")
+    await wait_for(lambda: running_pod(emulator, "bot-alpha") is not None, timeout=10, what="pod")
     code, out, err = await shell_cli(config, "bot-alpha", "echo", "hi there", "--db")
     assert code == 0, err
     assert (out, err) == ("hi there --db\n", "")
@@ -163,7 +164,7 @@ async def test_cli_forward_prints_urls_and_stops_on_ctrl_c(
     config: Settings, emulator: EmulatorServer
 ) -> None:
     assert (await cli(config, "create", "Bot Alpha"))[0] == 0
-    await wait_for(lambda: running_pod(emulator, "bot-alpha") is not None, within=10, what="pod")
+    await wait_for(lambda: running_pod(emulator, "bot-alpha") is not None, timeout=10, what="pod")
     proc = await spawn(config, KEY, "forward", "bot-alpha")
     try:
         assert proc.stdout is not None
@@ -183,9 +184,7 @@ async def test_cli_forward_prints_urls_and_stops_on_ctrl_c(
 
 def vnc_service(emulator: EmulatorServer, name: str) -> dict[str, object]:
     return next(
-        s
-        for s in emulator.objects("services", "claworc")
-        if s["metadata"]["name"] == f"{name}-vnc"  # type: ignore[index]
+        s for s in emulator.objects("services", "claworc") if s["metadata"]["name"] == f"{name}-vnc"
     )
 
 

@@ -10,16 +10,17 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
 from claworc_tui.crypto.passphrase import PassphraseSeal
-from claworc_tui.emulator import EmulatorServer
 from claworc_tui.models.errors import InstanceNotFound, ValidationFailed
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import Instance, InstanceSpec, Provider, Resources, Storage
 from claworc_tui.models.records import RecordsFile
 from claworc_tui.services import Services, open_services
 from claworc_tui.services import records as records_mod
-from tests.k8s.helpers import NS, emulator_config
+from tests._support.emulator import emulator_config
+from tests.k8s.helpers import NS
 
 OVERRIDE = "sk-ant-api03.EXPORTFAKE.EXPORTFAKE-4444-eeee"
 PASS = SecretStr("correct horse battery")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-from claworc_tui.emulator import EmulatorServer
+from claworc_emulator import EmulatorServer
 from claworc_tui.models.instance import InstanceSpec
 from claworc_tui.services import Services
 from claworc_tui.services.views import (
@@ -16,7 +16,8 @@ from claworc_tui.services.views import (
     FleetSnapshot,
     InstanceView,
 )
-from tests.k8s.helpers import NS, wait_for
+from tests._support.wait import wait_for
+from tests.k8s.helpers import NS
 
 
 async def make(services: Services, display: str) -> str:
@@ -66,20 +67,20 @@ async def test_reasons_from_the_cluster(services: Services, emulator: EmulatorSe
         emulator.crash_loop(NS, "bot-crashy")
         emulator.oom_kill(NS, "bot-hungry")
         emulator.image_pull_backoff(NS, "bot-pully")
-        await wait_for(lambda: fleet.status("bot-healthy") == "Running", within=10, what="running")
+        await wait_for(lambda: fleet.status("bot-healthy") == "Running", timeout=10, what="running")
         await wait_for(
             lambda: (fleet.status("bot-crashy") or "").startswith("CrashLoopBackOff"),
-            within=10,
+            timeout=10,
             what="crash loop",
         )
         await wait_for(
             lambda: fleet.status("bot-hungry") == "CrashLoopBackOff (OOMKilled)",
-            within=10,
+            timeout=10,
             what="oom",
         )
         await wait_for(
             lambda: fleet.status("bot-pully") in ("ImagePullBackOff", "ErrImagePull"),
-            within=10,
+            timeout=10,
             what="image pull",
         )
         hungry = fleet.views["bot-hungry"]
@@ -98,7 +99,7 @@ async def test_reasons_from_the_cluster(services: Services, emulator: EmulatorSe
             crashy = await services.instances.details("bot-crashy")
             return "crash-loop" in [a.code for a in crashy.advice]
 
-        await wait_for(crash_advice, within=10, what="crash-loop advice")
+        await wait_for(crash_advice, timeout=10, what="crash-loop advice")
         tail = await services.instances.previous_log_tail("bot-crashy")
         assert any("Exiting with code 1" in line for line in tail)
     finally:
@@ -113,9 +114,9 @@ async def test_stopped_and_pending_are_told_apart(
     try:
         await make(services, "Slow")
         await services.instances.stop("bot-slow")
-        await wait_for(lambda: fleet.status("bot-slow") == "Stopped", within=10, what="stopped")
+        await wait_for(lambda: fleet.status("bot-slow") == "Stopped", timeout=10, what="stopped")
         await services.instances.start("bot-slow")
-        await wait_for(lambda: fleet.status("bot-slow") == "Running", within=10, what="running")
+        await wait_for(lambda: fleet.status("bot-slow") == "Running", timeout=10, what="running")
         seen = fleet.seen["bot-slow"]
         after_start = seen[seen.index("starting") :] if "starting" in seen else seen
         assert "Stopped" not in after_start[1:], "replicas 1 without a pod is not Stopped"
@@ -130,25 +131,25 @@ async def test_outage_is_reported_and_recovers(
     fleet = Fleet(services.instances.fleet_events())
     try:
         await make(services, "Survivor")
-        await wait_for(lambda: fleet.status("bot-survivor") == "Running", within=10, what="run")
+        await wait_for(lambda: fleet.status("bot-survivor") == "Running", timeout=10, what="run")
         await emulator.stop()
         await wait_for(
             lambda: (
                 fleet.connection[-1:] == [ConnectionState.RECONNECTING]
                 or fleet.connection[-1:] == [ConnectionState.UNREACHABLE]
             ),
-            within=10,
+            timeout=10,
             what="reconnecting",
         )
         await emulator.start()
         await wait_for(
-            lambda: fleet.connection[-1:] == [ConnectionState.LIVE], within=10, what="live again"
+            lambda: fleet.connection[-1:] == [ConnectionState.LIVE], timeout=10, what="live again"
         )
         # Changes after the outage still arrive (the watch resumed, not just reconnected).
         emulator.crash_loop(NS, "bot-survivor")
         await wait_for(
             lambda: (fleet.status("bot-survivor") or "").startswith("CrashLoopBackOff"),
-            within=10,
+            timeout=10,
             what="crash loop after the outage",
         )
     finally:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
-from claworc_tui.emulator import EmulatorServer
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeOwnedElsewhere
 from claworc_tui.k8s.objects import Json

@@ -29,7 +29,7 @@ OPENAI = "sk-proj-FAKEopenaiFAKEopenaiFAKE-1234"
 
 
 def spec(name: str = "Bot Alpha", **kwargs: object) -> InstanceSpec:
-    return InstanceSpec(display_name=name, **kwargs)  # type: ignore[arg-type]
+    return InstanceSpec(display_name=name, **kwargs)
 
 
 async def test_new_database_is_owner_only_and_migrated(store: Store, settings: Settings) -> None:

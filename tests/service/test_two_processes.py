@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import subprocess
@@ -90,7 +91,7 @@ def test_first_starts_racing_on_a_missing_folder_all_open(tmp_path: Path) -> Non
     """Several first starts at once: none may fail because another created the folder first."""
     for attempt in range(40):
         path = tmp_path / f"run-{attempt}" / "data" / "claworc.db"
-        errors = race(6, lambda path=path: _prepare_path(path))
+        errors = race(6, functools.partial(_prepare_path, path))
         assert errors == [], f"attempt {attempt}: {errors[0]}"
         assert path.stat().st_mode & 0o777 == 0o600
         assert path.parent.stat().st_mode & 0o777 == 0o700
@@ -109,7 +110,10 @@ def test_first_opens_racing_on_a_new_database_all_open(tmp_path: Path) -> None:
         finally:
             await conn.close()
 
+    def open_in_new_loop(path: Path) -> None:
+        asyncio.run(first_open(path))
+
     for attempt in range(80):
         path = tmp_path / f"run-{attempt}" / "claworc.db"
-        errors = race(6, lambda path=path: asyncio.run(first_open(path)))
+        errors = race(6, functools.partial(open_in_new_loop, path))
         assert errors == [], f"attempt {attempt}: {errors[0]}"

@@ -6,7 +6,6 @@ an injected clock, cursors do not blink, and terminals have a fixed size.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -23,9 +22,10 @@ from textual.message import Message
 from textual.notifications import Notify
 from textual.pilot import Pilot
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.app import ClaworcApp
-from claworc_tui.emulator import EmulatorServer
 from claworc_tui.services import Services
+from tests._support.wait import wait_for
 from tests.ui.harness import fixed_now, opened, running_emulator, seed, settings_for
 
 SNAPSHOT_DIR = Path(__file__).resolve().parents[2] / "snapshots"
@@ -76,44 +76,6 @@ class Env:
         return sorted(view.name for view in await self.services.instances.list_views())
 
 
-async def wait_for(
-    pilot: Pilot[Any], predicate: Callable[[], bool], within: float = 5.0, what: str = ""
-) -> None:
-    """Let the app run until ``predicate`` holds (streams never go idle, so poll)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not predicate():
-        if loop.time() > deadline:
-            pytest.fail(f"timed out after {within}s waiting for {what or predicate}")
-        await pilot.pause(0.02)
-
-
-async def wait_busy(predicate: Callable[[], bool], within: float = 10.0, what: str = "") -> None:
-    """Like ``wait_for`` without the pilot's wait for every widget to go idle: for screens that
-    churn (a crash-looping pod) where "every widget idle" may take long to happen."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not predicate():
-        if loop.time() > deadline:
-            pytest.fail(f"timed out after {within}s waiting for {what or predicate}")
-        await asyncio.sleep(0.05)
-
-
-async def wait_async(
-    pilot: Pilot[Any],
-    predicate: Callable[[], Awaitable[bool]],
-    within: float = 5.0,
-    what: str = "",
-) -> None:
-    """Like ``wait_for`` with an async predicate (e.g. asking the service)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not await predicate():
-        if loop.time() > deadline:
-            pytest.fail(f"timed out after {within}s waiting for {what or predicate}")
-        await pilot.pause(0.05)
-
-
 def pod_of(env: Env, instance: str) -> str:
     """The current pod of ``instance`` on the emulator."""
     pods = [
@@ -137,11 +99,9 @@ async def env(tmp_path: Path) -> AsyncIterator[Env]:
     """Three running instances (bot-alpha, bot-beta, bot-gamma) on the emulator."""
     async with running_emulator() as emulator, opened(settings_for(tmp_path, emulator)) as services:
         await seed(services, *SEEDED)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 10
-        while not await all_running(services, len(SEEDED)):
-            assert loop.time() < deadline, "seeded instances did not come up"
-            await asyncio.sleep(0.05)
+        await wait_for(
+            lambda: all_running(services, len(SEEDED)), timeout=10, what="seeded instances"
+        )
         yield Env(services, emulator, tmp_path)
 
 

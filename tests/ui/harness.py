@@ -15,10 +15,12 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
-from claworc_tui.emulator import EmulatorConfig, EmulatorServer
 from claworc_tui.models.instance import InstanceSpec
 from claworc_tui.services import Services, open_services
+from tests._support.emulator import emulator_config
+from tests._support.emulator import running_emulator as support_emulator
 
 NS = "claworc"
 #: The fixed clock of the tests (before any record is written, so every age reads "0s").
@@ -30,27 +32,15 @@ def fixed_now() -> datetime:
     return FIXED_NOW
 
 
-def emulator_config(latency: float = 0.0) -> EmulatorConfig:
-    """Short delays, so pods come up within tenths of a second (and a crash-looping pod
-    restarts after 0.5 s, doubling to 2 s, where the kubelet's back-off starts at 10 s)."""
-    return EmulatorConfig(
-        pod_start_delay=0.05,
-        pod_grace_period=0.05,
-        latency=latency,
-        crash_backoff=0.5,
-        crash_backoff_max=2.0,
-    )
-
-
 @asynccontextmanager
 async def running_emulator(latency: float = 0.0) -> AsyncIterator[EmulatorServer]:
-    """An emulated API server on 127.0.0.1 (``latency``: seconds added to every request)."""
-    emulator = EmulatorServer(emulator_config(latency))
-    await emulator.start()
-    try:
+    """An emulated API server on 127.0.0.1 (``latency``: seconds added to every request).
+
+    Pods come up within tenths of a second, and a crash-looping pod restarts after 0.5 s,
+    doubling to 2 s (the kubelet's back-off starts at 10 s)."""
+    config = emulator_config(latency=latency, crash_backoff=0.5, crash_backoff_max=2.0)
+    async with support_emulator(config) as emulator:
         yield emulator
-    finally:
-        await emulator.stop()
 
 
 def settings_for(folder: Path, emulator: EmulatorServer, **flags: object) -> Settings:

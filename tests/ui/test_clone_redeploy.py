@@ -16,7 +16,8 @@ from claworc_tui.ui.screens.fleet_actions import RedeployModal
 from claworc_tui.ui.screens.progress import ProgressModal
 from claworc_tui.ui.widgets.form import FieldError
 from claworc_tui.ui.widgets.instance_list import InstanceList
-from tests.ui.conftest import Env, SnapCompare, wait_async, wait_for
+from tests._support.wait import wait_for
+from tests.ui.conftest import Env, SnapCompare
 from tests.ui.test_snapshots import listed
 
 KEY = "sk-ant-api03.CLONEUI.CLONEUI-6666-abcd"
@@ -42,9 +43,11 @@ async def test_clone_opens_a_filled_form_and_creates(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
         listing = app.screen.query_one(InstanceList)
-        await wait_for(pilot, lambda: listing.selected_name == "bot-alpha", what="selection")
+        await wait_for(lambda: listing.selected_name == "bot-alpha", pilot=pilot, what="selection")
         await pilot.press("N")
-        await wait_for(pilot, lambda: isinstance(app.screen, CreateInstanceModal), what="form")
+        await wait_for(
+            lambda: isinstance(app.screen, CreateInstanceModal), pilot=pilot, what="form"
+        )
         form = app.screen
         name = form.query_one("#display_name", Input)
         assert name.value == "Alpha copy"
@@ -58,15 +61,20 @@ async def test_clone_opens_a_filled_form_and_creates(env: Env) -> None:
         name.value = "Beta"
         await pilot.press("ctrl+s")
         error = form.query_one("#display_name-error", FieldError)
-        await wait_for(pilot, lambda: "already exists" in str(error.render()), what="error")
+        await wait_for(lambda: "already exists" in str(error.render()), pilot=pilot, what="error")
         assert isinstance(app.screen, CreateInstanceModal)
         name.value = "Bot Delta"
         await pilot.press("ctrl+s")
-        await wait_async(
-            pilot, lambda: _has(env, "bot-delta"), within=15, what="the clone in the database"
+        await wait_for(
+            lambda: _has(env, "bot-delta"),
+            pilot=pilot,
+            timeout=15,
+            what="the clone in the database",
         )
-        await wait_for(pilot, lambda: not isinstance(app.screen, ProgressModal), within=15)
-        await wait_for(pilot, lambda: listing.selected_name == "bot-delta", what="select clone")
+        await wait_for(lambda: not isinstance(app.screen, ProgressModal), pilot=pilot, timeout=15)
+        await wait_for(
+            lambda: listing.selected_name == "bot-delta", pilot=pilot, what="select clone"
+        )
     delta = await env.services.instances.get("bot-delta")
     assert (delta.nodeport_chrome, delta.nodeport_terminal) == (30106, 30107)
     keys = await env.services.store.instances.overrides("bot-delta")
@@ -81,9 +89,9 @@ async def test_redeploy_asks_for_the_image_and_rolls(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
         listing = app.screen.query_one(InstanceList)
-        await wait_for(pilot, lambda: listing.selected_name == "bot-alpha", what="selection")
+        await wait_for(lambda: listing.selected_name == "bot-alpha", pilot=pilot, what="selection")
         await pilot.press("U")
-        await wait_for(pilot, lambda: isinstance(app.screen, RedeployModal), what="dialog")
+        await wait_for(lambda: isinstance(app.screen, RedeployModal), pilot=pilot, what="dialog")
         field = app.screen.query_one("#redeploy-image", Input)
         assert field.value == "glukw/openclaw-vnc-chrome:latest"
         field.value = "Not An Image"
@@ -94,8 +102,10 @@ async def test_redeploy_asks_for_the_image_and_rolls(env: Env) -> None:
         assert (await env.services.instances.get("bot-alpha")).image is None
         field.value = "example.com/bot:2"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: image_of(env, "bot-alpha") == "example.com/bot:2", within=10)
-        await wait_for(pilot, lambda: not isinstance(app.screen, ProgressModal), within=20)
+        await wait_for(
+            lambda: image_of(env, "bot-alpha") == "example.com/bot:2", pilot=pilot, timeout=10
+        )
+        await wait_for(lambda: not isinstance(app.screen, ProgressModal), pilot=pilot, timeout=20)
     assert (await env.services.instances.get("bot-alpha")).image == "example.com/bot:2"
 
 
@@ -103,21 +113,21 @@ async def test_redeploy_marked_instances(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
         listing = app.screen.query_one(InstanceList)
-        await wait_for(pilot, lambda: listing.selected_name == "bot-alpha", what="selection")
+        await wait_for(lambda: listing.selected_name == "bot-alpha", pilot=pilot, what="selection")
         before = {n: restarted(env, n) for n in ("bot-alpha", "bot-beta", "bot-gamma")}
         await pilot.press("space", "space")
-        await wait_for(pilot, lambda: len(listing.marked) == 2, what="two marks")
+        await wait_for(lambda: len(listing.marked) == 2, pilot=pilot, what="two marks")
         await pilot.press("U")
-        await wait_for(pilot, lambda: isinstance(app.screen, RedeployModal), what="dialog")
+        await wait_for(lambda: isinstance(app.screen, RedeployModal), pilot=pilot, what="dialog")
         assert app.screen.query_one("#redeploy-image", Input).value == ""
         await pilot.press("enter")
         await wait_for(
-            pilot,
             lambda: all(restarted(env, n) != before[n] for n in ("bot-alpha", "bot-beta")),
-            within=10,
+            pilot=pilot,
+            timeout=10,
             what="both rolled",
         )
-        await wait_for(pilot, lambda: not isinstance(app.screen, ProgressModal), within=20)
+        await wait_for(lambda: not isinstance(app.screen, ProgressModal), pilot=pilot, timeout=20)
     assert restarted(env, "bot-gamma") == before["bot-gamma"]
     assert [i.image for i in await env.services.store.instances.list()] == [None, None, None]
 
@@ -127,7 +137,7 @@ async def test_read_only_refuses_clone_and_redeploy(read_only_env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
         listing = app.screen.query_one(InstanceList)
-        await wait_for(pilot, lambda: listing.selected_name is not None, what="selection")
+        await wait_for(lambda: listing.selected_name is not None, pilot=pilot, what="selection")
         await pilot.press("N", "U")
         await pilot.pause(0.1)
         assert not isinstance(app.screen, CreateInstanceModal | RedeployModal)
@@ -146,9 +156,9 @@ class TestSnapshots:
             await listed(pilot)
             await pilot.press("N")
             app = pilot.app
-            await wait_for(pilot, lambda: isinstance(app.screen, CreateInstanceModal))
+            await wait_for(lambda: isinstance(app.screen, CreateInstanceModal), pilot=pilot)
             hint = app.screen.query_one("#name-preview", Static)
-            await wait_for(pilot, lambda: "Chrome port" in str(hint.render()), what="preview")
+            await wait_for(lambda: "Chrome port" in str(hint.render()), pilot=pilot, what="preview")
 
         assert await snap_compare(env.app(), terminal_size=(80, 24), run_before=form)
 
@@ -157,7 +167,7 @@ class TestSnapshots:
             await listed(pilot)
             await pilot.press("U")
             app = pilot.app
-            await wait_for(pilot, lambda: isinstance(app.screen, RedeployModal))
+            await wait_for(lambda: isinstance(app.screen, RedeployModal), pilot=pilot)
             app.screen.query_one("#redeploy-image", Input).value = "nginx:1 2"
             await pilot.press("enter")
 

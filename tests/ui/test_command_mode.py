@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from textual.widgets import Input
 
-from claworc_tui.emulator.resources import BY_PLURAL
+from claworc_emulator.resources import BY_PLURAL
 from claworc_tui.ui.screens.command_line import CommandLine, complete
 from claworc_tui.ui.screens.events import EventsScreen
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.screens.settings import SettingsScreen
-from tests.ui.conftest import Env, wait_async, wait_for
+from tests._support.wait import wait_for, wait_for_screen
+from tests.ui.conftest import Env
 from tests.ui.test_modals import error_text
 
 
 def test_completion_offers_words_then_arguments() -> None:
-    args = {"namespace": ["claworc", "default", "other"], "instance": ["bot-alpha", "bot-beta"]}
+    args: dict[str, Sequence[str]] = {
+        "namespace": ["claworc", "default", "other"],
+        "instance": ["bot-alpha", "bot-beta"],
+    }
     assert complete("eve", args) == "events"
     assert complete("ns d", args) == "ns default"
     assert complete("ns o", args) == "ns other"
@@ -33,14 +38,14 @@ async def test_ns_switches_the_list_to_another_namespace(env: Env) -> None:
         async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
             screen = app.screen
             assert isinstance(screen, MainScreen)
-            await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+            await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
             await pilot.press("colon", *"ns oth", "tab")
             line = screen.query_one(CommandLine)
-            await wait_for(pilot, lambda: line.value == "ns other", what="completed")
+            await wait_for(lambda: line.value == "ns other", pilot=pilot, what="completed")
             await pilot.press("enter")
             await wait_for(
-                pilot,
                 lambda: isinstance(app.screen, MainScreen) and app.screen is not screen,
+                pilot=pilot,
                 what="new main screen",
             )
             new = app.screen
@@ -48,10 +53,10 @@ async def test_ns_switches_the_list_to_another_namespace(env: Env) -> None:
             assert new.ctx.namespace == "other"
             assert app.services.namespace == "other"
             # The records stay; their pods are looked for in "other", where there are none.
-            await wait_for(pilot, lambda: new.instance_list.row_count == 3)
+            await wait_for(lambda: new.instance_list.row_count == 3, pilot=pilot)
             await wait_for(
-                pilot,
                 lambda: "Running" not in new.instance_list.cell_text("bot-alpha", "status"),
+                pilot=pilot,
                 what="bot-alpha not running in other",
             )
     finally:
@@ -67,19 +72,24 @@ async def test_ns_to_a_missing_or_forbidden_namespace_says_why_and_changes_nothi
     async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
         await pilot.press("colon", *"ns nope", "enter")
         await wait_for(
-            pilot, lambda: any("namespace nope does not exist" in t for t in env.toasts())
+            lambda: any("namespace nope does not exist" in t for t in env.toasts()), pilot=pilot
         )
         await pilot.press("colon", *"ns kube-system", "enter")
         await wait_for(
-            pilot, lambda: any("namespace kube-system is forbidden" in t for t in env.toasts())
+            lambda: any("namespace kube-system is forbidden" in t for t in env.toasts()),
+            pilot=pilot,
         )
         await pilot.press("colon", *"ctx elsewhere", "enter")
-        await wait_for(pilot, lambda: any("context elsewhere is not in" in t for t in env.toasts()))
+        await wait_for(
+            lambda: any("context elsewhere is not in" in t for t in env.toasts()), pilot=pilot
+        )
         await pilot.press("colon", *"frobnicate", "enter")
-        await wait_for(pilot, lambda: any("unknown command :frobnicate" in t for t in env.toasts()))
+        await wait_for(
+            lambda: any("unknown command :frobnicate" in t for t in env.toasts()), pilot=pilot
+        )
         assert app.screen is screen
         assert app.services is env.services
         assert app.services.namespace == "claworc"
@@ -90,19 +100,18 @@ async def test_colon_events_and_q(env: Env) -> None:
     async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
         await pilot.press("colon", *"events", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, EventsScreen), what="events")
-        events_screen = app.screen
+        events_screen = await wait_for_screen(pilot, EventsScreen, what="events")
         assert isinstance(events_screen, EventsScreen)
         assert events_screen.instance is None
         await pilot.press("escape")
         await pilot.press("colon", *"events bot-beta", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, EventsScreen), what="events of")
+        await wait_for_screen(pilot, EventsScreen, what="events of")
         assert getattr(app.screen, "instance", None) == "bot-beta"
         await pilot.press("escape")
         await pilot.press("colon", "q", "enter")
-        await wait_for(pilot, lambda: not app.is_running, what="quit")
+        await wait_for(lambda: not app.is_running, pilot=pilot, what="quit")
 
 
 async def test_ctx_switches_to_another_kubeconfig_context(env: Env) -> None:
@@ -116,17 +125,19 @@ async def test_ctx_switches_to_another_kubeconfig_context(env: Env) -> None:
         async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
             screen = app.screen
             assert isinstance(screen, MainScreen)
-            await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+            await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
             await pilot.press("colon", *"ctx sec", "tab", "enter")
             await wait_for(
-                pilot, lambda: app.screen is not screen, what="the main screen on the new context"
+                lambda: app.screen is not screen,
+                pilot=pilot,
+                what="the main screen on the new context",
             )
             assert app.services.context_name == "second"
             assert app.services.namespace == "claworc"
             new = app.screen
             assert isinstance(new, MainScreen)
             assert new.ctx.context_name == "second"
-            await wait_for(pilot, lambda: new.instance_list.row_count == 3)
+            await wait_for(lambda: new.instance_list.row_count == 3, pilot=pilot)
     finally:
         if app.services is not env.services:
             await app.services.aclose()
@@ -136,13 +147,14 @@ async def test_settings_screen_sets_the_default_exposure_and_refuses_a_bad_one(e
     app = env.app()
     async with app.run_test(size=(120, 40), message_hook=env.hook) as pilot:
         await pilot.press("colon", *"settings", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen), what="settings")
-        screen = app.screen
+        screen = await wait_for_screen(pilot, SettingsScreen, what="settings")
         field = screen.query_one("#default_exposure", Input)
-        await wait_for(pilot, lambda: field.value == "nodeport", what="settings loaded")
+        await wait_for(lambda: field.value == "nodeport", pilot=pilot, what="settings loaded")
         field.value = "public"
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: error_text(screen, "default_exposure") != "", what="error")
+        await wait_for(
+            lambda: error_text(screen, "default_exposure") != "", pilot=pilot, what="error"
+        )
         assert (await env.services.instances.get_settings()).default_exposure.value == "nodeport"
         field.value = "private"
         await pilot.press("ctrl+s")
@@ -150,4 +162,4 @@ async def test_settings_screen_sets_the_default_exposure_and_refuses_a_bad_one(e
         async def saved() -> bool:
             return (await env.services.instances.get_settings()).default_exposure.value == "private"
 
-        await wait_async(pilot, saved, what="private saved")
+        await wait_for(saved, pilot=pilot, what="private saved")

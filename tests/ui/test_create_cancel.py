@@ -11,7 +11,8 @@ from textual.widgets import Input
 from claworc_tui.services.views import StepState
 from claworc_tui.ui.screens.create import CreateInstanceModal
 from claworc_tui.ui.screens.progress import Outcome, ProgressModal
-from tests.ui.conftest import Env, wait_for
+from tests._support.wait import wait_for, wait_for_screen
+from tests.ui.conftest import Env
 from tests.ui.harness import opened, running_emulator, settings_for
 
 
@@ -30,20 +31,21 @@ async def test_cancel_during_create_rolls_back(slow_env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(app.screen, CreateInstanceModal))
+        await wait_for_screen(pilot, CreateInstanceModal)
         app.screen.query_one("#display_name", Input).value = "Doomed"
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, ProgressModal), within=10)
-        progress = app.screen
+        progress = await wait_for_screen(pilot, ProgressModal, timeout=10)
         assert isinstance(progress, ProgressModal)
         await wait_for(
-            pilot,
             lambda: any(row.state is StepState.DONE for row in progress._rows.values()),
-            within=15,
+            pilot=pilot,
+            timeout=15,
             what="a first step done",
         )
         await pilot.press("escape")
-        await wait_for(pilot, lambda: progress.outcome is not None, within=20, what="rollback")
+        await wait_for(
+            lambda: progress.outcome is not None, pilot=pilot, timeout=20, what="rollback"
+        )
         assert progress.outcome == Outcome.CANCELLED
         assert "rolled back" in str(progress.query_one("#progress-result").render())
         await pilot.press("escape")

@@ -8,7 +8,8 @@ from claworc_tui.models.instance import InstanceSpec
 from claworc_tui.services import open_services
 from claworc_tui.ui.screens.confirm import ConfirmModal
 from claworc_tui.ui.screens.drift import DriftScreen
-from tests.ui.conftest import Env, wait_for
+from tests._support.wait import wait_for
+from tests.ui.conftest import Env
 
 
 async def test_a_previews_then_adopts_an_instance_owned_elsewhere(env: Env) -> None:
@@ -25,12 +26,16 @@ async def test_a_previews_then_adopts_an_instance_owned_elsewhere(env: Env) -> N
     app = env.app()
     async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
         await pilot.press("d")
-        await wait_for(pilot, lambda: isinstance(app.screen, DriftScreen))
+        await wait_for(lambda: isinstance(app.screen, DriftScreen), pilot=pilot)
         table = app.screen.query_one("#drift-table", DataTable)
-        await wait_for(pilot, lambda: table.row_count == 1, what="the instance owned elsewhere")
+        await wait_for(
+            lambda: table.row_count == 1, pilot=pilot, what="the instance owned elsewhere"
+        )
         assert "owned elsewhere" in str(table.get_row_at(0)[1])
         await pilot.press("a")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the preview")
+        await wait_for(
+            lambda: isinstance(app.screen, ConfirmModal), pilot=pilot, what="the preview"
+        )
         shown = " ".join(str(s.render()) for s in app.screen.query(Static))
         assert "Adopt 1 instance?" in shown
         assert "bot-their-bot" in shown
@@ -39,9 +44,9 @@ async def test_a_previews_then_adopts_an_instance_owned_elsewhere(env: Env) -> N
         assert await env.names() == before
         await pilot.press("y")
         await wait_for(
-            pilot, lambda: any("adopted 1 instance" in t for t in env.toasts()), what="result"
+            lambda: any("adopted 1 instance" in t for t in env.toasts()), pilot=pilot, what="result"
         )
-        await wait_for(pilot, lambda: table.row_count == 0, what="no drift left")
+        await wait_for(lambda: table.row_count == 0, pilot=pilot, what="no drift left")
     assert "bot-their-bot" in await env.names()
     record = await env.services.instances.get("bot-their-bot")
     assert record.display_name == "Their Bot"

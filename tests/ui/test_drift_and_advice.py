@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from rich.text import Text
 from textual.widgets import Button, DataTable
 
-from claworc_tui.emulator.resources import BY_PLURAL
+from claworc_emulator.resources import BY_PLURAL
 from claworc_tui.ui.screens.confirm import ConfirmModal
 from claworc_tui.ui.screens.drift import DriftScreen
 from claworc_tui.ui.screens.main import MainScreen
-from tests.ui.conftest import Env, wait_busy, wait_for
+from tests._support.wait import wait_for, wait_for_screen
+from tests.ui.conftest import Env
 
 
 def kinds(table: DataTable[Text]) -> list[str]:
@@ -35,25 +34,24 @@ async def test_drift_lists_and_repairs_after_confirmation(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(140, 40), message_hook=env.hook) as pilot:
         await pilot.press("d")
-        await wait_for(pilot, lambda: isinstance(app.screen, DriftScreen))
-        drift = app.screen
+        drift = await wait_for_screen(pilot, DriftScreen)
         table = drift.query_one("#drift-table", DataTable)
-        await wait_for(pilot, lambda: table.row_count == 2, what="two differences")
+        await wait_for(lambda: table.row_count == 2, pilot=pilot, what="two differences")
         assert sorted(kinds(table)) == ["missing", "orphan"]
         missing_row = kinds(table).index("missing")
         table.move_cursor(row=missing_row)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await wait_for_screen(pilot, ConfirmModal)
         assert "re-create" in str(app.screen.query_one(".dialog-body Static").render())
         await pilot.press("y")
-        await wait_for(pilot, lambda: table.row_count == 1, what="missing repaired")
+        await wait_for(lambda: table.row_count == 1, pilot=pilot, what="missing repaired")
         assert kinds(table) == ["orphan"]
         await pilot.press("D")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await wait_for_screen(pilot, ConfirmModal)
         body = str(app.screen.query_one(".dialog-body Static").render())
         assert "will be deleted" in body
         await pilot.press("y")
-        await wait_for(pilot, lambda: table.row_count == 0, what="orphan deleted")
+        await wait_for(lambda: table.row_count == 0, pilot=pilot, what="orphan deleted")
         assert "No drift" in str(drift.query_one("#drift-status").render())
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
@@ -64,16 +62,20 @@ async def test_advice_action_after_an_oom_kill(env: Env) -> None:
     async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
         env.emulator.oom_kill("claworc", "bot-alpha")
         detail = screen.detail
         # The pod crash-loops meanwhile, so wait without the pilot's "every widget idle".
-        await wait_busy(
-            lambda: bool(detail.query("#advice-raise-memory")), what="raise-memory advice"
+        await wait_for(
+            lambda: bool(detail.query("#advice-raise-memory")),
+            timeout=10.0,
+            what="raise-memory advice",
         )
         detail.query_one("#advice-raise-memory", Button).press()
-        await wait_busy(lambda: isinstance(app.screen, ConfirmModal), what="confirmation")
-        await wait_busy(lambda: app.screen.focused is not None, what="modal ready")
+        await wait_for(
+            lambda: isinstance(app.screen, ConfirmModal), timeout=10.0, what="confirmation"
+        )
+        await wait_for(lambda: app.screen.focused is not None, timeout=10.0, what="modal ready")
         app.screen.query_one("#confirm", Button).press()
         env.emulator.heal("claworc", "bot-alpha")
 
@@ -81,8 +83,4 @@ async def test_advice_action_after_an_oom_kill(env: Env) -> None:
             views = {v.name: v for v in await env.services.instances.list_views()}
             return views["bot-alpha"].instance.resources.memory_limit == "8Gi"
 
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 10
-        while not await raised():
-            assert loop.time() < deadline, "memory limit not raised"
-            await asyncio.sleep(0.1)
+        await wait_for(raised, timeout=10, what="memory limit raised")

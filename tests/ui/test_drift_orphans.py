@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
-from claworc_tui.emulator.resources import BY_PLURAL
+from claworc_emulator.resources import BY_PLURAL
 from claworc_tui.ui.screens.confirm import ConfirmModal
 from claworc_tui.ui.screens.drift import DriftScreen
-from tests.ui.conftest import Env, wait_for
+from tests._support.wait import wait_for, wait_for_screen
+from tests.ui.conftest import Env
 
 
 def notes(app: object) -> list[str]:
@@ -21,15 +22,15 @@ async def test_d_reports_an_orphan_gone_meanwhile_not_as_repaired(env: Env) -> N
     app = env.app()
     async with app.run_test(size=(140, 40), message_hook=env.hook) as pilot:
         await pilot.press("d")
-        await wait_for(pilot, lambda: isinstance(app.screen, DriftScreen))
+        await wait_for_screen(pilot, DriftScreen)
         table = app.screen.query_one("#drift-table", DataTable)
-        await wait_for(pilot, lambda: table.row_count == 1, what="the orphan")
+        await wait_for(lambda: table.row_count == 1, pilot=pilot, what="the orphan")
         env.emulator.api.delete(BY_PLURAL["configmaps"], "claworc", "bot-ghost-config", {})
         await pilot.press("D")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await wait_for_screen(pilot, ConfirmModal)
         await pilot.press("y")
         await wait_for(
-            pilot, lambda: any("already gone" in n for n in notes(app)), what="the result"
+            lambda: any("already gone" in n for n in notes(app)), pilot=pilot, what="the result"
         )
         said = next(n for n in notes(app) if "already gone" in n)
         assert said.startswith("repaired 0"), said

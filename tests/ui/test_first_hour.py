@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static, TextArea
 from textual.widgets._footer import FooterKey
 
-from claworc_tui.emulator.resources import BY_PLURAL
+from claworc_emulator.resources import BY_PLURAL
 from claworc_tui.ui.format import TONE_GLYPHS
 from claworc_tui.ui.screens.confirm import ConfirmModal, DeleteModal
 from claworc_tui.ui.screens.create import CreateInstanceModal
@@ -25,7 +25,8 @@ from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.screens.settings import SettingsScreen
 from claworc_tui.ui.widgets.form import FieldError
 from claworc_tui.ui.widgets.instance_list import InstanceList
-from tests.ui.conftest import Env, pod_of, wait_async, wait_busy, wait_for
+from tests._support.wait import wait_for, wait_for_screen, wait_for_widget
+from tests.ui.conftest import Env, pod_of
 from tests.ui.harness import seed
 
 
@@ -43,8 +44,8 @@ def footer_keys(app: object) -> list[tuple[str, int]]:
 async def test_footer_keeps_help_and_quit_at_80_columns(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.screen.query_one(InstanceList).row_count == 3)
-        await wait_for(pilot, lambda: len(footer_keys(app)) > 3, what="footer drawn")
+        await wait_for(lambda: app.screen.query_one(InstanceList).row_count == 3, pilot=pilot)
+        await wait_for(lambda: len(footer_keys(app)) > 3, pilot=pilot, what="footer drawn")
         shown = [description for description, _ in footer_keys(app)]
         assert "Help" in shown
         assert "Quit" in shown
@@ -53,12 +54,11 @@ async def test_footer_keeps_help_and_quit_at_80_columns(env: Env) -> None:
 async def test_q_in_settings_goes_back_and_asks_about_unsaved_input(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: app.screen.query_one(InstanceList).row_count == 3)
+        await wait_for(lambda: app.screen.query_one(InstanceList).row_count == 3, pilot=pilot)
         await pilot.press("comma")
-        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
-        screen = app.screen
+        screen = await wait_for_screen(pilot, SettingsScreen)
         image = screen.query_one("#image", Input)
-        await wait_for(pilot, lambda: image.value != "", what="settings loaded")
+        await wait_for(lambda: image.value != "", pilot=pilot, what="settings loaded")
         # Something is focused from the start, so typing goes somewhere visible.
         assert isinstance(app.focused, Input)
         # q typed into a field is a q.
@@ -69,25 +69,24 @@ async def test_q_in_settings_goes_back_and_asks_about_unsaved_input(env: Env) ->
         # Off the fields, q goes back, as esc does.
         screen.query_one("#back").focus()
         await pilot.press("q")
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), what="back on q")
+        await wait_for_screen(pilot, MainScreen, what="back on q")
         assert app.is_running
         # With unsaved input, going back asks first; "n" keeps the screen and what was typed.
         await pilot.press("comma")
-        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
-        screen = app.screen
+        screen = await wait_for_screen(pilot, SettingsScreen)
         image = screen.query_one("#image", Input)
-        await wait_for(pilot, lambda: image.value != "", what="settings loaded")
+        await wait_for(lambda: image.value != "", pilot=pilot, what="settings loaded")
         image.value = "example.com/bot:2"
         await pilot.press("escape")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="discard?")
+        await wait_for_screen(pilot, ConfirmModal, what="discard?")
         assert "Discard 1 unsaved change?" in str(app.screen.query_one(".dialog-title").render())
         await pilot.press("n")
-        await wait_for(pilot, lambda: app.screen is screen)
+        await wait_for(lambda: app.screen is screen, pilot=pilot)
         assert image.value == "example.com/bot:2"
         await pilot.press("escape")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="discard?")
+        await wait_for_screen(pilot, ConfirmModal, what="discard?")
         await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for_screen(pilot, MainScreen)
         assert (await env.services.instances.get_settings()).image != "example.com/bot:2"
 
 
@@ -104,8 +103,8 @@ async def test_columns_fit_80_columns_with_ports_and_a_long_name(env: Env) -> No
     app = env.app()
     async with app.run_test(size=(80, 24)) as pilot:
         listing = app.screen.query_one(InstanceList)
-        await wait_for(pilot, lambda: listing.row_count == 4)
-        await wait_for(pilot, lambda: listing.size.width > 0)
+        await wait_for(lambda: listing.row_count == 4, pilot=pilot)
+        await wait_for(lambda: listing.size.width > 0, pilot=pilot)
         lines = row_texts(listing)
         header, rows = lines[0], lines[1:]
         assert "CHROME/TERM" in header, header
@@ -124,9 +123,9 @@ async def test_name_stays_when_scrolling_right(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(80, 24)) as pilot:
         listing = app.screen.query_one(InstanceList)
-        await wait_for(pilot, lambda: listing.row_count == 3)
+        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
         await pilot.press("end")
-        await wait_for(pilot, lambda: listing.scroll_x > 0, what="scrolled right")
+        await wait_for(lambda: listing.scroll_x > 0, pilot=pilot, what="scrolled right")
         header, *rows = row_texts(listing)
         assert "NAME" in header, header
         assert "REASON" in header, header
@@ -139,12 +138,13 @@ async def test_status_sort_is_stable_while_pods_crash_loop(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(120, 30)) as pilot:
         listing = app.screen.query_one(InstanceList)
-        await wait_for(pilot, lambda: listing.row_count == 3)
+        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
         listing.sort_by("status")
         env.emulator.crash_loop("claworc", "bot-beta")
         env.emulator.crash_loop("claworc", "bot-gamma")
-        await wait_busy(
+        await wait_for(
             lambda: all(listing.views[n].restarts >= 1 for n in ("bot-beta", "bot-gamma")),
+            timeout=10.0,
             what="both crash-looping",
         )
         orders = set()
@@ -163,9 +163,9 @@ async def test_help_shows_bracket_keys_as_typed(env: Env) -> None:
     # Help showed "[[/]  Tail preset": the "[" key broke the markup.
     app = env.app()
     async with app.run_test(size=(100, 45)) as pilot:
-        await wait_for(pilot, lambda: app.screen.query_one(InstanceList).row_count == 3)
+        await wait_for(lambda: app.screen.query_one(InstanceList).row_count == 3, pilot=pilot)
         await pilot.press("question_mark")
-        await wait_for(pilot, lambda: isinstance(app.screen, HelpModal))
+        await wait_for_screen(pilot, HelpModal)
         text = "\n".join(str(s.render()) for s in app.screen.query(".help-section"))
         lines = {line.strip() for line in text.splitlines()}
         assert "[  Tail preset" in lines, text
@@ -178,16 +178,16 @@ async def test_marks_hidden_by_the_filter_are_left_alone(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(100, 30)) as pilot:
         listing = app.screen.query_one(InstanceList)
-        await wait_for(pilot, lambda: listing.row_count == 3)
+        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
         await pilot.press("space", "space")  # bot-alpha, bot-beta
         await pilot.press("slash", *"gamma", "enter")
-        await wait_for(pilot, lambda: listing.shown_names == ("bot-gamma",))
+        await wait_for(lambda: listing.shown_names == ("bot-gamma",), pilot=pilot)
         assert "2 marked (2 hidden, left alone)" in str(listing.border_title)
         await pilot.press("slash", "ctrl+u", *"beta", "enter")
-        await wait_for(pilot, lambda: listing.shown_names == ("bot-beta",))
+        await wait_for(lambda: listing.shown_names == ("bot-beta",), pilot=pilot)
         assert "2 marked (1 hidden, left alone)" in str(listing.border_title)
         await pilot.press("x")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="confirm stop")
+        await wait_for_screen(pilot, ConfirmModal, what="confirm stop")
         assert str(app.screen.query_one(".dialog-title").render()) == "Stop bot-beta?"
         await pilot.press("y")
 
@@ -195,7 +195,7 @@ async def test_marks_hidden_by_the_filter_are_left_alone(env: Env) -> None:
             views = {v.name: v for v in await env.services.instances.list_views()}
             return views["bot-beta"].status == "Stopped"
 
-        await wait_async(pilot, beta_stopped, what="bot-beta stopped")
+        await wait_for(beta_stopped, pilot=pilot, what="bot-beta stopped")
         views = {v.name: v for v in await env.services.instances.list_views()}
         assert views["bot-alpha"].status == "Running"
 
@@ -204,13 +204,13 @@ async def test_create_progress_closes_by_itself_and_selects_the_new_instance(env
     app = env.app()
     async with app.run_test(size=(100, 30)) as pilot:
         listing = app.screen.query_one(InstanceList)
-        await wait_for(pilot, lambda: listing.row_count == 3)
+        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
         await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(app.screen, CreateInstanceModal))
+        await wait_for_screen(pilot, CreateInstanceModal)
         await pilot.press(*"Delta", "ctrl+s")
-        await wait_for(pilot, lambda: not isinstance(app.screen, CreateInstanceModal))
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), within=15, what="closed")
-        await wait_for(pilot, lambda: listing.selected_name == "bot-delta", what="selected")
+        await wait_for(lambda: not isinstance(app.screen, CreateInstanceModal), pilot=pilot)
+        await wait_for_screen(pilot, MainScreen, timeout=15, what="closed")
+        await wait_for(lambda: listing.selected_name == "bot-delta", pilot=pilot, what="selected")
         # The next key is the list's again, not swallowed by a "Done." dialog.
         await pilot.press("j")
         assert listing.selected_name != "bot-delta"
@@ -221,10 +221,9 @@ async def test_enter_on_cancel_of_the_delete_confirm_leads_to_the_field(env: Env
     app = env.app()
     async with app.run_test(size=(100, 30), message_hook=env.hook) as pilot:
         listing = app.screen.query_one(InstanceList)
-        await wait_for(pilot, lambda: listing.row_count == 3)
+        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
         await pilot.press("j", "D")
-        await wait_for(pilot, lambda: isinstance(app.screen, DeleteModal), what="delete modal")
-        modal = app.screen
+        modal = await wait_for_screen(pilot, DeleteModal, what="delete modal")
         assert modal.focused is not None
         assert modal.focused.id == "cancel"
         await pilot.press("enter", *"bot-beta")
@@ -233,7 +232,7 @@ async def test_enter_on_cancel_of_the_delete_confirm_leads_to_the_field(env: Env
         assert listing.sort_column == ("name", False)
         assert not any("URL" in toast for toast in env.toasts())
         await pilot.press("escape")
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for_screen(pilot, MainScreen)
         assert await env.names() == ["bot-alpha", "bot-beta", "bot-gamma"]
 
 
@@ -245,16 +244,16 @@ async def test_counts_of_one_are_singular(env: Env) -> None:
     async with app.run_test(size=(140, 40)) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: screen.detail.details is not None, within=10)
+        await wait_for(lambda: screen.detail.details is not None, pilot=pilot, timeout=10)
         detail = "\n".join(str(s.render()) for s in screen.detail.query(Static))
         assert "clawdbot.json: 8 bytes, 1 line" in detail, detail
         assert "1 lines" not in detail
         await pilot.press("d")
-        await wait_for(pilot, lambda: isinstance(app.screen, DriftScreen))
+        await wait_for_screen(pilot, DriftScreen)
         status = app.screen.query_one("#drift-status", Static)
-        await wait_for(pilot, lambda: "▲" in str(status.render()), within=10, what="drift")
+        await wait_for(lambda: "▲" in str(status.render()), pilot=pilot, timeout=10, what="drift")
         assert "▲ 1 difference in 3 instances" in str(status.render())
 
 
@@ -263,26 +262,26 @@ async def test_edit_config_of_a_stopped_instance_does_not_promise_a_restart(env:
     app = env.app()
     async with app.run_test(size=(120, 40)) as pilot:
         listing = app.screen.query_one(InstanceList)
-        await wait_for(pilot, lambda: listing.row_count == 3)
-        await wait_for(pilot, lambda: listing.views["bot-gamma"].status == "Stopped", within=10)
+        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
+        await wait_for(
+            lambda: listing.views["bot-gamma"].status == "Stopped", pilot=pilot, timeout=10
+        )
         listing.select("bot-gamma")
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, EditConfigModal))
-        editor = app.screen
+        editor = await wait_for_screen(pilot, EditConfigModal)
         editor.query_one("#config-text", TextArea).text = '{"model": "x"}'
         status = editor.query_one("#config-status", Static)
-        await wait_for(pilot, lambda: "valid JSON" in str(status.render()))
+        await wait_for(lambda: "valid JSON" in str(status.render()), pilot=pilot)
         assert "restart" not in str(status.render())
         assert not editor.query("#save-only")
         assert str(editor.query_one("#save", Button).label) == "Save (ctrl+s)"
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
-        await wait_for(pilot, lambda: bool(app.screen.query(".dialog-body Static")))
-        body = str(app.screen.query_one(".dialog-body Static").render())
+        await wait_for_screen(pilot, ConfirmModal)
+        body = str((await wait_for_widget(pilot, ".dialog-body Static", Static)).render())
         assert "restarts the pod" not in body
         assert "is stopped" in body
         await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for_screen(pilot, MainScreen)
         instance = await env.services.instances.get("bot-gamma")
         assert instance.clawdbot_config == '{"model": "x"}'
 
@@ -292,19 +291,18 @@ async def test_edit_config_of_a_running_instance_can_save_without_restart(env: E
     app = env.app()
     async with app.run_test(size=(120, 40)) as pilot:
         listing = app.screen.query_one(InstanceList)
-        await wait_for(pilot, lambda: listing.row_count == 3)
+        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, EditConfigModal))
-        editor = app.screen
+        editor = await wait_for_screen(pilot, EditConfigModal)
         editor.query_one("#config-text", TextArea).text = '{"model": "y"}'
         save_only = editor.query_one("#save-only", Button)
-        await wait_for(pilot, lambda: not save_only.disabled)
+        await wait_for(lambda: not save_only.disabled, pilot=pilot)
         save_only.press()
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
-        await wait_for(pilot, lambda: bool(app.screen.query(".dialog-body Static")))
-        assert "keeps the old file" in str(app.screen.query_one(".dialog-body Static").render())
+        await wait_for_screen(pilot, ConfirmModal)
+        body = str((await wait_for_widget(pilot, ".dialog-body Static", Static)).render())
+        assert "keeps the old file" in body
         await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for_screen(pilot, MainScreen)
         instance = await env.services.instances.get("bot-alpha")
         assert instance.clawdbot_config == '{"model": "y"}'
         assert pod_of(env, "bot-alpha") == pod, "the pod was not replaced"
@@ -316,16 +314,20 @@ async def test_detail_opens_another_instance_at_its_top(env: Env) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
         await pilot.press("j", "enter")
         detail = screen.detail
-        await wait_for(pilot, lambda: detail.details is not None, within=10)
-        await wait_for(pilot, lambda: detail.max_scroll_y > 0, what="detail taller than its pane")
+        await wait_for(lambda: detail.details is not None, pilot=pilot, timeout=10)
+        await wait_for(
+            lambda: detail.max_scroll_y > 0, pilot=pilot, what="detail taller than its pane"
+        )
         detail.scroll_end(animate=False)
-        await wait_for(pilot, lambda: detail.scroll_y > 0)
+        await wait_for(lambda: detail.scroll_y > 0, pilot=pilot)
         screen.instance_list.focus()
         await pilot.press("k")
-        await wait_for(pilot, lambda: detail.view is not None and detail.view.name == "bot-alpha")
+        await wait_for(
+            lambda: detail.view is not None and detail.view.name == "bot-alpha", pilot=pilot
+        )
         await pilot.pause()
         assert detail.scroll_y == 0
 
@@ -337,14 +339,14 @@ async def test_detail_sections_keep_their_place_while_a_pod_crash_loops(env: Env
         screen = app.screen
         assert isinstance(screen, MainScreen)
         detail = screen.detail
-        await wait_busy(lambda: screen.instance_list.row_count == 3)
+        await wait_for(lambda: screen.instance_list.row_count == 3, timeout=10.0)
         await pilot.press("enter")
 
         def crash_advice() -> bool:
             texts = (str(s.render()) for s in detail.query("#detail-advice Static"))
             return any("Crash-looping" in text for text in texts)
 
-        await wait_busy(crash_advice, within=20, what="crash-loop advice")
+        await wait_for(crash_advice, timeout=20, what="crash-loop advice")
         events = detail.query_one("#detail-events")
         advice = detail.query_one("#detail-advice")
         places = set()
@@ -364,18 +366,20 @@ async def test_activity_pane_is_live_and_esc_closes_it(env: Env) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
         await pilot.press("a")
-        await wait_for(pilot, lambda: screen.bottom == "activity")
+        await wait_for(lambda: screen.bottom == "activity", pilot=pilot)
         pane = screen.activity_pane
-        await wait_for(pilot, lambda: len(pane.entries) > 0, what="activity loaded")
+        await wait_for(lambda: len(pane.entries) > 0, pilot=pilot, what="activity loaded")
         before = len(pane.entries)
         # Another process (here: the service directly, as the CLI would) writes an entry.
         await env.services.instances.stop("bot-gamma")
-        await wait_for(pilot, lambda: len(pane.entries) > before, within=10, what="live entry")
+        await wait_for(
+            lambda: len(pane.entries) > before, pilot=pilot, timeout=10, what="live entry"
+        )
         assert any(e.action == "stop" and e.instance == "bot-gamma" for e in pane.entries)
         await pilot.press("escape")
-        await wait_for(pilot, lambda: screen.bottom is None, what="esc closes the pane")
+        await wait_for(lambda: screen.bottom is None, pilot=pilot, what="esc closes the pane")
         assert app.focused is screen.instance_list
 
 
@@ -388,23 +392,22 @@ def shown_error(screen: object, field: str) -> str:
 async def test_create_errors_use_the_labels_and_clear_on_edit(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(100, 40)) as pilot:
-        await wait_for(pilot, lambda: app.screen.query_one(InstanceList).row_count == 3)
+        await wait_for(lambda: app.screen.query_one(InstanceList).row_count == 3, pilot=pilot)
         await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(app.screen, CreateInstanceModal))
-        form = app.screen
+        form = await wait_for_screen(pilot, CreateInstanceModal)
         await pilot.press(*"Delta")
         form.query_one("#cpu_limit", Input).value = "xyts"
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: shown_error(form, "resources") != "")
+        await wait_for(lambda: shown_error(form, "resources") != "", pilot=pilot)
         assert shown_error(form, "resources") == 'CPU limit "xyts" is not a Kubernetes quantity'
         form.query_one("#cpu_limit", Input).focus()
         await pilot.press("backspace")
-        await wait_for(pilot, lambda: shown_error(form, "resources") == "", what="cleared")
+        await wait_for(lambda: shown_error(form, "resources") == "", pilot=pilot, what="cleared")
         form.query_one("#cpu_limit", Input).value = "2"
         form.query_one("#memory_request", Input).value = "8Gi"
         form.query_one("#memory_limit", Input).value = "4Gi"
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: shown_error(form, "resources") != "")
+        await wait_for(lambda: shown_error(form, "resources") != "", pilot=pilot)
         assert shown_error(form, "resources") == (
             'Memory request "8Gi" is more than Memory limit "4Gi"'
         )
@@ -413,32 +416,30 @@ async def test_create_errors_use_the_labels_and_clear_on_edit(env: Env) -> None:
 async def test_settings_errors_use_the_labels_and_clear_on_edit(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(100, 45)) as pilot:
-        await wait_for(pilot, lambda: app.screen.query_one(InstanceList).row_count == 3)
+        await wait_for(lambda: app.screen.query_one(InstanceList).row_count == 3, pilot=pilot)
         await pilot.press("comma")
-        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
-        screen = app.screen
+        screen = await wait_for_screen(pilot, SettingsScreen)
         start = screen.query_one("#port_range_start", Input)
-        await wait_for(pilot, lambda: start.value != "", what="settings loaded")
+        await wait_for(lambda: start.value != "", pilot=pilot, what="settings loaded")
         start.value = "30101"
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: shown_error(screen, "port_range_start") != "")
+        await wait_for(lambda: shown_error(screen, "port_range_start") != "", pilot=pilot)
         message = shown_error(screen, "port_range_start")
         assert "NodePort range start 30101 must be even" in message, message
         assert "port_range_start" not in message
         start.focus()
         await pilot.press("backspace")
-        await wait_for(pilot, lambda: shown_error(screen, "port_range_start") == "")
+        await wait_for(lambda: shown_error(screen, "port_range_start") == "", pilot=pilot)
 
 
 async def test_create_form_keeps_its_first_label_at_80x24(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.screen.query_one(InstanceList).row_count == 3)
+        await wait_for(lambda: app.screen.query_one(InstanceList).row_count == 3, pilot=pilot)
         await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(app.screen, CreateInstanceModal))
-        form = app.screen
+        form = await wait_for_screen(pilot, CreateInstanceModal)
         name = form.query_one("#display_name", Input)
-        await wait_for(pilot, lambda: app.focused is name and name.region.height > 0)
+        await wait_for(lambda: app.focused is name and name.region.height > 0, pilot=pilot)
         await pilot.pause(0.2)
         label = form.query_one("#create-dialog .dialog-body Label")
         assert str(label.render()) == "Display name"
@@ -455,7 +456,7 @@ async def type_1_tab_8gi(pilot: Pilot[Any], request: Input, limit: Input) -> tup
     await pilot.pause()
     for key, character in (("1", "1"), ("tab", None), ("8", "8"), ("G", "G"), ("i", "i")):
         pilot.app.post_message(events.Key(key, character))
-    await wait_for(pilot, lambda: len(request.value + limit.value) == 4, what="all typed")
+    await wait_for(lambda: len(request.value + limit.value) == 4, pilot=pilot, what="all typed")
     return request.value, limit.value
 
 
@@ -465,13 +466,12 @@ async def test_keys_typed_right_after_tab_in_settings_go_to_the_next_field(env: 
     # been handed to the field being left.
     app = env.app()
     async with app.run_test(size=(100, 45)) as pilot:
-        await wait_for(pilot, lambda: app.screen.query_one(InstanceList).row_count == 3)
+        await wait_for(lambda: app.screen.query_one(InstanceList).row_count == 3, pilot=pilot)
         await pilot.press("comma")
-        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
-        screen = app.screen
+        screen = await wait_for_screen(pilot, SettingsScreen)
         request = screen.query_one("#default_memory_request", Input)
         limit = screen.query_one("#default_memory_limit", Input)
-        await wait_for(pilot, lambda: limit.value != "", what="settings loaded")
+        await wait_for(lambda: limit.value != "", pilot=pilot, what="settings loaded")
         assert await type_1_tab_8gi(pilot, request, limit) == ("1", "8Gi")
 
 
@@ -480,13 +480,12 @@ async def test_keys_typed_right_after_tab_in_the_create_form_go_to_the_next_fiel
 ) -> None:
     app = env.app()
     async with app.run_test(size=(100, 40)) as pilot:
-        await wait_for(pilot, lambda: app.screen.query_one(InstanceList).row_count == 3)
+        await wait_for(lambda: app.screen.query_one(InstanceList).row_count == 3, pilot=pilot)
         await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(app.screen, CreateInstanceModal))
-        form = app.screen
+        form = await wait_for_screen(pilot, CreateInstanceModal)
         request = form.query_one("#memory_request", Input)
         limit = form.query_one("#memory_limit", Input)
-        await wait_for(pilot, lambda: limit.value != "", what="defaults loaded")
+        await wait_for(lambda: limit.value != "", pilot=pilot, what="defaults loaded")
         await pilot.pause(0.3)
         assert await type_1_tab_8gi(pilot, request, limit) == ("1", "8Gi")
         # In the clawdbot.json editor, tab still indents.

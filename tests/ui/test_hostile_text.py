@@ -24,6 +24,7 @@ from textual.widgets import Button, Input
 
 from claworc_tui.ui.screens.confirm import ConfirmModal
 from claworc_tui.ui.screens.main import MainScreen
+from tests._support.wait import wait_for, wait_for_screen
 from tests.hostile import (
     BAD_LINK,
     C1_CSI,
@@ -38,7 +39,7 @@ from tests.hostile import (
     bad_chars,
     leaked,
 )
-from tests.ui.conftest import SEEDED, Env, all_running, pod_of, wait_busy, wait_for
+from tests.ui.conftest import SEEDED, Env, all_running, pod_of
 from tests.ui.harness import opened, running_emulator, seed, settings_for
 
 NS = "claworc"
@@ -95,7 +96,7 @@ def shows(app: App[Any], text: str) -> bool:
 async def start(pilot: Pilot[Any]) -> MainScreen:
     screen = pilot.app.screen
     assert isinstance(screen, MainScreen)
-    await wait_for(pilot, lambda: screen.instance_list.row_count == len(SEEDED))
+    await wait_for(lambda: screen.instance_list.row_count == len(SEEDED), pilot=pilot)
     return screen
 
 
@@ -110,7 +111,7 @@ async def test_event_message_is_text_and_its_click_markup_runs_nothing(
         await start(pilot)
         env.emulator.emit_event(NS, pod_of(env, "bot-alpha"), "Warning", "Hostile", message)
         await pilot.press("enter")  # the detail pane of bot-alpha, events loaded
-        await wait_for(pilot, lambda: shows(app, "Hostile"), what="the event")
+        await wait_for(lambda: shows(app, "Hostile"), pilot=pilot, what="the event")
         assert_clean(app)
         assert shows(app, "[ @click=app.quit]quit[/]")  # shown as it was written
         await click_text(pilot, r"(?<![a-z])shot")
@@ -129,14 +130,17 @@ async def test_termination_message_does_not_stop_the_fleet_stream(env: Env) -> N
         screen = await start(pilot)
         listing = screen.instance_list
         env.emulator.crash_loop(NS, "bot-alpha")  # bot-alpha is selected: the detail shows it
-        await wait_busy(
-            lambda: "Link=" in listing.cell_text("bot-alpha", "reason"), what="REASON column"
+        await wait_for(
+            lambda: "Link=" in listing.cell_text("bot-alpha", "reason"),
+            timeout=10.0,
+            what="REASON column",
         )
-        await wait_busy(lambda: shows(app, "Link="), what="the message drawn")
+        await wait_for(lambda: shows(app, "Link="), timeout=10.0, what="the message drawn")
         # The stream still runs: a change to another instance reaches the list.
         await env.services.instances.stop("bot-gamma")
-        await wait_busy(
+        await wait_for(
             lambda: "Running" not in listing.cell_text("bot-gamma", "status"),
+            timeout=10.0,
             what="bot-gamma's stop in the list",
         )
         assert_clean(app)
@@ -152,12 +156,16 @@ async def test_previous_container_lines_are_not_markup(env: Env) -> None:
         screen = await start(pilot)
         detail = screen.detail
         await pilot.press("enter")
-        await wait_busy(lambda: bool(detail.query("#advice-crash-loop")), what="crash advice")
+        await wait_for(
+            lambda: bool(detail.query("#advice-crash-loop")), timeout=10.0, what="crash advice"
+        )
         detail.query_one("#advice-crash-loop", Button).press()
-        await wait_busy(lambda: isinstance(app.screen, ConfirmModal), what="confirmation")
-        await wait_busy(lambda: app.screen.focused is not None, what="modal ready")
+        await wait_for(
+            lambda: isinstance(app.screen, ConfirmModal), timeout=10.0, what="confirmation"
+        )
+        await wait_for(lambda: app.screen.focused is not None, timeout=10.0, what="modal ready")
         app.screen.query_one("#confirm", Button).press()
-        await wait_busy(lambda: shows(app, "boom"), what="the toast")
+        await wait_for(lambda: shows(app, "boom"), timeout=10.0, what="the toast")
         env.emulator.heal(NS, "bot-alpha")
         assert_clean(app)
         assert shows(app, "[ @click=app.quit]quit[/]")
@@ -174,13 +182,13 @@ async def test_api_error_message_in_toast_and_activity(env: Env) -> None:
     async with app.run_test(size=SIZE, notifications=True, message_hook=env.hook) as pilot:
         await start(pilot)
         await pilot.press("x")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="confirmation")
+        await wait_for_screen(pilot, ConfirmModal, what="confirmation")
         await pilot.press("y")
-        await wait_for(pilot, lambda: shows(app, "Could not stop"), what="the error toast")
+        await wait_for(lambda: shows(app, "Could not stop"), pilot=pilot, what="the error toast")
         assert shows(app, "denied")
         assert_clean(app)
         await pilot.press("a")
-        await wait_for(pilot, lambda: shows(app, "denied") and shows(app, "OUTCOME"))
+        await wait_for(lambda: shows(app, "denied") and shows(app, "OUTCOME"), pilot=pilot)
         assert_clean(app)
 
 
@@ -191,7 +199,7 @@ async def test_log_lines_lose_c1_controls_and_bidi_overrides(env: Env) -> None:
         await pilot.press("l")
         pod = pod_of(env, "bot-alpha")
         env.emulator.append_log(NS, pod, [f"hostile {C1_CSI} {C1_OSC} {RLO} {OSC52} {CLEAR}"])
-        await wait_for(pilot, lambda: shows(app, "hostile"), what="the log line")
+        await wait_for(lambda: shows(app, "hostile"), pilot=pilot, what="the log line")
         assert_clean(app)
 
 
@@ -209,15 +217,10 @@ async def named_env(tmp_path: Path) -> AsyncIterator[Env]:
                 (f"Alpha {OSC52}{C1_CSI}{RLO} {CLICK_QUIT} {BAD_LINK}",),
             )
         async with opened(settings) as services:
-            while not await all_running(services, len(SEEDED)):
-                await pilot_sleep()
+            await wait_for(
+                lambda: all_running(services, len(SEEDED)), timeout=10, what="seeded instances"
+            )
             yield Env(services, emulator, tmp_path)
-
-
-async def pilot_sleep() -> None:
-    import asyncio
-
-    await asyncio.sleep(0.05)
 
 
 async def test_display_name_from_the_database_is_text(named_env: Env) -> None:
@@ -225,13 +228,13 @@ async def test_display_name_from_the_database_is_text(named_env: Env) -> None:
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await start(pilot)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: shows(app, "Link="), what="the display name")
+        await wait_for(lambda: shows(app, "Link="), pilot=pilot, what="the display name")
         assert_clean(app)
         await click_text(pilot, r"(?<![a-z.])quit")
         assert not app._exit, "a click on a display name quit the app"
         # The confirmation of a stop names the instance; the dialog is text too.
         await pilot.press("x")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="confirmation")
+        await wait_for_screen(pilot, ConfirmModal, what="confirmation")
         assert_clean(app)
 
 
@@ -241,11 +244,11 @@ async def test_pasted_text_loses_its_controls(env: Env) -> None:
         screen = await start(pilot)
         await pilot.press("slash")
         field = screen.query_one("#filter", Input)
-        await wait_for(pilot, lambda: field.has_focus, what="the filter field")
+        await wait_for(lambda: field.has_focus, pilot=pilot, what="the filter field")
         paste = events.Paste(f"alp{OSC52}{C1_CSI}{RLO}")
         paste.set_sender(app)
         assert app._driver is not None
         app._driver.send_message(paste)
-        await wait_for(pilot, lambda: field.value.startswith("alp"), what="the pasted text")
+        await wait_for(lambda: field.value.startswith("alp"), pilot=pilot, what="the pasted text")
         assert bad_chars([field.value]) == []
         assert_clean(app)

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from claworc_tui.app import ClaworcApp, _open
-from tests.ui.conftest import wait_for
+from tests._support.wait import wait_for
 from tests.ui.harness import running_emulator, seed, settings_for
 from tests.ui.test_idle_bytes import FrameRecorder
 
@@ -51,7 +51,7 @@ def test_starting_the_app_imports_no_kubernetes_model_nor_the_emulator() -> None
     modules = json.loads(out)
     assert not [m for m in modules if m.startswith("kubernetes_asyncio.client.models.")]
     assert not [m for m in modules if m.startswith("kubernetes_asyncio.client.api.apps_api")]
-    assert not [m for m in modules if m.startswith("claworc_tui.emulator")]
+    assert not [m for m in modules if m.startswith("claworc_emulator")]
     assert not [m for m in modules if m.startswith("tree_sitter_")]  # no grammar
     assert "kubernetes_asyncio.client.api.core_v1_api" in modules  # what we do use
 
@@ -92,7 +92,7 @@ async def test_the_app_turns_the_collector_on_once_started(tmp_path: Path) -> No
         try:
             app = ClaworcApp(services, first_views=views)
             async with app.run_test(size=(120, 30)) as pilot:
-                await wait_for(pilot, gc.isenabled, what="the collector on")
+                await wait_for(gc.isenabled, pilot=pilot, what="the collector on")
                 assert gc.get_freeze_count() > 0  # what start-up made is frozen
         finally:
             gc.enable()

@@ -4,29 +4,18 @@ and no polling GET behind a selected instance.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 
 from claworc_tui.services.views import ConnectionState
 from claworc_tui.ui.screens import main as main_module
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.widgets.app_header import AppHeader
 from claworc_tui.ui.widgets.instance_detail import InstanceDetail
+from tests._support.wait import wait_for
 from tests.ui.conftest import Env
 from tests.ui.harness import FIXED_NOW
-
-
-async def until(pilot: Pilot[Any], predicate: Callable[[], bool], within: float, what: str) -> None:
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    while not predicate():
-        assert loop.time() - start < within, f"not within {within:.1f}s: {what}"
-        await pilot.pause(0.02)
 
 
 class Clock:
@@ -46,15 +35,28 @@ async def test_rows_say_last_known_while_the_cluster_is_away(env: Env) -> None:
         assert isinstance(screen, MainScreen)
         listing = screen.instance_list
         header = screen.query_one(AppHeader)
-        await until(pilot, lambda: listing.row_count == 3, 10, "the list")
-        await until(pilot, lambda: header.connection.state is ConnectionState.LIVE, 10, "live")
+        await wait_for(lambda: listing.row_count == 3, pilot=pilot, timeout=10, what="the list")
+        await wait_for(
+            lambda: header.connection.state is ConnectionState.LIVE,
+            pilot=pilot,
+            timeout=10,
+            what="live",
+        )
         assert listing.cell_text("bot-alpha", "status").endswith("Running")
         await env.emulator.stop()
-        await until(pilot, lambda: "old" in listing.cell_text("bot-alpha", "status"), 10, "stale")
+        await wait_for(
+            lambda: "old" in listing.cell_text("bot-alpha", "status"),
+            pilot=pilot,
+            timeout=10,
+            what="stale",
+        )
         assert listing.cell_text("bot-alpha", "status").startswith("? Running")
         await env.emulator.start()
-        await until(
-            pilot, lambda: "old" not in listing.cell_text("bot-alpha", "status"), 10, "live again"
+        await wait_for(
+            lambda: "old" not in listing.cell_text("bot-alpha", "status"),
+            pilot=pilot,
+            timeout=10,
+            what="live again",
         )
 
 
@@ -67,24 +69,28 @@ async def test_detail_times_tick_with_the_list(env: Env, monkeypatch: pytest.Mon
         screen = app.screen
         assert isinstance(screen, MainScreen)
         listing = screen.instance_list
-        await until(pilot, lambda: listing.row_count == 3, 10, "the list")
+        await wait_for(lambda: listing.row_count == 3, pilot=pilot, timeout=10, what="the list")
         detail = screen.query_one(InstanceDetail)
         summary = screen.query_one("#detail-summary")
-        await until(pilot, lambda: detail.details is not None, 10, "details")
+        await wait_for(lambda: detail.details is not None, pilot=pilot, timeout=10, what="details")
         assert detail.view is not None
         name, created = detail.view.name, detail.view.instance.created_at
 
         for seconds in (33, 47):
             clock.now = created + timedelta(seconds=seconds)
             # The detail pane and the AGE column move together, on the same tick.
-            await until(
-                pilot,
-                lambda s=seconds: (
+
+            def both_show(s: int = seconds) -> bool:
+                return (
                     f"Created    {s}s ago" in str(summary.render())
                     and listing.cell_text(name, "age") == f"{s}s"
-                ),
-                3,
-                f"{seconds}s in both",
+                )
+
+            await wait_for(
+                both_show,
+                pilot=pilot,
+                timeout=3,
+                what=f"{seconds}s in both",
             )
 
 
@@ -94,7 +100,7 @@ async def test_a_selected_instance_is_not_polled(env: Env) -> None:
         screen = app.screen
         assert isinstance(screen, MainScreen)
         detail = screen.query_one(InstanceDetail)
-        await until(pilot, lambda: detail.details is not None, 10, "details")
+        await wait_for(lambda: detail.details is not None, pilot=pilot, timeout=10, what="details")
         # Something changes on the selected instance (its pod is replaced) ...
         pod = detail.view.pod_name if detail.view else None
         assert pod is not None
@@ -102,11 +108,11 @@ async def test_a_selected_instance_is_not_polled(env: Env) -> None:
         await env.services.instances.kube._call(
             "delete", "pods", "delete_namespaced_pod", name=pod, namespace="claworc"
         )
-        await until(
-            pilot,
+        await wait_for(
             lambda: any(pod in e.object for e in (detail.details.events if detail.details else ())),
-            5,
-            "the pod's events in the pane, from the watch",
+            pilot=pilot,
+            timeout=5,
+            what="the pod's events in the pane, from the watch",
         )
         # ... and then it idles with one instance selected: only the watches stay open.
         await pilot.pause(3.0)

@@ -7,7 +7,8 @@ key's effect showed hundreds of milliseconds late, and with a quiet one never.
 from __future__ import annotations
 
 from claworc_tui.ui.widgets.log_pane import LogPane
-from tests.ui.conftest import Env, pod_of, wait_for
+from tests._support.wait import wait_for
+from tests.ui.conftest import Env, pod_of
 from tests.ui.test_logs import open_logs
 
 
@@ -22,7 +23,7 @@ async def test_top_says_paused_at_once_and_end_takes_it_back(env: Env) -> None:
         pod = pod_of(env, "bot-alpha")
         await env.emulator.generate_logs("claworc", pod, rate=None, count=300)
         before = len(pane.buffered)
-        await wait_for(pilot, lambda: len(pane.buffered) >= before + 300, what="300 lines")
+        await wait_for(lambda: len(pane.buffered) >= before + 300, pilot=pilot, what="300 lines")
         await pilot.pause(0.2)
         assert "End to follow" not in status(pane)
         await pilot.press("g")

@@ -10,7 +10,8 @@ from textual.widgets import Input
 from claworc_tui.ui.screens.confirm import ConfirmModal
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.widgets.instance_list import InstanceList
-from tests.ui.conftest import Env, wait_for
+from tests._support.wait import wait_for, wait_for_screen
+from tests.ui.conftest import Env
 
 
 async def test_saving_onto_a_link_asks_and_never_writes_through_it(
@@ -24,42 +25,42 @@ async def test_saving_onto_a_link_asks_and_never_writes_through_it(
     app = env.app()
     async with app.run_test(size=(120, 40)) as pilot:
         listing = app.screen.query_one(InstanceList)
-        await wait_for(pilot, lambda: listing.row_count == 3)
+        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
         await pilot.press("l")
         screen = app.screen
         assert isinstance(screen, MainScreen)
         pane = screen.log_pane
-        await wait_for(pilot, lambda: len(pane.buffered) >= 2, what="log lines")
+        await wait_for(lambda: len(pane.buffered) >= 2, pilot=pilot, what="log lines")
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: not isinstance(app.screen, MainScreen))
+        await wait_for(lambda: not isinstance(app.screen, MainScreen), pilot=pilot)
         field = app.screen.query_one(Input)
         default = Path(field.value)
         assert default.parent == isolated_home / ".local/state/claworc-tui/logs"
         # Onto the link: asked first; "no" leaves the link and its target alone.
         field.value = str(link)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="asked")
+        await wait_for_screen(pilot, ConfirmModal, what="asked")
         await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for_screen(pilot, MainScreen)
         await pilot.pause(0.2)
         assert link.is_symlink()
         assert victim.read_text() == "precious\n"
         # "Yes" replaces the link itself with a new private file.
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: not isinstance(app.screen, MainScreen))
+        await wait_for(lambda: not isinstance(app.screen, MainScreen), pilot=pilot)
         app.screen.query_one(Input).value = str(link)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="asked")
+        await wait_for_screen(pilot, ConfirmModal, what="asked")
         await pilot.press("y")
-        await wait_for(pilot, lambda: not link.is_symlink(), what="link replaced")
+        await wait_for(lambda: not link.is_symlink(), pilot=pilot, what="link replaced")
         assert victim.read_text() == "precious\n"
         assert "moltbot is ready" in link.read_text()
         assert stat.S_IMODE(link.stat().st_mode) == 0o600
         # The default: a new 0600 file in a 0700 folder.
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: not isinstance(app.screen, MainScreen))
+        await wait_for(lambda: not isinstance(app.screen, MainScreen), pilot=pilot)
         default = Path(app.screen.query_one(Input).value)
         await pilot.press("enter")
-        await wait_for(pilot, default.exists, what="default file written")
+        await wait_for(default.exists, pilot=pilot, what="default file written")
         assert stat.S_IMODE(default.stat().st_mode) == 0o600
         assert stat.S_IMODE(default.parent.stat().st_mode) == 0o700

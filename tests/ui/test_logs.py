@@ -11,17 +11,18 @@ from textual.pilot import Pilot
 from claworc_tui.services.views import LogStreamState
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.widgets.log_pane import DRAW_BUDGET, LogPane
-from tests.ui.conftest import Env, RecordingDriver, pod_of, wait_for
+from tests._support.wait import wait_for
+from tests.ui.conftest import Env, RecordingDriver, pod_of
 
 
 async def open_logs(pilot: Pilot[Any]) -> tuple[MainScreen, LogPane]:
     """Wait for the list, press l, wait for the first lines."""
     screen = pilot.app.screen
     assert isinstance(screen, MainScreen)
-    await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+    await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
     await pilot.press("l")
     pane = screen.log_pane
-    await wait_for(pilot, lambda: len(pane.buffered) >= 2, what="first log lines")
+    await wait_for(lambda: len(pane.buffered) >= 2, pilot=pilot, what="first log lines")
     return screen, pane
 
 
@@ -34,20 +35,20 @@ async def test_follow_pause_shows_new_lines_and_end_resumes(env: Env) -> None:
         pod = pod_of(env, "bot-alpha")
         await env.emulator.generate_logs("claworc", pod, rate=None, count=300)
         before = len(pane.buffered)
-        await wait_for(pilot, lambda: len(pane.buffered) >= before + 300, what="300 lines")
+        await wait_for(lambda: len(pane.buffered) >= before + 300, pilot=pilot, what="300 lines")
         await pilot.pause(0.2)  # nothing else in flight before scrolling up
         assert pane.view.at_end  # following: the newest line is in view
         assert pane.unseen == 0
         await pilot.press("home")  # scrolling up pauses
         assert not pane.view.at_end
         await env.emulator.generate_logs("claworc", pod, rate=None, count=25, template="late {i}")
-        await wait_for(pilot, lambda: pane.unseen >= 25, what="25 unseen lines")
+        await wait_for(lambda: pane.unseen >= 25, pilot=pilot, what="25 unseen lines")
         assert pane.unseen == 25
         assert pane.view.scroll_y == 0  # still where the reader left it
         status = str(pane.query_one("#log-status").render())
         assert "25 new lines" in status
         await pilot.press("end")
-        await wait_for(pilot, lambda: pane.unseen == 0 and pane.view.at_end, what="resumed")
+        await wait_for(lambda: pane.unseen == 0 and pane.view.at_end, pilot=pilot, what="resumed")
 
 
 async def test_batches_are_flushed_not_one_message_per_line(env: Env) -> None:
@@ -57,7 +58,7 @@ async def test_batches_are_flushed_not_one_message_per_line(env: Env) -> None:
         before = len(env.messages)
         pod = pod_of(env, "bot-alpha")
         await env.emulator.generate_logs("claworc", pod, rate=None, count=2000)
-        await wait_for(pilot, lambda: pane.view.line_count >= 2000, what="2000 lines")
+        await wait_for(lambda: pane.view.line_count >= 2000, pilot=pilot, what="2000 lines")
         # Far fewer messages than lines reached the app (no per-line messages).
         assert len(env.messages) - before < 400
 
@@ -68,7 +69,7 @@ async def test_search_highlights_and_filter_hides(env: Env) -> None:
         _, pane = await open_logs(pilot)
         pod = pod_of(env, "bot-alpha")
         await env.emulator.generate_logs("claworc", pod, rate=None, count=50, template="tick {i}")
-        await wait_for(pilot, lambda: pane.view.line_count >= 52)
+        await wait_for(lambda: pane.view.line_count >= 52, pilot=pilot)
         await pilot.press("slash", *"tick 4", "enter")
         assert pane.view.count_matches() == 11  # tick 4, tick 40..49
         status = str(pane.query_one("#log-status").render())
@@ -96,8 +97,8 @@ async def test_selecting_another_instance_switches_the_follow(env: Env) -> None:
         env.emulator.append_log("claworc", pod_of(env, "bot-beta"), ["only beta says this"])
         screen.instance_list.focus()
         await pilot.press("j")
-        await wait_for(pilot, lambda: pane.instance == "bot-beta", what="follow switched")
-        await wait_for(pilot, lambda: "only beta says this" in pane.view.lines)
+        await wait_for(lambda: pane.instance == "bot-beta", pilot=pilot, what="follow switched")
+        await wait_for(lambda: "only beta says this" in pane.view.lines, pilot=pilot)
         assert len([w for w in pane.workers if w.group == "log-follow" and w.is_running]) == 1
 
 
@@ -110,17 +111,17 @@ async def test_copy_over_ssh_writes_osc52(env: Env) -> None:
     ) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
         driver = app._driver
         assert isinstance(driver, RecordingDriver)
         await pilot.press("t")
         url = "http://203.0.113.10:30101/vnc.html?autoconnect=true"
-        await wait_for(pilot, lambda: any(url in t for t in env.toasts()), what="toast")
+        await wait_for(lambda: any(url in t for t in env.toasts()), pilot=pilot, what="toast")
         sequence = f"\x1b]52;c;{base64.b64encode(url.encode()).decode()}\a"
         assert sequence in "".join(driver.written)
         await pilot.press("c")
         chrome = "http://203.0.113.10:30100/vnc.html?autoconnect=true"
-        await wait_for(pilot, lambda: any(chrome in t for t in env.toasts()))
+        await wait_for(lambda: any(chrome in t for t in env.toasts()), pilot=pilot)
         assert f"\x1b]52;c;{base64.b64encode(chrome.encode()).decode()}\a" in "".join(
             driver.written
         )
@@ -132,25 +133,25 @@ async def test_stream_end_is_said_and_a_new_pod_resumes_it(env: Env) -> None:
         screen, pane = await open_logs(pilot)
         await env.services.instances.stop("bot-alpha")
         await wait_for(
-            pilot,
             lambda: pane.state in (LogStreamState.ENDED, LogStreamState.WAITING),
-            within=10,
+            pilot=pilot,
+            timeout=10,
             what="the stream to end",
         )
         status = str(pane.query_one("#log-status").render())
         assert "ended" in status or "waiting" in status
         await env.services.instances.start("bot-alpha")
         await wait_for(
-            pilot,
             lambda: (
                 pane.state == LogStreamState.LIVE
                 and any(line.startswith("── live again") for line in pane.view.lines)
             ),
-            within=10,
+            pilot=pilot,
+            timeout=10,
             what="the follow to resume on the new pod",
         )
         assert screen.log_pane is pane
-        await wait_for(pilot, lambda: "moltbot is ready" in pane.view.lines[-3:], within=10)
+        await wait_for(lambda: "moltbot is ready" in pane.view.lines[-3:], pilot=pilot, timeout=10)
         again = [i for i, line in enumerate(pane.view.lines) if line.startswith("── live again")]
         assert len(again) == 1, pane.view.lines[-8:]  # one marker per break, however it went
 
@@ -179,13 +180,13 @@ async def test_resizing_the_terminal_keeps_following(env: Env) -> None:
         _, pane = await open_logs(pilot)
         pod = pod_of(env, "bot-alpha")
         await env.emulator.generate_logs("claworc", pod, rate=None, count=200, template="a {i}")
-        await wait_for(pilot, lambda: "a 199" in pane.view.lines, what="200 lines")
+        await wait_for(lambda: "a 199" in pane.view.lines, pilot=pilot, what="200 lines")
         for size in ((100, 20), (60, 12), (140, 45), (80, 24)):
             await pilot.resize_terminal(*size)
             await pilot.pause(0.1)
             stamp = f"after {size[0]}x{size[1]}"
             await env.emulator.generate_logs("claworc", pod, rate=None, count=30, template=stamp)
-            await wait_for(pilot, lambda: stamp in pane.view.lines, what=stamp)  # noqa: B023
+            await wait_for(lambda: stamp in pane.view.lines, pilot=pilot, what=stamp)  # noqa: B023
             await pilot.pause(0.1)
             assert pane.unseen == 0, size
             assert pane.view.at_end, size
@@ -201,7 +202,7 @@ async def test_a_flood_bigger_than_the_draw_budget_drops_old_lines_and_says_how_
         pane._line_cost = DRAW_BUDGET / 100  # a machine this slow draws 2 000 lines (the floor)
         pod = pod_of(env, "bot-alpha")
         await env.emulator.generate_logs("claworc", pod, rate=None, count=8000, template="f {i}")
-        await wait_for(pilot, lambda: "f 7999" in pane.view.lines, what="the last line")
+        await wait_for(lambda: "f 7999" in pane.view.lines, pilot=pilot, what="the last line")
         shown = [line.text for line in pane.buffered if line.text.startswith("f ")]
         notes = [line.text for line in pane.buffered if "lines dropped" in line.text]
         dropped = sum(int(note.split()[1]) for note in notes)
@@ -218,12 +219,12 @@ async def test_a_restart_is_one_break_in_the_follow(env: Env) -> None:
         _, pane = await open_logs(pilot)
         await env.services.instances.restart("bot-alpha")
         await wait_for(
-            pilot,
             lambda: (
                 "moltbot is ready" in pane.view.lines[-3:]
                 and any(line.startswith("── live again") for line in pane.view.lines)
             ),
-            within=10,
+            pilot=pilot,
+            timeout=10,
             what="the new pod's start-up lines",
         )
         await pilot.pause(0.5)
@@ -241,11 +242,11 @@ async def test_a_filter_set_while_paused_follows_again(env: Env) -> None:
         _, pane = await open_logs(pilot)
         pod = pod_of(env, "bot-alpha")
         await env.emulator.generate_logs("claworc", pod, rate=None, count=200, template="a {i}")
-        await wait_for(pilot, lambda: "a 199" in pane.view.lines, what="200 lines")
+        await wait_for(lambda: "a 199" in pane.view.lines, pilot=pilot, what="200 lines")
         await pilot.press("g")  # to the top: paused
         await pilot.press("ampersand", *"match", "enter")
         await env.emulator.generate_logs("claworc", pod, rate=None, count=80, template="match {i}")
-        await wait_for(pilot, lambda: "match 79" in pane.view.lines, what="80 matches")
+        await wait_for(lambda: "match 79" in pane.view.lines, pilot=pilot, what="80 matches")
         await pilot.pause(0.1)
         assert pane.view.at_end
         assert pane.unseen == 0
@@ -258,7 +259,7 @@ async def test_a_huge_line_is_shown_cut_with_its_marker(env: Env) -> None:
         _, pane = await open_logs(pilot)
         pod = pod_of(env, "bot-alpha")
         env.emulator.append_log("claworc", pod, ["y" * (16 * 1024 * 1024), "after the huge line"])
-        await wait_for(pilot, lambda: "after the huge line" in pane.view.lines, within=10)
+        await wait_for(lambda: "after the huge line" in pane.view.lines, pilot=pilot, timeout=10)
         huge = pane.view.lines[-2]
         assert huge.startswith("y" * 1000)
         assert huge.endswith(" bytes cut")

@@ -9,7 +9,8 @@ from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.widgets.app_header import AppHeader
 from claworc_tui.ui.widgets.instance_detail import InstanceDetail
 from claworc_tui.ui.widgets.instance_list import InstanceList
-from tests.ui.conftest import Env, wait_async, wait_for
+from tests._support.wait import wait_for, wait_for_screen
+from tests.ui.conftest import Env
 
 
 def rows(listing: InstanceList) -> list[str]:
@@ -21,16 +22,16 @@ async def test_list_shows_the_fleet_live_and_the_header_says_live(env: Env) -> N
     app = env.app()
     async with app.run_test(size=(160, 45)) as pilot:
         listing = app.screen.query_one(InstanceList)
-        await wait_for(pilot, lambda: len(listing.views) == 3, what="the snapshot")
+        await wait_for(lambda: len(listing.views) == 3, pilot=pilot, what="the snapshot")
         assert rows(listing) == ["bot-alpha", "bot-beta", "bot-gamma"]
         header = app.screen.query_one(AppHeader)
-        await wait_for(pilot, lambda: header.connection.state == "live", what="live")
+        await wait_for(lambda: header.connection.state == "live", pilot=pilot, what="live")
         assert listing.cell_text("bot-beta", "status") == "● Running"
         # A change on the cluster updates the row in place, without a rebuild.
         await env.services.instances.stop("bot-beta")
         await wait_for(
-            pilot,
             lambda: "Stopped" in listing.cell_text("bot-beta", "status"),
+            pilot=pilot,
             what="bot-beta stopped",
         )
 
@@ -41,14 +42,14 @@ async def test_jk_move_enter_opens_detail_escape_closes(env: Env) -> None:
         screen = app.screen
         assert isinstance(screen, MainScreen)
         listing = screen.instance_list
-        await wait_for(pilot, lambda: listing.row_count == 3)
+        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
         await pilot.press("j", "j")
         assert listing.selected_name == "bot-gamma"
         await pilot.press("k")
         assert listing.selected_name == "bot-beta"
         await pilot.press("enter")
         detail = screen.query_one(InstanceDetail)
-        await wait_for(pilot, lambda: detail.details is not None, what="details")
+        await wait_for(lambda: detail.details is not None, pilot=pilot, what="details")
         assert detail.details is not None
         assert detail.details.view.name == "bot-beta"
         assert screen.has_class("-detail-open")
@@ -63,7 +64,7 @@ async def test_sort_cycles_and_reverses_keeping_the_selection(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(160, 45)) as pilot:
         listing = app.screen.query_one(InstanceList)
-        await wait_for(pilot, lambda: listing.row_count == 3)
+        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
         await pilot.press("j")  # bot-beta
         await pilot.press("O")
         assert rows(listing) == ["bot-gamma", "bot-beta", "bot-alpha"]
@@ -80,7 +81,7 @@ async def test_filter_narrows_and_escape_clears(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(80, 24)) as pilot:
         listing = app.screen.query_one(InstanceList)
-        await wait_for(pilot, lambda: listing.row_count == 3)
+        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
         await pilot.press("slash", "g", "a", "m")
         assert rows(listing) == ["bot-gamma"]
         await pilot.press("enter")
@@ -95,7 +96,7 @@ async def test_fuzzy_filter_matches_letters_in_order(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(80, 24)) as pilot:
         listing = app.screen.query_one(InstanceList)
-        await wait_for(pilot, lambda: listing.row_count == 3)
+        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
         await pilot.press("slash", "b", "t", "g", "m")
         assert rows(listing) == ["bot-gamma"]
 
@@ -104,13 +105,13 @@ async def test_marks_and_bulk_stop_after_confirmation(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(160, 45)) as pilot:
         listing = app.screen.query_one(InstanceList)
-        await wait_for(pilot, lambda: listing.row_count == 3)
+        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
         await pilot.press(
             "space", "j", "space"
         )  # mark alpha (cursor moves on), skip beta, mark gamma
         assert listing.marked == {"bot-alpha", "bot-gamma"}
         await pilot.press("x")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="confirm")
+        await wait_for_screen(pilot, ConfirmModal, what="confirm")
         assert app.screen.focused is not None
         assert app.screen.focused.id == "cancel"
         await pilot.press("y")
@@ -119,19 +120,19 @@ async def test_marks_and_bulk_stop_after_confirmation(env: Env) -> None:
             views = {v.name: v for v in await env.services.instances.list_views()}
             return all(views[n].instance.status == "stopped" for n in ("bot-alpha", "bot-gamma"))
 
-        await wait_async(pilot, stopped, what="both marked instances stopped")
+        await wait_for(stopped, pilot=pilot, what="both marked instances stopped")
         views = {v.name: v for v in await env.services.instances.list_views()}
         assert views["bot-beta"].instance.status == "running"
         # Starting several still asks (one does not).
         await pilot.press("s")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await wait_for_screen(pilot, ConfirmModal)
         await pilot.press("y")
 
         async def started() -> bool:
             views = {v.name: v for v in await env.services.instances.list_views()}
             return all(views[n].instance.status == "running" for n in ("bot-alpha", "bot-gamma"))
 
-        await wait_async(pilot, started, what="both started")
+        await wait_for(started, pilot=pilot, what="both started")
         await pilot.press("escape")
         assert listing.marked == frozenset()
 
@@ -140,9 +141,9 @@ async def test_stop_cancelled_changes_nothing(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(80, 24)) as pilot:
         listing = app.screen.query_one(InstanceList)
-        await wait_for(pilot, lambda: listing.row_count == 3)
+        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
         await pilot.press("x")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await wait_for_screen(pilot, ConfirmModal)
         await pilot.press("enter")  # Cancel is focused: enter cancels
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
@@ -154,13 +155,13 @@ async def test_single_start_needs_no_confirmation_and_restart_does(env: Env) -> 
     app = env.app()
     async with app.run_test(size=(80, 24), message_hook=env.hook, notifications=True) as pilot:
         listing = app.screen.query_one(InstanceList)
-        await wait_for(pilot, lambda: listing.row_count == 3)
+        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
         await pilot.press("r")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await wait_for_screen(pilot, ConfirmModal)
         await pilot.press("y")
-        await wait_for(pilot, lambda: any("restarted bot-alpha" in t for t in env.toasts()))
+        await wait_for(lambda: any("restarted bot-alpha" in t for t in env.toasts()), pilot=pilot)
         await pilot.press("s")  # one instance: no question asked
-        await wait_for(pilot, lambda: any("started bot-alpha" in t for t in env.toasts()))
+        await wait_for(lambda: any("started bot-alpha" in t for t in env.toasts()), pilot=pilot)
         assert isinstance(app.screen, MainScreen)
 
 
@@ -174,7 +175,7 @@ async def test_a_change_right_after_another_waits_for_the_period_and_is_not_lost
         screen = app.screen
         assert isinstance(screen, MainScreen)
         listing = screen.instance_list
-        await wait_for(pilot, lambda: listing.row_count == 3)
+        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
         hub = env.services.instances.hub
         beta = listing.views["bot-beta"]
         shown: list[str] = []
@@ -184,13 +185,13 @@ async def test_a_change_right_after_another_waits_for_the_period_and_is_not_lost
             shown.extend(v.status for v in views if v.name == "bot-beta")
             apply_changes(views, removed)
 
-        listing.apply_changes = record  # type: ignore[method-assign]
+        listing.apply_changes = record  # type: ignore[method-assign,assignment]
         hub._publish("bot-beta", beta.model_copy(update={"status": "First"}))
-        await wait_for(pilot, lambda: "First" in listing.cell_text("bot-beta", "status"))
+        await wait_for(lambda: "First" in listing.cell_text("bot-beta", "status"), pilot=pilot)
         hub._publish("bot-beta", beta.model_copy(update={"status": "Second"}))
         hub._publish("bot-beta", beta.model_copy(update={"status": "Third"}))
         await wait_for(
-            pilot, lambda: "Third" in listing.cell_text("bot-beta", "status"), what="third"
+            lambda: "Third" in listing.cell_text("bot-beta", "status"), pilot=pilot, what="third"
         )
         assert "Second" not in shown, shown  # coalesced away, never drawn
         assert shown.index("First") < shown.index("Third")

@@ -15,7 +15,8 @@ from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.screens.settings import SettingsScreen
 from claworc_tui.ui.widgets.form import FieldError
 from claworc_tui.ui.widgets.instance_list import InstanceList
-from tests.ui.conftest import Env, wait_async, wait_for
+from tests._support.wait import wait_for, wait_for_screen
+from tests.ui.conftest import Env
 
 
 def error_text(screen: object, field: str) -> str:
@@ -27,21 +28,24 @@ def error_text(screen: object, field: str) -> str:
 async def test_create_with_a_bad_name_shows_the_error_inline_and_sends_nothing(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.screen.query_one(InstanceList).row_count == 3)
+        await wait_for(lambda: app.screen.query_one(InstanceList).row_count == 3, pilot=pilot)
         await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(app.screen, CreateInstanceModal))
-        modal = app.screen
+        modal = await wait_for_screen(pilot, CreateInstanceModal)
         await pilot.press("#", "!", "ctrl+s")
-        await wait_for(pilot, lambda: "no letters or digits" in error_text(modal, "display_name"))
+        await wait_for(
+            lambda: "no letters or digits" in error_text(modal, "display_name"), pilot=pilot
+        )
         # A taken name is refused too, before anything is sent.
         modal.query_one("#display_name", Input).value = "Alpha"
-        await wait_for(pilot, lambda: "already exists" in error_text(modal, "display_name"))
+        await wait_for(lambda: "already exists" in error_text(modal, "display_name"), pilot=pilot)
         # Bad quantities and bad JSON are reported at their fields.
         modal.query_one("#display_name", Input).value = "Delta"
         modal.query_one("#cpu_request", Input).value = "lots"
         modal.query_one("#clawdbot_config", TextArea).text = '{"a": 1,}'
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: "not a Kubernetes quantity" in error_text(modal, "resources"))
+        await wait_for(
+            lambda: "not a Kubernetes quantity" in error_text(modal, "resources"), pilot=pilot
+        )
         assert "line 1 column" in error_text(modal, "clawdbot_config")
         assert error_text(modal, "display_name") == ""
         assert isinstance(app.screen, CreateInstanceModal)
@@ -52,19 +56,21 @@ async def test_create_with_a_bad_name_shows_the_error_inline_and_sends_nothing(e
 async def test_create_shows_the_preview_then_each_step(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.screen.query_one(InstanceList).row_count == 3)
+        await wait_for(lambda: app.screen.query_one(InstanceList).row_count == 3, pilot=pilot)
         await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(app.screen, CreateInstanceModal))
+        await wait_for_screen(pilot, CreateInstanceModal)
         await pilot.press(*"My Test Bot #3")
         hint = app.screen.query_one("#name-preview")
-        await wait_for(pilot, lambda: "30106" in str(hint.render()), what="preview with ports")
+        await wait_for(
+            lambda: "30106" in str(hint.render()), pilot=pilot, what="preview with ports"
+        )
         assert "bot-my-test-bot-3" in str(hint.render())
         app.screen.query_one("#memory_limit", Input).value = "8Gi"
         await pilot.press("ctrl+s")
         # The progress closes by itself on success (tests/ui/test_first_hour.py).
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), within=10, what="created")
+        await wait_for_screen(pilot, MainScreen, timeout=10, what="created")
         listing = app.screen.query_one(InstanceList)
-        await wait_for(pilot, lambda: "bot-my-test-bot-3" in listing.views)
+        await wait_for(lambda: "bot-my-test-bot-3" in listing.views, pilot=pilot)
         assert listing.views["bot-my-test-bot-3"].instance.resources.memory_limit == "8Gi"
 
 
@@ -72,10 +78,9 @@ async def test_delete_needs_the_typed_name(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(80, 24)) as pilot:
         listing = app.screen.query_one(InstanceList)
-        await wait_for(pilot, lambda: listing.row_count == 3)
+        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
         await pilot.press("j", "D")
-        await wait_for(pilot, lambda: isinstance(app.screen, DeleteModal), what="delete modal")
-        modal = app.screen
+        modal = await wait_for_screen(pilot, DeleteModal, what="delete modal")
         assert modal.focused is not None
         assert modal.focused.id == "cancel"
         plan = str(modal.query_one(".dialog-body Static").render())
@@ -90,17 +95,17 @@ async def test_delete_needs_the_typed_name(env: Env) -> None:
         assert modal.query_one("#confirm-name", Input).value == "bot-beta"
         assert not delete.disabled
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), within=10)
-        await wait_for(pilot, lambda: "bot-beta" not in listing.views, what="row removed")
+        await wait_for_screen(pilot, MainScreen, timeout=10)
+        await wait_for(lambda: "bot-beta" not in listing.views, pilot=pilot, what="row removed")
         assert await env.names() == ["bot-alpha", "bot-gamma"]
 
 
 async def test_delete_cancelled_keeps_everything(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.screen.query_one(InstanceList).row_count == 3)
+        await wait_for(lambda: app.screen.query_one(InstanceList).row_count == 3, pilot=pilot)
         await pilot.press("D")
-        await wait_for(pilot, lambda: isinstance(app.screen, DeleteModal))
+        await wait_for_screen(pilot, DeleteModal)
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
         assert await env.names() == ["bot-alpha", "bot-beta", "bot-gamma"]
@@ -109,10 +114,9 @@ async def test_delete_cancelled_keeps_everything(env: Env) -> None:
 async def test_edit_config_validates_diffs_confirms_and_saves(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.screen.query_one(InstanceList).row_count == 3)
+        await wait_for(lambda: app.screen.query_one(InstanceList).row_count == 3, pilot=pilot)
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, EditConfigModal))
-        modal = app.screen
+        modal = await wait_for_screen(pilot, EditConfigModal)
         editor = modal.query_one("#config-text", TextArea)
         editor.text = '{\n  "model": "claude",\n  "x": [1, 2,]\n}'
         await pilot.pause()
@@ -126,29 +130,30 @@ async def test_edit_config_validates_diffs_confirms_and_saves(env: Env) -> None:
         diff = str(modal.query_one("#config-diff-text").render())
         assert '+  "model": "claude"' in diff
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="confirm")
-        assert "restarts the pod" in str(app.screen.query_one(".dialog-body Static").render())
+        # Query the dialog only once it is mounted: under load the pushed screen is app.screen
+        # before its body exists (this test used to fail with NoMatches then).
+        confirm = await wait_for_screen(pilot, ConfirmModal, showing=".dialog-body Static")
+        assert "restarts the pod" in str(confirm.query_one(".dialog-body Static").render())
         await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), what="saved")
+        await wait_for_screen(pilot, MainScreen, what="saved")
 
         async def saved() -> bool:
             views = {v.name: v for v in await env.services.instances.list_views()}
             return views["bot-alpha"].instance.clawdbot_config == '{\n  "model": "claude"\n}'
 
-        await wait_async(pilot, saved, what="config saved")
+        await wait_for(saved, pilot=pilot, what="config saved")
 
 
 async def test_settings_inline_error_and_masked_key(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(120, 40), message_hook=env.hook) as pilot:
         await pilot.press("comma")
-        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
-        screen = app.screen
+        screen = await wait_for_screen(pilot, SettingsScreen)
         image = screen.query_one("#image", Input)
-        await wait_for(pilot, lambda: image.value != "", what="settings loaded")
+        await wait_for(lambda: image.value != "", pilot=pilot, what="settings loaded")
         screen.query_one("#port_range_start", Input).value = "30101"
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: error_text(screen, "port_range_start") != "")
+        await wait_for(lambda: error_text(screen, "port_range_start") != "", pilot=pilot)
         assert "30101" in error_text(screen, "port_range_start")
         screen.query_one("#port_range_start", Input).value = "30100"
         screen.query_one("#node_host", Input).value = "bots.example.com"
@@ -157,20 +162,19 @@ async def test_settings_inline_error_and_masked_key(env: Env) -> None:
         async def node_host_saved() -> bool:
             return (await env.services.instances.get_settings()).node_host == "bots.example.com"
 
-        await wait_async(pilot, node_host_saved, what="node host saved")
+        await wait_for(node_host_saved, pilot=pilot, what="node host saved")
         key = "sk-ant-api03.abcdefghijklm.nopqrstuvwxyz-9f2c"
         field = screen.query_one("#anthropic_api_key-input", Input)
         assert field.password
         field.value = key
         screen.query_one("#anthropic_api_key-set", Button).press()
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="offer restart")
-        await wait_for(pilot, lambda: bool(app.screen.query(".dialog-body Static")))
-        body = str(app.screen.query_one(".dialog-body Static").render())
+        confirm = await wait_for_screen(pilot, ConfirmModal, showing=".dialog-body Static")
+        body = str(confirm.query_one(".dialog-body Static").render())
         assert "bot-alpha" in body
         assert "bot-gamma" in body
         await pilot.press("n")
         masked = screen.query_one("#anthropic_api_key-masked")
-        await wait_for(pilot, lambda: "9f2c" in str(masked.render()))
+        await wait_for(lambda: "9f2c" in str(masked.render()), pilot=pilot)
         assert key not in str(masked.render())
         assert field.value == ""
         # The key is nowhere on screen and in no toast.
@@ -184,7 +188,7 @@ async def test_help_is_generated_from_the_bindings(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("question_mark")
-        await wait_for(pilot, lambda: isinstance(app.screen, HelpModal))
+        await wait_for_screen(pilot, HelpModal)
         text = "\n".join(str(s.render()) for s in app.screen.query(".help-section"))
         for expected in ("New", "Delete", "Copy Chrome URL", "Filter", "Search", "Mark", "Quit"):
             assert expected in text
@@ -196,15 +200,15 @@ async def test_palette_runs_an_instance_command(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(120, 40)) as pilot:
         listing = app.screen.query_one(InstanceList)
-        await wait_for(pilot, lambda: listing.row_count == 3)
+        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
         await pilot.press("space")  # a mark must not widen "restart bot-beta"
         await pilot.press("ctrl+p")
-        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await wait_for_screen(pilot, CommandPalette)
         await pilot.press(*"restart bot-beta")
         await pilot.pause(0.3)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="confirm")
-        assert "Restart bot-beta?" in str(app.screen.query_one(".dialog-title").render())
+        confirm = await wait_for_screen(pilot, ConfirmModal, showing=".dialog-title")
+        assert "Restart bot-beta?" in str(confirm.query_one(".dialog-title").render())
         await pilot.press("n")
 
 
@@ -212,16 +216,16 @@ async def test_log_save_writes_a_file(env: Env, tmp_path: Path) -> None:
     app = env.app()
     async with app.run_test(size=(120, 40)) as pilot:
         listing = app.screen.query_one(InstanceList)
-        await wait_for(pilot, lambda: listing.row_count == 3)
+        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
         await pilot.press("l")
         screen = app.screen
         assert isinstance(screen, MainScreen)
         pane = screen.log_pane
-        await wait_for(pilot, lambda: len(pane.buffered) >= 2, what="log lines")
+        await wait_for(lambda: len(pane.buffered) >= 2, pilot=pilot, what="log lines")
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: not isinstance(app.screen, MainScreen))
+        await wait_for(lambda: not isinstance(app.screen, MainScreen), pilot=pilot)
         target = tmp_path / "saved.log"
         app.screen.query_one(Input).value = str(target)
         await pilot.press("enter")
-        await wait_for(pilot, target.exists, what="file written")
+        await wait_for(target.exists, pilot=pilot, what="file written")
         assert "moltbot is ready" in target.read_text()

@@ -11,7 +11,8 @@ from claworc_tui.ui.screens.events import EventsScreen
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.screens.reach import CopyMenu, ForwardsScreen
 from claworc_tui.ui.screens.yaml_view import YamlScreen
-from tests.ui.conftest import Env, pod_of, wait_busy, wait_for
+from tests._support.wait import wait_for, wait_for_screen
+from tests.ui.conftest import Env, pod_of
 
 
 async def test_f_forwards_the_selected_instance_and_lists_it(env: Env) -> None:
@@ -21,9 +22,9 @@ async def test_f_forwards_the_selected_instance_and_lists_it(env: Env) -> None:
     async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
         await pilot.press("j", "F")
-        await wait_for(pilot, lambda: isinstance(app.screen, ForwardsScreen), what="forwards")
+        await wait_for_screen(pilot, ForwardsScreen, what="forwards")
         table = app.screen.query_one(DataTable)
         assert table.row_count == 2
         chrome = reach.forwards("bot-beta")[0]
@@ -31,11 +32,11 @@ async def test_f_forwards_the_selected_instance_and_lists_it(env: Env) -> None:
             body = await resp.text()
         assert f"noVNC chrome of pod {pod_of(env, 'bot-beta')}" in body
         await pilot.press("escape", "colon", *"forwards", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ForwardsScreen), what="listed again")
+        await wait_for_screen(pilot, ForwardsScreen, what="listed again")
         table = app.screen.query_one(DataTable)
-        await wait_for(pilot, lambda: table.row_count == 2, what="both rows")
+        await wait_for(lambda: table.row_count == 2, pilot=pilot, what="both rows")
         await pilot.press("x")
-        await wait_for(pilot, lambda: table.row_count == 0, what="stopped")
+        await wait_for(lambda: table.row_count == 0, pilot=pilot, what="stopped")
         assert reach.forwards() == []
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
@@ -43,7 +44,7 @@ async def test_f_forwards_the_selected_instance_and_lists_it(env: Env) -> None:
 
 async def test_s_and_f_on_a_stopped_instance_say_why_and_change_nothing(env: Env) -> None:
     await env.services.instances.stop("bot-alpha")
-    await wait_busy(
+    await wait_for(
         lambda: (
             not [
                 p
@@ -51,6 +52,7 @@ async def test_s_and_f_on_a_stopped_instance_say_why_and_change_nothing(env: Env
                 if p["metadata"]["labels"].get("app") == "bot-alpha"
             ]
         ),
+        timeout=10.0,
         what="bot-alpha's pod gone",
     )
     app = env.app()
@@ -59,11 +61,15 @@ async def test_s_and_f_on_a_stopped_instance_say_why_and_change_nothing(env: Env
     async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
         await pilot.press("S")
-        await wait_for(pilot, lambda: any("No shell" in t for t in env.toasts()), what="toast")
+        await wait_for(
+            lambda: any("No shell" in t for t in env.toasts()), pilot=pilot, what="toast"
+        )
         await pilot.press("F")
-        await wait_for(pilot, lambda: any("No forward" in t for t in env.toasts()), what="toast")
+        await wait_for(
+            lambda: any("No forward" in t for t in env.toasts()), pilot=pilot, what="toast"
+        )
         assert isinstance(app.screen, MainScreen)
         assert reach.forwards() == []
     said = [t for t in env.toasts() if t.startswith(("No shell", "No forward"))]
@@ -85,11 +91,11 @@ async def test_y_shows_the_objects_as_yaml_searchable_and_without_secret_values(
     async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
         await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, YamlScreen), what="yaml screen")
+        await wait_for_screen(pilot, YamlScreen, what="yaml screen")
         area = app.screen.query_one(TextArea)
-        await wait_for(pilot, lambda: "kind: Deployment" in area.text, what="yaml loaded")
+        await wait_for(lambda: "kind: Deployment" in area.text, pilot=pilot, what="yaml loaded")
         assert "name: bot-alpha-keys" in area.text
         assert not any(value in area.text for value in values)
         assert key not in area.text
@@ -118,11 +124,11 @@ async def test_e_lists_the_instances_events_newest_first_and_i_widens_to_the_nam
     async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
         await pilot.press("j", "E")
-        await wait_for(pilot, lambda: isinstance(app.screen, EventsScreen), what="events")
+        await wait_for_screen(pilot, EventsScreen, what="events")
         table = app.screen.query_one(DataTable)
-        await wait_for(pilot, lambda: table.row_count > 0, what="events loaded")
+        await wait_for(lambda: table.row_count > 0, pilot=pilot, what="events loaded")
         objects = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
         assert all("bot-beta" in o for o in objects), objects
         assert any(o.startswith("pod/bot-beta-") for o in objects)
@@ -130,7 +136,7 @@ async def test_e_lists_the_instances_events_newest_first_and_i_widens_to_the_nam
         assert "Scheduled" in reasons
         own = table.row_count
         await pilot.press("i")
-        await wait_for(pilot, lambda: table.row_count > own, what="namespace events")
+        await wait_for(lambda: table.row_count > own, pilot=pilot, what="namespace events")
         objects = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
         assert any("bot-alpha" in o for o in objects)
         await pilot.press("escape")
@@ -142,23 +148,25 @@ async def test_c_menu_copies_the_pod_name_and_the_palette_copies_the_kubectl_lin
     async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
         await pilot.press("C")
-        await wait_for(pilot, lambda: isinstance(app.screen, CopyMenu), what="copy menu")
+        await wait_for_screen(pilot, CopyMenu, what="copy menu")
         await pilot.press("down", "enter")
         pod = pod_of(env, "bot-alpha")
         await wait_for(
-            pilot,
             lambda: any(
                 t.startswith("pod name of bot-alpha copied") and t.endswith(f": {pod}")
                 for t in env.toasts()
             ),
+            pilot=pilot,
             what="pod name copied",
         )
         screen.run_for("bot-beta", "copy_item('kubectl exec')")
         beta = pod_of(env, "bot-beta")
         line = f"kubectl --context emulator -n claworc exec -it {beta} -c moltbot -- sh"
-        await wait_for(pilot, lambda: any(t.endswith(line) for t in env.toasts()), what="kubectl")
+        await wait_for(
+            lambda: any(t.endswith(line) for t in env.toasts()), pilot=pilot, what="kubectl"
+        )
 
 
 async def test_private_switch_and_c_copies_the_forwarded_url(env: Env) -> None:
@@ -168,11 +176,11 @@ async def test_private_switch_and_c_copies_the_forwarded_url(env: Env) -> None:
     async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
         await pilot.press("colon", *"private bot-alpha", "enter")
         await wait_for(
-            pilot,
             lambda: any("bot-alpha is now private" in t for t in env.toasts()),
+            pilot=pilot,
             what="private",
         )
         service = next(
@@ -183,8 +191,8 @@ async def test_private_switch_and_c_copies_the_forwarded_url(env: Env) -> None:
         assert service["spec"]["type"] == "ClusterIP"
         await pilot.press("c")
         await wait_for(
-            pilot,
             lambda: any(t.startswith("forwarded chrome URL of bot-alpha") for t in env.toasts()),
+            pilot=pilot,
             what="forwarded URL copied",
         )
         url = reach.forwards("bot-alpha")[0].url
@@ -193,8 +201,8 @@ async def test_private_switch_and_c_copies_the_forwarded_url(env: Env) -> None:
             assert "noVNC chrome of pod" in await resp.text()
         await pilot.press("j", "c")  # bot-beta is on NodePorts: its NodePort URL, as before
         await wait_for(
-            pilot,
             lambda: any(t.startswith("Chrome URL of bot-beta copied") for t in env.toasts()),
+            pilot=pilot,
             what="nodeport URL copied",
         )
 
@@ -205,11 +213,11 @@ async def test_no_shell_when_read_only(read_only_env: Env) -> None:
     async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
         await pilot.press("S")
         await wait_for(
-            pilot,
             lambda: any("cannot open a shell in bot-alpha" in t for t in env.toasts()),
+            pilot=pilot,
             what="refused",
         )
     assert not env.emulator.streams.execs
@@ -220,11 +228,11 @@ async def test_shell_where_the_terminal_cannot_be_handed_over_says_so(env: Env) 
     async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
         screen.run_for("bot-beta", "shell")
         await wait_for(
-            pilot,
             lambda: any("cannot hand over to a shell" in t for t in env.toasts()),
+            pilot=pilot,
             what="toast",
         )
         assert isinstance(app.screen, MainScreen)

@@ -6,7 +6,8 @@ from claworc_tui.ui.screens.help import HelpModal
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.widgets.app_header import AppHeader
 from claworc_tui.ui.widgets.instance_list import InstanceList
-from tests.ui.conftest import Env, wait_for
+from tests._support.wait import wait_for, wait_for_screen
+from tests.ui.conftest import Env
 
 
 async def test_write_keys_do_nothing_and_say_why(read_only_env: Env) -> None:
@@ -15,18 +16,18 @@ async def test_write_keys_do_nothing_and_say_why(read_only_env: Env) -> None:
     async with app.run_test(size=(120, 40), message_hook=env.hook) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        await wait_for(pilot, lambda: screen.query_one(InstanceList).row_count == 3)
+        await wait_for(lambda: screen.query_one(InstanceList).row_count == 3, pilot=pilot)
         badge = screen.query_one(AppHeader).query_one("#header-read-only")
         assert badge.display
         assert screen.check_action("delete", ()) is None  # greyed out in the footer
         for key in ("n", "s", "x", "r", "D", "e"):
             await pilot.press(key)
             assert isinstance(app.screen, MainScreen), key
-        await wait_for(pilot, lambda: sum("--read-only" in t for t in env.toasts()) >= 6)
+        await wait_for(lambda: sum("--read-only" in t for t in env.toasts()) >= 6, pilot=pilot)
         views = {v.name: v for v in await env.services.instances.list_views()}
         assert all(v.instance.status == "running" for v in views.values())
         await pilot.press("question_mark")
-        await wait_for(pilot, lambda: isinstance(app.screen, HelpModal))
+        await wait_for_screen(pilot, HelpModal)
         text = "\n".join(str(s.render()) for s in app.screen.query(".help-section"))
         assert "Delete (disabled)" in text
         note = str(app.screen.query_one(".help-note").render())
@@ -39,8 +40,8 @@ async def test_reading_still_works(read_only_env: Env) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
         await pilot.press("l")
-        await wait_for(pilot, lambda: len(screen.log_pane.buffered) >= 1, what="logs")
+        await wait_for(lambda: len(screen.log_pane.buffered) >= 1, pilot=pilot, what="logs")
         await pilot.press("escape", "a")
-        await wait_for(pilot, lambda: len(screen.activity_pane.entries) > 0, what="activity")
+        await wait_for(lambda: len(screen.activity_pane.entries) > 0, pilot=pilot, what="activity")

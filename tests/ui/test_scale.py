@@ -53,7 +53,7 @@ class ListApp(App[None]):
 
 async def showing(pilot: Any, count: int, *, focus: bool = True) -> InstanceList:
     """The app's list, fed ``count`` views and drawn."""
-    listing = pilot.app.query_one(InstanceList)
+    listing: InstanceList = pilot.app.query_one(InstanceList)
     if focus:
         listing.focus()
     listing.apply_snapshot([view(i) for i in range(count)])

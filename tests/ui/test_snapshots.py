@@ -17,7 +17,8 @@ from textual.widgets import Input
 from claworc_tui.ui.screens.create import CreateInstanceModal
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.widgets.form import FieldError
-from tests.ui.conftest import Env, SnapCompare, wait_for
+from tests._support.wait import wait_for, wait_for_screen
+from tests.ui.conftest import Env, SnapCompare
 
 
 @pytest.fixture(autouse=True)
@@ -30,8 +31,10 @@ async def listed(pilot: Pilot[Any]) -> None:
     """Wait until the list shows the three seeded instances."""
     screen = pilot.app.screen
     assert isinstance(screen, MainScreen)
-    await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
-    await wait_for(pilot, lambda: str(screen.query_one("#header-connection").render()) == "● live")
+    await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
+    await wait_for(
+        lambda: str(screen.query_one("#header-connection").render()) == "● live", pilot=pilot
+    )
 
 
 class TestMainScreen:
@@ -45,9 +48,9 @@ class TestMainScreen:
             await listed(pilot)
             screen = pilot.app.screen
             assert isinstance(screen, MainScreen)
-            await wait_for(pilot, lambda: screen.detail.details is not None)
+            await wait_for(lambda: screen.detail.details is not None, pilot=pilot)
             await pilot.press("l")
-            await wait_for(pilot, lambda: len(screen.log_pane.view.lines) >= 3)
+            await wait_for(lambda: len(screen.log_pane.view.lines) >= 3, pilot=pilot)
             screen.instance_list.focus()
 
         assert await snap_compare(env.app(), terminal_size=(160, 45), run_before=ready)
@@ -68,7 +71,7 @@ class TestDetail:
             await pilot.press("j", "enter")
             screen = pilot.app.screen
             assert isinstance(screen, MainScreen)
-            await wait_for(pilot, lambda: screen.detail.details is not None)
+            await wait_for(lambda: screen.detail.details is not None, pilot=pilot)
 
         assert await snap_compare(env.app(), terminal_size=(80, 24), run_before=detail)
 
@@ -85,17 +88,16 @@ class TestCreate:
         async def errors(pilot: Pilot[Any]) -> None:
             await listed(pilot)
             await pilot.press("n")
-            await wait_for(pilot, lambda: isinstance(pilot.app.screen, CreateInstanceModal))
-            modal = pilot.app.screen
+            modal = await wait_for_screen(pilot, CreateInstanceModal)
             modal.query_one("#display_name", Input).value = "Alpha"
             modal.query_one("#memory_request", Input).value = "8Gi"
             await pilot.press("ctrl+s")
             await wait_for(
-                pilot,
                 lambda: all(
                     modal.query_one(f"#{f}-error", FieldError).display
                     for f in ("display_name", "resources")
                 ),
+                pilot=pilot,
             )
 
         assert await snap_compare(env.app(), terminal_size=(100, 40), run_before=errors)
@@ -107,7 +109,8 @@ class TestDelete:
             await listed(pilot)
             await pilot.press("j", "D")
             await wait_for(
-                pilot, lambda: pilot.app.screen.id is None and len(pilot.app.screen_stack) == 2
+                lambda: pilot.app.screen.id is None and len(pilot.app.screen_stack) == 2,
+                pilot=pilot,
             )
             await pilot.press(*"bot-b")
 
@@ -119,7 +122,9 @@ class TestSettings:
         async def opened(pilot: Pilot[Any]) -> None:
             await listed(pilot)
             await pilot.press("comma")
-            await wait_for(pilot, lambda: pilot.app.screen.query_one("#image", Input).value != "")
+            await wait_for(
+                lambda: pilot.app.screen.query_one("#image", Input).value != "", pilot=pilot
+            )
 
         assert await snap_compare(env.app(), terminal_size=(100, 45), run_before=opened)
 
@@ -131,7 +136,7 @@ class TestLogs:
             await pilot.press("l")
             screen = pilot.app.screen
             assert isinstance(screen, MainScreen)
-            await wait_for(pilot, lambda: len(screen.log_pane.view.lines) >= 3)
+            await wait_for(lambda: len(screen.log_pane.view.lines) >= 3, pilot=pilot)
             await pilot.press("slash", *"ready", "enter")
 
         assert await snap_compare(env.app(), terminal_size=(80, 24), run_before=logs)

@@ -14,7 +14,8 @@ from textual.widgets import Input
 from claworc_tui.ui.screens.confirm import ConfirmModal
 from claworc_tui.ui.screens.create import CreateInstanceModal
 from claworc_tui.ui.screens.main import MainScreen
-from tests.ui.conftest import Env, wait_for
+from tests._support.wait import wait_for, wait_for_screen
+from tests.ui.conftest import Env
 
 _NAMES = {"/": "slash", "\r": "enter", "&": "ampersand", " ": "space", "#": "number_sign"}
 
@@ -30,14 +31,16 @@ async def test_keys_after_slash_and_n_land_in_the_field_they_open(env: Env) -> N
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
         burst(app, "/bet\r")
-        await wait_for(pilot, lambda: screen.instance_list.filter_text == "bet")
-        await wait_for(pilot, lambda: screen.instance_list.has_focus)
+        await wait_for(lambda: screen.instance_list.filter_text == "bet", pilot=pilot)
+        await wait_for(lambda: screen.instance_list.has_focus, pilot=pilot)
         burst(app, "nMy Bot 7")
-        await wait_for(pilot, lambda: isinstance(app.screen, CreateInstanceModal))
+        await wait_for_screen(pilot, CreateInstanceModal)
         name = app.screen.query_one("#display_name", Input)
-        await wait_for(pilot, lambda: name.value == "My Bot 7", what=f"name, got {name.value!r}")
+        await wait_for(
+            lambda: name.value == "My Bot 7", pilot=pilot, what=f"name, got {name.value!r}"
+        )
 
 
 async def test_keys_after_slash_in_the_log_pane_search(env: Env) -> None:
@@ -45,11 +48,11 @@ async def test_keys_after_slash_in_the_log_pane_search(env: Env) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
         await pilot.press("l")
-        await wait_for(pilot, lambda: len(screen.log_pane.buffered) >= 3)
+        await wait_for(lambda: len(screen.log_pane.buffered) >= 3, pilot=pilot)
         burst(app, "/ready\r")
-        await wait_for(pilot, lambda: screen.log_pane.view.count_matches() == 1)
+        await wait_for(lambda: screen.log_pane.view.count_matches() == 1, pilot=pilot)
 
 
 async def test_a_typed_ahead_y_does_not_confirm(env: Env) -> None:
@@ -57,9 +60,9 @@ async def test_a_typed_ahead_y_does_not_confirm(env: Env) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        await wait_for(pilot, lambda: screen.instance_list.row_count == 3)
+        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
         burst(app, "xy")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await wait_for_screen(pilot, ConfirmModal)
         await pilot.pause(0.3)
         assert isinstance(app.screen, ConfirmModal)  # still asking
         await pilot.press("n")

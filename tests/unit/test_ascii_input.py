@@ -35,7 +35,7 @@ def test_quantities_are_ascii_only(text: str) -> None:
 )
 def test_patterns_match_the_whole_ascii_value(field: str, value: str) -> None:
     with pytest.raises(ValidationError):
-        GlobalSettings(**{field: value})  # type: ignore[arg-type]
+        GlobalSettings(**{field: value})
 
 
 def test_names_refuse_a_trailing_newline() -> None:

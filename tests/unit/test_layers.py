@@ -15,7 +15,9 @@ import pytest
         ("claworc_tui.cli.commands", "textual"),
         ("claworc_tui.db.instances", "kubernetes_asyncio"),
         ("claworc_tui.models.instance", "aiosqlite"),
-        ("claworc_tui.emulator", "kubernetes_asyncio"),
+        ("claworc_emulator", "kubernetes_asyncio"),
+        ("claworc_emulator", "claworc_tui"),
+        ("claworc_tui.cli.main", "claworc_emulator"),
     ],
 )
 def test_import_does_not_load(module: str, forbidden: str) -> None:

@@ -108,7 +108,7 @@ def test_provider_env_vars() -> None:
 )
 def test_global_settings_validation(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
-        GlobalSettings(**kwargs)  # type: ignore[arg-type]
+        GlobalSettings(**kwargs)
 
 
 def test_default_settings() -> None:
