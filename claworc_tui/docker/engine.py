@@ -115,7 +115,9 @@ class DockerEngine:
             raise fault(exc) from None
         except (aiohttp.ClientError, OSError) as exc:
             await self.aclose()
-            raise EngineUnavailable(f"the Docker engine at {self.host} does not answer: {exc}")
+            raise EngineUnavailable(
+                f"the Docker engine at {self.host} does not answer: {exc}"
+            ) from None
         self.version = str(info.get("Version", ""))
 
     async def aclose(self) -> None:

@@ -136,7 +136,7 @@ class DockerLogFollow:
             self.reconnects += tried
             tried = True
             try:
-                async with aclosing(self._read_once(state)) as stream:
+                async with aclosing(self._read_once(doc)) as stream:
                     async for lines in stream:
                         yield lines
             except DockerNotFound:
@@ -159,7 +159,8 @@ class DockerLogFollow:
                 self._set_state(LogStreamState.RECONNECTING, f"{self.container}: stream ended")
                 await asyncio.sleep(self._backoff.base)
 
-    def _params(self, state: dict[str, Any]) -> dict[str, Any]:
+    def _params(self, doc: dict[str, Any]) -> dict[str, Any]:
+        state: dict[str, Any] = doc.get("State") or {}
         params: dict[str, Any] = {"stdout": "1", "stderr": "1", "timestamps": "1"}
         if self._follow and state.get("Running"):
             params["follow"] = "1"
@@ -172,19 +173,30 @@ class DockerLogFollow:
             if self._since is not None:
                 params["since"] = str(int(time.time()) - self._since)
         if self._previous:
-            started = parse_key(str(state.get("StartedAt") or "").replace("+00:00", "Z"))
-            if started is None or not int(state.get("RestartCount") or 0):
-                params["until"] = "1"  # no previous run: nothing
-            else:
-                seconds, nanos = divmod(started - 1, 1_000_000_000)
-                params["until"] = f"{seconds}.{nanos:09d}"
+            params["until"] = self._previous_until(doc)
         return params
 
-    async def _read_once(self, state: dict[str, Any]) -> AsyncGenerator[list[LogLine], None]:
+    @staticmethod
+    def _previous_until(doc: dict[str, Any]) -> str:
+        """Where the previous run's log ends: the current run's start, if one is running;
+        else (restarting, exited) the end of the run that just ended. The engine records
+        ``StartedAt`` a few milliseconds after the process starts, so the first lines of the
+        current run can come along; the read is tailed, so the crash's last lines lead."""
+        state: dict[str, Any] = doc.get("State") or {}
+        if not int(doc.get("RestartCount") or 0) and state.get("Running"):
+            return "1"  # no run before this one: nothing
+        field = "StartedAt" if state.get("Running") else "FinishedAt"
+        key = parse_key(str(state.get(field) or ""))
+        if key is None:
+            return "1"
+        seconds, nanos = divmod(key - 1 if state.get("Running") else key + 1, 1_000_000_000)
+        return f"{seconds}.{nanos:09d}"
+
+    async def _read_once(self, doc: dict[str, Any]) -> AsyncGenerator[list[LogLine], None]:
         demux = Demux()
         self._skip = self._at_last
         path = f"containers/{self.container}/logs"
-        async with self.engine.stream(path, params=self._params(state), what=self.container) as r:
+        async with self.engine.stream(path, params=self._params(doc), what=self.container) as r:
             self._backoff.reset()
             self._set_state(LogStreamState.LIVE)
             async for chunk in r.content.iter_any():

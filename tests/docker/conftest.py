@@ -43,7 +43,9 @@ async def engine() -> AsyncIterator[DockerEngine]:
     try:
         await eng.start()
     except DockerFault as exc:
-        pytest.skip(f"no Docker engine for the Docker tier ({exc}); run tests/docker/engine.sh start")
+        pytest.skip(
+            f"no Docker engine for the Docker tier ({exc}); run tests/docker/engine.sh start"
+        )
     try:
         await eng.call(f"images/{IMAGE}/json")
     except DockerFault:
@@ -99,7 +101,7 @@ def make_instance(memory: str = "64Mi", name: str | None = None) -> Instance:
         nodeport_terminal=terminal,
         status=InstanceStatus.RUNNING,
         resources=Resources(
-            cpu_request="100m", cpu_limit="500m", memory_request="32Mi", memory_limit=memory
+            cpu_request="100m", cpu_limit="500m", memory_request="4Mi", memory_limit=memory
         ),
         storage=Storage(),
         clawdbot_config='{"agent": {"model": "x"}}',
