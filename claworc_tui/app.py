@@ -82,6 +82,7 @@ class ClaworcApp(App[int]):
             ),
             log_buffer_lines=services.config.log_buffer_lines,
             reach=services.reach,
+            runtime=services.runtime.value,
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -103,6 +104,7 @@ class ClaworcApp(App[int]):
             read_only_reason=services.read_only_reason,
             warnings=tuple(services.warnings),
             reach=services.reach,
+            runtime=services.runtime.value,
         )
         screen = MainScreen(self.ctx)
         if len(self.screen_stack) > 1:

@@ -168,13 +168,22 @@ class DockerInstances:
         )
 
     def _write_folder(self, name: str, keys: Mapping[Provider, SecretStr], config: str) -> None:
-        folder = private_dir(self.folder(name))
-        keys_dir = private_dir(folder / "keys")
+        self.write_keys(name, keys)
+        self.write_config(name, config)
+
+    def write_keys(self, name: str, keys: Mapping[Provider, SecretStr]) -> None:
+        """Make the instance's key files exactly ``keys`` (0600 in a 0700 folder)."""
+        keys_dir = private_dir(self.folder(name) / "keys")
+        wanted = {provider.env_var for provider in keys}
         for old in keys_dir.iterdir():
-            old.unlink()
+            if old.name not in wanted:
+                old.unlink()
         for provider, key in keys.items():
             _write_private(keys_dir / provider.env_var, key.get_secret_value())
-        _write_private(folder / CONFIG_KEY, config)
+
+    def write_config(self, name: str, config: str) -> None:
+        """Write the ``clawdbot.json`` the container mounts (read at its next start)."""
+        _write_private(private_dir(self.folder(name)) / CONFIG_KEY, config)
 
     # -- the rest of the lifecycle -----------------------------------------------------------
 

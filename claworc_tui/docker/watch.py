@@ -63,7 +63,7 @@ def pod_from_inspect(doc: dict[str, Any]) -> PodInfo:
 
     running → ``Running`` (ready unless its health check says otherwise); restarting (the
     engine's back-off between two runs) → ``CrashLoopBackOff``; exited → ``OOMKilled``,
-    ``Completed`` or ``Error`` with the code; created → ``ContainerCreating``.
+    ``Completed`` or ``Error`` with the code; created (never started) → ``Created``.
     """
     state: dict[str, Any] = doc.get("State") or {}
     config: dict[str, Any] = doc.get("Config") or {}
@@ -85,7 +85,7 @@ def pod_from_inspect(doc: dict[str, Any]) -> PodInfo:
         reason = ended or "Error"
         message = f"exited with code {code}" if code is not None else None
     elif status == "created":
-        phase, reason = "Pending", "ContainerCreating"
+        phase, reason = "Pending", "Created"  # made, never started (a stopped record's)
     elif status == "removing":
         phase, reason = "Running", "Terminating"
     else:

@@ -34,6 +34,8 @@ class UiContext:
     """Lines a log pane keeps."""
     reach: ReachService | None = None
     """Shells and port-forwards (``S``, ``F``); None where the app has no cluster client."""
+    runtime: str = "kubernetes"
+    """What runs the instances: ``kubernetes`` or ``docker`` (the header says which)."""
 
     @property
     def read_only(self) -> bool:
