@@ -101,6 +101,8 @@ class DockerLogFollow:
         self._last_key: int | None = None  # the newest timestamp delivered (ns)
         self._at_last = 0  # lines delivered with exactly that timestamp
         self._skip = 0  # of those, how many this read has yet to see again
+        self._resume: int | None = None  # during a read's replay: the newest key delivered
+        self._opened: int | None = None  # when the first read was asked (engine on this host)
 
     def __aiter__(self) -> AsyncGenerator[list[LogLine], None]:
         return self.batches()
@@ -164,10 +166,15 @@ class DockerLogFollow:
         params: dict[str, Any] = {"stdout": "1", "stderr": "1", "timestamps": "1"}
         if self._follow and state.get("Running"):
             params["follow"] = "1"
-        if self._last_key is not None:
+        if self._last_key is None and self._opened is not None:
+            # Nothing came yet: the tail was asked once; from now on only what is new.
+            seconds, nanos = divmod(self._opened, 1_000_000_000)
+            params["since"] = f"{seconds}.{nanos:09d}"
+        elif self._last_key is not None:
             seconds, nanos = divmod(self._last_key, 1_000_000_000)
             params["since"] = f"{seconds}.{nanos:09d}"
         else:
+            self._opened = time.time_ns()
             if self._tail is not None:
                 params["tail"] = str(self._tail)
             if self._since is not None:
@@ -194,7 +201,7 @@ class DockerLogFollow:
 
     async def _read_once(self, doc: dict[str, Any]) -> AsyncGenerator[list[LogLine], None]:
         demux = Demux()
-        self._skip = self._at_last
+        self._resume, self._skip = self._last_key, self._at_last
         path = f"containers/{self.container}/logs"
         async with self.engine.stream(path, params=self._params(doc), what=self.container) as r:
             self._backoff.reset()
@@ -215,23 +222,28 @@ class DockerLogFollow:
                 out.append(LogLine(f"{stamp} {text}".strip(), "", self._seq))
                 self._seq += 1
                 continue
-            if self._last_key is not None and key < self._last_key:
-                continue
-            if key == self._last_key and self._skip > 0:
-                self._skip -= 1  # the same line again, from the inclusive ``since``
-                continue
+            if self._resume is not None:  # the start of a resumed read: drop the replay
+                if key < self._resume or (key == self._resume and self._skip > 0):
+                    self._skip -= key == self._resume
+                    continue
+                # Past the resume point: from here on nothing is dropped, even a line whose
+                # stamp is a little older (stdout and stderr are stamped apart).
+                self._resume = None
             out.append(LogLine(text, stamp, self._seq))
             self._seq += 1
         self._note(out)
         return out
 
     def _note(self, lines: list[LogLine]) -> None:
-        stamped = [line for line in lines if line.stamp]
-        if not stamped:
+        """Remember the newest stamp delivered (and how many lines carry it): the resume point."""
+        keys = [k for line in lines if line.stamp and (k := parse_key(line.stamp)) is not None]
+        if not keys:
             return
-        last = parse_key(stamped[-1].stamp)
-        same = sum(1 for line in stamped if parse_key(line.stamp) == last)
-        if last == self._last_key:
+        newest = max(keys)
+        same = keys.count(newest)
+        if self._last_key is not None and newest < self._last_key:
+            return
+        if newest == self._last_key:
             self._at_last += same
         else:
-            self._last_key, self._at_last = last, same
+            self._last_key, self._at_last = newest, same

@@ -70,7 +70,7 @@ build_image() {
 	rootfs="$(mktemp -d)"
 	mkdir -p "$rootfs/bin" "$rootfs/tmp" "$rootfs/www" "$rootfs/proc" "$rootfs/sys" "$rootfs/dev"
 	cp /bin/busybox "$rootfs/bin/busybox"
-	for tool in sh echo sleep httpd cat head tr date kill ls env; do
+	for tool in sh echo sleep httpd cat head tr sed date kill ls env; do
 		ln -s busybox "$rootfs/bin/$tool"
 	done
 	cp "$HERE/image/entrypoint.sh" "$rootfs/entrypoint.sh"

@@ -7,10 +7,15 @@
 #   CLAWORC_TEST_ALLOC_MB=N  allocate N MiB in memory (an OOM kill under a smaller limit)
 #   CLAWORC_TEST_LINES=N     write N numbered lines at start (default 3)
 #   CLAWORC_TEST_HOLD=1      keep running without a VNC server (no ports needed)
+# The first two can also come from the mounted clawdbot.json ("test_crash": N,
+# "test_alloc_mb": N), so the app itself (which sets no test variables) can make them happen.
 echo "openclaw test image starting"
 echo "stderr line from the test image" >&2
-if [ -f /etc/clawdbot/clawdbot.json ]; then
+config=/etc/clawdbot/clawdbot.json
+if [ -f "$config" ]; then
 	echo "config present"
+	: "${CLAWORC_TEST_CRASH:=$(sed -n 's/.*"test_crash": *\([0-9]*\).*/\1/p' "$config")}"
+	: "${CLAWORC_TEST_ALLOC_MB:=$(sed -n 's/.*"test_alloc_mb": *\([0-9]*\).*/\1/p' "$config")}"
 fi
 for key in /run/claworc-keys/*; do
 	[ -f "$key" ] && echo "key file: ${key##*/}"
