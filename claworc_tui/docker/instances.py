@@ -37,7 +37,7 @@ class Ours:
     containers: dict[str, dict[str, Any]]
     """Instance name → the container's summary (``GET /containers/json``)."""
     volumes: dict[str, list[str]]
-    """Instance name → its volume names."""
+    """Instance name → its volume names, sorted."""
 
 
 def _filters(**labels: str) -> str:
@@ -259,7 +259,7 @@ class DockerInstances:
             app = (vol.get("Labels") or {}).get("app")
             if app:
                 volumes.setdefault(str(app), []).append(str(vol["Name"]))
-        return Ours(containers, volumes)
+        return Ours(containers, {app: sorted(names) for app, names in volumes.items()})
 
 
 def _write_private(path: Path, text: str) -> None:
