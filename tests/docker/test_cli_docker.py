@@ -1,4 +1,4 @@
-"""The CLI on the Docker runtime, as a user runs it: a real process, a real engine, a SQLite file."""
+"""The CLI on the Docker runtime as a user runs it: a real process, a real engine, a SQLite file."""
 
 from __future__ import annotations
 
