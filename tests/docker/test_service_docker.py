@@ -1,0 +1,82 @@
+"""The instance service on Docker: live status through the fleet hub, the OOM advice and its fix."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from claworc_tui.config import Settings
+from claworc_tui.docker.engine import DockerEngine
+from claworc_tui.models.instance import InstanceSpec, Resources
+from claworc_tui.services import Services, open_services
+from claworc_tui.services.docker_service import DockerInstanceService
+from claworc_tui.services.runtime import RuntimeKind
+from tests.docker.conftest import IMAGE, NETWORK, engine_host
+from tests.k8s.helpers import wait_for
+
+
+@pytest.fixture
+async def services(
+    engine: DockerEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Services]:
+    monkeypatch.setenv("DOCKER_HOST", engine_host())
+    settings = Settings(
+        db=tmp_path / "data" / "c.db",
+        config_dir=tmp_path / "config",
+        state_dir=tmp_path / "state",
+        runtime="docker",
+        docker_network=NETWORK,
+        docker_privileged=False,
+    )
+    opened = await open_services(settings)
+    await opened.instances.update_settings(
+        {"image": IMAGE, "port_range_end": "31799", "port_range_start": "31700"}
+    )
+    try:
+        yield opened
+    finally:
+        for view in await opened.instances.list_views():
+            async for _ in opened.instances.delete(view.name):
+                pass
+        await opened.aclose()
+
+
+async def test_oomkilled_reaches_the_view_and_the_one_key_fix_keeps_the_data(
+    services: Services,
+) -> None:
+    svc = services.instances
+    assert isinstance(svc, DockerInstanceService)
+    assert services.runtime is RuntimeKind.DOCKER
+    assert services.context_name == "docker"
+    spec = InstanceSpec(
+        display_name="Oom",
+        resources=Resources(memory_request="8Mi", memory_limit="16Mi"),
+        clawdbot_config=json.dumps({"test_alloc_mb": 64}),
+    )
+    async for _ in svc.create(spec):
+        pass
+    await svc.list_views(settle=10)
+
+    def oom() -> bool:
+        view = svc.hub.view("bot-oom")
+        return bool(view and "OOMKilled" in (view.status, view.last_termination))
+
+    await wait_for(oom, within=20, what="OOMKilled in the fleet view")
+    details = await svc.details("bot-oom")
+    fix = next(a for a in details.advice if a.code == "raise-memory")
+    assert fix.action == "Raise memory limit to 32Mi"
+    volumes = (await svc.ops.list_ours()).volumes["bot-oom"]
+
+    done = await svc.apply_advice("bot-oom", "raise-memory")
+
+    assert done == "memory_limit 16Mi → 32Mi"
+    doc = await svc.ops.inspect("bot-oom")
+    assert doc is not None
+    assert doc["HostConfig"]["Memory"] == 32 * 1024**2
+    assert (await svc.get("bot-oom")).resources.memory_limit == "32Mi"
+    assert (await svc.ops.list_ours()).volumes["bot-oom"] == volumes
+    activity = await svc.activity(instance="bot-oom")
+    assert any(e.action == "advice applied" for e in activity)
