@@ -37,6 +37,7 @@ from claworc_tui.docker.engine import DockerEngine
 from claworc_tui.docker.errors import DockerFault
 from claworc_tui.models.instance import InstanceSpec, Resources
 from claworc_tui.services import open_services
+from claworc_tui.services.docker_service import DockerInstanceService
 from claworc_tui.ui.screens.main import MainScreen
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,6 +82,7 @@ async def measure(report: Report, quick: bool, changes: int, budget: Deadline) -
         )
         services = await open_services(settings)
         svc = services.instances
+        assert isinstance(svc, DockerInstanceService)
         names: list[str] = []
         try:
             await svc.update_settings(
