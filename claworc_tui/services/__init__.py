@@ -125,7 +125,7 @@ async def open_services(
     if choose_runtime(config.runtime, config.kubeconfig) is RuntimeKind.DOCKER:
         from claworc_tui.services.docker_open import open_docker_services
 
-        return await open_docker_services(config, reads_only=reads_only)
+        return await open_docker_services(config, sweep=sweep, reads_only=reads_only)
     store = await open_store(config, read_only=no_writes)
     kube = KubeClient(
         kubeconfig=config.kubeconfig,

@@ -20,9 +20,12 @@ from typing import TYPE_CHECKING, Any
 from claworc_tui.docker import spec
 from claworc_tui.docker.errors import DockerFault, DockerNotFound
 from claworc_tui.k8s.manifests import OWNER_LABEL, PVC_MOUNTS
+from claworc_tui.models.activity import Outcome
+from claworc_tui.models.errors import ClaworcError
 from claworc_tui.models.instance import TRANSITIONAL, InstanceStatus
 from claworc_tui.services.advice import advise
 from claworc_tui.services.details import key_sources
+from claworc_tui.services.ops import owner_alive
 from claworc_tui.services.status import merge
 from claworc_tui.services.views import (
     DriftItem,
@@ -207,3 +210,43 @@ async def repair(svc: DockerInstanceService, items: Sequence[DriftItem]) -> Repa
     return RepairResult(
         repaired=repaired, deleted=tuple(deleted), already_gone=tuple(gone), skipped=tuple(skipped)
     )
+
+
+async def sweep(svc: DockerInstanceService) -> list[str]:
+    """Finish what a dead process left mid-operation; say what was done.
+
+    creating → rolled back (container, volumes, folder and record: nothing half-made stays);
+    deleting → the delete finished; starting/stopping → re-issued; restarting → marked running.
+    A failure leaves the record in ``error`` with the reason.
+    """
+    done: list[str] = []
+    for instance in await svc.store.instances.list():
+        if instance.status not in TRANSITIONAL or owner_alive(instance.op_owner):
+            continue
+        name, status = instance.name, instance.status
+        try:
+            if status in (InstanceStatus.CREATING, InstanceStatus.DELETING):
+                await svc.ops.delete(name)
+                await svc.store.instances.delete(name)
+                outcome = "rolled back the create" if status is InstanceStatus.CREATING else ""
+                outcome = outcome or "finished the delete"
+            elif status is InstanceStatus.STARTING:
+                await svc.ops.start(name)
+                await svc.store.instances.set_status(name, InstanceStatus.RUNNING)
+                outcome = "finished the start"
+            elif status is InstanceStatus.STOPPING:
+                await svc.ops.stop(name)
+                await svc.store.instances.set_status(name, InstanceStatus.STOPPED)
+                outcome = "finished the stop"
+            else:
+                await svc.store.instances.set_status(name, InstanceStatus.RUNNING)
+                outcome = "marked running (restart requested)"
+        except (ClaworcError, OSError) as exc:
+            detail = f"the app stopped during {status.value}; finishing it failed: {exc}"
+            await svc.store.instances.set_status(name, InstanceStatus.ERROR, detail=detail)
+            await svc.log_activity("sweep", Outcome.FAILED, name, detail)
+            done.append(f"{name}: {detail}")
+            continue
+        await svc.log_activity("sweep", Outcome.OK, None if "rolled" in outcome else name, outcome)
+        done.append(f"{name}: {outcome}")
+    return done

@@ -15,7 +15,9 @@ from claworc_tui.services.docker_service import DockerInstanceService, DockerRun
 from claworc_tui.services.store import open_store
 
 
-async def open_docker_services(config: Settings, *, reads_only: bool = False) -> Services:
+async def open_docker_services(
+    config: Settings, *, sweep: bool = True, reads_only: bool = False
+) -> Services:
     """Open the records and the engine (see the module docstring).
 
     Raises:
@@ -55,7 +57,8 @@ async def open_docker_services(config: Settings, *, reads_only: bool = False) ->
         engine_host=engine.host,
     )
     try:
-        if not no_writes:
+        if sweep and not no_writes:
+            services.swept = await instances.sweep()
             await store.activity.prune()
     except BaseException:
         await services.aclose()

@@ -377,8 +377,10 @@ class DockerInstanceService(InstanceService):
         return await docker_drift.repair(self, items)
 
     async def sweep(self) -> list[str]:
-        """Rows a dead process left ``creating``/``deleting`` are finished by drift/repair."""
-        return []
+        """Finish or roll back what a dead process left mid-operation."""
+        if self.read_only_reason:
+            return []
+        return await docker_drift.sweep(self)
 
     async def previous_log_tail(self, name: str, lines: int = 50) -> list[str]:
         """The last lines of the container's previous run."""

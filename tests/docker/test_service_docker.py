@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from claworc_tui.config import Settings
 from claworc_tui.docker.engine import DockerEngine
-from claworc_tui.models.instance import InstanceSpec, Resources
+from claworc_tui.models.instance import InstanceSpec, InstanceStatus, Resources
 from claworc_tui.services import Services, open_services
 from claworc_tui.services.docker_service import DockerInstanceService
 from claworc_tui.services.runtime import RuntimeKind
@@ -80,3 +81,25 @@ async def test_oomkilled_reaches_the_view_and_the_one_key_fix_keeps_the_data(
     assert (await svc.ops.list_ours()).volumes["bot-oom"] == volumes
     activity = await svc.activity(instance="bot-oom")
     assert any(e.action == "advice applied" for e in activity)
+
+
+async def test_a_create_left_by_a_dead_process_is_rolled_back_by_the_sweep(
+    services: Services,
+) -> None:
+    svc = services.instances
+    assert isinstance(svc, DockerInstanceService)
+    async for _ in svc.create(InstanceSpec(display_name="Half")):
+        pass
+    dead = f"{socket.gethostname()}:999999999"
+    await svc.store.instances.set_status(
+        "bot-half", InstanceStatus.CREATING, step="objects", owner=dead
+    )
+
+    done = await svc.sweep()
+
+    assert done == ["bot-half: rolled back the create"]
+    assert await svc.store.instances.find("bot-half") is None
+    ours = await svc.ops.list_ours()
+    assert "bot-half" not in ours.containers
+    assert "bot-half" not in ours.volumes
+    assert not svc.ops.folder("bot-half").exists()
