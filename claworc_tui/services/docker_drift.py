@@ -24,7 +24,7 @@ from claworc_tui.models.activity import Outcome
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.models.instance import TRANSITIONAL, InstanceStatus
 from claworc_tui.services.advice import advise
-from claworc_tui.services.details import key_sources
+from claworc_tui.services.details import event_rows, key_sources
 from claworc_tui.services.ops import owner_alive
 from claworc_tui.services.status import merge
 from claworc_tui.services.views import (
@@ -91,6 +91,7 @@ async def details(svc: DockerInstanceService, name: str) -> InstanceDetails:
     pods = svc.hub.pods_of(name)
     view = svc.hub.view(name) or merge(instance, pods)
     keys = await key_sources(svc, name)
+    events = svc.hub.events_of(name, limit=30)
     try:
         rows = await object_rows(svc, name)
     except DockerFault:
@@ -100,8 +101,8 @@ async def details(svc: DockerInstanceService, name: str) -> InstanceDetails:
         urls=await svc.urls(name),
         objects=tuple(rows),
         keys=tuple(keys),
-        events=(),
-        advice=tuple(advise(instance, pods, None, [])),
+        events=tuple(event_rows(events)),
+        advice=tuple(advise(instance, pods, None, events)),
     )
 
 

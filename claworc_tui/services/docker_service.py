@@ -1,6 +1,6 @@
 """The instance service on one Docker engine: the same API the TUI and the CLI drive.
 
-:class:`DockerRuntime` gives the :class:`~claworc_tui.services.runtime.Runtime` Protocol
+:class:`~claworc_tui.services.docker_runtime.DockerRuntime` gives the Runtime Protocol
 (start, stop, restart, live status, log follow) over :mod:`claworc_tui.docker`;
 :class:`DockerInstanceService` is the :class:`InstanceService` whose create, delete and edits
 are the Docker mapping's (README, "The Docker backend"). The records, the activity log, the
@@ -16,19 +16,12 @@ only (local volumes have no size).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Sequence
 
 from pydantic import SecretStr
 
-from claworc_tui.docker.engine import DockerEngine
 from claworc_tui.docker.instances import DockerInstances
-from claworc_tui.docker.logs import DockerLogFollow
-from claworc_tui.docker.watch import ContainerWatch
 from claworc_tui.k8s import manifests
-from claworc_tui.k8s.informer import PODS, InformerEvent, Kind, StreamState, StreamStateChanged
-from claworc_tui.k8s.informer import Synced as SyncedEvent
-from claworc_tui.k8s.objects import Json
 from claworc_tui.models.activity import Outcome
 from claworc_tui.models.errors import ClaworcError, NameTaken, ValidationFailed
 from claworc_tui.models.instance import (
@@ -43,11 +36,11 @@ from claworc_tui.models.instance import (
 from claworc_tui.models.names import derive_name
 from claworc_tui.models.settings import GlobalSettings
 from claworc_tui.services import docker_drift
+from claworc_tui.services.docker_runtime import DockerRuntime
 from claworc_tui.services.errors import OperationFailed, OperationInProgress
 from claworc_tui.services.fleet import FleetHub
 from claworc_tui.services.instances import InstanceService
 from claworc_tui.services.ops import OperationLocks, owner_id
-from claworc_tui.services.runtime import LiveSource, LogSource, RuntimeKind
 from claworc_tui.services.store import Store
 from claworc_tui.services.views import (
     DriftItem,
@@ -62,66 +55,6 @@ from claworc_tui.services.views import (
 
 CREATE_STEPS = ("record", "volumes and container", "start")
 DELETE_STEPS = ("container, volumes and keys", "record")
-
-
-class _Nothing:
-    """A live source with nothing in it: the Kubernetes-only kinds (Services, PVCs, Events)."""
-
-    resource_version: str | None = None
-
-    async def events(self) -> AsyncGenerator[InformerEvent[Any], None]:
-        yield SyncedEvent({}, "")
-        yield StreamStateChanged(StreamState.LIVE)
-        await asyncio.Event().wait()  # until cancelled
-
-
-class DockerRuntime:
-    """The :class:`~claworc_tui.services.runtime.Runtime` of one Docker engine."""
-
-    kind = RuntimeKind.DOCKER
-
-    def __init__(self, ops: DockerInstances) -> None:
-        self.ops = ops
-        self.engine: DockerEngine = ops.engine
-
-    def informer(
-        self, kind: Kind, parse: Callable[[Json], Any], *, label_selector: str | None
-    ) -> LiveSource:
-        """The containers' status (from the event stream) for pods; nothing for the rest."""
-        return ContainerWatch(self.engine) if kind is PODS else _Nothing()
-
-    async def start(self, name: str) -> None:
-        """Start the container."""
-        await self.ops.start(name)
-
-    async def stop(self, name: str) -> None:
-        """Stop the container (it and its volumes stay)."""
-        await self.ops.stop(name)
-
-    async def restart(self, name: str) -> None:
-        """Restart the container."""
-        await self.ops.restart(name)
-
-    def follow_logs(
-        self,
-        name: str,
-        *,
-        tail_lines: int | None = None,
-        since_seconds: int | None = None,
-        previous: bool = False,
-        follow: bool = True,
-        on_state: Callable[[Any, str | None], None] | None = None,
-    ) -> LogSource:
-        """Follow the container's log (across restarts and recreations)."""
-        return DockerLogFollow(
-            self.engine,
-            name,
-            tail_lines=tail_lines,
-            since_seconds=since_seconds,
-            previous=previous,
-            follow=follow,
-            on_state=on_state,
-        )
 
 
 class DockerInstanceService(InstanceService):

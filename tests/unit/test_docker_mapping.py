@@ -149,3 +149,22 @@ def test_a_stopped_record_reads_stopped_with_its_exited_container_and_terminatin
     assert merge(stopped, [never_started]).status == "Stopped"
     still_running = pod_from_inspect(_inspect({"Status": "running", "Running": True}))
     assert merge(stopped, [still_running]).status == "Terminating"  # as a pod on its way out
+
+
+def test_engine_events_read_as_kubernetes_events() -> None:
+    from claworc_tui.docker.events import event_info
+
+    def event(action: str, **attributes: str) -> dict[str, object]:
+        attrs = {"name": "claworc-bot-a", "app": "bot-a", **attributes}
+        return {"Action": action, "Actor": {"ID": "c1", "Attributes": attrs}, "timeNano": 10**18}
+
+    oom = event_info(event("oom"))
+    assert oom is not None
+    assert (oom.type, oom.reason, oom.name) == ("Warning", "OOMKilled", "bot-a")
+    died = event_info(event("die", exitCode="3"))
+    assert died is not None
+    assert (died.type, died.message) == ("Warning", "container claworc-bot-a exited with code 3")
+    started = event_info(event("start"))
+    assert started is not None
+    assert started.type == "Normal"
+    assert event_info(event("exec_start: sh")) is None
