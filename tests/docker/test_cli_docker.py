@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -144,3 +146,28 @@ async def test_an_engine_that_cannot_be_used_is_named(
     assert code == 1
     assert words in err
     assert "Traceback" not in err
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("setpriv") is None, reason="needs root and setpriv"
+)
+async def test_a_socket_we_may_not_open_says_how_to_get_access(
+    engine: DockerEngine, request: pytest.FixtureRequest
+) -> None:
+    # Outside tmp_path: pytest's folders are root's alone (0700), not for the user ``nobody``.
+    home = Path(tempfile.mkdtemp(prefix="claworc-nobody-"))
+    home.chmod(0o777)
+    request.addfinalizer(lambda: shutil.rmtree(home, ignore_errors=True))
+    xdg = {f"XDG_{kind}_HOME": str(home / kind.lower()) for kind in ("DATA", "CONFIG", "STATE")}
+    argv = ["--runtime", "docker", "--db", str(home / "c.db"), "ls"]
+    proc = await asyncio.create_subprocess_exec(
+        "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+        sys.executable, "-m", "claworc_tui", *argv,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, **xdg, "HOME": str(home), "DOCKER_HOST": engine_host()},
+    )  # fmt: skip
+    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 1
+    assert "permission denied on" in err.decode()
+    assert "docker group" in err.decode()
