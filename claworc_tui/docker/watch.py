@@ -72,6 +72,10 @@ def pod_from_inspect(doc: dict[str, Any]) -> PodInfo:
     health = (state.get("Health") or {}).get("Status")
     restarts = int(doc.get("RestartCount") or 0)
     ended, code = last_exit(state)
+    if status == "running" and not restarts:
+        # The run before this one was ended by a stop (the engine counts only its own
+        # restarts): not a termination the user should be shown, as a new pod has none.
+        ended = code = None
     message: str | None = None
     if status == "running":
         phase, reason = "Running", "Running"

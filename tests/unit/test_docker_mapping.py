@@ -168,3 +168,29 @@ def test_engine_events_read_as_kubernetes_events() -> None:
     assert started is not None
     assert started.type == "Normal"
     assert event_info(event("exec_start: sh")) is None
+
+
+def test_a_container_started_again_after_a_stop_shows_no_termination() -> None:
+    again = pod_from_inspect(
+        _inspect(
+            {
+                "Status": "running",
+                "Running": True,
+                "ExitCode": 0,
+                "FinishedAt": "2026-01-01T00:00:00.5Z",
+            }
+        )
+    )
+    assert again.last_termination_reason is None
+    looped = pod_from_inspect(
+        _inspect(
+            {
+                "Status": "running",
+                "Running": True,
+                "ExitCode": 3,
+                "FinishedAt": "2026-01-01T00:00:00.5Z",
+            },
+            restarts=2,
+        )
+    )
+    assert (looped.last_termination_reason, looped.last_exit_code) == ("Error", 3)
