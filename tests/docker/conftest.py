@@ -17,10 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from claworc_tui.config import Settings
 from claworc_tui.docker.engine import DockerEngine
 from claworc_tui.docker.errors import DockerFault
 from claworc_tui.docker.instances import DockerInstances
 from claworc_tui.models.instance import Instance, InstanceStatus, Resources, Storage
+from claworc_tui.services import Services, open_services
 
 HERE = Path(__file__).parent
 PRIVATE_SOCKET = "unix:///tmp/claworc-dockerd/docker.sock"
@@ -109,3 +111,30 @@ def make_instance(memory: str = "64Mi", name: str | None = None) -> Instance:
         created_at=now,
         updated_at=now,
     )
+
+
+@pytest.fixture
+async def docker_services(
+    engine: DockerEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Services]:
+    """The app's services on the Docker runtime (the test engine); every instance is deleted."""
+    monkeypatch.setenv("DOCKER_HOST", engine_host())
+    settings = Settings(
+        db=tmp_path / "data" / "c.db",
+        config_dir=tmp_path / "config",
+        state_dir=tmp_path / "state",
+        runtime="docker",
+        docker_network=NETWORK,
+        docker_privileged=False,
+    )
+    opened = await open_services(settings)
+    await opened.instances.update_settings(
+        {"image": IMAGE, "port_range_end": "31799", "port_range_start": "31700"}
+    )
+    try:
+        yield opened
+    finally:
+        for view in await opened.instances.list_views():
+            async for _ in opened.instances.delete(view.name):
+                pass
+        await opened.aclose()

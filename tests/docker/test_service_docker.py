@@ -4,54 +4,21 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
-
-from claworc_tui.config import Settings
-from claworc_tui.docker.engine import DockerEngine
 from claworc_tui.models.instance import InstanceSpec, InstanceStatus, Resources
-from claworc_tui.services import Services, open_services
+from claworc_tui.services import Services
 from claworc_tui.services.docker_service import DockerInstanceService
 from claworc_tui.services.runtime import RuntimeKind
-from tests.docker.conftest import IMAGE, NETWORK, engine_host
 from tests.k8s.helpers import wait_for
 
 
-@pytest.fixture
-async def services(
-    engine: DockerEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Services]:
-    monkeypatch.setenv("DOCKER_HOST", engine_host())
-    settings = Settings(
-        db=tmp_path / "data" / "c.db",
-        config_dir=tmp_path / "config",
-        state_dir=tmp_path / "state",
-        runtime="docker",
-        docker_network=NETWORK,
-        docker_privileged=False,
-    )
-    opened = await open_services(settings)
-    await opened.instances.update_settings(
-        {"image": IMAGE, "port_range_end": "31799", "port_range_start": "31700"}
-    )
-    try:
-        yield opened
-    finally:
-        for view in await opened.instances.list_views():
-            async for _ in opened.instances.delete(view.name):
-                pass
-        await opened.aclose()
-
-
 async def test_oomkilled_reaches_the_view_and_the_one_key_fix_keeps_the_data(
-    services: Services,
+    docker_services: Services,
 ) -> None:
-    svc = services.instances
+    svc = docker_services.instances
     assert isinstance(svc, DockerInstanceService)
-    assert services.runtime is RuntimeKind.DOCKER
-    assert services.context_name == "docker"
+    assert docker_services.runtime is RuntimeKind.DOCKER
+    assert docker_services.context_name == "docker"
     spec = InstanceSpec(
         display_name="Oom",
         resources=Resources(memory_request="8Mi", memory_limit="16Mi"),
@@ -84,9 +51,9 @@ async def test_oomkilled_reaches_the_view_and_the_one_key_fix_keeps_the_data(
 
 
 async def test_a_create_left_by_a_dead_process_is_rolled_back_by_the_sweep(
-    services: Services,
+    docker_services: Services,
 ) -> None:
-    svc = services.instances
+    svc = docker_services.instances
     assert isinstance(svc, DockerInstanceService)
     async for _ in svc.create(InstanceSpec(display_name="Half")):
         pass
