@@ -214,7 +214,9 @@ class DockerInstanceService(InstanceService):
             old = await self.store.instances.get(name)
             instance = await self.store.instances.set_resources(name, resources)
             try:
-                await self.rebuild(instance)
+                # Shielded: remove-then-create cut by a cancel (the app quitting) would leave
+                # no container, or one the engine made after we stopped looking.
+                await asyncio.shield(self.rebuild(instance))
             except (ClaworcError, OSError) as exc:
                 await self.store.instances.set_resources(name, old.resources)
                 await self.log_activity("resources", Outcome.FAILED, name, str(exc), calls)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 from textual.widgets import Button, Input, Static
 
 from claworc_tui.app import ClaworcApp
 from claworc_tui.docker.engine import DockerEngine
+from claworc_tui.docker.errors import DockerNotFound
 from claworc_tui.docker.instances import DockerInstances
 from claworc_tui.models.instance import InstanceSpec, Resources
 from claworc_tui.services import Services
-from claworc_tui.ui.screens.confirm import DeleteModal
+from claworc_tui.ui.screens.confirm import ConfirmModal, DeleteModal
 from claworc_tui.ui.screens.main import MainScreen
+from tests.k8s.helpers import wait_for
 from tests.ui.conftest import wait_busy
 
 
@@ -59,3 +63,49 @@ async def test_the_tui_runs_the_lifecycle_on_docker(
     ours = await DockerInstances(engine, docker_services.config.db.parent).list_ours()
     assert "bot-tui" not in ours.containers
     assert "bot-tui" not in ours.volumes
+
+
+async def test_oomkilled_shows_with_its_advice_and_the_one_key_fix_works(
+    docker_services: Services, engine: DockerEngine
+) -> None:
+    svc = docker_services.instances
+    spec = InstanceSpec(
+        display_name="Hungry",
+        resources=Resources(memory_request="8Mi", memory_limit="128Mi"),
+        clawdbot_config=json.dumps({"test_alloc_mb": 64}),  # the test image allocates 64 MiB
+    )
+    async for _ in svc.create(spec):
+        pass
+    app = ClaworcApp(docker_services, environ={})
+    async with app.run_test(size=(160, 45)):
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        listing = screen.instance_list
+        await wait_busy(
+            lambda: (v := listing.views.get("bot-hungry")) is not None and "OOMKilled" in v.status,
+            within=20,
+            what="OOMKilled in the row",
+        )
+        detail = screen.detail
+        await wait_busy(
+            lambda: bool(detail.query("#advice-raise-memory")), what="raise-memory advice"
+        )
+        detail.query_one("#advice-raise-memory", Button).press()
+        await wait_busy(lambda: isinstance(app.screen, ConfirmModal), what="confirmation")
+        await wait_busy(lambda: app.screen.focused is not None, what="modal ready")
+        # Not pilot.press: it waits for every widget to go idle, and a crash loop never does.
+        app.screen.query_one("#confirm", Button).press()
+
+        async def fixed() -> bool:
+            try:  # between the old container's removal and the new one's creation: none
+                doc = await engine.call("containers/claworc-bot-hungry/json")
+            except DockerNotFound:
+                return False
+            return bool(doc["HostConfig"]["Memory"] == 256 * 1024**2)
+
+        await wait_for(fixed, within=20, what="the container made again with 256Mi")
+        # The shell holding 64 MiB fits in 256Mi: the row runs again.
+        await wait_busy(
+            lambda: listing.views["bot-hungry"].status == "Running", within=20, what="Running"
+        )
+    assert (await svc.get("bot-hungry")).resources.memory_limit == "256Mi"
