@@ -58,8 +58,12 @@ def last_exit(state: dict[str, Any]) -> tuple[str | None, int | None]:
     return ("Completed" if code == 0 else "Error"), code
 
 
-def pod_from_inspect(doc: dict[str, Any]) -> PodInfo:
+def pod_from_inspect(doc: dict[str, Any], died: tuple[int, bool] | None = None) -> PodInfo:
     """A container's ``inspect`` as the :class:`PodInfo` the status merge and advice read.
+
+    A running container's ``State`` no longer says how its previous run ended (the engine
+    resets ``ExitCode`` and ``OOMKilled`` at each start): ``died`` is that run's exit code and
+    OOM flag as the event stream told them, or None when unknown (then none is shown).
 
     running → ``Running`` (ready unless its health check says otherwise); restarting (the
     engine's back-off between two runs) → ``CrashLoopBackOff``; exited → ``OOMKilled``,
@@ -72,10 +76,14 @@ def pod_from_inspect(doc: dict[str, Any]) -> PodInfo:
     health = (state.get("Health") or {}).get("Status")
     restarts = int(doc.get("RestartCount") or 0)
     ended, code = last_exit(state)
-    if status == "running" and not restarts:
-        # The run before this one was ended by a stop (the engine counts only its own
-        # restarts): not a termination the user should be shown, as a new pod has none.
+    oom = bool(state.get("OOMKilled"))
+    if status == "running":
         ended = code = None
+        if restarts and died is not None:
+            # The run before this one crashed (a stop is not a restart: the engine counts
+            # only its own restarts, and a new pod shows no termination either).
+            code, oom = died
+            ended = "OOMKilled" if oom else ("Completed" if code == 0 else "Error")
     message: str | None = None
     if status == "running":
         phase, reason = "Running", "Running"
@@ -106,9 +114,7 @@ def pod_from_inspect(doc: dict[str, Any]) -> PodInfo:
         restart_count=restarts,
         last_termination_reason=ended,
         last_termination_message=(
-            f"exit code {code}" + (" (OOMKilled)" if state.get("OOMKilled") else "")
-            if ended
-            else None
+            f"exit code {code}" + (" (OOMKilled)" if oom else "") if ended else None
         ),
         last_exit_code=code,
         started_at=_time(state.get("StartedAt")),
@@ -141,6 +147,8 @@ class ContainerWatch:
         self.resource_version: str | None = None
         """None until listed (the fleet hub resets it after a consumer bug: then re-list)."""
         self._names: dict[str, str] = {}  # container id → container name (for ``destroy``)
+        self._died: dict[str, tuple[int, bool]] = {}  # id → how its last run ended (events)
+        self._oom: set[str] = set()  # ids the kernel OOM-killed, until their ``die`` event
         self._last: dict[str, PodInfo] = {}
         self.reconnects = 0
 
@@ -216,12 +224,20 @@ class ContainerWatch:
         action = str(event.get("Action") or event.get("status") or "")
         if not cid or action.startswith(("exec_", "attach", "resize", "top", "archive")):
             return None
+        attributes = (event.get("Actor") or {}).get("Attributes") or {}
+        if action == "oom":
+            self._oom.add(cid)
+        elif action == "die":
+            code = str(attributes.get("exitCode", "0"))
+            self._died[cid] = (int(code) if code.lstrip("-").isdigit() else -1, cid in self._oom)
+            self._oom.discard(cid)
         doc = None if action == "destroy" else await self._inspect(cid)
         if doc is None:  # destroyed (or gone before we could look)
             old = self._last.pop(cid, None)
             self._names.pop(cid, None)
+            self._died.pop(cid, None)
             return Changed("DELETED", old.name, old) if old else None
-        pod = pod_from_inspect(doc)
+        pod = pod_from_inspect(doc, self._died.get(cid))
         added = cid not in self._last
         if self._last.get(cid) == pod:
             return None

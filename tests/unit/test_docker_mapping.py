@@ -170,27 +170,19 @@ def test_engine_events_read_as_kubernetes_events() -> None:
     assert event_info(event("exec_start: sh")) is None
 
 
-def test_a_container_started_again_after_a_stop_shows_no_termination() -> None:
-    again = pod_from_inspect(
-        _inspect(
-            {
-                "Status": "running",
-                "Running": True,
-                "ExitCode": 0,
-                "FinishedAt": "2026-01-01T00:00:00.5Z",
-            }
-        )
-    )
+def test_a_running_container_shows_how_its_previous_run_ended_only_from_the_events() -> None:
+    # The engine resets ExitCode and OOMKilled when the container starts again.
+    state = {
+        "Status": "running",
+        "Running": True,
+        "ExitCode": 0,
+        "FinishedAt": "2026-01-01T00:00:00.5Z",
+    }
+    again = pod_from_inspect(_inspect(state))  # started again after a stop: no termination
     assert again.last_termination_reason is None
-    looped = pod_from_inspect(
-        _inspect(
-            {
-                "Status": "running",
-                "Running": True,
-                "ExitCode": 3,
-                "FinishedAt": "2026-01-01T00:00:00.5Z",
-            },
-            restarts=2,
-        )
-    )
+    unknown = pod_from_inspect(_inspect(state, restarts=2))  # not "Completed" from the reset
+    assert unknown.last_termination_reason is None
+    looped = pod_from_inspect(_inspect(state, restarts=2), died=(3, False))
     assert (looped.last_termination_reason, looped.last_exit_code) == ("Error", 3)
+    killed = pod_from_inspect(_inspect(state, restarts=2), died=(137, True))
+    assert (killed.last_termination_reason, killed.last_exit_code) == ("OOMKilled", 137)
