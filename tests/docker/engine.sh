@@ -24,8 +24,13 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 IMAGE="claworc-test/openclaw:$(sha256sum "$HERE/image/entrypoint.sh" | cut -c1-12)"
 export DOCKER_HOST="unix://$SOCK"
 
+static_busybox() {
+	# The test image has no libc: only a static busybox runs in it (ldd fails on one).
+	[ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1
+}
+
 install() {
-	if command -v dockerd >/dev/null 2>&1 && [ -x /bin/busybox ]; then
+	if command -v dockerd >/dev/null 2>&1 && static_busybox; then
 		return 0
 	fi
 	if [ "$(id -u)" != 0 ]; then
