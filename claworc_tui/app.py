@@ -86,6 +86,7 @@ class ClaworcApp(App[int]):
             log_buffer_lines=services.config.log_buffer_lines,
             reach=services.reach,
             first_views=first_views,
+            runtime=services.runtime.value,
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -108,6 +109,7 @@ class ClaworcApp(App[int]):
             warnings=tuple(services.warnings),
             reach=services.reach,
             first_views=(),
+            runtime=services.runtime.value,
         )
         screen = MainScreen(self.ctx)
         if len(self.screen_stack) > 1:

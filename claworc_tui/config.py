@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -78,6 +79,16 @@ class Settings(BaseSettings):
     """Run against the built-in emulated cluster with sample instances."""
     log_buffer_lines: int = Field(default=10_000, ge=100, le=1_000_000)
     """Lines a log pane keeps before dropping the oldest."""
+    runtime: Literal["kubernetes", "docker"] | None = None
+    """What runs the instances (``--runtime``); None picks as Claworc does: in-cluster, else a
+    kubeconfig, else the Docker socket (``DOCKER_HOST`` honoured)."""
+    docker_bind_address: str = "127.0.0.1"
+    """Host address the Docker backend publishes the VNC ports on; ``0.0.0.0`` opens them to
+    the network (they carry no password of their own)."""
+    docker_network: str | None = None
+    """A user-defined Docker network the containers join; None: the engine's default bridge."""
+    docker_privileged: bool = True
+    """Run containers ``--privileged`` as the image needs (off only where the host refuses)."""
 
     @property
     def key_file(self) -> Path:

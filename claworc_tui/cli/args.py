@@ -16,6 +16,7 @@ from claworc_tui.config import LogLevel, Settings
 EPILOG = """\
 environment:
   CLAWORC_DB, CLAWORC_KUBECONFIG, CLAWORC_CONTEXT, CLAWORC_NAMESPACE, CLAWORC_READ_ONLY,
+  CLAWORC_RUNTIME, CLAWORC_DOCKER_BIND_ADDRESS, CLAWORC_DOCKER_NETWORK, DOCKER_HOST,
   CLAWORC_LOG_LEVEL, CLAWORC_FERNET_KEY (the key that seals API keys), KUBECONFIG,
   CLAWORC_EXPORT_PASSPHRASE (seals/opens the keys of export --with-keys and import).
   A flag beats its variable; a variable beats the default.
@@ -75,6 +76,13 @@ def add_global_flags(parser: argparse.ArgumentParser, *, top: bool = False) -> N
         help="never change anything; actions that would are disabled",
     )
     parser.add_argument(
+        "--runtime",
+        choices=["kubernetes", "docker"],
+        default=default,
+        help="what runs the instances (default: in a pod or with a kubeconfig, kubernetes; "
+        "else the Docker engine at DOCKER_HOST or /var/run/docker.sock)",
+    )
+    parser.add_argument(
         "--log-level",
         choices=[level.value for level in LogLevel],
         type=str.upper,
@@ -86,7 +94,17 @@ def add_global_flags(parser: argparse.ArgumentParser, *, top: bool = False) -> N
 def settings_from_args(args: argparse.Namespace) -> Settings:
     """Settings with the given flags on top of environment and defaults."""
     given: dict[str, Any] = {}
-    for flag in ("db", "kubeconfig", "context", "namespace", "read_only", "log_level", "demo"):
+    flags = (
+        "db",
+        "kubeconfig",
+        "context",
+        "namespace",
+        "read_only",
+        "runtime",
+        "log_level",
+        "demo",
+    )
+    for flag in flags:
         value = getattr(args, flag, None)
         if value is not None:
             given[flag] = value

@@ -309,7 +309,8 @@ async def _stop(services: Services, args: argparse.Namespace) -> int:
 @_command("restart")
 async def _restart(services: Services, args: argparse.Namespace) -> int:
     await services.instances.restart(args.name)
-    print(f"{args.name}: restarting (the pod is being replaced)")
+    what = "the container restarts" if services.kube is None else "the pod is being replaced"
+    print(f"{args.name}: restarting ({what})")
     return EXIT_OK
 
 

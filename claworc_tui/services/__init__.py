@@ -12,6 +12,7 @@ from claworc_tui.k8s.errors import KubeError, KubeForbidden, KubeTimeout, KubeUn
 from claworc_tui.services.instances import InstanceService
 from claworc_tui.services.ops import record_call
 from claworc_tui.services.reach import ReachService
+from claworc_tui.services.runtime import RuntimeKind, choose_runtime
 from claworc_tui.services.store import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,8 @@ class Services:
 
     config: Settings
     store: Store
-    kube: KubeClient
+    kube: KubeClient | None
+    """The Kubernetes client; None on the Docker runtime."""
     instances: InstanceService
     read_only_reason: str | None = None
     """Why writes are disabled (``--read-only``, RBAC), or None."""
@@ -35,20 +37,33 @@ class Services:
     """What the start-up sweep finished or flagged."""
     reach: ReachService | None = None
     """Shells and port-forwards into instances (see :mod:`.reach`)."""
+    engine_host: str | None = None
+    """The Docker engine's address, on the Docker runtime."""
+
+    @property
+    def runtime(self) -> RuntimeKind:
+        """What runs the instances."""
+        return self.instances.runtime.kind
 
     @property
     def context_name(self) -> str:
-        """The kubeconfig context (``in-cluster`` inside a pod)."""
+        """The kubeconfig context (``in-cluster`` inside a pod); ``docker`` on Docker."""
+        if self.kube is None:
+            return "docker"
         return self.kube.context_name or "in-cluster"
 
     @property
     def server_url(self) -> str:
-        """The API server URL."""
+        """The API server URL (the engine's address on Docker)."""
+        if self.kube is None:
+            return self.engine_host or ""
         return self.kube.server_url
 
     @property
     def namespace(self) -> str:
-        """The namespace every instance lives in."""
+        """The namespace every instance lives in (the engine's address on Docker)."""
+        if self.kube is None:
+            return self.engine_host or "docker"
         return self.kube.namespace
 
     async def aclose(self) -> None:
@@ -59,7 +74,8 @@ class Services:
             await self.instances.aclose()
         finally:
             try:
-                await self.kube.aclose()
+                if self.kube is not None:
+                    await self.kube.aclose()
             finally:
                 await self.store.aclose()
 
@@ -106,6 +122,10 @@ async def open_services(
         ClaworcError: The database or the kubeconfig cannot be used (the message says why).
     """
     no_writes = reads_only or config.read_only
+    if choose_runtime(config.runtime, config.kubeconfig) is RuntimeKind.DOCKER:
+        from claworc_tui.services.docker_open import open_docker_services
+
+        return await open_docker_services(config, sweep=sweep, reads_only=reads_only)
     store = await open_store(config, read_only=no_writes)
     kube = KubeClient(
         kubeconfig=config.kubeconfig,

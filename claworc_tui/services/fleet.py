@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from claworc_tui.db.instances import InstanceRepository
-from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.informer import (
     DEPLOYMENTS,
     EVENTS,
@@ -31,7 +30,6 @@ from claworc_tui.k8s.informer import (
     PVCS,
     SERVICES,
     Changed,
-    Informer,
     Kind,
     StreamState,
     StreamStateChanged,
@@ -43,6 +41,7 @@ from claworc_tui.k8s.objects import EventInfo, InstanceObjects, Json, event_info
 from claworc_tui.k8s.pods import PodInfo, parse_pod
 from claworc_tui.models.instance import Instance
 from claworc_tui.models.names import object_names
+from claworc_tui.services.runtime import LiveSource, Runtime
 from claworc_tui.services.status import merge
 from claworc_tui.services.views import (
     Connection,
@@ -85,10 +84,10 @@ class FleetHub:
 
     Args:
         records: The instance records (read on start and on every published change).
-        kube: A started client; the informers are made from it when the hub starts.
+        kube: What runs the instances; the informers are made from it when the hub starts.
     """
 
-    def __init__(self, records: InstanceRepository, kube: KubeClient) -> None:
+    def __init__(self, records: InstanceRepository, kube: Runtime) -> None:
         self._records = records
         self._kube = kube
         self._instances: dict[str, Instance] = {}
@@ -311,7 +310,7 @@ class FleetHub:
         self, name: str, kind: Kind, selector: str | None, parse: Callable[[Json], Any]
     ) -> None:
         """Apply the events of the informer of kind ``name`` for as long as the hub runs."""
-        informer: Informer[Any] = self._kube.informer(kind, parse, label_selector=selector)
+        informer: LiveSource = self._kube.informer(kind, parse, label_selector=selector)
         while True:
             try:
                 async with aclosing(informer.events()) as stream:

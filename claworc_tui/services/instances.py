@@ -17,7 +17,12 @@ from claworc_tui.k8s import manifests
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeError
 from claworc_tui.models.activity import ActivityEntry, ApiCall, Outcome
-from claworc_tui.models.errors import NameTaken, PortRangeExhausted, ValidationFailed
+from claworc_tui.models.errors import (
+    ClaworcError,
+    NameTaken,
+    PortRangeExhausted,
+    ValidationFailed,
+)
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import (
     Instance,
@@ -42,6 +47,7 @@ from claworc_tui.services.fleet import FleetHub
 from claworc_tui.services.fleet_tools import FleetTools
 from claworc_tui.services.logs import follow_instance_logs
 from claworc_tui.services.ops import OperationLocks, owner_id
+from claworc_tui.services.runtime import KubeRuntime, Runtime
 from claworc_tui.services.store import Store
 from claworc_tui.services.views import (
     AdoptPlan,
@@ -77,13 +83,16 @@ class InstanceService(FleetTools):
         *,
         read_only_reason: str | None = None,
         log_buffer_lines: int = 10_000,
+        runtime: Runtime | None = None,
     ) -> None:
         self.store = store
         self.kube = kube
+        self.runtime: Runtime = runtime or KubeRuntime(kube)
+        """What runs the instances (see :mod:`.runtime`)."""
         self.read_only_reason = read_only_reason
         self.log_buffer_lines = log_buffer_lines
         self.locks = OperationLocks()
-        self.hub = FleetHub(store.instances, kube)
+        self.hub = FleetHub(store.instances, self.runtime)
         self.detail_extras: dict[str, tuple[frozenset[str] | None, str | None]] = {}
         """Per instance: its Secret's key names and ConfigMap fingerprint, as last read."""
         self._node_hosts: dict[str | None, str] = {}
@@ -131,10 +140,12 @@ class InstanceService(FleetTools):
             await self.store.instances.set_status(name, busy, step=action, owner=owner_id())
             try:
                 if replicas is None:
-                    await self.kube.rollout_restart(name)
+                    await self.runtime.restart(name)
+                elif replicas:
+                    await self.runtime.start(name)
                 else:
-                    await self.kube.scale(name, replicas)
-            except (KubeError, OSError) as exc:
+                    await self.runtime.stop(name)
+            except (KubeError, ClaworcError, OSError) as exc:
                 # Nothing changed in the cluster: go back to what the row said.
                 await self.store.instances.set_status(
                     name, instance.status, detail=f"{action} failed: {exc}"
@@ -473,6 +484,6 @@ class InstanceService(FleetTools):
     async def _follow(self, name: str, options: LogOptions) -> AsyncIterator[LogEvent]:
         await self.store.instances.get(name)  # NotFound for an unknown name
         async for event in follow_instance_logs(
-            self.kube, name, options, buffer_lines=self.log_buffer_lines
+            self.runtime, name, options, buffer_lines=self.log_buffer_lines
         ):
             yield event

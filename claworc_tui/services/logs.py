@@ -15,9 +15,8 @@ import contextlib
 from collections import deque
 from collections.abc import AsyncIterator
 
-from claworc_tui.k8s.client import KubeClient
-from claworc_tui.k8s.logs import LogFollow
 from claworc_tui.models.logs import LogBatch, LogEvent, LogLine, LogStatus, LogStreamState
+from claworc_tui.services.runtime import LogSource, Runtime
 from claworc_tui.services.views import LogOptions
 
 
@@ -67,7 +66,7 @@ class _Ring:
 
 
 async def follow_instance_logs(
-    kube: KubeClient,
+    runtime: Runtime,
     name: str,
     options: LogOptions,
     *,
@@ -77,7 +76,7 @@ async def follow_instance_logs(
     """Yield :class:`LogBatch` and :class:`LogStatus` events for an instance until it ends.
 
     Args:
-        kube: A started Kubernetes client.
+        runtime: What runs the instance (Kubernetes or Docker).
         name: The instance.
         options: Tail, since, previous, follow.
         buffer_lines: Lines kept for a slow consumer before the oldest are dropped.
@@ -87,8 +86,8 @@ async def follow_instance_logs(
         Exception: Whatever broke the reader (a bug: the follow itself never raises).
     """
     ring = _Ring(buffer_lines)
-    follow = kube.follow_logs(
-        instance=name,
+    follow = runtime.follow_logs(
+        name,
         tail_lines=options.tail_lines,
         since_seconds=options.since_seconds,
         previous=options.previous,
@@ -116,7 +115,7 @@ async def follow_instance_logs(
                 await reader
 
 
-async def _read(follow: LogFollow, ring: _Ring) -> None:
+async def _read(follow: LogSource, ring: _Ring) -> None:
     try:
         async for lines in follow:
             ring.push(lines)

@@ -106,7 +106,9 @@ def merge(
         detail = instance.op_step and f"step: {instance.op_step}"
         return InstanceView(**base, status=db.value, tone=Tone.BUSY, reason=detail)
     if db is InstanceStatus.STOPPED:
-        if pod is not None:
+        # A pod still there is on its way out; a container that has exited or was never
+        # started (Docker keeps a stopped container) is simply stopped.
+        if pod is not None and pod.phase not in ("Succeeded", "Failed") and pod.reason != "Created":
             return InstanceView(**base, status="Terminating", tone=Tone.BUSY)
         return InstanceView(**base, status="Stopped", tone=Tone.MUTED)
     # RUNNING: replicas 1 was asked for.

@@ -20,7 +20,7 @@ from claworc_tui.services import Services, open_services
 async def namespaces(services: Services) -> list[str]:
     """Namespaces to offer for completion (empty when they may not be listed)."""
     try:
-        return await list_namespaces(services.kube)
+        return await list_namespaces(services.kube) if services.kube else []
     except KubeError:
         return []
 
@@ -42,6 +42,8 @@ async def switch(
 
     The namespace stays when only the context changes (``--namespace`` stays as given).
     """
+    if services.kube is None:
+        raise ValidationFailed("namespace", ":ns and :ctx are for the Kubernetes runtime")
     if namespace is not None:
         if not namespace.strip():
             raise ValidationFailed("namespace", ":ns needs a namespace name")

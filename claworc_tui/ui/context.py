@@ -38,6 +38,8 @@ class UiContext:
     first_views: tuple[InstanceView, ...] = ()
     """The instances as known when the app starts (records, and live status if it came
     already): the list shows them in the first frame, before the fleet stream's snapshot."""
+    runtime: str = "kubernetes"
+    """What runs the instances: ``kubernetes`` or ``docker`` (the header says which)."""
 
     @property
     def read_only(self) -> bool:

@@ -13,6 +13,7 @@ from claworc_tui.models.instance import InstanceSpec, InstanceStatus, Provider, 
 from claworc_tui.services import Services
 from claworc_tui.services.errors import OperationFailed
 from claworc_tui.services.views import StepState
+from tests._support.kube import kube_of
 from tests._support.wait import wait_for
 from tests.k8s.helpers import NS, running_pod
 
@@ -187,7 +188,7 @@ async def test_redeploy_without_a_deployment_changes_nothing(
     services: Services, emulator: EmulatorServer
 ) -> None:
     await make(services, "Bot Alpha")
-    await services.kube.delete_instance_objects("bot-alpha", wait=True, wait_timeout=10)
+    await kube_of(services).delete_instance_objects("bot-alpha", wait=True, wait_timeout=10)
     with pytest.raises(ClaworcError, match="repair"):
         async for _ in services.instances.redeploy(["bot-alpha"], "nginx:1"):
             pass

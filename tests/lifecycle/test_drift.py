@@ -7,6 +7,7 @@ from claworc_tui.k8s import manifests
 from claworc_tui.models.instance import InstanceSpec, Resources
 from claworc_tui.services import Services
 from claworc_tui.services.views import DriftKind
+from tests._support.kube import kube_of
 from tests.k8s.helpers import NS
 
 
@@ -18,7 +19,7 @@ async def make(services: Services, display: str) -> None:
 async def test_drift_found_and_repaired(services: Services, emulator: EmulatorServer) -> None:
     await make(services, "Drifter")
     await make(services, "Orphan")
-    kube = services.kube
+    kube = kube_of(services)
     # Someone scales by hand and edits resources ...
     await kube.scale("bot-drifter", 0)
     await kube.patch_deployment_resources("bot-drifter", Resources(cpu_limit="4"))
@@ -65,7 +66,7 @@ async def test_drift_found_and_repaired(services: Services, emulator: EmulatorSe
 
 async def test_missing_objects_are_recreated(services: Services, emulator: EmulatorServer) -> None:
     await make(services, "Holey")
-    await services.kube.delete_instance_objects("bot-holey", wait=True)
+    await kube_of(services).delete_instance_objects("bot-holey", wait=True)
     report = await services.instances.drift()
     missing = {i.object for i in report.of_kind(DriftKind.MISSING)}
     assert {"deployment", "service", "secret", "configmap", "pvc/chrome"} <= missing

@@ -15,6 +15,7 @@ from claworc_emulator import EmulatorServer, RequestRecord
 from claworc_tui.models.instance import InstanceSpec
 from claworc_tui.services import Services
 from claworc_tui.services.views import DriftKind
+from tests._support.kube import kube_of
 from tests._support.wait import wait_for
 from tests.k8s.helpers import NS
 
@@ -83,7 +84,7 @@ async def test_drift_with_synced_informers_reads_no_object(
 async def test_cached_drift_still_sees_a_deleted_deployment_and_a_changed_service(
     watching: Services, emulator: EmulatorServer
 ) -> None:
-    services, kube = watching, watching.kube
+    services, kube = watching, kube_of(watching)
     await kube._call(
         "delete",
         "deployments",

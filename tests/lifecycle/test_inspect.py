@@ -15,6 +15,7 @@ from claworc_tui.models.errors import InstanceNotFound
 from claworc_tui.models.instance import InstanceSpec, Provider
 from claworc_tui.services import Services
 from claworc_tui.services.inspect import as_document, instance_yaml, to_yaml
+from tests._support.kube import kube_of
 from tests._support.wait import wait_for
 from tests.k8s.helpers import running_pod
 
@@ -32,7 +33,7 @@ async def test_yaml_shows_every_object_as_the_server_has_it_and_masks_the_secret
     async for _ in services.instances.create(spec):
         pass
     await wait_for(lambda: running_pod(emulator, "bot-alpha") is not None, timeout=10, what="pod")
-    objects = await instance_yaml(services.store, services.kube, "bot-alpha")
+    objects = await instance_yaml(services.store, kube_of(services), "bot-alpha")
     kinds = [(o.kind, o.name) for o in objects]
     assert kinds[0] == ("Deployment", "bot-alpha")
     assert kinds[1][0] == "Pod"
@@ -56,7 +57,7 @@ async def test_yaml_shows_every_object_as_the_server_has_it_and_masks_the_secret
 
 async def test_yaml_of_an_unknown_instance_says_so(services: Services) -> None:
     with pytest.raises(InstanceNotFound):
-        await instance_yaml(services.store, services.kube, "bot-nope")
+        await instance_yaml(services.store, kube_of(services), "bot-nope")
 
 
 _VALUES = st.recursive(
@@ -117,13 +118,13 @@ async def test_events_are_newest_first_and_scoped_to_the_instance(
         async for _ in services.instances.create(InstanceSpec(display_name=display)):
             pass
     await wait_for(lambda: running_pod(emulator, "bot-a-b") is not None, timeout=10, what="pod")
-    everything = await events(services.store, services.kube)
+    everything = await events(services.store, kube_of(services))
     times = [e.last_time for e in everything if e.last_time]
     assert times == sorted(times, reverse=True)
-    mine = await events(services.store, services.kube, "bot-a")
+    mine = await events(services.store, kube_of(services), "bot-a")
     assert mine
     assert all(
         e.name and e.name.startswith("bot-a") and not e.name.startswith("bot-a-b") for e in mine
     )
     with pytest.raises(InstanceNotFound):
-        await events(services.store, services.kube, "bot-nope")
+        await events(services.store, kube_of(services), "bot-nope")

@@ -13,6 +13,7 @@ from claworc_tui.models.errors import ClaworcError, NameTaken, ValidationFailed
 from claworc_tui.models.instance import InstanceSpec, InstanceStatus, Provider, Resources, Storage
 from claworc_tui.services import Services
 from claworc_tui.services.errors import OperationFailed, OperationInProgress
+from tests._support.kube import kube_of
 from tests._support.wait import wait_for
 from tests.k8s.helpers import NS
 
@@ -167,7 +168,7 @@ async def test_port_conflict_moves_to_next_pair(
 
 
 async def test_ports_held_by_other_services_are_skipped(services: Services) -> None:
-    await services.kube.create_service(
+    await kube_of(services).create_service(
         {
             "apiVersion": "v1",
             "kind": "Service",

@@ -11,6 +11,7 @@ from claworc_tui.config import Settings
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.services import Services
 from claworc_tui.services.views import DriftKind
+from tests._support.kube import kube_of
 from tests._support.wait import wait_for
 from tests.faults.cli_proc import spawn
 from tests.k8s.helpers import running_pod
@@ -46,12 +47,12 @@ async def test_drift_of_a_private_instance_wants_a_clusterip_without_nodeports(
     await services.instances.update_settings({"default_exposure": "private"})
     name = await make_bot(services, emulator)
     # Someone turns the Service into a NodePort one by hand.
-    await services.kube._call(
+    await kube_of(services)._call(
         "patch",
         "services",
         "patch_namespaced_service",
         name=f"{name}-vnc",
-        namespace=services.kube.namespace,
+        namespace=kube_of(services).namespace,
         body={"spec": {"type": "NodePort"}},
     )
     report = await services.instances.drift()

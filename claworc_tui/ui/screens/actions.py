@@ -46,6 +46,19 @@ WRITE_ACTIONS = frozenset(
 _VERBS = {"start": "started", "stop": "stopped", "restart": "restarted"}
 
 
+#: What a lifecycle verb does, said in the confirmation (Kubernetes, and the Docker backend).
+_EFFECTS = {
+    "start": "Each gets its pod back (replicas 1).",
+    "stop": "Each pod is removed (replicas 0); the data on the PVCs stays.",
+    "restart": "Each pod is replaced; the bot is interrupted meanwhile.",
+}
+_DOCKER_EFFECTS = {
+    "start": "Each container is started again.",
+    "stop": "Each container is stopped; it and its volumes (the data) stay.",
+    "restart": "Each container is restarted; the bot is interrupted meanwhile.",
+}
+
+
 class InstanceActions(FleetActions, Screen[None]):
     """The main screen's actions (a base class, to keep ``main.py`` about layout and streams);
     clone and redeploy come from :class:`FleetActions`."""
@@ -100,11 +113,7 @@ class InstanceActions(FleetActions, Screen[None]):
             listed = [plain(f"  • {name}") for name in names[:30]]
             if len(names) > 30:
                 listed.append(Content(f"  … and {len(names) - 30} more"))
-            effect = {
-                "start": "Each gets its pod back (replicas 1).",
-                "stop": "Each pod is removed (replicas 0); the data on the PVCs stays.",
-                "restart": "Each pod is replaced; the bot is interrupted meanwhile.",
-            }[verb]
+            effect = (_DOCKER_EFFECTS if self.ctx.runtime == "docker" else _EFFECTS)[verb]
             what = names[0] if len(names) == 1 else plural(len(names), "instance")
             title = f"{verb.capitalize()} {what}?"
             if not await self.app.push_screen_wait(

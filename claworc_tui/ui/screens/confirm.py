@@ -112,9 +112,13 @@ class DeleteModal(ModalScreen[bool]):
                         *rows,
                         Content(),
                         fmt(
-                            "[b $error]The $pvcs PVCs hold the bot's data (config, Homebrew, "
+                            "[b $error]The $pvcs $what hold the bot's data (config, Homebrew, "
                             "workspace, Chrome profile). It cannot be recovered.[/]",
                             pvcs=pvcs or "four",
+                            # The Docker backend's plan lists volumes, not PVCs.
+                            what="volumes"
+                            if any(row.kind == "Volume" for row in self._plan)
+                            else "PVCs",
                         ),
                     )
                 )

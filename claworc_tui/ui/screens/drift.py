@@ -60,7 +60,7 @@ class DriftScreen(Screen[None]):
         self._marked: set[int] = set()
 
     def compose(self) -> ComposeResult:
-        yield AppHeader(self.ctx.context_name, self.ctx.namespace)
+        yield AppHeader(self.ctx.context_name, self.ctx.namespace, runtime=self.ctx.runtime)
         yield Static("checking…", id="drift-status")
         table: DataTable[Text] = DataTable(id="drift-table", cursor_type="row")
         yield table

@@ -140,7 +140,7 @@ class MainScreen(CommandMode, ReachActions, InstanceActions, Screen[None]):
 
     def compose(self) -> ComposeResult:
         ctx = self.ctx
-        yield AppHeader(ctx.context_name, ctx.namespace, id="header")
+        yield AppHeader(ctx.context_name, ctx.namespace, runtime=ctx.runtime, id="header")
         with Horizontal(id="main-body"):
             with Vertical(id="list-box"):
                 yield Input(placeholder="filter: name, display name or status", id="filter")

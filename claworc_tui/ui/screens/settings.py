@@ -95,7 +95,7 @@ class SettingsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         ctx = self.ctx
-        header = AppHeader(ctx.context_name, ctx.namespace)
+        header = AppHeader(ctx.context_name, ctx.namespace, runtime=ctx.runtime)
         yield header
         with VerticalScroll(id="settings-body"):
             yield Label("Settings", classes="section-title")

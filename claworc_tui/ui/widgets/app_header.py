@@ -32,24 +32,30 @@ class AppHeader(Horizontal):
     demo: reactive[bool] = reactive(False)
     """Whether the app runs against the built-in emulated cluster."""
 
-    def __init__(self, context: str, namespace: str, *, id: str | None = None) -> None:
+    def __init__(
+        self, context: str, namespace: str, *, runtime: str = "kubernetes", id: str | None = None
+    ) -> None:
         """Create the header.
 
         Args:
             context: Kubeconfig context name.
-            namespace: Namespace of the instances.
+            namespace: Namespace of the instances (the engine's address on Docker).
+            runtime: ``kubernetes`` or ``docker``.
             id: DOM id.
         """
         super().__init__(id=id)
         self._context_name = context
         self._ns = namespace
+        self._runtime = runtime
 
     def compose(self) -> ComposeResult:
         yield Static("[b]claworc[/b]", id="header-title")
-        yield Static(
-            fmt("ctx [b]$context[/b]  ns [b]$ns[/b]", context=self._context_name, ns=self._ns),
-            id="header-cluster",
+        where = (
+            fmt("docker [b]$engine[/b]", engine=self._ns)
+            if self._runtime == "docker"
+            else fmt("ctx [b]$context[/b]  ns [b]$ns[/b]", context=self._context_name, ns=self._ns)
         )
+        yield Static(where, id="header-cluster")
         yield Static("", id="header-connection")
         yield Static("DEMO", id="header-demo", classes="badge")
         yield Static("READ-ONLY", id="header-read-only", classes="badge")

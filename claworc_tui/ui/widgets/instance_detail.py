@@ -220,7 +220,8 @@ class InstanceDetail(VerticalScroll, can_focus=True):
     def _objects(details: InstanceDetails | None) -> Content:
         if details is None:
             return Content()
-        rows = [Content.from_markup("[b]Kubernetes objects[/b]")]
+        docker = any(row.kind == "Container" for row in details.objects)  # the Docker backend
+        rows = [Content.from_markup(f"[b]{'Docker' if docker else 'Kubernetes'} objects[/b]")]
         for row in details.objects:
             tone = Tone.OK if row.ok else Tone.ERROR
             kind = _KIND_SHORT.get(row.kind, row.kind)

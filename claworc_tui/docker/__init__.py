@@ -1,0 +1,6 @@
+"""The Docker backend: instances as containers on one engine, through aiodocker.
+
+The same layer as :mod:`claworc_tui.k8s` (only this package imports ``aiodocker``); it reuses
+the runtime-neutral pieces of ``k8s`` (the backoff, the log line splitter, the informer's event
+shapes and :class:`~claworc_tui.k8s.pods.PodInfo`), so the services read both backends alike.
+"""

@@ -1,0 +1,253 @@
+"""Drift, repair and the detail pane's objects on the Docker backend.
+
+The records say what should exist; the engine, what carries our label. Differences:
+
+* a record without its container (removed by hand) → ``missing``, repaired by making the
+  container again from the record (the volumes, if they survived, keep the data);
+* a record without some of its volumes → ``missing`` (made again, empty);
+* a record that should run whose container is stopped, or the reverse → ``differs``,
+  repaired by starting (stopping) it;
+* a container with our label and no record → ``orphan`` when this database made it (its owner
+  label), removed by repair only if it is still the same container (its id); another
+  database's → ``other database``, never touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from claworc_tui.docker import spec
+from claworc_tui.docker.errors import DockerFault, DockerNotFound
+from claworc_tui.k8s.manifests import OWNER_LABEL, PVC_MOUNTS
+from claworc_tui.models.activity import Outcome
+from claworc_tui.models.errors import ClaworcError
+from claworc_tui.models.instance import TRANSITIONAL, InstanceStatus
+from claworc_tui.services.advice import advise
+from claworc_tui.services.details import event_rows, key_sources
+from claworc_tui.services.ops import owner_alive
+from claworc_tui.services.status import merge
+from claworc_tui.services.views import (
+    DriftItem,
+    DriftKind,
+    DriftReport,
+    InstanceDetails,
+    ObjectRow,
+    RepairResult,
+)
+
+if TYPE_CHECKING:
+    from claworc_tui.services.docker_service import DockerInstanceService
+
+CONTAINER = "Container"
+VOLUME = "Volume"
+
+
+async def object_rows(svc: DockerInstanceService, name: str) -> list[ObjectRow]:
+    """The container, the four volumes and the keys folder, each with its state."""
+    await svc.store.instances.get(name)
+    doc = await svc.ops.inspect(name)
+    ours = await svc.ops.list_ours()
+    rows = [
+        ObjectRow(
+            kind=CONTAINER,
+            name=spec.container_name(name),
+            state=_container_state(doc) if doc else "missing",
+            ok=bool(doc and (doc.get("State") or {}).get("Running")),
+        )
+    ]
+    have = set(ours.volumes.get(name, []))
+    for _volume, _path, role in PVC_MOUNTS:
+        vname = spec.volume_name(name, role)
+        found = vname in have
+        rows.append(
+            ObjectRow(kind=VOLUME, name=vname, state="exists" if found else "missing", ok=found)
+        )
+    folder = svc.ops.folder(name)
+    rows.append(
+        ObjectRow(
+            kind="Folder",
+            name=str(folder),
+            state="keys and clawdbot.json" if folder.exists() else "missing",
+            ok=folder.exists(),
+        )
+    )
+    return rows
+
+
+def _container_state(doc: dict[str, Any]) -> str:
+    state = doc.get("State") or {}
+    status = str(state.get("Status", "?"))
+    if state.get("OOMKilled"):
+        status += " (OOMKilled)"
+    if not state.get("Running") and state.get("ExitCode") is not None:
+        status += f", exit code {state['ExitCode']}"
+    return f"{status}, {doc.get('RestartCount', 0)} restarts"
+
+
+async def details(svc: DockerInstanceService, name: str) -> InstanceDetails:
+    """Status from the hub's event-fed cache; objects from the engine; advice from both."""
+    instance = await svc.store.instances.get(name)
+    pods = svc.hub.pods_of(name)
+    view = svc.hub.view(name) or merge(instance, pods)
+    keys = await key_sources(svc, name)
+    events = svc.hub.events_of(name, limit=30)
+    try:
+        rows = await object_rows(svc, name)
+    except DockerFault:
+        rows = []
+    return InstanceDetails(
+        view=view,
+        urls=await svc.urls(name),
+        objects=tuple(rows),
+        keys=tuple(keys),
+        events=tuple(event_rows(events)),
+        advice=tuple(advise(instance, pods, None, events)),
+    )
+
+
+async def find_drift(svc: DockerInstanceService) -> DriftReport:
+    """Every difference between the records and what carries our label on the engine."""
+    records = {i.name: i for i in await svc.store.instances.list()}
+    ours = await svc.ops.list_ours()
+    items: list[DriftItem] = []
+    for name, instance in sorted(records.items()):
+        if instance.status in TRANSITIONAL:
+            continue
+        container = ours.containers.get(name)
+        cname = spec.container_name(name)
+        if container is None:
+            items.append(
+                DriftItem(
+                    kind=DriftKind.MISSING, instance=name, object=f"{CONTAINER}/{cname}",
+                    detail="the container is gone", repair="re-create",
+                )
+            )  # fmt: skip
+        else:
+            running = container.get("State") in ("running", "restarting")
+            wanted = instance.status is not InstanceStatus.STOPPED
+            if running != wanted:
+                items.append(
+                    DriftItem(
+                        kind=DriftKind.DIFFERS, instance=name, object=f"{CONTAINER}/{cname}",
+                        detail=f"{container.get('State')}, the record says {instance.status}",
+                        repair="start" if wanted else "stop",
+                    )
+                )  # fmt: skip
+        have = set(ours.volumes.get(name, []))
+        for _volume, _path, role in PVC_MOUNTS:
+            vname = spec.volume_name(name, role)
+            if vname not in have:
+                items.append(
+                    DriftItem(
+                        kind=DriftKind.MISSING, instance=name, object=f"{VOLUME}/{vname}",
+                        detail="the volume is gone", repair="re-create (empty)",
+                    )
+                )  # fmt: skip
+    owner = svc.store.owner_id
+    for app, container in sorted(ours.containers.items()):
+        if app in records:
+            continue
+        theirs = (container.get("Labels") or {}).get(OWNER_LABEL)
+        cname = str((container.get("Names") or ["/?"])[0]).lstrip("/")
+        mine = theirs is None or theirs == owner
+        items.append(
+            DriftItem(
+                kind=DriftKind.ORPHAN if mine else DriftKind.OTHER_DATABASE,
+                instance=None,
+                object=f"{CONTAINER}/{cname}",
+                detail=f"labelled for {app}, which has no record"
+                + ("" if mine else f" (made by another database: {theirs})"),
+                repair="delete" if mine else "none (not ours)",
+                uid=str(container.get("Id")),
+            )
+        )
+    return DriftReport(items=tuple(items), checked=len(records))
+
+
+async def repair(svc: DockerInstanceService, items: Sequence[DriftItem]) -> RepairResult:
+    """Carry out each item's repair; count only what really changed."""
+    repaired = 0
+    deleted: list[str] = []
+    gone: list[str] = []
+    skipped: list[str] = []
+    rebuilt: set[str] = set()
+    for item in items:
+        if item.kind is DriftKind.ORPHAN and item.uid:
+            cname = item.object.partition("/")[2]
+            try:
+                doc = await svc.ops.engine.call(f"containers/{cname}/json")
+            except DockerNotFound:
+                gone.append(item.object)
+                continue
+            if doc.get("Id") != item.uid:
+                skipped.append(f"{item.object}: replaced since the check")
+                continue
+            app = str(((doc.get("Config") or {}).get("Labels") or {}).get("app", ""))
+            await svc.ops.engine.call(f"containers/{cname}", "DELETE", params={"force": "1"})
+            deleted.append(item.object)
+            for vname in (await svc.ops.list_ours()).volumes.get(app, []):
+                try:  # the stray's volumes: our label, its app label, no record
+                    await svc.ops.engine.call(f"volumes/{vname}", "DELETE")
+                except DockerNotFound:
+                    continue
+                deleted.append(f"{VOLUME}/{vname}")
+            continue
+        if item.instance is None:
+            continue
+        instance = await svc.store.instances.get(item.instance)
+        if item.kind is DriftKind.MISSING and item.instance not in rebuilt:
+            for body in spec.volumes(instance, svc.store.owner_id):
+                await svc.ops.engine.call("volumes/create", "POST", body=body)
+            await svc.rebuild(instance)
+            rebuilt.add(item.instance)
+            repaired += 1
+        elif item.kind is DriftKind.DIFFERS:
+            if item.repair == "start":
+                await svc.ops.start(item.instance)
+            else:
+                await svc.ops.stop(item.instance)
+            repaired += 1
+    return RepairResult(
+        repaired=repaired, deleted=tuple(deleted), already_gone=tuple(gone), skipped=tuple(skipped)
+    )
+
+
+async def sweep(svc: DockerInstanceService) -> list[str]:
+    """Finish what a dead process left mid-operation; say what was done.
+
+    creating → rolled back (container, volumes, folder and record: nothing half-made stays);
+    deleting → the delete finished; starting/stopping → re-issued; restarting → marked running.
+    A failure leaves the record in ``error`` with the reason.
+    """
+    done: list[str] = []
+    for instance in await svc.store.instances.list():
+        if instance.status not in TRANSITIONAL or owner_alive(instance.op_owner):
+            continue
+        name, status = instance.name, instance.status
+        try:
+            if status in (InstanceStatus.CREATING, InstanceStatus.DELETING):
+                await svc.ops.delete(name)
+                await svc.store.instances.delete(name)
+                outcome = "rolled back the create" if status is InstanceStatus.CREATING else ""
+                outcome = outcome or "finished the delete"
+            elif status is InstanceStatus.STARTING:
+                await svc.ops.start(name)
+                await svc.store.instances.set_status(name, InstanceStatus.RUNNING)
+                outcome = "finished the start"
+            elif status is InstanceStatus.STOPPING:
+                await svc.ops.stop(name)
+                await svc.store.instances.set_status(name, InstanceStatus.STOPPED)
+                outcome = "finished the stop"
+            else:
+                await svc.store.instances.set_status(name, InstanceStatus.RUNNING)
+                outcome = "marked running (restart requested)"
+        except (ClaworcError, OSError) as exc:
+            detail = f"the app stopped during {status.value}; finishing it failed: {exc}"
+            await svc.store.instances.set_status(name, InstanceStatus.ERROR, detail=detail)
+            await svc.log_activity("sweep", Outcome.FAILED, name, detail)
+            done.append(f"{name}: {detail}")
+            continue
+        await svc.log_activity("sweep", Outcome.OK, None if "rolled" in outcome else name, outcome)
+        done.append(f"{name}: {outcome}")
+    return done

@@ -1,0 +1,67 @@
+"""Opening the services on the Docker runtime: the records, one engine, the Docker service.
+
+The engine is found as the ``docker`` CLI finds it (``DOCKER_HOST``, else the default socket);
+a missing socket or one we may not open stops here with what to do. Each instance's private
+folder (keys, ``clawdbot.json``) lives beside the database, in ``docker/``, owner-only.
+"""
+
+from __future__ import annotations
+
+from claworc_tui.config import Settings
+from claworc_tui.docker.engine import DockerEngine
+from claworc_tui.docker.instances import DockerInstances
+from claworc_tui.services import READS_ONLY, Services
+from claworc_tui.services.docker_runtime import DockerRuntime
+from claworc_tui.services.docker_service import DockerInstanceService
+from claworc_tui.services.store import open_store
+
+
+async def open_docker_services(
+    config: Settings, *, sweep: bool = True, reads_only: bool = False
+) -> Services:
+    """Open the records and the engine (see the module docstring).
+
+    Raises:
+        EngineUnavailable: No engine answers (socket missing, permission denied …).
+        ClaworcError: The database cannot be used.
+    """
+    no_writes = reads_only or config.read_only
+    engine = DockerEngine()
+    await engine.start()
+    try:
+        store = await open_store(config, read_only=no_writes)
+    except BaseException:
+        await engine.aclose()
+        raise
+    ops = DockerInstances(
+        engine,
+        config.db.parent / "docker",
+        owner=store.owner_id,
+        bind_address=config.docker_bind_address,
+        network=config.docker_network,
+        privileged=config.docker_privileged,
+    )
+    if config.read_only:
+        reason: str | None = "the app runs with --read-only"
+    else:
+        reason = READS_ONLY if reads_only else None
+    instances = DockerInstanceService(
+        store, DockerRuntime(ops), read_only_reason=reason, log_buffer_lines=config.log_buffer_lines
+    )
+    services = Services(
+        config=config,
+        store=store,
+        kube=None,
+        instances=instances,
+        read_only_reason=reason,
+        warnings=list(store.warnings),
+        engine_host=engine.host,
+    )
+    try:
+        if sweep and not no_writes:
+            services.swept = await instances.sweep()
+            await store.activity.prune()
+    except BaseException:
+        await services.aclose()
+        raise
+    return services

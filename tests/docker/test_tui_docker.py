@@ -1,0 +1,116 @@
+"""The full-screen app on the Docker runtime, driven by keys, against a real engine."""
+
+from __future__ import annotations
+
+import json
+
+from textual.widgets import Button, Input, Static
+
+from claworc_tui.app import ClaworcApp
+from claworc_tui.docker.engine import DockerEngine
+from claworc_tui.docker.errors import DockerNotFound
+from claworc_tui.docker.instances import DockerInstances
+from claworc_tui.models.instance import InstanceSpec, Resources
+from claworc_tui.services import Services
+from claworc_tui.ui.screens.confirm import ConfirmModal, DeleteModal
+from claworc_tui.ui.screens.main import MainScreen
+from tests._support.wait import wait_for
+
+
+async def test_the_tui_runs_the_lifecycle_on_docker(
+    docker_services: Services, engine: DockerEngine
+) -> None:
+    svc = docker_services.instances
+    small = Resources(memory_request="8Mi", memory_limit="64Mi")
+    async for _ in svc.create(InstanceSpec(display_name="Tui", resources=small)):
+        pass
+    app = ClaworcApp(docker_services, environ={})
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        listing = screen.instance_list
+
+        def status() -> str | None:
+            view = listing.views.get("bot-tui")
+            return view.status if view else None
+
+        await wait_for(lambda: status() == "Running", timeout=20, what="Running")
+        header = str(screen.query_one("#header-cluster", Static).render())
+        assert header.startswith("docker unix://")
+
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("y")
+        await wait_for(lambda: status() == "Stopped", timeout=20, what="Stopped")
+        doc = await engine.call("containers/claworc-bot-tui/json")
+        assert doc["State"]["Status"] == "exited"  # stop keeps the container
+
+        await pilot.press("s")  # one start needs no confirmation
+        await wait_for(lambda: status() == "Running", timeout=20, what="Running again")
+
+        # A change made behind the app's back reaches the row through the event stream.
+        await engine.call("containers/claworc-bot-tui/kill", "POST")
+        await wait_for(lambda: status() == "Error", timeout=10, what="the kill shown")
+
+        await pilot.press("D")
+        await wait_for(
+            lambda: isinstance(app.screen, DeleteModal), timeout=10.0, what="delete modal"
+        )
+        modal = app.screen
+        modal.query_one("#confirm-name", Input).value = "bot-tui"
+        await pilot.pause()
+        modal.query_one("#confirm", Button).press()
+        await wait_for(lambda: "bot-tui" not in listing.views, timeout=20, what="the row gone")
+    ours = await DockerInstances(engine, docker_services.config.db.parent).list_ours()
+    assert "bot-tui" not in ours.containers
+    assert "bot-tui" not in ours.volumes
+
+
+async def test_oomkilled_shows_with_its_advice_and_the_one_key_fix_works(
+    docker_services: Services, engine: DockerEngine
+) -> None:
+    svc = docker_services.instances
+    spec = InstanceSpec(
+        display_name="Hungry",
+        resources=Resources(memory_request="8Mi", memory_limit="128Mi"),
+        clawdbot_config=json.dumps({"test_alloc_mb": 64}),  # the test image allocates 64 MiB
+    )
+    async for _ in svc.create(spec):
+        pass
+    app = ClaworcApp(docker_services, environ={})
+    async with app.run_test(size=(160, 45)):
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        listing = screen.instance_list
+        await wait_for(
+            lambda: (v := listing.views.get("bot-hungry")) is not None and "OOMKilled" in v.status,
+            timeout=20,
+            what="OOMKilled in the row",
+        )
+        detail = screen.detail
+        await wait_for(
+            lambda: bool(detail.query("#advice-raise-memory")),
+            timeout=10.0,
+            what="raise-memory advice",
+        )
+        detail.query_one("#advice-raise-memory", Button).press()
+        await wait_for(
+            lambda: isinstance(app.screen, ConfirmModal), timeout=10.0, what="confirmation"
+        )
+        await wait_for(lambda: app.screen.focused is not None, timeout=10.0, what="modal ready")
+        # Not pilot.press: it waits for every widget to go idle, and a crash loop never does.
+        app.screen.query_one("#confirm", Button).press()
+
+        async def fixed() -> bool:
+            try:  # between the old container's removal and the new one's creation: none
+                doc = await engine.call("containers/claworc-bot-hungry/json")
+            except DockerNotFound:
+                return False
+            return bool(doc["HostConfig"]["Memory"] == 256 * 1024**2)
+
+        await wait_for(fixed, timeout=20, what="the container made again with 256Mi")
+        # The shell holding 64 MiB fits in 256Mi: the row runs again.
+        await wait_for(
+            lambda: listing.views["bot-hungry"].status == "Running", timeout=20, what="Running"
+        )
+    assert (await svc.get("bot-hungry")).resources.memory_limit == "256Mi"
