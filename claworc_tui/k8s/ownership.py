@@ -31,6 +31,8 @@ DISPLAY_NAME = "claworc.dev/display-name"
 EXPOSURE = "claworc.dev/exposure"
 KEY_OVERRIDES = "claworc.dev/key-overrides"
 NODE_PORTS = "claworc.dev/nodeports"
+#: Every annotation a database writes onto an object (what an adopt's rollback restores).
+OUR_ANNOTATIONS = (OWNER_KEY, DISPLAY_NAME, EXPOSURE, KEY_OVERRIDES, NODE_PORTS)
 
 #: Provider <-> the short name used in the overrides annotation.
 _SHORT = {p: p.value.removesuffix("_api_key") for p in Provider}
@@ -49,27 +51,47 @@ def instance_annotations(instance: Instance) -> dict[str, str]:
 
 
 def parse_overrides(text: str | None) -> frozenset[Provider] | None:
-    """The providers named by a ``key-overrides`` annotation (None: no annotation)."""
+    """The providers named by a ``key-overrides`` annotation (None: no annotation).
+
+    The annotation may have been written by hand: words are stripped, empty and unknown ones
+    ignored (``"anthropic, openai,,bogus"`` names two providers).
+    """
     if text is None:
         return None
     by_short = {v: k for k, v in _SHORT.items()}
-    return frozenset(by_short[w] for w in text.split(",") if w.strip() in by_short)
+    words = (w.strip() for w in text.split(","))
+    return frozenset(by_short[w] for w in words if w in by_short)
 
 
 def parse_ports(text: str | None) -> tuple[int, int] | None:
-    """The pair of a ``nodeports`` annotation, or None if absent or not two port numbers."""
-    parts = (text or "").split(",")
-    if len(parts) != 2 or not all(p.strip().isascii() and p.strip().isdigit() for p in parts):
+    """The pair of a ``nodeports`` annotation, or None if absent or not a pair we make.
+
+    Our pairs are two distinct adjacent ports, the terminal one after chrome
+    (``30100,30101``); anything else was not written by us and is not trusted. Whether the
+    pair is inside the configured range and free is for the caller to check.
+    """
+    parts = [p.strip() for p in (text or "").split(",")]
+    if len(parts) != 2 or not all(p.isascii() and p.isdigit() and len(p) <= 5 for p in parts):
         return None
     chrome, terminal = (int(p) for p in parts)
-    return (chrome, terminal) if 0 < chrome < 65536 and 0 < terminal < 65536 else None
+    return (chrome, terminal) if chrome > 0 and terminal == chrome + 1 < 65536 else None
 
 
 def owner_of(doc: dict[str, Any]) -> str | None:
-    """The owner id an object carries (label first, then annotation); None for legacy ones."""
+    """The owner id an object carries (label first, then annotation); None for legacy ones.
+
+    The one definition of ownership: every check (writes, deletes, orphans, adopt, drift) goes
+    through it or :func:`owner_from`.
+    """
     meta = doc.get("metadata") or {}
-    label = (meta.get("labels") or {}).get(OWNER_KEY)
-    return label or (meta.get("annotations") or {}).get(OWNER_KEY) or None
+    return owner_from(meta.get("labels"), meta.get("annotations"))
+
+
+def owner_from(labels: dict[str, Any] | None, annotations: dict[str, Any] | None) -> str | None:
+    """:func:`owner_of` on an object's labels and annotations."""
+    label = (labels or {}).get(OWNER_KEY)
+    note = (annotations or {}).get(OWNER_KEY)
+    return str(label or note) if (label or note) else None
 
 
 def last_writer(doc: dict[str, Any]) -> str:

@@ -215,6 +215,21 @@ async def _rollback(svc: InstanceService, name: str) -> str:
     return "Everything created was removed and the port pair is free again."
 
 
+async def _delete_hint(svc: InstanceService, name: str) -> str:
+    """What to do after a failed delete: retry it, or, when another claworc database owns the
+    objects now (it adopted them), drop this stale record with ``forget``."""
+    try:
+        found = await svc.kube.read_found(name)
+    except (KubeError, OSError):
+        return "; press D again to retry"
+    if any(o is not None and o != svc.kube.owner_id for o in found.owners):
+        return (
+            "; another claworc database owns its objects now: "
+            f"`claworc-tui forget {name}` drops this record"
+        )
+    return "; press D again to retry"
+
+
 async def delete(svc: InstanceService, name: str) -> AsyncIterator[Progress]:
     """Delete every object of the instance, wait until they are gone, then the row."""
     svc.require_writable("delete an instance")
@@ -243,7 +258,7 @@ async def delete(svc: InstanceService, name: str) -> AsyncIterator[Progress]:
             left = exc.remaining if isinstance(exc, KubeDeleteTimeout) else []
             detail = f"delete failed: {exc}" + (f"; still there: {', '.join(left)}" if left else "")
             await svc.store.instances.set_status(
-                name, InstanceStatus.ERROR, detail=detail + "; press D again to retry"
+                name, InstanceStatus.ERROR, detail=detail + await _delete_hint(svc, name)
             )
             await svc.log_activity("delete", Outcome.FAILED, name, detail, calls)
             raise OperationFailed(
