@@ -26,6 +26,8 @@ from claworc_tui.models.activity import Outcome
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.models.instance import TRANSITIONAL, Instance, InstanceStatus
 from claworc_tui.models.names import object_names
+from claworc_tui.services.adopt import unfinished
+from claworc_tui.services.adopt_apply import finish_adopts
 from claworc_tui.services.ops import owner_alive, owner_id
 from claworc_tui.services.views import DriftItem, DriftKind, DriftReport, RepairResult
 
@@ -110,7 +112,7 @@ async def find_drift(svc: InstanceService) -> DriftReport:
             ports.owners,
             settings.port_range_start,
             settings.port_range_end,
-            [o.name for o in managed.get("Service", [])],
+            managed.get("Service", []),
         )
     )
     return DriftReport(items=tuple(items), checked=len(checked))
@@ -175,6 +177,8 @@ def _orphans(
             else "no claworc database (made before owner ids)"
         )
         here = name in recorded
+        half = any(i.name == name and unfinished(i) for i in records)  # a half-done adopt
+        todo = "leave it (its database manages it)" if here else "adopt it (a), or leave it"
         out.append(
             DriftItem(
                 kind=DriftKind.OTHER_DATABASE,
@@ -186,9 +190,7 @@ def _orphans(
                     if here
                     else ", not by this one (another operator, or a lost database)"
                 ),
-                repair="leave it (its database manages it)"
-                if here
-                else "adopt it (a), or leave it",
+                repair="finish the adopt here" if half else todo,
             )
         )
     return out
@@ -210,11 +212,12 @@ def _port_conflicts(
     owners: Mapping[int, NodePortOwner],
     start: int,
     end: int,
-    managed_services: Iterable[str] = (),
+    managed_services: Iterable[ManagedObject] = (),
 ) -> list[DriftItem]:
     ours = {f"{svc.kube.namespace}/{object_names(i.name)['service']}": i for i in records}
-    # Services of instances owned elsewhere hold their own pairs: not a conflict of ours.
-    labelled = {f"{svc.kube.namespace}/{name}" for name in managed_services}
+    # Services another database (or none: legacy) owns hold their own pairs; ours do conflict.
+    mine = svc.kube.owner_id or "(no owner id)"
+    labelled = {f"{svc.kube.namespace}/{o.name}" for o in managed_services if o.owner != mine}
     by_port = {p: i for i in records for p in (i.nodeport_chrome, i.nodeport_terminal)}
     out: list[DriftItem] = []
     for port, owner in sorted(owners.items()):
@@ -260,12 +263,9 @@ async def repair(svc: InstanceService, items: Sequence[DriftItem]) -> RepairResu
     failed: set[str] = set()
     deleted: list[str] = []
     gone: list[str] = []
-    skipped: list[str] = [
-        f"{i.instance}: left alone: owned elsewhere (adopt it instead)"
-        for i in items
-        if i.kind is DriftKind.OTHER_DATABASE
-    ]
+    skipped: list[str] = []
     async with svc.locks.hold("(repair)", "repair") as calls:
+        skipped += await finish_adopts(svc, items)  # the rest owned elsewhere is left alone
         for name in sorted(stuck):
             await _finish(svc, name)
         for name in sorted(moves):
