@@ -71,6 +71,8 @@ class Failure:
     message: str
     times: int
     retry_after: int | None
+    after: int = 0
+    """Let this many matching requests through before failing."""
 
 
 @dataclass
@@ -194,6 +196,9 @@ class Frontend:
             if failure.method not in ("*", request.method.upper()):
                 continue
             if not failure.path.search(request.path):
+                continue
+            if failure.after > 0:
+                failure.after -= 1
                 continue
             failure.times -= 1
             if failure.times <= 0:

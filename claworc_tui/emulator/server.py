@@ -149,10 +149,19 @@ class EmulatorServer:
         message: str,
         times: int = 1,
         retry_after: int | None = None,
+        after: int = 0,
     ) -> None:
+        """Answer ``times`` matching requests with this Status, after letting ``after`` pass."""
         self.frontend.failures.append(
             Failure(
-                method.upper(), re.compile(path_regex), status, reason, message, times, retry_after
+                method.upper(),
+                re.compile(path_regex),
+                status,
+                reason,
+                message,
+                times,
+                retry_after,
+                after,
             )
         )
 
