@@ -144,6 +144,7 @@ def _orphans(
     orphans.
     """
     known = {n for i in records for n in object_names(i.name).values()}
+    halves = {i.name for i in records if unfinished(i)}  # adopts that took part of the objects
     recorded = {i.name for i in records}
     legacy = {
         o.instance for o in managed.get("Deployment", []) if o.owner is None and o.instance
@@ -152,10 +153,11 @@ def _orphans(
     out: list[DriftItem] = []
     for kind, objects in managed.items():
         for obj in objects:
-            if obj.name in known and obj.owner in (None, owner):
+            kept = (owner,) if obj.instance in halves else (None, owner)
+            if obj.name in known and obj.owner in kept:
                 continue
             foreign = obj.owner is not None and obj.owner != owner
-            if (foreign or obj.instance in legacy) and obj.instance:
+            if (foreign or obj.instance in legacy | halves) and obj.instance:
                 elsewhere.setdefault(obj.instance, []).append(obj)
                 continue
             out.append(
@@ -177,20 +179,17 @@ def _orphans(
             else "no claworc database (made before owner ids)"
         )
         here = name in recorded
-        half = any(i.name == name and unfinished(i) for i in records)  # a half-done adopt
         todo = "leave it (its database manages it)" if here else "adopt it (a), or leave it"
+        stale = "its record here is stale (that database adopted it)"
+        stale = "an adopt here did not finish" if name in halves else stale
+        new = ", not by this one (another operator, or a lost database)"
         out.append(
             DriftItem(
                 kind=DriftKind.OTHER_DATABASE,
                 instance=name,
                 object=f"{len(objs)} objects",
-                detail=f"owned by {whose}"
-                + (
-                    "; its record here is stale (that database adopted it)"
-                    if here
-                    else ", not by this one (another operator, or a lost database)"
-                ),
-                repair="finish the adopt here" if half else todo,
+                detail=f"owned by {whose}" + (f"; {stale}" if here else new),
+                repair="finish the adopt here" if name in halves else todo,
             )
         )
     return out
@@ -263,9 +262,8 @@ async def repair(svc: InstanceService, items: Sequence[DriftItem]) -> RepairResu
     failed: set[str] = set()
     deleted: list[str] = []
     gone: list[str] = []
-    skipped: list[str] = []
     async with svc.locks.hold("(repair)", "repair") as calls:
-        skipped += await finish_adopts(svc, items)  # the rest owned elsewhere is left alone
+        skipped = await finish_adopts(svc, items)  # the rest owned elsewhere is left alone
         for name in sorted(stuck):
             await _finish(svc, name)
         for name in sorted(moves):
