@@ -1,0 +1,239 @@
+"""Adopt reads what the cluster holds, and distrusts hand-written annotations; forget and orphan
+deletes read ownership one way; every production write carries the resourceVersion it read.
+
+Real parts: the CLI in subprocesses, SQLite files, the emulator over HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from claworc_tui.config import Settings
+from claworc_tui.emulator import EmulatorServer
+from claworc_tui.k8s.client import KubeClient
+from claworc_tui.k8s.errors import KubeOwnedElsewhere
+from claworc_tui.k8s.instance_ops import KINDS
+from claworc_tui.k8s.lifecycle import OrphanDelete
+from claworc_tui.k8s.ownership import parse_overrides, parse_ports
+from claworc_tui.models.instance import Provider
+from claworc_tui.services import open_services
+from tests.lifecycle.test_adopt import ok, rows
+from tests.lifecycle.test_cli_safety import KEY, run_cli, where
+
+
+async def patch_meta(config: Settings, kind: str, name: str, meta: dict[str, Any]) -> None:
+    """Another writer (kubectl) changes an object's metadata."""
+    api, suffix, plural = KINDS[kind]
+    async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
+        await kube._call(
+            "patch",
+            plural,
+            f"patch_namespaced_{suffix}",
+            api=api,
+            name=name,
+            namespace=config.namespace,
+            body={"metadata": meta},
+        )
+
+
+async def replace_with_label(config: Settings, kind: str, name: str) -> None:
+    """Another writer (kubectl edit) adds a label with a PUT of the whole object."""
+    api, suffix, plural = KINDS[kind]
+    async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
+        doc = await kube._get(kind, name)
+        doc["metadata"].setdefault("labels", {})["edited-by"] = "kubectl"
+        await kube._call(
+            "update",
+            plural,
+            f"replace_namespaced_{suffix}",
+            api=api,
+            name=name,
+            namespace=config.namespace,
+            body=doc,
+        )
+
+
+def other(config: Settings, tmp_path: Path) -> Settings:
+    return config.model_copy(update={"db": tmp_path / "other" / "claworc.db"})
+
+
+def test_hand_written_annotations_are_parsed_strictly() -> None:
+    assert parse_overrides("anthropic, openai") == {Provider.ANTHROPIC, Provider.OPENAI}
+    assert parse_overrides(" brave ,,bogus,") == {Provider.BRAVE}
+    assert parse_overrides("") == frozenset()
+    assert parse_ports("30100,30101") == (30100, 30101)
+    assert parse_ports(" 30100 , 30101 ") == (30100, 30101)
+    for bad in ("1,1", "65535,80", "30101,30100", "30100,30102", "65535,65536", "0,1", "x,y"):
+        assert parse_ports(bad) is None, bad
+
+
+async def test_a_hand_edited_overrides_annotation_does_not_break_adopt_or_forget(
+    config: Settings, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    at = where(config)
+    await ok(*at, "create", "Bot One")
+    # As a person writes it by hand: a space after the comma.
+    notes = {"annotations": {"claworc.dev/key-overrides": "anthropic, openai"}}
+    await patch_meta(config, "Secret", "bot-one-keys", notes)
+    fresh = where(other(config, tmp_path))
+    code, out, err = await run_cli(*fresh, "adopt", "--all", "--dry-run")
+    assert code == 0, out + err
+    assert "Traceback" not in out + err
+    assert "adopt            bot-one" in out
+    out = await ok(*fresh, "adopt", "--all")
+    assert "adopted 1 instance" in out
+    out = await ok(*at, "forget", "bot-one")
+    assert "record dropped" in out
+
+
+async def test_the_service_type_wins_over_the_exposure_annotation(
+    config: Settings, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    at = where(config)
+    await ok(*at, "create", "Bot One")  # a NodePort Service on 30100,30101
+    for kind, name in (("Deployment", "bot-one"), ("Service", "bot-one-vnc")):
+        await patch_meta(config, kind, name, {"annotations": {"claworc.dev/exposure": "private"}})
+    code, out, err = await run_cli(*where(other(config, tmp_path)), "adopt", "bot-one", "--dry-run")
+    assert code == 0, out + err
+    assert "running, nodeport ports 30100,30101" in out, out
+    assert (
+        "note: its annotation says private, but its Service is NodePort: adopted as nodeport" in out
+    ), out
+
+
+async def test_a_private_pair_held_by_a_service_in_the_cluster_is_not_taken(
+    config: Settings, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    at = where(config)
+    await ok(*at, "create", "Bot One")  # holds 30100,30101
+    await ok(*at, "settings", "set", "default_exposure", "private")
+    await ok(*at, "create", "Bot Two")  # private; its record keeps 30102,30103
+    # By hand: bot-two claims bot-one's pair.
+    for kind, name in (("Deployment", "bot-two"), ("Service", "bot-two-vnc")):
+        await patch_meta(
+            config, kind, name, {"annotations": {"claworc.dev/nodeports": "30100,30101"}}
+        )
+    fresh = other(config, tmp_path)
+    code, out, err = await run_cli(*where(fresh), "adopt", "bot-two", "--dry-run")
+    assert code == 0, out + err
+    assert "its pair 30100,30101 is held by a Service in the cluster" in out, out
+    await ok(*where(fresh), "adopt", "bot-two")
+    assert fresh.db is not None
+    row = rows(fresh.db)["bot-two"]
+    assert {row["nodeport_chrome"], row["nodeport_terminal"]} & {30100, 30101} == set()
+
+
+async def test_forget_refuses_while_any_object_is_still_ours(
+    config: Settings, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    one, two = where(config), where(other(config, tmp_path))
+    await ok(*one, "create", "Bot One")
+    labels = {
+        o["metadata"]["name"]: o["metadata"]["labels"]["claworc.dev/owner"]
+        for o in emulator.objects("deployments", config.namespace)
+    }
+    await ok(*two, "adopt", "bot-one")
+    # A half-done take-over: the Deployment still carries the first database's id.
+    mine = labels["bot-one"]
+    await patch_meta(
+        config,
+        "Deployment",
+        "bot-one",
+        {"labels": {"claworc.dev/owner": mine}, "annotations": {"claworc.dev/owner": mine}},
+    )
+    code, out, err = await run_cli(*one, "forget", "bot-one")
+    assert code == 2, out + err
+    assert "Deployment/bot-one is not" in err, err
+    assert sorted(rows(Path(str(config.db)))) == ["bot-one"]
+
+
+async def test_an_orphan_owned_by_annotation_only_is_not_deleted(
+    config: Settings, emulator: EmulatorServer
+) -> None:
+    async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
+        doc = await kube._call(
+            "create",
+            "configmaps",
+            "create_namespaced_config_map",
+            namespace=config.namespace,
+            body={
+                "metadata": {
+                    "name": "stray-config",
+                    "labels": {"managed-by": "claworc", "app": "stray"},
+                    # A tool rewrote the labels; the annotation still says whose it is.
+                    "annotations": {"claworc.dev/owner": "someone-else"},
+                }
+            },
+        )
+        uid = doc["metadata"]["uid"]
+        outcome = await kube.delete_orphan("ConfigMap", "stray-config", uid=uid, owner="me")
+        assert outcome is OrphanDelete.OTHER_OWNER
+    names = [o["metadata"]["name"] for o in emulator.objects("configmaps", config.namespace)]
+    assert "stray-config" in names
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "method", "path"),
+    [
+        ("Deployment", "bot-one", "scale", r"/deployments/bot-one/scale$"),
+        ("Deployment", "bot-one", "rollout_restart", r"/deployments/bot-one$"),
+        ("Deployment", "bot-one", "redeploy", r"/deployments/bot-one$"),
+        ("Secret", "bot-one-keys", "replace_secret", r"/secrets/bot-one-keys$"),
+        ("ConfigMap", "bot-one-config", "replace_configmap", r"/configmaps/bot-one-config$"),
+        ("Service", "bot-one-vnc", "replace_service", r"/services/bot-one-vnc$"),
+        ("PersistentVolumeClaim", "bot-one-clawd", "resize_pvc", r"claims/bot-one-clawd$"),
+    ],
+)
+async def test_every_production_write_carries_the_resource_version_it_read(
+    config: Settings,
+    emulator: EmulatorServer,
+    kind: str,
+    name: str,
+    method: str,
+    path: str,
+) -> None:
+    await ok(*where(config), "create", "Bot One")
+    opened = await open_services(config.model_copy(update={"fernet_key": SecretStr(KEY)}))
+    try:
+        kube, svc = opened.kube, opened.instances
+        instance = await opened.store.instances.get("bot-one")
+        keys = await svc.effective_keys("bot-one")
+        calls: dict[str, Callable[[], Awaitable[object]]] = {
+            "scale": lambda: kube.scale("bot-one", 0),
+            "rollout_restart": lambda: kube.rollout_restart("bot-one"),
+            "redeploy": lambda: kube.redeploy_deployment("bot-one", "example/openclaw:2"),
+            "replace_secret": lambda: kube.replace_secret(instance, keys),
+            "replace_configmap": lambda: kube.replace_configmap(instance),
+            "replace_service": lambda: kube.replace_service(instance),
+            "resize_pvc": lambda: kube.resize_pvc("bot-one-clawd", "50Gi"),
+        }
+        # The write is held back; another writer edits only a label meanwhile (which does not
+        # move a Deployment's generation).
+        emulator.delay("PUT" if method.startswith("replace_") else "PATCH", path, 5.0)
+        start = len(emulator.requests)
+        task = asyncio.create_task(calls[method]())
+        deadline = time.monotonic() + 30
+        read = rf"/{KINDS[kind][2]}/{name}$"
+        while not any(
+            r.method == "GET" and re.search(read, r.path) for r in emulator.requests[start:]
+        ):
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.01)
+        if method.startswith("replace_"):  # the held write is a PUT: the edit is a patch
+            await patch_meta(config, kind, name, {"labels": {"edited-by": "kubectl"}})
+        else:  # ... and the other way round
+            await replace_with_label(config, kind, name)
+        with pytest.raises(KubeOwnedElsewhere) as caught:
+            await task
+        assert "changed by someone else since it was read" in str(caught.value)
+        assert "last written by field manager" in str(caught.value)
+    finally:
+        await opened.aclose()
