@@ -112,6 +112,7 @@ class InstanceLifecycle(InstanceOps):
         wait: bool = True,
         wait_timeout: float = 120.0,
         propagation: str = "Foreground",
+        only_ours: bool = False,
     ) -> DeleteResult:
         """Delete the Deployment, Service, Secret, ConfigMap and four PVCs of an instance.
 
@@ -121,6 +122,9 @@ class InstanceLifecycle(InstanceOps):
             wait_timeout: Seconds to wait.
             propagation: For the Deployment: ``Foreground`` (it goes after its pods) or
                 ``Background``.
+            only_ours: Delete only the objects carrying this database's owner id and leave
+                the rest (a failed create's rollback: what it made, not another database's
+                object of the same name that made it fail).
 
         Returns:
             What was deleted and what was already gone (and, without ``wait``, what remains).
@@ -137,6 +141,9 @@ class InstanceLifecycle(InstanceOps):
         # delete then carries the uid and resourceVersion read, so an object changed in between
         # (another database adopting it, say) is not deleted (409).
         docs = await asyncio.gather(*(self._get_or_none(k, o) for k, o in targets))
+        if only_ours:
+            mine = [(t, d) for t, d in zip(targets, docs, strict=True) if d and self._mine(d)]
+            targets, docs = [t for t, _ in mine], [d for _, d in mine]
         for (kind, _obj), doc in zip(targets, docs, strict=True):
             if doc is not None:
                 self.check_owner(kind, doc)
@@ -184,6 +191,9 @@ class InstanceLifecycle(InstanceOps):
         return DeleteResult(
             deleted=tuple(deleted), already_gone=tuple(gone), remaining=tuple(remaining)
         )
+
+    def _mine(self, doc: Json) -> bool:
+        return self.owner_id is not None and owner_of(doc) == self.owner_id
 
     async def delete_orphan(
         self, kind: str, name: str, *, uid: str | None, owner: str | None

@@ -200,8 +200,10 @@ async def _create_service(svc: InstanceService, name: str) -> None:
 async def _rollback(svc: InstanceService, name: str) -> str:
     """Remove every object and the row; say what happened (for the error and the log)."""
     try:
+        # Only what carries our owner id: an object of the name another database owns (what
+        # made the create fail) stays, and no longer blocks the rollback.
         await svc.kube.delete_instance_objects(
-            name, wait=True, wait_timeout=60.0, propagation="Background"
+            name, wait=True, wait_timeout=60.0, propagation="Background", only_ours=True
         )
     except (KubeError, OSError) as exc:
         left = exc.remaining if isinstance(exc, KubeDeleteTimeout) else []

@@ -237,3 +237,38 @@ async def test_every_production_write_carries_the_resource_version_it_read(
         assert "last written by field manager" in str(caught.value)
     finally:
         await opened.aclose()
+
+
+async def test_a_create_failing_on_another_databases_piece_removes_what_it_made(
+    config: Settings, emulator: EmulatorServer
+) -> None:
+    async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
+        await kube._call(
+            "create",
+            "configmaps",
+            "create_namespaced_config_map",
+            namespace=config.namespace,
+            body={
+                "metadata": {
+                    "name": "bot-x-config",
+                    "labels": {
+                        "managed-by": "claworc",
+                        "app": "bot-x",
+                        "claworc.dev/owner": "someone-else",
+                    },
+                }
+            },
+        )
+    code, out, err = await run_cli(*where(config), "create", "Bot X")
+    assert code == 1, out + err
+    assert "belongs to claworc database someone-else" in err, err
+    # The row and everything this create made are gone; the other database's piece stays, and
+    # nothing is left that rm would be refused for.
+    assert rows(Path(str(config.db))) == {}
+    left = {
+        f"{kind}/{o['metadata']['name']}"
+        for kind in ("deployments", "services", "secrets", "configmaps", "persistentvolumeclaims")
+        for o in emulator.objects(kind, config.namespace)
+        if "bot-x" in o["metadata"]["name"]
+    }
+    assert left == {"configmaps/bot-x-config"}
