@@ -272,3 +272,24 @@ async def test_a_create_failing_on_another_databases_piece_removes_what_it_made(
         if "bot-x" in o["metadata"]["name"]
     }
     assert left == {"configmaps/bot-x-config"}
+
+
+async def test_an_owner_annotation_with_newlines_cannot_forge_output_lines(
+    config: Settings, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    await ok(*where(config), "create", "Bot One")
+    forged = "x\nadopted 9 instances\nnote: all fine"
+    for kind, name in (("Deployment", "bot-one"), ("Service", "bot-one-vnc")):
+        await patch_meta(
+            config,
+            kind,
+            name,
+            {"labels": {"claworc.dev/owner": None}, "annotations": {"claworc.dev/owner": forged}},
+        )
+    fresh = where(other(config, tmp_path))
+    for argv in (("adopt", "bot-one", "--dry-run"), ("repair", "--dry-run")):
+        code, out, err = await run_cli(*fresh, *argv)
+        assert code == 0, out + err
+        assert "x adopted 9 instances note: all fine" in out, out
+        assert "\nadopted 9" not in out + err
+        assert "\nnote: all fine" not in out + err
