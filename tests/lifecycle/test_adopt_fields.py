@@ -293,3 +293,35 @@ async def test_an_owner_annotation_with_newlines_cannot_forge_output_lines(
         assert "x adopted 9 instances note: all fine" in out, out
         assert "\nadopted 9" not in out + err
         assert "\nnote: all fine" not in out + err
+
+
+async def test_adopt_all_refuses_a_name_adopt_name_would_and_exits_alike_dry_or_not(
+    config: Settings, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    await ok(*where(config), "create", "Bot One")
+    async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
+        doc = await kube._get("Deployment", "bot-one")
+        # A Deployment name may hold dots; an instance name may not.
+        meta = {
+            "name": "bot.two",
+            "labels": {**doc["metadata"]["labels"], "app": "bot.two"},
+        }
+        spec = doc["spec"]
+        spec["selector"]["matchLabels"]["app"] = "bot.two"
+        spec["template"]["metadata"]["labels"]["app"] = "bot.two"
+        await kube._call(
+            "create",
+            "deployments",
+            "create_namespaced_deployment",
+            api="apps",
+            namespace=config.namespace,
+            body={"metadata": meta, "spec": spec},
+        )
+    fresh = where(other(config, tmp_path))
+    codes: list[int] = []
+    for dry in (["--dry-run"], []):
+        code, out, _err = await run_cli(*fresh, "adopt", "--all", *dry)
+        codes.append(code)
+        assert "refused          bot.two" in out, out
+        assert "cannot be an instance name" in out, out
+    assert codes == [1, 1]
