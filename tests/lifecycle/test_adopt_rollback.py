@@ -71,14 +71,12 @@ async def second(config: Settings, tmp_path: Path) -> AsyncIterator[Services]:
         await opened.aclose()
 
 
-async def make_legacy(config: Settings, name: str) -> None:
-    """Strip the owner label and all our annotations, as an app before owner ids left them."""
-    body = {
-        "metadata": {
-            "labels": {"claworc.dev/owner": None},
-            "annotations": dict.fromkeys(OUR_ANNOTATIONS),
-        }
-    }
+async def make_legacy(config: Settings, name: str, owner: str | None = None) -> None:
+    """Strip the owner label and all our annotations, as an app before owner ids left them
+    (with ``owner``: then set the owner annotation alone)."""
+    notes: dict[str, str | None] = dict.fromkeys(OUR_ANNOTATIONS)
+    notes["claworc.dev/owner"] = owner
+    body = {"metadata": {"labels": {"claworc.dev/owner": None}, "annotations": notes}}
     async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
         for obj in (await kube.read_found(name)).objects:
             api, suffix, plural = KINDS_BY_NAME[obj.kind]
@@ -100,7 +98,7 @@ async def wait_for(predicate: Callable[[], bool], within: float = 30.0) -> None:
         await asyncio.sleep(0.02)
 
 
-@pytest.mark.parametrize("legacy", [False, True], ids=["other-database", "legacy"])
+@pytest.mark.parametrize("shape", ["other-database", "legacy", "annotation-only"])
 @pytest.mark.parametrize(
     ("status", "reason"),
     [(409, "Conflict"), (403, "Forbidden"), (422, "Invalid"), (500, "InternalError")],
@@ -111,11 +109,14 @@ async def test_a_take_over_failing_mid_way_gives_every_object_back_exactly(
     tmp_path: Path,
     status: int,
     reason: str,
-    legacy: bool,
+    shape: str,
 ) -> None:
     await ok(*where(config), "create", "Bot One")
-    if legacy:
+    if shape != "other-database":
         await make_legacy(config, "bot-one")
+    if shape == "annotation-only":
+        # The owner only in an annotation, as no label value may be (a label write of it is 422).
+        await make_legacy(config, "bot-one", owner="db one/ops\nteam")
     before = marks(emulator, config.namespace)
     assert len(before) == 8
     # The Deployment and Service are patched first; the Secret's patch fails (a narrower Role,
