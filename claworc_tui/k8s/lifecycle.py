@@ -27,6 +27,7 @@ from claworc_tui.k8s.objects import (
     service_state,
 )
 from claworc_tui.k8s.ownership import owner_of
+from claworc_tui.k8s.preconditions import intent
 from claworc_tui.models.instance import STORAGE_ROLES
 from claworc_tui.models.names import object_names
 
@@ -240,33 +241,50 @@ class InstanceLifecycle(InstanceOps):
 
     async def _delete(self, kind: str, name: str, propagation: str, doc: Json | None) -> bool:
         """Delete ``kind/name`` if it is still the object ``doc`` read (None: it was not there
-        when read, so nothing of it is deleted)."""
+        when read, so nothing of it is deleted).
+
+        The delete carries the uid and resourceVersion read. A PVC's or a Deployment's status
+        moves on its own (bound, rolled out): after a 409, an object whose spec, data, labels
+        and annotations are unchanged is deleted on its new resourceVersion; any other change
+        is raised (KubeConflict).
+        """
         if doc is None:
             return False
         api, suffix, plural = KINDS[kind]
-        meta = doc.get("metadata") or {}
         # Only the Deployment has dependents (ReplicaSet, pod); the rest are deleted like kubectl
         # does, without a policy, so they never wait on a foregroundDeletion finalizer.
         policy = propagation if kind == "Deployment" else None
-        try:
-            await self._call(
-                "delete",
-                plural,
-                f"delete_namespaced_{suffix}",
-                api=api,
-                name=name,
-                namespace=self.namespace,
-                body={
-                    "preconditions": {
-                        "uid": meta.get("uid"),
-                        "resourceVersion": meta.get("resourceVersion"),
-                    }
-                },
-                propagation_policy=policy,
-            )
-        except KubeNotFound:
-            return False
-        return True
+        for attempt in range(3):
+            meta = doc.get("metadata") or {}
+            try:
+                await self._call(
+                    "delete",
+                    plural,
+                    f"delete_namespaced_{suffix}",
+                    api=api,
+                    name=name,
+                    namespace=self.namespace,
+                    body={
+                        "preconditions": {
+                            "uid": meta.get("uid"),
+                            "resourceVersion": meta.get("resourceVersion"),
+                        }
+                    },
+                    propagation_policy=policy,
+                )
+            except KubeNotFound:
+                return False
+            except KubeConflict:
+                fresh = await self._get_or_none(kind, name)
+                if fresh is None:
+                    return False
+                same = (fresh.get("metadata") or {}).get("uid") == meta.get("uid")
+                if not same or intent(fresh) != intent(doc) or attempt == 2:
+                    raise
+                doc = fresh
+                continue
+            return True
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _remaining(self, name: str, targets: list[tuple[str, str]]) -> list[str]:
         docs = await asyncio.gather(*(self._get_or_none(kind, obj) for kind, obj in targets))
