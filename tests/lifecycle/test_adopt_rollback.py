@@ -215,3 +215,28 @@ async def test_rm_racing_an_adopt_by_another_database_deletes_nothing(
     # Every object — the PVCs with the data — is still there, the other database's.
     assert set(owners(emulator, config.namespace).values()) == {mine}
     assert len(marks(emulator, config.namespace)) == 8
+
+
+async def test_repair_from_the_drift_view_finishes_a_half_done_adopt(
+    config: Settings, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    await ok(*where(config), "create", "Bot One")
+    emulator.inject_failure(
+        "PATCH", r"/secrets/bot-one-keys$", status=403, reason="Forbidden", message="x"
+    )
+    emulator.inject_failure(
+        "PATCH", r"/deployments/bot-one$", status=500, reason="InternalError", message="y", after=1
+    )
+    async with second(config, tmp_path) as two:
+        mine = two.kube.owner_id
+        await two.instances.adopt(["bot-one"])
+        report = await two.instances.drift()
+        half = [i for i in report.items if i.instance == "bot-one"]
+        assert [(i.kind.value, i.repair) for i in half] == [
+            ("owned elsewhere", "finish the adopt here")
+        ]
+        assert not [i for i in report.items if i.kind.value == "orphan"]
+        result = await two.instances.repair(report.items)
+        assert any("finishing the adopt: adopted" in s for s in result.skipped), result
+        assert (await two.store.instances.get("bot-one")).status is InstanceStatus.RUNNING
+    assert set(owners(emulator, config.namespace).values()) == {mine}
