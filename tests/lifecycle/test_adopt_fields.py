@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +66,8 @@ def other(config: Settings, tmp_path: Path) -> Settings:
 
 
 def test_hand_written_annotations_are_parsed_strictly() -> None:
-    assert parse_overrides("anthropic, openai") == {Provider.ANTHROPIC, Provider.OPENAI}
-    assert parse_overrides(" brave ,,bogus,") == {Provider.BRAVE}
+    assert parse_overrides("anthropic, openai") == frozenset({Provider.ANTHROPIC, Provider.OPENAI})
+    assert parse_overrides(" brave ,,bogus,") == frozenset({Provider.BRAVE})
     assert parse_overrides("") == frozenset()
     assert parse_ports("30100,30101") == (30100, 30101)
     assert parse_ports(" 30100 , 30101 ") == (30100, 30101)
@@ -206,7 +206,7 @@ async def test_every_production_write_carries_the_resource_version_it_read(
         kube, svc = opened.kube, opened.instances
         instance = await opened.store.instances.get("bot-one")
         keys = await svc.effective_keys("bot-one")
-        calls: dict[str, Callable[[], Awaitable[object]]] = {
+        calls: dict[str, Callable[[], Coroutine[Any, Any, object]]] = {
             "scale": lambda: kube.scale("bot-one", 0),
             "rollout_restart": lambda: kube.rollout_restart("bot-one"),
             "redeploy": lambda: kube.redeploy_deployment("bot-one", "example/openclaw:2"),
@@ -219,7 +219,7 @@ async def test_every_production_write_carries_the_resource_version_it_read(
         # move a Deployment's generation).
         emulator.delay("PUT" if method.startswith("replace_") else "PATCH", path, 5.0)
         start = len(emulator.requests)
-        task = asyncio.create_task(calls[method]())
+        task: asyncio.Task[object] = asyncio.create_task(calls[method]())
         deadline = time.monotonic() + 30
         read = rf"/{KINDS[kind][2]}/{name}$"
         while not any(
