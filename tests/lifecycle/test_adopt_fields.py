@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -325,3 +326,17 @@ async def test_adopt_all_refuses_a_name_adopt_name_would_and_exits_alike_dry_or_
         assert "refused          bot.two" in out, out
         assert "cannot be an instance name" in out, out
     assert codes == [1, 1]
+
+
+async def test_our_own_orphan_service_still_shows_the_ports_it_holds(
+    config: Settings, emulator: EmulatorServer
+) -> None:
+    at = where(config)
+    await ok(*at, "create", "Bot One")
+    with sqlite3.connect(str(config.db)) as conn:  # the row is lost; the objects stay ours
+        conn.execute("DELETE FROM instances WHERE name = 'bot-one'")
+    code, out, err = await run_cli(*at, "repair", "--dry-run")
+    assert code == 3, out + err  # drift found (as diff(1))
+    assert "orphan         bot-one                      Service/bot-one-vnc" in out
+    assert "nodePort 30100" in out, out
+    assert "held by Service claworc/bot-one-vnc (new pairs skip it)" in out, out
