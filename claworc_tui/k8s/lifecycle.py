@@ -27,7 +27,6 @@ from claworc_tui.k8s.objects import (
     service_state,
 )
 from claworc_tui.k8s.ownership import owner_of
-from claworc_tui.k8s.preconditions import intent
 from claworc_tui.models.instance import STORAGE_ROLES
 from claworc_tui.models.names import object_names
 
@@ -243,10 +242,11 @@ class InstanceLifecycle(InstanceOps):
         """Delete ``kind/name`` if it is still the object ``doc`` read (None: it was not there
         when read, so nothing of it is deleted).
 
-        The delete carries the uid and resourceVersion read. A PVC's or a Deployment's status
-        moves on its own (bound, rolled out): after a 409, an object whose spec, data, labels
-        and annotations are unchanged is deleted on its new resourceVersion; any other change
-        is raised (KubeConflict).
+        The delete carries the uid and resourceVersion read. Controllers change our objects on
+        their own (a PVC bound: status, ``spec.volumeName`` and annotations; a Deployment
+        rolled out): after a 409, the same object (uid) still with the owner read is deleted on
+        its new resourceVersion; an object replaced, or whose owner changed (another database
+        adopted it), is not (KubeConflict).
         """
         if doc is None:
             return False
@@ -279,7 +279,7 @@ class InstanceLifecycle(InstanceOps):
                 if fresh is None:
                     return False
                 same = (fresh.get("metadata") or {}).get("uid") == meta.get("uid")
-                if not same or intent(fresh) != intent(doc) or attempt == 2:
+                if not same or owner_of(fresh) != owner_of(doc) or attempt == 2:
                     raise
                 doc = fresh
                 continue
