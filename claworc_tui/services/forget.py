@@ -29,13 +29,14 @@ async def forget(svc: InstanceService, name: str) -> str:
         await svc.store.instances.get(name)
         found = await svc.kube.read_found(name)
         mine = [f"{o.kind}/{o.name}" for o in found.objects if o.owner in (None, ours)]
+        half = bool(mine) and len(mine) < len(found.objects)  # some taken over, some not
         if not found.objects or mine:
             raise ValidationFailed(
                 "name",
                 f"{name}'s objects are not all owned by another database"
                 + (f" ({', '.join(mine)} {'is' if len(mine) == 1 else 'are'} not)" if mine else "")
                 + ": rm deletes it instead"
-                + (f", or `claworc-tui adopt {name}` finishes a half-done adopt" if mine else ""),
+                + (f", or `claworc-tui adopt {name}` finishes a half-done adopt" if half else ""),
             )
         others = sorted({o.owner for o in found.objects if o.owner})
         await svc.store.instances.delete(name)

@@ -259,12 +259,11 @@ async def delete(svc: InstanceService, name: str) -> AsyncIterator[Progress]:
         except (KubeError, OSError) as exc:
             left = exc.remaining if isinstance(exc, KubeDeleteTimeout) else []
             detail = f"delete failed: {exc}" + (f"; still there: {', '.join(left)}" if left else "")
-            await svc.store.instances.set_status(
-                name, InstanceStatus.ERROR, detail=detail + await _delete_hint(svc, name)
-            )
+            hint = await _delete_hint(svc, name)
+            await svc.store.instances.set_status(name, InstanceStatus.ERROR, detail=detail + hint)
             await svc.log_activity("delete", Outcome.FAILED, name, detail, calls)
             raise OperationFailed(
-                name, "delete", "objects", str(exc), "The row is kept in 'error'; retry the delete."
+                name, "delete", "objects", str(exc), f"The row is kept in 'error'{hint}."
             ) from None
         for index in range(3):
             yield report(index, StepState.DONE)
