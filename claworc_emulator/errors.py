@@ -192,6 +192,13 @@ def conflict(res: Resource, name: str) -> ApiError:
     return ApiError(409, "Conflict", msg, _details(res, name))
 
 
+def precondition_failed(res: Resource, name: str, reason: str) -> ApiError:
+    """rest.BeforeDelete's 409: NewConflict on GroupResource{group, Kind} (``Deployment.apps``,
+    details.kind the Kind) with ``reason`` after the name."""
+    msg = f'Operation cannot be fulfilled on {res.qualified_kind} "{name}": {reason}'
+    return ApiError(409, "Conflict", msg, _details(res, name, res.kind))
+
+
 def invalid_object(res: Resource, name: str, errs: list[FieldError]) -> ApiError:
     """422 Invalid with every field error as a cause (repeats dropped, as the aggregate does)."""
     unique = list(dict.fromkeys(str(e) for e in errs))  # the aggregate drops repeats

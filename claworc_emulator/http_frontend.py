@@ -70,6 +70,8 @@ class Failure:
     message: str
     times: int
     retry_after: int | None
+    after: int = 0
+    """Let this many matching requests through before failing."""
 
 
 class HttpFrontend:
@@ -148,6 +150,9 @@ class HttpFrontend:
             if failure.method not in ("*", request.method.upper()):
                 continue
             if not failure.path.search(request.path):
+                continue
+            if failure.after > 0:
+                failure.after -= 1
                 continue
             failure.times -= 1
             if failure.times <= 0:

@@ -7,7 +7,7 @@ import copy
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from claworc_emulator.errors import ApiError, conflict, not_supported
+from claworc_emulator.errors import ApiError, not_supported, precondition_failed
 from claworc_emulator.object_store import Obj, meta
 from claworc_emulator.resources import Resource
 from claworc_emulator.rest_list import strip_type
@@ -44,23 +44,23 @@ def delete_object(api: RestApi, res: Resource, ns: str, name: str, opts: Obj) ->
     if api.dry_run:
         return obj
     pre = opts.get("preconditions") or {}
-    if pre.get("resourceVersion") and pre["resourceVersion"] != m["resourceVersion"]:
-        err = conflict(res, name)
-        err.message = (
-            f'Operation cannot be fulfilled on {res.qualified} "{name}": the '
-            f"ResourceVersion in the precondition ({pre['resourceVersion']}) does "
-            f"not match the ResourceVersion in record ({m['resourceVersion']}). The "
-            "object might have been modified"
-        )
-        raise err
+    # rest.BeforeDelete: the uid first, then the resourceVersion; the Conflict names the
+    # GroupResource{group, Kind} (``Deployment.apps``), and details.kind is the Kind.
     if pre.get("uid") and pre["uid"] != m["uid"]:
-        err = conflict(res, name)
-        err.message = (
-            f'Operation cannot be fulfilled on {res.qualified} "{name}": '
-            f"Precondition failed: UID in precondition: {pre['uid']}, UID in "
-            f"object meta: {m['uid']}"
+        raise precondition_failed(
+            res,
+            name,
+            f"the UID in the precondition ({pre['uid']}) does not match the UID in record "
+            f"({m['uid']}). The object might have been deleted and then recreated",
         )
-        raise err
+    if pre.get("resourceVersion") and pre["resourceVersion"] != m["resourceVersion"]:
+        raise precondition_failed(
+            res,
+            name,
+            f"the ResourceVersion in the precondition ({pre['resourceVersion']}) does not "
+            f"match the ResourceVersion in record ({m['resourceVersion']}). The object might "
+            "have been modified",
+        )
     ns_key = ns if res.namespaced else ""
     finalizers = list(m.get("finalizers") or [])
     if policy == "Foreground" and "foregroundDeletion" not in finalizers:

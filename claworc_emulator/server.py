@@ -173,13 +173,22 @@ class EmulatorServer:
         message: str,
         times: int = 1,
         retry_after: int | None = None,
+        after: int = 0,
     ) -> None:
         """Answer the next ``times`` requests matching ``method`` and ``path_regex`` with a
-        ``Status`` of ``status``/``reason``/``message`` (and ``Retry-After`` when given).
+        ``Status`` of ``status``/``reason``/``message`` (and ``Retry-After`` when given), after
+        letting ``after`` of them pass.
         """
         self.frontend.failures.append(
             Failure(
-                method.upper(), re.compile(path_regex), status, reason, message, times, retry_after
+                method.upper(),
+                re.compile(path_regex),
+                status,
+                reason,
+                message,
+                times,
+                retry_after,
+                after,
             )
         )
 

@@ -1,10 +1,15 @@
 """``claworc-tui adopt [NAME…|--all] [--dry-run] [--json]``: records rebuilt from the cluster.
 
-Exit codes: 0 everything asked for was adopted (or would be); 1 a conflict (a name or port pair
-this database uses for something else) left an instance out; 2 bad input: a NAME that is not an
-instance of ours (no such objects, or objects without our labels). With NAMEs, one refused name
-stops the whole command before anything is written; ``--all`` adopts what it can and reports
-the rest.
+Exit codes, the same for a dry run and a real run: 0 everything asked for was adopted (or
+would be); 1 something was left out: a conflict (a name or port pair this database uses for
+something else, a take-over that met another writer) or, under ``--all``, a refused instance
+(not ours, only pieces left, a name that cannot be an instance's); 2 bad input: a NAME that is
+not an instance of ours. With NAMEs, one refused name stops the whole command before anything
+is written; ``--all`` adopts what it can and reports the rest.
+
+Every field that came from the cluster (display names, owner ids, images, messages) is printed
+through :func:`~claworc_tui.models.text.one_line`: a newline in an annotation cannot forge a line
+of output.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import json
 import sys
 from collections.abc import Callable
 
+from claworc_tui.models.text import one_line
 from claworc_tui.models.wording import plural
 from claworc_tui.services import Services
 from claworc_tui.services.views import AdoptAction, AdoptCandidate, AdoptPlan
@@ -51,17 +57,17 @@ def register_adopt(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
 async def _forget(services: Services, args: argparse.Namespace) -> int:
     from claworc_tui.services.forget import forget
 
-    print(f"{args.name}: {await forget(services.instances, args.name)}")
+    print(f"{one_line(args.name)}: {one_line(await forget(services.instances, args.name))}")
     return EXIT_OK
 
 
 def _line(c: AdoptCandidate) -> list[str]:
-    head = f"{c.action.value:<16} {c.name:<28} "
+    head = f"{c.action.value:<16} {one_line(c.name):<28} "
     if c.action not in (AdoptAction.ADOPT, AdoptAction.ADOPTED):
-        return [head + c.detail]
-    out = [head + f'"{c.display_name}" {c.detail} (owner: {c.owner})']
-    out += [f"{'':<17}key override {o}" for o in c.overrides]
-    out += [f"{'':<17}note: {n}" for n in c.notes]
+        return [head + one_line(c.detail)]
+    out = [head + f'"{one_line(c.display_name)}" {one_line(c.detail)} (owner: {one_line(c.owner)})']
+    out += [f"{'':<17}key override {one_line(o)}" for o in c.overrides]
+    out += [f"{'':<17}note: {one_line(n)}" for n in c.notes]
     return out
 
 
@@ -81,8 +87,8 @@ async def _adopt(services: Services, args: argparse.Namespace) -> int:
     if args.names and refused:
         _print(plan, args.json)
         print(
-            f"claworc-tui: not adopted: {', '.join(c.name for c in refused)} "
-            f"({refused[0].detail}); nothing was changed",
+            f"claworc-tui: not adopted: {', '.join(one_line(c.name) for c in refused)} "
+            f"({one_line(refused[0].detail)}); nothing was changed",
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
@@ -101,5 +107,4 @@ async def _adopt(services: Services, args: argparse.Namespace) -> int:
     _print(done, args.json)
     adopted = [c for c in done.candidates if c.action is AdoptAction.ADOPTED]
     print(f"adopted {plural(len(adopted), 'instance')}", file=sys.stderr)
-    conflicts = [c for c in done.candidates if c.action is AdoptAction.CONFLICT]
-    return EXIT_FAILED if conflicts else EXIT_OK
+    return EXIT_FAILED if done.failed else EXIT_OK

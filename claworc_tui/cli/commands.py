@@ -39,6 +39,7 @@ from claworc_tui.models.instance import (
 )
 from claworc_tui.models.names import derive_name
 from claworc_tui.models.secrets import mask_key
+from claworc_tui.models.text import one_line
 from claworc_tui.models.wording import plural
 from claworc_tui.services import Services, open_services
 from claworc_tui.services.views import (
@@ -462,7 +463,7 @@ async def _repair(services: Services, args: argparse.Namespace) -> int:
         for item in report.items:
             verb = "adopt" if "adopt" in item.repair else "forget"
             hint = f"claworc-tui {verb} {item.instance}"
-            print(f"owned elsewhere: {item.instance}: {item.detail} -> {hint}")
+            print(f"owned elsewhere: {item.instance}: {one_line(item.detail)} -> {hint}")
         return EXIT_OK
     print(
         f"{plural(len(report.items), 'difference')} in {plural(report.checked, 'instance')}:",
@@ -471,9 +472,8 @@ async def _repair(services: Services, args: argparse.Namespace) -> int:
     print(f"{'KIND':<14} {'INSTANCE':<28} {'OBJECT':<36} DETAIL -> REPAIR")
     for item in report.items:
         target = item.instance or "-"
-        print(
-            f"{item.kind.value:<14} {target:<28} {item.object:<36} {item.detail} -> {item.repair}"
-        )
+        detail, repair = one_line(item.detail), one_line(item.repair)
+        print(f"{item.kind.value:<14} {target:<28} {item.object:<36} {detail} -> {repair}")
     if args.dry_run:
         return EXIT_DRIFT  # as diff(1): 0 means no differences, so monitoring can alert on it
     # Objects of another claworc database are reported, never repaired or deleted from here.

@@ -4,8 +4,9 @@
 needs: ports from the Service, ``clawdbot.json`` from the ConfigMap, resources, image and replicas
 from the Deployment, sizes from the PVCs, the keys from the Secret (as secrets, never logged) and
 our annotations (see :mod:`.ownership`). :meth:`AdoptOps.take_over` then writes this database's
-owner id onto each object with a merge patch carrying the resourceVersion that was read: an object
-another writer changed in between is a 409, and nothing of it is overwritten.
+owner id onto each object with a strategic merge patch carrying the resourceVersion that was
+read: an object another writer changed in between is a 409, and nothing of it is overwritten.
+A take-over that fails half-way gives back what it took (see :meth:`AdoptOps.take_over`).
 """
 
 from __future__ import annotations
@@ -13,11 +14,19 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import logging
 from collections.abc import Sequence
+from typing import Unpack
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from claworc_tui.k8s.errors import KubeConflict, KubeNotFound, KubeOwnedElsewhere
+from claworc_tui.k8s.errors import (
+    CallInfo,
+    KubeConflict,
+    KubeError,
+    KubeNotFound,
+    KubeOwnedElsewhere,
+)
 from claworc_tui.k8s.instance_ops import KINDS, InstanceOps
 from claworc_tui.k8s.manifests import CONFIG_KEY, MANAGED_BY, MANAGER
 from claworc_tui.k8s.objects import (
@@ -31,13 +40,17 @@ from claworc_tui.k8s.ownership import (
     DISPLAY_NAME,
     EXPOSURE,
     KEY_OVERRIDES,
+    OUR_ANNOTATIONS,
     OWNER_KEY,
     owner_of,
     parse_overrides,
     who_changed,
 )
+from claworc_tui.k8s.preconditions import resource_version
 from claworc_tui.models.instance import STORAGE_ROLES, Provider
 from claworc_tui.models.names import object_names
+
+log = logging.getLogger(__name__)
 
 
 class FoundObject(BaseModel):
@@ -51,6 +64,10 @@ class FoundObject(BaseModel):
     owner: str | None
     ours: bool
     """Carries ``managed-by=claworc`` and ``app=<instance>``."""
+    label_owner: str | None = None
+    """The owner label as read (None: absent), restored exactly by a rollback."""
+    notes: dict[str, str | None] = {}
+    """Our annotations (:data:`~.ownership.OUR_ANNOTATIONS`) as read, None where absent."""
 
 
 class FoundInstance(BaseModel):
@@ -113,12 +130,15 @@ def _decode(value: object) -> str | None:
 def _found_object(kind: str, doc: Json, instance: str) -> FoundObject:
     meta = doc.get("metadata") or {}
     labels = meta.get("labels") or {}
+    notes = meta.get("annotations") or {}
     return FoundObject(
         kind=kind,
         name=str(meta.get("name", "")),
         resource_version=str(meta.get("resourceVersion") or ""),
         owner=owner_of(doc),
         ours=labels.get(MANAGED_BY) == MANAGER and labels.get("app") == instance,
+        label_owner=labels.get(OWNER_KEY),
+        notes={k: notes.get(k) for k in OUR_ANNOTATIONS},
     )
 
 
@@ -194,50 +214,74 @@ class AdoptOps(InstanceOps):
         """Write ``owner`` (and ``notes``, our annotations for the new record) onto every object
         of ``found``, each on its read resourceVersion.
 
-        Objects are patched one by one; the first that changed since it was read (409) stops
-        the take-over. The objects patched before it are set back to their old owner, so a
-        conflict leaves every object as it was.
+        Objects are patched one by one. If any patch fails — a 409 (changed since it was read),
+        or anything else: 403, 422, 5xx, a timeout, cancellation — the objects already patched
+        are given back: their owner label, owner annotation and our other annotations are set
+        to exactly what was read (removed where they were absent), each on the resourceVersion
+        our patch returned, so nothing written meanwhile by anyone else is overwritten. The
+        give-back runs shielded from cancellation.
 
         Returns:
             The objects now carrying ``owner``.
 
         Raises:
             KubeOwnedElsewhere: An object changed since it was read; the message says who
-                holds it now.
+                holds it now. Everything was given back.
+            KubeTakeOverIncomplete: The take-over failed and the give-back did not finish
+                either: ``still_ours`` lists the objects that carry ``owner`` now.
+            KubeError: Another failure of a patch (everything was given back).
         """
-        done: list[FoundObject] = []
-        for obj in found.objects:
-            try:
-                await self._set_owner(obj, owner, obj.resource_version, notes)
-            except (KubeConflict, KubeNotFound) as exc:
-                for back in reversed(done):
-                    await self._set_owner(back, back.owner, None)
-                live = await self._get_or_none(obj.kind, obj.name)
-                raise KubeOwnedElsewhere(
-                    f"{obj.kind} {obj.name} changed since it was read ({who_changed(live, owner)})"
-                    "; nothing was adopted, check again",
-                    status=409,
-                    reason="Conflict",
+        done: list[tuple[FoundObject, str | None]] = []
+        try:
+            for obj in found.objects:
+                try:
+                    doc = await self._set_owner(obj, owner, obj.resource_version, notes)
+                except (KubeConflict, KubeNotFound) as exc:
+                    live = await self._get_or_none(obj.kind, obj.name)
+                    raise KubeOwnedElsewhere(
+                        f"{obj.kind} {obj.name} changed since it was read "
+                        f"({who_changed(live, owner)}); nothing was adopted, check again",
+                        status=409,
+                        reason="Conflict",
+                        verb="patch",
+                        resource=KINDS[obj.kind][2],
+                        name=obj.name,
+                        namespace=self.namespace,
+                    ) from exc
+                done.append((obj, resource_version(doc)))
+        except BaseException as exc:
+            left = await asyncio.shield(self._give_back(done))
+            if left:
+                raise KubeTakeOverIncomplete(
+                    f"taking {found.name} over failed ({exc or type(exc).__name__}) and giving "
+                    f"back failed for {', '.join(f'{o.kind}/{o.name}' for o in left)}, which "
+                    "carry this database's owner id now",
+                    left,
+                    status=getattr(exc, "status", 0),
+                    reason=getattr(exc, "reason", "") or type(exc).__name__,
                     verb="patch",
-                    resource=KINDS[obj.kind][2],
-                    name=obj.name,
+                    name=found.name,
                     namespace=self.namespace,
                 ) from exc
-            done.append(obj)
-        return done
+            raise
+        return [obj for obj, _ in done]
 
-    async def _set_owner(
-        self,
-        obj: FoundObject,
-        owner: str | None,
-        rv: str | None,
-        notes: dict[str, str] | None = None,
-    ) -> None:
+    async def _give_back(self, done: list[tuple[FoundObject, str | None]]) -> list[FoundObject]:
+        """Set each patched object back to what was read; returns those it could not."""
+        left: list[FoundObject] = []
+        for obj, rv in reversed(done):
+            try:
+                await self._restore(obj, rv)
+            except Exception as exc:  # each object on its own: one failure stops none
+                log.warning("adopt: cannot give %s/%s back: %s", obj.kind, obj.name, exc)
+                left.append(obj)
+        return left
+
+    async def _restore(self, obj: FoundObject, rv: str | None) -> None:
+        """Our labels and annotations of ``obj`` as read, on the resourceVersion ``rv`` our patch
+        returned (a 409: someone wrote it since; it is not overwritten)."""
         api, suffix, plural = KINDS[obj.kind]
-        meta: Json = {
-            "labels": {OWNER_KEY: owner},
-            "annotations": {**(notes or {}), OWNER_KEY: owner},
-        }
+        meta: Json = {"labels": {OWNER_KEY: obj.label_owner}, "annotations": dict(obj.notes)}
         if rv:
             meta["resourceVersion"] = rv
         await self._call(
@@ -249,3 +293,36 @@ class AdoptOps(InstanceOps):
             namespace=self.namespace,
             body={"metadata": meta},
         )
+
+    async def _set_owner(
+        self,
+        obj: FoundObject,
+        owner: str | None,
+        rv: str | None,
+        notes: dict[str, str] | None = None,
+    ) -> Json:
+        """Set the owner label and annotation (and ``notes``) with a strategic merge patch."""
+        api, suffix, plural = KINDS[obj.kind]
+        meta: Json = {
+            "labels": {OWNER_KEY: owner},
+            "annotations": {**(notes or {}), OWNER_KEY: owner},
+        }
+        if rv:
+            meta["resourceVersion"] = rv
+        return await self._call(
+            "patch",
+            plural,
+            f"patch_namespaced_{suffix}",
+            api=api,
+            name=obj.name,
+            namespace=self.namespace,
+            body={"metadata": meta},
+        )
+
+
+class KubeTakeOverIncomplete(KubeError):
+    """A take-over failed half-way and could not be undone: ``still_ours`` carry our owner id."""
+
+    def __init__(self, message: str, still_ours: list[FoundObject], **info: Unpack[CallInfo]):
+        super().__init__(message, **info)
+        self.still_ours = still_ours

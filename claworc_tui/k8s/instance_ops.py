@@ -316,7 +316,8 @@ class InstanceOps(Preconditions):
             ValidationFailed: ``size`` is smaller than the current request.
             KubeNotExpandable: The storage class does not allow expansion.
         """
-        current = pvc_state(await self.read_for_write("PersistentVolumeClaim", name))
+        read = await self.read_for_write("PersistentVolumeClaim", name)
+        current = pvc_state(read)
         if current.requested is not None:
             if parse_quantity(size) < parse_quantity(current.requested):
                 raise ValidationFailed(
@@ -324,15 +325,24 @@ class InstanceOps(Preconditions):
                 )
             if parse_quantity(size) == parse_quantity(current.requested):
                 return current
-        try:
-            doc = await self._call(
+
+        # On the resourceVersion read, like every update; a PVC's status moves often (bound,
+        # resizing), and such a change alone is retried (see conditional_write).
+        async def write(live: Json) -> Json:
+            return await self._call(
                 "patch",
                 "persistentvolumeclaims",
                 "patch_namespaced_persistent_volume_claim",
                 name=name,
                 namespace=self.namespace,
-                body={"spec": {"resources": {"requests": {"storage": size}}}},
+                body={
+                    "metadata": {"resourceVersion": resource_version(live)},
+                    "spec": {"resources": {"requests": {"storage": size}}},
+                },
             )
+
+        try:
+            doc = await self.conditional_write("PersistentVolumeClaim", name, write, read=read)
         except (KubeForbidden, KubeInvalid) as exc:
             if "resize" in exc.message or "expan" in exc.message:
                 raise KubeNotExpandable(

@@ -15,9 +15,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from claworc_tui.k8s.errors import KubeConflict, KubeNotFound, KubeTimeout
+from claworc_tui.k8s.errors import KubeConflict, KubeNotFound, KubeOwnedElsewhere, KubeTimeout
 from claworc_tui.k8s.instance_ops import KINDS, InstanceOps
-from claworc_tui.k8s.manifests import MANAGED_BY, MANAGER, OWNER_LABEL
+from claworc_tui.k8s.manifests import MANAGED_BY, MANAGER
 from claworc_tui.k8s.objects import (
     InstanceObjects,
     Json,
@@ -27,6 +27,7 @@ from claworc_tui.k8s.objects import (
     secret_key_names,
     service_state,
 )
+from claworc_tui.k8s.ownership import owner_of
 from claworc_tui.models.instance import STORAGE_ROLES
 from claworc_tui.models.names import object_names
 
@@ -128,6 +129,7 @@ class InstanceLifecycle(InstanceOps):
         wait: bool = True,
         wait_timeout: float = 120.0,
         propagation: str = "Foreground",
+        only_ours: bool = False,
     ) -> DeleteResult:
         """Delete the Deployment, Service, Secret, ConfigMap and four PVCs of an instance.
 
@@ -137,6 +139,9 @@ class InstanceLifecycle(InstanceOps):
             wait_timeout: Seconds to wait.
             propagation: For the Deployment: ``Foreground`` (it goes after its pods) or
                 ``Background``.
+            only_ours: Delete only the objects carrying this database's owner id and leave
+                the rest (a failed create's rollback: what it made, not another database's
+                object of the same name that made it fail).
 
         Returns:
             What was deleted and what was already gone (and, without ``wait``, what remains).
@@ -144,28 +149,49 @@ class InstanceLifecycle(InstanceOps):
         Raises:
             KubeDeleteTimeout: Something was still there after ``wait_timeout`` (listed).
             KubeOwnedElsewhere: An object belongs to another claworc database (nothing was
-                deleted).
+                deleted), or changed between the check and its delete (it was not deleted; the
+                message lists what was).
             KubeError: A delete failed for another reason than 404.
         """
         targets = _instance_targets(name)
-        # Never delete what another claworc database owns: check every object first.
-        for (kind, _obj), doc in zip(
-            targets,
-            await asyncio.gather(*(self._get_or_none(k, o) for k, o in targets)),
-            strict=True,
-        ):
+        # Never delete what another claworc database owns: check every object first; each
+        # delete then carries the uid and resourceVersion read, so an object changed in between
+        # (another database adopting it, say) is not deleted (409).
+        docs = await asyncio.gather(*(self._get_or_none(k, o) for k, o in targets))
+        if only_ours:
+            mine = [(t, d) for t, d in zip(targets, docs, strict=True) if d and self._mine(d)]
+            targets, docs = [t for t, _ in mine], [d for _, d in mine]
+        for (kind, _obj), doc in zip(targets, docs, strict=True):
             if doc is not None:
                 self.check_owner(kind, doc)
         outcomes = await asyncio.gather(
-            *(self._delete(kind, obj, propagation) for kind, obj in targets),
+            *(
+                self._delete(kind, obj, propagation, doc)
+                for (kind, obj), doc in zip(targets, docs, strict=True)
+            ),
             return_exceptions=True,
         )
         deleted: list[str] = []
         gone: list[str] = []
+        changed: list[str] = []
         for (kind, obj), outcome in zip(targets, outcomes, strict=True):
-            if isinstance(outcome, BaseException):
+            if isinstance(outcome, KubeConflict):
+                changed.append(f"{kind}/{obj}")
+            elif isinstance(outcome, BaseException):
                 raise outcome
-            (deleted if outcome else gone).append(f"{kind}/{obj}")
+            else:
+                (deleted if outcome else gone).append(f"{kind}/{obj}")
+        if changed:
+            raise KubeOwnedElsewhere(
+                f"{', '.join(changed)} changed meanwhile (another writer, or another database "
+                "adopting it) and was not deleted"
+                + (f"; deleted: {', '.join(deleted)}" if deleted else "; nothing was deleted"),
+                status=409,
+                reason="Conflict",
+                verb="delete",
+                name=name,
+                namespace=self.namespace,
+            )
         remaining = await self._remaining(name, targets)
         if wait:
             delay, deadline = 0.05, time.monotonic() + wait_timeout
@@ -183,15 +209,19 @@ class InstanceLifecycle(InstanceOps):
             deleted=tuple(deleted), already_gone=tuple(gone), remaining=tuple(remaining)
         )
 
+    def _mine(self, doc: Json) -> bool:
+        return self.owner_id is not None and owner_of(doc) == self.owner_id
+
     async def delete_orphan(
         self, kind: str, name: str, *, uid: str | None, owner: str | None
     ) -> OrphanDelete:
         """Delete one object found as an orphan — only if it is still that object and ours.
 
         The object is read first: it must carry ``managed-by=claworc`` itself, have the uid the
-        check saw, and have no owner label or ``owner``'s. The delete then carries a uid
-        precondition, so an object replaced in between is never deleted (409). A 404 is
-        reported as already gone, never as a deletion.
+        check saw, and have no owner id or ``owner``'s. The delete then carries the uid and the
+        resourceVersion read as preconditions, so an object replaced or changed in between (say,
+        adopted by another database) is never deleted (409). A 404 is reported as already gone,
+        never as a deletion.
         """
         doc = await self._get_or_none(kind, name)
         if doc is None:
@@ -200,7 +230,7 @@ class InstanceLifecycle(InstanceOps):
         labels = meta.get("labels") or {}
         if labels.get(MANAGED_BY) != MANAGER:
             return OrphanDelete.NOT_OURS
-        if labels.get(OWNER_LABEL) not in (None, owner):
+        if owner_of(doc) not in (None, owner):
             return OrphanDelete.OTHER_OWNER
         live_uid = meta.get("uid")
         if uid is None or live_uid != uid:
@@ -214,7 +244,9 @@ class InstanceLifecycle(InstanceOps):
                 api=api,
                 name=name,
                 namespace=self.namespace,
-                body={"preconditions": {"uid": uid}},
+                body={
+                    "preconditions": {"uid": uid, "resourceVersion": meta.get("resourceVersion")}
+                },
                 propagation_policy="Background" if kind == "Deployment" else None,
             )
         except KubeNotFound:
@@ -223,24 +255,53 @@ class InstanceLifecycle(InstanceOps):
             return OrphanDelete.CHANGED
         return OrphanDelete.DELETED
 
-    async def _delete(self, kind: str, name: str, propagation: str) -> bool:
+    async def _delete(self, kind: str, name: str, propagation: str, doc: Json | None) -> bool:
+        """Delete ``kind/name`` if it is still the object ``doc`` read (None: it was not there
+        when read, so nothing of it is deleted).
+
+        The delete carries the uid and resourceVersion read. Controllers change our objects on
+        their own (a PVC bound: status, ``spec.volumeName`` and annotations; a Deployment
+        rolled out): after a 409, the same object (uid) still with the owner read is deleted on
+        its new resourceVersion; an object replaced, or whose owner changed (another database
+        adopted it), is not (KubeConflict).
+        """
+        if doc is None:
+            return False
         api, suffix, plural = KINDS[kind]
         # Only the Deployment has dependents (ReplicaSet, pod); the rest are deleted like kubectl
         # does, without a policy, so they never wait on a foregroundDeletion finalizer.
         policy = propagation if kind == "Deployment" else None
-        try:
-            await self._call(
-                "delete",
-                plural,
-                f"delete_namespaced_{suffix}",
-                api=api,
-                name=name,
-                namespace=self.namespace,
-                propagation_policy=policy,
-            )
-        except KubeNotFound:
-            return False
-        return True
+        for attempt in range(3):
+            meta = doc.get("metadata") or {}
+            try:
+                await self._call(
+                    "delete",
+                    plural,
+                    f"delete_namespaced_{suffix}",
+                    api=api,
+                    name=name,
+                    namespace=self.namespace,
+                    body={
+                        "preconditions": {
+                            "uid": meta.get("uid"),
+                            "resourceVersion": meta.get("resourceVersion"),
+                        }
+                    },
+                    propagation_policy=policy,
+                )
+            except KubeNotFound:
+                return False
+            except KubeConflict:
+                fresh = await self._get_or_none(kind, name)
+                if fresh is None:
+                    return False
+                same = (fresh.get("metadata") or {}).get("uid") == meta.get("uid")
+                if not same or owner_of(fresh) != owner_of(doc) or attempt == 2:
+                    raise
+                doc = fresh
+                continue
+            return True
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _remaining(self, name: str, targets: list[tuple[str, str]]) -> list[str]:
         docs = await asyncio.gather(*(self._get_or_none(kind, obj) for kind, obj in targets))

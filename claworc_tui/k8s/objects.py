@@ -15,10 +15,10 @@ from pydantic import BaseModel, ConfigDict
 from claworc_tui.k8s.manifests import (
     CONFIG_KEY,
     CONTAINER,
-    OWNER_LABEL,
     ExpectedShape,
     config_hash,
 )
+from claworc_tui.k8s.ownership import owner_of
 from claworc_tui.models.quantity import QuantityError, parse_quantity
 
 Json = dict[str, Any]
@@ -301,7 +301,7 @@ def managed_object(kind: str, doc: Json) -> ManagedObject:
         instance=(meta.get("labels") or {}).get("app"),
         created_at=parse_time(meta.get("creationTimestamp")),
         uid=meta.get("uid"),
-        owner=(meta.get("labels") or {}).get(OWNER_LABEL),
+        owner=owner_of(doc),
     )
 
 

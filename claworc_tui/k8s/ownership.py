@@ -29,6 +29,11 @@ OWNER_KEY = "claworc.dev/owner"
 DISPLAY_NAME = "claworc.dev/display-name"
 EXPOSURE = "claworc.dev/exposure"
 KEY_OVERRIDES = "claworc.dev/key-overrides"
+#: Written by databases before private instances stopped holding a pair; older objects may still
+#: carry it, so a give-back restores it like the others (nothing writes it any more).
+_LEGACY_NODE_PORTS = "claworc.dev/nodeports"
+#: Every annotation a database writes onto an object (what an adopt's rollback restores).
+OUR_ANNOTATIONS = (OWNER_KEY, DISPLAY_NAME, EXPOSURE, KEY_OVERRIDES, _LEGACY_NODE_PORTS)
 
 #: Provider <-> the short name used in the overrides annotation.
 _SHORT = {p: p.value.removesuffix("_api_key") for p in Provider}
@@ -45,18 +50,33 @@ def instance_annotations(instance: Instance) -> dict[str, str]:
 
 
 def parse_overrides(text: str | None) -> frozenset[Provider] | None:
-    """The providers named by a ``key-overrides`` annotation (None: no annotation)."""
+    """The providers named by a ``key-overrides`` annotation (None: no annotation).
+
+    The annotation may have been written by hand: words are stripped, empty and unknown ones
+    ignored (``"anthropic, openai,,bogus"`` names two providers).
+    """
     if text is None:
         return None
     by_short = {v: k for k, v in _SHORT.items()}
-    return frozenset(by_short[w] for w in text.split(",") if w.strip() in by_short)
+    words = (w.strip() for w in text.split(","))
+    return frozenset(by_short[w] for w in words if w in by_short)
 
 
 def owner_of(doc: dict[str, Any]) -> str | None:
-    """The owner id an object carries (label first, then annotation); None for legacy ones."""
+    """The owner id an object carries (label first, then annotation); None for legacy ones.
+
+    The one definition of ownership: every check (writes, deletes, orphans, adopt, drift) goes
+    through it or :func:`owner_from`.
+    """
     meta = doc.get("metadata") or {}
-    label = (meta.get("labels") or {}).get(OWNER_KEY)
-    return label or (meta.get("annotations") or {}).get(OWNER_KEY) or None
+    return owner_from(meta.get("labels"), meta.get("annotations"))
+
+
+def owner_from(labels: dict[str, Any] | None, annotations: dict[str, Any] | None) -> str | None:
+    """:func:`owner_of` on an object's labels and annotations."""
+    label = (labels or {}).get(OWNER_KEY)
+    note = (annotations or {}).get(OWNER_KEY)
+    return str(label or note) if (label or note) else None
 
 
 def last_writer(doc: dict[str, Any]) -> str:

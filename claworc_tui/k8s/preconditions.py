@@ -7,10 +7,12 @@ between is a 409 Conflict (the golden corpus: a PUT or patch with a stale resour
 ``Conflict``, "the object has been modified"). A conflict is reported with who holds and last
 wrote the object (its owner id and ``managedFields``), and nothing is written.
 
-One exception keeps rollouts usable: a Deployment's status changes all the time (its controller
-writes it), which also moves the resourceVersion. When the object read again has the same
-``generation`` (no spec change) and the same owner, the conflict came from a status write and the
-write is tried again on the new resourceVersion.
+One exception keeps rollouts usable: a Deployment's (or a PVC's) status changes all the time (its
+controller writes it), which also moves the resourceVersion. When the object read again is the
+same but for ``status`` and bookkeeping metadata (resourceVersion, managedFields) — same spec,
+data, labels, annotations and generation — the conflict came from a status write and the write
+is tried again on the new resourceVersion. A label or annotation change does not move the
+generation, so the generation alone would take it for a status write and overwrite it.
 """
 
 from __future__ import annotations
@@ -38,8 +40,14 @@ def resource_version(doc: Json) -> str | None:
     return (doc.get("metadata") or {}).get("resourceVersion")
 
 
-def _generation(doc: Json) -> int:
-    return int((doc.get("metadata") or {}).get("generation") or 0)
+#: Metadata that moves on every write, status writes included.
+_BOOKKEEPING = frozenset({"resourceVersion", "managedFields"})
+
+
+def intent(doc: Json) -> Json:
+    """``doc`` without its status and the metadata every write moves: what a writer meant."""
+    meta = {k: v for k, v in (doc.get("metadata") or {}).items() if k not in _BOOKKEEPING}
+    return {**{k: v for k, v in doc.items() if k != "status"}, "metadata": meta}
 
 
 class Preconditions(KubeTransport):
@@ -130,9 +138,7 @@ class Preconditions(KubeTransport):
                     fresh = await self.read_for_write(kind, name)
                 except KubeNotFound:
                     raise self.conflict(kind, name, None, exc) from None
-                status_only = _generation(fresh) == _generation(live) > 0 and owner_of(
-                    fresh
-                ) == owner_of(live)
+                status_only = intent(fresh) == intent(live)
                 if not status_only or attempt == _TRIES - 1:
                     raise self.conflict(kind, name, fresh, exc) from None
                 live = fresh

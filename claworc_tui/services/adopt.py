@@ -1,10 +1,9 @@
 """Adopt: rebuild records from the labelled objects in the cluster.
 
 For a lost database (the file is gone; the fleet still runs) and for another operator's instances.
-The record is read back from where each field lives: ports from the Service, ``clawdbot.json``
-from the ConfigMap, resources and replicas from the Deployment, sizes from the PVCs, the display
-name, exposure and which keys were overrides from our annotations (see
-:mod:`~claworc_tui.k8s.ownership`).
+The record is read back from where each field lives: ports and exposure from the Service,
+``clawdbot.json`` from the ConfigMap, resources and replicas from the Deployment, sizes from the
+PVCs, the display name, a private pair and which keys were overrides from our annotations.
 
 Keys: a value in the Secret becomes a sealed per-instance override when the owning record said it
 was one, when this database has no global key for that provider, or when it differs from this
@@ -13,24 +12,20 @@ database's global key; a value equal to the global key is inherited. Keys are sh
 Conflicts are reported, never overwritten: a name this database already records, or a NodePort
 pair one of its records holds. Adopting takes the objects over (their owner id becomes ours, each
 patched on the resourceVersion read); the other database then sees them as owned elsewhere.
-:func:`plan` only reads; :func:`adopt` writes the records, then takes the objects over, and
-removes a record again if the take-over meets a conflict.
+:func:`plan` only reads; :mod:`.adopt_apply` writes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from pydantic import SecretStr, ValidationError
 
 from claworc_tui.k8s.adopt import FoundInstance
-from claworc_tui.k8s.errors import KubeError
 from claworc_tui.k8s.objects import managed_object
-from claworc_tui.k8s.ownership import instance_annotations
-from claworc_tui.models.activity import Outcome
-from claworc_tui.models.errors import ClaworcError, ValidationFailed
+from claworc_tui.models.errors import ValidationFailed
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.image import check_image
 from claworc_tui.models.instance import (
@@ -47,6 +42,7 @@ from claworc_tui.models.names import is_valid_object_name
 from claworc_tui.models.quantity import QuantityError, parse_quantity
 from claworc_tui.models.secrets import mask_key
 from claworc_tui.models.settings import GlobalSettings
+from claworc_tui.services.adopt_fields import exposure_of
 from claworc_tui.services.views import AdoptAction, AdoptCandidate, AdoptPlan
 
 if TYPE_CHECKING:
@@ -63,10 +59,13 @@ class _Planned:
         record: Instance | None = None,
         keys: dict[Provider, SecretStr] | None = None,
         choose_ports: bool = False,
+        finish: bool = False,
     ) -> None:
         self.view, self.found, self.record = view, found, record
         self.keys = keys or {}
         self.choose_ports = choose_ports
+        self.finish = finish
+        """The record exists: an earlier adopt took only part of the objects over."""
 
 
 def _refuse(name: str, reason: str, action: AdoptAction = AdoptAction.REFUSED) -> _Planned:
@@ -113,8 +112,25 @@ async def _plan(svc: InstanceService, names: Sequence[str], everything: bool) ->
     ours = svc.kube.owner_id
     out: list[_Planned] = []
     for name in await _names(svc, names, everything):
+        if not is_valid_object_name(name):
+            # --all finds names by label; `adopt NAME` would refuse such a name, so does --all.
+            out.append(_refuse(name, "cannot be an instance name (lowercase DNS label, ≤ 63)"))
+            continue
         found = await svc.kube.read_found(name)
         known = records.get(name)
+        if known is not None and unfinished(known):
+            view = AdoptCandidate(
+                name=name,
+                action=AdoptAction.ADOPT,
+                detail="finish the adopt: take over the objects still owned elsewhere",
+                display_name=known.display_name,
+                owner=_owner_text(found),
+                status=known.status.value,
+                exposure=known.exposure.value,
+                ports=(known.nodeport_chrome, known.nodeport_terminal),
+            )
+            out.append(_Planned(view, found, known, finish=True))
+            continue
         if known is not None:
             mine = found.owners <= {None, ours}
             if everything and mine:
@@ -132,6 +148,15 @@ async def _plan(svc: InstanceService, names: Sequence[str], everything: bool) ->
             continue
         out.append(_candidate(name, found, records, settings, global_keys, svc.kube.namespace))
     return out
+
+
+#: ``op_step`` of a record whose adopt failed half-way (kept in ``error``; see adopt_apply).
+ADOPT_STEP = "adopt"
+
+
+def unfinished(record: Instance) -> bool:
+    """The record of an adopt that failed half-way: re-running adopt (or repair) finishes it."""
+    return record.status is InstanceStatus.ERROR and record.op_step == ADOPT_STEP
 
 
 def _owner_text(found: FoundInstance) -> str:
@@ -163,7 +188,9 @@ def _candidate(
             "left; `repair --delete-orphans` removes them",
         )
     notes: list[str] = []
-    exposure = _exposure(found)
+    exposure, mismatch = exposure_of(found)
+    if mismatch:
+        notes.append(mismatch)
     chrome, terminal = found.node_ports
     choose = False
     pair: tuple[int, int] | None = None  # a private instance holds no NodePort pair
@@ -213,13 +240,6 @@ def _candidate(
         notes=tuple(notes),
     )
     return _Planned(view, found, record, keys, choose)
-
-
-def _exposure(found: FoundInstance) -> Exposure:
-    try:
-        return Exposure(found.exposure or "")
-    except ValueError:
-        return Exposure.PRIVATE if found.service_type == "ClusterIP" else Exposure.NODEPORT
 
 
 def _record(
@@ -330,65 +350,4 @@ def _summary(record: Instance, choose: bool) -> str:
     return (
         f"{record.status.value}, {record.exposure.value}, {ports}, "
         f"cpu {r.cpu_request}/{r.cpu_limit}, memory {r.memory_request}/{r.memory_limit}"
-    )
-
-
-async def adopt(
-    svc: InstanceService, names: Sequence[str] = (), *, everything: bool = False
-) -> AdoptPlan:
-    """Adopt what :func:`plan` would: insert each record, then take its objects over.
-
-    Each instance stands alone: a conflict on one (reported in the result) does not stop the
-    others. Returns the plan with each candidate's outcome.
-    """
-    svc.require_writable("adopt instances")
-    owner = svc.kube.owner_id
-    if owner is None:
-        raise ValidationFailed("owner", "this database has no owner id yet (opened read-only)")
-    planned = await _plan(svc, names, everything)
-    settings = await svc.store.settings.get()
-    held = await svc.kube.service_node_ports()
-    out: list[AdoptCandidate] = []
-    for item in planned:
-        out.append(await _apply(svc, item, owner, settings, held.owners))
-    return AdoptPlan(candidates=tuple(out), everything=everything, applied=True)
-
-
-async def _apply(
-    svc: InstanceService,
-    item: _Planned,
-    owner: str,
-    settings: GlobalSettings,
-    held: Iterable[int],
-) -> AdoptCandidate:
-    view = item.view
-    if item.record is None or item.found is None:
-        return view
-    name = view.name
-    async with svc.locks.hold(name, "adopt") as calls:
-        try:
-            record = await svc.store.instances.insert_adopted(
-                item.record,
-                item.keys,
-                port_range=(settings.port_range_start, settings.port_range_end)
-                if item.choose_ports
-                else None,
-                skip_ports=held,
-            )
-        except ClaworcError as exc:
-            return view.model_copy(update={"action": AdoptAction.CONFLICT, "detail": str(exc)})
-        try:
-            await svc.kube.take_over(item.found, owner, instance_annotations(record))
-        except KubeError as exc:
-            await svc.store.instances.delete(name)
-            await svc.log_activity("adopt", Outcome.FAILED, name, str(exc), calls)
-            return view.model_copy(update={"action": AdoptAction.CONFLICT, "detail": str(exc)})
-        detail = f"adopted from {view.owner}: {_summary(record, False)}"
-        await svc.log_activity("adopt", Outcome.OK, name, detail, calls)
-    return view.model_copy(
-        update={
-            "action": AdoptAction.ADOPTED,
-            "ports": record.node_ports,
-            "detail": _summary(record, False),
-        }
     )

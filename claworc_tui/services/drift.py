@@ -35,6 +35,8 @@ from claworc_tui.models.activity import Outcome
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.models.instance import TRANSITIONAL, Instance, InstanceStatus
 from claworc_tui.models.names import object_names
+from claworc_tui.services.adopt import unfinished
+from claworc_tui.services.adopt_apply import finish_adopts
 from claworc_tui.services.ops import owner_alive, owner_id
 from claworc_tui.services.views import DriftItem, DriftKind, DriftReport, RepairResult
 
@@ -131,7 +133,7 @@ async def find_drift(svc: InstanceService) -> DriftReport:
             ports.owners,
             settings.port_range_start,
             settings.port_range_end,
-            [o.name for o in managed.get("Service", [])],
+            managed.get("Service", []),
         )
     )
     return DriftReport(items=tuple(items), checked=len(checked))
@@ -163,6 +165,7 @@ def _orphans(
     orphans.
     """
     known = {n for i in records for n in object_names(i.name).values()}
+    halves = {i.name for i in records if unfinished(i)}  # adopts that took part of the objects
     recorded = {i.name for i in records}
     legacy = {
         o.instance for o in managed.get("Deployment", []) if o.owner is None and o.instance
@@ -171,10 +174,11 @@ def _orphans(
     out: list[DriftItem] = []
     for kind, objects in managed.items():
         for obj in objects:
-            if obj.name in known and obj.owner in (None, owner):
+            kept = (owner,) if obj.instance in halves else (None, owner)
+            if obj.name in known and obj.owner in kept:
                 continue
             foreign = obj.owner is not None and obj.owner != owner
-            if (foreign or obj.instance in legacy) and obj.instance:
+            if (foreign or obj.instance in legacy | halves) and obj.instance:
                 elsewhere.setdefault(obj.instance, []).append(obj)
                 continue
             out.append(
@@ -196,20 +200,17 @@ def _orphans(
             else "no claworc database (made before owner ids)"
         )
         here = name in recorded
+        todo = "leave it (its database manages it)" if here else "adopt it (a), or leave it"
+        stale = "its record here is stale (that database adopted it)"
+        stale = "an adopt here did not finish" if name in halves else stale
+        new = ", not by this one (another operator, or a lost database)"
         out.append(
             DriftItem(
                 kind=DriftKind.OTHER_DATABASE,
                 instance=name,
                 object=f"{len(objs)} objects",
-                detail=f"owned by {whose}"
-                + (
-                    "; its record here is stale (that database adopted it)"
-                    if here
-                    else ", not by this one (another operator, or a lost database)"
-                ),
-                repair="leave it (its database manages it)"
-                if here
-                else "adopt it (a), or leave it",
+                detail=f"owned by {whose}" + (f"; {stale}" if here else new),
+                repair="finish the adopt here" if name in halves else todo,
             )
         )
     return out
@@ -231,11 +232,12 @@ def _port_conflicts(
     owners: Mapping[int, NodePortOwner],
     start: int,
     end: int,
-    managed_services: Iterable[str] = (),
+    managed_services: Iterable[ManagedObject] = (),
 ) -> list[DriftItem]:
     ours = {f"{svc.kube.namespace}/{object_names(i.name)['service']}": i for i in records}
-    # Services of instances owned elsewhere hold their own pairs: not a conflict of ours.
-    labelled = {f"{svc.kube.namespace}/{name}" for name in managed_services}
+    # Services another database (or none: legacy) owns hold their own pairs; ours do conflict.
+    mine = svc.kube.owner_id or "(no owner id)"
+    labelled = {f"{svc.kube.namespace}/{o.name}" for o in managed_services if o.owner != mine}
     by_port = {p: i for i in records for p in i.node_ports or ()}
     out: list[DriftItem] = []
     for port, owner in sorted(owners.items()):
@@ -281,14 +283,10 @@ async def repair(svc: InstanceService, items: Sequence[DriftItem]) -> RepairResu
     failed: set[str] = set()
     deleted: list[str] = []
     gone: list[str] = []
-    skipped: list[str] = [
-        f"{i.instance}: left alone: owned elsewhere (adopt it instead)"
-        for i in items
-        if i.kind is DriftKind.OTHER_DATABASE
-    ]
     # The check the UI runs right after a repair must see the repair: lists, not the cache.
     svc.hub.distrust_cache(_AFTER_REPAIR)
     async with svc.locks.hold("(repair)", "repair") as calls:
+        skipped = await finish_adopts(svc, items)  # the rest owned elsewhere is left alone
         for name in sorted(stuck):
             await _finish(svc, name)
         for name in sorted(moves):

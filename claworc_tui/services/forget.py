@@ -14,23 +14,32 @@ if TYPE_CHECKING:
 async def forget(svc: InstanceService, name: str) -> str:
     """Drop this database's stale record of ``name`` whose objects another database owns now.
 
-    The cluster is not touched. Refused for a record whose objects are this database's (or
-    made before owner ids): ``rm`` deletes those.
+    The cluster is not touched. Refused unless every object of the name that exists belongs to
+    another claworc database: one object that is this database's (a half-done take-over) or
+    that carries no owner (made before owner ids) would be left as an orphan, which
+    ``repair --delete-orphans`` deletes. The objects are read under the instance's lock.
 
     Raises:
         InstanceNotFound: No record ``name``.
-        ValidationFailed: Its objects are not owned elsewhere.
+        ValidationFailed: Some object is not another database's (or none exists).
     """
     svc.require_writable("forget a record")
-    await svc.store.instances.get(name)
-    found = await svc.kube.read_found(name)
-    others = {o for o in found.owners if o is not None and o != svc.kube.owner_id}
-    if not others:
-        raise ValidationFailed(
-            "name", f"{name}'s objects are not owned by another database: rm deletes it instead"
-        )
+    ours = svc.kube.owner_id
     async with svc.locks.hold(name, "forget") as calls:
+        await svc.store.instances.get(name)
+        found = await svc.kube.read_found(name)
+        mine = [f"{o.kind}/{o.name}" for o in found.objects if o.owner in (None, ours)]
+        half = bool(mine) and len(mine) < len(found.objects)  # some taken over, some not
+        if not found.objects or mine:
+            raise ValidationFailed(
+                "name",
+                f"{name}'s objects are not all owned by another database"
+                + (f" ({', '.join(mine)} {'is' if len(mine) == 1 else 'are'} not)" if mine else "")
+                + ": rm deletes it instead"
+                + (f", or `claworc-tui adopt {name}` finishes a half-done adopt" if half else ""),
+            )
+        others = sorted({o.owner for o in found.objects if o.owner})
         await svc.store.instances.delete(name)
-        detail = f"record dropped; its objects belong to {', '.join(sorted(others))}"
+        detail = f"record dropped; its objects belong to {', '.join(others)}"
         await svc.log_activity("forget", Outcome.OK, name, detail, calls)
     return detail

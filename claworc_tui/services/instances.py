@@ -461,7 +461,9 @@ class InstanceService(FleetTools):
 
     async def adopt(self, names: Sequence[str], *, everything: bool = False) -> AdoptPlan:
         """Rebuild records from the cluster and take the objects over (see :mod:`.adopt`)."""
-        return await adopt_mod.adopt(self, names, everything=everything)
+        from claworc_tui.services.adopt_apply import adopt
+
+        return await adopt(self, names, everything=everything)
 
     async def sweep(self) -> list[str]:
         """Finish or flag operations a dead process left behind; return what was done."""

@@ -198,8 +198,10 @@ async def _create_service(svc: InstanceService, name: str) -> None:
 async def _rollback(svc: InstanceService, name: str) -> str:
     """Remove every object and the row; say what happened (for the error and the log)."""
     try:
+        # Only what carries our owner id: an object of the name another database owns (what
+        # made the create fail) stays, and no longer blocks the rollback.
         await svc.kube.delete_instance_objects(
-            name, wait=True, wait_timeout=60.0, propagation="Background"
+            name, wait=True, wait_timeout=60.0, propagation="Background", only_ours=True
         )
     except (KubeError, OSError) as exc:
         left = exc.remaining if isinstance(exc, KubeDeleteTimeout) else []
@@ -211,6 +213,21 @@ async def _rollback(svc: InstanceService, name: str) -> str:
         return detail + ". The row is kept in 'error': delete it or run repair to finish."
     await svc.store.instances.delete(name)
     return "Everything created was removed and the port pair is free again."
+
+
+async def _delete_hint(svc: InstanceService, name: str) -> str:
+    """What to do after a failed delete: retry it, or, when another claworc database owns the
+    objects now (it adopted them), drop this stale record with ``forget``."""
+    try:
+        found = await svc.kube.read_found(name)
+    except (KubeError, OSError):
+        return "; press D again to retry"
+    if any(o is not None and o != svc.kube.owner_id for o in found.owners):
+        return (
+            "; another claworc database owns its objects now: "
+            f"`claworc-tui forget {name}` drops this record"
+        )
+    return "; press D again to retry"
 
 
 async def delete(svc: InstanceService, name: str) -> AsyncIterator[Progress]:
@@ -240,12 +257,11 @@ async def delete(svc: InstanceService, name: str) -> AsyncIterator[Progress]:
         except (KubeError, OSError) as exc:
             left = exc.remaining if isinstance(exc, KubeDeleteTimeout) else []
             detail = f"delete failed: {exc}" + (f"; still there: {', '.join(left)}" if left else "")
-            await svc.store.instances.set_status(
-                name, InstanceStatus.ERROR, detail=detail + "; press D again to retry"
-            )
+            hint = await _delete_hint(svc, name)
+            await svc.store.instances.set_status(name, InstanceStatus.ERROR, detail=detail + hint)
             await svc.log_activity("delete", Outcome.FAILED, name, detail, calls)
             raise OperationFailed(
-                name, "delete", "objects", str(exc), "The row is kept in 'error'; retry the delete."
+                name, "delete", "objects", str(exc), f"The row is kept in 'error'{hint}."
             ) from None
         for index in range(3):
             yield report(index, StepState.DONE)

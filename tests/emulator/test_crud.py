@@ -125,8 +125,22 @@ async def test_delete_preconditions(http: Http) -> None:
     status, body = await http.delete(f"{CONFIGMAPS}/p", {"preconditions": {"resourceVersion": "1"}})
     assert status == 409
     assert body["reason"] == "Conflict"
-    assert "the ResourceVersion in the precondition (1) does not match" in body["message"]
+    assert body["message"] == (
+        'Operation cannot be fulfilled on ConfigMap "p": the ResourceVersion in the precondition '
+        f"(1) does not match the ResourceVersion in record ({cm['metadata']['resourceVersion']})"
+        ". The object might have been modified"
+    )
+    assert body["details"] == {"name": "p", "kind": "ConfigMap"}
     rv = cm["metadata"]["resourceVersion"]
+    # rest.BeforeDelete checks the uid before the resourceVersion.
+    status, body = await http.delete(
+        f"{CONFIGMAPS}/p", {"preconditions": {"uid": "x", "resourceVersion": "1"}}
+    )
+    assert status == 409
+    assert body["message"].startswith(
+        'Operation cannot be fulfilled on ConfigMap "p": the UID in the precondition (x) does '
+        "not match the UID in record ("
+    ), body
     assert (await http.delete(f"{CONFIGMAPS}/p", {"preconditions": {"resourceVersion": rv}}))[
         0
     ] == 200

@@ -40,6 +40,16 @@ def rows(db: Path) -> dict[str, dict[str, Any]]:
         return out
 
 
+def versions(emulator: EmulatorServer, namespace: str) -> dict[str, str]:
+    """The resourceVersion of every labelled object (all eight kinds of every instance)."""
+    return {
+        f"{kind}/{o['metadata']['name']}": o["metadata"]["resourceVersion"]
+        for kind in ("deployments", "services", "secrets", "configmaps", "persistentvolumeclaims")
+        for o in emulator.objects(kind, namespace)
+        if (o["metadata"].get("labels") or {}).get("managed-by") == "claworc"
+    }
+
+
 def activity_count(db: Path) -> int:
     with sqlite3.connect(db) as conn:
         return int(conn.execute("SELECT count(*) FROM activity").fetchone()[0])
@@ -97,25 +107,21 @@ async def test_lost_database_comes_back_with_adopt_all(
     await ok(*at, "settings", "set", "anthropic", stdin=ANTHROPIC + "\n")
     await ok(*at, "settings", "set", "brave", stdin=BRAVE_GLOBAL + "\n")
     activity_before = activity_count(config.db)
-    objects_before = {
-        o["metadata"]["name"]: o["metadata"]["resourceVersion"]
-        for o in emulator.objects("deployments", config.namespace)
-    }
+    objects_before = versions(emulator, config.namespace)
+    assert len(objects_before) == 24  # eight objects of each of the three instances
     # The dry run shows everything and writes nothing: no row, no activity, no object.
     code, out, err = await run_cli(*at, "adopt", "--all", "--dry-run")
     assert code == 0, out + err
     for name in ("bot-alpha", "bot-beta", "bot-gamma"):
         assert f"adopt            {name}" in out, out
     assert "3 instances would be adopted" in err
-    assert "OpenAI sk-openai…2222" in out or "OpenAI" in out, out
+    assert "key override OpenAI sk-…2222 (no global key here)" in out, out
+    assert "key override Brave Search brave-…4444 (an override there)" in out, out
     assert OPENAI_OVERRIDE not in out + err
     assert BRAVE_OVERRIDE not in out + err
     assert rows(config.db) == {}
     assert activity_count(config.db) == activity_before
-    assert {
-        o["metadata"]["name"]: o["metadata"]["resourceVersion"]
-        for o in emulator.objects("deployments", config.namespace)
-    } == objects_before
+    assert versions(emulator, config.namespace) == objects_before
 
     out = await ok(*at, "adopt", "--all")
     assert "adopted 3 instances" in out, out

@@ -61,6 +61,10 @@ async def test_two_databases_take_turns_without_losing_track(
     code, out, err = await run_cli(*one, "rm", "--yes", "bot-one")
     assert code == 1, out + err
     assert deployments(emulator, ns) == {"bot-one": 1, "bot-two": 0}
+    # The record's error points to forget, not to a retry that would fail the same way.
+    detail = rows(Path(str(config.db)))["bot-one"]["status_detail"]
+    assert "`claworc-tui forget bot-one` drops this record" in detail, detail
+    assert "press D again" not in detail
     code, out, err = await run_cli(*one, "repair")
     assert code == 0, out + err
     assert "owned elsewhere: bot-one" in out

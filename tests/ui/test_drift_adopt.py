@@ -8,6 +8,7 @@ from claworc_tui.models.instance import InstanceSpec
 from claworc_tui.services import open_services
 from claworc_tui.ui.screens.confirm import ConfirmModal
 from claworc_tui.ui.screens.drift import DriftScreen
+from tests._support.kube import kube_of
 from tests._support.wait import wait_for
 from tests.ui.conftest import Env
 
@@ -54,3 +55,39 @@ async def test_a_previews_then_adopts_an_instance_owned_elsewhere(env: Env) -> N
         made.nodeport_chrome,
         made.nodeport_terminal,
     )
+
+
+async def test_a_previews_an_instance_with_a_hand_written_overrides_annotation(env: Env) -> None:
+    other = env.services.config.model_copy(update={"db": env.folder / "other" / "claworc.db"})
+    theirs = await open_services(other)
+    try:
+        async for _ in theirs.instances.create(InstanceSpec(display_name="Their Bot")):
+            pass
+        # Edited by hand (kubectl annotate): a space after the comma.
+        await kube_of(theirs)._call(
+            "patch",
+            "secrets",
+            "patch_namespaced_secret",
+            name="bot-their-bot-keys",
+            namespace=kube_of(theirs).namespace,
+            body={"metadata": {"annotations": {"claworc.dev/key-overrides": "anthropic, openai"}}},
+        )
+    finally:
+        await theirs.aclose()
+    app = env.app()
+    async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
+        await pilot.press("d")
+        await wait_for(lambda: isinstance(app.screen, DriftScreen), pilot=pilot)
+        table = app.screen.query_one("#drift-table", DataTable)
+        await wait_for(
+            lambda: table.row_count == 1, pilot=pilot, what="the instance owned elsewhere"
+        )
+        await pilot.press("a")
+        await wait_for(
+            lambda: isinstance(app.screen, ConfirmModal), pilot=pilot, what="the preview"
+        )
+        shown = " ".join(str(s.render()) for s in app.screen.query(Static))
+        assert "Adopt 1 instance?" in shown
+        await pilot.press("n")
+        await wait_for(lambda: isinstance(app.screen, DriftScreen), pilot=pilot, what="back")
+    assert "bot-their-bot" not in await env.names()

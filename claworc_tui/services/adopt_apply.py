@@ -1,0 +1,149 @@
+"""Applying an adopt plan: insert each record, then take its objects over.
+
+A take-over that fails is given back object by object (see
+:meth:`~claworc_tui.k8s.adopt.AdoptOps.take_over`). When the give-back was complete, the new
+record is removed again: nothing changed. When it was not, some objects carry this database's
+owner id while others still belong elsewhere; deleting the record would make those objects look
+like our orphans, and ``repair --delete-orphans`` would delete them, PVC data included. So the
+record is kept in ``error`` at step ``adopt``: re-running ``adopt NAME`` (or ``repair``)
+finishes the take-over, and ``forget`` refuses it while any object is ours.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from claworc_tui.k8s.adopt import KubeTakeOverIncomplete
+from claworc_tui.k8s.errors import KubeError
+from claworc_tui.k8s.ownership import instance_annotations
+from claworc_tui.models.activity import ApiCall, Outcome
+from claworc_tui.models.errors import ClaworcError, ValidationFailed
+from claworc_tui.models.instance import InstanceStatus
+from claworc_tui.models.settings import GlobalSettings
+from claworc_tui.services.adopt import ADOPT_STEP, _plan, _Planned, _summary, unfinished
+from claworc_tui.services.views import (
+    AdoptAction,
+    AdoptCandidate,
+    AdoptPlan,
+    DriftItem,
+    DriftKind,
+)
+
+if TYPE_CHECKING:
+    from claworc_tui.services.instances import InstanceService
+
+
+async def adopt(
+    svc: InstanceService, names: Sequence[str] = (), *, everything: bool = False
+) -> AdoptPlan:
+    """Adopt what :func:`~.adopt.plan` would: insert each record, then take its objects over.
+
+    Each instance stands alone: a conflict on one (reported in the result) does not stop the
+    others. Returns the plan with each candidate's outcome.
+    """
+    svc.require_writable("adopt instances")
+    owner = svc.kube.owner_id
+    if owner is None:
+        raise ValidationFailed("owner", "this database has no owner id yet (opened read-only)")
+    planned = await _plan(svc, names, everything)
+    settings = await svc.store.settings.get()
+    held = await svc.kube.service_node_ports()
+    out: list[AdoptCandidate] = []
+    for item in planned:
+        out.append(await _apply(svc, item, owner, settings, held.owners))
+    return AdoptPlan(candidates=tuple(out), everything=everything, applied=True)
+
+
+async def _apply(
+    svc: InstanceService,
+    item: _Planned,
+    owner: str,
+    settings: GlobalSettings,
+    held: Iterable[int],
+) -> AdoptCandidate:
+    view = item.view
+    if item.record is None or item.found is None:
+        return view
+    name = view.name
+    async with svc.locks.hold(name, "adopt") as calls:
+        if item.finish:
+            record = item.record
+        else:
+            try:
+                record = await svc.store.instances.insert_adopted(
+                    item.record,
+                    item.keys,
+                    port_range=(settings.port_range_start, settings.port_range_end)
+                    if item.choose_ports
+                    else None,
+                    skip_ports=held,
+                )
+            except ClaworcError as exc:
+                return view.model_copy(update={"action": AdoptAction.CONFLICT, "detail": str(exc)})
+        found = item.found.model_copy(
+            update={"objects": tuple(o for o in item.found.objects if o.owner != owner)}
+        )
+        try:
+            await svc.kube.take_over(found, owner, instance_annotations(record))
+        except KubeTakeOverIncomplete as exc:
+            detail = await _keep_unfinished(svc, name, str(exc), calls)
+            if isinstance(exc.__cause__, asyncio.CancelledError | KeyboardInterrupt):
+                raise exc.__cause__ from None
+            return view.model_copy(update={"action": AdoptAction.CONFLICT, "detail": detail})
+        except KubeError as exc:
+            if not item.finish:
+                await svc.store.instances.delete(name)
+            await svc.log_activity("adopt", Outcome.FAILED, name, str(exc), calls)
+            return view.model_copy(update={"action": AdoptAction.CONFLICT, "detail": str(exc)})
+        except BaseException:
+            # Cancelled (or interrupted) with everything given back: the record goes too.
+            if not item.finish:
+                await asyncio.shield(svc.store.instances.delete(name))
+            raise
+        if item.finish:
+            record = await svc.store.instances.set_status(name, _final(item))
+        detail = f"adopted from {view.owner}: {_summary(record, False)}"
+        await svc.log_activity("adopt", Outcome.OK, name, detail, calls)
+    return view.model_copy(
+        update={
+            "action": AdoptAction.ADOPTED,
+            "ports": record.node_ports,
+            "detail": _summary(record, False),
+        }
+    )
+
+
+def _final(item: _Planned) -> InstanceStatus:
+    replicas = item.found.replicas if item.found else None
+    return InstanceStatus.STOPPED if replicas == 0 else InstanceStatus.RUNNING
+
+
+async def _keep_unfinished(svc: InstanceService, name: str, why: str, calls: list[ApiCall]) -> str:
+    """Keep the record in ``error`` at step ``adopt`` (see the module docstring)."""
+    detail = (
+        f"adopt not finished: {why}. `claworc-tui adopt {name}` (or repair) finishes it; "
+        "until then its objects are neither orphans nor another database's alone"
+    )
+    await asyncio.shield(
+        svc.store.instances.set_status(name, InstanceStatus.ERROR, detail=detail, step=ADOPT_STEP)
+    )
+    await svc.log_activity("adopt", Outcome.FAILED, name, detail, calls)
+    return detail
+
+
+async def finish_adopts(svc: InstanceService, items: Sequence[DriftItem]) -> list[str]:
+    """For repair: finish the half-done adopts among the owned-elsewhere ``items`` (see the
+    module docstring); the others are left alone. Returns one line per item."""
+    out: list[str] = []
+    for item in items:
+        if item.kind is not DriftKind.OTHER_DATABASE or not item.instance:
+            continue
+        record = await svc.store.instances.find(item.instance)
+        if record is None or not unfinished(record):
+            out.append(f"{item.instance}: left alone: owned elsewhere (adopt it instead)")
+            continue
+        done = (await adopt(svc, [item.instance])).candidates[0]
+        out.append(f"{item.instance}: finishing the adopt: {done.action.value}: {done.detail}")
+    return out
