@@ -101,7 +101,7 @@ async def test_the_service_type_wins_over_the_exposure_annotation(
         await patch_meta(config, kind, name, {"annotations": {"claworc.dev/exposure": "private"}})
     code, out, err = await run_cli(*where(other(config, tmp_path)), "adopt", "bot-one", "--dry-run")
     assert code == 0, out + err
-    assert "running, nodeport ports 30100,30101" in out, out
+    assert "running, nodeport, ports 30100,30101" in out, out
     assert (
         "note: its annotation says private, but its Service is NodePort: adopted as nodeport" in out
     ), out
