@@ -17,8 +17,7 @@ classes (``instance-list--tone-ok``…) styled in ``styles/widgets.tcss``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from datetime import datetime
+from collections.abc import Iterable
 from typing import ClassVar, TypeAlias
 
 from textual import events
@@ -62,24 +61,10 @@ class InstanceList(InstanceRows, can_focus=True):
     Opened: TypeAlias = messages.Opened
     MarksChanged: TypeAlias = messages.MarksChanged
 
-    def __init__(
-        self,
-        now: Callable[[], datetime],
-        *,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
-        """Create the list.
-
-        Args:
-            now: The clock used for the AGE column (injected so tests are deterministic).
-            id: DOM id.
-            classes: DOM classes.
-        """
-        super().__init__(now, id=id, classes=classes)
-        self._last_selected: str | None = None
-        self._select_later: str | None = None
-        """An instance to select as soon as it is listed (see ``select``)."""
+    _last_selected: str | None = None
+    """The selection last announced (``Selected`` is posted when it changes)."""
+    _select_later: str | None = None
+    """An instance to select as soon as it is listed (see ``select``)."""
 
     # -- what the parent reads -----------------------------------------------------------------
 
