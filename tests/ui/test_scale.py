@@ -9,9 +9,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from rich.color import Color
 from textual.app import App, ComposeResult
 
 from claworc_tui.models.instance import Instance, InstanceStatus, Resources, Storage
+from claworc_tui.paths import stylesheet
 from claworc_tui.services.views import InstanceView, Tone
 from claworc_tui.ui.widgets.instance_list import InstanceList
 from tests.ui.harness import fixed_now
@@ -214,3 +216,35 @@ async def test_home_and_end_scroll_to_the_first_and_last_column() -> None:
         assert listing.scroll_x == 0
         assert "NAME▲" in drawn(listing)[0]
         assert listing.selected_name == "bot-0000"
+
+
+async def test_status_tones_come_from_the_stylesheet() -> None:
+    """A status is drawn in its tone's component class (styles/widgets.tcss), which takes the
+    theme's colour: the error tone in ``$error``, the ok tone in ``$success``, RST > 0 in
+    ``$warning``; without the app's stylesheet the cells keep the row's colour."""
+
+    class Styled(App[None]):
+        CSS_PATH = stylesheet("widgets.tcss")
+
+        def compose(self) -> ComposeResult:
+            yield InstanceList(fixed_now)
+
+    def colour_of(listing: InstanceList, row: int, text: str) -> Color | None:
+        for segment in listing.render_line(row):
+            if text in segment.text:
+                return None if segment.style is None else segment.style.color
+        raise AssertionError(f"{text!r} not drawn on line {row}")
+
+    app = Styled()
+    async with app.run_test(size=(120, 30)) as pilot:
+        listing = await showing(pilot, 3, focus=False)  # the cursor is on line 1
+        listing.apply_changes([view(2, "OOMKilled", restarts=3)], ())
+        await pilot.pause()
+        theme = app.theme_variables
+        assert colour_of(listing, 2, "● Running") == Color.parse(theme["success"])
+        assert colour_of(listing, 3, "✖ OOMKilled") == Color.parse(theme["error"])
+        assert colour_of(listing, 3, " 3 ") == Color.parse(theme["warning"])
+    plain_app = ListApp()
+    async with plain_app.run_test(size=(120, 30)) as pilot:
+        listing = await showing(pilot, 3, focus=False)
+        assert colour_of(listing, 2, "● Running") == colour_of(listing, 2, "bot-0001")

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.content import Content
-from textual.screen import Screen
 
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.models.instance import InstanceSpec
@@ -23,26 +22,21 @@ from claworc_tui.models.wording import plural
 from claworc_tui.services.views import Progress
 from claworc_tui.ui.clipboard import copy_text
 from claworc_tui.ui.messages import OperationDone, ServiceFailed
+from claworc_tui.ui.screens.action_group import ActionGroup
 from claworc_tui.ui.screens.confirm import ConfirmModal, DeleteModal
 from claworc_tui.ui.screens.create import CreateInstanceModal
-from claworc_tui.ui.screens.fleet_actions import FleetActions
 from claworc_tui.ui.screens.progress import Outcome, ProgressModal
 from claworc_tui.ui.text import fmt, plain, stacked, toast
 from claworc_tui.ui.widgets.instance_detail import InstanceDetail
 from claworc_tui.ui.widgets.instance_list import InstanceList
 
 if TYPE_CHECKING:
-    from claworc_tui.ui.context import UiContext
+    pass
 
 OPS_GROUP = "instance-ops"
 LOAD_GROUP = "instance-loads"
 #: Lifecycle calls run at most this many at once in a bulk action.
 BULK_CONCURRENCY = 8
-#: Actions that change something: disabled (with the reason) in read-only mode.
-WRITE_ACTIONS = frozenset(
-    {"new_instance", "start", "stop", "restart", "delete", "edit_config", "apply_advice"}
-    | {"clone", "redeploy", "redeploy_one"}
-)
 _VERBS = {"start": "started", "stop": "stopped", "restart": "restarted"}
 
 
@@ -59,29 +53,9 @@ _DOCKER_EFFECTS = {
 }
 
 
-class InstanceActions(FleetActions, Screen[None]):
-    """The main screen's actions (a base class, to keep ``main.py`` about layout and streams);
-    clone and redeploy come from :class:`FleetActions`."""
-
-    ctx: UiContext
-
-    # -- helpers -------------------------------------------------------------------------------
-
-    def _targets(self, *, single: bool = False) -> list[str]:
-        listing = self.query_one(InstanceList)
-        if single:
-            name = listing.selected_name
-            return [name] if name else []
-        return listing.targets()
-
-    def _nothing_selected(self) -> None:
-        toast(self, "no instance selected", severity="warning", timeout=3)
-
-    def _refuse_if_read_only(self, what: str) -> bool:
-        if self.ctx.read_only_reason is None:
-            return False
-        toast(self, f"{what}: {self.ctx.read_only_reason}", title="Read-only", severity="warning")
-        return True
+class InstanceActions(ActionGroup):
+    """The main screen's instance actions: lifecycle, create and delete, config, advice, the
+    clipboard, the other screens, and the command palette (see ``main_actions.py``)."""
 
     # -- lifecycle -----------------------------------------------------------------------------
 

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from textual import on, work
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.suggester import Suggester
 from textual.widgets import Input
 
@@ -22,11 +21,12 @@ from claworc_tui.models.text import safe_text
 from claworc_tui.services import Services
 from claworc_tui.services.switch import contexts, namespaces, switch
 from claworc_tui.ui.commands import COLON_COMMANDS, INSTANCE_WORDS, screen_action
+from claworc_tui.ui.screens.action_group import ActionGroup
 from claworc_tui.ui.text import toast
 from claworc_tui.ui.widgets.instance_list import InstanceList
 
 if TYPE_CHECKING:
-    from claworc_tui.ui.context import UiContext
+    pass
 
 
 class _SwitchingApp(Protocol):
@@ -97,10 +97,9 @@ class CommandLine(Input):
         self.screen.query_one(InstanceList).focus()
 
 
-class CommandMode(Screen[None]):
-    """The main screen's ``:`` (a base class, like ``InstanceActions``)."""
+class CommandMode(ActionGroup):
+    """The main screen's ``:`` line (an action group; see ``main_actions.py``)."""
 
-    ctx: UiContext
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("colon", "command_mode", "Command", show=False),
     ]

@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from claworc_tui.models.errors import ClaworcError
@@ -25,6 +25,7 @@ from claworc_tui.models.instance import InstanceSpec
 from claworc_tui.models.names import derive_name
 from claworc_tui.models.wording import plural
 from claworc_tui.ui.messages import OperationDone, ServiceFailed
+from claworc_tui.ui.screens.action_group import ActionGroup
 from claworc_tui.ui.screens.create import CreateInstanceModal
 from claworc_tui.ui.screens.progress import Outcome, ProgressModal
 from claworc_tui.ui.text import plain, toast
@@ -32,7 +33,7 @@ from claworc_tui.ui.widgets.form import FieldError
 from claworc_tui.ui.widgets.instance_list import InstanceList
 
 if TYPE_CHECKING:
-    from claworc_tui.ui.context import UiContext
+    pass
 
 FLEET_OPS_GROUP = "fleet-ops"
 
@@ -106,30 +107,23 @@ class RedeployModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class FleetActions(Screen[None]):
-    """The main screen's clone and redeploy keys (a base class, like ``InstanceActions``)."""
+class FleetActions(ActionGroup):
+    """The main screen's clone and redeploy keys (an action group; see ``main_actions.py``)."""
 
-    ctx: UiContext
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("N", "clone", "Clone", show=False),
         Binding("U", "redeploy", "Redeploy", show=False),
     ]
-
-    def _read_only(self, what: str) -> bool:
-        reason = self.ctx.read_only_reason
-        if reason is not None:
-            toast(self, f"{what}: {reason}", title="Read-only", severity="warning")
-        return reason is not None
 
     # -- clone ---------------------------------------------------------------------------------
 
     def action_clone(self) -> None:
         """Open the create form filled from the selected instance."""
         name = self.query_one(InstanceList).selected_name
-        if self._read_only("clone"):
+        if self._refuse_if_read_only("clone"):
             return
         if name is None:
-            toast(self, "no instance selected", severity="warning", timeout=3)
+            self._nothing_selected()
             return
         self.clone_instance(name)
 
@@ -172,10 +166,10 @@ class FleetActions(Screen[None]):
         self._redeploy([name] if name else [])
 
     def _redeploy(self, names: list[str]) -> None:
-        if self._read_only("redeploy"):
+        if self._refuse_if_read_only("redeploy"):
             return
         if not names:
-            toast(self, "no instance selected", severity="warning", timeout=3)
+            self._nothing_selected()
             return
         self.redeploy_instances(names)
 

@@ -1,7 +1,7 @@
 """The main screen: header, live instance list, detail pane, log and activity panes.
 
-The screen owns the service calls (workers in ``actions.py``) and the one fleet stream; widgets
-only render what it sets on them and post what the user wants.
+The screen owns the service calls (workers in the action groups of ``main_actions.py``) and the
+one fleet stream; widgets only render what it sets on them and post what the user wants.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Input, TextArea
 
@@ -34,10 +33,7 @@ from claworc_tui.services.views import (
 from claworc_tui.ui.cells import use_cell_updates
 from claworc_tui.ui.commands import InstanceCommands
 from claworc_tui.ui.context import UiContext
-from claworc_tui.ui.messages import OperationDone, ServiceFailed
-from claworc_tui.ui.screens.actions import WRITE_ACTIONS, InstanceActions
-from claworc_tui.ui.screens.command_line import CommandMode
-from claworc_tui.ui.screens.reach import ReachActions
+from claworc_tui.ui.screens.main_actions import WRITE_ACTIONS, MainActions
 from claworc_tui.ui.text import toast
 from claworc_tui.ui.widgets.activity_pane import ActivityPane
 from claworc_tui.ui.widgets.app_footer import AppFooter
@@ -48,13 +44,8 @@ from claworc_tui.ui.widgets.log_pane import LogPane
 
 log = logging.getLogger(__name__)
 FLEET_GROUP = "fleet"
-DETAIL_GROUP = "details"
-ACTIVITY_GROUP = "activity"
 #: Wait this long after the cursor stops before loading details / switching the log follow.
 SETTLE_SECONDS = 0.15
-#: Rebuild the selected instance's details at most this often while its objects keep changing
-#: (cheap: from the watch cache, no request).
-DETAIL_REFRESH_SECONDS = 0.5
 #: Every relative time on screen moves on this beat. Each second was tried: with a young fleet
 #: every visible AGE and the detail pane's times change each second, and redrawing them cost
 #: status p95 ~10 ms and idle CPU 0.09 -> 1.45 % (bench/status.py, bench/idle.py).
@@ -92,8 +83,10 @@ _FLEET_RETRY = (1.0, 2.0, 5.0, 10.0)
 FLEET_FLUSH_SECONDS = 0.04
 
 
-class MainScreen(CommandMode, ReachActions, InstanceActions, Screen[None]):
-    """Everything about the fleet on one screen."""
+class MainScreen(MainActions):
+    """Everything about the fleet on one screen. What its keys do is in the action groups
+    listed in ``main_actions.py`` (the registry); this class lays out the screen, follows the
+    fleet, and owns its panes, filter and selection."""
 
     HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 - Textual's own class attribute
         (0, "-narrow"),
@@ -131,12 +124,7 @@ class MainScreen(CommandMode, ReachActions, InstanceActions, Screen[None]):
         use_cell_updates(self)  # the 10 s tick rewrites changed AGE cells, not whole rows
         self.ctx = ctx
         self._settle_timer: Timer | None = None
-        self._details_loaded_at = 0.0
-        self._details_due: Timer | None = None
-        self._details_name: str | None = None
         self._clock = TickedClock(ctx.now)
-        self._log_pane: LogPane | None = None
-        self._activity_pane: ActivityPane | None = None
 
     def compose(self) -> ComposeResult:
         ctx = self.ctx
@@ -173,50 +161,6 @@ class MainScreen(CommandMode, ReachActions, InstanceActions, Screen[None]):
             self.detail.tick()
 
     # -- children ------------------------------------------------------------------------------
-
-    @property
-    def instance_list(self) -> InstanceList:
-        """The instance table."""
-        return self.query_one(InstanceList)
-
-    @property
-    def detail(self) -> InstanceDetail:
-        """The detail pane."""
-        return self.query_one(InstanceDetail)
-
-    @property
-    def log_pane(self) -> LogPane:
-        """The log pane (mounted when first opened; ``NoMatches`` before that)."""
-        return self.query_one(LogPane)
-
-    @property
-    def activity_pane(self) -> ActivityPane:
-        """The activity pane (mounted when first opened; ``NoMatches`` before that)."""
-        return self.query_one(ActivityPane)
-
-    async def _mount_bottom(self, pane: str) -> None:
-        """Mount the bottom pane ``pane`` into the switcher if this is its first use."""
-        switcher = self.query_one("#bottom", ContentSwitcher)
-        if pane == "logs" and self._log_pane is None:
-            ctx = self.ctx
-            self._log_pane = LogPane(
-                ctx.ops.follow_logs, buffer_lines=ctx.log_buffer_lines, now=ctx.now, id="logs"
-            )
-            await switcher.mount(self._log_pane)
-        elif pane == "activity" and self._activity_pane is None:
-            self._activity_pane = ActivityPane(self.ctx.now, id="activity")
-            await switcher.mount(self._activity_pane)
-
-    def _following(self, name: str) -> LogPane | None:
-        """The log pane when it follows ``name``."""
-        pane = self._log_pane
-        return pane if pane is not None and pane.instance == name else None
-
-    @property
-    def bottom(self) -> str | None:
-        """Which bottom pane is open (``logs``, ``activity``) or None."""
-        switcher = self.query_one("#bottom", ContentSwitcher)
-        return switcher.current if switcher.display else None
 
     # -- the fleet stream ----------------------------------------------------------------------
 
@@ -317,66 +261,6 @@ class MainScreen(CommandMode, ReachActions, InstanceActions, Screen[None]):
     def _opened(self) -> None:
         self.action_open_detail()
 
-    def _details_soon(self) -> None:
-        """Reload the selected instance's details, at most every DETAIL_REFRESH_SECONDS."""
-        if self._details_due is not None:
-            return
-        loop = asyncio.get_running_loop()
-        wait = max(0.0, self._details_loaded_at + DETAIL_REFRESH_SECONDS - loop.time())
-
-        def due() -> None:
-            self._details_due = None
-            with suppress(NoMatches):  # the app is closing: the widgets went first
-                if (name := self.instance_list.selected_name) is not None:
-                    self.load_details(name, reread=False)
-
-        self._details_due = self.set_timer(wait or 0.01, due)
-
-    @work(exclusive=True, group=DETAIL_GROUP, exit_on_error=False)
-    async def load_details(self, name: str, *, reread: bool = True) -> None:
-        """Load the detail pane's objects, keys, URLs, events and advice.
-
-        ``reread=False`` (the instance's objects changed) builds them from what is watched;
-        otherwise (a new selection, after an operation) what is not watched is read again.
-        """
-        self._details_loaded_at = asyncio.get_running_loop().time()
-        self._details_name = name
-        try:
-            details = await self.ctx.ops.details(name, reread=reread)
-        except ClaworcError as exc:
-            if self.instance_list.selected_name == name:
-                self.post_message(ServiceFailed(f"load the details of {name}", exc))
-            return
-        if self.instance_list.selected_name != name:
-            return  # stale: the user moved on while this was in flight
-        self.detail.details = details
-        if (pane := self._following(name)) is not None:
-            pane.events = details.events
-
-    @work(exclusive=True, group=ACTIVITY_GROUP, exit_on_error=False)
-    async def load_activity(self) -> None:
-        """Load the activity entries for the pane."""
-        scope = self.activity_pane.only_instance
-        try:
-            entries = await self.ctx.ops.activity(200, scope)
-        except ClaworcError as exc:
-            self.post_message(ServiceFailed("load the activity log", exc))
-            return
-        if (
-            self.activity_pane.only_instance != scope
-            or tuple(entries) == self.activity_pane.entries
-        ):
-            return  # another scope asked for meanwhile, or nothing new (the pane reloads often)
-        self.activity_pane.entries = tuple(entries)
-
-    @on(OperationDone)
-    def _operation_done(self) -> None:
-        name = self.instance_list.selected_name
-        if name is not None:
-            self.load_details(name)
-        if self.bottom == "activity":
-            self.load_activity()
-
     # -- filter --------------------------------------------------------------------------------
 
     def action_filter(self) -> None:
@@ -396,67 +280,6 @@ class MainScreen(CommandMode, ReachActions, InstanceActions, Screen[None]):
         if not event.value:
             self.query_one("#filter", Input).display = False
         self.instance_list.focus()
-
-    # -- panes ---------------------------------------------------------------------------------
-
-    def action_open_detail(self) -> None:
-        """Show the selected instance's detail (fills the screen when narrow)."""
-        self.add_class("-detail-open")
-        self.detail.focus()
-        name = self.instance_list.selected_name
-        if name is not None:
-            self.load_details(name)
-
-    async def action_toggle_logs(self) -> None:
-        """Open the log pane for the selected instance, or close it."""
-        await self._toggle_bottom("logs")
-
-    async def action_toggle_activity(self) -> None:
-        """Open the activity pane, or close it."""
-        await self._toggle_bottom("activity")
-
-    async def _toggle_bottom(self, pane: str) -> None:
-        switcher = self.query_one("#bottom", ContentSwitcher)
-        await self._mount_bottom(pane)
-        if self.bottom == pane:
-            switcher.display = False
-            if pane == "logs":
-                self.log_pane.instance = None
-            self.instance_list.focus()
-            return
-        if self.bottom == "logs":
-            self.log_pane.instance = None
-        switcher.display = True
-        switcher.current = pane
-        if pane == "logs":
-            self.log_pane.instance = self.instance_list.selected_name
-            self.log_pane.view.focus()
-            name = self.instance_list.selected_name
-            if name is not None:
-                self.load_details(name)
-        else:
-            self.activity_pane.table.focus()
-            self.load_activity()
-
-    @on(LogPane.Left)
-    def _pane_left(self) -> None:
-        self.instance_list.focus()
-
-    @on(ActivityPane.Left)
-    async def _activity_left(self) -> None:
-        if self.bottom == "activity":
-            await self._toggle_bottom("activity")  # esc closes the pane, as in k9s
-        self.instance_list.focus()
-
-    @on(ActivityPane.ScopeToggled)
-    def _activity_scope(self) -> None:
-        pane = self.activity_pane
-        pane.only_instance = None if pane.only_instance else self.instance_list.selected_name
-        self.load_activity()
-
-    @on(ActivityPane.ReloadRequested)
-    def _activity_reload(self) -> None:
-        self.load_activity()
 
     def action_back(self) -> None:
         """Close the detail, then the filter, then the marks — one thing per escape."""

@@ -17,7 +17,7 @@ from textual import on, work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Label, OptionList, Static
 from textual.worker import Worker
 
@@ -29,6 +29,7 @@ from claworc_tui.services.reach import Forward, ReachService, ssh_hint
 from claworc_tui.services.terminal import run_terminal
 from claworc_tui.ui.clipboard import copy_text
 from claworc_tui.ui.messages import ServiceFailed
+from claworc_tui.ui.screens.action_group import ActionGroup
 from claworc_tui.ui.text import toast
 from claworc_tui.ui.widgets.instance_list import InstanceList
 
@@ -38,10 +39,10 @@ if TYPE_CHECKING:
 REACH_GROUP = "reach"
 
 
-class ReachActions(Screen[None]):
-    """The main screen's shell and forward keys (a base class, like ``InstanceActions``)."""
+class ReachActions(ActionGroup):
+    """The main screen's shell, forward, YAML, events and copy keys (an action group; see
+    ``main_actions.py``)."""
 
-    ctx: UiContext
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("S", "shell", "Shell", show=False),
         Binding("F", "forward", "Forward", show=False),
