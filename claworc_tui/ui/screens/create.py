@@ -327,6 +327,7 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
                 clawdbot_config=config,
                 api_keys=keys,
                 image=self._prefill.image if self._prefill else None,
+                exposure=self._prefill.exposure if self._prefill else None,
             )
         except ValidationError as exc:
             errors["display_name"] = with_labels(pydantic_message(exc), _LABELS)
