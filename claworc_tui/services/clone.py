@@ -2,10 +2,10 @@
 
 The exposure is copied: a clone of a private instance is private (no NodePorts), a clone of a
 NodePort instance gets NodePorts. What is *not* copied, and said so wherever a clone is offered:
-the ports (a NodePort clone gets the lowest free pair, like any new instance) and the data (its four PVCs start empty: nothing is
-copied between volumes). The overrides are unsealed from the source's row and sealed again into
-the clone's; they are never shown. The clone is then made by the normal step-by-step create,
-with its rollback.
+the ports (a NodePort clone gets the lowest free pair, like any new instance) and the data (its
+four PVCs start empty: nothing is copied between volumes). The overrides are unsealed from the
+source's row and sealed again into the clone's; they are never shown. The clone is then made
+by the normal step-by-step create, with its rollback.
 """
 
 from __future__ import annotations
