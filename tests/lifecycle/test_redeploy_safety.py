@@ -174,11 +174,15 @@ async def test_a_rollback_does_not_revert_someone_elses_change(
     await wait_for(lambda: running_pod(emulator, "bot-alpha"), what="first pod")
     emulator.image_pull_backoff(NS, "bot-alpha")  # every image fails to pull
     stream = services.instances.redeploy(["bot-alpha"], "example.com/bot:5", ready_within=60)
-    with pytest.raises(OperationFailed, match="ImagePull") as failed:
+
+    async def follow() -> None:
         async for progress in stream:
             if progress.step == "rollout" and progress.state is StepState.RUNNING:
                 # Another operator sets another image while we wait.
                 await kube_of(services).redeploy_deployment("bot-alpha", "example.com/other:1")
+
+    with pytest.raises(OperationFailed, match="ImagePull") as failed:
+        await follow()
     assert "Not rolled back" in failed.value.cleanup
     assert template_image(emulator, "bot-alpha") == "example.com/other:1"
     emulator.heal(NS, "bot-alpha")
