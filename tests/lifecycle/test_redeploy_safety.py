@@ -34,18 +34,12 @@ def container(emulator: EmulatorServer, name: str) -> dict[str, Any]:
     return dict(spec["containers"][0])
 
 
-def pod_images(emulator: EmulatorServer, name: str) -> set[str]:
-    return {
-        str(c["image"])
-        for p in pods_of(emulator, name)
-        for c in p["spec"]["containers"]  # type: ignore[index]
-    }
-
-
 def pulling_fails(emulator: EmulatorServer, name: str) -> bool:
     for pod in pods_of(emulator, name):
-        for status in pod.get("status", {}).get("containerStatuses") or []:  # type: ignore[union-attr]
-            if (status.get("state", {}).get("waiting") or {}).get("reason") in PULL_FAILURES:
+        status: Any = pod.get("status") or {}
+        for container_status in status.get("containerStatuses") or []:
+            waiting = (container_status.get("state") or {}).get("waiting") or {}
+            if waiting.get("reason") in PULL_FAILURES:
                 return True
     return False
 
