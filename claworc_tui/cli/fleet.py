@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from claworc_tui.cli.url import forward_command
+from claworc_tui.cli.url import private_hint
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.names import derive_name
 from claworc_tui.services import Services
@@ -75,7 +75,7 @@ async def _clone(services: Services, args: argparse.Namespace) -> int:
     name = derive_name(spec.display_name)
     if (await svc.get(name)).exposure is Exposure.PRIVATE:
         # As create says it: no URL to print (stdout is for URLs only), how to reach it instead.
-        print(f"{name} is private; reach it with: {forward_command(args, name)}", file=sys.stderr)
+        print(await private_hint(services, args, name), file=sys.stderr)
         return 0
     urls = await svc.urls(name)
     print(urls.chrome)
