@@ -148,7 +148,9 @@ class _Run:
             if deployed.replicas == 0:
                 await self._restore()
                 yield self.report("deployment", StepState.DONE, "stopped: used at the next start")
-                yield self.report("rollout", StepState.DONE, "nothing to roll (0 replicas)")
+                yield self.report(
+                    "rollout", StepState.DONE, "nothing to roll (stopped: 0 replicas)"
+                )
                 await svc.log_activity("redeploy", Outcome.OK, name, f"image {target}", calls)
                 return
             yield self.report("deployment", StepState.DONE, "patched; the pod is replaced")

@@ -59,7 +59,7 @@ async def test_a_half_stopped_instance_stays_stopped(
     step = "scale" if owner else None
     await services.store.instances.set_status("bot-alpha", left, step=step, owner=owner)
     reports = await run(services, "example.com/bot:2", ready_within=20)
-    assert reports[-1].detail == "nothing to roll (0 replicas)"
+    assert reports[-1].detail == "nothing to roll (stopped: 0 replicas)"
     instance = await services.instances.get("bot-alpha")
     assert (instance.status, instance.op_owner) == (left, owner)
     assert (instance.image, template_image(emulator, "bot-alpha")) == ("example.com/bot:2",) * 2
