@@ -10,12 +10,15 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from claworc_emulator import EmulatorServer
+from claworc_tui.config import Settings
 from claworc_tui.crypto.passphrase import SCRYPT_N, PassphraseSeal
 from claworc_tui.models.errors import ValidationFailed
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import Provider
 from claworc_tui.services import Services
 from claworc_tui.services import records as records_mod
+from tests.lifecycle.test_cli import cli
 from tests.lifecycle.test_records import OVERRIDE, PASS, fleet, second
 
 __all__ = ["second"]
@@ -123,3 +126,20 @@ async def test_a_wrong_passphrase_is_still_told_from_a_damaged_file(
     with pytest.raises(ValidationFailed, match="wrong passphrase"):
         await records_mod.import_records(second.instances, file, SecretStr("not it at all"))
     assert await second.store.instances.list() == before
+
+
+async def test_cli_export_warns_that_a_clawdbot_json_may_hold_tokens(
+    config: Settings, emulator: EmulatorServer
+) -> None:
+    assert (await cli(config, "create", "Bot Plain"))[0] == 0
+    code, _, err = await cli(config, "export")
+    assert code == 0, err
+    assert "clawdbot.json is included" not in err, "no config, no warning"
+    path = config.db.parent / "clawdbot.json"
+    path.write_text('{"channels": {"slack": {"token": "xoxb-not-a-real-token"}}}')
+    assert (await cli(config, "create", "Bot Alpha", "--config", str(path)))[0] == 0
+    code, out, err = await cli(config, "export")
+    assert code == 0, err
+    assert json.loads(out)["keys"] == "left out"
+    assert "warning: clawdbot.json is included (bot-alpha): it may hold tokens" in err
+    assert "xoxb" not in err
