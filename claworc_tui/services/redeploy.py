@@ -99,7 +99,9 @@ class _Run:
         before = self.instance
         runs = before.status is InstanceStatus.RUNNING or (ready and before.status in _MEANT_TO_RUN)
         if runs:
-            await self.svc.store.instances.set_status(self.name, InstanceStatus.RUNNING)
+            await self.svc.store.instances.set_status(
+                self.name, InstanceStatus.RUNNING, detail=detail
+            )
             return
         await self.svc.store.instances.set_status(
             self.name,
