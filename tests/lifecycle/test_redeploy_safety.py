@@ -219,3 +219,14 @@ async def test_redeploy_sets_image_pull_policy_always(
     assert main["imagePullPolicy"] == "Always"
     assert main["volumeMounts"], "the strategic merge kept the rest of the container"
     assert len(deployment(emulator, "bot-alpha")["spec"]["template"]["spec"]["containers"]) == 1
+
+
+async def test_the_rollback_row_update_only_replaces_our_own_image(services: Services) -> None:
+    """``UPDATE … WHERE image IS ?``: another writer's image stays."""
+    await make(services, "Bot Alpha")
+    repo = services.store.instances
+    await repo.set_image("bot-alpha", "example.com/theirs:1")
+    assert not await repo.set_image_if("bot-alpha", None, expected="example.com/ours:2")
+    assert (await repo.get("bot-alpha")).image == "example.com/theirs:1"
+    assert await repo.set_image_if("bot-alpha", None, expected="example.com/theirs:1")
+    assert (await repo.get("bot-alpha")).image is None
