@@ -77,6 +77,8 @@ class Kubelet:
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.signals: dict[str, asyncio.Event] = {}
         self.modes: dict[tuple[str, str], str] = {}
+        self.unpullable: dict[tuple[str, str], str] = {}
+        """(namespace, deployment) -> the one image its pods cannot pull (others run)."""
         self.termination_messages: dict[tuple[str, str], str] = {}
         """What a crashing container of a deployment writes to ``/dev/termination-log``."""
         self.next_ip = 10
@@ -157,13 +159,28 @@ class Kubelet:
 
     def mode(self, pod: Obj) -> str | None:
         dep = self.deployment_of(pod)
-        return self.modes.get((meta(pod).get("namespace", ""), dep)) if dep else None
+        if not dep:
+            return None
+        key = (meta(pod).get("namespace", ""), dep)
+        bad = self.unpullable.get(key)
+        if bad is not None and any(c.get("image") == bad for c in self.containers(pod)):
+            return "imagepull"
+        return self.modes.get(key)
 
     def set_mode(self, ns: str, deployment: str, mode: str | None) -> None:
         if mode is None:
             self.modes.pop((ns, deployment), None)
+            self.unpullable.pop((ns, deployment), None)
         else:
             self.modes[(ns, deployment)] = mode
+        self._signal_deployment(ns, deployment)
+
+    def set_unpullable(self, ns: str, deployment: str, image: str) -> None:
+        """Pods of ``deployment`` running ``image`` fail to pull it; its other pods run."""
+        self.unpullable[(ns, deployment)] = image
+        self._signal_deployment(ns, deployment)
+
+    def _signal_deployment(self, ns: str, deployment: str) -> None:
         for pod in self.api.store.items(POD, ns):
             if self.deployment_of(pod) == deployment:
                 self._signal(meta(pod)["uid"])

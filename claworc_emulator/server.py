@@ -212,9 +212,14 @@ class EmulatorServer:
         """Make the pods of ``deployment`` be OOM-killed on start."""
         self.kubelet.set_mode(namespace, deployment, "oom")
 
-    def image_pull_backoff(self, namespace: str, deployment: str) -> None:
-        """Make the pods of ``deployment`` fail to pull their image (ImagePullBackOff)."""
-        self.kubelet.set_mode(namespace, deployment, "imagepull")
+    def image_pull_backoff(self, namespace: str, deployment: str, image: str | None = None) -> None:
+        """Make the pods of ``deployment`` fail to pull their image (ImagePullBackOff); with
+        ``image``, only its pods whose container runs that image (a rollback to another image
+        then runs again)."""
+        if image is None:
+            self.kubelet.set_mode(namespace, deployment, "imagepull")
+            return
+        self.kubelet.set_unpullable(namespace, deployment, image)
 
     def termination_message(self, namespace: str, deployment: str, message: str | None) -> None:
         """What the deployment's containers write to ``/dev/termination-log`` when they crash

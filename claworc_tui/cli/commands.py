@@ -21,7 +21,7 @@ from pydantic import SecretStr, ValidationError
 
 from claworc_tui.cli.args import add_global_flags
 from claworc_tui.cli.output import raw_stdout
-from claworc_tui.cli.url import forward_command
+from claworc_tui.cli.url import private_hint
 from claworc_tui.config import Settings
 from claworc_tui.models.errors import (
     ClaworcError,
@@ -287,7 +287,7 @@ async def _create(services: Services, args: argparse.Namespace) -> int:
     name = derive_name(spec.display_name)
     if (await services.instances.get(name)).exposure is Exposure.PRIVATE:
         # No URL to print: say how to reach it (stdout stays for URLs only).
-        print(f"{name} is private; reach it with: {forward_command(args, name)}", file=sys.stderr)
+        print(await private_hint(services, args, name), file=sys.stderr)
         return EXIT_OK
     print((await services.instances.urls(name)).chrome)
     return EXIT_OK

@@ -6,6 +6,8 @@ import argparse
 import sys
 from collections.abc import Callable
 
+from claworc_tui.cli.url import private_hint
+from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.names import derive_name
 from claworc_tui.services import Services
 from claworc_tui.services.redeploy import ROLLOUT_TIMEOUT, check_image_arg
@@ -21,7 +23,8 @@ def register_fleet(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     clone = add(
         "clone",
         "create a new instance with the resources, storage sizes, clawdbot.json, image and key "
-        "overrides of NAME (new ports, empty volumes: the data is not copied)",
+        "overrides and exposure of NAME (a private instance gives a private clone; new ports "
+        "for a NodePort one; empty volumes: the data is not copied)",
     )
     clone.add_argument("name", metavar="NAME", help="the instance to copy")
     clone.add_argument("display_name", metavar="NEW_NAME", help="display name of the clone")
@@ -69,7 +72,12 @@ async def _clone(services: Services, args: argparse.Namespace) -> int:
     print(f"cloning {args.name}: {await svc.clone_note(args.name)}", file=sys.stderr)
     async for progress in svc.clone(args.name, spec):
         _print_step(progress)
-    urls = await svc.urls(derive_name(spec.display_name))
+    name = derive_name(spec.display_name)
+    if (await svc.get(name)).exposure is Exposure.PRIVATE:
+        # As create says it: no URL to print (stdout is for URLs only), how to reach it instead.
+        print(await private_hint(services, args, name), file=sys.stderr)
+        return 0
+    urls = await svc.urls(name)
     print(urls.chrome)
     return 0
 

@@ -115,6 +115,17 @@ async def _export(services: Services, args: argparse.Namespace) -> int:
     print(records_mod.dump(file))
     keys = "keys sealed" if seal is not None else "keys left out"
     print(f"exported {plural(len(file.instances), 'record')} ({keys})", file=sys.stderr)
+    configs = [r.name for r in file.instances if r.clawdbot_config]
+    if configs:
+        # Only the API key overrides are sealed: a clawdbot.json travels as it is, and bots
+        # keep channel tokens (Slack, Telegram …) there.
+        shown = ", ".join(configs[:10]) + (f" and {len(configs) - 10} more" if configs[10:] else "")
+        print(
+            f"claworc-tui: warning: clawdbot.json is included ({shown}): it may hold tokens, "
+            "and it is not encrypted (--with-keys seals the API keys only); keep the file "
+            "private",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -62,6 +62,14 @@ def forward_command(args: argparse.Namespace, name: str | None = None) -> str:
     return shlex.join([*words, "forward", name or str(args.name)])
 
 
+async def private_hint(services: Services, args: argparse.Namespace, name: str) -> str:
+    """How to reach private instance ``name``: a port-forward on Kubernetes; on Docker (no
+    port-forward there) the container's own address."""
+    if services.kube is None:
+        return f"{name} is {(await services.instances.urls(name)).chrome}"
+    return f"{name} is private; reach it with: {forward_command(args, name)}"
+
+
 async def _url(services: Services, args: argparse.Namespace) -> int:
     from claworc_tui.cli.reach import forward_until_interrupted
     from claworc_tui.models.errors import ValidationFailed
@@ -74,6 +82,9 @@ async def _url(services: Services, args: argparse.Namespace) -> int:
         return await forward_until_interrupted(
             services, args.name, local_port=args.local_port, roles=(role,)
         )
+    if instance.exposure is Exposure.PRIVATE and services.kube is None:
+        print(f"claworc-tui: {await private_hint(services, args, instance.name)}", file=sys.stderr)
+        return EXIT_FAILED
     if instance.exposure is Exposure.PRIVATE:
         print(
             f"claworc-tui: {instance.name} is private (a ClusterIP Service, no NodePorts): its "

@@ -3,11 +3,14 @@
 An export is meant to travel (to another host, into a backup), away from the Fernet key that
 seals the database, so its keys are sealed again under a key derived from a passphrase:
 
-* scrypt (RFC 7914), n=2^15, r=8, p=1 (about 32 MiB and a tenth of a second), with a random
-  16-byte salt per file; the parameters are written into the file so they can be raised later;
-  a file asking for more than :data:`MAX_N` is refused (it would be a memory bomb, not ours);
+* scrypt (RFC 7914), n=2^17, r=8, p=1 (128 MiB and about half a second), with a random
+  16-byte salt per file; the parameters are written into the file so they can be raised later.
+  A file is a stranger's input: one asking for more than :data:`MAX_MEMORY` bytes
+  (128·n·r) or a p above :data:`MAX_P` is refused (a memory bomb, not ours);
 * AES-256-GCM with a random 12-byte nonce per sealed value; the associated data binds each value
-  to its place (the instance's name), so values cannot be swapped between instances unnoticed;
+  to its place. The caller says what the place is (the export binds a record's keys to the
+  whole record, see :mod:`claworc_tui.services.records`), and places are domain-separated
+  (``claworc/check``, ``instance:NAME``) so a value cannot stand in for another;
 * a check value sealed under the same key tells a wrong passphrase (the check does not open)
   from a damaged file (the check opens, a value does not).
 """
@@ -23,9 +26,14 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from pydantic import SecretStr
 
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
 MAX_N, MAX_R, MAX_P = 2**20, 16, 4
+#: Most memory (bytes) a file may make one derivation use: 128·n·r (scrypt's V array).
+MAX_MEMORY = 256 * 1024 * 1024
 _CHECK = b"claworc-tui passphrase check v1"
+#: Where the check value is bound (format 2 on); format 1 files used ``"check"``.
+CHECK_PLACE = "claworc/check"
+CHECK_PLACE_V1 = "check"
 _NONCE = 12
 
 
@@ -35,6 +43,15 @@ class WrongPassphrase(ValueError):
 
 class DamagedSeal(ValueError):
     """A sealed value does not open although the passphrase is right: the file was changed."""
+
+
+class SealTooCostly(ValueError):
+    """The file's scrypt parameters ask for more memory or work than we spend on a file."""
+
+
+def scrypt_memory(n: int, r: int) -> int:
+    """Bytes one scrypt derivation with ``n`` and ``r`` needs (its V array: 128·n·r)."""
+    return 128 * n * r
 
 
 def _b64(data: bytes) -> str:
@@ -60,8 +77,17 @@ class PassphraseSeal:
         r: int = SCRYPT_R,
         p: int = SCRYPT_P,
     ) -> None:
-        if not (2 <= n <= MAX_N and n & (n - 1) == 0 and 1 <= r <= MAX_R and 1 <= p <= MAX_P):
+        if not (2 <= n <= MAX_N and n & (n - 1) == 0 and 1 <= r <= MAX_R and p >= 1):
             raise DamagedSeal(f"scrypt parameters n={n} r={r} p={p} are out of range")
+        if scrypt_memory(n, r) > MAX_MEMORY:
+            raise SealTooCostly(
+                f"the file asks for {scrypt_memory(n, r) // 2**20} MiB of memory to open "
+                f"(scrypt n={n} r={r}; at most {MAX_MEMORY // 2**20} MiB); refused"
+            )
+        if p > MAX_P:
+            raise SealTooCostly(
+                f"the file asks for {p} scrypt passes to open (at most {MAX_P}); refused"
+            )
         if len(salt) < 16:
             raise DamagedSeal("the scrypt salt is shorter than 16 bytes")
         self.salt, self.n, self.r, self.p = salt, n, r, p
@@ -76,7 +102,7 @@ class PassphraseSeal:
         """A seal with a fresh random salt and the default parameters."""
         return cls(passphrase, os.urandom(16))
 
-    def params(self) -> dict[str, object]:
+    def params(self, check_place: str = CHECK_PLACE) -> dict[str, object]:
         """What the file records to derive the key again (no secret)."""
         return {
             "kdf": "scrypt",
@@ -85,7 +111,7 @@ class PassphraseSeal:
             "p": self.p,
             "salt": _b64(self.salt),
             "cipher": "AES-256-GCM",
-            "check": self.seal(_CHECK.decode(), "check"),
+            "check": self.seal(_CHECK.decode(), check_place),
         }
 
     def seal(self, text: str, place: str) -> str:
@@ -107,20 +133,25 @@ class PassphraseSeal:
         except (InvalidTag, UnicodeError):
             raise DamagedSeal(f"the sealed value of {place} does not open") from None
 
-    def verify(self, check: str) -> None:
+    def verify(self, check: str, place: str = CHECK_PLACE) -> None:
         """Raise :class:`WrongPassphrase` unless ``check`` (from :meth:`params`) opens."""
         try:
-            if self.open(check, "check") != _CHECK.decode():
+            if self.open(check, place) != _CHECK.decode():
                 raise WrongPassphrase("the passphrase check does not match")
         except DamagedSeal:
             raise WrongPassphrase("the passphrase does not open this file") from None
 
 
-def seal_from_params(passphrase: SecretStr, params: dict[str, object]) -> PassphraseSeal:
-    """The seal a file describes, checked against its check value.
+def seal_from_params(
+    passphrase: SecretStr, params: dict[str, object], *, check_place: str = CHECK_PLACE
+) -> PassphraseSeal:
+    """The seal a file describes, checked against its check value (bound to ``check_place``).
+
+    This runs scrypt: call it off the event loop (``asyncio.to_thread``).
 
     Raises:
         DamagedSeal: The parameters are missing or out of range.
+        SealTooCostly: They ask for more memory or passes than a file may.
         WrongPassphrase: The passphrase is not the one the file was sealed with.
     """
     try:
@@ -136,5 +167,5 @@ def seal_from_params(passphrase: SecretStr, params: dict[str, object]) -> Passph
     if not isinstance(salt, str) or not isinstance(check, str):
         raise DamagedSeal("the salt or the check is not text")
     seal = PassphraseSeal(passphrase, _unb64(salt), n=numbers[0], r=numbers[1], p=numbers[2])
-    seal.verify(check)
+    seal.verify(check, check_place)
     return seal

@@ -495,6 +495,23 @@ class InstanceRepository:
         """Store the instance's own image (already validated; None: the settings' image)."""
         return await self._update(name, "image = ?", (image,))
 
+    async def set_image_if(self, name: str, image: str | None, *, expected: str | None) -> bool:
+        """Store ``image`` only while the row still holds ``expected`` (``WHERE image IS ?``).
+
+        Returns:
+            False when another writer changed the image meanwhile (the row is left as it is).
+        """
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                f"UPDATE instances SET image = ?, updated_at = {_NOW} "
+                "WHERE name = ? AND image IS ?",
+                (image, name, expected),
+            )
+            changed = cursor.rowcount == 1
+        if changed:
+            await self.changes.publish([name])
+        return changed
+
     async def set_config(self, name: str, config: str | None) -> Instance:
         """Store a new ``clawdbot.json`` (already validated)."""
         return await self._update(name, "clawdbot_config = ?", (config,))

@@ -13,6 +13,9 @@ from collections.abc import Awaitable, Callable
 
 import aiosqlite
 
+from claworc_tui.models.errors import DatabaseError
+from claworc_tui.models.text import one_line
+
 SPEC_SCHEMA = """
 CREATE TABLE IF NOT EXISTS instances (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -141,7 +144,32 @@ async def _m7_private_holds_no_ports(conn: aiosqlite.Connection) -> None:
     Private rows release their pair; ``prior_nodeport`` remembers its chrome port, so that going
     back to NodePorts gets the same URLs when that pair is still free.
     """
-    await conn.execute("ALTER TABLE instances ADD COLUMN prior_nodeport INTEGER")
+    # Idempotent: a database that already has either part (made by a build that ran this
+    # migration without bumping user_version, or fixed by hand) gets only what it lacks.
+    if "prior_nodeport" not in await _columns(conn, "instances"):
+        await conn.execute("ALTER TABLE instances ADD COLUMN prior_nodeport INTEGER")
+    if await _ports_not_null(conn):
+        await _rebuild_ports_nullable(conn)
+    await conn.execute(
+        "UPDATE instances SET prior_nodeport = nodeport_chrome, nodeport_chrome = NULL, "
+        "nodeport_terminal = NULL WHERE exposure = 'private' AND nodeport_chrome IS NOT NULL"
+    )
+
+
+async def _ports_not_null(conn: aiosqlite.Connection) -> bool:
+    """Whether a port column still refuses NULL (both must go; one alone is not our schema)."""
+    async with conn.execute("PRAGMA table_info(instances)") as cursor:
+        flags = {row[1]: bool(row[3]) for row in await cursor.fetchall()}
+    ports = (flags.get("nodeport_chrome"), flags.get("nodeport_terminal"))
+    if None in ports:
+        raise DatabaseError(
+            "cannot migrate the database to schema 7: its instances table has no "
+            "nodeport_chrome/nodeport_terminal columns; it was left unchanged"
+        )
+    return any(ports)
+
+
+async def _rebuild_ports_nullable(conn: aiosqlite.Connection) -> None:
     async with conn.execute(
         "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'instances'"
     ) as cursor:
@@ -150,9 +178,11 @@ async def _m7_private_holds_no_ports(conn: aiosqlite.Connection) -> None:
     new_sql, count = _PORT_NOT_NULL.subn(r"\1", table_sql)
     new_sql, named = _CREATE_INSTANCES.subn("CREATE TABLE instances_new", new_sql)
     if count != 2 or named != 1:
-        raise RuntimeError(
-            "cannot migrate the instances table: its nodeport columns are not declared as "
-            f"expected ({table_sql!r})"
+        raise DatabaseError(
+            "cannot migrate the database to schema 7 (private instances hold no ports): its "
+            "instances table does not declare nodeport_chrome and nodeport_terminal as "
+            "'INTEGER UNIQUE NOT NULL'; it was left unchanged. Its definition: "
+            + one_line(table_sql)[:400]
         )
     columns = ", ".join(f'"{c}"' for c in sorted(await _columns(conn, "instances")))
     await conn.execute(new_sql)
@@ -176,7 +206,10 @@ async def _m7_private_holds_no_ports(conn: aiosqlite.Connection) -> None:
             await conn.execute(str(sql))
     async with conn.execute("PRAGMA foreign_key_check") as cursor:
         if await cursor.fetchone() is not None:
-            raise RuntimeError("the rebuilt instances table breaks a foreign key")
+            raise DatabaseError(
+                "cannot migrate the database to schema 7: the rebuilt instances table breaks a "
+                "foreign key; it was left unchanged"
+            )
 
 
 MIGRATIONS: tuple[Migration, ...] = (

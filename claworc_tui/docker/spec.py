@@ -30,6 +30,7 @@ from claworc_tui.k8s.manifests import (
     PVC_MOUNTS,
     TERMINAL_PORT,
 )
+from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import Instance, Provider
 from claworc_tui.models.quantity import parse_quantity
 
@@ -47,6 +48,16 @@ MANAGED_FILTER = f"{MANAGED_BY}={MANAGER}"
 def container_name(name: str) -> str:
     """The container of instance ``name``."""
     return f"{PREFIX}{name}"
+
+
+def private_note(name: str) -> str:
+    """How a private instance's pages are reached on Docker (no port is published)."""
+    return (
+        f"private: no published ports; its pages are on the container's own address, port "
+        f"{CHROME_PORT} (chrome) and {TERMINAL_PORT} (terminal), from the engine's host: "
+        "docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "
+        f"{container_name(name)}"
+    )
 
 
 def volume_name(name: str, role: str) -> str:
@@ -131,12 +142,15 @@ def container(
             "ReadOnly": True,
         }
     )
-    ports = {
-        f"{CHROME_PORT}/tcp": [{"HostIp": bind_address, "HostPort": str(instance.nodeport_chrome)}],
-        f"{TERMINAL_PORT}/tcp": [
-            {"HostIp": bind_address, "HostPort": str(instance.nodeport_terminal)}
-        ],
-    }
+    ports: Json = {}
+    pair = instance.node_ports
+    if instance.exposure is not Exposure.PRIVATE and pair is not None:
+        ports = {
+            f"{CHROME_PORT}/tcp": [{"HostIp": bind_address, "HostPort": str(pair[0])}],
+            f"{TERMINAL_PORT}/tcp": [{"HostIp": bind_address, "HostPort": str(pair[1])}],
+        }
+    # A private instance publishes nothing on the host: it is reached on its container's
+    # address on the engine's network (see private_note), like a ClusterIP in the cluster.
     host: Json = {
         "Privileged": privileged,
         "ShmSize": SHM_BYTES,

@@ -54,6 +54,10 @@ def image_problem(value: str) -> str | None:
         want = _DIGEST_LENGTHS.get(algorithm)
         if want is not None and len(hex_part) != want:
             return f"a {algorithm} digest has {want} hex digits, not {len(hex_part)}"
+        if want is not None and hex_part != hex_part.lower():
+            # The grammar lets [[:xdigit:]] through, but go-digest's Validate (and so the
+            # runtime pulling it) wants lower-case hex for the registered algorithms.
+            return f"a {algorithm} digest is lower-case hex (it has upper-case letters)"
     name, tag = rest, ""
     slash = rest.rfind("/")
     colon = rest.rfind(":")

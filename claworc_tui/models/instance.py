@@ -243,6 +243,9 @@ class InstanceSpec(BaseModel):
     """Per-instance key overrides; a provider not listed inherits the global key."""
     image: str | None = None
     """The instance's own container image (a clone keeps its source's); None: the setting."""
+    exposure: Exposure | None = None
+    """NodePorts or private; None takes the settings' ``default_exposure``. A clone keeps its
+    source's: a clone of a private instance must not appear on NodePorts."""
 
     @field_validator("image")
     @classmethod

@@ -2,7 +2,7 @@
 
 Format (JSON, one object)::
 
-    {"format": "claworc-tui/records", "version": 1, "exported_at": "…Z",
+    {"format": "claworc-tui/records", "version": 2, "exported_at": "…Z",
      "keys": "left out" | "sealed",
      "seal": null | {"kdf": "scrypt", "n": …, "r": …, "p": …, "salt": "…", "cipher": "AES-256-GCM",
                      "check": "…"},
@@ -14,6 +14,12 @@ Format (JSON, one object)::
 ``overrides`` names the providers an instance had its own key for, so an import without keys
 can say which instances now inherit the global key. A file whose ``version`` is newer than
 :data:`FORMAT_VERSION` is refused: an older app must not half-read a newer file.
+
+Version 2 binds each record's ``sealed_keys`` to the whole record (see
+:func:`claworc_tui.services.records.bound_place`): editing a ``--with-keys`` file's image or
+exposure makes it refused. Version 1 files (their keys bound to the instance's name only) are
+still read, with a warning; so are their private records that still name a port pair (written
+before private instances gave their ports up): the ports are dropped, with a warning.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.image import check_image
@@ -35,7 +41,7 @@ from claworc_tui.models.instance import (
 from claworc_tui.models.settings import NODEPORT_MAX, NODEPORT_MIN
 
 FORMAT = "claworc-tui/records"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 #: Largest export file an import reads (a thousand instances with 1 MiB configs fit).
 MAX_FILE_BYTES = 256 * 1024 * 1024
 _NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", re.ASCII)
@@ -124,6 +130,12 @@ class RecordsFile(BaseModel):
     keys: Literal["left out", "sealed"]
     seal: dict[str, object] | None = None
     instances: list[InstanceRecord]
+    _warnings: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What reading the file noticed and went past (an old version, dropped ports)."""
+        return self._warnings
 
     @model_validator(mode="after")
     def _consistent(self) -> RecordsFile:

@@ -1,10 +1,11 @@
 """Clone: a new instance with the same resources, storage sizes, config, image and key overrides.
 
-What is *not* copied, and said so wherever a clone is offered: the ports (the clone gets the
-lowest free pair, like any new instance) and the data (its four PVCs start empty: nothing is
-copied between volumes). The overrides are unsealed from the source's row and sealed again into
-the clone's; they are never shown. The clone is then made by the normal step-by-step create,
-with its rollback.
+The exposure is copied: a clone of a private instance is private (no NodePorts), a clone of a
+NodePort instance gets NodePorts. What is *not* copied, and said so wherever a clone is offered:
+the ports (a NodePort clone gets the lowest free pair, like any new instance) and the data (its
+four PVCs start empty: nothing is copied between volumes). The overrides are unsealed from the
+source's row and sealed again into the clone's; they are never shown. The clone is then made
+by the normal step-by-step create, with its rollback.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 
 from claworc_tui.models.activity import Outcome
 from claworc_tui.models.errors import NameTaken, ValidationFailed, from_pydantic
+from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import Instance, InstanceSpec
 from claworc_tui.models.names import derive_name
 from claworc_tui.services.views import Progress
@@ -25,6 +27,11 @@ if TYPE_CHECKING:
     from claworc_tui.services.instances import InstanceService
 
 NOT_COPIED = "new ports, empty volumes (the data is not copied)"
+NOT_COPIED_PRIVATE = "private: no NodePorts, empty volumes (the data is not copied)"
+
+
+def _not_copied(exposure: Exposure) -> str:
+    return NOT_COPIED_PRIVATE if exposure is Exposure.PRIVATE else NOT_COPIED
 
 
 def what_is_copied(source: Instance) -> str:
@@ -35,8 +42,15 @@ def what_is_copied(source: Instance) -> str:
         else "no key overrides (the global keys apply)"
     )
     image = f"image {source.image}" if source.image else "the settings' image"
+    if source.exposure is Exposure.PRIVATE:
+        return (
+            f"Copied: resources, storage sizes, clawdbot.json, {image}, {keys}, "
+            "the exposure (private: no NodePorts). "
+            "New: empty volumes (the data is not copied)."
+        )
     return (
-        f"Copied: resources, storage sizes, clawdbot.json, {image}, {keys}. "
+        f"Copied: resources, storage sizes, clawdbot.json, {image}, {keys}, "
+        "the exposure (NodePorts). "
         "New: its own ports, and empty volumes (the data is not copied)."
     )
 
@@ -73,6 +87,7 @@ async def clone_spec(svc: InstanceService, source_name: str, display_name: str) 
             clawdbot_config=source.clawdbot_config,
             api_keys=await svc.store.instances.overrides(source_name),
             image=source.image,
+            exposure=source.exposure,
         )
     except ValidationError as exc:
         raise from_pydantic(exc) from None
@@ -88,6 +103,10 @@ async def clone(
     """
     svc.require_writable("clone an instance")
     source = await svc.store.instances.get(source_name)
+    if spec.exposure is None:
+        # A form that rebuilt the spec without it: the clone still keeps the source's exposure
+        # (a private source must never give a clone on NodePorts).
+        spec = spec.model_copy(update={"exposure": source.exposure})
     created = cast(AsyncGenerator[Progress, None], svc.create(spec))
     async with contextlib.aclosing(created):  # closed in this task if our consumer stops
         async for progress in created:
@@ -96,5 +115,5 @@ async def clone(
         "clone",
         Outcome.OK,
         derive_name(spec.display_name),
-        f"from {source.name}; {NOT_COPIED}",
+        f"from {source.name}; {_not_copied(spec.exposure or source.exposure)}",
     )

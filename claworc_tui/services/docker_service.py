@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from pydantic import SecretStr
 
+from claworc_tui.docker import spec as docker_spec
 from claworc_tui.docker.instances import DockerInstances
 from claworc_tui.k8s import manifests
 from claworc_tui.models.activity import Outcome
@@ -119,8 +120,10 @@ class DockerInstanceService(InstanceService):
                     spec,
                     port_range=(settings.port_range_start, settings.port_range_end),
                     owner=owner_id(),
+                    exposure=spec.exposure or settings.default_exposure,
                 )
-                ports = f"ports {instance.nodeport_chrome},{instance.nodeport_terminal}"
+                pair = instance.node_ports
+                ports = f"ports {pair[0]},{pair[1]}" if pair else "private: no published ports"
                 yield report(step, StepState.DONE, ports)
                 step = "volumes and container"
                 yield report(step, StepState.RUNNING)
@@ -185,7 +188,8 @@ class DockerInstanceService(InstanceService):
                 ) from None
             yield report(0, "; ".join(removed) or "nothing was left")
             await self.store.instances.delete(name)
-            ports = f"ports {instance.nodeport_chrome},{instance.nodeport_terminal} free"
+            pair = instance.node_ports
+            ports = f"ports {pair[0]},{pair[1]} free" if pair else "no ports held (private)"
             yield report(1, ports)
             await self.log_activity("delete", Outcome.OK, name, f"removed {len(removed)}", calls)
 
@@ -288,6 +292,9 @@ class DockerInstanceService(InstanceService):
     async def urls(self, name: str) -> VncUrls:
         """Both noVNC URLs on this host."""
         instance = await self.store.instances.get(name)
+        if instance.node_ports is None:
+            note = docker_spec.private_note(name)
+            return VncUrls(chrome=note, terminal=note)
         base = f"http://{await self.node_host()}:{{port}}/vnc.html?autoconnect=true"
         return VncUrls(
             chrome=base.format(port=instance.nodeport_chrome),

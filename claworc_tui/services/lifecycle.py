@@ -92,7 +92,7 @@ async def create(svc: InstanceService, spec: InstanceSpec) -> AsyncIterator[Prog
                 port_range=(settings.port_range_start, settings.port_range_end),
                 skip_ports=held.owners,
                 owner=owner_id(),
-                exposure=settings.default_exposure,
+                exposure=spec.exposure or settings.default_exposure,
             )
             yield report(step, StepState.DONE, _ports_note(instance))
             keys = await svc.effective_keys(name)

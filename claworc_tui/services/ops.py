@@ -16,6 +16,7 @@ from contextvars import ContextVar
 
 from claworc_tui.k8s.objects import CallRecord
 from claworc_tui.models.activity import ApiCall
+from claworc_tui.models.instance import TRANSITIONAL, Instance
 from claworc_tui.services.errors import OperationInProgress
 
 _calls: ContextVar[list[ApiCall] | None] = ContextVar("claworc_calls", default=None)
@@ -65,6 +66,23 @@ def owner_alive(owner: str | None) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def refuse_if_busy_elsewhere(instance: Instance) -> None:
+    """Refuse an instance another live process is working on (its ``op_owner``, ``host:pid``).
+
+    A transitional row whose owner is gone is fair game: the start-up sweep would finish it
+    the same way; this process's own operations are refused by the operation locks.
+
+    Raises:
+        OperationInProgress: Another process is running an operation on it.
+    """
+    owner = instance.op_owner
+    if instance.status in TRANSITIONAL and owner != owner_id() and owner_alive(owner):
+        step = f" at step {instance.op_step}" if instance.op_step else ""
+        raise OperationInProgress(
+            instance.name, f"{instance.status.value}{step} (by process {owner})"
+        )
 
 
 class OperationLocks:

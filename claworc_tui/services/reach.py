@@ -33,6 +33,7 @@ from claworc_tui.k8s.podstreams import ExecChannel, ForwardChannel, PodStreams
 from claworc_tui.models.errors import ClaworcError, ValidationFailed
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import Instance
+from claworc_tui.models.names import object_names
 from claworc_tui.services.errors import ReadOnlyMode
 from claworc_tui.services.inspect import ObjectYaml, instance_yaml
 from claworc_tui.services.inspect import events as inspect_events
@@ -169,9 +170,25 @@ class ReachService:
         try:
             await self.kube.replace_service(instance)
         except BaseException:
-            await self.store.instances.set_exposure(name, before.exposure, port_range=port_range)
+            # Back to NodePorts: the released pair may have been taken meanwhile, and the next
+            # one must not be a pair another Service holds (ours still has the old pair).
+            back = set() if before.exposure is Exposure.PRIVATE else await self._held(name)
+            await asyncio.shield(
+                self.store.instances.set_exposure(
+                    name, before.exposure, port_range=port_range, skip_ports=back
+                )
+            )
             raise
         return instance
+
+    async def _held(self, name: str) -> set[int]:
+        """nodePorts other Services than ``name``'s hold (nothing known if the list fails)."""
+        try:
+            owners = (await self.kube.service_node_ports()).owners
+        except (KubeError, OSError):
+            return set()
+        own = (self.kube.namespace, object_names(name)["service"])
+        return {port for port, o in owners.items() if (o.namespace, o.service) != own}
 
     async def is_private(self, name: str) -> bool:
         """Whether instance ``name`` is reached through forwards only."""

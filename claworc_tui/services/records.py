@@ -14,6 +14,12 @@ transaction: a file that cannot be imported whole imports nothing.
 Refused (each with its own message): a file that is not an export, is damaged, or has a newer
 format version; a wrong passphrase; a name this database has; a port this database uses, one
 outside its port range, or one a Service in the cluster holds for something else.
+
+Integrity of a ``--with-keys`` file: each record's sealed keys are bound (AES-GCM associated
+data, :func:`bound_place`) to the canonical JSON of the record without them, with the format and
+version. Someone who edits such a file's image or exposure (to have the keys flow into their
+image at the next repair) gets it refused; the check is done before anything is written. A
+version 1 file bound the keys to the instance's name only: it is read, with a warning.
 """
 
 from __future__ import annotations
@@ -29,14 +35,18 @@ from typing import TYPE_CHECKING
 from pydantic import SecretStr, ValidationError
 
 from claworc_tui.crypto.passphrase import (
+    CHECK_PLACE,
+    CHECK_PLACE_V1,
     DamagedSeal,
     PassphraseSeal,
+    SealTooCostly,
     WrongPassphrase,
     seal_from_params,
 )
 from claworc_tui.k8s.errors import KubeError
 from claworc_tui.models.activity import Outcome
 from claworc_tui.models.errors import NameTaken, ValidationFailed, from_pydantic
+from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import Instance, InstanceStatus, Provider, check_api_key
 from claworc_tui.models.names import object_names
 from claworc_tui.models.records import (
@@ -65,16 +75,26 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
 
 
+def bound_place(version: int, record: InstanceRecord) -> str:
+    """The associated data a record's sealed keys are bound to.
+
+    Version 2 on: the canonical JSON (sorted keys, no spaces) of the format, the version, the
+    place ``instance:NAME`` and the record without ``sealed_keys`` — any change to the record
+    (its image, exposure, config …) makes its keys not open. Version 1: the name alone.
+    """
+    if version == 1:
+        return record.name
+    body = record.model_dump(mode="json", exclude={"sealed_keys"})
+    doc = {"format": FORMAT, "version": version, "place": f"instance:{record.name}", "record": body}
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
 def _record(
     instance: Instance, keys: dict[Provider, SecretStr], seal: PassphraseSeal | None
 ) -> InstanceRecord:
-    sealed = None
-    if seal is not None and keys:
-        plain = json.dumps({p.value: k.get_secret_value() for p, k in sorted(keys.items())})
-        sealed = seal.seal(plain, instance.name)
     # Not validated again: the file says what the database holds (a legacy row the rules of
     # today would refuse is refused by the import, with its reason, not by the export).
-    return InstanceRecord.model_construct(
+    record = InstanceRecord.model_construct(
         name=instance.name,
         display_name=instance.display_name,
         nodeport_chrome=instance.nodeport_chrome,
@@ -86,8 +106,13 @@ def _record(
         storage=instance.storage,
         clawdbot_config=instance.clawdbot_config,
         overrides=sorted(instance.overrides),
-        sealed_keys=sealed,
+        sealed_keys=None,
     )
+    if seal is None or not keys:
+        return record
+    plain = json.dumps({p.value: k.get_secret_value() for p, k in sorted(keys.items())})
+    sealed = seal.seal(plain, bound_place(FORMAT_VERSION, record))
+    return record.model_copy(update={"sealed_keys": sealed})
 
 
 async def export_records(
@@ -142,10 +167,37 @@ def parse(data: bytes) -> RecordsFile:
             f"the file is format version {version}, newer than this claworc-tui reads "
             f"({FORMAT_VERSION}): import it with a newer claworc-tui"
         )
+    notes = _old_private_ports(doc) if version == 1 else []
     try:
-        return RecordsFile.model_validate(doc)
+        file = RecordsFile.model_validate(doc)
     except ValidationError as exc:
         raise _bad_file(f"the file is damaged: {from_pydantic(exc).message}") from None
+    file.warnings.extend(notes)
+    if version == 1 and file.seal is not None:
+        file.warnings.append(
+            "the file is format version 1: its sealed keys are bound to the instance's name "
+            "only, not to the rest of its record (image, exposure …); import it only if you "
+            "trust that nobody changed it"
+        )
+    return file
+
+
+def _old_private_ports(doc: dict[str, object]) -> list[str]:
+    """Version 1 files written before private instances gave up their ports carry a pair on
+    private records: drop it (a private instance holds none) and say so."""
+    notes = []
+    instances = doc.get("instances")
+    for record in instances if isinstance(instances, list) else []:
+        if not isinstance(record, dict) or record.get("exposure") != Exposure.PRIVATE.value:
+            continue
+        pair = [record.pop(k, None) for k in ("nodeport_chrome", "nodeport_terminal")]
+        if any(port is not None for port in pair):
+            ports = ",".join(str(port) for port in pair)
+            notes.append(
+                f"{record.get('name')} is private: its ports {ports} from the file were dropped "
+                "(a private instance holds no NodePorts)"
+            )
+    return notes
 
 
 def _open_keys(
@@ -157,19 +209,32 @@ def _open_keys(
         raise ValidationFailed(
             "passphrase", "the file's keys are sealed: a passphrase is needed; nothing was imported"
         )
+    check = CHECK_PLACE_V1 if file.version == 1 else CHECK_PLACE
     try:
-        seal = seal_from_params(passphrase, file.seal)
+        seal = seal_from_params(passphrase, file.seal, check_place=check)
         opened: dict[str, dict[Provider, SecretStr]] = {}
         for record in file.instances:
             if record.sealed_keys is None:
                 continue
-            values = json.loads(seal.open(record.sealed_keys, record.name))
+            try:
+                text = seal.open(record.sealed_keys, bound_place(file.version, record))
+            except DamagedSeal:
+                if file.version == 1:
+                    raise
+                raise DamagedSeal(
+                    f"the record of {record.name} was changed after it was exported (its "
+                    "image, exposure or another field no longer matches its sealed keys), or "
+                    "its sealed keys were"
+                ) from None
+            values = json.loads(text)
             keys = {Provider(p): SecretStr(v) for p, v in values.items()}
             if set(keys) != set(record.overrides):
                 raise DamagedSeal(f"the keys of {record.name} do not match its overrides")
             for provider, key in keys.items():
                 check_api_key(provider, key)
             opened[record.name] = keys
+    except SealTooCostly as exc:
+        raise _bad_file(str(exc)) from None
     except WrongPassphrase:
         raise ValidationFailed(
             "passphrase",
@@ -233,8 +298,10 @@ async def import_records(
         ValidationFailed: A wrong passphrase, a damaged file, or conflicts (all listed).
     """
     svc.require_writable("import records")
-    keys = _open_keys(file, passphrase)
+    # scrypt takes a good part of a second and 128 MiB: never on the event loop.
+    keys = await asyncio.to_thread(_open_keys, file, passphrase)
     problems, warnings = await _conflicts(svc, file)
+    warnings = [*file.warnings, *warnings]
     if problems:
         shown = "; ".join(problems[:10]) + (
             f"; and {len(problems) - 10} more" if len(problems) > 10 else ""

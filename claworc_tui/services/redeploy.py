@@ -4,17 +4,19 @@ Steps, reported like create's:
 
 1. ``record``: the new image is checked (nothing is sent for a bad reference: the API server
    accepts any string in a Deployment's template and only refuses the pods) and stored in the
-   row, so drift and repair expect it from now on;
-2. ``deployment``: one patch sets the image and the restartedAt annotation (see
-   :mod:`claworc_tui.k8s.rollout`); a failure puts the row's image back: nothing changed;
-3. ``rollout``: waits for the new pod to be ready. An image that cannot be pulled
-   (``ErrImagePull``/``ImagePullBackOff``/``InvalidImageName``) is rolled back to the previous
-   image (record and Deployment) and reported; a pod that is not ready in time is reported as
-   such, not as a failure (the rollout goes on; the list shows it). Cancelling only stops the
-   wait.
+   row, so drift and repair expect it from now on. An instance another live process is working
+   on (its ``op_owner``) is refused;
+2. ``deployment``: one patch sets the image, ``imagePullPolicy: Always`` and the restartedAt
+   annotation (see :mod:`claworc_tui.k8s.rollout`); a failure puts the row's image back;
+3. ``rollout``: waits for the new pod to be ready. An image whose pull keeps failing (see
+   :data:`PULL_GRACE`) is rolled back to the previous image, only where the Deployment and
+   the row still hold this redeploy's target; a pod not ready in time fails the redeploy (the
+   rollout goes on; the list shows it). Cancelling only stops the wait.
 
-A stopped instance gets the image in its Deployment (replicas stay 0) and uses it at the next
-start. Bulk redeploys run a few at a time, one progress row per instance.
+Whether the instance is stopped is what the Deployment says (0 replicas in the patch's
+answer), not the row: it gets the image and uses it at the next start. The row's status is
+otherwise kept as it was (an instance in error stays in error unless its new pod is seen
+ready). Bulk redeploys run a few at a time, one progress row per instance.
 """
 
 from __future__ import annotations
@@ -27,12 +29,12 @@ from typing import TYPE_CHECKING, Any
 
 from claworc_tui.k8s.errors import KubeError
 from claworc_tui.k8s.objects import DeploymentState
-from claworc_tui.models.activity import Outcome
+from claworc_tui.models.activity import ApiCall, Outcome
 from claworc_tui.models.errors import ClaworcError, ValidationFailed
 from claworc_tui.models.image import image_problem
 from claworc_tui.models.instance import Instance, InstanceStatus
 from claworc_tui.services.errors import OperationFailed
-from claworc_tui.services.ops import owner_id
+from claworc_tui.services.ops import owner_id, refuse_if_busy_elsewhere
 from claworc_tui.services.views import Progress, StepState
 
 if TYPE_CHECKING:
@@ -45,6 +47,15 @@ ROLLOUT_TIMEOUT = 300.0
 #: At most this many instances redeploy at once in a bulk redeploy.
 BULK_CONCURRENCY = 4
 _POLL = 0.5
+#: A pull failure rolls back only once it has lasted this long (past the kubelet's first
+#: 10 s image back-off, so at least one retry failed too).
+PULL_GRACE = 12.0
+#: How long a rollback is watched before saying "sent" rather than "rolled back".
+ROLLBACK_WATCH = 60.0
+#: Statuses of an instance that is meant to run: running once the new pod is ready.
+_MEANT_TO_RUN = frozenset(
+    {InstanceStatus.ERROR, InstanceStatus.RESTARTING, InstanceStatus.STARTING}
+)
 
 
 def check_image_arg(image: str | None) -> str | None:
@@ -81,17 +92,38 @@ class _Run:
             detail=detail,
         )
 
+    async def _restore(self, *, ready: bool = False, detail: str | None = None) -> None:
+        """The row's status as it was before the redeploy (its step and owner too), except that
+        a running instance is running again, and one that meant to run (error, restarting,
+        starting) is running once the new pod was seen ready."""
+        before = self.instance
+        runs = before.status is InstanceStatus.RUNNING or (ready and before.status in _MEANT_TO_RUN)
+        if runs:
+            await self.svc.store.instances.set_status(
+                self.name, InstanceStatus.RUNNING, detail=detail
+            )
+            return
+        await self.svc.store.instances.set_status(
+            self.name,
+            before.status,
+            detail=detail or before.status_detail,
+            step=before.op_step,
+            owner=before.op_owner,
+        )
+
     async def steps(self, *, wait: bool, ready_within: float) -> AsyncGenerator[Progress, None]:
-        svc, name, before = self.svc, self.name, self.instance
+        svc, name = self.svc, self.name
+        # Read again: another process may have started an operation since the caller's read.
+        before = self.instance = await svc.store.instances.get(name)
+        refuse_if_busy_elsewhere(before)
         settings = await svc.store.settings.get()
         old_image = before.image or settings.image
         target = self.image or old_image
-        stopped = before.status is InstanceStatus.STOPPED
         async with svc.locks.hold(name, "redeploy") as calls:
             yield self.report("record", StepState.RUNNING)
             if self.image is not None and self.image != before.image:
                 await svc.store.instances.set_image(name, self.image)
-            if not stopped:
+            if before.status is InstanceStatus.RUNNING:
                 await svc.store.instances.set_status(
                     name, InstanceStatus.RESTARTING, step="redeploy", owner=owner_id()
                 )
@@ -107,24 +139,25 @@ class _Run:
                 raise
             except (KubeError, OSError) as exc:
                 await svc.store.instances.set_image(name, before.image)
-                await svc.store.instances.set_status(
-                    name, before.status, detail=f"redeploy failed: {exc}"
-                )
+                await self._restore(detail=f"redeploy failed: {exc}")
                 await svc.log_activity("redeploy", Outcome.FAILED, name, str(exc), calls)
                 hint = " (run repair to re-create it)" if "not found" in str(exc) else ""
                 raise OperationFailed(
                     name, "redeploy", "deployment", f"{exc}{hint}", "Nothing was changed."
                 ) from None
-            # Patched: the instance runs the new pod (an instance in error too: replicas 1).
-            final = InstanceStatus.STOPPED if stopped else InstanceStatus.RUNNING
-            await svc.store.instances.set_status(name, final)
-            if stopped:
+            # "Stopped" is what the Deployment says (0 replicas), not the row's status: a stop
+            # that died half-way (stopping, error) has 0 replicas too, and must stay stopped.
+            if deployed.replicas == 0:
+                await self._restore()
                 yield self.report("deployment", StepState.DONE, "stopped: used at the next start")
-                yield self.report("rollout", StepState.DONE, "nothing to roll (stopped)")
+                yield self.report(
+                    "rollout", StepState.DONE, "nothing to roll (stopped: 0 replicas)"
+                )
                 await svc.log_activity("redeploy", Outcome.OK, name, f"image {target}", calls)
                 return
             yield self.report("deployment", StepState.DONE, "patched; the pod is replaced")
             if not wait:
+                await self._restore()
                 yield self.report("rollout", StepState.DONE, "not waited for")
                 await svc.log_activity("redeploy", Outcome.OK, name, f"image {target}", calls)
                 return
@@ -132,31 +165,42 @@ class _Run:
                 yield self.report("rollout", StepState.RUNNING, "waiting for the new pod")
                 verdict, reason = await self._watch(deployed.generation, ready_within)
             except BaseException:
-                await asyncio.shield(
-                    svc.log_activity(
-                        "redeploy", Outcome.OK, name, f"image {target}; stopped waiting", calls
-                    )
-                )
+                await asyncio.shield(self._stopped_waiting(target, calls))
                 raise
-            if verdict in ("pull", "crash", "gone"):
-                if verdict == "pull":
-                    cleanup = await self._roll_back(before, target, old_image)
-                elif verdict == "gone":
-                    cleanup = f"The record keeps {target}: repair re-creates the Deployment."
-                else:  # the image runs but the bot does not start: maybe the data; not undone
-                    back = f" (the previous was {old_image})" if target != old_image else ""
-                    cleanup = f"The instance keeps the image {target}{back}; see its advice."
+            if verdict == "ready":
+                await self._restore(ready=True)
+                detail = "the new pod is ready"
+                yield self.report("rollout", StepState.DONE, detail)
                 await svc.log_activity(
-                    "redeploy", Outcome.FAILED, name, f"{target}: {reason}. {cleanup}", calls
+                    "redeploy", Outcome.OK, name, f"image {target}; {detail}", calls
                 )
-                raise OperationFailed(name, "redeploy", "rollout", reason, cleanup)
-            detail = (
-                "the new pod is ready"
-                if verdict == "ready"
-                else f"not ready after {ready_within:g} s: the rollout goes on (see the list)"
+                return
+            if verdict == "pull":
+                cleanup = await self._roll_back(deployed, target, old_image, ready_within)
+            elif verdict == "gone":
+                await self._restore()
+                cleanup = f"The record keeps {target}: repair re-creates the Deployment."
+            elif verdict == "timeout":
+                await self._restore()
+                reason = f"the new pod is not ready after {ready_within:g} s"
+                back = f"redeploy --image {old_image} goes back" if target != old_image else ""
+                cleanup = f"The rollout goes on and the instance keeps {target} (see the list)" + (
+                    f"; {back}." if back else "."
+                )
+            else:  # the image runs but the bot does not start: maybe the data; not undone
+                await self._restore()
+                back = f" (the previous was {old_image})" if target != old_image else ""
+                cleanup = f"The instance keeps the image {target}{back}; see its advice."
+            await svc.log_activity(
+                "redeploy", Outcome.FAILED, name, f"{target}: {reason}. {cleanup}", calls
             )
-            yield self.report("rollout", StepState.DONE, detail)
-            await svc.log_activity("redeploy", Outcome.OK, name, f"image {target}; {detail}", calls)
+            raise OperationFailed(name, "redeploy", "rollout", reason, cleanup)
+
+    async def _stopped_waiting(self, target: str, calls: list[ApiCall]) -> None:
+        await self._restore()
+        await self.svc.log_activity(
+            "redeploy", Outcome.OK, self.name, f"image {target}; stopped waiting", calls
+        )
 
     async def _settle(self, patch: asyncio.Future[DeploymentState]) -> None:
         """After a cancel during the patch: the row's image and status as the cluster has them."""
@@ -164,16 +208,21 @@ class _Run:
             await patch
         except (KubeError, OSError):
             await self.svc.store.instances.set_image(self.name, self.instance.image)
-            await self.svc.store.instances.set_status(self.name, self.instance.status)
+            await self._restore()
             return
-        stopped = self.instance.status is InstanceStatus.STOPPED
-        final = InstanceStatus.STOPPED if stopped else InstanceStatus.RUNNING
-        await self.svc.store.instances.set_status(self.name, final)
+        await self._restore()
 
     async def _watch(self, generation: int, ready_within: float) -> tuple[str, str]:
-        """Wait until the new pod is ready (``ready``), cannot pull (``pull``) or time is up."""
+        """Wait until the new pod is ready (``ready``), cannot pull (``pull``) or time is up.
+
+        A pull failure counts only once it persists: the same pod still fails to pull after
+        :data:`PULL_GRACE` seconds, over at least two observations. The kubelet reports any
+        failed pull (a registry's transient 429 too) as ErrImagePull and then ImagePullBackOff
+        until its retry 10 s later; rolling back on the first sighting undid good images.
+        """
         kube = self.svc.kube
         deadline = time.monotonic() + ready_within
+        failing: dict[str, tuple[float, int]] = {}  # pod -> (first seen failing, sightings)
         while time.monotonic() < deadline:
             dep = await kube.read_deployment(self.name)
             if dep is None:
@@ -182,12 +231,16 @@ class _Run:
             if rolled:
                 # Recreate: once the new ReplicaSet has its pod, the live pods are the new ones.
                 pods = [p for p in await kube.list_pods(f"app={self.name}") if not p.terminating]
+                now = time.monotonic()
                 for pod in pods:
                     if pod.reason in PULL_FAILURES:
-                        return (
-                            "pull",
-                            f"{pod.reason}: {pod.message or 'the image cannot be pulled'}",
-                        )
+                        first, seen = failing.get(pod.name, (now, 0))
+                        failing[pod.name] = (first, seen + 1)
+                        if seen + 1 >= 2 and now - first >= PULL_GRACE:
+                            what = pod.message or "the image cannot be pulled"
+                            return "pull", f"{pod.reason}: {what}"
+                    else:
+                        failing.pop(pod.name, None)
                     if pod.reason == "CrashLoopBackOff":
                         last = pod.last_termination_reason or "exited"
                         return "crash", f"the new pod crash-loops (last: {last})"
@@ -196,13 +249,19 @@ class _Run:
             await asyncio.sleep(_POLL)
         return "timeout", ""
 
-    async def _roll_back(self, before: Instance, target: str, old_image: str) -> str:
-        """Put the previous image back (row and Deployment); say what was done."""
+    async def _roll_back(
+        self, deployed: DeploymentState, target: str, old_image: str, ready_within: float
+    ) -> str:
+        """Put the previous image back (Deployment, then row), only where both still hold our
+        target; say what was done, and "sent" unless the old image was seen running again."""
+        await self._restore()
         if target == old_image:
             return f"The image {target} could not be pulled again; the Deployment keeps it."
         svc = self.svc
         try:
-            await svc.kube.redeploy_deployment(self.name, old_image)
+            rolled = await svc.kube.roll_back_deployment(
+                self.name, ours=target, restarted_at=deployed.restarted_at, image=old_image
+            )
         except (KubeError, OSError) as exc:
             await svc.store.instances.set_status(
                 self.name, InstanceStatus.ERROR, detail=f"redeploy rollback failed: {exc}"
@@ -211,8 +270,21 @@ class _Run:
                 f"Going back to {old_image} failed too ({exc}): the record keeps {target}; "
                 f"redeploy with --image {old_image}."
             )
-        await svc.store.instances.set_image(self.name, before.image)
-        return f"Rolled back to {old_image}: the record and the Deployment have it again."
+        if rolled is None:
+            return (
+                f"Not rolled back: the Deployment no longer holds this redeploy of {target} "
+                "(someone changed it since); it and the record are left as they are."
+            )
+        # Only over our own write: another process may have stored another image meanwhile.
+        row = await svc.store.instances.set_image_if(
+            self.name, self.instance.image, expected=self.image
+        )
+        record = "the record has it again" if row else "the record was changed meanwhile: kept"
+        verdict, _ = await self._watch(rolled.generation, min(ready_within, ROLLBACK_WATCH))
+        if verdict == "ready":
+            await self._restore(ready=True)
+            return f"Rolled back to {old_image}: its pod runs again; {record}."
+        return f"Rollback to {old_image} sent (not yet seen running); {record}."
 
 
 async def redeploy(

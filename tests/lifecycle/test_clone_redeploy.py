@@ -152,7 +152,7 @@ async def test_redeploy_rolls_back_an_image_that_cannot_be_pulled(
 ) -> None:
     await make(services, "Bot Alpha")
     await wait_for(lambda: running_pod(emulator, "bot-alpha"), what="first pod")
-    emulator.image_pull_backoff(NS, "bot-alpha")
+    emulator.image_pull_backoff(NS, "bot-alpha", image="example.com/missing:9")
     with pytest.raises(OperationFailed, match=r"ErrImagePull|ImagePullBackOff") as failed:
         async for _ in services.instances.redeploy(["bot-alpha"], "example.com/missing:9"):
             pass

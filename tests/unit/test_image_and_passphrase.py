@@ -43,6 +43,8 @@ INVALID = {
     "a/b/": "path component",
     "nginx@sha256:abc": "digest",
     "nginx@sha256:" + "a" * 63: "64 hex digits",
+    "nginx@sha256:" + "A" * 64: "lower-case hex",
+    "nginx@sha512:" + "ab" * 63 + "aF": "lower-case hex",
     "bad_host.com/x": "registry",
     "x" * 256: "more than 255",
     "nginx:é": "U+00E9",
@@ -97,7 +99,9 @@ def _distribution_accepts(ref: str) -> bool:
     if match is None or len(match.group(1)) > 255:
         return False
     digest = match.group(3)
-    return not (digest and digest.startswith("sha256:") and len(digest) != 7 + 64)
+    if digest and digest.startswith("sha256:"):  # go-digest's Validate: ^[a-f0-9]{64}$
+        return len(digest) == 7 + 64 and digest == digest.lower()
+    return True
 
 
 def test_agrees_with_the_distribution_grammar_on_random_strings() -> None:

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
 from claworc_tui.models.errors import ClaworcError, ValidationFailed, from_pydantic
+from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import (
     STORAGE_ROLES,
     InstanceSpec,
@@ -223,8 +224,13 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
         if self.query_one("#display_name", Input).value != display_name:
             return  # stale
         self._preview_ok = True
-        if pair is None:
+        # A clone keeps its source's exposure, whatever the settings' default says.
+        exposure = self._prefill.exposure if self._prefill else None
+        if exposure is Exposure.PRIVATE or (pair is None and exposure is None):
             hint.update(fmt("→ [b]$name[/b]  private: no NodePorts (F forwards)", name=name))
+            return
+        if pair is None:
+            hint.update(fmt("→ [b]$name[/b]  NodePorts: the lowest free pair", name=name))
             return
         hint.update(
             fmt(
@@ -327,6 +333,7 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
                 clawdbot_config=config,
                 api_keys=keys,
                 image=self._prefill.image if self._prefill else None,
+                exposure=self._prefill.exposure if self._prefill else None,
             )
         except ValidationError as exc:
             errors["display_name"] = with_labels(pydantic_message(exc), _LABELS)
