@@ -176,7 +176,8 @@ class KubeTransport:
             if path is None:
                 message = (
                     "cannot load Kubernetes config: no kubeconfig ($KUBECONFIG is unset and "
-                    f"~/.kube/config does not exist) and not running in a cluster ({exc})"
+                    f"~/.kube/config does not exist) and not running in a cluster ({exc}); to run "
+                    "the instances on this host's Docker engine instead: --runtime docker"
                 )
             else:
                 message = f"cannot load Kubernetes config from {path}: {exc}"

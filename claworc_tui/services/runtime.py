@@ -24,6 +24,10 @@ from claworc_tui.k8s.informer import InformerEvent, Kind
 from claworc_tui.k8s.objects import Json
 from claworc_tui.models.logs import LogLine, LogStreamState
 
+#: Docker's default socket (``docker.engine.DEFAULT_SOCKET``; not imported from there, which
+#: would load aiodocker on every Kubernetes start).
+DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock"
+
 
 class RuntimeKind(StrEnum):
     """Which backend runs the instances."""
@@ -145,12 +149,14 @@ def choose_runtime(
     flag: str | None,
     kubeconfig: Path | None,
     environ: dict[str, str] | None = None,
+    docker_socket: str = DEFAULT_DOCKER_SOCKET,
 ) -> RuntimeKind:
     """The backend, as the real Claworc picks it.
 
     ``--runtime`` wins; else a pod's service account (``KUBERNETES_SERVICE_HOST``) means
     Kubernetes; else a kubeconfig that exists (``--kubeconfig``, ``KUBECONFIG``,
-    ``~/.kube/config``) means Kubernetes; else Docker (``DOCKER_HOST`` or the default socket).
+    ``~/.kube/config``) means Kubernetes; else Docker when an engine is there (``DOCKER_HOST``
+    set, or the default socket exists); else Kubernetes (its error says what is missing).
     """
     if flag:
         return RuntimeKind(flag)
@@ -161,4 +167,9 @@ def choose_runtime(
         return RuntimeKind.KUBERNETES
     if (Path.home() / ".kube" / "config").exists():
         return RuntimeKind.KUBERNETES
-    return RuntimeKind.DOCKER
+    if env.get("DOCKER_HOST") or Path(docker_socket).exists():
+        return RuntimeKind.DOCKER
+    # Neither a cluster nor an engine: Kubernetes, as before there was a Docker backend, whose
+    # error names the missing kubeconfig (and --runtime docker), rather than an error about a
+    # Docker socket the user never meant to use.
+    return RuntimeKind.KUBERNETES

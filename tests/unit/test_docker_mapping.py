@@ -78,14 +78,22 @@ def test_volumes_record_their_size_as_a_label() -> None:
         (None, {"KUBERNETES_SERVICE_HOST": "10.0.0.1"}, None, RuntimeKind.KUBERNETES),
         (None, {}, Path("/k"), RuntimeKind.KUBERNETES),
         (None, {"KUBECONFIG": "/k"}, None, RuntimeKind.KUBERNETES),
-        (None, {}, None, RuntimeKind.DOCKER),
+        (None, {"DOCKER_HOST": "unix:///run/x.sock"}, None, RuntimeKind.DOCKER),
+        # Neither a cluster nor an engine: Kubernetes, whose error names the missing kubeconfig.
+        (None, {}, None, RuntimeKind.KUBERNETES),
     ],
 )
 def test_the_runtime_is_chosen_like_claworc(
     flag: str | None, env: dict[str, str], kubeconfig: Path | None, want: RuntimeKind
 ) -> None:
     # HOME is a fresh folder (conftest): no ~/.kube/config.
-    assert choose_runtime(flag, kubeconfig, env) is want
+    assert choose_runtime(flag, kubeconfig, env, docker_socket="/nonexistent/docker.sock") is want
+
+
+def test_an_engine_at_the_default_socket_means_docker(tmp_path: Path) -> None:
+    socket = tmp_path / "docker.sock"
+    socket.touch()
+    assert choose_runtime(None, None, {}, docker_socket=str(socket)) is RuntimeKind.DOCKER
 
 
 def _inspect(state: dict[str, object], restarts: int = 0) -> dict[str, object]:
