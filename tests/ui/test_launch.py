@@ -61,6 +61,7 @@ def test_starting_the_app_imports_no_kubernetes_model_nor_the_emulator() -> None
     assert not [m for m in modules if m.startswith("claworc_emulator")]
     assert not [m for m in modules if m.startswith("tree_sitter_")]  # no grammar
     assert "kubernetes_asyncio.client.api.core_v1_api" in modules  # what we do use
+    assert "urllib3.poolmanager" not in modules  # urllib3's package __init__ is deferred too
 
 
 def test_the_full_kubernetes_client_is_still_there_for_other_code() -> None:
@@ -73,6 +74,11 @@ def test_the_full_kubernetes_client_is_still_there_for_other_code() -> None:
         "assert client.ApiClient.__module__ == 'kubernetes_asyncio.client.api_client'\n"
         "import kubernetes_asyncio\n"
         "assert kubernetes_asyncio.__version__\n"
+        "import urllib3\n"
+        "from urllib3 import PoolManager\n"
+        "assert urllib3.PoolManager is PoolManager and urllib3.__version__\n"
+        "conf = client.Configuration(username='ann', password='pw')\n"
+        "assert conf.get_basic_auth_token() == 'Basic YW5uOnB3'\n"
         "print(watch.Watch.__name__)\n"
     )
     out = subprocess.run(
