@@ -158,7 +158,13 @@ class SettingsRepository:
         return row[0] if row else None
 
     async def store_key_check(self) -> None:
-        """Seal a known value so a different key is recognised on the next start."""
+        """Seal a known value so a different key is recognised on the next start.
+
+        Once stored it is left as it is: sealing needs the cipher, which a start that only
+        checks the key does not load (see :mod:`claworc_tui.crypto.sealing`).
+        """
+        if await self.key_check() is not None:
+            return
         async with self._db.transaction() as conn:
             await conn.execute(
                 "INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)",

@@ -76,6 +76,11 @@ def _load() -> tuple[ModuleType, ModuleType, type[Any]]:
     if "kubernetes_asyncio" not in sys.modules:
         for name in _DEFERRED:
             _deferred_package(name)
+    if "urllib3" not in sys.modules:
+        # ``client.configuration`` imports urllib3 for one helper (``make_headers``, basic
+        # auth): its package ``__init__`` (pool manager, connection pools, HTTP/2 probing) is
+        # ~15 ms of every start. Deferred the same way: it runs when a name of its is wanted.
+        _deferred_package("urllib3")
     client = sys.modules["kubernetes_asyncio.client"]
     for attr, module in _CLIENT_NAMES.items():
         if attr not in client.__dict__:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from pydantic import SecretStr
+
 from claworc_tui.app import ClaworcApp, _open
+from claworc_tui.crypto.sealing import new_key
+from claworc_tui.models.errors import WrongEncryptionKey
+from claworc_tui.models.instance import InstanceSpec, Provider
 from tests._support.wait import wait_for
 from tests.ui.harness import running_emulator, seed, settings_for
 from tests.ui.test_idle_bytes import FrameRecorder
@@ -54,6 +61,7 @@ def test_starting_the_app_imports_no_kubernetes_model_nor_the_emulator() -> None
     assert not [m for m in modules if m.startswith("claworc_emulator")]
     assert not [m for m in modules if m.startswith("tree_sitter_")]  # no grammar
     assert "kubernetes_asyncio.client.api.core_v1_api" in modules  # what we do use
+    assert "urllib3.poolmanager" not in modules  # urllib3's package __init__ is deferred too
 
 
 def test_the_full_kubernetes_client_is_still_there_for_other_code() -> None:
@@ -66,6 +74,11 @@ def test_the_full_kubernetes_client_is_still_there_for_other_code() -> None:
         "assert client.ApiClient.__module__ == 'kubernetes_asyncio.client.api_client'\n"
         "import kubernetes_asyncio\n"
         "assert kubernetes_asyncio.__version__\n"
+        "import urllib3\n"
+        "from urllib3 import PoolManager\n"
+        "assert urllib3.PoolManager is PoolManager and urllib3.__version__\n"
+        "conf = client.Configuration(username='ann', password='pw')\n"
+        "assert conf.get_basic_auth_token() == 'Basic YW5uOnB3'\n"
         "print(watch.Watch.__name__)\n"
     )
     out = subprocess.run(
@@ -97,3 +110,69 @@ async def test_the_app_turns_the_collector_on_once_started(tmp_path: Path) -> No
         finally:
             gc.enable()
             await services.aclose()
+
+
+_OPEN_AND_LIST = """
+import asyncio, json, sys
+from pathlib import Path
+from claworc_tui.app import _open
+from claworc_tui.config import Settings
+
+async def main() -> None:
+    args = json.loads(sys.argv[1])
+    settings = Settings(
+        db=Path(args["db"]), kubeconfig=args["kubeconfig"], namespace=args["namespace"],
+        config_dir=Path(args["config_dir"]), state_dir=Path(args["state_dir"]),
+    )
+    services, views = await _open(settings)
+    await services.aclose()
+    print(json.dumps({"views": sorted(v.name for v in views), "modules": sorted(sys.modules)}))
+
+asyncio.run(main())
+"""
+
+
+async def test_a_start_checks_the_key_without_loading_the_cipher(tmp_path: Path) -> None:
+    """The key check of a start verifies the check token's HMAC; ``cryptography`` (its Rust
+    module: ~8 MB of RSS) waits for the first key sealed or unsealed. Docker's backend is not
+    imported on a Kubernetes start either."""
+    async with running_emulator() as emulator:
+        settings = settings_for(tmp_path, emulator)
+        services, _ = await _open(settings)  # the first start makes the key and seals the check
+        try:
+            async for _ in services.instances.create(
+                InstanceSpec(
+                    display_name="Keyed",
+                    api_keys={Provider.ANTHROPIC: SecretStr("sk-ant-test-0123456789")},
+                )
+            ):
+                pass
+        finally:
+            await services.aclose()
+        args = {
+            "db": str(settings.db),
+            "kubeconfig": str(settings.kubeconfig),
+            "namespace": settings.namespace,
+            "config_dir": str(tmp_path / "config"),
+            "state_dir": str(tmp_path / "state"),
+        }
+        child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            _OPEN_AND_LIST,
+            json.dumps(args),
+            stdout=asyncio.subprocess.PIPE,
+        )
+        out, _ = await child.communicate()
+        assert child.returncode == 0
+        result = json.loads(out)
+        assert result["views"] == ["bot-keyed"]
+        modules = result["modules"]
+        assert not [m for m in modules if m == "cryptography" or m.startswith("cryptography.")]
+        assert not [m for m in modules if m.startswith(("aiodocker", "claworc_tui.docker"))]
+        assert "claworc_tui.crypto.sealing" in modules  # the check did run
+
+        # A wrong key is still refused at start, by the same check.
+        settings.key_file.write_bytes(new_key())
+        with pytest.raises(WrongEncryptionKey):
+            await _open(settings)
