@@ -461,6 +461,9 @@ async def _repair(services: Services, args: argparse.Namespace) -> int:
         verb = "matches" if report.checked == 1 else "match"
         print(f"no drift: {plural(report.checked, 'instance')} {verb} the cluster")
         for item in report.items:
+            if item.instance is None:  # a stray of no record here: listed, left alone
+                print(f"owned elsewhere: {item.object}: {one_line(item.detail)} (left alone)")
+                continue
             verb = "adopt" if "adopt" in item.repair else "forget"
             hint = f"claworc-tui {verb} {item.instance}"
             print(f"owned elsewhere: {item.instance}: {one_line(item.detail)} -> {hint}")

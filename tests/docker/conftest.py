@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 import socket
 import uuid
 from collections.abc import AsyncIterator
@@ -128,8 +129,11 @@ async def docker_services(
         docker_privileged=False,
     )
     opened = await open_services(settings)
+    # A port range of this test's own: tests (and other checkouts) share the engine and the
+    # host's ports, and a fixed range would collide with whatever another run left running.
+    start = 30000 + 2 * random.randrange(0, 1300)
     await opened.instances.update_settings(
-        {"image": IMAGE, "port_range_end": "31799", "port_range_start": "31700"}
+        {"image": IMAGE, "port_range_end": str(start + 19), "port_range_start": str(start)}
     )
     try:
         yield opened
