@@ -41,9 +41,11 @@ from claworc_tui.services.docker_runtime import DockerRuntime
 from claworc_tui.services.errors import OperationFailed, OperationInProgress
 from claworc_tui.services.fleet import FleetHub
 from claworc_tui.services.instances import InstanceService
+from claworc_tui.services.kube_only import not_on_docker
 from claworc_tui.services.ops import OperationLocks, owner_id
 from claworc_tui.services.store import Store
 from claworc_tui.services.views import (
+    AdoptPlan,
     DriftItem,
     DriftReport,
     InstanceDetails,
@@ -295,6 +297,27 @@ class DockerInstanceService(InstanceService):
         detail = f"{provider.label} global key {'set' if key else 'cleared'}"
         await self.log_activity("global key", Outcome.OK, None, detail)
         return [i.name for i in inheriting if i.status is not InstanceStatus.STOPPED]
+
+    # -- Kubernetes only ---------------------------------------------------------------------
+
+    def redeploy(
+        self,
+        names: Sequence[str],
+        image: str | None = None,
+        *,
+        wait: bool = True,
+        ready_within: float = 0,
+    ) -> AsyncIterator[Progress]:
+        """Refused on Docker (nothing is written): see :mod:`~claworc_tui.services.kube_only`."""
+        raise not_on_docker("redeploy")
+
+    async def adopt_plan(self, names: Sequence[str], *, everything: bool = False) -> AdoptPlan:
+        """Refused on Docker: adopt reads a Kubernetes namespace."""
+        raise not_on_docker("adopt")
+
+    async def adopt(self, names: Sequence[str], *, everything: bool = False) -> AdoptPlan:
+        """Refused on Docker: adopt reads a Kubernetes namespace."""
+        raise not_on_docker("adopt")
 
     # -- reading -----------------------------------------------------------------------------
 
