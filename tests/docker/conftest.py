@@ -2,7 +2,8 @@
 
 The engine is the private one ``tests/docker/engine.sh start`` runs (``.ci/run`` starts it and
 exports ``DOCKER_HOST``); by hand: ``eval "$(tests/docker/engine.sh start)"``. Where no engine
-answers, every test here is skipped with the reason — never faked.
+answers, every test here is skipped with the reason — never faked — except where
+``CLAWORC_REQUIRE_DOCKER=1`` (CI): there they fail.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -39,6 +41,18 @@ def engine_host() -> str:
     return os.environ.get("DOCKER_HOST") or PRIVATE_SOCKET
 
 
+REQUIRE = "CLAWORC_REQUIRE_DOCKER"
+"""Set to 1 by CI (.ci/run): a Docker tier that cannot run fails instead of skipping."""
+
+
+def not_here(reason: str) -> NoReturn:
+    """Skip the test (a developer machine without an engine), or fail it where CI requires
+    the Docker tier: a CI run that never ran it must not pass."""
+    if os.environ.get(REQUIRE) == "1":
+        pytest.fail(f"{reason} ({REQUIRE}=1: the Docker tier must run here)", pytrace=False)
+    pytest.skip(reason)
+
+
 @pytest.fixture
 async def engine() -> AsyncIterator[DockerEngine]:
     """A started connection to the test engine (the tier is skipped without one)."""
@@ -46,14 +60,12 @@ async def engine() -> AsyncIterator[DockerEngine]:
     try:
         await eng.start()
     except DockerFault as exc:
-        pytest.skip(
-            f"no Docker engine for the Docker tier ({exc}); run tests/docker/engine.sh start"
-        )
+        not_here(f"no Docker engine for the Docker tier ({exc}); run tests/docker/engine.sh start")
     try:
         await eng.call(f"images/{IMAGE}/json")
     except DockerFault:
         await eng.aclose()
-        pytest.skip(f"the test image {IMAGE} is missing; run tests/docker/engine.sh start")
+        not_here(f"the test image {IMAGE} is missing; run tests/docker/engine.sh start")
     try:
         yield eng
     finally:
