@@ -12,6 +12,8 @@ import shutil
 import stat
 from pathlib import Path
 
+from claworc_tui.models.errors import ClaworcError
+
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -70,8 +72,11 @@ def private_dir(path: Path, *, strict_from: Path | None = None) -> Path:
     return path
 
 
-class UnsafeFolder(OSError):
-    """A folder that holds secrets is not ours alone (a symlink, another user's, too open)."""
+class UnsafeFolder(ClaworcError, OSError):
+    """A folder that holds secrets is not ours alone (a symlink, another user's, too open).
+
+    A :class:`ClaworcError` (the user is told what to do) and an ``OSError`` (callers that
+    handle a folder that cannot be used keep doing so)."""
 
 
 def check_private(folder: Path) -> None:
