@@ -40,21 +40,23 @@ async def test_a_root_folder_open_to_others_is_refused_and_nothing_is_made(
     assert not any(KEY in p.read_text() for p in root.rglob("*") if p.is_file())
 
 
-async def test_a_planted_symlink_never_receives_the_key(
+async def test_a_planted_symlink_never_receives_what_is_written(
     backend: DockerInstances, tmp_path: Path
 ) -> None:
     instance = make_instance()
     await backend.create(instance, image=IMAGE, keys={}, config_text="{}")
-    keys_dir = backend.folder(instance.name) / "keys"
+    folder = backend.folder(instance.name)
     trap = tmp_path / "trap"
     trap.write_text("")
-    os.symlink(trap, keys_dir / ".ANTHROPIC_API_KEY.tmp")
+    os.symlink(trap, folder / ".clawdbot.json.tmp")  # where the next write opens its temp file
 
+    backend.write_config(instance.name, '{"secret": "' + KEY + '"}')
     backend.write_keys(instance.name, {Provider.ANTHROPIC: SecretStr(KEY)})
 
     assert trap.read_text() == ""
-    assert (keys_dir / "ANTHROPIC_API_KEY").read_text() == KEY
-    assert not (keys_dir / "ANTHROPIC_API_KEY").is_symlink()
+    assert KEY in (folder / "clawdbot.json").read_text()
+    assert not (folder / "clawdbot.json").is_symlink()
+    assert (folder / "keys" / "ANTHROPIC_API_KEY").read_text() == KEY
 
 
 async def test_an_instance_folder_that_is_a_symlink_is_refused_by_delete(
