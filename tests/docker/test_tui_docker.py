@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 from textual.widgets import Button, Input, Static
 
@@ -15,6 +16,10 @@ from claworc_tui.services import Services
 from claworc_tui.ui.screens.confirm import ConfirmModal, DeleteModal
 from claworc_tui.ui.screens.main import MainScreen
 from tests._support.wait import wait_for
+
+RUN = uuid.uuid4().hex[:6]
+HUNGRY = f"bot-hungry-{RUN}"
+"""Unique per run: runs in other checkouts share the engine."""
 
 
 async def test_the_tui_runs_the_lifecycle_on_docker(
@@ -71,7 +76,7 @@ async def test_oomkilled_shows_with_its_advice_and_the_one_key_fix_works(
 ) -> None:
     svc = docker_services.instances
     spec = InstanceSpec(
-        display_name="Hungry",
+        display_name=f"Hungry {RUN}",
         resources=Resources(memory_request="8Mi", memory_limit="128Mi"),
         clawdbot_config=json.dumps({"test_alloc_mb": 64}),  # the test image allocates 64 MiB
     )
@@ -83,7 +88,7 @@ async def test_oomkilled_shows_with_its_advice_and_the_one_key_fix_works(
         assert isinstance(screen, MainScreen)
         listing = screen.instance_list
         await wait_for(
-            lambda: (v := listing.views.get("bot-hungry")) is not None and "OOMKilled" in v.status,
+            lambda: (v := listing.views.get(HUNGRY)) is not None and "OOMKilled" in v.status,
             timeout=20,
             what="OOMKilled in the row",
         )
@@ -103,7 +108,7 @@ async def test_oomkilled_shows_with_its_advice_and_the_one_key_fix_works(
 
         async def fixed() -> bool:
             try:  # between the old container's removal and the new one's creation: none
-                doc = await engine.call("containers/claworc-bot-hungry/json")
+                doc = await engine.call(f"containers/claworc-{HUNGRY}/json")
             except DockerNotFound:
                 return False
             return bool(doc["HostConfig"]["Memory"] == 256 * 1024**2)
@@ -111,6 +116,6 @@ async def test_oomkilled_shows_with_its_advice_and_the_one_key_fix_works(
         await wait_for(fixed, timeout=20, what="the container made again with 256Mi")
         # The shell holding 64 MiB fits in 256Mi: the row runs again.
         await wait_for(
-            lambda: listing.views["bot-hungry"].status == "Running", timeout=20, what="Running"
+            lambda: listing.views[HUNGRY].status == "Running", timeout=20, what="Running"
         )
-    assert (await svc.get("bot-hungry")).resources.memory_limit == "256Mi"
+    assert (await svc.get(HUNGRY)).resources.memory_limit == "256Mi"
