@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,18 @@ from claworc_tui.paths import private_dir, remove_private, write_private
 
 STOP_TIMEOUT = 10
 """Seconds a container gets to exit on SIGTERM before SIGKILL (``docker stop -t``)."""
+
+
+@dataclass(frozen=True)
+class Made:
+    """What one :meth:`DockerInstances.create` made: only this is removed by its rollback."""
+
+    container: str | None
+    """The id the engine answered."""
+    volumes: tuple[str, ...]
+    """The volumes that did not exist before (one of ours that did is kept: it is data)."""
+    folder: Path | None
+    """The private folder, if it was new."""
 
 
 class DockerInstances:
@@ -72,8 +85,9 @@ class DockerInstances:
         config_text: str,
         start: bool = True,
         extra_env: dict[str, str] | None = None,
-    ) -> None:
-        """Make the folder, volumes and container of ``instance`` and start it.
+    ) -> Made:
+        """Make the folder, volumes and container of ``instance`` and start it; what it made
+        (for :meth:`undo`, when a later step of the caller fails).
 
         Raises:
             ImageMissing: ``image`` is not on the engine (nothing was made).
@@ -110,20 +124,23 @@ class DockerInstances:
             if start:
                 await self.engine.call(f"containers/{made}/start", "POST", what=made)
         except BaseException:
-            await self._undo(made, new_volumes, None if folder_existed else self.folder(name))
+            await self.undo(
+                Made(made, tuple(new_volumes), None if folder_existed else self.folder(name))
+            )
             raise
+        return Made(made, tuple(new_volumes), None if folder_existed else self.folder(name))
 
-    async def _undo(self, container: str | None, volumes: list[str], folder: Path | None) -> None:
+    async def undo(self, made: Made) -> None:
         """Remove what one create made (by id and by the names that did not exist before)."""
-        if container is not None:
-            await self._force_remove(container)
-        for vname in volumes:
+        if made.container is not None:
+            await self._force_remove(made.container)
+        for vname in made.volumes:
             try:
                 await self.engine.call(f"volumes/{vname}", "DELETE", what=vname)
             except DockerNotFound:
                 continue
-        if folder is not None:
-            remove_private(folder)
+        if made.folder is not None:
+            remove_private(made.folder)
 
     # -- ownership ---------------------------------------------------------------------------
 

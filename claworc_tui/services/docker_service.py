@@ -129,7 +129,7 @@ class DockerInstanceService(InstanceService):
                 yield report(step, StepState.DONE, ports)
                 step = "volumes and container"
                 yield report(step, StepState.RUNNING)
-                await self.ops.create(
+                made = await self.ops.create(
                     instance,
                     image=instance.image or settings.image,
                     keys=await self.effective_keys(name),
@@ -142,7 +142,7 @@ class DockerInstanceService(InstanceService):
                 try:
                     await self.ops.start(name)
                 except BaseException:
-                    await asyncio.shield(self.ops.delete(name))
+                    await asyncio.shield(self.ops.undo(made))  # only what this create made
                     raise
                 await self.store.instances.set_status(name, InstanceStatus.RUNNING)
                 yield report(step, StepState.DONE, "created; the container is starting")

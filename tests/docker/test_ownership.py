@@ -181,3 +181,31 @@ async def test_orphan_repair_spares_legacy_containers_and_other_owners_volumes(
     }
     assert (await engine.call(f"containers/{legacy}/json"))["Id"] == legacy
     assert (await engine.call(f"volumes/{their_vol}"))["Labels"]["claworc.dev/owner"] == OTHER
+
+
+async def test_a_create_whose_start_fails_keeps_a_volume_of_ours_that_was_there(
+    docker_services: Services, engine: DockerEngine, planted: list[str]
+) -> None:
+    svc = docker_services.instances
+    assert isinstance(svc, DockerInstanceService)
+    owner = svc.store.owner_id
+    assert owner is not None
+    display = f"Kept {uuid.uuid4().hex[:6]}"
+    name = derive_name(display)
+    vname = spec.volume_name(name, "clawd")
+    await plant_volume(engine, planted, vname, spec.labels(name, owner))  # data left earlier
+    first_port = (await svc.store.settings.get()).port_range_start
+    squatter = socket.socket()  # the start fails: the first pair's port is taken
+    squatter.bind(("127.0.0.1", first_port))
+    squatter.listen(1)
+    try:
+        with pytest.raises(ClaworcError, match="start"):
+            async for _ in svc.create(InstanceSpec(display_name=display)):
+                pass
+    finally:
+        squatter.close()
+
+    assert await svc.ops.volume(vname) is not None
+    assert await svc.ops.inspect(name) is None
+    assert (await svc.ops.list_ours()).volumes.get(name) == [vname]
+    assert await svc.store.instances.find(name) is None
