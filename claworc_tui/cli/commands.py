@@ -330,7 +330,10 @@ async def _rm(services: Services, args: argparse.Namespace) -> int:
         print(f"This deletes {args.name} and every object it has:", file=sys.stderr)
         for row in plan:
             print(f"  {row.kind:<22} {row.name:<36} {row.state}", file=sys.stderr)
-        print("The four PVCs hold the instance's data; it cannot be recovered.", file=sys.stderr)
+        holders = "PVCs" if services.kube is not None else "volumes"  # Docker: named volumes
+        print(
+            f"The four {holders} hold the instance's data; it cannot be recovered.", file=sys.stderr
+        )
         if not sys.stdin.isatty():
             print("claworc-tui: refusing without --yes (stdin is not a terminal)", file=sys.stderr)
             return EXIT_BAD_INPUT

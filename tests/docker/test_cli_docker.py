@@ -111,6 +111,10 @@ async def test_the_cli_runs_the_whole_lifecycle_on_docker(
         assert (await engine.call(f"containers/{ghost}/json"))["Name"] == f"/{ghost}"
         containers, _ = await _ours(engine, tmp_path)
         assert "bot-cli-bot" in containers
+        code, _, err = await cli(home, "rm", "bot-cli-bot")  # stdin not a terminal: refused
+        assert code == 2
+        assert "The four volumes hold the instance's data" in err
+        assert "PVC" not in err
     finally:
         with contextlib.suppress(DockerFault):
             await engine.call(f"containers/stray-ghost-{os.getpid()}", "DELETE")
