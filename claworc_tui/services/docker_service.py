@@ -308,8 +308,11 @@ class DockerInstanceService(InstanceService):
         wait: bool = True,
         ready_within: float = 0,
     ) -> AsyncIterator[Progress]:
-        """Refused on Docker (nothing is written): see :mod:`~claworc_tui.services.kube_only`."""
-        raise not_on_docker("redeploy")
+        """Refused on Docker (nothing is written): see :mod:`~claworc_tui.services.kube_only`.
+
+        Raised on the first step, as every other step failure is, so the progress views and
+        the CLI report it where they report those."""
+        return _refused("redeploy")
 
     async def adopt_plan(self, names: Sequence[str], *, everything: bool = False) -> AdoptPlan:
         """Refused on Docker: adopt reads a Kubernetes namespace."""
@@ -376,3 +379,8 @@ class DockerInstanceService(InstanceService):
             lines = await self.previous_log_tail(name)
             return "\n".join(lines) or "(the previous run wrote nothing)"
         return await super().apply_advice(name, code)
+
+
+async def _refused(command: str) -> AsyncIterator[Progress]:
+    raise not_on_docker(command)
+    yield  # an async generator: the refusal comes at the first step

@@ -119,3 +119,27 @@ async def test_oomkilled_shows_with_its_advice_and_the_one_key_fix_works(
             lambda: listing.views[HUNGRY].status == "Running", timeout=20, what="Running"
         )
     assert (await svc.get(HUNGRY)).resources.memory_limit == "256Mi"
+
+
+async def test_redeploy_is_refused_on_docker_before_anything_is_asked(
+    docker_services: Services,
+) -> None:
+    svc = docker_services.instances
+    small = Resources(memory_request="8Mi", memory_limit="64Mi")
+    name = f"bot-redeploy-{RUN}"
+    async for _ in svc.create(InstanceSpec(display_name=f"Redeploy {RUN}", resources=small)):
+        pass
+    app = ClaworcApp(docker_services, environ={})
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await wait_for(lambda: name in screen.instance_list.views, pilot=pilot, what="the row")
+        await pilot.press("U")
+        await wait_for(
+            lambda: any("Kubernetes runtime only" in str(n.message) for n in app._notifications),
+            pilot=pilot,
+            timeout=10,
+            what="the refusal",
+        )
+        assert app.screen is screen  # no image asked for
+    assert (await svc.get(name)).status.value == "running"
