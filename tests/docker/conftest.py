@@ -24,6 +24,7 @@ from claworc_tui.config import Settings
 from claworc_tui.docker.engine import DockerEngine
 from claworc_tui.docker.errors import DockerFault
 from claworc_tui.docker.instances import DockerInstances
+from claworc_tui.k8s.manifests import OWNER_LABEL
 from claworc_tui.models.instance import Instance, InstanceStatus, Resources, Storage
 from claworc_tui.services import Services, open_services
 
@@ -77,14 +78,19 @@ async def backend(engine: DockerEngine, tmp_path: Path) -> AsyncIterator[DockerI
     """The instance operations on the test engine; every instance a test made is removed."""
     # Not --privileged: this sandbox's kernel refuses a container every capability ("unable to
     # apply caps"); tests/unit checks that the real default asks for it.
+    # An owner id of this test's own: the teardown removes only what this test made (runs in
+    # other checkouts share the engine, and delete refuses anything of another owner anyway).
+    owner = f"test-{uuid.uuid4().hex[:12]}"
     ops = DockerInstances(
-        engine, tmp_path / "instances", owner="test-owner", network=NETWORK, privileged=False
+        engine, tmp_path / "instances", owner=owner, network=NETWORK, privileged=False
     )
     yield ops
     ours = await ops.list_ours()
     for name in {*ours.containers, *ours.volumes}:
-        if (ops.root / name).exists() or name.startswith(TEST_PREFIX):
-            await ops.delete(name)
+        await ops.delete(name)
+    for stray in ours.strays:  # a temporary container a failed recreate of this test left
+        if (stray.get("Labels") or {}).get(OWNER_LABEL) == owner:
+            await engine.call(f"containers/{stray['Id']}", "DELETE", params={"force": "1"})
 
 
 TEST_PREFIX = "dt-"

@@ -19,7 +19,7 @@ from claworc_tui.docker.engine import DockerEngine
 from claworc_tui.docker.errors import DockerFault, DockerNotFound, NotOurs
 from claworc_tui.docker.instances import DockerInstances
 from claworc_tui.models.errors import ClaworcError
-from claworc_tui.models.instance import InstanceSpec
+from claworc_tui.models.instance import InstanceSpec, InstanceStatus
 from claworc_tui.models.names import derive_name
 from claworc_tui.services import Services
 from claworc_tui.services.docker_service import DockerInstanceService
@@ -84,7 +84,7 @@ async def test_a_failed_create_keeps_the_volumes_that_were_there_before(
 ) -> None:
     instance = make_instance()
     vname = spec.volume_name(instance.name, "clawd")
-    await plant_volume(engine, planted, vname, spec.labels(instance.name, "test-owner"))
+    await plant_volume(engine, planted, vname, spec.labels(instance.name, backend.owner))
     squatter = socket.socket()
     squatter.bind(("127.0.0.1", instance.nodeport_chrome))
     squatter.listen(1)
@@ -209,3 +209,29 @@ async def test_a_create_whose_start_fails_keeps_a_volume_of_ours_that_was_there(
     assert await svc.ops.inspect(name) is None
     assert (await svc.ops.list_ours()).volumes.get(name) == [vname]
     assert await svc.store.instances.find(name) is None
+
+
+async def test_the_sweep_never_rolls_back_a_container_that_is_not_ours(
+    docker_services: Services, engine: DockerEngine, planted: list[str]
+) -> None:
+    svc = docker_services.instances
+    assert isinstance(svc, DockerInstanceService)
+    display = f"Swept {uuid.uuid4().hex[:6]}"
+    name = derive_name(display)
+    async for _ in svc.create(InstanceSpec(display_name=display)):
+        pass
+    cname = spec.container_name(name)
+    ours = await svc.ops.checked(name)
+    assert ours is not None
+    await engine.call(f"containers/{ours['Id']}", "DELETE", params={"force": "1"})
+    theirs = await plant_container(engine, planted, cname, spec.labels(name, OTHER))
+    dead = f"{socket.gethostname()}:999999999"
+    await svc.store.instances.set_status(name, InstanceStatus.CREATING, step="objects", owner=dead)
+
+    done = await svc.sweep()
+
+    assert len(done) == 1
+    assert "not this database's" in done[0]
+    assert (await engine.call(f"containers/{cname}/json"))["Id"] == theirs
+    assert (await svc.get(name)).status is InstanceStatus.ERROR  # kept, with the reason
+    await engine.call(f"containers/{cname}", "DELETE", params={"force": "1"})
