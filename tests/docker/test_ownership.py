@@ -128,7 +128,7 @@ async def test_a_record_whose_name_is_held_by_another_database_is_never_touched(
     async for _ in svc.create(InstanceSpec(display_name=display)):
         pass
     cname = spec.container_name(name)
-    ours = await svc.ops.checked(name)
+    ours = await svc.ops.inspect(name)
     assert ours is not None
     await engine.call(f"containers/{ours['Id']}", "DELETE", params={"force": "1"})
     theirs = await plant_container(engine, planted, cname, spec.labels(name, OTHER))
@@ -221,7 +221,7 @@ async def test_the_sweep_never_rolls_back_a_container_that_is_not_ours(
     async for _ in svc.create(InstanceSpec(display_name=display)):
         pass
     cname = spec.container_name(name)
-    ours = await svc.ops.checked(name)
+    ours = await svc.ops.inspect(name)
     assert ours is not None
     await engine.call(f"containers/{ours['Id']}", "DELETE", params={"force": "1"})
     theirs = await plant_container(engine, planted, cname, spec.labels(name, OTHER))
