@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import socket
+import uuid
 
 import pytest
 
 from claworc_tui.docker import spec
+from claworc_tui.docker.engine import DockerEngine
 from claworc_tui.docker.errors import DockerFault
 from claworc_tui.docker.instances import DockerInstances
 from claworc_tui.models.errors import ValidationFailed
@@ -96,3 +98,33 @@ async def test_a_cpu_limit_above_the_host_is_refused_at_entry(docker_services: S
     assert after is not None
     assert after["Id"] == before["Id"]
     assert (await svc.get("bot-cpu-entry")).resources.cpu_limit == Resources().cpu_limit
+
+
+async def test_an_instance_with_its_own_image_keeps_it_through_create_and_recreate(
+    docker_services: Services, engine: DockerEngine
+) -> None:
+    svc = docker_services.instances
+    assert isinstance(svc, DockerInstanceService)
+    run = uuid.uuid4().hex[:6]
+    repo = IMAGE.split(":")[0]
+    own = f"{repo}:own-{run}"  # the same image under another name, as a clone's would be
+    await engine.call(f"images/{IMAGE}/tag", "POST", params={"repo": repo, "tag": f"own-{run}"})
+    try:
+        name = f"bot-own-image-{run}"
+        spec_ = InstanceSpec(display_name=f"Own Image {run}", image=own)
+        async for _ in svc.create(spec_):
+            pass
+        doc = await svc.ops.inspect(name)
+        assert doc is not None
+        assert doc["Config"]["Image"] == own
+
+        await svc.update_resources(name, Resources(memory_request="8Mi", memory_limit="96Mi"))
+
+        doc = await svc.ops.inspect(name)
+        assert doc is not None
+        assert doc["Config"]["Image"] == own  # not the settings' image
+        assert doc["HostConfig"]["Memory"] == 96 * 1024**2
+        async for _ in svc.delete(name):
+            pass
+    finally:
+        await engine.call(f"images/{own}", "DELETE", params={"noprune": "1"})
