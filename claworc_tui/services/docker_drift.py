@@ -51,13 +51,16 @@ VOLUME = "Volume"
 async def object_rows(svc: DockerInstanceService, name: str) -> list[ObjectRow]:
     """The container, the four volumes and the keys folder, each with its state."""
     await svc.store.instances.get(name)
-    doc = await svc.ops.inspect(name)
+    try:
+        doc, state = await svc.ops.checked(name), None
+    except NotOurs as exc:  # a container not ours holds the name: shown, never acted on
+        doc, state = None, f"not ours ({exc.message.partition('(')[2].partition(')')[0]})"
     ours = await svc.ops.list_ours()
     rows = [
         ObjectRow(
             kind=CONTAINER,
             name=spec.container_name(name),
-            state=_container_state(doc) if doc else "missing",
+            state=state or (_container_state(doc) if doc else "missing"),
             ok=bool(doc and (doc.get("State") or {}).get("Running")),
         )
     ]

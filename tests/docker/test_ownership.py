@@ -138,6 +138,8 @@ async def test_a_record_whose_name_is_held_by_another_database_is_never_touched(
     assert [i.kind for i in held] == [DriftKind.OTHER_DATABASE]
     assert "not ours holds the name" in held[0].detail
     result = await svc.repair(report.items)
+    rows = await svc.delete_plan(name)
+    assert rows[0].state == f"not ours (claworc database {OTHER})"
 
     doc = await engine.call(f"containers/{cname}/json")
     assert doc["Id"] == theirs
