@@ -19,6 +19,7 @@ from tests._support.wait import wait_for
 
 RUN = uuid.uuid4().hex[:6]
 HUNGRY = f"bot-hungry-{RUN}"
+TUI = f"bot-tui-{RUN}"
 """Unique per run: runs in other checkouts share the engine."""
 
 
@@ -27,7 +28,7 @@ async def test_the_tui_runs_the_lifecycle_on_docker(
 ) -> None:
     svc = docker_services.instances
     small = Resources(memory_request="8Mi", memory_limit="64Mi")
-    async for _ in svc.create(InstanceSpec(display_name="Tui", resources=small)):
+    async for _ in svc.create(InstanceSpec(display_name=f"Tui {RUN}", resources=small)):
         pass
     app = ClaworcApp(docker_services, environ={})
     async with app.run_test(size=(160, 45)) as pilot:
@@ -36,7 +37,7 @@ async def test_the_tui_runs_the_lifecycle_on_docker(
         listing = screen.instance_list
 
         def status() -> str | None:
-            view = listing.views.get("bot-tui")
+            view = listing.views.get(TUI)
             return view.status if view else None
 
         await wait_for(lambda: status() == "Running", timeout=20, what="Running")
@@ -47,14 +48,14 @@ async def test_the_tui_runs_the_lifecycle_on_docker(
         await pilot.pause()
         await pilot.press("y")
         await wait_for(lambda: status() == "Stopped", timeout=20, what="Stopped")
-        doc = await engine.call("containers/claworc-bot-tui/json")
+        doc = await engine.call(f"containers/claworc-{TUI}/json")
         assert doc["State"]["Status"] == "exited"  # stop keeps the container
 
         await pilot.press("s")  # one start needs no confirmation
         await wait_for(lambda: status() == "Running", timeout=20, what="Running again")
 
         # A change made behind the app's back reaches the row through the event stream.
-        await engine.call("containers/claworc-bot-tui/kill", "POST")
+        await engine.call(f"containers/claworc-{TUI}/kill", "POST")
         await wait_for(lambda: status() == "Error", timeout=10, what="the kill shown")
 
         await pilot.press("D")
@@ -62,13 +63,13 @@ async def test_the_tui_runs_the_lifecycle_on_docker(
             lambda: isinstance(app.screen, DeleteModal), timeout=10.0, what="delete modal"
         )
         modal = app.screen
-        modal.query_one("#confirm-name", Input).value = "bot-tui"
+        modal.query_one("#confirm-name", Input).value = TUI
         await pilot.pause()
         modal.query_one("#confirm", Button).press()
-        await wait_for(lambda: "bot-tui" not in listing.views, timeout=20, what="the row gone")
+        await wait_for(lambda: TUI not in listing.views, timeout=20, what="the row gone")
     ours = await DockerInstances(engine, docker_services.config.db.parent).list_ours()
-    assert "bot-tui" not in ours.containers
-    assert "bot-tui" not in ours.volumes
+    assert TUI not in ours.containers
+    assert TUI not in ours.volumes
 
 
 async def test_oomkilled_shows_with_its_advice_and_the_one_key_fix_works(
