@@ -2,8 +2,13 @@
 
 Create is all or nothing: the image is checked first (this backend never pulls), then the
 private folder, the volumes and the container are made and the container started; whatever
-fails on the way (a port already taken on the host, most often) removes what was made, so
-nothing is left half-made. Delete removes exactly what carries our labels and names: the
+fails on the way (a port already taken on the host, most often) removes what *this call* made
+(a volume of ours that was there before is data, and stays), so nothing is left half-made.
+
+Nothing is changed that is not ours (:mod:`~claworc_tui.docker.owned`): start, stop, restart,
+recreate and delete look the container up first (:meth:`DockerInstances.checked`) and act on
+the id they checked, never on the name; a container or volume of the instance's name that
+another database (or nobody) owns stops them with :class:`NotOurs`. Delete removes the
 container, the four volumes and the private folder (keys included).
 """
 
