@@ -75,6 +75,9 @@ class DemoCluster:
                 "state_dir": self.folder / "state",
                 "demo": True,
                 "fernet_key": None,
+                # The demo is the emulated cluster, whatever --runtime or CLAWORC_RUNTIME say:
+                # never seed demo bots onto a real Docker engine.
+                "runtime": "kubernetes",
             }
         )
         self._submit(self._seed(settings)).result(timeout=60)

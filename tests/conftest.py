@@ -28,6 +28,8 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     import os
 
     for var in list(os.environ):
+        if var == "CLAWORC_REQUIRE_DOCKER":
+            continue  # the test run's own setting (tests/docker/conftest.py), not the app's
         if var.startswith("CLAWORC_") or var in ("KUBECONFIG", "SSH_CONNECTION", "SSH_TTY"):
             monkeypatch.delenv(var, raising=False)
     return home

@@ -42,6 +42,8 @@ from claworc_tui.models.secrets import mask_key
 from claworc_tui.models.text import one_line
 from claworc_tui.models.wording import plural
 from claworc_tui.services import Services, open_services
+from claworc_tui.services.kube_only import INSTEAD, not_on_docker
+from claworc_tui.services.runtime import RuntimeKind, choose_runtime
 from claworc_tui.services.views import (
     DriftItem,
     InstanceView,
@@ -149,12 +151,18 @@ def reads_only(args: argparse.Namespace) -> bool:
     return bool(args.command in ("repair", "adopt") and args.dry_run)
 
 
+DOCKER = RuntimeKind.DOCKER
+
+
 async def run_command(args: argparse.Namespace, config: Settings) -> int:
     """Open the services, run the chosen subcommand, close; return its exit code.
 
     Commands that only read open everything read-only and skip the start-up sweep; the others
     run the sweep and say on stderr what it finished.
     """
+    if args.command in INSTEAD and choose_runtime(config.runtime, config.kubeconfig) is DOCKER:
+        print(f"claworc-tui: {not_on_docker(args.command)}", file=sys.stderr)
+        return EXIT_BAD_INPUT  # refused before the engine or the database is opened
     try:
         services = await open_services(config, reads_only=reads_only(args))
     except ClaworcError as exc:
@@ -322,7 +330,10 @@ async def _rm(services: Services, args: argparse.Namespace) -> int:
         print(f"This deletes {args.name} and every object it has:", file=sys.stderr)
         for row in plan:
             print(f"  {row.kind:<22} {row.name:<36} {row.state}", file=sys.stderr)
-        print("The four PVCs hold the instance's data; it cannot be recovered.", file=sys.stderr)
+        holders = "PVCs" if services.kube is not None else "volumes"  # Docker: named volumes
+        print(
+            f"The four {holders} hold the instance's data; it cannot be recovered.", file=sys.stderr
+        )
         if not sys.stdin.isatty():
             print("claworc-tui: refusing without --yes (stdin is not a terminal)", file=sys.stderr)
             return EXIT_BAD_INPUT
@@ -461,6 +472,9 @@ async def _repair(services: Services, args: argparse.Namespace) -> int:
         verb = "matches" if report.checked == 1 else "match"
         print(f"no drift: {plural(report.checked, 'instance')} {verb} the cluster")
         for item in report.items:
+            if item.instance is None:  # a stray of no record here: listed, left alone
+                print(f"owned elsewhere: {item.object}: {one_line(item.detail)} (left alone)")
+                continue
             verb = "adopt" if "adopt" in item.repair else "forget"
             hint = f"claworc-tui {verb} {item.instance}"
             print(f"owned elsewhere: {item.instance}: {one_line(item.detail)} -> {hint}")

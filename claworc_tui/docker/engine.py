@@ -52,7 +52,9 @@ def check_socket(host: str) -> None:
     if not path.exists():
         raise EngineUnavailable(
             f"no Docker engine at {path}: the socket does not exist (is dockerd running? "
-            "`sudo systemctl start docker`, or set DOCKER_HOST)"
+            "`sudo systemctl start docker`, or set DOCKER_HOST; Docker contexts are not read: "
+            "for the engine of DOCKER_CONTEXT or `docker context use`, set DOCKER_HOST to "
+            "the address `docker context inspect` shows)"
         )
     if not path.is_socket():
         raise EngineUnavailable(f"{path} is not a socket (check DOCKER_HOST)")

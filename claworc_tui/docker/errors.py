@@ -49,3 +49,15 @@ class PortTaken(DockerFault):
             500,
         )
         self.port = port
+
+
+class NotOurs(DockerFault):
+    """An object of the instance's name exists but is not this database's: never touched."""
+
+    def __init__(self, what: str, whose: str) -> None:
+        super().__init__(
+            f"{what} exists and is not this database's ({whose}): nothing was changed; "
+            "remove or rename it by hand if it is really unused",
+            409,
+        )
+        self.what = what

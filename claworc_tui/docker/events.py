@@ -69,6 +69,8 @@ class EngineEvents:
         self.resource_version: str | None = None
         self.since: str | None = None
         self._keys: deque[tuple[str, EventInfo]] = deque()
+        self._seen: set[str] = set()  # the keys in _keys: ``since`` is inclusive, so a resumed
+        # stream hands out its last event again; it is dropped, not shown twice
 
     async def events(self) -> AsyncGenerator[InformerEvent[EventInfo], None]:
         """A snapshot (empty), then events and state changes, until cancelled."""
@@ -103,8 +105,12 @@ class EngineEvents:
                 if info is None or info.name is None:
                     continue
                 key = f"{nanos}-{event.get('id', '')}-{event.get('Action', '')}"
+                if key in self._seen:
+                    continue
                 self._keys.append((key, info))
+                self._seen.add(key)
                 yield Changed("ADDED", key, info)
                 if len(self._keys) > KEEP:
                     old, old_info = self._keys.popleft()
+                    self._seen.discard(old)
                     yield Changed("DELETED", old, old_info)

@@ -5,8 +5,11 @@ The engine has no resourceVersions; its resume point is time. :class:`ContainerW
 that happens during the list is missed, hands out the list as one :class:`Synced` snapshot, and
 then turns every event into the container's fresh ``inspect`` (events say *that* something
 changed; inspect says what is true now: running, restarting and how often, the exit code,
-OOMKilled, health). A dropped stream reconnects with capped jittered backoff and asks for the
-events ``since`` the last one it saw, so a restart or removal during the gap still arrives.
+OOMKilled, health). A dropped stream reconnects with capped jittered backoff and, like the pod
+informer after a 410, lists again after opening the new stream: the engine keeps only its last
+256 events (and none across its own restart), so resuming from ``since`` would lose a change
+made while the stream was down and nothing else happened. Opening first, then listing, leaves
+no window: what the list does not show yet, the stream delivers.
 
 Containers are handed out as :class:`~claworc_tui.k8s.pods.PodInfo`, the model the status
 merge and the advice read, so both work unchanged on this backend.
@@ -143,7 +146,7 @@ class ContainerWatch:
         self.backoff = backoff or Backoff()
         self.unreachable_after = unreachable_after
         self.since: str | None = None
-        """The time of the newest event seen (``seconds.nanos``): where a reconnect resumes."""
+        """The time of the newest event seen (``seconds.nanos``); a reconnect lists instead."""
         self.resource_version: str | None = None
         """None until listed (the fleet hub resets it after a consumer bug: then re-list)."""
         self._names: dict[str, str] = {}  # container id → container name (for ``destroy``)
@@ -180,11 +183,8 @@ class ContainerWatch:
     async def _stream_once(self) -> AsyncGenerator[InformerEvent[PodInfo], None]:
         filters = {"type": ["container"], "label": [MANAGED_FILTER]}
         params: dict[str, Any] = {"filters": json.dumps(filters)}
-        if self.since is not None and self.resource_version is not None:
-            params["since"] = self.since
         async with self.engine.stream("events", params=params, what="events") as resp:
-            if self.resource_version is None:
-                yield await self._list()
+            yield await self._list()  # every (re)connect: see the module docstring
             self.backoff.reset()
             yield StreamStateChanged(StreamState.LIVE)
             async for raw in resp.content:
@@ -200,6 +200,11 @@ class ContainerWatch:
         params = {"all": "1", "filters": json.dumps({"label": [MANAGED_FILTER]})}
         found = await self.engine.call("containers/json", params=params) or []
         pods: dict[str, PodInfo] = {}
+        listed = {str(summary["Id"]) for summary in found}
+        for gone in set(self._last) - listed:  # removed while the stream was down
+            self._last.pop(gone, None)
+            self._names.pop(gone, None)
+            self._died.pop(gone, None)
         for summary in found:
             doc = await self._inspect(str(summary["Id"]))
             if doc is not None:

@@ -8,8 +8,12 @@ The records say what should exist; the engine, what carries our label. Differenc
 * a record that should run whose container is stopped, or the reverse → ``differs``,
   repaired by starting (stopping) it;
 * a container with our label and no record → ``orphan`` when this database made it (its owner
-  label), removed by repair only if it is still the same container (its id); another
-  database's → ``other database``, never touched.
+  label), removed by repair only if it is still the same container (its id), with those of
+  its volumes that carry our owner; another database's, or one with no owner label (legacy,
+  as on Kubernetes) → ``owned elsewhere``, never touched;
+* a record whose container name is held by a container not ours → ``owned elsewhere``: never
+  started, stopped, replaced or deleted (every change goes through one ownership check,
+  :meth:`DockerInstances.checked`, and removes by the checked id).
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from claworc_tui.docker import spec
-from claworc_tui.docker.errors import DockerFault, DockerNotFound
+from claworc_tui.docker.errors import DockerFault, DockerNotFound, NotOurs
+from claworc_tui.docker.owned import is_ours, whose
 from claworc_tui.k8s.manifests import OWNER_LABEL, PVC_MOUNTS
 from claworc_tui.models.activity import Outcome
 from claworc_tui.models.errors import ClaworcError
@@ -46,13 +51,16 @@ VOLUME = "Volume"
 async def object_rows(svc: DockerInstanceService, name: str) -> list[ObjectRow]:
     """The container, the four volumes and the keys folder, each with its state."""
     await svc.store.instances.get(name)
-    doc = await svc.ops.inspect(name)
+    try:
+        doc, state = await svc.ops.checked(name), None
+    except NotOurs as exc:  # a container not ours holds the name: shown, never acted on
+        doc, state = None, f"not ours ({exc.message.partition('(')[2].partition(')')[0]})"
     ours = await svc.ops.list_ours()
     rows = [
         ObjectRow(
             kind=CONTAINER,
             name=spec.container_name(name),
-            state=_container_state(doc) if doc else "missing",
+            state=state or (_container_state(doc) if doc else "missing"),
             ok=bool(doc and (doc.get("State") or {}).get("Running")),
         )
     ]
@@ -117,6 +125,17 @@ async def find_drift(svc: DockerInstanceService) -> DriftReport:
         container = ours.containers.get(name)
         cname = spec.container_name(name)
         if container is None:
+            try:
+                await svc.ops.checked(name)
+            except NotOurs as exc:
+                items.append(
+                    DriftItem(
+                        kind=DriftKind.OTHER_DATABASE, instance=name, object=f"{CONTAINER}/{cname}",
+                        detail=f"a container not ours holds the name: {exc}",
+                        repair="none (not ours)",
+                    )
+                )  # fmt: skip
+                continue
             items.append(
                 DriftItem(
                     kind=DriftKind.MISSING, instance=name, object=f"{CONTAINER}/{cname}",
@@ -131,7 +150,7 @@ async def find_drift(svc: DockerInstanceService) -> DriftReport:
                     DriftItem(
                         kind=DriftKind.DIFFERS, instance=name, object=f"{CONTAINER}/{cname}",
                         detail=f"{container.get('State')}, the record says {instance.status}",
-                        repair="start" if wanted else "stop",
+                        repair="start" if wanted else "stop", uid=str(container.get("Id")),
                     )
                 )  # fmt: skip
         have = set(ours.volumes.get(name, []))
@@ -145,19 +164,24 @@ async def find_drift(svc: DockerInstanceService) -> DriftReport:
                     )
                 )  # fmt: skip
     owner = svc.store.owner_id
-    for app, container in sorted(ours.containers.items()):
-        if app in records:
-            continue
-        theirs = (container.get("Labels") or {}).get(OWNER_LABEL)
+    unrecorded = [c for app, c in ours.containers.items() if app not in records]
+    for container in sorted([*unrecorded, *ours.strays], key=lambda c: str(c.get("Names"))):
+        labels = container.get("Labels") or {}
+        app = str(labels.get("app", ""))
         cname = str((container.get("Names") or ["/?"])[0]).lstrip("/")
-        mine = theirs is None or theirs == owner
+        if app in records and cname == spec.container_name(app):
+            continue  # reported above: a container not ours holds the record's name
+        theirs = labels.get(OWNER_LABEL)
+        # As on Kubernetes: no owner label = legacy = owned elsewhere (adoptable), never deleted.
+        mine = theirs is not None and theirs == owner
+        why = "which has no record" if app not in records else "under another name"
         items.append(
             DriftItem(
                 kind=DriftKind.ORPHAN if mine else DriftKind.OTHER_DATABASE,
                 instance=None,
                 object=f"{CONTAINER}/{cname}",
-                detail=f"labelled for {app}, which has no record"
-                + ("" if mine else f" (made by another database: {theirs})"),
+                detail=f"labelled for {app}, {why}"
+                + ("" if mine else f" (owned elsewhere: {whose(labels)})"),
                 repair="delete" if mine else "none (not ours)",
                 uid=str(container.get("Id")),
             )
@@ -165,49 +189,84 @@ async def find_drift(svc: DockerInstanceService) -> DriftReport:
     return DriftReport(items=tuple(items), checked=len(records))
 
 
+async def _delete_orphan(svc: DockerInstanceService, item: DriftItem) -> list[str]:
+    """Remove a stray container of ours (the very one checked: its id) and, when its app has
+    no record, its volumes that carry our owner; what was removed.
+
+    Raises:
+        DockerNotFound: It is gone.
+        NotOurs: It was replaced since the check, or is not ours.
+    """
+    cname = item.object.partition("/")[2]
+    doc = await svc.ops.engine.call(f"containers/{cname}/json", what=cname)
+    labels = (doc.get("Config") or {}).get("Labels") or {}
+    app = str(labels.get("app", ""))
+    owner = svc.store.owner_id
+    if doc.get("Id") != item.uid:
+        raise NotOurs(item.object, "replaced since the check")
+    if owner is None or not is_ours(labels, app, owner):
+        raise NotOurs(item.object, whose(labels))
+    await svc.ops.engine.call(f"containers/{item.uid}", "DELETE", params={"force": "1"})
+    deleted = [item.object]
+    if await svc.store.instances.find(app) is not None:
+        return deleted  # a leftover of a recreate: the instance's volumes are its data
+    for _volume, _path, role in PVC_MOUNTS:
+        vname = spec.volume_name(app, role)
+        vol = await svc.ops.volume(vname)
+        if vol is None or not is_ours(vol.get("Labels"), app, owner):
+            continue  # another database's (or a legacy) volume is never deleted from here
+        try:
+            await svc.ops.engine.call(f"volumes/{vname}", "DELETE", what=vname)
+        except DockerNotFound:
+            continue
+        deleted.append(f"{VOLUME}/{vname}")
+    return deleted
+
+
 async def repair(svc: DockerInstanceService, items: Sequence[DriftItem]) -> RepairResult:
-    """Carry out each item's repair; count only what really changed."""
+    """Carry out each item's repair; count only what really changed.
+
+    Every change goes through the ownership check: a container or volume not ours is skipped
+    with the reason, never started, stopped, replaced or deleted.
+    """
     repaired = 0
     deleted: list[str] = []
     gone: list[str] = []
     skipped: list[str] = []
     rebuilt: set[str] = set()
     for item in items:
-        if item.kind is DriftKind.ORPHAN and item.uid:
-            cname = item.object.partition("/")[2]
-            try:
-                doc = await svc.ops.engine.call(f"containers/{cname}/json")
-            except DockerNotFound:
-                gone.append(item.object)
+        try:
+            if item.kind is DriftKind.ORPHAN and item.uid:
+                deleted.extend(await _delete_orphan(svc, item))
                 continue
-            if doc.get("Id") != item.uid:
-                skipped.append(f"{item.object}: replaced since the check")
+            if item.instance is None or item.kind is DriftKind.OTHER_DATABASE:
                 continue
-            app = str(((doc.get("Config") or {}).get("Labels") or {}).get("app", ""))
-            await svc.ops.engine.call(f"containers/{cname}", "DELETE", params={"force": "1"})
-            deleted.append(item.object)
-            for vname in (await svc.ops.list_ours()).volumes.get(app, []):
-                try:  # the stray's volumes: our label, its app label, no record
-                    await svc.ops.engine.call(f"volumes/{vname}", "DELETE")
-                except DockerNotFound:
+            instance = await svc.store.instances.get(item.instance)
+            if item.kind is DriftKind.MISSING and item.instance not in rebuilt:
+                for body in spec.volumes(instance, svc.store.owner_id):
+                    vname = str(body["Name"])
+                    vol = await svc.ops.volume(vname)
+                    if vol is None:
+                        await svc.ops.engine.call("volumes/create", "POST", body=body, what=vname)
+                    elif not svc.ops.is_ours(vol.get("Labels"), instance.name):
+                        raise NotOurs(f"volume {vname}", whose(vol.get("Labels")))
+                await svc.rebuild(instance)
+                rebuilt.add(item.instance)
+                repaired += 1
+            elif item.kind is DriftKind.DIFFERS:
+                doc = await svc.ops.checked(item.instance)  # ours, or NotOurs
+                if item.uid and (doc is None or doc.get("Id") != item.uid):
+                    skipped.append(f"{item.object}: replaced since the check")
                     continue
-                deleted.append(f"{VOLUME}/{vname}")
-            continue
-        if item.instance is None:
-            continue
-        instance = await svc.store.instances.get(item.instance)
-        if item.kind is DriftKind.MISSING and item.instance not in rebuilt:
-            for body in spec.volumes(instance, svc.store.owner_id):
-                await svc.ops.engine.call("volumes/create", "POST", body=body)
-            await svc.rebuild(instance)
-            rebuilt.add(item.instance)
-            repaired += 1
-        elif item.kind is DriftKind.DIFFERS:
-            if item.repair == "start":
-                await svc.ops.start(item.instance)
-            else:
-                await svc.ops.stop(item.instance)
-            repaired += 1
+                if item.repair == "start":
+                    await svc.ops.start(item.instance)
+                else:
+                    await svc.ops.stop(item.instance)
+                repaired += 1
+        except DockerNotFound:
+            gone.append(item.object)
+        except NotOurs as exc:
+            skipped.append(f"{item.object}: {exc}")
     return RepairResult(
         repaired=repaired, deleted=tuple(deleted), already_gone=tuple(gone), skipped=tuple(skipped)
     )

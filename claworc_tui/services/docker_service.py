@@ -35,15 +35,18 @@ from claworc_tui.models.instance import (
     validate_clawdbot_config,
 )
 from claworc_tui.models.names import derive_name
+from claworc_tui.models.quantity import parse_quantity
 from claworc_tui.models.settings import GlobalSettings
 from claworc_tui.services import docker_drift
 from claworc_tui.services.docker_runtime import DockerRuntime
 from claworc_tui.services.errors import OperationFailed, OperationInProgress
 from claworc_tui.services.fleet import FleetHub
 from claworc_tui.services.instances import InstanceService
+from claworc_tui.services.kube_only import not_on_docker
 from claworc_tui.services.ops import OperationLocks, owner_id
 from claworc_tui.services.store import Store
 from claworc_tui.services.views import (
+    AdoptPlan,
     DriftItem,
     DriftReport,
     InstanceDetails,
@@ -114,7 +117,9 @@ class DockerInstanceService(InstanceService):
             try:
                 yield report(step, StepState.RUNNING)
                 settings = await self.store.settings.get()
-                await self.ops.check_image(settings.image)  # before any row: nothing to undo
+                image = spec.image or settings.image
+                await self.ops.check_image(image)  # before any row: nothing to undo
+                await self.check_cpus(spec.resources)
                 instance = await self.store.instances.insert(
                     name,
                     spec,
@@ -127,9 +132,9 @@ class DockerInstanceService(InstanceService):
                 yield report(step, StepState.DONE, ports)
                 step = "volumes and container"
                 yield report(step, StepState.RUNNING)
-                await self.ops.create(
+                made = await self.ops.create(
                     instance,
-                    image=settings.image,
+                    image=instance.image or settings.image,
                     keys=await self.effective_keys(name),
                     config_text=manifests.config_text(instance),
                     start=False,
@@ -140,7 +145,7 @@ class DockerInstanceService(InstanceService):
                 try:
                     await self.ops.start(name)
                 except BaseException:
-                    await asyncio.shield(self.ops.delete(name))
+                    await asyncio.shield(self.ops.undo(made))  # only what this create made
                     raise
                 await self.store.instances.set_status(name, InstanceStatus.RUNNING)
                 yield report(step, StepState.DONE, "created; the container is starting")
@@ -205,7 +210,7 @@ class DockerInstanceService(InstanceService):
         settings = settings or await self.store.settings.get()
         await self.ops.recreate(
             instance,
-            image=settings.image,
+            image=instance.image or settings.image,
             keys=await self.effective_keys(instance.name),
             config_text=manifests.config_text(instance),
             start=instance.status is not InstanceStatus.STOPPED,
@@ -214,12 +219,13 @@ class DockerInstanceService(InstanceService):
     async def update_resources(self, name: str, resources: Resources) -> Instance:
         """Store the new limits and recreate the container with them (the data is kept)."""
         self.require_writable(f"change the resources of {name}")
+        await self.check_cpus(resources)
         async with self.locks.hold(name, "resources") as calls:
             old = await self.store.instances.get(name)
             instance = await self.store.instances.set_resources(name, resources)
             try:
-                # Shielded: remove-then-create cut by a cancel (the app quitting) would leave
-                # no container, or one the engine made after we stopped looking.
+                # Shielded: a recreate cut by a cancel (the app quitting) could leave the old
+                # container set aside under its temporary name.
                 await asyncio.shield(self.rebuild(instance))
             except (ClaworcError, OSError) as exc:
                 await self.store.instances.set_resources(name, old.resources)
@@ -230,6 +236,23 @@ class DockerInstanceService(InstanceService):
             detail = f"cpu {resources.cpu_limit}, memory {resources.memory_limit} (recreated)"
             await self.log_activity("resources", Outcome.OK, name, detail, calls)
         return instance
+
+    async def check_cpus(self, resources: Resources) -> None:
+        """Refuse a CPU limit above the engine's CPU count (the engine would answer 400
+        "Range of CPUs is from 0.01 to N" only once the container is being made).
+
+        Raises:
+            ValidationFailed: The limit is more than the host has.
+        """
+        info = await self.ops.engine.call("info")
+        ncpu = int((info or {}).get("NCPU") or 0)
+        limit = parse_quantity(resources.cpu_limit)
+        if ncpu and limit > ncpu:
+            raise ValidationFailed(
+                "cpu_limit",
+                f"{resources.cpu_limit} is more than this Docker engine has ({ncpu} CPUs); "
+                f"Docker refuses a limit above {ncpu}",
+            )
 
     async def update_config(self, name: str, text: str | None, *, restart: bool) -> Instance:
         """Store ``clawdbot.json`` and rewrite the mounted file (seen after a restart)."""
@@ -278,6 +301,30 @@ class DockerInstanceService(InstanceService):
         detail = f"{provider.label} global key {'set' if key else 'cleared'}"
         await self.log_activity("global key", Outcome.OK, None, detail)
         return [i.name for i in inheriting if i.status is not InstanceStatus.STOPPED]
+
+    # -- Kubernetes only ---------------------------------------------------------------------
+
+    def redeploy(
+        self,
+        names: Sequence[str],
+        image: str | None = None,
+        *,
+        wait: bool = True,
+        ready_within: float = 0,
+    ) -> AsyncIterator[Progress]:
+        """Refused on Docker (nothing is written): see :mod:`~claworc_tui.services.kube_only`.
+
+        Raised on the first step, as every other step failure is, so the progress views and
+        the CLI report it where they report those."""
+        return _refused("redeploy")
+
+    async def adopt_plan(self, names: Sequence[str], *, everything: bool = False) -> AdoptPlan:
+        """Refused on Docker: adopt reads a Kubernetes namespace."""
+        raise not_on_docker("adopt")
+
+    async def adopt(self, names: Sequence[str], *, everything: bool = False) -> AdoptPlan:
+        """Refused on Docker: adopt reads a Kubernetes namespace."""
+        raise not_on_docker("adopt")
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -339,3 +386,8 @@ class DockerInstanceService(InstanceService):
             lines = await self.previous_log_tail(name)
             return "\n".join(lines) or "(the previous run wrote nothing)"
         return await super().apply_advice(name, code)
+
+
+async def _refused(command: str) -> AsyncIterator[Progress]:
+    raise not_on_docker(command)
+    yield  # an async generator: the refusal comes at the first step

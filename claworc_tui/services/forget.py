@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from claworc_tui.models.activity import Outcome
 from claworc_tui.models.errors import ValidationFailed
+from claworc_tui.services.kube_only import not_on_docker
 
 if TYPE_CHECKING:
     from claworc_tui.services.instances import InstanceService
@@ -23,6 +24,8 @@ async def forget(svc: InstanceService, name: str) -> str:
         InstanceNotFound: No record ``name``.
         ValidationFailed: Some object is not another database's (or none exists).
     """
+    if getattr(svc, "kube", None) is None:  # the Docker runtime
+        raise not_on_docker("forget")
     svc.require_writable("forget a record")
     ours = svc.kube.owner_id
     async with svc.locks.hold(name, "forget") as calls:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import sys
@@ -13,6 +14,7 @@ import pytest
 
 from claworc_tui.crypto.sealing import new_key
 from claworc_tui.docker.engine import DockerEngine
+from claworc_tui.docker.errors import DockerFault
 from claworc_tui.docker.instances import DockerInstances
 from tests.docker.conftest import IMAGE, NETWORK, engine_host
 
@@ -89,25 +91,33 @@ async def test_the_cli_runs_the_whole_lifecycle_on_docker(
         assert code == 0, err
         assert "openclaw test image starting" in out
 
-        # Drift: the container removed by hand, a stray labelled container.
+        # Drift: the container removed by hand, a stray labelled container with no owner
+        # label (made before owner ids: legacy, as on Kubernetes never deleted from here).
         await engine.call("containers/claworc-bot-cli-bot", "DELETE", params={"force": "1"})
-        stray = {"Image": IMAGE, "Labels": {"managed-by": "claworc", "app": "ghost"}}
-        await engine.call("containers/create", "POST", params={"name": "stray-ghost"}, body=stray)
+        ghost = f"stray-ghost-{os.getpid()}"
+        stray = {"Image": IMAGE, "Labels": {"managed-by": "claworc", "app": ghost}}
+        await engine.call("containers/create", "POST", params={"name": ghost}, body=stray)
         code, out, _ = await cli(home, "repair", "--dry-run")
         assert code == 3
         assert "Container/claworc-bot-cli-bot" in out
-        assert "Container/stray-ghost" in out
+        assert f"Container/{ghost}" in out
         code, out, err = await cli(home, "repair", "--delete-orphans")
         assert code == 0, err
         code, out, _ = await cli(home, "repair", "--dry-run")
-        # Only what this database made is gone from the report (another database's containers
-        # on the same engine are listed, never touched).
+        # What this database made is repaired; the legacy stray is listed, never touched.
+        assert code == 0
         assert "bot-cli-bot" not in out
-        assert "ghost" not in out
+        assert f"owned elsewhere: Container/{ghost}" in out
+        assert (await engine.call(f"containers/{ghost}/json"))["Name"] == f"/{ghost}"
         containers, _ = await _ours(engine, tmp_path)
-        assert "ghost" not in containers
         assert "bot-cli-bot" in containers
+        code, _, err = await cli(home, "rm", "bot-cli-bot")  # stdin not a terminal: refused
+        assert code == 2
+        assert "The four volumes hold the instance's data" in err
+        assert "PVC" not in err
     finally:
+        with contextlib.suppress(DockerFault):
+            await engine.call(f"containers/stray-ghost-{os.getpid()}", "DELETE")
         code, out, err = await cli(home, "rm", "bot-cli-bot", "--yes")
     assert code == 0, err
     containers, volumes = await _ours(engine, tmp_path)

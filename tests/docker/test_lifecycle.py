@@ -136,8 +136,9 @@ async def test_a_missing_socket_is_named_before_any_call(tmp_path: object) -> No
     with pytest.raises(EngineUnavailable, match="socket does not exist"):
         check_socket("unix:///nonexistent/docker.sock")
     engine = DockerEngine("unix:///nonexistent/docker.sock")
-    with pytest.raises(EngineUnavailable, match="is dockerd running"):
+    with pytest.raises(EngineUnavailable, match="is dockerd running") as caught:
         await engine.start()
+    assert "DOCKER_CONTEXT" in str(caught.value)  # contexts are not read: it says so
 
 
 async def test_a_socket_path_that_is_a_plain_file_is_named(tmp_path: Any) -> None:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import socket
+import uuid
 
 from claworc_tui.models.instance import InstanceSpec, InstanceStatus, Resources
 from claworc_tui.services import Services
 from claworc_tui.services.docker_service import DockerInstanceService
 from claworc_tui.services.runtime import RuntimeKind
 from tests._support.wait import wait_for
+
+RUN = uuid.uuid4().hex[:6]
+"""Unique per run: runs in other checkouts share the engine."""
+OOM, HALF = f"bot-oom-{RUN}", f"bot-half-{RUN}"
 
 
 async def test_oomkilled_reaches_the_view_and_the_one_key_fix_keeps_the_data(
@@ -20,7 +25,7 @@ async def test_oomkilled_reaches_the_view_and_the_one_key_fix_keeps_the_data(
     assert docker_services.runtime is RuntimeKind.DOCKER
     assert docker_services.context_name == "docker"
     spec = InstanceSpec(
-        display_name="Oom",
+        display_name=f"Oom {RUN}",
         resources=Resources(memory_request="8Mi", memory_limit="16Mi"),
         clawdbot_config=json.dumps({"test_alloc_mb": 64}),
     )
@@ -29,24 +34,24 @@ async def test_oomkilled_reaches_the_view_and_the_one_key_fix_keeps_the_data(
     await svc.list_views(settle=10)
 
     def oom() -> bool:
-        view = svc.hub.view("bot-oom")
+        view = svc.hub.view(OOM)
         return bool(view and "OOMKilled" in (view.status, view.last_termination))
 
     await wait_for(oom, timeout=20, what="OOMKilled in the fleet view")
-    details = await svc.details("bot-oom")
+    details = await svc.details(OOM)
     fix = next(a for a in details.advice if a.code == "raise-memory")
     assert fix.action == "Raise memory limit to 32Mi"
-    volumes = (await svc.ops.list_ours()).volumes["bot-oom"]
+    volumes = (await svc.ops.list_ours()).volumes[OOM]
 
-    done = await svc.apply_advice("bot-oom", "raise-memory")
+    done = await svc.apply_advice(OOM, "raise-memory")
 
     assert done == "memory_limit 16Mi → 32Mi"
-    doc = await svc.ops.inspect("bot-oom")
+    doc = await svc.ops.inspect(OOM)
     assert doc is not None
     assert doc["HostConfig"]["Memory"] == 32 * 1024**2
-    assert (await svc.get("bot-oom")).resources.memory_limit == "32Mi"
-    assert (await svc.ops.list_ours()).volumes["bot-oom"] == volumes
-    activity = await svc.activity(instance="bot-oom")
+    assert (await svc.get(OOM)).resources.memory_limit == "32Mi"
+    assert (await svc.ops.list_ours()).volumes[OOM] == volumes
+    activity = await svc.activity(instance=OOM)
     assert any(e.action == "advice applied" for e in activity)
 
 
@@ -55,18 +60,16 @@ async def test_a_create_left_by_a_dead_process_is_rolled_back_by_the_sweep(
 ) -> None:
     svc = docker_services.instances
     assert isinstance(svc, DockerInstanceService)
-    async for _ in svc.create(InstanceSpec(display_name="Half")):
+    async for _ in svc.create(InstanceSpec(display_name=f"Half {RUN}")):
         pass
     dead = f"{socket.gethostname()}:999999999"
-    await svc.store.instances.set_status(
-        "bot-half", InstanceStatus.CREATING, step="objects", owner=dead
-    )
+    await svc.store.instances.set_status(HALF, InstanceStatus.CREATING, step="objects", owner=dead)
 
     done = await svc.sweep()
 
-    assert done == ["bot-half: rolled back the create"]
-    assert await svc.store.instances.find("bot-half") is None
+    assert done == [f"{HALF}: rolled back the create"]
+    assert await svc.store.instances.find(HALF) is None
     ours = await svc.ops.list_ours()
-    assert "bot-half" not in ours.containers
-    assert "bot-half" not in ours.volumes
-    assert not svc.ops.folder("bot-half").exists()
+    assert HALF not in ours.containers
+    assert HALF not in ours.volumes
+    assert not svc.ops.folder(HALF).exists()

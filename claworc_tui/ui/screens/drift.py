@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Static
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.models.text import one_line
 from claworc_tui.models.wording import plural
+from claworc_tui.services.kube_only import not_on_docker
 from claworc_tui.services.views import AdoptAction, DriftItem, DriftKind, DriftReport
 from claworc_tui.ui.context import UiContext
 from claworc_tui.ui.messages import OperationDone, ServiceFailed
@@ -190,6 +191,9 @@ class DriftScreen(Screen[None]):
         names = sorted({item.instance for item in items if item.instance})
         if not names:
             self.notify("nothing owned elsewhere to adopt", timeout=3)
+            return
+        if self.ctx.runtime == "docker":
+            toast(self, str(not_on_docker("adopt")), severity="warning", timeout=8)
             return
         self.adopt(names)
 

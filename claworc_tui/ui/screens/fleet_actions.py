@@ -24,6 +24,7 @@ from claworc_tui.models.image import image_problem
 from claworc_tui.models.instance import InstanceSpec
 from claworc_tui.models.names import derive_name
 from claworc_tui.models.wording import plural
+from claworc_tui.services.kube_only import not_on_docker
 from claworc_tui.ui.messages import OperationDone, ServiceFailed
 from claworc_tui.ui.screens.action_group import ActionGroup
 from claworc_tui.ui.screens.create import CreateInstanceModal
@@ -167,6 +168,9 @@ class FleetActions(ActionGroup):
 
     def _redeploy(self, names: list[str]) -> None:
         if self._refuse_if_read_only("redeploy"):
+            return
+        if self.ctx.runtime == "docker":  # refused before the image is asked for
+            toast(self, str(not_on_docker("redeploy")), severity="warning", timeout=8)
             return
         if not names:
             self._nothing_selected()
