@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -89,9 +90,12 @@ class Database:
                 raise DatabaseError(
                     f"the database {self.path} was opened read-only: this command changes nothing"
                 )
+            # A transaction left open on this connection (see _begin) would make every later
+            # write fail with "cannot start a transaction within a transaction": end it first.
+            await self._rollback(conn)
             for attempt in range(_BUSY_RETRIES):
                 try:
-                    await conn.execute("BEGIN IMMEDIATE")
+                    await self._begin(conn)
                     break
                 except sqlite3.OperationalError as exc:
                     if "locked" in str(exc) and attempt < _BUSY_RETRIES - 1:
@@ -113,6 +117,23 @@ class Database:
             except sqlite3.OperationalError as exc:
                 await self._rollback(conn)
                 raise DatabaseError(describe_sqlite_error(self.path, str(exc))) from None
+
+    @staticmethod
+    async def _begin(conn: aiosqlite.Connection) -> None:
+        """``BEGIN IMMEDIATE``, undone if the caller is cancelled while it runs.
+
+        aiosqlite runs the statement on its own thread: a task cancelled while awaiting it
+        (the app quitting, a timeout) leaves the statement to finish there, and the connection
+        would stay inside a transaction that nobody ends.
+        """
+        begin = asyncio.ensure_future(conn.execute("BEGIN IMMEDIATE"))
+        try:
+            await asyncio.shield(begin)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await begin
+                await Database._rollback(conn)
+            raise
 
     @staticmethod
     async def _rollback(conn: aiosqlite.Connection) -> None:
