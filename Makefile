@@ -31,8 +31,12 @@ typecheck: $(STAMP)
 imports: $(STAMP)
 	$(BIN)/lint-imports
 
+# In parallel: most tests wait on I/O (the emulator over HTTP, timers, CLI subprocesses), so more
+# workers than cores keeps both cores busy. loadgroup keeps each xdist_group on one worker (the
+# Docker tier shares one engine, see tests/conftest.py). PYTEST_WORKERS=0 runs it serially.
+PYTEST_WORKERS ?= 3
 unit: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
 
 test: lint typecheck imports unit
 

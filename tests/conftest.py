@@ -12,6 +12,22 @@ from claworc_tui.config import Settings
 from claworc_tui.services.store import Store, open_store
 from tests._support.emulator import running_emulator
 
+DOCKER_TIER = Path(__file__).parent / "docker"
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (--dist loadgroup)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the Docker tier on one worker, one test at a time, when the suite runs in parallel.
+
+    Its tests share one engine, one network and fixed host port ranges (31600-31799), and its
+    fixtures remove every leftover container with the tier's prefix, so two at once could take
+    each other's ports or delete each other's instances. Everything else is isolated per test
+    (own HOME/XDG dirs, tmp_path, emulator on port 0) and spreads over the workers freely.
+    """
+    for item in items:
+        if item.path.is_relative_to(DOCKER_TIER):
+            item.add_marker(pytest.mark.xdist_group("docker"))
+
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

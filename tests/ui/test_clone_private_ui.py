@@ -9,7 +9,7 @@ from claworc_tui.models.exposure import Exposure
 from claworc_tui.ui.screens.create import CreateInstanceModal
 from claworc_tui.ui.screens.progress import ProgressModal
 from claworc_tui.ui.widgets.instance_list import InstanceList
-from tests._support.wait import wait_for
+from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env
 
 
@@ -21,9 +21,7 @@ async def test_the_clone_form_of_a_private_instance_makes_a_private_clone(env: E
         listing = app.screen.query_one(InstanceList)
         await wait_for(lambda: listing.selected_name == "bot-alpha", pilot=pilot, what="selection")
         await pilot.press("N")
-        await wait_for(
-            lambda: isinstance(app.screen, CreateInstanceModal), pilot=pilot, what="form"
-        )
+        await wait_for_screen(pilot, CreateInstanceModal, what="form")
         form = app.screen
         note = str(form.query_one("#create-note", Static).render())
         assert "private: no NodePorts" in note

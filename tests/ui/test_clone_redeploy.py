@@ -16,7 +16,7 @@ from claworc_tui.ui.screens.fleet_actions import RedeployModal
 from claworc_tui.ui.screens.progress import ProgressModal
 from claworc_tui.ui.widgets.form import FieldError
 from claworc_tui.ui.widgets.instance_list import InstanceList
-from tests._support.wait import wait_for
+from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env, SnapCompare
 from tests.ui.test_snapshots import listed
 
@@ -45,9 +45,7 @@ async def test_clone_opens_a_filled_form_and_creates(env: Env) -> None:
         listing = app.screen.query_one(InstanceList)
         await wait_for(lambda: listing.selected_name == "bot-alpha", pilot=pilot, what="selection")
         await pilot.press("N")
-        await wait_for(
-            lambda: isinstance(app.screen, CreateInstanceModal), pilot=pilot, what="form"
-        )
+        await wait_for_screen(pilot, CreateInstanceModal, what="form")
         form = app.screen
         name = form.query_one("#display_name", Input)
         assert name.value == "Alpha copy"
@@ -91,7 +89,7 @@ async def test_redeploy_asks_for_the_image_and_rolls(env: Env) -> None:
         listing = app.screen.query_one(InstanceList)
         await wait_for(lambda: listing.selected_name == "bot-alpha", pilot=pilot, what="selection")
         await pilot.press("U")
-        await wait_for(lambda: isinstance(app.screen, RedeployModal), pilot=pilot, what="dialog")
+        await wait_for_screen(pilot, RedeployModal, showing="#redeploy-image", what="dialog")
         field = app.screen.query_one("#redeploy-image", Input)
         assert field.value == "glukw/openclaw-vnc-chrome:latest"
         field.value = "Not An Image"
@@ -118,7 +116,7 @@ async def test_redeploy_marked_instances(env: Env) -> None:
         await pilot.press("space", "space")
         await wait_for(lambda: len(listing.marked) == 2, pilot=pilot, what="two marks")
         await pilot.press("U")
-        await wait_for(lambda: isinstance(app.screen, RedeployModal), pilot=pilot, what="dialog")
+        await wait_for_screen(pilot, RedeployModal, what="dialog")
         assert app.screen.query_one("#redeploy-image", Input).value == ""
         await pilot.press("enter")
         await wait_for(
@@ -156,7 +154,7 @@ class TestSnapshots:
             await listed(pilot)
             await pilot.press("N")
             app = pilot.app
-            await wait_for(lambda: isinstance(app.screen, CreateInstanceModal), pilot=pilot)
+            await wait_for_screen(pilot, CreateInstanceModal)
             hint = app.screen.query_one("#name-preview", Static)
             await wait_for(lambda: "Chrome port" in str(hint.render()), pilot=pilot, what="preview")
 
@@ -167,7 +165,7 @@ class TestSnapshots:
             await listed(pilot)
             await pilot.press("U")
             app = pilot.app
-            await wait_for(lambda: isinstance(app.screen, RedeployModal), pilot=pilot)
+            await wait_for_screen(pilot, RedeployModal, showing="#redeploy-image")
             app.screen.query_one("#redeploy-image", Input).value = "nginx:1 2"
             await pilot.press("enter")
 

@@ -9,7 +9,7 @@ from claworc_tui.services import open_services
 from claworc_tui.ui.screens.confirm import ConfirmModal
 from claworc_tui.ui.screens.drift import DriftScreen
 from tests._support.kube import kube_of
-from tests._support.wait import wait_for
+from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env
 
 
@@ -27,16 +27,14 @@ async def test_a_previews_then_adopts_an_instance_owned_elsewhere(env: Env) -> N
     app = env.app()
     async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
         await pilot.press("d")
-        await wait_for(lambda: isinstance(app.screen, DriftScreen), pilot=pilot)
+        await wait_for_screen(pilot, DriftScreen)
         table = app.screen.query_one("#drift-table", DataTable)
         await wait_for(
             lambda: table.row_count == 1, pilot=pilot, what="the instance owned elsewhere"
         )
         assert "owned elsewhere" in str(table.get_row_at(0)[1])
         await pilot.press("a")
-        await wait_for(
-            lambda: isinstance(app.screen, ConfirmModal), pilot=pilot, what="the preview"
-        )
+        await wait_for_screen(pilot, ConfirmModal, what="the preview")
         shown = " ".join(str(s.render()) for s in app.screen.query(Static))
         assert "Adopt 1 instance?" in shown
         assert "bot-their-bot" in shown
@@ -77,17 +75,15 @@ async def test_a_previews_an_instance_with_a_hand_written_overrides_annotation(e
     app = env.app()
     async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
         await pilot.press("d")
-        await wait_for(lambda: isinstance(app.screen, DriftScreen), pilot=pilot)
+        await wait_for_screen(pilot, DriftScreen)
         table = app.screen.query_one("#drift-table", DataTable)
         await wait_for(
             lambda: table.row_count == 1, pilot=pilot, what="the instance owned elsewhere"
         )
         await pilot.press("a")
-        await wait_for(
-            lambda: isinstance(app.screen, ConfirmModal), pilot=pilot, what="the preview"
-        )
+        await wait_for_screen(pilot, ConfirmModal, what="the preview")
         shown = " ".join(str(s.render()) for s in app.screen.query(Static))
         assert "Adopt 1 instance?" in shown
         await pilot.press("n")
-        await wait_for(lambda: isinstance(app.screen, DriftScreen), pilot=pilot, what="back")
+        await wait_for_screen(pilot, DriftScreen, what="back")
     assert "bot-their-bot" not in await env.names()

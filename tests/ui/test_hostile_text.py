@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import AsyncIterator
+import tempfile
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -100,10 +101,21 @@ async def start(pilot: Pilot[Any]) -> MainScreen:
     return screen
 
 
+@pytest.fixture
+def shot_dir() -> Iterator[Path]:
+    """A folder a markup click would save a screenshot into, with a short path of fixed length.
+
+    The path is part of an Event message that must fit its column on screen: tmp_path does not
+    (its length depends on the pytest run: ``pytest-NNNN``, ``popen-gwN`` under xdist).
+    """
+    with tempfile.TemporaryDirectory(prefix="claworc-shot-") as folder:
+        yield Path(folder)
+
+
 async def test_event_message_is_text_and_its_click_markup_runs_nothing(
-    env: Env, tmp_path: Path
+    env: Env, shot_dir: Path
 ) -> None:
-    shot = CLICK_SCREENSHOT.format(folder=tmp_path)
+    shot = CLICK_SCREENSHOT.format(folder=shot_dir)
     message = f"{OSC52}{CLEAR} {shot} {CLICK_QUIT} {C1_CSI}{RLO}"
     app = env.app()
     # Tall: every event of the pod is in view.
@@ -111,11 +123,16 @@ async def test_event_message_is_text_and_its_click_markup_runs_nothing(
         await start(pilot)
         env.emulator.emit_event(NS, pod_of(env, "bot-alpha"), "Warning", "Hostile", message)
         await pilot.press("enter")  # the detail pane of bot-alpha, events loaded
-        await wait_for(lambda: shows(app, "Hostile"), pilot=pilot, what="the event")
+        # The reason can be on screen (toast, activity) a frame before the detail pane's events
+        # table shows the message: wait for the message itself, shown as it was written.
+        await wait_for(
+            lambda: shows(app, "Hostile") and shows(app, "[ @click=app.quit]quit[/]"),
+            pilot=pilot,
+            what="the event and its message",
+        )
         assert_clean(app)
-        assert shows(app, "[ @click=app.quit]quit[/]")  # shown as it was written
         await click_text(pilot, r"(?<![a-z])shot")
-        assert not list(tmp_path.rglob("pwned*")), "a click on an Event message saved a file"
+        assert not list(shot_dir.rglob("pwned*")), "a click on an Event message saved a file"
         await click_text(pilot, r"(?<![a-z.])quit")
         assert not app._exit, "a click on an Event message quit the app"
         assert shows(app, "Hostile")
