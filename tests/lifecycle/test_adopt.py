@@ -16,10 +16,10 @@ from claworc_tui.k8s.client import KubeClient
 from tests.lifecycle.test_cli_safety import run_cli, where
 from tests.lifecycle.test_orphans import plant
 
-ANTHROPIC = "sk-ant-global-0000000000001111"
-OPENAI_OVERRIDE = "sk-openai-override-000000002222"
-BRAVE_GLOBAL = "brave-global-key-00000000003333"
-BRAVE_OVERRIDE = "brave-override-key-0000000004444"
+ANTHROPIC = "sk-ant-FAKE-GLOBAL-KEY-not-real-1111"
+OPENAI_OVERRIDE = "sk-FAKE-OPENAI-OVERRIDE-not-real-2222"
+BRAVE_GLOBAL = "FAKE-BRAVE-GLOBAL-not-real-3333"
+BRAVE_OVERRIDE = "FAKE-BRAVE-OVERRIDE-not-real-4444"
 CONFIG = '{"agent": {"model": "claude"}}'
 
 
@@ -115,8 +115,8 @@ async def test_lost_database_comes_back_with_adopt_all(
     for name in ("bot-alpha", "bot-beta", "bot-gamma"):
         assert f"adopt            {name}" in out, out
     assert "3 instances would be adopted" in err
-    assert "key override OpenAI sk-…2222 (no global key here)" in out, out
-    assert "key override Brave Search brave-…4444 (an override there)" in out, out
+    assert "key override OpenAI sk-FAKE-…2222 (no global key here)" in out, out
+    assert "key override Brave Search FAKE-…4444 (an override there)" in out, out
     assert OPENAI_OVERRIDE not in out + err
     assert BRAVE_OVERRIDE not in out + err
     assert rows(config.db) == {}
