@@ -83,6 +83,8 @@ class HttpFrontend:
         self.server = server
         self.failures: list[Failure] = []
         self.delays: list[tuple[str, re.Pattern[str], float]] = []
+        self.answer_delays: list[tuple[str, re.Pattern[str], float]] = []
+        """Held after the request was carried out, before its answer is sent."""
         self.denied: list[tuple[str, str, str | None]] = []
         self._field_validation = "Warn"  # of the request being served (set per request)
         self.rules_review = "complete"
@@ -135,6 +137,13 @@ class HttpFrontend:
             if self.server.config.latency or extra:
                 await asyncio.sleep(self.server.config.latency + extra)
             resp = await self._dispatch(request, record)
+            held = sum(
+                seconds
+                for method, path, seconds in self.answer_delays
+                if method in ("*", request.method.upper()) and path.search(request.path)
+            )
+            if held:
+                await asyncio.sleep(held)
         except ApiError as err:
             resp = error_response(err)
         except web.HTTPException:

@@ -196,6 +196,11 @@ class EmulatorServer:
         """Hold matching requests ``seconds`` longer than the rest (on top of ``latency``)."""
         self.frontend.delays.append((method.upper(), re.compile(path_regex), seconds))
 
+    def delay_answer(self, method: str, path_regex: str, seconds: float) -> None:
+        """Carry matching requests out at once but hold their answers ``seconds``: a client
+        cancelled meanwhile has changed the cluster without knowing it."""
+        self.frontend.answer_delays.append((method.upper(), re.compile(path_regex), seconds))
+
     def force_gone(self) -> None:
         """Make every watch's resourceVersion too old: the next resume answers 410 Expired."""
         self.store.force_gone()

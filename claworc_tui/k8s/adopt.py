@@ -219,7 +219,10 @@ class AdoptOps(InstanceOps):
         are given back: their owner label, owner annotation and our other annotations are set
         to exactly what was read (removed where they were absent), each on the resourceVersion
         our patch returned, so nothing written meanwhile by anyone else is overwritten. The
-        give-back runs shielded from cancellation.
+        give-back runs shielded from cancellation, and first waits for the answer of a patch
+        still on the wire when the take-over was cancelled (the server carries out a request it
+        has taken in even when the client goes away); a patch whose answer never came is read
+        back, and given back if it landed.
 
         Returns:
             The objects now carrying ``owner``.
@@ -232,11 +235,19 @@ class AdoptOps(InstanceOps):
             KubeError: Another failure of a patch (everything was given back).
         """
         done: list[tuple[FoundObject, str | None]] = []
+        flight: tuple[FoundObject, asyncio.Future[Json]] | None = None
         try:
             for obj in found.objects:
+                # The write runs on its own: a cancel while it is on the wire does not stop
+                # the server carrying it out, so its answer is still awaited (in _settle).
+                write = asyncio.ensure_future(
+                    self._set_owner(obj, owner, obj.resource_version, notes)
+                )
+                flight = (obj, write)
                 try:
-                    doc = await self._set_owner(obj, owner, obj.resource_version, notes)
+                    doc = await asyncio.shield(write)
                 except (KubeConflict, KubeNotFound) as exc:
+                    flight = None
                     live = await self._get_or_none(obj.kind, obj.name)
                     raise KubeOwnedElsewhere(
                         f"{obj.kind} {obj.name} changed since it was read "
@@ -248,9 +259,10 @@ class AdoptOps(InstanceOps):
                         name=obj.name,
                         namespace=self.namespace,
                     ) from exc
+                flight = None
                 done.append((obj, resource_version(doc)))
         except BaseException as exc:
-            left = await asyncio.shield(self._give_back(done))
+            left = await asyncio.shield(self._settle_and_give_back(done, flight, owner))
             if left:
                 raise KubeTakeOverIncomplete(
                     f"taking {found.name} over failed ({exc or type(exc).__name__}) and giving "
@@ -265,6 +277,44 @@ class AdoptOps(InstanceOps):
                 ) from exc
             raise
         return [obj for obj, _ in done]
+
+    async def _settle_and_give_back(
+        self,
+        done: list[tuple[FoundObject, str | None]],
+        flight: tuple[FoundObject, asyncio.Future[Json]] | None,
+        owner: str,
+    ) -> list[FoundObject]:
+        """Wait for the answer of a write still in flight (it may have landed), then give back
+        everything taken."""
+        unknown: list[FoundObject] = []
+        if flight is not None:
+            obj, write = flight
+            try:
+                done.append((obj, resource_version(await write)))
+            except KubeError as exc:
+                if exc.status == 0:  # no answer (timeout, connection): did it land? read it
+                    await self._if_taken(obj, owner, done, unknown)
+            except BaseException:  # the write itself was cancelled: read what the server has
+                await self._if_taken(obj, owner, done, unknown)
+        return unknown + await self._give_back(done)
+
+    async def _if_taken(
+        self,
+        obj: FoundObject,
+        owner: str,
+        done: list[tuple[FoundObject, str | None]],
+        unknown: list[FoundObject],
+    ) -> None:
+        """Add ``obj`` to ``done`` if the server holds it with ``owner`` (to ``unknown`` when it
+        cannot be read: it is reported, never written blindly)."""
+        try:
+            live = await self._get_or_none(obj.kind, obj.name)
+        except KubeError as exc:
+            log.warning("adopt: cannot read %s/%s back: %s", obj.kind, obj.name, exc)
+            unknown.append(obj)
+            return
+        if live is not None and owner_of(live) == owner:
+            done.append((obj, resource_version(live)))
 
     async def _give_back(self, done: list[tuple[FoundObject, str | None]]) -> list[FoundObject]:
         """Set each patched object back to what was read; returns those it could not."""

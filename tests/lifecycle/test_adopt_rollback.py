@@ -191,6 +191,26 @@ async def test_a_cancelled_adopt_gives_back_what_it_took(
     assert marks(emulator, config.namespace) == before
 
 
+async def test_an_adopt_cancelled_while_its_write_is_in_flight_gives_that_object_back(
+    config: Settings, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    """The cancel lands after the server carried the Deployment's patch out but before its
+    answer came back: the give-back must still hand the Deployment back."""
+    await ok(*where(config), "create", "Bot One")
+    before = marks(emulator, config.namespace)
+    emulator.delay_answer("PATCH", r"/deployments/bot-one$", 1.5)
+    async with second(config, tmp_path) as two:
+        mine = kube_of(two).owner_id
+        task = asyncio.create_task(two.instances.adopt(["bot-one"]))
+        await wait_for(lambda: owners(emulator, config.namespace)["deployments/bot-one"] == mine)
+        assert not task.done()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert await two.store.instances.find("bot-one") is None
+    assert marks(emulator, config.namespace) == before
+
+
 async def test_rm_racing_an_adopt_by_another_database_deletes_nothing(
     config: Settings, emulator: EmulatorServer, tmp_path: Path
 ) -> None:
