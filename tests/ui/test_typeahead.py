@@ -53,6 +53,9 @@ async def test_keys_after_slash_in_the_log_pane_search(env: Env) -> None:
         await wait_for(lambda: len(screen.log_pane.buffered) >= 3, pilot=pilot)
         burst(app, "/ready\r")
         await wait_for(lambda: screen.log_pane.view.count_matches() == 1, pilot=pilot)
+        # The enter closed the field and gave the focus back to the log: every key of the
+        # burst was handled (one still queued when the test ends hits a closed app).
+        await wait_for(lambda: screen.log_pane.view.has_focus, pilot=pilot)
 
 
 async def test_a_typed_ahead_y_does_not_confirm(env: Env) -> None:
