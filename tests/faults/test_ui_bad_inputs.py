@@ -32,6 +32,7 @@ from tests._support.wait import wait_for, wait_for_screen
 from tests.faults.bad_inputs import BAD_NAMES, bad_json, bad_quantities, bad_settings
 from tests.ui.conftest import all_running
 from tests.ui.harness import fixed_now, opened, running_emulator, seed, settings_for
+from tests.ui.steps import open_settings
 
 CASES_PER_KIND = 80
 RESOURCE_FIELDS = ("cpu_request", "cpu_limit", "memory_request", "memory_limit")
@@ -191,11 +192,7 @@ async def run_session(
         assert isinstance(modal, CreateInstanceModal)
         problems = await submit_create_cases(pilot, modal, creates)
         await pilot.press("escape")
-        await pilot.press("comma")
-        screen = await wait_for_screen(pilot, SettingsScreen, what="settings")
-        assert isinstance(screen, SettingsScreen)
-        image = screen.query_one("#image", Input)
-        await wait_for(lambda: image.value != "", pilot=pilot, what="settings loaded")
+        screen = await open_settings(pilot)
         refused, more = await submit_settings_cases(pilot, screen, settings)
     return len(creates) + refused, problems + more
 

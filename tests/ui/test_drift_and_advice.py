@@ -11,6 +11,7 @@ from claworc_tui.ui.screens.drift import DriftScreen
 from claworc_tui.ui.screens.main import MainScreen
 from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env
+from tests.ui.steps import main_screen
 
 
 def kinds(table: DataTable[Text]) -> list[str]:
@@ -60,9 +61,7 @@ async def test_drift_lists_and_repairs_after_confirmation(env: Env) -> None:
 async def test_advice_action_after_an_oom_kill(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
-        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
+        screen = await main_screen(pilot)
         env.emulator.oom_kill("claworc", "bot-alpha")
         detail = screen.detail
         # The pod crash-loops meanwhile, so wait without the pilot's "every widget idle".

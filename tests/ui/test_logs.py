@@ -10,20 +10,10 @@ from textual.pilot import Pilot
 
 from claworc_tui.services.views import LogStreamState
 from claworc_tui.ui.screens.main import MainScreen
-from claworc_tui.ui.widgets.log_pane import DRAW_BUDGET, LogPane
+from claworc_tui.ui.widgets.log_pane import DRAW_BUDGET
 from tests._support.wait import wait_for
 from tests.ui.conftest import Env, RecordingDriver, pod_of
-
-
-async def open_logs(pilot: Pilot[Any]) -> tuple[MainScreen, LogPane]:
-    """Wait for the list, press l, wait for the first lines."""
-    screen = pilot.app.screen
-    assert isinstance(screen, MainScreen)
-    await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
-    await pilot.press("l")
-    pane = screen.log_pane
-    await wait_for(lambda: len(pane.buffered) >= 2, pilot=pilot, what="first log lines")
-    return screen, pane
+from tests.ui.steps import main_screen, open_logs
 
 
 async def test_follow_pause_shows_new_lines_and_end_resumes(env: Env) -> None:
@@ -109,9 +99,7 @@ async def test_copy_over_ssh_writes_osc52(env: Env) -> None:
     async with app.run_test(
         size=(120, 40), headless=False, message_hook=env.hook, notifications=True
     ) as pilot:
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
-        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
+        await main_screen(pilot)
         driver = app._driver
         assert isinstance(driver, RecordingDriver)
         await pilot.press("t")

@@ -19,6 +19,7 @@ from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.widgets.form import FieldError
 from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env, SnapCompare
+from tests.ui.steps import main_screen
 
 
 @pytest.fixture(autouse=True)
@@ -29,9 +30,7 @@ def seeded_random() -> None:
 
 async def listed(pilot: Pilot[Any]) -> None:
     """Wait until the list shows the three seeded instances."""
-    screen = pilot.app.screen
-    assert isinstance(screen, MainScreen)
-    await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
+    screen = await main_screen(pilot)
     await wait_for(
         lambda: str(screen.query_one("#header-connection").render()) == "● live", pilot=pilot
     )
