@@ -27,8 +27,8 @@ from claworc_tui.k8s.ownership import parse_overrides
 from claworc_tui.models.instance import Provider
 from claworc_tui.services import open_services
 from tests._support.kube import kube_of
-from tests.lifecycle.test_adopt import ok, rows
-from tests.lifecycle.test_cli_safety import KEY, run_cli, where
+from tests.lifecycle.test_adopt import rows
+from tests.lifecycle.test_cli_safety import KEY, ok, run_cli, where
 
 
 async def patch_meta(config: Settings, kind: str, name: str, meta: dict[str, Any]) -> None:

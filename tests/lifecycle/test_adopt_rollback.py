@@ -25,8 +25,7 @@ from claworc_tui.models.instance import InstanceStatus
 from claworc_tui.services import Services, open_services
 from claworc_tui.services.views import AdoptAction
 from tests._support.kube import kube_of
-from tests.lifecycle.test_adopt import ok
-from tests.lifecycle.test_cli_safety import KEY, run_cli, where
+from tests.lifecycle.test_cli_safety import KEY, ok, run_cli, where
 
 OUR_ANNOTATIONS = (
     "claworc.dev/owner",

@@ -5,6 +5,7 @@ Real parts: the CLI in subprocesses with two SQLite files, the emulator over HTT
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,8 @@ from claworc_tui.config import Settings
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeOwnedElsewhere
 from claworc_tui.k8s.objects import Json
-from tests.lifecycle.test_adopt import ok, rows
-from tests.lifecycle.test_cli_safety import run_cli, where
+from tests.lifecycle.test_adopt import rows
+from tests.lifecycle.test_cli_safety import ok, run_cli, where
 
 
 def deployments(emulator: EmulatorServer, namespace: str) -> dict[str, int]:
@@ -23,6 +24,30 @@ def deployments(emulator: EmulatorServer, namespace: str) -> dict[str, int]:
         o["metadata"]["name"]: o["spec"]["replicas"]
         for o in emulator.objects("deployments", namespace)
     }
+
+
+def scale_bot_one_to_zero(
+    kube: KubeClient, namespace: str, seen: list[str]
+) -> Callable[[Json], Awaitable[Json]]:
+    """A write for ``kube.conditional_write``: scale bot-one to 0, on the resourceVersion it is
+    handed (so a stale one is refused), noting each version it was handed in ``seen``."""
+
+    async def write(live: Json) -> Json:
+        seen.append(str(live["metadata"]["resourceVersion"]))
+        return await kube._call(
+            "patch",
+            "deployments/scale",
+            "patch_namespaced_deployment_scale",
+            api="apps",
+            name="bot-one",
+            namespace=namespace,
+            body={
+                "metadata": {"resourceVersion": live["metadata"]["resourceVersion"]},
+                "spec": {"replicas": 0},
+            },
+        )
+
+    return write
 
 
 async def test_two_databases_take_turns_without_losing_track(
@@ -123,21 +148,7 @@ async def test_a_write_on_a_stale_read_is_a_conflict_that_names_the_writer(
         )
         before = deployments(emulator, config.namespace)
         calls: list[str] = []
-
-        async def write(live: Json) -> Json:
-            calls.append(str(live["metadata"]["resourceVersion"]))
-            return await kube._call(
-                "patch",
-                "deployments/scale",
-                "patch_namespaced_deployment_scale",
-                api="apps",
-                name="bot-one",
-                namespace=config.namespace,
-                body={
-                    "metadata": {"resourceVersion": live["metadata"]["resourceVersion"]},
-                    "spec": {"replicas": 0},
-                },
-            )
+        write = scale_bot_one_to_zero(kube, config.namespace, calls)
 
         with pytest.raises(KubeOwnedElsewhere) as caught:
             await kube.conditional_write("Deployment", "bot-one", write, read=stale)
@@ -168,21 +179,7 @@ async def test_a_status_only_change_in_between_is_retried_on_the_new_version(
         assert fresh["metadata"]["resourceVersion"] != stale["metadata"]["resourceVersion"]
         assert fresh["metadata"]["generation"] == stale["metadata"]["generation"]
         seen: list[str] = []
-
-        async def write(live: Json) -> Json:
-            seen.append(str(live["metadata"]["resourceVersion"]))
-            return await kube._call(
-                "patch",
-                "deployments/scale",
-                "patch_namespaced_deployment_scale",
-                api="apps",
-                name="bot-one",
-                namespace=config.namespace,
-                body={
-                    "metadata": {"resourceVersion": live["metadata"]["resourceVersion"]},
-                    "spec": {"replicas": 0},
-                },
-            )
+        write = scale_bot_one_to_zero(kube, config.namespace, seen)
 
         await kube.conditional_write("Deployment", "bot-one", write, read=stale)
         assert seen[0] == stale["metadata"]["resourceVersion"]
