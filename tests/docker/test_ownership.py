@@ -24,7 +24,7 @@ from claworc_tui.models.names import derive_name
 from claworc_tui.services import Services
 from claworc_tui.services.docker_service import DockerInstanceService
 from claworc_tui.services.views import DriftKind
-from tests.docker.conftest import IMAGE, NETWORK, make_instance
+from tests.docker.conftest import IMAGE, NETWORK, created, docker_of, make_instance
 
 OTHER = "another-database"
 
@@ -118,20 +118,25 @@ async def test_delete_refuses_a_container_of_that_name_that_is_not_ours(
     assert doc["State"]["Running"] is False
 
 
-async def test_a_record_whose_name_is_held_by_another_database_is_never_touched(
-    docker_services: Services, engine: DockerEngine, planted: list[str]
-) -> None:
-    svc = docker_services.instances
-    assert isinstance(svc, DockerInstanceService)
-    display = f"Held {uuid.uuid4().hex[:6]}"
-    name = derive_name(display)
-    async for _ in svc.create(InstanceSpec(display_name=display)):
-        pass
-    cname = spec.container_name(name)
+async def replace_with_theirs(
+    svc: DockerInstanceService, engine: DockerEngine, planted: list[str], name: str
+) -> str:
+    """Remove our container of ``name`` and plant one of another database under its name."""
     ours = await svc.ops.inspect(name)
     assert ours is not None
     await engine.call(f"containers/{ours['Id']}", "DELETE", params={"force": "1"})
-    theirs = await plant_container(engine, planted, cname, spec.labels(name, OTHER))
+    return await plant_container(
+        engine, planted, spec.container_name(name), spec.labels(name, OTHER)
+    )
+
+
+async def test_a_record_whose_name_is_held_by_another_database_is_never_touched(
+    docker_services: Services, engine: DockerEngine, planted: list[str]
+) -> None:
+    svc = docker_of(docker_services)
+    name = await created(docker_services, f"Held {uuid.uuid4().hex[:6]}")
+    cname = spec.container_name(name)
+    theirs = await replace_with_theirs(svc, engine, planted, name)
 
     report = await svc.drift()
     held = [i for i in report.items if i.object == f"Container/{cname}"]
@@ -155,8 +160,7 @@ async def test_a_record_whose_name_is_held_by_another_database_is_never_touched(
 async def test_orphan_repair_spares_legacy_containers_and_other_owners_volumes(
     docker_services: Services, engine: DockerEngine, planted: list[str]
 ) -> None:
-    svc = docker_services.instances
-    assert isinstance(svc, DockerInstanceService)
+    svc = docker_of(docker_services)
     owner = svc.store.owner_id
     assert owner is not None
     legacy_app = f"dt-legacy-{uuid.uuid4().hex[:6]}"
@@ -188,8 +192,7 @@ async def test_orphan_repair_spares_legacy_containers_and_other_owners_volumes(
 async def test_a_create_whose_start_fails_keeps_a_volume_of_ours_that_was_there(
     docker_services: Services, engine: DockerEngine, planted: list[str]
 ) -> None:
-    svc = docker_services.instances
-    assert isinstance(svc, DockerInstanceService)
+    svc = docker_of(docker_services)
     owner = svc.store.owner_id
     assert owner is not None
     display = f"Kept {uuid.uuid4().hex[:6]}"
@@ -216,17 +219,10 @@ async def test_a_create_whose_start_fails_keeps_a_volume_of_ours_that_was_there(
 async def test_the_sweep_never_rolls_back_a_container_that_is_not_ours(
     docker_services: Services, engine: DockerEngine, planted: list[str]
 ) -> None:
-    svc = docker_services.instances
-    assert isinstance(svc, DockerInstanceService)
-    display = f"Swept {uuid.uuid4().hex[:6]}"
-    name = derive_name(display)
-    async for _ in svc.create(InstanceSpec(display_name=display)):
-        pass
+    svc = docker_of(docker_services)
+    name = await created(docker_services, f"Swept {uuid.uuid4().hex[:6]}")
     cname = spec.container_name(name)
-    ours = await svc.ops.inspect(name)
-    assert ours is not None
-    await engine.call(f"containers/{ours['Id']}", "DELETE", params={"force": "1"})
-    theirs = await plant_container(engine, planted, cname, spec.labels(name, OTHER))
+    theirs = await replace_with_theirs(svc, engine, planted, name)
     dead = f"{socket.gethostname()}:999999999"
     await svc.store.instances.set_status(name, InstanceStatus.CREATING, step="objects", owner=dead)
 

@@ -15,21 +15,21 @@ from claworc_tui.k8s.pods import PodInfo
 from claworc_tui.models.logs import LogLine
 from claworc_tui.services.advice import advise
 from tests._support.wait import wait_for
-from tests.docker.conftest import IMAGE, make_instance
+from tests.docker.conftest import IMAGE, Background, make_instance
 
 CRASH = {"CLAWORC_TEST_CRASH": "3", "CLAWORC_TEST_HOLD": "1"}
 
 
-class Seen:
+class Seen(Background):
     """What a watch has delivered so far, consumed in the background."""
 
     def __init__(self, watch: ContainerWatch) -> None:
         self.watch = watch
         self.pods: dict[str, PodInfo] = {}
         self.events: list[InformerEvent[PodInfo]] = []
-        self.task = asyncio.create_task(self._run())
+        super().__init__()
 
-    async def _run(self) -> None:
+    async def run(self) -> None:
         stream: AsyncGenerator[InformerEvent[PodInfo], None] = self.watch.events()
         async with aclosing(stream) as events:
             async for event in events:
@@ -46,10 +46,6 @@ class Seen:
         return any(
             isinstance(e, StreamStateChanged) and e.state is StreamState.LIVE for e in self.events
         )
-
-    async def stop(self) -> None:
-        self.task.cancel()
-        await asyncio.gather(self.task, return_exceptions=True)
 
 
 async def test_status_follows_the_event_stream(
