@@ -27,7 +27,7 @@ from claworc_tui.ui.widgets.instance_list import InstanceList
 from tests._support.wait import wait_for, wait_for_screen, wait_for_widget
 from tests.ui.conftest import Env, pod_of
 from tests.ui.harness import seed
-from tests.ui.steps import error_text, instance_list, main_screen, open_settings
+from tests.ui.steps import error_text, instance_list, main_screen, open_create_form, open_settings
 
 
 def footer_keys(app: object) -> list[tuple[str, int]]:
@@ -54,7 +54,6 @@ async def test_footer_keeps_help_and_quit_at_80_columns(env: Env) -> None:
 async def test_q_in_settings_goes_back_and_asks_about_unsaved_input(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await main_screen(pilot)
         screen = await open_settings(pilot)
         image = screen.query_one("#image", Input)
         # Something is focused from the start, so typing goes somewhere visible.
@@ -369,9 +368,7 @@ async def test_activity_pane_is_live_and_esc_closes_it(env: Env) -> None:
 async def test_create_errors_use_the_labels_and_clear_on_edit(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(100, 40)) as pilot:
-        await main_screen(pilot)
-        await pilot.press("n")
-        form = await wait_for_screen(pilot, CreateInstanceModal)
+        form = await open_create_form(pilot)
         await pilot.press(*"Delta")
         form.query_one("#cpu_limit", Input).value = "xyts"
         await pilot.press("ctrl+s")
@@ -393,7 +390,6 @@ async def test_create_errors_use_the_labels_and_clear_on_edit(env: Env) -> None:
 async def test_settings_errors_use_the_labels_and_clear_on_edit(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(100, 45)) as pilot:
-        await main_screen(pilot)
         screen = await open_settings(pilot)
         start = screen.query_one("#port_range_start", Input)
         assert start.value != ""
@@ -411,9 +407,7 @@ async def test_settings_errors_use_the_labels_and_clear_on_edit(env: Env) -> Non
 async def test_create_form_keeps_its_first_label_at_80x24(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await main_screen(pilot)
-        await pilot.press("n")
-        form = await wait_for_screen(pilot, CreateInstanceModal)
+        form = await open_create_form(pilot)
         name = form.query_one("#display_name", Input)
         await wait_for(lambda: app.focused is name and name.region.height > 0, pilot=pilot)
         await pilot.pause(0.2)
@@ -442,7 +436,6 @@ async def test_keys_typed_right_after_tab_in_settings_go_to_the_next_field(env: 
     # been handed to the field being left.
     app = env.app()
     async with app.run_test(size=(100, 45)) as pilot:
-        await main_screen(pilot)
         screen = await open_settings(pilot)
         request = screen.query_one("#default_memory_request", Input)
         limit = screen.query_one("#default_memory_limit", Input)
@@ -455,9 +448,7 @@ async def test_keys_typed_right_after_tab_in_the_create_form_go_to_the_next_fiel
 ) -> None:
     app = env.app()
     async with app.run_test(size=(100, 40)) as pilot:
-        await main_screen(pilot)
-        await pilot.press("n")
-        form = await wait_for_screen(pilot, CreateInstanceModal)
+        form = await open_create_form(pilot)
         request = form.query_one("#memory_request", Input)
         limit = form.query_one("#memory_limit", Input)
         await wait_for(lambda: limit.value != "", pilot=pilot, what="defaults loaded")

@@ -15,15 +15,20 @@ from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.widgets.instance_list import InstanceList
 from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env
-from tests.ui.steps import error_text, instance_list, main_screen, open_logs, open_settings
+from tests.ui.steps import (
+    error_text,
+    instance_list,
+    main_screen,
+    open_create_form,
+    open_logs,
+    open_settings,
+)
 
 
 async def test_create_with_a_bad_name_shows_the_error_inline_and_sends_nothing(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await main_screen(pilot)
-        await pilot.press("n")
-        modal = await wait_for_screen(pilot, CreateInstanceModal)
+        modal = await open_create_form(pilot)
         await pilot.press("#", "!", "ctrl+s")
         await wait_for(
             lambda: "no letters or digits" in error_text(modal, "display_name"), pilot=pilot
@@ -49,9 +54,7 @@ async def test_create_with_a_bad_name_shows_the_error_inline_and_sends_nothing(e
 async def test_create_shows_the_preview_then_each_step(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await main_screen(pilot)
-        await pilot.press("n")
-        await wait_for_screen(pilot, CreateInstanceModal)
+        await open_create_form(pilot)
         await pilot.press(*"My Test Bot #3")
         hint = app.screen.query_one("#name-preview")
         await wait_for(

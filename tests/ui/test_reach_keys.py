@@ -11,6 +11,7 @@ from claworc_tui.ui.screens.events import EventsScreen
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.screens.reach import CopyMenu, ForwardsScreen
 from claworc_tui.ui.screens.yaml_view import YamlScreen
+from tests._support.kube import reach_of
 from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env, pod_of
 from tests.ui.steps import main_screen
@@ -18,8 +19,7 @@ from tests.ui.steps import main_screen
 
 async def test_f_forwards_the_selected_instance_and_lists_it(env: Env) -> None:
     app = env.app()
-    reach = env.services.reach
-    assert reach is not None
+    reach = reach_of(env.services)
     async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
         await main_screen(pilot)
         await pilot.press("j", "F")
@@ -55,8 +55,7 @@ async def test_s_and_f_on_a_stopped_instance_say_why_and_change_nothing(env: Env
         what="bot-alpha's pod gone",
     )
     app = env.app()
-    reach = env.services.reach
-    assert reach is not None
+    reach = reach_of(env.services)
     async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
         await main_screen(pilot)
         await pilot.press("S")
@@ -162,8 +161,7 @@ async def test_c_menu_copies_the_pod_name_and_the_palette_copies_the_kubectl_lin
 
 async def test_private_switch_and_c_copies_the_forwarded_url(env: Env) -> None:
     app = env.app()
-    reach = env.services.reach
-    assert reach is not None
+    reach = reach_of(env.services)
     async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
         await main_screen(pilot)
         await pilot.press("colon", *"private bot-alpha", "enter")
