@@ -201,3 +201,11 @@ class Background:
         """Cancel the work and wait for it to end."""
         self.task.cancel()
         await asyncio.gather(self.task, return_exceptions=True)
+
+
+async def made(backend: DockerInstances, instance: Instance | None = None) -> Instance:
+    """Create ``instance`` (default: a new :func:`make_instance`) on the engine: the test
+    image, no keys, an empty config."""
+    instance = instance or make_instance()
+    await backend.create(instance, image=IMAGE, keys={}, config_text="{}")
+    return instance

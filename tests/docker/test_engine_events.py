@@ -11,7 +11,7 @@ from claworc_tui.docker.events import EngineEvents
 from claworc_tui.docker.instances import DockerInstances
 from claworc_tui.k8s.informer import Changed, InformerEvent
 from tests._support.wait import wait_for
-from tests.docker.conftest import IMAGE, Background, make_instance
+from tests.docker.conftest import Background, made
 
 
 class Added(Background):
@@ -38,8 +38,7 @@ class Added(Background):
 async def test_a_resumed_event_stream_shows_no_event_twice(
     engine: DockerEngine, backend: DockerInstances
 ) -> None:
-    instance = make_instance()
-    await backend.create(instance, image=IMAGE, keys={}, config_text="{}")
+    instance = await made(backend)
     source = EngineEvents(engine)
     first = Added(source)
     try:

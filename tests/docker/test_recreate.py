@@ -14,7 +14,7 @@ from claworc_tui.docker.instances import DockerInstances
 from claworc_tui.models.errors import ValidationFailed
 from claworc_tui.models.instance import InstanceSpec, Resources
 from claworc_tui.services import Services
-from tests.docker.conftest import IMAGE, docker_of, make_instance
+from tests.docker.conftest import IMAGE, docker_of, made, make_instance
 
 
 async def _names(backend: DockerInstances, name: str) -> list[str]:
@@ -31,8 +31,7 @@ async def _names(backend: DockerInstances, name: str) -> list[str]:
 async def test_a_limit_the_engine_refuses_keeps_the_old_container_running(
     backend: DockerInstances,
 ) -> None:
-    instance = make_instance()
-    await backend.create(instance, image=IMAGE, keys={}, config_text="{}")
+    instance = await made(backend)
     before = await backend.inspect(instance.name)
     assert before is not None
     too_many = instance.model_copy(
