@@ -5,7 +5,8 @@ Real parts: the CLI in subprocesses with two SQLite files, the emulator over HTT
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,17 @@ def deployments(emulator: EmulatorServer, namespace: str) -> dict[str, int]:
         o["metadata"]["name"]: o["spec"]["replicas"]
         for o in emulator.objects("deployments", namespace)
     }
+
+
+@asynccontextmanager
+async def bot_one_read_by_its_database(config: Settings) -> AsyncIterator[tuple[KubeClient, Json]]:
+    """Create Bot One; a client writing as the database that owns it, and its read of the
+    Deployment (stale once anything writes it)."""
+    await ok(*where(config), "create", "Bot One")
+    async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
+        stale = await kube._get("Deployment", "bot-one")
+        kube.owner_id = stale["metadata"]["labels"]["claworc.dev/owner"]
+        yield kube, stale
 
 
 def scale_bot_one_to_zero(
@@ -132,10 +144,7 @@ async def test_forget_drops_a_stale_record_and_touches_nothing_in_the_cluster(
 async def test_a_write_on_a_stale_read_is_a_conflict_that_names_the_writer(
     config: Settings, emulator: EmulatorServer
 ) -> None:
-    await ok(*where(config), "create", "Bot One")
-    async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
-        stale = await kube._get("Deployment", "bot-one")
-        kube.owner_id = stale["metadata"]["labels"]["claworc.dev/owner"]  # the same database
+    async with bot_one_read_by_its_database(config) as (kube, stale):
         # Someone else changes the spec (the generation moves) after our read.
         await kube._call(
             "patch",
@@ -161,10 +170,7 @@ async def test_a_write_on_a_stale_read_is_a_conflict_that_names_the_writer(
 async def test_a_status_only_change_in_between_is_retried_on_the_new_version(
     config: Settings, emulator: EmulatorServer
 ) -> None:
-    await ok(*where(config), "create", "Bot One")
-    async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
-        stale = await kube._get("Deployment", "bot-one")
-        kube.owner_id = stale["metadata"]["labels"]["claworc.dev/owner"]
+    async with bot_one_read_by_its_database(config) as (kube, stale):
         # The Deployment controller's kind of write: status only, the generation stays.
         await kube._call(
             "patch",
