@@ -35,28 +35,22 @@ async def test_rows_say_last_known_while_the_cluster_is_away(env: Env) -> None:
         screen = await main_screen(pilot)
         listing = screen.instance_list
         header = screen.query_one(AppHeader)
+
+        def alpha() -> str:
+            return listing.cell_text("bot-alpha", "status")
+
         await wait_for(
             lambda: header.connection.state is ConnectionState.LIVE,
             pilot=pilot,
             timeout=10,
             what="live",
         )
-        assert listing.cell_text("bot-alpha", "status").endswith("Running")
+        assert alpha().endswith("Running")
         await env.emulator.stop()
-        await wait_for(
-            lambda: "old" in listing.cell_text("bot-alpha", "status"),
-            pilot=pilot,
-            timeout=10,
-            what="stale",
-        )
-        assert listing.cell_text("bot-alpha", "status").startswith("? Running")
+        await wait_for(lambda: "old" in alpha(), pilot=pilot, timeout=10, what="stale")
+        assert alpha().startswith("? Running")
         await env.emulator.start()
-        await wait_for(
-            lambda: "old" not in listing.cell_text("bot-alpha", "status"),
-            pilot=pilot,
-            timeout=10,
-            what="live again",
-        )
+        await wait_for(lambda: "old" not in alpha(), pilot=pilot, timeout=10, what="live again")
 
 
 async def test_detail_times_tick_with_the_list(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
