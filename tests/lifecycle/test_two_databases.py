@@ -38,6 +38,24 @@ async def bot_one_read_by_its_database(config: Settings) -> AsyncIterator[tuple[
         yield kube, stale
 
 
+async def patch_bot_one(
+    kube: KubeClient, namespace: str, body: Json, *, subresource: str | None = None
+) -> Json:
+    """Patch bot-one's Deployment, or its ``subresource`` ("status", as the Deployment
+    controller writes; "scale"); the answer."""
+    suffix = f"_{subresource}" if subresource else ""
+    plural = f"deployments/{subresource}" if subresource else "deployments"
+    return await kube._call(
+        "patch",
+        plural,
+        f"patch_namespaced_deployment{suffix}",
+        api="apps",
+        name="bot-one",
+        namespace=namespace,
+        body=body,
+    )
+
+
 def scale_bot_one_to_zero(
     kube: KubeClient, namespace: str, seen: list[str]
 ) -> Callable[[Json], Awaitable[Json]]:
@@ -45,19 +63,10 @@ def scale_bot_one_to_zero(
     handed (so a stale one is refused), noting each version it was handed in ``seen``."""
 
     async def write(live: Json) -> Json:
-        seen.append(str(live["metadata"]["resourceVersion"]))
-        return await kube._call(
-            "patch",
-            "deployments/scale",
-            "patch_namespaced_deployment_scale",
-            api="apps",
-            name="bot-one",
-            namespace=namespace,
-            body={
-                "metadata": {"resourceVersion": live["metadata"]["resourceVersion"]},
-                "spec": {"replicas": 0},
-            },
-        )
+        version = live["metadata"]["resourceVersion"]
+        seen.append(str(version))
+        body = {"metadata": {"resourceVersion": version}, "spec": {"replicas": 0}}
+        return await patch_bot_one(kube, namespace, body, subresource="scale")
 
     return write
 
@@ -146,15 +155,8 @@ async def test_a_write_on_a_stale_read_is_a_conflict_that_names_the_writer(
 ) -> None:
     async with bot_one_read_by_its_database(config) as (kube, stale):
         # Someone else changes the spec (the generation moves) after our read.
-        await kube._call(
-            "patch",
-            "deployments",
-            "patch_namespaced_deployment",
-            api="apps",
-            name="bot-one",
-            namespace=config.namespace,
-            body={"spec": {"template": {"metadata": {"annotations": {"x": "1"}}}}},
-        )
+        spec = {"spec": {"template": {"metadata": {"annotations": {"x": "1"}}}}}
+        await patch_bot_one(kube, config.namespace, spec)
         before = deployments(emulator, config.namespace)
         calls: list[str] = []
         write = scale_bot_one_to_zero(kube, config.namespace, calls)
@@ -172,15 +174,8 @@ async def test_a_status_only_change_in_between_is_retried_on_the_new_version(
 ) -> None:
     async with bot_one_read_by_its_database(config) as (kube, stale):
         # The Deployment controller's kind of write: status only, the generation stays.
-        await kube._call(
-            "patch",
-            "deployments/status",
-            "patch_namespaced_deployment_status",
-            api="apps",
-            name="bot-one",
-            namespace=config.namespace,
-            body={"status": {"conditions": [{"type": "ClaworcTest", "status": "True"}]}},
-        )
+        status = {"status": {"conditions": [{"type": "ClaworcTest", "status": "True"}]}}
+        await patch_bot_one(kube, config.namespace, status, subresource="status")
         fresh = await kube._get("Deployment", "bot-one")
         assert fresh["metadata"]["resourceVersion"] != stale["metadata"]["resourceVersion"]
         assert fresh["metadata"]["generation"] == stale["metadata"]["generation"]
