@@ -18,7 +18,9 @@ import contextlib
 import itertools
 import json
 import sys
+import tempfile
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -178,3 +180,35 @@ async def seeded(
 async def open_app_services(folder: Path) -> Services:
     """The app's services on the seeded database (the emulator child serves the cluster)."""
     return await open_services(bench_settings(folder), sweep=True)
+
+
+@contextlib.asynccontextmanager
+async def app_services(folder: Path) -> AsyncIterator[Services]:
+    """:func:`open_app_services`, closed after."""
+    services = await open_app_services(folder)
+    try:
+        yield services
+    finally:
+        await services.aclose()
+
+
+@dataclass
+class Fleet:
+    """A seeded fleet: its temporary folder, the emulator child serving it, the seeding time."""
+
+    folder: Path
+    emulator: EmulatorProcess
+    seeded_in: float
+
+
+@contextlib.asynccontextmanager
+async def seeded_fleet(
+    count: int, *, wide_ports: bool = False, within: float = 900.0
+) -> AsyncIterator[Fleet]:
+    """A temporary folder and the emulator child with ``count`` running instances, all removed
+    after (the start most benchmarks share; ``wide_ports``/``within`` as for :func:`seeded`)."""
+    with tempfile.TemporaryDirectory(prefix="claworc-bench-") as tmp:
+        folder = Path(tmp)
+        async with emulator_process(folder) as emulator:
+            took = await seeded(emulator, count, wide_ports=wide_ports, within=within)
+            yield Fleet(folder, emulator, took)

@@ -8,6 +8,7 @@ These are measurements, not tests: a missed target is printed as ``MISS``, never
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import math
@@ -18,9 +19,10 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass
@@ -200,3 +202,11 @@ def finish(report: Report, args: argparse.Namespace) -> int:
         print(f"  missed: {', '.join(missed)}", flush=True)
     sys.stdout.flush()
     return 0
+
+
+def run(
+    report: Report, args: argparse.Namespace, work: Coroutine[Any, Any, None], seconds: float
+) -> int:
+    """Run ``work`` (the measuring) to its end or for ``seconds`` at most, then :func:`finish`."""
+    asyncio.run(asyncio.wait_for(work, seconds))
+    return finish(report, args)

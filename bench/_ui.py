@@ -24,6 +24,10 @@ from textual.app import App
 from textual.drivers.headless_driver import HeadlessDriver
 from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 
+from claworc_tui.app import ClaworcApp
+from claworc_tui.services import Services
+from claworc_tui.ui.screens.main import MainScreen
+
 SIZE = (160, 45)
 
 FrameCheck = Callable[[str, float], bool]
@@ -110,3 +114,25 @@ async def wait_until(predicate: Callable[[], bool], within: float, what: str) ->
         if loop.time() > deadline:
             raise TimeoutError(f"timed out after {within:.0f}s waiting for {what}")
         await asyncio.sleep(0.01)
+
+
+def frame_app(services: Services) -> ClaworcApp:
+    """The app on ``services``, rendering real frames (run it with ``run_test(headless=False)``)."""
+    return ClaworcApp(services, environ={}, driver_class=FrameDriver)
+
+
+async def listed(
+    app: ClaworcApp, count: int, within: float, *, running: bool = False
+) -> MainScreen:
+    """The main screen once its list shows ``count`` rows (all Running too, with ``running``)."""
+    screen = app.screen
+    assert isinstance(screen, MainScreen)
+    listing = screen.instance_list
+
+    def shown() -> bool:
+        if listing.row_count != count:
+            return False
+        return not running or all(v.status == "Running" for v in listing.views.values())
+
+    await wait_until(shown, within, "the list")
+    return screen

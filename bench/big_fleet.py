@@ -18,16 +18,13 @@ from __future__ import annotations
 import asyncio
 import random
 import sys
-import tempfile
-from pathlib import Path
 
-from _fleet import emulator_process, open_app_services, seeded
-from _report import Deadline, Report, finish, header, median, p95, parse_args, rss_mb
-from _ui import SIZE, FrameCheck, FrameDriver, send_key, wait_until, watch
+from _fleet import app_services, seeded_fleet
+from _report import Deadline, Report, header, median, p95, parse_args, rss_mb, run
+from _ui import SIZE, FrameCheck, frame_app, listed, send_key, wait_until, watch
 from textual.widgets import Input
 
 from claworc_tui.app import ClaworcApp
-from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.widgets.instance_list import InstanceList
 
 
@@ -65,27 +62,18 @@ async def keystrokes(
 
 
 async def measure(report: Report, count: int, cycles: int, budget: Deadline) -> None:
-    with tempfile.TemporaryDirectory(prefix="claworc-bench-") as tmp:
-        folder = Path(tmp)
-        async with emulator_process(folder) as emulator:
-            took = await seeded(emulator, count, wide_ports=True, within=budget.left())
-            report.note(f"seeded {count} instances in {took:.0f}s (emulator child)")
-            services = await open_app_services(folder)
-            try:
-                app = ClaworcApp(services, environ={}, driver_class=FrameDriver)
-                async with app.run_test(headless=False, size=SIZE) as pilot:
-                    screen = app.screen
-                    assert isinstance(screen, MainScreen)
-                    listing = screen.instance_list
-                    await wait_until(lambda: listing.row_count == count, 60, "the list")
-                    await pilot.pause(1.0)
-                    shown_rss = rss_mb()
-                    await pilot.press("slash")
-                    await wait_until(lambda: isinstance(app.focused, Input), 10, "the filter field")
-                    latencies = [x * 1000 for x in await keystrokes(app, listing, cycles, budget)]
-                    after_rss = rss_mb()
-            finally:
-                await services.aclose()
+    seeding = seeded_fleet(count, wide_ports=True, within=budget.left())
+    async with seeding as fleet, app_services(fleet.folder) as services:
+        report.note(f"seeded {count} instances in {fleet.seeded_in:.0f}s (emulator child)")
+        app = frame_app(services)
+        async with app.run_test(headless=False, size=SIZE) as pilot:
+            listing = (await listed(app, count, 60)).instance_list
+            await pilot.pause(1.0)
+            shown_rss = rss_mb()
+            await pilot.press("slash")
+            await wait_until(lambda: isinstance(app.focused, Input), 10, "the filter field")
+            latencies = [x * 1000 for x in await keystrokes(app, listing, cycles, budget)]
+            after_rss = rss_mb()
     report.add(
         "filter key → repaint, median",
         median(latencies),
@@ -105,8 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     count = 60 if args.quick else 1000
     cycles = args.runs or (1 if args.quick else 5)
     budget = Deadline(120 if args.quick else 1500)
-    asyncio.run(asyncio.wait_for(measure(report, count, cycles, budget), budget.seconds))
-    return finish(report, args)
+    return run(report, args, measure(report, count, cycles, budget), budget.seconds)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ One warm-up create is not counted. Only the service runs (no TUI): this is its c
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import tempfile
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from _fleet import EmulatorProcess, emulator_process, open_app_services
-from _report import Deadline, Report, finish, header, median, parse_args
+from _report import Deadline, Report, header, median, parse_args, run
 
 from claworc_tui.models.instance import InstanceSpec
 from claworc_tui.services import Services
@@ -113,8 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     report = header("create", args)
     runs = args.runs or (2 if args.quick else 10)
     budget = Deadline(90 if args.quick else 300)
-    asyncio.run(asyncio.wait_for(measure(report, runs, budget), budget.seconds))
-    return finish(report, args)
+    return run(report, args, measure(report, runs, budget), budget.seconds)
 
 
 if __name__ == "__main__":

@@ -28,17 +28,15 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _report import Deadline, Report, finish, header, median, p95, parse_args
-from _ui import SIZE, FrameDriver, wait_until, watch
+from _report import Deadline, Report, header, median, p95, parse_args, run
+from _ui import SIZE, frame_app, listed, watch
 
-from claworc_tui.app import ClaworcApp
 from claworc_tui.config import Settings
 from claworc_tui.docker.engine import DockerEngine
 from claworc_tui.docker.errors import DockerFault
 from claworc_tui.models.instance import InstanceSpec, Resources
 from claworc_tui.services import open_services
 from claworc_tui.services.docker_service import DockerInstanceService
-from claworc_tui.ui.screens.main import MainScreen
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTRYPOINT = ROOT / "tests" / "docker" / "image" / "entrypoint.sh"
@@ -96,19 +94,9 @@ async def measure(report: Report, quick: bool, changes: int, budget: Deadline) -
                 async for step in svc.create(spec):
                     if step.name not in names:
                         names.append(step.name)
-            app = ClaworcApp(services, environ={}, driver_class=FrameDriver)
+            app = frame_app(services)
             async with app.run_test(headless=False, size=SIZE):
-                screen = app.screen
-                assert isinstance(screen, MainScreen)
-                listing = screen.instance_list
-                await wait_until(
-                    lambda: (
-                        listing.row_count == count
-                        and all(v.status == "Running" for v in listing.views.values())
-                    ),
-                    60,
-                    "the list",
-                )
+                listing = (await listed(app, count, 60, running=True)).instance_list
                 target = sorted(listing.views)[1]
                 container = f"claworc-{target}"
                 engine = svc.docker.engine
@@ -163,8 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     changes = args.runs or (4 if args.quick else 30)
     budget = Deadline(90 if args.quick else 600)
-    asyncio.run(asyncio.wait_for(measure(report, args.quick, changes, budget), budget.seconds))
-    return finish(report, args)
+    return run(report, args, measure(report, args.quick, changes, budget), budget.seconds)
 
 
 if __name__ == "__main__":

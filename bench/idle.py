@@ -12,45 +12,30 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-from _fleet import emulator_process, open_app_services, seeded
-from _report import Report, cpu_seconds, finish, header, parse_args
-from _ui import SIZE, FrameDriver, wait_until
-
-from claworc_tui.app import ClaworcApp
-from claworc_tui.ui.screens.main import MainScreen
+from _fleet import app_services, seeded_fleet
+from _report import Report, cpu_seconds, header, parse_args, run
+from _ui import SIZE, FrameDriver, frame_app, listed
 
 SETTLE = 3.0
 
 
 async def measure(report: Report, count: int, window: float) -> None:
-    with tempfile.TemporaryDirectory(prefix="claworc-bench-") as tmp:
-        folder = Path(tmp)
-        async with emulator_process(folder) as emulator:
-            await seeded(emulator, count)
-            services = await open_app_services(folder)
-            try:
-                app = ClaworcApp(services, environ={}, driver_class=FrameDriver)
-                async with app.run_test(headless=False, size=SIZE):
-                    screen = app.screen
-                    assert isinstance(screen, MainScreen)
-                    listing = screen.instance_list
-                    await wait_until(lambda: listing.row_count == count, 30, "the list")
-                    await asyncio.sleep(SETTLE)
-                    frames = FrameDriver.frames
-                    requests: int = await emulator.call("request_count")
-                    cpu = cpu_seconds()
-                    start = time.monotonic()
-                    await asyncio.sleep(window)
-                    took = time.monotonic() - start
-                    used = cpu_seconds() - cpu
-                    frames = FrameDriver.frames - frames
-                    requests = await emulator.call("request_count") - requests
-            finally:
-                await services.aclose()
+    async with seeded_fleet(count) as fleet, app_services(fleet.folder) as services:
+        app = frame_app(services)
+        async with app.run_test(headless=False, size=SIZE):
+            await listed(app, count, 30)
+            await asyncio.sleep(SETTLE)
+            frames = FrameDriver.frames
+            requests: int = await fleet.emulator.call("request_count")
+            cpu = cpu_seconds()
+            start = time.monotonic()
+            await asyncio.sleep(window)
+            took = time.monotonic() - start
+            used = cpu_seconds() - cpu
+            frames = FrameDriver.frames - frames
+            requests = await fleet.emulator.call("request_count") - requests
     report.add(
         f"idle CPU, {count} instances",
         used / took * 100,
@@ -67,8 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     report = header("idle", args)
     count = 10 if args.quick else 50
     window = float(args.runs or (2 if args.quick else 30))
-    asyncio.run(asyncio.wait_for(measure(report, count, window), 120 + window))
-    return finish(report, args)
+    return run(report, args, measure(report, count, window), 120 + window)
 
 
 if __name__ == "__main__":

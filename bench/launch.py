@@ -16,21 +16,18 @@ first frame). One warm-up run of each is not counted.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from _fleet import emulator_process, open_app_services, seeded
-from _report import Deadline, Report, finish, header, median, parse_args
-from _ui import SIZE, FrameDriver, watch
+from _fleet import app_services, open_app_services, seeded_fleet
+from _report import Deadline, Report, header, median, parse_args, run
+from _ui import SIZE, FrameDriver, frame_app, watch
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
-from claworc_tui.app import ClaworcApp
 from claworc_tui.services.views import InstanceView
 from claworc_tui.ui.screens.main import MainScreen
 
@@ -119,7 +116,7 @@ async def time_app(folder: Path, names: list[str]) -> tuple[float, float]:
     try:
         gc.collect()
         start = time.monotonic()
-        app = ClaworcApp(services, environ={}, driver_class=FrameDriver)
+        app = frame_app(services)
         frame = watch(populated(app, len(names), names))
         async with app.run_test(headless=False, size=SIZE):
             at = await frame.wait(30)
@@ -130,37 +127,34 @@ async def time_app(folder: Path, names: list[str]) -> tuple[float, float]:
 
 async def fleet_rows(folder: Path) -> list[tuple[str, ...]]:
     """The rows of the seeded fleet, by name."""
-    services = await open_app_services(folder)
-    try:
+    async with app_services(folder) as services:
         return [row_of(view) for view in await services.instances.list_views()]
-    finally:
-        await services.aclose()
 
 
 async def measure(report: Report, quick: bool, runs: int, budget: Deadline) -> None:
     count = 10 if quick else 50
-    with tempfile.TemporaryDirectory(prefix="claworc-bench-") as tmp:
-        folder = Path(tmp)
-        async with emulator_process(folder) as emulator:
-            took = await seeded(emulator, count)
-            report.note(f"seeded {count} instances through InstanceService.create in {took:.1f}s")
-            rows = await fleet_rows(folder)
-            names = sorted(row[1] for row in rows)
-            await time_bare(rows, names)  # warm-up: imports, first stylesheet parse
-            await time_app(folder, names)
-            bare: list[float] = []
-            app: list[float] = []
-            opening: list[float] = []
-            for run in range(runs):
-                budget.check(f"run {run + 1}/{runs}")
-                order = ("bare", "app") if run % 2 == 0 else ("app", "bare")
-                for which in order:
-                    if which == "bare":
-                        bare.append(await time_bare(rows, names))
-                    else:
-                        took_app, took_open = await time_app(folder, names)
-                        app.append(took_app)
-                        opening.append(took_open)
+    async with seeded_fleet(count) as fleet:
+        folder = fleet.folder
+        report.note(
+            f"seeded {count} instances through InstanceService.create in {fleet.seeded_in:.1f}s"
+        )
+        rows = await fleet_rows(folder)
+        names = sorted(row[1] for row in rows)
+        await time_bare(rows, names)  # warm-up: imports, first stylesheet parse
+        await time_app(folder, names)
+        bare: list[float] = []
+        app: list[float] = []
+        opening: list[float] = []
+        for run in range(runs):
+            budget.check(f"run {run + 1}/{runs}")
+            order = ("bare", "app") if run % 2 == 0 else ("app", "bare")
+            for which in order:
+                if which == "bare":
+                    bare.append(await time_bare(rows, names))
+                else:
+                    took_app, took_open = await time_app(folder, names)
+                    app.append(took_app)
+                    opening.append(took_open)
     pairs = [a / b for a, b in zip(app, bare, strict=True)]
     report.add("bare DataTable app, median", median(bare) * 1000, "ms", detail=f"{runs} runs")
     report.add("ClaworcApp, median", median(app) * 1000, "ms", detail=f"{runs} runs")
@@ -186,8 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     report = header("launch", args)
     runs = args.runs or (1 if args.quick else 7)
     budget = Deadline(90 if args.quick else 900)
-    asyncio.run(asyncio.wait_for(measure(report, args.quick, runs, budget), budget.seconds))
-    return finish(report, args)
+    return run(report, args, measure(report, args.quick, runs, budget), budget.seconds)
 
 
 if __name__ == "__main__":

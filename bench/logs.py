@@ -26,26 +26,27 @@ import contextlib
 import random
 import re
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-from _fleet import EmulatorProcess, emulator_process, open_app_services, seeded
+from _fleet import (
+    EmulatorProcess,
+    app_services,
+    seeded_fleet,
+)
 from _report import (
     Deadline,
     Report,
     cpu_seconds,
-    finish,
     header,
     median,
     p95,
     parse_args,
     rss_mb,
+    run,
 )
-from _ui import SIZE, FrameDriver, send_key, wait_until, watch
+from _ui import SIZE, frame_app, send_key, wait_until, watch
 from textual.pilot import Pilot
 
-from claworc_tui.app import ClaworcApp
 from claworc_tui.services.views import LogStreamState
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.widgets.log_pane import LogPane
@@ -210,17 +211,10 @@ async def run_floods(
 
 
 async def measure(report: Report, floods: int, total: int) -> None:
-    with tempfile.TemporaryDirectory(prefix="claworc-bench-") as tmp:
-        folder = Path(tmp)
-        async with emulator_process(folder) as emulator:
-            await seeded(emulator, 3)
-            services = await open_app_services(folder)
-            try:
-                app = ClaworcApp(services, environ={}, driver_class=FrameDriver)
-                async with app.run_test(headless=False, size=SIZE) as pilot:
-                    await run_floods(report, pilot, emulator, floods, total)
-            finally:
-                await services.aclose()
+    async with seeded_fleet(3) as fleet, app_services(fleet.folder) as services:
+        app = frame_app(services)
+        async with app.run_test(headless=False, size=SIZE) as pilot:
+            await run_floods(report, pilot, fleet.emulator, floods, total)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -229,8 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     floods = args.runs or (1 if args.quick else 3)
     total = 20_000 if args.quick else 200_000
     seconds = 90 if args.quick else 600
-    asyncio.run(asyncio.wait_for(measure(report, floods, total), seconds))
-    return finish(report, args)
+    return run(report, args, measure(report, floods, total), seconds)
 
 
 if __name__ == "__main__":

@@ -23,19 +23,16 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
-from _fleet import emulator_process, open_app_services, seeded
-from _report import Report, finish, header, parse_args
-from _ui import SIZE, FrameDriver, wait_until
+from _fleet import app_services, seeded_fleet
+from _report import Report, header, parse_args, run
+from _ui import SIZE, frame_app, listed, wait_until
 
 from claworc_tui.app import ClaworcApp
 from claworc_tui.ui.screens.drift import DriftScreen
-from claworc_tui.ui.screens.main import MainScreen
 
 SETTLE = 3.0
 
@@ -50,43 +47,32 @@ def _kind(method: str, path: str, query: str) -> str:
 
 
 async def measure(report: Report, count: int, window: float, changing: float) -> None:
-    with tempfile.TemporaryDirectory(prefix="claworc-bench-") as tmp:
-        folder = Path(tmp)
-        async with emulator_process(folder) as emulator:
-            await seeded(emulator, count)
-            services = await open_app_services(folder)
-            try:
-                app = ClaworcApp(services, environ={}, driver_class=FrameDriver)
-                async with app.run_test(headless=False, size=SIZE) as pilot:
-                    screen = app.screen
-                    assert isinstance(screen, MainScreen)
-                    listing = screen.instance_list
-                    await wait_until(lambda: listing.row_count == count, 30, "the list")
-                    await pilot.press("enter")  # the detail pane of the selected instance
-                    await wait_until(lambda: screen.detail.details is not None, 30, "details")
-                    await asyncio.sleep(SETTLE)
-                    since: int = await emulator.call("request_count")
-                    start = time.monotonic()
-                    await asyncio.sleep(window)
-                    took = time.monotonic() - start
-                    calls = await emulator.call("requests", since=since)
-                    add(report, f"at idle, {count} instances, one selected", calls, took)
-                    selected = listing.selected_name
-                    pod = (await emulator.call("pods"))[selected]
-                    since = await emulator.call("request_count")
-                    start = time.monotonic()
-                    for change in range(max(1, int(changing))):
-                        reason = f"Probe{change:03d}"
-                        await emulator.call(
-                            "set_pod_phase", pod=pod, phase="Running", reason=reason
-                        )
-                        await asyncio.sleep(1.0)
-                    took = time.monotonic() - start
-                    calls = await emulator.call("requests", since=since)
-                    add(report, "with the selected pod changing every second", calls, took)
-                    await open_drift(report, app, emulator, count)
-            finally:
-                await services.aclose()
+    async with seeded_fleet(count) as fleet, app_services(fleet.folder) as services:
+        app = frame_app(services)
+        async with app.run_test(headless=False, size=SIZE) as pilot:
+            screen = await listed(app, count, 30)
+            listing = screen.instance_list
+            await pilot.press("enter")  # the detail pane of the selected instance
+            await wait_until(lambda: screen.detail.details is not None, 30, "details")
+            await asyncio.sleep(SETTLE)
+            since: int = await fleet.emulator.call("request_count")
+            start = time.monotonic()
+            await asyncio.sleep(window)
+            took = time.monotonic() - start
+            calls = await fleet.emulator.call("requests", since=since)
+            add(report, f"at idle, {count} instances, one selected", calls, took)
+            selected = listing.selected_name
+            pod = (await fleet.emulator.call("pods"))[selected]
+            since = await fleet.emulator.call("request_count")
+            start = time.monotonic()
+            for change in range(max(1, int(changing))):
+                reason = f"Probe{change:03d}"
+                await fleet.emulator.call("set_pod_phase", pod=pod, phase="Running", reason=reason)
+                await asyncio.sleep(1.0)
+            took = time.monotonic() - start
+            calls = await fleet.emulator.call("requests", since=since)
+            add(report, "with the selected pod changing every second", calls, took)
+            await open_drift(report, app, fleet.emulator, count)
 
 
 async def open_drift(report: Report, app: ClaworcApp, emulator: Any, count: int) -> None:
@@ -125,8 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     count = 10 if args.quick else 50
     window = float(args.runs or (3 if args.quick else 120))
     changing = 2.0 if args.quick else 30.0
-    asyncio.run(asyncio.wait_for(measure(report, count, window, changing), 180 + window + changing))
-    return finish(report, args)
+    return run(report, args, measure(report, count, window, changing), 180 + window + changing)
 
 
 if __name__ == "__main__":

@@ -14,15 +14,10 @@ from __future__ import annotations
 import asyncio
 import random
 import sys
-import tempfile
-from pathlib import Path
 
-from _fleet import emulator_process, open_app_services, seeded
-from _report import Deadline, Report, finish, header, median, p95, parse_args
-from _ui import SIZE, FrameCheck, FrameDriver, wait_until, watch
-
-from claworc_tui.app import ClaworcApp
-from claworc_tui.ui.screens.main import MainScreen
+from _fleet import app_services, seeded_fleet
+from _report import Deadline, Report, header, median, p95, parse_args, run
+from _ui import SIZE, FrameCheck, frame_app, listed, watch
 
 
 def shows(text: str) -> FrameCheck:
@@ -33,39 +28,22 @@ def shows(text: str) -> FrameCheck:
 async def measure(report: Report, quick: bool, changes: int, budget: Deadline) -> None:
     count = 10 if quick else 50
     rng = random.Random(6)
-    with tempfile.TemporaryDirectory(prefix="claworc-bench-") as tmp:
-        folder = Path(tmp)
-        async with emulator_process(folder) as emulator:
-            await seeded(emulator, count)
-            pods: dict[str, str] = await emulator.call("pods")
-            services = await open_app_services(folder)
-            try:
-                app = ClaworcApp(services, environ={}, driver_class=FrameDriver)
-                async with app.run_test(headless=False, size=SIZE):
-                    screen = app.screen
-                    assert isinstance(screen, MainScreen)
-                    listing = screen.instance_list
-                    await wait_until(
-                        lambda: (
-                            listing.row_count == count
-                            and all(v.status == "Running" for v in listing.views.values())
-                        ),
-                        30,
-                        "the list",
-                    )
-                    target = sorted(listing.views)[1]
-                    latencies: list[float] = []
-                    for i in range(changes):
-                        budget.check(f"change {i}")
-                        text = f"Probe{i:03d}"
-                        frame = watch(shows(text))
-                        written: float = await emulator.call(
-                            "set_pod_phase", pod=pods[target], phase="Running", reason=text
-                        )
-                        latencies.append(await frame.wait(5) - written)
-                        await asyncio.sleep(0.02 + 0.03 * rng.random())
-            finally:
-                await services.aclose()
+    async with seeded_fleet(count) as fleet, app_services(fleet.folder) as services:
+        pods: dict[str, str] = await fleet.emulator.call("pods")
+        app = frame_app(services)
+        async with app.run_test(headless=False, size=SIZE):
+            listing = (await listed(app, count, 30, running=True)).instance_list
+            target = sorted(listing.views)[1]
+            latencies: list[float] = []
+            for i in range(changes):
+                budget.check(f"change {i}")
+                text = f"Probe{i:03d}"
+                frame = watch(shows(text))
+                written: float = await fleet.emulator.call(
+                    "set_pod_phase", pod=pods[target], phase="Running", reason=text
+                )
+                latencies.append(await frame.wait(5) - written)
+                await asyncio.sleep(0.02 + 0.03 * rng.random())
     ms = [x * 1000 for x in latencies]
     report.add("status → row, median", median(ms), "ms", detail=f"{changes} changes")
     report.add("status → row, p95", p95(ms), "ms", at_most=150)
@@ -77,8 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     report = header("status", args)
     changes = args.runs or (20 if args.quick else 200)
     budget = Deadline(90 if args.quick else 600)
-    asyncio.run(asyncio.wait_for(measure(report, args.quick, changes, budget), budget.seconds))
-    return finish(report, args)
+    return run(report, args, measure(report, args.quick, changes, budget), budget.seconds)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from pathlib import Path
 
 import pytest
@@ -66,11 +67,8 @@ def settings(db_path: Path, isolated_home: Path) -> Settings:
 @pytest.fixture
 async def store(settings: Settings) -> AsyncIterator[Store]:
     """An open store on a fresh database file."""
-    opened = await open_store(settings)
-    try:
+    async with aclosing(await open_store(settings)) as opened:
         yield opened
-    finally:
-        await opened.aclose()
 
 
 @pytest.fixture

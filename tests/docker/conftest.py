@@ -8,6 +8,7 @@ answers, every test here is skipped with the reason — never faked — except w
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import random
@@ -25,8 +26,10 @@ from claworc_tui.docker.engine import DockerEngine
 from claworc_tui.docker.errors import DockerFault
 from claworc_tui.docker.instances import DockerInstances
 from claworc_tui.k8s.manifests import OWNER_LABEL
-from claworc_tui.models.instance import Instance, InstanceStatus, Resources, Storage
+from claworc_tui.models.instance import Instance, InstanceSpec, InstanceStatus, Resources, Storage
+from claworc_tui.models.names import derive_name
 from claworc_tui.services import Services, open_services
+from claworc_tui.services.docker_service import DockerInstanceService
 
 HERE = Path(__file__).parent
 PRIVATE_SOCKET = "unix:///tmp/claworc-dockerd/docker.sock"
@@ -160,3 +163,49 @@ async def docker_services(
             async for _ in opened.instances.delete(view.name):
                 pass
         await opened.aclose()
+
+
+def docker_of(services: Services) -> DockerInstanceService:
+    """``services.instances``, which these tests opened on Docker (never Kubernetes)."""
+    svc = services.instances
+    assert isinstance(svc, DockerInstanceService), svc
+    return svc
+
+
+async def created(services: Services, display: str, resources: Resources | None = None) -> str:
+    """Create ``display`` through the service, step by step as the UI does; its instance name.
+
+    Runs in other checkouts share the engine: put something unique in ``display``.
+    """
+    async for _ in services.instances.create(
+        InstanceSpec(display_name=display, resources=resources or Resources())
+    ):
+        pass
+    return derive_name(display)
+
+
+class Background:
+    """Runs :meth:`run` (reading a stream, say) as a task from construction until :meth:`stop`.
+
+    Subclasses set up their state, then call ``super().__init__()``.
+    """
+
+    def __init__(self) -> None:
+        self.task = asyncio.create_task(self.run())
+
+    async def run(self) -> None:
+        """The background work (override)."""
+        raise NotImplementedError
+
+    async def stop(self) -> None:
+        """Cancel the work and wait for it to end."""
+        self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)
+
+
+async def made(backend: DockerInstances, instance: Instance | None = None) -> Instance:
+    """Create ``instance`` (default: a new :func:`make_instance`) on the engine: the test
+    image, no keys, an empty config."""
+    instance = instance or make_instance()
+    await backend.create(instance, image=IMAGE, keys={}, config_text="{}")
+    return instance

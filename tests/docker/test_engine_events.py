@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import Any
@@ -12,19 +11,19 @@ from claworc_tui.docker.events import EngineEvents
 from claworc_tui.docker.instances import DockerInstances
 from claworc_tui.k8s.informer import Changed, InformerEvent
 from tests._support.wait import wait_for
-from tests.docker.conftest import IMAGE, make_instance
+from tests.docker.conftest import Background, made
 
 
-class Added:
+class Added(Background):
     """The keys a source hands out as ADDED, consumed in the background."""
 
     def __init__(self, source: EngineEvents) -> None:
         self.source = source
         self.keys: list[str] = []
         self.infos: list[Any] = []
-        self.task = asyncio.create_task(self._run())
+        super().__init__()
 
-    async def _run(self) -> None:
+    async def run(self) -> None:
         stream: AsyncGenerator[InformerEvent[Any], None] = self.source.events()
         async with aclosing(stream) as events:
             async for event in events:
@@ -35,16 +34,11 @@ class Added:
     def saw(self, app: str, reason: str) -> bool:
         return any(i.name == app and i.reason == reason for i in self.infos)
 
-    async def stop(self) -> None:
-        self.task.cancel()
-        await asyncio.gather(self.task, return_exceptions=True)
-
 
 async def test_a_resumed_event_stream_shows_no_event_twice(
     engine: DockerEngine, backend: DockerInstances
 ) -> None:
-    instance = make_instance()
-    await backend.create(instance, image=IMAGE, keys={}, config_text="{}")
+    instance = await made(backend)
     source = EngineEvents(engine)
     first = Added(source)
     try:

@@ -9,11 +9,10 @@ import pytest
 
 from claworc_tui.docker.engine import DockerEngine
 from claworc_tui.models.errors import ValidationFailed
-from claworc_tui.models.instance import InstanceSpec, InstanceStatus
-from claworc_tui.models.names import derive_name
+from claworc_tui.models.instance import InstanceStatus
 from claworc_tui.services import Services
-from claworc_tui.services.docker_service import DockerInstanceService
 from claworc_tui.services.forget import forget
+from tests.docker.conftest import created, docker_of
 from tests.docker.test_cli_docker import cli
 
 
@@ -41,12 +40,8 @@ async def test_the_cli_refuses_kubernetes_only_commands_on_docker(
 async def test_the_service_refuses_them_before_writing_the_record(
     docker_services: Services,
 ) -> None:
-    svc = docker_services.instances
-    assert isinstance(svc, DockerInstanceService)
-    display = f"Kube Only {uuid.uuid4().hex[:6]}"
-    name = derive_name(display)
-    async for _ in svc.create(InstanceSpec(display_name=display)):
-        pass
+    svc = docker_of(docker_services)
+    name = await created(docker_services, f"Kube Only {uuid.uuid4().hex[:6]}")
 
     with pytest.raises(ValidationFailed, match="Kubernetes runtime only"):
         async for _ in svc.redeploy([name], "claworc-test/other:1"):

@@ -17,7 +17,7 @@ from claworc_tui.docker.errors import EngineUnavailable, ImageMissing, PortTaken
 from claworc_tui.docker.instances import DockerInstances
 from claworc_tui.models.instance import Provider
 from tests._support.wait import wait_for
-from tests.docker.conftest import IMAGE, make_instance
+from tests.docker.conftest import IMAGE, made, make_instance
 
 KEY = "sk-ant-FAKE-TEST-KEY-not-real-0001"
 
@@ -121,7 +121,7 @@ async def test_a_port_taken_on_the_host_is_named_and_nothing_is_left(
     squatter.listen(1)
     try:
         with pytest.raises(PortTaken) as caught:
-            await backend.create(instance, image=IMAGE, keys={}, config_text="{}")
+            await made(backend, instance)
     finally:
         squatter.close()
     assert caught.value.port == instance.nodeport_terminal

@@ -10,7 +10,7 @@ from __future__ import annotations
 import socket
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -24,7 +24,7 @@ from claworc_tui.models.names import derive_name
 from claworc_tui.services import Services
 from claworc_tui.services.docker_service import DockerInstanceService
 from claworc_tui.services.views import DriftKind
-from tests.docker.conftest import IMAGE, NETWORK, make_instance
+from tests.docker.conftest import IMAGE, NETWORK, created, docker_of, made, make_instance
 
 OTHER = "another-database"
 
@@ -70,7 +70,7 @@ async def test_create_refuses_a_volume_of_that_name_that_is_not_ours(
     await plant_volume(engine, planted, vname, spec.labels(instance.name, OTHER))
 
     with pytest.raises(NotOurs, match=f"volume {vname} exists.*{OTHER}"):
-        await backend.create(instance, image=IMAGE, keys={}, config_text="{}")
+        await made(backend, instance)
 
     assert (await engine.call(f"volumes/{vname}"))["Labels"]["claworc.dev/owner"] == OTHER
     ours = await backend.list_ours()
@@ -90,7 +90,7 @@ async def test_a_failed_create_keeps_the_volumes_that_were_there_before(
     squatter.listen(1)
     try:
         with pytest.raises(DockerFault):
-            await backend.create(instance, image=IMAGE, keys={}, config_text="{}")
+            await made(backend, instance)
     finally:
         squatter.close()
 
@@ -118,20 +118,36 @@ async def test_delete_refuses_a_container_of_that_name_that_is_not_ours(
     assert doc["State"]["Running"] is False
 
 
-async def test_a_record_whose_name_is_held_by_another_database_is_never_touched(
+class TakenOver(NamedTuple):
+    """Our record of an instance whose container another database has replaced with its own."""
+
+    svc: DockerInstanceService
+    name: str
+    cname: str
+    theirs: str
+    """The other database's container's id."""
+
+
+@pytest.fixture
+async def taken_over(
     docker_services: Services, engine: DockerEngine, planted: list[str]
-) -> None:
-    svc = docker_services.instances
-    assert isinstance(svc, DockerInstanceService)
-    display = f"Held {uuid.uuid4().hex[:6]}"
-    name = derive_name(display)
-    async for _ in svc.create(InstanceSpec(display_name=display)):
-        pass
-    cname = spec.container_name(name)
+) -> TakenOver:
+    """A new instance of ours whose container is then removed, and one of another database
+    planted under its name."""
+    svc = docker_of(docker_services)
+    name = await created(docker_services, f"Taken {uuid.uuid4().hex[:6]}")
     ours = await svc.ops.inspect(name)
     assert ours is not None
     await engine.call(f"containers/{ours['Id']}", "DELETE", params={"force": "1"})
+    cname = spec.container_name(name)
     theirs = await plant_container(engine, planted, cname, spec.labels(name, OTHER))
+    return TakenOver(svc, name, cname, theirs)
+
+
+async def test_a_record_whose_name_is_held_by_another_database_is_never_touched(
+    taken_over: TakenOver, engine: DockerEngine
+) -> None:
+    svc, name, cname, theirs = taken_over
 
     report = await svc.drift()
     held = [i for i in report.items if i.object == f"Container/{cname}"]
@@ -155,8 +171,7 @@ async def test_a_record_whose_name_is_held_by_another_database_is_never_touched(
 async def test_orphan_repair_spares_legacy_containers_and_other_owners_volumes(
     docker_services: Services, engine: DockerEngine, planted: list[str]
 ) -> None:
-    svc = docker_services.instances
-    assert isinstance(svc, DockerInstanceService)
+    svc = docker_of(docker_services)
     owner = svc.store.owner_id
     assert owner is not None
     legacy_app = f"dt-legacy-{uuid.uuid4().hex[:6]}"
@@ -188,8 +203,7 @@ async def test_orphan_repair_spares_legacy_containers_and_other_owners_volumes(
 async def test_a_create_whose_start_fails_keeps_a_volume_of_ours_that_was_there(
     docker_services: Services, engine: DockerEngine, planted: list[str]
 ) -> None:
-    svc = docker_services.instances
-    assert isinstance(svc, DockerInstanceService)
+    svc = docker_of(docker_services)
     owner = svc.store.owner_id
     assert owner is not None
     display = f"Kept {uuid.uuid4().hex[:6]}"
@@ -214,19 +228,9 @@ async def test_a_create_whose_start_fails_keeps_a_volume_of_ours_that_was_there(
 
 
 async def test_the_sweep_never_rolls_back_a_container_that_is_not_ours(
-    docker_services: Services, engine: DockerEngine, planted: list[str]
+    taken_over: TakenOver, engine: DockerEngine
 ) -> None:
-    svc = docker_services.instances
-    assert isinstance(svc, DockerInstanceService)
-    display = f"Swept {uuid.uuid4().hex[:6]}"
-    name = derive_name(display)
-    async for _ in svc.create(InstanceSpec(display_name=display)):
-        pass
-    cname = spec.container_name(name)
-    ours = await svc.ops.inspect(name)
-    assert ours is not None
-    await engine.call(f"containers/{ours['Id']}", "DELETE", params={"force": "1"})
-    theirs = await plant_container(engine, planted, cname, spec.labels(name, OTHER))
+    svc, name, cname, theirs = taken_over
     dead = f"{socket.gethostname()}:999999999"
     await svc.store.instances.set_status(name, InstanceStatus.CREATING, step="objects", owner=dead)
 

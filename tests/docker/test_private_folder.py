@@ -12,7 +12,7 @@ from claworc_tui.docker.engine import DockerEngine
 from claworc_tui.docker.instances import DockerInstances
 from claworc_tui.models.instance import Provider
 from claworc_tui.paths import UnsafeFolder
-from tests.docker.conftest import IMAGE, NETWORK, make_instance
+from tests.docker.conftest import IMAGE, NETWORK, made, make_instance
 
 KEY = "sk-ant-FAKE-PRIVATE-KEY-not-real-0002"
 
@@ -43,8 +43,7 @@ async def test_a_root_folder_open_to_others_is_refused_and_nothing_is_made(
 async def test_a_planted_symlink_never_receives_what_is_written(
     backend: DockerInstances, tmp_path: Path
 ) -> None:
-    instance = make_instance()
-    await backend.create(instance, image=IMAGE, keys={}, config_text="{}")
+    instance = await made(backend)
     folder = backend.folder(instance.name)
     trap = tmp_path / "trap"
     trap.write_text("")

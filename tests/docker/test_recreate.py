@@ -14,8 +14,7 @@ from claworc_tui.docker.instances import DockerInstances
 from claworc_tui.models.errors import ValidationFailed
 from claworc_tui.models.instance import InstanceSpec, Resources
 from claworc_tui.services import Services
-from claworc_tui.services.docker_service import DockerInstanceService
-from tests.docker.conftest import IMAGE, make_instance
+from tests.docker.conftest import IMAGE, docker_of, made, make_instance
 
 
 async def _names(backend: DockerInstances, name: str) -> list[str]:
@@ -32,8 +31,7 @@ async def _names(backend: DockerInstances, name: str) -> list[str]:
 async def test_a_limit_the_engine_refuses_keeps_the_old_container_running(
     backend: DockerInstances,
 ) -> None:
-    instance = make_instance()
-    await backend.create(instance, image=IMAGE, keys={}, config_text="{}")
+    instance = await made(backend)
     before = await backend.inspect(instance.name)
     assert before is not None
     too_many = instance.model_copy(
@@ -84,8 +82,7 @@ async def test_a_new_container_that_cannot_start_gives_the_old_one_back(
 
 
 async def test_a_cpu_limit_above_the_host_is_refused_at_entry(docker_services: Services) -> None:
-    svc = docker_services.instances
-    assert isinstance(svc, DockerInstanceService)
+    svc = docker_of(docker_services)
     async for _ in svc.create(InstanceSpec(display_name="Cpu Entry")):
         pass
     before = await svc.ops.inspect("bot-cpu-entry")
@@ -103,8 +100,7 @@ async def test_a_cpu_limit_above_the_host_is_refused_at_entry(docker_services: S
 async def test_an_instance_with_its_own_image_keeps_it_through_create_and_recreate(
     docker_services: Services, engine: DockerEngine
 ) -> None:
-    svc = docker_services.instances
-    assert isinstance(svc, DockerInstanceService)
+    svc = docker_of(docker_services)
     run = uuid.uuid4().hex[:6]
     repo = IMAGE.split(":")[0]
     own = f"{repo}:own-{run}"  # the same image under another name, as a clone's would be

@@ -8,9 +8,9 @@ import uuid
 
 from claworc_tui.models.instance import InstanceSpec, InstanceStatus, Resources
 from claworc_tui.services import Services
-from claworc_tui.services.docker_service import DockerInstanceService
 from claworc_tui.services.runtime import RuntimeKind
 from tests._support.wait import wait_for
+from tests.docker.conftest import docker_of
 
 RUN = uuid.uuid4().hex[:6]
 """Unique per run: runs in other checkouts share the engine."""
@@ -20,8 +20,7 @@ OOM, HALF = f"bot-oom-{RUN}", f"bot-half-{RUN}"
 async def test_oomkilled_reaches_the_view_and_the_one_key_fix_keeps_the_data(
     docker_services: Services,
 ) -> None:
-    svc = docker_services.instances
-    assert isinstance(svc, DockerInstanceService)
+    svc = docker_of(docker_services)
     assert docker_services.runtime is RuntimeKind.DOCKER
     assert docker_services.context_name == "docker"
     spec = InstanceSpec(
@@ -58,8 +57,7 @@ async def test_oomkilled_reaches_the_view_and_the_one_key_fix_keeps_the_data(
 async def test_a_create_left_by_a_dead_process_is_rolled_back_by_the_sweep(
     docker_services: Services,
 ) -> None:
-    svc = docker_services.instances
-    assert isinstance(svc, DockerInstanceService)
+    svc = docker_of(docker_services)
     async for _ in svc.create(InstanceSpec(display_name=f"Half {RUN}")):
         pass
     dead = f"{socket.gethostname()}:999999999"

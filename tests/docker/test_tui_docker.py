@@ -13,23 +13,23 @@ from claworc_tui.docker.errors import DockerNotFound
 from claworc_tui.docker.instances import DockerInstances
 from claworc_tui.models.instance import InstanceSpec, Resources
 from claworc_tui.services import Services
-from claworc_tui.ui.screens.confirm import ConfirmModal, DeleteModal
+from claworc_tui.ui.screens.confirm import DeleteModal
 from claworc_tui.ui.screens.main import MainScreen
 from tests._support.wait import wait_for
+from tests.docker.conftest import created
+from tests.ui.steps import accept_raise_memory_advice
 
 RUN = uuid.uuid4().hex[:6]
 HUNGRY = f"bot-hungry-{RUN}"
 TUI = f"bot-tui-{RUN}"
 """Unique per run: runs in other checkouts share the engine."""
+SMALL = Resources(memory_request="8Mi", memory_limit="64Mi")
 
 
 async def test_the_tui_runs_the_lifecycle_on_docker(
     docker_services: Services, engine: DockerEngine
 ) -> None:
-    svc = docker_services.instances
-    small = Resources(memory_request="8Mi", memory_limit="64Mi")
-    async for _ in svc.create(InstanceSpec(display_name=f"Tui {RUN}", resources=small)):
-        pass
+    await created(docker_services, f"Tui {RUN}", SMALL)
     app = ClaworcApp(docker_services, environ={})
     async with app.run_test(size=(160, 45)) as pilot:
         screen = app.screen
@@ -93,19 +93,7 @@ async def test_oomkilled_shows_with_its_advice_and_the_one_key_fix_works(
             timeout=20,
             what="OOMKilled in the row",
         )
-        detail = screen.detail
-        await wait_for(
-            lambda: bool(detail.query("#advice-raise-memory")),
-            timeout=10.0,
-            what="raise-memory advice",
-        )
-        detail.query_one("#advice-raise-memory", Button).press()
-        await wait_for(
-            lambda: isinstance(app.screen, ConfirmModal), timeout=10.0, what="confirmation"
-        )
-        await wait_for(lambda: app.screen.focused is not None, timeout=10.0, what="modal ready")
-        # Not pilot.press: it waits for every widget to go idle, and a crash loop never does.
-        app.screen.query_one("#confirm", Button).press()
+        await accept_raise_memory_advice(screen)
 
         async def fixed() -> bool:
             try:  # between the old container's removal and the new one's creation: none
@@ -125,11 +113,7 @@ async def test_oomkilled_shows_with_its_advice_and_the_one_key_fix_works(
 async def test_redeploy_is_refused_on_docker_before_anything_is_asked(
     docker_services: Services,
 ) -> None:
-    svc = docker_services.instances
-    small = Resources(memory_request="8Mi", memory_limit="64Mi")
-    name = f"bot-redeploy-{RUN}"
-    async for _ in svc.create(InstanceSpec(display_name=f"Redeploy {RUN}", resources=small)):
-        pass
+    name = await created(docker_services, f"Redeploy {RUN}", SMALL)
     app = ClaworcApp(docker_services, environ={})
     async with app.run_test(size=(160, 45)) as pilot:
         screen = app.screen
@@ -143,4 +127,4 @@ async def test_redeploy_is_refused_on_docker_before_anything_is_asked(
             what="the refusal",
         )
         assert app.screen is screen  # no image asked for
-    assert (await svc.get(name)).status.value == "running"
+    assert (await docker_services.instances.get(name)).status.value == "running"

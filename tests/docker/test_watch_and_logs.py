@@ -15,21 +15,21 @@ from claworc_tui.k8s.pods import PodInfo
 from claworc_tui.models.logs import LogLine
 from claworc_tui.services.advice import advise
 from tests._support.wait import wait_for
-from tests.docker.conftest import IMAGE, make_instance
+from tests.docker.conftest import IMAGE, Background, made, make_instance
 
 CRASH = {"CLAWORC_TEST_CRASH": "3", "CLAWORC_TEST_HOLD": "1"}
 
 
-class Seen:
+class Seen(Background):
     """What a watch has delivered so far, consumed in the background."""
 
     def __init__(self, watch: ContainerWatch) -> None:
         self.watch = watch
         self.pods: dict[str, PodInfo] = {}
         self.events: list[InformerEvent[PodInfo]] = []
-        self.task = asyncio.create_task(self._run())
+        super().__init__()
 
-    async def _run(self) -> None:
+    async def run(self) -> None:
         stream: AsyncGenerator[InformerEvent[PodInfo], None] = self.watch.events()
         async with aclosing(stream) as events:
             async for event in events:
@@ -47,10 +47,6 @@ class Seen:
             isinstance(e, StreamStateChanged) and e.state is StreamState.LIVE for e in self.events
         )
 
-    async def stop(self) -> None:
-        self.task.cancel()
-        await asyncio.gather(self.task, return_exceptions=True)
-
 
 async def test_status_follows_the_event_stream(
     engine: DockerEngine, backend: DockerInstances
@@ -59,7 +55,7 @@ async def test_status_follows_the_event_stream(
     try:
         await wait_for(seen.live, timeout=10, what="the watch to go live")
         healthy, crashing = make_instance(), make_instance()
-        await backend.create(healthy, image=IMAGE, keys={}, config_text="{}")
+        await made(backend, healthy)
         await backend.create(crashing, image=IMAGE, keys={}, config_text="{}", extra_env=CRASH)
         hname, cname = f"claworc-{healthy.name}", f"claworc-{crashing.name}"
         await wait_for(
@@ -93,8 +89,7 @@ async def test_status_follows_the_event_stream(
 async def test_a_resumed_watch_gets_what_happened_while_it_was_away(
     engine: DockerEngine, backend: DockerInstances
 ) -> None:
-    instance = make_instance()
-    await backend.create(instance, image=IMAGE, keys={}, config_text="{}")
+    instance = await made(backend)
     watch = ContainerWatch(engine)
     first = Seen(watch)
     cname = f"claworc-{instance.name}"
@@ -125,8 +120,8 @@ async def test_a_change_while_the_stream_was_down_and_the_fleet_idle_is_not_lost
     """No event arrived since the list (an idle fleet): there is no ``since`` to resume from,
     and the engine forgets its events (256 kept, none across a restart); a reconnect lists."""
     kept, gone = make_instance(), make_instance()
-    await backend.create(kept, image=IMAGE, keys={}, config_text="{}")
-    await backend.create(gone, image=IMAGE, keys={}, config_text="{}")
+    await made(backend, kept)
+    await made(backend, gone)
     kname, gname = f"claworc-{kept.name}", f"claworc-{gone.name}"
     watch = ContainerWatch(engine)
     first = Seen(watch)
@@ -233,8 +228,7 @@ async def test_logs_are_demultiplexed_stamped_and_tailed(
 async def test_a_follow_goes_on_across_a_restart_without_repeating_lines(
     engine: DockerEngine, backend: DockerInstances
 ) -> None:
-    instance = make_instance()
-    await backend.create(instance, image=IMAGE, keys={}, config_text="{}")
+    instance = await made(backend)
     got: list[LogLine] = []
     follow = DockerLogFollow(engine, instance.name, follow=True)
 

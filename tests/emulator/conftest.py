@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from kubernetes_asyncio import client, config
 
 from claworc_emulator import EmulatorServer
 from tests._support.emulator import emulator_config, running_emulator
+from tests._support.wait import wait_for
 
 NS = "claworc"
 
@@ -154,3 +156,30 @@ def ready_pod(emulator: EmulatorServer, app: str) -> dict[str, Any] | None:
         if any(c["type"] == "Ready" and c["status"] == "True" for c in conds):
             return p
     return None
+
+
+async def ready_deployment(http: Http, emulator: EmulatorServer, app: str) -> dict[str, Any]:
+    """Create the Deployment ``app`` (:func:`deployment`) and wait for its ready pod; the pod."""
+    code, body = await http.post(DEPLOYMENTS, deployment(app))
+    assert code == 201, body
+    return await wait_for(lambda: ready_pod(emulator, app), what=f"{app}'s pod ready")
+
+
+async def lines_until_stopped(
+    emulator: EmulatorServer, session: aiohttp.ClientSession, url: str, params: dict[str, str]
+) -> int:
+    """Follow a streaming GET (a watch, a log follow), stop the emulator, and return how many
+    lines came before the stop closed the stream (which must happen within 3 s)."""
+
+    async def follow() -> int:
+        lines = 0
+        async with session.get(url, params=params) as resp:
+            async for _ in resp.content:
+                lines += 1
+        return lines
+
+    task = asyncio.create_task(follow())
+    await asyncio.sleep(0.1)
+    await emulator.stop()
+    async with asyncio.timeout(3):
+        return await task

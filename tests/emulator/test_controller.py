@@ -18,6 +18,7 @@ from tests.emulator.conftest import (
     Http,
     deployment,
     pods_of,
+    ready_deployment,
     ready_pod,
 )
 
@@ -30,8 +31,7 @@ async def reasons_for(http: Http, name: str) -> list[str]:
 
 
 async def test_deployment_creates_ready_pod(http: Http, emulator: EmulatorServer) -> None:
-    await http.post(DEPLOYMENTS, deployment("bot-a"))
-    pod = await wait_for(lambda: ready_pod(emulator, "bot-a"), what="ready pod")
+    pod = await ready_deployment(http, emulator, "bot-a")
     rs = emulator.objects("replicasets", NS)
     assert len(rs) == 1
     rs_name = rs[0]["metadata"]["name"]
@@ -90,8 +90,7 @@ async def test_deployment_creates_ready_pod(http: Http, emulator: EmulatorServer
 
 
 async def test_restart_recreates_pod(http: Http, emulator: EmulatorServer) -> None:
-    await http.post(DEPLOYMENTS, deployment("bot-r"))
-    old = await wait_for(lambda: ready_pod(emulator, "bot-r"), what="ready pod")
+    old = await ready_deployment(http, emulator, "bot-r")
     patch = {
         "spec": {
             "template": {
@@ -118,8 +117,7 @@ async def test_restart_recreates_pod(http: Http, emulator: EmulatorServer) -> No
 
 
 async def test_deleting_a_pod_gets_a_replacement(http: Http, emulator: EmulatorServer) -> None:
-    await http.post(DEPLOYMENTS, deployment("bot-d"))
-    old = await wait_for(lambda: ready_pod(emulator, "bot-d"), what="ready pod")
+    old = await ready_deployment(http, emulator, "bot-d")
     name = old["metadata"]["name"]
     status, body = await http.delete(f"/api/v1/namespaces/{NS}/pods/{name}")
     assert status == 200
@@ -168,8 +166,7 @@ async def test_scale_to_zero_and_delete_garbage_collects(
 
 
 async def test_foreground_delete_waits_for_dependents(http: Http, emulator: EmulatorServer) -> None:
-    await http.post(DEPLOYMENTS, deployment("bot-f"))
-    await wait_for(lambda: ready_pod(emulator, "bot-f"), what="ready pod")
+    await ready_deployment(http, emulator, "bot-f")
     status, body = await http.delete(f"{DEPLOYMENTS}/bot-f", propagationPolicy="Foreground")
     assert status == 200
     assert body["kind"] == "Deployment"
@@ -244,8 +241,7 @@ def container_status(emulator: EmulatorServer, app: str) -> dict[str, Any] | Non
 
 
 async def test_crash_loop_and_heal(http: Http, emulator: EmulatorServer) -> None:
-    await http.post(DEPLOYMENTS, deployment("bot-c"))
-    await wait_for(lambda: ready_pod(emulator, "bot-c"), what="ready pod")
+    await ready_deployment(http, emulator, "bot-c")
     emulator.crash_loop(NS, "bot-c")
 
     def looping() -> Any:
@@ -266,8 +262,7 @@ async def test_crash_loop_and_heal(http: Http, emulator: EmulatorServer) -> None
 
 
 async def test_oom_kill(http: Http, emulator: EmulatorServer) -> None:
-    await http.post(DEPLOYMENTS, deployment("bot-o"))
-    await wait_for(lambda: ready_pod(emulator, "bot-o"), what="ready pod")
+    await ready_deployment(http, emulator, "bot-o")
     emulator.oom_kill(NS, "bot-o")
 
     def killed() -> Any:
@@ -302,8 +297,7 @@ async def test_image_pull_backoff(http: Http, emulator: EmulatorServer) -> None:
 
 
 async def test_set_pod_phase(http: Http, emulator: EmulatorServer) -> None:
-    await http.post(DEPLOYMENTS, deployment("bot-p"))
-    pod = await wait_for(lambda: ready_pod(emulator, "bot-p"), what="ready pod")
+    pod = await ready_deployment(http, emulator, "bot-p")
     name = pod["metadata"]["name"]
     emulator.set_pod_phase(NS, name, "Failed", "Evicted")
     _, got = await http.get(f"/api/v1/namespaces/{NS}/pods/{name}")
@@ -355,8 +349,7 @@ async def test_crash_loop_backs_off_like_the_kubelet(http: Http, emulator: Emula
     "back-off 10s")."""
     emulator.config.crash_backoff = 0.1
     emulator.config.crash_backoff_max = 0.4
-    await http.post(DEPLOYMENTS, deployment("bot-b"))
-    await wait_for(lambda: ready_pod(emulator, "bot-b"), what="ready pod")
+    await ready_deployment(http, emulator, "bot-b")
     emulator.crash_loop(NS, "bot-b")
     seen: dict[int, str] = {}
     crashed_at: dict[int, float] = {}

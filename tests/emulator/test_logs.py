@@ -7,12 +7,20 @@ import re
 
 from claworc_emulator import EmulatorServer
 from tests._support.wait import wait_for
-from tests.emulator.conftest import DEPLOYMENTS, NS, Http, deployment, pods_of, ready_pod
+from tests.emulator.conftest import (
+    DEPLOYMENTS,
+    NS,
+    Http,
+    deployment,
+    lines_until_stopped,
+    pods_of,
+    ready_deployment,
+    ready_pod,
+)
 
 
 async def running(http: Http, emulator: EmulatorServer, app: str = "bot-l") -> str:
-    await http.post(DEPLOYMENTS, deployment(app))
-    pod = await wait_for(lambda: ready_pod(emulator, app), what="ready pod")
+    pod = await ready_deployment(http, emulator, app)
     return str(pod["metadata"]["name"])
 
 
@@ -138,15 +146,5 @@ async def test_generate_logs_burst_and_stop_closes_follow(
     _, text = await http.get(log_path(pod), tailLines=2)
     assert text == "burst 1198\nburst 1199\n"
 
-    async def follow() -> int:
-        lines = 0
-        async with http.session.get(http.url + log_path(pod), params={"follow": "1"}) as resp:
-            async for _ in resp.content:
-                lines += 1
-        return lines
-
-    task = asyncio.create_task(follow())
-    await asyncio.sleep(0.1)
-    await emulator.stop()
-    async with asyncio.timeout(3):
-        assert await task >= 1203
+    url = http.url + log_path(pod)
+    assert await lines_until_stopped(emulator, http.session, url, {"follow": "1"}) >= 1203

@@ -24,7 +24,9 @@ from tests.emulator.conftest import (
     NS,
     Http,
     deployment,
+    lines_until_stopped,
     names,
+    ready_deployment,
     ready_pod,
 )
 
@@ -204,21 +206,9 @@ async def test_stop_start_keeps_state_and_port(emulator: EmulatorServer) -> None
     url = emulator.url
     async with aiohttp.ClientSession() as session:
         http = Http(session, url)
-        await http.post(DEPLOYMENTS, deployment("bot-p"))
-        await wait_for(lambda: ready_pod(emulator, "bot-p"), what="ready pod")
+        await ready_deployment(http, emulator, "bot-p")
 
-        async def watch_until_closed() -> int:
-            lines = 0
-            async with session.get(url + CONFIGMAPS, params={"watch": "1"}) as resp:
-                async for _ in resp.content:
-                    lines += 1
-            return lines
-
-        watcher = asyncio.create_task(watch_until_closed())
-        await asyncio.sleep(0.1)
-        await emulator.stop()
-        async with asyncio.timeout(3):
-            await watcher
+        await lines_until_stopped(emulator, session, url + CONFIGMAPS, {"watch": "1"})
         with pytest.raises(aiohttp.ClientConnectionError):
             await http.get("/version")
         assert await emulator.start() == url

@@ -158,17 +158,20 @@ async def test_pvc_resize_denied_when_class_cannot_expand(
     )
 
 
-async def test_pvc_protection_waits_for_pods(http: Http, emulator: EmulatorServer) -> None:
-    await http.post(PVCS, pvc("data"))
-    await bound(http, "data")
-    dep = deployment(
-        "db", volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]
-    )
+async def pod_using_claim(http: Http, emulator: EmulatorServer, claim: str) -> None:
+    """A bound PVC ``claim`` and a pod (of Deployment "db") that mounts it."""
+    await http.post(PVCS, pvc(claim))
+    await bound(http, claim)
+    dep = deployment("db", volumes=[{"name": claim, "persistentVolumeClaim": {"claimName": claim}}])
     dep["spec"]["template"]["spec"]["containers"][0]["volumeMounts"] = [
-        {"name": "data", "mountPath": "/data"}
+        {"name": claim, "mountPath": "/data"}
     ]
     await http.post(DEPLOYMENTS, dep)
     await wait_for(lambda: emulator.objects("pods", NS), what="pod")
+
+
+async def test_pvc_protection_waits_for_pods(http: Http, emulator: EmulatorServer) -> None:
+    await pod_using_claim(http, emulator, "data")
     status, body = await http.delete(f"{PVCS}/data")
     assert status == 200
     assert body["metadata"]["deletionTimestamp"]
@@ -188,16 +191,7 @@ async def test_pvc_delete_finishes_once_the_instance_is_stopped(
 ) -> None:
     """`kubectl delete pvc` on a stopped instance (Deployment scaled to 0) finishes: the
     pvc-protection finalizer goes once no pod uses the claim, like the real controller."""
-    await http.post(PVCS, pvc("data"))
-    await bound(http, "data")
-    dep = deployment(
-        "db", volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]
-    )
-    dep["spec"]["template"]["spec"]["containers"][0]["volumeMounts"] = [
-        {"name": "data", "mountPath": "/data"}
-    ]
-    await http.post(DEPLOYMENTS, dep)
-    await wait_for(lambda: emulator.objects("pods", NS), what="pod")
+    await pod_using_claim(http, emulator, "data")
     status, _ = await http.delete(f"{PVCS}/data", propagationPolicy="Background")
     assert status == 200
     status, _ = await http.patch(

@@ -4,30 +4,38 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import aiohttp
+from aiohttp import ClientWebSocketResponse as ClientWS
 
 from claworc_emulator import EmulatorServer
-from tests._support.wait import wait_for
-from tests.emulator.conftest import DEPLOYMENTS, PODS, Http, deployment, ready_pod
+from tests.emulator.conftest import PODS, Http, ready_deployment
 
 
 async def running(http: Http, emulator: EmulatorServer) -> str:
-    code, _ = await http.post(DEPLOYMENTS, deployment("bot-wire"))
-    assert code == 201
-    pod = await wait_for(lambda: ready_pod(emulator, "bot-wire"), what="pod ready")
+    pod = await ready_deployment(http, emulator, "bot-wire")
     return str(pod["metadata"]["name"])
+
+
+@asynccontextmanager
+async def v4_socket(emulator: EmulatorServer, pod: str, query: str) -> AsyncIterator[ClientWS]:
+    """A websocket to ``pods/POD/QUERY`` asking for the v4 channel protocol."""
+    url = f"{emulator.url}{PODS}/{pod}/{query}"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(url, protocols=("v4.channel.k8s.io",)) as ws,
+    ):
+        yield ws
 
 
 async def test_exec_speaks_v4_when_asked_and_ends_with_a_status(
     http: Http, emulator: EmulatorServer
 ) -> None:
     pod = await running(http, emulator)
-    url = f"{emulator.url}{PODS}/{pod}/exec?command=sh&command=-c&command=exit+3&stdout=true"
-    async with (
-        aiohttp.ClientSession() as session,
-        session.ws_connect(url, protocols=("v4.channel.k8s.io",)) as ws,
-    ):
+    query = "exec?command=sh&command=-c&command=exit+3&stdout=true"
+    async with v4_socket(emulator, pod, query) as ws:
         assert ws.protocol == "v4.channel.k8s.io"
         frames = [msg.data async for msg in ws if msg.type == aiohttp.WSMsgType.BINARY]
     assert frames[-1][0] == 3
@@ -57,11 +65,7 @@ async def test_portforward_sends_the_port_first_on_both_channels(
     http: Http, emulator: EmulatorServer
 ) -> None:
     pod = await running(http, emulator)
-    url = f"{emulator.url}{PODS}/{pod}/portforward?ports=6082"
-    async with (
-        aiohttp.ClientSession() as session,
-        session.ws_connect(url, protocols=("v4.channel.k8s.io",)) as ws,
-    ):
+    async with v4_socket(emulator, pod, "portforward?ports=6082") as ws:
         first = [(await ws.receive()).data, (await ws.receive()).data]
         assert sorted(first) == [
             b"\x00" + struct.pack("<H", 6082),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from collections.abc import Sequence
 
 from claworc_tui.config import Settings
 
@@ -34,3 +35,25 @@ async def spawn(
         stderr=asyncio.subprocess.PIPE,
         env=env_for(key),
     )
+
+
+async def finished(
+    proc: asyncio.subprocess.Process, argv: Sequence[str], *, stdin: str = "", within: float = 30
+) -> tuple[int, str, str]:
+    """Feed ``stdin`` to a child started with a stdin pipe and wait for it to exit.
+
+    Returns:
+        (exit code, stdout, stderr).
+
+    Raises:
+        AssertionError: The child still ran after ``within`` seconds (it is killed; the message
+            ends with its stderr, ``argv`` naming the command).
+    """
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(stdin.encode()), timeout=within)
+    except TimeoutError:
+        proc.kill()
+        out, err = await proc.communicate()
+        raise AssertionError(f"claworc-tui {' '.join(argv)} hung: {err.decode()[-3000:]}") from None
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()

@@ -27,11 +27,11 @@ from claworc_tui.services import Services
 from claworc_tui.ui.screens.create import CreateInstanceModal
 from claworc_tui.ui.screens.settings import SettingsScreen
 from claworc_tui.ui.widgets.form import FieldError
-from claworc_tui.ui.widgets.instance_list import InstanceList
-from tests._support.wait import wait_for, wait_for_screen
+from tests._support.wait import wait_for
 from tests.faults.bad_inputs import BAD_NAMES, bad_json, bad_quantities, bad_settings
 from tests.ui.conftest import all_running
 from tests.ui.harness import fixed_now, opened, running_emulator, seed, settings_for
+from tests.ui.steps import open_create_form, open_settings
 
 CASES_PER_KIND = 80
 RESOURCE_FIELDS = ("cpu_request", "cpu_limit", "memory_request", "memory_limit")
@@ -183,19 +183,10 @@ async def run_session(
     """Open the form, then the settings, on the real app; return (cases run, problems)."""
     app = ClaworcApp(services, now=fixed_now, environ={}, cursor_blink=False)
     async with app.run_test(size=(120, 50)) as pilot:
-        await wait_for(
-            lambda: app.screen.query_one(InstanceList).row_count == 1, pilot=pilot, what="the list"
-        )
-        await pilot.press("n")
-        modal = await wait_for_screen(pilot, CreateInstanceModal, what="the form")
-        assert isinstance(modal, CreateInstanceModal)
+        modal = await open_create_form(pilot, rows=1)
         problems = await submit_create_cases(pilot, modal, creates)
         await pilot.press("escape")
-        await pilot.press("comma")
-        screen = await wait_for_screen(pilot, SettingsScreen, what="settings")
-        assert isinstance(screen, SettingsScreen)
-        image = screen.query_one("#image", Input)
-        await wait_for(lambda: image.value != "", pilot=pilot, what="settings loaded")
+        screen = await open_settings(pilot, rows=1)
         refused, more = await submit_settings_cases(pilot, screen, settings)
     return len(creates) + refused, problems + more
 

@@ -83,16 +83,9 @@ async def paused_then(key: str, fleet: tuple[Services, EmulatorServer]) -> LogPa
 
 
 @pytest.mark.slow
-async def test_shift_g_resumes_following_while_lines_stream(
-    fleet: tuple[Services, EmulatorServer],
+@pytest.mark.parametrize("key", ["G", "end"], ids=["shift_g", "end"])
+async def test_the_key_resumes_following_while_lines_stream(
+    key: str, fleet: tuple[Services, EmulatorServer]
 ) -> None:
-    pane = await paused_then("G", fleet)
-    assert pane.unseen == 0
-
-
-@pytest.mark.slow
-async def test_end_resumes_following_while_lines_stream(
-    fleet: tuple[Services, EmulatorServer],
-) -> None:
-    pane = await paused_then("end", fleet)
+    pane = await paused_then(key, fleet)
     assert pane.unseen == 0

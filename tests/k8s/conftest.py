@@ -9,7 +9,9 @@ import pytest
 
 from claworc_emulator import EmulatorServer
 from claworc_tui.k8s.client import KubeClient
-from tests.k8s.helpers import NS
+from tests._support.wait import wait_for
+from tests.k8s.factories import make_instance
+from tests.k8s.helpers import NS, apply, running_pod
 
 
 @pytest.fixture
@@ -25,3 +27,10 @@ async def kube(kubeconfig: Path) -> AsyncIterator[KubeClient]:
         yield client
     finally:
         await client.aclose()
+
+
+@pytest.fixture
+async def pod(kube: KubeClient, emulator: EmulatorServer) -> str:
+    """The running pod of ``bot-alpha`` (applied through ``kube``), its start-up lines logged."""
+    await apply(kube, make_instance())
+    return await wait_for(lambda: running_pod(emulator, "bot-alpha"), what="pod running")

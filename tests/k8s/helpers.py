@@ -34,3 +34,16 @@ def running_pod(emulator: EmulatorServer, instance: str) -> str | None:
 async def apply(kube: KubeClient, instance: Instance) -> None:
     """Create every object of ``instance`` with the default settings and global keys."""
     await kube.apply_instance_objects(instance, make_settings(), effective_keys({}, GLOBAL_KEYS))
+
+
+def throttle_pod_lists(emulator: EmulatorServer, retry_after: int) -> None:
+    """Answer the next list of pods 429 TooManyRequests with ``Retry-After: retry_after``, as the
+    API server's priority and fairness does when a client asks too much."""
+    emulator.inject_failure(
+        "GET",
+        rf"^/api/v1/namespaces/{NS}/pods$",
+        status=429,
+        reason="TooManyRequests",
+        message="too many requests, please try again later",
+        retry_after=retry_after,
+    )

@@ -20,7 +20,7 @@ from claworc_tui.k8s.errors import (
 from claworc_tui.k8s.objects import CallRecord
 from tests._support.wait import wait_for
 from tests.k8s.factories import make_instance, make_settings
-from tests.k8s.helpers import NS, apply, running_pod
+from tests.k8s.helpers import NS, apply, running_pod, throttle_pod_lists
 
 
 async def test_connection_facts(kube: KubeClient, emulator: EmulatorServer) -> None:
@@ -179,14 +179,7 @@ async def test_bad_config(tmp_path: Path, kubeconfig: Path) -> None:
 
 
 async def test_too_many_requests(kube: KubeClient, emulator: EmulatorServer) -> None:
-    emulator.inject_failure(
-        "GET",
-        rf"^/api/v1/namespaces/{NS}/pods$",
-        status=429,
-        reason="TooManyRequests",
-        message="too many requests, please try again later",
-        retry_after=2,
-    )
+    throttle_pod_lists(emulator, retry_after=2)
     with pytest.raises(KubeTooManyRequests) as caught:
         await kube.list_pods()
     assert caught.value.retry_after == 2.0

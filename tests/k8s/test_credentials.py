@@ -32,11 +32,16 @@ print(json.dumps({
 """
 
 
-def exec_kubeconfig(folder: Path, url: str, valid: float) -> tuple[Path, Path, Path]:
+def exec_kubeconfig(
+    folder: Path, emulator: EmulatorServer, valid: float
+) -> tuple[Path, Path, Path]:
+    """A kubeconfig whose exec plugin hands out "token-1" (the emulator's token from now on),
+    valid ``valid`` seconds; (the kubeconfig, the plugin's token file, its run count file)."""
     plugin, token, runs = folder / "plugin.py", folder / "token", folder / "runs"
     plugin.write_text(PLUGIN)
     token.write_text("token-1")
-    config = json.loads(render(url, "unused", NS, "exec"))
+    emulator.config.token = "token-1"
+    config = json.loads(render(emulator.url, "unused", NS, "exec"))
     config["users"][0]["user"] = {
         "exec": {
             "apiVersion": "client.authentication.k8s.io/v1beta1",
@@ -55,8 +60,7 @@ async def test_token_near_its_expiry_is_renewed_before_a_request(
     # The plugin says its token lives 65 s: inside the 60 s margin within 5 s. Not 61: the expiry
     # is cut to the second, so with 61 a busy machine could reach the margin before the first
     # request and run the plugin twice.
-    kubeconfig, token, runs = exec_kubeconfig(tmp_path, emulator.url, valid=65)
-    emulator.config.token = "token-1"
+    kubeconfig, token, runs = exec_kubeconfig(tmp_path, emulator, valid=65)
     async with KubeClient(kubeconfig=kubeconfig) as kube:
         assert await kube.list_pods() == []
         assert runs.read_text() == "1"
@@ -75,8 +79,7 @@ async def test_token_near_its_expiry_is_renewed_before_a_request(
 async def test_401_reloads_the_credentials_and_retries_once(
     emulator: EmulatorServer, tmp_path: Path
 ) -> None:
-    kubeconfig, token, runs = exec_kubeconfig(tmp_path, emulator.url, valid=3600)
-    emulator.config.token = "token-1"
+    kubeconfig, token, runs = exec_kubeconfig(tmp_path, emulator, valid=3600)
     async with KubeClient(kubeconfig=kubeconfig) as kube:
         assert await kube.list_pods() == []
         token.write_text("token-2")

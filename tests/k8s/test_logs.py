@@ -16,20 +16,9 @@ from claworc_tui.k8s.errors import KubeBadRequest, KubeForbidden
 from claworc_tui.k8s.logs import MAX_LINE, LineSplitter, LogFollow
 from claworc_tui.models.logs import LogLine, LogStreamState
 from tests._support.wait import wait_for
-from tests.k8s.factories import make_instance
-from tests.k8s.helpers import NS, apply, running_pod
+from tests.k8s.helpers import NS
 
 FAST = Backoff(base=0.05, cap=0.2)
-
-
-@pytest.fixture
-async def pod(kube: KubeClient, emulator: EmulatorServer) -> str:
-    """A running pod of ``bot-alpha`` whose start-up lines are already logged."""
-    await apply(kube, make_instance())
-    await wait_for(lambda: running_pod(emulator, "bot-alpha") is not None, what="pod running")
-    name = running_pod(emulator, "bot-alpha")
-    assert name is not None
-    return name
 
 
 async def read_all(follow: LogFollow) -> list[LogLine]:

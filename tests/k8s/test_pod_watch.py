@@ -21,7 +21,7 @@ from claworc_tui.k8s.informer import (
 from claworc_tui.k8s.pods import PodInfo
 from tests._support.wait import wait_for
 from tests.k8s.factories import make_instance
-from tests.k8s.helpers import NS, apply
+from tests.k8s.helpers import NS, apply, throttle_pod_lists
 
 
 class Collector:
@@ -163,14 +163,7 @@ async def test_forbidden_watch_is_failed_and_retried_slowly(
 
 
 async def test_429_waits_retry_after(kube: KubeClient, emulator: EmulatorServer) -> None:
-    emulator.inject_failure(
-        "GET",
-        rf"^/api/v1/namespaces/{NS}/pods$",
-        status=429,
-        reason="TooManyRequests",
-        message="slow down",
-        retry_after=1,
-    )
+    throttle_pod_lists(emulator, retry_after=1)
     watcher = kube.pod_watcher()
     async with aclosing(watcher.events()) as events:
         first = await anext(events)

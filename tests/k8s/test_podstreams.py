@@ -12,17 +12,7 @@ from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeBadRequest, KubeError, KubeForbidden, KubeNotFound
 from claworc_tui.k8s.podstreams import STDOUT, ExecChannel, PodStreams
 from tests._support.wait import wait_for
-from tests.k8s.factories import make_instance
-from tests.k8s.helpers import NS, apply, running_pod
-
-
-@pytest.fixture
-async def pod(kube: KubeClient, emulator: EmulatorServer) -> str:
-    await apply(kube, make_instance())
-    await wait_for(lambda: running_pod(emulator, "bot-alpha") is not None, what="pod running")
-    name = running_pod(emulator, "bot-alpha")
-    assert name is not None
-    return name
+from tests.k8s.helpers import NS, running_pod
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,5 @@ def config(emulator: EmulatorServer, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def services(config: Settings) -> AsyncIterator[Services]:
-    opened = await open_services(config)
-    try:
+    async with aclosing(await open_services(config)) as opened:
         yield opened
-    finally:
-        await opened.aclose()

@@ -13,7 +13,7 @@ from typing import Any
 from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
 from claworc_tui.k8s.client import KubeClient
-from tests.lifecycle.test_cli_safety import run_cli, where
+from tests.lifecycle.test_cli_safety import ok, run_cli, where
 from tests.lifecycle.test_orphans import plant
 
 ANTHROPIC = "sk-ant-FAKE-GLOBAL-KEY-not-real-1111"
@@ -53,12 +53,6 @@ def versions(emulator: EmulatorServer, namespace: str) -> dict[str, str]:
 def activity_count(db: Path) -> int:
     with sqlite3.connect(db) as conn:
         return int(conn.execute("SELECT count(*) FROM activity").fetchone()[0])
-
-
-async def ok(*argv: str, stdin: str = "") -> str:
-    code, out, err = await run_cli(*argv, stdin=stdin)
-    assert code == 0, f"{argv}: {out}{err}"
-    return out + err
 
 
 async def build_fleet(config: Settings, tmp_path: Path) -> None:

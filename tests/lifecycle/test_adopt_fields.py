@@ -23,12 +23,13 @@ from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeOwnedElsewhere
 from claworc_tui.k8s.instance_ops import KINDS
 from claworc_tui.k8s.lifecycle import OrphanDelete
+from claworc_tui.k8s.objects import Json
 from claworc_tui.k8s.ownership import parse_overrides
 from claworc_tui.models.instance import Provider
 from claworc_tui.services import open_services
 from tests._support.kube import kube_of
-from tests.lifecycle.test_adopt import ok, rows
-from tests.lifecycle.test_cli_safety import KEY, run_cli, where
+from tests.lifecycle.test_adopt import rows
+from tests.lifecycle.test_cli_safety import KEY, ok, run_cli, where
 
 
 async def patch_meta(config: Settings, kind: str, name: str, meta: dict[str, Any]) -> None:
@@ -131,24 +132,28 @@ async def test_forget_refuses_while_any_object_is_still_ours(
     assert sorted(rows(Path(str(config.db)))) == ["bot-one"]
 
 
+async def create_config_map(kube: KubeClient, namespace: str, metadata: Json) -> Json:
+    """Create a ConfigMap with ``metadata`` straight through the API, as another tool would."""
+    return await kube._call(
+        "create",
+        "configmaps",
+        "create_namespaced_config_map",
+        namespace=namespace,
+        body={"metadata": metadata},
+    )
+
+
 async def test_an_orphan_owned_by_annotation_only_is_not_deleted(
     config: Settings, emulator: EmulatorServer
 ) -> None:
     async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
-        doc = await kube._call(
-            "create",
-            "configmaps",
-            "create_namespaced_config_map",
-            namespace=config.namespace,
-            body={
-                "metadata": {
-                    "name": "stray-config",
-                    "labels": {"managed-by": "claworc", "app": "stray"},
-                    # A tool rewrote the labels; the annotation still says whose it is.
-                    "annotations": {"claworc.dev/owner": "someone-else"},
-                }
-            },
-        )
+        stray = {
+            "name": "stray-config",
+            "labels": {"managed-by": "claworc", "app": "stray"},
+            # A tool rewrote the labels; the annotation still says whose it is.
+            "annotations": {"claworc.dev/owner": "someone-else"},
+        }
+        doc = await create_config_map(kube, config.namespace, stray)
         uid = doc["metadata"]["uid"]
         outcome = await kube.delete_orphan("ConfigMap", "stray-config", uid=uid, owner="me")
         assert outcome is OrphanDelete.OTHER_OWNER
@@ -219,22 +224,8 @@ async def test_a_create_failing_on_another_databases_piece_removes_what_it_made(
     config: Settings, emulator: EmulatorServer
 ) -> None:
     async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
-        await kube._call(
-            "create",
-            "configmaps",
-            "create_namespaced_config_map",
-            namespace=config.namespace,
-            body={
-                "metadata": {
-                    "name": "bot-x-config",
-                    "labels": {
-                        "managed-by": "claworc",
-                        "app": "bot-x",
-                        "claworc.dev/owner": "someone-else",
-                    },
-                }
-            },
-        )
+        labels = {"managed-by": "claworc", "app": "bot-x", "claworc.dev/owner": "someone-else"}
+        await create_config_map(kube, config.namespace, {"name": "bot-x-config", "labels": labels})
     code, out, err = await run_cli(*where(config), "create", "Bot X")
     assert code == 1, out + err
     assert "belongs to claworc database someone-else" in err, err

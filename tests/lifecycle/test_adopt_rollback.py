@@ -8,11 +8,10 @@ fails, a cancelled adopt).
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
+from contextlib import aclosing, asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from pydantic import SecretStr
@@ -25,8 +24,8 @@ from claworc_tui.models.instance import InstanceStatus
 from claworc_tui.services import Services, open_services
 from claworc_tui.services.views import AdoptAction
 from tests._support.kube import kube_of
-from tests.lifecycle.test_adopt import ok
-from tests.lifecycle.test_cli_safety import KEY, run_cli, where
+from tests._support.wait import wait_for
+from tests.lifecycle.test_cli_safety import KEY, ok, run_cli, where
 
 OUR_ANNOTATIONS = (
     "claworc.dev/owner",
@@ -65,11 +64,8 @@ async def second(config: Settings, tmp_path: Path) -> AsyncIterator[Services]:
     """A second database (another operator) on the same namespace."""
     # The same key as the CLI runs with, so the CLI can open this database too.
     update = {"db": tmp_path / "two" / "c.db", "fernet_key": SecretStr(KEY)}
-    opened = await open_services(config.model_copy(update=update))
-    try:
+    async with aclosing(await open_services(config.model_copy(update=update))) as opened:
         yield opened
-    finally:
-        await opened.aclose()
 
 
 async def make_legacy(config: Settings, name: str, owner: str | None = None) -> None:
@@ -90,13 +86,6 @@ async def make_legacy(config: Settings, name: str, owner: str | None = None) -> 
                 namespace=config.namespace,
                 body=body,
             )
-
-
-async def wait_for(predicate: Callable[[], bool], within: float = 30.0) -> None:
-    deadline = time.monotonic() + within
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached"
-        await asyncio.sleep(0.02)
 
 
 @pytest.mark.parametrize("shape", ["other-database", "legacy", "annotation-only"])
@@ -138,13 +127,7 @@ async def test_a_give_back_that_fails_keeps_the_record_and_repair_finishes_the_a
 ) -> None:
     await ok(*where(config), "create", "Bot One")
     await make_legacy(config, "bot-one")
-    emulator.inject_failure(
-        "PATCH", r"/secrets/bot-one-keys$", status=500, reason="InternalError", message="x"
-    )
-    # The Deployment's take-over patch passes; its give-back fails.
-    emulator.inject_failure(
-        "PATCH", r"/deployments/bot-one$", status=500, reason="InternalError", message="y", after=1
-    )
+    leave_the_adopt_half_done(emulator, 500, "InternalError")
     async with second(config, tmp_path) as two:
         mine = kube_of(two).owner_id
         done = await two.instances.adopt(["bot-one"])
@@ -174,40 +157,61 @@ async def test_a_give_back_that_fails_keeps_the_record_and_repair_finishes_the_a
         assert (await two.store.instances.get("bot-one")).status is InstanceStatus.RUNNING
 
 
+def leave_the_adopt_half_done(emulator: EmulatorServer, status: int, reason: str) -> None:
+    """The next adopt of bot-one fails at its Secret (``status``/``reason``), and giving back
+    what it took fails too: the Deployment's take-over patch passes, its give-back gets a 500."""
+    emulator.inject_failure(
+        "PATCH", r"/secrets/bot-one-keys$", status=status, reason=reason, message="x"
+    )
+    emulator.inject_failure(
+        "PATCH", r"/deployments/bot-one$", status=500, reason="InternalError", message="y", after=1
+    )
+
+
+async def cancel_adopt_once_it_holds_the_deployment(
+    two: Services, emulator: EmulatorServer, namespace: str
+) -> None:
+    """Start adopting bot-one in ``two``; once its Deployment carries ``two``'s owner id, and the
+    adopt is still running, cancel it (Ctrl-C, or the UI's worker cancelled). The cancel goes
+    through (CancelledError) and leaves no record."""
+    mine = kube_of(two).owner_id
+    task = asyncio.create_task(two.instances.adopt(["bot-one"]))
+    await wait_for(
+        lambda: owners(emulator, namespace)["deployments/bot-one"] == mine,
+        timeout=30,
+        what="the Deployment taken over",
+    )
+    assert not task.done()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await two.store.instances.find("bot-one") is None
+
+
+@pytest.mark.parametrize(
+    ("hold", "path", "seconds"),
+    [
+        # The Deployment is taken, the Secret's patch is held: the cancel lands between them.
+        ("delay", r"/secrets/bot-one-keys$", 10.0),
+        # The cancel lands after the server carried the Deployment's patch out but before its
+        # answer came back: the give-back must still hand the Deployment back.
+        ("delay_answer", r"/deployments/bot-one$", 1.5),
+    ],
+    ids=["between-two-writes", "while-a-write-is-in-flight"],
+)
 async def test_a_cancelled_adopt_gives_back_what_it_took(
-    config: Settings, emulator: EmulatorServer, tmp_path: Path
+    config: Settings,
+    emulator: EmulatorServer,
+    tmp_path: Path,
+    hold: Literal["delay", "delay_answer"],
+    path: str,
+    seconds: float,
 ) -> None:
     await ok(*where(config), "create", "Bot One")
     before = marks(emulator, config.namespace)
-    emulator.delay("PATCH", r"/secrets/bot-one-keys$", 10.0)
+    getattr(emulator, hold)("PATCH", path, seconds)
     async with second(config, tmp_path) as two:
-        mine = kube_of(two).owner_id
-        task = asyncio.create_task(two.instances.adopt(["bot-one"]))
-        await wait_for(lambda: owners(emulator, config.namespace)["deployments/bot-one"] == mine)
-        task.cancel()  # Ctrl-C, or the UI's worker cancelled
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        assert await two.store.instances.find("bot-one") is None
-    assert marks(emulator, config.namespace) == before
-
-
-async def test_an_adopt_cancelled_while_its_write_is_in_flight_gives_that_object_back(
-    config: Settings, emulator: EmulatorServer, tmp_path: Path
-) -> None:
-    """The cancel lands after the server carried the Deployment's patch out but before its
-    answer came back: the give-back must still hand the Deployment back."""
-    await ok(*where(config), "create", "Bot One")
-    before = marks(emulator, config.namespace)
-    emulator.delay_answer("PATCH", r"/deployments/bot-one$", 1.5)
-    async with second(config, tmp_path) as two:
-        mine = kube_of(two).owner_id
-        task = asyncio.create_task(two.instances.adopt(["bot-one"]))
-        await wait_for(lambda: owners(emulator, config.namespace)["deployments/bot-one"] == mine)
-        assert not task.done()
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        assert await two.store.instances.find("bot-one") is None
+        await cancel_adopt_once_it_holds_the_deployment(two, emulator, config.namespace)
     assert marks(emulator, config.namespace) == before
 
 
@@ -224,7 +228,7 @@ async def test_rm_racing_an_adopt_by_another_database_deletes_nothing(
         seen = {r.path for r in emulator.requests[start:] if r.method == "GET"}
         return sum(1 for p in seen if "/persistentvolumeclaims/bot-one-" in p) == 4
 
-    await wait_for(read_all)
+    await wait_for(read_all, timeout=30, what="rm to have read the four PVCs")
     async with second(config, tmp_path) as two:
         done = await two.instances.adopt(["bot-one"])
         assert done.candidates[0].action is AdoptAction.ADOPTED, done
@@ -242,12 +246,7 @@ async def test_repair_from_the_drift_view_finishes_a_half_done_adopt(
     config: Settings, emulator: EmulatorServer, tmp_path: Path
 ) -> None:
     await ok(*where(config), "create", "Bot One")
-    emulator.inject_failure(
-        "PATCH", r"/secrets/bot-one-keys$", status=403, reason="Forbidden", message="x"
-    )
-    emulator.inject_failure(
-        "PATCH", r"/deployments/bot-one$", status=500, reason="InternalError", message="y", after=1
-    )
+    leave_the_adopt_half_done(emulator, 403, "Forbidden")
     async with second(config, tmp_path) as two:
         mine = kube_of(two).owner_id
         await two.instances.adopt(["bot-one"])

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
 from claworc_tui.crypto.sealing import new_key
-from tests.faults.cli_proc import spawn
+from tests.faults.cli_proc import finished, spawn
 
 FAKE = "sk-ant-api03.CLIFAKE.CLIFAKE.CLIFAKE-2222-cccc"
 
 
 async def cli(config: Settings, *args: str, stdin: str = "") -> tuple[int, str, str]:
-    proc = await spawn(config, KEY, *args, stdin=True)
-    try:
-        out, err = await asyncio.wait_for(proc.communicate(stdin.encode()), timeout=30)
-    except TimeoutError:
-        proc.kill()
-        out, err = await proc.communicate()
-        raise AssertionError(f"claworc-tui {' '.join(args)} hung: {err.decode()[-3000:]}") from None
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
+    return await finished(await spawn(config, KEY, *args, stdin=True), args, stdin=stdin)
 
 
 KEY = new_key().decode()

@@ -17,6 +17,7 @@ from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
 from claworc_tui.crypto.sealing import new_key
 from claworc_tui.services import open_services
+from tests.faults.cli_proc import finished
 
 KEY = new_key().decode()
 
@@ -35,14 +36,14 @@ async def run_cli(
         stderr=asyncio.subprocess.PIPE,
         env={**os.environ, "CLAWORC_FERNET_KEY": KEY, **(env or {})},
     )
-    try:
-        out, err = await asyncio.wait_for(proc.communicate(stdin.encode()), timeout=within)
-    except TimeoutError:
-        proc.kill()
-        out, err = await proc.communicate()
-        raise AssertionError(f"claworc-tui {' '.join(argv)} hung: {err.decode()[-3000:]}") from None
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
+    return await finished(proc, argv, stdin=stdin, within=within)
+
+
+async def ok(*argv: str, stdin: str = "") -> str:
+    """:func:`run_cli` that must succeed; its stdout and stderr together."""
+    code, out, err = await run_cli(*argv, stdin=stdin)
+    assert code == 0, f"{argv}: {out}{err}"
+    return out + err
 
 
 def where(config: Settings) -> list[str]:
@@ -111,6 +112,13 @@ def cluster_state(emulator: EmulatorServer) -> dict[str, list[tuple[str, str, st
     return out
 
 
+async def x_and_a_half_deleted_y(config: Settings) -> None:
+    """Create Bot X and Bot Y, then leave bot-y as a process that died deleting it would."""
+    for display_name in ("Bot X", "Bot Y"):
+        await ok(*where(config), "create", display_name)
+    mark_interrupted_delete(config, "bot-y")
+
+
 def mark_interrupted_delete(config: Settings, name: str) -> None:
     """Leave ``name`` as a process that died mid-delete would (its owner pid is gone)."""
     raw = sqlite3.connect(config.db)
@@ -142,11 +150,7 @@ READ_ONLY_COMMANDS: list[list[str]] = [
 async def test_read_only_commands_change_nothing(
     config: Settings, emulator: EmulatorServer
 ) -> None:
-    code, _, err = await run_cli(*where(config), "create", "Bot X")
-    assert code == 0, err
-    code, _, err = await run_cli(*where(config), "create", "Bot Y")
-    assert code == 0, err
-    mark_interrupted_delete(config, "bot-y")
+    await x_and_a_half_deleted_y(config)
     db_before, cluster_before = db_state(config), cluster_state(emulator)
     for command in READ_ONLY_COMMANDS:
         for argv in ([*where(config), *command], [*command, *where(config)]):
@@ -171,8 +175,7 @@ async def test_ls_in_another_namespace_creates_nothing(
 
 
 async def test_ls_does_not_wait_for_a_writer(config: Settings, emulator: EmulatorServer) -> None:
-    code, _, err = await run_cli(*where(config), "create", "Bot X")
-    assert code == 0, err
+    await ok(*where(config), "create", "Bot X")
     writer = sqlite3.connect(config.db, isolation_level=None)
     try:
         writer.execute("BEGIN IMMEDIATE")
@@ -190,10 +193,7 @@ async def test_ls_does_not_wait_for_a_writer(config: Settings, emulator: Emulato
 async def test_a_writing_command_sweeps_and_says_what_it_did(
     config: Settings, emulator: EmulatorServer
 ) -> None:
-    for name in ("Bot X", "Bot Y"):
-        code, _, err = await run_cli(*where(config), "create", name)
-        assert code == 0, err
-    mark_interrupted_delete(config, "bot-y")
+    await x_and_a_half_deleted_y(config)
     code, _, err = await run_cli(*where(config), "stop", "bot-x")
     assert code == 0, err
     assert "bot-y" in err, err
@@ -205,10 +205,7 @@ async def test_read_only_tui_services_change_nothing(
     config: Settings, emulator: EmulatorServer
 ) -> None:
     """What the TUI opens with ``--read-only``: no sweep, no namespace, no database write."""
-    for name in ("Bot X", "Bot Y"):
-        code, _, err = await run_cli(*where(config), "create", name)
-        assert code == 0, err
-    mark_interrupted_delete(config, "bot-y")
+    await x_and_a_half_deleted_y(config)
     db_before, cluster_before = db_state(config), cluster_state(emulator)
     keyed = config.model_copy(update={"fernet_key": SecretStr(KEY)})
     read_only = keyed.model_copy(update={"read_only": True, "namespace": "elsewhere"})
@@ -230,8 +227,7 @@ async def test_read_only_tui_services_change_nothing(
 async def test_non_ascii_digits_and_trailing_newlines_are_refused(
     config: Settings, emulator: EmulatorServer
 ) -> None:
-    code, _, err = await run_cli(*where(config), "create", "Bot X")
-    assert code == 0, err
+    await ok(*where(config), "create", "Bot X")
     db_before = db_state(config)
     for argv, needle in [
         (["create", "Bot Y", "--memory-limit", "５Gi"], "memory_limit"),
@@ -301,8 +297,7 @@ async def test_an_empty_key_never_clears_the_global_key(
 ) -> None:
     code, _, err = await run_cli(*where(config), "settings", "set", "anthropic", stdin=FAKE_KEY)
     assert code == 0, err
-    code, _, err = await run_cli(*where(config), "create", "Bot X")
-    assert code == 0, err
+    await ok(*where(config), "create", "Bot X")
     before_secret = secret_data(emulator, "bot-x-keys")
     assert before_secret
     db_before = db_state(config)[0]

@@ -8,9 +8,10 @@ from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.services import Services
+from tests._support.kube import reach_of
 from tests.lifecycle.test_cli import cli
 from tests.lifecycle.test_clone_redeploy import make
-from tests.lifecycle.test_reach import reach_of, vnc_service
+from tests.lifecycle.test_reach import vnc_service
 
 
 async def test_a_clone_of_a_private_instance_is_private(

@@ -26,6 +26,12 @@ async def make(services: Services, display: str, **kwargs: Any) -> None:
         pass
 
 
+async def alpha_running(services: Services, emulator: EmulatorServer) -> str:
+    """Create Bot Alpha and wait for its first pod to run; that pod's name."""
+    await make(services, "Bot Alpha")
+    return await wait_for(lambda: running_pod(emulator, "bot-alpha"), what="first pod")
+
+
 def deployment(emulator: EmulatorServer, name: str) -> dict[str, Any]:
     return next(d for d in emulator.objects("deployments", NS) if d["metadata"]["name"] == name)
 
@@ -96,9 +102,7 @@ async def test_clone_refuses_a_taken_or_invalid_name(
 async def test_redeploy_sets_the_image_and_rolls_the_pod(
     services: Services, emulator: EmulatorServer
 ) -> None:
-    await make(services, "Bot Alpha")
-    await wait_for(lambda: running_pod(emulator, "bot-alpha"), what="first pod")
-    first = running_pod(emulator, "bot-alpha")
+    first = await alpha_running(services, emulator)
     svc = services.instances
     reports = [
         p async for p in svc.redeploy(["bot-alpha"], "example.com/team/bot:2.0", ready_within=20)
@@ -150,8 +154,7 @@ async def test_redeploy_refuses_a_bad_image_before_anything(
 async def test_redeploy_rolls_back_an_image_that_cannot_be_pulled(
     services: Services, emulator: EmulatorServer
 ) -> None:
-    await make(services, "Bot Alpha")
-    await wait_for(lambda: running_pod(emulator, "bot-alpha"), what="first pod")
+    await alpha_running(services, emulator)
     emulator.image_pull_backoff(NS, "bot-alpha", image="example.com/missing:9")
     with pytest.raises(OperationFailed, match=r"ErrImagePull|ImagePullBackOff") as failed:
         async for _ in services.instances.redeploy(["bot-alpha"], "example.com/missing:9"):
@@ -217,8 +220,7 @@ async def test_cancelling_the_wait_leaves_a_consistent_record(
 async def test_a_crash_looping_new_pod_fails_the_rollout_and_keeps_the_image(
     services: Services, emulator: EmulatorServer
 ) -> None:
-    await make(services, "Bot Alpha")
-    await wait_for(lambda: running_pod(emulator, "bot-alpha"), what="first pod")
+    await alpha_running(services, emulator)
     emulator.crash_loop(NS, "bot-alpha")
     with pytest.raises(OperationFailed, match="crash-loops") as failed:
         async for _ in services.instances.redeploy(["bot-alpha"], "example.com/bot:6"):

@@ -7,7 +7,7 @@ from claworc_tui.k8s import manifests
 from claworc_tui.models.instance import InstanceSpec, Resources
 from claworc_tui.services import Services
 from claworc_tui.services.views import DriftKind
-from tests._support.kube import kube_of
+from tests._support.kube import foreign_node_port_service, kube_of
 from tests.k8s.helpers import NS
 
 
@@ -31,18 +31,7 @@ async def test_drift_found_and_repaired(services: Services, emulator: EmulatorSe
     orphan = drifter.model_copy(update={"name": "bot-orphan"})
     await kube.create_secret(manifests.secret(orphan, {}, namespace=NS))
     # ... and a foreign Service grabs a port of the range.
-    await kube.create_service(
-        {
-            "apiVersion": "v1",
-            "kind": "Service",
-            "metadata": {"name": "intruder", "namespace": NS},
-            "spec": {
-                "type": "NodePort",
-                "selector": {"a": "b"},
-                "ports": [{"name": "x", "port": 80, "nodePort": 30150}],
-            },
-        }
-    )
+    await kube.create_service(foreign_node_port_service("intruder", NS, 30150))
     report = await services.instances.drift()
     kinds = {(i.kind, i.instance, i.object) for i in report.items}
     assert (DriftKind.DIFFERS, "bot-drifter", "replicas") in kinds

@@ -63,18 +63,24 @@ async def watching(services: Services) -> AsyncIterator[Services]:
             await task
 
 
-async def test_drift_with_synced_informers_reads_no_object(
-    watching: Services, emulator: EmulatorServer
-) -> None:
-    services = watching
+async def clean_drift_requests(services: Services, emulator: EmulatorServer) -> list[str]:
+    """Check drift, which must find none and read no single object; the requests it made."""
     before = len(emulator.requests)
     report = await services.instances.drift()
     calls = emulator.requests[before:]
     assert report.clean, report.items
     assert reads_of_one_object(calls) == []
+    return described(calls)
+
+
+async def test_drift_with_synced_informers_reads_no_object(
+    watching: Services, emulator: EmulatorServer
+) -> None:
+    services = watching
+    calls = await clean_drift_requests(services, emulator)
     # Only what no watch carries: the Secrets and ConfigMaps (one list each) and the nodePorts
     # of the whole cluster (for port conflicts) — three requests, whatever the fleet's size.
-    assert described(calls) == [
+    assert calls == [
         "GET /api/v1/namespaces/claworc/configmaps",
         "GET /api/v1/namespaces/claworc/secrets",
         "GET /api/v1/services",
@@ -134,12 +140,8 @@ async def test_without_informers_drift_lists_each_kind_once(
     for display in ("A", "B", "C"):
         await make(services, f"Bot {display}")
     assert services.instances.hub.cached_docs() is None
-    before = len(emulator.requests)
-    report = await services.instances.drift()
-    calls = emulator.requests[before:]
-    assert report.clean, report.items
-    assert reads_of_one_object(calls) == []
-    assert described(calls) == [
+    calls = await clean_drift_requests(services, emulator)
+    assert calls == [
         "GET /api/v1/namespaces/claworc/configmaps",
         "GET /api/v1/namespaces/claworc/persistentvolumeclaims",
         "GET /api/v1/namespaces/claworc/secrets",

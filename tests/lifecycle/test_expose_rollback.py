@@ -12,11 +12,10 @@ from claworc_tui.k8s.errors import KubeError
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import InstanceSpec
 from claworc_tui.services import Services
-from tests._support.kube import kube_of
+from tests._support.kube import foreign_node_port_service, kube_of, reach_of
 from tests._support.wait import wait_for
 from tests.k8s.helpers import NS
 from tests.lifecycle.test_clone_redeploy import make
-from tests.lifecycle.test_reach import reach_of
 
 
 async def test_a_failed_switch_to_private_does_not_put_back_a_pair_the_cluster_holds(
@@ -24,21 +23,8 @@ async def test_a_failed_switch_to_private_does_not_put_back_a_pair_the_cluster_h
 ) -> None:
     await make(services, "Bot Alpha")
     assert (await services.instances.get("bot-alpha")).node_ports == (30100, 30101)
-    await kube_of(services).create_service(
-        {
-            "apiVersion": "v1",
-            "kind": "Service",
-            "metadata": {"name": "someone-else", "namespace": NS},
-            "spec": {
-                "type": "NodePort",
-                "selector": {"app": "someone-else"},
-                "ports": [
-                    {"name": "a", "port": 80, "nodePort": 30102},
-                    {"name": "b", "port": 81, "nodePort": 30103},
-                ],
-            },
-        }
-    )
+    someone_else = foreign_node_port_service("someone-else", NS, 30102, 30103)
+    await kube_of(services).create_service(someone_else)
     emulator.delay("PUT", r"/services/bot-alpha", 2.0)
     emulator.inject_failure(
         "PUT", r"/services/bot-alpha", status=422, reason="Invalid", message="refused by a test"

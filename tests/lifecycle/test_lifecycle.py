@@ -13,7 +13,7 @@ from claworc_tui.models.errors import ClaworcError, NameTaken, ValidationFailed
 from claworc_tui.models.instance import InstanceSpec, InstanceStatus, Provider, Resources, Storage
 from claworc_tui.services import Services
 from claworc_tui.services.errors import OperationFailed, OperationInProgress
-from tests._support.kube import kube_of
+from tests._support.kube import foreign_node_port_service, kube_of
 from tests._support.wait import wait_for
 from tests.k8s.helpers import NS
 
@@ -30,6 +30,20 @@ async def create(services: Services, display: str, **kwargs: object) -> list[str
 
 def names(emulator: EmulatorServer, plural: str) -> set[str]:
     return {o["metadata"]["name"] for o in emulator.objects(plural, NS)}
+
+
+#: What an instance is made of in the cluster (its pods aside).
+INSTANCE_OBJECTS = ("persistentvolumeclaims", "secrets", "configmaps", "services", "deployments")
+
+
+def leftovers(
+    emulator: EmulatorServer, prefix: str, plurals: tuple[str, ...] = INSTANCE_OBJECTS
+) -> dict[str, set[str]]:
+    """The objects named ``prefix…`` still in the cluster, by plural (those with none left out)."""
+    found = {
+        plural: {n for n in names(emulator, plural) if n.startswith(prefix)} for plural in plurals
+    }
+    return {plural: left for plural, left in found.items() if left}
 
 
 async def view_status(services: Services, name: str) -> str:
@@ -118,14 +132,7 @@ async def test_failure_at_each_step_rolls_back(
         assert info.value.step == step
         assert "rolled back" in str(info.value) or "removed" in str(info.value)
         assert await services.store.instances.find("bot-fragile") is None
-        for plural in (
-            "persistentvolumeclaims",
-            "secrets",
-            "configmaps",
-            "services",
-            "deployments",
-        ):
-            assert not {n for n in names(emulator, plural) if n.startswith("bot-fragile")}, plural
+        assert leftovers(emulator, "bot-fragile") == {}
         assert await services.store.instances.used_ports() == set()
     await create(services, "Fragile")
     assert (await services.instances.get("bot-fragile")).nodeport_chrome == 30100
@@ -168,18 +175,7 @@ async def test_port_conflict_moves_to_next_pair(
 
 
 async def test_ports_held_by_other_services_are_skipped(services: Services) -> None:
-    await kube_of(services).create_service(
-        {
-            "apiVersion": "v1",
-            "kind": "Service",
-            "metadata": {"name": "someone-else", "namespace": NS},
-            "spec": {
-                "type": "NodePort",
-                "selector": {"app": "x"},
-                "ports": [{"name": "a", "port": 80, "nodePort": 30101}],
-            },
-        }
-    )
+    await kube_of(services).create_service(foreign_node_port_service("someone-else", NS, 30101))
     await create(services, "Polite")
     assert (await services.instances.get("bot-polite")).nodeport_chrome == 30102
 
@@ -210,15 +206,7 @@ async def test_stop_start_restart_delete(services: Services, emulator: EmulatorS
     steps = [p.step async for p in services.instances.delete("bot-cycle")]
     assert steps[-1] == "record"
     assert await services.store.instances.find("bot-cycle") is None
-    for plural in (
-        "persistentvolumeclaims",
-        "secrets",
-        "configmaps",
-        "services",
-        "deployments",
-        "pods",
-    ):
-        assert not {n for n in names(emulator, plural) if n.startswith("bot-cycle")}, plural
+    assert leftovers(emulator, "bot-cycle", (*INSTANCE_OBJECTS, "pods")) == {}
 
 
 async def test_delete_failure_leaves_error_row_that_can_be_retried(

@@ -14,7 +14,7 @@ from claworc_tui.config import Settings
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.services import open_services
 from claworc_tui.services.views import DriftKind
-from tests.lifecycle.test_cli_safety import KEY, run_cli, where
+from tests.lifecycle.test_cli_safety import KEY, ok, run_cli, where
 
 OWNER_LABEL = "claworc.dev/owner"
 
@@ -63,8 +63,7 @@ async def plant_configmap(config: Settings) -> None:
 async def test_delete_orphans_deletes_the_orphan_not_a_namesake(
     config: Settings, emulator: EmulatorServer
 ) -> None:
-    code, _, err = await run_cli(*where(config), "create", "Bot X")
-    assert code == 0, err
+    await ok(*where(config), "create", "Bot X")
     await plant(config)
     code, out, err = await run_cli(*where(config), "repair", "--delete-orphans")
     assert code == 0, out + err
@@ -80,8 +79,7 @@ async def test_objects_get_our_owner_id_and_another_database_is_not_deleted(
     config: Settings, emulator: EmulatorServer, tmp_path: Path
 ) -> None:
     other = config.model_copy(update={"db": tmp_path / "other" / "claworc.db"})
-    code, _, err = await run_cli(*where(config), "create", "Bot X")
-    assert code == 0, err
+    await ok(*where(config), "create", "Bot X")
     code, _, err = await run_cli(*where(other), "create", "Bot Z")
     assert code == 0, err
     owners = {
@@ -107,8 +105,7 @@ async def test_objects_get_our_owner_id_and_another_database_is_not_deleted(
 async def test_a_vanished_orphan_is_not_a_repair_and_a_namesake_survives(
     config: Settings, emulator: EmulatorServer
 ) -> None:
-    code, _, err = await run_cli(*where(config), "create", "Bot X")
-    assert code == 0, err
+    await ok(*where(config), "create", "Bot X")
     await plant(config)
     # The CLI made the database with KEY: the same key opens it here.
     services = await open_services(config.model_copy(update={"fernet_key": SecretStr(KEY)}))

@@ -11,12 +11,12 @@ from claworc_tui.config import Settings
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.services import Services
 from claworc_tui.services.views import DriftKind
-from tests._support.kube import kube_of
+from tests._support.kube import kube_of, reach_of
 from tests._support.wait import wait_for
 from tests.faults.cli_proc import spawn
 from tests.k8s.helpers import running_pod
 from tests.lifecycle.test_cli import KEY, cli
-from tests.lifecycle.test_reach import get, make_bot, reach_of, vnc_service
+from tests.lifecycle.test_reach import get, make_bot, vnc_service
 
 
 async def test_private_create_holds_no_pair_and_switching_moves_it(

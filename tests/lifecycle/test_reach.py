@@ -17,8 +17,9 @@ from claworc_tui.config import Settings
 from claworc_tui.models.errors import ValidationFailed
 from claworc_tui.models.instance import InstanceSpec
 from claworc_tui.services import Services
-from claworc_tui.services.reach import NotRunning, ReachService
+from claworc_tui.services.reach import NotRunning
 from claworc_tui.services.terminal import run_terminal
+from tests._support.kube import reach_of
 from tests._support.wait import wait_for
 from tests.faults.cli_proc import env_for, spawn
 from tests.k8s.helpers import running_pod
@@ -31,11 +32,6 @@ async def make_bot(services: Services, emulator: EmulatorServer, display: str = 
     name = "bot-" + display.lower().removeprefix("bot ").replace(" ", "-")
     await wait_for(lambda: running_pod(emulator, name) is not None, timeout=10, what="pod running")
     return name
-
-
-def reach_of(services: Services) -> ReachService:
-    assert services.reach is not None
-    return services.reach
 
 
 async def get(url: str) -> tuple[int, str]:

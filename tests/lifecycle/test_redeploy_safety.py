@@ -23,7 +23,7 @@ from tests._support.kube import kube_of
 from tests._support.wait import wait_for
 from tests.k8s.helpers import NS, pods_of, running_pod
 from tests.lifecycle.test_cli import cli
-from tests.lifecycle.test_clone_redeploy import deployment, make, template_image
+from tests.lifecycle.test_clone_redeploy import alpha_running, deployment, make, template_image
 
 OLD = "glukw/openclaw-vnc-chrome:latest"
 DEAD = f"{socket.gethostname()}:999999999"
@@ -122,8 +122,7 @@ async def test_cli_redeploy_timeout_is_not_reported_as_redeployed(
 async def test_a_rollback_puts_back_the_old_image_which_runs_again(
     services: Services, emulator: EmulatorServer
 ) -> None:
-    await make(services, "Bot Alpha")
-    await wait_for(lambda: running_pod(emulator, "bot-alpha"), what="first pod")
+    await alpha_running(services, emulator)
     emulator.image_pull_backoff(NS, "bot-alpha", image="example.com/missing:9")
     with pytest.raises(OperationFailed, match=r"ErrImagePull|ImagePullBackOff") as failed:
         await run(services, "example.com/missing:9", ready_within=60)
@@ -141,8 +140,7 @@ async def test_a_transient_pull_failure_does_not_roll_back(
     services: Services, emulator: EmulatorServer
 ) -> None:
     """One failed pull (a registry's 429) that the next pull overcomes: no rollback."""
-    await make(services, "Bot Alpha")
-    await wait_for(lambda: running_pod(emulator, "bot-alpha"), what="first pod")
+    await alpha_running(services, emulator)
     emulator.image_pull_backoff(NS, "bot-alpha", image="example.com/bot:4")
     task = asyncio.ensure_future(run(services, "example.com/bot:4", ready_within=60))
     await wait_for(lambda: pulling_fails(emulator, "bot-alpha"), what="a failing pull")
@@ -164,8 +162,7 @@ async def test_a_transient_pull_failure_does_not_roll_back(
 async def test_a_rollback_does_not_revert_someone_elses_change(
     services: Services, emulator: EmulatorServer
 ) -> None:
-    await make(services, "Bot Alpha")
-    await wait_for(lambda: running_pod(emulator, "bot-alpha"), what="first pod")
+    await alpha_running(services, emulator)
     emulator.image_pull_backoff(NS, "bot-alpha")  # every image fails to pull
     stream = services.instances.redeploy(["bot-alpha"], "example.com/bot:5", ready_within=60)
 

@@ -5,6 +5,8 @@ Real parts: the CLI in subprocesses with two SQLite files, the emulator over HTT
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -14,8 +16,8 @@ from claworc_tui.config import Settings
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeOwnedElsewhere
 from claworc_tui.k8s.objects import Json
-from tests.lifecycle.test_adopt import ok, rows
-from tests.lifecycle.test_cli_safety import run_cli, where
+from tests.lifecycle.test_adopt import rows
+from tests.lifecycle.test_cli_safety import ok, run_cli, where
 
 
 def deployments(emulator: EmulatorServer, namespace: str) -> dict[str, int]:
@@ -23,6 +25,50 @@ def deployments(emulator: EmulatorServer, namespace: str) -> dict[str, int]:
         o["metadata"]["name"]: o["spec"]["replicas"]
         for o in emulator.objects("deployments", namespace)
     }
+
+
+@asynccontextmanager
+async def bot_one_read_by_its_database(config: Settings) -> AsyncIterator[tuple[KubeClient, Json]]:
+    """Create Bot One; a client writing as the database that owns it, and its read of the
+    Deployment (stale once anything writes it)."""
+    await ok(*where(config), "create", "Bot One")
+    async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
+        stale = await kube._get("Deployment", "bot-one")
+        kube.owner_id = stale["metadata"]["labels"]["claworc.dev/owner"]
+        yield kube, stale
+
+
+async def patch_bot_one(
+    kube: KubeClient, namespace: str, body: Json, *, subresource: str | None = None
+) -> Json:
+    """Patch bot-one's Deployment, or its ``subresource`` ("status", as the Deployment
+    controller writes; "scale"); the answer."""
+    suffix = f"_{subresource}" if subresource else ""
+    plural = f"deployments/{subresource}" if subresource else "deployments"
+    return await kube._call(
+        "patch",
+        plural,
+        f"patch_namespaced_deployment{suffix}",
+        api="apps",
+        name="bot-one",
+        namespace=namespace,
+        body=body,
+    )
+
+
+def scale_bot_one_to_zero(
+    kube: KubeClient, namespace: str, seen: list[str]
+) -> Callable[[Json], Awaitable[Json]]:
+    """A write for ``kube.conditional_write``: scale bot-one to 0, on the resourceVersion it is
+    handed (so a stale one is refused), noting each version it was handed in ``seen``."""
+
+    async def write(live: Json) -> Json:
+        version = live["metadata"]["resourceVersion"]
+        seen.append(str(version))
+        body = {"metadata": {"resourceVersion": version}, "spec": {"replicas": 0}}
+        return await patch_bot_one(kube, namespace, body, subresource="scale")
+
+    return write
 
 
 async def test_two_databases_take_turns_without_losing_track(
@@ -107,37 +153,13 @@ async def test_forget_drops_a_stale_record_and_touches_nothing_in_the_cluster(
 async def test_a_write_on_a_stale_read_is_a_conflict_that_names_the_writer(
     config: Settings, emulator: EmulatorServer
 ) -> None:
-    await ok(*where(config), "create", "Bot One")
-    async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
-        stale = await kube._get("Deployment", "bot-one")
-        kube.owner_id = stale["metadata"]["labels"]["claworc.dev/owner"]  # the same database
+    async with bot_one_read_by_its_database(config) as (kube, stale):
         # Someone else changes the spec (the generation moves) after our read.
-        await kube._call(
-            "patch",
-            "deployments",
-            "patch_namespaced_deployment",
-            api="apps",
-            name="bot-one",
-            namespace=config.namespace,
-            body={"spec": {"template": {"metadata": {"annotations": {"x": "1"}}}}},
-        )
+        spec = {"spec": {"template": {"metadata": {"annotations": {"x": "1"}}}}}
+        await patch_bot_one(kube, config.namespace, spec)
         before = deployments(emulator, config.namespace)
         calls: list[str] = []
-
-        async def write(live: Json) -> Json:
-            calls.append(str(live["metadata"]["resourceVersion"]))
-            return await kube._call(
-                "patch",
-                "deployments/scale",
-                "patch_namespaced_deployment_scale",
-                api="apps",
-                name="bot-one",
-                namespace=config.namespace,
-                body={
-                    "metadata": {"resourceVersion": live["metadata"]["resourceVersion"]},
-                    "spec": {"replicas": 0},
-                },
-            )
+        write = scale_bot_one_to_zero(kube, config.namespace, calls)
 
         with pytest.raises(KubeOwnedElsewhere) as caught:
             await kube.conditional_write("Deployment", "bot-one", write, read=stale)
@@ -150,39 +172,15 @@ async def test_a_write_on_a_stale_read_is_a_conflict_that_names_the_writer(
 async def test_a_status_only_change_in_between_is_retried_on_the_new_version(
     config: Settings, emulator: EmulatorServer
 ) -> None:
-    await ok(*where(config), "create", "Bot One")
-    async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
-        stale = await kube._get("Deployment", "bot-one")
-        kube.owner_id = stale["metadata"]["labels"]["claworc.dev/owner"]
+    async with bot_one_read_by_its_database(config) as (kube, stale):
         # The Deployment controller's kind of write: status only, the generation stays.
-        await kube._call(
-            "patch",
-            "deployments/status",
-            "patch_namespaced_deployment_status",
-            api="apps",
-            name="bot-one",
-            namespace=config.namespace,
-            body={"status": {"conditions": [{"type": "ClaworcTest", "status": "True"}]}},
-        )
+        status = {"status": {"conditions": [{"type": "ClaworcTest", "status": "True"}]}}
+        await patch_bot_one(kube, config.namespace, status, subresource="status")
         fresh = await kube._get("Deployment", "bot-one")
         assert fresh["metadata"]["resourceVersion"] != stale["metadata"]["resourceVersion"]
         assert fresh["metadata"]["generation"] == stale["metadata"]["generation"]
         seen: list[str] = []
-
-        async def write(live: Json) -> Json:
-            seen.append(str(live["metadata"]["resourceVersion"]))
-            return await kube._call(
-                "patch",
-                "deployments/scale",
-                "patch_namespaced_deployment_scale",
-                api="apps",
-                name="bot-one",
-                namespace=config.namespace,
-                body={
-                    "metadata": {"resourceVersion": live["metadata"]["resourceVersion"]},
-                    "spec": {"replicas": 0},
-                },
-            )
+        write = scale_bot_one_to_zero(kube, config.namespace, seen)
 
         await kube.conditional_write("Deployment", "bot-one", write, read=stale)
         assert seen[0] == stale["metadata"]["resourceVersion"]

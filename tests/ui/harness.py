@@ -11,7 +11,7 @@ import asyncio
 import sys
 import tempfile
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import aclosing, asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -46,6 +46,11 @@ async def running_emulator(latency: float = 0.0) -> AsyncIterator[EmulatorServer
 def settings_for(folder: Path, emulator: EmulatorServer, **flags: object) -> Settings:
     """Settings pointing at a database in ``folder`` and at the emulator."""
     kubeconfig = emulator.write_kubeconfig(folder / "kubeconfig", namespace=NS)
+    return settings_at(folder, kubeconfig, **flags)
+
+
+def settings_at(folder: Path, kubeconfig: Path, **flags: object) -> Settings:
+    """Settings pointing at a database in ``folder`` and at the cluster of ``kubeconfig``."""
     return Settings(
         db=folder / "data" / "claworc.db",
         kubeconfig=kubeconfig,
@@ -59,11 +64,8 @@ def settings_for(folder: Path, emulator: EmulatorServer, **flags: object) -> Set
 @asynccontextmanager
 async def opened(settings: Settings) -> AsyncIterator[Services]:
     """Open real Services and close them after."""
-    services = await open_services(settings)
-    try:
+    async with aclosing(await open_services(settings)) as services:
         yield services
-    finally:
-        await services.aclose()
 
 
 async def seed(services: Services, *display_names: str) -> None:

@@ -6,11 +6,10 @@ from __future__ import annotations
 from textual.widgets import Input, Static
 
 from claworc_tui.models.exposure import Exposure
-from claworc_tui.ui.screens.create import CreateInstanceModal
 from claworc_tui.ui.screens.progress import ProgressModal
-from claworc_tui.ui.widgets.instance_list import InstanceList
-from tests._support.wait import wait_for, wait_for_screen
+from tests._support.wait import wait_for
 from tests.ui.conftest import Env
+from tests.ui.steps import open_clone_form
 
 
 async def test_the_clone_form_of_a_private_instance_makes_a_private_clone(env: Env) -> None:
@@ -18,11 +17,7 @@ async def test_the_clone_form_of_a_private_instance_makes_a_private_clone(env: E
     await env.services.reach.set_exposure("bot-alpha", Exposure.PRIVATE)
     app = env.app()
     async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
-        listing = app.screen.query_one(InstanceList)
-        await wait_for(lambda: listing.selected_name == "bot-alpha", pilot=pilot, what="selection")
-        await pilot.press("N")
-        await wait_for_screen(pilot, CreateInstanceModal, what="form")
-        form = app.screen
+        form = await open_clone_form(pilot)
         note = str(form.query_one("#create-note", Static).render())
         assert "private: no NodePorts" in note
         hint = form.query_one("#name-preview", Static)

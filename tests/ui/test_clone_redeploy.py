@@ -18,6 +18,7 @@ from claworc_tui.ui.widgets.form import FieldError
 from claworc_tui.ui.widgets.instance_list import InstanceList
 from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env, SnapCompare
+from tests.ui.steps import open_clone_form
 from tests.ui.test_snapshots import listed
 
 KEY = "sk-ant-api03.CLONEUI.CLONEUI-6666-abcd"
@@ -43,10 +44,7 @@ async def test_clone_opens_a_filled_form_and_creates(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
         listing = app.screen.query_one(InstanceList)
-        await wait_for(lambda: listing.selected_name == "bot-alpha", pilot=pilot, what="selection")
-        await pilot.press("N")
-        await wait_for_screen(pilot, CreateInstanceModal, what="form")
-        form = app.screen
+        form = await open_clone_form(pilot)
         name = form.query_one("#display_name", Input)
         assert name.value == "Alpha copy"
         note = str(form.query_one("#create-note", Static).render())

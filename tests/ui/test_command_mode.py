@@ -15,7 +15,7 @@ from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.screens.settings import SettingsScreen
 from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env
-from tests.ui.test_modals import error_text
+from tests.ui.steps import error_text, main_screen
 
 
 def test_completion_offers_words_then_arguments() -> None:
@@ -36,9 +36,7 @@ async def test_ns_switches_the_list_to_another_namespace(env: Env) -> None:
     app = env.app()
     try:
         async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
-            screen = app.screen
-            assert isinstance(screen, MainScreen)
-            await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
+            screen = await main_screen(pilot)
             await pilot.press("colon", *"ns oth", "tab")
             line = screen.query_one(CommandLine)
             await wait_for(lambda: line.value == "ns other", pilot=pilot, what="completed")
@@ -48,12 +46,10 @@ async def test_ns_switches_the_list_to_another_namespace(env: Env) -> None:
                 pilot=pilot,
                 what="new main screen",
             )
-            new = app.screen
-            assert isinstance(new, MainScreen)
+            new = await main_screen(pilot)
             assert new.ctx.namespace == "other"
             assert app.services.namespace == "other"
             # The records stay; their pods are looked for in "other", where there are none.
-            await wait_for(lambda: new.instance_list.row_count == 3, pilot=pilot)
             await wait_for(
                 lambda: "Running" not in new.instance_list.cell_text("bot-alpha", "status"),
                 pilot=pilot,
@@ -70,9 +66,7 @@ async def test_ns_to_a_missing_or_forbidden_namespace_says_why_and_changes_nothi
     env.emulator.forbid("list", "pods", "kube-system")
     app = env.app()
     async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
-        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
+        screen = await main_screen(pilot)
         await pilot.press("colon", *"ns nope", "enter")
         await wait_for(
             lambda: any("namespace nope does not exist" in t for t in env.toasts()), pilot=pilot
@@ -98,9 +92,7 @@ async def test_ns_to_a_missing_or_forbidden_namespace_says_why_and_changes_nothi
 async def test_colon_events_and_q(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
-        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
+        await main_screen(pilot)
         await pilot.press("colon", *"events", "enter")
         events_screen = await wait_for_screen(pilot, EventsScreen, what="events")
         assert isinstance(events_screen, EventsScreen)
@@ -123,9 +115,7 @@ async def test_ctx_switches_to_another_kubeconfig_context(env: Env) -> None:
     app = env.app()
     try:
         async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
-            screen = app.screen
-            assert isinstance(screen, MainScreen)
-            await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
+            screen = await main_screen(pilot)
             await pilot.press("colon", *"ctx sec", "tab", "enter")
             await wait_for(
                 lambda: app.screen is not screen,
@@ -134,10 +124,8 @@ async def test_ctx_switches_to_another_kubeconfig_context(env: Env) -> None:
             )
             assert app.services.context_name == "second"
             assert app.services.namespace == "claworc"
-            new = app.screen
-            assert isinstance(new, MainScreen)
+            new = await main_screen(pilot)
             assert new.ctx.context_name == "second"
-            await wait_for(lambda: new.instance_list.row_count == 3, pilot=pilot)
     finally:
         if app.services is not env.services:
             await app.services.aclose()

@@ -2,36 +2,38 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Static
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-from claworc_tui.models.instance import InstanceSpec
-from claworc_tui.services import open_services
+from textual.widgets import Static
+
+from claworc_tui.services import Services
 from claworc_tui.ui.screens.confirm import ConfirmModal
 from claworc_tui.ui.screens.drift import DriftScreen
 from tests._support.kube import kube_of
 from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env
+from tests.ui.harness import opened, seed
+from tests.ui.steps import open_drift
+
+
+@asynccontextmanager
+async def their_bot(env: Env) -> AsyncIterator[Services]:
+    """Another database on the same namespace, which has just created "Their Bot"."""
+    other = env.services.config.model_copy(update={"db": env.folder / "other" / "claworc.db"})
+    async with opened(other) as theirs:
+        await seed(theirs, "Their Bot")
+        yield theirs
 
 
 async def test_a_previews_then_adopts_an_instance_owned_elsewhere(env: Env) -> None:
-    other = env.services.config.model_copy(update={"db": env.folder / "other" / "claworc.db"})
-    theirs = await open_services(other)
-    try:
-        async for _ in theirs.instances.create(InstanceSpec(display_name="Their Bot")):
-            pass
+    async with their_bot(env) as theirs:
         made = await theirs.instances.get("bot-their-bot")
-    finally:
-        await theirs.aclose()
     before = await env.names()
     assert "bot-their-bot" not in before
     app = env.app()
     async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
-        await pilot.press("d")
-        await wait_for_screen(pilot, DriftScreen)
-        table = app.screen.query_one("#drift-table", DataTable)
-        await wait_for(
-            lambda: table.row_count == 1, pilot=pilot, what="the instance owned elsewhere"
-        )
+        table = await open_drift(pilot, 1, "the instance owned elsewhere")
         assert "owned elsewhere" in str(table.get_row_at(0)[1])
         await pilot.press("a")
         await wait_for_screen(pilot, ConfirmModal, what="the preview")
@@ -56,11 +58,7 @@ async def test_a_previews_then_adopts_an_instance_owned_elsewhere(env: Env) -> N
 
 
 async def test_a_previews_an_instance_with_a_hand_written_overrides_annotation(env: Env) -> None:
-    other = env.services.config.model_copy(update={"db": env.folder / "other" / "claworc.db"})
-    theirs = await open_services(other)
-    try:
-        async for _ in theirs.instances.create(InstanceSpec(display_name="Their Bot")):
-            pass
+    async with their_bot(env) as theirs:
         # Edited by hand (kubectl annotate): a space after the comma.
         await kube_of(theirs)._call(
             "patch",
@@ -70,16 +68,9 @@ async def test_a_previews_an_instance_with_a_hand_written_overrides_annotation(e
             namespace=kube_of(theirs).namespace,
             body={"metadata": {"annotations": {"claworc.dev/key-overrides": "anthropic, openai"}}},
         )
-    finally:
-        await theirs.aclose()
     app = env.app()
     async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
-        await pilot.press("d")
-        await wait_for_screen(pilot, DriftScreen)
-        table = app.screen.query_one("#drift-table", DataTable)
-        await wait_for(
-            lambda: table.row_count == 1, pilot=pilot, what="the instance owned elsewhere"
-        )
+        await open_drift(pilot, 1, "the instance owned elsewhere")
         await pilot.press("a")
         await wait_for_screen(pilot, ConfirmModal, what="the preview")
         shown = " ".join(str(s.render()) for s in app.screen.query(Static))

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Button, DataTable
+from textual.widgets import DataTable
 
 from claworc_emulator.resources import BY_PLURAL
 from claworc_tui.ui.screens.confirm import ConfirmModal
-from claworc_tui.ui.screens.drift import DriftScreen
 from claworc_tui.ui.screens.main import MainScreen
 from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env
+from tests.ui.steps import accept_raise_memory_advice, main_screen, open_drift
 
 
 def kinds(table: DataTable[Text]) -> list[str]:
@@ -33,10 +33,8 @@ async def test_drift_lists_and_repairs_after_confirmation(env: Env) -> None:
     )
     app = env.app()
     async with app.run_test(size=(140, 40), message_hook=env.hook) as pilot:
-        await pilot.press("d")
-        drift = await wait_for_screen(pilot, DriftScreen)
-        table = drift.query_one("#drift-table", DataTable)
-        await wait_for(lambda: table.row_count == 2, pilot=pilot, what="two differences")
+        table = await open_drift(pilot, 2, "two differences")
+        drift = app.screen
         assert sorted(kinds(table)) == ["missing", "orphan"]
         missing_row = kinds(table).index("missing")
         table.move_cursor(row=missing_row)
@@ -60,23 +58,9 @@ async def test_drift_lists_and_repairs_after_confirmation(env: Env) -> None:
 async def test_advice_action_after_an_oom_kill(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
-        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
+        screen = await main_screen(pilot)
         env.emulator.oom_kill("claworc", "bot-alpha")
-        detail = screen.detail
-        # The pod crash-loops meanwhile, so wait without the pilot's "every widget idle".
-        await wait_for(
-            lambda: bool(detail.query("#advice-raise-memory")),
-            timeout=10.0,
-            what="raise-memory advice",
-        )
-        detail.query_one("#advice-raise-memory", Button).press()
-        await wait_for(
-            lambda: isinstance(app.screen, ConfirmModal), timeout=10.0, what="confirmation"
-        )
-        await wait_for(lambda: app.screen.focused is not None, timeout=10.0, what="modal ready")
-        app.screen.query_one("#confirm", Button).press()
+        await accept_raise_memory_advice(screen)
         env.emulator.heal("claworc", "bot-alpha")
 
         async def raised() -> bool:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable
-
 from claworc_emulator.resources import BY_PLURAL
 from claworc_tui.ui.screens.confirm import ConfirmModal
-from claworc_tui.ui.screens.drift import DriftScreen
 from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env
+from tests.ui.steps import open_drift
 
 
 def notes(app: object) -> list[str]:
@@ -21,10 +19,7 @@ async def test_d_reports_an_orphan_gone_meanwhile_not_as_repaired(env: Env) -> N
     env.emulator.api.create(BY_PLURAL["configmaps"], "claworc", ghost)
     app = env.app()
     async with app.run_test(size=(140, 40), message_hook=env.hook) as pilot:
-        await pilot.press("d")
-        await wait_for_screen(pilot, DriftScreen)
-        table = app.screen.query_one("#drift-table", DataTable)
-        await wait_for(lambda: table.row_count == 1, pilot=pilot, what="the orphan")
+        await open_drift(pilot, 1, "the orphan")
         env.emulator.api.delete(BY_PLURAL["configmaps"], "claworc", "bot-ghost-config", {})
         await pilot.press("D")
         await wait_for_screen(pilot, ConfirmModal)

@@ -23,11 +23,11 @@ from claworc_tui.ui.screens.edit_config import EditConfigModal
 from claworc_tui.ui.screens.help import HelpModal
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.screens.settings import SettingsScreen
-from claworc_tui.ui.widgets.form import FieldError
 from claworc_tui.ui.widgets.instance_list import InstanceList
 from tests._support.wait import wait_for, wait_for_screen, wait_for_widget
 from tests.ui.conftest import Env, pod_of
 from tests.ui.harness import seed
+from tests.ui.steps import error_text, instance_list, main_screen, open_create_form, open_settings
 
 
 def footer_keys(app: object) -> list[tuple[str, int]]:
@@ -44,7 +44,7 @@ def footer_keys(app: object) -> list[tuple[str, int]]:
 async def test_footer_keeps_help_and_quit_at_80_columns(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(lambda: app.screen.query_one(InstanceList).row_count == 3, pilot=pilot)
+        await main_screen(pilot)
         await wait_for(lambda: len(footer_keys(app)) > 3, pilot=pilot, what="footer drawn")
         shown = [description for description, _ in footer_keys(app)]
         assert "Help" in shown
@@ -54,11 +54,8 @@ async def test_footer_keeps_help_and_quit_at_80_columns(env: Env) -> None:
 async def test_q_in_settings_goes_back_and_asks_about_unsaved_input(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(lambda: app.screen.query_one(InstanceList).row_count == 3, pilot=pilot)
-        await pilot.press("comma")
-        screen = await wait_for_screen(pilot, SettingsScreen)
+        screen = await open_settings(pilot)
         image = screen.query_one("#image", Input)
-        await wait_for(lambda: image.value != "", pilot=pilot, what="settings loaded")
         # Something is focused from the start, so typing goes somewhere visible.
         assert isinstance(app.focused, Input)
         # q typed into a field is a q.
@@ -72,10 +69,8 @@ async def test_q_in_settings_goes_back_and_asks_about_unsaved_input(env: Env) ->
         await wait_for_screen(pilot, MainScreen, what="back on q")
         assert app.is_running
         # With unsaved input, going back asks first; "n" keeps the screen and what was typed.
-        await pilot.press("comma")
-        screen = await wait_for_screen(pilot, SettingsScreen)
+        screen = await open_settings(pilot)
         image = screen.query_one("#image", Input)
-        await wait_for(lambda: image.value != "", pilot=pilot, what="settings loaded")
         image.value = "example.com/bot:2"
         await pilot.press("escape")
         await wait_for_screen(pilot, ConfirmModal, what="discard?")
@@ -122,8 +117,7 @@ async def test_columns_fit_80_columns_with_ports_and_a_long_name(env: Env) -> No
 async def test_name_stays_when_scrolling_right(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        listing = app.screen.query_one(InstanceList)
-        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
+        listing = await instance_list(pilot)
         await pilot.press("end")
         await wait_for(lambda: listing.scroll_x > 0, pilot=pilot, what="scrolled right")
         header, *rows = row_texts(listing)
@@ -137,8 +131,7 @@ async def test_status_sort_is_stable_while_pods_crash_loop(env: Env) -> None:
     # cycles Error → CrashLoopBackOff → Running (not ready)).
     app = env.app()
     async with app.run_test(size=(120, 30)) as pilot:
-        listing = app.screen.query_one(InstanceList)
-        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
+        listing = await instance_list(pilot)
         listing.sort_by("status")
         env.emulator.crash_loop("claworc", "bot-beta")
         env.emulator.crash_loop("claworc", "bot-gamma")
@@ -163,7 +156,7 @@ async def test_help_shows_bracket_keys_as_typed(env: Env) -> None:
     # Help showed "[[/]  Tail preset": the "[" key broke the markup.
     app = env.app()
     async with app.run_test(size=(100, 45)) as pilot:
-        await wait_for(lambda: app.screen.query_one(InstanceList).row_count == 3, pilot=pilot)
+        await main_screen(pilot)
         await pilot.press("question_mark")
         await wait_for_screen(pilot, HelpModal)
         text = "\n".join(str(s.render()) for s in app.screen.query(".help-section"))
@@ -177,8 +170,7 @@ async def test_marks_hidden_by_the_filter_are_left_alone(env: Env) -> None:
     # Mark 2, filter to 1, press x: it asked "Stop 2 instances?", one of them not on screen.
     app = env.app()
     async with app.run_test(size=(100, 30)) as pilot:
-        listing = app.screen.query_one(InstanceList)
-        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
+        listing = await instance_list(pilot)
         await pilot.press("space", "space")  # bot-alpha, bot-beta
         await pilot.press("slash", *"gamma", "enter")
         await wait_for(lambda: listing.shown_names == ("bot-gamma",), pilot=pilot)
@@ -203,8 +195,7 @@ async def test_marks_hidden_by_the_filter_are_left_alone(env: Env) -> None:
 async def test_create_progress_closes_by_itself_and_selects_the_new_instance(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(100, 30)) as pilot:
-        listing = app.screen.query_one(InstanceList)
-        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
+        listing = await instance_list(pilot)
         await pilot.press("n")
         await wait_for_screen(pilot, CreateInstanceModal)
         await pilot.press(*"Delta", "ctrl+s")
@@ -220,8 +211,7 @@ async def test_enter_on_cancel_of_the_delete_confirm_leads_to_the_field(env: Env
     # Enter on Cancel closed the dialog, and the rest of the typed name ran as list commands.
     app = env.app()
     async with app.run_test(size=(100, 30), message_hook=env.hook) as pilot:
-        listing = app.screen.query_one(InstanceList)
-        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
+        listing = await instance_list(pilot)
         await pilot.press("j", "D")
         modal = await wait_for_screen(pilot, DeleteModal, what="delete modal")
         assert modal.focused is not None
@@ -242,9 +232,7 @@ async def test_counts_of_one_are_singular(env: Env) -> None:
     env.emulator.api.delete(BY_PLURAL["services"], "claworc", "bot-beta-vnc", {})
     app = env.app()
     async with app.run_test(size=(140, 40)) as pilot:
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
-        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
+        screen = await main_screen(pilot)
         await pilot.press("enter")
         await wait_for(lambda: screen.detail.details is not None, pilot=pilot, timeout=10)
         detail = "\n".join(str(s.render()) for s in screen.detail.query(Static))
@@ -261,8 +249,7 @@ async def test_edit_config_of_a_stopped_instance_does_not_promise_a_restart(env:
     await env.services.instances.stop("bot-gamma")
     app = env.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        listing = app.screen.query_one(InstanceList)
-        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
+        listing = await instance_list(pilot)
         await wait_for(
             lambda: listing.views["bot-gamma"].status == "Stopped", pilot=pilot, timeout=10
         )
@@ -290,8 +277,7 @@ async def test_edit_config_of_a_running_instance_can_save_without_restart(env: E
     pod = pod_of(env, "bot-alpha")
     app = env.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        listing = app.screen.query_one(InstanceList)
-        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
+        await instance_list(pilot)
         await pilot.press("e")
         editor = await wait_for_screen(pilot, EditConfigModal)
         editor.query_one("#config-text", TextArea).text = '{"model": "y"}'
@@ -312,9 +298,7 @@ async def test_detail_opens_another_instance_at_its_top(env: Env) -> None:
     # Opened bot-alpha scrolled to "Kubernetes objects": the position of the previous one.
     app = env.app()
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
-        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
+        screen = await main_screen(pilot)
         await pilot.press("j", "enter")
         detail = screen.detail
         await wait_for(lambda: detail.details is not None, pilot=pilot, timeout=10)
@@ -364,9 +348,7 @@ async def test_detail_sections_keep_their_place_while_a_pod_crash_loops(env: Env
 async def test_activity_pane_is_live_and_esc_closes_it(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
-        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
+        screen = await main_screen(pilot)
         await pilot.press("a")
         await wait_for(lambda: screen.bottom == "activity", pilot=pilot)
         pane = screen.activity_pane
@@ -383,32 +365,24 @@ async def test_activity_pane_is_live_and_esc_closes_it(env: Env) -> None:
         assert app.focused is screen.instance_list
 
 
-def shown_error(screen: object, field: str) -> str:
-    """The inline error under ``field`` ('' when hidden)."""
-    widget = screen.query_one(f"#{field}-error", FieldError)  # type: ignore[attr-defined]
-    return str(widget.render()) if widget.display else ""
-
-
 async def test_create_errors_use_the_labels_and_clear_on_edit(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(100, 40)) as pilot:
-        await wait_for(lambda: app.screen.query_one(InstanceList).row_count == 3, pilot=pilot)
-        await pilot.press("n")
-        form = await wait_for_screen(pilot, CreateInstanceModal)
+        form = await open_create_form(pilot)
         await pilot.press(*"Delta")
         form.query_one("#cpu_limit", Input).value = "xyts"
         await pilot.press("ctrl+s")
-        await wait_for(lambda: shown_error(form, "resources") != "", pilot=pilot)
-        assert shown_error(form, "resources") == 'CPU limit "xyts" is not a Kubernetes quantity'
+        await wait_for(lambda: error_text(form, "resources") != "", pilot=pilot)
+        assert error_text(form, "resources") == 'CPU limit "xyts" is not a Kubernetes quantity'
         form.query_one("#cpu_limit", Input).focus()
         await pilot.press("backspace")
-        await wait_for(lambda: shown_error(form, "resources") == "", pilot=pilot, what="cleared")
+        await wait_for(lambda: error_text(form, "resources") == "", pilot=pilot, what="cleared")
         form.query_one("#cpu_limit", Input).value = "2"
         form.query_one("#memory_request", Input).value = "8Gi"
         form.query_one("#memory_limit", Input).value = "4Gi"
         await pilot.press("ctrl+s")
-        await wait_for(lambda: shown_error(form, "resources") != "", pilot=pilot)
-        assert shown_error(form, "resources") == (
+        await wait_for(lambda: error_text(form, "resources") != "", pilot=pilot)
+        assert error_text(form, "resources") == (
             'Memory request "8Gi" is more than Memory limit "4Gi"'
         )
 
@@ -416,28 +390,24 @@ async def test_create_errors_use_the_labels_and_clear_on_edit(env: Env) -> None:
 async def test_settings_errors_use_the_labels_and_clear_on_edit(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(100, 45)) as pilot:
-        await wait_for(lambda: app.screen.query_one(InstanceList).row_count == 3, pilot=pilot)
-        await pilot.press("comma")
-        screen = await wait_for_screen(pilot, SettingsScreen)
+        screen = await open_settings(pilot)
         start = screen.query_one("#port_range_start", Input)
-        await wait_for(lambda: start.value != "", pilot=pilot, what="settings loaded")
+        assert start.value != ""
         start.value = "30101"
         await pilot.press("ctrl+s")
-        await wait_for(lambda: shown_error(screen, "port_range_start") != "", pilot=pilot)
-        message = shown_error(screen, "port_range_start")
+        await wait_for(lambda: error_text(screen, "port_range_start") != "", pilot=pilot)
+        message = error_text(screen, "port_range_start")
         assert "NodePort range start 30101 must be even" in message, message
         assert "port_range_start" not in message
         start.focus()
         await pilot.press("backspace")
-        await wait_for(lambda: shown_error(screen, "port_range_start") == "", pilot=pilot)
+        await wait_for(lambda: error_text(screen, "port_range_start") == "", pilot=pilot)
 
 
 async def test_create_form_keeps_its_first_label_at_80x24(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(lambda: app.screen.query_one(InstanceList).row_count == 3, pilot=pilot)
-        await pilot.press("n")
-        form = await wait_for_screen(pilot, CreateInstanceModal)
+        form = await open_create_form(pilot)
         name = form.query_one("#display_name", Input)
         await wait_for(lambda: app.focused is name and name.region.height > 0, pilot=pilot)
         await pilot.pause(0.2)
@@ -466,12 +436,10 @@ async def test_keys_typed_right_after_tab_in_settings_go_to_the_next_field(env: 
     # been handed to the field being left.
     app = env.app()
     async with app.run_test(size=(100, 45)) as pilot:
-        await wait_for(lambda: app.screen.query_one(InstanceList).row_count == 3, pilot=pilot)
-        await pilot.press("comma")
-        screen = await wait_for_screen(pilot, SettingsScreen)
+        screen = await open_settings(pilot)
         request = screen.query_one("#default_memory_request", Input)
         limit = screen.query_one("#default_memory_limit", Input)
-        await wait_for(lambda: limit.value != "", pilot=pilot, what="settings loaded")
+        assert limit.value != ""
         assert await type_1_tab_8gi(pilot, request, limit) == ("1", "8Gi")
 
 
@@ -480,9 +448,7 @@ async def test_keys_typed_right_after_tab_in_the_create_form_go_to_the_next_fiel
 ) -> None:
     app = env.app()
     async with app.run_test(size=(100, 40)) as pilot:
-        await wait_for(lambda: app.screen.query_one(InstanceList).row_count == 3, pilot=pilot)
-        await pilot.press("n")
-        form = await wait_for_screen(pilot, CreateInstanceModal)
+        form = await open_create_form(pilot)
         request = form.query_one("#memory_request", Input)
         limit = form.query_one("#memory_limit", Input)
         await wait_for(lambda: limit.value != "", pilot=pilot, what="defaults loaded")

@@ -46,15 +46,20 @@ async def test_the_first_frame_shows_the_instances_read_at_start(tmp_path: Path)
             await services.aclose()
 
 
+def python_prints(code: str) -> str:
+    """What a fresh interpreter running ``code`` prints (it must exit 0)."""
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+
+
 def test_starting_the_app_imports_no_kubernetes_model_nor_the_emulator() -> None:
     code = (
         "import json, sys\n"
         "import claworc_tui.cli.main, claworc_tui.app\n"
         "print(json.dumps(sorted(sys.modules)))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
+    out = python_prints(code)
     modules = json.loads(out)
     assert not [m for m in modules if m.startswith("kubernetes_asyncio.client.models.")]
     assert not [m for m in modules if m.startswith("kubernetes_asyncio.client.api.apps_api")]
@@ -81,9 +86,7 @@ def test_the_full_kubernetes_client_is_still_there_for_other_code() -> None:
         "assert conf.get_basic_auth_token() == 'Basic YW5uOnB3'\n"
         "print(watch.Watch.__name__)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
+    out = python_prints(code)
     assert out.strip() == "Watch"
 
 

@@ -16,6 +16,7 @@ from claworc_tui.ui.widgets.instance_detail import InstanceDetail
 from tests._support.wait import wait_for
 from tests.ui.conftest import Env
 from tests.ui.harness import FIXED_NOW
+from tests.ui.steps import main_screen
 
 
 class Clock:
@@ -31,33 +32,25 @@ class Clock:
 async def test_rows_say_last_known_while_the_cluster_is_away(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(160, 45)) as pilot:
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
+        screen = await main_screen(pilot)
         listing = screen.instance_list
         header = screen.query_one(AppHeader)
-        await wait_for(lambda: listing.row_count == 3, pilot=pilot, timeout=10, what="the list")
+
+        def alpha() -> str:
+            return listing.cell_text("bot-alpha", "status")
+
         await wait_for(
             lambda: header.connection.state is ConnectionState.LIVE,
             pilot=pilot,
             timeout=10,
             what="live",
         )
-        assert listing.cell_text("bot-alpha", "status").endswith("Running")
+        assert alpha().endswith("Running")
         await env.emulator.stop()
-        await wait_for(
-            lambda: "old" in listing.cell_text("bot-alpha", "status"),
-            pilot=pilot,
-            timeout=10,
-            what="stale",
-        )
-        assert listing.cell_text("bot-alpha", "status").startswith("? Running")
+        await wait_for(lambda: "old" in alpha(), pilot=pilot, timeout=10, what="stale")
+        assert alpha().startswith("? Running")
         await env.emulator.start()
-        await wait_for(
-            lambda: "old" not in listing.cell_text("bot-alpha", "status"),
-            pilot=pilot,
-            timeout=10,
-            what="live again",
-        )
+        await wait_for(lambda: "old" not in alpha(), pilot=pilot, timeout=10, what="live again")
 
 
 async def test_detail_times_tick_with_the_list(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -66,10 +59,8 @@ async def test_detail_times_tick_with_the_list(env: Env, monkeypatch: pytest.Mon
     clock = Clock()
     app = env.app(now=clock)
     async with app.run_test(size=(160, 45)) as pilot:
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
+        screen = await main_screen(pilot)
         listing = screen.instance_list
-        await wait_for(lambda: listing.row_count == 3, pilot=pilot, timeout=10, what="the list")
         detail = screen.query_one(InstanceDetail)
         summary = screen.query_one("#detail-summary")
         await wait_for(lambda: detail.details is not None, pilot=pilot, timeout=10, what="details")

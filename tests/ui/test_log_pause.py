@@ -9,7 +9,7 @@ from __future__ import annotations
 from claworc_tui.ui.widgets.log_pane import LogPane
 from tests._support.wait import wait_for
 from tests.ui.conftest import Env, pod_of
-from tests.ui.test_logs import open_logs
+from tests.ui.steps import open_logs
 
 
 def status(pane: LogPane) -> str:

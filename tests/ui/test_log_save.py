@@ -9,9 +9,9 @@ from textual.widgets import Input
 
 from claworc_tui.ui.screens.confirm import ConfirmModal
 from claworc_tui.ui.screens.main import MainScreen
-from claworc_tui.ui.widgets.instance_list import InstanceList
 from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env
+from tests.ui.steps import open_logs
 
 
 async def test_saving_onto_a_link_asks_and_never_writes_through_it(
@@ -24,13 +24,7 @@ async def test_saving_onto_a_link_asks_and_never_writes_through_it(
     link.symlink_to(victim)
     app = env.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        listing = app.screen.query_one(InstanceList)
-        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
-        await pilot.press("l")
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
-        pane = screen.log_pane
-        await wait_for(lambda: len(pane.buffered) >= 2, pilot=pilot, what="log lines")
+        await open_logs(pilot)
         await pilot.press("ctrl+s")
         await wait_for(lambda: not isinstance(app.screen, MainScreen), pilot=pilot)
         field = app.screen.query_one(Input)

@@ -13,17 +13,16 @@ from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.widgets.log_pane import DRAW_BUDGET, LogPane
 from tests._support.wait import wait_for
 from tests.ui.conftest import Env, RecordingDriver, pod_of
+from tests.ui.steps import main_screen, open_logs
 
 
-async def open_logs(pilot: Pilot[Any]) -> tuple[MainScreen, LogPane]:
-    """Wait for the list, press l, wait for the first lines."""
-    screen = pilot.app.screen
-    assert isinstance(screen, MainScreen)
-    await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
-    await pilot.press("l")
-    pane = screen.log_pane
-    await wait_for(lambda: len(pane.buffered) >= 2, pilot=pilot, what="first log lines")
-    return screen, pane
+async def logged(env: Env, pilot: Pilot[Any], pane: LogPane, count: int, template: str) -> None:
+    """bot-alpha's pod writes ``count`` lines of ``template`` ("{i}": the line's number) at once;
+    wait until the pane shows the last one."""
+    pod = pod_of(env, "bot-alpha")
+    await env.emulator.generate_logs("claworc", pod, rate=None, count=count, template=template)
+    last = template.format(i=count - 1)
+    await wait_for(lambda: last in pane.view.lines, pilot=pilot, what=f"{count}× {template}")
 
 
 async def test_follow_pause_shows_new_lines_and_end_resumes(env: Env) -> None:
@@ -109,9 +108,7 @@ async def test_copy_over_ssh_writes_osc52(env: Env) -> None:
     async with app.run_test(
         size=(120, 40), headless=False, message_hook=env.hook, notifications=True
     ) as pilot:
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
-        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
+        await main_screen(pilot)
         driver = app._driver
         assert isinstance(driver, RecordingDriver)
         await pilot.press("t")
@@ -178,15 +175,11 @@ async def test_resizing_the_terminal_keeps_following(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(120, 40)) as pilot:
         _, pane = await open_logs(pilot)
-        pod = pod_of(env, "bot-alpha")
-        await env.emulator.generate_logs("claworc", pod, rate=None, count=200, template="a {i}")
-        await wait_for(lambda: "a 199" in pane.view.lines, pilot=pilot, what="200 lines")
+        await logged(env, pilot, pane, 200, "a {i}")
         for size in ((100, 20), (60, 12), (140, 45), (80, 24)):
             await pilot.resize_terminal(*size)
             await pilot.pause(0.1)
-            stamp = f"after {size[0]}x{size[1]}"
-            await env.emulator.generate_logs("claworc", pod, rate=None, count=30, template=stamp)
-            await wait_for(lambda: stamp in pane.view.lines, pilot=pilot, what=stamp)  # noqa: B023
+            await logged(env, pilot, pane, 30, f"after {size[0]}x{size[1]}")
             await pilot.pause(0.1)
             assert pane.unseen == 0, size
             assert pane.view.at_end, size
@@ -200,9 +193,7 @@ async def test_a_flood_bigger_than_the_draw_budget_drops_old_lines_and_says_how_
     async with app.run_test(size=(120, 40)) as pilot:
         _, pane = await open_logs(pilot)
         pane._line_cost = DRAW_BUDGET / 100  # a machine this slow draws 2 000 lines (the floor)
-        pod = pod_of(env, "bot-alpha")
-        await env.emulator.generate_logs("claworc", pod, rate=None, count=8000, template="f {i}")
-        await wait_for(lambda: "f 7999" in pane.view.lines, pilot=pilot, what="the last line")
+        await logged(env, pilot, pane, 8000, "f {i}")
         shown = [line.text for line in pane.buffered if line.text.startswith("f ")]
         notes = [line.text for line in pane.buffered if "lines dropped" in line.text]
         dropped = sum(int(note.split()[1]) for note in notes)
@@ -240,13 +231,10 @@ async def test_a_filter_set_while_paused_follows_again(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(120, 40)) as pilot:
         _, pane = await open_logs(pilot)
-        pod = pod_of(env, "bot-alpha")
-        await env.emulator.generate_logs("claworc", pod, rate=None, count=200, template="a {i}")
-        await wait_for(lambda: "a 199" in pane.view.lines, pilot=pilot, what="200 lines")
+        await logged(env, pilot, pane, 200, "a {i}")
         await pilot.press("g")  # to the top: paused
         await pilot.press("ampersand", *"match", "enter")
-        await env.emulator.generate_logs("claworc", pod, rate=None, count=80, template="match {i}")
-        await wait_for(lambda: "match 79" in pane.view.lines, pilot=pilot, what="80 matches")
+        await logged(env, pilot, pane, 80, "match {i}")
         await pilot.pause(0.1)
         assert pane.view.at_end
         assert pane.unseen == 0

@@ -11,6 +11,7 @@ from claworc_tui.ui.widgets.instance_detail import InstanceDetail
 from claworc_tui.ui.widgets.instance_list import InstanceList
 from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env
+from tests.ui.steps import instance_list, main_screen
 
 
 def rows(listing: InstanceList) -> list[str]:
@@ -39,10 +40,8 @@ async def test_list_shows_the_fleet_live_and_the_header_says_live(env: Env) -> N
 async def test_jk_move_enter_opens_detail_escape_closes(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
+        screen = await main_screen(pilot)
         listing = screen.instance_list
-        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
         await pilot.press("j", "j")
         assert listing.selected_name == "bot-gamma"
         await pilot.press("k")
@@ -63,8 +62,7 @@ async def test_jk_move_enter_opens_detail_escape_closes(env: Env) -> None:
 async def test_sort_cycles_and_reverses_keeping_the_selection(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(160, 45)) as pilot:
-        listing = app.screen.query_one(InstanceList)
-        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
+        listing = await instance_list(pilot)
         await pilot.press("j")  # bot-beta
         await pilot.press("O")
         assert rows(listing) == ["bot-gamma", "bot-beta", "bot-alpha"]
@@ -80,8 +78,7 @@ async def test_sort_cycles_and_reverses_keeping_the_selection(env: Env) -> None:
 async def test_filter_narrows_and_escape_clears(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        listing = app.screen.query_one(InstanceList)
-        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
+        listing = await instance_list(pilot)
         await pilot.press("slash", "g", "a", "m")
         assert rows(listing) == ["bot-gamma"]
         await pilot.press("enter")
@@ -95,8 +92,7 @@ async def test_filter_narrows_and_escape_clears(env: Env) -> None:
 async def test_fuzzy_filter_matches_letters_in_order(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        listing = app.screen.query_one(InstanceList)
-        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
+        listing = await instance_list(pilot)
         await pilot.press("slash", "b", "t", "g", "m")
         assert rows(listing) == ["bot-gamma"]
 
@@ -104,8 +100,7 @@ async def test_fuzzy_filter_matches_letters_in_order(env: Env) -> None:
 async def test_marks_and_bulk_stop_after_confirmation(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(160, 45)) as pilot:
-        listing = app.screen.query_one(InstanceList)
-        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
+        listing = await instance_list(pilot)
         await pilot.press(
             "space", "j", "space"
         )  # mark alpha (cursor moves on), skip beta, mark gamma
@@ -140,8 +135,7 @@ async def test_marks_and_bulk_stop_after_confirmation(env: Env) -> None:
 async def test_stop_cancelled_changes_nothing(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        listing = app.screen.query_one(InstanceList)
-        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
+        await instance_list(pilot)
         await pilot.press("x")
         await wait_for_screen(pilot, ConfirmModal)
         await pilot.press("enter")  # Cancel is focused: enter cancels
@@ -154,8 +148,7 @@ async def test_stop_cancelled_changes_nothing(env: Env) -> None:
 async def test_single_start_needs_no_confirmation_and_restart_does(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(80, 24), message_hook=env.hook, notifications=True) as pilot:
-        listing = app.screen.query_one(InstanceList)
-        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
+        await instance_list(pilot)
         await pilot.press("r")
         await wait_for_screen(pilot, ConfirmModal)
         await pilot.press("y")
@@ -172,10 +165,8 @@ async def test_a_change_right_after_another_waits_for_the_period_and_is_not_lost
     mailbox: the newest one is shown, none is lost."""
     app = env.app()
     async with app.run_test(size=(160, 45)) as pilot:
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
+        screen = await main_screen(pilot)
         listing = screen.instance_list
-        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
         hub = env.services.instances.hub
         beta = listing.views["bot-beta"]
         shown: list[str] = []

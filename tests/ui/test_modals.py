@@ -12,25 +12,23 @@ from claworc_tui.ui.screens.create import CreateInstanceModal
 from claworc_tui.ui.screens.edit_config import EditConfigModal
 from claworc_tui.ui.screens.help import HelpModal
 from claworc_tui.ui.screens.main import MainScreen
-from claworc_tui.ui.screens.settings import SettingsScreen
-from claworc_tui.ui.widgets.form import FieldError
 from claworc_tui.ui.widgets.instance_list import InstanceList
 from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env
-
-
-def error_text(screen: object, field: str) -> str:
-    """The inline error shown under ``field`` ('' when hidden)."""
-    widget = screen.query_one(f"#{field}-error", FieldError)  # type: ignore[attr-defined]
-    return str(widget.render()) if widget.display else ""
+from tests.ui.steps import (
+    error_text,
+    instance_list,
+    main_screen,
+    open_create_form,
+    open_logs,
+    open_settings,
+)
 
 
 async def test_create_with_a_bad_name_shows_the_error_inline_and_sends_nothing(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(lambda: app.screen.query_one(InstanceList).row_count == 3, pilot=pilot)
-        await pilot.press("n")
-        modal = await wait_for_screen(pilot, CreateInstanceModal)
+        modal = await open_create_form(pilot)
         await pilot.press("#", "!", "ctrl+s")
         await wait_for(
             lambda: "no letters or digits" in error_text(modal, "display_name"), pilot=pilot
@@ -56,9 +54,7 @@ async def test_create_with_a_bad_name_shows_the_error_inline_and_sends_nothing(e
 async def test_create_shows_the_preview_then_each_step(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(lambda: app.screen.query_one(InstanceList).row_count == 3, pilot=pilot)
-        await pilot.press("n")
-        await wait_for_screen(pilot, CreateInstanceModal)
+        await open_create_form(pilot)
         await pilot.press(*"My Test Bot #3")
         hint = app.screen.query_one("#name-preview")
         await wait_for(
@@ -77,8 +73,7 @@ async def test_create_shows_the_preview_then_each_step(env: Env) -> None:
 async def test_delete_needs_the_typed_name(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        listing = app.screen.query_one(InstanceList)
-        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
+        listing = await instance_list(pilot)
         await pilot.press("j", "D")
         modal = await wait_for_screen(pilot, DeleteModal, what="delete modal")
         assert modal.focused is not None
@@ -103,7 +98,7 @@ async def test_delete_needs_the_typed_name(env: Env) -> None:
 async def test_delete_cancelled_keeps_everything(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(lambda: app.screen.query_one(InstanceList).row_count == 3, pilot=pilot)
+        await main_screen(pilot)
         await pilot.press("D")
         await wait_for_screen(pilot, DeleteModal)
         await pilot.press("escape")
@@ -114,7 +109,7 @@ async def test_delete_cancelled_keeps_everything(env: Env) -> None:
 async def test_edit_config_validates_diffs_confirms_and_saves(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(lambda: app.screen.query_one(InstanceList).row_count == 3, pilot=pilot)
+        await main_screen(pilot)
         await pilot.press("e")
         modal = await wait_for_screen(pilot, EditConfigModal)
         editor = modal.query_one("#config-text", TextArea)
@@ -147,10 +142,7 @@ async def test_edit_config_validates_diffs_confirms_and_saves(env: Env) -> None:
 async def test_settings_inline_error_and_masked_key(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(120, 40), message_hook=env.hook) as pilot:
-        await pilot.press("comma")
-        screen = await wait_for_screen(pilot, SettingsScreen)
-        image = screen.query_one("#image", Input)
-        await wait_for(lambda: image.value != "", pilot=pilot, what="settings loaded")
+        screen = await open_settings(pilot)
         screen.query_one("#port_range_start", Input).value = "30101"
         await pilot.press("ctrl+s")
         await wait_for(lambda: error_text(screen, "port_range_start") != "", pilot=pilot)
@@ -199,8 +191,7 @@ async def test_help_is_generated_from_the_bindings(env: Env) -> None:
 async def test_palette_runs_an_instance_command(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        listing = app.screen.query_one(InstanceList)
-        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
+        await instance_list(pilot)
         await pilot.press("space")  # a mark must not widen "restart bot-beta"
         await pilot.press("ctrl+p")
         await wait_for_screen(pilot, CommandPalette)
@@ -215,13 +206,7 @@ async def test_palette_runs_an_instance_command(env: Env) -> None:
 async def test_log_save_writes_a_file(env: Env, tmp_path: Path) -> None:
     app = env.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        listing = app.screen.query_one(InstanceList)
-        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
-        await pilot.press("l")
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
-        pane = screen.log_pane
-        await wait_for(lambda: len(pane.buffered) >= 2, pilot=pilot, what="log lines")
+        await open_logs(pilot)
         await pilot.press("ctrl+s")
         await wait_for(lambda: not isinstance(app.screen, MainScreen), pilot=pilot)
         target = tmp_path / "saved.log"

@@ -11,18 +11,17 @@ from claworc_tui.ui.screens.events import EventsScreen
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.screens.reach import CopyMenu, ForwardsScreen
 from claworc_tui.ui.screens.yaml_view import YamlScreen
+from tests._support.kube import reach_of
 from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env, pod_of
+from tests.ui.steps import main_screen
 
 
 async def test_f_forwards_the_selected_instance_and_lists_it(env: Env) -> None:
     app = env.app()
-    reach = env.services.reach
-    assert reach is not None
+    reach = reach_of(env.services)
     async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
-        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
+        await main_screen(pilot)
         await pilot.press("j", "F")
         await wait_for_screen(pilot, ForwardsScreen, what="forwards")
         table = app.screen.query_one(DataTable)
@@ -56,12 +55,9 @@ async def test_s_and_f_on_a_stopped_instance_say_why_and_change_nothing(env: Env
         what="bot-alpha's pod gone",
     )
     app = env.app()
-    reach = env.services.reach
-    assert reach is not None
+    reach = reach_of(env.services)
     async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
-        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
+        await main_screen(pilot)
         await pilot.press("S")
         await wait_for(
             lambda: any("No shell" in t for t in env.toasts()), pilot=pilot, what="toast"
@@ -89,9 +85,7 @@ async def test_y_shows_the_objects_as_yaml_searchable_and_without_secret_values(
     assert values
     app = env.app()
     async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
-        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
+        await main_screen(pilot)
         await pilot.press("y")
         await wait_for_screen(pilot, YamlScreen, what="yaml screen")
         area = app.screen.query_one(TextArea)
@@ -122,9 +116,7 @@ async def test_e_lists_the_instances_events_newest_first_and_i_widens_to_the_nam
 ) -> None:
     app = env.app()
     async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
-        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
+        await main_screen(pilot)
         await pilot.press("j", "E")
         await wait_for_screen(pilot, EventsScreen, what="events")
         table = app.screen.query_one(DataTable)
@@ -146,9 +138,7 @@ async def test_e_lists_the_instances_events_newest_first_and_i_widens_to_the_nam
 async def test_c_menu_copies_the_pod_name_and_the_palette_copies_the_kubectl_line(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
-        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
+        screen = await main_screen(pilot)
         await pilot.press("C")
         await wait_for_screen(pilot, CopyMenu, what="copy menu")
         await pilot.press("down", "enter")
@@ -171,12 +161,9 @@ async def test_c_menu_copies_the_pod_name_and_the_palette_copies_the_kubectl_lin
 
 async def test_private_switch_and_c_copies_the_forwarded_url(env: Env) -> None:
     app = env.app()
-    reach = env.services.reach
-    assert reach is not None
+    reach = reach_of(env.services)
     async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
-        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
+        await main_screen(pilot)
         await pilot.press("colon", *"private bot-alpha", "enter")
         await wait_for(
             lambda: any("bot-alpha is now private" in t for t in env.toasts()),
@@ -211,9 +198,7 @@ async def test_no_shell_when_read_only(read_only_env: Env) -> None:
     env = read_only_env
     app = env.app()
     async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
-        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
+        await main_screen(pilot)
         await pilot.press("S")
         await wait_for(
             lambda: any("cannot open a shell in bot-alpha" in t for t in env.toasts()),
@@ -226,9 +211,7 @@ async def test_no_shell_when_read_only(read_only_env: Env) -> None:
 async def test_shell_where_the_terminal_cannot_be_handed_over_says_so(env: Env) -> None:
     app = env.app()  # the headless driver of tests cannot suspend
     async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
-        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
+        screen = await main_screen(pilot)
         screen.run_for("bot-beta", "shell")
         await wait_for(
             lambda: any("cannot hand over to a shell" in t for t in env.toasts()),

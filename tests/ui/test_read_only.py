@@ -5,18 +5,16 @@ from __future__ import annotations
 from claworc_tui.ui.screens.help import HelpModal
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.widgets.app_header import AppHeader
-from claworc_tui.ui.widgets.instance_list import InstanceList
 from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env
+from tests.ui.steps import main_screen
 
 
 async def test_write_keys_do_nothing_and_say_why(read_only_env: Env) -> None:
     env = read_only_env
     app = env.app()
     async with app.run_test(size=(120, 40), message_hook=env.hook) as pilot:
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
-        await wait_for(lambda: screen.query_one(InstanceList).row_count == 3, pilot=pilot)
+        screen = await main_screen(pilot)
         badge = screen.query_one(AppHeader).query_one("#header-read-only")
         assert badge.display
         assert screen.check_action("delete", ()) is None  # greyed out in the footer
@@ -38,9 +36,7 @@ async def test_reading_still_works(read_only_env: Env) -> None:
     env = read_only_env
     app = env.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
-        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
+        screen = await main_screen(pilot)
         await pilot.press("l")
         await wait_for(lambda: len(screen.log_pane.buffered) >= 1, pilot=pilot, what="logs")
         await pilot.press("escape", "a")

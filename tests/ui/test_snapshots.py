@@ -14,11 +14,11 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from claworc_tui.ui.screens.create import CreateInstanceModal
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.widgets.form import FieldError
-from tests._support.wait import wait_for, wait_for_screen
+from tests._support.wait import wait_for
 from tests.ui.conftest import Env, SnapCompare
+from tests.ui.steps import main_screen, open_create_form, open_settings
 
 
 @pytest.fixture(autouse=True)
@@ -29,9 +29,7 @@ def seeded_random() -> None:
 
 async def listed(pilot: Pilot[Any]) -> None:
     """Wait until the list shows the three seeded instances."""
-    screen = pilot.app.screen
-    assert isinstance(screen, MainScreen)
-    await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
+    screen = await main_screen(pilot)
     await wait_for(
         lambda: str(screen.query_one("#header-connection").render()) == "● live", pilot=pilot
     )
@@ -87,8 +85,7 @@ class TestCreate:
     async def test_create_with_errors(self, env: Env, snap_compare: SnapCompare) -> None:
         async def errors(pilot: Pilot[Any]) -> None:
             await listed(pilot)
-            await pilot.press("n")
-            modal = await wait_for_screen(pilot, CreateInstanceModal)
+            modal = await open_create_form(pilot)
             modal.query_one("#display_name", Input).value = "Alpha"
             modal.query_one("#memory_request", Input).value = "8Gi"
             await pilot.press("ctrl+s")
@@ -121,10 +118,7 @@ class TestSettings:
     async def test_settings(self, env: Env, snap_compare: SnapCompare) -> None:
         async def opened(pilot: Pilot[Any]) -> None:
             await listed(pilot)
-            await pilot.press("comma")
-            await wait_for(
-                lambda: pilot.app.screen.query_one("#image", Input).value != "", pilot=pilot
-            )
+            await open_settings(pilot)
 
         assert await snap_compare(env.app(), terminal_size=(100, 45), run_before=opened)
 

@@ -13,9 +13,9 @@ from textual.widgets import Input
 
 from claworc_tui.ui.screens.confirm import ConfirmModal
 from claworc_tui.ui.screens.create import CreateInstanceModal
-from claworc_tui.ui.screens.main import MainScreen
 from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env
+from tests.ui.steps import main_screen
 
 _NAMES = {"/": "slash", "\r": "enter", "&": "ampersand", " ": "space", "#": "number_sign"}
 
@@ -29,9 +29,7 @@ def burst(app: Any, text: str) -> None:
 async def test_keys_after_slash_and_n_land_in_the_field_they_open(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
-        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
+        screen = await main_screen(pilot)
         burst(app, "/bet\r")
         await wait_for(lambda: screen.instance_list.filter_text == "bet", pilot=pilot)
         await wait_for(lambda: screen.instance_list.has_focus, pilot=pilot)
@@ -46,9 +44,7 @@ async def test_keys_after_slash_and_n_land_in_the_field_they_open(env: Env) -> N
 async def test_keys_after_slash_in_the_log_pane_search(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
-        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
+        screen = await main_screen(pilot)
         await pilot.press("l")
         await wait_for(lambda: len(screen.log_pane.buffered) >= 3, pilot=pilot)
         burst(app, "/ready\r")
@@ -61,9 +57,7 @@ async def test_keys_after_slash_in_the_log_pane_search(env: Env) -> None:
 async def test_a_typed_ahead_y_does_not_confirm(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
-        await wait_for(lambda: screen.instance_list.row_count == 3, pilot=pilot)
+        await main_screen(pilot)
         burst(app, "xy")
         await wait_for_screen(pilot, ConfirmModal)
         await pilot.pause(0.3)
