@@ -100,7 +100,11 @@ class PaneActions(ActionGroup):
 
         ``reread=False`` (the instance's objects changed) builds them from what is watched;
         otherwise (a new selection, after an operation) what is not watched is read again.
+        While the app is still connecting there is nothing to load: the main screen asks
+        again once it is connected.
         """
+        if not self.ctx.connected:
+            return
         self._details_loaded_at = asyncio.get_running_loop().time()
         self._details_name = name
         try:
