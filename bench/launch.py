@@ -4,14 +4,16 @@
 
 Seeds 50 instances (emulator in a child process, created through ``InstanceService.create``),
 then alternates, N times each: the bare app (one DataTable, filled in ``on_mount`` with the same
-50 rows of text) and ``ClaworcApp`` on freshly opened services. Both run under
+50 rows of text) and ``ClaworcApp`` as ``claworc-tui`` starts it: on the records alone
+(``open_records``), connecting to the cluster after its first frame. Both run under
 ``App.run_test(headless=False, size=(160, 45))`` on :class:`FrameDriver`, so every frame is really
 rendered; the clock runs from the app's construction to the first frame in which the table holds
 all rows and the frames since have shown the first 20 names. Each run starts after a full garbage
 collection, as in a fresh process (otherwise the garbage of earlier runs makes some launches pay a
-60–120 ms collection). Opening the services (database, kubeconfig, permission check, sweep)
-happens before construction and is reported on its own, together with the full launch (open +
-first frame). One warm-up run of each is not counted.
+60–120 ms collection). Opening the records (database, key check) happens before construction and
+is reported on its own, together with the full launch (open + first frame); opening the
+cluster comes after the frame and is not in these figures. One warm-up run of each is not
+counted.
 """
 
 from __future__ import annotations
@@ -24,13 +26,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _fleet import emulator_process, open_app_services, seeded
+from _fleet import bench_settings, emulator_process, open_app_services, seeded
 from _report import Deadline, Report, finish, header, median, parse_args
 from _ui import SIZE, FrameDriver, watch
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
 from claworc_tui.app import ClaworcApp
+from claworc_tui.services.launch import open_records
 from claworc_tui.services.views import InstanceView
 from claworc_tui.ui.screens.main import MainScreen
 
@@ -112,19 +115,19 @@ async def time_bare(rows: list[tuple[str, ...]], names: list[str]) -> float:
 
 
 async def time_app(folder: Path, names: list[str]) -> tuple[float, float]:
-    """(construction → populated frame, open_services) of ClaworcApp."""
+    """(construction → populated frame, open_records) of ClaworcApp."""
     opening = time.monotonic()
-    services = await open_app_services(folder)
+    launch = await open_records(bench_settings(folder))
     opened = time.monotonic() - opening
+    gc.collect()
+    start = time.monotonic()
+    app = ClaworcApp(launch, environ={}, driver_class=FrameDriver)
     try:
-        gc.collect()
-        start = time.monotonic()
-        app = ClaworcApp(services, environ={}, driver_class=FrameDriver)
         frame = watch(populated(app, len(names), names))
         async with app.run_test(headless=False, size=SIZE):
             at = await frame.wait(30)
     finally:
-        await services.aclose()
+        await app.aclose()  # connecting (after the frame) is cancelled; all closed
     return at - start, opened
 
 
@@ -171,7 +174,7 @@ async def measure(report: Report, quick: bool, runs: int, budget: Deadline) -> N
         at_most=2.0,
         detail=f"median of per-run ratios {median(pairs):.2f}x",
     )
-    report.add("open_services, median", median(opening) * 1000, "ms")
+    report.add("open_records, median", median(opening) * 1000, "ms")
     full = [a + o for a, o in zip(app, opening, strict=True)]
     report.add(
         "full launch (open + first frame)",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -41,6 +42,7 @@ from claworc_tui.ui.text import toast
 if TYPE_CHECKING:  # imported after the first frame (services.launch.connect)
     from claworc_tui.services import Services
 
+log = logging.getLogger(__name__)
 STYLESHEETS = ("app.tcss", "main.tcss", "widgets.tcss", "dialogs.tcss", "settings.tcss")
 
 
@@ -170,6 +172,11 @@ class ClaworcApp(App[int]):
             services = await connect(self.ctx.launch)
         except ClaworcError as exc:  # the kubeconfig or the engine: said after the app ends
             self.failure = safe_text(exc, multiline=True)
+            self.exit(1)
+            return
+        except Exception as exc:  # a bug: never a screen stuck on "connecting"
+            log.exception("could not connect")
+            self.failure = safe_text(f"could not connect: {type(exc).__name__}: {exc}")
             self.exit(1)
             return
         known = set(self.ctx.warnings)
