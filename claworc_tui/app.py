@@ -26,7 +26,6 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.driver import Driver
 from textual.screen import Screen
-from textual.widgets import Input, TextArea
 
 from claworc_tui.config import Settings
 from claworc_tui.models.errors import ClaworcError
@@ -37,7 +36,7 @@ from claworc_tui.services.views import InstanceView
 from claworc_tui.ui.context import UiContext
 from claworc_tui.ui.messages import ServiceFailed
 from claworc_tui.ui.screens.main import MainScreen
-from claworc_tui.ui.text import toast
+from claworc_tui.ui.text import is_text_field, toast
 
 if TYPE_CHECKING:  # imported after the first frame (services.launch.connect)
     from claworc_tui.services import Services
@@ -235,8 +234,9 @@ class ClaworcApp(App[int]):
 
     @on(events.DescendantFocus)
     def _no_blink(self, event: events.DescendantFocus) -> None:
-        if not self._cursor_blink and isinstance(event.widget, Input | TextArea):
-            event.widget.cursor_blink = False
+        widget = event.widget
+        if not self._cursor_blink and is_text_field(widget):
+            widget.cursor_blink = False  # type: ignore[attr-defined]
 
     @on(ServiceFailed)
     def show_failure(self, message: ServiceFailed) -> None:

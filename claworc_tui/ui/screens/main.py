@@ -19,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Input, TextArea
+from textual.widgets import ContentSwitcher, Input
 
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.services.views import (
@@ -34,13 +34,11 @@ from claworc_tui.ui.cells import use_cell_updates
 from claworc_tui.ui.commands import InstanceCommands
 from claworc_tui.ui.context import UiContext
 from claworc_tui.ui.screens.main_actions import WRITE_ACTIONS, MainActions
-from claworc_tui.ui.text import toast
-from claworc_tui.ui.widgets.activity_pane import ActivityPane
+from claworc_tui.ui.text import is_text_field, toast
 from claworc_tui.ui.widgets.app_footer import AppFooter
 from claworc_tui.ui.widgets.app_header import AppHeader
 from claworc_tui.ui.widgets.instance_detail import InstanceDetail
 from claworc_tui.ui.widgets.instance_list import InstanceList
-from claworc_tui.ui.widgets.log_pane import LogPane
 
 log = logging.getLogger(__name__)
 FLEET_GROUP = "fleet"
@@ -333,9 +331,10 @@ class MainScreen(MainActions):
         focused = self.focused
         if focused is None:
             return False
-        if isinstance(focused, Input | TextArea):
+        if is_text_field(focused):
             return True
-        return any(isinstance(node, LogPane | ActivityPane) for node in focused.ancestors)
+        panes = [p for p in (self._log_pane, self._activity_pane) if p is not None]
+        return any(node in panes for node in focused.ancestors)
 
     def on_key(self, event: events.Key) -> None:
         if isinstance(self.focused, Input):
