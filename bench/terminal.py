@@ -24,10 +24,8 @@ Per run (runs alternate nothing: there is no peer here; medians over the runs):
   RSS after the floods.
 
 The load average is printed with every run: on a busy 2-core machine latencies grow a lot.
-``--launch-only`` takes the launch figures alone (no idle window, no flood): N launches on one
-seeded fleet, each printed with its CPU and load; to compare two trees, run it from each
-(``cd OTHER && python /path/to/bench/terminal.py --launch-only``: the app is started as
-``python -m claworc_tui`` from the current directory).
+``--launch-only``: the launch alone, N times on one fleet; to compare trees, ``cd OTHER && python
+THIS/bench/terminal.py --launch-only`` (the app is ``python -m claworc_tui`` from there).
 """
 
 from __future__ import annotations

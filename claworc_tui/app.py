@@ -123,6 +123,8 @@ class ClaworcApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "quit_connecting":
             return not self.ctx.connected
+        if action == "command_palette" and not self.ctx.connected:
+            return None  # its commands act on the instances: they wait for the cluster too
         # `q` quits from the main screen only: elsewhere it goes back (Settings, drift, help
         # bind it themselves), and in a dialog it must not throw away what was typed.
         return action != "quit" or isinstance(self.screen, MainScreen)

@@ -206,6 +206,7 @@ async def test_keys_wait_for_the_cluster_and_ctrl_c_quits_while_connecting(
                 await wait_for(lambda: screen.instance_list.row_count == 1, pilot=pilot)
                 assert "connecting" in _header(app)
                 assert screen.check_action("stop", ()) is None  # greyed in the footer
+                assert app.check_action("command_palette", ()) is None  # its commands too
                 await pilot.press("x")
                 await wait_for(
                     lambda: any("still connecting" in t for t in _toasts(app)),
