@@ -1,6 +1,7 @@
 """The app in a real pseudo-terminal: what a user on a terminal (or over SSH) gets.
 
     .venv/bin/python bench/terminal.py [--quick] [--runs N] [--idle-seconds S] [--json FILE]
+    .venv/bin/python bench/terminal.py --launch-only [--runs N]    # the launch figures alone
 
 The other benchmarks run the app in-process with frames rendered to nowhere; they cannot see what
 a terminal pays for. Here ``claworc-tui`` runs as its own process on a pty (160x45, TERM
@@ -23,6 +24,8 @@ Per run (runs alternate nothing: there is no peer here; medians over the runs):
   RSS after the floods.
 
 The load average is printed with every run: on a busy 2-core machine latencies grow a lot.
+``--launch-only``: the launch alone, N times on one fleet; to compare trees, ``cd OTHER && python
+THIS/bench/terminal.py --launch-only`` (the app is ``python -m claworc_tui`` from there).
 """
 
 from __future__ import annotations
@@ -78,6 +81,8 @@ class Terminal:
         self.stream = pyte.ByteStream(self.screen)
         self.bytes = 0
         self.first_byte: float | None = None
+        self.cpu_when_met = 0.0
+        """The app's CPU time when the last :meth:`wait` was met (read as its output came)."""
         self._waiters: list[tuple[Callable[[str], bool], asyncio.Future[float]]] = []
         self._text = ""
         self._dirty = True
@@ -101,6 +106,7 @@ class Terminal:
             text = self.text()
             for check, future in list(self._waiters):
                 if not future.done() and check(text):
+                    self.cpu_when_met = self.cpu_seconds()
                     future.set_result(now)
             self._waiters = [(c, f) for c, f in self._waiters if not f.done()]
 
@@ -188,7 +194,8 @@ class Run:
     """One run's figures."""
 
     def __init__(self) -> None:
-        self.first_byte = self.drawn = self.live = self.cpu = 0.0
+        self.first_byte = self.drawn = self.live = self.cpu = self.cpu_live = 0.0
+        self.first_name = 0.0
         self.idle_bytes_per_min = self.idle_rss = 0.0
         self.rate = self.flood_rss = 0.0
         self.keys: list[float] = []
@@ -205,9 +212,12 @@ async def launch(folder: Path, names: list[str], visible: set[str] | None) -> tu
         await term.wait(lambda t: names[0] in t, 60, names[0])
         await asyncio.sleep(3)
         visible = names_on(term.text(), names)
+    first = await term.wait(lambda t: names[0] in t, 60, names[0])
     drawn = await term.wait(lambda t: names_on(t, names) >= visible, 60, "every visible row")
-    run.cpu = term.cpu_seconds()
+    run.cpu = term.cpu_when_met
     live = await term.wait(lambda t: running_rows(t, visible) >= len(visible), 60, "Running rows")
+    run.cpu_live = term.cpu_when_met
+    run.first_name = first - term.started
     assert term.first_byte is not None
     run.first_byte = term.first_byte - term.started
     run.drawn = drawn - term.started
@@ -259,6 +269,43 @@ async def flood(
     done.set()
     await presser
     run.flood_rss = term.rss_mb()
+
+
+async def measure_launch(report: Report, runs: int) -> None:
+    """Only the launch: ``runs`` starts on one seeded fleet of 50 (after a warm-up start)."""
+    results: list[Run] = []
+    with tempfile.TemporaryDirectory(prefix="claworc-bench-") as tmp:
+        folder = Path(tmp)
+        async with emulator_process(folder) as emulator:
+            took = await seeded(emulator, 50)
+            report.note(f"seeded 50 instances through InstanceService.create in {took:.1f}s")
+            pods: dict[str, str] = await emulator.call("pods")
+            names = sorted(pods)
+            term, _ = await launch(folder, names, None)
+            visible = names_on(term.text(), names)
+            await term.close()
+            for index in range(runs):
+                term, run = await launch(folder, names, visible)
+                await term.close()
+                results.append(run)
+                print(
+                    f"  run {index + 1}: first byte {run.first_byte * 1000:.0f} ms,"
+                    f" first row {run.first_name * 1000:.0f} ms,"
+                    f" drawn {run.drawn * 1000:.0f} ms, live {run.live * 1000:.0f} ms,"
+                    f" CPU to drawn {run.cpu:.2f} s, to live {run.cpu_live:.2f} s"
+                    f" (load {run.load})",
+                    flush=True,
+                )
+    report.add("first byte, median", median([r.first_byte for r in results]) * 1000, "ms")
+    report.add(
+        "launch → list drawn (50 instances), median",
+        median([r.drawn for r in results]) * 1000,
+        "ms",
+        at_most=500,
+    )
+    report.add("launch → live status, median", median([r.live for r in results]) * 1000, "ms")
+    report.add("CPU to list drawn, median", median([r.cpu for r in results]), "s")
+    report.add("CPU to live status, median", median([r.cpu_live for r in results]), "s")
 
 
 async def measure(report: Report, quick: bool, runs: int, idle_seconds: float) -> None:
@@ -337,9 +384,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=None, help="repetitions (default 5)")
     parser.add_argument("--idle-seconds", type=float, default=None, help="idle window (30)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument("--launch-only", action="store_true", help="only the launch figures")
     args = parser.parse_args(argv)
     report = header("terminal", args)
     runs = args.runs or (1 if args.quick else 5)
+    if args.launch_only:
+        asyncio.run(measure_launch(report, runs))
+        return finish(report, args)
     idle_seconds = args.idle_seconds or (3.0 if args.quick else 30.0)
     asyncio.run(measure(report, args.quick, runs, idle_seconds))
     return finish(report, args)

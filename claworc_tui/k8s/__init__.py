@@ -1,3 +1,7 @@
-"""The cluster layer. aiohttp is imported first through :mod:`.http` (no CA bundle at import)."""
+"""The cluster layer.
 
-from claworc_tui.k8s import http as _http  # noqa: F401
+aiohttp is imported through :mod:`.http` (no CA bundle at import) by the modules that use it
+(``errors``, ``transport``, ``podstreams``, ``kubelib``). The package itself imports nothing, so
+the runtime-neutral modules (``pods``, ``objects``, ``manifests``) load without aiohttp: the
+first frame of the app is drawn from the records before the cluster client is imported.
+"""

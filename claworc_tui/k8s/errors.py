@@ -16,8 +16,6 @@ import ssl
 from collections.abc import Mapping
 from typing import Any, TypedDict, Unpack
 
-import aiohttp
-
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.models.text import storable
 
@@ -317,6 +315,10 @@ def error_from_transport(
         name: The object name, if any.
         namespace: The namespace of the call, if any.
     """
+    # Here, not at the top: the rest of this module is used before aiohttp is (the app's
+    # first frame, see services/launch.py); a transport failure comes after it was imported.
+    from claworc_tui.k8s.http import aiohttp
+
     call: CallInfo = {
         "verb": verb,
         "resource": resource,

@@ -25,6 +25,8 @@ import sys
 from types import ModuleType
 from typing import Any
 
+from claworc_tui.k8s import http as _http  # noqa: F401  (aiohttp first, without its CA bundle)
+
 #: Packages whose ``__init__`` imports (nearly) the whole library, outermost first.
 _DEFERRED = (
     "kubernetes_asyncio",

@@ -27,14 +27,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import aiohttp
-
 from claworc_tui.k8s.errors import (
     KubeError,
     KubeTimeout,
     error_from_status,
     error_from_transport,
 )
+from claworc_tui.k8s.http import aiohttp
 from claworc_tui.k8s.kubelib import WsApiClient, k8s_client
 from claworc_tui.k8s.manifests import CONTAINER
 from claworc_tui.k8s.transport import TRANSPORT_ERRORS, KubeTransport

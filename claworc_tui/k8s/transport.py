@@ -22,8 +22,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypedDict
 
-import aiohttp
-
 from claworc_tui import __version__
 from claworc_tui.k8s.errors import (
     KubeConfigError,
@@ -32,6 +30,8 @@ from claworc_tui.k8s.errors import (
     error_from_status,
     error_from_transport,
 )
+from claworc_tui.k8s.http import aiohttp
+from claworc_tui.k8s.kubeconfig import NO_KUBECONFIG, find_kubeconfig
 from claworc_tui.k8s.kubelib import k8s_client, k8s_config
 from claworc_tui.k8s.objects import CallRecord, Json
 
@@ -66,22 +66,6 @@ class _Info(TypedDict):
     resource: str
     name: str | None
     namespace: str | None
-
-
-def find_kubeconfig(explicit: str | os.PathLike[str] | None) -> str | None:
-    """Where kubectl would read its config: the explicit path, ``$KUBECONFIG``, ``~/.kube/config``.
-
-    Returns:
-        The path (or ``:``-separated list from ``$KUBECONFIG``), or None to try in-cluster config.
-    """
-    if explicit is not None:
-        return os.fspath(explicit)
-    # Read at call time: kubernetes_asyncio's own default was frozen when it was imported.
-    env = os.environ.get("KUBECONFIG")
-    if env:
-        return env
-    home = Path.home() / ".kube" / "config"
-    return str(home) if home.exists() else None
 
 
 def _incluster_namespace() -> str | None:
@@ -174,11 +158,7 @@ class KubeTransport:
                 context_ns = _incluster_namespace()
         except (k8s_config.ConfigException, OSError, ValueError, KeyError, TypeError) as exc:
             if path is None:
-                message = (
-                    "cannot load Kubernetes config: no kubeconfig ($KUBECONFIG is unset and "
-                    f"~/.kube/config does not exist) and not running in a cluster ({exc}); to run "
-                    "the instances on this host's Docker engine instead: --runtime docker"
-                )
+                message = NO_KUBECONFIG.format(detail=exc)
             else:
                 message = f"cannot load Kubernetes config from {path}: {exc}"
             raise KubeConfigError(message, reason="ConfigError") from None

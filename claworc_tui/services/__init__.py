@@ -1,197 +1,25 @@
-"""The service layer: records + cluster, composed for the TUI and the CLI (no Textual here)."""
+"""The service layer: records + cluster, composed for the TUI and the CLI (no Textual here).
+
+:class:`Services` and :func:`open_services` live in :mod:`.opening`; they are named here as
+before, but imported only when asked for (PEP 562). Importing this package runs nothing
+else, so the modules the app's first frame needs (``views``, ``status``, ``store``,
+``launch``) load without the cluster client, aiohttp and kubernetes_asyncio: the first frame
+is drawn from the records, and the cluster is opened after it (see :mod:`.launch`).
+"""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from claworc_tui.config import Settings
-from claworc_tui.k8s.client import KubeClient
-from claworc_tui.k8s.errors import KubeError, KubeForbidden, KubeTimeout, KubeUnreachable
-from claworc_tui.services.instances import InstanceService
-from claworc_tui.services.ops import record_call
-from claworc_tui.services.reach import ReachService
-from claworc_tui.services.runtime import RuntimeKind, choose_runtime
-from claworc_tui.services.store import Store, open_store
+if TYPE_CHECKING:
+    from claworc_tui.services.opening import READS_ONLY, Services, open_services
 
-log = logging.getLogger(__name__)
-
-__all__ = ["Services", "open_services"]
+__all__ = ["READS_ONLY", "Services", "open_services"]
 
 
-@dataclass
-class Services:
-    """Everything the UI needs, opened once by ``__main__`` (or a test) and closed at exit."""
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from claworc_tui.services import opening
 
-    config: Settings
-    store: Store
-    kube: KubeClient | None
-    """The Kubernetes client; None on the Docker runtime."""
-    instances: InstanceService
-    read_only_reason: str | None = None
-    """Why writes are disabled (``--read-only``, RBAC), or None."""
-    warnings: list[str] = field(default_factory=list)
-    """Things the user should know at start (key beside the data, cluster unreachable …)."""
-    swept: list[str] = field(default_factory=list)
-    """What the start-up sweep finished or flagged."""
-    reach: ReachService | None = None
-    """Shells and port-forwards into instances (see :mod:`.reach`)."""
-    engine_host: str | None = None
-    """The Docker engine's address, on the Docker runtime."""
-
-    @property
-    def runtime(self) -> RuntimeKind:
-        """What runs the instances."""
-        return self.instances.runtime.kind
-
-    @property
-    def context_name(self) -> str:
-        """The kubeconfig context (``in-cluster`` inside a pod); ``docker`` on Docker."""
-        if self.kube is None:
-            return "docker"
-        return self.kube.context_name or "in-cluster"
-
-    @property
-    def server_url(self) -> str:
-        """The API server URL (the engine's address on Docker)."""
-        if self.kube is None:
-            return self.engine_host or ""
-        return self.kube.server_url
-
-    @property
-    def namespace(self) -> str:
-        """The namespace every instance lives in (the engine's address on Docker)."""
-        if self.kube is None:
-            return self.engine_host or "docker"
-        return self.kube.namespace
-
-    async def aclose(self) -> None:
-        """Stop streams, close the cluster client and the database."""
-        try:
-            if self.reach is not None:
-                await self.reach.aclose()
-            await self.instances.aclose()
-        finally:
-            try:
-                if self.kube is not None:
-                    await self.kube.aclose()
-            finally:
-                await self.store.aclose()
-
-
-async def _read_only_reason(config: Settings, kube: KubeClient) -> tuple[str | None, list[str]]:
-    if config.read_only:
-        return "the app runs with --read-only", []
-    try:
-        permissions = await kube.can_i()
-    except (KubeUnreachable, KubeTimeout) as exc:
-        return None, [f"the cluster is not reachable yet: {exc}"]
-    except KubeError as exc:
-        return None, [f"could not check permissions: {exc}"]
-    if permissions.read_only:
-        denied = ", ".join(f"{p.verb} {p.resource}" for p in permissions.denied[:4])
-        return f"RBAC allows no changes in {kube.namespace} (denied: {denied})", []
-    warnings = [
-        f"RBAC denies {p.verb} {p.resource}: actions that need it will fail"
-        for p in permissions.denied
-    ]
-    return None, warnings
-
-
-READS_ONLY = "this command only reads"
-STARTUP_WAIT = 5.0
-"""Seconds the start-up checks (permissions, namespace) wait for the API server; a server
-that does not answer by then is treated as unreachable, so the app shows without it."""
-
-
-async def open_services(
-    config: Settings, *, sweep: bool = True, reads_only: bool = False
-) -> Services:
-    """Open the records and the cluster client, detect read-only mode, sweep stuck rows.
-
-    A cluster that cannot be reached does not stop the app: the records are shown and the
-    connection banner says so; the watch keeps retrying.
-
-    ``reads_only`` (a command that only reads) and ``--read-only`` change nothing, in the
-    database or the cluster: the file is opened read-only, no namespace is created, the sweep
-    and the activity-log pruning do not run. Otherwise the sweep runs and ``swept`` says what
-    it did.
-
-    Raises:
-        ClaworcError: The database or the kubeconfig cannot be used (the message says why).
-    """
-    no_writes = reads_only or config.read_only
-    if choose_runtime(config.runtime, config.kubeconfig) is RuntimeKind.DOCKER:
-        from claworc_tui.services.docker_open import open_docker_services
-
-        return await open_docker_services(config, sweep=sweep, reads_only=reads_only)
-    store = await open_store(config, read_only=no_writes)
-    kube = KubeClient(
-        kubeconfig=config.kubeconfig,
-        context=config.context,
-        namespace=config.namespace,
-        on_call=record_call,
-    )
-    kube.owner_id = store.owner_id
-    try:
-        await kube.start()
-        reason: str | None
-        warnings: list[str]
-        if reads_only and not config.read_only:
-            reason, warnings = READS_ONLY, []
-        else:
-            try:
-                reason, warnings = await asyncio.wait_for(
-                    _read_only_reason(config, kube), STARTUP_WAIT
-                )
-            except TimeoutError:
-                reason, warnings = None, [_no_answer(kube)]
-        if reason is None and not _unreachable(warnings):
-            try:
-                await asyncio.wait_for(kube.ensure_namespace(), STARTUP_WAIT)
-            except (KubeUnreachable, KubeTimeout, TimeoutError):
-                warnings.append(_no_answer(kube))
-            except KubeForbidden as exc:
-                warnings.append(str(exc))
-    except BaseException:
-        await kube.aclose()
-        await store.aclose()
-        raise
-    instances = InstanceService(
-        store, kube, read_only_reason=reason, log_buffer_lines=config.log_buffer_lines
-    )
-    services = Services(
-        config=config,
-        store=store,
-        kube=kube,
-        instances=instances,
-        read_only_reason=reason,
-        warnings=[*store.warnings, *warnings],
-        reach=ReachService(store, kube, read_only_reason=reason),
-    )
-    try:
-        if sweep and reason is None and not _unreachable(warnings):
-            try:
-                services.swept = await instances.sweep()
-            except KubeError as exc:
-                services.warnings.append(f"start-up sweep failed: {exc}")
-        for line in services.swept:
-            log.info("sweep: %s", line)
-        if not no_writes:
-            await store.activity.prune()
-    except BaseException:  # cancelled (Ctrl+C while connecting) or failed: close what we opened
-        await services.aclose()
-        raise
-    return services
-
-
-def _no_answer(kube: KubeClient) -> str:
-    return (
-        f"the cluster is not reachable yet: {kube.server_url or 'the API server'} did not answer "
-        f"within {STARTUP_WAIT:g} s (showing the records; the connection is retried)"
-    )
-
-
-def _unreachable(warnings: list[str]) -> bool:
-    return any("not reachable" in w for w in warnings)
+        return getattr(opening, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

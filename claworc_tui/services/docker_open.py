@@ -13,26 +13,31 @@ from claworc_tui.docker.instances import DockerInstances
 from claworc_tui.services import READS_ONLY, Services
 from claworc_tui.services.docker_runtime import DockerRuntime
 from claworc_tui.services.docker_service import DockerInstanceService
-from claworc_tui.services.store import open_store
+from claworc_tui.services.store import Store, open_store
 
 
 async def open_docker_services(
-    config: Settings, *, sweep: bool = True, reads_only: bool = False
+    config: Settings, *, sweep: bool = True, reads_only: bool = False, store: Store | None = None
 ) -> Services:
     """Open the records and the engine (see the module docstring).
+
+    ``store``: the records, already open; the caller's to close if this raises (as in
+    :func:`~claworc_tui.services.opening.open_services`).
 
     Raises:
         EngineUnavailable: No engine answers (socket missing, permission denied …).
         ClaworcError: The database cannot be used.
     """
     no_writes = reads_only or config.read_only
+    given = store
     engine = DockerEngine()
     await engine.start()
-    try:
-        store = await open_store(config, read_only=no_writes)
-    except BaseException:
-        await engine.aclose()
-        raise
+    if store is None:
+        try:
+            store = await open_store(config, read_only=no_writes)
+        except BaseException:
+            await engine.aclose()
+            raise
     ops = DockerInstances(
         engine,
         config.db.parent / "docker",
@@ -62,6 +67,6 @@ async def open_docker_services(
             services.swept = await instances.sweep()
             await store.activity.prune()
     except BaseException:
-        await services.aclose()
+        await (services.aclose() if given is None else services.close_runtime())
         raise
     return services

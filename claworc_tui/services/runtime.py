@@ -17,12 +17,14 @@ import os
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from claworc_tui.k8s.client import KubeClient
-from claworc_tui.k8s.informer import InformerEvent, Kind
-from claworc_tui.k8s.objects import Json
 from claworc_tui.models.logs import LogLine, LogStreamState
+
+if TYPE_CHECKING:  # the cluster client (aiohttp, kubernetes_asyncio) is not needed to choose
+    from claworc_tui.k8s.client import KubeClient
+    from claworc_tui.k8s.informer import InformerEvent, Kind
+    from claworc_tui.k8s.objects import Json
 
 #: Docker's default socket (``docker.engine.DEFAULT_SOCKET``; not imported from there, which
 #: would load aiodocker on every Kubernetes start).

@@ -11,6 +11,7 @@ a bad string raised wherever the text was drawn (issue 11).
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from textual.app import App
@@ -58,4 +59,18 @@ def toast(
         severity=severity,
         timeout=timeout,
         markup=False,
+    )
+
+
+def is_text_field(widget: object) -> bool:
+    """Whether ``widget`` is a field the user types into (an ``Input`` or a ``TextArea``).
+
+    ``TextArea`` (with tree-sitter, ~10 ms) is imported only by the screens that use it: a
+    widget cannot be one before its module is loaded, so the check does not load it.
+    """
+    from textual.widgets import Input
+
+    text_area = sys.modules.get("textual.widgets._text_area")
+    return isinstance(widget, Input) or (
+        text_area is not None and isinstance(widget, text_area.TextArea)
     )

@@ -19,7 +19,7 @@ from cryptography.x509.oid import NameOID
 # context, as any code that passes no context of its own does.
 _CLIENT = """
 import asyncio, sys
-import claworc_tui.k8s
+import claworc_tui.k8s.client  # the cluster client imports aiohttp through k8s.http
 import aiohttp, aiohttp.connector as connector
 
 async def main() -> None:

@@ -13,6 +13,7 @@ from claworc_tui.ui.screens.command_line import CommandLine, complete
 from claworc_tui.ui.screens.events import EventsScreen
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.screens.settings import SettingsScreen
+from claworc_tui.ui.widgets.instance_list import InstanceList
 from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env
 from tests.ui.steps import error_text, main_screen
@@ -42,7 +43,12 @@ async def test_ns_switches_the_list_to_another_namespace(env: Env) -> None:
             await wait_for(lambda: line.value == "ns other", pilot=pilot, what="completed")
             await pilot.press("enter")
             await wait_for(
-                lambda: isinstance(app.screen, MainScreen) and app.screen is not screen,
+                # ... and composed: a screen just pushed has no list yet (NoMatches under load)
+                lambda: (
+                    isinstance(app.screen, MainScreen)
+                    and app.screen is not screen
+                    and bool(app.screen.query(InstanceList))
+                ),
                 pilot=pilot,
                 what="new main screen",
             )
@@ -118,7 +124,7 @@ async def test_ctx_switches_to_another_kubeconfig_context(env: Env) -> None:
             screen = await main_screen(pilot)
             await pilot.press("colon", *"ctx sec", "tab", "enter")
             await wait_for(
-                lambda: app.screen is not screen,
+                lambda: app.screen is not screen and bool(app.screen.query(InstanceList)),
                 pilot=pilot,
                 what="the main screen on the new context",
             )

@@ -1,4 +1,5 @@
-"""Launch (issue 17): the list is in the first frame, and the first frame's imports are few."""
+"""Launch (issue 17): the list is in the first frame, drawn from the records before the cluster
+is connected to, and the first frame's imports are few (neither aiohttp nor the client)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from claworc_tui.app import ClaworcApp, _open
+from claworc_tui.app import ClaworcApp
 from claworc_tui.crypto.sealing import new_key
 from claworc_tui.models.errors import WrongEncryptionKey
 from claworc_tui.models.instance import InstanceSpec, Provider
+from claworc_tui.services import open_services
+from claworc_tui.services.launch import open_records
 from tests._support.wait import wait_for
 from tests.ui.harness import running_emulator, seed, settings_for
 from tests.ui.test_idle_bytes import FrameRecorder
@@ -24,26 +27,26 @@ from tests.ui.test_idle_bytes import FrameRecorder
 async def test_the_first_frame_shows_the_instances_read_at_start(tmp_path: Path) -> None:
     async with running_emulator() as emulator:
         settings = settings_for(tmp_path, emulator)
-        services, views = await _open(settings)
+        services = await open_services(settings)
         try:
             await seed(services, "Alpha", "Beta")
         finally:
             await services.aclose()
-        services, views = await _open(settings)
+        launch = await open_records(settings)
+        assert [v.name for v in launch.views] == ["bot-alpha", "bot-beta"]
+        app = ClaworcApp(launch, driver_class=FrameRecorder)
+        frames: list[str] = []
         try:
-            assert sorted(v.name for v in views) == ["bot-alpha", "bot-beta"]
-            app = ClaworcApp(services, first_views=views, driver_class=FrameRecorder)
-            frames: list[str] = []
             async with app.run_test(size=(120, 30), headless=False) as pilot:
                 driver = app._driver
                 assert isinstance(driver, FrameRecorder)
                 await pilot.pause()
                 frames = list(driver.written)
-            first = next(frame for frame in frames if "NAME" in frame)
-            assert "bot-alpha" in first
-            assert "bot-beta" in first
         finally:
-            await services.aclose()
+            await app.aclose()
+        first = next(frame for frame in frames if "NAME" in frame)
+        assert "bot-alpha" in first
+        assert "bot-beta" in first
 
 
 def python_prints(code: str) -> str:
@@ -54,9 +57,10 @@ def python_prints(code: str) -> str:
 
 
 def test_starting_the_app_imports_no_kubernetes_model_nor_the_emulator() -> None:
+    """What the app imports, with what it imports to connect (after its first frame)."""
     code = (
         "import json, sys\n"
-        "import claworc_tui.cli.main, claworc_tui.app\n"
+        "import claworc_tui.cli.main, claworc_tui.app, claworc_tui.services.opening\n"
         "print(json.dumps(sorted(sys.modules)))\n"
     )
     out = python_prints(code)
@@ -103,23 +107,24 @@ def test_the_collector_is_on_again_after_a_failed_command() -> None:
 
 async def test_the_app_turns_the_collector_on_once_started(tmp_path: Path) -> None:
     async with running_emulator() as emulator:
-        services, views = await _open(settings_for(tmp_path, emulator))
+        launch = await open_records(settings_for(tmp_path, emulator))
         gc.disable()  # as claworc_tui.__main__ does while starting
+        app = ClaworcApp(launch)
         try:
-            app = ClaworcApp(services, first_views=views)
             async with app.run_test(size=(120, 30)) as pilot:
                 await wait_for(gc.isenabled, pilot=pilot, what="the collector on")
+                assert app.ctx.connected  # on again once connected, with the client imported
                 assert gc.get_freeze_count() > 0  # what start-up made is frozen
         finally:
             gc.enable()
-            await services.aclose()
+            await app.aclose()
 
 
 _OPEN_AND_LIST = """
 import asyncio, json, sys
 from pathlib import Path
-from claworc_tui.app import _open
 from claworc_tui.config import Settings
+from claworc_tui.services.launch import connect, open_records
 
 async def main() -> None:
     args = json.loads(sys.argv[1])
@@ -127,8 +132,10 @@ async def main() -> None:
         db=Path(args["db"]), kubeconfig=args["kubeconfig"], namespace=args["namespace"],
         config_dir=Path(args["config_dir"]), state_dir=Path(args["state_dir"]),
     )
-    services, views = await _open(settings)
+    launch = await open_records(settings)
+    services = await connect(launch)
     await services.aclose()
+    views = launch.views
     print(json.dumps({"views": sorted(v.name for v in views), "modules": sorted(sys.modules)}))
 
 asyncio.run(main())
@@ -141,7 +148,7 @@ async def test_a_start_checks_the_key_without_loading_the_cipher(tmp_path: Path)
     imported on a Kubernetes start either."""
     async with running_emulator() as emulator:
         settings = settings_for(tmp_path, emulator)
-        services, _ = await _open(settings)  # the first start makes the key and seals the check
+        services = await open_services(settings)  # the first start makes the key and the check
         try:
             async for _ in services.instances.create(
                 InstanceSpec(
@@ -178,4 +185,4 @@ async def test_a_start_checks_the_key_without_loading_the_cipher(tmp_path: Path)
         # A wrong key is still refused at start, by the same check.
         settings.key_file.write_bytes(new_key())
         with pytest.raises(WrongEncryptionKey):
-            await _open(settings)
+            await open_records(settings)

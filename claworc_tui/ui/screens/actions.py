@@ -24,7 +24,6 @@ from claworc_tui.ui.clipboard import copy_text
 from claworc_tui.ui.messages import OperationDone, ServiceFailed
 from claworc_tui.ui.screens.action_group import ActionGroup
 from claworc_tui.ui.screens.confirm import ConfirmModal, DeleteModal
-from claworc_tui.ui.screens.create import CreateInstanceModal
 from claworc_tui.ui.screens.progress import Outcome, ProgressModal
 from claworc_tui.ui.text import fmt, plain, stacked, toast
 from claworc_tui.ui.widgets.instance_detail import InstanceDetail
@@ -133,6 +132,9 @@ class InstanceActions(ActionGroup):
         def submitted(spec: InstanceSpec | None) -> None:
             if spec is not None:
                 self.create_instance(spec)
+
+        # The form (and TextArea, tree-sitter) is imported when first opened, not at start.
+        from claworc_tui.ui.screens.create import CreateInstanceModal
 
         self.app.push_screen(CreateInstanceModal(self.ctx.ops, prefill=prefill), submitted)
 

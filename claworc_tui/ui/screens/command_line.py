@@ -18,19 +18,19 @@ from textual.widgets import Input
 
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.models.text import safe_text
-from claworc_tui.services import Services
-from claworc_tui.services.switch import contexts, namespaces, switch
 from claworc_tui.ui.commands import COLON_COMMANDS, INSTANCE_WORDS, screen_action
 from claworc_tui.ui.screens.action_group import ActionGroup
 from claworc_tui.ui.text import toast
 from claworc_tui.ui.widgets.instance_list import InstanceList
 
-if TYPE_CHECKING:
-    pass
+if TYPE_CHECKING:  # the command line is used once connected; the services load after the
+    # first frame (services/launch.py), so they are imported where they are used
+    from claworc_tui.services import Services
 
 
 class _SwitchingApp(Protocol):
-    services: Services
+    @property
+    def services(self) -> Services: ...
 
     async def switch_services(self, services: Services) -> None: ...
 
@@ -126,6 +126,8 @@ class CommandMode(ActionGroup):
     @work(exclusive=True, group="command-completions", exit_on_error=False)
     async def load_completions(self, suggester: CommandSuggester) -> None:
         """Contexts and namespaces for completion (asked when the line opens)."""
+        from claworc_tui.services.switch import contexts, namespaces
+
         app: _SwitchingApp = self.app  # type: ignore[assignment]
         suggester.arguments["context"] = await contexts(app.services)
         suggester.arguments["namespace"] = await namespaces(app.services)
@@ -185,6 +187,8 @@ class CommandMode(ActionGroup):
     @work(exclusive=True, group="switch", exit_on_error=False)
     async def switch_to(self, word: str, arg: str) -> None:
         """Check the namespace or context, open services there, then hand them to the app."""
+        from claworc_tui.services.switch import switch
+
         app: _SwitchingApp = self.app  # type: ignore[assignment]
         what = "namespace" if word == "ns" else "context"
         try:

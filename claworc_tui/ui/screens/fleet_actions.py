@@ -27,7 +27,6 @@ from claworc_tui.models.wording import plural
 from claworc_tui.services.kube_only import not_on_docker
 from claworc_tui.ui.messages import OperationDone, ServiceFailed
 from claworc_tui.ui.screens.action_group import ActionGroup
-from claworc_tui.ui.screens.create import CreateInstanceModal
 from claworc_tui.ui.screens.progress import Outcome, ProgressModal
 from claworc_tui.ui.text import plain, toast
 from claworc_tui.ui.widgets.form import FieldError
@@ -138,6 +137,8 @@ class FleetActions(ActionGroup):
         except ClaworcError as exc:
             self.post_message(ServiceFailed(f"clone {source}", exc))
             return
+        from claworc_tui.ui.screens.create import CreateInstanceModal  # imported on first use
+
         form = CreateInstanceModal(ops, prefill=spec, title=f"Clone {source}", note=note)
         chosen = await self.app.push_screen_wait(form)
         if chosen is None:

@@ -19,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Input, TextArea
+from textual.widgets import ContentSwitcher, Input
 
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.services.views import (
@@ -34,13 +34,11 @@ from claworc_tui.ui.cells import use_cell_updates
 from claworc_tui.ui.commands import InstanceCommands
 from claworc_tui.ui.context import UiContext
 from claworc_tui.ui.screens.main_actions import WRITE_ACTIONS, MainActions
-from claworc_tui.ui.text import toast
-from claworc_tui.ui.widgets.activity_pane import ActivityPane
+from claworc_tui.ui.text import is_text_field, toast
 from claworc_tui.ui.widgets.app_footer import AppFooter
 from claworc_tui.ui.widgets.app_header import AppHeader
 from claworc_tui.ui.widgets.instance_detail import InstanceDetail
 from claworc_tui.ui.widgets.instance_list import InstanceList
-from claworc_tui.ui.widgets.log_pane import LogPane
 
 log = logging.getLogger(__name__)
 FLEET_GROUP = "fleet"
@@ -81,6 +79,12 @@ _FLEET_RETRY = (1.0, 2.0, 5.0, 10.0)
 #: list draws only the rows that changed (was 100 ms with DataTable; bench/status.py median
 #: 64 -> 9 ms, p95 78 -> 18 ms).
 FLEET_FLUSH_SECONDS = 0.04
+#: What the keys may do while the app is still connecting (the list is drawn from the records,
+#: see services/launch.py): look. Every other action of the screen needs the cluster and is
+#: refused until then, greyed in the footer, with a toast that says why.
+WHILE_CONNECTING = frozenset({"filter", "back", "help", "open_detail"})
+#: What the header says while connecting.
+CONNECTING = Connection(state=ConnectionState.CONNECTING, reason="ctrl+c quits")
 
 
 class MainScreen(MainActions):
@@ -152,7 +156,22 @@ class MainScreen(MainActions):
         # One clock for every relative time on screen (AGE, "started 3m ago", event ages, how
         # old a last-known status is); only text that moved is redrawn.
         self.set_interval(TICK_SECONDS, self._tick)
-        self.watch_fleet()
+        if self.ctx.connected:
+            self.watch_fleet()
+        else:
+            header.connection = CONNECTING
+
+    def connected(self, ctx: UiContext) -> None:
+        """The cluster is open (``ctx.services``): follow the fleet, allow every action."""
+        self.ctx = ctx
+        with suppress(NoMatches):  # the app is closing: the widgets went first
+            header = self.query_one(AppHeader)
+            header.show_place(ctx.context_name, ctx.namespace)
+            header.read_only_reason = ctx.read_only_reason
+            header.connection = Connection(state=ConnectionState.CONNECTING)
+            self.watch_fleet()
+            self._selection_settled()  # the details wait for the cluster
+        self.refresh_bindings()
 
     def _tick(self) -> None:
         self._clock.tick()
@@ -303,6 +322,8 @@ class MainScreen(MainActions):
             return False  # typing in a field, or the log pane's own "/" and "n"
         if action in WRITE_ACTIONS and self.ctx.read_only:
             return None  # shown greyed out in the footer; on_key says why
+        if not self.ctx.connected and action not in WHILE_CONNECTING:
+            return None  # the same, until the cluster is open
         return True
 
     def _focus_elsewhere(self) -> bool:
@@ -310,12 +331,27 @@ class MainScreen(MainActions):
         focused = self.focused
         if focused is None:
             return False
-        if isinstance(focused, Input | TextArea):
+        if is_text_field(focused):
             return True
-        return any(isinstance(node, LogPane | ActivityPane) for node in focused.ancestors)
+        panes = [p for p in (self._log_pane, self._activity_pane) if p is not None]
+        return any(node in panes for node in focused.ancestors)
 
     def on_key(self, event: events.Key) -> None:
-        if not self.ctx.read_only or isinstance(self.focused, Input):
+        if isinstance(self.focused, Input):
+            return
+        if not self.ctx.connected:
+            for binding in self._bindings.key_to_bindings.get(event.key, ()):
+                if binding.action not in WHILE_CONNECTING:
+                    toast(
+                        self,
+                        f"{binding.description or binding.action}: still connecting to the "
+                        "cluster, a moment",
+                        title="Connecting",
+                        severity="warning",
+                        timeout=3,
+                    )
+                    return
+        if not self.ctx.read_only:
             return
         for binding in self._bindings.key_to_bindings.get(event.key, ()):
             if binding.action in WRITE_ACTIONS:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import suppress
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.css.query import NoMatches
@@ -17,9 +18,11 @@ from textual.widgets import ContentSwitcher
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.ui.messages import OperationDone, ServiceFailed
 from claworc_tui.ui.screens.action_group import ActionGroup
-from claworc_tui.ui.widgets.activity_pane import ActivityPane
 from claworc_tui.ui.widgets.instance_detail import InstanceDetail
-from claworc_tui.ui.widgets.log_pane import LogPane
+
+if TYPE_CHECKING:  # the panes are imported when first opened, not for the first frame
+    from claworc_tui.ui.widgets.activity_pane import ActivityPane
+    from claworc_tui.ui.widgets.log_pane import LogPane
 
 DETAIL_GROUP = "details"
 ACTIVITY_GROUP = "activity"
@@ -46,23 +49,31 @@ class PaneActions(ActionGroup):
     @property
     def log_pane(self) -> LogPane:
         """The log pane (mounted when first opened; ``NoMatches`` before that)."""
-        return self.query_one(LogPane)
+        if self._log_pane is None:
+            raise NoMatches("the log pane has not been opened")
+        return self._log_pane
 
     @property
     def activity_pane(self) -> ActivityPane:
         """The activity pane (mounted when first opened; ``NoMatches`` before that)."""
-        return self.query_one(ActivityPane)
+        if self._activity_pane is None:
+            raise NoMatches("the activity pane has not been opened")
+        return self._activity_pane
 
     async def _mount_bottom(self, pane: str) -> None:
         """Mount the bottom pane ``pane`` into the switcher if this is its first use."""
         switcher = self.query_one("#bottom", ContentSwitcher)
         if pane == "logs" and self._log_pane is None:
+            from claworc_tui.ui.widgets.log_pane import LogPane
+
             ctx = self.ctx
             self._log_pane = LogPane(
                 ctx.ops.follow_logs, buffer_lines=ctx.log_buffer_lines, now=ctx.now, id="logs"
             )
             await switcher.mount(self._log_pane)
         elif pane == "activity" and self._activity_pane is None:
+            from claworc_tui.ui.widgets.activity_pane import ActivityPane
+
             self._activity_pane = ActivityPane(self.ctx.now, id="activity")
             await switcher.mount(self._activity_pane)
 
@@ -100,7 +111,11 @@ class PaneActions(ActionGroup):
 
         ``reread=False`` (the instance's objects changed) builds them from what is watched;
         otherwise (a new selection, after an operation) what is not watched is read again.
+        While the app is still connecting there is nothing to load: the main screen asks
+        again once it is connected.
         """
+        if not self.ctx.connected:
+            return
         self._details_loaded_at = asyncio.get_running_loop().time()
         self._details_name = name
         try:
@@ -180,22 +195,22 @@ class PaneActions(ActionGroup):
             self.activity_pane.table.focus()
             self.load_activity()
 
-    @on(LogPane.Left)
-    def _pane_left(self) -> None:
+    def on_log_pane_left(self) -> None:
+        """``LogPane.Left`` (a handler by name: the pane's module loads when first opened)."""
         self.instance_list.focus()
 
-    @on(ActivityPane.Left)
-    async def _activity_left(self) -> None:
+    async def on_activity_pane_left(self) -> None:
+        """``ActivityPane.Left``."""
         if self.bottom == "activity":
             await self._toggle_bottom("activity")  # esc closes the pane, as in k9s
         self.instance_list.focus()
 
-    @on(ActivityPane.ScopeToggled)
-    def _activity_scope(self) -> None:
+    def on_activity_pane_scope_toggled(self) -> None:
+        """``ActivityPane.ScopeToggled``."""
         pane = self.activity_pane
         pane.only_instance = None if pane.only_instance else self.instance_list.selected_name
         self.load_activity()
 
-    @on(ActivityPane.ReloadRequested)
-    def _activity_reload(self) -> None:
+    def on_activity_pane_reload_requested(self) -> None:
+        """``ActivityPane.ReloadRequested``."""
         self.load_activity()

@@ -10,6 +10,7 @@ while the app runs (re-attaching to a restarted pod) and stop when it quits.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -25,15 +26,14 @@ from claworc_tui.models.errors import ClaworcError
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.text import safe_text
 from claworc_tui.services.errors import ReadOnlyMode
-from claworc_tui.services.reach import Forward, ReachService, ssh_hint
-from claworc_tui.services.terminal import run_terminal
 from claworc_tui.ui.clipboard import copy_text
 from claworc_tui.ui.messages import ServiceFailed
 from claworc_tui.ui.screens.action_group import ActionGroup
 from claworc_tui.ui.text import toast
 from claworc_tui.ui.widgets.instance_list import InstanceList
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the services load after the first frame (services/launch.py)
+    from claworc_tui.services.reach import Forward, ReachService
     from claworc_tui.ui.context import UiContext
 
 REACH_GROUP = "reach"
@@ -85,6 +85,8 @@ class ReachActions(ActionGroup):
                 sys.stdout.write(f"claworc-tui: shell in {name} (pod {pod}); exit to return\r\n")
                 sys.stdout.flush()
                 async with reach.shell(name) as channel:
+                    from claworc_tui.services.terminal import run_terminal
+
                     code = await run_terminal(channel)
         except SuspendNotSupported:
             self.notify("this terminal cannot hand over to a shell", severity="warning")
@@ -342,7 +344,7 @@ class ForwardsScreen(ModalScreen[None]):
         if forwards:
             table.move_cursor(row=min(row, len(forwards) - 1))
         hint = (
-            "From your own machine: " + ssh_hint(forwards, self.ctx.environ)
+            "From your own machine: " + _ssh_hint(forwards, self.ctx.environ)
             if forwards
             else "No forwards. F on an instance opens one."
         )
@@ -364,7 +366,7 @@ class ForwardsScreen(ModalScreen[None]):
         """Copy the ``ssh -L`` line for every forward."""
         forwards = self.reach.forwards()
         if forwards:
-            line = ssh_hint(forwards, self.ctx.environ)
+            line = _ssh_hint(forwards, self.ctx.environ)
             via = await copy_text(self.app, line, self.ctx.environ)
             toast(self, line, title=f"ssh line copied {via}")
 
@@ -379,3 +381,9 @@ class ForwardsScreen(ModalScreen[None]):
             await self.reach.stop_forwards(fwd.instance)
             toast(self, f"stopped forwarding {fwd.instance}", timeout=3)
             self.refresh_rows()
+
+
+def _ssh_hint(forwards: list[Forward], environ: Mapping[str, str]) -> str:
+    from claworc_tui.services.reach import ssh_hint
+
+    return ssh_hint(forwards, environ)

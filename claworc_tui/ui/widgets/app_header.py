@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
@@ -50,15 +51,20 @@ class AppHeader(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Static("[b]claworc[/b]", id="header-title")
-        where = (
-            fmt("docker [b]$engine[/b]", engine=self._ns)
-            if self._runtime == "docker"
-            else fmt("ctx [b]$context[/b]  ns [b]$ns[/b]", context=self._context_name, ns=self._ns)
-        )
-        yield Static(where, id="header-cluster")
+        yield Static(self._where(), id="header-cluster")
         yield Static("", id="header-connection")
         yield Static("DEMO", id="header-demo", classes="badge")
         yield Static("READ-ONLY", id="header-read-only", classes="badge")
+
+    def _where(self) -> Content:
+        if self._runtime == "docker":
+            return fmt("docker [b]$engine[/b]", engine=self._ns)
+        return fmt("ctx [b]$context[/b]  ns [b]$ns[/b]", context=self._context_name, ns=self._ns)
+
+    def show_place(self, context: str, namespace: str) -> None:
+        """Show the context and namespace (known once the app is connected)."""
+        self._context_name, self._ns = context, namespace
+        self.query_one("#header-cluster", Static).update(self._where())
 
     def on_mount(self) -> None:
         # A header on a pushed screen (settings, drift) shows what the main one last knew.
