@@ -90,6 +90,8 @@ class ClaworcApp(App[int]):
         self.failure: str | None = None
         """Why the app ended itself (the cluster or the engine cannot be used), or None."""
         self._connecting: asyncio.Task[None] | None = None
+        self.key_typed_at: float | None = None
+        """When the key being handled was typed (see :meth:`on_event`)."""
         if isinstance(services, Launch):
             launch, opened = services, None
         else:
@@ -232,6 +234,11 @@ class ClaworcApp(App[int]):
         # config editor) gets it with control characters replaced, so none is ever drawn.
         if isinstance(event, events.Paste) and not event.is_forwarded:
             event.text = safe_text(event.text, multiline=True)
+        if isinstance(event, events.Key):
+            # When the key was typed, for bindings that must not take type-ahead (a key that
+            # reached a widget of the screen below before a question covered it comes back to
+            # the app and would run the question's binding: see ConfirmModal).
+            self.key_typed_at = event.time
         await super().on_event(event)
 
     @on(events.DescendantFocus)

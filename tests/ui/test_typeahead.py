@@ -65,3 +65,28 @@ async def test_a_typed_ahead_y_does_not_confirm(env: Env) -> None:
         await pilot.press("n")
         views = {v.name: v for v in await env.services.instances.list_views()}
         assert views["bot-alpha"].instance.status == "running"
+
+
+async def test_a_y_typed_before_the_question_and_still_on_its_way_does_not_confirm(
+    env: Env,
+) -> None:
+    """The race of the burst above, made certain: the "y" was handed to the list before the
+    question covered it, and bubbles back to the app once the question is up."""
+    app = env.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await main_screen(pilot)
+        typed = events.Key("y", "y")  # typed now, before the question exists
+        burst(app, "x")
+        await wait_for_screen(pilot, ConfirmModal)
+        typed._set_forwarded()  # as the app forwards a key to the focused widget
+        screen.instance_list.post_message(typed)
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, ConfirmModal)  # still asking
+        await pilot.press("y")  # a y typed now is an answer
+        await wait_for(lambda: not isinstance(app.screen, ConfirmModal), pilot=pilot)
+
+        async def alpha_stopped() -> bool:
+            views = {v.name: v for v in await env.services.instances.list_views()}
+            return views["bot-alpha"].instance.status == "stopped"
+
+        await wait_for(alpha_stopped, pilot=pilot, timeout=15, what="bot-alpha stopped")

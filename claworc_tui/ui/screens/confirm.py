@@ -23,7 +23,7 @@ class ConfirmModal(ModalScreen[bool]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,n", "cancel", "Cancel"),
-        Binding("y", "confirm", "Yes"),
+        Binding("y", "confirm_key", "Yes"),
     ]
 
     def __init__(
@@ -66,6 +66,16 @@ class ConfirmModal(ModalScreen[bool]):
         if event.time < self._asked_at:
             event.stop()
             event.prevent_default()
+
+    def action_confirm_key(self) -> None:
+        """``y``: say yes, unless that key was typed before this question was shown."""
+        # A burst ("xy" over SSH) hands "y" to the list before this modal exists; it bubbles
+        # back to the app after the modal is up and would run this binding: on_key above never
+        # sees it. The app notes when the key being handled was typed.
+        typed_at = getattr(self.app, "key_typed_at", None)
+        if typed_at is not None and typed_at < self._asked_at:
+            return
+        self.dismiss(True)
 
     @on(Button.Pressed, "#confirm")
     def action_confirm(self) -> None:
