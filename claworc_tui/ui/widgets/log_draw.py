@@ -13,6 +13,13 @@ Two bounds, both about the terminal, not about the stream:
   at the end of a flood (the held ones wait at most ``REPAINT_EVERY``).
   Measured on a pty during a 200 000-line flood (BENCHMARKS.md, session 6): the region was
   repainted ~25 times a second, once per 50 ms batch plus the key frames.
+* **Frames in flight**: a terminal slower than the app (a terminal emulator on a busy machine,
+  an SSH link) leaves frames queued between the app and the tty — up to 30 in Textual's writer
+  queue, ~17 KB in the kernel's pty buffer — and a key's frame is shown only after all of them:
+  on the pty that was most of a key's latency (the app had answered within ~70 ms, the screen
+  showed it 200–900 ms later). So while frames written before are still queued, the next draw
+  waits (asking again every :data:`BEHIND_RETRY`, for at most :data:`BEHIND_MAX` after the last
+  draw); key frames never wait.
 """
 
 from __future__ import annotations
@@ -62,10 +69,26 @@ class Held:
         self.dropped = 0
 
 
-def draw_delay(drawn_at: float, now: float, every: float = REPAINT_EVERY) -> float:
-    """Seconds to wait before the next draw (0: draw now), the last draw having been at
-    ``drawn_at``."""
-    return max(0.0, drawn_at + every - now)
+BEHIND_RETRY = 0.02
+"""Seconds before asking again whether the terminal has taken the frames written before."""
+BEHIND_MAX = 0.5
+"""Seconds after the last draw from which the next one no longer waits for the terminal."""
+
+
+def draw_delay(drawn_at: float, now: float, *, behind: bool = False) -> float:
+    """Seconds to wait before the next draw (0: draw now).
+
+    Args:
+        drawn_at: When the view was last drawn.
+        now: The same clock, now.
+        behind: Whether frames written before are still queued for the terminal.
+    """
+    wait = drawn_at + REPAINT_EVERY - now
+    if wait > 0:
+        return wait
+    if behind and now - drawn_at < BEHIND_MAX:
+        return BEHIND_RETRY
+    return 0.0
 
 
 def fit(lines: Sequence[LogLine], dropped: int, line_cost: float) -> tuple[Sequence[LogLine], int]:

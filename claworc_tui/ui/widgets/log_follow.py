@@ -91,9 +91,13 @@ class LogFollowPane(Vertical):
         self._line_cost = 1e-6  # seconds to draw one line, measured as batches are drawn
         self._held = Held(buffer_lines)
         self._drawn_at = float("-inf")
+        self._clock: Callable[[], float] = time.monotonic
+        """When draws happen (a test sets its own, to step through an interval)."""
         self._draw_timer: Timer | None = None
         self.draws = 0
-        """Batches drawn into the view so far (each repaints the log region)."""
+        """Draws of the view so far (each repaints the log region)."""
+        self.waited = 0
+        """Of those, the draws that waited (for the interval or for the terminal)."""
 
     # -- what the parent reads -----------------------------------------------------------------
 
@@ -189,21 +193,41 @@ class LogFollowPane(Vertical):
 
     def _show(self, batch: LogBatch) -> None:
         """Take a batch: drawn now, or held for the next draw if the last one was less than
-        ``REPAINT_EVERY`` ago (see ``log_draw``)."""
+        ``REPAINT_EVERY`` ago or the terminal has not taken the frames before (``log_draw``)."""
         self._held.add(batch)
         if self._draw_timer is not None:
             return  # a draw is due: it takes this batch too
-        delay = draw_delay(self._drawn_at, time.monotonic())
+        delay = draw_delay(self._drawn_at, self._clock(), behind=self._terminal_behind())
         if delay <= 0:
             self._draw_held()
         else:
-            self._draw_timer = self.set_timer(delay, self._draw_held, name="log-draw")
+            self._draw_timer = self.set_timer(delay, self._draw_due, name="log-draw")
+
+    def _draw_due(self) -> None:
+        self._draw_timer = None
+        delay = draw_delay(self._drawn_at, self._clock(), behind=self._terminal_behind())
+        if delay > 0:
+            self._draw_timer = self.set_timer(delay, self._draw_due, name="log-draw")
+        elif self._held:
+            self.waited += 1
+            self._draw_held()
 
     def _draw_held(self) -> None:
-        self._draw_timer = None
         if self._held:
-            self._drawn_at = time.monotonic()
+            self._drawn_at = self._clock()
             self._draw(self._held.take())
+
+    def _terminal_behind(self) -> bool:
+        """Whether frames written before are still queued for the terminal.
+
+        Textual's Linux driver hands frames to the tty from a writer thread, through a queue
+        (``_writer_thread._queue``: not public API, so read defensively; the headless driver
+        has none, and then the answer is no).
+        """
+        thread = getattr(self.app._driver, "_writer_thread", None)
+        queue = getattr(thread, "_queue", None)
+        qsize = getattr(queue, "qsize", None)
+        return bool(qsize()) if callable(qsize) else False
 
     def _draw(self, batch: LogBatch) -> None:
         """Add a batch to the buffer and the view: one update, bounded in time.
@@ -264,6 +288,7 @@ class LogFollowPane(Vertical):
         if self._draw_timer is not None:
             self._draw_timer.stop()
             self._draw_timer = None
+        self._drawn_at = float("-inf")  # a new stream's first lines are drawn at once
         self._detail = None
         self.unseen = 0
         self.state = None
