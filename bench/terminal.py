@@ -346,15 +346,19 @@ async def measure(
                 finally:
                     await term.close()
                 results.append(run)
+                frames = (
+                    f" {run.flood_frames / run.flood_seconds:.1f} frames/s,"
+                    f" {run.flood_bytes / max(1, run.flood_frames) / 1000:.1f} KB/frame,"
+                    if sync  # frames are counted only then
+                    else ""
+                )
                 print(
                     f"  run {index + 1}: drawn {run.drawn * 1000:.0f} ms,"
                     f" live {run.live * 1000:.0f} ms,"
                     f" idle {run.idle_bytes_per_min / 1000:.1f} KB/min,"
                     f" {run.rate:,.0f} lines/s, keys median {median(run.keys):.0f}"
                     f" p95 {p95(run.keys):.0f} ms ({len(run.keys)} keys);"
-                    f" flood 2: {run.flood_bytes / run.flood_seconds / 1000:.0f} KB/s,"
-                    f" {run.flood_frames / run.flood_seconds:.1f} frames/s,"
-                    f" {run.flood_bytes / max(1, run.flood_frames) / 1000:.1f} KB/frame,"
+                    f" flood 2: {run.flood_bytes / run.flood_seconds / 1000:.0f} KB/s,{frames}"
                     f" CPU {run.flood_cpu * 1000 / (total / 1000):.1f} ms/1k lines"
                     f" (load {run.load})",
                     flush=True,
