@@ -1,6 +1,7 @@
 """The app in a real pseudo-terminal: what a user on a terminal (or over SSH) gets.
 
     .venv/bin/python bench/terminal.py [--quick] [--runs N] [--idle-seconds S] [--json FILE]
+                                       [--flood-only] [--sync]
     .venv/bin/python bench/terminal.py --launch-only [--runs N]    # the launch figures alone
 
 The other benchmarks run the app in-process with frames rendered to nowhere; they cannot see what
@@ -21,7 +22,14 @@ Per run (runs alternate nothing: there is no peer here; medians over the runs):
   last line (the pane follows), lines per second. *Keys*: a second flood while ``g`` (top, pauses)
   and ``G`` (follow) alternate every 100–150 ms, sent as bytes on the pty; a key's latency runs
   to the first screen in the state it asks for (the pane's "End to follow" hint shown / gone).
-  RSS after the floods.
+  RSS after the floods. During that second flood: bytes written to the terminal per second,
+  frames per second and bytes per frame (frames are counted with ``--sync``), app CPU per 1 000
+  lines — figures that do not depend on how loaded the machine is as much as latencies do.
+
+``--flood-only`` skips the idle window (launch and the floods only). ``--sync`` answers the app's
+query for synchronized output (``CSI ? 2026 $ p``) as kitty, WezTerm, iTerm2, foot, Windows
+Terminal and tmux ≥ 3.4 do: Textual then wraps every frame in ``CSI ? 2026 h`` … ``l``, which
+lets the harness count frames exactly (without it, it counts only bytes).
 
 The load average is printed with every run: on a busy 2-core machine latencies grow a lot.
 ``--launch-only``: the launch alone, N times on one fleet; to compare trees, ``cd OTHER && python
@@ -53,12 +61,16 @@ TEMPLATE = "2025-01-15T12:00:00.000Z INFO gateway: request {i:06d} served path=/
 #: The log pane's hint while paused (scrolled away from the end).
 PAUSED = re.compile(r"End to follow")
 _TICKS = os.sysconf("SC_CLK_TCK")
+#: Textual asks whether the terminal supports synchronized output (DECRQM for mode 2026) …
+SYNC_QUERY = b"\x1b[?2026$p"
+#: … and, when told so, ends every frame with this.
+SYNC_END = b"\x1b[?2026l"
 
 
 class Terminal:
     """A child process on a pty, its output counted and fed to a pyte screen."""
 
-    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+    def __init__(self, argv: list[str], env: dict[str, str], *, sync: bool = False) -> None:
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
         self.started = time.monotonic()
@@ -80,6 +92,10 @@ class Terminal:
         self.screen = pyte.Screen(COLS, ROWS)
         self.stream = pyte.ByteStream(self.screen)
         self.bytes = 0
+        self.frames = 0
+        """Frames written (counted only when the app was told about synchronized output)."""
+        self.sync = sync
+        self._tail = b""
         self.first_byte: float | None = None
         self.cpu_when_met = 0.0
         """The app's CPU time when the last :meth:`wait` was met (read as its output came)."""
@@ -100,6 +116,11 @@ class Terminal:
         if self.first_byte is None:
             self.first_byte = now
         self.bytes += len(data)
+        seen = self._tail + data  # a marker may be cut between two reads
+        self.frames += seen.count(SYNC_END)
+        if self.sync and SYNC_QUERY in seen:
+            os.write(self.fd, b"\x1b[?2026;2$y")  # supported (reset)
+        self._tail = data[-(len(SYNC_QUERY) - 1) :]
         self.stream.feed(data)
         self._dirty = True
         if self._waiters:
@@ -200,14 +221,17 @@ class Run:
         self.rate = self.flood_rss = 0.0
         self.keys: list[float] = []
         self.load = ""
+        self.flood_seconds = self.flood_bytes = self.flood_frames = self.flood_cpu = 0.0
 
 
-async def launch(folder: Path, names: list[str], visible: set[str] | None) -> tuple[Terminal, Run]:
+async def launch(
+    folder: Path, names: list[str], visible: set[str] | None, *, sync: bool = False
+) -> tuple[Terminal, Run]:
     """Start the app; wait for the list and for live status."""
     argv, env = app_command(folder)
     run = Run()
     run.load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    term = Terminal(argv, env)
+    term = Terminal(argv, env, sync=sync)
     if visible is None:  # the warm-up run finds out how many rows fit
         await term.wait(lambda t: names[0] in t, 60, names[0])
         await asyncio.sleep(3)
@@ -234,7 +258,13 @@ async def idle(term: Terminal, run: Run, seconds: float) -> None:
 
 
 async def flood(
-    term: Terminal, emulator: EmulatorProcess, pod: str, total: int, run: Run, budget: Deadline
+    term: Terminal,
+    emulator: EmulatorProcess,
+    pod: str,
+    total: int,
+    run: Run,
+    budget: Deadline,
+    profile: Path | None = None,
 ) -> None:
     term.send(b"l")
     await asyncio.sleep(2)
@@ -262,12 +292,32 @@ async def flood(
             await asyncio.sleep(0.1 + 0.05 * rng.random())
 
     presser = asyncio.create_task(keys())
+    spy = None
+    if profile is not None:  # py-spy (not a dependency: pip install py-spy) samples the app
+        spy = await asyncio.create_subprocess_exec(
+            *("py-spy", "record", "--nonblocking", "--format", "raw", "--rate", "250"),
+            *("--pid", str(term.pid), "--output", str(profile)),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
     await asyncio.sleep(0.3)
+    bytes0, frames0, cpu0, t0 = term.bytes, term.frames, term.cpu_seconds(), time.monotonic()
     await emulator.call(
         "generate_logs", pod=pod, count=total, template=TEMPLATE, answer_within=budget.left()
     )
     done.set()
     await presser
+    last = f"request {total - 1:06d}"
+    with contextlib.suppress(TimeoutError):  # paused at the top by the last g: press End
+        term.send(b"G")
+        await term.wait(lambda t: last in t, 10, "the last line")
+    run.flood_seconds = time.monotonic() - t0
+    run.flood_bytes = term.bytes - bytes0
+    run.flood_frames = term.frames - frames0
+    run.flood_cpu = term.cpu_seconds() - cpu0
+    if spy is not None:
+        spy.send_signal(2)  # SIGINT: py-spy writes its samples and exits
+        await spy.wait()
     run.flood_rss = term.rss_mb()
 
 
@@ -308,7 +358,15 @@ async def measure_launch(report: Report, runs: int) -> None:
     report.add("CPU to live status, median", median([r.cpu_live for r in results]), "s")
 
 
-async def measure(report: Report, quick: bool, runs: int, idle_seconds: float) -> None:
+async def measure(
+    report: Report,
+    quick: bool,
+    runs: int,
+    idle_seconds: float,
+    *,
+    sync: bool = False,
+    profile: Path | None = None,
+) -> None:
     count = 10 if quick else 50
     total = 20_000 if quick else 200_000
     budget = Deadline(300 + runs * (idle_seconds + 240))
@@ -326,18 +384,30 @@ async def measure(report: Report, quick: bool, runs: int, idle_seconds: float) -
             report.note(f"{len(visible)} of {count} rows fit on a {COLS}x{ROWS} screen")
             for index in range(runs):
                 budget.check(f"run {index + 1}/{runs}")
-                term, run = await launch(folder, names, visible)
+                term, run = await launch(folder, names, visible, sync=sync)
                 try:
-                    await idle(term, run, idle_seconds)
-                    await flood(term, emulator, pods[names[0]], total, run, budget)
+                    if idle_seconds:
+                        await idle(term, run, idle_seconds)
+                    spy = None if profile is None else profile.with_suffix(f".{index + 1}.txt")
+                    await flood(term, emulator, pods[names[0]], total, run, budget, spy)
                 finally:
                     await term.close()
                 results.append(run)
+                frames = (
+                    f" {run.flood_frames / run.flood_seconds:.1f} frames/s,"
+                    f" {run.flood_bytes / max(1, run.flood_frames) / 1000:.1f} KB/frame,"
+                    if sync  # frames are counted only then
+                    else ""
+                )
                 print(
                     f"  run {index + 1}: drawn {run.drawn * 1000:.0f} ms,"
                     f" live {run.live * 1000:.0f} ms,"
                     f" idle {run.idle_bytes_per_min / 1000:.1f} KB/min,"
-                    f" {run.rate:,.0f} lines/s, keys p95 {p95(run.keys):.0f} ms (load {run.load})",
+                    f" {run.rate:,.0f} lines/s, keys median {median(run.keys):.0f}"
+                    f" p95 {p95(run.keys):.0f} ms ({len(run.keys)} keys);"
+                    f" flood 2: {run.flood_bytes / run.flood_seconds / 1000:.0f} KB/s,{frames}"
+                    f" CPU {run.flood_cpu * 1000 / (total / 1000):.1f} ms/1k lines"
+                    f" (load {run.load})",
                     flush=True,
                 )
     keys = [k for r in results for k in r.keys]
@@ -350,14 +420,15 @@ async def measure(report: Report, quick: bool, runs: int, idle_seconds: float) -
     )
     report.add("launch → live status, median", median([r.live for r in results]) * 1000, "ms")
     report.add("CPU to list drawn, median", median([r.cpu for r in results]), "s")
-    report.add(
-        "idle bytes to the terminal per minute",
-        median([r.idle_bytes_per_min for r in results]) / 1000,
-        "KB/min",
-        at_most=5,
-        detail=f"{idle_seconds:.0f}s windows",
-    )
-    report.add("RSS at idle, median", median([r.idle_rss for r in results]), "MB", at_most=90)
+    if idle_seconds:
+        report.add(
+            "idle bytes to the terminal per minute",
+            median([r.idle_bytes_per_min for r in results]) / 1000,
+            "KB/min",
+            at_most=5,
+            detail=f"{idle_seconds:.0f}s windows",
+        )
+        report.add("RSS at idle, median", median([r.idle_rss for r in results]), "MB", at_most=90)
     report.add(
         f"log flood of {total}: lines/s shown",
         median([r.rate for r in results]),
@@ -367,6 +438,27 @@ async def measure(report: Report, quick: bool, runs: int, idle_seconds: float) -
     report.add("key latency during flood, median", median(keys), "ms")
     report.add(
         "key latency during flood, p95", p95(keys), "ms", at_most=100, detail=f"{len(keys)} keys"
+    )
+    report.add(
+        "flood 2: bytes to the terminal per s",
+        median([r.flood_bytes / r.flood_seconds for r in results]) / 1000,
+        "KB/s",
+    )
+    if sync:
+        report.add(
+            "flood 2: frames per s",
+            median([r.flood_frames / r.flood_seconds for r in results]),
+            "frames/s",
+        )
+        report.add(
+            "flood 2: bytes per frame",
+            median([r.flood_bytes / max(1, r.flood_frames) for r in results]) / 1000,
+            "KB",
+        )
+    report.add(
+        "flood 2: app CPU per 1 000 lines",
+        median([r.flood_cpu * 1000 / (total / 1000) for r in results]),
+        "ms",
     )
     report.add(
         f"RSS after 2 floods of {total}, median",
@@ -385,14 +477,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle-seconds", type=float, default=None, help="idle window (30)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     parser.add_argument("--launch-only", action="store_true", help="only the launch figures")
+    parser.add_argument("--flood-only", action="store_true", help="no idle window")
+    parser.add_argument(
+        "--sync", action="store_true", help="say the terminal has synchronized output"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="py-spy the app during the keys flood into FILE.N.txt (collapsed stacks)",
+    )
     args = parser.parse_args(argv)
     report = header("terminal", args)
     runs = args.runs or (1 if args.quick else 5)
     if args.launch_only:
         asyncio.run(measure_launch(report, runs))
         return finish(report, args)
-    idle_seconds = args.idle_seconds or (3.0 if args.quick else 30.0)
-    asyncio.run(measure(report, args.quick, runs, idle_seconds))
+    idle_seconds = 0.0 if args.flood_only else args.idle_seconds or (3.0 if args.quick else 30.0)
+    asyncio.run(
+        measure(report, args.quick, runs, idle_seconds, sync=args.sync, profile=args.profile)
+    )
     return finish(report, args)
 
 

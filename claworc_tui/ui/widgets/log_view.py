@@ -20,6 +20,7 @@ from itertools import repeat
 from typing import ClassVar
 
 from rich.cells import cell_len, chop_cells
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.cache import LRUCache
@@ -90,6 +91,8 @@ class LogView(ScrollView, can_focus=True):
         self._width = 0
         self._pattern: re.Pattern[str] | None = None
         self._cache: LRUCache[int, Strip] = LRUCache(1024)
+        self._style: Style | None = None
+        """The view's own style (``rich_style`` walks every ancestor: once, not once a row)."""
         self._base = 0
         """Rows pruned so far: cache keys are ``_base + row`` so pruning keeps them valid."""
         self.following = True
@@ -220,7 +223,9 @@ class LogView(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         row = scroll_y + y
         width = self.size.width
-        style = self.rich_style
+        style = self._style
+        if style is None:
+            style = self._style = self.rich_style
         if row >= len(self._rows):
             return Strip.blank(width, style)
         strip = self._render_row(row, style)
@@ -231,7 +236,14 @@ class LogView(ScrollView, can_focus=True):
         key = self._base + row
         if selection is None and key in self._cache:
             return self._cache[key]
-        text = Text(self._rows[row], no_wrap=True, end="")
+        line = self._rows[row]
+        if selection is None and self._pattern is None and not line.startswith(MARKER):
+            # A plain row is one segment in the view's style (what Text would render, without
+            # building one): under a flood every row of every frame is a new one.
+            strip = Strip((Segment(line, style),), _cells(line))
+            self._cache[key] = strip
+            return strip
+        text = Text(line, no_wrap=True, end="")
         text.stylize(style)
         if text.plain.startswith(MARKER):
             text.stylize(self.get_component_rich_style("log-view--marker"))
@@ -258,6 +270,7 @@ class LogView(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._style = None
         self._cache.clear()
 
     def on_resize(self) -> None:
