@@ -18,8 +18,8 @@ from claworc_tui.ui.widgets.log_draw import BEHIND_MAX, BEHIND_RETRY
 from claworc_tui.ui.widgets.log_pane import REPAINT_EVERY
 from tests._support.wait import wait_for
 from tests.ui.conftest import Env, pod_of
-from tests.ui.test_idle_bytes import FrameRecorder
 from tests.ui.steps import open_logs
+from tests.ui.test_idle_bytes import FrameRecorder
 
 
 def batch(start: int, count: int, dropped: int = 0) -> LogBatch:
