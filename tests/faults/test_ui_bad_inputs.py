@@ -192,6 +192,7 @@ async def run_session(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)  # 250+ cases through the real form: ~40 s quiet, ~80 s at load 10+
 async def test_bad_inputs_through_the_create_form_and_settings(
     fleet: tuple[Services, EmulatorServer],
 ) -> None:
