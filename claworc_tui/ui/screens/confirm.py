@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label, Static
 from claworc_tui.models.text import safe_text
 from claworc_tui.services.views import ObjectRow
 from claworc_tui.ui.text import fmt, plain, stacked
+from claworc_tui.ui.widgets.tones import TONE_CLASSES, toned
 
 
 class ConfirmModal(ModalScreen[bool]):
@@ -25,6 +26,8 @@ class ConfirmModal(ModalScreen[bool]):
         Binding("escape,n", "cancel", "Cancel"),
         Binding("y", "confirm", "Yes"),
     ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(TONE_CLASSES)
+    """A body may show tones (a config diff, a warning)."""
 
     def __init__(
         self, title: str, body: Content | str, confirm: str = "Confirm", *, danger: bool = False
@@ -82,6 +85,7 @@ class DeleteModal(ModalScreen[bool]):
     """Lists every object a delete destroys; confirmed only by typing the instance name."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(TONE_CLASSES)
 
     def __init__(self, name: str, plan: list[ObjectRow]) -> None:
         """Create the modal.
@@ -97,13 +101,17 @@ class DeleteModal(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         rows = [Content("These objects will be destroyed:")]
         for row in self._plan:
-            state = "" if row.ok else " [$text-muted](already missing)[/]"
-            rows.append(fmt("  • $kind $name" + state, kind=f"{row.kind:<22}", name=row.name))
+            line = fmt("  • $kind $name", kind=f"{row.kind:<22}", name=row.name)
+            if not row.ok:
+                line = Content.assemble(line, " ", toned("(already missing)", "hint"))
+            rows.append(line)
         pvcs = sum(
             1
             for row in self._plan
             if row.kind.lower().startswith("persistentvolumeclaim") or row.kind.lower() == "pvc"
         )
+        # The Docker backend's plan lists volumes, not PVCs.
+        what = "volumes" if any(row.kind == "Volume" for row in self._plan) else "PVCs"
         with Vertical(classes="dialog -danger", id="delete-dialog"):
             yield Label(plain(f"Delete {self._instance}?"), classes="dialog-title")
             with VerticalScroll(classes="dialog-body"):
@@ -111,14 +119,11 @@ class DeleteModal(ModalScreen[bool]):
                     stacked(
                         *rows,
                         Content(),
-                        fmt(
-                            "[b $error]The $pvcs $what hold the bot's data (config, Homebrew, "
-                            "workspace, Chrome profile). It cannot be recovered.[/]",
-                            pvcs=pvcs or "four",
-                            # The Docker backend's plan lists volumes, not PVCs.
-                            what="volumes"
-                            if any(row.kind == "Volume" for row in self._plan)
-                            else "PVCs",
+                        toned(
+                            f"The {pvcs or 'four'} {what} hold the bot's data (config, Homebrew, "
+                            "workspace, Chrome profile). It cannot be recovered.",
+                            "error",
+                            bold=True,
                         ),
                     )
                 )

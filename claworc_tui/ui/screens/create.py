@@ -29,6 +29,7 @@ from claworc_tui.ui.messages import ServiceFailed
 from claworc_tui.ui.ports import InstanceOps
 from claworc_tui.ui.text import fmt, plain
 from claworc_tui.ui.widgets.form import FieldError, field_row
+from claworc_tui.ui.widgets.tones import TONE_CLASSES, toned
 
 PREVIEW_GROUP = "preview"
 _RESOURCE_FIELDS = ("cpu_request", "cpu_limit", "memory_request", "memory_limit")
@@ -56,6 +57,8 @@ def pydantic_message(exc: ValidationError) -> str:
 
 class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
     """Collects an ``InstanceSpec``; dismisses with it once valid, or None."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(TONE_CLASSES)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
@@ -99,7 +102,7 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
             yield Label(plain(self._title), classes="dialog-title")
             with VerticalScroll(classes="dialog-body"):
                 if self._note:
-                    yield Static(plain(self._note, "$warning"), id="create-note")
+                    yield Static(toned(self._note, "warn"), id="create-note")
                 yield Label("Display name", classes="field-label")
                 yield Input(
                     spec.display_name if spec else "",

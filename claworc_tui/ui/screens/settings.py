@@ -27,6 +27,7 @@ from claworc_tui.ui.screens.confirm import ConfirmModal
 from claworc_tui.ui.text import plain, stacked, toast
 from claworc_tui.ui.widgets.app_header import AppHeader
 from claworc_tui.ui.widgets.form import FieldError, field_row
+from claworc_tui.ui.widgets.tones import TONE_CLASSES, toned
 
 _RESOURCE_KEYS = ("cpu_request", "cpu_limit", "memory_request", "memory_limit")
 _LABELS = {
@@ -70,6 +71,8 @@ def current_values(settings: GlobalSettings) -> dict[str, str]:
 
 class SettingsScreen(Screen[None]):
     """Edits the global settings. Keys are sent one by one; the rest with Save."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(TONE_CLASSES)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save"),
@@ -145,7 +148,7 @@ class SettingsScreen(Screen[None]):
             error.set(None)
         warnings = self.query_one("#settings-warnings", Static)
         if self.ctx.warnings:
-            warnings.update(stacked(*(plain(f"▲ {w}", "$warning") for w in self.ctx.warnings)))
+            warnings.update(stacked(*(toned(f"▲ {w}", "warn") for w in self.ctx.warnings)))
         warnings.display = bool(self.ctx.warnings)
         if self.ctx.read_only:
             for widget in self.query("Input, Button"):
