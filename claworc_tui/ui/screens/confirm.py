@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label, Static
 from claworc_tui.models.text import safe_text
 from claworc_tui.services.views import ObjectRow
 from claworc_tui.ui.text import fmt, plain, stacked
+from claworc_tui.ui.widgets.form import FieldError
 from claworc_tui.ui.widgets.tones import TONE_CLASSES, toned
 
 
@@ -131,11 +132,13 @@ class DeleteModal(ModalScreen[bool]):
             yield Input(
                 placeholder=safe_text(self._instance), id="confirm-name", select_on_focus=False
             )
+            yield FieldError(classes="field-error", id="confirm-name-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Delete", id="confirm", variant="error", disabled=True)
 
     def on_mount(self) -> None:
+        self.query_one("#confirm-name-error", FieldError).set(None)
         self.set_focus(self.query_one("#cancel", Button))
 
     def on_key(self, event: events.Key) -> None:
@@ -159,12 +162,22 @@ class DeleteModal(ModalScreen[bool]):
     @on(Input.Changed, "#confirm-name")
     def _check_name(self, event: Input.Changed) -> None:
         self.query_one("#confirm", Button).disabled = event.value.strip() != self._instance
+        self.query_one("#confirm-name-error", FieldError).set(None)  # said for what was typed
 
     @on(Input.Submitted, "#confirm-name")
     @on(Button.Pressed, "#confirm")
     def _confirm(self) -> None:
-        if self.query_one("#confirm-name", Input).value.strip() == self._instance:
+        typed = self.query_one("#confirm-name", Input).value.strip()
+        if typed == self._instance:
             self.dismiss(True)
+            return
+        # Enter with another name: say so where the name is typed, and delete nothing (a
+        # silent Enter read as "it did not hear me", and the user pressed it again).
+        self.query_one("#confirm-name-error", FieldError).set(
+            f"Type {self._instance} exactly to delete it; nothing was deleted."
+            if not typed
+            else f"“{typed}” is not {self._instance}; nothing was deleted."
+        )
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

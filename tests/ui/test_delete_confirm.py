@@ -1,0 +1,57 @@
+"""Enter in the typed-delete field: the right name deletes; another says so, deletes nothing."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from claworc_tui.ui.screens.confirm import DeleteModal
+from claworc_tui.ui.screens.main import MainScreen
+from claworc_tui.ui.widgets.form import FieldError
+from claworc_tui.ui.widgets.instance_list import InstanceList
+from tests._support.wait import wait_for, wait_for_screen
+from tests.ui.conftest import Env
+
+
+async def test_enter_with_another_name_says_so_and_deletes_nothing(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = app.screen.query_one(InstanceList)
+        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
+        await pilot.press("j", "D")
+        modal = await wait_for_screen(pilot, DeleteModal, what="delete modal")
+        error = modal.query_one("#confirm-name-error", FieldError)
+        assert not error.display
+        await pilot.press(*"bot-alpha", "enter")  # another instance's name
+        assert app.screen is modal
+        assert error.display
+        said = str(error.render())
+        assert "bot-alpha" in said
+        assert "not bot-beta" in said
+        assert "nothing was deleted" in said
+        # Correcting the name clears the message; Enter then deletes.
+        field = modal.query_one("#confirm-name", Input)
+        field.value = ""
+        await pilot.press(*"bot-beta")
+        assert not error.display
+        await pilot.press("enter")
+        await wait_for_screen(pilot, MainScreen, timeout=10)
+        await wait_for(lambda: "bot-beta" not in listing.views, pilot=pilot, what="row removed")
+        assert await env.names() == ["bot-alpha", "bot-gamma"]
+
+
+async def test_enter_with_the_field_empty_says_what_to_type(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = app.screen.query_one(InstanceList)
+        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
+        await pilot.press("D")
+        modal = await wait_for_screen(pilot, DeleteModal, what="delete modal")
+        await pilot.press("enter")  # on Cancel: leads to the field
+        await pilot.press("enter")  # in the empty field
+        assert app.screen is modal
+        error = modal.query_one("#confirm-name-error", FieldError)
+        assert error.display
+        assert "Type bot-alpha exactly" in str(error.render())
+        await pilot.press("escape")
+        await wait_for_screen(pilot, MainScreen)
+        assert await env.names() == ["bot-alpha", "bot-beta", "bot-gamma"]
