@@ -10,6 +10,7 @@ from claworc_tui.ui.widgets.form import FieldError
 from claworc_tui.ui.widgets.instance_list import InstanceList
 from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env
+from tests.ui.test_typeahead import burst
 
 
 async def test_enter_with_another_name_says_so_and_deletes_nothing(env: Env) -> None:
@@ -55,3 +56,25 @@ async def test_enter_with_the_field_empty_says_what_to_type(env: Env) -> None:
         await pilot.press("escape")
         await wait_for_screen(pilot, MainScreen)
         assert await env.names() == ["bot-alpha", "bot-beta", "bot-gamma"]
+
+
+async def test_enter_typed_right_after_the_name_submits(env: Env) -> None:
+    # Typed fast (or over SSH, or pasted), the name and Enter arrive together: the Enter came
+    # while the focus was still on Cancel (moving it waits for the next idle) and was taken as
+    # "Enter on Cancel leads to the field", so it did nothing; a second Enter was needed.
+    app = env.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = app.screen.query_one(InstanceList)
+        await wait_for(lambda: listing.row_count == 3, pilot=pilot)
+        await pilot.press("j", "D")
+        modal = await wait_for_screen(pilot, DeleteModal, what="delete modal")
+        error = modal.query_one("#confirm-name-error", FieldError)
+        burst(app, "bot-x\r")
+        await wait_for(lambda: error.display, pilot=pilot, what="the wrong name said")
+        assert "“bot-x” is not bot-beta" in str(error.render())
+        modal.query_one("#confirm-name", Input).value = ""
+        await pilot.pause()
+        burst(app, "bot-beta\r")
+        await wait_for_screen(pilot, MainScreen, timeout=10)
+        await wait_for(lambda: "bot-beta" not in listing.views, pilot=pilot, what="row removed")
+        assert await env.names() == ["bot-alpha", "bot-gamma"]

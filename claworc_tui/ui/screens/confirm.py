@@ -151,12 +151,18 @@ class DeleteModal(ModalScreen[bool]):
             # leads to the field instead; escape (or a click on Cancel) cancels.
             event.stop()
             event.prevent_default()
-            field.focus()
+            self.set_focus(field)
             return
-        if event.is_printable and event.character and self.focused is not field:
+        if event.is_printable and event.character:
+            # A printable key the field did not take itself: typed before the focus reached
+            # it. In a fast burst (a paste, SSH) the app hands the whole name and the Enter to
+            # the widget focused when they arrive, Cancel, before the first key has moved the
+            # focus; each comes here, in order. set_focus (not focus(), which waits for the
+            # next idle) so that the Enter after the name finds the field and submits: it
+            # used to be taken for "Enter on Cancel" above and did nothing.
             event.stop()
             event.prevent_default()
-            field.focus()
+            self.set_focus(field)
             field.insert_text_at_cursor(event.character)
 
     @on(Input.Changed, "#confirm-name")
