@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.widgets import DataTable, Static
 
@@ -21,6 +23,11 @@ def detail_left(table: DataTable[Text]) -> int:
     raise AssertionError("no DETAIL column")
 
 
+def shows(widget: Static, text: str) -> Callable[[], bool]:
+    """Whether ``widget`` shows ``text`` (a predicate for ``wait_for``)."""
+    return lambda: text in str(widget.render())
+
+
 async def test_detail_fits_80_columns_and_the_selected_one_reads_in_full(env: Env) -> None:
     await make_drift(env)
     app = env.app()
@@ -37,9 +44,7 @@ async def test_detail_fits_80_columns_and_the_selected_one_reads_in_full(env: En
         shown = drift.query_one("#drift-detail", Static)
         for row, item in enumerate(report.items):
             table.move_cursor(row=row)
-            await wait_for(
-                lambda item=item: item.detail in str(shown.render()), pilot=pilot, what="detail"
-            )
+            await wait_for(shows(shown, item.detail), pilot=pilot, what="the detail")
             text = str(shown.render())
             assert item.object in text
             assert item.repair in text
