@@ -7,10 +7,10 @@ from collections.abc import Callable
 from rich.text import Text
 from textual.widgets import DataTable, Static
 
-from claworc_tui.ui.screens.drift import DriftScreen, fit_widths
-from tests._support.wait import wait_for, wait_for_screen
+from claworc_tui.ui.screens.drift import fit_widths
+from tests._support.wait import wait_for
 from tests.ui.conftest import Env
-from tests.ui.test_snapshots_dialogs import make_drift
+from tests.ui.test_snapshots_dialogs import make_drift, open_drift
 
 
 def detail_left(table: DataTable[Text]) -> int:
@@ -32,11 +32,8 @@ async def test_detail_fits_80_columns_and_the_selected_one_reads_in_full(env: En
     await make_drift(env)
     app = env.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("d")
-        drift = await wait_for_screen(pilot, DriftScreen)
-        assert isinstance(drift, DriftScreen)
+        drift = await open_drift(pilot)
         table = drift.query_one("#drift-table", DataTable)
-        await wait_for(lambda: table.row_count == 3, pilot=pilot, what="three differences")
         # The column starts well inside the screen (it started at column 104 of 80).
         assert detail_left(table) <= 80 - 22
         report = drift._report
@@ -57,10 +54,7 @@ async def test_wide_terminal_gives_detail_the_rest(env: Env) -> None:
     await make_drift(env)
     app = env.app()
     async with app.run_test(size=(160, 45)) as pilot:
-        await pilot.press("d")
-        drift = await wait_for_screen(pilot, DriftScreen)
-        table = drift.query_one("#drift-table", DataTable)
-        await wait_for(lambda: table.row_count == 3, pilot=pilot, what="three differences")
+        table = (await open_drift(pilot)).query_one("#drift-table", DataTable)
         objects = [table.get_row_at(i)[3].plain for i in range(3)]
         assert "ConfigMap/bot-ghost-config" in objects  # nothing cut when it fits
         assert str(table.get_row_at(0)[-1].plain).startswith("cluster has ")

@@ -40,26 +40,25 @@ async def make_drift(env: Env) -> None:
         b'{"data": {"clawdbot.json": "{\\"changed\\": true}"}}',
         "application/merge-patch+json",
     )
-    env.emulator.api.create(
-        BY_PLURAL["configmaps"],
-        "claworc",
-        {
-            "metadata": {
-                "name": "bot-ghost-config",
-                "labels": {"app": "bot-ghost", "managed-by": "claworc"},
-            },
-            "data": {},
-        },
-    )
+    labels = {"app": "bot-ghost", "managed-by": "claworc"}
+    ghost = {"metadata": {"name": "bot-ghost-config", "labels": labels}, "data": {}}
+    env.emulator.api.create(BY_PLURAL["configmaps"], "claworc", ghost)
+
+
+async def open_drift(pilot: Pilot[Any]) -> DriftScreen:
+    """Open the drift screen (``d``) and wait for the three differences of :func:`make_drift`."""
+    await pilot.press("d")
+    drift = await wait_for_screen(pilot, DriftScreen)
+    assert isinstance(drift, DriftScreen)
+    table = drift.query_one("#drift-table", DataTable)
+    await wait_for(lambda: table.row_count == 3, pilot=pilot, what="three differences")
+    return drift
 
 
 async def drift_shown(pilot: Pilot[Any]) -> None:
-    """Open the drift screen and wait for its three differences."""
+    """The list, then the drift screen with its differences."""
     await listed(pilot)
-    await pilot.press("d")
-    drift = await wait_for_screen(pilot, DriftScreen)
-    table = drift.query_one("#drift-table", DataTable)
-    await wait_for(lambda: table.row_count == 3, pilot=pilot, what="three differences")
+    await open_drift(pilot)
 
 
 class TestDrift:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.style import Style
@@ -20,6 +19,7 @@ from claworc_tui.models.activity import ActivityEntry, Outcome
 from claworc_tui.models.text import one_line
 from claworc_tui.ui.format import api_call, truncate
 from claworc_tui.ui.text import fmt
+from claworc_tui.ui.widgets.clocked import Clocked
 
 _OUTCOME_LOOK = {
     Outcome.OK: "activity-pane--ok",
@@ -29,8 +29,10 @@ _OUTCOME_LOOK = {
 }
 
 
-class ActivityPane(Vertical):
-    """Shows activity entries. The parent loads them; ``i`` asks for this instance only."""
+class ActivityPane(Clocked, Vertical):
+    """Shows activity entries. The parent loads them; ``i`` asks for this instance only.
+
+    Its clock only drops the date of today from times."""
 
     ALLOW_MAXIMIZE = True
     # The table's cells are Rich Text: they take these classes' Rich styles (styles/widgets.tcss,
@@ -63,23 +65,6 @@ class ActivityPane(Vertical):
 
     class Left(Message):
         """Escape with nothing to close: the pane closes (as esc goes back in k9s)."""
-
-    def __init__(
-        self,
-        now: Callable[[], datetime],
-        *,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
-        """Create the pane.
-
-        Args:
-            now: The clock (only the date of today is dropped from times).
-            id: DOM id.
-            classes: DOM classes.
-        """
-        super().__init__(id=id, classes=classes)
-        self._now = now
 
     def compose(self) -> ComposeResult:
         yield Static("", id="activity-status")

@@ -23,6 +23,7 @@ from claworc_tui.models.wording import plural
 from claworc_tui.services.views import InstanceDetails, InstanceView, Tone
 from claworc_tui.ui.format import age, truncate
 from claworc_tui.ui.text import fmt, plain, stacked
+from claworc_tui.ui.widgets.clocked import Clocked
 from claworc_tui.ui.widgets.section import Section
 from claworc_tui.ui.widgets.tones import TONE_CLASSES, ToneName, status_text, toned
 
@@ -46,7 +47,7 @@ def _ports_text(instance: Instance) -> str:
     return f"chrome {pair[0]}  terminal {pair[1]}"
 
 
-class InstanceDetail(VerticalScroll, can_focus=True):
+class InstanceDetail(Clocked, VerticalScroll, can_focus=True):
     """Shows one instance in full. Attributes down (``view``, ``details``), messages up."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = set(TONE_CLASSES)
@@ -66,21 +67,10 @@ class InstanceDetail(VerticalScroll, can_focus=True):
             self.label = label
 
     def __init__(
-        self,
-        now: Callable[[], datetime],
-        *,
-        id: str | None = None,
-        classes: str | None = None,
+        self, now: Callable[[], datetime], *, id: str | None = None, classes: str | None = None
     ) -> None:
-        """Create the pane.
-
-        Args:
-            now: The clock for relative times.
-            id: DOM id.
-            classes: DOM classes.
-        """
-        super().__init__(id=id, classes=classes)
-        self._now = now
+        """Create the pane (``now``, ``id``, ``classes``: see :class:`Clocked`)."""
+        super().__init__(now, id=id, classes=classes)
         self._advice_shown: tuple[object, ...] = (None, ())
         self._drawn: dict[str, tuple[str, list[Span]]] = {}
         self._shown_name: str | None = None
