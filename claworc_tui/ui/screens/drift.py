@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -163,7 +164,6 @@ class DriftScreen(Screen[None]):
         table = self.table
         row = table.cursor_row if cursor is None else cursor
         items = self._report.items if self._report else ()
-        columns = _COLUMNS
         cells = [
             [
                 item.kind.value,
@@ -174,20 +174,20 @@ class DriftScreen(Screen[None]):
             for item in items
         ]
         natural = [
-            max([len(title), *(len(c[i]) for c in cells)])
-            for i, (_, title, _) in enumerate(columns)
+            max([cell_len(title), *(cell_len(c[i]) for c in cells)])
+            for i, (_, title, _) in enumerate(_COLUMNS)
         ]
-        least = [min(n, cut) for n, (_, _, cut) in zip(natural, columns, strict=True)]
+        least = [min(n, cut) for n, (_, _, cut) in zip(natural, _COLUMNS, strict=True)]
         least[0] = natural[0]  # KIND is what a row is: never cut
-        detail = max([len("DETAIL"), *(len(one_line(item.detail)) for item in items)])
+        detail = max([cell_len("DETAIL"), *(cell_len(one_line(item.detail)) for item in items)])
         # Room for text: the table less its vertical scrollbar, the mark, and cell padding.
         width = table.size.width or self.size.width or self.app.size.width
         room = width - table.styles.scrollbar_size_vertical - 1
-        room -= 2 * _PADDING * (len(columns) + 2)
+        room -= 2 * _PADDING * (len(_COLUMNS) + 2)
         widths = fit_widths(room, natural, least, detail)
         table.clear(columns=True)
         table.add_column(" ", key="mark", width=1)
-        for (key, title, _), size in zip(columns, widths, strict=False):
+        for (key, title, _), size in zip(_COLUMNS, widths, strict=False):
             table.add_column(title, key=key, width=size)
         table.add_column("DETAIL", key=_DETAIL_KEY, width=widths[-1])
         for index, (item, texts) in enumerate(zip(items, cells, strict=True)):
