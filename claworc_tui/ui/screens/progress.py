@@ -137,6 +137,13 @@ class ProgressModal(ModalScreen[str]):
 
     def _finish(self, outcome: str, message: Content) -> None:
         self._outcome = outcome
+        if outcome == Outcome.FAILED:
+            # The service reports a step when it starts and when it is done; the one that
+            # failed was left "running" (◐), as if it were still going on beside "Failed".
+            for index, row in self._rows.items():
+                if row.state is StepState.RUNNING:
+                    self._rows[index] = row.model_copy(update={"state": StepState.FAILED})
+            self._show_steps()
         self.query_one("#progress-result", Static).update(message)
         button = self.query_one("#progress-button", Button)
         button.label = "Close"
