@@ -25,7 +25,7 @@ from claworc_tui.ui.format import TONE_GLYPHS
 from claworc_tui.ui.text import plain
 
 ToneName = Literal["ok", "busy", "warn", "error", "muted", "hint", "accent"]
-"""The tones: a status's five (:class:`Tone`), ``hint`` for secondary text (``$text-muted``)
+"""The tones: a status's five (:class:`Tone`), ``hint`` for secondary text (``$foreground-muted``)
 and ``accent`` for what stands out without meaning a state (keys in the help, a diff's hunks)."""
 
 TONE_NAMES: tuple[ToneName, ...] = ("ok", "busy", "warn", "error", "muted", "hint", "accent")
