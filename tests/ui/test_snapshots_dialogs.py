@@ -18,6 +18,7 @@ from claworc_emulator.resources import BY_PLURAL
 from claworc_tui.ui.screens.create import CreateInstanceModal
 from claworc_tui.ui.screens.drift import DriftScreen
 from claworc_tui.ui.screens.edit_config import EditConfigModal
+from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.screens.progress import ProgressModal
 from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env, SnapCompare
@@ -91,6 +92,15 @@ class TestProgress:
             assert isinstance(progress, ProgressModal)
             await wait_for(
                 lambda: progress.outcome is not None, pilot=pilot, timeout=20, what="failed"
+            )
+            # The list behind shows the record while it exists; the rollback removes it, and
+            # the list hears of that a moment later (later still on a busy machine).
+            main = pilot.app.screen_stack[0]
+            assert isinstance(main, MainScreen)
+            await wait_for(
+                lambda: "bot-doomed" not in main.instance_list.views,
+                pilot=pilot,
+                what="the rolled-back record gone from the list",
             )
 
         assert await snap_compare(env.app(), terminal_size=(100, 40), run_before=failed)
