@@ -1,4 +1,6 @@
-"""Pure formatting helpers shared by widgets (no Textual, no I/O): ages, ports, tones."""
+"""Pure formatting helpers shared by widgets (no Textual, no I/O): ages, ports, glyphs.
+
+Tone colours are the stylesheet's (``ui/widgets/tones.py``), not Python's."""
 
 from __future__ import annotations
 
@@ -8,15 +10,6 @@ from datetime import datetime
 
 from claworc_tui.models.activity import ApiCall
 from claworc_tui.services.views import InstanceView, Tone
-
-#: Theme variable each tone is drawn in.
-TONE_COLOURS: dict[Tone, str] = {
-    Tone.OK: "success",
-    Tone.BUSY: "accent",
-    Tone.WARN: "warning",
-    Tone.ERROR: "error",
-    Tone.MUTED: "foreground-muted",
-}
 
 #: Glyph drawn before a status, so the state reads without colour too.
 TONE_GLYPHS: dict[Tone, str] = {

@@ -16,6 +16,8 @@ from textual.widgets import Button, Input, Label, Static
 from claworc_tui.models.text import safe_text
 from claworc_tui.services.views import ObjectRow
 from claworc_tui.ui.text import fmt, plain, stacked
+from claworc_tui.ui.widgets.form import FieldError
+from claworc_tui.ui.widgets.tones import TONE_CLASSES, toned
 
 
 class ConfirmModal(ModalScreen[bool]):
@@ -25,6 +27,8 @@ class ConfirmModal(ModalScreen[bool]):
         Binding("escape,n", "cancel", "Cancel"),
         Binding("y", "confirm_key", "Yes"),
     ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(TONE_CLASSES)
+    """A body may show tones (a config diff, a warning)."""
 
     def __init__(
         self, title: str, body: Content | str, confirm: str = "Confirm", *, danger: bool = False
@@ -92,6 +96,7 @@ class DeleteModal(ModalScreen[bool]):
     """Lists every object a delete destroys; confirmed only by typing the instance name."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(TONE_CLASSES)
 
     def __init__(self, name: str, plan: list[ObjectRow]) -> None:
         """Create the modal.
@@ -107,13 +112,17 @@ class DeleteModal(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         rows = [Content("These objects will be destroyed:")]
         for row in self._plan:
-            state = "" if row.ok else " [$text-muted](already missing)[/]"
-            rows.append(fmt("  • $kind $name" + state, kind=f"{row.kind:<22}", name=row.name))
+            line = fmt("  • $kind $name", kind=f"{row.kind:<22}", name=row.name)
+            if not row.ok:
+                line = Content.assemble(line, " ", toned("(already missing)", "hint"))
+            rows.append(line)
         pvcs = sum(
             1
             for row in self._plan
             if row.kind.lower().startswith("persistentvolumeclaim") or row.kind.lower() == "pvc"
         )
+        # The Docker backend's plan lists volumes, not PVCs.
+        what = "volumes" if any(row.kind == "Volume" for row in self._plan) else "PVCs"
         with Vertical(classes="dialog -danger", id="delete-dialog"):
             yield Label(plain(f"Delete {self._instance}?"), classes="dialog-title")
             with VerticalScroll(classes="dialog-body"):
@@ -121,14 +130,11 @@ class DeleteModal(ModalScreen[bool]):
                     stacked(
                         *rows,
                         Content(),
-                        fmt(
-                            "[b $error]The $pvcs $what hold the bot's data (config, Homebrew, "
-                            "workspace, Chrome profile). It cannot be recovered.[/]",
-                            pvcs=pvcs or "four",
-                            # The Docker backend's plan lists volumes, not PVCs.
-                            what="volumes"
-                            if any(row.kind == "Volume" for row in self._plan)
-                            else "PVCs",
+                        toned(
+                            f"The {pvcs or 'four'} {what} hold the bot's data (config, Homebrew, "
+                            "workspace, Chrome profile). It cannot be recovered.",
+                            "error",
+                            bold=True,
                         ),
                     )
                 )
@@ -136,11 +142,13 @@ class DeleteModal(ModalScreen[bool]):
             yield Input(
                 placeholder=safe_text(self._instance), id="confirm-name", select_on_focus=False
             )
+            yield FieldError(classes="field-error", id="confirm-name-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Delete", id="confirm", variant="error", disabled=True)
 
     def on_mount(self) -> None:
+        self.query_one("#confirm-name-error", FieldError).set(None)
         self.set_focus(self.query_one("#cancel", Button))
 
     def on_key(self, event: events.Key) -> None:
@@ -153,23 +161,39 @@ class DeleteModal(ModalScreen[bool]):
             # leads to the field instead; escape (or a click on Cancel) cancels.
             event.stop()
             event.prevent_default()
-            field.focus()
+            self.set_focus(field)
             return
-        if event.is_printable and event.character and self.focused is not field:
+        if event.is_printable and event.character:
+            # A printable key the field did not take itself: typed before the focus reached
+            # it. In a fast burst (a paste, SSH) the app hands the whole name and the Enter to
+            # the widget focused when they arrive, Cancel, before the first key has moved the
+            # focus; each comes here, in order. set_focus (not focus(), which waits for the
+            # next idle) so that the Enter after the name finds the field and submits: it
+            # used to be taken for "Enter on Cancel" above and did nothing.
             event.stop()
             event.prevent_default()
-            field.focus()
+            self.set_focus(field)
             field.insert_text_at_cursor(event.character)
 
     @on(Input.Changed, "#confirm-name")
     def _check_name(self, event: Input.Changed) -> None:
         self.query_one("#confirm", Button).disabled = event.value.strip() != self._instance
+        self.query_one("#confirm-name-error", FieldError).set(None)  # said for what was typed
 
     @on(Input.Submitted, "#confirm-name")
     @on(Button.Pressed, "#confirm")
     def _confirm(self) -> None:
-        if self.query_one("#confirm-name", Input).value.strip() == self._instance:
+        typed = self.query_one("#confirm-name", Input).value.strip()
+        if typed == self._instance:
             self.dismiss(True)
+            return
+        # Enter with another name: say so where the name is typed, and delete nothing (a
+        # silent Enter read as "it did not hear me", and the user pressed it again).
+        self.query_one("#confirm-name-error", FieldError).set(
+            f"Type {self._instance} exactly to delete it; nothing was deleted."
+            if not typed
+            else f"“{typed}” is not {self._instance}; nothing was deleted."
+        )
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

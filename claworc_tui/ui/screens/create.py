@@ -28,10 +28,15 @@ from claworc_tui.ui.format import with_labels
 from claworc_tui.ui.messages import ServiceFailed
 from claworc_tui.ui.ports import InstanceOps
 from claworc_tui.ui.text import fmt, plain
-from claworc_tui.ui.widgets.form import FieldError, field_row
+from claworc_tui.ui.widgets.form import (
+    FIELD_FOCUS_BINDINGS,
+    RESOURCE_FIELDS,
+    FieldError,
+    field_row,
+)
+from claworc_tui.ui.widgets.tones import TONE_CLASSES, toned
 
 PREVIEW_GROUP = "preview"
-_RESOURCE_FIELDS = ("cpu_request", "cpu_limit", "memory_request", "memory_limit")
 _RESOURCE_LABELS = {
     "cpu_request": "CPU request",
     "cpu_limit": "CPU limit",
@@ -57,13 +62,13 @@ def pydantic_message(exc: ValidationError) -> str:
 class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
     """Collects an ``InstanceSpec``; dismisses with it once valid, or None."""
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(TONE_CLASSES)
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "submit", "Create"),
-        # Priority, as in Settings: keys typed right after tab belong in the next field. Not in
-        # the clawdbot.json editor, where tab indents (see check_action).
-        Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
-        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
+        # Not in the clawdbot.json editor, where tab indents (see check_action).
+        *FIELD_FOCUS_BINDINGS,
     ]
 
     def __init__(
@@ -99,7 +104,7 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
             yield Label(plain(self._title), classes="dialog-title")
             with VerticalScroll(classes="dialog-body"):
                 if self._note:
-                    yield Static(plain(self._note, "$warning"), id="create-note")
+                    yield Static(toned(self._note, "warn"), id="create-note")
                 yield Label("Display name", classes="field-label")
                 yield Input(
                     spec.display_name if spec else "",
@@ -110,7 +115,7 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
                 yield Static("", id="name-preview", classes="field-hint")
                 yield FieldError(id="display_name-error", classes="field-error")
                 yield from field_row(
-                    [(f, _RESOURCE_LABELS[f], getattr(resources, f)) for f in _RESOURCE_FIELDS]
+                    [(f, _RESOURCE_LABELS[f], getattr(resources, f)) for f in RESOURCE_FIELDS]
                 )
                 yield FieldError(id="resources-error", classes="field-error")
                 yield from field_row(
@@ -175,9 +180,9 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
         except ClaworcError as exc:
             self.post_message(ServiceFailed("load the defaults", exc))
             return
-        defaults = {f: getattr(settings.default_resources, f) for f in _RESOURCE_FIELDS}
+        defaults = {f: getattr(settings.default_resources, f) for f in RESOURCE_FIELDS}
         defaults |= {f"storage_{r}": getattr(settings.default_storage, r) for r in STORAGE_ROLES}
-        model = {f: getattr(Resources(), f) for f in _RESOURCE_FIELDS}
+        model = {f: getattr(Resources(), f) for f in RESOURCE_FIELDS}
         model |= {f"storage_{r}": getattr(Storage(), r) for r in STORAGE_ROLES}
         for field, value in defaults.items():
             widget = self.query_one(f"#{field}", Input)
@@ -245,7 +250,7 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
     def _clear_error_on_edit(self, event: Input.Changed) -> None:
         # An error stayed on screen after its field was fixed, until the next submit.
         field = event.input.id or ""
-        if field in _RESOURCE_FIELDS:
+        if field in RESOURCE_FIELDS:
             self.query_one("#resources-error", FieldError).set(None)
         elif field.startswith("storage_"):
             self.query_one("#storage-error", FieldError).set(None)
@@ -296,7 +301,7 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
         resources: Resources | None = None
         try:
             resources = Resources(
-                **{f: self.query_one(f"#{f}", Input).value.strip() for f in _RESOURCE_FIELDS}
+                **{f: self.query_one(f"#{f}", Input).value.strip() for f in RESOURCE_FIELDS}
             )
         except ValidationError as exc:
             errors["resources"] = with_labels(pydantic_message(exc), _LABELS)

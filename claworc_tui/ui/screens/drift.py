@@ -1,9 +1,17 @@
-"""The drift view: where the records and the cluster disagree, and repairs behind a confirmation."""
+"""The drift view: where the records and the cluster disagree, and repairs behind a confirmation.
+
+One row a difference, cut to the width of the terminal: the columns are fitted to what they
+hold and DETAIL, the column read most, gets what is left (at least a third of a narrow
+terminal, the others shortened with an ellipsis). Under the table, the selected difference in
+full, wrapped: at 80×24 a DETAIL such as "cluster has 5041bf…, record says 4413…" does not fit
+a row, and a k9s user expects to read it without scrolling sideways.
+"""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,19 +26,48 @@ from claworc_tui.models.wording import plural
 from claworc_tui.services.kube_only import not_on_docker
 from claworc_tui.services.views import AdoptAction, DriftItem, DriftKind, DriftReport
 from claworc_tui.ui.context import UiContext
+from claworc_tui.ui.format import truncate
 from claworc_tui.ui.messages import OperationDone, ServiceFailed
 from claworc_tui.ui.screens.confirm import ConfirmModal
-from claworc_tui.ui.text import fmt, plain, stacked, toast
+from claworc_tui.ui.text import plain, stacked, toast
 from claworc_tui.ui.widgets.app_header import AppHeader
+from claworc_tui.ui.widgets.tones import TONE_CLASSES, toned
 
-_KIND_STYLE = {
-    DriftKind.MISSING: "bold red",
-    DriftKind.ORPHAN: "yellow",
-    DriftKind.PORT_CONFLICT: "bold red",
-    DriftKind.DIFFERS: "yellow",
-    DriftKind.STUCK: "magenta",
-    DriftKind.OTHER_DATABASE: "cyan",
-}
+#: The component class (styles/main.tcss, "Drift view") each kind is drawn in.
+_KIND_LOOK = {kind: "drift-screen--" + kind.value.replace(" ", "-") for kind in DriftKind}
+#: Columns after the mark: (key, title, narrowest it is cut to). KIND is never cut.
+_COLUMNS = (
+    ("kind", "KIND", 15),
+    ("instance", "INSTANCE", 10),
+    ("object", "OBJECT", 12),
+    ("repair", "REPAIR", 10),
+)
+_DETAIL_KEY = "detail"
+_PADDING = 1
+"""DataTable's cell padding, each side."""
+
+
+def fit_widths(available: int, natural: list[int], least: list[int], detail: int) -> list[int]:
+    """Widths of the columns before DETAIL, and DETAIL's, within ``available`` cells of text.
+
+    Each column gets what it holds (``natural``) when everything fits, and DETAIL the rest.
+    Otherwise DETAIL is promised at least a third of the room (or what it holds, if less;
+    never under 20), and the widest other column is shortened, one cell at a time, down to its
+    ``least``, until the promise fits.
+
+    Returns:
+        The widths of the given columns, then DETAIL's (what is left, at least 1).
+    """
+    widths = list(natural)
+    if sum(widths) + detail > available:
+        promised = max(20, min(detail, available // 3))
+        while sum(widths) + promised > available:
+            shrinkable = [i for i, w in enumerate(widths) if w > least[i]]
+            if not shrinkable:
+                break
+            widest = max(shrinkable, key=lambda i: widths[i] - least[i])
+            widths[widest] -= 1
+    return [*widths, max(1, available - sum(widths))]
 
 
 class DriftScreen(Screen[None]):
@@ -48,6 +85,7 @@ class DriftScreen(Screen[None]):
         Binding("escape,q", "close", "Back"),
     ]
     WRITE_ACTIONS = frozenset({"repair", "repair_all", "delete_orphans", "adopt"})
+    COMPONENT_CLASSES: ClassVar[set[str]] = {*TONE_CLASSES, *_KIND_LOOK.values()}
 
     def __init__(self, ctx: UiContext) -> None:
         """Create the screen.
@@ -65,20 +103,15 @@ class DriftScreen(Screen[None]):
         yield Static("checking…", id="drift-status")
         table: DataTable[Text] = DataTable(id="drift-table", cursor_type="row")
         yield table
+        yield Static("", id="drift-detail")
         yield Footer()
 
     def on_mount(self) -> None:
         header = self.query_one(AppHeader)
         header.read_only_reason = self.ctx.read_only_reason
         header.demo = self.ctx.demo
-        table = self.table
-        table.add_column(" ", key="mark", width=1)
-        table.add_column("KIND", key="kind", width=15)
-        table.add_column("INSTANCE", key="instance", width=20)
-        table.add_column("OBJECT", key="object", width=30)
-        table.add_column("REPAIR", key="repair", width=22)
-        table.add_column("DETAIL", key="detail")
-        table.focus()
+        self._fill()
+        self.table.focus()
         self.action_check()
 
     @property
@@ -102,7 +135,7 @@ class DriftScreen(Screen[None]):
         try:
             report = await self.ctx.ops.drift()
         except ClaworcError as exc:
-            self.query_one("#drift-status", Static).update(plain(f"✖ {exc}", "$error"))
+            self.query_one("#drift-status", Static).update(toned(f"✖ {exc}", "error"))
             self.post_message(ServiceFailed("check for drift", exc))
             return
         self._show(report)
@@ -110,29 +143,87 @@ class DriftScreen(Screen[None]):
     def _show(self, report: DriftReport) -> None:
         self._report = report
         self._marked.clear()
-        table = self.table
-        table.clear()
-        for index, item in enumerate(report.items):
-            table.add_row(
-                Text(" "),
-                Text(item.kind.value, style=_KIND_STYLE.get(item.kind, "")),
-                Text(one_line(item.instance or "—")),
-                Text(one_line(item.object)),
-                Text(one_line(item.repair)),
-                Text(one_line(item.detail)),
-                key=str(index),
-            )
+        self._fill(cursor=0)
         if report.clean:
             checked = plural(report.checked, "instance")
             verb = "matches" if report.checked == 1 else "match"
-            status = f"[$success]✓ No drift[/]: {checked} {verb} the cluster."
+            status = Content.assemble(toned("✓ No drift", "ok"), f": {checked} {verb} the cluster.")
         else:
-            status = (
-                f"[$warning]▲ {plural(len(report.items), 'difference')}[/] in "
-                f"{plural(report.checked, 'instance')} · "
-                "space mark · enter repair · R repair all · D delete orphans · a adopt"
+            status = Content.assemble(
+                toned(f"▲ {plural(len(report.items), 'difference')}", "warn"),
+                f" in {plural(report.checked, 'instance')} · "
+                "space mark · enter repair · R repair all · D delete orphans · a adopt",
             )
         self.query_one("#drift-status", Static).update(status)
+
+    def on_resize(self) -> None:
+        self._fill()  # the widths follow the terminal's
+
+    def _fill(self, cursor: int | None = None) -> None:
+        """(Re)build the table: columns fitted to the width, one row a difference."""
+        table = self.table
+        row = table.cursor_row if cursor is None else cursor
+        items = self._report.items if self._report else ()
+        cells = [
+            [
+                item.kind.value,
+                one_line(item.instance or "—"),
+                one_line(item.object),
+                one_line(item.repair),
+            ]
+            for item in items
+        ]
+        natural = [
+            max([cell_len(title), *(cell_len(c[i]) for c in cells)])
+            for i, (_, title, _) in enumerate(_COLUMNS)
+        ]
+        least = [min(n, cut) for n, (_, _, cut) in zip(natural, _COLUMNS, strict=True)]
+        least[0] = natural[0]  # KIND is what a row is: never cut
+        detail = max([cell_len("DETAIL"), *(cell_len(one_line(item.detail)) for item in items)])
+        # Room for text: the table less its vertical scrollbar, the mark, and cell padding.
+        width = table.size.width or self.size.width or self.app.size.width
+        room = width - table.styles.scrollbar_size_vertical - 1
+        room -= 2 * _PADDING * (len(_COLUMNS) + 2)
+        widths = fit_widths(room, natural, least, detail)
+        table.clear(columns=True)
+        table.add_column(" ", key="mark", width=1)
+        for (key, title, _), size in zip(_COLUMNS, widths, strict=False):
+            table.add_column(title, key=key, width=size)
+        table.add_column("DETAIL", key=_DETAIL_KEY, width=widths[-1])
+        for index, (item, texts) in enumerate(zip(items, cells, strict=True)):
+            kind = self.get_component_rich_style(_KIND_LOOK[item.kind], partial=True)
+            shown = [truncate(text, size) for text, size in zip(texts, widths, strict=False)]
+            table.add_row(
+                Text("✓" if index in self._marked else " "),
+                Text(shown[0], style=kind),
+                *(Text(text) for text in shown[1:]),
+                Text(truncate(one_line(item.detail), widths[-1])),
+                key=str(index),
+            )
+        if items:
+            table.move_cursor(row=min(row, len(items) - 1), animate=False)
+        self._show_detail()
+
+    @on(DataTable.RowHighlighted, "#drift-table")
+    def _show_detail(self) -> None:
+        """The selected difference in full, under the table (wrapped, nothing cut)."""
+        shown = self.query_one("#drift-detail", Static)
+        items = self._report.items if self._report else ()
+        row = self.table.cursor_row
+        shown.display = 0 <= row < len(items)
+        if not shown.display:
+            return
+        item = items[row]
+        what = f"{item.instance} · {item.object}" if item.instance else item.object
+        shown.update(
+            stacked(
+                Content.assemble(
+                    Content.styled(item.kind.value, f".{_KIND_LOOK[item.kind]}"), "  ", plain(what)
+                ),
+                Content.assemble(("repair  ", "bold"), plain(item.repair)),
+                Content.assemble(("detail  ", "bold"), plain(item.detail, multiline=True)),
+            )
+        )
 
     def _selected(self) -> list[DriftItem]:
         if self._report is None or not self._report.items:
@@ -258,9 +349,10 @@ class DriftScreen(Screen[None]):
         if deletes:
             rows.append(Content())
             rows.append(
-                fmt(
-                    "[b $error]$what will be deleted from the cluster.[/]",
-                    what=plural(len(deletes), "orphaned object"),
+                toned(
+                    f"{plural(len(deletes), 'orphaned object')} will be deleted from the cluster.",
+                    "error",
+                    bold=True,
                 )
             )
         if not await self.app.push_screen_wait(

@@ -25,6 +25,7 @@ from claworc_tui.ui.context import UiContext
 from claworc_tui.ui.messages import ServiceFailed
 from claworc_tui.ui.screens.confirm import ConfirmModal
 from claworc_tui.ui.text import fmt, plain, stacked, toast
+from claworc_tui.ui.widgets.tones import TONE_CLASSES, toned
 
 
 def json_problem(text: str) -> str | None:
@@ -37,25 +38,25 @@ def json_problem(text: str) -> str | None:
 
 
 def diff_content(old: str, new: str) -> Content:
-    """A unified diff of the saved and edited texts, coloured with theme variables (the lines
-    are text: a config may hold anything a JSON string can)."""
+    """A unified diff of the saved and edited texts, in tones (the lines are text: a config may
+    hold anything a JSON string can). Shown where ``TONE_CLASSES`` are listed."""
     lines = list(
         difflib.unified_diff(
             old.splitlines(), new.splitlines(), "saved", "edited", lineterm="", n=2
         )
     )
     if not lines:
-        return Content.from_markup("[$text-muted]no changes[/]")
+        return toned("no changes", "hint")
     out = []
     for line in lines:
         if line.startswith(("+++", "---")):
             out.append(plain(line, "bold"))
         elif line.startswith("+"):
-            out.append(plain(line, "$success"))
+            out.append(toned(line, "ok"))
         elif line.startswith("-"):
-            out.append(plain(line, "$error"))
+            out.append(toned(line, "error"))
         elif line.startswith("@@"):
-            out.append(plain(line, "$accent"))
+            out.append(toned(line, "accent"))
         else:
             out.append(plain(line))
     return stacked(*out)
@@ -72,6 +73,7 @@ class EditConfigModal(ModalScreen[bool]):
         Binding("ctrl+e", "external_editor", "$EDITOR", priority=True),
         Binding("escape", "cancel", "Cancel"),
     ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(TONE_CLASSES)
 
     def __init__(self, ctx: UiContext, instance: Instance) -> None:
         """Create the editor.
@@ -121,16 +123,16 @@ class EditConfigModal(ModalScreen[bool]):
         status = self.query_one("#config-status", Static)
         changed = self.text != self._saved
         if problem:
-            status.update(plain(f"✖ {problem}", "$error"))
+            status.update(toned(f"✖ {problem}", "error"))
         elif not changed:
-            status.update("[$text-muted]no changes[/]")
+            status.update(toned("no changes", "hint"))
         else:
             effect = (
                 "saving restarts the pod"
                 if self._pod_running
                 else "the instance is stopped: it reads the file when started"
             )
-            status.update(f"[$success]✓ valid JSON object[/] — {effect}")
+            status.update(Content.assemble(toned("✓ valid JSON object", "ok"), f" — {effect}"))
         for button in self.query(".dialog-buttons Button").results(Button):
             if button.id in ("save", "save-only"):
                 button.disabled = bool(problem) or not changed
@@ -189,7 +191,7 @@ class EditConfigModal(ModalScreen[bool]):
         try:
             await self._ctx.ops.update_config(name, text, restart=restart)
         except ClaworcError as exc:
-            self.query_one("#config-status", Static).update(plain(f"✖ {exc}", "$error"))
+            self.query_one("#config-status", Static).update(toned(f"✖ {exc}", "error"))
             self.post_message(ServiceFailed(f"save the config of {name}", exc))
             return
         after = "; the pod restarts" if restart else ""

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from claworc_tui.ui.text import plain
+from claworc_tui.ui.widgets.tones import TONE_CLASSES, tone_style, toned
 
 Section = tuple[str, list[tuple[tuple[str, ...], str, bool]]]
 """A titled list of (keys, description, enabled)."""
@@ -99,6 +100,7 @@ class HelpModal(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "close", "Close"),
     ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(TONE_CLASSES)
 
     def __init__(self, sections: Sequence[Section], note: str | None = None) -> None:
         """Create the help.
@@ -127,16 +129,19 @@ class HelpModal(ModalScreen[None]):
             yield Label("Keys", classes="dialog-title")
             with VerticalScroll(classes="dialog-body"):
                 if self._note:
-                    yield Static(plain(self._note, "$warning"), classes="help-note")
+                    yield Static(toned(self._note, "warn"), classes="help-note")
                 for title, rows in self._sections:
                     # Content, not markup: a key such as "[" broke the escaping ("[[/]").
                     lines = [plain(title, "bold")]
                     for keys, text, enabled in rows:
                         line = Content.assemble(
-                            "  ", plain("/".join(keys).rjust(14), "bold $accent"), "  ", plain(text)
+                            "  ",
+                            toned("/".join(keys).rjust(14), "accent", bold=True),
+                            "  ",
+                            plain(text),
                         )
                         if not enabled:
-                            line = Content.assemble(line, " (disabled)").stylize("$text-muted")
+                            line = Content.assemble(line, " (disabled)").stylize(tone_style("hint"))
                         lines.append(line)
                     yield Static(Content("\n").join(lines), classes="help-section")
             yield Label("escape closes · ctrl+p finds any command", classes="dialog-hint")

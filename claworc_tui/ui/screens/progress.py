@@ -22,13 +22,14 @@ from textual.worker import Worker, WorkerState
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.services.errors import OperationFailed
 from claworc_tui.services.views import Progress, StepState
-from claworc_tui.ui.text import fmt, plain, stacked
+from claworc_tui.ui.text import plain, stacked
+from claworc_tui.ui.widgets.tones import TONE_CLASSES, toned
 
-_GLYPH = {
-    StepState.RUNNING: "[$accent]◐[/]",
-    StepState.DONE: "[$success]✓[/]",
-    StepState.FAILED: "[$error]✖[/]",
-    StepState.ROLLED_BACK: "[$warning]↶[/]",
+_GLYPH: dict[StepState, Content] = {
+    StepState.RUNNING: toned("◐", "busy"),
+    StepState.DONE: toned("✓", "ok"),
+    StepState.FAILED: toned("✖", "error"),
+    StepState.ROLLED_BACK: toned("↶", "warn"),
 }
 
 
@@ -44,6 +45,7 @@ class ProgressModal(ModalScreen[str]):
     """Runs one multi-step operation and shows each step; dismisses with an ``Outcome``."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel / close")]
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(TONE_CLASSES)
 
     def __init__(
         self,
@@ -101,7 +103,8 @@ class ProgressModal(ModalScreen[str]):
             self._finish(
                 Outcome.FAILED,
                 Content.assemble(
-                    fmt("[b $error]Failed at step “$step”:[/] ", step=exc.step),
+                    toned(f"Failed at step “{exc.step}”:", "error", bold=True),
+                    " ",
                     plain(exc.reason, multiline=True),
                     "\n",
                     plain(exc.cleanup, multiline=True),
@@ -111,7 +114,7 @@ class ProgressModal(ModalScreen[str]):
         except ClaworcError as exc:
             self._finish(Outcome.FAILED, _failed(exc))
             return
-        self._finish(Outcome.DONE, Content.from_markup("[b $success]Done.[/]"))
+        self._finish(Outcome.DONE, toned("Done.", "ok", bold=True))
         # Success closes by itself: the list shows the result, and a "Done." left open
         # swallowed the next keys. A failure stays open to be read.
         self.dismiss(Outcome.DONE)
@@ -122,11 +125,11 @@ class ProgressModal(ModalScreen[str]):
             row = self._rows[index]
             # The glyph is our markup; the step may quote outside text (a name): plain.
             line = Content.assemble(
-                Content.from_markup(_GLYPH[row.state]),
+                _GLYPH[row.state],
                 plain(f" {row.index}/{row.total} {row.step}"),
             )
             if row.detail:
-                line = Content.assemble(line, "  ", plain(row.detail, "$text-muted"))
+                line = Content.assemble(line, "  ", toned(row.detail, "hint"))
             rows.append(line)
         self.query_one("#progress-steps", Static).update(
             stacked(*rows) if rows else Content("starting…")
@@ -134,6 +137,13 @@ class ProgressModal(ModalScreen[str]):
 
     def _finish(self, outcome: str, message: Content) -> None:
         self._outcome = outcome
+        if outcome == Outcome.FAILED:
+            # The service reports a step when it starts and when it is done; the one that
+            # failed was left "running" (◐), as if it were still going on beside "Failed".
+            for index, row in self._rows.items():
+                if row.state is StepState.RUNNING:
+                    self._rows[index] = row.model_copy(update={"state": StepState.FAILED})
+            self._show_steps()
         self.query_one("#progress-result", Static).update(message)
         button = self.query_one("#progress-button", Button)
         button.label = "Close"
@@ -148,7 +158,7 @@ class ProgressModal(ModalScreen[str]):
             self._finish(
                 Outcome.CANCELLED,
                 Content.assemble(
-                    Content.from_markup("[b $warning]Cancelled.[/] "), plain(self._cancelled)
+                    toned("Cancelled.", "warn", bold=True), " ", plain(self._cancelled)
                 ),
             )
         elif event.state == WorkerState.ERROR and self._outcome is None:
@@ -174,6 +184,4 @@ class ProgressModal(ModalScreen[str]):
 
 
 def _failed(error: BaseException | None) -> Content:
-    return Content.assemble(
-        Content.from_markup("[b $error]Failed:[/] "), plain(error, multiline=True)
-    )
+    return Content.assemble(toned("Failed:", "error", bold=True), " ", plain(error, multiline=True))

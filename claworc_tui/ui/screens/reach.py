@@ -63,12 +63,16 @@ class ReachActions(ActionGroup):
             self.notify("no instance selected", severity="warning", timeout=3)
         return name
 
-    def action_shell(self) -> None:
-        """Open a shell in the selected instance's container (the terminal is handed over)."""
+    def _target(self) -> tuple[ReachService, str] | None:
+        """The reach service and the selected instance, or None (having said what is missing)."""
         name = self._selected()
         reach = self._reach()
-        if name and reach is not None:
-            self.open_shell(reach, name)
+        return (reach, name) if name and reach is not None else None
+
+    def action_shell(self) -> None:
+        """Open a shell in the selected instance's container (the terminal is handed over)."""
+        if target := self._target():
+            self.open_shell(*target)
 
     @work(exclusive=True, group=REACH_GROUP, exit_on_error=False)
     async def open_shell(self, reach: ReachService, name: str) -> None:
@@ -101,10 +105,8 @@ class ReachActions(ActionGroup):
         """Show the selected instance's objects as YAML (secret values masked)."""
         from claworc_tui.ui.screens.yaml_view import YamlScreen
 
-        name = self._selected()
-        reach = self._reach()
-        if name and reach is not None:
-            self.app.push_screen(YamlScreen(self.ctx, reach, name))
+        if target := self._target():
+            self.app.push_screen(YamlScreen(self.ctx, *target))
 
     def action_events(self) -> None:
         """Show the events of the selected instance (``i`` there: the whole namespace)."""
@@ -136,10 +138,8 @@ class ReachActions(ActionGroup):
 
     def action_expose(self, exposure: str) -> None:
         """Make the selected instance private, or NodePort again (only its Service changes)."""
-        name = self._selected()
-        reach = self._reach()
-        if name and reach is not None:
-            self.set_exposure(reach, name, Exposure(exposure))
+        if target := self._target():
+            self.set_exposure(*target, Exposure(exposure))
 
     @work(exclusive=True, group=REACH_GROUP, exit_on_error=False)
     async def set_exposure(self, reach: ReachService, name: str, exposure: Exposure) -> None:
@@ -159,10 +159,8 @@ class ReachActions(ActionGroup):
 
     def action_copy_menu(self) -> None:
         """Choose what to copy about the selected instance (name, pod, kubectl lines, URLs)."""
-        name = self._selected()
-        reach = self._reach()
-        if name and reach is not None:
-            self.copy_menu(reach, name)
+        if target := self._target():
+            self.copy_menu(*target)
 
     @work(exclusive=True, group=REACH_GROUP, exit_on_error=False)
     async def copy_menu(self, reach: ReachService, name: str) -> None:
@@ -176,10 +174,8 @@ class ReachActions(ActionGroup):
 
     def action_copy_item(self, label: str) -> None:
         """Copy one item (``pod name``, ``kubectl exec`` …) of the selected instance."""
-        name = self._selected()
-        reach = self._reach()
-        if name and reach is not None:
-            self.copy_item(reach, name, label)
+        if target := self._target():
+            self.copy_item(*target, label)
 
     @work(exclusive=True, group=REACH_GROUP, exit_on_error=False)
     async def copy_item(self, reach: ReachService, name: str, label: str) -> None:
@@ -221,10 +217,8 @@ class ReachActions(ActionGroup):
 
     def action_forward(self) -> None:
         """Forward the selected instance's noVNC ports to 127.0.0.1 and list the forwards."""
-        name = self._selected()
-        reach = self._reach()
-        if name and reach is not None:
-            self.start_forward(reach, name)
+        if target := self._target():
+            self.start_forward(*target)
 
     def action_forwards(self) -> None:
         """List the forwards (without opening one)."""

@@ -26,9 +26,14 @@ from claworc_tui.ui.messages import ServiceFailed
 from claworc_tui.ui.screens.confirm import ConfirmModal
 from claworc_tui.ui.text import plain, stacked, toast
 from claworc_tui.ui.widgets.app_header import AppHeader
-from claworc_tui.ui.widgets.form import FieldError, field_row
+from claworc_tui.ui.widgets.form import (
+    FIELD_FOCUS_BINDINGS,
+    RESOURCE_FIELDS,
+    FieldError,
+    field_row,
+)
+from claworc_tui.ui.widgets.tones import TONE_CLASSES, toned
 
-_RESOURCE_KEYS = ("cpu_request", "cpu_limit", "memory_request", "memory_limit")
 _LABELS = {
     "image": "Image",
     "image_pull_secret": "Image pull secret (empty: none)",
@@ -46,14 +51,14 @@ _MESSAGE_LABELS = {
     "node_host": "Node host",
     "port_range_start": "NodePort range start",
     "port_range_end": "NodePort range end",
-    **{key: key.replace("_", " ") for key in _RESOURCE_KEYS},
+    **{key: key.replace("_", " ") for key in RESOURCE_FIELDS},
     **{role: f"PVC {role}" for role in STORAGE_ROLES},
 }
 
 
 def current_values(settings: GlobalSettings) -> dict[str, str]:
     """The plain settings as the form shows them, keyed by settings key."""
-    values = {f"default_{key}": getattr(settings.default_resources, key) for key in _RESOURCE_KEYS}
+    values = {f"default_{key}": getattr(settings.default_resources, key) for key in RESOURCE_FIELDS}
     values |= {
         f"default_storage_{role}": getattr(settings.default_storage, role) for role in STORAGE_ROLES
     }
@@ -71,15 +76,13 @@ def current_values(settings: GlobalSettings) -> dict[str, str]:
 class SettingsScreen(Screen[None]):
     """Edits the global settings. Keys are sent one by one; the rest with Save."""
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(TONE_CLASSES)
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save"),
         # As in k9s and lazydocker, q goes back (typed into a field, it is just a q).
         Binding("escape,q", "close", "Back"),
-        # Priority: resolved as the key arrives. As an ordinary binding, tab moved the focus
-        # only after the field had seen it, and keys typed right after it (80 ms apart) had
-        # already been handed to the field being left.
-        Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
-        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
+        *FIELD_FOCUS_BINDINGS,
     ]
     AUTO_FOCUS = "Input"
 
@@ -116,9 +119,9 @@ class SettingsScreen(Screen[None]):
                     yield Button("Clear", id=f"{provider.value}-clear", compact=True)
             yield Label("Defaults for new instances", classes="section-title")
             yield from field_row(
-                [(f"default_{key}", key.replace("_", " "), "") for key in _RESOURCE_KEYS]
+                [(f"default_{key}", key.replace("_", " "), "") for key in RESOURCE_FIELDS]
             )
-            for key in _RESOURCE_KEYS:
+            for key in RESOURCE_FIELDS:
                 yield FieldError(id=f"default_{key}-error", classes="field-error")
             yield from field_row(
                 [(f"default_storage_{role}", f"PVC {role}", "") for role in STORAGE_ROLES]
@@ -145,7 +148,7 @@ class SettingsScreen(Screen[None]):
             error.set(None)
         warnings = self.query_one("#settings-warnings", Static)
         if self.ctx.warnings:
-            warnings.update(stacked(*(plain(f"▲ {w}", "$warning") for w in self.ctx.warnings)))
+            warnings.update(stacked(*(toned(f"▲ {w}", "warn") for w in self.ctx.warnings)))
         warnings.display = bool(self.ctx.warnings)
         if self.ctx.read_only:
             for widget in self.query("Input, Button"):

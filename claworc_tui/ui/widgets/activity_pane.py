@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.style import Style
@@ -20,19 +19,29 @@ from claworc_tui.models.activity import ActivityEntry, Outcome
 from claworc_tui.models.text import one_line
 from claworc_tui.ui.format import api_call, truncate
 from claworc_tui.ui.text import fmt
+from claworc_tui.ui.widgets.clocked import Clocked
 
-_OUTCOME_STYLE = {
-    Outcome.OK: Style(color="green"),
-    Outcome.FAILED: Style(color="red", bold=True),
-    Outcome.CANCELLED: Style(color="yellow"),
-    Outcome.STARTED: Style(dim=True),
+_OUTCOME_LOOK = {
+    Outcome.OK: "activity-pane--ok",
+    Outcome.FAILED: "activity-pane--failed",
+    Outcome.CANCELLED: "activity-pane--cancelled",
+    Outcome.STARTED: "activity-pane--started",
 }
 
 
-class ActivityPane(Vertical):
-    """Shows activity entries. The parent loads them; ``i`` asks for this instance only."""
+class ActivityPane(Clocked, Vertical):
+    """Shows activity entries. The parent loads them; ``i`` asks for this instance only.
+
+    Its clock only drops the date of today from times."""
 
     ALLOW_MAXIMIZE = True
+    # The table's cells are Rich Text: they take these classes' Rich styles (styles/widgets.tcss,
+    # "Activity pane"), looked up when the rows are (re)built, every REFRESH_SECONDS.
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        *_OUTCOME_LOOK.values(),
+        "activity-pane--call",
+        "activity-pane--call-failed",
+    }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("i", "toggle_scope", "This instance / all"),
         Binding("ctrl+r", "reload", "Reload", show=False),
@@ -56,23 +65,6 @@ class ActivityPane(Vertical):
 
     class Left(Message):
         """Escape with nothing to close: the pane closes (as esc goes back in k9s)."""
-
-    def __init__(
-        self,
-        now: Callable[[], datetime],
-        *,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
-        """Create the pane.
-
-        Args:
-            now: The clock (only the date of today is dropped from times).
-            id: DOM id.
-            classes: DOM classes.
-        """
-        super().__init__(id=id, classes=classes)
-        self._now = now
 
     def compose(self) -> ComposeResult:
         yield Static("", id="activity-status")
@@ -113,7 +105,8 @@ class ActivityPane(Vertical):
                 Text(one_line(entry.instance or "—")),
                 Text(one_line(entry.action)),
                 Text(
-                    one_line(entry.outcome.value), style=_OUTCOME_STYLE.get(entry.outcome, Style())
+                    one_line(entry.outcome.value),
+                    style=self._look(_OUTCOME_LOOK.get(entry.outcome)),
                 ),
                 Text(one_line(truncate(entry.detail, 200))),
                 key=f"e{entry.id}",
@@ -127,13 +120,20 @@ class ActivityPane(Vertical):
                     Text(""),
                     Text(
                         f"  ↳ {one_line(api_call(call))}",
-                        style=Style(dim=not failed, color="red" if failed else None),
+                        style=self._look(
+                            "activity-pane--call-failed" if failed else "activity-pane--call"
+                        ),
                     ),
                     key=f"e{entry.id}.{index}",
                 )
         if cursor < table.row_count:
             table.move_cursor(row=cursor, animate=False)
         self._show_status()
+
+    def _look(self, component: str | None) -> Style:
+        return (
+            Style() if component is None else self.get_component_rich_style(component, partial=True)
+        )
 
     def watch_only_instance(self) -> None:
         self._show_status()

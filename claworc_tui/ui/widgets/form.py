@@ -5,10 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
 from claworc_tui.ui.text import plain
+
+#: The fields of ``Resources``, in the order the forms show them.
+RESOURCE_FIELDS = ("cpu_request", "cpu_limit", "memory_request", "memory_limit")
+
+#: Tab and shift+tab of a form, as priority bindings: resolved as the key arrives. As ordinary
+#: bindings, tab moved the focus only after the field had seen it, and keys typed right after
+#: it (80 ms apart) had already been handed to the field being left.
+FIELD_FOCUS_BINDINGS: list[BindingType] = [
+    Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+    Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
+]
 
 
 class FieldError(Static):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
@@ -20,17 +21,16 @@ from claworc_tui.models.instance import STORAGE_ROLES, Instance, Provider
 from claworc_tui.models.secrets import mask_key
 from claworc_tui.models.wording import plural
 from claworc_tui.services.views import InstanceDetails, InstanceView, Tone
-from claworc_tui.ui.format import TONE_COLOURS, TONE_GLYPHS, age, truncate
+from claworc_tui.ui.format import age, truncate
 from claworc_tui.ui.text import fmt, plain, stacked
+from claworc_tui.ui.widgets.clocked import Clocked
 from claworc_tui.ui.widgets.section import Section
+from claworc_tui.ui.widgets.tones import TONE_CLASSES, ToneName, status_text, toned
 
 _KIND_SHORT = {"PersistentVolumeClaim": "PVC", "ConfigMap": "ConfigMap", "Deployment": "Deploy"}
 _SOURCE_LABEL = {"override": "instance override", "global": "global", "none": "not set"}
-
-
-def tone_text(tone: Tone, text: str) -> Content:
-    """``text`` (shown as written) in the tone's theme colour, with its glyph."""
-    return plain(f"{TONE_GLYPHS[tone]} {text}", f"${TONE_COLOURS[tone]}")
+_BOLD_VNC = Content.from_markup("[b]VNC[/b]")
+_BOLD_EVENTS = Content.from_markup("[b]Events[/b]")
 
 
 def _row(label: str, value: Content | str) -> Content:
@@ -47,8 +47,10 @@ def _ports_text(instance: Instance) -> str:
     return f"chrome {pair[0]}  terminal {pair[1]}"
 
 
-class InstanceDetail(VerticalScroll, can_focus=True):
+class InstanceDetail(Clocked, VerticalScroll, can_focus=True):
     """Shows one instance in full. Attributes down (``view``, ``details``), messages up."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(TONE_CLASSES)
 
     view: reactive[InstanceView | None] = reactive(None, always_update=True)
     """The live row of the selected instance (updated from the status stream)."""
@@ -65,21 +67,10 @@ class InstanceDetail(VerticalScroll, can_focus=True):
             self.label = label
 
     def __init__(
-        self,
-        now: Callable[[], datetime],
-        *,
-        id: str | None = None,
-        classes: str | None = None,
+        self, now: Callable[[], datetime], *, id: str | None = None, classes: str | None = None
     ) -> None:
-        """Create the pane.
-
-        Args:
-            now: The clock for relative times.
-            id: DOM id.
-            classes: DOM classes.
-        """
-        super().__init__(id=id, classes=classes)
-        self._now = now
+        """Create the pane (``now``, ``id``, ``classes``: see :class:`Clocked`)."""
+        super().__init__(now, id=id, classes=classes)
         self._advice_shown: tuple[object, ...] = (None, ())
         self._drawn: dict[str, tuple[str, list[Span]]] = {}
         self._shown_name: str | None = None
@@ -150,7 +141,7 @@ class InstanceDetail(VerticalScroll, can_focus=True):
             fmt("[b]$name[/b]  $display", name=instance.name, display=instance.display_name),
             _row(
                 "Status",
-                Content.assemble(tone_text(view.tone, view.status), self._stale(view, now)),
+                Content.assemble(status_text(view.tone, view.status), self._stale(view, now)),
             ),
             _row("Ready", f"{view.ready_text}   restarts {view.restarts}"),
         ]
@@ -190,9 +181,8 @@ class InstanceDetail(VerticalScroll, can_focus=True):
     def _stale(view: InstanceView, now: datetime) -> Content:
         if view.stale_since is None:
             return Content("")
-        return fmt(
-            "  [$warning]last known, $age ago (cluster not watched)[/]",
-            age=age(view.stale_since, now),
+        return toned(
+            f"  last known, {age(view.stale_since, now)} ago (cluster not watched)", "warn"
         )
 
     @staticmethod
@@ -207,13 +197,16 @@ class InstanceDetail(VerticalScroll, can_focus=True):
         if details is None:
             return Content()
         if details.urls is None:
-            return Content.from_markup("[b]VNC[/b]\n  [$text-muted]no node address yet[/]")
-        return fmt(
-            "[b]VNC[/b]  [$text-muted](c copies Chrome, t copies Terminal)[/]\n"
-            "  Chrome    $chrome\n"
-            "  Terminal  $terminal",
-            chrome=details.urls.chrome,
-            terminal=details.urls.terminal,
+            return Content.assemble(_BOLD_VNC, "\n  ", toned("no node address yet", "hint"))
+        return Content.assemble(
+            _BOLD_VNC,
+            "  ",
+            toned("(c copies Chrome, t copies Terminal)", "hint"),
+            fmt(
+                "\n  Chrome    $chrome\n  Terminal  $terminal",
+                chrome=details.urls.chrome,
+                terminal=details.urls.terminal,
+            ),
         )
 
     @staticmethod
@@ -228,8 +221,9 @@ class InstanceDetail(VerticalScroll, can_focus=True):
             rows.append(
                 Content.assemble(
                     "  ",
-                    tone_text(tone, f"{kind:<10}"),
-                    fmt(" $name  [$text-muted]$state[/]", name=row.name, state=row.state),
+                    status_text(tone, f"{kind:<10}"),
+                    plain(f" {row.name}  "),
+                    toned(row.state, "hint"),
                 )
             )
         return stacked(*rows)
@@ -252,16 +246,16 @@ class InstanceDetail(VerticalScroll, can_focus=True):
         if details is None:
             return Content()
         if not details.events:
-            return Content.from_markup("[b]Events[/b]\n  [$text-muted]none[/]")
+            return Content.assemble(_BOLD_EVENTS, "\n  ", toned("none", "hint"))
         now = self._now()
-        rows = [Content.from_markup("[b]Events[/b]")]
+        rows = [_BOLD_EVENTS]
         for event in details.events[:20]:
-            colour = "$warning" if event.type == "Warning" else "$text-muted"
+            tone: ToneName = "warn" if event.type == "Warning" else "hint"
             count = f" ×{event.count}" if event.count > 1 else ""
             rows.append(
                 Content.assemble(
                     f"  {age(event.time, now):>4} ",
-                    plain(event.reason, colour),
+                    toned(event.reason, tone),
                     plain(f"{count} {truncate(event.message, 200)}"),
                 )
             )
@@ -299,7 +293,9 @@ class InstanceDetail(VerticalScroll, can_focus=True):
 
     @staticmethod
     def _advice_text(title: str, detail: str) -> Content:
-        return fmt("  [$warning]▲[/] [b]$title[/b]\n    $detail", title=title, detail=detail)
+        return Content.assemble(
+            "  ", toned("▲", "warn"), fmt(" [b]$title[/b]\n    $detail", title=title, detail=detail)
+        )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -18,6 +18,7 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from claworc_tui.ui.widgets.clocked import Clocked
 from claworc_tui.ui.widgets.instance_list.columns import INDEX, LOOKS, TICKING, RowFacts
 from claworc_tui.ui.widgets.instance_list.rows import PAD, RowPainter
 from claworc_tui.ui.widgets.instance_list.state import ListState
@@ -26,7 +27,7 @@ HEADER_ROWS = 1
 _TICKING_INDEX = INDEX[TICKING]
 
 
-class InstanceRows(ScrollView):
+class InstanceRows(Clocked, ScrollView):
     """Draws the list's header and rows; knows nothing of keys or messages."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -62,21 +63,10 @@ class InstanceRows(ScrollView):
     """
 
     def __init__(
-        self,
-        now: Callable[[], datetime],
-        *,
-        id: str | None = None,
-        classes: str | None = None,
+        self, now: Callable[[], datetime], *, id: str | None = None, classes: str | None = None
     ) -> None:
-        """Create the view.
-
-        Args:
-            now: The clock used for the AGE column (injected so tests are deterministic).
-            id: DOM id.
-            classes: DOM classes.
-        """
-        super().__init__(id=id, classes=classes)
-        self._now = now
+        """Create the view (``now``: the clock of the AGE column; see :class:`Clocked`)."""
+        super().__init__(now, id=id, classes=classes)
         self._state = ListState()
         self._painter = RowPainter(self._look)
         self._paint_style: Style | None = None
