@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import SecretStr, ValidationError
 
 from claworc_tui.cli.args import add_global_flags
+from claworc_tui.cli.checks import KEY_NAMES, check_args
 from claworc_tui.cli.output import raw_stdout
 from claworc_tui.cli.url import private_hint
 from claworc_tui.config import Settings
@@ -31,7 +32,6 @@ from claworc_tui.models.errors import (
 )
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import (
-    CONFIG_MAX_BYTES,
     InstanceSpec,
     Provider,
     Resources,
@@ -160,6 +160,11 @@ async def run_command(args: argparse.Namespace, config: Settings) -> int:
     Commands that only read open everything read-only and skip the start-up sweep; the others
     run the sweep and say on stderr what it finished.
     """
+    try:
+        check_args(args)  # done by main already; here for callers that start at run_command
+    except ValidationFailed as exc:
+        print(f"claworc-tui: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     if args.command in INSTEAD and choose_runtime(config.runtime, config.kubeconfig) is DOCKER:
         print(f"claworc-tui: {not_on_docker(args.command)}", file=sys.stderr)
         return EXIT_BAD_INPUT  # refused before the engine or the database is opened
@@ -237,36 +242,6 @@ async def _read_secret(prompt: str) -> SecretStr:
     return await asyncio.to_thread(_read_secret_blocking, prompt)
 
 
-def _read_config(path: Path) -> str:
-    """The text of ``--config``: at most what a ConfigMap holds, UTF-8, read without hanging
-    on an endless file (``/dev/zero``).
-
-    Raises:
-        ValidationFailed: Unreadable, too large, or not UTF-8 (the message says which).
-    """
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(CONFIG_MAX_BYTES + 1)
-    except OSError as exc:
-        raise ValidationFailed(
-            "clawdbot_config", f"--config: cannot read {path}: {exc.strerror}"
-        ) from None
-    if len(data) > CONFIG_MAX_BYTES:
-        raise ValidationFailed(
-            "clawdbot_config",
-            f"--config: {path} is larger than the 1 MiB a ConfigMap can hold "
-            "(clawdbot.json is mounted from one)",
-        )
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValidationFailed(
-            "clawdbot_config",
-            f"--config: {path} is not UTF-8 (byte {exc.start} is {data[exc.start]:#04x}); "
-            "clawdbot.json must be UTF-8 JSON",
-        ) from None
-
-
 @_command("create")
 async def _create(services: Services, args: argparse.Namespace) -> int:
     defaults = await services.instances.get_settings()
@@ -276,7 +251,7 @@ async def _create(services: Services, args: argparse.Namespace) -> int:
         for r in Storage.model_fields
         if getattr(args, f"storage_{r}")
     }
-    config_text = None if args.config is None else _read_config(args.config)
+    config_text = args.config_text  # read (and checked) by cli.checks
     keys = {Provider(f"{p}_api_key"): await _read_secret(f"{p} key: ") for p in args.key}
     try:
         spec = InstanceSpec(
@@ -354,13 +329,7 @@ async def _rm(services: Services, args: argparse.Namespace) -> int:
 @_command("logs")
 async def _logs(services: Services, args: argparse.Namespace) -> int:
     """Print the lines asked for and exit (``-f``: follow across restarts until interrupted)."""
-    if args.tail < 0:
-        raise ValidationFailed("tail", f"--tail must be 0 or more, not {args.tail}")
-    out = raw_stdout() if args.raw else sys.stdout
-    if args.raw and out.isatty():
-        raise ValidationFailed(
-            "raw", "--raw would send the pod's control characters to this terminal: pipe it"
-        )
+    out = raw_stdout() if args.raw else sys.stdout  # --tail and a --raw terminal: cli.checks
     options = LogOptions(tail_lines=args.tail, previous=args.previous, follow=args.follow)
     async for event in services.instances.follow_logs(args.name, options):
         if isinstance(event, LogBatch):
@@ -378,18 +347,13 @@ async def _logs(services: Services, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_KEY_NAMES = {p.value: p for p in Provider} | {
-    p.value.removesuffix("_api_key"): p for p in Provider
-}
-
-
 @_command("settings")
 async def _settings(services: Services, args: argparse.Namespace) -> int:
     svc = services.instances
     if args.action == "get":
         flat = await _flat_settings(services)
         if args.key:
-            provider = _KEY_NAMES.get(args.key)
+            provider = KEY_NAMES.get(args.key)
             key = provider.value if provider is not None else args.key
             if key not in flat:
                 raise ValidationFailed(args.key, f"unknown setting {args.key!r}")
@@ -400,7 +364,7 @@ async def _settings(services: Services, args: argparse.Namespace) -> int:
         return EXIT_OK
     if not args.key:
         raise ValidationFailed("key", "settings set needs a KEY")
-    provider = _KEY_NAMES.get(args.key)
+    provider = KEY_NAMES.get(args.key)
     if provider is not None:
         if args.value is not None:
             raise ValidationFailed(

@@ -83,11 +83,7 @@ async def _clone(services: Services, args: argparse.Namespace) -> int:
 
 
 async def _redeploy(services: Services, args: argparse.Namespace) -> int:
-    from claworc_tui.models.errors import ValidationFailed
-
-    check_image_arg(args.image)
-    if not args.timeout > 0:
-        raise ValidationFailed("timeout", f"--timeout must be more than 0, not {args.timeout:g}")
+    check_image_arg(args.image)  # checked at parsing (cli.checks); the service checks too
     names = list(dict.fromkeys(args.names))
     async for progress in services.instances.redeploy(
         names, args.image, wait=not args.no_wait, ready_within=args.timeout

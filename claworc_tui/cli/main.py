@@ -9,9 +9,10 @@ import sys
 from pydantic import ValidationError
 
 from claworc_tui.cli.args import build_parser, settings_from_args
+from claworc_tui.cli.checks import check_args
 from claworc_tui.cli.output import sanitized_streams
 from claworc_tui.logging_setup import setup_logging
-from claworc_tui.models.errors import from_pydantic
+from claworc_tui.models.errors import ValidationFailed, from_pydantic
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -24,7 +25,12 @@ def main(argv: list[str] | None = None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
         try:
+            if args.command:
+                check_args(args)  # bad input is refused before anything is opened
             settings = settings_from_args(args)
+        except ValidationFailed as exc:
+            print(f"claworc-tui: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
         except ValidationError as exc:
             print(f"claworc-tui: {from_pydantic(exc)}", file=sys.stderr)
             return EXIT_BAD_INPUT

@@ -102,8 +102,6 @@ async def _export(services: Services, args: argparse.Namespace) -> int:
     from claworc_tui.services import records as records_mod
 
     seal = None
-    if args.passphrase_file is not None and not args.with_keys:
-        raise ValidationFailed("passphrase", "--passphrase-file is only for --with-keys")
     if args.with_keys:
         passphrase = await asyncio.to_thread(_read_passphrase, args.passphrase_file, confirm=True)
         if len(passphrase.get_secret_value()) < MIN_PASSPHRASE:
@@ -129,7 +127,12 @@ async def _export(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_file(name: str) -> bytes:
+def read_import_file(name: str) -> bytes:
+    """The bytes of ``import FILE`` (``-``: stdin), at most what an export can hold.
+
+    Raises:
+        ValidationFailed: Unreadable or too large.
+    """
     from claworc_tui.models.records import MAX_FILE_BYTES
 
     try:
@@ -149,7 +152,9 @@ async def _import(services: Services, args: argparse.Namespace) -> int:
     from claworc_tui.services import records as records_mod
 
     services.instances.require_writable("import records")
-    file = records_mod.parse(await asyncio.to_thread(_read_file, args.file))
+    file = getattr(args, "import_data", None)  # read and parsed by cli.checks
+    if file is None:
+        file = records_mod.parse(await asyncio.to_thread(read_import_file, args.file))
     passphrase = None
     if file.seal is not None:
         passphrase = await asyncio.to_thread(_read_passphrase, args.passphrase_file, confirm=False)

@@ -72,10 +72,7 @@ async def private_hint(services: Services, args: argparse.Namespace, name: str) 
 
 async def _url(services: Services, args: argparse.Namespace) -> int:
     from claworc_tui.cli.reach import forward_until_interrupted
-    from claworc_tui.models.errors import ValidationFailed
 
-    if args.local_port is not None and not args.forward:
-        raise ValidationFailed("local-port", "--local-port goes with --forward")
     instance = await services.instances.get(args.name)
     role = "terminal" if args.terminal else "chrome"
     if args.forward:
