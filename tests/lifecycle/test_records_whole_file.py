@@ -12,7 +12,6 @@ import pytest
 
 from claworc_tui.crypto.passphrase import PassphraseSeal
 from claworc_tui.models.records import RecordsFile
-
 from claworc_tui.services import Services
 from claworc_tui.services import records as records_mod
 from tests.lifecycle.test_records import PASS, fleet, second
