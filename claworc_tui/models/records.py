@@ -23,8 +23,9 @@ before anything is written. A file without keys has no secret to authenticate wi
 written as version 2, as before (older claworc-tui read it). Version 2 binds each record's
 ``sealed_keys`` to the whole record (see :func:`claworc_tui.services.records.bound_place`):
 editing a record with keys is refused, a record without keys is not (read with a warning).
-Version 1 files (their keys bound to the instance's name only) are still read, with a warning; so are their private records that still name a port pair (written
-before private instances gave their ports up): the ports are dropped, with a warning.
+Version 1 files (their keys bound to the instance's name only) are still read, with a warning;
+so are their private records that still name a port pair (written before private instances gave
+their ports up): the ports are dropped, with a warning.
 """
 
 from __future__ import annotations
