@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
             gc.enable()  # off while starting (see __main__); a command may run for long
             if not _start_logging(settings):
                 return EXIT_FAILED
-            from claworc_tui.cli.commands import run_command
+            from claworc_tui.cli.registry import run_command
 
             return asyncio.run(run_command(args, settings))
     from claworc_tui.app import run_app

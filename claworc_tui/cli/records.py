@@ -33,7 +33,7 @@ MIN_PASSPHRASE = 8
 
 def register_records(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     """Add ``export`` and ``import`` through the ``add(name, help)`` of ``commands.register``."""
-    from claworc_tui.cli.commands import _command
+    from claworc_tui.cli.registry import command
 
     export = add(
         "export",
@@ -61,8 +61,8 @@ def register_records(add: Callable[[str, str], argparse.ArgumentParser]) -> None
             help=f"read the passphrase from the first line of PATH (else ${PASSPHRASE_ENV}, "
             "else a hidden prompt)",
         )
-    _command("export")(_export)
-    _command("import")(_import)
+    command("export")(_export)
+    command("import")(_import)
 
 
 def _read_passphrase(path: Path | None, *, confirm: bool) -> SecretStr:

@@ -22,6 +22,24 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
 
 
+def _check_header(path: Path) -> None:
+    """Refuse a file that is neither empty nor SQLite (it is left untouched).
+
+    Raises:
+        DatabaseError: Unreadable, or not a SQLite database.
+    """
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise DatabaseError(f"cannot read the database {path}: {exc.strerror}") from None
+    if header and header != SQLITE_HEADER:
+        raise DatabaseError(
+            f"{path} is not a SQLite database; it was left untouched "
+            "(move it away or point --db at another file)"
+        )
+
+
 def _prepare_path(path: Path) -> None:
     """Create the folder (0700) and an empty file (0600) if missing; check what is there."""
     folder = path.parent
@@ -35,16 +53,7 @@ def _prepare_path(path: Path) -> None:
     if path.is_dir():
         raise DatabaseError(f"{path} is a folder, not a database file")
     if path.exists():
-        try:
-            with path.open("rb") as handle:
-                header = handle.read(len(SQLITE_HEADER))
-        except OSError as exc:
-            raise DatabaseError(f"cannot read the database {path}: {exc.strerror}") from None
-        if header and header != SQLITE_HEADER:
-            raise DatabaseError(
-                f"{path} is not a SQLite database; it was left untouched "
-                "(move it away or point --db at another file)"
-            )
+        _check_header(path)
         return
     if not os.access(folder, os.W_OK):
         raise DatabaseError(f"cannot create the database {path}: the folder is not writable")
@@ -98,13 +107,7 @@ def _read_only_uri(path: Path) -> tuple[str | None, bool]:
         raise DatabaseError(f"{path} is a folder, not a database file")
     if not path.exists():
         return None, False
-    try:
-        with path.open("rb") as handle:
-            header = handle.read(len(SQLITE_HEADER))
-    except OSError as exc:
-        raise DatabaseError(f"cannot read the database {path}: {exc.strerror}") from None
-    if header and header != SQLITE_HEADER:
-        raise DatabaseError(f"{path} is not a SQLite database; it was left untouched")
+    _check_header(path)
     return f"{path.resolve().as_uri()}?mode=ro", os.access(path.parent, os.W_OK)
 
 
