@@ -8,7 +8,9 @@ that is taken, a port range that would leave out an instance — is checked by t
 
 The import file and the ``--config`` file are read here too, once: a file that cannot be read
 or is not what it should be is bad input, and the command then uses what was read
-(``args.import_data``, ``args.config_text``).
+(``args.import_data``, ``args.config_text``). A sealed import file is authenticated and its keys
+opened here as well (``args.import_keys``): a wrong passphrase or an edited file is refused
+before a database is created.
 """
 
 from __future__ import annotations
@@ -231,10 +233,16 @@ def _export(args: argparse.Namespace) -> None:
 
 @_check("import")
 def _import(args: argparse.Namespace) -> None:
-    from claworc_tui.cli.records import read_import_file
+    from claworc_tui.cli.records import read_import_file, read_passphrase
     from claworc_tui.services import records as records_mod
 
-    args.import_data = records_mod.parse(read_import_file(args.file))
+    file = records_mod.parse(read_import_file(args.file))
+    args.import_data = file
+    if file.seal is not None:
+        # A wrong passphrase or a file changed since its export is bad input too: told before
+        # the database is opened (or created).
+        passphrase = read_passphrase(args.passphrase_file, confirm=False)
+        args.import_keys = records_mod.open_keys(file, passphrase)
 
 
 @_check("adopt")

@@ -65,7 +65,7 @@ def register_records(add: Callable[[str, str], argparse.ArgumentParser]) -> None
     command("import")(_import)
 
 
-def _read_passphrase(path: Path | None, *, confirm: bool) -> SecretStr:
+def read_passphrase(path: Path | None, *, confirm: bool) -> SecretStr:
     """The passphrase from the file, the environment or the terminal.
 
     Raises:
@@ -103,7 +103,7 @@ async def _export(services: Services, args: argparse.Namespace) -> int:
 
     seal = None
     if args.with_keys:
-        passphrase = await asyncio.to_thread(_read_passphrase, args.passphrase_file, confirm=True)
+        passphrase = await asyncio.to_thread(read_passphrase, args.passphrase_file, confirm=True)
         if len(passphrase.get_secret_value()) < MIN_PASSPHRASE:
             raise ValidationFailed(
                 "passphrase", f"the passphrase must have at least {MIN_PASSPHRASE} characters"
@@ -155,10 +155,11 @@ async def _import(services: Services, args: argparse.Namespace) -> int:
     file = getattr(args, "import_data", None)  # read and parsed by cli.checks
     if file is None:
         file = records_mod.parse(await asyncio.to_thread(read_import_file, args.file))
+    opened = getattr(args, "import_keys", None)  # opened (and the file checked) by cli.checks
     passphrase = None
-    if file.seal is not None:
-        passphrase = await asyncio.to_thread(_read_passphrase, args.passphrase_file, confirm=False)
-    result = await records_mod.import_records(services.instances, file, passphrase)
+    if file.seal is not None and opened is None:
+        passphrase = await asyncio.to_thread(read_passphrase, args.passphrase_file, confirm=False)
+    result = await records_mod.import_records(services.instances, file, passphrase, opened=opened)
     for warning in result.warnings:
         print(f"claworc-tui: warning: {warning}", file=sys.stderr)
     for name in result.names:

@@ -236,9 +236,14 @@ def _old_private_ports(doc: dict[str, object]) -> list[str]:
     return notes
 
 
-def _open_keys(
+def open_keys(
     file: RecordsFile, passphrase: SecretStr | None
 ) -> dict[str, dict[Provider, SecretStr]]:
+    """Authenticate the file and open its sealed keys, by record name (blocking: scrypt).
+
+    Raises:
+        ValidationFailed: No or a wrong passphrase, or a file damaged or changed since export.
+    """
     if file.seal is None:
         return {}
     if passphrase is None:
@@ -300,8 +305,8 @@ def _check_integrity(seal: PassphraseSeal, file: RecordsFile) -> None:
         seal.open(file.integrity, file_place(file.document))
     except DamagedSeal:
         raise DamagedSeal(
-            "the file was changed after it was exported: a record (with keys or without), "
-            "the records' order or number, or the header no longer matches what was sealed"
+            "it was changed after it was exported (a record, with keys or without, the "
+            "records' order or number, or the header no longer matches what was sealed)"
         ) from None
 
 
@@ -348,7 +353,11 @@ async def _conflicts(svc: InstanceService, file: RecordsFile) -> tuple[list[str]
 
 
 async def import_records(
-    svc: InstanceService, file: RecordsFile, passphrase: SecretStr | None
+    svc: InstanceService,
+    file: RecordsFile,
+    passphrase: SecretStr | None,
+    *,
+    opened: dict[str, dict[Provider, SecretStr]] | None = None,
 ) -> ImportResult:
     """Create the file's records (no cluster object), all or none.
 
@@ -357,7 +366,9 @@ async def import_records(
     """
     svc.require_writable("import records")
     # scrypt takes a good part of a second and 128 MiB: never on the event loop.
-    keys = await asyncio.to_thread(_open_keys, file, passphrase)
+    # ``opened``: what :func:`open_keys` gave already (the CLI checks the file before it opens
+    # the database).
+    keys = opened if opened is not None else await asyncio.to_thread(open_keys, file, passphrase)
     problems, warnings = await _conflicts(svc, file)
     warnings = [*file.warnings, *warnings]
     if problems:

@@ -18,7 +18,7 @@ from tests.lifecycle.test_records import PASS, fleet, second
 from tests.lifecycle.test_records_integrity import refused, sealed_export
 
 __all__ = ["second"]
-CHANGED = "the file was changed after it was exported"
+CHANGED = "the file is damaged: it was changed after it was exported"
 
 
 def _beta_image(doc: dict[str, Any]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,34 @@ def test_bad_argument_is_refused_before_anything_opens(
     assert needle in err, (command, err)
     assert "Traceback" not in err
     assert not db.parent.exists(), "the database was opened before the arguments were checked"
+
+
+@pytest.mark.parametrize(
+    ("passphrase", "edit", "needle"),
+    [
+        ("correct-horse", True, "it was changed after it was exported"),
+        ("wrong-passphrase", False, "wrong passphrase"),
+    ],
+)
+def test_a_changed_or_wrongly_opened_import_is_refused_before_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, passphrase: str, edit: bool, needle: str
+) -> None:
+    from pydantic import SecretStr
+
+    from claworc_tui.crypto.passphrase import PassphraseSeal
+    from claworc_tui.models.records import RecordsFile
+    from claworc_tui.services import records as records_mod
+
+    seal = PassphraseSeal.new(SecretStr("correct-horse"))
+    empty = RecordsFile(version=3, exported_at="x", keys="sealed", seal=seal.params(), instances=[])
+    doc = json.loads(records_mod.dump(empty))
+    doc["integrity"] = seal.seal("claworc-tui/records: the whole file", records_mod.file_place(doc))
+    if edit:
+        doc["exported_at"] = "y"
+    path = tmp_path / "fleet.json"
+    path.write_text(json.dumps(doc))
+    monkeypatch.setenv("CLAWORC_EXPORT_PASSPHRASE", passphrase)
+    db = tmp_path / "data" / "claworc.db"
+    code, err = _run(["import", str(path), "--db", str(db), "--runtime", "kubernetes"])
+    assert (code, needle in err) == (2, True), err
+    assert not db.parent.exists()
