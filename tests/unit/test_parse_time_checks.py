@@ -46,6 +46,8 @@ CASES: list[tuple[list[str], str]] = [
     (["settings", "set", "image", "nginx", "--clear"], "not both"),
     (["settings", "set", "port_range_start", "abc"], "not a port number"),
     (["settings", "set", "image", "Bad Image"], "image"),
+    (["ls", "-n", "Bad NS"], 'namespace "Bad NS" is not a Kubernetes namespace name'),
+    (["ls", "--namespace=-x"], "is not a Kubernetes namespace name"),
 ]
 
 
