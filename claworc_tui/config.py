@@ -10,14 +10,17 @@ Paths follow the XDG base directory spec so a jump host's home stays tidy:
 from __future__ import annotations
 
 import os
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 APP_DIR = "claworc-tui"
+#: A namespace name is an RFC 1123 label (what the API server accepts for ``metadata.name``).
+_NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", re.ASCII)
 
 
 def _xdg(var: str, fallback: str) -> Path:
@@ -89,6 +92,18 @@ class Settings(BaseSettings):
     """A user-defined Docker network the containers join; None: the engine's default bridge."""
     docker_privileged: bool = True
     """Run containers ``--privileged`` as the image needs (off only where the host refuses)."""
+
+    @field_validator("namespace")
+    @classmethod
+    def _namespace_name(cls, value: str) -> str:
+        # Refused here, with the flags (exit 2): a name the API server can never accept would
+        # otherwise reach the cluster as an empty list or a 404.
+        if len(value) > 63 or not _NAMESPACE.fullmatch(value):
+            raise ValueError(
+                f'namespace "{value}" is not a Kubernetes namespace name (lower-case letters, '
+                'digits and "-", at most 63, starting and ending with a letter or digit)'
+            )
+        return value
 
     @property
     def key_file(self) -> Path:

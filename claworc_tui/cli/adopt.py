@@ -29,7 +29,7 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 def register_adopt(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     """Add ``adopt`` through the ``add(name, help)`` of :func:`~.commands.register`."""
-    from claworc_tui.cli.commands import _command
+    from claworc_tui.cli.registry import command
 
     adopt = add(
         "adopt",
@@ -44,14 +44,14 @@ def register_adopt(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
         "--dry-run", action="store_true", help="only show what would be adopted (writes nothing)"
     )
     adopt.add_argument("--json", action="store_true", help="machine-readable output")
-    _command("adopt")(_adopt)
+    command("adopt")(_adopt)
     forget = add(
         "forget",
         "drop this database's stale record of an instance another database adopted "
         "(the cluster is not touched)",
     )
     forget.add_argument("name", metavar="NAME")
-    _command("forget")(_forget)
+    command("forget")(_forget)
 
 
 async def _forget(services: Services, args: argparse.Namespace) -> int:

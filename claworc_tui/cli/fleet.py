@@ -17,8 +17,8 @@ from claworc_tui.services.views import Progress, StepState
 def register_fleet(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     """Add ``clone``, ``redeploy``, ``export`` and ``import`` (:mod:`.records`) through the
     ``add(name, help)`` of ``commands.register``."""
-    from claworc_tui.cli.commands import _command
     from claworc_tui.cli.records import register_records
+    from claworc_tui.cli.registry import command
 
     clone = add(
         "clone",
@@ -49,8 +49,8 @@ def register_fleet(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
         metavar="SECONDS",
         help=f"how long to wait for the new pod to be ready (default {ROLLOUT_TIMEOUT:g})",
     )
-    _command("clone")(_clone)
-    _command("redeploy")(_redeploy)
+    command("clone")(_clone)
+    command("redeploy")(_redeploy)
     register_records(add)
 
 
@@ -83,11 +83,7 @@ async def _clone(services: Services, args: argparse.Namespace) -> int:
 
 
 async def _redeploy(services: Services, args: argparse.Namespace) -> int:
-    from claworc_tui.models.errors import ValidationFailed
-
-    check_image_arg(args.image)
-    if not args.timeout > 0:
-        raise ValidationFailed("timeout", f"--timeout must be more than 0, not {args.timeout:g}")
+    check_image_arg(args.image)  # checked at parsing (cli.checks); the service checks too
     names = list(dict.fromkeys(args.names))
     async for progress in services.instances.redeploy(
         names, args.image, wait=not args.no_wait, ready_within=args.timeout

@@ -9,9 +9,11 @@ import sys
 from pydantic import ValidationError
 
 from claworc_tui.cli.args import build_parser, settings_from_args
+from claworc_tui.cli.checks import check_args
 from claworc_tui.cli.output import sanitized_streams
+from claworc_tui.config import Settings
 from claworc_tui.logging_setup import setup_logging
-from claworc_tui.models.errors import from_pydantic
+from claworc_tui.models.errors import ValidationFailed, from_pydantic
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -24,7 +26,12 @@ def main(argv: list[str] | None = None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
         try:
+            if args.command:
+                check_args(args)  # bad input is refused before anything is opened
             settings = settings_from_args(args)
+        except ValidationFailed as exc:
+            print(f"claworc-tui: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
         except ValidationError as exc:
             print(f"claworc-tui: {from_pydantic(exc)}", file=sys.stderr)
             return EXIT_BAD_INPUT
@@ -38,21 +45,45 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_BAD_INPUT
         if args.command:
             gc.enable()  # off while starting (see __main__); a command may run for long
-            setup_logging(settings.log_file, settings.log_level.value)
-            from claworc_tui.cli.commands import run_command
+            if not _start_logging(settings):
+                return EXIT_FAILED
+            from claworc_tui.cli.registry import run_command
 
             return asyncio.run(run_command(args, settings))
     from claworc_tui.app import run_app
 
     if not settings.demo:
-        setup_logging(settings.log_file, settings.log_level.value)
+        if not _start_logging(settings):
+            return EXIT_FAILED
         return int(run_app(settings))
     from claworc_tui.demo import DemoCluster
 
     demo = DemoCluster()
     try:
         demo_settings = demo.start(settings)
-        setup_logging(demo_settings.log_file, settings.log_level.value)
+        if not _start_logging(demo_settings):
+            return EXIT_FAILED
         return int(run_app(demo_settings))
     finally:
         demo.stop()
+
+
+def _start_logging(settings: Settings) -> bool:
+    """Open the log file; on failure say so in one line and return False.
+
+    A state folder that cannot be created (``$XDG_STATE_HOME`` under a file, a read-only
+    folder) is the environment refusing, as a database folder that cannot be created is:
+    exit 1, "the operation failed" (2 is kept for bad arguments).
+    """
+    try:
+        setup_logging(settings.log_file, settings.log_level.value)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        print(
+            f"claworc-tui: cannot write the log file {settings.log_file}: {reason} "
+            f"(at {exc.filename or settings.state_dir}; the folder comes from $XDG_STATE_HOME, "
+            "default ~/.local/state): point it at a folder you can write",
+            file=sys.stderr,
+        )
+        return False
+    return True

@@ -40,7 +40,7 @@ class _AfterDashes(argparse.Action):
 
 def register_reach(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     """Add ``shell`` and ``forward`` through the ``add(name, help)`` of :func:`register`."""
-    from claworc_tui.cli.commands import _command
+    from claworc_tui.cli.registry import command
 
     shell = add("shell", "open a shell (bash, else sh) in an instance's container, or run CMD")
     shell.add_argument("name", metavar="NAME")
@@ -65,9 +65,9 @@ def register_reach(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     expose = add("expose", "make an instance private (ClusterIP) or NodePort again, no restart")
     expose.add_argument("name", metavar="NAME")
     expose.add_argument("exposure", choices=[e.value for e in Exposure])
-    _command("shell")(_shell)
-    _command("forward")(_forward)
-    _command("expose")(_expose)
+    command("shell")(_shell)
+    command("forward")(_forward)
+    command("expose")(_expose)
 
 
 def _reach(services: Services) -> ReachService:

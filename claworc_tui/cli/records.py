@@ -33,7 +33,7 @@ MIN_PASSPHRASE = 8
 
 def register_records(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     """Add ``export`` and ``import`` through the ``add(name, help)`` of ``commands.register``."""
-    from claworc_tui.cli.commands import _command
+    from claworc_tui.cli.registry import command
 
     export = add(
         "export",
@@ -61,11 +61,11 @@ def register_records(add: Callable[[str, str], argparse.ArgumentParser]) -> None
             help=f"read the passphrase from the first line of PATH (else ${PASSPHRASE_ENV}, "
             "else a hidden prompt)",
         )
-    _command("export")(_export)
-    _command("import")(_import)
+    command("export")(_export)
+    command("import")(_import)
 
 
-def _read_passphrase(path: Path | None, *, confirm: bool) -> SecretStr:
+def read_passphrase(path: Path | None, *, confirm: bool) -> SecretStr:
     """The passphrase from the file, the environment or the terminal.
 
     Raises:
@@ -102,10 +102,8 @@ async def _export(services: Services, args: argparse.Namespace) -> int:
     from claworc_tui.services import records as records_mod
 
     seal = None
-    if args.passphrase_file is not None and not args.with_keys:
-        raise ValidationFailed("passphrase", "--passphrase-file is only for --with-keys")
     if args.with_keys:
-        passphrase = await asyncio.to_thread(_read_passphrase, args.passphrase_file, confirm=True)
+        passphrase = await asyncio.to_thread(read_passphrase, args.passphrase_file, confirm=True)
         if len(passphrase.get_secret_value()) < MIN_PASSPHRASE:
             raise ValidationFailed(
                 "passphrase", f"the passphrase must have at least {MIN_PASSPHRASE} characters"
@@ -129,7 +127,12 @@ async def _export(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_file(name: str) -> bytes:
+def read_import_file(name: str) -> bytes:
+    """The bytes of ``import FILE`` (``-``: stdin), at most what an export can hold.
+
+    Raises:
+        ValidationFailed: Unreadable or too large.
+    """
     from claworc_tui.models.records import MAX_FILE_BYTES
 
     try:
@@ -149,11 +152,14 @@ async def _import(services: Services, args: argparse.Namespace) -> int:
     from claworc_tui.services import records as records_mod
 
     services.instances.require_writable("import records")
-    file = records_mod.parse(await asyncio.to_thread(_read_file, args.file))
+    file = getattr(args, "import_data", None)  # read and parsed by cli.checks
+    if file is None:
+        file = records_mod.parse(await asyncio.to_thread(read_import_file, args.file))
+    opened = getattr(args, "import_keys", None)  # opened (and the file checked) by cli.checks
     passphrase = None
-    if file.seal is not None:
-        passphrase = await asyncio.to_thread(_read_passphrase, args.passphrase_file, confirm=False)
-    result = await records_mod.import_records(services.instances, file, passphrase)
+    if file.seal is not None and opened is None:
+        passphrase = await asyncio.to_thread(read_passphrase, args.passphrase_file, confirm=False)
+    result = await records_mod.import_records(services.instances, file, passphrase, opened=opened)
     for warning in result.warnings:
         print(f"claworc-tui: warning: {warning}", file=sys.stderr)
     for name in result.names:

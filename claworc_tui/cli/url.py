@@ -29,7 +29,7 @@ _WHERE = ("db", "kubeconfig", "context", "namespace")
 
 def register_url(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     """Add ``url`` through the ``add(name, help)`` of :func:`~.commands.register`."""
-    from claworc_tui.cli.commands import _command
+    from claworc_tui.cli.registry import command
 
     url = add(
         "url",
@@ -49,7 +49,7 @@ def register_url(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
         metavar="N",
         help="with --forward: Chrome on N, terminal on N+1 (default: free ports)",
     )
-    _command("url")(_url)
+    command("url")(_url)
 
 
 def forward_command(args: argparse.Namespace, name: str | None = None) -> str:
@@ -72,10 +72,7 @@ async def private_hint(services: Services, args: argparse.Namespace, name: str) 
 
 async def _url(services: Services, args: argparse.Namespace) -> int:
     from claworc_tui.cli.reach import forward_until_interrupted
-    from claworc_tui.models.errors import ValidationFailed
 
-    if args.local_port is not None and not args.forward:
-        raise ValidationFailed("local-port", "--local-port goes with --forward")
     instance = await services.instances.get(args.name)
     role = "terminal" if args.terminal else "chrome"
     if args.forward:

@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 
 from claworc_tui.db.database import Database
-from claworc_tui.db.instances import parse_timestamp
+from claworc_tui.db.rows import parse_timestamp
 from claworc_tui.models.activity import ActivityEntry, ApiCall, Outcome
 
 KEEP_ROWS = 10_000

@@ -56,12 +56,11 @@ class ChangeFeed:
             except Exception:  # one broken subscriber must not fail the write that published
                 log.exception("a records subscriber failed")
 
-    async def _version(self) -> int:
-        row = await self._db.fetchone("PRAGMA data_version")
-        return int(row[0]) if row is not None else 0
+    async def _version(self) -> tuple[int, int]:
+        return await self._db.data_version()
 
     async def _other_writers(self) -> None:
-        last: int | None = None
+        last: tuple[int, int] | None = None
         while True:
             try:
                 version = await self._version()

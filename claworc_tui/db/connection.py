@@ -22,6 +22,24 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
 
 
+def _check_header(path: Path) -> None:
+    """Refuse a file that is neither empty nor SQLite (it is left untouched).
+
+    Raises:
+        DatabaseError: Unreadable, or not a SQLite database.
+    """
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise DatabaseError(f"cannot read the database {path}: {exc.strerror}") from None
+    if header and header != SQLITE_HEADER:
+        raise DatabaseError(
+            f"{path} is not a SQLite database; it was left untouched "
+            "(move it away or point --db at another file)"
+        )
+
+
 def _prepare_path(path: Path) -> None:
     """Create the folder (0700) and an empty file (0600) if missing; check what is there."""
     folder = path.parent
@@ -35,16 +53,7 @@ def _prepare_path(path: Path) -> None:
     if path.is_dir():
         raise DatabaseError(f"{path} is a folder, not a database file")
     if path.exists():
-        try:
-            with path.open("rb") as handle:
-                header = handle.read(len(SQLITE_HEADER))
-        except OSError as exc:
-            raise DatabaseError(f"cannot read the database {path}: {exc.strerror}") from None
-        if header and header != SQLITE_HEADER:
-            raise DatabaseError(
-                f"{path} is not a SQLite database; it was left untouched "
-                "(move it away or point --db at another file)"
-            )
+        _check_header(path)
         return
     if not os.access(folder, os.W_OK):
         raise DatabaseError(f"cannot create the database {path}: the folder is not writable")
@@ -63,15 +72,15 @@ async def open_database(path: Path, *, read_only: bool = False) -> aiosqlite.Con
     The connection runs in autocommit mode (``isolation_level=None``): every transaction is an
     explicit ``BEGIN``/``BEGIN IMMEDIATE``, so we decide where a write lock is taken.
 
-    ``read_only`` opens the file with ``mode=ro``: nothing is created, converted or chmod-ed,
-    and a writer in another process does not block us (WAL readers never wait). A file that does
-    not exist yet gives an empty in-memory database instead.
+    ``read_only`` opens the file without writing anything anywhere (see :func:`open_read_only`):
+    nothing is created, converted or chmod-ed, and a writer in another process does not block
+    us. A file that does not exist yet gives an empty in-memory database instead.
 
     Raises:
         DatabaseError: Naming ``path``, if it is corrupt, not SQLite, or not writable.
     """
     if read_only:
-        return await _open_read_only(path)
+        return (await open_read_only(path))[0]
     _prepare_path(path)
     # Two first starts at once (a second app, a CLI call) can both hold a shared lock and want
     # the exclusive one that switching to WAL takes: SQLite answers one of them "database is
@@ -98,22 +107,97 @@ def _read_only_uri(path: Path) -> tuple[str | None, bool]:
         raise DatabaseError(f"{path} is a folder, not a database file")
     if not path.exists():
         return None, False
-    try:
-        with path.open("rb") as handle:
-            header = handle.read(len(SQLITE_HEADER))
-    except OSError as exc:
-        raise DatabaseError(f"cannot read the database {path}: {exc.strerror}") from None
-    if header and header != SQLITE_HEADER:
-        raise DatabaseError(f"{path} is not a SQLite database; it was left untouched")
+    _check_header(path)
     return f"{path.resolve().as_uri()}?mode=ro", os.access(path.parent, os.W_OK)
 
 
-async def _open_read_only(path: Path) -> aiosqlite.Connection:
+#: What a read-only snapshot was taken of: the file's identity, size and times, and whether a
+#: WAL was beside it. A change means another process wrote: the snapshot is taken again.
+Stamp = tuple[int, int, int, int, bool]
+_STABLE_READS = 5
+
+
+def file_stamp(path: Path) -> Stamp | None:
+    """The :data:`Stamp` of ``path`` now (None: no file)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    wal = Path(f"{path}-wal").exists()
+    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns, wal)
+
+
+async def open_read_only(path: Path) -> tuple[aiosqlite.Connection, Stamp | None]:
+    """Open ``path`` for reading without writing anything anywhere.
+
+    A reader of a WAL database through ``mode=ro`` makes SQLite create ``-wal`` and ``-shm``
+    beside it (the index a WAL reader needs) and, being read-only, never removes them: every
+    ``ls`` left two empty files behind. So:
+
+    * the side files are there (another connection has the database open, or one left them):
+      read through them with ``mode=ro``; nothing new is created;
+    * no WAL beside the file (nobody has it open: the last connection to close a WAL database
+      checkpoints and removes its side files): everything is in the file itself. It is read
+      into memory (``sqlite3_deserialize``) and checked unchanged across the read, so the copy
+      is a consistent snapshot; nothing is created, locked or changed on disk.
+
+    Returns:
+        The connection, and the :data:`Stamp` of the file when it is a snapshot (None when it
+        reads the file live, or when there is no file: an empty in-memory database).
+    """
     uri, folder_writable = _read_only_uri(path)
     if uri is None:
         conn = await aiosqlite.connect(":memory:", isolation_level=None)
         conn.row_factory = aiosqlite.Row
+        return conn, None
+    taken = await asyncio.to_thread(_stable_copy, path)
+    if taken is not None:
+        data, stamp = taken
+        return await _probe(await _snapshot_connection(data, path), path), stamp
+    # Side files are there, it kept changing, or a WAL appeared: read it live through them.
+    return await _open_live_read_only(path, uri, folder_writable), None
+
+
+def _stable_copy(path: Path) -> tuple[bytes, Stamp] | None:
+    """The bytes of ``path`` read while nothing changed it (None: a side file is there, or it
+    kept changing)."""
+    if Path(f"{path}-wal").exists() or Path(f"{path}-shm").exists():
+        return None
+    for _ in range(_STABLE_READS):
+        before = file_stamp(path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise DatabaseError(f"cannot read the database {path}: {exc.strerror}") from None
+        after = file_stamp(path)
+        if before is not None and before == after and not after[4]:
+            return data, after
+    return None
+
+
+async def _snapshot_connection(data: bytes, path: Path) -> aiosqlite.Connection:
+    """An in-memory database holding ``data`` (a copy: nothing reaches the file)."""
+    if len(data) >= 20 and data[18:20] == b"\x02\x02":
+        # WAL mode (file format 2): the in-memory copy has no WAL to use, so it reads the copy
+        # as a rollback-journal database (1, 1). Only the copy's header changes.
+        data = data[:18] + b"\x01\x01" + data[20:]
+
+    def connector() -> sqlite3.Connection:
+        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        try:
+            conn.deserialize(data)
+        except sqlite3.Error:
+            conn.close()
+            raise
         return conn
+
+    try:
+        return await aiosqlite.Connection(connector, iter_chunk_size=64)
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(_describe(path, str(exc))) from None
+
+
+async def _open_live_read_only(path: Path, uri: str, folder_writable: bool) -> aiosqlite.Connection:
     try:
         return await _probe(await aiosqlite.connect(uri, uri=True, isolation_level=None), path)
     except DatabaseError:

@@ -12,7 +12,13 @@ from typing import Any
 
 import aiosqlite
 
-from claworc_tui.db.connection import describe_sqlite_error, open_database
+from claworc_tui.db.connection import (
+    Stamp,
+    describe_sqlite_error,
+    file_stamp,
+    open_database,
+    open_read_only,
+)
 from claworc_tui.db.migrations import LATEST, migrate, schema_version
 from claworc_tui.models.errors import DatabaseError
 
@@ -33,11 +39,18 @@ class Database:
         """Opened with ``mode=ro``: nothing is written (a missing file reads as empty)."""
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._stamp: Stamp | None = None
+        """Set while the connection reads an in-memory snapshot of the file (read-only)."""
+        self._generation = 0
+        """How many times the snapshot was taken again (another process wrote meanwhile)."""
 
     async def start(self) -> None:
         """Open the file and bring its schema up to date."""
         in_memory = self.read_only and not self.path.exists()
-        self._conn = await open_database(self.path, read_only=self.read_only)
+        if self.read_only:
+            self._conn, self._stamp = await open_read_only(self.path)
+        else:
+            self._conn = await open_database(self.path)
         try:
             if self.read_only and not in_memory:
                 await self._check_version(self._conn, can_migrate=False)
@@ -141,14 +154,34 @@ class Database:
         if conn.in_transaction:
             await conn.execute("ROLLBACK")
 
+    async def _current(self) -> aiosqlite.Connection:
+        """The connection, after taking the snapshot again if another process wrote since.
+
+        Only a read-only database reading a snapshot (see
+        :func:`~claworc_tui.db.connection.open_read_only`) has anything to do: a long-lived
+        reader (the app under ``--read-only``) still sees what other processes write.
+        """
+        if self._stamp is not None and file_stamp(self.path) != self._stamp:
+            old = self.conn
+            self._conn, self._stamp = await open_read_only(self.path)
+            self._generation += 1
+            await old.close()
+        return self.conn
+
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         """Run a read and return every row."""
-        async with self._lock, self.conn.execute(sql, tuple(params)) as cursor:
+        async with self._lock, (await self._current()).execute(sql, tuple(params)) as cursor:
             return list(await cursor.fetchall())
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
         """Run a read and return the first row, if any."""
         # Closing the cursor ends the implicit read transaction at once; a statement left
         # open would pin a WAL snapshot and hold back checkpoints for other processes.
-        async with self._lock, self.conn.execute(sql, tuple(params)) as cursor:
+        async with self._lock, (await self._current()).execute(sql, tuple(params)) as cursor:
             return await cursor.fetchone()
+
+    async def data_version(self) -> tuple[int, int]:
+        """A value that moves exactly when another process committed (``PRAGMA data_version``,
+        and the snapshot taken again)."""
+        row = await self.fetchone("PRAGMA data_version")
+        return self._generation, int(row[0]) if row is not None else 0

@@ -12,9 +12,7 @@ again takes that pair back when it is still free, else the lowest free pair.
 from __future__ import annotations
 
 import builtins
-import sqlite3
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 
 import aiosqlite
 from pydantic import SecretStr
@@ -22,10 +20,17 @@ from pydantic import SecretStr
 from claworc_tui.crypto.sealing import Sealer
 from claworc_tui.db.changes import ChangeFeed
 from claworc_tui.db.database import Database
+from claworc_tui.db.ports import (
+    USED,
+    free_pair,
+    holders,
+    lowest_free_pair_or_raise,
+    pair_for_exposure,
+)
+from claworc_tui.db.rows import COLUMNS, new_row, row_to_instance
 from claworc_tui.models.errors import (
     InstanceNotFound,
     NameTaken,
-    PortRangeExhausted,
     PortsTaken,
     ValidationFailed,
 )
@@ -40,134 +45,15 @@ from claworc_tui.models.instance import (
 )
 from claworc_tui.models.records import InstanceRecord
 
-_COLUMNS = (
-    "id, name, display_name, nodeport_chrome, nodeport_terminal, status, cpu_request, cpu_limit, "
-    "memory_request, memory_limit, storage_clawdbot, storage_homebrew, storage_clawd, "
-    "storage_chrome, anthropic_api_key, openai_api_key, brave_api_key, clawdbot_config, "
-    "created_at, updated_at, status_detail, op_step, op_owner, exposure, image"
-)
-
-
-def parse_timestamp(value: object) -> datetime:
-    """Read a timestamp as SQLite's CURRENT_TIMESTAMP or our millisecond form writes it (UTC)."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    text = str(value or "1970-01-01 00:00:00").replace("T", " ").rstrip("Z")
-    for fmt in ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S"):
-        try:
-            return datetime.strptime(text, fmt).replace(tzinfo=UTC)
-        except ValueError:
-            continue
-    return datetime.fromtimestamp(0, UTC)
-
-
-def _status(value: object) -> InstanceStatus:
-    try:
-        return InstanceStatus(str(value))
-    except ValueError:
-        return InstanceStatus.ERROR
-
-
-def _exposure(row: sqlite3.Row) -> Exposure:
-    try:
-        return Exposure(str(row["exposure"]))
-    except (ValueError, IndexError):
-        return Exposure.NODEPORT
-
-
-def _image(row: sqlite3.Row) -> str | None:
-    try:
-        return row["image"] or None
-    except IndexError:
-        return None
-
-
-def _row_to_instance(row: sqlite3.Row) -> Instance:
-    return Instance(
-        id=row["id"],
-        name=row["name"],
-        display_name=row["display_name"],
-        nodeport_chrome=row["nodeport_chrome"],
-        nodeport_terminal=row["nodeport_terminal"],
-        status=_status(row["status"]),
-        resources=Resources.model_construct(
-            cpu_request=row["cpu_request"] or "500m",
-            cpu_limit=row["cpu_limit"] or "2000m",
-            memory_request=row["memory_request"] or "1Gi",
-            memory_limit=row["memory_limit"] or "4Gi",
-        ),
-        storage=Storage.model_construct(
-            clawdbot=row["storage_clawdbot"] or "5Gi",
-            homebrew=row["storage_homebrew"] or "10Gi",
-            clawd=row["storage_clawd"] or "5Gi",
-            chrome=row["storage_chrome"] or "5Gi",
-        ),
-        clawdbot_config=row["clawdbot_config"],
-        overrides=frozenset(p for p in Provider if row[p.value]),
-        status_detail=row["status_detail"],
-        op_step=row["op_step"],
-        op_owner=row["op_owner"],
-        exposure=_exposure(row),
-        image=_image(row),
-        created_at=parse_timestamp(row["created_at"]),
-        updated_at=parse_timestamp(row["updated_at"]),
-    )
-
-
-def _record_row(record: InstanceRecord, sealed: dict[Provider, str]) -> dict[str, object]:
-    """The columns of an imported row (keys already sealed)."""
-    return {
-        **record.model_dump(
-            include={"name", "display_name", "nodeport_chrome", "nodeport_terminal", "status"}
-        ),
-        **{k: v for k, v in record.resources.model_dump().items()},
-        **{f"storage_{k}": v for k, v in record.storage.model_dump().items()},
-        **{p.value: sealed.get(p) for p in Provider},
-        "clawdbot_config": record.clawdbot_config,
-        "exposure": record.exposure.value,
-        "image": record.image,
-    }
-
-
 _NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
-_USED = "SELECT nodeport_chrome, nodeport_terminal FROM instances WHERE nodeport_chrome IS NOT NULL"
 
 
-async def _free_pair(
-    conn: aiosqlite.Connection,
-    port_range: tuple[int, int],
-    skip_ports: Iterable[int],
-    *,
-    other_than: str | None = None,
-    prefer: int | None = None,
-) -> int:
-    """The chrome port of a free pair: ``prefer``'s pair if free and in range, else the lowest.
-
-    Raises:
-        PortRangeExhausted: No pair is free.
-    """
-    query, params = (_USED, ()) if other_than is None else (f"{_USED} AND name != ?", (other_than,))
-    cursor = await conn.execute(query, params)
-    used = {p for row in await cursor.fetchall() for p in row} | set(skip_ports)
-    start, end = port_range
-    if (
-        prefer is not None
-        and start <= prefer < end
-        and prefer % 2 == 0
-        and not {prefer, prefer + 1} & used
-    ):
-        return prefer
-    chrome = lowest_free_pair(start, end, used)
-    if chrome is None:
-        raise PortRangeExhausted(start, end, (end - start + 1) // 2)
-    return chrome
-
-
-def lowest_free_pair(start: int, end: int, used: set[int]) -> int | None:
-    """The lowest even port in [start, end] whose pair (port, port+1) is entirely free."""
-    return next(
-        (p for p in range(start + start % 2, end, 2) if p not in used and p + 1 not in used),
-        None,
+async def _insert(conn: aiosqlite.Connection, row: dict[str, object]) -> None:
+    """Insert ``row`` (see :func:`~claworc_tui.db.rows.new_row`), stamped now."""
+    await conn.execute(
+        f"INSERT INTO instances ({', '.join(row)}, created_at, updated_at) "
+        f"VALUES ({', '.join('?' * len(row))}, {_NOW}, {_NOW})",
+        tuple(row.values()),
     )
 
 
@@ -192,8 +78,8 @@ class InstanceRepository:
 
     async def list(self) -> builtins.list[Instance]:
         """Every instance, by name."""
-        rows = await self._db.fetchall(f"SELECT {_COLUMNS} FROM instances ORDER BY name")
-        return [_row_to_instance(row) for row in rows]
+        rows = await self._db.fetchall(f"SELECT {COLUMNS} FROM instances ORDER BY name")
+        return [row_to_instance(row) for row in rows]
 
     async def get(self, name: str) -> Instance:
         """The instance called ``name``.
@@ -201,20 +87,23 @@ class InstanceRepository:
         Raises:
             InstanceNotFound: If there is none.
         """
-        row = await self._db.fetchone(f"SELECT {_COLUMNS} FROM instances WHERE name = ?", (name,))
+        row = await self._db.fetchone(f"SELECT {COLUMNS} FROM instances WHERE name = ?", (name,))
         if row is None:
             raise InstanceNotFound(name)
-        return _row_to_instance(row)
+        return row_to_instance(row)
 
     async def find(self, name: str) -> Instance | None:
         """The instance called ``name``, or None."""
-        row = await self._db.fetchone(f"SELECT {_COLUMNS} FROM instances WHERE name = ?", (name,))
-        return None if row is None else _row_to_instance(row)
+        row = await self._db.fetchone(f"SELECT {COLUMNS} FROM instances WHERE name = ?", (name,))
+        return None if row is None else row_to_instance(row)
 
     async def used_ports(self) -> set[int]:
         """Every NodePort held by a row (both of each pair; private rows hold none)."""
-        rows = await self._db.fetchall(_USED)
+        rows = await self._db.fetchall(USED)
         return {port for row in rows for port in row if port is not None}
+
+    def _seal(self, keys: dict[Provider, SecretStr]) -> dict[Provider, str]:
+        return {p: self._sealer.seal(k) for p, k in keys.items()}
 
     async def insert(
         self,
@@ -242,45 +131,29 @@ class InstanceRepository:
             NameTaken: If the name exists.
             PortRangeExhausted: If no pair is free (NodePort instances only).
         """
-        sealed = {p.value: self._sealer.seal(k) for p, k in spec.api_keys.items()}
+        sealed = self._seal(spec.api_keys)
         async with self._db.transaction() as conn:
-            cursor = await conn.execute("SELECT 1 FROM instances WHERE name = ?", (name,))
-            if await cursor.fetchone():
+            names, _ = await holders(conn)
+            if name in names:
                 raise NameTaken(name)
             chrome: int | None = None
             if exposure is not Exposure.PRIVATE:
-                chrome = await _free_pair(conn, port_range, skip_ports)
-            r, s = spec.resources, spec.storage
-            await conn.execute(
-                f"""INSERT INTO instances (name, display_name, nodeport_chrome, nodeport_terminal,
-                    status, cpu_request, cpu_limit, memory_request, memory_limit,
-                    storage_clawdbot, storage_homebrew, storage_clawd, storage_chrome,
-                    anthropic_api_key, openai_api_key, brave_api_key, clawdbot_config,
-                    created_at, updated_at, op_step, op_owner, image, exposure)
-                    VALUES (?, ?, ?, ?, 'creating', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                    {_NOW}, {_NOW}, 'record', ?, ?, ?)""",
-                (
-                    name,
-                    spec.display_name,
-                    chrome,
-                    None if chrome is None else chrome + 1,
-                    r.cpu_request,
-                    r.cpu_limit,
-                    r.memory_request,
-                    r.memory_limit,
-                    s.clawdbot,
-                    s.homebrew,
-                    s.clawd,
-                    s.chrome,
-                    sealed.get(Provider.ANTHROPIC.value),
-                    sealed.get(Provider.OPENAI.value),
-                    sealed.get(Provider.BRAVE.value),
-                    spec.clawdbot_config,
-                    owner,
-                    spec.image,
-                    exposure.value,
-                ),
+                chrome = await free_pair(conn, port_range, skip_ports)
+            row = new_row(
+                name,
+                spec.display_name,
+                spec.resources,
+                spec.storage,
+                ports=(chrome, None if chrome is None else chrome + 1),
+                status="creating",
+                sealed=sealed,
+                clawdbot_config=spec.clawdbot_config,
+                exposure=exposure,
+                image=spec.image,
+                op_step="record",
+                op_owner=owner,
             )
+            await _insert(conn, row)
         await self.changes.publish([name])
         return await self.get(name)
 
@@ -306,58 +179,33 @@ class InstanceRepository:
             PortsTaken: Another row holds a port of the pair.
             PortRangeExhausted: With ``port_range``, when no pair is free.
         """
-        i, r, s = instance, instance.resources, instance.storage
-        sealed = {p.value: self._sealer.seal(k) for p, k in keys.items()}
+        i = instance
+        sealed = self._seal(keys)
         async with self._db.transaction() as conn:
-            cursor = await conn.execute("SELECT 1 FROM instances WHERE name = ?", (i.name,))
-            if await cursor.fetchone():
+            names, held = await holders(conn)
+            if i.name in names:
                 raise NameTaken(i.name)
-            cursor = await conn.execute(
-                "SELECT name, nodeport_chrome, nodeport_terminal FROM instances"
-            )
-            holders = {
-                p: row[0] for row in await cursor.fetchall() for p in row[1:] if p is not None
-            }
             chrome, terminal = i.nodeport_chrome, i.nodeport_terminal
             if port_range is not None:
-                found = lowest_free_pair(*port_range, set(holders) | set(skip_ports))
-                if found is None:
-                    start, end = port_range
-                    raise PortRangeExhausted(start, end, (end - start + 1) // 2)
-                chrome, terminal = found, found + 1
+                chrome = lowest_free_pair_or_raise(port_range, set(held) | set(skip_ports))
+                terminal = chrome + 1
             if chrome is not None and terminal is not None:
-                clash = holders.get(chrome) or holders.get(terminal)
+                clash = held.get(chrome) or held.get(terminal)
                 if clash is not None:
                     raise PortsTaken(chrome, terminal, clash)
-            await conn.execute(
-                f"""INSERT INTO instances (name, display_name, nodeport_chrome, nodeport_terminal,
-                    status, cpu_request, cpu_limit, memory_request, memory_limit,
-                    storage_clawdbot, storage_homebrew, storage_clawd, storage_chrome,
-                    anthropic_api_key, openai_api_key, brave_api_key, clawdbot_config,
-                    exposure, image, created_at, updated_at)
-                    VALUES ({", ".join("?" * 19)}, {_NOW}, {_NOW})""",
-                (
-                    i.name,
-                    i.display_name,
-                    chrome,
-                    terminal,
-                    i.status.value,
-                    r.cpu_request,
-                    r.cpu_limit,
-                    r.memory_request,
-                    r.memory_limit,
-                    s.clawdbot,
-                    s.homebrew,
-                    s.clawd,
-                    s.chrome,
-                    sealed.get(Provider.ANTHROPIC.value),
-                    sealed.get(Provider.OPENAI.value),
-                    sealed.get(Provider.BRAVE.value),
-                    i.clawdbot_config,
-                    i.exposure.value,
-                    i.image,
-                ),
+            row = new_row(
+                i.name,
+                i.display_name,
+                i.resources,
+                i.storage,
+                ports=(chrome, terminal),
+                status=i.status.value,
+                sealed=sealed,
+                clawdbot_config=i.clawdbot_config,
+                exposure=i.exposure,
+                image=i.image,
             )
+            await _insert(conn, row)
         await self.changes.publish([i.name])
         return await self.get(i.name)
 
@@ -374,12 +222,7 @@ class InstanceRepository:
             ValidationFailed: A port is held by another row.
         """
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "SELECT name, nodeport_chrome, nodeport_terminal FROM instances"
-            )
-            rows = await cursor.fetchall()
-            names = {row[0] for row in rows}
-            used = {port: row[0] for row in rows for port in (row[1], row[2]) if port is not None}
+            names, used = await holders(conn)
             for record, keys in records:
                 if record.name in names:
                     raise NameTaken(record.name)
@@ -388,12 +231,19 @@ class InstanceRepository:
                         raise ValidationFailed(
                             "nodeport", f"port {port} of {record.name} is held by {used[port]}"
                         )
-                row = _record_row(record, {p: self._sealer.seal(k) for p, k in keys.items()})
-                await conn.execute(
-                    f"INSERT INTO instances ({', '.join(row)}, created_at, updated_at) "
-                    f"VALUES ({', '.join('?' * len(row))}, {_NOW}, {_NOW})",
-                    tuple(row.values()),
+                row = new_row(
+                    record.name,
+                    record.display_name,
+                    record.resources,
+                    record.storage,
+                    ports=(record.nodeport_chrome, record.nodeport_terminal),
+                    status=record.status,
+                    sealed=self._seal(keys),
+                    clawdbot_config=record.clawdbot_config,
+                    exposure=record.exposure,
+                    image=record.image,
                 )
+                await _insert(conn, row)
                 names.add(record.name)
                 used |= {port: record.name for port in record.ports}
         await self.changes.publish([record.name for record, _ in records])
@@ -407,7 +257,7 @@ class InstanceRepository:
             PortRangeExhausted: If no other pair is free.
         """
         async with self._db.transaction() as conn:
-            chrome = await _free_pair(conn, port_range, skip_ports, other_than=name)
+            chrome = await free_pair(conn, port_range, skip_ports, other_than=name)
             await conn.execute(
                 f"UPDATE instances SET nodeport_chrome = ?, nodeport_terminal = ?, "
                 f"updated_at = {_NOW} WHERE name = ?",
@@ -462,23 +312,9 @@ class InstanceRepository:
             PortRangeExhausted: NodePort asked for and no pair is free (nothing changed).
         """
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "SELECT nodeport_chrome, nodeport_terminal, prior_nodeport FROM instances "
-                "WHERE name = ?",
-                (name,),
+            chrome, terminal, prior = await pair_for_exposure(
+                conn, name, exposure, port_range, skip_ports
             )
-            row = await cursor.fetchone()
-            if row is None:
-                raise InstanceNotFound(name)
-            chrome, terminal, prior = row
-            if exposure is Exposure.PRIVATE:
-                prior = chrome if chrome is not None else prior
-                chrome = terminal = None
-            elif chrome is None:
-                chrome = await _free_pair(
-                    conn, port_range, skip_ports, other_than=name, prefer=prior
-                )
-                terminal = chrome + 1
             await conn.execute(
                 "UPDATE instances SET exposure = ?, nodeport_chrome = ?, nodeport_terminal = ?, "
                 f"prior_nodeport = ?, updated_at = {_NOW} WHERE name = ?",

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from pydantic import SecretStr
 
-from claworc_tui.db.instances import lowest_free_pair
+from claworc_tui.db.ports import lowest_free_pair
 from claworc_tui.k8s import manifests
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeError

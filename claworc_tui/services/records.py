@@ -20,6 +20,11 @@ data, :func:`bound_place`) to the canonical JSON of the record without them, wit
 version. Someone who edits such a file's image or exposure (to have the keys flow into their
 image at the next repair) gets it refused; the check is done before anything is written. A
 version 1 file bound the keys to the instance's name only: it is read, with a warning.
+
+Version 3 authenticates the whole file too (:func:`file_place`): a record without keys gets the
+importing database's global keys at the next repair, so an edit of its image is as dangerous
+as one of a record with keys; so is a record added, dropped or moved. Version 2 files with keys
+are still read, with a warning that their records without keys were not authenticated.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ from claworc_tui.models.names import object_names
 from claworc_tui.models.records import (
     FORMAT,
     FORMAT_VERSION,
+    KEYLESS_VERSION,
     InstanceRecord,
     RecordsFile,
 )
@@ -89,8 +95,23 @@ def bound_place(version: int, record: InstanceRecord) -> str:
     return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
+#: What the ``integrity`` seal holds; what matters is the associated data it is bound to.
+_INTEGRITY_TEXT = "claworc-tui/records: the whole file"
+
+
+def file_place(doc: dict[str, object]) -> str:
+    """The associated data the ``integrity`` seal is bound to: the canonical JSON (sorted keys,
+    no spaces, lists in their order) of the whole file but ``integrity``."""
+    body = {k: v for k, v in doc.items() if k != "integrity"}
+    place = {"place": "file", "document": body}
+    return json.dumps(place, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
 def _record(
-    instance: Instance, keys: dict[Provider, SecretStr], seal: PassphraseSeal | None
+    instance: Instance,
+    keys: dict[Provider, SecretStr],
+    seal: PassphraseSeal | None,
+    version: int = FORMAT_VERSION,
 ) -> InstanceRecord:
     # Not validated again: the file says what the database holds (a legacy row the rules of
     # today would refuse is refused by the import, with its reason, not by the export).
@@ -111,7 +132,7 @@ def _record(
     if seal is None or not keys:
         return record
     plain = json.dumps({p.value: k.get_secret_value() for p, k in sorted(keys.items())})
-    sealed = seal.seal(plain, bound_place(FORMAT_VERSION, record))
+    sealed = seal.seal(plain, bound_place(version, record))
     return record.model_copy(update={"sealed_keys": sealed})
 
 
@@ -125,22 +146,29 @@ async def export_records(
     """
     repo = svc.store.instances
     instances = [await repo.get(n) for n in dict.fromkeys(names)] if names else await repo.list()
+    version = FORMAT_VERSION if seal is not None else KEYLESS_VERSION
     records = []
     for instance in instances:
         keys = await repo.overrides(instance.name) if seal is not None else {}
-        records.append(_record(instance, keys, seal))
-    return RecordsFile(
-        version=FORMAT_VERSION,
+        records.append(_record(instance, keys, seal, version))
+    file = RecordsFile(
+        version=version,
         exported_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         keys="sealed" if seal is not None else "left out",
         seal=seal.params() if seal is not None else None,
         instances=records,
     )
+    if seal is None:
+        return file
+    integrity = seal.seal(_INTEGRITY_TEXT, file_place(file.document))
+    return file.model_copy(update={"integrity": integrity})
 
 
 def dump(file: RecordsFile) -> str:
     """The file as JSON text (ASCII: every other character escaped)."""
-    return json.dumps(file.model_dump(mode="json"), indent=2)
+    # A keyless file is written as version 2 always was: without the "integrity" field.
+    exclude = {"integrity"} if file.integrity is None else set()
+    return json.dumps(file.model_dump(mode="json", exclude=exclude), indent=2)
 
 
 def _bad_file(reason: str) -> ValidationFailed:
@@ -167,12 +195,20 @@ def parse(data: bytes) -> RecordsFile:
             f"the file is format version {version}, newer than this claworc-tui reads "
             f"({FORMAT_VERSION}): import it with a newer claworc-tui"
         )
+    document = json.loads(json.dumps(doc))  # as read, before anything below adjusts it
     notes = _old_private_ports(doc) if version == 1 else []
     try:
         file = RecordsFile.model_validate(doc)
     except ValidationError as exc:
         raise _bad_file(f"the file is damaged: {from_pydantic(exc).message}") from None
+    file.read_from(document)
     file.warnings.extend(notes)
+    if version == 2 and file.seal is not None:
+        file.warnings.append(
+            "the file is format version 2: its records with keys are authenticated, the ones "
+            "without keys (and the order and number of records) are not; import it only if "
+            "you trust that nobody changed it (an export of today authenticates all of it)"
+        )
     if version == 1 and file.seal is not None:
         file.warnings.append(
             "the file is format version 1: its sealed keys are bound to the instance's name "
@@ -200,9 +236,14 @@ def _old_private_ports(doc: dict[str, object]) -> list[str]:
     return notes
 
 
-def _open_keys(
+def open_keys(
     file: RecordsFile, passphrase: SecretStr | None
 ) -> dict[str, dict[Provider, SecretStr]]:
+    """Authenticate the file and open its sealed keys, by record name (blocking: scrypt).
+
+    Raises:
+        ValidationFailed: No or a wrong passphrase, or a file damaged or changed since export.
+    """
     if file.seal is None:
         return {}
     if passphrase is None:
@@ -233,6 +274,8 @@ def _open_keys(
             for provider, key in keys.items():
                 check_api_key(provider, key)
             opened[record.name] = keys
+        if file.version >= 3:
+            _check_integrity(seal, file)
     except SealTooCostly as exc:
         raise _bad_file(str(exc)) from None
     except WrongPassphrase:
@@ -245,6 +288,26 @@ def _open_keys(
         reason = str(exc) if isinstance(exc, DamagedSeal) else type(exc).__name__
         raise _bad_file(f"the file is damaged: {reason}") from None
     return opened
+
+
+def _check_integrity(seal: PassphraseSeal, file: RecordsFile) -> None:
+    """Refuse a version 3 file whose ``integrity`` does not authenticate all of it.
+
+    Raises:
+        DamagedSeal: Saying what (missing, or something in the file changed).
+    """
+    if file.integrity is None:
+        raise DamagedSeal(
+            'its "integrity" seal is missing (a --with-keys export of format version 3 '
+            "always has one)"
+        )
+    try:
+        seal.open(file.integrity, file_place(file.document))
+    except DamagedSeal:
+        raise DamagedSeal(
+            "it was changed after it was exported (a record, with keys or without, the "
+            "records' order or number, or the header no longer matches what was sealed)"
+        ) from None
 
 
 async def _conflicts(svc: InstanceService, file: RecordsFile) -> tuple[list[str], list[str]]:
@@ -290,7 +353,11 @@ async def _conflicts(svc: InstanceService, file: RecordsFile) -> tuple[list[str]
 
 
 async def import_records(
-    svc: InstanceService, file: RecordsFile, passphrase: SecretStr | None
+    svc: InstanceService,
+    file: RecordsFile,
+    passphrase: SecretStr | None,
+    *,
+    opened: dict[str, dict[Provider, SecretStr]] | None = None,
 ) -> ImportResult:
     """Create the file's records (no cluster object), all or none.
 
@@ -299,7 +366,9 @@ async def import_records(
     """
     svc.require_writable("import records")
     # scrypt takes a good part of a second and 128 MiB: never on the event loop.
-    keys = await asyncio.to_thread(_open_keys, file, passphrase)
+    # ``opened``: what :func:`open_keys` gave already (the CLI checks the file before it opens
+    # the database).
+    keys = opened if opened is not None else await asyncio.to_thread(open_keys, file, passphrase)
     problems, warnings = await _conflicts(svc, file)
     warnings = [*file.warnings, *warnings]
     if problems:

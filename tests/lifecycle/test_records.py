@@ -78,7 +78,7 @@ async def test_round_trip_with_sealed_keys(services: Services, second: Services)
     assert OVERRIDE not in text
     assert "EXPORTFAKE" not in text
     doc = json.loads(text)
-    assert (doc["version"], doc["keys"]) == (2, "sealed")
+    assert (doc["version"], doc["keys"]) == (3, "sealed")
     result = await records_mod.import_records(
         second.instances, records_mod.parse(text.encode()), PASS
     )
@@ -143,7 +143,7 @@ async def test_bad_imports_change_nothing(services: Services, second: Services) 
 
     await refused(b"\xff\xfe", "not JSON")
     await refused("[]", "not a claworc-tui export")
-    await refused(json.dumps({**doc, "version": 3}), "format version 3, newer")
+    await refused(json.dumps({**doc, "version": 4}), "format version 4, newer")
     await refused(json.dumps({**doc, "version": "1"}), "not a version")
     await refused(sealed, "wrong passphrase", SecretStr("not the passphrase"))
     await refused(sealed, "passphrase is needed", None)

@@ -42,7 +42,7 @@ async def test_a_tampered_image_or_exposure_of_a_sealed_file_is_refused(
 ) -> None:
     await fleet(services)
     doc = await sealed_export(services)
-    assert doc["version"] == 2
+    assert doc["version"] == 3
     assert doc["seal"]["n"] == SCRYPT_N == 2**17
     changed = "the record of bot-alpha was changed after it was exported"
     image = json.loads(json.dumps(doc))
