@@ -14,9 +14,21 @@ import pytest
 from claworc_tui.crypto.sealing import new_key
 
 
-def _run(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+def _run(
+    tmp_path: Path, env: dict[str, str], *args: str, loads: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Run the CLI; the kubeconfig is missing (the start ends there at the latest), or with
+    ``loads`` one that loads (its server refuses at once), so the folder is what fails first."""
     full = {**os.environ, "CLAWORC_FERNET_KEY": new_key().decode(), **env}
     kubeconfig = tmp_path / "no-kubeconfig"
+    if loads:
+        kubeconfig = tmp_path / "kubeconfig"
+        kubeconfig.write_text(
+            "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+            "clusters: [{name: k, cluster: {server: 'http://127.0.0.1:9'}}]\n"
+            "users: [{name: u, user: {token: t}}]\n"
+            "contexts: [{name: c, context: {cluster: k, user: u, namespace: claworc}}]\n"
+        )
     return subprocess.run(
         [sys.executable, "-m", "claworc_tui", "--kubeconfig", str(kubeconfig), *args],
         env=full,
@@ -35,7 +47,10 @@ def test_a_folder_under_a_file_is_one_line_and_exit_1(
 ) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    result = _run(tmp_path, {var: str(blocker / "sub")}, *command)
+    # The app checks the kubeconfig's file before the records: give it one that loads where
+    # the data folder is what must be reported.
+    data_first = var == "XDG_DATA_HOME" and command == []
+    result = _run(tmp_path, {var: str(blocker / "sub")}, *command, loads=data_first)
     assert "Traceback" not in result.stderr, result.stderr
     # (A read-only command on a database that cannot exist reads it as empty; with the key in
     # CLAWORC_FERNET_KEY no config folder is needed.)
