@@ -2,7 +2,7 @@
 
 The engine sends a non-TTY container's log as frames: an 8-byte header (stream 1 = stdout,
 2 = stderr; 4-byte big-endian length) and the payload. :func:`demux` cuts them apart, and each
-stream gets its own :class:`~claworc_tui.k8s.logs.LineSplitter` (the same cap per line as the
+stream gets its own :class:`~claworc_tui.k8s.follow.LineSplitter` (the same cap per line as the
 Kubernetes path, ``… N bytes cut``), so a line is never glued to a line of the other stream.
 
 Timestamps are always asked for: a reconnect (the engine ends a follow when the container
@@ -27,7 +27,7 @@ from claworc_tui.docker.engine import DockerEngine
 from claworc_tui.docker.errors import DockerFault, DockerNotFound, EngineUnavailable
 from claworc_tui.docker.spec import container_name
 from claworc_tui.k8s.backoff import Backoff
-from claworc_tui.k8s.logs import LineSplitter, parse_key
+from claworc_tui.k8s.follow import LineSplitter, parse_key
 from claworc_tui.models.logs import LogLine, LogStreamState
 
 _HEADER = struct.Struct(">BxxxL")

@@ -36,7 +36,7 @@ from claworc_tui.k8s.informer import (
     StreamStateChanged,
     Synced,
 )
-from claworc_tui.k8s.pods import PodInfo
+from claworc_tui.models.pod import PodInfo
 
 log = logging.getLogger(__name__)
 

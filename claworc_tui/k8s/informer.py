@@ -180,8 +180,7 @@ class Informer(Generic[T]):
     async def _list(self) -> Synced[T]:
         kind = self.kind
         ns, selector = self.transport.namespace, self.label_selector
-        call = self.transport._call
-        doc = await call(
+        doc = await self.transport.call(
             "list", kind.resource, kind.method, api=kind.api, namespace=ns, label_selector=selector
         )
         self.relists += 1
@@ -195,11 +194,11 @@ class Informer(Generic[T]):
         kind, timeout, opened, events = self.kind, self.watch_timeout, time.monotonic(), 0
         ns, selector = self.transport.namespace, self.label_selector
         extra = {"resource_version": self.resource_version, "timeout_seconds": timeout, **_WATCH}
-        request = self.transport._watch_request(
+        request = self.transport.watch_request(
             kind.method, kind.api, namespace=ns, label_selector=selector, **extra
         )
         where = {"name": None, "namespace": ns}
-        async with self.transport._stream(
+        async with self.transport.stream(
             "watch", kind.resource, request=request, read_timeout=timeout + 30, **where
         ) as resp:
             self.backoff.reset()

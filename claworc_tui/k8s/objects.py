@@ -46,21 +46,6 @@ def _dig(doc: object, *path: str) -> Any:
     return doc
 
 
-class CallRecord(_Frozen):
-    """One call to the API server, for the activity log and request counting."""
-
-    verb: str
-    resource: str
-    name: str | None
-    namespace: str | None
-    status: int | None
-    """HTTP status, or None when no response came back."""
-    duration: float
-    """Seconds until the response headers (for streams) or the whole body arrived."""
-    error: str | None = None
-    """The reason of a failure (``NotFound``, ``ClientConnectorError`` ...)."""
-
-
 class ServerVersion(_Frozen):
     """The API server's ``/version``."""
 

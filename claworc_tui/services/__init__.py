@@ -84,7 +84,7 @@ async def _read_only_reason(config: Settings, kube: KubeClient) -> tuple[str | N
     if config.read_only:
         return "the app runs with --read-only", []
     try:
-        permissions = await kube.can_i()
+        permissions = await kube.cluster.can_i()
     except (KubeUnreachable, KubeTimeout) as exc:
         return None, [f"the cluster is not reachable yet: {exc}"]
     except KubeError as exc:
@@ -149,7 +149,7 @@ async def open_services(
                 reason, warnings = None, [_no_answer(kube)]
         if reason is None and not _unreachable(warnings):
             try:
-                await asyncio.wait_for(kube.ensure_namespace(), STARTUP_WAIT)
+                await asyncio.wait_for(kube.cluster.ensure_namespace(), STARTUP_WAIT)
             except (KubeUnreachable, KubeTimeout, TimeoutError):
                 warnings.append(_no_answer(kube))
             except KubeForbidden as exc:

@@ -230,7 +230,7 @@ class InstanceService(FleetTools):
         host = self._node_hosts.get(settings.node_host)
         if host is None:  # nodes do not move: ask once per session (and per setting)
             host = self._node_hosts[settings.node_host] = (
-                await self.kube.node_address(settings.node_host) or ""
+                await self.kube.cluster.node_address(settings.node_host) or ""
             )
         if host:
             return host
@@ -290,9 +290,9 @@ class InstanceService(FleetTools):
             raise ValidationFailed("clawdbot_config", str(exc)) from None
         async with self.locks.hold(name, "edit config") as calls:
             instance = await self.store.instances.set_config(name, config)
-            await self.kube.replace_configmap(instance)
+            await self.kube.instances.replace_configmap(instance)
             if restart and instance.status is InstanceStatus.RUNNING:
-                await self.kube.rollout_restart(name)
+                await self.kube.deployments.rollout_restart(name)
             await self.log_activity(
                 "edit config", Outcome.OK, name, "restarted" if restart else "not restarted", calls
             )
@@ -302,7 +302,7 @@ class InstanceService(FleetTools):
         """Patch the Deployment's requests/limits, then store them."""
         self.require_writable(f"change the resources of {name}")
         async with self.locks.hold(name, "resources") as calls:
-            await self.kube.patch_deployment_resources(name, resources)
+            await self.kube.deployments.patch_deployment_resources(name, resources)
             instance = await self.store.instances.set_resources(name, resources)
             await self.log_activity(
                 "resources",
@@ -330,7 +330,9 @@ class InstanceService(FleetTools):
         async with self.locks.hold(name, "resize") as calls:
             for role, size in new.items():
                 if size > old[role]:
-                    await self.kube.resize_pvc(names[f"pvc_{role}"], getattr(storage, role))
+                    await self.kube.instances.resize_pvc(
+                        names[f"pvc_{role}"], getattr(storage, role)
+                    )
             updated = await self.store.instances.set_storage(name, storage)
             await self.log_activity("resize", Outcome.OK, name, None, calls)
         return updated
@@ -343,7 +345,7 @@ class InstanceService(FleetTools):
         self.require_writable(f"change the keys of {name}")
         async with self.locks.hold(name, "keys") as calls:
             instance = await self.store.instances.set_override(name, provider, key)
-            await self.kube.replace_secret(instance, await self.effective_keys(name))
+            await self.kube.instances.replace_secret(instance, await self.effective_keys(name))
             await self.log_activity(
                 "keys",
                 Outcome.OK,
@@ -404,7 +406,7 @@ class InstanceService(FleetTools):
             async def rewrite(instance: Instance) -> None:
                 overrides = await self.store.instances.overrides(instance.name)
                 try:
-                    await self.kube.replace_secret(
+                    await self.kube.instances.replace_secret(
                         instance, manifests.effective_keys(overrides, globals_)
                     )
                 except KubeError as exc:

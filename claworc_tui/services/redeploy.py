@@ -130,7 +130,7 @@ class _Run:
             same = " (the same tag, pulled again)" if target == old_image else ""
             yield self.report("record", StepState.DONE, f"image {target}{same}")
             yield self.report("deployment", StepState.RUNNING)
-            patch = asyncio.ensure_future(svc.kube.redeploy_deployment(name, target))
+            patch = asyncio.ensure_future(svc.kube.deployments.redeploy_deployment(name, target))
             try:
                 deployed = await asyncio.shield(patch)
             except (asyncio.CancelledError, GeneratorExit):
@@ -224,13 +224,15 @@ class _Run:
         deadline = time.monotonic() + ready_within
         failing: dict[str, tuple[float, int]] = {}  # pod -> (first seen failing, sightings)
         while time.monotonic() < deadline:
-            dep = await kube.read_deployment(self.name)
+            dep = await kube.deployments.read_deployment(self.name)
             if dep is None:
                 return "gone", "the Deployment is gone"
             rolled = dep.observed_generation >= generation and dep.updated_replicas >= dep.replicas
             if rolled:
                 # Recreate: once the new ReplicaSet has its pod, the live pods are the new ones.
-                pods = [p for p in await kube.list_pods(f"app={self.name}") if not p.terminating]
+                pods = [
+                    p for p in await kube.cluster.list_pods(f"app={self.name}") if not p.terminating
+                ]
                 now = time.monotonic()
                 for pod in pods:
                     if pod.reason in PULL_FAILURES:
@@ -259,7 +261,7 @@ class _Run:
             return f"The image {target} could not be pulled again; the Deployment keeps it."
         svc = self.svc
         try:
-            rolled = await svc.kube.roll_back_deployment(
+            rolled = await svc.kube.deployments.roll_back_deployment(
                 self.name, ours=target, restarted_at=deployed.restarted_at, image=old_image
             )
         except (KubeError, OSError) as exc:

@@ -114,15 +114,15 @@ class KubeRuntime:
 
     async def start(self, name: str) -> None:
         """Scale the Deployment to 1."""
-        await self.kube.scale(name, 1)
+        await self.kube.deployments.scale(name, 1)
 
     async def stop(self, name: str) -> None:
         """Scale the Deployment to 0 (the PVCs stay)."""
-        await self.kube.scale(name, 0)
+        await self.kube.deployments.scale(name, 0)
 
     async def restart(self, name: str) -> None:
         """Roll the pod."""
-        await self.kube.rollout_restart(name)
+        await self.kube.deployments.rollout_restart(name)
 
     def follow_logs(
         self,

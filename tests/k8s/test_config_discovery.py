@@ -21,7 +21,7 @@ async def main() -> None:
     except KubeConfigError as exc:
         print("error", exc)
         return
-    version = await client.server_version()
+    version = await client.cluster.server_version()
     print(client.context_name, client.namespace, client.server_url, version.major)
     await client.aclose()
 

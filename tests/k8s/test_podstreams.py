@@ -27,7 +27,7 @@ async def pod(kube: KubeClient, emulator: EmulatorServer) -> str:
 
 @pytest.fixture
 async def streams(kube: KubeClient) -> AsyncIterator[PodStreams]:
-    opened = PodStreams(kube)
+    opened = PodStreams(kube.transport)
     try:
         yield opened
     finally:
@@ -110,7 +110,7 @@ async def test_exec_refusals_say_why(
         async with streams.exec(pod, ["sh"]):
             pass
     emulator.allow_all()
-    await kube.scale("bot-alpha", 0)
+    await kube.deployments.scale("bot-alpha", 0)
     await wait_for(lambda: running_pod(emulator, "bot-alpha") is None, what="pod stopped")
     with pytest.raises(KubeError):
         async with streams.exec(pod, ["sh"]):

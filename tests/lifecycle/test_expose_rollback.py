@@ -24,7 +24,7 @@ async def test_a_failed_switch_to_private_does_not_put_back_a_pair_the_cluster_h
 ) -> None:
     await make(services, "Bot Alpha")
     assert (await services.instances.get("bot-alpha")).node_ports == (30100, 30101)
-    await kube_of(services).create_service(
+    await kube_of(services).instances.create_service(
         {
             "apiVersion": "v1",
             "kind": "Service",

@@ -168,7 +168,7 @@ async def test_port_conflict_moves_to_next_pair(
 
 
 async def test_ports_held_by_other_services_are_skipped(services: Services) -> None:
-    await kube_of(services).create_service(
+    await kube_of(services).instances.create_service(
         {
             "apiVersion": "v1",
             "kind": "Service",

@@ -109,10 +109,10 @@ async def test_a_write_on_a_stale_read_is_a_conflict_that_names_the_writer(
 ) -> None:
     await ok(*where(config), "create", "Bot One")
     async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
-        stale = await kube._get("Deployment", "bot-one")
+        stale = await kube.objects.get("Deployment", "bot-one")
         kube.owner_id = stale["metadata"]["labels"]["claworc.dev/owner"]  # the same database
         # Someone else changes the spec (the generation moves) after our read.
-        await kube._call(
+        await kube.transport.call(
             "patch",
             "deployments",
             "patch_namespaced_deployment",
@@ -126,7 +126,7 @@ async def test_a_write_on_a_stale_read_is_a_conflict_that_names_the_writer(
 
         async def write(live: Json) -> Json:
             calls.append(str(live["metadata"]["resourceVersion"]))
-            return await kube._call(
+            return await kube.transport.call(
                 "patch",
                 "deployments/scale",
                 "patch_namespaced_deployment_scale",
@@ -140,7 +140,7 @@ async def test_a_write_on_a_stale_read_is_a_conflict_that_names_the_writer(
             )
 
         with pytest.raises(KubeOwnedElsewhere) as caught:
-            await kube.conditional_write("Deployment", "bot-one", write, read=stale)
+            await kube.objects.conditional_write("Deployment", "bot-one", write, read=stale)
         assert "changed by someone else since it was read" in str(caught.value)
         assert "last written by field manager" in str(caught.value)
         assert calls == [stale["metadata"]["resourceVersion"]]
@@ -152,10 +152,10 @@ async def test_a_status_only_change_in_between_is_retried_on_the_new_version(
 ) -> None:
     await ok(*where(config), "create", "Bot One")
     async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
-        stale = await kube._get("Deployment", "bot-one")
+        stale = await kube.objects.get("Deployment", "bot-one")
         kube.owner_id = stale["metadata"]["labels"]["claworc.dev/owner"]
         # The Deployment controller's kind of write: status only, the generation stays.
-        await kube._call(
+        await kube.transport.call(
             "patch",
             "deployments/status",
             "patch_namespaced_deployment_status",
@@ -164,14 +164,14 @@ async def test_a_status_only_change_in_between_is_retried_on_the_new_version(
             namespace=config.namespace,
             body={"status": {"conditions": [{"type": "ClaworcTest", "status": "True"}]}},
         )
-        fresh = await kube._get("Deployment", "bot-one")
+        fresh = await kube.objects.get("Deployment", "bot-one")
         assert fresh["metadata"]["resourceVersion"] != stale["metadata"]["resourceVersion"]
         assert fresh["metadata"]["generation"] == stale["metadata"]["generation"]
         seen: list[str] = []
 
         async def write(live: Json) -> Json:
             seen.append(str(live["metadata"]["resourceVersion"]))
-            return await kube._call(
+            return await kube.transport.call(
                 "patch",
                 "deployments/scale",
                 "patch_namespaced_deployment_scale",
@@ -184,7 +184,7 @@ async def test_a_status_only_change_in_between_is_retried_on_the_new_version(
                 },
             )
 
-        await kube.conditional_write("Deployment", "bot-one", write, read=stale)
+        await kube.objects.conditional_write("Deployment", "bot-one", write, read=stale)
         assert seen[0] == stale["metadata"]["resourceVersion"]
         assert len(seen) >= 2  # the controller may write status again meanwhile
         assert deployments(emulator, config.namespace) == {"bot-one": 0}

@@ -62,7 +62,7 @@ async def test_a_previews_an_instance_with_a_hand_written_overrides_annotation(e
         async for _ in theirs.instances.create(InstanceSpec(display_name="Their Bot")):
             pass
         # Edited by hand (kubectl annotate): a space after the comma.
-        await kube_of(theirs)._call(
+        await kube_of(theirs).transport.call(
             "patch",
             "secrets",
             "patch_namespaced_secret",
