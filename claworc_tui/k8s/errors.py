@@ -28,6 +28,13 @@ _FORBIDDEN = re.compile(
 )
 _PORT_TAKEN = re.compile(r"Invalid value: (\d+): provided port is already allocated")
 _PORT_RANGE = re.compile(r"Invalid value: (\d+): provided port is not in the valid range")
+# Some refusals carry no Status field of their own, only their wording: they are recognised here,
+# once, and handed on as properties, so no caller reads a message. The golden corpus: growing a
+# PVC whose class cannot expand is 403 "only dynamically provisioned pvc can be resized and the
+# storageclass that provisions the pvc must support resize"; the kubelet answers a log read of a
+# container not up yet with 400 "container ... is waiting to start: ContainerCreating".
+_NO_EXPANSION = ("resize", "expan")
+_NOT_UP_YET = ("waiting to start", "ContainerCreating", "PodInitializing")
 
 
 class CallInfo(TypedDict, total=False):
@@ -71,6 +78,11 @@ class KubeError(ClaworcError):
         where = f" in {self.namespace}" if self.namespace else ""
         return f"{self.verb} {target}{where}".strip()
 
+    @property
+    def expansion_refused(self) -> bool:
+        """True when the server refused to resize a PVC (its storage class cannot expand)."""
+        return self.status in (403, 422) and any(w in self.message for w in _NO_EXPANSION)
+
     def __str__(self) -> str:
         return self.message
 
@@ -81,6 +93,12 @@ class KubeError(ClaworcError):
 
 class KubeBadRequest(KubeError):
     """400: the server refused the request as malformed (or, for logs, the container is not up)."""
+
+    @property
+    def container_not_ready(self) -> bool:
+        """True when a log read was refused because the container has not started (yet):
+        waiting, ContainerCreating, PodInitializing. Waiting may help; for any other 400 not."""
+        return any(hint in self.message for hint in _NOT_UP_YET)
 
 
 class KubeUnauthorized(KubeError):

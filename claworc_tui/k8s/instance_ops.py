@@ -210,7 +210,7 @@ class InstanceOps(Part):
                 "PersistentVolumeClaim", name, write, read=read
             )
         except (KubeForbidden, KubeInvalid) as exc:
-            if "resize" in exc.message or "expan" in exc.message:
+            if exc.expansion_refused:
                 raise KubeNotExpandable(
                     f"cannot grow {name} to {size}: its storage class does not allow volume "
                     f"expansion ({exc.message})",

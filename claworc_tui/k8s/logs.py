@@ -44,7 +44,6 @@ from claworc_tui.k8s.manifests import CONTAINER
 from claworc_tui.models.logs import LogLine, LogStreamState
 
 _LOG_PATH = "/api/v1/namespaces/{namespace}/pods/{name}/log"
-_NOT_UP_YET = ("waiting to start", "ContainerCreating", "PodInitializing")
 _CHUNK = 16 * 1024
 _new = tuple.__new__
 _RETRIED = (KubeUnreachable, KubeTimeout, KubeServerError, KubeTooManyRequests, KubeBadRequest)
@@ -159,7 +158,7 @@ class LogFollow(LogFollowBase):
         if not self._follow:
             return False
         if isinstance(exc, KubeBadRequest):
-            return any(hint in exc.message for hint in _NOT_UP_YET)
+            return exc.container_not_ready
         return True
 
     def _finish(self, exc: KubeError) -> None:

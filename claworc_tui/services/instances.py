@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from claworc_tui.db.instances import lowest_free_pair
 from claworc_tui.k8s import manifests
 from claworc_tui.k8s.client import KubeClient
-from claworc_tui.k8s.errors import KubeError
+from claworc_tui.k8s.errors import KubeError, KubeNotFound
 from claworc_tui.models.activity import ActivityEntry, ApiCall, Outcome
 from claworc_tui.models.errors import (
     ClaworcError,
@@ -152,7 +152,9 @@ class InstanceService(FleetTools):
                 )
                 await self.log_activity(action, Outcome.FAILED, name, str(exc), calls)
                 hint = (
-                    " (run repair to re-create missing objects)" if "not found" in str(exc) else ""
+                    " (run repair to re-create missing objects)"
+                    if isinstance(exc, KubeNotFound)
+                    else ""
                 )
                 raise OperationFailed(
                     name, action, action, str(exc) + hint, "Nothing was changed."

@@ -27,7 +27,7 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from claworc_tui.k8s.errors import KubeError
+from claworc_tui.k8s.errors import KubeError, KubeNotFound
 from claworc_tui.k8s.objects import DeploymentState
 from claworc_tui.models.activity import ApiCall, Outcome
 from claworc_tui.models.errors import ClaworcError, ValidationFailed
@@ -141,7 +141,7 @@ class _Run:
                 await svc.store.instances.set_image(name, before.image)
                 await self._restore(detail=f"redeploy failed: {exc}")
                 await svc.log_activity("redeploy", Outcome.FAILED, name, str(exc), calls)
-                hint = " (run repair to re-create it)" if "not found" in str(exc) else ""
+                hint = " (run repair to re-create it)" if isinstance(exc, KubeNotFound) else ""
                 raise OperationFailed(
                     name, "redeploy", "deployment", f"{exc}{hint}", "Nothing was changed."
                 ) from None
