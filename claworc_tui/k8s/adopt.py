@@ -27,7 +27,6 @@ from claworc_tui.k8s.errors import (
     KubeNotFound,
     KubeOwnedElsewhere,
 )
-from claworc_tui.k8s.lifecycle import instance_targets
 from claworc_tui.k8s.manifests import CONFIG_KEY, MANAGED_BY, MANAGER
 from claworc_tui.k8s.objects import (
     Json,
@@ -47,7 +46,7 @@ from claworc_tui.k8s.ownership import (
     who_changed,
 )
 from claworc_tui.k8s.preconditions import resource_version
-from claworc_tui.k8s.store import KINDS, Part
+from claworc_tui.k8s.store import KINDS, Part, instance_targets
 from claworc_tui.models.instance import STORAGE_ROLES, Provider
 
 log = logging.getLogger(__name__)

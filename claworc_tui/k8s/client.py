@@ -21,7 +21,7 @@ per-concern parts, each an attribute of :class:`KubeClient` and constructed with
 
 The parts never call each other, only the store and the transport, so each can be read (and
 tested) on its own. :class:`KubeClient` itself keeps only what is about the connection
-(``start``/``aclose``, ``namespace``, ``context_name``, ``server_url``, ``calls``, ``owner_id``)
+(``start``/``aclose``, ``namespace``, ``owner_id``; the rest is on ``client.transport``)
 and the factories of the live streams: :meth:`KubeClient.informer` and
 :meth:`KubeClient.pod_watcher` (:class:`~.informer.Informer`) and :meth:`KubeClient.follow_logs`
 (:class:`~.logs.LogFollow`). A new Kubernetes call goes into the part it concerns, through
@@ -39,7 +39,6 @@ Usage::
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import TypeVar, Unpack
 
@@ -56,8 +55,7 @@ from claworc_tui.k8s.manifests import CONTAINER, MANAGED_SELECTOR
 from claworc_tui.k8s.objects import Json
 from claworc_tui.k8s.pods import parse_pod
 from claworc_tui.k8s.store import ObjectStore
-from claworc_tui.k8s.transport import KubeTransport
-from claworc_tui.models.activity import ApiCall
+from claworc_tui.k8s.transport import KubeTransport, TransportOptions
 from claworc_tui.models.pod import PodInfo
 
 T = TypeVar("T")
@@ -67,33 +65,11 @@ class KubeClient:
     """Everything the app does with Kubernetes, namespaced to :attr:`namespace`.
 
     Args:
-        kubeconfig: Path of a kubeconfig; by default found like kubectl does.
-        context: Context to use; by default the kubeconfig's current context.
-        namespace: Namespace of every namespaced call; by default the context's namespace, else
-            the service account's (in a cluster), else ``claworc``.
-        on_call: Called with an :class:`~claworc_tui.models.activity.ApiCall` after every call.
-        history: How many call records to keep in :attr:`calls`.
-        request_timeout: Seconds a non-streaming call may take.
+        **options: How to reach the cluster: see :class:`~.transport.TransportOptions`.
     """
 
-    def __init__(
-        self,
-        *,
-        kubeconfig: str | os.PathLike[str] | None = None,
-        context: str | None = None,
-        namespace: str | None = None,
-        on_call: Callable[[ApiCall], None] | None = None,
-        history: int = 2000,
-        request_timeout: float = 30.0,
-    ) -> None:
-        self.transport = KubeTransport(
-            kubeconfig=kubeconfig,
-            context=context,
-            namespace=namespace,
-            on_call=on_call,
-            history=history,
-            request_timeout=request_timeout,
-        )
+    def __init__(self, **options: Unpack[TransportOptions]) -> None:
+        self.transport = KubeTransport(**options)
         self.objects = ObjectStore(self.transport)
         self.instances = InstanceOps(self.objects)
         self.lifecycle = InstanceLifecycle(self.objects)
@@ -122,21 +98,6 @@ class KubeClient:
     def namespace(self) -> str:
         """The namespace every namespaced call uses."""
         return self.transport.namespace
-
-    @property
-    def context_name(self) -> str | None:
-        """The kubeconfig context in use (None in a cluster)."""
-        return self.transport.context_name
-
-    @property
-    def server_url(self) -> str:
-        """The API server URL."""
-        return self.transport.server_url
-
-    @property
-    def calls(self) -> list[ApiCall]:
-        """The most recent calls, oldest first."""
-        return self.transport.calls
 
     @property
     def owner_id(self) -> str | None:

@@ -333,11 +333,8 @@ class ClusterOps(Part):
 
     async def read_pod(self, name: str) -> PodInfo | None:
         """One pod, or None if it does not exist."""
-        try:
-            doc = await self.objects.get("Pod", name)
-        except KubeNotFound:
-            return None
-        return parse_pod(doc)
+        doc = await self.objects.get_or_none("Pod", name)
+        return None if doc is None else parse_pod(doc)
 
     async def events_for(self, names: Iterable[str], limit: int = 100) -> list[EventInfo]:
         """Events about the named objects (instance objects, pods), newest first.

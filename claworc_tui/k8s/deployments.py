@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from claworc_tui.k8s.errors import KubeNotFound
 from claworc_tui.k8s.manifests import CONTAINER, RESTARTED_AT
 from claworc_tui.k8s.objects import DeploymentState, Json, deployment_state
 from claworc_tui.k8s.preconditions import resource_version
@@ -142,8 +141,5 @@ class DeploymentOps(Part):
 
     async def read_deployment(self, name: str) -> DeploymentState | None:
         """The instance's Deployment, or None when there is none."""
-        try:
-            doc = await self.objects.get("Deployment", name)
-        except KubeNotFound:
-            return None
-        return deployment_state(doc)
+        doc = await self.objects.get_or_none("Deployment", name)
+        return None if doc is None else deployment_state(doc)

@@ -37,15 +37,20 @@ _NO_EXPANSION = ("resize", "expan")
 _NOT_UP_YET = ("waiting to start", "ContainerCreating", "PodInitializing")
 
 
-class CallInfo(TypedDict, total=False):
-    """What an error records about the failed call (all optional)."""
+class CallTarget(TypedDict, total=False):
+    """The call a failure is about (all optional): what we tried on what."""
 
-    status: int
-    reason: str
     verb: str
     resource: str
     name: str | None
     namespace: str | None
+
+
+class CallInfo(CallTarget, total=False):
+    """What an error records about the failed call (all optional)."""
+
+    status: int
+    reason: str
 
 
 class KubeError(ClaworcError):
@@ -242,11 +247,7 @@ def error_from_status(
     status: int,
     body: bytes | str | None,
     headers: Mapping[str, str] | None = None,
-    *,
-    verb: str = "",
-    resource: str = "",
-    name: str | None = None,
-    namespace: str | None = None,
+    **target: Unpack[CallTarget],
 ) -> KubeError:
     """Map a non-2xx answer (or a watch ``ERROR`` event's Status) to a :class:`KubeError`.
 
@@ -254,10 +255,7 @@ def error_from_status(
         status: HTTP status, or the Status ``code``.
         body: The response body (a ``Status`` object as JSON, usually).
         headers: Response headers (``Retry-After`` is read from them).
-        verb: What we tried.
-        resource: The resource we called.
-        name: The object name, if any.
-        namespace: The namespace of the call, if any.
+        **target: The call (verb, resource, name, namespace).
 
     Returns:
         The error to raise.
@@ -271,14 +269,8 @@ def error_from_status(
     if not message:
         text = body.decode(errors="replace") if isinstance(body, bytes) else (body or "")
         message = text.strip()[:300] or f"HTTP {status} from the API server"
-    call: CallInfo = {
-        "status": status,
-        "reason": reason,
-        "verb": verb,
-        "resource": resource,
-        "name": name,
-        "namespace": namespace,
-    }
+    call: CallInfo = {**target, "status": status, "reason": reason}
+    namespace = target.get("namespace")
     if status == 403:
         match = _FORBIDDEN.search(message)
         if match:
@@ -319,32 +311,20 @@ def error_from_status(
 def error_from_transport(
     exc: BaseException,
     server_url: str,
-    *,
-    verb: str = "",
-    resource: str = "",
-    name: str | None = None,
-    namespace: str | None = None,
+    **target: Unpack[CallTarget],
 ) -> KubeError:
     """Map a failure below HTTP (aiohttp, ssl, OS, timeout) to a :class:`KubeError`.
 
     Args:
         exc: What aiohttp (or asyncio) raised.
         server_url: The API server URL, named in the message.
-        verb: What we tried.
-        resource: The resource we called.
-        name: The object name, if any.
-        namespace: The namespace of the call, if any.
+        **target: The call (verb, resource, name, namespace).
     """
-    call: CallInfo = {
-        "verb": verb,
-        "resource": resource,
-        "name": name,
-        "namespace": namespace,
-    }
     if isinstance(exc, TimeoutError | asyncio.TimeoutError | aiohttp.ServerTimeoutError):
-        call["reason"] = "Timeout"
         return KubeTimeout(
-            f"the Kubernetes API server at {server_url} did not answer in time", **call
+            f"the Kubernetes API server at {server_url} did not answer in time",
+            reason="Timeout",
+            **target,
         )
     if isinstance(exc, aiohttp.ClientConnectorCertificateError | ssl.SSLError):
         detail = "its TLS certificate was not accepted"
@@ -356,9 +336,9 @@ def error_from_transport(
         detail = "the connection was closed"
     else:
         detail = str(exc) or type(exc).__name__
-    call["reason"] = type(exc).__name__
     return KubeUnreachable(
         f"cannot reach the Kubernetes API server at {server_url}: {detail}",
         server_url=server_url,
-        **call,
+        reason=type(exc).__name__,
+        **target,
     )

@@ -27,7 +27,7 @@ from claworc_tui.k8s.objects import (
     service_state,
 )
 from claworc_tui.k8s.ownership import owner_of
-from claworc_tui.k8s.store import Part
+from claworc_tui.k8s.store import Part, instance_targets
 from claworc_tui.models.instance import STORAGE_ROLES
 from claworc_tui.models.names import object_names
 
@@ -61,17 +61,6 @@ class KubeDeleteTimeout(KubeTimeout):
     def __init__(self, message: str, remaining: list[str]) -> None:
         super().__init__(message, reason="Timeout", verb="delete")
         self.remaining = remaining
-
-
-def instance_targets(name: str) -> list[tuple[str, str]]:
-    names = object_names(name)
-    return [
-        ("Deployment", names["deployment"]),
-        ("Service", names["service"]),
-        ("Secret", names["secret"]),
-        ("ConfigMap", names["configmap"]),
-        *[("PersistentVolumeClaim", names[f"pvc_{role}"]) for role in STORAGE_ROLES],
-    ]
 
 
 def instance_objects(name: str, docs: Mapping[str, Mapping[str, Json]]) -> InstanceObjects:

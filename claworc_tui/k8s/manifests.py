@@ -262,48 +262,23 @@ def configmap(instance: Instance, *, namespace: str | None = None) -> Manifest:
 
 
 def service(instance: Instance, *, namespace: str | None = None) -> Manifest:
-    """The ``{name}-vnc`` Service of the two noVNC ports: NodePort, or ClusterIP when private."""
-    if instance.exposure is Exposure.PRIVATE:
-        return private_service(instance, namespace=namespace)
+    """The ``{name}-vnc`` Service of the two noVNC ports: NodePort, or, for a private instance,
+    ClusterIP (no NodePort on any node; reached through a port-forward)."""
+    private = instance.exposure is Exposure.PRIVATE
+    node_ports = {"chrome": instance.nodeport_chrome, "terminal": instance.nodeport_terminal}
+    ports: list[JsonValue] = []
+    for role, port in (("chrome", CHROME_PORT), ("terminal", TERMINAL_PORT)):
+        entry: Manifest = {"name": role, "port": port, "targetPort": port}
+        if not private:
+            entry["nodePort"] = node_ports[role]
+        ports.append({**entry, "protocol": "TCP"})
     return {
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": _metadata(object_names(instance.name)["service"], instance, namespace),
         "spec": {
-            "type": "NodePort",
-            "ports": [
-                {
-                    "name": "chrome",
-                    "port": CHROME_PORT,
-                    "targetPort": CHROME_PORT,
-                    "nodePort": instance.nodeport_chrome,
-                    "protocol": "TCP",
-                },
-                {
-                    "name": "terminal",
-                    "port": TERMINAL_PORT,
-                    "targetPort": TERMINAL_PORT,
-                    "nodePort": instance.nodeport_terminal,
-                    "protocol": "TCP",
-                },
-            ],
-            "selector": {"app": instance.name},
-        },
-    }
-
-
-def private_service(instance: Instance, *, namespace: str | None = None) -> Manifest:
-    """A ClusterIP Service: no NodePort on any node; reached through a port-forward."""
-    return {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": _metadata(object_names(instance.name)["service"], instance, namespace),
-        "spec": {
-            "type": "ClusterIP",
-            "ports": [
-                {"name": role, "port": port, "targetPort": port, "protocol": "TCP"}
-                for role, port in (("chrome", CHROME_PORT), ("terminal", TERMINAL_PORT))
-            ],
+            "type": "ClusterIP" if private else "NodePort",
+            "ports": ports,
             "selector": {"app": instance.name},
         },
     }

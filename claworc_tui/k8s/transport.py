@@ -17,7 +17,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 import aiohttp
 
@@ -52,6 +52,28 @@ class _Info(TypedDict):
     namespace: str | None
 
 
+class TransportOptions(TypedDict, total=False):
+    """How to reach the cluster (every key optional).
+
+    Attributes:
+        kubeconfig: Path of a kubeconfig; by default found like kubectl does.
+        context: Context to use; by default the kubeconfig's current context.
+        namespace: Namespace of every namespaced call; by default the context's namespace, else
+            the service account's (in a cluster), else ``claworc``.
+        on_call: Called with an :class:`~claworc_tui.models.activity.ApiCall` after every call
+            (for the activity log).
+        history: How many call records to keep in :attr:`KubeTransport.calls` (2000).
+        request_timeout: Seconds a non-streaming call may take (30).
+    """
+
+    kubeconfig: str | os.PathLike[str] | None
+    context: str | None
+    namespace: str | None
+    on_call: Callable[[ApiCall], None] | None
+    history: int
+    request_timeout: float
+
+
 class KubeTransport:
     """Connection to one cluster and namespace, shared by the parts of :class:`~.client.KubeClient`.
 
@@ -62,30 +84,15 @@ class KubeTransport:
     WebSocket client of :mod:`.podstreams`). Every call is recorded (:attr:`calls`, ``on_call``).
 
     Args:
-        kubeconfig: Path of a kubeconfig; by default found like kubectl does.
-        context: Context to use; by default the kubeconfig's current context.
-        namespace: Namespace of every namespaced call; by default the context's namespace, else
-            the service account's (in a cluster), else ``claworc``.
-        on_call: Called with a :class:`ApiCall` after every call (for the activity log).
-        history: How many call records to keep in :attr:`calls`.
-        request_timeout: Seconds a non-streaming call may take.
+        **options: See :class:`TransportOptions`.
     """
 
-    def __init__(
-        self,
-        *,
-        kubeconfig: str | os.PathLike[str] | None = None,
-        context: str | None = None,
-        namespace: str | None = None,
-        on_call: Callable[[ApiCall], None] | None = None,
-        history: int = 2000,
-        request_timeout: float = 30.0,
-    ) -> None:
-        self._credentials = Credentials(kubeconfig, context)
-        self._namespace = namespace
-        self._on_call = on_call
-        self._calls: deque[ApiCall] = deque(maxlen=history)
-        self._request_timeout = request_timeout
+    def __init__(self, **options: Unpack[TransportOptions]) -> None:
+        self._credentials = Credentials(options.get("kubeconfig"), options.get("context"))
+        self._namespace = options.get("namespace")
+        self._on_call = options.get("on_call")
+        self._calls: deque[ApiCall] = deque(maxlen=options.get("history", 2000))
+        self._request_timeout = options.get("request_timeout", 30.0)
         self._api_client: Any = None
         self._apis: dict[str, Any] = {}
         self._server_url = ""

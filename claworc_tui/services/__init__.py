@@ -53,14 +53,14 @@ class Services:
         """The kubeconfig context (``in-cluster`` inside a pod); ``docker`` on Docker."""
         if self.kube is None:
             return "docker"
-        return self.kube.context_name or "in-cluster"
+        return self.kube.transport.context_name or "in-cluster"
 
     @property
     def server_url(self) -> str:
         """The API server URL (the engine's address on Docker)."""
         if self.kube is None:
             return self.engine_host or ""
-        return self.kube.server_url
+        return self.kube.transport.server_url
 
     @property
     def namespace(self) -> str:
@@ -196,7 +196,8 @@ async def open_services(
 
 
 def _no_answer(kube: KubeClient) -> str:
+    server = kube.transport.server_url or "the API server"
     return (
-        f"the cluster is not reachable yet: {kube.server_url or 'the API server'} did not answer "
+        f"the cluster is not reachable yet: {server} did not answer "
         f"within {STARTUP_WAIT:g} s (showing the records; the connection is retried)"
     )

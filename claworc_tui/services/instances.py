@@ -238,7 +238,7 @@ class InstanceService(FleetTools):
             return host
         from urllib.parse import urlparse
 
-        return urlparse(self.kube.server_url).hostname or "localhost"
+        return urlparse(self.kube.transport.server_url).hostname or "localhost"
 
     async def details(self, name: str, *, reread: bool = True) -> InstanceDetails:
         """Everything the detail pane shows (``reread=False``: only from what is watched)."""

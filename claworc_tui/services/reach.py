@@ -224,7 +224,9 @@ class ReachService:
             return items
         pod = pods[0].name
         context = (
-            f"--context {shlex.quote(self.kube.context_name)} " if self.kube.context_name else ""
+            f"--context {shlex.quote(self.kube.transport.context_name)} "
+            if self.kube.transport.context_name
+            else ""
         )
         kubectl = f"kubectl {context}-n {shlex.quote(self.kube.namespace)}"
         items += [

@@ -17,9 +17,10 @@ import os
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, Unpack
 
 from claworc_tui.k8s.client import KubeClient
+from claworc_tui.k8s.follow import FollowOptions
 from claworc_tui.k8s.informer import InformerEvent, Kind
 from claworc_tui.k8s.objects import Json
 from claworc_tui.models.logs import LogLine, LogStreamState
@@ -84,16 +85,7 @@ class Runtime(Protocol):
         """Replace the running instance's process (or pod)."""
         ...
 
-    def follow_logs(
-        self,
-        name: str,
-        *,
-        tail_lines: int | None = None,
-        since_seconds: int | None = None,
-        previous: bool = False,
-        follow: bool = True,
-        on_state: Callable[[LogStreamState, str | None], None] | None = None,
-    ) -> LogSource:
+    def follow_logs(self, name: str, **options: Unpack[FollowOptions]) -> LogSource:
         """Follow the instance's log, across restarts."""
         ...
 
@@ -124,25 +116,9 @@ class KubeRuntime:
         """Roll the pod."""
         await self.kube.deployments.rollout_restart(name)
 
-    def follow_logs(
-        self,
-        name: str,
-        *,
-        tail_lines: int | None = None,
-        since_seconds: int | None = None,
-        previous: bool = False,
-        follow: bool = True,
-        on_state: Callable[[LogStreamState, str | None], None] | None = None,
-    ) -> LogSource:
+    def follow_logs(self, name: str, **options: Unpack[FollowOptions]) -> LogSource:
         """Follow the instance's pods (moving to the new pod after a restart)."""
-        return self.kube.follow_logs(
-            instance=name,
-            tail_lines=tail_lines,
-            since_seconds=since_seconds,
-            previous=previous,
-            follow=follow,
-            on_state=on_state,
-        )
+        return self.kube.follow_logs(instance=name, **options)
 
 
 def choose_runtime(

@@ -25,8 +25,8 @@ from tests.k8s.helpers import NS, apply, running_pod
 
 async def test_connection_facts(kube: KubeClient, emulator: EmulatorServer) -> None:
     assert kube.namespace == NS
-    assert kube.context_name == "emulator"
-    assert kube.server_url == emulator.url
+    assert kube.transport.context_name == "emulator"
+    assert kube.transport.server_url == emulator.url
     version = await kube.cluster.server_version()
     assert version.major == "1"
     assert version.git_version.startswith("v1.")
@@ -51,7 +51,7 @@ async def test_calls_are_recorded(kubeconfig: Path) -> None:
     assert {r.status for r in seen[1:9]} == {404}
     assert seen[1].error == "NotFound"
     assert (seen[-1].verb, seen[-1].resource, seen[-1].namespace) == ("list", "pods", NS)
-    assert len(client.calls) == 3
+    assert len(client.transport.calls) == 3
 
 
 async def test_ensure_namespace(kubeconfig: Path, emulator: EmulatorServer) -> None:

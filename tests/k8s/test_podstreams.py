@@ -115,7 +115,7 @@ async def test_exec_refusals_say_why(
     with pytest.raises(KubeError):
         async with streams.exec(pod, ["sh"]):
             pass
-    assert [c.resource for c in kube.calls if c.resource == "pods/exec"]
+    assert [c.resource for c in kube.transport.calls if c.resource == "pods/exec"]
 
 
 async def test_portforward_carries_http_to_the_pods_vnc_server(

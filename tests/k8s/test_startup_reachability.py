@@ -41,7 +41,7 @@ async def test_a_cluster_that_does_not_answer_skips_the_namespace_and_the_sweep(
         assert services.swept == []
         # The user is still told, in words; the words just no longer steer anything.
         assert any("not reachable" in w for w in services.warnings), services.warnings
-        calls = services.kube.calls if services.kube is not None else []
+        calls = services.kube.transport.calls if services.kube is not None else []
         # One attempt at the permissions review, nothing after it (no namespace read, no sweep).
         assert [(c.verb, c.resource) for c in calls] == [("create", "selfsubjectrulesreviews")]
         assert calls[0].status is None
