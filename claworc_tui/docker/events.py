@@ -22,7 +22,7 @@ from claworc_tui.docker.engine import DockerEngine
 from claworc_tui.docker.spec import MANAGED_FILTER
 from claworc_tui.k8s.backoff import Backoff
 from claworc_tui.k8s.informer import Changed, InformerEvent, StreamState, StreamStateChanged, Synced
-from claworc_tui.k8s.objects import EventInfo
+from claworc_tui.models.cluster import EventInfo
 
 KEEP = 500
 HISTORY = 3600

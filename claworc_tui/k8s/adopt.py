@@ -28,13 +28,7 @@ from claworc_tui.k8s.errors import (
     KubeOwnedElsewhere,
 )
 from claworc_tui.k8s.manifests import CONFIG_KEY, MANAGED_BY, MANAGER
-from claworc_tui.k8s.objects import (
-    Json,
-    ResourceValues,
-    deployment_state,
-    pvc_state,
-    service_state,
-)
+from claworc_tui.k8s.objects import Json, deployment_state, pvc_state, service_state
 from claworc_tui.k8s.ownership import (
     DISPLAY_NAME,
     EXPOSURE,
@@ -47,6 +41,7 @@ from claworc_tui.k8s.ownership import (
 )
 from claworc_tui.k8s.preconditions import resource_version
 from claworc_tui.k8s.store import KINDS, Part, instance_targets
+from claworc_tui.models.cluster import ResourceValues
 from claworc_tui.models.instance import STORAGE_ROLES, Provider
 
 log = logging.getLogger(__name__)

@@ -17,15 +17,10 @@ from claworc_tui.k8s.errors import (
     KubeUnreachable,
 )
 from claworc_tui.k8s.manifests import MANAGED_SELECTOR
-from claworc_tui.k8s.objects import (
-    EventInfo,
-    Json,
-    NodePortOwner,
-    ServerVersion,
-    event_info,
-)
+from claworc_tui.k8s.objects import Json, event_info
 from claworc_tui.k8s.pods import parse_pod
 from claworc_tui.k8s.store import Part
+from claworc_tui.models.cluster import EventInfo, NodePortOwner, ServerVersion
 from claworc_tui.models.pod import PodInfo
 
 #: Every (verb, resource) the app uses; ``deploy/rbac.yaml`` grants exactly these.

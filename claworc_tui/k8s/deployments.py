@@ -16,9 +16,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from claworc_tui.k8s.manifests import CONTAINER, RESTARTED_AT
-from claworc_tui.k8s.objects import DeploymentState, Json, deployment_state
+from claworc_tui.k8s.objects import Json, deployment_state
 from claworc_tui.k8s.preconditions import resource_version
 from claworc_tui.k8s.store import Part
+from claworc_tui.models.cluster import DeploymentState
 from claworc_tui.models.instance import Resources
 
 

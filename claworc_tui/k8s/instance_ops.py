@@ -14,9 +14,10 @@ from pydantic import SecretStr
 from claworc_tui.k8s import manifests
 from claworc_tui.k8s.errors import KubeForbidden, KubeInvalid, KubeNotExpandable
 from claworc_tui.k8s.manifests import RESTARTED_AT, Manifest
-from claworc_tui.k8s.objects import DeploymentState, Json, PvcState, deployment_state, pvc_state
+from claworc_tui.k8s.objects import Json, deployment_state, pvc_state
 from claworc_tui.k8s.preconditions import resource_version
 from claworc_tui.k8s.store import CreateResult, Part
+from claworc_tui.models.cluster import DeploymentState, PvcState
 from claworc_tui.models.errors import ValidationFailed
 from claworc_tui.models.instance import Instance, Provider
 from claworc_tui.models.names import object_names

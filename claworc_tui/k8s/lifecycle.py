@@ -18,7 +18,6 @@ from pydantic import BaseModel, ConfigDict
 from claworc_tui.k8s.errors import KubeConflict, KubeNotFound, KubeOwnedElsewhere, KubeTimeout
 from claworc_tui.k8s.manifests import MANAGED_BY, MANAGER
 from claworc_tui.k8s.objects import (
-    InstanceObjects,
     Json,
     configmap_hash,
     deployment_state,
@@ -28,6 +27,7 @@ from claworc_tui.k8s.objects import (
 )
 from claworc_tui.k8s.ownership import owner_of
 from claworc_tui.k8s.store import Part, instance_targets
+from claworc_tui.models.cluster import InstanceObjects
 from claworc_tui.models.instance import STORAGE_ROLES
 from claworc_tui.models.names import object_names
 

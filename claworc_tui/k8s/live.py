@@ -23,7 +23,8 @@ from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeForbidden
 from claworc_tui.k8s.kubeconfig import find_kubeconfig
 from claworc_tui.k8s.kubelib import k8s_config
-from claworc_tui.k8s.objects import EventInfo, Json, event_info
+from claworc_tui.k8s.objects import Json, event_info
+from claworc_tui.models.cluster import EventInfo
 from claworc_tui.models.names import object_names
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"

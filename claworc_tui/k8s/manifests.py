@@ -18,9 +18,10 @@ import hashlib
 from collections.abc import Mapping
 from typing import TypeAlias
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import SecretStr
 
 from claworc_tui.k8s.ownership import OWNER_KEY, instance_annotations
+from claworc_tui.models.cluster import ExpectedShape
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import STORAGE_ROLES, Instance, InstanceStatus, Provider
 from claworc_tui.models.names import object_names
@@ -282,31 +283,6 @@ def service(instance: Instance, *, namespace: str | None = None) -> Manifest:
             "selector": {"app": instance.name},
         },
     }
-
-
-class ExpectedShape(BaseModel):
-    """What the cluster should hold for an instance, reduced to the fields we check for drift."""
-
-    model_config = ConfigDict(frozen=True)
-
-    replicas: int
-    """Desired replicas of the Deployment (0 or 1)."""
-    image: str
-    """Container image."""
-    cpu_request: str
-    cpu_limit: str
-    memory_request: str
-    memory_limit: str
-    node_ports: tuple[int | None, int | None]
-    """(chrome, terminal) NodePorts of the Service ((None, None): a private instance's has none)."""
-    service_type: str = "NodePort"
-    """``NodePort``, or ``ClusterIP`` for a private instance."""
-    storage: dict[str, str]
-    """Requested size of each PVC, keyed by role."""
-    config_hash: str
-    """Fingerprint of the ``clawdbot.json`` the ConfigMap should hold."""
-    secret_keys: frozenset[str]
-    """Environment variable names the Secret should hold (values are never compared here)."""
 
 
 def expected_shape(

@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from claworc_tui.k8s.objects import EventInfo, InstanceObjects
 from claworc_tui.models.activity import Outcome
+from claworc_tui.models.cluster import EventInfo, InstanceObjects
 from claworc_tui.models.errors import ValidationFailed
 from claworc_tui.models.instance import Instance
 from claworc_tui.models.pod import PodInfo

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from claworc_tui.k8s.errors import KubeError
-from claworc_tui.k8s.objects import EventInfo, InstanceObjects, ServiceState
+from claworc_tui.models.cluster import EventInfo, InstanceObjects, ServiceState
 from claworc_tui.models.instance import STORAGE_ROLES, Provider
 from claworc_tui.models.names import object_names
 from claworc_tui.models.secrets import mask_key

@@ -37,8 +37,9 @@ from claworc_tui.k8s.informer import (
 )
 from claworc_tui.k8s.lifecycle import instance_objects
 from claworc_tui.k8s.manifests import MANAGED_SELECTOR
-from claworc_tui.k8s.objects import EventInfo, InstanceObjects, Json, event_info
+from claworc_tui.k8s.objects import Json, event_info
 from claworc_tui.k8s.pods import parse_pod
+from claworc_tui.models.cluster import EventInfo, InstanceObjects
 from claworc_tui.models.instance import Instance
 from claworc_tui.models.names import object_names
 from claworc_tui.models.pod import PodInfo

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeError, KubeForbidden
 from claworc_tui.k8s.manifests import CHROME_PORT, CONTAINER, TERMINAL_PORT
-from claworc_tui.k8s.objects import EventInfo
 from claworc_tui.k8s.podstreams import ExecChannel, ForwardChannel, PodStreams
+from claworc_tui.models.cluster import EventInfo
 from claworc_tui.models.errors import ClaworcError, ValidationFailed
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import Instance

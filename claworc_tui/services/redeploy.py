@@ -28,8 +28,8 @@ from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from claworc_tui.k8s.errors import KubeError, KubeNotFound
-from claworc_tui.k8s.objects import DeploymentState
 from claworc_tui.models.activity import ApiCall, Outcome
+from claworc_tui.models.cluster import DeploymentState
 from claworc_tui.models.errors import ClaworcError, ValidationFailed
 from claworc_tui.models.image import image_problem
 from claworc_tui.models.instance import Instance, InstanceStatus

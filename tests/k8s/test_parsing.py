@@ -12,14 +12,9 @@ from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.follow import parse_key
 from claworc_tui.k8s.logs import LogFollow, _past
 from claworc_tui.k8s.manifests import expected_shape
-from claworc_tui.k8s.objects import (
-    DeploymentState,
-    InstanceObjects,
-    ResourceValues,
-    event_info,
-    pvc_state,
-)
+from claworc_tui.k8s.objects import event_info, pvc_state
 from claworc_tui.k8s.pods import parse_pod
+from claworc_tui.models.cluster import DeploymentState, InstanceObjects, ResourceValues
 from tests.k8s.factories import make_instance, make_settings
 
 
