@@ -21,8 +21,8 @@ from typing import Any
 from claworc_tui.docker.engine import DockerEngine
 from claworc_tui.docker.spec import MANAGED_FILTER
 from claworc_tui.k8s.backoff import Backoff
-from claworc_tui.k8s.informer import Changed, InformerEvent, StreamState, StreamStateChanged, Synced
 from claworc_tui.models.cluster import EventInfo
+from claworc_tui.models.watch import Changed, InformerEvent, StreamState, StreamStateChanged, Synced
 
 KEEP = 500
 HISTORY = 3600

@@ -29,14 +29,8 @@ from claworc_tui.docker.engine import DockerEngine
 from claworc_tui.docker.errors import DockerFault, DockerNotFound
 from claworc_tui.docker.spec import MANAGED_FILTER
 from claworc_tui.k8s.backoff import Backoff
-from claworc_tui.k8s.informer import (
-    Changed,
-    InformerEvent,
-    StreamState,
-    StreamStateChanged,
-    Synced,
-)
 from claworc_tui.models.pod import PodInfo
+from claworc_tui.models.watch import Changed, InformerEvent, StreamState, StreamStateChanged, Synced
 
 log = logging.getLogger(__name__)
 

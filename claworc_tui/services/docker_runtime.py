@@ -18,16 +18,10 @@ from claworc_tui.docker.instances import DockerInstances
 from claworc_tui.docker.logs import DockerLogFollow
 from claworc_tui.docker.watch import ContainerWatch
 from claworc_tui.k8s.follow import FollowOptions
-from claworc_tui.k8s.informer import (
-    EVENTS,
-    PODS,
-    InformerEvent,
-    Kind,
-    StreamState,
-    StreamStateChanged,
-)
-from claworc_tui.k8s.informer import Synced as SyncedEvent
+from claworc_tui.k8s.informer import EVENTS, PODS, Kind
 from claworc_tui.k8s.objects import Json
+from claworc_tui.models.watch import InformerEvent, StreamState, StreamStateChanged
+from claworc_tui.models.watch import Synced as SyncedEvent
 from claworc_tui.services.runtime import LiveSource, LogSource, RuntimeKind
 
 

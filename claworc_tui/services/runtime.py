@@ -21,9 +21,10 @@ from typing import Any, Protocol, Unpack
 
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.follow import FollowOptions
-from claworc_tui.k8s.informer import InformerEvent, Kind
+from claworc_tui.k8s.informer import Kind
 from claworc_tui.k8s.objects import Json
 from claworc_tui.models.logs import LogLine, LogStreamState
+from claworc_tui.models.watch import InformerEvent
 
 #: Docker's default socket (``docker.engine.DEFAULT_SOCKET``; not imported from there, which
 #: would load aiodocker on every Kubernetes start).

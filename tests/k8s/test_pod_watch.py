@@ -11,14 +11,9 @@ import pytest
 from claworc_emulator import EmulatorServer
 from claworc_tui.k8s.backoff import Backoff
 from claworc_tui.k8s.client import KubeClient
-from claworc_tui.k8s.informer import (
-    Changed,
-    Informer,
-    StreamState,
-    StreamStateChanged,
-    Synced,
-)
+from claworc_tui.k8s.informer import Informer
 from claworc_tui.models.pod import PodInfo
+from claworc_tui.models.watch import Changed, StreamState, StreamStateChanged, Synced
 from tests._support.wait import wait_for
 from tests.k8s.factories import make_instance
 from tests.k8s.helpers import NS, apply
