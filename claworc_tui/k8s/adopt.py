@@ -18,7 +18,7 @@ import logging
 from collections.abc import Sequence
 from typing import Unpack
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import SecretStr
 
 from claworc_tui.k8s.errors import (
     CallInfo,
@@ -40,67 +40,11 @@ from claworc_tui.k8s.ownership import (
     who_changed,
 )
 from claworc_tui.k8s.preconditions import resource_version
-from claworc_tui.k8s.store import KINDS, Part, instance_targets
-from claworc_tui.models.cluster import ResourceValues
+from claworc_tui.k8s.store import KINDS, Part
+from claworc_tui.models.cluster import FoundInstance, FoundObject, instance_targets
 from claworc_tui.models.instance import STORAGE_ROLES, Provider
 
 log = logging.getLogger(__name__)
-
-
-class FoundObject(BaseModel):
-    """One object of a found instance: enough to patch it conditionally."""
-
-    model_config = ConfigDict(frozen=True)
-
-    kind: str
-    name: str
-    resource_version: str
-    owner: str | None
-    ours: bool
-    """Carries ``managed-by=claworc`` and ``app=<instance>``."""
-    label_owner: str | None = None
-    """The owner label as read (None: absent), restored exactly by a rollback."""
-    notes: dict[str, str | None] = {}
-    """Our annotations (:data:`~.ownership.OUR_ANNOTATIONS`) as read, None where absent."""
-
-
-class FoundInstance(BaseModel):
-    """What the cluster holds of one instance (None: that object or field is missing)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    objects: tuple[FoundObject, ...]
-    display_name: str | None
-    exposure: str | None
-    service_type: str | None
-    node_ports: tuple[int | None, int | None]
-    """(chrome, terminal) NodePorts of the Service."""
-    replicas: int | None
-    image: str | None
-    resources: ResourceValues | None
-    storage: dict[str, str | None]
-    config: str | None
-    keys: dict[Provider, SecretStr]
-    """The Secret's values by provider (undecodable values are left out)."""
-    overrides: frozenset[Provider] | None
-    """The providers the owning record had its own key for (None: not annotated)."""
-
-    @property
-    def owners(self) -> set[str | None]:
-        """Every owner id the objects carry (None for legacy objects)."""
-        return {o.owner for o in self.objects}
-
-    @property
-    def missing(self) -> list[str]:
-        """``Kind/name`` of the eight objects that do not exist."""
-        have = {(o.kind, o.name) for o in self.objects}
-        return [f"{k}/{n}" for k, n in instance_targets(self.name) if (k, n) not in have]
-
-    @property
-    def foreign(self) -> list[FoundObject]:
-        """Objects of the name that do not carry our labels (not ours to adopt)."""
-        return [o for o in self.objects if not o.ours]
 
 
 def _decode(value: object) -> str | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
@@ -26,8 +25,8 @@ from claworc_tui.k8s.objects import (
     service_state,
 )
 from claworc_tui.k8s.ownership import owner_of
-from claworc_tui.k8s.store import Part, instance_targets
-from claworc_tui.models.cluster import InstanceObjects
+from claworc_tui.k8s.store import Part
+from claworc_tui.models.cluster import InstanceObjects, OrphanDelete, instance_targets
 from claworc_tui.models.instance import STORAGE_ROLES
 from claworc_tui.models.names import object_names
 
@@ -43,16 +42,6 @@ class DeleteResult(BaseModel):
     """``kind/name`` of objects that did not exist (404)."""
     remaining: tuple[str, ...] = ()
     """``kind/name`` still present (only when not waiting)."""
-
-
-class OrphanDelete(StrEnum):
-    """What deleting one orphaned object did."""
-
-    DELETED = "deleted"
-    GONE = "already gone"
-    CHANGED = "not deleted: it was replaced since the check (another uid)"
-    NOT_OURS = "not deleted: it does not carry our managed-by label"
-    OTHER_OWNER = "not deleted: another claworc database created it"
 
 
 class KubeDeleteTimeout(KubeTimeout):

@@ -27,8 +27,6 @@ from claworc_tui.k8s.objects import Json, service_state
 from claworc_tui.k8s.ownership import owner_of, who_changed
 from claworc_tui.k8s.preconditions import intent, resource_version
 from claworc_tui.k8s.transport import KubeTransport
-from claworc_tui.models.instance import STORAGE_ROLES
-from claworc_tui.models.names import object_names
 
 #: kind -> (api, method suffix, resource plural)
 KINDS: dict[str, tuple[str, str, str]] = {
@@ -40,18 +38,6 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "Pod": ("core", "pod", "pods"),
 }
 _TRIES = 3
-
-
-def instance_targets(name: str) -> list[tuple[str, str]]:
-    """(kind, name) of the eight objects instance ``name`` is made of (its pods aside)."""
-    names = object_names(name)
-    return [
-        ("Deployment", names["deployment"]),
-        ("Service", names["service"]),
-        ("Secret", names["secret"]),
-        ("ConfigMap", names["configmap"]),
-        *[("PersistentVolumeClaim", names[f"pvc_{role}"]) for role in STORAGE_ROLES],
-    ]
 
 
 class CreateResult(BaseModel):

@@ -1,16 +1,20 @@
 """What we learn about an instance's Kubernetes objects, and what they should be: frozen models.
 
 They are built from the API server's JSON by :mod:`claworc_tui.k8s.objects` (and the expected
-shape by :func:`claworc_tui.k8s.manifests.expected_shape`); the services and the UI see only
-these. :func:`compute_drift` compares the two.
+shape by :func:`claworc_tui.k8s.manifests.expected_shape`, what ``adopt`` finds by
+:mod:`claworc_tui.k8s.adopt`); the services and the UI see only these. :func:`compute_drift`
+compares the live objects with the expected shape.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SecretStr
 
+from claworc_tui.models.instance import STORAGE_ROLES, Provider
+from claworc_tui.models.names import object_names
 from claworc_tui.models.quantity import QuantityError, parse_quantity
 
 
@@ -237,3 +241,81 @@ def compute_drift(expected: ExpectedShape, actual: InstanceObjects) -> list[Drif
             ",".join(sorted(actual.secret_keys)),
         )
     return out
+
+
+def instance_targets(name: str) -> list[tuple[str, str]]:
+    """(kind, name) of the eight objects instance ``name`` is made of (its pods aside)."""
+    names = object_names(name)
+    return [
+        ("Deployment", names["deployment"]),
+        ("Service", names["service"]),
+        ("Secret", names["secret"]),
+        ("ConfigMap", names["configmap"]),
+        *[("PersistentVolumeClaim", names[f"pvc_{role}"]) for role in STORAGE_ROLES],
+    ]
+
+
+class OrphanDelete(StrEnum):
+    """What deleting one orphaned object did."""
+
+    DELETED = "deleted"
+    GONE = "already gone"
+    CHANGED = "not deleted: it was replaced since the check (another uid)"
+    NOT_OURS = "not deleted: it does not carry our managed-by label"
+    OTHER_OWNER = "not deleted: another claworc database created it"
+
+
+class FoundObject(BaseModel):
+    """One object of a found instance: enough to patch it conditionally."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    name: str
+    resource_version: str
+    owner: str | None
+    ours: bool
+    """Carries ``managed-by=claworc`` and ``app=<instance>``."""
+    label_owner: str | None = None
+    """The owner label as read (None: absent), restored exactly by a rollback."""
+    notes: dict[str, str | None] = {}
+    """Our annotations (:data:`claworc_tui.k8s.ownership.OUR_ANNOTATIONS`) as read, None where absent."""
+
+
+class FoundInstance(BaseModel):
+    """What the cluster holds of one instance (None: that object or field is missing)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    objects: tuple[FoundObject, ...]
+    display_name: str | None
+    exposure: str | None
+    service_type: str | None
+    node_ports: tuple[int | None, int | None]
+    """(chrome, terminal) NodePorts of the Service."""
+    replicas: int | None
+    image: str | None
+    resources: ResourceValues | None
+    storage: dict[str, str | None]
+    config: str | None
+    keys: dict[Provider, SecretStr]
+    """The Secret's values by provider (undecodable values are left out)."""
+    overrides: frozenset[Provider] | None
+    """The providers the owning record had its own key for (None: not annotated)."""
+
+    @property
+    def owners(self) -> set[str | None]:
+        """Every owner id the objects carry (None for legacy objects)."""
+        return {o.owner for o in self.objects}
+
+    @property
+    def missing(self) -> list[str]:
+        """``Kind/name`` of the eight objects that do not exist."""
+        have = {(o.kind, o.name) for o in self.objects}
+        return [f"{k}/{n}" for k, n in instance_targets(self.name) if (k, n) not in have]
+
+    @property
+    def foreign(self) -> list[FoundObject]:
+        """Objects of the name that do not carry our labels (not ours to adopt)."""
+        return [o for o in self.objects if not o.ours]

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import SecretStr, ValidationError
 
-from claworc_tui.k8s.adopt import FoundInstance
 from claworc_tui.k8s.objects import managed_object
+from claworc_tui.models.cluster import FoundInstance
 from claworc_tui.models.errors import ValidationFailed
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.image import check_image

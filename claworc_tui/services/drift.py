@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING
 from claworc_tui.k8s import manifests
 from claworc_tui.k8s.cluster_ops import MANAGED_KINDS
 from claworc_tui.k8s.errors import KubeError
-from claworc_tui.k8s.lifecycle import OrphanDelete, instance_objects
+from claworc_tui.k8s.lifecycle import instance_objects
 from claworc_tui.k8s.objects import Json, managed_object
 from claworc_tui.models.activity import Outcome
-from claworc_tui.models.cluster import ManagedObject, NodePortOwner
+from claworc_tui.models.cluster import ManagedObject, NodePortOwner, OrphanDelete
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.models.instance import TRANSITIONAL, Instance, InstanceStatus
 from claworc_tui.models.names import object_names

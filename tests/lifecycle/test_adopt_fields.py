@@ -21,9 +21,9 @@ from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeOwnedElsewhere
-from claworc_tui.k8s.lifecycle import OrphanDelete
 from claworc_tui.k8s.ownership import parse_overrides
 from claworc_tui.k8s.store import KINDS
+from claworc_tui.models.cluster import OrphanDelete
 from claworc_tui.models.instance import Provider
 from claworc_tui.services import open_services
 from tests._support.kube import kube_of
