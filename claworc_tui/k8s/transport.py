@@ -143,13 +143,6 @@ class KubeTransport:
         if api_client is not None:
             await api_client.close()
 
-    async def __aenter__(self) -> KubeTransport:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
     # -- properties ------------------------------------------------------------------------
 
     @property
