@@ -19,8 +19,9 @@ per-concern parts, each an attribute of :class:`KubeClient` and constructed with
                             permissions, nodes, ports, pods, events
 ==========================  =========================================================
 
-The parts never call each other, only the store and the transport, so each can be read (and
-tested) on its own. :class:`KubeClient` itself keeps only what is about the connection
+The parts never call each other (an import-linter contract keeps them independent), only the
+store and the transport, so each can be read (and tested) on its own; the owner id lives on the
+one store so that every part writes with the same one. :class:`KubeClient` itself keeps only what is about the connection
 (``start``/``aclose``, ``namespace``, ``owner_id``; the rest is on ``client.transport``)
 and the factories of the live streams: :meth:`KubeClient.informer` and
 :meth:`KubeClient.pod_watcher` (:class:`~.informer.Informer`) and :meth:`KubeClient.follow_logs`

@@ -33,7 +33,7 @@ class InstanceOps(Part):
     """
 
     async def create_deployment(self, manifest: Manifest) -> CreateResult:
-        """Create the Deployment (idempotent, see :meth:`create_object`)."""
+        """Create the Deployment (idempotent, see :meth:`.store.ObjectStore.create`)."""
         return await self.objects.create(manifest)
 
     async def create_pvc(self, manifest: Manifest) -> CreateResult:
