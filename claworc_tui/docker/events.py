@@ -2,7 +2,7 @@
 
 One ``GET /events`` stream (our label only), opened with ``since`` an hour ago so a new session
 sees what just happened, resumed ``since`` the last event after a drop. Each event becomes an
-:class:`~claworc_tui.k8s.objects.EventInfo` about the instance (its ``app`` label): a kill by the
+:class:`~claworc_tui.models.cluster.EventInfo` about the instance (its ``app`` label): a kill by the
 kernel (``oom``), a non-zero exit and an unhealthy check are warnings. The newest
 :data:`KEEP` are kept; older ones are handed out as deleted, so memory does not grow.
 """

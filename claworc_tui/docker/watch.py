@@ -11,7 +11,7 @@ informer after a 410, lists again after opening the new stream: the engine keeps
 made while the stream was down and nothing else happened. Opening first, then listing, leaves
 no window: what the list does not show yet, the stream delivers.
 
-Containers are handed out as :class:`~claworc_tui.k8s.pods.PodInfo`, the model the status
+Containers are handed out as :class:`~claworc_tui.models.pod.PodInfo`, the model the status
 merge and the advice read, so both work unchanged on this backend.
 """
 

@@ -21,9 +21,9 @@ per-concern parts, each an attribute of :class:`KubeClient` and constructed with
 
 The parts never call each other (an import-linter contract keeps them independent), only the
 store and the transport, so each can be read (and tested) on its own; the owner id lives on the
-one store so that every part writes with the same one. :class:`KubeClient` itself keeps only what is about the connection
-(``start``/``aclose``, ``namespace``, ``owner_id``; the rest is on ``client.transport``)
-and the factories of the live streams: :meth:`KubeClient.informer` and
+one store so that every part writes with the same one. :class:`KubeClient` itself keeps only
+what is about the connection (``start``/``aclose``, ``namespace``, ``owner_id``; the rest is on
+``client.transport``) and the factories of the live streams: :meth:`KubeClient.informer` and
 :meth:`KubeClient.pod_watcher` (:class:`~.informer.Informer`) and :meth:`KubeClient.follow_logs`
 (:class:`~.logs.LogFollow`). A new Kubernetes call goes into the part it concerns, through
 ``self.objects`` (a kind it knows) or ``self.transport.call`` (anything else).

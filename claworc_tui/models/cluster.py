@@ -279,7 +279,8 @@ class FoundObject(BaseModel):
     label_owner: str | None = None
     """The owner label as read (None: absent), restored exactly by a rollback."""
     notes: dict[str, str | None] = {}
-    """Our annotations (:data:`claworc_tui.k8s.ownership.OUR_ANNOTATIONS`) as read, None where absent."""
+    """Our annotations (:data:`claworc_tui.k8s.ownership.OUR_ANNOTATIONS`) as read, None where
+    absent."""
 
 
 class FoundInstance(BaseModel):

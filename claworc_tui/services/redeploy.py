@@ -7,7 +7,7 @@ Steps, reported like create's:
    row, so drift and repair expect it from now on. An instance another live process is working
    on (its ``op_owner``) is refused;
 2. ``deployment``: one patch sets the image, ``imagePullPolicy: Always`` and the restartedAt
-   annotation (see :mod:`claworc_tui.k8s.rollout`); a failure puts the row's image back;
+   annotation (see :mod:`claworc_tui.k8s.deployments`); a failure puts the row's image back;
 3. ``rollout``: waits for the new pod to be ready. An image whose pull keeps failing (see
    :data:`PULL_GRACE`) is rolled back to the previous image, only where the Deployment and
    the row still hold this redeploy's target; a pod not ready in time fails the redeploy (the

@@ -22,7 +22,8 @@ async def main() -> None:
         print("error", exc)
         return
     version = await client.cluster.server_version()
-    print(client.context_name, client.namespace, client.server_url, version.major)
+    transport = client.transport
+    print(transport.context_name, client.namespace, transport.server_url, version.major)
     await client.aclose()
 
 asyncio.run(main())
