@@ -2,7 +2,7 @@
 
 One ``GET /events`` stream (our label only), opened with ``since`` an hour ago so a new session
 sees what just happened, resumed ``since`` the last event after a drop. Each event becomes an
-:class:`~claworc_tui.k8s.objects.EventInfo` about the instance (its ``app`` label): a kill by the
+:class:`~claworc_tui.models.cluster.EventInfo` about the instance (its ``app`` label): a kill by the
 kernel (``oom``), a non-zero exit and an unhealthy check are warnings. The newest
 :data:`KEEP` are kept; older ones are handed out as deleted, so memory does not grow.
 """
@@ -21,8 +21,8 @@ from typing import Any
 from claworc_tui.docker.engine import DockerEngine
 from claworc_tui.docker.spec import MANAGED_FILTER
 from claworc_tui.k8s.backoff import Backoff
-from claworc_tui.k8s.informer import Changed, InformerEvent, StreamState, StreamStateChanged, Synced
-from claworc_tui.k8s.objects import EventInfo
+from claworc_tui.models.cluster import EventInfo
+from claworc_tui.models.watch import Changed, InformerEvent, StreamState, StreamStateChanged, Synced
 
 KEEP = 500
 HISTORY = 3600

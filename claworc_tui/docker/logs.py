@@ -2,7 +2,7 @@
 
 The engine sends a non-TTY container's log as frames: an 8-byte header (stream 1 = stdout,
 2 = stderr; 4-byte big-endian length) and the payload. :func:`demux` cuts them apart, and each
-stream gets its own :class:`~claworc_tui.k8s.logs.LineSplitter` (the same cap per line as the
+stream gets its own :class:`~claworc_tui.k8s.follow.LineSplitter` (the same cap per line as the
 Kubernetes path, ``… N bytes cut``), so a line is never glued to a line of the other stream.
 
 Timestamps are always asked for: a reconnect (the engine ends a follow when the container
@@ -19,15 +19,14 @@ from __future__ import annotations
 import asyncio
 import struct
 import time
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
-from typing import Any
+from typing import Any, Unpack
 
 from claworc_tui.docker.engine import DockerEngine
 from claworc_tui.docker.errors import DockerFault, DockerNotFound, EngineUnavailable
 from claworc_tui.docker.spec import container_name
-from claworc_tui.k8s.backoff import Backoff
-from claworc_tui.k8s.logs import LineSplitter, parse_key
+from claworc_tui.k8s.follow import FollowOptions, LineSplitter, LogFollowBase, parse_key
 from claworc_tui.models.logs import LogLine, LogStreamState
 
 _HEADER = struct.Struct(">BxxxL")
@@ -61,58 +60,27 @@ class Demux:
         return [s.flush() for s in self._splitters.values() if s.pending]
 
 
-class DockerLogFollow:
+class DockerLogFollow(LogFollowBase):
     """An async iterator of :class:`LogLine` lists for one instance's container.
 
     Args:
         engine: A started engine connection.
         instance: The instance (its container is ``claworc-{instance}``).
-        tail_lines: Start with only the last N lines.
-        since_seconds: Start with lines of the last N seconds.
-        previous: Read the run before the current one; never follows.
-        follow: Keep reading as lines arrive, across restarts and recreations.
-        on_state: Called with each state change and its reason.
+        **options: See :class:`~claworc_tui.k8s.follow.FollowOptions`; ``previous`` reads the
+            run before the current one, ``follow`` goes on across restarts and recreations.
     """
 
     def __init__(
-        self,
-        engine: DockerEngine,
-        instance: str,
-        *,
-        tail_lines: int | None = None,
-        since_seconds: int | None = None,
-        previous: bool = False,
-        follow: bool = True,
-        backoff: Backoff | None = None,
-        on_state: Callable[[LogStreamState, str | None], None] | None = None,
+        self, engine: DockerEngine, instance: str, **options: Unpack[FollowOptions]
     ) -> None:
+        super().__init__(**options)
         self.engine = engine
         self.container = container_name(instance)
-        self._tail = tail_lines
-        self._since = since_seconds
-        self._previous = previous
-        self._follow = follow and not previous
-        self._backoff = backoff or Backoff()
-        self._on_state = on_state
-        self.state = LogStreamState.WAITING
-        self.reason: str | None = None
-        self.reconnects = 0
-        self._seq = 0
         self._last_key: int | None = None  # the newest timestamp delivered (ns)
         self._at_last = 0  # lines delivered with exactly that timestamp
         self._skip = 0  # of those, how many this read has yet to see again
         self._resume: int | None = None  # during a read's replay: the newest key delivered
         self._opened: int | None = None  # when the first read was asked (engine on this host)
-
-    def __aiter__(self) -> AsyncGenerator[list[LogLine], None]:
-        return self.batches()
-
-    def _set_state(self, state: LogStreamState, reason: str | None = None) -> None:
-        if state is self.state and reason == self.reason:
-            return
-        self.state, self.reason = state, reason
-        if self._on_state is not None:
-            self._on_state(state, reason)
 
     async def batches(self) -> AsyncGenerator[list[LogLine], None]:
         """Yield lines until the follow ends (``ended``) or fails; cancellation propagates."""
@@ -128,11 +96,8 @@ class DockerLogFollow:
                 await asyncio.sleep(self._backoff.next_delay())
                 continue
             except EngineUnavailable as exc:
-                if not self._follow:
-                    self._set_state(LogStreamState.FAILED, exc.message)
+                if not await self._retry_after(exc):
                     return
-                self._set_state(LogStreamState.RECONNECTING, exc.message)
-                await asyncio.sleep(self._backoff.next_delay())
                 continue
             state: dict[str, Any] = doc.get("State") or {}
             self.reconnects += tried
@@ -144,11 +109,8 @@ class DockerLogFollow:
             except DockerNotFound:
                 continue  # removed while we read: look again (a recreation, or gone)
             except DockerFault as exc:
-                if not self._follow:
-                    self._set_state(LogStreamState.FAILED, exc.message)
+                if not await self._retry_after(exc):
                     return
-                self._set_state(LogStreamState.RECONNECTING, exc.message)
-                await asyncio.sleep(self._backoff.next_delay())
                 continue
             if not self._follow:
                 self._set_state(LogStreamState.ENDED)
@@ -160,6 +122,16 @@ class DockerLogFollow:
             else:
                 self._set_state(LogStreamState.RECONNECTING, f"{self.container}: stream ended")
                 await asyncio.sleep(self._backoff.base)
+
+    async def _retry_after(self, exc: DockerFault) -> bool:
+        """Following: show ``reconnecting`` and wait a backoff, True (try again); a single
+        read fails instead: False."""
+        if not self._follow:
+            self._set_state(LogStreamState.FAILED, exc.message)
+            return False
+        self._set_state(LogStreamState.RECONNECTING, exc.message)
+        await asyncio.sleep(self._backoff.next_delay())
+        return True
 
     def _params(self, doc: dict[str, Any]) -> dict[str, Any]:
         state: dict[str, Any] = doc.get("State") or {}
@@ -175,10 +147,10 @@ class DockerLogFollow:
             params["since"] = f"{seconds}.{nanos:09d}"
         else:
             self._opened = time.time_ns()
-            if self._tail is not None:
-                params["tail"] = str(self._tail)
-            if self._since is not None:
-                params["since"] = str(int(time.time()) - self._since)
+            if self._tail_lines is not None:
+                params["tail"] = str(self._tail_lines)
+            if self._since_seconds is not None:
+                params["since"] = str(int(time.time()) - self._since_seconds)
         if self._previous:
             params["until"] = self._previous_until(doc)
         return params

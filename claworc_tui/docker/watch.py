@@ -11,7 +11,7 @@ informer after a 410, lists again after opening the new stream: the engine keeps
 made while the stream was down and nothing else happened. Opening first, then listing, leaves
 no window: what the list does not show yet, the stream delivers.
 
-Containers are handed out as :class:`~claworc_tui.k8s.pods.PodInfo`, the model the status
+Containers are handed out as :class:`~claworc_tui.models.pod.PodInfo`, the model the status
 merge and the advice read, so both work unchanged on this backend.
 """
 
@@ -29,14 +29,8 @@ from claworc_tui.docker.engine import DockerEngine
 from claworc_tui.docker.errors import DockerFault, DockerNotFound
 from claworc_tui.docker.spec import MANAGED_FILTER
 from claworc_tui.k8s.backoff import Backoff
-from claworc_tui.k8s.informer import (
-    Changed,
-    InformerEvent,
-    StreamState,
-    StreamStateChanged,
-    Synced,
-)
-from claworc_tui.k8s.pods import PodInfo
+from claworc_tui.models.pod import PodInfo
+from claworc_tui.models.watch import Changed, InformerEvent, StreamState, StreamStateChanged, Synced
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ import logging
 from collections.abc import Sequence
 from typing import Unpack
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import SecretStr
 
 from claworc_tui.k8s.errors import (
     CallInfo,
@@ -27,15 +27,8 @@ from claworc_tui.k8s.errors import (
     KubeNotFound,
     KubeOwnedElsewhere,
 )
-from claworc_tui.k8s.instance_ops import KINDS, InstanceOps
 from claworc_tui.k8s.manifests import CONFIG_KEY, MANAGED_BY, MANAGER
-from claworc_tui.k8s.objects import (
-    Json,
-    ResourceValues,
-    deployment_state,
-    pvc_state,
-    service_state,
-)
+from claworc_tui.k8s.objects import Json, deployment_state, pvc_state, service_state
 from claworc_tui.k8s.ownership import (
     DISPLAY_NAME,
     EXPOSURE,
@@ -47,77 +40,11 @@ from claworc_tui.k8s.ownership import (
     who_changed,
 )
 from claworc_tui.k8s.preconditions import resource_version
+from claworc_tui.k8s.store import KINDS, Part
+from claworc_tui.models.cluster import FoundInstance, FoundObject, instance_targets
 from claworc_tui.models.instance import STORAGE_ROLES, Provider
-from claworc_tui.models.names import object_names
 
 log = logging.getLogger(__name__)
-
-
-class FoundObject(BaseModel):
-    """One object of a found instance: enough to patch it conditionally."""
-
-    model_config = ConfigDict(frozen=True)
-
-    kind: str
-    name: str
-    resource_version: str
-    owner: str | None
-    ours: bool
-    """Carries ``managed-by=claworc`` and ``app=<instance>``."""
-    label_owner: str | None = None
-    """The owner label as read (None: absent), restored exactly by a rollback."""
-    notes: dict[str, str | None] = {}
-    """Our annotations (:data:`~.ownership.OUR_ANNOTATIONS`) as read, None where absent."""
-
-
-class FoundInstance(BaseModel):
-    """What the cluster holds of one instance (None: that object or field is missing)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    objects: tuple[FoundObject, ...]
-    display_name: str | None
-    exposure: str | None
-    service_type: str | None
-    node_ports: tuple[int | None, int | None]
-    """(chrome, terminal) NodePorts of the Service."""
-    replicas: int | None
-    image: str | None
-    resources: ResourceValues | None
-    storage: dict[str, str | None]
-    config: str | None
-    keys: dict[Provider, SecretStr]
-    """The Secret's values by provider (undecodable values are left out)."""
-    overrides: frozenset[Provider] | None
-    """The providers the owning record had its own key for (None: not annotated)."""
-
-    @property
-    def owners(self) -> set[str | None]:
-        """Every owner id the objects carry (None for legacy objects)."""
-        return {o.owner for o in self.objects}
-
-    @property
-    def missing(self) -> list[str]:
-        """``Kind/name`` of the eight objects that do not exist."""
-        have = {(o.kind, o.name) for o in self.objects}
-        return [f"{k}/{n}" for k, n in _targets(self.name) if (k, n) not in have]
-
-    @property
-    def foreign(self) -> list[FoundObject]:
-        """Objects of the name that do not carry our labels (not ours to adopt)."""
-        return [o for o in self.objects if not o.ours]
-
-
-def _targets(name: str) -> list[tuple[str, str]]:
-    names = object_names(name)
-    return [
-        ("Deployment", names["deployment"]),
-        ("Service", names["service"]),
-        ("Secret", names["secret"]),
-        ("ConfigMap", names["configmap"]),
-        *[("PersistentVolumeClaim", names[f"pvc_{role}"]) for role in STORAGE_ROLES],
-    ]
 
 
 def _decode(value: object) -> str | None:
@@ -143,11 +70,11 @@ def _found_object(kind: str, doc: Json, instance: str) -> FoundObject:
 
 
 def found_instance(name: str, docs: Sequence[Json | None]) -> FoundInstance:
-    """Summarise the eight documents of ``_targets(name)`` (None where missing)."""
+    """Summarise the eight documents of ``instance_targets(name)`` (None where missing)."""
     dep, svc, sec, cm, *claims = docs
     objects = tuple(
         _found_object(kind, doc, name)
-        for (kind, _), doc in zip(_targets(name), docs, strict=True)
+        for (kind, _), doc in zip(instance_targets(name), docs, strict=True)
         if doc is not None
     )
     notes: dict[str, str] = {}
@@ -189,22 +116,24 @@ def found_instance(name: str, docs: Sequence[Json | None]) -> FoundInstance:
     )
 
 
-class AdoptOps(InstanceOps):
-    """Reads for ``adopt`` and the ownership take-over (mixed into the client)."""
+class AdoptOps(Part):
+    """Reads for ``adopt`` and the ownership take-over (``client.adopt``)."""
 
     async def read_found(self, name: str) -> FoundInstance:
         """Read the eight objects named after instance ``name`` (missing ones are left out)."""
-        docs = await asyncio.gather(*(self._get_or_none(k, n) for k, n in _targets(name)))
+        docs = await asyncio.gather(
+            *(self.objects.get_or_none(k, n) for k, n in instance_targets(name))
+        )
         return found_instance(name, docs)
 
     async def foreign_owner(self, name: str) -> str | None:
         """Who owns an existing Deployment ``name`` if not this database (``none (legacy)``
         for one made before owner ids); None when there is none or it is ours."""
-        doc = await self._get_or_none("Deployment", name)
+        doc = await self.objects.get_or_none("Deployment", name)
         if doc is None:
             return None
         owner = owner_of(doc)
-        if owner is not None and owner == self.owner_id:
+        if owner is not None and owner == self.objects.owner_id:
             return None
         return owner or "none (made before owner ids)"
 
@@ -248,7 +177,7 @@ class AdoptOps(InstanceOps):
                     doc = await asyncio.shield(write)
                 except (KubeConflict, KubeNotFound) as exc:
                     flight = None
-                    live = await self._get_or_none(obj.kind, obj.name)
+                    live = await self.objects.get_or_none(obj.kind, obj.name)
                     raise KubeOwnedElsewhere(
                         f"{obj.kind} {obj.name} changed since it was read "
                         f"({who_changed(live, owner)}); nothing was adopted, check again",
@@ -308,7 +237,7 @@ class AdoptOps(InstanceOps):
         """Add ``obj`` to ``done`` if the server holds it with ``owner`` (to ``unknown`` when it
         cannot be read: it is reported, never written blindly)."""
         try:
-            live = await self._get_or_none(obj.kind, obj.name)
+            live = await self.objects.get_or_none(obj.kind, obj.name)
         except KubeError as exc:
             log.warning("adopt: cannot read %s/%s back: %s", obj.kind, obj.name, exc)
             unknown.append(obj)
@@ -330,19 +259,10 @@ class AdoptOps(InstanceOps):
     async def _restore(self, obj: FoundObject, rv: str | None) -> None:
         """Our labels and annotations of ``obj`` as read, on the resourceVersion ``rv`` our patch
         returned (a 409: someone wrote it since; it is not overwritten)."""
-        api, suffix, plural = KINDS[obj.kind]
         meta: Json = {"labels": {OWNER_KEY: obj.label_owner}, "annotations": dict(obj.notes)}
         if rv:
             meta["resourceVersion"] = rv
-        await self._call(
-            "patch",
-            plural,
-            f"patch_namespaced_{suffix}",
-            api=api,
-            name=obj.name,
-            namespace=self.namespace,
-            body={"metadata": meta},
-        )
+        await self.objects.patch(obj.kind, obj.name, {"metadata": meta})
 
     async def _set_owner(
         self,
@@ -352,22 +272,13 @@ class AdoptOps(InstanceOps):
         notes: dict[str, str] | None = None,
     ) -> Json:
         """Set the owner label and annotation (and ``notes``) with a strategic merge patch."""
-        api, suffix, plural = KINDS[obj.kind]
         meta: Json = {
             "labels": {OWNER_KEY: owner},
             "annotations": {**(notes or {}), OWNER_KEY: owner},
         }
         if rv:
             meta["resourceVersion"] = rv
-        return await self._call(
-            "patch",
-            plural,
-            f"patch_namespaced_{suffix}",
-            api=api,
-            name=obj.name,
-            namespace=self.namespace,
-            body={"metadata": meta},
-        )
+        return await self.objects.patch(obj.kind, obj.name, {"metadata": meta})
 
 
 class KubeTakeOverIncomplete(KubeError):

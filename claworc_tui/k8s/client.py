@@ -1,18 +1,39 @@
-"""The Kubernetes client the services use: one class, our models in and out.
+"""The Kubernetes client the services use: one object, our models in and out, made of parts.
 
-``KubeClient`` is assembled from mixins so each module stays readable: :mod:`.transport` (config,
-calls, streams, call records; the only module that imports kubernetes_asyncio), :mod:`.instance_ops`
-(create and change an instance's objects), :mod:`.lifecycle` (read and delete them) and
-:mod:`.cluster_ops` (version, namespace, permissions, nodes, ports, pods, events). The live streams
-are :class:`~.informer.Informer` (:meth:`KubeClient.informer`, :meth:`KubeClient.pod_watcher`) and
-:class:`~.logs.LogFollow` (:meth:`KubeClient.follow_logs`).
+Design: composition, not inheritance. One :class:`~.transport.KubeTransport` (config,
+credentials, calls, streams, call records; the only module that imports kubernetes_asyncio, with
+:mod:`.kubelib`) is shared by one :class:`~.store.ObjectStore` (per-kind reads and the guarded
+writes of :mod:`.preconditions`, holding the database's owner id), and that store by small
+per-concern parts, each an attribute of :class:`KubeClient` and constructed with the store:
+
+==========================  =========================================================
+``client.transport``        :class:`~.transport.KubeTransport`: ``call``, ``stream``
+``client.objects``          :class:`~.store.ObjectStore`: get, list, create, patch ...
+``client.instances``        :class:`~.instance_ops.InstanceOps`: create and change an
+                            instance's objects
+``client.lifecycle``        :class:`~.lifecycle.InstanceLifecycle`: read and delete them
+``client.deployments``      :class:`~.deployments.DeploymentOps`: scale, restart,
+                            resources, redeploy, roll back
+``client.adopt``            :class:`~.adopt.AdoptOps`: what ``adopt`` reads and takes over
+``client.cluster``          :class:`~.cluster_ops.ClusterOps`: version, namespace,
+                            permissions, nodes, ports, pods, events
+==========================  =========================================================
+
+The parts never call each other (an import-linter contract keeps them independent), only the
+store and the transport, so each can be read (and tested) on its own; the owner id lives on the
+one store so that every part writes with the same one. :class:`KubeClient` itself keeps only
+what is about the connection (``start``/``aclose``, ``namespace``, ``owner_id``; the rest is on
+``client.transport``) and the factories of the live streams: :meth:`KubeClient.informer` and
+:meth:`KubeClient.pod_watcher` (:class:`~.informer.Informer`) and :meth:`KubeClient.follow_logs`
+(:class:`~.logs.LogFollow`). A new Kubernetes call goes into the part it concerns, through
+``self.objects`` (a kind it knows) or ``self.transport.call`` (anything else).
 
 Usage::
 
     client = KubeClient(kubeconfig=path, context="prod", namespace="claworc", on_call=log_call)
     await client.start()
     try:
-        await client.apply_instance_objects(instance, settings, keys)
+        await client.instances.apply_instance_objects(instance, settings, keys)
     finally:
         await client.aclose()
 """
@@ -20,32 +41,76 @@ Usage::
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TypeVar, Unpack
 
 from claworc_tui.k8s.adopt import AdoptOps
 from claworc_tui.k8s.backoff import Backoff
 from claworc_tui.k8s.cluster_ops import ClusterOps
+from claworc_tui.k8s.deployments import DeploymentOps
+from claworc_tui.k8s.follow import FollowOptions
 from claworc_tui.k8s.informer import PODS, Informer, Kind
+from claworc_tui.k8s.instance_ops import InstanceOps
 from claworc_tui.k8s.lifecycle import InstanceLifecycle
 from claworc_tui.k8s.logs import LogFollow
 from claworc_tui.k8s.manifests import CONTAINER, MANAGED_SELECTOR
 from claworc_tui.k8s.objects import Json
-from claworc_tui.k8s.pods import PodInfo, parse_pod
-from claworc_tui.k8s.rollout import RolloutOps
-from claworc_tui.models.logs import LogStreamState
+from claworc_tui.k8s.pods import parse_pod
+from claworc_tui.k8s.store import ObjectStore
+from claworc_tui.k8s.transport import KubeTransport, TransportOptions
+from claworc_tui.models.pod import PodInfo
 
 T = TypeVar("T")
 
 
-class KubeClient(InstanceLifecycle, RolloutOps, AdoptOps, ClusterOps):
+class KubeClient:
     """Everything the app does with Kubernetes, namespaced to :attr:`namespace`.
 
-    See :class:`~.transport.KubeTransport` for the constructor arguments.
+    Args:
+        **options: How to reach the cluster: see :class:`~.transport.TransportOptions`.
     """
+
+    def __init__(self, **options: Unpack[TransportOptions]) -> None:
+        self.transport = KubeTransport(**options)
+        self.objects = ObjectStore(self.transport)
+        self.instances = InstanceOps(self.objects)
+        self.lifecycle = InstanceLifecycle(self.objects)
+        self.deployments = DeploymentOps(self.objects)
+        self.adopt = AdoptOps(self.objects)
+        self.cluster = ClusterOps(self.objects)
+
+    # -- the connection ----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Load the config and open the HTTP session (see :meth:`.KubeTransport.start`)."""
+        await self.transport.start()
+
+    async def aclose(self) -> None:
+        """Close the HTTP session (safe to call twice or before :meth:`start`)."""
+        await self.transport.aclose()
 
     async def __aenter__(self) -> KubeClient:
         await self.start()
         return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    @property
+    def namespace(self) -> str:
+        """The namespace every namespaced call uses."""
+        return self.transport.namespace
+
+    @property
+    def owner_id(self) -> str | None:
+        """The database's owner id, written on every object we create or rewrite (see
+        :data:`~.manifests.OWNER_LABEL`); None writes no owner label."""
+        return self.objects.owner_id
+
+    @owner_id.setter
+    def owner_id(self, value: str | None) -> None:
+        self.objects.owner_id = value
+
+    # -- live streams --------------------------------------------------------------------------
 
     def informer(
         self,
@@ -57,7 +122,7 @@ class KubeClient(InstanceLifecycle, RolloutOps, AdoptOps, ClusterOps):
     ) -> Informer[T]:
         """A supervised list-and-watch of ``kind`` in the namespace (see :mod:`.informer`)."""
         return Informer(
-            self, kind, parse, label_selector=label_selector, backoff=backoff or Backoff()
+            self.transport, kind, parse, label_selector=label_selector, backoff=backoff or Backoff()
         )
 
     def pod_watcher(
@@ -69,7 +134,7 @@ class KubeClient(InstanceLifecycle, RolloutOps, AdoptOps, ClusterOps):
     ) -> Informer[PodInfo]:
         """A watch of the managed pods: ``async for event in client.pod_watcher().events()``."""
         return Informer(
-            self,
+            self.transport,
             PODS,
             parse_pod,
             label_selector=label_selector,
@@ -83,27 +148,13 @@ class KubeClient(InstanceLifecycle, RolloutOps, AdoptOps, ClusterOps):
         *,
         instance: str | None = None,
         container: str = CONTAINER,
-        tail_lines: int | None = None,
-        since_seconds: int | None = None,
-        previous: bool = False,
-        follow: bool = True,
-        backoff: Backoff | None = None,
-        on_state: Callable[[LogStreamState, str | None], None] | None = None,
+        **options: Unpack[FollowOptions],
     ) -> LogFollow:
         """Follow a pod's log, or an instance's across its pods (give ``pod`` or ``instance``):
         ``async for lines in client.follow_logs(instance="bot-alpha"): ...``.
 
-        See :class:`~.logs.LogFollow`. After the loop, ``.state`` is ``ended`` or ``failed``.
+        See :class:`~.logs.LogFollow` and :class:`~.follow.FollowOptions`. After the loop,
+        ``.state`` is ``ended`` or ``failed``.
         """
-        return LogFollow(
-            self,
-            pod,
-            selector=None if instance is None else f"app={instance},{MANAGED_SELECTOR}",
-            container=container,
-            tail_lines=tail_lines,
-            since_seconds=since_seconds,
-            previous=previous,
-            follow=follow,
-            backoff=backoff,
-            on_state=on_state,
-        )
+        selector = None if instance is None else f"app={instance},{MANAGED_SELECTOR}"
+        return LogFollow(self.cluster, pod, selector=selector, container=container, **options)

@@ -16,17 +16,12 @@ from claworc_tui.k8s.errors import (
     KubeTimeout,
     KubeUnreachable,
 )
-from claworc_tui.k8s.instance_ops import KINDS
 from claworc_tui.k8s.manifests import MANAGED_SELECTOR
-from claworc_tui.k8s.objects import (
-    EventInfo,
-    Json,
-    NodePortOwner,
-    ServerVersion,
-    event_info,
-)
-from claworc_tui.k8s.pods import PodInfo, parse_pod
-from claworc_tui.k8s.transport import KubeTransport
+from claworc_tui.k8s.objects import Json, event_info
+from claworc_tui.k8s.pods import parse_pod
+from claworc_tui.k8s.store import Part
+from claworc_tui.models.cluster import EventInfo, NodePortOwner, ServerVersion
+from claworc_tui.models.pod import PodInfo
 
 #: Every (verb, resource) the app uses; ``deploy/rbac.yaml`` grants exactly these.
 APP_ACTIONS: tuple[tuple[str, str], ...] = (
@@ -144,12 +139,12 @@ class NodePorts(BaseModel):
     """False when only our namespace could be listed (other namespaces may hold more ports)."""
 
 
-class ClusterOps(KubeTransport):
-    """Cluster-level reads (mixed into :class:`~.client.KubeClient`)."""
+class ClusterOps(Part):
+    """Cluster-level reads, and the namespace's pods and events (``client.cluster``)."""
 
     async def server_version(self) -> ServerVersion:
         """The API server's version (also a cheap reachability check)."""
-        doc = await self._call("get", "version", "get_code", api="version")
+        doc = await self.transport.call("get", "version", "get_code", api="version")
         return ServerVersion(
             git_version=str(doc.get("gitVersion", "")),
             major=str(doc.get("major", "")),
@@ -165,7 +160,7 @@ class ClusterOps(KubeTransport):
         """
         ns = self.namespace
         try:
-            await self._call("get", "namespaces", "read_namespace", name=ns)
+            await self.transport.call("get", "namespaces", "read_namespace", name=ns)
             return NamespaceStatus.EXISTS
         except KubeForbidden:
             return NamespaceStatus.UNKNOWN
@@ -173,7 +168,9 @@ class ClusterOps(KubeTransport):
             pass
         body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}
         try:
-            await self._call("create", "namespaces", "create_namespace", name=None, body=body)
+            await self.transport.call(
+                "create", "namespaces", "create_namespace", name=None, body=body
+            )
         except KubeForbidden as exc:
             raise KubeForbidden(
                 f'namespace "{ns}" does not exist and you may not create it; ask an admin to run '
@@ -227,7 +224,7 @@ class ClusterOps(KubeTransport):
             "spec": {"namespace": self.namespace},
         }
         try:
-            doc = await self._call(
+            doc = await self.transport.call(
                 "create",
                 "selfsubjectrulesreviews",
                 "create_self_subject_rules_review",
@@ -257,7 +254,7 @@ class ClusterOps(KubeTransport):
             "kind": "SelfSubjectAccessReview",
             "spec": {"resourceAttributes": attrs},
         }
-        doc = await self._call(
+        doc = await self.transport.call(
             "create",
             "selfsubjectaccessreviews",
             "create_self_subject_access_review",
@@ -278,7 +275,7 @@ class ClusterOps(KubeTransport):
         if override:
             return override
         try:
-            doc = await self._call("list", "nodes", "list_node")
+            doc = await self.transport.call("list", "nodes", "list_node")
         except KubeForbidden:
             return None
         for wanted in ("ExternalIP", "InternalIP"):
@@ -291,10 +288,10 @@ class ClusterOps(KubeTransport):
     async def service_node_ports(self) -> NodePorts:
         """Every nodePort held by a Service: in all namespaces if allowed, else in ours."""
         try:
-            doc = await self._call("list", "services", "list_service_for_all_namespaces")
+            doc = await self.transport.call("list", "services", "list_service_for_all_namespaces")
             cluster_wide = True
         except KubeForbidden:
-            doc = await self._call(
+            doc = await self.transport.call(
                 "list", "services", "list_namespaced_service", namespace=self.namespace
             )
             cluster_wide = False
@@ -318,47 +315,21 @@ class ClusterOps(KubeTransport):
         One list per kind (concurrently), never a read per object.
         """
         wanted = list(kinds)
-        docs = await asyncio.gather(*(self._list(kind, MANAGED_SELECTOR) for kind in wanted))
+        docs = await asyncio.gather(*(self.objects.list(kind, MANAGED_SELECTOR) for kind in wanted))
         return {
             kind: {str(item["metadata"]["name"]): item for item in doc.get("items") or []}
             for kind, doc in zip(wanted, docs, strict=True)
         }
 
-    async def _list(
-        self, kind: str, label_selector: str | None = None, field_selector: str | None = None
-    ) -> Json:
-        api, suffix, plural = KINDS[kind]
-        # The generated methods leave out parameters that are None.
-        return await self._call(
-            "list",
-            plural,
-            f"list_namespaced_{suffix}",
-            api=api,
-            namespace=self.namespace,
-            label_selector=label_selector,
-            field_selector=field_selector,
-        )
-
     async def list_pods(self, label_selector: str = MANAGED_SELECTOR) -> list[PodInfo]:
         """The pods matching ``label_selector`` (``app=bot-alpha`` for one instance)."""
-        doc = await self._call(
-            "list",
-            "pods",
-            "list_namespaced_pod",
-            namespace=self.namespace,
-            label_selector=label_selector,
-        )
+        doc = await self.objects.list("Pod", label_selector)
         return [parse_pod(item) for item in doc.get("items") or []]
 
     async def read_pod(self, name: str) -> PodInfo | None:
         """One pod, or None if it does not exist."""
-        try:
-            doc = await self._call(
-                "get", "pods", "read_namespaced_pod", name=name, namespace=self.namespace
-            )
-        except KubeNotFound:
-            return None
-        return parse_pod(doc)
+        doc = await self.objects.get_or_none("Pod", name)
+        return None if doc is None else parse_pod(doc)
 
     async def events_for(self, names: Iterable[str], limit: int = 100) -> list[EventInfo]:
         """Events about the named objects (instance objects, pods), newest first.
@@ -370,7 +341,7 @@ class ClusterOps(KubeTransport):
         unique = list(dict.fromkeys(names))
         docs = await asyncio.gather(
             *(
-                self._call(
+                self.transport.call(
                     "list",
                     "events",
                     "list_namespaced_event",

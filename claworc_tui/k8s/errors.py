@@ -26,17 +26,29 @@ _FORBIDDEN = re.compile(
 )
 _PORT_TAKEN = re.compile(r"Invalid value: (\d+): provided port is already allocated")
 _PORT_RANGE = re.compile(r"Invalid value: (\d+): provided port is not in the valid range")
+# Some refusals carry no Status field of their own, only their wording: they are recognised here,
+# once, and handed on as properties, so no caller reads a message. The golden corpus: growing a
+# PVC whose class cannot expand is 403 "only dynamically provisioned pvc can be resized and the
+# storageclass that provisions the pvc must support resize"; the kubelet answers a log read of a
+# container not up yet with 400 "container ... is waiting to start: ContainerCreating".
+_NO_EXPANSION = ("resize", "expan")
+_NOT_UP_YET = ("waiting to start", "ContainerCreating", "PodInitializing")
 
 
-class CallInfo(TypedDict, total=False):
-    """What an error records about the failed call (all optional)."""
+class CallTarget(TypedDict, total=False):
+    """The call a failure is about (all optional): what we tried on what."""
 
-    status: int
-    reason: str
     verb: str
     resource: str
     name: str | None
     namespace: str | None
+
+
+class CallInfo(CallTarget, total=False):
+    """What an error records about the failed call (all optional)."""
+
+    status: int
+    reason: str
 
 
 class KubeError(ClaworcError):
@@ -69,6 +81,11 @@ class KubeError(ClaworcError):
         where = f" in {self.namespace}" if self.namespace else ""
         return f"{self.verb} {target}{where}".strip()
 
+    @property
+    def expansion_refused(self) -> bool:
+        """True when the server refused to resize a PVC (its storage class cannot expand)."""
+        return self.status in (403, 422) and any(w in self.message for w in _NO_EXPANSION)
+
     def __str__(self) -> str:
         return self.message
 
@@ -79,6 +96,12 @@ class KubeError(ClaworcError):
 
 class KubeBadRequest(KubeError):
     """400: the server refused the request as malformed (or, for logs, the container is not up)."""
+
+    @property
+    def container_not_ready(self) -> bool:
+        """True when a log read was refused because the container has not started (yet):
+        waiting, ContainerCreating, PodInitializing. Waiting may help; for any other 400 not."""
+        return any(hint in self.message for hint in _NOT_UP_YET)
 
 
 class KubeUnauthorized(KubeError):
@@ -222,11 +245,7 @@ def error_from_status(
     status: int,
     body: bytes | str | None,
     headers: Mapping[str, str] | None = None,
-    *,
-    verb: str = "",
-    resource: str = "",
-    name: str | None = None,
-    namespace: str | None = None,
+    **target: Unpack[CallTarget],
 ) -> KubeError:
     """Map a non-2xx answer (or a watch ``ERROR`` event's Status) to a :class:`KubeError`.
 
@@ -234,10 +253,7 @@ def error_from_status(
         status: HTTP status, or the Status ``code``.
         body: The response body (a ``Status`` object as JSON, usually).
         headers: Response headers (``Retry-After`` is read from them).
-        verb: What we tried.
-        resource: The resource we called.
-        name: The object name, if any.
-        namespace: The namespace of the call, if any.
+        **target: The call (verb, resource, name, namespace).
 
     Returns:
         The error to raise.
@@ -251,14 +267,8 @@ def error_from_status(
     if not message:
         text = body.decode(errors="replace") if isinstance(body, bytes) else (body or "")
         message = text.strip()[:300] or f"HTTP {status} from the API server"
-    call: CallInfo = {
-        "status": status,
-        "reason": reason,
-        "verb": verb,
-        "resource": resource,
-        "name": name,
-        "namespace": namespace,
-    }
+    call: CallInfo = {**target, "status": status, "reason": reason}
+    namespace = target.get("namespace")
     if status == 403:
         match = _FORBIDDEN.search(message)
         if match:
@@ -299,36 +309,24 @@ def error_from_status(
 def error_from_transport(
     exc: BaseException,
     server_url: str,
-    *,
-    verb: str = "",
-    resource: str = "",
-    name: str | None = None,
-    namespace: str | None = None,
+    **target: Unpack[CallTarget],
 ) -> KubeError:
     """Map a failure below HTTP (aiohttp, ssl, OS, timeout) to a :class:`KubeError`.
 
     Args:
         exc: What aiohttp (or asyncio) raised.
         server_url: The API server URL, named in the message.
-        verb: What we tried.
-        resource: The resource we called.
-        name: The object name, if any.
-        namespace: The namespace of the call, if any.
+        **target: The call (verb, resource, name, namespace).
     """
     # Here, not at the top: the rest of this module is used before aiohttp is (the app's
     # first frame, see services/launch.py); a transport failure comes after it was imported.
     from claworc_tui.k8s.http import aiohttp
 
-    call: CallInfo = {
-        "verb": verb,
-        "resource": resource,
-        "name": name,
-        "namespace": namespace,
-    }
     if isinstance(exc, TimeoutError | asyncio.TimeoutError | aiohttp.ServerTimeoutError):
-        call["reason"] = "Timeout"
         return KubeTimeout(
-            f"the Kubernetes API server at {server_url} did not answer in time", **call
+            f"the Kubernetes API server at {server_url} did not answer in time",
+            reason="Timeout",
+            **target,
         )
     if isinstance(exc, aiohttp.ClientConnectorCertificateError | ssl.SSLError):
         detail = "its TLS certificate was not accepted"
@@ -340,9 +338,9 @@ def error_from_transport(
         detail = "the connection was closed"
     else:
         detail = str(exc) or type(exc).__name__
-    call["reason"] = type(exc).__name__
     return KubeUnreachable(
         f"cannot reach the Kubernetes API server at {server_url}: {detail}",
         server_url=server_url,
-        **call,
+        reason=type(exc).__name__,
+        **target,
     )

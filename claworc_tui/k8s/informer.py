@@ -22,8 +22,7 @@ import time
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Generic, Literal, TypeVar
+from typing import Generic, TypeVar
 
 from claworc_tui.k8s.backoff import Backoff
 from claworc_tui.k8s.errors import (
@@ -36,50 +35,16 @@ from claworc_tui.k8s.errors import (
 )
 from claworc_tui.k8s.objects import Json
 from claworc_tui.k8s.transport import KubeTransport
+from claworc_tui.models.watch import (
+    Changed,
+    InformerEvent,
+    StreamState,
+    StreamStateChanged,
+    Synced,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-class StreamState(StrEnum):
-    """Where a live stream is."""
-
-    LIVE = "live"
-    RECONNECTING = "reconnecting"
-    UNREACHABLE = "unreachable"
-    """Still retrying, but it has failed often enough that the user should know."""
-    FAILED = "failed"
-    """The server refuses us (credentials, RBAC): retried slowly, the user has to act."""
-
-
-@dataclass(frozen=True)
-class Synced(Generic[T]):
-    """A complete snapshot: replace what you had. Sent first, and again after every re-list."""
-
-    objects: dict[str, T]
-    resource_version: str
-
-
-@dataclass(frozen=True)
-class Changed(Generic[T]):
-    """One object was added, changed or deleted since the last event."""
-
-    type: Literal["ADDED", "MODIFIED", "DELETED"]
-    name: str
-    obj: T
-
-
-@dataclass(frozen=True)
-class StreamStateChanged:
-    """The stream went live, is reconnecting, or is refused."""
-
-    state: StreamState
-    reason: str | None = None
-    attempt: int = 0  # failures in a row so far
-    retry_in: float | None = None  # seconds until the next try
-
-
-InformerEvent = Synced[T] | Changed[T] | StreamStateChanged
 
 
 @dataclass(frozen=True)
@@ -180,8 +145,7 @@ class Informer(Generic[T]):
     async def _list(self) -> Synced[T]:
         kind = self.kind
         ns, selector = self.transport.namespace, self.label_selector
-        call = self.transport._call
-        doc = await call(
+        doc = await self.transport.call(
             "list", kind.resource, kind.method, api=kind.api, namespace=ns, label_selector=selector
         )
         self.relists += 1
@@ -195,11 +159,11 @@ class Informer(Generic[T]):
         kind, timeout, opened, events = self.kind, self.watch_timeout, time.monotonic(), 0
         ns, selector = self.transport.namespace, self.label_selector
         extra = {"resource_version": self.resource_version, "timeout_seconds": timeout, **_WATCH}
-        request = self.transport._watch_request(
+        request = self.transport.watch_request(
             kind.method, kind.api, namespace=ns, label_selector=selector, **extra
         )
         where = {"name": None, "namespace": ns}
-        async with self.transport._stream(
+        async with self.transport.stream(
             "watch", kind.resource, request=request, read_timeout=timeout + 30, **where
         ) as resp:
             self.backoff.reset()

@@ -1,7 +1,7 @@
 """Creating and changing the objects of one instance.
 
-Creation is idempotent so an interrupted create can simply run again: 409 AlreadyExists means the
-object is there, and we read it back instead of failing.
+Creation is idempotent (see :meth:`.store.ObjectStore.create`), so an interrupted create can
+simply run again.
 """
 
 from __future__ import annotations
@@ -9,143 +9,48 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import SecretStr
 
 from claworc_tui.k8s import manifests
-from claworc_tui.k8s.errors import (
-    KubeAlreadyExists,
-    KubeForbidden,
-    KubeInvalid,
-    KubeNotExpandable,
-    KubeNotFound,
-)
+from claworc_tui.k8s.errors import KubeForbidden, KubeInvalid, KubeNotExpandable
 from claworc_tui.k8s.manifests import RESTARTED_AT, Manifest
-from claworc_tui.k8s.objects import (
-    DeploymentState,
-    Json,
-    PvcState,
-    deployment_state,
-    pvc_state,
-    service_state,
-)
-from claworc_tui.k8s.preconditions import Preconditions, resource_version
+from claworc_tui.k8s.objects import Json, deployment_state, pvc_state
+from claworc_tui.k8s.preconditions import resource_version
+from claworc_tui.k8s.store import CreateResult, Part
+from claworc_tui.models.cluster import DeploymentState, PvcState
 from claworc_tui.models.errors import ValidationFailed
 from claworc_tui.models.instance import Instance, Provider
 from claworc_tui.models.names import object_names
 from claworc_tui.models.quantity import parse_quantity
 from claworc_tui.models.settings import GlobalSettings
 
-#: kind -> (api, method suffix, resource plural)
-KINDS: dict[str, tuple[str, str, str]] = {
-    "Deployment": ("apps", "deployment", "deployments"),
-    "PersistentVolumeClaim": ("core", "persistent_volume_claim", "persistentvolumeclaims"),
-    "Secret": ("core", "secret", "secrets"),
-    "ConfigMap": ("core", "config_map", "configmaps"),
-    "Service": ("core", "service", "services"),
-    "Pod": ("core", "pod", "pods"),
-}
 
-
-class CreateResult(BaseModel):
-    """What a create did."""
-
-    model_config = ConfigDict(frozen=True)
-
-    kind: str
-    name: str
-    created: bool
-    """False when the object existed already (and was read back instead)."""
-    uid: str | None = None
-
-
-class InstanceOps(Preconditions):
-    """Operations on the objects of one instance (mixed into :class:`~.client.KubeClient`).
+class InstanceOps(Part):
+    """Creating and changing the objects of one instance (``client.instances``).
 
     Every update is conditional (see :mod:`.preconditions`): on the resourceVersion read, and
     never onto an object another claworc database owns.
     """
 
-    async def _get(self, kind: str, name: str) -> Json:
-        api, suffix, plural = KINDS[kind]
-        return await self._call(
-            "get", plural, f"read_namespaced_{suffix}", api=api, name=name, namespace=self.namespace
-        )
-
-    async def _get_or_none(self, kind: str, name: str) -> Json | None:
-        try:
-            return await self._get(kind, name)
-        except KubeNotFound:
-            return None
-
-    async def create_object(self, manifest: Manifest) -> CreateResult:
-        """Create one object; if it exists already, read it back instead (idempotent).
-
-        Args:
-            manifest: A manifest from :mod:`claworc_tui.k8s.manifests`.
-
-        Raises:
-            KubeError: Any failure but AlreadyExists (e.g. KubeInvalid for a taken NodePort).
-        """
-        manifest = manifests.with_owner(manifest, self.owner_id)
-        kind = str(manifest["kind"])
-        meta = manifest["metadata"]
-        assert isinstance(meta, dict)
-        name = str(meta["name"])
-        api, suffix, plural = KINDS[kind]
-        try:
-            doc = await self._call(
-                "create",
-                plural,
-                f"create_namespaced_{suffix}",
-                api=api,
-                namespace=self.namespace,
-                body=manifest,
-            )
-            created = True
-        except KubeAlreadyExists:
-            doc = await self._get(kind, name)
-            # Someone else's instance of the same name: never take it for ours.
-            self.check_owner(kind, doc)
-            created = False
-        except KubeInvalid as exc:
-            # The apiserver allocates a Service's fixed nodePorts before it checks the name, so
-            # creating our own Service again says "port already allocated" (422), never 409.
-            existing = await self._own_service(kind, name, exc)
-            if existing is None:
-                raise
-            doc, created = existing, False
-        uid = (doc.get("metadata") or {}).get("uid")
-        return CreateResult(kind=kind, name=name, created=created, uid=uid)
-
-    async def _own_service(self, kind: str, name: str, exc: KubeInvalid) -> Json | None:
-        """The existing Service ``name`` if it is what holds the ports ``exc`` names as taken."""
-        if kind != "Service" or not exc.port_conflict:
-            return None
-        doc = await self._get_or_none(kind, name)
-        if doc is None:
-            return None
-        held = {p.node_port for p in service_state(doc).ports}
-        return doc if set(exc.taken_ports) <= held else None
-
     async def create_deployment(self, manifest: Manifest) -> CreateResult:
-        """Create the Deployment (idempotent, see :meth:`create_object`)."""
-        return await self.create_object(manifest)
+        """Create the Deployment (idempotent, see :meth:`.store.ObjectStore.create`)."""
+        return await self.objects.create(manifest)
 
     async def create_pvc(self, manifest: Manifest) -> CreateResult:
         """Create a PVC (idempotent)."""
-        return await self.create_object(manifest)
+        return await self.objects.create(manifest)
 
     async def create_secret(self, manifest: Manifest) -> CreateResult:
         """Create the keys Secret (idempotent; an existing Secret keeps its keys)."""
-        return await self.create_object(manifest)
+        return await self.objects.create(manifest)
 
     async def create_configmap(self, manifest: Manifest) -> CreateResult:
         """Create the ConfigMap (idempotent)."""
-        return await self.create_object(manifest)
+        return await self.objects.create(manifest)
 
     async def create_service(self, manifest: Manifest) -> CreateResult:
         """Create the NodePort Service (idempotent; a taken port raises KubeInvalid)."""
-        return await self.create_object(manifest)
+        return await self.objects.create(manifest)
 
     async def apply_instance_objects(
         self,
@@ -177,14 +82,14 @@ class InstanceOps(Preconditions):
             manifests.service(instance, namespace=ns),
         ]
         outcomes = await asyncio.gather(
-            *(self.create_object(m) for m in first), return_exceptions=True
+            *(self.objects.create(m) for m in first), return_exceptions=True
         )
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
         results = [o for o in outcomes if isinstance(o, CreateResult)]
         dep = manifests.deployment(instance, settings, replicas=replicas, namespace=ns)
-        results.append(await self.create_object(dep))
+        results.append(await self.objects.create(dep))
         return results
 
     async def replace_secret(self, instance: Instance, keys: Mapping[Provider, SecretStr]) -> None:
@@ -193,11 +98,13 @@ class InstanceOps(Preconditions):
         The pod reads them at start; restart it (:meth:`rollout_restart`) to apply.
         """
         body = manifests.secret(instance, keys, namespace=self.namespace)
-        await self._replace_or_create(body)
+        await self.objects.replace_or_create(body)
 
     async def replace_configmap(self, instance: Instance) -> None:
         """Write ``clawdbot.json`` into the ConfigMap (creating it if missing)."""
-        await self._replace_or_create(manifests.configmap(instance, namespace=self.namespace))
+        await self.objects.replace_or_create(
+            manifests.configmap(instance, namespace=self.namespace)
+        )
 
     async def replace_service(self, instance: Instance) -> None:
         """Rewrite the NodePort Service (e.g. onto the instance's ports); create it if missing.
@@ -209,14 +116,14 @@ class InstanceOps(Preconditions):
             KubeInvalid: A port is held by another Service (``port_conflict``).
         """
         name = object_names(instance.name)["service"]
-        live = await self._get_or_none("Service", name)
+        live = await self.objects.get_or_none("Service", name)
         body = manifests.with_owner(
-            manifests.service(instance, namespace=self.namespace), self.owner_id
+            manifests.service(instance, namespace=self.namespace), self.objects.owner_id
         )
         if live is None:
-            await self.create_object(body)
+            await self.objects.create(body)
             return
-        self.check_owner("Service", live)
+        self.objects.check_owner("Service", live)
 
         async def write(live: Json) -> Json:
             spec, meta = body["spec"], body["metadata"]
@@ -227,43 +134,9 @@ class InstanceOps(Preconditions):
                 if key in live_spec:
                     spec[key] = live_spec[key]
             meta["resourceVersion"] = resource_version(live)
-            return await self._call(
-                "update",
-                "services",
-                "replace_namespaced_service",
-                name=name,
-                namespace=self.namespace,
-                body=body,
-            )
+            return await self.objects.replace("Service", name, body)
 
-        await self.conditional_write("Service", name, write, read=live)
-
-    async def _replace_or_create(self, body: Manifest) -> None:
-        body = manifests.with_owner(body, self.owner_id)
-        kind = str(body["kind"])
-        meta = body["metadata"]
-        assert isinstance(meta, dict)
-        api, suffix, plural = KINDS[kind]
-        name = str(meta["name"])
-        live = await self._get_or_none(kind, name)
-        if live is None:
-            await self.create_object(body)
-            return
-        self.check_owner(kind, live)
-
-        async def write(live: Json) -> Json:
-            meta["resourceVersion"] = resource_version(live)
-            return await self._call(
-                "update",
-                plural,
-                f"replace_namespaced_{suffix}",
-                api=api,
-                name=name,
-                namespace=self.namespace,
-                body=body,
-            )
-
-        await self.conditional_write(kind, name, write, read=live)
+        await self.objects.conditional_write("Service", name, write, read=live)
 
     async def update_deployment(
         self, instance: Instance, settings: GlobalSettings, *, replicas: int | None = None
@@ -277,7 +150,8 @@ class InstanceOps(Preconditions):
             KubeNotFound: No such Deployment.
         """
         body = manifests.with_owner(
-            manifests.deployment(instance, settings, namespace=self.namespace), self.owner_id
+            manifests.deployment(instance, settings, namespace=self.namespace),
+            self.objects.owner_id,
         )
 
         async def write(live: Json) -> Json:
@@ -297,17 +171,11 @@ class InstanceOps(Preconditions):
             metadata = body["metadata"]
             assert isinstance(metadata, dict)
             metadata["resourceVersion"] = resource_version(live)
-            return await self._call(
-                "update",
-                "deployments",
-                "replace_namespaced_deployment",
-                api="apps",
-                name=instance.name,
-                namespace=self.namespace,
-                body=body,
-            )
+            return await self.objects.replace("Deployment", instance.name, body)
 
-        return deployment_state(await self.conditional_write("Deployment", instance.name, write))
+        return deployment_state(
+            await self.objects.conditional_write("Deployment", instance.name, write)
+        )
 
     async def resize_pvc(self, name: str, size: str) -> PvcState:
         """Grow a PVC to ``size``. Same size is a no-op; smaller is refused before any call.
@@ -316,7 +184,7 @@ class InstanceOps(Preconditions):
             ValidationFailed: ``size`` is smaller than the current request.
             KubeNotExpandable: The storage class does not allow expansion.
         """
-        read = await self.read_for_write("PersistentVolumeClaim", name)
+        read = await self.objects.read_for_write("PersistentVolumeClaim", name)
         current = pvc_state(read)
         if current.requested is not None:
             if parse_quantity(size) < parse_quantity(current.requested):
@@ -329,22 +197,21 @@ class InstanceOps(Preconditions):
         # On the resourceVersion read, like every update; a PVC's status moves often (bound,
         # resizing), and such a change alone is retried (see conditional_write).
         async def write(live: Json) -> Json:
-            return await self._call(
-                "patch",
-                "persistentvolumeclaims",
-                "patch_namespaced_persistent_volume_claim",
-                name=name,
-                namespace=self.namespace,
-                body={
+            return await self.objects.patch(
+                "PersistentVolumeClaim",
+                name,
+                {
                     "metadata": {"resourceVersion": resource_version(live)},
                     "spec": {"resources": {"requests": {"storage": size}}},
                 },
             )
 
         try:
-            doc = await self.conditional_write("PersistentVolumeClaim", name, write, read=read)
+            doc = await self.objects.conditional_write(
+                "PersistentVolumeClaim", name, write, read=read
+            )
         except (KubeForbidden, KubeInvalid) as exc:
-            if "resize" in exc.message or "expan" in exc.message:
+            if exc.expansion_refused:
                 raise KubeNotExpandable(
                     f"cannot grow {name} to {size}: its storage class does not allow volume "
                     f"expansion ({exc.message})",

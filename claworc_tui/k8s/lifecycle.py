@@ -11,15 +11,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
 from claworc_tui.k8s.errors import KubeConflict, KubeNotFound, KubeOwnedElsewhere, KubeTimeout
-from claworc_tui.k8s.instance_ops import KINDS, InstanceOps
 from claworc_tui.k8s.manifests import MANAGED_BY, MANAGER
 from claworc_tui.k8s.objects import (
-    InstanceObjects,
     Json,
     configmap_hash,
     deployment_state,
@@ -28,6 +25,8 @@ from claworc_tui.k8s.objects import (
     service_state,
 )
 from claworc_tui.k8s.ownership import owner_of
+from claworc_tui.k8s.store import Part
+from claworc_tui.models.cluster import InstanceObjects, OrphanDelete, instance_targets
 from claworc_tui.models.instance import STORAGE_ROLES
 from claworc_tui.models.names import object_names
 
@@ -45,33 +44,12 @@ class DeleteResult(BaseModel):
     """``kind/name`` still present (only when not waiting)."""
 
 
-class OrphanDelete(StrEnum):
-    """What deleting one orphaned object did."""
-
-    DELETED = "deleted"
-    GONE = "already gone"
-    CHANGED = "not deleted: it was replaced since the check (another uid)"
-    NOT_OURS = "not deleted: it does not carry our managed-by label"
-    OTHER_OWNER = "not deleted: another claworc database created it"
-
-
 class KubeDeleteTimeout(KubeTimeout):
     """Deletion did not finish in time. ``remaining`` lists what is still there."""
 
     def __init__(self, message: str, remaining: list[str]) -> None:
         super().__init__(message, reason="Timeout", verb="delete")
         self.remaining = remaining
-
-
-def _instance_targets(name: str) -> list[tuple[str, str]]:
-    names = object_names(name)
-    return [
-        ("Deployment", names["deployment"]),
-        ("Service", names["service"]),
-        ("Secret", names["secret"]),
-        ("ConfigMap", names["configmap"]),
-        *[("PersistentVolumeClaim", names[f"pvc_{role}"]) for role in STORAGE_ROLES],
-    ]
 
 
 def instance_objects(name: str, docs: Mapping[str, Mapping[str, Json]]) -> InstanceObjects:
@@ -100,22 +78,22 @@ def instance_objects(name: str, docs: Mapping[str, Mapping[str, Json]]) -> Insta
     )
 
 
-class InstanceLifecycle(InstanceOps):
-    """Reading and deleting an instance's objects (mixed into :class:`~.client.KubeClient`)."""
+class InstanceLifecycle(Part):
+    """Reading and deleting an instance's objects (``client.lifecycle``)."""
 
     async def secret_and_config(self, name: str) -> tuple[frozenset[str] | None, str | None]:
         """Key names of the instance's Secret and its ConfigMap's fingerprint (None: missing)."""
         names = object_names(name)
         sec, cm = await asyncio.gather(
-            self._get_or_none("Secret", names["secret"]),
-            self._get_or_none("ConfigMap", names["configmap"]),
+            self.objects.get_or_none("Secret", names["secret"]),
+            self.objects.get_or_none("ConfigMap", names["configmap"]),
         )
         return (secret_key_names(sec) if sec else None), (configmap_hash(cm) if cm else None)
 
     async def get_instance_objects(self, name: str) -> InstanceObjects:
         """Read every object of an instance (concurrently); missing ones are None."""
-        targets = _instance_targets(name)
-        found = await asyncio.gather(*(self._get_or_none(k, n) for k, n in targets))
+        targets = instance_targets(name)
+        found = await asyncio.gather(*(self.objects.get_or_none(k, n) for k, n in targets))
         docs: dict[str, dict[str, Json]] = {}
         for (kind, obj), doc in zip(targets, found, strict=True):
             if doc is not None:
@@ -153,17 +131,17 @@ class InstanceLifecycle(InstanceOps):
                 message lists what was).
             KubeError: A delete failed for another reason than 404.
         """
-        targets = _instance_targets(name)
+        targets = instance_targets(name)
         # Never delete what another claworc database owns: check every object first; each
         # delete then carries the uid and resourceVersion read, so an object changed in between
         # (another database adopting it, say) is not deleted (409).
-        docs = await asyncio.gather(*(self._get_or_none(k, o) for k, o in targets))
+        docs = await asyncio.gather(*(self.objects.get_or_none(k, o) for k, o in targets))
         if only_ours:
             mine = [(t, d) for t, d in zip(targets, docs, strict=True) if d and self._mine(d)]
             targets, docs = [t for t, _ in mine], [d for _, d in mine]
         for (kind, _obj), doc in zip(targets, docs, strict=True):
             if doc is not None:
-                self.check_owner(kind, doc)
+                self.objects.check_owner(kind, doc)
         outcomes = await asyncio.gather(
             *(
                 self._delete(kind, obj, propagation, doc)
@@ -210,7 +188,7 @@ class InstanceLifecycle(InstanceOps):
         )
 
     def _mine(self, doc: Json) -> bool:
-        return self.owner_id is not None and owner_of(doc) == self.owner_id
+        return self.objects.owner_id is not None and owner_of(doc) == self.objects.owner_id
 
     async def delete_orphan(
         self, kind: str, name: str, *, uid: str | None, owner: str | None
@@ -223,7 +201,7 @@ class InstanceLifecycle(InstanceOps):
         adopted by another database) is never deleted (409). A 404 is reported as already gone,
         never as a deletion.
         """
-        doc = await self._get_or_none(kind, name)
+        doc = await self.objects.get_or_none(kind, name)
         if doc is None:
             return OrphanDelete.GONE
         meta = doc.get("metadata") or {}
@@ -235,18 +213,11 @@ class InstanceLifecycle(InstanceOps):
         live_uid = meta.get("uid")
         if uid is None or live_uid != uid:
             return OrphanDelete.CHANGED
-        api, suffix, plural = KINDS[kind]
         try:
-            await self._call(
-                "delete",
-                plural,
-                f"delete_namespaced_{suffix}",
-                api=api,
-                name=name,
-                namespace=self.namespace,
-                body={
-                    "preconditions": {"uid": uid, "resourceVersion": meta.get("resourceVersion")}
-                },
+            await self.objects.delete(
+                kind,
+                name,
+                {"uid": uid, "resourceVersion": meta.get("resourceVersion")},
                 propagation_policy="Background" if kind == "Deployment" else None,
             )
         except KubeNotFound:
@@ -267,32 +238,22 @@ class InstanceLifecycle(InstanceOps):
         """
         if doc is None:
             return False
-        api, suffix, plural = KINDS[kind]
         # Only the Deployment has dependents (ReplicaSet, pod); the rest are deleted like kubectl
         # does, without a policy, so they never wait on a foregroundDeletion finalizer.
         policy = propagation if kind == "Deployment" else None
         for attempt in range(3):
             meta = doc.get("metadata") or {}
             try:
-                await self._call(
-                    "delete",
-                    plural,
-                    f"delete_namespaced_{suffix}",
-                    api=api,
-                    name=name,
-                    namespace=self.namespace,
-                    body={
-                        "preconditions": {
-                            "uid": meta.get("uid"),
-                            "resourceVersion": meta.get("resourceVersion"),
-                        }
-                    },
+                await self.objects.delete(
+                    kind,
+                    name,
+                    {"uid": meta.get("uid"), "resourceVersion": meta.get("resourceVersion")},
                     propagation_policy=policy,
                 )
             except KubeNotFound:
                 return False
             except KubeConflict:
-                fresh = await self._get_or_none(kind, name)
+                fresh = await self.objects.get_or_none(kind, name)
                 if fresh is None:
                     return False
                 same = (fresh.get("metadata") or {}).get("uid") == meta.get("uid")
@@ -304,14 +265,8 @@ class InstanceLifecycle(InstanceOps):
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _remaining(self, name: str, targets: list[tuple[str, str]]) -> list[str]:
-        docs = await asyncio.gather(*(self._get_or_none(kind, obj) for kind, obj in targets))
+        docs = await asyncio.gather(*(self.objects.get_or_none(kind, obj) for kind, obj in targets))
         left = [f"{kind}/{obj}" for (kind, obj), doc in zip(targets, docs, strict=True) if doc]
-        pods = await self._call(
-            "list",
-            "pods",
-            "list_namespaced_pod",
-            namespace=self.namespace,
-            label_selector=f"app={name}",
-        )
+        pods = await self.objects.list("Pod", label_selector=f"app={name}")
         left += [f"Pod/{p['metadata']['name']}" for p in pods.get("items") or []]
         return left

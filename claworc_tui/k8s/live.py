@@ -23,7 +23,8 @@ from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeForbidden
 from claworc_tui.k8s.kubeconfig import find_kubeconfig
 from claworc_tui.k8s.kubelib import k8s_config
-from claworc_tui.k8s.objects import EventInfo, Json, event_info
+from claworc_tui.k8s.objects import Json, event_info
+from claworc_tui.models.cluster import EventInfo
 from claworc_tui.models.names import object_names
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -86,14 +87,8 @@ async def live_objects(kube: KubeClient, name: str) -> list[LiveObject]:
         KubeError: A read failed for another reason than not found.
     """
     names = object_names(name)
-    reads = [kube._get_or_none(kind, names[role]) for kind, role in _ORDER]
-    pods_read = kube._call(
-        "list",
-        "pods",
-        "list_namespaced_pod",
-        namespace=kube.namespace,
-        label_selector=f"app={name}",
-    )
+    reads = [kube.objects.get_or_none(kind, names[role]) for kind, role in _ORDER]
+    pods_read = kube.objects.list("Pod", label_selector=f"app={name}")
     *docs, pods_doc = await asyncio.gather(*reads, pods_read)
     pods: Json = pods_doc or {}
     found = [
@@ -112,7 +107,9 @@ async def namespace_events(kube: KubeClient, limit: int = 500) -> list[EventInfo
     Raises:
         KubeError: The list failed (forbidden, unreachable …).
     """
-    doc = await kube._call("list", "events", "list_namespaced_event", namespace=kube.namespace)
+    doc = await kube.transport.call(
+        "list", "events", "list_namespaced_event", namespace=kube.namespace
+    )
     events = [event_info(item) for item in doc.get("items") or []]
     events.sort(key=lambda e: e.last_time.timestamp() if e.last_time else 0.0, reverse=True)
     return events[:limit]
@@ -137,7 +134,7 @@ def list_contexts(kubeconfig: str | os.PathLike[str] | None) -> list[str]:
 async def list_namespaces(kube: KubeClient) -> list[str]:
     """Namespace names, or an empty list when the user may not list them."""
     try:
-        doc = await kube._call("list", "namespaces", "list_namespace")
+        doc = await kube.transport.call("list", "namespaces", "list_namespace")
     except KubeForbidden:
         return []
     return sorted(str((n.get("metadata") or {}).get("name")) for n in doc.get("items") or [])
@@ -153,5 +150,5 @@ async def check_namespace(kube: KubeClient, namespace: str) -> None:
     """
     # Reading namespaces is cluster-scoped: many users may not, and still work in one.
     with contextlib.suppress(KubeForbidden):
-        await kube._call("get", "namespaces", "read_namespace", name=namespace)
-    await kube._call("list", "pods", "list_namespaced_pod", namespace=namespace, limit=1)
+        await kube.transport.call("get", "namespaces", "read_namespace", name=namespace)
+    await kube.transport.call("list", "pods", "list_namespaced_pod", namespace=namespace, limit=1)

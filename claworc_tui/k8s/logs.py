@@ -24,11 +24,11 @@ the stream is split in linear time, so one 16 MB line costs what 16 MB of short 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from datetime import UTC, datetime
+from typing import Unpack
 
-from claworc_tui.k8s.backoff import Backoff
 from claworc_tui.k8s.cluster_ops import ClusterOps
 from claworc_tui.k8s.errors import (
     KubeBadRequest,
@@ -39,157 +39,50 @@ from claworc_tui.k8s.errors import (
     KubeTooManyRequests,
     KubeUnreachable,
 )
+from claworc_tui.k8s.follow import FollowOptions, LineSplitter, LogFollowBase, parse_key
 from claworc_tui.k8s.manifests import CONTAINER
 from claworc_tui.models.logs import LogLine, LogStreamState
 
 _LOG_PATH = "/api/v1/namespaces/{namespace}/pods/{name}/log"
-_NOT_UP_YET = ("waiting to start", "ContainerCreating", "PodInitializing")
 _CHUNK = 16 * 1024
-MAX_LINE = 64 * 1024
-"""Bytes of one line kept (timestamp included); the rest is dropped and counted."""
 _new = tuple.__new__
 _RETRIED = (KubeUnreachable, KubeTimeout, KubeServerError, KubeTooManyRequests, KubeBadRequest)
 
 
-def parse_key(stamp: str) -> int | None:
-    """Nanoseconds since the epoch of an RFC 3339 (nano) UTC timestamp, or None.
-
-    An integer keeps the nanoseconds a ``datetime`` cannot, so lines compare exactly.
-    """
-    if not stamp.endswith("Z"):
-        return None
-    head, _, frac = stamp[:-1].partition(".")
-    try:
-        base = datetime.fromisoformat(head).replace(tzinfo=UTC)
-        nanos = int((frac + "000000000")[:9]) if frac else 0
-    except ValueError:
-        return None
-    return int(base.timestamp()) * 1_000_000_000 + nanos
-
-
-def _cut(line: bytes, cut: int) -> bytes:
-    """``line`` with the visible mark of the ``cut`` bytes that were dropped from it (if any)."""
-    return line + f" … {cut} bytes cut".encode() if cut else line
-
-
-class LineSplitter:
-    """Cuts a byte stream into lines in linear time, keeping at most ``limit`` bytes of each.
-
-    Only the unfinished line is carried from one chunk to the next, as a list of pieces joined
-    once when its newline comes (never ``buffer + chunk`` per chunk, which is quadratic).
-    """
-
-    def __init__(self, limit: int = MAX_LINE) -> None:
-        self.limit = limit
-        self._parts: list[bytes] = []
-        self._kept = 0
-        self._cut = 0
-
-    def feed(self, chunk: bytes) -> list[bytes]:
-        """The lines ``chunk`` completes (without their newlines)."""
-        end = chunk.find(b"\n")
-        if end < 0:
-            self._carry(chunk)
-            return []
-        self._carry(chunk[:end])
-        head = self.flush()
-        lines = chunk[end + 1 :].split(b"\n")
-        self._carry(lines.pop())
-        if len(chunk) > self.limit:  # a long line inside one big chunk
-            lines = [self._cap(line) for line in lines]
-        lines.insert(0, head)
-        return lines
-
-    def flush(self) -> bytes:
-        """The unfinished line, as it stands (empty if none); the splitter starts over."""
-        line = _cut(b"".join(self._parts), self._cut)
-        self._parts, self._kept, self._cut = [], 0, 0
-        return line
-
-    @property
-    def pending(self) -> bool:
-        """Whether an unfinished line is held."""
-        return bool(self._parts or self._cut)
-
-    def _carry(self, piece: bytes) -> None:
-        room = self.limit - self._kept
-        if len(piece) > room:
-            self._cut += len(piece) - room
-            piece = piece[:room]
-        if piece:
-            self._parts.append(piece)
-            self._kept += len(piece)
-
-    def _cap(self, line: bytes) -> bytes:
-        return line if len(line) <= self.limit else _cut(line[: self.limit], len(line) - self.limit)
-
-
-class LogFollow:
+class LogFollow(LogFollowBase):
     """An async iterator of :class:`LogLine` lists for one pod, or for an instance's pods.
 
     Args:
-        transport: A started client.
+        cluster: The client part that lists and reads pods (its transport makes the streams).
         pod: Follow this pod only (ends when it is gone).
         selector: Or follow the instance these labels select, moving to its newest live pod
             whenever the followed one goes.
         container: Container name.
-        tail_lines: Start with only the last N lines.
-        since_seconds: Start with lines of the last N seconds.
-        previous: Read the previous (terminated) container's log; never follows.
-        follow: Keep reading as lines arrive (reconnecting as needed).
-        backoff: Delays between reconnects.
-        on_state: Called with each state change and its reason.
+        **options: See :class:`~.follow.FollowOptions`.
     """
 
     def __init__(
         self,
-        transport: ClusterOps,
+        cluster: ClusterOps,
         pod: str | None = None,
         *,
         selector: str | None = None,
         container: str = CONTAINER,
-        tail_lines: int | None = None,
-        since_seconds: int | None = None,
-        previous: bool = False,
-        follow: bool = True,
-        backoff: Backoff | None = None,
-        on_state: Callable[[LogStreamState, str | None], None] | None = None,
+        **options: Unpack[FollowOptions],
     ) -> None:
         if (pod is None) == (selector is None):
             raise ValueError("LogFollow needs one of pod and selector")
-        self._transport = transport
+        super().__init__(**options)
+        self._cluster = cluster
         self.pod = pod
         """The pod being read (None until one is found)."""
         self._selector = selector
         self.container = container
-        self._tail_lines = tail_lines
-        self._since_seconds = since_seconds
-        self._previous = previous
-        self._follow = follow and not previous
-        self._backoff = backoff or Backoff()
-        self._on_state = on_state
-        self.state = LogStreamState.WAITING
-        """The current state; read it after iteration to tell ``ended`` from ``failed``."""
-        self.reason: str | None = None
-        """Why the state is what it is (the server's message on failures)."""
         self.error: KubeError | None = None
         """The error that made the follow fail."""
-        self.reconnects = 0
-        """Requests made after the first one."""
-        self._seq = 0
         self._gone: set[str] = set()
         self._last_stamp = ""  # newest timestamp delivered from self.pod
         self._at_last = 0  # lines delivered with that timestamp
-
-    def __aiter__(self) -> AsyncGenerator[list[LogLine], None]:
-        return self.batches()
-
-    def _set_state(self, state: LogStreamState, reason: str | None = None) -> None:
-        if state is self.state and reason == self.reason:
-            return
-        self.state, self.reason = state, reason
-        if self._on_state is not None:
-            self._on_state(state, reason)
 
     async def batches(self) -> AsyncGenerator[list[LogLine], None]:
         """Yield lines until the follow ends (``ended``) or a hard error (``failed``).
@@ -265,7 +158,7 @@ class LogFollow:
         if not self._follow:
             return False
         if isinstance(exc, KubeBadRequest):
-            return any(hint in exc.message for hint in _NOT_UP_YET)
+            return exc.container_not_ready
         return True
 
     def _finish(self, exc: KubeError) -> None:
@@ -276,7 +169,7 @@ class LogFollow:
         """The instance's pod to read: the newest live one (or, reading once, any newest)."""
         pods = [
             p
-            for p in await self._transport.list_pods(self._selector or "")
+            for p in await self._cluster.list_pods(self._selector or "")
             if p.name not in self._gone and not (self._follow and p.terminating)
         ]
         pods.sort(
@@ -289,7 +182,7 @@ class LogFollow:
         """Whether ``pod`` is there (``running``: and neither finished nor deleting); True when
         the server cannot tell, so the caller retries."""
         try:
-            info = await self._transport.read_pod(pod)
+            info = await self._cluster.read_pod(pod)
         except KubeError:
             return True
         finished = info is not None and info.phase in ("Succeeded", "Failed")
@@ -309,8 +202,8 @@ class LogFollow:
 
     async def _read_once(self, pod: str) -> AsyncGenerator[list[LogLine], None]:
         """One request: read until the server ends the stream, yielding each chunk's lines."""
-        transport = self._transport
-        request = transport._raw_get_request(
+        transport = self._cluster.transport
+        request = transport.path_request(
             _LOG_PATH, {"namespace": transport.namespace, "name": pod}, self._query()
         )
         # Lines at or before what we delivered come again after a reconnect; see the module doc.
@@ -318,7 +211,7 @@ class LogFollow:
         skip = self._at_last
         splitter = LineSplitter()
         delivered = self._seq
-        async with transport._stream(
+        async with transport.stream(
             "get",
             "pods/log",
             name=pod,

@@ -18,9 +18,10 @@ import hashlib
 from collections.abc import Mapping
 from typing import TypeAlias
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import SecretStr
 
 from claworc_tui.k8s.ownership import OWNER_KEY, instance_annotations
+from claworc_tui.models.cluster import ExpectedShape
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import STORAGE_ROLES, Instance, InstanceStatus, Provider
 from claworc_tui.models.names import object_names
@@ -262,76 +263,26 @@ def configmap(instance: Instance, *, namespace: str | None = None) -> Manifest:
 
 
 def service(instance: Instance, *, namespace: str | None = None) -> Manifest:
-    """The ``{name}-vnc`` Service of the two noVNC ports: NodePort, or ClusterIP when private."""
-    if instance.exposure is Exposure.PRIVATE:
-        return private_service(instance, namespace=namespace)
+    """The ``{name}-vnc`` Service of the two noVNC ports: NodePort, or, for a private instance,
+    ClusterIP (no NodePort on any node; reached through a port-forward)."""
+    private = instance.exposure is Exposure.PRIVATE
+    node_ports = {"chrome": instance.nodeport_chrome, "terminal": instance.nodeport_terminal}
+    ports: list[JsonValue] = []
+    for role, port in (("chrome", CHROME_PORT), ("terminal", TERMINAL_PORT)):
+        entry: Manifest = {"name": role, "port": port, "targetPort": port}
+        if not private:
+            entry["nodePort"] = node_ports[role]
+        ports.append({**entry, "protocol": "TCP"})
     return {
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": _metadata(object_names(instance.name)["service"], instance, namespace),
         "spec": {
-            "type": "NodePort",
-            "ports": [
-                {
-                    "name": "chrome",
-                    "port": CHROME_PORT,
-                    "targetPort": CHROME_PORT,
-                    "nodePort": instance.nodeport_chrome,
-                    "protocol": "TCP",
-                },
-                {
-                    "name": "terminal",
-                    "port": TERMINAL_PORT,
-                    "targetPort": TERMINAL_PORT,
-                    "nodePort": instance.nodeport_terminal,
-                    "protocol": "TCP",
-                },
-            ],
+            "type": "ClusterIP" if private else "NodePort",
+            "ports": ports,
             "selector": {"app": instance.name},
         },
     }
-
-
-def private_service(instance: Instance, *, namespace: str | None = None) -> Manifest:
-    """A ClusterIP Service: no NodePort on any node; reached through a port-forward."""
-    return {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": _metadata(object_names(instance.name)["service"], instance, namespace),
-        "spec": {
-            "type": "ClusterIP",
-            "ports": [
-                {"name": role, "port": port, "targetPort": port, "protocol": "TCP"}
-                for role, port in (("chrome", CHROME_PORT), ("terminal", TERMINAL_PORT))
-            ],
-            "selector": {"app": instance.name},
-        },
-    }
-
-
-class ExpectedShape(BaseModel):
-    """What the cluster should hold for an instance, reduced to the fields we check for drift."""
-
-    model_config = ConfigDict(frozen=True)
-
-    replicas: int
-    """Desired replicas of the Deployment (0 or 1)."""
-    image: str
-    """Container image."""
-    cpu_request: str
-    cpu_limit: str
-    memory_request: str
-    memory_limit: str
-    node_ports: tuple[int | None, int | None]
-    """(chrome, terminal) NodePorts of the Service ((None, None): a private instance's has none)."""
-    service_type: str = "NodePort"
-    """``NodePort``, or ``ClusterIP`` for a private instance."""
-    storage: dict[str, str]
-    """Requested size of each PVC, keyed by role."""
-    config_hash: str
-    """Fingerprint of the ``clawdbot.json`` the ConfigMap should hold."""
-    secret_keys: frozenset[str]
-    """Environment variable names the Secret should hold (values are never compared here)."""
 
 
 def expected_shape(

@@ -1,8 +1,9 @@
-"""Our summaries of live Kubernetes objects, and the pure converters from API JSON to them.
+"""The pure converters from API JSON to our summaries of live Kubernetes objects.
 
-Everything the rest of the app learns about the cluster leaves ``k8s/`` as one of these frozen
-models. The converters take the JSON the API server sent (camelCase dicts) and never fail on a
-missing field: a half-created object is summarised with what it has.
+Everything the rest of the app learns about the cluster leaves ``k8s/`` as one of the frozen
+models of :mod:`claworc_tui.models.cluster`. The converters take the JSON the API server sent
+(camelCase dicts) and never fail on a missing field: a half-created object is summarised with
+what it has.
 """
 
 from __future__ import annotations
@@ -10,22 +11,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
-from claworc_tui.k8s.manifests import (
-    CONFIG_KEY,
-    CONTAINER,
-    ExpectedShape,
-    config_hash,
-)
+from claworc_tui.k8s.manifests import CONFIG_KEY, CONTAINER, config_hash
 from claworc_tui.k8s.ownership import owner_of
-from claworc_tui.models.quantity import QuantityError, parse_quantity
+from claworc_tui.models.cluster import (
+    DeploymentState,
+    EventInfo,
+    ManagedObject,
+    PvcState,
+    ResourceValues,
+    ServicePort,
+    ServiceState,
+)
 
 Json = dict[str, Any]
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
 
 
 def parse_time(value: object) -> datetime | None:
@@ -44,178 +42,6 @@ def _dig(doc: object, *path: str) -> Any:
             return None
         doc = doc.get(key)
     return doc
-
-
-class CallRecord(_Frozen):
-    """One call to the API server, for the activity log and request counting."""
-
-    verb: str
-    resource: str
-    name: str | None
-    namespace: str | None
-    status: int | None
-    """HTTP status, or None when no response came back."""
-    duration: float
-    """Seconds until the response headers (for streams) or the whole body arrived."""
-    error: str | None = None
-    """The reason of a failure (``NotFound``, ``ClientConnectorError`` ...)."""
-
-
-class ServerVersion(_Frozen):
-    """The API server's ``/version``."""
-
-    git_version: str
-    major: str
-    minor: str
-    platform: str
-
-
-class ResourceValues(_Frozen):
-    """Requests and limits as the server holds them (it may have normalised ``2000m`` to ``2``)."""
-
-    cpu_request: str | None = None
-    cpu_limit: str | None = None
-    memory_request: str | None = None
-    memory_limit: str | None = None
-
-
-class DeploymentState(_Frozen):
-    """The parts of a Deployment the detail pane and drift check use."""
-
-    replicas: int
-    ready_replicas: int
-    available_replicas: int
-    updated_replicas: int
-    image: str | None
-    resources: ResourceValues
-    generation: int
-    observed_generation: int
-    restarted_at: str | None
-    """The ``kubectl.kubernetes.io/restartedAt`` template annotation, if set."""
-    conditions: dict[str, str]
-    """Condition type -> status (``Available`` -> ``True``)."""
-
-
-class PvcState(_Frozen):
-    """One PVC: its phase, what was asked for and what was provisioned."""
-
-    name: str
-    phase: str | None
-    requested: str | None
-    capacity: str | None
-    storage_class: str | None
-    resizing: bool
-    """True while a resize condition (``Resizing``/``FileSystemResizePending``) is set."""
-    terminating: bool
-
-
-class ServicePort(_Frozen):
-    """One port of a Service."""
-
-    name: str | None
-    port: int
-    node_port: int | None
-
-
-class ServiceState(_Frozen):
-    """The NodePort Service."""
-
-    type: str | None
-    ports: tuple[ServicePort, ...]
-
-    def node_port(self, port_name: str) -> int | None:
-        """The nodePort of the port named ``port_name`` (``chrome``, ``terminal``)."""
-        return next((p.node_port for p in self.ports if p.name == port_name), None)
-
-
-class InstanceObjects(_Frozen):
-    """Which of an instance's objects exist, and what they hold. None means missing."""
-
-    name: str
-    deployment: DeploymentState | None
-    pvcs: dict[str, PvcState | None]
-    """Keyed by role: clawdbot, homebrew, clawd, chrome."""
-    service: ServiceState | None
-    secret_keys: frozenset[str] | None
-    """Names of the keys in the Secret (never their values); None if the Secret is missing."""
-    config_hash: str | None
-    """Fingerprint of the ConfigMap's ``clawdbot.json``; None if the ConfigMap is missing."""
-
-    @property
-    def missing(self) -> list[str]:
-        """Object kinds (or ``pvc/<role>``) that do not exist."""
-        out = [
-            kind
-            for kind, value in (
-                ("deployment", self.deployment),
-                ("service", self.service),
-                ("secret", self.secret_keys),
-                ("configmap", self.config_hash),
-            )
-            if value is None
-        ]
-        return out + [f"pvc/{role}" for role, pvc in self.pvcs.items() if pvc is None]
-
-    @property
-    def exists(self) -> bool:
-        """True if any object of the instance exists."""
-        return len(self.missing) < 4 + len(self.pvcs)
-
-    def drift(self, expected: ExpectedShape) -> list[Drift]:
-        """Compare with what the record says; one :class:`Drift` per differing field."""
-        return compute_drift(expected, self)
-
-
-class Drift(_Frozen):
-    """One field where the cluster differs from the database record."""
-
-    field: str
-    expected: str
-    actual: str
-
-
-class ManagedObject(_Frozen):
-    """An object labelled ``managed-by=claworc`` (for the orphan check)."""
-
-    kind: str
-    name: str
-    instance: str | None
-    """The ``app`` label."""
-    created_at: datetime | None
-    uid: str | None = None
-    """The object's uid: a delete is made on the condition that it is still this one."""
-    owner: str | None = None
-    """The owner label: the id of the claworc database that created it (None: made before
-    owner ids, or by hand)."""
-
-
-class NodePortOwner(_Frozen):
-    """Which Service holds a nodePort."""
-
-    node_port: int
-    namespace: str
-    service: str
-
-
-class EventInfo(_Frozen):
-    """One Kubernetes Event about one of our objects."""
-
-    type: str
-    reason: str
-    message: str
-    kind: str | None
-    name: str | None
-    count: int
-    last_time: datetime | None
-
-
-def _same_quantity(a: str | None, b: str | None) -> bool:
-    if a is None or b is None:
-        return a == b
-    try:
-        return parse_quantity(a) == parse_quantity(b)
-    except QuantityError:
-        return a == b
 
 
 def deployment_state(doc: Json) -> DeploymentState:
@@ -325,44 +151,3 @@ def event_info(doc: Json) -> EventInfo:
         count=int(series.get("count") or doc.get("count") or 1),
         last_time=last,
     )
-
-
-def _shown(value: object) -> str:
-    return "none" if value is None else str(value)
-
-
-def compute_drift(expected: ExpectedShape, actual: InstanceObjects) -> list[Drift]:
-    """Fields where the live objects differ from ``expected`` (missing objects are not drift)."""
-    out: list[Drift] = []
-
-    def check(field: str, want: object, have: object, *, quantity: bool = False) -> None:
-        same = (
-            _same_quantity(str(want), None if have is None else str(have))
-            if quantity
-            else want == have
-        )
-        if not same:  # a private instance's Service has no nodePort: "none", not "None"
-            out.append(Drift(field=field, expected=_shown(want), actual=_shown(have)))
-
-    dep = actual.deployment
-    if dep is not None:
-        check("replicas", expected.replicas, dep.replicas)
-        check("image", expected.image, dep.image)
-        for field in ("cpu_request", "cpu_limit", "memory_request", "memory_limit"):
-            check(field, getattr(expected, field), getattr(dep.resources, field), quantity=True)
-    if actual.service is not None:
-        check("service_type", expected.service_type, actual.service.type)
-        check("nodeport_chrome", expected.node_ports[0], actual.service.node_port("chrome"))
-        check("nodeport_terminal", expected.node_ports[1], actual.service.node_port("terminal"))
-    for role, pvc in actual.pvcs.items():
-        if pvc is not None and role in expected.storage:
-            check(f"storage_{role}", expected.storage[role], pvc.requested, quantity=True)
-    if actual.config_hash is not None:
-        check("clawdbot_config", expected.config_hash, actual.config_hash)
-    if actual.secret_keys is not None and expected.secret_keys != actual.secret_keys:
-        check(
-            "secret_keys",
-            ",".join(sorted(expected.secret_keys)),
-            ",".join(sorted(actual.secret_keys)),
-        )
-    return out

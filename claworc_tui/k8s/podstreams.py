@@ -166,7 +166,7 @@ class PodStreams:
         self._source: Any = None
 
     async def _api(self) -> Any:
-        api_client = self._transport._api_client
+        api_client = self._transport.api_client
         if api_client is None:
             raise KubeError("the Kubernetes client is not started", reason="NotStarted")
         # Follow the transport: when it makes a new client (fresh credentials), so do we.
@@ -270,7 +270,7 @@ class PodStreams:
                 ws: aiohttp.ClientWebSocketResponse = await pending
         except aiohttp.WSServerHandshakeError as exc:
             error = await self._refusal(sub, pod, exc.status, query)
-            transport._record("create", resource, pod, namespace, exc.status, started, error.reason)
+            transport.record("create", resource, pod, namespace, exc.status, started, error.reason)
             raise error from None
         except TRANSPORT_ERRORS as exc:
             error = error_from_transport(
@@ -281,9 +281,9 @@ class PodStreams:
                 name=pod,
                 namespace=namespace,
             )
-            transport._record("create", resource, pod, namespace, None, started, error.reason)
+            transport.record("create", resource, pod, namespace, None, started, error.reason)
             raise error from None
-        transport._record("create", resource, pod, namespace, 101, started)
+        transport.record("create", resource, pod, namespace, 101, started)
         # aiohttp only records the negotiated subprotocol when it was given ``protocols=``; the
         # WsApiClient passes ours as a header, so read the answer from the response.
         response = getattr(ws, "_response", None)
@@ -306,7 +306,7 @@ class PodStreams:
         }
         body = b""
         try:
-            api_client = transport._api_client
+            api_client = transport.api_client
             async with asyncio.timeout(CONNECT_TIMEOUT):
                 resp = await api_client.call_api(
                     f"/api/v1/namespaces/{{namespace}}/pods/{{name}}/{sub}",

@@ -9,7 +9,6 @@ With ``_preload_content=False`` the library does not raise on a non-2xx status, 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -18,44 +17,28 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
-from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 from claworc_tui import __version__
+from claworc_tui.k8s.credentials import DEFAULT_NAMESPACE, Credentials
 from claworc_tui.k8s.errors import (
-    KubeConfigError,
     KubeError,
     KubeUnauthorized,
     error_from_status,
     error_from_transport,
 )
 from claworc_tui.k8s.http import aiohttp
-from claworc_tui.k8s.kubeconfig import NO_KUBECONFIG, find_kubeconfig
-from claworc_tui.k8s.kubelib import k8s_client, k8s_config
-from claworc_tui.k8s.objects import CallRecord, Json
+from claworc_tui.k8s.kubelib import k8s_client
+from claworc_tui.k8s.objects import Json
+from claworc_tui.models.activity import ApiCall
 
 _log = logging.getLogger(__name__)
-#: Reloads within this many seconds of the last one reuse it (many streams see one expiry).
-_RELOAD_COALESCE = 1.0
-#: Credentials the loader says expire within this many seconds are reloaded before a request.
-_EXPIRY_MARGIN = 60.0
-DEFAULT_NAMESPACE = "claworc"
-_SA_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 #: Failures below HTTP that we turn into KubeUnreachable / KubeTimeout.
 TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
-    aiohttp.ClientError,
-    OSError,
-    TimeoutError,
-    ssl.SSLError,
-)
-_APIS = {
-    "core": "CoreV1Api",
-    "apps": "AppsV1Api",
-    "authz": "AuthorizationV1Api",
-    "version": "VersionApi",
-}
-
+    aiohttp.ClientError, OSError, TimeoutError, ssl.SSLError
+)  # fmt: skip
+#: Our name for each generated API class :meth:`KubeTransport.call` may use.
+_APIS = dict(core="CoreV1Api", apps="AppsV1Api", authz="AuthorizationV1Api", version="VersionApi")
 
 #: What every request says it is (see :meth:`KubeTransport.start`).
 USER_AGENT = f"claworc-tui/{__version__} (kubernetes_asyncio)"
@@ -68,50 +51,50 @@ class _Info(TypedDict):
     namespace: str | None
 
 
-def _incluster_namespace() -> str | None:
-    """The namespace of the pod's service account, when running in a cluster."""
-    try:
-        return _SA_NAMESPACE.read_text().strip() or None
-    except OSError:
-        return None
+class TransportOptions(TypedDict, total=False):
+    """How to reach the cluster (every key optional).
 
-
-class KubeTransport:
-    """Connection to one cluster and namespace; the base of :class:`~.client.KubeClient`.
-
-    Args:
+    Attributes:
         kubeconfig: Path of a kubeconfig; by default found like kubectl does.
         context: Context to use; by default the kubeconfig's current context.
         namespace: Namespace of every namespaced call; by default the context's namespace, else
             the service account's (in a cluster), else ``claworc``.
-        on_call: Called with a :class:`CallRecord` after every call (for the activity log).
-        history: How many call records to keep in :attr:`calls`.
-        request_timeout: Seconds a non-streaming call may take.
+        on_call: Called with an :class:`~claworc_tui.models.activity.ApiCall` after every call
+            (for the activity log).
+        history: How many call records to keep in :attr:`KubeTransport.calls` (2000).
+        request_timeout: Seconds a non-streaming call may take (30).
     """
 
-    def __init__(
-        self,
-        *,
-        kubeconfig: str | os.PathLike[str] | None = None,
-        context: str | None = None,
-        namespace: str | None = None,
-        on_call: Callable[[CallRecord], None] | None = None,
-        history: int = 2000,
-        request_timeout: float = 30.0,
-    ) -> None:
-        self._kubeconfig = kubeconfig
-        self._context = context
-        self._namespace = namespace
-        self._on_call = on_call
-        self._calls: deque[CallRecord] = deque(maxlen=history)
-        self._request_timeout = request_timeout
+    kubeconfig: str | os.PathLike[str] | None
+    context: str | None
+    namespace: str | None
+    on_call: Callable[[ApiCall], None] | None
+    history: int
+    request_timeout: float
+
+
+class KubeTransport:
+    """Connection to one cluster and namespace, shared by the parts of :class:`~.client.KubeClient`.
+
+    Its public surface is what every other module of ``k8s/`` builds on: :meth:`call` (one
+    request, JSON back), :meth:`stream` (a response read incrementally: watches, log follows)
+    with the request factories :meth:`watch_request` and :meth:`path_request`, :meth:`record`
+    (a call made by other means, such as a WebSocket upgrade) and :attr:`api_client` (for the
+    WebSocket client of :mod:`.podstreams`). Every call is recorded (:attr:`calls`, ``on_call``).
+
+    Args:
+        **options: See :class:`TransportOptions`.
+    """
+
+    def __init__(self, **options: Unpack[TransportOptions]) -> None:
+        self._credentials = Credentials(options.get("kubeconfig"), options.get("context"))
+        self._namespace = options.get("namespace")
+        self._on_call = options.get("on_call")
+        self._calls: deque[ApiCall] = deque(maxlen=options.get("history", 2000))
+        self._request_timeout = options.get("request_timeout", 30.0)
         self._api_client: Any = None
         self._apis: dict[str, Any] = {}
-        self._context_name: str | None = None
         self._server_url = ""
-        self._auth_lock = asyncio.Lock()
-        self._reloaded_at = -_RELOAD_COALESCE
-        self._expires_at: float | None = None
         self.request_count = 0
         """Calls made since start (not bounded like :attr:`calls`)."""
 
@@ -124,7 +107,7 @@ class KubeTransport:
             KubeConfigError: No kubeconfig, an unknown context, or a broken file.
         """
         configuration = type.__call__(k8s_client.Configuration)
-        context_ns = await self._load_config(configuration)
+        context_ns = await self._credentials.load(configuration)
         self._namespace = self._namespace or context_ns or DEFAULT_NAMESPACE
         self._server_url = str(configuration.host)
         configuration.refresh_api_key_hook = self._refresh_if_expiring
@@ -134,35 +117,6 @@ class KubeTransport:
         # conflict report (and `kubectl get -o yaml --show-managed-fields`) says who wrote what.
         self._api_client.user_agent = USER_AGENT
         self._apis = {key: getattr(k8s_client, cls)(self._api_client) for key, cls in _APIS.items()}
-
-    async def _load_config(self, configuration: Any) -> str | None:
-        """Load the kubeconfig (or in-cluster config) into ``configuration``; its namespace."""
-        path = find_kubeconfig(self._kubeconfig)
-        context_ns: str | None = None
-        try:
-            if path is not None:
-                loader = await k8s_config.load_kube_config(
-                    config_file=path,
-                    context=self._context,
-                    client_configuration=configuration,
-                    persist_config=False,
-                )
-                current = loader.current_context or {}
-                self._context_name = current.get("name")
-                context_ns = (current.get("context") or {}).get("namespace")
-                expiry = getattr(loader, "exec_plugin_expiry", None)
-                self._expires_at = expiry.timestamp() if isinstance(expiry, datetime) else None
-            else:
-                k8s_config.load_incluster_config(client_configuration=configuration)
-                self._context_name = None
-                context_ns = _incluster_namespace()
-        except (k8s_config.ConfigException, OSError, ValueError, KeyError, TypeError) as exc:
-            if path is None:
-                message = NO_KUBECONFIG.format(detail=exc)
-            else:
-                message = f"cannot load Kubernetes config from {path}: {exc}"
-            raise KubeConfigError(message, reason="ConfigError") from None
-        return context_ns
 
     async def refresh_credentials(self) -> bool:
         """Reload the kubeconfig user (exec plugin, OIDC refresh, token file) after a 401.
@@ -175,29 +129,11 @@ class KubeTransport:
         """
         if self._api_client is None:
             return False
-        async with self._auth_lock:
-            if time.monotonic() - self._reloaded_at < _RELOAD_COALESCE:
-                return True
-            configuration = self._api_client.configuration
-            before = dict(configuration.api_key)
-            fresh = type.__call__(k8s_client.Configuration)
-            try:
-                await self._load_config(fresh)
-            except KubeConfigError as exc:
-                _log.warning("reloading credentials failed: %s", exc)
-                return False
-            self._reloaded_at = time.monotonic()
-            configuration.api_key = dict(fresh.api_key)
-            configuration.username, configuration.password = fresh.username, fresh.password
-            changed: bool = configuration.api_key != before
-            _log.info("credentials reloaded (%s)", "changed" if changed else "unchanged")
-            return changed
+        return await self._credentials.reload(self._api_client.configuration)
 
     async def _refresh_if_expiring(self, _configuration: object) -> None:
         """Before each request: reload credentials the loader said expire within a minute."""
-        expires_at = self._expires_at
-        if expires_at is not None and time.time() > expires_at - _EXPIRY_MARGIN:
-            self._expires_at = None  # one reload per expiry, even if the plugin gives none
+        if self._credentials.expiring():
             await self.refresh_credentials()
 
     async def aclose(self) -> None:
@@ -205,13 +141,6 @@ class KubeTransport:
         api_client, self._api_client = self._api_client, None
         if api_client is not None:
             await api_client.close()
-
-    async def __aenter__(self) -> KubeTransport:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
 
     # -- properties ------------------------------------------------------------------------
 
@@ -223,7 +152,7 @@ class KubeTransport:
     @property
     def context_name(self) -> str | None:
         """The kubeconfig context in use (None in a cluster)."""
-        return self._context_name
+        return self._credentials.context_name
 
     @property
     def server_url(self) -> str:
@@ -231,13 +160,19 @@ class KubeTransport:
         return self._server_url
 
     @property
-    def calls(self) -> list[CallRecord]:
+    def calls(self) -> list[ApiCall]:
         """The most recent calls, oldest first."""
         return list(self._calls)
 
+    @property
+    def api_client(self) -> Any:
+        """kubernetes_asyncio's ``ApiClient`` (None before :meth:`start` and after
+        :meth:`aclose`); for :mod:`.podstreams`, which builds its WebSocket client from it."""
+        return self._api_client
+
     # -- calls -----------------------------------------------------------------------------
 
-    def _record(
+    def record(
         self,
         verb: str,
         resource: str,
@@ -247,13 +182,19 @@ class KubeTransport:
         started: float,
         error: str | None = None,
     ) -> None:
-        record = CallRecord(
+        """Record one call (in :attr:`calls`, :attr:`request_count` and ``on_call``).
+
+        :meth:`call` and :meth:`stream` record their own; this is for calls made by other means
+        (a WebSocket upgrade). ``status`` is None when no answer came back, ``started`` the
+        ``time.monotonic()`` of the start, ``error`` the reason of a failure (``NotFound`` ...).
+        """
+        record = ApiCall(
             verb=verb,
             resource=resource,
             name=name,
             namespace=namespace,
             status=status,
-            duration=time.monotonic() - started,
+            duration_ms=round((time.monotonic() - started) * 1000, 1),
             error=error,
         )
         self.request_count += 1
@@ -274,7 +215,7 @@ class KubeTransport:
         fn: Callable[..., Awaitable[Any]] = getattr(self._apis[api], method)
         return fn
 
-    async def _call(
+    async def call(
         self,
         verb: str,
         resource: str,
@@ -294,36 +235,30 @@ class KubeTransport:
             api: Which API class (``core``, ``apps``, ``authz``, ``version``).
             name: Object name, passed to the method when given.
             namespace: Namespace, passed to the method when given.
-            **params: Further method arguments (``body``, ``label_selector`` ...).
+            **params: Further method arguments (``body``, ``label_selector`` ...; None values
+                are left out by the generated methods).
 
         Raises:
             KubeError: The mapped failure.
         """
-        args = (verb, resource, method, api, name, namespace, params)
+        info: _Info = {"verb": verb, "resource": resource, "name": name, "namespace": namespace}
         try:
-            return await self._call_once(*args)
+            return await self._call_once(method, api, info, params)
         except KubeUnauthorized:
             if not await self.refresh_credentials():
                 raise
-        return await self._call_once(*args)
+        return await self._call_once(method, api, info, params)
 
     async def _call_once(
-        self,
-        verb: str,
-        resource: str,
-        method: str,
-        api: str,
-        name: str | None,
-        namespace: str | None,
-        params: dict[str, object],
+        self, method: str, api: str, info: _Info, params: dict[str, object]
     ) -> Json:
-        """One try of :meth:`_call`."""
+        """One try of :meth:`call`."""
         fn = self._method(api, method)
+        name, namespace = info["name"], info["namespace"]
         if name is not None:
             params["name"] = name
         if namespace is not None:
             params["namespace"] = namespace
-        info: _Info = {"verb": verb, "resource": resource, "name": name, "namespace": namespace}
         started = time.monotonic()
         status: int | None = None
         try:
@@ -336,13 +271,13 @@ class KubeTransport:
                 headers = dict(resp.headers)
         except TRANSPORT_ERRORS as exc:
             error = error_from_transport(exc, self._server_url, **info)
-            self._record(verb, resource, name, namespace, status, started, error.reason)
+            self.record(**info, status=status, started=started, error=error.reason)
             raise error from None
         if status >= 300:
             failure = error_from_status(status, body, headers, **info)
-            self._record(verb, resource, name, namespace, status, started, failure.reason)
+            self.record(**info, status=status, started=started, error=failure.reason)
             raise failure
-        self._record(verb, resource, name, namespace, status, started)
+        self.record(**info, status=status, started=started)
         if not body:
             return {}
         try:
@@ -350,7 +285,8 @@ class KubeTransport:
         except ValueError:
             # A proxy in front of the API server can answer 200 with an HTML page.
             raise KubeError(
-                f"{self._server_url} answered {verb} {resource} with something that is not JSON",
+                f"{self._server_url} answered {info['verb']} {info['resource']} with something "
+                "that is not JSON",
                 status=status,
                 reason="NotJSON",
                 **info,
@@ -358,7 +294,7 @@ class KubeTransport:
         return doc if isinstance(doc, dict) else {"items": doc}
 
     @asynccontextmanager
-    async def _stream(
+    async def stream(
         self,
         verb: str,
         resource: str,
@@ -378,7 +314,8 @@ class KubeTransport:
             resource: For records and errors.
             name: Object name, if any.
             namespace: Namespace, if any.
-            request: Makes the request given a (connect, read) timeout.
+            request: Makes the request given a (connect, read) timeout: one of
+                :meth:`watch_request` or :meth:`path_request`.
             read_timeout: Seconds without a byte before the connection counts as dead.
         """
         self._require_started()
@@ -388,16 +325,16 @@ class KubeTransport:
             resp: aiohttp.ClientResponse = await request((10.0, read_timeout))
         except TRANSPORT_ERRORS as exc:
             error = error_from_transport(exc, self._server_url, **info)
-            self._record(verb, resource, name, namespace, None, started, error.reason)
+            self.record(**info, status=None, started=started, error=error.reason)
             raise error from None
         try:
             status = int(resp.status)
             if status >= 300:
                 body = await resp.read()
                 failure = error_from_status(status, body, dict(resp.headers), **info)
-                self._record(verb, resource, name, namespace, status, started, failure.reason)
+                self.record(**info, status=status, started=started, error=failure.reason)
                 raise failure
-            self._record(verb, resource, name, namespace, status, started)
+            self.record(**info, status=status, started=started)
             try:
                 yield resp
             except TRANSPORT_ERRORS as exc:
@@ -414,9 +351,11 @@ class KubeTransport:
             # close(), not release(): a stream read halfway cannot go back to the pool.
             resp.close()
 
-    def _watch_request(
+    def watch_request(
         self, method: str, api: str = "core", **params: object
     ) -> Callable[[tuple[float, float]], Awaitable[Any]]:
+        """A request for :meth:`stream` by the generated API ``method`` of ``api`` with
+        ``params`` (``list_namespaced_pod`` with ``watch=True`` ...)."""
         fn = self._method(api, method)
 
         def request(timeout: tuple[float, float]) -> Awaitable[Any]:
@@ -424,10 +363,11 @@ class KubeTransport:
 
         return request
 
-    def _raw_get_request(
+    def path_request(
         self, path: str, path_params: dict[str, str], query: list[tuple[str, str]]
     ) -> Callable[[tuple[float, float]], Awaitable[Any]]:
-        """A GET by path, for query parameters the generated method lacks (``sinceTime``)."""
+        """A GET of ``path`` (with ``{placeholders}`` filled from ``path_params``) for
+        :meth:`stream`, for query parameters the generated method lacks (a log's ``sinceTime``)."""
         self._require_started()
         api_client = self._api_client
 

@@ -18,16 +18,21 @@ class Outcome(StrEnum):
 
 
 class ApiCall(BaseModel):
-    """One Kubernetes API request an action made."""
+    """One Kubernetes API request: recorded by the transport for every call (request counting,
+    the activity log), and kept with the action that made it."""
 
     model_config = ConfigDict(frozen=True)
 
     verb: str
     resource: str
     name: str | None = None
+    namespace: str | None = None
     status: int | None = None
     """HTTP status, or None when no answer came back."""
     duration_ms: float = 0.0
+    """Milliseconds until the response headers (for streams) or the whole body arrived."""
+    error: str | None = None
+    """The reason of a failure (``NotFound``, ``ClientConnectorError`` ...)."""
 
 
 class ActivityEntry(BaseModel):

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import SecretStr, ValidationError
 
-from claworc_tui.k8s.adopt import FoundInstance
 from claworc_tui.k8s.objects import managed_object
+from claworc_tui.models.cluster import FoundInstance
 from claworc_tui.models.errors import ValidationFailed
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.image import check_image
@@ -75,7 +75,7 @@ def _refuse(name: str, reason: str, action: AdoptAction = AdoptAction.REFUSED) -
 async def _names(svc: InstanceService, names: Sequence[str], everything: bool) -> list[str]:
     if not everything:
         return list(dict.fromkeys(names))
-    docs = await svc.kube.managed_docs()
+    docs = await svc.kube.cluster.managed_docs()
     managed = {
         kind: [managed_object(kind, d) for d in by_name.values()] for kind, by_name in docs.items()
     }
@@ -116,7 +116,7 @@ async def _plan(svc: InstanceService, names: Sequence[str], everything: bool) ->
             # --all finds names by label; `adopt NAME` would refuse such a name, so does --all.
             out.append(_refuse(name, "cannot be an instance name (lowercase DNS label, ≤ 63)"))
             continue
-        found = await svc.kube.read_found(name)
+        found = await svc.kube.adopt.read_found(name)
         known = records.get(name)
         if known is not None and unfinished(known):
             view = AdoptCandidate(

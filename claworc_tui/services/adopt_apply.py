@@ -49,7 +49,7 @@ async def adopt(
         raise ValidationFailed("owner", "this database has no owner id yet (opened read-only)")
     planned = await _plan(svc, names, everything)
     settings = await svc.store.settings.get()
-    held = await svc.kube.service_node_ports()
+    held = await svc.kube.cluster.service_node_ports()
     out: list[AdoptCandidate] = []
     for item in planned:
         out.append(await _apply(svc, item, owner, settings, held.owners))
@@ -86,7 +86,7 @@ async def _apply(
             update={"objects": tuple(o for o in item.found.objects if o.owner != owner)}
         )
         try:
-            await svc.kube.take_over(found, owner, instance_annotations(record))
+            await svc.kube.adopt.take_over(found, owner, instance_annotations(record))
         except KubeTakeOverIncomplete as exc:
             detail = await _keep_unfinished(svc, name, str(exc), calls)
             if isinstance(exc.__cause__, asyncio.CancelledError | KeyboardInterrupt):

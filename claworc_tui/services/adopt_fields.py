@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from claworc_tui.k8s.adopt import FoundInstance
+from claworc_tui.models.cluster import FoundInstance
 from claworc_tui.models.exposure import Exposure
 
 

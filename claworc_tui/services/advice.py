@@ -16,11 +16,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from claworc_tui.k8s.objects import EventInfo, InstanceObjects
-from claworc_tui.k8s.pods import PodInfo
 from claworc_tui.models.activity import Outcome
+from claworc_tui.models.cluster import EventInfo, InstanceObjects
 from claworc_tui.models.errors import ValidationFailed
 from claworc_tui.models.instance import Instance
+from claworc_tui.models.pod import PodInfo
 from claworc_tui.models.quantity import format_bytes, parse_quantity
 from claworc_tui.services.status import current_pod
 from claworc_tui.services.views import Advice

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from claworc_tui.k8s.errors import KubeError
-from claworc_tui.k8s.objects import EventInfo, InstanceObjects, ServiceState
+from claworc_tui.models.cluster import EventInfo, InstanceObjects, ServiceState
 from claworc_tui.models.instance import STORAGE_ROLES, Provider
 from claworc_tui.models.names import object_names
 from claworc_tui.models.secrets import mask_key
@@ -137,7 +137,7 @@ async def details(svc: InstanceService, name: str, *, reread: bool = True) -> In
     extras = svc.detail_extras.get(name)
     try:
         if reread or extras is None:
-            extras = svc.detail_extras[name] = await svc.kube.secret_and_config(name)
+            extras = svc.detail_extras[name] = await svc.kube.lifecycle.secret_and_config(name)
         urls = await svc.urls(name)
     except KubeError:
         return InstanceDetails(
@@ -161,9 +161,9 @@ async def delete_plan(svc: InstanceService, name: str) -> list[ObjectRow]:
     await svc.store.instances.get(name)
     try:
         if svc.hub.cached_docs() is None:  # no live watch cache (the CLI): read each object
-            objects = await svc.kube.get_instance_objects(name)
+            objects = await svc.kube.lifecycle.get_instance_objects(name)
         else:  # the Secret and ConfigMap are not watched (see details())
-            objects = svc.hub.objects_of(name, *await svc.kube.secret_and_config(name))
+            objects = svc.hub.objects_of(name, *await svc.kube.lifecycle.secret_and_config(name))
     except KubeError:
         return [
             ObjectRow(kind="object", name=obj, state="unknown (cluster unreachable)", ok=False)

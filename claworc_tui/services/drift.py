@@ -29,9 +29,10 @@ from typing import TYPE_CHECKING
 from claworc_tui.k8s import manifests
 from claworc_tui.k8s.cluster_ops import MANAGED_KINDS
 from claworc_tui.k8s.errors import KubeError
-from claworc_tui.k8s.lifecycle import OrphanDelete, instance_objects
-from claworc_tui.k8s.objects import Json, ManagedObject, NodePortOwner, managed_object
+from claworc_tui.k8s.lifecycle import instance_objects
+from claworc_tui.k8s.objects import Json, managed_object
 from claworc_tui.models.activity import Outcome
+from claworc_tui.models.cluster import ManagedObject, NodePortOwner, OrphanDelete
 from claworc_tui.models.errors import ClaworcError
 from claworc_tui.models.instance import TRANSITIONAL, Instance, InstanceStatus
 from claworc_tui.models.names import object_names
@@ -60,7 +61,7 @@ async def cluster_docs(svc: InstanceService) -> dict[str, dict[str, Json]]:
     """Every object of the app in the namespace, kind → name → object: the watch cache where it
     is current, one list per kind for the rest (see the module docstring)."""
     cached = svc.hub.cached_docs() or {}
-    listed = await svc.kube.managed_docs([k for k in MANAGED_KINDS if k not in cached])
+    listed = await svc.kube.cluster.managed_docs([k for k in MANAGED_KINDS if k not in cached])
     return {**listed, **cached}
 
 
@@ -68,7 +69,7 @@ async def find_drift(svc: InstanceService) -> DriftReport:
     """Compare every record with the cluster."""
     records = await svc.store.instances.list()
     settings = await svc.store.settings.get()
-    docs, ports = await asyncio.gather(cluster_docs(svc), svc.kube.service_node_ports())
+    docs, ports = await asyncio.gather(cluster_docs(svc), svc.kube.cluster.service_node_ports())
     managed = {
         kind: [managed_object(kind, doc) for doc in by_name.values()]
         for kind, by_name in docs.items()
@@ -291,7 +292,7 @@ async def repair(svc: InstanceService, items: Sequence[DriftItem]) -> RepairResu
             await _finish(svc, name)
         for name in sorted(moves):
             settings = await svc.store.settings.get()
-            held = await svc.kube.service_node_ports()
+            held = await svc.kube.cluster.service_node_ports()
             await svc.store.instances.move_ports(
                 name,
                 port_range=(settings.port_range_start, settings.port_range_end),
@@ -306,7 +307,7 @@ async def repair(svc: InstanceService, items: Sequence[DriftItem]) -> RepairResu
         for item in orphans:
             kind, _, obj = item.object.partition("/")
             try:
-                outcome = await svc.kube.delete_orphan(
+                outcome = await svc.kube.lifecycle.delete_orphan(
                     kind, obj, uid=item.uid, owner=svc.kube.owner_id
                 )
             except KubeError as exc:
@@ -351,24 +352,24 @@ async def reapply(svc: InstanceService, name: str, *, replace_service: bool = Fa
     settings = await svc.store.settings.get()
     keys = await svc.effective_keys(name)
     replicas = manifests.desired_replicas(instance)
-    await svc.kube.apply_instance_objects(instance, settings, keys, replicas=replicas)
+    await svc.kube.instances.apply_instance_objects(instance, settings, keys, replicas=replicas)
     await asyncio.gather(
-        svc.kube.replace_secret(instance, keys),
-        svc.kube.replace_configmap(instance),
-        svc.kube.update_deployment(instance, settings, replicas=replicas),
-        svc.kube.replace_service(instance),
+        svc.kube.instances.replace_secret(instance, keys),
+        svc.kube.instances.replace_configmap(instance),
+        svc.kube.instances.update_deployment(instance, settings, replicas=replicas),
+        svc.kube.instances.replace_service(instance),
     )
     # The PVCs' sizes: from the cache when it is current (a PVC just created is not in it yet,
     # and needs no resize), else one list.
     cached = svc.hub.cached_docs()
     if cached is None:
-        cached = await svc.kube.managed_docs(["PersistentVolumeClaim"])
+        cached = await svc.kube.cluster.managed_docs(["PersistentVolumeClaim"])
     objects = instance_objects(name, cached)
     for role, pvc in objects.pvcs.items():
         wanted = getattr(instance.storage, role)
         if pvc is not None and pvc.requested != wanted:
             try:
-                await svc.kube.resize_pvc(object_names(name)[f"pvc_{role}"], wanted)
+                await svc.kube.instances.resize_pvc(object_names(name)[f"pvc_{role}"], wanted)
             except ClaworcError as exc:
                 log.info("cannot resize %s/%s: %s", name, role, exc)
     del replace_service
@@ -398,12 +399,12 @@ async def _finish(svc: InstanceService, name: str) -> str:
             await reapply_created(svc, instance)
             outcome = "finished the create"
         elif status is InstanceStatus.DELETING:
-            await svc.kube.delete_instance_objects(name, wait=True, wait_timeout=120.0)
+            await svc.kube.lifecycle.delete_instance_objects(name, wait=True, wait_timeout=120.0)
             await svc.store.instances.delete(name)
             outcome = "finished the delete"
         elif status in (InstanceStatus.STARTING, InstanceStatus.STOPPING):
             replicas = 1 if status is InstanceStatus.STARTING else 0
-            await svc.kube.scale(name, replicas)
+            await svc.kube.deployments.scale(name, replicas)
             final = InstanceStatus.RUNNING if replicas else InstanceStatus.STOPPED
             await svc.store.instances.set_status(name, final)
             outcome = f"finished the {'start' if replicas else 'stop'}"
@@ -423,5 +424,5 @@ async def reapply_created(svc: InstanceService, instance: Instance) -> None:
     """Apply every object of a half-created instance, then mark it running."""
     settings = await svc.store.settings.get()
     keys = await svc.effective_keys(instance.name)
-    await svc.kube.apply_instance_objects(instance, settings, keys, replicas=1)
+    await svc.kube.instances.apply_instance_objects(instance, settings, keys, replicas=1)
     await svc.store.instances.set_status(instance.name, InstanceStatus.RUNNING)

@@ -23,24 +23,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from claworc_tui.db.instances import InstanceRepository
-from claworc_tui.k8s.informer import (
-    DEPLOYMENTS,
-    EVENTS,
-    PODS,
-    PVCS,
-    SERVICES,
-    Changed,
-    Kind,
-    StreamState,
-    StreamStateChanged,
-    Synced,
-)
+from claworc_tui.k8s.informer import DEPLOYMENTS, EVENTS, PODS, PVCS, SERVICES, Kind
 from claworc_tui.k8s.lifecycle import instance_objects
 from claworc_tui.k8s.manifests import MANAGED_SELECTOR
-from claworc_tui.k8s.objects import EventInfo, InstanceObjects, Json, event_info
-from claworc_tui.k8s.pods import PodInfo, parse_pod
+from claworc_tui.k8s.objects import Json, event_info
+from claworc_tui.k8s.pods import parse_pod
+from claworc_tui.models.cluster import EventInfo, InstanceObjects
 from claworc_tui.models.instance import Instance
 from claworc_tui.models.names import object_names
+from claworc_tui.models.pod import PodInfo
+from claworc_tui.models.watch import Changed, StreamState, StreamStateChanged, Synced
 from claworc_tui.services.runtime import LiveSource, Runtime
 from claworc_tui.services.status import merge
 from claworc_tui.services.views import (

@@ -30,7 +30,7 @@ async def forget(svc: InstanceService, name: str) -> str:
     ours = svc.kube.owner_id
     async with svc.locks.hold(name, "forget") as calls:
         await svc.store.instances.get(name)
-        found = await svc.kube.read_found(name)
+        found = await svc.kube.adopt.read_found(name)
         mine = [f"{o.kind}/{o.name}" for o in found.objects if o.owner in (None, ours)]
         half = bool(mine) and len(mine) < len(found.objects)  # some taken over, some not
         if not found.objects or mine:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.live import live_objects, namespace_events
-from claworc_tui.k8s.objects import EventInfo
+from claworc_tui.models.cluster import EventInfo
 from claworc_tui.models.names import object_names
 from claworc_tui.services.store import Store
 

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from claworc_tui.db.ports import lowest_free_pair
 from claworc_tui.k8s import manifests
 from claworc_tui.k8s.client import KubeClient
-from claworc_tui.k8s.errors import KubeError
+from claworc_tui.k8s.errors import KubeError, KubeNotFound
 from claworc_tui.models.activity import ActivityEntry, ApiCall, Outcome
 from claworc_tui.models.errors import (
     ClaworcError,
@@ -152,7 +152,9 @@ class InstanceService(FleetTools):
                 )
                 await self.log_activity(action, Outcome.FAILED, name, str(exc), calls)
                 hint = (
-                    " (run repair to re-create missing objects)" if "not found" in str(exc) else ""
+                    " (run repair to re-create missing objects)"
+                    if isinstance(exc, KubeNotFound)
+                    else ""
                 )
                 raise OperationFailed(
                     name, action, action, str(exc) + hint, "Nothing was changed."
@@ -230,13 +232,13 @@ class InstanceService(FleetTools):
         host = self._node_hosts.get(settings.node_host)
         if host is None:  # nodes do not move: ask once per session (and per setting)
             host = self._node_hosts[settings.node_host] = (
-                await self.kube.node_address(settings.node_host) or ""
+                await self.kube.cluster.node_address(settings.node_host) or ""
             )
         if host:
             return host
         from urllib.parse import urlparse
 
-        return urlparse(self.kube.server_url).hostname or "localhost"
+        return urlparse(self.kube.transport.server_url).hostname or "localhost"
 
     async def details(self, name: str, *, reread: bool = True) -> InstanceDetails:
         """Everything the detail pane shows (``reread=False``: only from what is watched)."""
@@ -290,9 +292,9 @@ class InstanceService(FleetTools):
             raise ValidationFailed("clawdbot_config", str(exc)) from None
         async with self.locks.hold(name, "edit config") as calls:
             instance = await self.store.instances.set_config(name, config)
-            await self.kube.replace_configmap(instance)
+            await self.kube.instances.replace_configmap(instance)
             if restart and instance.status is InstanceStatus.RUNNING:
-                await self.kube.rollout_restart(name)
+                await self.kube.deployments.rollout_restart(name)
             await self.log_activity(
                 "edit config", Outcome.OK, name, "restarted" if restart else "not restarted", calls
             )
@@ -302,7 +304,7 @@ class InstanceService(FleetTools):
         """Patch the Deployment's requests/limits, then store them."""
         self.require_writable(f"change the resources of {name}")
         async with self.locks.hold(name, "resources") as calls:
-            await self.kube.patch_deployment_resources(name, resources)
+            await self.kube.deployments.patch_deployment_resources(name, resources)
             instance = await self.store.instances.set_resources(name, resources)
             await self.log_activity(
                 "resources",
@@ -330,7 +332,9 @@ class InstanceService(FleetTools):
         async with self.locks.hold(name, "resize") as calls:
             for role, size in new.items():
                 if size > old[role]:
-                    await self.kube.resize_pvc(names[f"pvc_{role}"], getattr(storage, role))
+                    await self.kube.instances.resize_pvc(
+                        names[f"pvc_{role}"], getattr(storage, role)
+                    )
             updated = await self.store.instances.set_storage(name, storage)
             await self.log_activity("resize", Outcome.OK, name, None, calls)
         return updated
@@ -343,7 +347,7 @@ class InstanceService(FleetTools):
         self.require_writable(f"change the keys of {name}")
         async with self.locks.hold(name, "keys") as calls:
             instance = await self.store.instances.set_override(name, provider, key)
-            await self.kube.replace_secret(instance, await self.effective_keys(name))
+            await self.kube.instances.replace_secret(instance, await self.effective_keys(name))
             await self.log_activity(
                 "keys",
                 Outcome.OK,
@@ -404,7 +408,7 @@ class InstanceService(FleetTools):
             async def rewrite(instance: Instance) -> None:
                 overrides = await self.store.instances.overrides(instance.name)
                 try:
-                    await self.kube.replace_secret(
+                    await self.kube.instances.replace_secret(
                         instance, manifests.effective_keys(overrides, globals_)
                     )
                 except KubeError as exc:

@@ -72,7 +72,7 @@ async def create(svc: InstanceService, spec: InstanceSpec) -> AsyncIterator[Prog
         raise OperationInProgress(name, "create")
     if existing is not None:
         raise NameTaken(name)
-    foreign = await svc.kube.foreign_owner(name)
+    foreign = await svc.kube.adopt.foreign_owner(name)
     if foreign is not None:
         raise ValidationFailed(
             "display_name",
@@ -85,7 +85,7 @@ async def create(svc: InstanceService, spec: InstanceSpec) -> AsyncIterator[Prog
         try:
             yield report(step, StepState.RUNNING)
             settings = await svc.store.settings.get()
-            held = await svc.kube.service_node_ports()
+            held = await svc.kube.cluster.service_node_ports()
             instance = await svc.store.instances.insert(
                 name,
                 spec,
@@ -105,10 +105,17 @@ async def create(svc: InstanceService, spec: InstanceSpec) -> AsyncIterator[Prog
             # consumer goes away at a yield.
             round_two: dict[str, Awaitable[object]] = {
                 "volumes": _settled(
-                    *(svc.kube.create_pvc(m) for m in manifests.pvcs(created, namespace=ns))
+                    *(
+                        svc.kube.instances.create_pvc(m)
+                        for m in manifests.pvcs(created, namespace=ns)
+                    )
                 ),
-                "secret": svc.kube.create_secret(manifests.secret(created, keys, namespace=ns)),
-                "config": svc.kube.create_configmap(manifests.configmap(created, namespace=ns)),
+                "secret": svc.kube.instances.create_secret(
+                    manifests.secret(created, keys, namespace=ns)
+                ),
+                "config": svc.kube.instances.create_configmap(
+                    manifests.configmap(created, namespace=ns)
+                ),
                 "service": _create_service(svc, name),
             }
             pending = {asyncio.ensure_future(call): key for key, call in round_two.items()}
@@ -128,7 +135,7 @@ async def create(svc: InstanceService, spec: InstanceSpec) -> AsyncIterator[Prog
             step = "deployment"
             await svc.store.instances.set_step(name, step)
             yield report(step, StepState.RUNNING)
-            await svc.kube.create_deployment(
+            await svc.kube.instances.create_deployment(
                 manifests.deployment(current, settings, replicas=1, namespace=ns)
             )
             await svc.store.instances.set_status(name, InstanceStatus.RUNNING)
@@ -178,7 +185,9 @@ async def _create_service(svc: InstanceService, name: str) -> None:
     for attempt in range(_PORT_RETRIES):
         instance = await svc.store.instances.get(name)
         try:
-            await svc.kube.create_service(manifests.service(instance, namespace=svc.kube.namespace))
+            await svc.kube.instances.create_service(
+                manifests.service(instance, namespace=svc.kube.namespace)
+            )
             return
         except KubeInvalid as exc:
             if not exc.port_conflict or attempt == _PORT_RETRIES - 1:
@@ -187,7 +196,7 @@ async def _create_service(svc: InstanceService, name: str) -> None:
                 "%s: port pair %s taken in the cluster; moving on", name, instance.nodeport_chrome
             )
             settings = await svc.store.settings.get()
-            held = await svc.kube.service_node_ports()
+            held = await svc.kube.cluster.service_node_ports()
             await svc.store.instances.move_ports(
                 name,
                 port_range=(settings.port_range_start, settings.port_range_end),
@@ -200,7 +209,7 @@ async def _rollback(svc: InstanceService, name: str) -> str:
     try:
         # Only what carries our owner id: an object of the name another database owns (what
         # made the create fail) stays, and no longer blocks the rollback.
-        await svc.kube.delete_instance_objects(
+        await svc.kube.lifecycle.delete_instance_objects(
             name, wait=True, wait_timeout=60.0, propagation="Background", only_ours=True
         )
     except (KubeError, OSError) as exc:
@@ -219,7 +228,7 @@ async def _delete_hint(svc: InstanceService, name: str) -> str:
     """What to do after a failed delete: retry it, or, when another claworc database owns the
     objects now (it adopted them), drop this stale record with ``forget``."""
     try:
-        found = await svc.kube.read_found(name)
+        found = await svc.kube.adopt.read_found(name)
     except (KubeError, OSError):
         return "; press D again to retry"
     if any(o is not None and o != svc.kube.owner_id for o in found.owners):
@@ -253,7 +262,9 @@ async def delete(svc: InstanceService, name: str) -> AsyncIterator[Progress]:
         )
         yield report(0, StepState.RUNNING)
         try:
-            result = await svc.kube.delete_instance_objects(name, wait=True, wait_timeout=120.0)
+            result = await svc.kube.lifecycle.delete_instance_objects(
+                name, wait=True, wait_timeout=120.0
+            )
         except (KubeError, OSError) as exc:
             left = exc.remaining if isinstance(exc, KubeDeleteTimeout) else []
             detail = f"delete failed: {exc}" + (f"; still there: {', '.join(left)}" if left else "")

@@ -44,6 +44,9 @@ class Services:
     """Shells and port-forwards into instances (see :mod:`.reach`)."""
     engine_host: str | None = None
     """The Docker engine's address, on the Docker runtime."""
+    cluster_reachable: bool = True
+    """False when the API server did not answer the start-up checks (the records are shown;
+    the namespace check and the sweep were skipped, the watch keeps retrying)."""
 
     @property
     def runtime(self) -> RuntimeKind:
@@ -55,14 +58,14 @@ class Services:
         """The kubeconfig context (``in-cluster`` inside a pod); ``docker`` on Docker."""
         if self.kube is None:
             return "docker"
-        return self.kube.context_name or "in-cluster"
+        return self.kube.transport.context_name or "in-cluster"
 
     @property
     def server_url(self) -> str:
         """The API server URL (the engine's address on Docker)."""
         if self.kube is None:
             return self.engine_host or ""
-        return self.kube.server_url
+        return self.kube.transport.server_url
 
     @property
     def namespace(self) -> str:
@@ -89,23 +92,26 @@ class Services:
                 await self.kube.aclose()
 
 
-async def _read_only_reason(config: Settings, kube: KubeClient) -> tuple[str | None, list[str]]:
+async def _read_only_reason(
+    config: Settings, kube: KubeClient
+) -> tuple[str | None, list[str], bool]:
+    """(why writes are off, warnings, whether the API server answered)."""
     if config.read_only:
-        return "the app runs with --read-only", []
+        return "the app runs with --read-only", [], True
     try:
-        permissions = await kube.can_i()
+        permissions = await kube.cluster.can_i()
     except (KubeUnreachable, KubeTimeout) as exc:
-        return None, [f"the cluster is not reachable yet: {exc}"]
+        return None, [f"the cluster is not reachable yet: {exc}"], False
     except KubeError as exc:
-        return None, [f"could not check permissions: {exc}"]
+        return None, [f"could not check permissions: {exc}"], True
     if permissions.read_only:
         denied = ", ".join(f"{p.verb} {p.resource}" for p in permissions.denied[:4])
-        return f"RBAC allows no changes in {kube.namespace} (denied: {denied})", []
+        return f"RBAC allows no changes in {kube.namespace} (denied: {denied})", [], True
     warnings = [
         f"RBAC denies {p.verb} {p.resource}: actions that need it will fail"
         for p in permissions.denied
     ]
-    return None, warnings
+    return None, warnings, True
 
 
 READS_ONLY = "this command only reads"
@@ -153,20 +159,22 @@ async def open_services(
         await kube.start()
         reason: str | None
         warnings: list[str]
+        reachable = True
         if reads_only and not config.read_only:
             reason, warnings = READS_ONLY, []
         else:
             try:
-                reason, warnings = await asyncio.wait_for(
+                reason, warnings, reachable = await asyncio.wait_for(
                     _read_only_reason(config, kube), STARTUP_WAIT
                 )
             except TimeoutError:
-                reason, warnings = None, [_no_answer(kube)]
-        if reason is None and not _unreachable(warnings):
+                reason, warnings, reachable = None, [_no_answer(kube)], False
+        if reason is None and reachable:
             try:
-                await asyncio.wait_for(kube.ensure_namespace(), STARTUP_WAIT)
+                await asyncio.wait_for(kube.cluster.ensure_namespace(), STARTUP_WAIT)
             except (KubeUnreachable, KubeTimeout, TimeoutError):
                 warnings.append(_no_answer(kube))
+                reachable = False
             except KubeForbidden as exc:
                 warnings.append(str(exc))
     except BaseException:
@@ -185,9 +193,10 @@ async def open_services(
         read_only_reason=reason,
         warnings=[*store.warnings, *warnings],
         reach=ReachService(store, kube, read_only_reason=reason),
+        cluster_reachable=reachable,
     )
     try:
-        if sweep and reason is None and not _unreachable(warnings):
+        if sweep and reason is None and reachable:
             try:
                 services.swept = await instances.sweep()
             except KubeError as exc:
@@ -203,11 +212,8 @@ async def open_services(
 
 
 def _no_answer(kube: KubeClient) -> str:
+    server = kube.transport.server_url or "the API server"
     return (
-        f"the cluster is not reachable yet: {kube.server_url or 'the API server'} did not answer "
+        f"the cluster is not reachable yet: {server} did not answer "
         f"within {STARTUP_WAIT:g} s (showing the records; the connection is retried)"
     )
-
-
-def _unreachable(warnings: list[str]) -> bool:
-    return any("not reachable" in w for w in warnings)

@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 
-from claworc_tui.k8s.objects import CallRecord
 from claworc_tui.models.activity import ApiCall
 from claworc_tui.models.instance import TRANSITIONAL, Instance
 from claworc_tui.services.errors import OperationInProgress
@@ -22,19 +21,11 @@ from claworc_tui.services.errors import OperationInProgress
 _calls: ContextVar[list[ApiCall] | None] = ContextVar("claworc_calls", default=None)
 
 
-def record_call(record: CallRecord) -> None:
+def record_call(call: ApiCall) -> None:
     """The transport's ``on_call`` hook: add the call to the running operation, if any."""
     calls = _calls.get()
     if calls is not None:
-        calls.append(
-            ApiCall(
-                verb=record.verb,
-                resource=record.resource,
-                name=record.name,
-                status=record.status,
-                duration_ms=round(record.duration * 1000, 1),
-            )
-        )
+        calls.append(call)
 
 
 def owner_id() -> str:

@@ -27,13 +27,13 @@ from dataclasses import dataclass, field
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeError, KubeForbidden
 from claworc_tui.k8s.manifests import CHROME_PORT, CONTAINER, TERMINAL_PORT
-from claworc_tui.k8s.objects import EventInfo
-from claworc_tui.k8s.pods import PodInfo
 from claworc_tui.k8s.podstreams import ExecChannel, ForwardChannel, PodStreams
+from claworc_tui.models.cluster import EventInfo
 from claworc_tui.models.errors import ClaworcError, ValidationFailed
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import Instance
 from claworc_tui.models.names import object_names
+from claworc_tui.models.pod import PodInfo
 from claworc_tui.services.errors import ReadOnlyMode
 from claworc_tui.services.inspect import ObjectYaml, instance_yaml
 from claworc_tui.services.inspect import events as inspect_events
@@ -130,7 +130,7 @@ class ReachService:
         self.store = store
         self.kube = kube
         self.read_only_reason = read_only_reason
-        self.streams = PodStreams(kube)
+        self.streams = PodStreams(kube.transport)
         self._forwards: dict[tuple[str, int], Forward] = {}
 
     async def aclose(self) -> None:
@@ -162,13 +162,13 @@ class ReachService:
         settings = await self.store.settings.get()
         skip: set[int] = set()
         if exposure is Exposure.NODEPORT:  # ports other Services of the cluster hold
-            skip = set((await self.kube.service_node_ports()).owners)
+            skip = set((await self.kube.cluster.service_node_ports()).owners)
         port_range = (settings.port_range_start, settings.port_range_end)
         instance = await self.store.instances.set_exposure(
             name, exposure, port_range=port_range, skip_ports=skip
         )
         try:
-            await self.kube.replace_service(instance)
+            await self.kube.instances.replace_service(instance)
         except BaseException:
             # Back to NodePorts: the released pair may have been taken meanwhile, and the next
             # one must not be a pair another Service holds (ours still has the old pair).
@@ -184,7 +184,7 @@ class ReachService:
     async def _held(self, name: str) -> set[int]:
         """nodePorts other Services than ``name``'s hold (nothing known if the list fails)."""
         try:
-            owners = (await self.kube.service_node_ports()).owners
+            owners = (await self.kube.cluster.service_node_ports()).owners
         except (KubeError, OSError):
             return set()
         own = (self.kube.namespace, object_names(name)["service"])
@@ -219,12 +219,14 @@ class ReachService:
         """
         await self.store.instances.get(name)
         items = [("instance name", name)]
-        pods = [p for p in await self.kube.list_pods(f"app={name}") if not p.terminating]
+        pods = [p for p in await self.kube.cluster.list_pods(f"app={name}") if not p.terminating]
         if not pods:
             return items
         pod = pods[0].name
         context = (
-            f"--context {shlex.quote(self.kube.context_name)} " if self.kube.context_name else ""
+            f"--context {shlex.quote(self.kube.transport.context_name)} "
+            if self.kube.transport.context_name
+            else ""
         )
         kubectl = f"kubectl {context}-n {shlex.quote(self.kube.namespace)}"
         items += [
@@ -244,7 +246,7 @@ class ReachService:
             NotRunning: It has no Running pod (stopped, starting, crash-looping …).
         """
         await self.store.instances.get(name)
-        return pod_state(name, await self.kube.list_pods(f"app={name}")).name
+        return pod_state(name, await self.kube.cluster.list_pods(f"app={name}")).name
 
     @asynccontextmanager
     async def shell(

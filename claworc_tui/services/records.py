@@ -334,7 +334,7 @@ async def _conflicts(svc: InstanceService, file: RecordsFile) -> tuple[list[str]
     warnings: list[str] = []
     try:
         async with asyncio.timeout(CLUSTER_CHECK_SECONDS):
-            owners = (await svc.kube.service_node_ports()).owners
+            owners = (await svc.kube.cluster.service_node_ports()).owners
     except (KubeError, OSError, TimeoutError) as exc:
         warnings.append(f"could not check the cluster's NodePorts ({exc or 'no answer'})")
         return problems, warnings

@@ -7,7 +7,7 @@ Steps, reported like create's:
    row, so drift and repair expect it from now on. An instance another live process is working
    on (its ``op_owner``) is refused;
 2. ``deployment``: one patch sets the image, ``imagePullPolicy: Always`` and the restartedAt
-   annotation (see :mod:`claworc_tui.k8s.rollout`); a failure puts the row's image back;
+   annotation (see :mod:`claworc_tui.k8s.deployments`); a failure puts the row's image back;
 3. ``rollout``: waits for the new pod to be ready. An image whose pull keeps failing (see
    :data:`PULL_GRACE`) is rolled back to the previous image, only where the Deployment and
    the row still hold this redeploy's target; a pod not ready in time fails the redeploy (the
@@ -27,9 +27,9 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from claworc_tui.k8s.errors import KubeError
-from claworc_tui.k8s.objects import DeploymentState
+from claworc_tui.k8s.errors import KubeError, KubeNotFound
 from claworc_tui.models.activity import ApiCall, Outcome
+from claworc_tui.models.cluster import DeploymentState
 from claworc_tui.models.errors import ClaworcError, ValidationFailed
 from claworc_tui.models.image import image_problem
 from claworc_tui.models.instance import Instance, InstanceStatus
@@ -130,7 +130,7 @@ class _Run:
             same = " (the same tag, pulled again)" if target == old_image else ""
             yield self.report("record", StepState.DONE, f"image {target}{same}")
             yield self.report("deployment", StepState.RUNNING)
-            patch = asyncio.ensure_future(svc.kube.redeploy_deployment(name, target))
+            patch = asyncio.ensure_future(svc.kube.deployments.redeploy_deployment(name, target))
             try:
                 deployed = await asyncio.shield(patch)
             except (asyncio.CancelledError, GeneratorExit):
@@ -141,7 +141,7 @@ class _Run:
                 await svc.store.instances.set_image(name, before.image)
                 await self._restore(detail=f"redeploy failed: {exc}")
                 await svc.log_activity("redeploy", Outcome.FAILED, name, str(exc), calls)
-                hint = " (run repair to re-create it)" if "not found" in str(exc) else ""
+                hint = " (run repair to re-create it)" if isinstance(exc, KubeNotFound) else ""
                 raise OperationFailed(
                     name, "redeploy", "deployment", f"{exc}{hint}", "Nothing was changed."
                 ) from None
@@ -224,13 +224,15 @@ class _Run:
         deadline = time.monotonic() + ready_within
         failing: dict[str, tuple[float, int]] = {}  # pod -> (first seen failing, sightings)
         while time.monotonic() < deadline:
-            dep = await kube.read_deployment(self.name)
+            dep = await kube.deployments.read_deployment(self.name)
             if dep is None:
                 return "gone", "the Deployment is gone"
             rolled = dep.observed_generation >= generation and dep.updated_replicas >= dep.replicas
             if rolled:
                 # Recreate: once the new ReplicaSet has its pod, the live pods are the new ones.
-                pods = [p for p in await kube.list_pods(f"app={self.name}") if not p.terminating]
+                pods = [
+                    p for p in await kube.cluster.list_pods(f"app={self.name}") if not p.terminating
+                ]
                 now = time.monotonic()
                 for pod in pods:
                     if pod.reason in PULL_FAILURES:
@@ -259,7 +261,7 @@ class _Run:
             return f"The image {target} could not be pulled again; the Deployment keeps it."
         svc = self.svc
         try:
-            rolled = await svc.kube.roll_back_deployment(
+            rolled = await svc.kube.deployments.roll_back_deployment(
                 self.name, ours=target, restarted_at=deployed.restarted_at, image=old_image
             )
         except (KubeError, OSError) as exc:

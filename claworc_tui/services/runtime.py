@@ -17,13 +17,15 @@ import os
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, Unpack
 
 from claworc_tui.models.logs import LogLine, LogStreamState
+from claworc_tui.models.watch import InformerEvent
 
 if TYPE_CHECKING:  # the cluster client (aiohttp, kubernetes_asyncio) is not needed to choose
     from claworc_tui.k8s.client import KubeClient
-    from claworc_tui.k8s.informer import InformerEvent, Kind
+    from claworc_tui.k8s.follow import FollowOptions
+    from claworc_tui.k8s.informer import Kind
     from claworc_tui.k8s.objects import Json
 
 #: Docker's default socket (``docker.engine.DEFAULT_SOCKET``; not imported from there, which
@@ -86,16 +88,7 @@ class Runtime(Protocol):
         """Replace the running instance's process (or pod)."""
         ...
 
-    def follow_logs(
-        self,
-        name: str,
-        *,
-        tail_lines: int | None = None,
-        since_seconds: int | None = None,
-        previous: bool = False,
-        follow: bool = True,
-        on_state: Callable[[LogStreamState, str | None], None] | None = None,
-    ) -> LogSource:
+    def follow_logs(self, name: str, **options: Unpack[FollowOptions]) -> LogSource:
         """Follow the instance's log, across restarts."""
         ...
 
@@ -116,35 +109,19 @@ class KubeRuntime:
 
     async def start(self, name: str) -> None:
         """Scale the Deployment to 1."""
-        await self.kube.scale(name, 1)
+        await self.kube.deployments.scale(name, 1)
 
     async def stop(self, name: str) -> None:
         """Scale the Deployment to 0 (the PVCs stay)."""
-        await self.kube.scale(name, 0)
+        await self.kube.deployments.scale(name, 0)
 
     async def restart(self, name: str) -> None:
         """Roll the pod."""
-        await self.kube.rollout_restart(name)
+        await self.kube.deployments.rollout_restart(name)
 
-    def follow_logs(
-        self,
-        name: str,
-        *,
-        tail_lines: int | None = None,
-        since_seconds: int | None = None,
-        previous: bool = False,
-        follow: bool = True,
-        on_state: Callable[[LogStreamState, str | None], None] | None = None,
-    ) -> LogSource:
+    def follow_logs(self, name: str, **options: Unpack[FollowOptions]) -> LogSource:
         """Follow the instance's pods (moving to the new pod after a restart)."""
-        return self.kube.follow_logs(
-            instance=name,
-            tail_lines=tail_lines,
-            since_seconds=since_seconds,
-            previous=previous,
-            follow=follow,
-            on_state=on_state,
-        )
+        return self.kube.follow_logs(instance=name, **options)
 
 
 def choose_runtime(

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from claworc_tui.k8s.pods import PodInfo
 from claworc_tui.models.instance import Instance, InstanceStatus
+from claworc_tui.models.pod import PodInfo
 from claworc_tui.services.views import InstanceView, Tone
 
 #: Pod reasons that mean something is wrong and the user should look.

@@ -9,7 +9,7 @@ from typing import Any
 from claworc_tui.docker.engine import DockerEngine
 from claworc_tui.docker.events import EngineEvents
 from claworc_tui.docker.instances import DockerInstances
-from claworc_tui.k8s.informer import Changed, InformerEvent
+from claworc_tui.models.watch import Changed, InformerEvent
 from tests._support.wait import wait_for
 from tests.docker.conftest import Background, made
 

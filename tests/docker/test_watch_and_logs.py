@@ -10,9 +10,9 @@ from claworc_tui.docker.engine import DockerEngine
 from claworc_tui.docker.instances import DockerInstances
 from claworc_tui.docker.logs import Demux, DockerLogFollow
 from claworc_tui.docker.watch import ContainerWatch, pod_from_inspect
-from claworc_tui.k8s.informer import Changed, InformerEvent, StreamState, StreamStateChanged, Synced
-from claworc_tui.k8s.pods import PodInfo
 from claworc_tui.models.logs import LogLine
+from claworc_tui.models.pod import PodInfo
+from claworc_tui.models.watch import Changed, InformerEvent, StreamState, StreamStateChanged, Synced
 from claworc_tui.services.advice import advise
 from tests._support.wait import wait_for
 from tests.docker.conftest import IMAGE, Background, made, make_instance

@@ -57,7 +57,7 @@ async def seconds_until_a_new_pod(services: Services, old: str, what: str) -> fl
 async def replace_pod(emulator: EmulatorServer, services: Services, pod: str) -> None:
     """Delete the pod behind the app's back: its Deployment makes a new one."""
     kube = services.instances.kube
-    await kube._call("delete", "pods", "delete_namespaced_pod", name=pod, namespace=NS)
+    await kube.transport.call("delete", "pods", "delete_namespaced_pod", name=pod, namespace=NS)
 
 
 async def drain(services: Services) -> None:
@@ -183,7 +183,7 @@ async def test_expired_token_is_renewed_by_the_exec_plugin(tmp_path: Path) -> No
             )
             assert took < BACK_WITHIN
             # Plain calls renew too: the CLI's and the UI's actions keep working.
-            assert [p.instance for p in await services.instances.kube.list_pods()] == [NAME]
+            assert [p.instance for p in await services.instances.kube.cluster.list_pods()] == [NAME]
 
 
 async def emulator_delete_pod(emulator: EmulatorServer, pod: str) -> None:

@@ -33,7 +33,9 @@ def running_pod(emulator: EmulatorServer, instance: str) -> str | None:
 
 async def apply(kube: KubeClient, instance: Instance) -> None:
     """Create every object of ``instance`` with the default settings and global keys."""
-    await kube.apply_instance_objects(instance, make_settings(), effective_keys({}, GLOBAL_KEYS))
+    await kube.instances.apply_instance_objects(
+        instance, make_settings(), effective_keys({}, GLOBAL_KEYS)
+    )
 
 
 def throttle_pod_lists(emulator: EmulatorServer, retry_after: int) -> None:

@@ -17,7 +17,7 @@ from claworc_tui.k8s.errors import (
     KubeTooManyRequests,
     KubeUnreachable,
 )
-from claworc_tui.k8s.objects import CallRecord
+from claworc_tui.models.activity import ApiCall
 from tests._support.wait import wait_for
 from tests.k8s.factories import make_instance, make_settings
 from tests.k8s.helpers import NS, apply, running_pod, throttle_pod_lists
@@ -25,50 +25,50 @@ from tests.k8s.helpers import NS, apply, running_pod, throttle_pod_lists
 
 async def test_connection_facts(kube: KubeClient, emulator: EmulatorServer) -> None:
     assert kube.namespace == NS
-    assert kube.context_name == "emulator"
-    assert kube.server_url == emulator.url
-    version = await kube.server_version()
+    assert kube.transport.context_name == "emulator"
+    assert kube.transport.server_url == emulator.url
+    version = await kube.cluster.server_version()
     assert version.major == "1"
     assert version.git_version.startswith("v1.")
 
 
 async def test_calls_are_recorded(kubeconfig: Path) -> None:
-    seen: list[CallRecord] = []
+    seen: list[ApiCall] = []
     client = KubeClient(kubeconfig=kubeconfig, on_call=seen.append, history=3)
     await client.start()
     try:
-        await client.server_version()
-        objects = await client.get_instance_objects("nope")  # 8 GETs, each a 404
+        await client.cluster.server_version()
+        objects = await client.lifecycle.get_instance_objects("nope")  # 8 GETs, each a 404
         with pytest.raises(KubeNotFound):
-            await client.rollout_restart("nope")
-        await client.list_pods()
+            await client.deployments.rollout_restart("nope")
+        await client.cluster.list_pods()
     finally:
         await client.aclose()
     assert objects.missing
-    assert client.request_count == len(seen) == 11
+    assert client.transport.request_count == len(seen) == 11
     assert seen[0].verb == "get"
     assert seen[0].status == 200
     assert {r.status for r in seen[1:9]} == {404}
     assert seen[1].error == "NotFound"
     assert (seen[-1].verb, seen[-1].resource, seen[-1].namespace) == ("list", "pods", NS)
-    assert len(client.calls) == 3
+    assert len(client.transport.calls) == 3
 
 
 async def test_ensure_namespace(kubeconfig: Path, emulator: EmulatorServer) -> None:
     client = KubeClient(kubeconfig=kubeconfig, namespace="fresh")
     await client.start()
     try:
-        assert await client.ensure_namespace() == NamespaceStatus.CREATED
-        assert await client.ensure_namespace() == NamespaceStatus.EXISTS
+        assert await client.cluster.ensure_namespace() == NamespaceStatus.CREATED
+        assert await client.cluster.ensure_namespace() == NamespaceStatus.EXISTS
         other = KubeClient(kubeconfig=kubeconfig, namespace="missing")
         await other.start()
         emulator.forbid("create", "namespaces")
         with pytest.raises(KubeForbidden) as caught:
-            await other.ensure_namespace()
+            await other.cluster.ensure_namespace()
         await other.aclose()
         assert 'namespace "missing" does not exist and you may not create it' in str(caught.value)
         emulator.forbid("get", "namespaces")
-        assert await client.ensure_namespace() == NamespaceStatus.UNKNOWN
+        assert await client.cluster.ensure_namespace() == NamespaceStatus.UNKNOWN
     finally:
         await client.aclose()
 
@@ -78,7 +78,7 @@ async def test_forbidden_names_verb_resource_namespace(
 ) -> None:
     emulator.forbid("create", "deployments", NS)
     with pytest.raises(KubeForbidden) as caught:
-        await kube.create_deployment(
+        await kube.instances.create_deployment(
             manifests.deployment(make_instance(), make_settings(), namespace=NS)
         )
     err = caught.value
@@ -89,7 +89,7 @@ async def test_forbidden_names_verb_resource_namespace(
 
 
 async def test_can_i_detects_read_only(kube: KubeClient, emulator: EmulatorServer) -> None:
-    perms = await kube.can_i()
+    perms = await kube.cluster.can_i()
     assert perms.allowed("get", "pods/log")
     assert not perms.read_only
     for verb in ("create", "update", "patch", "delete"):
@@ -97,7 +97,7 @@ async def test_can_i_detects_read_only(kube: KubeClient, emulator: EmulatorServe
             emulator.forbid(verb, resource)
         for resource in ("secrets", "configmaps", "services"):
             emulator.forbid(verb, resource)
-    perms = await kube.can_i()
+    perms = await kube.cluster.can_i()
     assert perms.read_only
     assert perms.allowed("list", "pods")
     assert ("delete", "deployments") in {(p.verb, p.resource) for p in perms.denied}
@@ -119,7 +119,7 @@ async def test_can_i_asks_one_rules_review_when_it_is_complete(
     emulator.forbid("delete", "secrets")
     emulator.forbid("patch", "deployments/scale")
     emulator.requests.clear()
-    perms = await kube.can_i()
+    perms = await kube.cluster.can_i()
     assert reviews(emulator) == ["rules"]
     denied = {(p.verb, p.resource) for p in perms.denied}
     assert denied == {("delete", "secrets"), ("patch", "deployments/scale")}
@@ -132,10 +132,10 @@ async def test_can_i_asks_action_by_action_when_the_rules_cannot_tell(
     kube: KubeClient, emulator: EmulatorServer, mode: str
 ) -> None:
     emulator.forbid("delete", "secrets")
-    complete = answers(await kube.can_i())
+    complete = answers(await kube.cluster.can_i())
     emulator.rules_review(mode)
     emulator.requests.clear()
-    perms = await kube.can_i()
+    perms = await kube.cluster.can_i()
     assert reviews(emulator) == ["rules"] + ["access"] * len(APP_ACTIONS)
     assert answers(perms) == complete
     assert not complete["delete", "secrets"]
@@ -164,7 +164,7 @@ async def test_unreachable_names_the_server(tmp_path: Path) -> None:
     await client.start()
     try:
         with pytest.raises(KubeUnreachable) as caught:
-            await client.server_version()
+            await client.cluster.server_version()
     finally:
         await client.aclose()
     assert url in str(caught.value)
@@ -181,34 +181,34 @@ async def test_bad_config(tmp_path: Path, kubeconfig: Path) -> None:
 async def test_too_many_requests(kube: KubeClient, emulator: EmulatorServer) -> None:
     throttle_pod_lists(emulator, retry_after=2)
     with pytest.raises(KubeTooManyRequests) as caught:
-        await kube.list_pods()
+        await kube.cluster.list_pods()
     assert caught.value.retry_after == 2.0
-    assert await kube.list_pods() == []  # only once
+    assert await kube.cluster.list_pods() == []  # only once
 
 
 async def test_node_address(kube: KubeClient, emulator: EmulatorServer) -> None:
-    assert await kube.node_address("vnc.example.com") == "vnc.example.com"
-    address = await kube.node_address()
+    assert await kube.cluster.node_address("vnc.example.com") == "vnc.example.com"
+    address = await kube.cluster.node_address()
     assert address is not None
     node = emulator.objects("nodes", "")[0]
     by_type = {a["type"]: a["address"] for a in node["status"]["addresses"]}
     assert address == by_type.get("ExternalIP", by_type.get("InternalIP"))
     emulator.forbid("list", "nodes")
-    assert await kube.node_address() is None
+    assert await kube.cluster.node_address() is None
 
 
 async def test_node_ports_and_managed_objects(kube: KubeClient, emulator: EmulatorServer) -> None:
     await apply(kube, make_instance())
-    ports = await kube.service_node_ports()
+    ports = await kube.cluster.service_node_ports()
     assert ports.cluster_wide
     assert ports.owners[30100].service == "bot-alpha-vnc"
     assert ports.owners[30101].namespace == NS
-    managed = await kube.managed_docs()
+    managed = await kube.cluster.managed_docs()
     assert list(managed["Deployment"]) == ["bot-alpha"]
     assert len(managed["PersistentVolumeClaim"]) == 4
     labels = {d["metadata"]["labels"]["app"] for kind in managed.values() for d in kind.values()}
     assert labels == {"bot-alpha"}
-    only = await kube.managed_docs(["Secret"])
+    only = await kube.cluster.managed_docs(["Secret"])
     assert list(only) == ["Secret"]
     assert list(only["Secret"]) == ["bot-alpha-keys"]
 
@@ -218,10 +218,10 @@ async def test_events_and_pods(kube: KubeClient, emulator: EmulatorServer) -> No
     await wait_for(lambda: running_pod(emulator, "bot-alpha") is not None, what="pod running")
     pod = running_pod(emulator, "bot-alpha")
     assert pod is not None
-    (info,) = await kube.list_pods()
+    (info,) = await kube.cluster.list_pods()
     assert (info.name, info.instance, info.phase) == (pod, "bot-alpha", "Running")
-    assert await kube.read_pod("gone") is None
-    events = await kube.events_for(["bot-alpha", pod])
+    assert await kube.cluster.read_pod("gone") is None
+    events = await kube.cluster.events_for(["bot-alpha", pod])
     assert events
     assert {e.name for e in events} <= {"bot-alpha", pod}
     times = [e.last_time for e in events if e.last_time]

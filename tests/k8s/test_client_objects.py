@@ -28,9 +28,9 @@ def names_of(emulator: EmulatorServer, plural: str) -> set[str]:
 async def test_create_twice_is_idempotent(kube: KubeClient, emulator: EmulatorServer) -> None:
     instance = make_instance()
     keys = effective_keys({}, GLOBAL_KEYS)
-    first = await kube.apply_instance_objects(instance, make_settings(), keys)
+    first = await kube.instances.apply_instance_objects(instance, make_settings(), keys)
     assert [r.created for r in first] == [True] * 8
-    again = await kube.apply_instance_objects(instance, make_settings(), keys)
+    again = await kube.instances.apply_instance_objects(instance, make_settings(), keys)
     assert [r.created for r in again] == [False] * 8
     assert [r.uid for r in again] == [r.uid for r in first]
     assert names_of(emulator, "persistentvolumeclaims") == {
@@ -41,7 +41,7 @@ async def test_create_twice_is_idempotent(kube: KubeClient, emulator: EmulatorSe
     }
     assert names_of(emulator, "deployments") == {"bot-alpha"}
     assert names_of(emulator, "services") >= {"bot-alpha-vnc"}
-    objects = await kube.get_instance_objects("bot-alpha")
+    objects = await kube.lifecycle.get_instance_objects("bot-alpha")
     assert objects.missing == []
     assert objects.secret_keys == frozenset({"ANTHROPIC_API_KEY", "BRAVE_API_KEY"})
     assert objects.drift(expected_shape(instance, make_settings(), keys)) == []
@@ -54,10 +54,10 @@ async def test_create_twice_is_idempotent(kube: KubeClient, emulator: EmulatorSe
 async def test_scale_zero_and_one(kube: KubeClient, emulator: EmulatorServer) -> None:
     await apply(kube, make_instance())
     await wait_for(lambda: running_pod(emulator, "bot-alpha") is not None, what="pod running")
-    await kube.scale("bot-alpha", 0)
+    await kube.deployments.scale("bot-alpha", 0)
     await wait_for(lambda: not pods_of(emulator, "bot-alpha"), what="pod gone")
-    assert (await kube.get_instance_objects("bot-alpha")).deployment.replicas == 0  # type: ignore[union-attr]
-    await kube.scale("bot-alpha", 1)
+    assert (await kube.lifecycle.get_instance_objects("bot-alpha")).deployment.replicas == 0  # type: ignore[union-attr]
+    await kube.deployments.scale("bot-alpha", 1)
     await wait_for(lambda: running_pod(emulator, "bot-alpha") is not None, what="pod back")
     # Our writes are named after us in managedFields (the apiserver takes the User-Agent's first
     # part), so another operator's conflict report says "claworc-tui", not "OpenAPI-Generator".
@@ -73,7 +73,7 @@ async def test_restart_replaces_the_pod(kube: KubeClient, emulator: EmulatorServ
     await apply(kube, make_instance())
     await wait_for(lambda: running_pod(emulator, "bot-alpha") is not None, what="pod running")
     old = running_pod(emulator, "bot-alpha")
-    stamp = await kube.rollout_restart("bot-alpha")
+    stamp = await kube.deployments.rollout_restart("bot-alpha")
     await wait_for(
         lambda: (
             running_pod(emulator, "bot-alpha") not in (None, old)
@@ -81,7 +81,7 @@ async def test_restart_replaces_the_pod(kube: KubeClient, emulator: EmulatorServ
         ),
         what="a new pod",
     )
-    state = (await kube.get_instance_objects("bot-alpha")).deployment
+    state = (await kube.lifecycle.get_instance_objects("bot-alpha")).deployment
     assert state is not None
     assert state.restarted_at == stamp
 
@@ -90,14 +90,14 @@ async def test_delete_leaves_nothing_and_waits(kube: KubeClient, emulator: Emula
     await apply(kube, make_instance())
     await apply(kube, make_instance("bot-beta", port=30102))
     await wait_for(lambda: running_pod(emulator, "bot-alpha") is not None, what="pod running")
-    result = await kube.delete_instance_objects("bot-alpha", wait_timeout=10)
+    result = await kube.lifecycle.delete_instance_objects("bot-alpha", wait_timeout=10)
     assert len(result.deleted) == 8
     assert result.remaining == ()
     for plural in KINDS:
         assert not any(n.startswith("bot-alpha") for n in names_of(emulator, plural)), plural
     assert not pods_of(emulator, "bot-alpha")
     assert "bot-beta" in names_of(emulator, "deployments")  # the other instance is untouched
-    again = await kube.delete_instance_objects("bot-alpha")
+    again = await kube.lifecycle.delete_instance_objects("bot-alpha")
     assert again.deleted == ()
     assert len(again.already_gone) == 8
 
@@ -105,19 +105,21 @@ async def test_delete_leaves_nothing_and_waits(kube: KubeClient, emulator: Emula
 async def test_changes_show_as_drift_and_are_fixed(kube: KubeClient) -> None:
     instance = make_instance(config='{"a": 1}')
     keys = effective_keys({}, GLOBAL_KEYS)
-    await kube.apply_instance_objects(instance, make_settings(), keys)
+    await kube.instances.apply_instance_objects(instance, make_settings(), keys)
     bigger = Resources(cpu_request="1", cpu_limit="2", memory_request="2Gi", memory_limit="8Gi")
-    state = await kube.patch_deployment_resources("bot-alpha", bigger)
+    state = await kube.deployments.patch_deployment_resources("bot-alpha", bigger)
     assert state.resources.memory_limit == "8Gi"
     shape = expected_shape(instance, make_settings(), keys)
-    drifted = {d.field for d in (await kube.get_instance_objects("bot-alpha")).drift(shape)}
+    drifted = {
+        d.field for d in (await kube.lifecycle.get_instance_objects("bot-alpha")).drift(shape)
+    }
     assert drifted == {"cpu_request", "memory_request", "memory_limit"}
-    await kube.update_deployment(instance, make_settings())
+    await kube.instances.update_deployment(instance, make_settings())
     changed = instance.model_copy(update={"clawdbot_config": '{"a": 2}'})
-    await kube.replace_configmap(changed)
+    await kube.instances.replace_configmap(changed)
     overrides = {Provider.OPENAI: SecretStr("sk-openai-override-333333333")}
-    await kube.replace_secret(instance, effective_keys(overrides, GLOBAL_KEYS))
-    objects = await kube.get_instance_objects("bot-alpha")
+    await kube.instances.replace_secret(instance, effective_keys(overrides, GLOBAL_KEYS))
+    objects = await kube.lifecycle.get_instance_objects("bot-alpha")
     assert {d.field for d in objects.drift(shape)} == {"clawdbot_config", "secret_keys"}
     assert objects.config_hash == manifests.config_hash('{"a": 2}')
     assert objects.secret_keys == frozenset(
@@ -129,7 +131,7 @@ async def test_port_conflict_is_invalid_with_the_port(kube: KubeClient) -> None:
     await apply(kube, make_instance())
     clash = make_instance("bot-beta", port=30100)
     with pytest.raises(KubeInvalid) as caught:
-        await kube.create_service(manifests.service(clash, namespace=NS))
+        await kube.instances.create_service(manifests.service(clash, namespace=NS))
     err = caught.value
     assert err.port_conflict
     # The apiserver stops at the first port it cannot allocate: one port, one cause.
@@ -140,26 +142,26 @@ async def test_port_conflict_is_invalid_with_the_port(kube: KubeClient) -> None:
 
 async def test_resize_pvc_grows_only(kube: KubeClient, emulator: EmulatorServer) -> None:
     await apply(kube, make_instance())
-    state = await kube.resize_pvc("bot-alpha-clawd", "8Gi")
+    state = await kube.instances.resize_pvc("bot-alpha-clawd", "8Gi")
     assert state.requested == "8Gi"
-    assert (await kube.resize_pvc("bot-alpha-clawd", "8Gi")).requested == "8Gi"
+    assert (await kube.instances.resize_pvc("bot-alpha-clawd", "8Gi")).requested == "8Gi"
     with pytest.raises(ValidationFailed, match="cannot shrink"):
-        await kube.resize_pvc("bot-alpha-clawd", "1Gi")
+        await kube.instances.resize_pvc("bot-alpha-clawd", "1Gi")
     emulator.config.pvc_expandable = False
     with pytest.raises(KubeNotExpandable, match="does not allow volume expansion"):
-        await kube.resize_pvc("bot-alpha-clawd", "9Gi")
+        await kube.instances.resize_pvc("bot-alpha-clawd", "9Gi")
 
 
 async def test_replace_service_moves_the_ports(kube: KubeClient) -> None:
     await apply(kube, make_instance())
     moved = make_instance(port=30110)
-    await kube.replace_service(moved)
-    service = (await kube.get_instance_objects("bot-alpha")).service
+    await kube.instances.replace_service(moved)
+    service = (await kube.lifecycle.get_instance_objects("bot-alpha")).service
     assert service is not None
     assert (service.node_port("chrome"), service.node_port("terminal")) == (30110, 30111)
-    held = (await kube.service_node_ports()).owners
+    held = (await kube.cluster.service_node_ports()).owners
     assert 30110 in held
     assert 30100 not in held  # the old pair is free again
-    await kube.delete_instance_objects("bot-alpha")
-    await kube.replace_service(moved)  # missing: created
-    assert (await kube.get_instance_objects("bot-alpha")).service is not None
+    await kube.lifecycle.delete_instance_objects("bot-alpha")
+    await kube.instances.replace_service(moved)  # missing: created
+    assert (await kube.lifecycle.get_instance_objects("bot-alpha")).service is not None

@@ -21,8 +21,9 @@ async def main() -> None:
     except KubeConfigError as exc:
         print("error", exc)
         return
-    version = await client.server_version()
-    print(client.context_name, client.namespace, client.server_url, version.major)
+    version = await client.cluster.server_version()
+    transport = client.transport
+    print(transport.context_name, client.namespace, transport.server_url, version.major)
     await client.aclose()
 
 asyncio.run(main())

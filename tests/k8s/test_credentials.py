@@ -62,7 +62,7 @@ async def test_token_near_its_expiry_is_renewed_before_a_request(
     # request and run the plugin twice.
     kubeconfig, token, runs = exec_kubeconfig(tmp_path, emulator, valid=65)
     async with KubeClient(kubeconfig=kubeconfig) as kube:
-        assert await kube.list_pods() == []
+        assert await kube.cluster.list_pods() == []
         assert runs.read_text() == "1"
         # The token is rotated (as the identity provider does when it expires).
         token.write_text("token-2")
@@ -70,7 +70,7 @@ async def test_token_near_its_expiry_is_renewed_before_a_request(
         # The expiry is written to the second: wait until "now" is surely within the margin.
         await asyncio.sleep(5.5)
         before = len(emulator.requests)
-        assert await kube.list_pods() == []
+        assert await kube.cluster.list_pods() == []
         # Renewed before the request: the server never had to refuse one.
         assert [r.status for r in emulator.requests[before:]] == [200]
         assert runs.read_text() == "2"
@@ -81,10 +81,10 @@ async def test_401_reloads_the_credentials_and_retries_once(
 ) -> None:
     kubeconfig, token, runs = exec_kubeconfig(tmp_path, emulator, valid=3600)
     async with KubeClient(kubeconfig=kubeconfig) as kube:
-        assert await kube.list_pods() == []
+        assert await kube.cluster.list_pods() == []
         token.write_text("token-2")
         emulator.config.token = "token-2"  # revoked early: only a 401 tells
         before = len(emulator.requests)
-        assert await kube.list_pods() == []
+        assert await kube.cluster.list_pods() == []
         assert [r.status for r in emulator.requests[before:]] == [401, 200]
         assert runs.read_text() == "2"

@@ -13,7 +13,8 @@ from claworc_emulator import EmulatorServer
 from claworc_tui.k8s.backoff import Backoff
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeBadRequest, KubeForbidden
-from claworc_tui.k8s.logs import MAX_LINE, LineSplitter, LogFollow
+from claworc_tui.k8s.follow import MAX_LINE, LineSplitter
+from claworc_tui.k8s.logs import LogFollow
 from claworc_tui.models.logs import LogLine, LogStreamState
 from tests._support.wait import wait_for
 from tests.k8s.helpers import NS
@@ -133,7 +134,7 @@ async def test_ends_when_the_pod_is_gone(
 ) -> None:
     reader = Reader(kube.follow_logs(pod, backoff=FAST))
     await wait_for(lambda: "moltbot is ready" in reader.texts(), what="start-up lines")
-    await kube.delete_instance_objects("bot-alpha", wait_timeout=10)
+    await kube.lifecycle.delete_instance_objects("bot-alpha", wait_timeout=10)
     await asyncio.wait_for(reader.task, timeout=5)
     assert reader.follow.state is LogStreamState.ENDED
     assert reader.follow.error is None
@@ -175,15 +176,15 @@ async def test_instance_follow_moves_to_the_new_pod_after_a_rollout_and_a_stop(
     await wait_for(lambda: follow.state is LogStreamState.LIVE, what="live")
     emulator.append_log(NS, pod, ["old pod"])
     await wait_for(lambda: reader.texts("old"), what="the first pod's line")
-    await kube.rollout_restart("bot-alpha")
+    await kube.deployments.rollout_restart("bot-alpha")
     await wait_for(lambda: follow.pod not in (None, pod), timeout=10, what="the second pod")
     second = follow.pod
     assert second is not None
     await wait_for(lambda: "moltbot is ready" in reader.texts(), timeout=10, what="its start-up")
     emulator.append_log(NS, second, ["second pod"])
-    await kube.scale("bot-alpha", 0)
+    await kube.deployments.scale("bot-alpha", 0)
     await wait_for(lambda: follow.state is LogStreamState.WAITING, timeout=10, what="waiting")
-    await kube.scale("bot-alpha", 1)
+    await kube.deployments.scale("bot-alpha", 1)
     await wait_for(lambda: follow.pod not in (None, second), timeout=10, what="the third pod")
     third = follow.pod
     assert third is not None

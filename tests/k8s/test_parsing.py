@@ -9,16 +9,12 @@ import pytest
 
 from claworc_tui.k8s.backoff import Backoff
 from claworc_tui.k8s.client import KubeClient
-from claworc_tui.k8s.logs import LogFollow, _past, parse_key
+from claworc_tui.k8s.follow import parse_key
+from claworc_tui.k8s.logs import LogFollow, _past
 from claworc_tui.k8s.manifests import expected_shape
-from claworc_tui.k8s.objects import (
-    DeploymentState,
-    InstanceObjects,
-    ResourceValues,
-    event_info,
-    pvc_state,
-)
+from claworc_tui.k8s.objects import event_info, pvc_state
 from claworc_tui.k8s.pods import parse_pod
+from claworc_tui.models.cluster import DeploymentState, InstanceObjects, ResourceValues
 from tests.k8s.factories import make_instance, make_settings
 
 
@@ -137,7 +133,7 @@ def test_parse_key_keeps_nanoseconds() -> None:
 
 def test_resume_drops_exactly_what_was_delivered() -> None:
     """After a reconnect the server repeats from the start of the second; nothing repeats."""
-    follow = LogFollow(KubeClient(), "p")
+    follow = LogFollow(KubeClient().cluster, "p")
     first = [b"2025-01-02T03:04:05.1Z a", b"2025-01-02T03:04:05.2Z b", b"2025-01-02T03:04:05.2Z b"]
     got = follow._lines(first)
     follow._note(got)

@@ -11,14 +11,9 @@ import pytest
 from claworc_emulator import EmulatorServer
 from claworc_tui.k8s.backoff import Backoff
 from claworc_tui.k8s.client import KubeClient
-from claworc_tui.k8s.informer import (
-    Changed,
-    Informer,
-    StreamState,
-    StreamStateChanged,
-    Synced,
-)
-from claworc_tui.k8s.pods import PodInfo
+from claworc_tui.k8s.informer import Informer
+from claworc_tui.models.pod import PodInfo
+from claworc_tui.models.watch import Changed, StreamState, StreamStateChanged, Synced
 from tests._support.wait import wait_for
 from tests.k8s.factories import make_instance
 from tests.k8s.helpers import NS, apply, throttle_pod_lists
@@ -99,7 +94,7 @@ async def test_added_modified_deleted(
     )
     (pod,) = collector.pods.values()
     assert pod.instance == "bot-alpha"
-    await kube.delete_instance_objects("bot-alpha", wait_timeout=10)
+    await kube.lifecycle.delete_instance_objects("bot-alpha", wait_timeout=10)
     await wait_for(lambda: not collector.pods, what="pod deleted")
     assert {"ADDED", "MODIFIED", "DELETED"} <= set(collector.types)
     assert collector.duplicates == collector.unknown_deletes == 0
@@ -112,7 +107,7 @@ async def test_410_relists_without_losing_or_duplicating(
     await wait_for(lambda: in_sync(collector, emulator) and collector.pods, what="alpha")
     emulator.force_gone()
     await apply(kube, make_instance("bot-beta", port=30102))
-    await kube.scale("bot-alpha", 0)
+    await kube.deployments.scale("bot-alpha", 0)
     await wait_for(
         lambda: (
             collector.watcher.relists >= 2

@@ -17,7 +17,7 @@ from tests.k8s.helpers import NS, running_pod
 
 @pytest.fixture
 async def streams(kube: KubeClient) -> AsyncIterator[PodStreams]:
-    opened = PodStreams(kube)
+    opened = PodStreams(kube.transport)
     try:
         yield opened
     finally:
@@ -100,12 +100,12 @@ async def test_exec_refusals_say_why(
         async with streams.exec(pod, ["sh"]):
             pass
     emulator.allow_all()
-    await kube.scale("bot-alpha", 0)
+    await kube.deployments.scale("bot-alpha", 0)
     await wait_for(lambda: running_pod(emulator, "bot-alpha") is None, what="pod stopped")
     with pytest.raises(KubeError):
         async with streams.exec(pod, ["sh"]):
             pass
-    assert [c.resource for c in kube.calls if c.resource == "pods/exec"]
+    assert [c.resource for c in kube.transport.calls if c.resource == "pods/exec"]
 
 
 async def test_portforward_carries_http_to_the_pods_vnc_server(

@@ -184,7 +184,7 @@ async def test_a_port_pair_recorded_here_is_a_conflict_and_nothing_changes(
     await ok(*mine, "create", "Bot Y")
     assert rows(other.db)["bot-y"]["nodeport_chrome"] == 30100
     async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
-        await kube._call(
+        await kube.transport.call(
             "delete",
             "services",
             "delete_namespaced_service",
@@ -218,11 +218,11 @@ async def test_legacy_objects_without_an_owner_are_adoptable_not_orphans(
     await ok(*at, "create", "Bot Old")
     # As an app before owner ids made them: labels, no owner label or annotation.
     async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
-        found = await kube.read_found("bot-old")
+        found = await kube.adopt.read_found("bot-old")
         for obj in found.objects:
             # ... and a display name no create would accept (a terminal escape).
             notes = {"claworc.dev/display-name": "Evil\x1b[2J"}
-            await kube._set_owner(obj, None, None, notes)
+            await kube.adopt._set_owner(obj, None, None, notes)
     assert set(owners(emulator, config.namespace).values()) == {None}
     fresh = config.model_copy(update={"db": tmp_path / "fresh" / "claworc.db"})
     code, out, err = await run_cli(*where(fresh), "repair", "--dry-run")

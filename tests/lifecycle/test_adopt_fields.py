@@ -21,10 +21,10 @@ from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeOwnedElsewhere
-from claworc_tui.k8s.instance_ops import KINDS
-from claworc_tui.k8s.lifecycle import OrphanDelete
 from claworc_tui.k8s.objects import Json
 from claworc_tui.k8s.ownership import parse_overrides
+from claworc_tui.k8s.store import KINDS
+from claworc_tui.models.cluster import OrphanDelete
 from claworc_tui.models.instance import Provider
 from claworc_tui.services import open_services
 from tests._support.kube import kube_of
@@ -36,7 +36,7 @@ async def patch_meta(config: Settings, kind: str, name: str, meta: dict[str, Any
     """Another writer (kubectl) changes an object's metadata."""
     api, suffix, plural = KINDS[kind]
     async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
-        await kube._call(
+        await kube.transport.call(
             "patch",
             plural,
             f"patch_namespaced_{suffix}",
@@ -51,9 +51,9 @@ async def replace_with_label(config: Settings, kind: str, name: str) -> None:
     """Another writer (kubectl edit) adds a label with a PUT of the whole object."""
     api, suffix, plural = KINDS[kind]
     async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
-        doc = await kube._get(kind, name)
+        doc = await kube.objects.get(kind, name)
         doc["metadata"].setdefault("labels", {})["edited-by"] = "kubectl"
-        await kube._call(
+        await kube.transport.call(
             "update",
             plural,
             f"replace_namespaced_{suffix}",
@@ -134,7 +134,7 @@ async def test_forget_refuses_while_any_object_is_still_ours(
 
 async def create_config_map(kube: KubeClient, namespace: str, metadata: Json) -> Json:
     """Create a ConfigMap with ``metadata`` straight through the API, as another tool would."""
-    return await kube._call(
+    return await kube.transport.call(
         "create",
         "configmaps",
         "create_namespaced_config_map",
@@ -155,7 +155,9 @@ async def test_an_orphan_owned_by_annotation_only_is_not_deleted(
         }
         doc = await create_config_map(kube, config.namespace, stray)
         uid = doc["metadata"]["uid"]
-        outcome = await kube.delete_orphan("ConfigMap", "stray-config", uid=uid, owner="me")
+        outcome = await kube.lifecycle.delete_orphan(
+            "ConfigMap", "stray-config", uid=uid, owner="me"
+        )
         assert outcome is OrphanDelete.OTHER_OWNER
     names = [o["metadata"]["name"] for o in emulator.objects("configmaps", config.namespace)]
     assert "stray-config" in names
@@ -188,13 +190,15 @@ async def test_every_production_write_carries_the_resource_version_it_read(
         instance = await opened.store.instances.get("bot-one")
         keys = await svc.effective_keys("bot-one")
         calls: dict[str, Callable[[], Coroutine[Any, Any, object]]] = {
-            "scale": lambda: kube.scale("bot-one", 0),
-            "rollout_restart": lambda: kube.rollout_restart("bot-one"),
-            "redeploy": lambda: kube.redeploy_deployment("bot-one", "example/openclaw:2"),
-            "replace_secret": lambda: kube.replace_secret(instance, keys),
-            "replace_configmap": lambda: kube.replace_configmap(instance),
-            "replace_service": lambda: kube.replace_service(instance),
-            "resize_pvc": lambda: kube.resize_pvc("bot-one-clawd", "50Gi"),
+            "scale": lambda: kube.deployments.scale("bot-one", 0),
+            "rollout_restart": lambda: kube.deployments.rollout_restart("bot-one"),
+            "redeploy": lambda: kube.deployments.redeploy_deployment(
+                "bot-one", "example/openclaw:2"
+            ),
+            "replace_secret": lambda: kube.instances.replace_secret(instance, keys),
+            "replace_configmap": lambda: kube.instances.replace_configmap(instance),
+            "replace_service": lambda: kube.instances.replace_service(instance),
+            "resize_pvc": lambda: kube.instances.resize_pvc("bot-one-clawd", "50Gi"),
         }
         # The write is held back; another writer edits only a label meanwhile (which does not
         # move a Deployment's generation).
@@ -267,7 +271,7 @@ async def test_adopt_all_refuses_a_name_adopt_name_would_and_exits_alike_dry_or_
 ) -> None:
     await ok(*where(config), "create", "Bot One")
     async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
-        doc = await kube._get("Deployment", "bot-one")
+        doc = await kube.objects.get("Deployment", "bot-one")
         # A Deployment name may hold dots; an instance name may not.
         meta = {
             "name": "bot.two",
@@ -276,7 +280,7 @@ async def test_adopt_all_refuses_a_name_adopt_name_would_and_exits_alike_dry_or_
         spec = doc["spec"]
         spec["selector"]["matchLabels"]["app"] = "bot.two"
         spec["template"]["metadata"]["labels"]["app"] = "bot.two"
-        await kube._call(
+        await kube.transport.call(
             "create",
             "deployments",
             "create_namespaced_deployment",

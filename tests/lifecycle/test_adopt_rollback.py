@@ -19,7 +19,7 @@ from pydantic import SecretStr
 from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
 from claworc_tui.k8s.client import KubeClient
-from claworc_tui.k8s.instance_ops import KINDS as KINDS_BY_NAME
+from claworc_tui.k8s.store import KINDS as KINDS_BY_NAME
 from claworc_tui.models.instance import InstanceStatus
 from claworc_tui.services import Services, open_services
 from claworc_tui.services.views import AdoptAction
@@ -75,9 +75,9 @@ async def make_legacy(config: Settings, name: str, owner: str | None = None) -> 
     notes["claworc.dev/owner"] = owner
     body = {"metadata": {"labels": {"claworc.dev/owner": None}, "annotations": notes}}
     async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
-        for obj in (await kube.read_found(name)).objects:
+        for obj in (await kube.adopt.read_found(name)).objects:
             api, suffix, plural = KINDS_BY_NAME[obj.kind]
-            await kube._call(
+            await kube.transport.call(
                 "patch",
                 plural,
                 f"patch_namespaced_{suffix}",

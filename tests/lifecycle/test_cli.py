@@ -99,7 +99,7 @@ async def test_repair_dry_run_lists_missing_objects(
     kube = KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace)
     await kube.start()
     try:
-        await kube.scale("bot-drifty", 0)
+        await kube.deployments.scale("bot-drifty", 0)
     finally:
         await kube.aclose()
     code, out, err = await cli(config, "repair", "--dry-run")

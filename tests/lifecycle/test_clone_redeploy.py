@@ -191,7 +191,9 @@ async def test_redeploy_without_a_deployment_changes_nothing(
     services: Services, emulator: EmulatorServer
 ) -> None:
     await make(services, "Bot Alpha")
-    await kube_of(services).delete_instance_objects("bot-alpha", wait=True, wait_timeout=10)
+    await kube_of(services).lifecycle.delete_instance_objects(
+        "bot-alpha", wait=True, wait_timeout=10
+    )
     with pytest.raises(ClaworcError, match="repair"):
         async for _ in services.instances.redeploy(["bot-alpha"], "nginx:1"):
             pass

@@ -21,17 +21,17 @@ async def test_drift_found_and_repaired(services: Services, emulator: EmulatorSe
     await make(services, "Orphan")
     kube = kube_of(services)
     # Someone scales by hand and edits resources ...
-    await kube.scale("bot-drifter", 0)
-    await kube.patch_deployment_resources("bot-drifter", Resources(cpu_limit="4"))
+    await kube.deployments.scale("bot-drifter", 0)
+    await kube.deployments.patch_deployment_resources("bot-drifter", Resources(cpu_limit="4"))
     drifter = await services.instances.get("bot-drifter")
-    await kube.delete_instance_objects("bot-orphan", wait=True)
+    await kube.lifecycle.delete_instance_objects("bot-orphan", wait=True)
     # ... the orphan's row goes away behind the cluster's back, its objects re-appear ...
     async with services.store.db.transaction() as conn:
         await conn.execute("DELETE FROM instances WHERE name = 'bot-orphan'")
     orphan = drifter.model_copy(update={"name": "bot-orphan"})
-    await kube.create_secret(manifests.secret(orphan, {}, namespace=NS))
+    await kube.instances.create_secret(manifests.secret(orphan, {}, namespace=NS))
     # ... and a foreign Service grabs a port of the range.
-    await kube.create_service(foreign_node_port_service("intruder", NS, 30150))
+    await kube.instances.create_service(foreign_node_port_service("intruder", NS, 30150))
     report = await services.instances.drift()
     kinds = {(i.kind, i.instance, i.object) for i in report.items}
     assert (DriftKind.DIFFERS, "bot-drifter", "replicas") in kinds
@@ -55,7 +55,7 @@ async def test_drift_found_and_repaired(services: Services, emulator: EmulatorSe
 
 async def test_missing_objects_are_recreated(services: Services, emulator: EmulatorServer) -> None:
     await make(services, "Holey")
-    await kube_of(services).delete_instance_objects("bot-holey", wait=True)
+    await kube_of(services).lifecycle.delete_instance_objects("bot-holey", wait=True)
     report = await services.instances.drift()
     missing = {i.object for i in report.of_kind(DriftKind.MISSING)}
     assert {"deployment", "service", "secret", "configmap", "pvc/chrome"} <= missing

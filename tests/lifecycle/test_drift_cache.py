@@ -91,7 +91,7 @@ async def test_cached_drift_still_sees_a_deleted_deployment_and_a_changed_servic
     watching: Services, emulator: EmulatorServer
 ) -> None:
     services, kube = watching, kube_of(watching)
-    await kube._call(
+    await kube.transport.call(
         "delete",
         "deployments",
         "delete_namespaced_deployment",
@@ -99,7 +99,7 @@ async def test_cached_drift_still_sees_a_deleted_deployment_and_a_changed_servic
         name="bot-a",
         namespace=NS,
     )
-    await kube._call(
+    await kube.transport.call(
         "patch",
         "services",
         "patch_namespaced_service",

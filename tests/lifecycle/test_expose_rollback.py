@@ -24,7 +24,7 @@ async def test_a_failed_switch_to_private_does_not_put_back_a_pair_the_cluster_h
     await make(services, "Bot Alpha")
     assert (await services.instances.get("bot-alpha")).node_ports == (30100, 30101)
     someone_else = foreign_node_port_service("someone-else", NS, 30102, 30103)
-    await kube_of(services).create_service(someone_else)
+    await kube_of(services).instances.create_service(someone_else)
     emulator.delay("PUT", r"/services/bot-alpha", 2.0)
     emulator.inject_failure(
         "PUT", r"/services/bot-alpha", status=422, reason="Invalid", message="refused by a test"

@@ -175,7 +175,9 @@ async def test_port_conflict_moves_to_next_pair(
 
 
 async def test_ports_held_by_other_services_are_skipped(services: Services) -> None:
-    await kube_of(services).create_service(foreign_node_port_service("someone-else", NS, 30101))
+    await kube_of(services).instances.create_service(
+        foreign_node_port_service("someone-else", NS, 30101)
+    )
     await create(services, "Polite")
     assert (await services.instances.get("bot-polite")).nodeport_chrome == 30102
 

@@ -27,7 +27,7 @@ async def plant(config: Settings) -> None:
     """Someone else's Deployment ``postgres`` (no labels of ours) and a labelled orphan
     ConfigMap whose ``app`` label says ``postgres``."""
     async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
-        await kube.create_deployment(
+        await kube.instances.create_deployment(
             {
                 "apiVersion": "apps/v1",
                 "kind": "Deployment",
@@ -47,7 +47,7 @@ async def plant(config: Settings) -> None:
 
 async def plant_configmap(config: Settings) -> None:
     async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
-        await kube.create_configmap(
+        await kube.instances.create_configmap(
             {
                 "apiVersion": "v1",
                 "kind": "ConfigMap",
@@ -115,7 +115,7 @@ async def test_a_vanished_orphan_is_not_a_repair_and_a_namesake_survives(
         assert [o.object for o in orphans] == ["ConfigMap/postgres-settings"]
         # Between the check and the repair, the orphan goes and a namesake comes (new uid).
         async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
-            await kube._call(
+            await kube.transport.call(
                 "delete",
                 "configmaps",
                 "delete_namespaced_config_map",

@@ -47,7 +47,7 @@ async def test_drift_of_a_private_instance_wants_a_clusterip_without_nodeports(
     await services.instances.update_settings({"default_exposure": "private"})
     name = await make_bot(services, emulator)
     # Someone turns the Service into a NodePort one by hand.
-    await kube_of(services)._call(
+    await kube_of(services).transport.call(
         "patch",
         "services",
         "patch_namespaced_service",

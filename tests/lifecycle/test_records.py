@@ -91,14 +91,14 @@ async def test_round_trip_with_sealed_keys(services: Services, second: Services)
             await second.store.instances.overrides(name)
         )
     # Records only: nothing was created in the second cluster; repair then builds it.
-    assert (await kube_of(second).managed_docs())["Deployment"] == {}
+    assert (await kube_of(second).cluster.managed_docs())["Deployment"] == {}
     report = await second.instances.drift()
     await second.instances.repair(report.items)
     assert (await second.instances.drift()).clean
-    dep = await kube_of(second).read_deployment("bot-beta")
+    dep = await kube_of(second).deployments.read_deployment("bot-beta")
     assert dep is not None
     assert dep.replicas == 0
-    gamma = await kube_of(second).read_deployment("bot-gamma")
+    gamma = await kube_of(second).deployments.read_deployment("bot-gamma")
     assert gamma is not None
     assert gamma.image == "example.com/bot:7"
 

@@ -54,7 +54,7 @@ async def test_a_half_stopped_instance_stays_stopped(
 ) -> None:
     """A stop that died after scaling to 0: redeploy must not record it as running."""
     await make(services, "Bot Alpha")
-    await kube_of(services).scale("bot-alpha", 0)
+    await kube_of(services).deployments.scale("bot-alpha", 0)
     owner = DEAD if left is InstanceStatus.STOPPING else None
     step = "scale" if owner else None
     await services.store.instances.set_status("bot-alpha", left, step=step, owner=owner)
@@ -170,7 +170,9 @@ async def test_a_rollback_does_not_revert_someone_elses_change(
         async for progress in stream:
             if progress.step == "rollout" and progress.state is StepState.RUNNING:
                 # Another operator sets another image while we wait.
-                await kube_of(services).redeploy_deployment("bot-alpha", "example.com/other:1")
+                await kube_of(services).deployments.redeploy_deployment(
+                    "bot-alpha", "example.com/other:1"
+                )
 
     with pytest.raises(OperationFailed, match="ImagePull") as failed:
         await follow()
@@ -199,7 +201,7 @@ async def test_redeploy_sets_image_pull_policy_always(
     """A Deployment made with IfNotPresent (adopted, or by the original Claworc) re-pulls."""
     await make(services, "Bot Alpha")
     kube = kube_of(services)
-    await kube._patch_deployment(
+    await kube.deployments._patch_deployment(
         "bot-alpha",
         {
             "spec": {
@@ -210,7 +212,7 @@ async def test_redeploy_sets_image_pull_policy_always(
         },
     )
     assert container(emulator, "bot-alpha")["imagePullPolicy"] == "IfNotPresent"
-    deployed = await kube.redeploy_deployment("bot-alpha", OLD)
+    deployed = await kube.deployments.redeploy_deployment("bot-alpha", OLD)
     assert deployed.image == OLD
     main = container(emulator, "bot-alpha")
     assert main["imagePullPolicy"] == "Always"

@@ -33,7 +33,7 @@ async def bot_one_read_by_its_database(config: Settings) -> AsyncIterator[tuple[
     Deployment (stale once anything writes it)."""
     await ok(*where(config), "create", "Bot One")
     async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
-        stale = await kube._get("Deployment", "bot-one")
+        stale = await kube.objects.get("Deployment", "bot-one")
         kube.owner_id = stale["metadata"]["labels"]["claworc.dev/owner"]
         yield kube, stale
 
@@ -45,7 +45,7 @@ async def patch_bot_one(
     controller writes; "scale"); the answer."""
     suffix = f"_{subresource}" if subresource else ""
     plural = f"deployments/{subresource}" if subresource else "deployments"
-    return await kube._call(
+    return await kube.transport.call(
         "patch",
         plural,
         f"patch_namespaced_deployment{suffix}",
@@ -162,7 +162,7 @@ async def test_a_write_on_a_stale_read_is_a_conflict_that_names_the_writer(
         write = scale_bot_one_to_zero(kube, config.namespace, calls)
 
         with pytest.raises(KubeOwnedElsewhere) as caught:
-            await kube.conditional_write("Deployment", "bot-one", write, read=stale)
+            await kube.objects.conditional_write("Deployment", "bot-one", write, read=stale)
         assert "changed by someone else since it was read" in str(caught.value)
         assert "last written by field manager" in str(caught.value)
         assert calls == [stale["metadata"]["resourceVersion"]]
@@ -176,13 +176,13 @@ async def test_a_status_only_change_in_between_is_retried_on_the_new_version(
         # The Deployment controller's kind of write: status only, the generation stays.
         status = {"status": {"conditions": [{"type": "ClaworcTest", "status": "True"}]}}
         await patch_bot_one(kube, config.namespace, status, subresource="status")
-        fresh = await kube._get("Deployment", "bot-one")
+        fresh = await kube.objects.get("Deployment", "bot-one")
         assert fresh["metadata"]["resourceVersion"] != stale["metadata"]["resourceVersion"]
         assert fresh["metadata"]["generation"] == stale["metadata"]["generation"]
         seen: list[str] = []
         write = scale_bot_one_to_zero(kube, config.namespace, seen)
 
-        await kube.conditional_write("Deployment", "bot-one", write, read=stale)
+        await kube.objects.conditional_write("Deployment", "bot-one", write, read=stale)
         assert seen[0] == stale["metadata"]["resourceVersion"]
         assert len(seen) >= 2  # the controller may write status again meanwhile
         assert deployments(emulator, config.namespace) == {"bot-one": 0}

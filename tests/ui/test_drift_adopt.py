@@ -60,7 +60,7 @@ async def test_a_previews_then_adopts_an_instance_owned_elsewhere(env: Env) -> N
 async def test_a_previews_an_instance_with_a_hand_written_overrides_annotation(env: Env) -> None:
     async with their_bot(env) as theirs:
         # Edited by hand (kubectl annotate): a space after the comma.
-        await kube_of(theirs)._call(
+        await kube_of(theirs).transport.call(
             "patch",
             "secrets",
             "patch_namespaced_secret",

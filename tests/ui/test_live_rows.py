@@ -96,7 +96,7 @@ async def test_a_selected_instance_is_not_polled(env: Env) -> None:
         pod = detail.view.pod_name if detail.view else None
         assert pod is not None
         before = len(env.emulator.requests)
-        await env.services.instances.kube._call(
+        await env.services.instances.kube.transport.call(
             "delete", "pods", "delete_namespaced_pod", name=pod, namespace="claworc"
         )
         await wait_for(
