@@ -98,7 +98,7 @@ async def details(svc: DockerInstanceService, name: str) -> InstanceDetails:
     instance = await svc.store.instances.get(name)
     pods = svc.hub.pods_of(name)
     view = svc.hub.view(name) or merge(instance, pods)
-    keys = await key_sources(svc, name)
+    keys = await key_sources(svc.store, name)
     events = svc.hub.events_of(name, limit=30)
     try:
         rows = await object_rows(svc, name)
@@ -304,9 +304,11 @@ async def sweep(svc: DockerInstanceService) -> list[str]:
         except (ClaworcError, OSError) as exc:
             detail = f"the app stopped during {status.value}; finishing it failed: {exc}"
             await svc.store.instances.set_status(name, InstanceStatus.ERROR, detail=detail)
-            await svc.log_activity("sweep", Outcome.FAILED, name, detail)
+            await svc.guard.log_activity("sweep", Outcome.FAILED, name, detail)
             done.append(f"{name}: {detail}")
             continue
-        await svc.log_activity("sweep", Outcome.OK, None if "rolled" in outcome else name, outcome)
+        await svc.guard.log_activity(
+            "sweep", Outcome.OK, None if "rolled" in outcome else name, outcome
+        )
         done.append(f"{name}: {outcome}")
     return done

@@ -40,10 +40,9 @@ from claworc_tui.models.settings import GlobalSettings
 from claworc_tui.services import docker_drift
 from claworc_tui.services.docker_runtime import DockerRuntime
 from claworc_tui.services.errors import OperationFailed, OperationInProgress
-from claworc_tui.services.fleet import FleetHub
 from claworc_tui.services.instances import InstanceService
 from claworc_tui.services.kube_only import not_on_docker
-from claworc_tui.services.ops import OperationLocks, owner_id
+from claworc_tui.services.ops import owner_id
 from claworc_tui.services.store import Store
 from claworc_tui.services.views import (
     AdoptPlan,
@@ -72,16 +71,15 @@ class DockerInstanceService(InstanceService):
         read_only_reason: str | None = None,
         log_buffer_lines: int = 10_000,
     ) -> None:
-        # Not InstanceService.__init__: there is no Kubernetes client on this backend.
-        self.store = store
-        self.runtime = runtime
+        # No Kubernetes client on this backend: the Kubernetes-only parts are not built.
+        super().__init__(
+            store,
+            None,
+            read_only_reason=read_only_reason,
+            log_buffer_lines=log_buffer_lines,
+            runtime=runtime,
+        )
         self.docker = runtime
-        self.read_only_reason = read_only_reason
-        self.log_buffer_lines = log_buffer_lines
-        self.locks = OperationLocks()
-        self.hub = FleetHub(store.instances, runtime)
-        self.detail_extras = {}
-        self._node_hosts = {}
 
     async def aclose(self) -> None:
         """Stop the shared watch and close the engine connection."""
@@ -135,7 +133,7 @@ class DockerInstanceService(InstanceService):
                 made = await self.ops.create(
                     instance,
                     image=instance.image or settings.image,
-                    keys=await self.effective_keys(name),
+                    keys=await self.store.effective_keys(name),
                     config_text=manifests.config_text(instance),
                     start=False,
                 )
@@ -149,14 +147,14 @@ class DockerInstanceService(InstanceService):
                     raise
                 await self.store.instances.set_status(name, InstanceStatus.RUNNING)
                 yield report(step, StepState.DONE, "created; the container is starting")
-                await self.log_activity("create", Outcome.OK, name, ports, calls)
+                await self.guard.log_activity("create", Outcome.OK, name, ports, calls)
             except BaseException as exc:
                 if instance is not None:
                     await asyncio.shield(self.store.instances.delete(name))
                 cleanup = "Everything created was removed and the port pair is free again."
                 reason = "cancelled" if isinstance(exc, asyncio.CancelledError) else str(exc)
                 if isinstance(exc, ClaworcError):
-                    await self.log_activity("create", Outcome.FAILED, name, reason, calls)
+                    await self.guard.log_activity("create", Outcome.FAILED, name, reason, calls)
                     if instance is None:
                         raise
                     raise OperationFailed(name, "create", step, reason, cleanup) from None
@@ -187,7 +185,7 @@ class DockerInstanceService(InstanceService):
                 await self.store.instances.set_status(
                     name, InstanceStatus.ERROR, detail=detail + "; press D again to retry"
                 )
-                await self.log_activity("delete", Outcome.FAILED, name, detail, calls)
+                await self.guard.log_activity("delete", Outcome.FAILED, name, detail, calls)
                 raise OperationFailed(
                     name, "delete", "objects", str(exc), "The row is kept in 'error'."
                 ) from None
@@ -196,7 +194,9 @@ class DockerInstanceService(InstanceService):
             pair = instance.node_ports
             ports = f"ports {pair[0]},{pair[1]} free" if pair else "no ports held (private)"
             yield report(1, ports)
-            await self.log_activity("delete", Outcome.OK, name, f"removed {len(removed)}", calls)
+            await self.guard.log_activity(
+                "delete", Outcome.OK, name, f"removed {len(removed)}", calls
+            )
 
     @property
     def ops(self) -> DockerInstances:
@@ -211,7 +211,7 @@ class DockerInstanceService(InstanceService):
         await self.ops.recreate(
             instance,
             image=instance.image or settings.image,
-            keys=await self.effective_keys(instance.name),
+            keys=await self.store.effective_keys(instance.name),
             config_text=manifests.config_text(instance),
             start=instance.status is not InstanceStatus.STOPPED,
         )
@@ -229,12 +229,12 @@ class DockerInstanceService(InstanceService):
                 await asyncio.shield(self.rebuild(instance))
             except (ClaworcError, OSError) as exc:
                 await self.store.instances.set_resources(name, old.resources)
-                await self.log_activity("resources", Outcome.FAILED, name, str(exc), calls)
+                await self.guard.log_activity("resources", Outcome.FAILED, name, str(exc), calls)
                 raise OperationFailed(
                     name, "resources", "recreate", str(exc), "The record keeps the old limits."
                 ) from None
             detail = f"cpu {resources.cpu_limit}, memory {resources.memory_limit} (recreated)"
-            await self.log_activity("resources", Outcome.OK, name, detail, calls)
+            await self.guard.log_activity("resources", Outcome.OK, name, detail, calls)
         return instance
 
     async def check_cpus(self, resources: Resources) -> None:
@@ -268,7 +268,7 @@ class DockerInstanceService(InstanceService):
             if restart and instance.status is InstanceStatus.RUNNING:
                 await self.ops.restart(name)
             detail = "restarted" if restart else "stored; seen at the next restart"
-            await self.log_activity("edit config", Outcome.OK, name, detail, calls)
+            await self.guard.log_activity("edit config", Outcome.OK, name, detail, calls)
         return instance
 
     async def update_storage(self, name: str, storage: Storage) -> Instance:
@@ -276,7 +276,9 @@ class DockerInstanceService(InstanceService):
         self.require_writable(f"resize the volumes of {name}")
         async with self.locks.hold(name, "resize") as calls:
             updated = await self.store.instances.set_storage(name, storage)
-            await self.log_activity("resize", Outcome.OK, name, "recorded (not enforced)", calls)
+            await self.guard.log_activity(
+                "resize", Outcome.OK, name, "recorded (not enforced)", calls
+            )
         return updated
 
     async def set_override(self, name: str, provider: Provider, key: SecretStr | None) -> Instance:
@@ -284,9 +286,9 @@ class DockerInstanceService(InstanceService):
         self.require_writable(f"change the keys of {name}")
         async with self.locks.hold(name, "keys") as calls:
             instance = await self.store.instances.set_override(name, provider, key)
-            self.ops.write_keys(name, await self.effective_keys(name))
+            self.ops.write_keys(name, await self.store.effective_keys(name))
             state = "set" if key else "cleared (global)"
-            await self.log_activity(
+            await self.guard.log_activity(
                 "keys", Outcome.OK, name, f"{provider.label} key {state}", calls
             )
         return instance
@@ -297,9 +299,9 @@ class DockerInstanceService(InstanceService):
         await self.store.settings.set_key(provider, key)
         inheriting = [i for i in await self.store.instances.list() if provider not in i.overrides]
         for instance in inheriting:
-            self.ops.write_keys(instance.name, await self.effective_keys(instance.name))
+            self.ops.write_keys(instance.name, await self.store.effective_keys(instance.name))
         detail = f"{provider.label} global key {'set' if key else 'cleared'}"
-        await self.log_activity("global key", Outcome.OK, None, detail)
+        await self.guard.log_activity("global key", Outcome.OK, None, detail)
         return [i.name for i in inheriting if i.status is not InstanceStatus.STOPPED]
 
     # -- Kubernetes only ---------------------------------------------------------------------
@@ -325,6 +327,10 @@ class DockerInstanceService(InstanceService):
     async def adopt(self, names: Sequence[str], *, everything: bool = False) -> AdoptPlan:
         """Refused on Docker: adopt reads a Kubernetes namespace."""
         raise not_on_docker("adopt")
+
+    async def forget(self, name: str) -> str:
+        """Refused on Docker: forget drops a record another database adopted from a namespace."""
+        raise not_on_docker("forget")
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -370,15 +376,6 @@ class DockerInstanceService(InstanceService):
         if self.read_only_reason:
             return []
         return await docker_drift.sweep(self)
-
-    async def previous_log_tail(self, name: str, lines: int = 50) -> list[str]:
-        """The last lines of the container's previous run."""
-        await self.store.instances.get(name)
-        out: list[str] = []
-        follow = self.docker.follow_logs(name, tail_lines=lines, previous=True, follow=False)
-        async for batch in follow.batches():
-            out.extend(line.text for line in batch)
-        return out[-lines:]
 
     async def apply_advice(self, name: str, code: str) -> str:
         """Apply one advice's action (the crash loop's: this backend's previous run)."""

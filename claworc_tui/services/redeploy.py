@@ -25,8 +25,9 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeError
 from claworc_tui.k8s.objects import DeploymentState
 from claworc_tui.models.activity import ApiCall, Outcome
@@ -34,11 +35,9 @@ from claworc_tui.models.errors import ClaworcError, ValidationFailed
 from claworc_tui.models.image import image_problem
 from claworc_tui.models.instance import Instance, InstanceStatus
 from claworc_tui.services.errors import OperationFailed
-from claworc_tui.services.ops import owner_id, refuse_if_busy_elsewhere
+from claworc_tui.services.ops import WriteGuard, owner_id, refuse_if_busy_elsewhere
+from claworc_tui.services.store import Store
 from claworc_tui.services.views import Progress, StepState
-
-if TYPE_CHECKING:
-    from claworc_tui.services.instances import InstanceService
 
 REDEPLOY_STEPS = ("record", "deployment", "rollout")
 PULL_FAILURES = frozenset({"ErrImagePull", "ImagePullBackOff", "InvalidImageName"})
@@ -75,7 +74,7 @@ def check_image_arg(image: str | None) -> str | None:
 class _Run:
     """One instance's redeploy, reporting through ``report``."""
 
-    def __init__(self, svc: InstanceService, instance: Instance, image: str | None) -> None:
+    def __init__(self, svc: RedeployService, instance: Instance, image: str | None) -> None:
         self.svc = svc
         self.instance = instance
         self.name = instance.name
@@ -119,7 +118,7 @@ class _Run:
         settings = await svc.store.settings.get()
         old_image = before.image or settings.image
         target = self.image or old_image
-        async with svc.locks.hold(name, "redeploy") as calls:
+        async with svc.guard.locks.hold(name, "redeploy") as calls:
             yield self.report("record", StepState.RUNNING)
             if self.image is not None and self.image != before.image:
                 await svc.store.instances.set_image(name, self.image)
@@ -140,7 +139,7 @@ class _Run:
             except (KubeError, OSError) as exc:
                 await svc.store.instances.set_image(name, before.image)
                 await self._restore(detail=f"redeploy failed: {exc}")
-                await svc.log_activity("redeploy", Outcome.FAILED, name, str(exc), calls)
+                await svc.guard.log_activity("redeploy", Outcome.FAILED, name, str(exc), calls)
                 hint = " (run repair to re-create it)" if "not found" in str(exc) else ""
                 raise OperationFailed(
                     name, "redeploy", "deployment", f"{exc}{hint}", "Nothing was changed."
@@ -153,13 +152,13 @@ class _Run:
                 yield self.report(
                     "rollout", StepState.DONE, "nothing to roll (stopped: 0 replicas)"
                 )
-                await svc.log_activity("redeploy", Outcome.OK, name, f"image {target}", calls)
+                await svc.guard.log_activity("redeploy", Outcome.OK, name, f"image {target}", calls)
                 return
             yield self.report("deployment", StepState.DONE, "patched; the pod is replaced")
             if not wait:
                 await self._restore()
                 yield self.report("rollout", StepState.DONE, "not waited for")
-                await svc.log_activity("redeploy", Outcome.OK, name, f"image {target}", calls)
+                await svc.guard.log_activity("redeploy", Outcome.OK, name, f"image {target}", calls)
                 return
             try:
                 yield self.report("rollout", StepState.RUNNING, "waiting for the new pod")
@@ -171,7 +170,7 @@ class _Run:
                 await self._restore(ready=True)
                 detail = "the new pod is ready"
                 yield self.report("rollout", StepState.DONE, detail)
-                await svc.log_activity(
+                await svc.guard.log_activity(
                     "redeploy", Outcome.OK, name, f"image {target}; {detail}", calls
                 )
                 return
@@ -191,14 +190,14 @@ class _Run:
                 await self._restore()
                 back = f" (the previous was {old_image})" if target != old_image else ""
                 cleanup = f"The instance keeps the image {target}{back}; see its advice."
-            await svc.log_activity(
+            await svc.guard.log_activity(
                 "redeploy", Outcome.FAILED, name, f"{target}: {reason}. {cleanup}", calls
             )
             raise OperationFailed(name, "redeploy", "rollout", reason, cleanup)
 
     async def _stopped_waiting(self, target: str, calls: list[ApiCall]) -> None:
         await self._restore()
-        await self.svc.log_activity(
+        await self.svc.guard.log_activity(
             "redeploy", Outcome.OK, self.name, f"image {target}; stopped waiting", calls
         )
 
@@ -287,104 +286,119 @@ class _Run:
         return f"Rollback to {old_image} sent (not yet seen running); {record}."
 
 
-async def redeploy(
-    svc: InstanceService,
-    names: Sequence[str],
-    image: str | None = None,
-    *,
-    wait: bool = True,
-    ready_within: float = ROLLOUT_TIMEOUT,
-) -> AsyncIterator[Progress]:
-    """Redeploy each of ``names``; one instance reports its steps, several one row each.
+class RedeployService:
+    """Redeploys: a new image (or the same tag pulled again) rolled out, the data kept.
 
-    Everything is checked before anything changes: the image, and that every name exists.
-
-    Raises:
-        ValidationFailed: A bad image reference, or no names.
-        InstanceNotFound: A name without a record.
-        OperationFailed: The one instance failed (said at which step, and what was undone).
-        ClaworcError: Some of several failed (each is named).
+    Args:
+        store: The open records.
+        kube: A started Kubernetes client.
+        guard: The read-only check, operation locks and activity log shared by every write.
     """
-    svc.require_writable("redeploy")
-    check_image_arg(image)
-    if not names:
-        raise ValidationFailed("name", "redeploy needs at least one instance")
-    instances = [await svc.store.instances.get(name) for name in dict.fromkeys(names)]
-    if len(instances) == 1:
-        # Closed here, in this task, when our consumer stops early (not later by the garbage
-        # collector in another context, where the operation lock cannot be released).
-        run = _Run(svc, instances[0], image).steps(wait=wait, ready_within=ready_within)
-        async with contextlib.aclosing(run):
-            async for progress in run:
+
+    def __init__(self, store: Store, kube: KubeClient, guard: WriteGuard) -> None:
+        self.store = store
+        self.kube = kube
+        self.guard = guard
+
+    async def redeploy(
+        self,
+        names: Sequence[str],
+        image: str | None = None,
+        *,
+        wait: bool = True,
+        ready_within: float = ROLLOUT_TIMEOUT,
+    ) -> AsyncIterator[Progress]:
+        """Redeploy each of ``names``; one instance reports its steps, several one row each.
+
+        Everything is checked before anything changes: the image, and that every name exists.
+
+        Raises:
+            ValidationFailed: A bad image reference, or no names.
+            InstanceNotFound: A name without a record.
+            OperationFailed: The one instance failed (said at which step, and what was undone).
+            ClaworcError: Some of several failed (each is named).
+        """
+        self.guard.require_writable("redeploy")
+        check_image_arg(image)
+        if not names:
+            raise ValidationFailed("name", "redeploy needs at least one instance")
+        instances = [await self.store.instances.get(name) for name in dict.fromkeys(names)]
+        if len(instances) == 1:
+            # Closed here, in this task, when our consumer stops early (not later by the garbage
+            # collector in another context, where the operation lock cannot be released).
+            run = _Run(self, instances[0], image).steps(wait=wait, ready_within=ready_within)
+            async with contextlib.aclosing(run):
+                async for progress in run:
+                    yield progress
+            return
+        bulk = self._bulk(instances, image, wait=wait, ready_within=ready_within)
+        async with contextlib.aclosing(bulk):
+            async for progress in bulk:
                 yield progress
-        return
-    bulk = _bulk(svc, instances, image, wait=wait, ready_within=ready_within)
-    async with contextlib.aclosing(bulk):
-        async for progress in bulk:
-            yield progress
 
+    async def _bulk(
+        self,
+        instances: list[Instance],
+        image: str | None,
+        *,
+        wait: bool,
+        ready_within: float,
+    ) -> AsyncGenerator[Progress, None]:
+        total = len(instances)
+        queue: asyncio.Queue[Progress] = asyncio.Queue()
+        gate = asyncio.Semaphore(BULK_CONCURRENCY)
+        failures: list[str] = []
 
-async def _bulk(
-    svc: InstanceService,
-    instances: list[Instance],
-    image: str | None,
-    *,
-    wait: bool,
-    ready_within: float,
-) -> AsyncGenerator[Progress, None]:
-    total = len(instances)
-    queue: asyncio.Queue[Progress] = asyncio.Queue()
-    gate = asyncio.Semaphore(BULK_CONCURRENCY)
-    failures: list[str] = []
+        def row(index: int, name: str, state: StepState, detail: str | None) -> Progress:
+            return Progress(
+                operation="redeploy",
+                name=name,
+                step=name,
+                index=index,
+                total=total,
+                state=state,
+                detail=detail,
+            )
 
-    def row(index: int, name: str, state: StepState, detail: str | None) -> Progress:
-        return Progress(
-            operation="redeploy",
-            name=name,
-            step=name,
-            index=index,
-            total=total,
-            state=state,
-            detail=detail,
-        )
+        async def one(index: int, instance: Instance) -> None:
+            async with gate:
+                try:
+                    async for p in _Run(self, instance, image).steps(
+                        wait=wait, ready_within=ready_within
+                    ):
+                        state = StepState.RUNNING if p.step != "rollout" else p.state
+                        await queue.put(
+                            row(index, instance.name, state, f"{p.step}: {p.detail or ''}")
+                        )
+                except ClaworcError as exc:
+                    reason = exc.reason if isinstance(exc, OperationFailed) else str(exc)
+                    failures.append(f"{instance.name}: {exc}")
+                    await queue.put(row(index, instance.name, StepState.FAILED, reason))
 
-    async def one(index: int, instance: Instance) -> None:
-        async with gate:
-            try:
-                async for p in _Run(svc, instance, image).steps(
-                    wait=wait, ready_within=ready_within
-                ):
-                    state = StepState.RUNNING if p.step != "rollout" else p.state
-                    await queue.put(row(index, instance.name, state, f"{p.step}: {p.detail or ''}"))
-            except ClaworcError as exc:
-                reason = exc.reason if isinstance(exc, OperationFailed) else str(exc)
-                failures.append(f"{instance.name}: {exc}")
-                await queue.put(row(index, instance.name, StepState.FAILED, reason))
-
-    for index, instance in enumerate(instances, 1):
-        yield row(index, instance.name, StepState.RUNNING, "waiting")
-    tasks = [asyncio.ensure_future(one(i, inst)) for i, inst in enumerate(instances, 1)]
-    running: set[asyncio.Future[None]] = set(tasks)
-    try:
-        while running or not queue.empty():
-            if not queue.empty():
-                yield queue.get_nowait()
-                continue
-            getter = asyncio.ensure_future(queue.get())
-            waiting: set[asyncio.Future[Any]] = {getter, *running}
-            done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-            running -= done
-            if getter.done():
-                yield getter.result()
-            else:
-                getter.cancel()
-        for task in tasks:
-            task.result()
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-    if failures:
-        raise ClaworcError(
-            f"{len(failures)} of {total} redeploys failed:\n" + "\n".join(failures[:10])
-        )
+        for index, instance in enumerate(instances, 1):
+            yield row(index, instance.name, StepState.RUNNING, "waiting")
+        tasks = [asyncio.ensure_future(one(i, inst)) for i, inst in enumerate(instances, 1)]
+        running: set[asyncio.Future[None]] = set(tasks)
+        try:
+            while running or not queue.empty():
+                if not queue.empty():
+                    yield queue.get_nowait()
+                    continue
+                getter = asyncio.ensure_future(queue.get())
+                waiting: set[asyncio.Future[Any]] = {getter, *running}
+                done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                running -= done
+                if getter.done():
+                    yield getter.result()
+                else:
+                    getter.cancel()
+            for task in tasks:
+                task.result()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        if failures:
+            raise ClaworcError(
+                f"{len(failures)} of {total} redeploys failed:\n" + "\n".join(failures[:10])
+            )

@@ -6,16 +6,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from claworc_tui.services.instances import InstanceService
 from claworc_tui.services.reach import ReachService
 from claworc_tui.services.views import InstanceView
-from claworc_tui.ui.ports import InstanceOps
 
 
 @dataclass(frozen=True)
 class UiContext:
     """The service, the run's facts, and the injected clock and environment."""
 
-    ops: InstanceOps
+    ops: InstanceService
     """The instance service."""
     context_name: str
     """Kubeconfig context shown in the header."""

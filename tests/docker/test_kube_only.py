@@ -13,7 +13,6 @@ from claworc_tui.models.instance import InstanceSpec, InstanceStatus
 from claworc_tui.models.names import derive_name
 from claworc_tui.services import Services
 from claworc_tui.services.docker_service import DockerInstanceService
-from claworc_tui.services.forget import forget
 from tests.docker.test_cli_docker import cli
 
 
@@ -54,7 +53,7 @@ async def test_the_service_refuses_them_before_writing_the_record(
     with pytest.raises(ValidationFailed, match="Kubernetes runtime only"):
         await svc.adopt([name])
     with pytest.raises(ValidationFailed, match="Kubernetes runtime only"):
-        await forget(svc, name)
+        await svc.forget(name)
 
     instance = await svc.get(name)
     assert instance.status is InstanceStatus.RUNNING
