@@ -287,7 +287,11 @@ class DriftService:
         object still carries our labels and the uid seen by the check (see
         :meth:`~claworc_tui.k8s.lifecycle.InstanceLifecycle.delete_orphan`). Objects of another
         claworc database are never deleted.
+
+        Raises:
+            ReadOnlyMode: Writes are refused.
         """
+        self.guard.require_writable("repair drift")
         fixable = [
             i
             for i in items

@@ -34,6 +34,7 @@ from claworc_tui.services.global_settings import SettingsService
 from claworc_tui.services.lifecycle import LifecycleService
 from claworc_tui.services.logs import LogService
 from claworc_tui.services.ops import OperationLocks, WriteGuard
+from claworc_tui.services.parts import Drift, Edits, Inspection, Lifecycle, Sweeper
 from claworc_tui.services.power import PowerService
 from claworc_tui.services.records import RecordsService
 from claworc_tui.services.redeploy import ROLLOUT_TIMEOUT, RedeployService
@@ -95,20 +96,25 @@ class InstanceService:
         )
         self.clones = CloneService(store, self.guard, self.create)
         self.records = RecordsService(store, kube, self.guard)
+        # The parts each runtime does its own way (see :mod:`.parts`); Docker's are set by
+        # DockerInstanceService.
+        self.lifecycle: Lifecycle
+        self.edits: Edits
+        self.inspection: Inspection
+        self.drift_check: Drift
+        self.sweeper: Sweeper
         if kube is not None:
             self._compose_kube(store, kube)
 
     def _compose_kube(self, store: Store, kube: KubeClient) -> None:
-        """The parts that exist on Kubernetes only."""
+        """The Kubernetes parts, and those that exist on Kubernetes only (adopt, redeploy)."""
         self.kube = kube
         self.lifecycle = LifecycleService(store, kube, self.guard)
         self.edits = EditService(store, kube, self.guard)
-        self.detail_view = DetailsService(store, kube, self.hub)
-        self.sweeper = SweepService(store, kube, self.guard)
+        self.inspection = DetailsService(store, kube, self.hub)
+        sweeper = self.sweeper = SweepService(store, kube, self.guard)
         self.adoption = AdoptService(store, kube, self.guard, AdoptPlanner(store, kube))
-        self.drift_check = DriftService(
-            store, kube, self.hub, self.guard, self.sweeper, self.adoption
-        )
+        self.drift_check = DriftService(store, kube, self.hub, self.guard, sweeper, self.adoption)
         self.redeploys = RedeployService(store, kube, self.guard)
 
     @property
@@ -162,15 +168,15 @@ class InstanceService:
 
     async def urls(self, name: str) -> VncUrls:
         """Both noVNC URLs (node host from settings, else the first node's address)."""
-        return await self.detail_view.urls(name)
+        return await self.inspection.urls(name)
 
     async def details(self, name: str, *, reread: bool = True) -> InstanceDetails:
         """Everything the detail pane shows (``reread=False``: only from what is watched)."""
-        return await self.detail_view.details(name, reread=reread)
+        return await self.inspection.details(name, reread=reread)
 
     async def delete_plan(self, name: str) -> list[ObjectRow]:
         """Every object a delete would destroy, with its current state."""
-        return await self.detail_view.delete_plan(name)
+        return await self.inspection.delete_plan(name)
 
     async def activity(self, limit: int = 200, instance: str | None = None) -> list[ActivityEntry]:
         """The activity log, newest first."""
