@@ -1,83 +1,50 @@
-"""The service layer: records + cluster, composed for the TUI and the CLI (no Textual here)."""
+"""The service layer: records + cluster, composed for the TUI and the CLI (no Textual here).
+
+How it is put together (issue 15, "services as collaborators"):
+
+* One class per concern, given only the collaborators it needs: :class:`.lifecycle.
+  LifecycleService` (create, delete, rollback), :class:`.power.PowerService` (start, stop,
+  restart), :class:`.edits.EditService` (config, resources, volumes, keys),
+  :class:`.global_settings.SettingsService`, :class:`.details.DetailsService` (detail pane,
+  delete plan, URLs), :class:`.advice.AdviceService`, :class:`.drift.DriftService`,
+  :class:`.sweep.SweepService`, :class:`.adopt_apply.AdoptService` (adopt, forget, with
+  :class:`.adopt.AdoptPlanner`), :class:`.clone.CloneService`, :class:`.redeploy.
+  RedeployService`, :class:`.records.RecordsService` (export, import), :class:`.logs.
+  LogService`; what every write shares (read-only check, operation locks, activity log) is one
+  :class:`.ops.WriteGuard`. No service imports the composition back, and no module of the
+  package imports another in a cycle (an import-linter ``acyclic_siblings`` contract).
+* What Kubernetes and Docker do differently is typed by the Protocols of :mod:`.parts`
+  (``Lifecycle``, ``Edits``, ``Inspection``, ``Drift``, ``Sweeper``); Docker's are in the
+  ``docker_*`` modules.
+* :class:`.instances.InstanceService` is the composition root: it builds the parts (Docker's
+  in :class:`.docker_service.DockerInstanceService`) and keeps the one API the UI and the CLI
+  call, each method a one-line hand-over to its part. We kept that surface, rather than have
+  the UI and the CLI call the parts, so their code did not change; a new operation is a method
+  on the part that owns it plus one line here.
+* Services say *what* happened, not which key to press or which command to run: a failure that
+  has a remedy carries it as :class:`.errors.Remedy`, and the UI and the CLI word it.
+* :func:`open_services` (and :func:`.docker_open.open_docker_services`) open the records and the
+  cluster or engine client and hand the UI and the CLI a :class:`.bundle.Services`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
 
 from claworc_tui.config import Settings
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeError, KubeForbidden, KubeTimeout, KubeUnreachable
+from claworc_tui.services.bundle import READS_ONLY, Services
 from claworc_tui.services.instances import InstanceService
 from claworc_tui.services.ops import record_call
 from claworc_tui.services.reach import ReachService
 from claworc_tui.services.runtime import RuntimeKind, choose_runtime
-from claworc_tui.services.store import Store, open_store
+from claworc_tui.services.store import open_store
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Services", "open_services"]
-
-
-@dataclass
-class Services:
-    """Everything the UI needs, opened once by ``__main__`` (or a test) and closed at exit."""
-
-    config: Settings
-    store: Store
-    kube: KubeClient | None
-    """The Kubernetes client; None on the Docker runtime."""
-    instances: InstanceService
-    read_only_reason: str | None = None
-    """Why writes are disabled (``--read-only``, RBAC), or None."""
-    warnings: list[str] = field(default_factory=list)
-    """Things the user should know at start (key beside the data, cluster unreachable …)."""
-    swept: list[str] = field(default_factory=list)
-    """What the start-up sweep finished or flagged."""
-    reach: ReachService | None = None
-    """Shells and port-forwards into instances (see :mod:`.reach`)."""
-    engine_host: str | None = None
-    """The Docker engine's address, on the Docker runtime."""
-
-    @property
-    def runtime(self) -> RuntimeKind:
-        """What runs the instances."""
-        return self.instances.runtime.kind
-
-    @property
-    def context_name(self) -> str:
-        """The kubeconfig context (``in-cluster`` inside a pod); ``docker`` on Docker."""
-        if self.kube is None:
-            return "docker"
-        return self.kube.context_name or "in-cluster"
-
-    @property
-    def server_url(self) -> str:
-        """The API server URL (the engine's address on Docker)."""
-        if self.kube is None:
-            return self.engine_host or ""
-        return self.kube.server_url
-
-    @property
-    def namespace(self) -> str:
-        """The namespace every instance lives in (the engine's address on Docker)."""
-        if self.kube is None:
-            return self.engine_host or "docker"
-        return self.kube.namespace
-
-    async def aclose(self) -> None:
-        """Stop streams, close the cluster client and the database."""
-        try:
-            if self.reach is not None:
-                await self.reach.aclose()
-            await self.instances.aclose()
-        finally:
-            try:
-                if self.kube is not None:
-                    await self.kube.aclose()
-            finally:
-                await self.store.aclose()
+__all__ = ["READS_ONLY", "Services", "open_services"]
 
 
 async def _read_only_reason(config: Settings, kube: KubeClient) -> tuple[str | None, list[str]]:
@@ -99,7 +66,6 @@ async def _read_only_reason(config: Settings, kube: KubeClient) -> tuple[str | N
     return None, warnings
 
 
-READS_ONLY = "this command only reads"
 STARTUP_WAIT = 5.0
 """Seconds the start-up checks (permissions, namespace) wait for the API server; a server
 that does not answer by then is treated as unreachable, so the app shows without it."""

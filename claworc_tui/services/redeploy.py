@@ -23,38 +23,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from typing import Any
 
 from claworc_tui.k8s.client import KubeClient
-from claworc_tui.k8s.errors import KubeError
-from claworc_tui.k8s.objects import DeploymentState
-from claworc_tui.models.activity import ApiCall, Outcome
 from claworc_tui.models.errors import ClaworcError, ValidationFailed
 from claworc_tui.models.image import image_problem
-from claworc_tui.models.instance import Instance, InstanceStatus
+from claworc_tui.models.instance import Instance
 from claworc_tui.services.errors import OperationFailed
-from claworc_tui.services.ops import WriteGuard, owner_id, refuse_if_busy_elsewhere
+from claworc_tui.services.ops import WriteGuard
+from claworc_tui.services.redeploy_one import InstanceRedeploy
 from claworc_tui.services.store import Store
 from claworc_tui.services.views import Progress, StepState
 
-REDEPLOY_STEPS = ("record", "deployment", "rollout")
-PULL_FAILURES = frozenset({"ErrImagePull", "ImagePullBackOff", "InvalidImageName"})
 #: How long the rollout step waits for the new pod to be ready by default.
 ROLLOUT_TIMEOUT = 300.0
 #: At most this many instances redeploy at once in a bulk redeploy.
 BULK_CONCURRENCY = 4
-_POLL = 0.5
-#: A pull failure rolls back only once it has lasted this long (past the kubelet's first
-#: 10 s image back-off, so at least one retry failed too).
-PULL_GRACE = 12.0
-#: How long a rollback is watched before saying "sent" rather than "rolled back".
-ROLLBACK_WATCH = 60.0
-#: Statuses of an instance that is meant to run: running once the new pod is ready.
-_MEANT_TO_RUN = frozenset(
-    {InstanceStatus.ERROR, InstanceStatus.RESTARTING, InstanceStatus.STARTING}
-)
 
 
 def check_image_arg(image: str | None) -> str | None:
@@ -69,221 +54,6 @@ def check_image_arg(image: str | None) -> str | None:
     if problem is not None:
         raise ValidationFailed("image", f'"{image}" is not a valid image reference: {problem}')
     return image
-
-
-class _Run:
-    """One instance's redeploy, reporting through ``report``."""
-
-    def __init__(self, svc: RedeployService, instance: Instance, image: str | None) -> None:
-        self.svc = svc
-        self.instance = instance
-        self.name = instance.name
-        self.image = image
-
-    def report(self, step: str, state: StepState, detail: str | None = None) -> Progress:
-        return Progress(
-            operation="redeploy",
-            name=self.name,
-            step=step,
-            index=REDEPLOY_STEPS.index(step) + 1,
-            total=len(REDEPLOY_STEPS),
-            state=state,
-            detail=detail,
-        )
-
-    async def _restore(self, *, ready: bool = False, detail: str | None = None) -> None:
-        """The row's status as it was before the redeploy (its step and owner too), except that
-        a running instance is running again, and one that meant to run (error, restarting,
-        starting) is running once the new pod was seen ready."""
-        before = self.instance
-        runs = before.status is InstanceStatus.RUNNING or (ready and before.status in _MEANT_TO_RUN)
-        if runs:
-            await self.svc.store.instances.set_status(
-                self.name, InstanceStatus.RUNNING, detail=detail
-            )
-            return
-        await self.svc.store.instances.set_status(
-            self.name,
-            before.status,
-            detail=detail or before.status_detail,
-            step=before.op_step,
-            owner=before.op_owner,
-        )
-
-    async def steps(self, *, wait: bool, ready_within: float) -> AsyncGenerator[Progress, None]:
-        svc, name = self.svc, self.name
-        # Read again: another process may have started an operation since the caller's read.
-        before = self.instance = await svc.store.instances.get(name)
-        refuse_if_busy_elsewhere(before)
-        settings = await svc.store.settings.get()
-        old_image = before.image or settings.image
-        target = self.image or old_image
-        async with svc.guard.locks.hold(name, "redeploy") as calls:
-            yield self.report("record", StepState.RUNNING)
-            if self.image is not None and self.image != before.image:
-                await svc.store.instances.set_image(name, self.image)
-            if before.status is InstanceStatus.RUNNING:
-                await svc.store.instances.set_status(
-                    name, InstanceStatus.RESTARTING, step="redeploy", owner=owner_id()
-                )
-            same = " (the same tag, pulled again)" if target == old_image else ""
-            yield self.report("record", StepState.DONE, f"image {target}{same}")
-            yield self.report("deployment", StepState.RUNNING)
-            patch = asyncio.ensure_future(svc.kube.redeploy_deployment(name, target))
-            try:
-                deployed = await asyncio.shield(patch)
-            except (asyncio.CancelledError, GeneratorExit):
-                # The patch was sent: let it land, then leave the row as the cluster is.
-                await asyncio.shield(self._settle(patch))
-                raise
-            except (KubeError, OSError) as exc:
-                await svc.store.instances.set_image(name, before.image)
-                await self._restore(detail=f"redeploy failed: {exc}")
-                await svc.guard.log_activity("redeploy", Outcome.FAILED, name, str(exc), calls)
-                hint = " (run repair to re-create it)" if "not found" in str(exc) else ""
-                raise OperationFailed(
-                    name, "redeploy", "deployment", f"{exc}{hint}", "Nothing was changed."
-                ) from None
-            # "Stopped" is what the Deployment says (0 replicas), not the row's status: a stop
-            # that died half-way (stopping, error) has 0 replicas too, and must stay stopped.
-            if deployed.replicas == 0:
-                await self._restore()
-                yield self.report("deployment", StepState.DONE, "stopped: used at the next start")
-                yield self.report(
-                    "rollout", StepState.DONE, "nothing to roll (stopped: 0 replicas)"
-                )
-                await svc.guard.log_activity("redeploy", Outcome.OK, name, f"image {target}", calls)
-                return
-            yield self.report("deployment", StepState.DONE, "patched; the pod is replaced")
-            if not wait:
-                await self._restore()
-                yield self.report("rollout", StepState.DONE, "not waited for")
-                await svc.guard.log_activity("redeploy", Outcome.OK, name, f"image {target}", calls)
-                return
-            try:
-                yield self.report("rollout", StepState.RUNNING, "waiting for the new pod")
-                verdict, reason = await self._watch(deployed.generation, ready_within)
-            except BaseException:
-                await asyncio.shield(self._stopped_waiting(target, calls))
-                raise
-            if verdict == "ready":
-                await self._restore(ready=True)
-                detail = "the new pod is ready"
-                yield self.report("rollout", StepState.DONE, detail)
-                await svc.guard.log_activity(
-                    "redeploy", Outcome.OK, name, f"image {target}; {detail}", calls
-                )
-                return
-            if verdict == "pull":
-                cleanup = await self._roll_back(deployed, target, old_image, ready_within)
-            elif verdict == "gone":
-                await self._restore()
-                cleanup = f"The record keeps {target}: repair re-creates the Deployment."
-            elif verdict == "timeout":
-                await self._restore()
-                reason = f"the new pod is not ready after {ready_within:g} s"
-                back = f"redeploy --image {old_image} goes back" if target != old_image else ""
-                cleanup = f"The rollout goes on and the instance keeps {target} (see the list)" + (
-                    f"; {back}." if back else "."
-                )
-            else:  # the image runs but the bot does not start: maybe the data; not undone
-                await self._restore()
-                back = f" (the previous was {old_image})" if target != old_image else ""
-                cleanup = f"The instance keeps the image {target}{back}; see its advice."
-            await svc.guard.log_activity(
-                "redeploy", Outcome.FAILED, name, f"{target}: {reason}. {cleanup}", calls
-            )
-            raise OperationFailed(name, "redeploy", "rollout", reason, cleanup)
-
-    async def _stopped_waiting(self, target: str, calls: list[ApiCall]) -> None:
-        await self._restore()
-        await self.svc.guard.log_activity(
-            "redeploy", Outcome.OK, self.name, f"image {target}; stopped waiting", calls
-        )
-
-    async def _settle(self, patch: asyncio.Future[DeploymentState]) -> None:
-        """After a cancel during the patch: the row's image and status as the cluster has them."""
-        try:
-            await patch
-        except (KubeError, OSError):
-            await self.svc.store.instances.set_image(self.name, self.instance.image)
-            await self._restore()
-            return
-        await self._restore()
-
-    async def _watch(self, generation: int, ready_within: float) -> tuple[str, str]:
-        """Wait until the new pod is ready (``ready``), cannot pull (``pull``) or time is up.
-
-        A pull failure counts only once it persists: the same pod still fails to pull after
-        :data:`PULL_GRACE` seconds, over at least two observations. The kubelet reports any
-        failed pull (a registry's transient 429 too) as ErrImagePull and then ImagePullBackOff
-        until its retry 10 s later; rolling back on the first sighting undid good images.
-        """
-        kube = self.svc.kube
-        deadline = time.monotonic() + ready_within
-        failing: dict[str, tuple[float, int]] = {}  # pod -> (first seen failing, sightings)
-        while time.monotonic() < deadline:
-            dep = await kube.read_deployment(self.name)
-            if dep is None:
-                return "gone", "the Deployment is gone"
-            rolled = dep.observed_generation >= generation and dep.updated_replicas >= dep.replicas
-            if rolled:
-                # Recreate: once the new ReplicaSet has its pod, the live pods are the new ones.
-                pods = [p for p in await kube.list_pods(f"app={self.name}") if not p.terminating]
-                now = time.monotonic()
-                for pod in pods:
-                    if pod.reason in PULL_FAILURES:
-                        first, seen = failing.get(pod.name, (now, 0))
-                        failing[pod.name] = (first, seen + 1)
-                        if seen + 1 >= 2 and now - first >= PULL_GRACE:
-                            what = pod.message or "the image cannot be pulled"
-                            return "pull", f"{pod.reason}: {what}"
-                    else:
-                        failing.pop(pod.name, None)
-                    if pod.reason == "CrashLoopBackOff":
-                        last = pod.last_termination_reason or "exited"
-                        return "crash", f"the new pod crash-loops (last: {last})"
-                if dep.ready_replicas >= dep.replicas and pods and all(p.ready for p in pods):
-                    return "ready", ""
-            await asyncio.sleep(_POLL)
-        return "timeout", ""
-
-    async def _roll_back(
-        self, deployed: DeploymentState, target: str, old_image: str, ready_within: float
-    ) -> str:
-        """Put the previous image back (Deployment, then row), only where both still hold our
-        target; say what was done, and "sent" unless the old image was seen running again."""
-        await self._restore()
-        if target == old_image:
-            return f"The image {target} could not be pulled again; the Deployment keeps it."
-        svc = self.svc
-        try:
-            rolled = await svc.kube.roll_back_deployment(
-                self.name, ours=target, restarted_at=deployed.restarted_at, image=old_image
-            )
-        except (KubeError, OSError) as exc:
-            await svc.store.instances.set_status(
-                self.name, InstanceStatus.ERROR, detail=f"redeploy rollback failed: {exc}"
-            )
-            return (
-                f"Going back to {old_image} failed too ({exc}): the record keeps {target}; "
-                f"redeploy with --image {old_image}."
-            )
-        if rolled is None:
-            return (
-                f"Not rolled back: the Deployment no longer holds this redeploy of {target} "
-                "(someone changed it since); it and the record are left as they are."
-            )
-        # Only over our own write: another process may have stored another image meanwhile.
-        row = await svc.store.instances.set_image_if(
-            self.name, self.instance.image, expected=self.image
-        )
-        record = "the record has it again" if row else "the record was changed meanwhile: kept"
-        verdict, _ = await self._watch(rolled.generation, min(ready_within, ROLLBACK_WATCH))
-        if verdict == "ready":
-            await self._restore(ready=True)
-            return f"Rolled back to {old_image}: its pod runs again; {record}."
-        return f"Rollback to {old_image} sent (not yet seen running); {record}."
 
 
 class RedeployService:
@@ -326,7 +96,9 @@ class RedeployService:
         if len(instances) == 1:
             # Closed here, in this task, when our consumer stops early (not later by the garbage
             # collector in another context, where the operation lock cannot be released).
-            run = _Run(self, instances[0], image).steps(wait=wait, ready_within=ready_within)
+            run = InstanceRedeploy(self.store, self.kube, self.guard, instances[0], image).steps(
+                wait=wait, ready_within=ready_within
+            )
             async with contextlib.aclosing(run):
                 async for progress in run:
                     yield progress
@@ -363,9 +135,9 @@ class RedeployService:
         async def one(index: int, instance: Instance) -> None:
             async with gate:
                 try:
-                    async for p in _Run(self, instance, image).steps(
-                        wait=wait, ready_within=ready_within
-                    ):
+                    async for p in InstanceRedeploy(
+                        self.store, self.kube, self.guard, instance, image
+                    ).steps(wait=wait, ready_within=ready_within):
                         state = StepState.RUNNING if p.step != "rollout" else p.state
                         await queue.put(
                             row(index, instance.name, state, f"{p.step}: {p.detail or ''}")
