@@ -18,6 +18,7 @@ patched on the resourceVersion read); the other database then sees them as owned
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pydantic import SecretStr, ValidationError
@@ -273,17 +274,12 @@ def _summary(record: Instance, choose: bool) -> str:
     )
 
 
+@dataclass(eq=False)
 class AdoptPlanner:
-    """What an adopt would do (reads only).
+    """What an adopt would do (reads only)."""
 
-    Args:
-        store: The open records.
-        kube: A started Kubernetes client.
-    """
-
-    def __init__(self, store: Store, kube: KubeClient) -> None:
-        self.store = store
-        self.kube = kube
+    store: Store
+    kube: KubeClient
 
     async def _names(self, names: Sequence[str], everything: bool) -> list[str]:
         if not everything:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from claworc_tui.k8s.adopt import KubeTakeOverIncomplete
 from claworc_tui.k8s.client import KubeClient
@@ -39,24 +40,17 @@ def _final(item: _Planned) -> InstanceStatus:
     return InstanceStatus.STOPPED if replicas == 0 else InstanceStatus.RUNNING
 
 
+@dataclass(eq=False)
 class AdoptService:
     """Adopts (records rebuilt from the cluster, then the objects taken over) and forgets
     (a record dropped whose objects another database adopted).
-
-    Args:
-        store: The open records.
-        kube: A started Kubernetes client.
-        guard: The read-only check, operation locks and activity log shared by every write.
-        planner: What an adopt would do (:meth:`plan` is its answer, read only).
     """
 
-    def __init__(
-        self, store: Store, kube: KubeClient, guard: WriteGuard, planner: AdoptPlanner
-    ) -> None:
-        self.store = store
-        self.kube = kube
-        self.guard = guard
-        self.planner = planner
+    store: Store
+    kube: KubeClient
+    guard: WriteGuard
+    planner: AdoptPlanner
+    """What an adopt would do (:meth:`plan` is its answer, read only)."""
 
     async def plan(self, names: Sequence[str], *, everything: bool = False) -> AdoptPlan:
         """What adopting ``names`` (or every labelled instance) would do; reads only."""

@@ -12,6 +12,7 @@ Applying an action is recorded in the activity log.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -134,27 +135,16 @@ def advise(
     return out
 
 
+@dataclass(eq=False)
 class AdviceService:
-    """Carries out the one action an advice offers.
+    """Carries out the one action an advice offers."""
 
-    Args:
-        store: The open records.
-        guard: The read-only check, operation locks and activity log shared by every write.
-        resize: Applies new resources to an instance (the runtime's own edit).
-        previous_tail: The last lines of an instance's previous container.
-    """
-
-    def __init__(
-        self,
-        store: Store,
-        guard: WriteGuard,
-        resize: Callable[[str, Resources], Awaitable[Instance]],
-        previous_tail: Callable[[str, int], Awaitable[list[str]]],
-    ) -> None:
-        self.store = store
-        self.guard = guard
-        self.resize = resize
-        self.previous_tail = previous_tail
+    store: Store
+    guard: WriteGuard
+    resize: Callable[[str, Resources], Awaitable[Instance]]
+    """Applies new resources to an instance (the runtime's own edit)."""
+    previous_tail: Callable[[str, int], Awaitable[list[str]]]
+    """The last lines of an instance's previous container."""
 
     async def apply(self, name: str, code: str) -> str:
         """Carry out the action of the advice ``code``; return what was done."""

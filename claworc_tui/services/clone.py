@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import cast
 
 from pydantic import ValidationError
@@ -54,24 +55,14 @@ def what_is_copied(source: Instance) -> str:
     )
 
 
+@dataclass(eq=False)
 class CloneService:
-    """Clones of an instance, made by the runtime's own create.
+    """Clones of an instance, made by the runtime's own create."""
 
-    Args:
-        store: The open records.
-        guard: The read-only check, operation locks and activity log shared by every write.
-        create: The runtime's step-by-step create (with its rollback).
-    """
-
-    def __init__(
-        self,
-        store: Store,
-        guard: WriteGuard,
-        create: Callable[[InstanceSpec], AsyncIterator[Progress]],
-    ) -> None:
-        self.store = store
-        self.guard = guard
-        self.create = create
+    store: Store
+    guard: WriteGuard
+    create: Callable[[InstanceSpec], AsyncIterator[Progress]]
+    """The runtime's step-by-step create (with its rollback)."""
 
     async def spec(self, source: str, display_name: str | None = None) -> InstanceSpec:
         """The spec of a clone of ``source``; without a display name, a free suggestion.

@@ -6,6 +6,7 @@ fleet hub's event-fed cache; the URLs on the engine's bind address.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from claworc_tui.docker import spec
@@ -34,19 +35,13 @@ def _container_state(doc: dict[str, Any]) -> str:
     return f"{status}, {doc.get('RestartCount', 0)} restarts"
 
 
+@dataclass(eq=False)
 class DockerInspection:
-    """The detail pane's data, the delete plan and the URLs on a Docker engine.
+    """The detail pane's data, the delete plan and the URLs on a Docker engine."""
 
-    Args:
-        store: The open records.
-        ops: The engine operations on the instances' containers, volumes and folders.
-        hub: The fleet hub (the live status).
-    """
-
-    def __init__(self, store: Store, ops: DockerInstances, hub: FleetHub) -> None:
-        self.store = store
-        self.ops = ops
-        self.hub = hub
+    store: Store
+    ops: DockerInstances
+    hub: FleetHub
 
     async def delete_plan(self, name: str) -> list[ObjectRow]:
         """The container, the four volumes and the keys folder, each with its state."""

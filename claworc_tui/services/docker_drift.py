@@ -19,6 +19,7 @@ The records say what should exist; the engine, what carries our label. Differenc
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
 from claworc_tui.docker import spec
 from claworc_tui.docker.errors import DockerNotFound, NotOurs
@@ -39,27 +40,15 @@ from claworc_tui.services.views import (
 )
 
 
+@dataclass(eq=False)
 class DockerDriftService:
-    """The drift check, its repair and the start-up sweep on a Docker engine.
+    """The drift check, its repair and the start-up sweep on a Docker engine."""
 
-    Args:
-        store: The open records.
-        ops: The engine operations on the instances' containers, volumes and folders.
-        guard: The read-only check, operation locks and activity log shared by every write.
-        rebuild: Makes an instance's container again from its record (volumes kept).
-    """
-
-    def __init__(
-        self,
-        store: Store,
-        ops: DockerInstances,
-        guard: WriteGuard,
-        rebuild: Callable[[Instance], Awaitable[None]],
-    ) -> None:
-        self.store = store
-        self.ops = ops
-        self.guard = guard
-        self.rebuild = rebuild
+    store: Store
+    ops: DockerInstances
+    guard: WriteGuard
+    rebuild: Callable[[Instance], Awaitable[None]]
+    """Makes an instance's container again from its record (volumes kept)."""
 
     async def find_drift(self) -> DriftReport:
         """Every difference between the records and what carries our label on the engine."""

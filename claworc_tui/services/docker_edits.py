@@ -7,41 +7,36 @@ reads it when it starts); volume sizes are recorded only (local volumes have no 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 from pydantic import SecretStr
 
 from claworc_tui.docker.instances import DockerInstances
 from claworc_tui.k8s import manifests
 from claworc_tui.models.activity import Outcome
-from claworc_tui.models.errors import ClaworcError, ValidationFailed
+from claworc_tui.models.errors import ClaworcError
 from claworc_tui.models.instance import (
     Instance,
     InstanceStatus,
     Provider,
     Resources,
     Storage,
-    validate_clawdbot_config,
 )
 from claworc_tui.models.settings import GlobalSettings
 from claworc_tui.services.docker_lifecycle import check_cpus
+from claworc_tui.services.edits import checked_config
 from claworc_tui.services.errors import OperationFailed
 from claworc_tui.services.ops import WriteGuard
 from claworc_tui.services.store import Store
 
 
+@dataclass(eq=False)
 class DockerEdits:
-    """Changes to an instance on a Docker engine (see the module docstring).
+    """Changes to an instance on a Docker engine (see the module docstring)."""
 
-    Args:
-        store: The open records.
-        ops: The engine operations on the instances' containers, volumes and folders.
-        guard: The read-only check, operation locks and activity log shared by every write.
-    """
-
-    def __init__(self, store: Store, ops: DockerInstances, guard: WriteGuard) -> None:
-        self.store = store
-        self.ops = ops
-        self.guard = guard
+    store: Store
+    ops: DockerInstances
+    guard: WriteGuard
 
     async def rebuild(self, instance: Instance, settings: GlobalSettings | None = None) -> None:
         """Make the container again from the record (volumes kept); started if it should run."""
@@ -78,10 +73,7 @@ class DockerEdits:
     async def update_config(self, name: str, text: str | None, *, restart: bool) -> Instance:
         """Store ``clawdbot.json`` and rewrite the mounted file (seen after a restart)."""
         self.guard.require_writable(f"edit the config of {name}")
-        try:
-            config = validate_clawdbot_config(text)
-        except ValueError as exc:
-            raise ValidationFailed("clawdbot_config", str(exc)) from None
+        config = checked_config(text)
         async with self.guard.locks.hold(name, "edit config") as calls:
             instance = await self.store.instances.set_config(name, config)
             self.ops.write_config(name, manifests.config_text(instance))

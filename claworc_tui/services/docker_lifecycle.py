@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from claworc_tui.docker.instances import DockerInstances
 from claworc_tui.k8s import manifests
@@ -51,19 +52,13 @@ async def check_cpus(ops: DockerInstances, resources: Resources) -> None:
         )
 
 
+@dataclass(eq=False)
 class DockerLifecycle:
-    """Create and delete on a Docker engine (see the module docstring).
+    """Create and delete on a Docker engine (see the module docstring)."""
 
-    Args:
-        store: The open records.
-        ops: The engine operations on the instances' containers, volumes and folders.
-        guard: The read-only check, operation locks and activity log shared by every write.
-    """
-
-    def __init__(self, store: Store, ops: DockerInstances, guard: WriteGuard) -> None:
-        self.store = store
-        self.ops = ops
-        self.guard = guard
+    store: Store
+    ops: DockerInstances
+    guard: WriteGuard
 
     async def create(self, spec: InstanceSpec) -> AsyncIterator[Progress]:
         """Create the record, then the folder, volumes and container; all undone on failure."""

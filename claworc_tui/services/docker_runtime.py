@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Callable
-from typing import Any
+from typing import Any, Unpack
 
 from claworc_tui.docker.engine import DockerEngine
 from claworc_tui.docker.events import EngineEvents
@@ -27,7 +27,7 @@ from claworc_tui.k8s.informer import (
 )
 from claworc_tui.k8s.informer import Synced as SyncedEvent
 from claworc_tui.k8s.objects import Json
-from claworc_tui.services.runtime import LiveSource, LogSource, RuntimeKind
+from claworc_tui.services.runtime import FollowOptions, LiveSource, LogSource, RuntimeKind
 
 
 class _Nothing:
@@ -70,23 +70,6 @@ class DockerRuntime:
         """Restart the container."""
         await self.ops.restart(name)
 
-    def follow_logs(
-        self,
-        name: str,
-        *,
-        tail_lines: int | None = None,
-        since_seconds: int | None = None,
-        previous: bool = False,
-        follow: bool = True,
-        on_state: Callable[[Any, str | None], None] | None = None,
-    ) -> LogSource:
+    def follow_logs(self, name: str, **options: Unpack[FollowOptions]) -> LogSource:
         """Follow the container's log (across restarts and recreations)."""
-        return DockerLogFollow(
-            self.engine,
-            name,
-            tail_lines=tail_lines,
-            since_seconds=since_seconds,
-            previous=previous,
-            follow=follow,
-            on_state=on_state,
-        )
+        return DockerLogFollow(self.engine, name, **options)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from claworc_tui.k8s import manifests
 from claworc_tui.k8s.client import KubeClient
@@ -137,33 +138,18 @@ def _owned_elsewhere(managed: dict[str, list[ManagedObject]], owner: str | None)
     }
 
 
+@dataclass(eq=False)
 class DriftService:
-    """The drift check and its repair (see the module docstring).
+    """The drift check and its repair (see the module docstring)."""
 
-    Args:
-        store: The open records.
-        kube: A started Kubernetes client.
-        hub: The fleet hub, whose watch cache the check reads when it is current.
-        guard: The read-only check, operation locks and activity log shared by every write.
-        sweeper: Finishes the stuck operations a repair is asked to finish.
-        adoption: Finishes the adopts a repair is asked to finish.
-    """
-
-    def __init__(
-        self,
-        store: Store,
-        kube: KubeClient,
-        hub: FleetHub,
-        guard: WriteGuard,
-        sweeper: SweepService,
-        adoption: AdoptService,
-    ) -> None:
-        self.store = store
-        self.kube = kube
-        self.hub = hub
-        self.guard = guard
-        self.sweeper = sweeper
-        self.adoption = adoption
+    store: Store
+    kube: KubeClient
+    hub: FleetHub
+    guard: WriteGuard
+    sweeper: SweepService
+    """Finishes the stuck operations a repair is asked to finish."""
+    adoption: AdoptService
+    """Finishes the adopts a repair is asked to finish."""
 
     async def cluster_docs(self) -> dict[str, dict[str, Json]]:
         """Every object of the app in the namespace, kind → name → object: the watch cache where it

@@ -8,6 +8,7 @@ and ends with one activity-log entry (never a key). Docker has its own
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 from pydantic import SecretStr
 
@@ -31,19 +32,25 @@ from claworc_tui.services.ops import WriteGuard
 from claworc_tui.services.store import Store
 
 
-class EditService:
-    """Changes to one instance's configuration, and to the global keys it inherits.
+def checked_config(text: str | None) -> str | None:
+    """``clawdbot.json`` as stored, once it is valid.
 
-    Args:
-        store: The open records.
-        kube: A started Kubernetes client.
-        guard: The read-only check, operation locks and activity log shared by every write.
+    Raises:
+        ValidationFailed: Saying what is wrong with it.
     """
+    try:
+        return validate_clawdbot_config(text)
+    except ValueError as exc:
+        raise ValidationFailed("clawdbot_config", str(exc)) from None
 
-    def __init__(self, store: Store, kube: KubeClient, guard: WriteGuard) -> None:
-        self.store = store
-        self.kube = kube
-        self.guard = guard
+
+@dataclass(eq=False)
+class EditService:
+    """Changes to one instance's configuration, and to the global keys it inherits."""
+
+    store: Store
+    kube: KubeClient
+    guard: WriteGuard
 
     async def update_config(self, name: str, text: str | None, *, restart: bool) -> Instance:
         """Store a new ``clawdbot.json`` and rewrite the ConfigMap.
@@ -52,10 +59,7 @@ class EditService:
         ``restart=True`` to roll the pod so it reads the new file.
         """
         self.guard.require_writable(f"edit the config of {name}")
-        try:
-            config = validate_clawdbot_config(text)
-        except ValueError as exc:
-            raise ValidationFailed("clawdbot_config", str(exc)) from None
+        config = checked_config(text)
         async with self.guard.locks.hold(name, "edit config") as calls:
             instance = await self.store.instances.set_config(name, config)
             await self.kube.replace_configmap(instance)

@@ -3,6 +3,8 @@ instance would be called (its name and port pair follow from the settings)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from claworc_tui.db.instances import lowest_free_pair
 from claworc_tui.models.activity import Outcome
 from claworc_tui.models.errors import NameTaken, PortRangeExhausted, ValidationFailed
@@ -16,17 +18,12 @@ from claworc_tui.services.store import Store
 from claworc_tui.services.views import KeySource
 
 
+@dataclass(eq=False)
 class SettingsService:
-    """Reads and validated changes of the global settings; the masked global keys.
+    """Reads and validated changes of the global settings; the masked global keys."""
 
-    Args:
-        store: The open records.
-        guard: The read-only check, operation locks and activity log shared by every write.
-    """
-
-    def __init__(self, store: Store, guard: WriteGuard) -> None:
-        self.store = store
-        self.guard = guard
+    store: Store
+    guard: WriteGuard
 
     async def get_settings(self) -> GlobalSettings:
         """The global settings."""

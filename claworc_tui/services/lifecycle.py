@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable
+from dataclasses import dataclass
 
 from claworc_tui.k8s import manifests
 from claworc_tui.k8s.client import KubeClient
@@ -68,19 +69,13 @@ async def _settled(*aws: Awaitable[object]) -> None:
             raise result
 
 
+@dataclass(eq=False)
 class LifecycleService:
-    """Create and delete on Kubernetes, with their rollback (see the module docstring).
+    """Create and delete on Kubernetes, with their rollback (see the module docstring)."""
 
-    Args:
-        store: The open records.
-        kube: A started Kubernetes client.
-        guard: The read-only check, operation locks and activity log shared by every write.
-    """
-
-    def __init__(self, store: Store, kube: KubeClient, guard: WriteGuard) -> None:
-        self.store = store
-        self.kube = kube
-        self.guard = guard
+    store: Store
+    kube: KubeClient
+    guard: WriteGuard
 
     async def create(self, spec: InstanceSpec) -> AsyncIterator[Progress]:
         """Create an instance step by step (see the module docstring)."""

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 from collections import deque
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.models.logs import LogBatch, LogEvent, LogLine, LogStatus, LogStreamState
@@ -127,30 +128,18 @@ async def _read(follow: LogSource, ring: _Ring) -> None:
         ring.wake.set()
 
 
+@dataclass(eq=False)
 class LogService:
-    """An instance's log: followed live, or the previous container's last lines.
+    """An instance's log: followed live, or the previous container's last lines."""
 
-    Args:
-        store: The open records (an unknown name is refused before anything is followed).
-        runtime: What runs the instances (the live follow goes through it).
-        hub: The fleet hub (the instance's current pod, on Kubernetes).
-        kube: The Kubernetes client, or None on Docker (the previous run is the runtime's).
-        buffer_lines: Lines a follow keeps for a slow consumer.
-    """
-
-    def __init__(
-        self,
-        store: Store,
-        runtime: Runtime,
-        hub: FleetHub,
-        kube: KubeClient | None,
-        buffer_lines: int,
-    ) -> None:
-        self.store = store
-        self.runtime = runtime
-        self.hub = hub
-        self.kube = kube
-        self.buffer_lines = buffer_lines
+    store: Store
+    runtime: Runtime
+    """What runs the instances (the live follow goes through it)."""
+    hub: FleetHub
+    kube: KubeClient | None
+    """None on Docker (the previous run is then the runtime's)."""
+    buffer_lines: int
+    """Lines a follow keeps for a slow consumer."""
 
     async def follow(self, name: str, options: LogOptions) -> AsyncIterator[LogEvent]:
         """Follow the instance's logs, across restarts and rollouts."""

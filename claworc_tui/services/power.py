@@ -6,6 +6,8 @@ row goes to the final status; if the runtime refuses, nothing changed, and the r
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from claworc_tui.docker.errors import DockerNotFound
 from claworc_tui.k8s.errors import KubeError, KubeNotFound
 from claworc_tui.models.activity import Outcome
@@ -17,19 +19,14 @@ from claworc_tui.services.runtime import Runtime
 from claworc_tui.services.store import Store
 
 
+@dataclass(eq=False)
 class PowerService:
-    """Start, stop and restart an instance on whatever runs it.
+    """Start, stop and restart an instance on whatever runs it."""
 
-    Args:
-        store: The open records.
-        runtime: What runs the instances.
-        guard: The read-only check, operation locks and activity log shared by every write.
-    """
-
-    def __init__(self, store: Store, runtime: Runtime, guard: WriteGuard) -> None:
-        self.store = store
-        self.runtime = runtime
-        self.guard = guard
+    store: Store
+    runtime: Runtime
+    """What runs the instances."""
+    guard: WriteGuard
 
     async def start(self, name: str) -> None:
         """Run it (Kubernetes: scale to 1)."""

@@ -223,20 +223,15 @@ def _open_keys(
     return opened
 
 
+@dataclass(eq=False)
 class RecordsService:
-    """Export and import of the records (see the module docstring).
+    """Export and import of the records (see the module docstring)."""
 
-    Args:
-        store: The open records.
-        kube: A started Kubernetes client, whose NodePorts an import checks; None on Docker
-            (no cluster to check: the published ports are checked when a container is made).
-        guard: The read-only check, operation locks and activity log shared by every write.
-    """
-
-    def __init__(self, store: Store, kube: KubeClient | None, guard: WriteGuard) -> None:
-        self.store = store
-        self.kube = kube
-        self.guard = guard
+    store: Store
+    kube: KubeClient | None
+    """Whose NodePorts an import checks; None on Docker (no cluster to check: the published
+    ports are checked when a container is made)."""
+    guard: WriteGuard
 
     async def export_records(
         self, names: Sequence[str], seal: PassphraseSeal | None

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from claworc_tui.k8s.client import KubeClient
@@ -56,19 +57,13 @@ def check_image_arg(image: str | None) -> str | None:
     return image
 
 
+@dataclass(eq=False)
 class RedeployService:
-    """Redeploys: a new image (or the same tag pulled again) rolled out, the data kept.
+    """Redeploys: a new image (or the same tag pulled again) rolled out, the data kept."""
 
-    Args:
-        store: The open records.
-        kube: A started Kubernetes client.
-        guard: The read-only check, operation locks and activity log shared by every write.
-    """
-
-    def __init__(self, store: Store, kube: KubeClient, guard: WriteGuard) -> None:
-        self.store = store
-        self.kube = kube
-        self.guard = guard
+    store: Store
+    kube: KubeClient
+    guard: WriteGuard
 
     async def redeploy(
         self,

@@ -17,7 +17,7 @@ import os
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict, Unpack
 
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.informer import InformerEvent, Kind
@@ -44,6 +44,21 @@ class LiveSource(Protocol):
     def events(self) -> AsyncGenerator[InformerEvent[Any], None]:
         """A snapshot, then changes and state changes."""
         ...
+
+
+class FollowOptions(TypedDict, total=False):
+    """How a log is followed: the keywords of :meth:`Runtime.follow_logs`."""
+
+    tail_lines: int | None
+    """Start with the last this many lines (None: all)."""
+    since_seconds: int | None
+    """Start with the lines of the last this many seconds."""
+    previous: bool
+    """The previous container's (run's) log."""
+    follow: bool
+    """Keep following (False: what is there, then end)."""
+    on_state: Callable[[LogStreamState, str | None], None] | None
+    """Told each state change of the follow."""
 
 
 class LogSource(Protocol):
@@ -84,16 +99,7 @@ class Runtime(Protocol):
         """Replace the running instance's process (or pod)."""
         ...
 
-    def follow_logs(
-        self,
-        name: str,
-        *,
-        tail_lines: int | None = None,
-        since_seconds: int | None = None,
-        previous: bool = False,
-        follow: bool = True,
-        on_state: Callable[[LogStreamState, str | None], None] | None = None,
-    ) -> LogSource:
+    def follow_logs(self, name: str, **options: Unpack[FollowOptions]) -> LogSource:
         """Follow the instance's log, across restarts."""
         ...
 
@@ -124,25 +130,9 @@ class KubeRuntime:
         """Roll the pod."""
         await self.kube.rollout_restart(name)
 
-    def follow_logs(
-        self,
-        name: str,
-        *,
-        tail_lines: int | None = None,
-        since_seconds: int | None = None,
-        previous: bool = False,
-        follow: bool = True,
-        on_state: Callable[[LogStreamState, str | None], None] | None = None,
-    ) -> LogSource:
+    def follow_logs(self, name: str, **options: Unpack[FollowOptions]) -> LogSource:
         """Follow the instance's pods (moving to the new pod after a restart)."""
-        return self.kube.follow_logs(
-            instance=name,
-            tail_lines=tail_lines,
-            since_seconds=since_seconds,
-            previous=previous,
-            follow=follow,
-            on_state=on_state,
-        )
+        return self.kube.follow_logs(instance=name, **options)
 
 
 def choose_runtime(

@@ -8,6 +8,8 @@ what happened. The drift check reports such rows as *stuck*, and its repair fini
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeError
 from claworc_tui.models.activity import Outcome
@@ -25,19 +27,13 @@ _VERB = {
 }
 
 
+@dataclass(eq=False)
 class SweepService:
-    """The start-up sweep (see the module docstring).
+    """The start-up sweep (see the module docstring)."""
 
-    Args:
-        store: The open records.
-        kube: A started Kubernetes client.
-        guard: The read-only check, operation locks and activity log shared by every write.
-    """
-
-    def __init__(self, store: Store, kube: KubeClient, guard: WriteGuard) -> None:
-        self.store = store
-        self.kube = kube
-        self.guard = guard
+    store: Store
+    kube: KubeClient
+    guard: WriteGuard
 
     async def sweep(self) -> list[str]:
         """Finish the operations a dead process left (see :meth:`finish`); return what was done
