@@ -15,17 +15,16 @@ from dataclasses import dataclass
 from claworc_tui.docker.instances import DockerInstances
 from claworc_tui.k8s import manifests
 from claworc_tui.models.activity import Outcome
-from claworc_tui.models.errors import ClaworcError, NameTaken, ValidationFailed
+from claworc_tui.models.errors import ClaworcError, ValidationFailed
 from claworc_tui.models.instance import InstanceSpec, InstanceStatus, Resources
-from claworc_tui.models.names import derive_name
 from claworc_tui.models.quantity import parse_quantity
 from claworc_tui.services.errors import (
     KEPT_IN_ERROR,
     OperationFailed,
-    OperationInProgress,
     Remedy,
     remedy_note,
 )
+from claworc_tui.services.lifecycle import new_name
 from claworc_tui.services.ops import WriteGuard, owner_id
 from claworc_tui.services.store import Store
 from claworc_tui.services.views import Progress, StepState
@@ -62,13 +61,7 @@ class DockerLifecycle:
 
     async def create(self, spec: InstanceSpec) -> AsyncIterator[Progress]:
         """Create the record, then the folder, volumes and container; all undone on failure."""
-        self.guard.require_writable("create an instance")
-        name = derive_name(spec.display_name)
-        existing = await self.store.instances.find(name)
-        if existing is not None and existing.status is InstanceStatus.CREATING:
-            raise OperationInProgress(name, "create")
-        if existing is not None:
-            raise NameTaken(name)
+        name = await new_name(self.store, self.guard, spec.display_name)
 
         def report(step: str, state: StepState, detail: str | None = None) -> Progress:
             index = CREATE_STEPS.index(step) + 1

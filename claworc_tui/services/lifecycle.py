@@ -69,6 +69,25 @@ async def _settled(*aws: Awaitable[object]) -> None:
             raise result
 
 
+async def new_name(store: Store, guard: WriteGuard, display_name: str) -> str:
+    """The name a create of ``display_name`` takes (either runtime), once it may.
+
+    Raises:
+        ReadOnlyMode: Writes are refused.
+        ValidationFailed: The display name yields no name.
+        OperationInProgress: A create of that name is running (or was left by a dead process).
+        NameTaken: A record has the name.
+    """
+    guard.require_writable("create an instance")
+    name = derive_name(display_name)
+    existing = await store.instances.find(name)
+    if existing is not None and existing.status is InstanceStatus.CREATING:
+        raise OperationInProgress(name, "create")
+    if existing is not None:
+        raise NameTaken(name)
+    return name
+
+
 @dataclass(eq=False)
 class LifecycleService:
     """Create and delete on Kubernetes, with their rollback (see the module docstring)."""
@@ -79,8 +98,7 @@ class LifecycleService:
 
     async def create(self, spec: InstanceSpec) -> AsyncIterator[Progress]:
         """Create an instance step by step (see the module docstring)."""
-        self.guard.require_writable("create an instance")
-        name = derive_name(spec.display_name)
+        name = await new_name(self.store, self.guard, spec.display_name)
         total = len(CREATE_STEPS)
 
         def report(step: str, state: StepState, detail: str | None = None) -> Progress:
@@ -94,11 +112,6 @@ class LifecycleService:
                 detail=detail,
             )
 
-        existing = await self.store.instances.find(name)
-        if existing is not None and existing.status is InstanceStatus.CREATING:
-            raise OperationInProgress(name, "create")
-        if existing is not None:
-            raise NameTaken(name)
         foreign = await self.kube.foreign_owner(name)
         if foreign is not None:
             raise ValidationFailed(
