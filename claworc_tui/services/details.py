@@ -51,13 +51,13 @@ def object_rows(objects: InstanceObjects) -> list[ObjectRow]:
                 ok=pvc is not None and pvc.phase == "Bound",
             )
         )
-    svc = objects.service
+    service = objects.service
     rows.append(
         ObjectRow(
             kind="Service",
             name=names["service"],
-            state="missing" if svc is None else _service_state(svc),
-            ok=svc is not None,
+            state="missing" if service is None else _service_state(service),
+            ok=service is not None,
         )
     )
     rows.append(
