@@ -13,6 +13,7 @@ from collections.abc import AsyncGenerator, Callable
 from typing import Any, Unpack
 
 from claworc_tui.docker.engine import DockerEngine
+from claworc_tui.docker.errors import DockerNotFound
 from claworc_tui.docker.events import EngineEvents
 from claworc_tui.docker.instances import DockerInstances
 from claworc_tui.docker.logs import DockerLogFollow
@@ -57,6 +58,10 @@ class DockerRuntime:
         if kind is PODS:
             return ContainerWatch(self.engine)
         return EngineEvents(self.engine) if kind is EVENTS else _Nothing()
+
+    def is_missing(self, exc: BaseException) -> bool:
+        """A 404 from the engine (no such container, volume or network)."""
+        return isinstance(exc, DockerNotFound)
 
     async def start(self, name: str) -> None:
         """Start the container."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
@@ -36,7 +37,6 @@ from claworc_tui.services.logs import LogService
 from claworc_tui.services.ops import OperationLocks, WriteGuard
 from claworc_tui.services.parts import Drift, Edits, Inspection, Lifecycle, Sweeper
 from claworc_tui.services.power import PowerService
-from claworc_tui.services.records import RecordsService
 from claworc_tui.services.redeploy import ROLLOUT_TIMEOUT, RedeployService
 from claworc_tui.services.runtime import KubeRuntime, Runtime
 from claworc_tui.services.store import Store
@@ -56,6 +56,9 @@ from claworc_tui.services.views import (
     RepairResult,
     VncUrls,
 )
+
+if TYPE_CHECKING:
+    from claworc_tui.services.records import RecordsService
 
 
 class InstanceService:
@@ -95,7 +98,8 @@ class InstanceService:
             store, self.guard, self.update_resources, self.logs.previous_tail
         )
         self.clones = CloneService(store, self.guard, self.create)
-        self.records = RecordsService(store, kube, self.guard)
+        self._records: RecordsService | None = None
+        self._kube_or_none = kube
         # The parts each runtime does its own way (see :mod:`.parts`); Docker's are set by
         # DockerInstanceService.
         self.lifecycle: Lifecycle
@@ -116,6 +120,19 @@ class InstanceService:
         self.adoption = AdoptService(store, kube, self.guard, AdoptPlanner(store, kube))
         self.drift_check = DriftService(store, kube, self.hub, self.guard, sweeper, self.adoption)
         self.redeploys = RedeployService(store, kube, self.guard)
+
+    @property
+    def records(self) -> RecordsService:
+        """Export and import of the records (see :mod:`.records`).
+
+        Built on first use: the passphrase cipher it imports (``cryptography``, scrypt) is not
+        loaded by a start that never exports or imports.
+        """
+        if self._records is None:
+            from claworc_tui.services.records import RecordsService
+
+            self._records = RecordsService(self.store, self._kube_or_none, self.guard)
+        return self._records
 
     @property
     def read_only_reason(self) -> str | None:

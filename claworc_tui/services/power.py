@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from claworc_tui.docker.errors import DockerNotFound
-from claworc_tui.k8s.errors import KubeError, KubeNotFound
+from claworc_tui.k8s.errors import KubeError
 from claworc_tui.models.activity import Outcome
 from claworc_tui.models.errors import ClaworcError, ValidationFailed
 from claworc_tui.models.instance import InstanceStatus
@@ -68,7 +67,7 @@ class PowerService:
                     name, instance.status, detail=f"{action} failed: {exc}"
                 )
                 await self.guard.log_activity(action, Outcome.FAILED, name, str(exc), calls)
-                missing = isinstance(exc, KubeNotFound | DockerNotFound)
+                missing = self.runtime.is_missing(exc)
                 hint = " (run repair to re-create missing objects)" if missing else ""
                 raise OperationFailed(
                     name, action, action, str(exc) + hint, "Nothing was changed."

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypedDict, Unpack
 
 from claworc_tui.k8s.client import KubeClient
+from claworc_tui.k8s.errors import KubeNotFound
 from claworc_tui.k8s.informer import InformerEvent, Kind
 from claworc_tui.k8s.objects import Json
 from claworc_tui.models.logs import LogLine, LogStreamState
@@ -87,6 +88,10 @@ class Runtime(Protocol):
         """A live source of ``kind`` (pods: the instances' status) for the fleet hub."""
         ...
 
+    def is_missing(self, exc: BaseException) -> bool:
+        """Whether ``exc`` says an object of the instance does not exist (repair re-makes it)."""
+        ...
+
     async def start(self, name: str) -> None:
         """Run the instance (its data is where it was)."""
         ...
@@ -117,6 +122,10 @@ class KubeRuntime:
     ) -> LiveSource:
         """The namespace's informer of ``kind``."""
         return self.kube.informer(kind, parse, label_selector=label_selector)
+
+    def is_missing(self, exc: BaseException) -> bool:
+        """A 404 from the API server."""
+        return isinstance(exc, KubeNotFound)
 
     async def start(self, name: str) -> None:
         """Scale the Deployment to 1."""
