@@ -55,9 +55,7 @@ def register_adopt(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
 
 
 async def _forget(services: Services, args: argparse.Namespace) -> int:
-    from claworc_tui.services.forget import forget
-
-    print(f"{one_line(args.name)}: {one_line(await forget(services.instances, args.name))}")
+    print(f"{one_line(args.name)}: {one_line(await services.instances.forget(args.name))}")
     return EXIT_OK
 
 

@@ -109,7 +109,7 @@ async def _export(services: Services, args: argparse.Namespace) -> int:
                 "passphrase", f"the passphrase must have at least {MIN_PASSPHRASE} characters"
             )
         seal = await asyncio.to_thread(PassphraseSeal.new, passphrase)
-    file = await records_mod.export_records(services.instances, args.names, seal)
+    file = await services.instances.records.export_records(args.names, seal)
     print(records_mod.dump(file))
     keys = "keys sealed" if seal is not None else "keys left out"
     print(f"exported {plural(len(file.instances), 'record')} ({keys})", file=sys.stderr)
@@ -159,7 +159,7 @@ async def _import(services: Services, args: argparse.Namespace) -> int:
     passphrase = None
     if file.seal is not None and opened is None:
         passphrase = await asyncio.to_thread(read_passphrase, args.passphrase_file, confirm=False)
-    result = await records_mod.import_records(services.instances, file, passphrase, opened=opened)
+    result = await services.instances.records.import_records(file, passphrase, opened=opened)
     for warning in result.warnings:
         print(f"claworc-tui: warning: {warning}", file=sys.stderr)
     for name in result.names:

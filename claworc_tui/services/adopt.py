@@ -18,11 +18,12 @@ patched on the resourceVersion read); the other database then sees them as owned
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from pydantic import SecretStr, ValidationError
 
+from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.objects import managed_object
 from claworc_tui.models.cluster import FoundInstance
 from claworc_tui.models.errors import ValidationFailed
@@ -43,10 +44,8 @@ from claworc_tui.models.quantity import QuantityError, parse_quantity
 from claworc_tui.models.secrets import mask_key
 from claworc_tui.models.settings import GlobalSettings
 from claworc_tui.services.adopt_fields import exposure_of
+from claworc_tui.services.store import Store
 from claworc_tui.services.views import AdoptAction, AdoptCandidate, AdoptPlan
-
-if TYPE_CHECKING:
-    from claworc_tui.services.instances import InstanceService
 
 
 class _Planned:
@@ -70,84 +69,6 @@ class _Planned:
 
 def _refuse(name: str, reason: str, action: AdoptAction = AdoptAction.REFUSED) -> _Planned:
     return _Planned(AdoptCandidate(name=name, action=action, detail=reason))
-
-
-async def _names(svc: InstanceService, names: Sequence[str], everything: bool) -> list[str]:
-    if not everything:
-        return list(dict.fromkeys(names))
-    docs = await svc.kube.cluster.managed_docs()
-    managed = {
-        kind: [managed_object(kind, d) for d in by_name.values()] for kind, by_name in docs.items()
-    }
-    found = {o.instance for objs in managed.values() for o in objs if o.instance}
-    deployments = {o.name for o in managed.get("Deployment", [])}
-    # Only names with a Deployment are instances; stray pieces stay orphans.
-    return sorted(found & deployments)
-
-
-async def plan(
-    svc: InstanceService, names: Sequence[str] = (), *, everything: bool = False
-) -> AdoptPlan:
-    """What adopting ``names`` (or every labelled instance) would do. Reads only.
-
-    Raises:
-        ValidationFailed: Neither names nor ``everything`` (or both), or a name that cannot
-            be an instance name.
-    """
-    planned = await _plan(svc, names, everything)
-    return AdoptPlan(candidates=tuple(p.view for p in planned), everything=everything)
-
-
-async def _plan(svc: InstanceService, names: Sequence[str], everything: bool) -> list[_Planned]:
-    if bool(names) == everything:
-        raise ValidationFailed("names", "adopt needs instance NAMEs or --all (not both)")
-    for name in names:
-        if not is_valid_object_name(name):
-            raise ValidationFailed(
-                "name", f"{name!r} cannot be an instance name (lowercase DNS label, ≤ 63)"
-            )
-    records = {i.name: i for i in await svc.store.instances.list()}
-    settings = await svc.store.settings.get()
-    global_keys = await svc.store.settings.keys()
-    ours = svc.kube.owner_id
-    out: list[_Planned] = []
-    for name in await _names(svc, names, everything):
-        if not is_valid_object_name(name):
-            # --all finds names by label; `adopt NAME` would refuse such a name, so does --all.
-            out.append(_refuse(name, "cannot be an instance name (lowercase DNS label, ≤ 63)"))
-            continue
-        found = await svc.kube.adopt.read_found(name)
-        known = records.get(name)
-        if known is not None and unfinished(known):
-            view = AdoptCandidate(
-                name=name,
-                action=AdoptAction.ADOPT,
-                detail="finish the adopt: take over the objects still owned elsewhere",
-                display_name=known.display_name,
-                owner=_owner_text(found),
-                status=known.status.value,
-                exposure=known.exposure.value,
-                ports=(known.nodeport_chrome, known.nodeport_terminal),
-            )
-            out.append(_Planned(view, found, known, finish=True))
-            continue
-        if known is not None:
-            mine = found.owners <= {None, ours}
-            if everything and mine:
-                continue  # already ours and recorded: nothing to say in a sweep
-            out.append(
-                _refuse(
-                    name,
-                    "this database already records it"
-                    if mine
-                    else "this database has a record of that name, but its objects now belong "
-                    f"to claworc database {_owner_text(found)} (adopted there)",
-                    AdoptAction.RECORDED if mine else AdoptAction.CONFLICT,
-                )
-            )
-            continue
-        out.append(_candidate(name, found, records, settings, global_keys, svc.kube.namespace))
-    return out
 
 
 #: ``op_step`` of a record whose adopt failed half-way (kept in ``error``; see adopt_apply).
@@ -351,3 +272,85 @@ def _summary(record: Instance, choose: bool) -> str:
         f"{record.status.value}, {record.exposure.value}, {ports}, "
         f"cpu {r.cpu_request}/{r.cpu_limit}, memory {r.memory_request}/{r.memory_limit}"
     )
+
+
+@dataclass(eq=False)
+class AdoptPlanner:
+    """What an adopt would do (reads only)."""
+
+    store: Store
+    kube: KubeClient
+
+    async def _names(self, names: Sequence[str], everything: bool) -> list[str]:
+        if not everything:
+            return list(dict.fromkeys(names))
+        docs = await self.kube.cluster.managed_docs()
+        managed = {
+            kind: [managed_object(kind, d) for d in by_name.values()]
+            for kind, by_name in docs.items()
+        }
+        found = {o.instance for objs in managed.values() for o in objs if o.instance}
+        deployments = {o.name for o in managed.get("Deployment", [])}
+        # Only names with a Deployment are instances; stray pieces stay orphans.
+        return sorted(found & deployments)
+
+    async def plan(self, names: Sequence[str] = (), *, everything: bool = False) -> AdoptPlan:
+        """What adopting ``names`` (or every labelled instance) would do. Reads only.
+
+        Raises:
+            ValidationFailed: Neither names nor ``everything`` (or both), or a name that cannot
+                be an instance name.
+        """
+        planned = await self.planned(names, everything)
+        return AdoptPlan(candidates=tuple(p.view for p in planned), everything=everything)
+
+    async def planned(self, names: Sequence[str], everything: bool) -> list[_Planned]:
+        if bool(names) == everything:
+            raise ValidationFailed("names", "adopt needs instance NAMEs or --all (not both)")
+        for name in names:
+            if not is_valid_object_name(name):
+                raise ValidationFailed(
+                    "name", f"{name!r} cannot be an instance name (lowercase DNS label, ≤ 63)"
+                )
+        records = {i.name: i for i in await self.store.instances.list()}
+        settings = await self.store.settings.get()
+        global_keys = await self.store.settings.keys()
+        ours = self.kube.owner_id
+        out: list[_Planned] = []
+        for name in await self._names(names, everything):
+            if not is_valid_object_name(name):
+                # --all finds names by label; `adopt NAME` would refuse such a name, so does --all.
+                out.append(_refuse(name, "cannot be an instance name (lowercase DNS label, ≤ 63)"))
+                continue
+            found = await self.kube.adopt.read_found(name)
+            known = records.get(name)
+            if known is not None and unfinished(known):
+                view = AdoptCandidate(
+                    name=name,
+                    action=AdoptAction.ADOPT,
+                    detail="finish the adopt: take over the objects still owned elsewhere",
+                    display_name=known.display_name,
+                    owner=_owner_text(found),
+                    status=known.status.value,
+                    exposure=known.exposure.value,
+                    ports=(known.nodeport_chrome, known.nodeport_terminal),
+                )
+                out.append(_Planned(view, found, known, finish=True))
+                continue
+            if known is not None:
+                mine = found.owners <= {None, ours}
+                if everything and mine:
+                    continue  # already ours and recorded: nothing to say in a sweep
+                out.append(
+                    _refuse(
+                        name,
+                        "this database already records it"
+                        if mine
+                        else "this database has a record of that name, but its objects now belong "
+                        f"to claworc database {_owner_text(found)} (adopted there)",
+                        AdoptAction.RECORDED if mine else AdoptAction.CONFLICT,
+                    )
+                )
+                continue
+            out.append(_candidate(name, found, records, settings, global_keys, self.kube.namespace))
+        return out

@@ -11,22 +11,21 @@ Applying an action is recorded in the activity log.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from claworc_tui.models.activity import Outcome
 from claworc_tui.models.cluster import EventInfo, InstanceObjects
 from claworc_tui.models.errors import ValidationFailed
-from claworc_tui.models.instance import Instance
+from claworc_tui.models.instance import Instance, Resources
 from claworc_tui.models.pod import PodInfo
 from claworc_tui.models.quantity import format_bytes, parse_quantity
+from claworc_tui.services.ops import WriteGuard
 from claworc_tui.services.status import current_pod
+from claworc_tui.services.store import Store
 from claworc_tui.services.views import Advice
-
-if TYPE_CHECKING:
-    from claworc_tui.services.instances import InstanceService
 
 MEMORY_CAP = Decimal(32 * 2**30)
 """The highest memory limit the OOM advice proposes (32Gi)."""
@@ -98,7 +97,7 @@ def advise(
                 code="image-pull",
                 title="The image cannot be pulled",
                 detail=(pod.message or "")
-                + " — check the image and the pull secret in Settings, or redeploy (U) with "
+                + " — check the image and the pull secret in Settings, or redeploy with "
                 "another image",
             )
         )
@@ -136,34 +135,30 @@ def advise(
     return out
 
 
-async def apply(svc: InstanceService, name: str, code: str) -> str:
-    """Carry out the action of the advice ``code``; return what was done."""
-    instance = await svc.store.instances.get(name)
-    if code == "raise-memory":
-        new = raised_memory(instance.resources.memory_limit)
-        if new is None:
-            raise ValidationFailed("memory_limit", "the memory limit is at the cap already")
-        resources = instance.resources.model_copy(update={"memory_limit": new})
-        await svc.update_resources(name, resources)
-        done = f"memory_limit {instance.resources.memory_limit} → {new}"
-        await svc.log_activity("advice applied", Outcome.OK, name, done)
-        return done
-    if code == "crash-loop":
-        lines = await previous_log_tail(svc, name)
-        return "\n".join(lines) or "(the previous container wrote nothing)"
-    raise ValidationFailed("advice", f"advice {code!r} has no action")
+@dataclass(eq=False)
+class AdviceService:
+    """Carries out the one action an advice offers."""
 
+    store: Store
+    guard: WriteGuard
+    resize: Callable[[str, Resources], Awaitable[Instance]]
+    """Applies new resources to an instance (the runtime's own edit)."""
+    previous_tail: Callable[[str, int], Awaitable[list[str]]]
+    """The last lines of an instance's previous container."""
 
-async def previous_log_tail(svc: InstanceService, name: str, lines: int = 50) -> list[str]:
-    """The last lines of the previous container of the instance's current pod."""
-    await svc.store.instances.get(name)
-    pod = current_pod(svc.hub.pods_of(name))
-    if pod is None:
-        return []
-    follow = svc.kube.follow_logs(pod.name, tail_lines=lines, previous=True, follow=False)
-    out: list[str] = []
-    async for batch in follow.batches():
-        out.extend(line.text for line in batch)
-    if not out and follow.reason:
-        return [f"({follow.reason})"]
-    return out[-lines:]
+    async def apply(self, name: str, code: str) -> str:
+        """Carry out the action of the advice ``code``; return what was done."""
+        instance = await self.store.instances.get(name)
+        if code == "raise-memory":
+            new = raised_memory(instance.resources.memory_limit)
+            if new is None:
+                raise ValidationFailed("memory_limit", "the memory limit is at the cap already")
+            resources = instance.resources.model_copy(update={"memory_limit": new})
+            await self.resize(name, resources)
+            done = f"memory_limit {instance.resources.memory_limit} → {new}"
+            await self.guard.log_activity("advice applied", Outcome.OK, name, done)
+            return done
+        if code == "crash-loop":
+            lines = await self.previous_tail(name, 50)
+            return "\n".join(lines) or "(the previous container wrote nothing)"
+        raise ValidationFailed("advice", f"advice {code!r} has no action")

@@ -11,8 +11,9 @@ by the normal step-by-step create, with its rollback.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator
-from typing import TYPE_CHECKING, cast
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import cast
 
 from pydantic import ValidationError
 
@@ -21,10 +22,9 @@ from claworc_tui.models.errors import NameTaken, ValidationFailed, from_pydantic
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import Instance, InstanceSpec
 from claworc_tui.models.names import derive_name
+from claworc_tui.services.ops import WriteGuard
+from claworc_tui.services.store import Store
 from claworc_tui.services.views import Progress
-
-if TYPE_CHECKING:
-    from claworc_tui.services.instances import InstanceService
 
 NOT_COPIED = "new ports, empty volumes (the data is not copied)"
 NOT_COPIED_PRIVATE = "private: no NodePorts, empty volumes (the data is not copied)"
@@ -55,65 +55,85 @@ def what_is_copied(source: Instance) -> str:
     )
 
 
-async def suggest_name(svc: InstanceService, source: Instance) -> str:
-    """``"<display name> copy"``, or ``"… copy 2"``, ``"… copy 3"`` … whichever is free."""
-    base = f"{source.display_name} copy"
-    for number in range(1, 100):
-        candidate = base if number == 1 else f"{base} {number}"
+@dataclass(eq=False)
+class CloneService:
+    """Clones of an instance, made by the runtime's own create."""
+
+    store: Store
+    guard: WriteGuard
+    create: Callable[[InstanceSpec], AsyncIterator[Progress]]
+    """The runtime's step-by-step create (with its rollback)."""
+
+    async def spec(self, source: str, display_name: str | None = None) -> InstanceSpec:
+        """The spec of a clone of ``source``; without a display name, a free suggestion.
+
+        Raises:
+            InstanceNotFound: No such source.
+            ValidationFailed: The name is invalid or taken.
+        """
+        if display_name is None:
+            display_name = await self.suggest_name(await self.store.instances.get(source))
+        return await self.clone_spec(source, display_name)
+
+    async def note(self, source: str) -> str:
+        """What a clone of ``source`` copies and what not (for the form and the CLI)."""
+        return what_is_copied(await self.store.instances.get(source))
+
+    async def suggest_name(self, source: Instance) -> str:
+        """``"<display name> copy"``, or ``"… copy 2"``, ``"… copy 3"`` … whichever is free."""
+        base = f"{source.display_name} copy"
+        for number in range(1, 100):
+            candidate = base if number == 1 else f"{base} {number}"
+            try:
+                if await self.store.instances.find(derive_name(candidate)) is None:
+                    return candidate
+            except ValidationFailed:
+                break
+        return base
+
+    async def clone_spec(self, source_name: str, display_name: str) -> InstanceSpec:
+        """The spec of a clone of ``source_name`` called ``display_name``.
+
+        Raises:
+            InstanceNotFound: No such source.
+            ValidationFailed: The display name is invalid, or its name is taken (``NameTaken``).
+        """
+        source = await self.store.instances.get(source_name)
+        name = derive_name(display_name)  # ValidationFailed for a name with no letters or digits
+        if await self.store.instances.find(name) is not None:
+            raise NameTaken(name)
         try:
-            if await svc.store.instances.find(derive_name(candidate)) is None:
-                return candidate
-        except ValidationFailed:
-            break
-    return base
+            return InstanceSpec(
+                display_name=display_name,
+                resources=source.resources,
+                storage=source.storage,
+                clawdbot_config=source.clawdbot_config,
+                api_keys=await self.store.instances.overrides(source_name),
+                image=source.image,
+                exposure=source.exposure,
+            )
+        except ValidationError as exc:
+            raise from_pydantic(exc) from None
 
+    async def clone(self, source_name: str, spec: InstanceSpec) -> AsyncIterator[Progress]:
+        """Create ``spec`` (a clone of ``source_name``, possibly edited) step by step.
 
-async def clone_spec(svc: InstanceService, source_name: str, display_name: str) -> InstanceSpec:
-    """The spec of a clone of ``source_name`` called ``display_name``.
-
-    Raises:
-        InstanceNotFound: No such source.
-        ValidationFailed: The display name is invalid, or its name is taken (``NameTaken``).
-    """
-    source = await svc.store.instances.get(source_name)
-    name = derive_name(display_name)  # ValidationFailed for a name with no letters or digits
-    if await svc.store.instances.find(name) is not None:
-        raise NameTaken(name)
-    try:
-        return InstanceSpec(
-            display_name=display_name,
-            resources=source.resources,
-            storage=source.storage,
-            clawdbot_config=source.clawdbot_config,
-            api_keys=await svc.store.instances.overrides(source_name),
-            image=source.image,
-            exposure=source.exposure,
+        The steps, the checks and the rollback are create's; the activity log also says where the
+        clone came from.
+        """
+        self.guard.require_writable("clone an instance")
+        source = await self.store.instances.get(source_name)
+        if spec.exposure is None:
+            # A form that rebuilt the spec without it: the clone still keeps the source's exposure
+            # (a private source must never give a clone on NodePorts).
+            spec = spec.model_copy(update={"exposure": source.exposure})
+        created = cast(AsyncGenerator[Progress, None], self.create(spec))
+        async with contextlib.aclosing(created):  # closed in this task if our consumer stops
+            async for progress in created:
+                yield progress
+        await self.guard.log_activity(
+            "clone",
+            Outcome.OK,
+            derive_name(spec.display_name),
+            f"from {source.name}; {_not_copied(spec.exposure or source.exposure)}",
         )
-    except ValidationError as exc:
-        raise from_pydantic(exc) from None
-
-
-async def clone(
-    svc: InstanceService, source_name: str, spec: InstanceSpec
-) -> AsyncIterator[Progress]:
-    """Create ``spec`` (a clone of ``source_name``, possibly edited) step by step.
-
-    The steps, the checks and the rollback are create's; the activity log also says where the
-    clone came from.
-    """
-    svc.require_writable("clone an instance")
-    source = await svc.store.instances.get(source_name)
-    if spec.exposure is None:
-        # A form that rebuilt the spec without it: the clone still keeps the source's exposure
-        # (a private source must never give a clone on NodePorts).
-        spec = spec.model_copy(update={"exposure": source.exposure})
-    created = cast(AsyncGenerator[Progress, None], svc.create(spec))
-    async with contextlib.aclosing(created):  # closed in this task if our consumer stops
-        async for progress in created:
-            yield progress
-    await svc.log_activity(
-        "clone",
-        Outcome.OK,
-        derive_name(spec.display_name),
-        f"from {source.name}; {_not_copied(spec.exposure or source.exposure)}",
-    )

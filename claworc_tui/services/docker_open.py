@@ -10,7 +10,7 @@ from __future__ import annotations
 from claworc_tui.config import Settings
 from claworc_tui.docker.engine import DockerEngine
 from claworc_tui.docker.instances import DockerInstances
-from claworc_tui.services import READS_ONLY, Services
+from claworc_tui.services.bundle import READS_ONLY, Services
 from claworc_tui.services.docker_runtime import DockerRuntime
 from claworc_tui.services.docker_service import DockerInstanceService
 from claworc_tui.services.store import Store, open_store

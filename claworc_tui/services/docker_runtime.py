@@ -13,16 +13,16 @@ from collections.abc import AsyncGenerator, Callable
 from typing import Any, Unpack
 
 from claworc_tui.docker.engine import DockerEngine
+from claworc_tui.docker.errors import DockerNotFound
 from claworc_tui.docker.events import EngineEvents
 from claworc_tui.docker.instances import DockerInstances
 from claworc_tui.docker.logs import DockerLogFollow
 from claworc_tui.docker.watch import ContainerWatch
-from claworc_tui.k8s.follow import FollowOptions
 from claworc_tui.k8s.informer import EVENTS, PODS, Kind
 from claworc_tui.k8s.objects import Json
 from claworc_tui.models.watch import InformerEvent, StreamState, StreamStateChanged
 from claworc_tui.models.watch import Synced as SyncedEvent
-from claworc_tui.services.runtime import LiveSource, LogSource, RuntimeKind
+from claworc_tui.services.runtime import FollowOptions, LiveSource, LogSource, RuntimeKind
 
 
 class _Nothing:
@@ -52,6 +52,10 @@ class DockerRuntime:
         if kind is PODS:
             return ContainerWatch(self.engine)
         return EngineEvents(self.engine) if kind is EVENTS else _Nothing()
+
+    def is_missing(self, exc: BaseException) -> bool:
+        """A 404 from the engine (no such container, volume or network)."""
+        return isinstance(exc, DockerNotFound)
 
     async def start(self, name: str) -> None:
         """Start the container."""

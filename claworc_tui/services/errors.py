@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from claworc_tui.models.errors import (
     ClaworcError,
     DatabaseError,
@@ -22,6 +24,7 @@ __all__ = [
     "OperationInProgress",
     "PortRangeExhausted",
     "ReadOnlyMode",
+    "Remedy",
     "ValidationFailed",
     "WrongEncryptionKey",
 ]
@@ -36,16 +39,53 @@ class OperationInProgress(ClaworcError):
         self.operation = operation
 
 
-class OperationFailed(ClaworcError):
-    """A lifecycle operation failed at a step; says what was rolled back or left behind."""
+class Remedy(StrEnum):
+    """What the user can do about a failed operation. The services say which; the UI and the CLI
+    each word it their way (a key to press, a command to run)."""
 
-    def __init__(self, name: str, operation: str, step: str, reason: str, cleanup: str) -> None:
+    RETRY = "retry"
+    """Run the same operation again."""
+    FORGET = "forget"
+    """Another claworc database owns the objects now: drop this stale record (``forget``)."""
+
+
+KEPT_IN_ERROR = "The row is kept in 'error'."
+
+
+def remedy_note(name: str, remedy: Remedy) -> str:
+    """The remedy as the record's status detail keeps it, shown by the UI and the CLI alike:
+    no key and no command, except ``forget``, which only the CLI has."""
+    if remedy is Remedy.FORGET:
+        return (
+            "; another claworc database owns its objects now: "
+            f"`claworc-tui forget {name}` drops this record"
+        )
+    return "; retry the delete"
+
+
+class OperationFailed(ClaworcError):
+    """A lifecycle operation failed at a step; says what was rolled back or left behind.
+
+    ``remedy`` says what the user can do next, if anything (worded by the UI and the CLI).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        operation: str,
+        step: str,
+        reason: str,
+        cleanup: str,
+        *,
+        remedy: Remedy | None = None,
+    ) -> None:
         super().__init__(f"{operation} of {name} failed at step {step!r}: {reason}. {cleanup}")
         self.name = name
         self.operation = operation
         self.step = step
         self.reason = reason
         self.cleanup = cleanup
+        self.remedy = remedy
 
 
 class ReadOnlyMode(ClaworcError):

@@ -21,21 +21,26 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from claworc_tui.k8s import manifests
+from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeError, KubeInvalid
 from claworc_tui.k8s.lifecycle import KubeDeleteTimeout
 from claworc_tui.models.activity import Outcome
 from claworc_tui.models.errors import ClaworcError, NameTaken, ValidationFailed
 from claworc_tui.models.instance import Instance, InstanceSpec, InstanceStatus
 from claworc_tui.models.names import derive_name
-from claworc_tui.services.errors import OperationFailed, OperationInProgress
-from claworc_tui.services.ops import owner_id
+from claworc_tui.services.errors import (
+    KEPT_IN_ERROR,
+    OperationFailed,
+    OperationInProgress,
+    Remedy,
+    remedy_note,
+)
+from claworc_tui.services.ops import WriteGuard, owner_id
+from claworc_tui.services.store import Store
 from claworc_tui.services.views import Progress, StepState
-
-if TYPE_CHECKING:
-    from claworc_tui.services.instances import InstanceService
 
 log = logging.getLogger(__name__)
 
@@ -48,122 +53,6 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, asyncio.CancelledError):
         return "cancelled"
     return str(exc) or type(exc).__name__
-
-
-async def create(svc: InstanceService, spec: InstanceSpec) -> AsyncIterator[Progress]:
-    """Create an instance step by step (see the module docstring)."""
-    svc.require_writable("create an instance")
-    name = derive_name(spec.display_name)
-    total = len(CREATE_STEPS)
-
-    def report(step: str, state: StepState, detail: str | None = None) -> Progress:
-        return Progress(
-            operation="create",
-            name=name,
-            step=step,
-            index=CREATE_STEPS.index(step) + 1,
-            total=total,
-            state=state,
-            detail=detail,
-        )
-
-    existing = await svc.store.instances.find(name)
-    if existing is not None and existing.status is InstanceStatus.CREATING:
-        raise OperationInProgress(name, "create")
-    if existing is not None:
-        raise NameTaken(name)
-    foreign = await svc.kube.adopt.foreign_owner(name)
-    if foreign is not None:
-        raise ValidationFailed(
-            "display_name",
-            f"an instance named {name} already runs in the cluster, owned by claworc database "
-            f"{foreign}: choose another name, or adopt it (claworc-tui adopt {name})",
-        )
-    async with svc.locks.hold(name, "create") as calls:
-        step = "record"
-        instance: Instance | None = None
-        try:
-            yield report(step, StepState.RUNNING)
-            settings = await svc.store.settings.get()
-            held = await svc.kube.cluster.service_node_ports()
-            instance = await svc.store.instances.insert(
-                name,
-                spec,
-                port_range=(settings.port_range_start, settings.port_range_end),
-                skip_ports=held.owners,
-                owner=owner_id(),
-                exposure=spec.exposure or settings.default_exposure,
-            )
-            yield report(step, StepState.DONE, _ports_note(instance))
-            keys = await svc.effective_keys(name)
-            await svc.store.instances.set_step(name, "objects")
-            ns = svc.kube.namespace
-            created = instance
-            for key in ("volumes", "secret", "config", "service"):
-                yield report(key, StepState.RUNNING)
-            # Built right before they are scheduled: no coroutine is left un-awaited if the
-            # consumer goes away at a yield.
-            round_two: dict[str, Awaitable[object]] = {
-                "volumes": _settled(
-                    *(
-                        svc.kube.instances.create_pvc(m)
-                        for m in manifests.pvcs(created, namespace=ns)
-                    )
-                ),
-                "secret": svc.kube.instances.create_secret(
-                    manifests.secret(created, keys, namespace=ns)
-                ),
-                "config": svc.kube.instances.create_configmap(
-                    manifests.configmap(created, namespace=ns)
-                ),
-                "service": _create_service(svc, name),
-            }
-            pending = {asyncio.ensure_future(call): key for key, call in round_two.items()}
-            try:
-                while pending:
-                    done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                    for task in done:
-                        step = pending.pop(task)
-                        task.result()
-                        yield report(step, StepState.DONE)
-            except BaseException:
-                # Let the requests already sent finish (not cancel them): a create that lands
-                # after the rollback's delete would leave an object behind.
-                await asyncio.shield(asyncio.gather(*pending, return_exceptions=True))
-                raise
-            current = await svc.store.instances.get(name)
-            step = "deployment"
-            await svc.store.instances.set_step(name, step)
-            yield report(step, StepState.RUNNING)
-            await svc.kube.instances.create_deployment(
-                manifests.deployment(current, settings, replicas=1, namespace=ns)
-            )
-            await svc.store.instances.set_status(name, InstanceStatus.RUNNING)
-            yield report(step, StepState.DONE, "created; the pod is starting")
-            await svc.log_activity("create", Outcome.OK, name, _ports_note(current), calls)
-        except BaseException as exc:
-            if instance is None:
-                if not isinstance(exc, ClaworcError | asyncio.CancelledError | GeneratorExit):
-                    raise
-                if isinstance(exc, ClaworcError):
-                    await svc.log_activity("create", Outcome.FAILED, name, str(exc), calls)
-                raise
-            cleanup = await asyncio.shield(_rollback(svc, name))
-            outcome = (
-                Outcome.CANCELLED
-                if isinstance(exc, asyncio.CancelledError | GeneratorExit)
-                else Outcome.FAILED
-            )
-            await asyncio.shield(
-                svc.log_activity(
-                    "create", outcome, name, f"step {step}: {_reason(exc)}. {cleanup}", calls
-                )
-            )
-            if isinstance(exc, asyncio.CancelledError | GeneratorExit):
-                raise
-            if isinstance(exc, ClaworcError | OSError):
-                raise OperationFailed(name, "create", step, _reason(exc), cleanup) from None
-            raise
 
 
 def _ports_note(instance: Instance) -> str:
@@ -180,106 +69,247 @@ async def _settled(*aws: Awaitable[object]) -> None:
             raise result
 
 
-async def _create_service(svc: InstanceService, name: str) -> None:
-    """Create the Service; on a port conflict move the row to the next free pair and retry."""
-    for attempt in range(_PORT_RETRIES):
-        instance = await svc.store.instances.get(name)
-        try:
-            await svc.kube.instances.create_service(
-                manifests.service(instance, namespace=svc.kube.namespace)
+async def new_name(store: Store, guard: WriteGuard, display_name: str) -> str:
+    """The name a create of ``display_name`` takes (either runtime), once it may.
+
+    Raises:
+        ReadOnlyMode: Writes are refused.
+        ValidationFailed: The display name yields no name.
+        OperationInProgress: A create of that name is running (or was left by a dead process).
+        NameTaken: A record has the name.
+    """
+    guard.require_writable("create an instance")
+    name = derive_name(display_name)
+    existing = await store.instances.find(name)
+    if existing is not None and existing.status is InstanceStatus.CREATING:
+        raise OperationInProgress(name, "create")
+    if existing is not None:
+        raise NameTaken(name)
+    return name
+
+
+@dataclass(eq=False)
+class LifecycleService:
+    """Create and delete on Kubernetes, with their rollback (see the module docstring)."""
+
+    store: Store
+    kube: KubeClient
+    guard: WriteGuard
+
+    async def create(self, spec: InstanceSpec) -> AsyncIterator[Progress]:
+        """Create an instance step by step (see the module docstring)."""
+        name = await new_name(self.store, self.guard, spec.display_name)
+        total = len(CREATE_STEPS)
+
+        def report(step: str, state: StepState, detail: str | None = None) -> Progress:
+            return Progress(
+                operation="create",
+                name=name,
+                step=step,
+                index=CREATE_STEPS.index(step) + 1,
+                total=total,
+                state=state,
+                detail=detail,
             )
-            return
-        except KubeInvalid as exc:
-            if not exc.port_conflict or attempt == _PORT_RETRIES - 1:
+
+        foreign = await self.kube.adopt.foreign_owner(name)
+        if foreign is not None:
+            raise ValidationFailed(
+                "display_name",
+                f"an instance named {name} already runs in the cluster, owned by claworc database "
+                f"{foreign}: choose another name, or adopt it (claworc-tui adopt {name})",
+            )
+        async with self.guard.locks.hold(name, "create") as calls:
+            step = "record"
+            instance: Instance | None = None
+            try:
+                yield report(step, StepState.RUNNING)
+                settings = await self.store.settings.get()
+                held = await self.kube.cluster.service_node_ports()
+                instance = await self.store.instances.insert(
+                    name,
+                    spec,
+                    port_range=(settings.port_range_start, settings.port_range_end),
+                    skip_ports=held.owners,
+                    owner=owner_id(),
+                    exposure=spec.exposure or settings.default_exposure,
+                )
+                yield report(step, StepState.DONE, _ports_note(instance))
+                keys = await self.store.effective_keys(name)
+                await self.store.instances.set_step(name, "objects")
+                ns = self.kube.namespace
+                created = instance
+                for key in ("volumes", "secret", "config", "service"):
+                    yield report(key, StepState.RUNNING)
+                # Built right before they are scheduled: no coroutine is left un-awaited if the
+                # consumer goes away at a yield.
+                round_two: dict[str, Awaitable[object]] = {
+                    "volumes": _settled(
+                        *(
+                            self.kube.instances.create_pvc(m)
+                            for m in manifests.pvcs(created, namespace=ns)
+                        )
+                    ),
+                    "secret": self.kube.instances.create_secret(
+                        manifests.secret(created, keys, namespace=ns)
+                    ),
+                    "config": self.kube.instances.create_configmap(
+                        manifests.configmap(created, namespace=ns)
+                    ),
+                    "service": self._create_service(name),
+                }
+                pending = {asyncio.ensure_future(call): key for key, call in round_two.items()}
+                try:
+                    while pending:
+                        done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                        for task in done:
+                            step = pending.pop(task)
+                            task.result()
+                            yield report(step, StepState.DONE)
+                except BaseException:
+                    # Let the requests already sent finish (not cancel them): a create that lands
+                    # after the rollback's delete would leave an object behind.
+                    await asyncio.shield(asyncio.gather(*pending, return_exceptions=True))
+                    raise
+                current = await self.store.instances.get(name)
+                step = "deployment"
+                await self.store.instances.set_step(name, step)
+                yield report(step, StepState.RUNNING)
+                await self.kube.instances.create_deployment(
+                    manifests.deployment(current, settings, replicas=1, namespace=ns)
+                )
+                await self.store.instances.set_status(name, InstanceStatus.RUNNING)
+                yield report(step, StepState.DONE, "created; the pod is starting")
+                await self.guard.log_activity(
+                    "create", Outcome.OK, name, _ports_note(current), calls
+                )
+            except BaseException as exc:
+                if instance is None:
+                    if not isinstance(exc, ClaworcError | asyncio.CancelledError | GeneratorExit):
+                        raise
+                    if isinstance(exc, ClaworcError):
+                        await self.guard.log_activity(
+                            "create", Outcome.FAILED, name, str(exc), calls
+                        )
+                    raise
+                cleanup = await asyncio.shield(self._rollback(name))
+                outcome = (
+                    Outcome.CANCELLED
+                    if isinstance(exc, asyncio.CancelledError | GeneratorExit)
+                    else Outcome.FAILED
+                )
+                await asyncio.shield(
+                    self.guard.log_activity(
+                        "create", outcome, name, f"step {step}: {_reason(exc)}. {cleanup}", calls
+                    )
+                )
+                if isinstance(exc, asyncio.CancelledError | GeneratorExit):
+                    raise
+                if isinstance(exc, ClaworcError | OSError):
+                    raise OperationFailed(name, "create", step, _reason(exc), cleanup) from None
                 raise
-            log.info(
-                "%s: port pair %s taken in the cluster; moving on", name, instance.nodeport_chrome
-            )
-            settings = await svc.store.settings.get()
-            held = await svc.kube.cluster.service_node_ports()
-            await svc.store.instances.move_ports(
-                name,
-                port_range=(settings.port_range_start, settings.port_range_end),
-                skip_ports=set(held.owners) | set(instance.node_ports or ()),
-            )
 
+    async def _create_service(self, name: str) -> None:
+        """Create the Service; on a port conflict move the row to the next free pair and retry."""
+        for attempt in range(_PORT_RETRIES):
+            instance = await self.store.instances.get(name)
+            try:
+                await self.kube.instances.create_service(
+                    manifests.service(instance, namespace=self.kube.namespace)
+                )
+                return
+            except KubeInvalid as exc:
+                if not exc.port_conflict or attempt == _PORT_RETRIES - 1:
+                    raise
+                log.info(
+                    "%s: port pair %s taken in the cluster; moving on",
+                    name,
+                    instance.nodeport_chrome,
+                )
+                settings = await self.store.settings.get()
+                held = await self.kube.cluster.service_node_ports()
+                await self.store.instances.move_ports(
+                    name,
+                    port_range=(settings.port_range_start, settings.port_range_end),
+                    skip_ports=set(held.owners) | set(instance.node_ports or ()),
+                )
 
-async def _rollback(svc: InstanceService, name: str) -> str:
-    """Remove every object and the row; say what happened (for the error and the log)."""
-    try:
-        # Only what carries our owner id: an object of the name another database owns (what
-        # made the create fail) stays, and no longer blocks the rollback.
-        await svc.kube.lifecycle.delete_instance_objects(
-            name, wait=True, wait_timeout=60.0, propagation="Background", only_ours=True
-        )
-    except (KubeError, OSError) as exc:
-        left = exc.remaining if isinstance(exc, KubeDeleteTimeout) else []
-        detail = f"rollback incomplete ({exc}); left: {', '.join(left) or 'unknown'}"
-        with contextlib.suppress(ClaworcError):
-            await svc.store.instances.set_status(
-                name, InstanceStatus.ERROR, detail=detail + "; delete the instance to finish"
-            )
-        return detail + ". The row is kept in 'error': delete it or run repair to finish."
-    await svc.store.instances.delete(name)
-    return "Everything created was removed and the port pair is free again."
-
-
-async def _delete_hint(svc: InstanceService, name: str) -> str:
-    """What to do after a failed delete: retry it, or, when another claworc database owns the
-    objects now (it adopted them), drop this stale record with ``forget``."""
-    try:
-        found = await svc.kube.adopt.read_found(name)
-    except (KubeError, OSError):
-        return "; press D again to retry"
-    if any(o is not None and o != svc.kube.owner_id for o in found.owners):
-        return (
-            "; another claworc database owns its objects now: "
-            f"`claworc-tui forget {name}` drops this record"
-        )
-    return "; press D again to retry"
-
-
-async def delete(svc: InstanceService, name: str) -> AsyncIterator[Progress]:
-    """Delete every object of the instance, wait until they are gone, then the row."""
-    svc.require_writable("delete an instance")
-    instance = await svc.store.instances.get(name)
-    total = len(DELETE_STEPS)
-
-    def report(index: int, state: StepState, detail: str | None = None) -> Progress:
-        return Progress(
-            operation="delete",
-            name=name,
-            step=DELETE_STEPS[index],
-            index=index + 1,
-            total=total,
-            state=state,
-            detail=detail,
-        )
-
-    async with svc.locks.hold(name, "delete") as calls:
-        await svc.store.instances.set_status(
-            name, InstanceStatus.DELETING, step="objects", owner=owner_id()
-        )
-        yield report(0, StepState.RUNNING)
+    async def _rollback(self, name: str) -> str:
+        """Remove every object and the row; say what happened (for the error and the log)."""
         try:
-            result = await svc.kube.lifecycle.delete_instance_objects(
-                name, wait=True, wait_timeout=120.0
+            # Only what carries our owner id: an object of the name another database owns (what
+            # made the create fail) stays, and no longer blocks the rollback.
+            await self.kube.lifecycle.delete_instance_objects(
+                name, wait=True, wait_timeout=60.0, propagation="Background", only_ours=True
             )
         except (KubeError, OSError) as exc:
             left = exc.remaining if isinstance(exc, KubeDeleteTimeout) else []
-            detail = f"delete failed: {exc}" + (f"; still there: {', '.join(left)}" if left else "")
-            hint = await _delete_hint(svc, name)
-            await svc.store.instances.set_status(name, InstanceStatus.ERROR, detail=detail + hint)
-            await svc.log_activity("delete", Outcome.FAILED, name, detail, calls)
-            raise OperationFailed(
-                name, "delete", "objects", str(exc), f"The row is kept in 'error'{hint}."
-            ) from None
-        for index in range(3):
-            yield report(index, StepState.DONE)
-        await svc.store.instances.delete(name)
-        yield report(
-            3, StepState.DONE, f"{_ports_note(instance)} free" if instance.node_ports else None
-        )
-        await svc.log_activity(
-            "delete", Outcome.OK, name, f"{len(result.deleted)} objects deleted", calls
-        )
+            detail = f"rollback incomplete ({exc}); left: {', '.join(left) or 'unknown'}"
+            with contextlib.suppress(ClaworcError):
+                await self.store.instances.set_status(
+                    name, InstanceStatus.ERROR, detail=detail + "; delete the instance to finish"
+                )
+            return detail + ". The row is kept in 'error': delete it or run repair to finish."
+        await self.store.instances.delete(name)
+        return "Everything created was removed and the port pair is free again."
+
+    async def _delete_remedy(self, name: str) -> Remedy:
+        """What to do after a failed delete: retry it, or, when another claworc database owns the
+        objects now (it adopted them), drop this stale record with ``forget``."""
+        try:
+            found = await self.kube.adopt.read_found(name)
+        except (KubeError, OSError):
+            return Remedy.RETRY
+        if any(o is not None and o != self.kube.owner_id for o in found.owners):
+            return Remedy.FORGET
+        return Remedy.RETRY
+
+    async def delete(self, name: str) -> AsyncIterator[Progress]:
+        """Delete every object of the instance, wait until they are gone, then the row."""
+        self.guard.require_writable("delete an instance")
+        instance = await self.store.instances.get(name)
+        total = len(DELETE_STEPS)
+
+        def report(index: int, state: StepState, detail: str | None = None) -> Progress:
+            return Progress(
+                operation="delete",
+                name=name,
+                step=DELETE_STEPS[index],
+                index=index + 1,
+                total=total,
+                state=state,
+                detail=detail,
+            )
+
+        async with self.guard.locks.hold(name, "delete") as calls:
+            await self.store.instances.set_status(
+                name, InstanceStatus.DELETING, step="objects", owner=owner_id()
+            )
+            yield report(0, StepState.RUNNING)
+            try:
+                result = await self.kube.lifecycle.delete_instance_objects(
+                    name, wait=True, wait_timeout=120.0
+                )
+            except (KubeError, OSError) as exc:
+                left = exc.remaining if isinstance(exc, KubeDeleteTimeout) else []
+                detail = f"delete failed: {exc}" + (
+                    f"; still there: {', '.join(left)}" if left else ""
+                )
+                remedy = await self._delete_remedy(name)
+                hint = remedy_note(name, remedy)
+                await self.store.instances.set_status(
+                    name, InstanceStatus.ERROR, detail=detail + hint
+                )
+                await self.guard.log_activity("delete", Outcome.FAILED, name, detail, calls)
+                raise OperationFailed(
+                    name, "delete", "objects", str(exc), KEPT_IN_ERROR, remedy=remedy
+                ) from None
+            for index in range(3):
+                yield report(index, StepState.DONE)
+            await self.store.instances.delete(name)
+            yield report(
+                3, StepState.DONE, f"{_ports_note(instance)} free" if instance.node_ports else None
+            )
+            await self.guard.log_activity(
+                "delete", Outcome.OK, name, f"{len(result.deleted)} objects deleted", calls
+            )

@@ -14,9 +14,14 @@ import asyncio
 import contextlib
 from collections import deque
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
+from claworc_tui.k8s.client import KubeClient
 from claworc_tui.models.logs import LogBatch, LogEvent, LogLine, LogStatus, LogStreamState
+from claworc_tui.services.fleet import FleetHub
 from claworc_tui.services.runtime import LogSource, Runtime
+from claworc_tui.services.status import current_pod
+from claworc_tui.services.store import Store
 from claworc_tui.services.views import LogOptions
 
 
@@ -121,3 +126,43 @@ async def _read(follow: LogSource, ring: _Ring) -> None:
             ring.push(lines)
     finally:
         ring.wake.set()
+
+
+@dataclass(eq=False)
+class LogService:
+    """An instance's log: followed live, or the previous container's last lines."""
+
+    store: Store
+    runtime: Runtime
+    """What runs the instances (the live follow goes through it)."""
+    hub: FleetHub
+    kube: KubeClient | None
+    """None on Docker (the previous run is then the runtime's)."""
+    buffer_lines: int
+    """Lines a follow keeps for a slow consumer."""
+
+    async def follow(self, name: str, options: LogOptions) -> AsyncIterator[LogEvent]:
+        """Follow the instance's logs, across restarts and rollouts."""
+        await self.store.instances.get(name)  # NotFound for an unknown name
+        async for event in follow_instance_logs(
+            self.runtime, name, options, buffer_lines=self.buffer_lines
+        ):
+            yield event
+
+    async def previous_tail(self, name: str, lines: int = 50) -> list[str]:
+        """The last lines of the previous container of the instance (after a crash): on
+        Kubernetes, of its current pod's; on Docker, of the container's previous run."""
+        await self.store.instances.get(name)
+        if self.kube is None:
+            follow = self.runtime.follow_logs(name, tail_lines=lines, previous=True, follow=False)
+        else:
+            pod = current_pod(self.hub.pods_of(name))
+            if pod is None:
+                return []
+            follow = self.kube.follow_logs(pod.name, tail_lines=lines, previous=True, follow=False)
+        out: list[str] = []
+        async for batch in follow.batches():
+            out.extend(line.text for line in batch)
+        if not out and follow.reason and self.kube is not None:
+            return [f"({follow.reason})"]
+        return out[-lines:]

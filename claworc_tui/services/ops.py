@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 
-from claworc_tui.models.activity import ApiCall
+from claworc_tui.db.activity import ActivityRepository
+from claworc_tui.models.activity import ApiCall, Outcome
 from claworc_tui.models.instance import TRANSITIONAL, Instance
-from claworc_tui.services.errors import OperationInProgress
+from claworc_tui.services.errors import OperationInProgress, ReadOnlyMode
 
 _calls: ContextVar[list[ApiCall] | None] = ContextVar("claworc_calls", default=None)
 
@@ -104,3 +105,36 @@ class OperationLocks:
         finally:
             _calls.reset(token)
             self._running.pop(name, None)
+
+
+class WriteGuard:
+    """What every write shares: the read-only check, the operation locks, the activity log.
+
+    One per composition (see :mod:`claworc_tui.services`), handed to each service that writes,
+    so they all refuse the same way and share one lock table.
+
+    Args:
+        activity: The activity log.
+        read_only_reason: Why writes are refused (``--read-only`` or RBAC), or None.
+    """
+
+    def __init__(self, activity: ActivityRepository, read_only_reason: str | None = None) -> None:
+        self.activity = activity
+        self.read_only_reason = read_only_reason
+        self.locks = OperationLocks()
+
+    def require_writable(self, action: str) -> None:
+        """Raise :class:`ReadOnlyMode` when writes are not allowed."""
+        if self.read_only_reason:
+            raise ReadOnlyMode(action, self.read_only_reason)
+
+    async def log_activity(
+        self,
+        action: str,
+        outcome: Outcome,
+        instance: str | None,
+        detail: str | None,
+        calls: Sequence[ApiCall] = (),
+    ) -> None:
+        """Append one activity entry."""
+        await self.activity.append(action, outcome, instance=instance, detail=detail, calls=calls)

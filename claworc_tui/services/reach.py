@@ -13,21 +13,15 @@ pod was replaced by a restart) the pod is looked up again, so a forward outlives
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import errno
-import getpass
 import logging
-import os
 import shlex
-import socket
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 
 from claworc_tui.k8s.client import KubeClient
-from claworc_tui.k8s.errors import KubeError, KubeForbidden
+from claworc_tui.k8s.errors import KubeError
 from claworc_tui.k8s.manifests import CHROME_PORT, CONTAINER, TERMINAL_PORT
-from claworc_tui.k8s.podstreams import ExecChannel, ForwardChannel, PodStreams
+from claworc_tui.k8s.podstreams import ExecChannel, PodStreams
 from claworc_tui.models.cluster import EventInfo
 from claworc_tui.models.errors import ClaworcError, ValidationFailed
 from claworc_tui.models.exposure import Exposure
@@ -35,16 +29,19 @@ from claworc_tui.models.instance import Instance
 from claworc_tui.models.names import object_names
 from claworc_tui.models.pod import PodInfo
 from claworc_tui.services.errors import ReadOnlyMode
+from claworc_tui.services.forwards import Forward, PortForwards, ssh_hint
 from claworc_tui.services.inspect import ObjectYaml, instance_yaml
 from claworc_tui.services.inspect import events as inspect_events
 from claworc_tui.services.store import Store
 
 log = logging.getLogger(__name__)
 
+# Forward and ssh_hint live in .forwards; the UI and the CLI import them from here, with the
+# service that makes them.
+__all__ = ["SHELL_PROBE", "Forward", "NotRunning", "ReachService", "pod_state", "ssh_hint"]
+
 #: What ``S`` runs: bash if the image has it, else sh (as k9s does).
 SHELL_PROBE = ["sh", "-c", "command -v bash >/dev/null && exec bash || exec sh"]
-VNC_PATH = "/vnc.html?autoconnect=true"
-ROLES = {CHROME_PORT: "chrome", TERMINAL_PORT: "terminal"}
 
 
 class NotRunning(ClaworcError):
@@ -72,50 +69,6 @@ def pod_state(name: str, pods: list[PodInfo]) -> PodInfo:
     raise NotRunning(name, f"its pod {pod.name} is {pod.reason or pod.phase}{detail}")
 
 
-@dataclass
-class Forward:
-    """One listening forward: 127.0.0.1:``local_port`` → the instance's pod ``remote_port``."""
-
-    instance: str
-    remote_port: int
-    local_port: int
-    server: asyncio.Server
-    pod: str | None = None
-    """The pod connections go to now (looked up again after a failure)."""
-    connections: int = 0
-    """Connections carried so far."""
-    active: int = 0
-    last_error: str | None = None
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
-
-    @property
-    def role(self) -> str:
-        return ROLES.get(self.remote_port, str(self.remote_port))
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.local_port}{VNC_PATH}"
-
-
-def ssh_hint(forwards: list[Forward], environ: Mapping[str, str] | None = None) -> str:
-    """The ``ssh -L`` line that makes the forwards reachable on the user's own machine.
-
-    Inside an SSH session the address and port the user connected to (``SSH_CONNECTION``) are
-    used, else this machine's host name.
-    """
-    env = os.environ if environ is None else environ
-    user = getpass.getuser()
-    host, port = socket.gethostname(), "22"
-    parts = env.get("SSH_CONNECTION", "").split()
-    if len(parts) == 4:
-        host, port = parts[2], parts[3]
-    if ":" in host:
-        host = f"[{host}]"
-    tunnels = " ".join(f"-L {f.local_port}:127.0.0.1:{f.local_port}" for f in forwards)
-    via = "" if port == "22" else f"-p {port} "
-    return f"ssh -N {via}{tunnels} {user}@{host}"
-
-
 class ReachService:
     """Shells and forwards into instances.
 
@@ -131,13 +84,15 @@ class ReachService:
         self.kube = kube
         self.read_only_reason = read_only_reason
         self.streams = PodStreams(kube.transport)
-        self._forwards: dict[tuple[str, int], Forward] = {}
+        self.ports = PortForwards(self.streams, self.running_pod)
+        """The listening forwards."""
 
     async def aclose(self) -> None:
         """Stop every forward and close the WebSocket client."""
-        for key in list(self._forwards):
-            await self._stop(key)
-        await self.streams.aclose()
+        try:
+            await self.ports.aclose()
+        finally:
+            await self.streams.aclose()
 
     # -- exposure ----------------------------------------------------------------------------
     async def set_exposure(self, name: str, exposure: Exposure) -> Instance:
@@ -268,154 +223,18 @@ class ReachService:
     # -- forwards ----------------------------------------------------------------------------
     def forwards(self, instance: str | None = None) -> list[Forward]:
         """The forwards listening now (of one instance, or all), by instance and port."""
-        found = [f for f in self._forwards.values() if instance in (None, f.instance)]
-        return sorted(found, key=lambda f: (f.instance, f.remote_port))
+        return self.ports.forwards(instance)
 
     def forward_of(self, instance: str, remote_port: int) -> Forward | None:
-        return self._forwards.get((instance, remote_port))
+        """The forward of ``instance``'s ``remote_port``, if one listens."""
+        return self.ports.forward_of(instance, remote_port)
 
     async def forward(
         self, name: str, *, local_port: int | None = None, ports: tuple[int, ...] | None = None
     ) -> list[Forward]:
-        """Listen on 127.0.0.1 for the instance's noVNC ports (both unless ``ports``).
-
-        ``local_port`` is the first local port; the next ports follow it. Already listening
-        forwards are returned as they are.
-
-        Raises:
-            InstanceNotFound, NotRunning: As the message says.
-            ValidationFailed: A local port is taken or out of range; nothing is listening then.
-        """
-        remote = ports or (CHROME_PORT, TERMINAL_PORT)
-        pod = await self.running_pod(name)
-        if local_port is not None and not 1 <= local_port <= 65535 - len(remote) + 1:
-            raise ValidationFailed("local_port", f"local port {local_port} is out of range")
-        opened: list[Forward] = []
-        created: list[tuple[str, int]] = []
-        try:
-            for i, port in enumerate(remote):
-                existing = self._forwards.get((name, port))
-                if existing is not None:
-                    opened.append(existing)
-                    continue
-                wanted = None if local_port is None else local_port + i
-                fwd = await self._listen(name, port, wanted)
-                fwd.pod = pod
-                self._forwards[(name, port)] = fwd
-                created.append((name, port))
-                opened.append(fwd)
-        except BaseException:
-            # Only what this call opened: forwards that were listening before stay.
-            for key in created:
-                await self._stop(key)
-            raise
-        return opened
+        """Listen on 127.0.0.1 for the instance's noVNC ports (see :meth:`PortForwards.open`)."""
+        return await self.ports.open(name, local_port=local_port, ports=ports)
 
     async def stop_forwards(self, name: str) -> int:
         """Stop the forwards of instance ``name``; returns how many were listening."""
-        keys = [k for k in self._forwards if k[0] == name]
-        for key in keys:
-            await self._stop(key)
-        return len(keys)
-
-    async def _listen(self, name: str, port: int, local_port: int | None) -> Forward:
-        holder: list[Forward] = []
-
-        async def accepted(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            fwd = holder[0]
-            task = asyncio.current_task()
-            if task is not None:
-                fwd.tasks.add(task)
-            try:
-                await self._carry(fwd, reader, writer)
-            finally:
-                if task is not None:
-                    fwd.tasks.discard(task)
-
-        try:
-            server = await asyncio.start_server(accepted, "127.0.0.1", local_port or 0)
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise ValidationFailed(
-                    "local_port",
-                    f"127.0.0.1:{local_port} is already in use by another program: "
-                    "choose another local port",
-                ) from None
-            raise ValidationFailed(
-                "local_port", f"cannot listen on 127.0.0.1:{local_port}: {exc.strerror}"
-            ) from None
-        bound = server.sockets[0].getsockname()[1]
-        fwd = Forward(instance=name, remote_port=port, local_port=bound, server=server)
-        holder.append(fwd)
-        log.info("forward %s:%s listening on 127.0.0.1:%s", name, port, bound)
-        return fwd
-
-    async def _stop(self, key: tuple[str, int]) -> None:
-        fwd = self._forwards.pop(key, None)
-        if fwd is None:
-            return
-        fwd.server.close()
-        for task in list(fwd.tasks):
-            task.cancel()
-        await asyncio.gather(*fwd.tasks, return_exceptions=True)
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(2.0):
-                await fwd.server.wait_closed()
-
-    async def _carry(
-        self, fwd: Forward, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        """One local connection: to the pod (looked up again if the remembered one failed)."""
-        fwd.connections += 1
-        fwd.active += 1
-        try:
-            for attempt in range(2):
-                if fwd.pod is None or attempt:
-                    try:
-                        fwd.pod = await self.running_pod(fwd.instance)
-                    except ClaworcError as exc:
-                        fwd.last_error = str(exc)
-                        return
-                try:
-                    async with self.streams.portforward(fwd.pod, fwd.remote_port) as channel:
-                        fwd.last_error = None
-                        await _pump(channel, reader, writer)
-                        if channel.error:
-                            fwd.last_error = channel.error
-                    return
-                except KubeForbidden as exc:
-                    fwd.last_error = str(exc)
-                    return
-                except KubeError as exc:
-                    fwd.last_error = str(exc)
-                    log.info("forward %s:%s: %s", fwd.instance, fwd.remote_port, exc)
-        finally:
-            fwd.active -= 1
-            writer.close()
-
-
-async def _pump(
-    channel: ForwardChannel, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-) -> None:
-    """Bytes both ways until the pod side closes (or the local side, a little later)."""
-
-    async def up() -> None:
-        while data := await reader.read(65536):
-            await channel.send(data)
-
-    async def down() -> None:
-        while (data := await channel.receive()) is not None:
-            writer.write(data)
-            await writer.drain()
-
-    sending, receiving = asyncio.create_task(up()), asyncio.create_task(down())
-    tasks = [sending, receiving]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        if not receiving.done():
-            # The local side stopped sending (a half-close): let the answer finish.
-            await asyncio.wait([receiving], timeout=10.0)
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        return await self.ports.stop(name)

@@ -35,7 +35,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from pydantic import SecretStr, ValidationError
 
@@ -48,6 +47,7 @@ from claworc_tui.crypto.passphrase import (
     WrongPassphrase,
     seal_from_params,
 )
+from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeError
 from claworc_tui.models.activity import Outcome
 from claworc_tui.models.errors import NameTaken, ValidationFailed, from_pydantic
@@ -61,9 +61,8 @@ from claworc_tui.models.records import (
     InstanceRecord,
     RecordsFile,
 )
-
-if TYPE_CHECKING:
-    from claworc_tui.services.instances import InstanceService
+from claworc_tui.services.ops import WriteGuard
+from claworc_tui.services.store import Store
 
 #: Seconds the import waits for the cluster's list of NodePorts before going on without it.
 CLUSTER_CHECK_SECONDS = 5.0
@@ -134,34 +133,6 @@ def _record(
     plain = json.dumps({p.value: k.get_secret_value() for p, k in sorted(keys.items())})
     sealed = seal.seal(plain, bound_place(version, record))
     return record.model_copy(update={"sealed_keys": sealed})
-
-
-async def export_records(
-    svc: InstanceService, names: Sequence[str], seal: PassphraseSeal | None
-) -> RecordsFile:
-    """The records of ``names`` (all when empty), keys sealed with ``seal`` or left out.
-
-    Raises:
-        InstanceNotFound: A name without a record (nothing is exported).
-    """
-    repo = svc.store.instances
-    instances = [await repo.get(n) for n in dict.fromkeys(names)] if names else await repo.list()
-    version = FORMAT_VERSION if seal is not None else KEYLESS_VERSION
-    records = []
-    for instance in instances:
-        keys = await repo.overrides(instance.name) if seal is not None else {}
-        records.append(_record(instance, keys, seal, version))
-    file = RecordsFile(
-        version=version,
-        exported_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        keys="sealed" if seal is not None else "left out",
-        seal=seal.params() if seal is not None else None,
-        instances=records,
-    )
-    if seal is None:
-        return file
-    integrity = seal.seal(_INTEGRITY_TEXT, file_place(file.document))
-    return file.model_copy(update={"integrity": integrity})
 
 
 def dump(file: RecordsFile) -> str:
@@ -310,79 +281,126 @@ def _check_integrity(seal: PassphraseSeal, file: RecordsFile) -> None:
         ) from None
 
 
-async def _conflicts(svc: InstanceService, file: RecordsFile) -> tuple[list[str], list[str]]:
-    """Every reason the records cannot go in, and warnings."""
-    problems: list[str] = []
-    names = Counter(r.name for r in file.instances)
-    problems += [f"{n} is in the file {c} times" for n, c in names.items() if c > 1]
-    ports = Counter(p for r in file.instances for p in r.ports)
-    problems += [f"port {p} is in the file {c} times" for p, c in ports.items() if c > 1]
-    existing = {i.name: i for i in await svc.store.instances.list()}
-    held = {port: i.name for i in existing.values() for port in i.node_ports or ()}
-    settings = await svc.store.settings.get()
-    start, end = settings.port_range_start, settings.port_range_end
-    for record in file.instances:
-        pair = record.ports
-        if record.name in existing:
-            problems.append(str(NameTaken(record.name)))
-        problems += [f"port {p} of {record.name} is used by {held[p]}" for p in pair if p in held]
-        if pair and not start <= pair[0] < pair[1] <= end:
-            problems.append(
-                f"ports {pair[0]},{pair[1]} of {record.name} are outside this database's range "
-                f"{start}-{end} (settings set port_range_start/port_range_end to widen it)"
-            )
-    warnings: list[str] = []
-    try:
-        async with asyncio.timeout(CLUSTER_CHECK_SECONDS):
-            owners = (await svc.kube.cluster.service_node_ports()).owners
-    except (KubeError, OSError, TimeoutError) as exc:
-        warnings.append(f"could not check the cluster's NodePorts ({exc or 'no answer'})")
-        return problems, warnings
-    for record in file.instances:
-        own = object_names(record.name)["service"]
-        for port in record.ports:
-            owner = owners.get(port)
-            if port in held:
-                continue  # already said: a record of this database has it
-            if owner and (owner.namespace, owner.service) != (svc.kube.namespace, own):
-                problems.append(
-                    f"port {port} of {record.name} is held in the cluster by Service "
-                    f"{owner.namespace}/{owner.service}"
-                )
-    return problems, warnings
+@dataclass(eq=False)
+class RecordsService:
+    """Export and import of the records (see the module docstring)."""
 
+    store: Store
+    kube: KubeClient | None
+    """Whose NodePorts an import checks; None on Docker (no cluster to check: the published
+    ports are checked when a container is made)."""
+    guard: WriteGuard
 
-async def import_records(
-    svc: InstanceService,
-    file: RecordsFile,
-    passphrase: SecretStr | None,
-    *,
-    opened: dict[str, dict[Provider, SecretStr]] | None = None,
-) -> ImportResult:
-    """Create the file's records (no cluster object), all or none.
+    async def export_records(
+        self, names: Sequence[str], seal: PassphraseSeal | None
+    ) -> RecordsFile:
+        """The records of ``names`` (all when empty), keys sealed with ``seal`` or left out.
 
-    Raises:
-        ValidationFailed: A wrong passphrase, a damaged file, or conflicts (all listed).
-    """
-    svc.require_writable("import records")
-    # scrypt takes a good part of a second and 128 MiB: never on the event loop.
-    # ``opened``: what :func:`open_keys` gave already (the CLI checks the file before it opens
-    # the database).
-    keys = opened if opened is not None else await asyncio.to_thread(open_keys, file, passphrase)
-    problems, warnings = await _conflicts(svc, file)
-    warnings = [*file.warnings, *warnings]
-    if problems:
-        shown = "; ".join(problems[:10]) + (
-            f"; and {len(problems) - 10} more" if len(problems) > 10 else ""
+        Raises:
+            InstanceNotFound: A name without a record (nothing is exported).
+        """
+        repo = self.store.instances
+        instances = (
+            [await repo.get(n) for n in dict.fromkeys(names)] if names else await repo.list()
         )
-        raise ValidationFailed("file", f"cannot import: {shown}. Nothing was imported")
-    await svc.store.instances.insert_records([(r, keys.get(r.name, {})) for r in file.instances])
-    without = [r.name for r in file.instances if r.overrides and r.name not in keys]
-    names = [r.name for r in file.instances]
-    await svc.log_activity(
-        "import",
-        Outcome.OK,
-        None,
-        f"{len(names)} records ({file.keys} keys): {', '.join(names[:20])}",
-    )
-    return ImportResult(names=names, without_keys=without, warnings=warnings)
+        version = FORMAT_VERSION if seal is not None else KEYLESS_VERSION
+        records = []
+        for instance in instances:
+            keys = await repo.overrides(instance.name) if seal is not None else {}
+            records.append(_record(instance, keys, seal, version))
+        file = RecordsFile(
+            version=version,
+            exported_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            keys="sealed" if seal is not None else "left out",
+            seal=seal.params() if seal is not None else None,
+            instances=records,
+        )
+        if seal is None:
+            return file
+        integrity = seal.seal(_INTEGRITY_TEXT, file_place(file.document))
+        return file.model_copy(update={"integrity": integrity})
+
+    async def _conflicts(self, file: RecordsFile) -> tuple[list[str], list[str]]:
+        """Every reason the records cannot go in, and warnings."""
+        problems: list[str] = []
+        names = Counter(r.name for r in file.instances)
+        problems += [f"{n} is in the file {c} times" for n, c in names.items() if c > 1]
+        ports = Counter(p for r in file.instances for p in r.ports)
+        problems += [f"port {p} is in the file {c} times" for p, c in ports.items() if c > 1]
+        existing = {i.name: i for i in await self.store.instances.list()}
+        held = {port: i.name for i in existing.values() for port in i.node_ports or ()}
+        settings = await self.store.settings.get()
+        start, end = settings.port_range_start, settings.port_range_end
+        for record in file.instances:
+            pair = record.ports
+            if record.name in existing:
+                problems.append(str(NameTaken(record.name)))
+            problems += [
+                f"port {p} of {record.name} is used by {held[p]}" for p in pair if p in held
+            ]
+            if pair and not start <= pair[0] < pair[1] <= end:
+                problems.append(
+                    f"ports {pair[0]},{pair[1]} of {record.name} are outside this database's range "
+                    f"{start}-{end} (settings set port_range_start/port_range_end to widen it)"
+                )
+        warnings: list[str] = []
+        if self.kube is None:  # Docker: no cluster
+            return problems, warnings
+        try:
+            async with asyncio.timeout(CLUSTER_CHECK_SECONDS):
+                owners = (await self.kube.cluster.service_node_ports()).owners
+            namespace = self.kube.namespace
+        except (KubeError, OSError, TimeoutError) as exc:
+            warnings.append(f"could not check the cluster's NodePorts ({exc or 'no answer'})")
+            return problems, warnings
+        for record in file.instances:
+            own = object_names(record.name)["service"]
+            for port in record.ports:
+                owner = owners.get(port)
+                if port in held:
+                    continue  # already said: a record of this database has it
+                if owner and (owner.namespace, owner.service) != (namespace, own):
+                    problems.append(
+                        f"port {port} of {record.name} is held in the cluster by Service "
+                        f"{owner.namespace}/{owner.service}"
+                    )
+        return problems, warnings
+
+    async def import_records(
+        self,
+        file: RecordsFile,
+        passphrase: SecretStr | None,
+        *,
+        opened: dict[str, dict[Provider, SecretStr]] | None = None,
+    ) -> ImportResult:
+        """Create the file's records (no cluster object), all or none.
+
+        Raises:
+            ValidationFailed: A wrong passphrase, a damaged file, or conflicts (all listed).
+        """
+        self.guard.require_writable("import records")
+        # scrypt takes a good part of a second and 128 MiB: never on the event loop.
+        # ``opened``: what :func:`open_keys` gave already (the CLI checks the file before it
+        # opens the database).
+        keys = (
+            opened if opened is not None else await asyncio.to_thread(open_keys, file, passphrase)
+        )
+        problems, warnings = await self._conflicts(file)
+        warnings = [*file.warnings, *warnings]
+        if problems:
+            shown = "; ".join(problems[:10]) + (
+                f"; and {len(problems) - 10} more" if len(problems) > 10 else ""
+            )
+            raise ValidationFailed("file", f"cannot import: {shown}. Nothing was imported")
+        await self.store.instances.insert_records(
+            [(r, keys.get(r.name, {})) for r in file.instances]
+        )
+        without = [r.name for r in file.instances if r.overrides and r.name not in keys]
+        names = [r.name for r in file.instances]
+        await self.guard.log_activity(
+            "import",
+            Outcome.OK,
+            None,
+            f"{len(names)} records ({file.keys} keys): {', '.join(names[:20])}",
+        )
+        return ImportResult(names=names, without_keys=without, warnings=warnings)

@@ -17,14 +17,14 @@ import os
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, Unpack
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, Unpack
 
+from claworc_tui.k8s.errors import KubeNotFound
 from claworc_tui.models.logs import LogLine, LogStreamState
 from claworc_tui.models.watch import InformerEvent
 
 if TYPE_CHECKING:  # the cluster client (aiohttp, kubernetes_asyncio) is not needed to choose
     from claworc_tui.k8s.client import KubeClient
-    from claworc_tui.k8s.follow import FollowOptions
     from claworc_tui.k8s.informer import Kind
     from claworc_tui.k8s.objects import Json
 
@@ -48,6 +48,21 @@ class LiveSource(Protocol):
     def events(self) -> AsyncGenerator[InformerEvent[Any], None]:
         """A snapshot, then changes and state changes."""
         ...
+
+
+class FollowOptions(TypedDict, total=False):
+    """How a log is followed: the keywords of :meth:`Runtime.follow_logs`."""
+
+    tail_lines: int | None
+    """Start with the last this many lines (None: all)."""
+    since_seconds: int | None
+    """Start with the lines of the last this many seconds."""
+    previous: bool
+    """The previous container's (run's) log."""
+    follow: bool
+    """Keep following (False: what is there, then end)."""
+    on_state: Callable[[LogStreamState, str | None], None] | None
+    """Told each state change of the follow."""
 
 
 class LogSource(Protocol):
@@ -74,6 +89,10 @@ class Runtime(Protocol):
         self, kind: Kind, parse: Callable[[Json], Any], *, label_selector: str | None
     ) -> LiveSource:
         """A live source of ``kind`` (pods: the instances' status) for the fleet hub."""
+        ...
+
+    def is_missing(self, exc: BaseException) -> bool:
+        """Whether ``exc`` says an object of the instance does not exist (repair re-makes it)."""
         ...
 
     async def start(self, name: str) -> None:
@@ -106,6 +125,10 @@ class KubeRuntime:
     ) -> LiveSource:
         """The namespace's informer of ``kind``."""
         return self.kube.informer(kind, parse, label_selector=label_selector)
+
+    def is_missing(self, exc: BaseException) -> bool:
+        """A 404 from the API server."""
+        return isinstance(exc, KubeNotFound)
 
     async def start(self, name: str) -> None:
         """Scale the Deployment to 1."""

@@ -20,6 +20,8 @@ import logging
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from pydantic import SecretStr
+
 from claworc_tui.config import Settings
 from claworc_tui.crypto.keyfile import (
     KeyFileError,
@@ -32,7 +34,9 @@ from claworc_tui.db.activity import ActivityRepository
 from claworc_tui.db.database import Database
 from claworc_tui.db.instances import InstanceRepository, sealed_instance_keys
 from claworc_tui.db.settings import SettingsRepository
+from claworc_tui.k8s import manifests
 from claworc_tui.models.errors import DatabaseError, WrongEncryptionKey
+from claworc_tui.models.instance import Provider
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +63,12 @@ class Store:
     owner_id: str | None = None
     """This database's id, labelled on the objects it creates (None: a read-only open of a
     database that has none yet)."""
+
+    async def effective_keys(self, name: str) -> dict[Provider, SecretStr]:
+        """The keys ``name`` runs with: its override else the global key, per provider
+        (providers with neither are left out)."""
+        overrides = await self.instances.overrides(name)
+        return manifests.effective_keys(overrides, await self.settings.keys())
 
     async def aclose(self) -> None:
         """Close the database."""

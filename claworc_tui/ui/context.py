@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 
 from claworc_tui.services.launch import Launch, NotConnected
 from claworc_tui.services.views import InstanceView
-from claworc_tui.ui.ports import InstanceOps
 
 if TYPE_CHECKING:  # the services import the cluster client: not before the first frame
     from claworc_tui.services import Services
+    from claworc_tui.services.instances import InstanceService
     from claworc_tui.services.reach import ReachService
 
 
@@ -44,7 +44,7 @@ class UiContext:
         return self.services is not None
 
     @property
-    def ops(self) -> InstanceOps:
+    def ops(self) -> InstanceService:
         """The instance service.
 
         Raises:

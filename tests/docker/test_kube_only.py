@@ -11,7 +11,6 @@ from claworc_tui.docker.engine import DockerEngine
 from claworc_tui.models.errors import ValidationFailed
 from claworc_tui.models.instance import InstanceStatus
 from claworc_tui.services import Services
-from claworc_tui.services.forget import forget
 from tests.docker.conftest import created, docker_of
 from tests.docker.test_cli_docker import cli
 
@@ -49,7 +48,7 @@ async def test_the_service_refuses_them_before_writing_the_record(
     with pytest.raises(ValidationFailed, match="Kubernetes runtime only"):
         await svc.adopt([name])
     with pytest.raises(ValidationFailed, match="Kubernetes runtime only"):
-        await forget(svc, name)
+        await svc.forget(name)
 
     instance = await svc.get(name)
     assert instance.status is InstanceStatus.RUNNING

@@ -186,9 +186,9 @@ async def test_every_production_write_carries_the_resource_version_it_read(
     await ok(*where(config), "create", "Bot One")
     opened = await open_services(config.model_copy(update={"fernet_key": SecretStr(KEY)}))
     try:
-        kube, svc = kube_of(opened), opened.instances
+        kube = kube_of(opened)
         instance = await opened.store.instances.get("bot-one")
-        keys = await svc.effective_keys("bot-one")
+        keys = await opened.store.effective_keys("bot-one")
         calls: dict[str, Callable[[], Coroutine[Any, Any, object]]] = {
             "scale": lambda: kube.deployments.scale("bot-one", 0),
             "rollout_restart": lambda: kube.deployments.rollout_restart("bot-one"),

@@ -74,14 +74,12 @@ async def second(tmp_path: Path) -> AsyncIterator[Services]:
 async def test_round_trip_with_sealed_keys(services: Services, second: Services) -> None:
     await fleet(services)
     seal = PassphraseSeal.new(PASS)
-    text = records_mod.dump(await records_mod.export_records(services.instances, [], seal))
+    text = records_mod.dump(await services.instances.records.export_records([], seal))
     assert OVERRIDE not in text
     assert "EXPORTFAKE" not in text
     doc = json.loads(text)
     assert (doc["version"], doc["keys"]) == (3, "sealed")
-    result = await records_mod.import_records(
-        second.instances, records_mod.parse(text.encode()), PASS
-    )
+    result = await second.instances.records.import_records(records_mod.parse(text.encode()), PASS)
     assert result.names == ["bot-alpha", "bot-beta", "bot-gamma"]
     assert result.without_keys == []
     for name in result.names:
@@ -105,27 +103,23 @@ async def test_round_trip_with_sealed_keys(services: Services, second: Services)
 
 async def test_export_without_keys_leaves_them_out(services: Services, second: Services) -> None:
     await fleet(services)
-    text = records_mod.dump(
-        await records_mod.export_records(services.instances, ["bot-alpha"], None)
-    )
+    text = records_mod.dump(await services.instances.records.export_records(["bot-alpha"], None))
     assert OVERRIDE not in text
     doc = json.loads(text)
     assert doc["keys"] == "left out"
     assert doc["instances"][0]["overrides"] == ["anthropic_api_key"]
     assert doc["instances"][0]["sealed_keys"] is None
-    result = await records_mod.import_records(
-        second.instances, records_mod.parse(text.encode()), None
-    )
+    result = await second.instances.records.import_records(records_mod.parse(text.encode()), None)
     assert result.without_keys == ["bot-alpha"]
     assert (await second.instances.get("bot-alpha")).overrides == frozenset()
     with pytest.raises(InstanceNotFound):
-        await records_mod.export_records(services.instances, ["bot-nope"], None)
+        await services.instances.records.export_records(["bot-nope"], None)
 
 
 async def test_bad_imports_change_nothing(services: Services, second: Services) -> None:
     await fleet(services)
     sealed = records_mod.dump(
-        await records_mod.export_records(services.instances, [], PassphraseSeal.new(PASS))
+        await services.instances.records.export_records([], PassphraseSeal.new(PASS))
     )
     doc = json.loads(sealed)
 
@@ -135,7 +129,7 @@ async def test_bad_imports_change_nothing(services: Services, second: Services) 
 
         async def attempt() -> None:
             file = records_mod.parse(raw)
-            await records_mod.import_records(second.instances, file, passphrase)
+            await second.instances.records.import_records(file, passphrase)
 
         with pytest.raises(ValidationFailed, match=match):
             await attempt()
@@ -172,34 +166,32 @@ async def test_bad_imports_change_nothing(services: Services, second: Services) 
 
 async def test_import_refuses_ports_already_used(services: Services, second: Services) -> None:
     await make(services, "Bot Alpha")
-    text = records_mod.dump(await records_mod.export_records(services.instances, [], None))
+    text = records_mod.dump(await services.instances.records.export_records([], None))
     await make(second, "Other")  # takes 30100/30101 in the second database
     with pytest.raises(ValidationFailed, match="port 30100 of bot-alpha is used by bot-other"):
-        await records_mod.import_records(second.instances, records_mod.parse(text.encode()), None)
+        await second.instances.records.import_records(records_mod.parse(text.encode()), None)
     # The same file into the same database: the name is taken.
     with pytest.raises(ValidationFailed, match="bot-alpha"):
-        await records_mod.import_records(services.instances, records_mod.parse(text.encode()), None)
+        await services.instances.records.import_records(records_mod.parse(text.encode()), None)
 
 
 async def test_import_refuses_a_port_another_service_holds(
     services: Services, emulator: EmulatorServer, config: Settings, tmp_path: Path
 ) -> None:
     await make(services, "Bot Alpha")
-    text = records_mod.dump(await records_mod.export_records(services.instances, [], None))
+    text = records_mod.dump(await services.instances.records.export_records([], None))
     other = Settings(db=tmp_path / "third.db", kubeconfig=config.kubeconfig, namespace="elsewhere")
     third = await open_services(other)
     try:
         with pytest.raises(ValidationFailed, match="held in the cluster by Service claworc/"):
-            await records_mod.import_records(
-                third.instances, records_mod.parse(text.encode()), None
-            )
+            await third.instances.records.import_records(records_mod.parse(text.encode()), None)
         # Restoring into the same namespace: the port is the instance's own Service.
         fourth = await open_services(
             Settings(db=tmp_path / "fourth.db", kubeconfig=config.kubeconfig, namespace=NS)
         )
         try:
-            result = await records_mod.import_records(
-                fourth.instances, records_mod.parse(text.encode()), None
+            result = await fourth.instances.records.import_records(
+                records_mod.parse(text.encode()), None
             )
             assert result.names == ["bot-alpha"]
         finally:

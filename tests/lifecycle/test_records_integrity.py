@@ -25,7 +25,7 @@ __all__ = ["second"]
 
 
 async def sealed_export(services: Services) -> dict[str, Any]:
-    file = await records_mod.export_records(services.instances, [], PassphraseSeal.new(PASS))
+    file = await services.instances.records.export_records([], PassphraseSeal.new(PASS))
     return dict(json.loads(records_mod.dump(file)))
 
 
@@ -33,7 +33,7 @@ async def refused(second: Services, doc: dict[str, Any], match: str) -> None:
     before = await second.store.instances.list()
     file = records_mod.parse(json.dumps(doc).encode())
     with pytest.raises(ValidationFailed, match=match):
-        await records_mod.import_records(second.instances, file, PASS)
+        await second.instances.records.import_records(file, PASS)
     assert await second.store.instances.list() == before, "nothing was written"
 
 
@@ -62,8 +62,8 @@ async def test_a_tampered_image_or_exposure_of_a_sealed_file_is_refused(
     moved["instances"][1]["sealed_keys"] = moved["instances"][0]["sealed_keys"]
     await refused(second, moved, "the record of bot-beta was changed")
     # The untouched file imports, keys and all.
-    result = await records_mod.import_records(
-        second.instances, records_mod.parse(json.dumps(doc).encode()), PASS
+    result = await second.instances.records.import_records(
+        records_mod.parse(json.dumps(doc).encode()), PASS
     )
     assert result.names == ["bot-alpha", "bot-beta", "bot-gamma"]
     assert not [w for w in result.warnings if "version 1" in w]
@@ -103,7 +103,7 @@ async def test_a_version_1_file_imports_with_warnings_and_its_private_ports_drop
     assert gamma["exposure"] == "private"
     gamma["nodeport_chrome"], gamma["nodeport_terminal"] = 30104, 30105
     file = records_mod.parse(json.dumps(doc).encode())
-    result = await records_mod.import_records(second.instances, file, PASS)
+    result = await second.instances.records.import_records(file, PASS)
     assert result.names == ["bot-alpha", "bot-beta", "bot-gamma"]
     assert any(
         "bot-gamma is private: its ports 30104,30105 from the file were dropped" in w
@@ -124,7 +124,7 @@ async def test_a_wrong_passphrase_is_still_told_from_a_damaged_file(
     before = await second.store.instances.list()
     file = records_mod.parse(json.dumps(doc).encode())
     with pytest.raises(ValidationFailed, match="wrong passphrase"):
-        await records_mod.import_records(second.instances, file, SecretStr("not it at all"))
+        await second.instances.records.import_records(file, SecretStr("not it at all"))
     assert await second.store.instances.list() == before
 
 

@@ -69,7 +69,7 @@ async def test_any_edit_of_a_sealed_file_is_refused(
     await refused(second, edited, CHANGED if edit is not _integrity_removed else "integrity")
     # The file as it was exported imports.
     file = records_mod.parse(json.dumps(doc).encode())
-    result = await records_mod.import_records(second.instances, file, PASS)
+    result = await second.instances.records.import_records(file, PASS)
     assert result.names == ["bot-alpha", "bot-beta", "bot-gamma"]
 
 
@@ -77,13 +77,11 @@ async def test_a_keyless_export_stays_format_2_and_imports(
     services: Services, second: Services
 ) -> None:
     await fleet(services)
-    doc = json.loads(
-        records_mod.dump(await records_mod.export_records(services.instances, [], None))
-    )
+    doc = json.loads(records_mod.dump(await services.instances.records.export_records([], None)))
     assert (doc["version"], doc["keys"]) == (2, "left out")
     assert "integrity" not in doc or doc["integrity"] is None
-    result = await records_mod.import_records(
-        second.instances, records_mod.parse(json.dumps(doc).encode()), None
+    result = await second.instances.records.import_records(
+        records_mod.parse(json.dumps(doc).encode()), None
     )
     assert result.names == ["bot-alpha", "bot-beta", "bot-gamma"]
 
@@ -101,6 +99,6 @@ async def test_a_format_2_file_with_keys_still_imports_with_a_warning(
         version=2, exported_at="x", keys="sealed", seal=seal.params(), instances=records
     )
     file = records_mod.parse(records_mod.dump(old).encode())
-    result = await records_mod.import_records(second.instances, file, PASS)
+    result = await second.instances.records.import_records(file, PASS)
     assert result.names == ["bot-alpha", "bot-beta", "bot-gamma"]
     assert any("format version 2" in w and "without keys" in w for w in result.warnings)

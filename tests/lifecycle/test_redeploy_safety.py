@@ -17,7 +17,7 @@ from claworc_tui.models.activity import Outcome
 from claworc_tui.models.instance import InstanceStatus
 from claworc_tui.services import Services
 from claworc_tui.services.errors import OperationFailed, OperationInProgress
-from claworc_tui.services.redeploy import PULL_FAILURES
+from claworc_tui.services.redeploy_one import PULL_FAILURES
 from claworc_tui.services.views import StepState
 from tests._support.kube import kube_of
 from tests._support.wait import wait_for

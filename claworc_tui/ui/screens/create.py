@@ -24,9 +24,9 @@ from claworc_tui.models.instance import (
     validate_clawdbot_config,
 )
 from claworc_tui.models.names import derive_name
+from claworc_tui.services.instances import InstanceService
 from claworc_tui.ui.format import with_labels
 from claworc_tui.ui.messages import ServiceFailed
-from claworc_tui.ui.ports import InstanceOps
 from claworc_tui.ui.text import fmt, plain
 from claworc_tui.ui.widgets.form import (
     FIELD_FOCUS_BINDINGS,
@@ -73,7 +73,7 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
 
     def __init__(
         self,
-        ops: InstanceOps,
+        ops: InstanceService,
         *,
         prefill: InstanceSpec | None = None,
         title: str = "New instance",
