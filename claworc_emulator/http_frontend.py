@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -36,6 +35,7 @@ from claworc_emulator.http_requests import (
     parse_path,
     viewed,
 )
+from claworc_emulator.injected import Failure, held_for, injected_failure
 from claworc_emulator.object_store import now_rfc3339
 from claworc_emulator.rbac import Identity
 from claworc_emulator.resources import RESOURCES
@@ -57,21 +57,6 @@ _IDENT = web.RequestKey("ident", Identity)
 _TOKEN_PATH = re.compile(r"/api/v1/namespaces/([^/]+)/serviceaccounts/([^/]+)/token")
 _REVIEWS = ("selfsubjectaccessreviews", "selfsubjectrulesreviews")
 WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection"}
-
-
-@dataclass
-class Failure:
-    """A failure injected by a test: answer ``times`` matching requests with this Status."""
-
-    method: str
-    path: re.Pattern[str]
-    status: int
-    reason: str
-    message: str
-    times: int
-    retry_after: int | None
-    after: int = 0
-    """Let this many matching requests through before failing."""
 
 
 class HttpFrontend:
@@ -129,19 +114,11 @@ class HttpFrontend:
             # Like the real server, take in the whole request before working on it: a client
             # that goes away after sending a write does not undo that write.
             await request.read()
-            extra = sum(
-                seconds
-                for method, path, seconds in self.delays
-                if method in ("*", request.method.upper()) and path.search(request.path)
-            )
+            extra = held_for(self.delays, request)
             if self.server.config.latency or extra:
                 await asyncio.sleep(self.server.config.latency + extra)
             resp = await self._dispatch(request, record)
-            held = sum(
-                seconds
-                for method, path, seconds in self.answer_delays
-                if method in ("*", request.method.upper()) and path.search(request.path)
-            )
+            held = held_for(self.answer_delays, request)
             if held:
                 await asyncio.sleep(held)
         except ApiError as err:
@@ -155,23 +132,9 @@ class HttpFrontend:
         return resp
 
     def _check_failure(self, request: web.Request) -> None:
-        for failure in self.failures:
-            if failure.method not in ("*", request.method.upper()):
-                continue
-            if not failure.path.search(request.path):
-                continue
-            if failure.after > 0:
-                failure.after -= 1
-                continue
-            failure.times -= 1
-            if failure.times <= 0:
-                self.failures.remove(failure)
-            details: dict[str, Any] | None = None
-            headers: dict[str, str] = {}
-            if failure.retry_after is not None:
-                details = {"retryAfterSeconds": failure.retry_after}
-                headers["Retry-After"] = str(failure.retry_after)
-            raise ApiError(failure.status, failure.reason, failure.message, details, headers)
+        failure = injected_failure(self.failures, request)
+        if failure is not None:
+            raise failure
 
     async def _dispatch(self, request: web.Request, record: RequestRecord) -> web.StreamResponse:
         config = self.server.config

@@ -15,7 +15,8 @@ from claworc_emulator.container_logs import LogStore
 from claworc_emulator.controller import Controller
 from claworc_emulator.event_recorder import EventRecorder
 from claworc_emulator.exec_and_portforward import PodStreams
-from claworc_emulator.http_frontend import Failure, HttpFrontend
+from claworc_emulator.http_frontend import HttpFrontend
+from claworc_emulator.injected import Failure
 from claworc_emulator.kubelet import Kubelet
 from claworc_emulator.nodes import default_nodes, make_node
 from claworc_emulator.object_store import ObjectStore, meta

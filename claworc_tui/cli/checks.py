@@ -235,6 +235,7 @@ def _export(args: argparse.Namespace) -> None:
 def _import(args: argparse.Namespace) -> None:
     from claworc_tui.cli.records import read_import_file, read_passphrase
     from claworc_tui.services import records as records_mod
+    from claworc_tui.services.records_seal import open_keys
 
     file = records_mod.parse(read_import_file(args.file))
     args.import_data = file
@@ -242,7 +243,7 @@ def _import(args: argparse.Namespace) -> None:
         # A wrong passphrase or a file changed since its export is bad input too: told before
         # the database is opened (or created).
         passphrase = read_passphrase(args.passphrase_file, confirm=False)
-        args.import_keys = records_mod.open_keys(file, passphrase)
+        args.import_keys = open_keys(file, passphrase)
 
 
 @_check("adopt")

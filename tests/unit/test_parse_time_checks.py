@@ -97,11 +97,12 @@ def test_a_changed_or_wrongly_opened_import_is_refused_before_the_database(
     from claworc_tui.crypto.passphrase import PassphraseSeal
     from claworc_tui.models.records import RecordsFile
     from claworc_tui.services import records as records_mod
+    from claworc_tui.services.records_seal import file_place
 
     seal = PassphraseSeal.new(SecretStr("correct-horse"))
     empty = RecordsFile(version=3, exported_at="x", keys="sealed", seal=seal.params(), instances=[])
     doc = json.loads(records_mod.dump(empty))
-    doc["integrity"] = seal.seal("claworc-tui/records: the whole file", records_mod.file_place(doc))
+    doc["integrity"] = seal.seal("claworc-tui/records: the whole file", file_place(doc))
     if edit:
         doc["exported_at"] = "y"
     path = tmp_path / "fleet.json"
