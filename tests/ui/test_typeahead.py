@@ -90,3 +90,17 @@ async def test_a_y_typed_before_the_question_and_still_on_its_way_does_not_confi
             return views["bot-alpha"].instance.status == "stopped"
 
         await wait_for(alpha_stopped, pilot=pilot, timeout=15, what="bot-alpha stopped")
+
+
+async def test_a_backspace_in_a_burst_deletes_what_was_typed_before_it(env: Env) -> None:
+    """``abcx⌫d`` typed in one burst is ``abcd``: the backspace is not applied after the keys
+    that followed it (Textual's Input runs it through a binding, looked up after they landed)."""
+    app = env.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await main_screen(pilot)
+        burst(app, "/abcx")
+        app.post_message(events.Key("backspace", "\x7f"))
+        burst(app, "d\r")
+        field = screen.query_one("#filter", Input)
+        await wait_for(lambda: not field.has_focus and field.value, pilot=pilot, what="submitted")
+        assert (field.value, screen.instance_list.filter_text) == ("abcd", "abcd")

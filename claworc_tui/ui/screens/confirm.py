@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label, Static
 from claworc_tui.models.text import safe_text
 from claworc_tui.services.views import ObjectRow
 from claworc_tui.ui.text import fmt, plain, stacked
+from claworc_tui.ui.widgets.field import Field
 from claworc_tui.ui.widgets.form import FieldError
 from claworc_tui.ui.widgets.tones import TONE_CLASSES, toned
 
@@ -139,7 +140,7 @@ class DeleteModal(ModalScreen[bool]):
                     )
                 )
             yield Label(fmt("Type [b]$name[/b] to confirm:", name=self._instance))
-            yield Input(
+            yield Field(
                 placeholder=safe_text(self._instance), id="confirm-name", select_on_focus=False
             )
             yield FieldError(classes="field-error", id="confirm-name-error")

@@ -28,6 +28,7 @@ from claworc_tui.services.instances import InstanceService
 from claworc_tui.ui.format import with_labels
 from claworc_tui.ui.messages import ServiceFailed
 from claworc_tui.ui.text import fmt, plain
+from claworc_tui.ui.widgets.field import Field
 from claworc_tui.ui.widgets.form import (
     FIELD_FOCUS_BINDINGS,
     RESOURCE_FIELDS,
@@ -106,7 +107,7 @@ class CreateInstanceModal(ModalScreen[InstanceSpec | None]):
                 if self._note:
                     yield Static(toned(self._note, "warn"), id="create-note")
                 yield Label("Display name", classes="field-label")
-                yield Input(
+                yield Field(
                     spec.display_name if spec else "",
                     placeholder="e.g. Bot Alpha",
                     id="display_name",

@@ -29,6 +29,7 @@ from claworc_tui.ui.messages import OperationDone, ServiceFailed
 from claworc_tui.ui.screens.action_group import ActionGroup
 from claworc_tui.ui.screens.progress import Outcome, ProgressModal
 from claworc_tui.ui.text import plain, toast
+from claworc_tui.ui.widgets.field import Field
 from claworc_tui.ui.widgets.form import FieldError
 from claworc_tui.ui.widgets.instance_list import InstanceList
 
@@ -64,7 +65,7 @@ class RedeployModal(ModalScreen[str | None]):
             if len(self._names) > 1:
                 yield Static(plain(", ".join(self._names[:12])), classes="field-hint")
             yield Label("Image", classes="field-label")
-            yield Input(
+            yield Field(
                 self._current or "",
                 placeholder="empty: each keeps its image, pulled again",
                 id="redeploy-image",

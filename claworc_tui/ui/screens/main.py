@@ -37,6 +37,7 @@ from claworc_tui.ui.screens.main_actions import WRITE_ACTIONS, MainActions
 from claworc_tui.ui.text import is_text_field, toast
 from claworc_tui.ui.widgets.app_footer import AppFooter
 from claworc_tui.ui.widgets.app_header import AppHeader
+from claworc_tui.ui.widgets.field import Field
 from claworc_tui.ui.widgets.instance_detail import InstanceDetail
 from claworc_tui.ui.widgets.instance_list import InstanceList
 
@@ -135,7 +136,7 @@ class MainScreen(MainActions):
         yield AppHeader(ctx.context_name, ctx.namespace, runtime=ctx.runtime, id="header")
         with Horizontal(id="main-body"):
             with Vertical(id="list-box"):
-                yield Input(placeholder="filter: name, display name or status", id="filter")
+                yield Field(placeholder="filter: name, display name or status", id="filter")
                 yield InstanceList(self._clock, id="instances")
             yield InstanceDetail(self._clock, id="detail")
         # The log and activity panes are mounted the first time they are opened: most sessions

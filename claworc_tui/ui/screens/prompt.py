@@ -11,6 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
+from claworc_tui.ui.widgets.field import Field
+
 
 class PromptModal(ModalScreen[str | None]):
     """Ask for one value; dismiss with it, or None on cancel."""
@@ -33,7 +35,7 @@ class PromptModal(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self._question, classes="dialog-title")
-            yield Input(self._value, id="prompt-value")
+            yield Field(self._value, id="prompt-value")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(self._action, id="ok", variant="primary")

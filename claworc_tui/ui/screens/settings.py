@@ -26,6 +26,7 @@ from claworc_tui.ui.messages import ServiceFailed
 from claworc_tui.ui.screens.confirm import ConfirmModal
 from claworc_tui.ui.text import plain, stacked, toast
 from claworc_tui.ui.widgets.app_header import AppHeader
+from claworc_tui.ui.widgets.field import Field
 from claworc_tui.ui.widgets.form import (
     FIELD_FOCUS_BINDINGS,
     RESOURCE_FIELDS,
@@ -108,7 +109,7 @@ class SettingsScreen(Screen[None]):
                 with Horizontal(classes="key-row"):
                     yield Label(provider.label, classes="key-label")
                     yield Static("…", id=f"{provider.value}-masked", classes="key-masked")
-                    yield Input(
+                    yield Field(
                         placeholder="new key",
                         password=True,
                         id=f"{provider.value}-input",
@@ -131,7 +132,7 @@ class SettingsScreen(Screen[None]):
             yield Label("Cluster", classes="section-title")
             for key, label in _LABELS.items():
                 yield Label(label, classes="field-label")
-                yield Input(id=key, compact=True)
+                yield Field(id=key, compact=True)
                 yield FieldError(id=f"{key}-error", classes="field-error")
             yield FieldError(id="settings-error", classes="field-error")
             with Horizontal(classes="dialog-buttons"):

@@ -24,6 +24,7 @@ from claworc_tui.services.inspect import as_document, describe
 from claworc_tui.services.reach import ReachService
 from claworc_tui.ui.clipboard import copy_text
 from claworc_tui.ui.text import toast
+from claworc_tui.ui.widgets.field import Field
 
 if TYPE_CHECKING:
     from claworc_tui.ui.context import UiContext
@@ -69,7 +70,7 @@ class YamlScreen(Screen[None]):
             soft_wrap=False,
             show_line_numbers=True,
         )
-        yield Input(placeholder="search (enter: next match, escape: close)", id="yaml-search")
+        yield Field(placeholder="search (enter: next match, escape: close)", id="yaml-search")
         yield Footer()
 
     def on_mount(self) -> None:

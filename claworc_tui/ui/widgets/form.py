@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Label, Static
+from textual.widgets import Label, Static
 
 from claworc_tui.ui.text import plain
+from claworc_tui.ui.widgets.field import Field
 
 #: The fields of ``Resources``, in the order the forms show them.
 RESOURCE_FIELDS = ("cpu_request", "cpu_limit", "memory_request", "memory_limit")
@@ -43,4 +44,4 @@ def field_row(fields: Sequence[tuple[str, str, str]], *, password: bool = False)
         for field_id, label, value in fields:
             with Vertical(classes="field-cell"):
                 yield Label(label, classes="field-label")
-                yield Input(value, id=field_id, compact=True, password=password)
+                yield Field(value, id=field_id, compact=True, password=password)

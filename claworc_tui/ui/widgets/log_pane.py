@@ -20,6 +20,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from claworc_tui.ui.screens.prompt import PromptModal
+from claworc_tui.ui.widgets.field import Field
 from claworc_tui.ui.widgets.log_draw import DRAW_BUDGET, REPAINT_EVERY
 from claworc_tui.ui.widgets.log_follow import LOG_GROUP, LogFollowPane, LogSource
 from claworc_tui.ui.widgets.log_save import default_save_path, save_log_lines
@@ -76,7 +77,7 @@ class LogPane(LogFollowPane):
         yield Static("", id="log-status")
         yield Static("", id="log-events")
         yield LogView(self._buffer_lines, id="log-view")
-        yield Input(id="log-query", classes="-hidden")
+        yield Field(id="log-query", classes="-hidden")
 
     def on_mount(self) -> None:
         self._show_status()
