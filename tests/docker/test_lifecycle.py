@@ -19,7 +19,7 @@ from claworc_tui.models.instance import Provider
 from tests._support.wait import wait_for
 from tests.docker.conftest import IMAGE, made, make_instance
 
-KEY = "sk-ant-FAKE-TEST-KEY-not-real-0001"
+KEY = "sk-ant-api03.FAKE.DOCKERTEST.not.real-0001"
 
 
 async def _state(backend: DockerInstances, name: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from claworc_tui.services import Services
 from tests._support.wait import wait_for
 from tests.docker.conftest import IMAGE, make_instance
 
-KEY = "sk-ant-FAKE-TEST-KEY-not-real-0001"
+KEY = "sk-ant-api03.FAKE.DOCKERTEST.not.real-0001"
 
 
 async def _answers(url: str) -> bool:

@@ -14,7 +14,7 @@ from claworc_tui.models.instance import Provider
 from claworc_tui.paths import UnsafeFolder
 from tests.docker.conftest import IMAGE, NETWORK, made, make_instance
 
-KEY = "sk-ant-FAKE-PRIVATE-KEY-not-real-0002"
+KEY = "sk-ant-api03.FAKE.PRIVATEFOLDER.not.real-0002"
 
 
 def _ops(engine: DockerEngine, root: Path) -> DockerInstances:

@@ -16,7 +16,7 @@ from claworc_tui.k8s.client import KubeClient
 from tests.lifecycle.test_cli_safety import ok, run_cli, where
 from tests.lifecycle.test_orphans import plant
 
-ANTHROPIC = "sk-ant-FAKE-GLOBAL-KEY-not-real-1111"
+ANTHROPIC = "sk-ant-api03.FAKE.GLOBALKEY.not.real-1111"
 OPENAI_OVERRIDE = "sk-FAKE-OPENAI-OVERRIDE-not-real-2222"
 BRAVE_GLOBAL = "FAKE-BRAVE-GLOBAL-not-real-3333"
 BRAVE_OVERRIDE = "FAKE-BRAVE-OVERRIDE-not-real-4444"
