@@ -8,12 +8,14 @@ Used by the UI tests (fixtures in ``conftest.py``) and by hand::
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import aclosing, asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
@@ -73,6 +75,34 @@ async def seed(services: Services, *display_names: str) -> None:
     for display_name in display_names:
         async for _ in services.instances.create(InstanceSpec(display_name=display_name)):
             pass
+
+
+async def seeded(settings: Settings, *display_names: str) -> None:
+    """Open the services on ``settings``, :func:`seed` them, close them (a start before the
+    one a test looks at)."""
+    services = await open_services(settings)
+    try:
+        await seed(services, *display_names)
+    finally:
+        await services.aclose()
+
+
+async def run_start_script(script: str, settings: Settings, folder: Path) -> Any:
+    """Run ``script`` (``python -c``) in a fresh process, handing it the settings' places as JSON
+    in ``argv[1]``; what it printed, parsed as JSON (it must exit 0)."""
+    args = {
+        "db": str(settings.db),
+        "kubeconfig": str(settings.kubeconfig),
+        "namespace": settings.namespace,
+        "config_dir": str(folder / "config"),
+        "state_dir": str(folder / "state"),
+    }
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", script, json.dumps(args), stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await child.communicate()
+    assert child.returncode == 0
+    return json.loads(out)
 
 
 async def _main(count: int) -> int:

@@ -3,7 +3,6 @@ is connected to, and the first frame's imports are few (neither aiohttp nor the 
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import json
 import subprocess
@@ -20,18 +19,14 @@ from claworc_tui.models.instance import InstanceSpec, Provider
 from claworc_tui.services import open_services
 from claworc_tui.services.launch import open_records
 from tests._support.wait import wait_for
-from tests.ui.harness import running_emulator, seed, settings_for
+from tests.ui.harness import run_start_script, running_emulator, seeded, settings_for
 from tests.ui.test_idle_bytes import FrameRecorder
 
 
 async def test_the_first_frame_shows_the_instances_read_at_start(tmp_path: Path) -> None:
     async with running_emulator() as emulator:
         settings = settings_for(tmp_path, emulator)
-        services = await open_services(settings)
-        try:
-            await seed(services, "Alpha", "Beta")
-        finally:
-            await services.aclose()
+        await seeded(settings, "Alpha", "Beta")
         launch = await open_records(settings)
         assert [v.name for v in launch.views] == ["bot-alpha", "bot-beta"]
         app = ClaworcApp(launch, driver_class=FrameRecorder)
@@ -159,23 +154,7 @@ async def test_a_start_checks_the_key_without_loading_the_cipher(tmp_path: Path)
                 pass
         finally:
             await services.aclose()
-        args = {
-            "db": str(settings.db),
-            "kubeconfig": str(settings.kubeconfig),
-            "namespace": settings.namespace,
-            "config_dir": str(tmp_path / "config"),
-            "state_dir": str(tmp_path / "state"),
-        }
-        child = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            _OPEN_AND_LIST,
-            json.dumps(args),
-            stdout=asyncio.subprocess.PIPE,
-        )
-        out, _ = await child.communicate()
-        assert child.returncode == 0
-        result = json.loads(out)
+        result = await run_start_script(_OPEN_AND_LIST, settings, tmp_path)
         assert result["views"] == ["bot-keyed"]
         modules = result["modules"]
         assert not [m for m in modules if m == "cryptography" or m.startswith("cryptography.")]

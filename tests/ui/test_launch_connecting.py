@@ -9,7 +9,6 @@ with its message and exit code 1.
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from pathlib import Path
 
@@ -17,13 +16,12 @@ import pytest
 
 from claworc_tui.app import ClaworcApp, _run
 from claworc_tui.crypto.sealing import new_key
-from claworc_tui.services import open_services
 from claworc_tui.services.launch import open_records
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.widgets.app_header import AppHeader
 from tests._support.wait import wait_for
 from tests.ui.conftest import RecordingDriver
-from tests.ui.harness import running_emulator, seed, settings_for
+from tests.ui.harness import run_start_script, running_emulator, seeded, settings_for
 from tests.ui.test_idle_bytes import FrameRecorder
 
 #: Every request the emulator answers is held this long: the cluster is slow.
@@ -44,11 +42,7 @@ async def test_the_list_is_drawn_before_the_cluster_answers_then_status_fills_in
 ) -> None:
     async with running_emulator() as emulator:
         settings = settings_for(tmp_path, emulator)
-        services = await open_services(settings)
-        try:
-            await seed(services, "Alpha", "Beta")
-        finally:
-            await services.aclose()
+        await seeded(settings, "Alpha", "Beta")
         emulator.delay("*", ".", SLOW)  # every answer of the cluster comes late
         app = ClaworcApp(await open_records(settings), driver_class=FrameRecorder)
         try:
@@ -125,28 +119,8 @@ async def test_the_first_frame_is_drawn_without_aiohttp_nor_the_kubernetes_clien
 ) -> None:
     async with running_emulator() as emulator:
         settings = settings_for(tmp_path, emulator)
-        services = await open_services(settings)
-        try:
-            await seed(services, "First")
-        finally:
-            await services.aclose()
-        args = {
-            "db": str(settings.db),
-            "kubeconfig": str(settings.kubeconfig),
-            "namespace": settings.namespace,
-            "config_dir": str(tmp_path / "config"),
-            "state_dir": str(tmp_path / "state"),
-        }
-        child = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            _FIRST_FRAME_MODULES,
-            json.dumps(args),
-            stdout=asyncio.subprocess.PIPE,
-        )
-        out, _ = await child.communicate()
-        assert child.returncode == 0
-        seen = json.loads(out)
+        await seeded(settings, "First")
+        seen = await run_start_script(_FIRST_FRAME_MODULES, settings, tmp_path)
     heavy = ("aiohttp", "kubernetes_asyncio", "yaml", "urllib3", "claworc_tui.k8s.client")
     first = seen["first"]
     assert not [m for m in first if m.startswith(heavy)]
@@ -159,11 +133,7 @@ async def test_the_first_frame_is_drawn_without_aiohttp_nor_the_kubernetes_clien
 async def test_rbac_read_only_and_warnings_are_shown_once_connected(tmp_path: Path) -> None:
     async with running_emulator() as emulator:
         settings = settings_for(tmp_path, emulator)
-        services = await open_services(settings)
-        try:
-            await seed(services, "Alpha")
-        finally:
-            await services.aclose()
+        await seeded(settings, "Alpha")
         for verb in ("create", "update", "patch", "delete"):
             for resource in ("deployments", "deployments/scale", "persistentvolumeclaims"):
                 emulator.forbid(verb, resource)
@@ -192,11 +162,7 @@ async def test_keys_wait_for_the_cluster_and_ctrl_c_quits_while_connecting(
 ) -> None:
     async with running_emulator() as emulator:
         settings = settings_for(tmp_path, emulator)
-        services = await open_services(settings)
-        try:
-            await seed(services, "Alpha")
-        finally:
-            await services.aclose()
+        await seeded(settings, "Alpha")
         emulator.delay("*", ".", 60)  # a cluster that does not answer while the test runs
         app = ClaworcApp(await open_records(settings), environ={})
         try:

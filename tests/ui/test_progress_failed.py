@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from textual.widgets import Input, Static
 
-from claworc_tui.ui.screens.create import CreateInstanceModal
 from claworc_tui.ui.screens.progress import Outcome, ProgressModal
 from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env
+from tests.ui.steps import open_create_form
 
 
 async def test_the_failed_step_is_marked_failed(env: Env) -> None:
@@ -16,9 +16,8 @@ async def test_the_failed_step_is_marked_failed(env: Env) -> None:
     )
     app = env.app()
     async with app.run_test(size=(100, 40)) as pilot:
-        await pilot.press("n")
-        await wait_for_screen(pilot, CreateInstanceModal)
-        app.screen.query_one("#display_name", Input).value = "Doomed"
+        form = await open_create_form(pilot)
+        form.query_one("#display_name", Input).value = "Doomed"
         await pilot.press("ctrl+s")
         progress = await wait_for_screen(pilot, ProgressModal, timeout=10)
         assert isinstance(progress, ProgressModal)
