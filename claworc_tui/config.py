@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 APP_DIR = "claworc-tui"
+#: Environment variables ``CLAWORC_<FIELD>`` (any case) set the field of that name.
+ENV_PREFIX = "CLAWORC_"
 #: A namespace name is an RFC 1123 label (what the API server accepts for ``metadata.name``).
 _NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", re.ASCII)
 
@@ -53,12 +55,33 @@ class LogLevel(StrEnum):
     ERROR = "ERROR"
 
 
-class Settings(BaseSettings):
-    """How this run of the app is configured."""
+def _from_environment(fields: Mapping[str, object]) -> dict[str, str]:
+    """The ``CLAWORC_*`` variables that name a field, by field name.
 
-    model_config = SettingsConfigDict(
-        env_prefix="CLAWORC_", env_nested_delimiter="__", extra="ignore", frozen=True
-    )
+    Matched without regard to case, as pydantic-settings did (issue 17: that package cost ~30 ms
+    of every start, for one flat model read from the environment). Other ``CLAWORC_*`` variables
+    (``CLAWORC_EXPORT_PASSPHRASE``, test switches) are not settings and are left alone.
+    """
+    found: dict[str, str] = {}
+    for key, value in os.environ.items():
+        if key.upper().startswith(ENV_PREFIX):
+            name = key[len(ENV_PREFIX) :].lower()
+            if name in fields:
+                found[name] = value
+    return found
+
+
+class Settings(BaseModel):
+    """How this run of the app is configured: keywords > ``CLAWORC_*`` environment > defaults.
+
+    Values from the environment are strings, validated like any other (``CLAWORC_READ_ONLY=true``,
+    ``CLAWORC_LOG_BUFFER_LINES=5000``); a bad one is a ``ValidationError`` naming the field.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    def __init__(self, **given: Any) -> None:
+        super().__init__(**{**_from_environment(type(self).model_fields), **given})
 
     db: Path = Field(default_factory=default_db_path)
     """SQLite database file."""

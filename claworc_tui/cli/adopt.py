@@ -18,11 +18,14 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from claworc_tui.models.text import one_line
 from claworc_tui.models.wording import plural
-from claworc_tui.services import Services
 from claworc_tui.services.views import AdoptAction, AdoptCandidate, AdoptPlan
+
+if TYPE_CHECKING:
+    from claworc_tui.services import Services
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 

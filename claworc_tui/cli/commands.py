@@ -15,7 +15,7 @@ import getpass
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr, ValidationError
 
@@ -33,12 +33,14 @@ from claworc_tui.models.instance import (
     Storage,
 )
 from claworc_tui.models.names import derive_name
-from claworc_tui.services import Services
 from claworc_tui.services.errors import OperationFailed, Remedy
 from claworc_tui.services.views import (
     InstanceView,
     StepState,
 )
+
+if TYPE_CHECKING:
+    from claworc_tui.services import Services
 
 #: How long ``ls`` waits for the cluster's pod list before saying it cannot tell the status.
 LS_SETTLE_SECONDS = 10.0

@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from claworc_tui.cli.url import private_hint
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.names import derive_name
-from claworc_tui.services import Services
 from claworc_tui.services.redeploy import ROLLOUT_TIMEOUT, check_image_arg
 from claworc_tui.services.views import Progress, StepState
+
+if TYPE_CHECKING:
+    from claworc_tui.services import Services
 
 
 def register_fleet(add: Callable[[str, str], argparse.ArgumentParser]) -> None:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from claworc_tui.cli.output import raw_stdout
 from claworc_tui.cli.registry import EXIT_FAILED, EXIT_OK, Add, command
-from claworc_tui.services import Services
 from claworc_tui.services.views import LogBatch, LogOptions, LogStreamState
+
+if TYPE_CHECKING:
+    from claworc_tui.services import Services
 
 
 def register_logs(add: Add) -> None:

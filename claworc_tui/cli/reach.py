@@ -7,12 +7,17 @@ import asyncio
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from claworc_tui.models.exposure import Exposure
-from claworc_tui.services import Services
-from claworc_tui.services.reach import ReachService, ssh_hint
-from claworc_tui.services.terminal import run_terminal
+
+if TYPE_CHECKING:
+    from claworc_tui.services import Services
+    from claworc_tui.services.reach import ReachService
+
+# The reach services (port-forward, exec) are imported where a command runs, not here: this
+# module is loaded whenever the parser is built (also for the full-screen app), and they bring
+# the WebSocket client and aiohttp (issue 17, launch).
 
 
 class _AfterDashes(argparse.Action):
@@ -76,6 +81,8 @@ def _reach(services: Services) -> ReachService:
 
 
 async def _shell(services: Services, args: argparse.Namespace) -> int:
+    from claworc_tui.services.terminal import run_terminal
+
     cmd = list(args.cmd)
     interactive = sys.stdin.isatty()
     async with _reach(services).shell(args.name, cmd or None, tty=interactive) as channel:
@@ -104,6 +111,8 @@ async def forward_until_interrupted(
 ) -> int:
     """Forward both noVNC ports of ``name``, print the URLs of ``roles`` (``role URL`` lines, or
     the bare URL when one is asked for), and keep forwarding until SIGINT/SIGTERM."""
+    from claworc_tui.services.forwards import ssh_hint
+
     reach = _reach(services)
     forwards = await reach.forward(name, local_port=local_port)
     for fwd in forwards:

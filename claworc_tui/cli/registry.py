@@ -12,20 +12,22 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from claworc_tui.cli.checks import check_args
 from claworc_tui.config import Settings
 from claworc_tui.models.errors import ClaworcError, InstanceNotFound, ValidationFailed
-from claworc_tui.services import Services, open_services
 from claworc_tui.services.kube_only import INSTEAD, not_on_docker
 from claworc_tui.services.runtime import RuntimeKind, choose_runtime
+
+if TYPE_CHECKING:
+    from claworc_tui.services import Services
 
 log = logging.getLogger(__name__)
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 #: ``repair --dry-run`` found differences (kept apart from 1, "the check itself failed").
 EXIT_DRIFT = 3
-Handler = Callable[[Services, argparse.Namespace], Coroutine[Any, Any, int]]
+Handler = Callable[["Services", argparse.Namespace], Coroutine[Any, Any, int]]
 Add = Callable[[str, str], argparse.ArgumentParser]
 """``add(name, help)``: a subcommand's parser, with the global flags (see ``commands.register``)."""
 HANDLERS: dict[str, Handler] = {}
@@ -66,6 +68,10 @@ async def run_command(args: argparse.Namespace, config: Settings) -> int:
         print(f"claworc-tui: {not_on_docker(args.command)}", file=sys.stderr)
         return EXIT_BAD_INPUT  # refused before the engine or the database is opened
     try:
+        # Imported here, not at the top: building the parser (which the full-screen app does
+        # too) must not load the Kubernetes client and aiohttp (~110 ms of the launch).
+        from claworc_tui.services import open_services
+
         services = await open_services(config, reads_only=reads_only(args))
     except ClaworcError as exc:
         print(f"claworc-tui: {exc}", file=sys.stderr)

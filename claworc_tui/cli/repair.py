@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from claworc_tui.cli.registry import EXIT_DRIFT, EXIT_FAILED, EXIT_OK, Add, command
 from claworc_tui.models.text import one_line
 from claworc_tui.models.wording import plural
-from claworc_tui.services import Services
 from claworc_tui.services.views import DriftItem
+
+if TYPE_CHECKING:
+    from claworc_tui.services import Services
 
 
 def register_repair(add: Add) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from claworc_tui.cli.checks import KEY_NAMES
 from claworc_tui.cli.commands import read_secret
@@ -15,7 +15,9 @@ from claworc_tui.cli.registry import EXIT_OK, Add, command
 from claworc_tui.models.errors import ValidationFailed
 from claworc_tui.models.secrets import mask_key
 from claworc_tui.models.wording import plural
-from claworc_tui.services import Services
+
+if TYPE_CHECKING:
+    from claworc_tui.services import Services
 
 
 def register_settings(add: Add) -> None:

@@ -17,9 +17,12 @@ import argparse
 import shlex
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from claworc_tui.models.exposure import Exposure
-from claworc_tui.services import Services
+
+if TYPE_CHECKING:
+    from claworc_tui.services import Services
 
 EXIT_OK, EXIT_FAILED = 0, 1
 #: Global options repeated in the suggested command (``--read-only`` and ``--log-level`` are

@@ -25,9 +25,8 @@ import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from claworc_tui.k8s.client import KubeClient
 from claworc_tui.models.errors import ClaworcError, ValidationFailed
 from claworc_tui.models.image import image_problem
 from claworc_tui.models.instance import Instance
@@ -36,6 +35,9 @@ from claworc_tui.services.ops import WriteGuard
 from claworc_tui.services.redeploy_one import InstanceRedeploy
 from claworc_tui.services.store import Store
 from claworc_tui.services.views import Progress, StepState
+
+if TYPE_CHECKING:
+    from claworc_tui.k8s.client import KubeClient
 
 #: How long the rollout step waits for the new pod to be ready by default.
 ROLLOUT_TIMEOUT = 300.0

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncGenerator
+from typing import TYPE_CHECKING
 
-from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeError, KubeNotFound
 from claworc_tui.models.activity import ApiCall, Outcome
 from claworc_tui.models.cluster import DeploymentState
@@ -16,6 +16,9 @@ from claworc_tui.services.errors import OperationFailed
 from claworc_tui.services.ops import WriteGuard, owner_id, refuse_if_busy_elsewhere
 from claworc_tui.services.store import Store
 from claworc_tui.services.views import Progress, StepState
+
+if TYPE_CHECKING:
+    from claworc_tui.k8s.client import KubeClient
 
 REDEPLOY_STEPS = ("record", "deployment", "rollout")
 PULL_FAILURES = frozenset({"ErrImagePull", "ImagePullBackOff", "InvalidImageName"})

@@ -68,6 +68,31 @@ def test_starting_the_app_imports_no_kubernetes_model_nor_the_emulator() -> None
     assert "urllib3.poolmanager" not in modules  # urllib3's package __init__ is deferred too
 
 
+def test_reading_the_command_line_loads_no_cluster_client() -> None:
+    """The full-screen app reads its command line with the parser of every subcommand, and
+    draws its first frame before it connects: that parser must not load the Kubernetes client,
+    aiohttp or the reach services (~110 ms of the launch, issue 17), nor pydantic-settings."""
+    code = (
+        "import json, sys\n"
+        "from claworc_tui.cli.args import build_parser, settings_from_args\n"
+        "import claworc_tui.app\n"
+        "args = build_parser().parse_args(['--namespace', 'claworc'])\n"
+        "settings_from_args(args)\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    modules = json.loads(python_prints(code))
+    loaded = {m.split(".")[0] for m in modules} | set(modules)
+    for heavy in (
+        "aiohttp",
+        "kubernetes_asyncio",
+        "claworc_tui.k8s.client",
+        "claworc_tui.services.forwards",
+        "pydantic_settings",
+    ):
+        assert heavy not in loaded, heavy
+    assert "claworc_tui.cli.reach" in modules  # every subcommand's parser was built
+
+
 def test_the_full_kubernetes_client_is_still_there_for_other_code() -> None:
     code = (
         "import claworc_tui.app\n"
