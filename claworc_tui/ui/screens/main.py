@@ -93,10 +93,8 @@ class MainScreen(MainActions):
     listed in ``main_actions.py`` (the registry); this class lays out the screen, follows the
     fleet, and owns its panes, filter and selection."""
 
-    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 - Textual's own class attribute
-        (0, "-narrow"),
-        (120, "-wide"),
-    ]
+    BREAKS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
+    HORIZONTAL_BREAKPOINTS = BREAKS  # noqa: RUF012 - Textual's own class attribute
     COMMANDS = {InstanceCommands}  # noqa: RUF012 - Textual's own class attribute
     BINDINGS: ClassVar[list[BindingType]] = [
         # "n" and "/" are priority bindings: they open a field, and the keys typed right after
@@ -133,6 +131,16 @@ class MainScreen(MainActions):
 
     def compose(self) -> ComposeResult:
         ctx = self.ctx
+        # The breakpoint class for the size the app already knows, before anything is styled:
+        # Textual adds it on the screen's first Resize, after the first layout, and so styled and
+        # laid the whole screen out a second time before the first frame (issue 17, launch).
+        self.update_classes(
+            {
+                name: name in self._get_breakpoint_classes(self.app.size.width, self.BREAKS)
+                for _, name in self.BREAKS
+            },
+            animate=False,
+        )
         yield AppHeader(ctx.context_name, ctx.namespace, runtime=ctx.runtime, id="header")
         with Horizontal(id="main-body"):
             with Vertical(id="list-box"):
