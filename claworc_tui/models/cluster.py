@@ -19,7 +19,9 @@ from claworc_tui.models.quantity import QuantityError, parse_quantity
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # defer_build: validators are built at first use, not at import (issue 17, launch: none of
+    # these is needed before the first frame).
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class ExpectedShape(_Frozen):

@@ -59,7 +59,7 @@ _NAME_MAX = 54
 class InstanceRecord(BaseModel):
     """One instance as exported: everything the row holds but its id, times and keys."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     name: str
     display_name: str
@@ -130,7 +130,7 @@ class InstanceRecord(BaseModel):
 class RecordsFile(BaseModel):
     """The whole export file."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     format: Literal["claworc-tui/records"] = "claworc-tui/records"
     version: int

@@ -21,7 +21,9 @@ from claworc_tui.models.logs import LogStreamState as LogStreamState
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # defer_build: each model's validator is built at its first use, not at import (issue 17,
+    # launch: the first frame needs two of these twenty).
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class Tone(StrEnum):
