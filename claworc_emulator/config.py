@@ -41,6 +41,16 @@ class EmulatorConfig:
     controller_latency: float = 0.0  # how long the controllers take to notice a write
 
 
+_FAKE_NODE_ROOM = {
+    "cpu": "16",
+    "ephemeral-storage": "100Gi",
+    "hugepages-1Gi": "0",
+    "hugepages-2Mi": "0",
+    "memory": "64Gi",
+    "pods": "110",
+}
+"""The corpus's simulated node's capacity; all of it is allocatable."""
+
 _FAKE_NODE: dict[str, Any] = {
     "metadata": {
         "name": "fake-node-1",
@@ -68,22 +78,8 @@ _FAKE_NODE: dict[str, Any] = {
     },
     "spec": {},
     "status": {
-        "capacity": {
-            "cpu": "16",
-            "ephemeral-storage": "100Gi",
-            "hugepages-1Gi": "0",
-            "hugepages-2Mi": "0",
-            "memory": "64Gi",
-            "pods": "110",
-        },
-        "allocatable": {
-            "cpu": "16",
-            "ephemeral-storage": "100Gi",
-            "hugepages-1Gi": "0",
-            "hugepages-2Mi": "0",
-            "memory": "64Gi",
-            "pods": "110",
-        },
+        "capacity": dict(_FAKE_NODE_ROOM),
+        "allocatable": dict(_FAKE_NODE_ROOM),
         "conditions": [
             {
                 "type": t,

@@ -39,6 +39,7 @@ from claworc_emulator.injected import Failure, held_for, injected_failure
 from claworc_emulator.object_store import now_rfc3339
 from claworc_emulator.rbac import Identity
 from claworc_emulator.resources import RESOURCES
+from claworc_emulator.rest_list import list_objects
 from claworc_emulator.selectors import Filter
 from claworc_emulator.watch import check_params, serve_watch
 
@@ -303,7 +304,8 @@ class HttpFrontend:
             return json_response(
                 viewed(
                     t.res,
-                    api.list(
+                    list_objects(
+                        api.store,
                         t.res,
                         t.ns,
                         filt,

@@ -76,6 +76,24 @@ class KindRules:
 # -- workloads -------------------------------------------------------------------------------
 
 
+def _immutable_selector(selector: Any) -> FieldError:
+    """The error for an update that changes a workload's ``spec.selector``."""
+    return invalid("spec.selector", _label_selector_repr(selector), "field is immutable")
+
+
+def _default_template(spec: Obj) -> None:
+    """A workload's pod template defaults: empty metadata, and the pod spec's defaults."""
+    template = spec.setdefault("template", {})
+    template.setdefault("metadata", {})
+    default_pod_spec(template.setdefault("spec", {}))
+
+
+def _template_errors(spec: Obj) -> list[FieldError]:
+    """Field errors of a workload's pod template spec."""
+    template = spec.get("template") or {}
+    return validate_pod_spec(template.get("spec"), "spec.template.spec", template=True)
+
+
 class DeploymentRules(KindRules):
     """apps/v1 Deployment: strategy and revision defaults, spec validation, an immutable
     selector."""
@@ -91,9 +109,7 @@ class DeploymentRules(KindRules):
             ru.setdefault("maxSurge", "25%")
         spec.setdefault("revisionHistoryLimit", 10)
         spec.setdefault("progressDeadlineSeconds", 600)
-        template = spec.setdefault("template", {})
-        template.setdefault("metadata", {})
-        default_pod_spec(template.setdefault("spec", {}))
+        _default_template(spec)
 
     def validate(self, obj: Obj, old: Obj | None, ctx: RulesContext) -> list[FieldError]:
         spec = obj.get("spec") or {}
@@ -133,9 +149,7 @@ class DeploymentRules(KindRules):
                 )
         if not any(e.field.startswith("spec.selector") for e in errs):
             errs += validate_labels(tmeta.get("labels"), "spec.template.metadata.labels")
-        errs += validate_pod_spec(
-            (spec.get("template") or {}).get("spec"), "spec.template.spec", template=True
-        )
+        errs += _template_errors(spec)
         strategy = spec.get("strategy") or {}
         stype = strategy.get("type")
         if stype not in ("Recreate", "RollingUpdate"):
@@ -150,9 +164,7 @@ class DeploymentRules(KindRules):
         if old is not None:
             old_sel = (old.get("spec") or {}).get("selector")
             if selector and old_sel != selector:
-                errs.append(
-                    invalid("spec.selector", _label_selector_repr(selector), "field is immutable")
-                )
+                errs.append(_immutable_selector(selector))
         return errs
 
 
@@ -162,9 +174,7 @@ class ReplicaSetRules(DeploymentRules):
     def default(self, obj: Obj) -> None:
         spec = obj.setdefault("spec", {})
         spec.setdefault("replicas", 1)
-        template = spec.setdefault("template", {})
-        template.setdefault("metadata", {})
-        default_pod_spec(template.setdefault("spec", {}))
+        _default_template(spec)
 
     def validate(self, obj: Obj, old: Obj | None, ctx: RulesContext) -> list[FieldError]:
         spec = obj.get("spec") or {}
@@ -172,14 +182,10 @@ class ReplicaSetRules(DeploymentRules):
         selector = spec.get("selector")
         if not selector:
             errs.append(required("spec.selector"))
-        errs += validate_pod_spec(
-            (spec.get("template") or {}).get("spec"), "spec.template.spec", template=True
-        )
+        errs += _template_errors(spec)
         old_sel = (old.get("spec") or {}).get("selector") if old is not None else selector
         if selector != old_sel:
-            errs.append(
-                invalid("spec.selector", _label_selector_repr(selector), "field is immutable")
-            )
+            errs.append(_immutable_selector(selector))
         return errs
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from claworc_emulator.errors import FieldError, duplicate, invalid, not_supported, required
-from claworc_emulator.validation import canonical_quantity, dns1123_label
+from claworc_emulator.validation import DNS1123_LABEL, canonical_quantity
 
 Obj = dict[str, Any]
 
@@ -79,7 +79,7 @@ def _validate_container(c: Any, path: str, volumes: set[str], template: bool) ->
     if not name:
         errs.append(required(f"{path}.name"))
     else:
-        errs += [invalid(f"{path}.name", name, m) for m in dns1123_label(name)]
+        errs += [invalid(f"{path}.name", name, m) for m in DNS1123_LABEL.errors(name)]
     image = c.get("image")
     if not image:
         errs.append(required(f"{path}.image"))
@@ -131,7 +131,9 @@ def validate_pod_spec(spec: Any, path: str, *, template: bool = False) -> list[F
         if not vname:
             errs.append(required(f"{path}.volumes[{i}].name"))
             continue
-        errs += [invalid(f"{path}.volumes[{i}].name", vname, m) for m in dns1123_label(vname)]
+        errs += [
+            invalid(f"{path}.volumes[{i}].name", vname, m) for m in DNS1123_LABEL.errors(vname)
+        ]
         if vname in volumes:
             errs.append(duplicate(f"{path}.volumes[{i}].name", vname))
         volumes.add(vname)

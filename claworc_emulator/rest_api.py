@@ -30,7 +30,6 @@ from claworc_emulator.object_store import Obj, ObjectStore, canonical, meta, now
 from claworc_emulator.patch import apply_patch, strategic_merge
 from claworc_emulator.resources import Resource, core
 from claworc_emulator.rest_delete import delete_collection, delete_object
-from claworc_emulator.rest_list import list_objects
 from claworc_emulator.selectors import Filter
 from claworc_emulator.service_ip_allocator import ServiceIpAllocator
 from claworc_emulator.validation import validate_generate_name, validate_meta
@@ -53,8 +52,9 @@ def random_suffix(n: int = 5) -> str:
 
 
 class RestApi:
-    """The generic REST semantics of the apiserver: create, get, list, update, patch, delete and
-    delete-collection with resourceVersions, generations, finalizers, dry run and field managers.
+    """The generic REST semantics of the apiserver: create, get, update, patch, delete and
+    delete-collection with resourceVersions, generations, finalizers, dry run and field managers
+    (LIST, which only reads the store, is :func:`rest_list.list_objects`).
     """
 
     def __init__(
@@ -89,19 +89,6 @@ class RestApi:
         if obj is None:
             raise not_found(res, name)
         return copy.deepcopy(obj)
-
-    def list(
-        self,
-        res: Resource,
-        ns: str | None,
-        filt: Filter,
-        limit: int = 0,
-        cont: str = "",
-        rv: str = "",
-        match: str = "",
-    ) -> Obj:
-        """LIST ``res`` in ``ns`` (None: everywhere); see :func:`rest_list.list_objects`."""
-        return list_objects(self.store, res, ns, filt, limit, cont, rv, match)
 
     # -- create ----------------------------------------------------------------------------
     def _check_body(self, res: Resource, ns: str, body: Any) -> Obj:
@@ -229,20 +216,10 @@ class RestApi:
     ) -> tuple[Obj, bool]:
         """PUT: the stored object and whether it was created (a Service is created by an
         update of a missing one; other kinds answer 404)."""
-        obj = self._check_body(res, ns, body)
-        m = meta(obj)
-        if m.get("name") != name:
-            raise bad_request(
-                f"the name of the object ({m.get('name', '')}) does not match the "
-                f"name on the URL ({name})"
-            )
-        rules_for(res).decode(obj)
+        obj = self._check_named(res, ns, name, body)
         if res.plural == "services" and self.store.get(res, ns, name) is None:
             return self.create(res, ns, body), True
-        old = self.get(res, ns, name)
-        if m.get("resourceVersion") and m["resourceVersion"] != meta(old)["resourceVersion"]:
-            raise conflict(res, name)
-        return self._apply_update(res, obj, old, force), False
+        return self._apply_update(res, obj, self.get(res, ns, name), force), False
 
     def apply(self, res: Resource, ns: str, name: str, body: bytes) -> tuple[Obj, bool]:
         """Server-side apply, simplified: the manager's applied configuration is merged into
@@ -289,21 +266,26 @@ class RestApi:
         if uid and uid != meta(old)["uid"]:
             err = invalid("metadata.uid", uid, "field is immutable")
             raise invalid_object(res, name, [err, err])
-        new = self._check_body(res, ns, patched)
-        m = meta(new)
+        return self._apply_update(res, self._check_named(res, ns, name, patched), old)
+
+    def _check_named(self, res: Resource, ns: str, name: str, body: Any) -> Obj:
+        """``body`` checked as the new state of object ``name`` (a PUT's body or a patch's
+        result): its name must be the one on the URL; the kind's decoding checks run."""
+        obj = self._check_body(res, ns, body)
+        m = meta(obj)
         if m.get("name") != name:
             raise bad_request(
                 f"the name of the object ({m.get('name', '')}) does not match the "
                 f"name on the URL ({name})"
             )
-        rules_for(res).decode(new)
-        if m.get("resourceVersion") and m["resourceVersion"] != meta(old)["resourceVersion"]:
-            raise conflict(res, name)
-        return self._apply_update(res, new, old)
+        rules_for(res).decode(obj)
+        return obj
 
     def _apply_update(self, res: Resource, new: Obj, old: Obj, force: bool = False) -> Obj:
         hooks = rules_for(res)
         m, om = meta(new), meta(old)
+        if m.get("resourceVersion") and m["resourceVersion"] != om["resourceVersion"]:
+            raise conflict(res, m["name"])  # (optimistic concurrency: a stale write)
         for key in _SYSTEM_META:
             if key in om:
                 m[key] = om[key]

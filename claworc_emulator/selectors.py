@@ -53,9 +53,9 @@ def _check_key(key: str) -> None:
 
 
 def _check_value(key: str, value: str, index: int = 0) -> None:
-    from claworc_emulator.validation import label_value
+    from claworc_emulator.validation import LABEL_VALUE
 
-    problems = label_value(value)
+    problems = LABEL_VALUE.errors(value)
     if problems:
         raise bad_request(
             f'values[{index}][{key}]: Invalid value: "{value}": {"; ".join(problems)}'

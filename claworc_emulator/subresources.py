@@ -6,7 +6,7 @@ import copy
 import json
 from typing import Any
 
-from claworc_emulator.errors import bad_request, invalid_object, not_found
+from claworc_emulator.errors import bad_request, conflict, invalid, invalid_object, not_found
 from claworc_emulator.object_store import Obj, meta
 from claworc_emulator.patch import apply_patch
 from claworc_emulator.resources import Resource, lookup
@@ -37,6 +37,19 @@ def scale_of(dep: Obj) -> Obj:
     }
 
 
+def _written(current: Obj, verb: str, body: bytes, ctype: str, kind: str) -> Obj:
+    """What a subresource write asks for: ``current`` patched by ``body``, or the PUT's body."""
+    if verb == "patch":
+        return apply_patch(current, body, ctype, kind)
+    try:
+        new = json.loads(body or b"null")
+    except ValueError as exc:
+        raise bad_request(f"the body of the request could not be decoded: {exc}") from exc
+    if not isinstance(new, dict):
+        raise bad_request(f"the body of the request could not be decoded as a {kind}")
+    return new
+
+
 def scale_request(api: RestApi, ns: str, name: str, verb: str, body: bytes, ctype: str) -> Obj:
     """Serve ``deployments/NAME/scale`` (get, update, patch)."""
     assert _DEPLOYMENTS is not None
@@ -46,20 +59,9 @@ def scale_request(api: RestApi, ns: str, name: str, verb: str, body: bytes, ctyp
         raise not_found(_DEPLOYMENTS, name) from exc
     if verb == "get":
         return scale_of(dep)
-    current = scale_of(dep)
-    if verb == "patch":
-        new = apply_patch(current, body, ctype, "Scale")
-    else:
-        try:
-            new = json.loads(body or b"null")
-        except ValueError as exc:
-            raise bad_request(f"the body of the request could not be decoded: {exc}") from exc
-        if not isinstance(new, dict):
-            raise bad_request("the body of the request could not be decoded as a Scale")
+    new = _written(scale_of(dep), verb, body, ctype, "Scale")
     replicas = (new.get("spec") or {}).get("replicas", 0)
     if not isinstance(replicas, int) or replicas < 0:
-        from claworc_emulator.errors import invalid
-
         err = invalid("spec.replicas", replicas, "must be greater than or equal to 0")
         raise invalid_object(_SCALE, name, [err])
     rv = (new.get("metadata") or {}).get("resourceVersion")
@@ -79,19 +81,9 @@ def status_request(
     obj = api.get(res, ns, name)
     if verb == "get":
         return obj
-    if verb == "patch":
-        new = apply_patch(obj, body, ctype, res.kind)
-    else:
-        try:
-            new = json.loads(body or b"null")
-        except ValueError as exc:
-            raise bad_request(f"the body of the request could not be decoded: {exc}") from exc
-    if not isinstance(new, dict):
-        raise bad_request(f"the body of the request could not be decoded as a {res.kind}")
+    new = _written(obj, verb, body, ctype, res.kind)
     rv: Any = (new.get("metadata") or {}).get("resourceVersion")
     if rv and rv != obj["metadata"]["resourceVersion"]:
-        from claworc_emulator.errors import conflict
-
         raise conflict(res, name)
     out = copy.deepcopy(obj)
     out["status"] = new.get("status") or {}

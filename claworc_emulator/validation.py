@@ -3,119 +3,102 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 from claworc_emulator.errors import FieldError, invalid, required
 
-DNS1123_SUBDOMAIN_MSG = (
+
+@dataclass(frozen=True)
+class StringFormat:
+    """One of apimachinery's string formats (``IsDNS1123Label`` and the like): a length limit
+    and a regular expression, with the messages the apiserver gives for a value that breaks them.
+    """
+
+    max_length: int
+    regex: str  # matched against the whole value, and quoted in the message
+    message: str  # what a valid value looks like, before the examples
+    examples: tuple[str, ...]
+    unit: str = "characters"  # what max_length counts: "characters", or "bytes" of UTF-8
+
+    def errors(self, value: str) -> list[str]:
+        """The error messages for ``value`` (empty when it is valid)."""
+        errs = []
+        size = len(value.encode()) if self.unit == "bytes" else len(value)
+        if size > self.max_length:
+            errs.append(f"must be no more than {self.max_length} {self.unit}")
+        if not re.fullmatch(self.regex, value):
+            # apimachinery's RegexError, with its two spaces before each "or".
+            examples = " or ".join(f"'{e}', " for e in self.examples)
+            errs.append(
+                f"{self.message} (e.g. {examples}regex used for validation is '{self.regex}')"
+            )
+        return errs
+
+
+DNS1123_SUBDOMAIN = StringFormat(
+    253,
+    r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*",
     "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
-    "'.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used "
-    "for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+    "'.', and must start and end with an alphanumeric character",
+    ("example.com",),
 )
-DNS1123_LABEL_MSG = (
+DNS1123_LABEL = StringFormat(
+    63,
+    r"[a-z0-9]([-a-z0-9]*[a-z0-9])?",
     "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and "
-    "must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex "
-    "used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+    "must start and end with an alphanumeric character",
+    ("my-name", "123-abc"),
 )
-DNS1035_LABEL_MSG = (
+DNS1035_LABEL = StringFormat(
+    63,
+    r"[a-z]([-a-z0-9]*[a-z0-9])?",
     "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
-    "alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or "
-    "'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
+    "alphabetic character, and end with an alphanumeric character",
+    ("my-name", "abc-123"),
 )
-LABEL_VALUE_MSG = (
+LABEL_VALUE = StringFormat(
+    63,
+    r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?",
     "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or "
-    "'.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or "
-    "'my_value',  or '12345', regex used for validation is "
-    "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+    "'.', and must start and end with an alphanumeric character",
+    ("MyValue", "my_value", "12345"),
+    unit="bytes",
 )
-QUALIFIED_NAME_MSG = (
-    "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end "
-    "with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used "
-    "for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+# The name part of a qualified name (a label or annotation key); its messages say "name part".
+NAME_PART = StringFormat(
+    63,
+    r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]",
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+    "alphanumeric character",
+    ("MyName", "my.name", "123-abc"),
 )
-CONFIG_KEY_MSG = (
-    "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. "
-    "'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"
+CONFIG_KEY = StringFormat(
+    253,
+    r"[-._a-zA-Z0-9]+",
+    "a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
+    ("key.name", "KEY_NAME", "key-name"),
 )
 
-_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_LABEL1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_LABEL1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
-_NAME_PART = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-_CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
-
-
-def dns1123_subdomain(value: str) -> list[str]:
-    """apimachinery's IsDNS1123Subdomain: the error messages for ``value`` (empty when valid)."""
-    errs = []
-    if len(value) > 253:
-        errs.append("must be no more than 253 characters")
-    if not _SUBDOMAIN.match(value):
-        errs.append(DNS1123_SUBDOMAIN_MSG)
-    return errs
-
-
-def dns1123_label(value: str) -> list[str]:
-    """apimachinery's IsDNS1123Label: the error messages for ``value`` (empty when valid)."""
-    errs = []
-    if len(value) > 63:
-        errs.append("must be no more than 63 characters")
-    if not _LABEL1123.match(value):
-        errs.append(DNS1123_LABEL_MSG)
-    return errs
-
-
-def dns1035_label(value: str) -> list[str]:
-    """apimachinery's IsDNS1035Label: the error messages for ``value`` (empty when valid)."""
-    errs = []
-    if len(value) > 63:
-        errs.append("must be no more than 63 characters")
-    if not _LABEL1035.match(value):
-        errs.append(DNS1035_LABEL_MSG)
-    return errs
-
-
-NAME_CHECKS = {"subdomain": dns1123_subdomain, "label": dns1123_label, "dns1035": dns1035_label}
+# The rule a kind's object names follow (KindRules.name_rule).
+NAME_FORMATS = {"subdomain": DNS1123_SUBDOMAIN, "label": DNS1123_LABEL, "dns1035": DNS1035_LABEL}
 
 
 def qualified_name(value: str) -> list[str]:
     """apimachinery's IsQualifiedName (label and annotation keys): error messages, if any."""
-    errs = []
     prefix, _, name = value.rpartition("/")
-    if prefix:
-        if not prefix:
-            errs.append("prefix part must be non-empty")
-        else:
-            errs += ["prefix part " + m for m in dns1123_subdomain(prefix)]
+    errs = ["prefix part " + m for m in DNS1123_SUBDOMAIN.errors(prefix)] if prefix else []
     if not name:
         errs.append("name part must be non-empty")
     else:
-        if len(name) > 63:
-            errs.append("name part must be no more than 63 characters")
-        if not _NAME_PART.match(name):
-            errs.append(QUALIFIED_NAME_MSG)
-    return errs
-
-
-def label_value(value: str) -> list[str]:
-    """apimachinery's IsValidLabelValue: error messages, if any."""
-    errs = []
-    if len(value.encode()) > 63:
-        errs.append("must be no more than 63 bytes")
-    if not _LABEL_VALUE.match(value):
-        errs.append(LABEL_VALUE_MSG)
+        errs += ["name part " + m for m in NAME_PART.errors(name)]
     return errs
 
 
 def config_key(value: str) -> list[str]:
     """apimachinery's IsConfigMapKey (Secret and ConfigMap keys): error messages, if any."""
-    errs = []
-    if len(value) > 253:
-        errs.append("must be no more than 253 characters")
-    if not _CONFIG_KEY.match(value):
-        errs.append(CONFIG_KEY_MSG)
+    errs = CONFIG_KEY.errors(value)
     if value in (".", ".."):
         errs.append(f"must not be '{value}'")
     elif value.startswith(".."):
@@ -123,31 +106,33 @@ def config_key(value: str) -> list[str]:
     return errs
 
 
+def _string_map(value: Any, field: str) -> tuple[dict[str, Any], list[FieldError]]:
+    """``value`` as a map to check entry by entry (None is an empty one), or no entries and the
+    error that it is not a map."""
+    if value is None:
+        return {}, []
+    if not isinstance(value, dict):
+        return {}, [invalid(field, value, "must be a map of strings")]
+    return value, []
+
+
 def validate_labels(labels: Any, field: str) -> list[FieldError]:
     """Field errors of ``labels`` at ``field`` (keys and values)."""
-    errs: list[FieldError] = []
-    if labels is None:
-        return errs
-    if not isinstance(labels, dict):
-        return [invalid(field, labels, "must be a map of strings")]
-    for key, value in labels.items():
+    entries, errs = _string_map(labels, field)
+    for key, value in entries.items():
         errs += [invalid(field, key, m) for m in qualified_name(key)]
         if not isinstance(value, str):
             errs.append(invalid(field, value, "must be a string"))
             continue
-        errs += [invalid(field, value, m) for m in label_value(value)]
+        errs += [invalid(field, value, m) for m in LABEL_VALUE.errors(value)]
     return errs
 
 
 def validate_annotations(annotations: Any, field: str) -> list[FieldError]:
     """Field errors of ``annotations`` at ``field`` (keys, and the 256 KiB total)."""
-    errs: list[FieldError] = []
-    if annotations is None:
-        return errs
-    if not isinstance(annotations, dict):
-        return [invalid(field, annotations, "must be a map of strings")]
+    entries, errs = _string_map(annotations, field)
     total = 0
-    for key, value in annotations.items():
+    for key, value in entries.items():
         errs += [invalid(field, key, m) for m in qualified_name(key.lower())]
         total += len(key) + len(str(value))
     if total > 256 * 1024:
@@ -159,7 +144,7 @@ def validate_meta(obj: dict[str, Any], name_rule: str, namespaced: bool) -> list
     """Field errors of ``obj``'s metadata: name by ``name_rule``, namespace, labels, annotations."""
     m = obj.get("metadata") or {}
     errs: list[FieldError] = []
-    check = NAME_CHECKS[name_rule]
+    check = NAME_FORMATS[name_rule].errors
     name = m.get("name") or ""
     if not name:
         errs.append(required("metadata.name", "name or generateName is required"))
@@ -178,7 +163,7 @@ def validate_generate_name(obj: dict[str, Any], name_rule: str) -> list[FieldErr
     base = gen[:-1] if gen.endswith("-") else gen
     if not gen or not base:
         return []
-    return [invalid("metadata.generateName", gen, m) for m in NAME_CHECKS[name_rule](base)]
+    return [invalid("metadata.generateName", gen, m) for m in NAME_FORMATS[name_rule].errors(base)]
 
 
 # -- quantities ------------------------------------------------------------------------------

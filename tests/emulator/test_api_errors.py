@@ -106,6 +106,28 @@ async def test_label_value_too_long_and_bad(http: Http) -> None:
     assert body["message"].startswith('Secret "s" is invalid: [metadata.labels: Invalid value:')
 
 
+async def test_value_ending_in_a_newline_is_invalid(http: Http) -> None:
+    # Go's regexp "$" is the end of the text (Python's re would also match before a last "\n"):
+    # the apiserver refuses a label value or a name that ends in a newline.
+    status, body = await http.post(SECRETS, {"metadata": {"name": "s", "labels": {"a": "v1\n"}}})
+    assert status == 422
+    assert body["details"]["causes"] == [
+        {
+            "reason": "FieldValueInvalid",
+            "message": (
+                'Invalid value: "v1\\n": a valid label must be an empty string or consist of '
+                "alphanumeric characters, '-', '_' or '.', and must start and end with an "
+                "alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used "
+                "for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+            ),
+            "field": "metadata.labels",
+        }
+    ]
+    status, body = await http.post(SECRETS, {"metadata": {"name": "s\n"}})
+    assert status == 422
+    assert [c["field"] for c in body["details"]["causes"]] == ["metadata.name"]
+
+
 async def test_deployment_selector_mismatch_and_immutable(http: Http) -> None:
     bad = deployment("x")
     bad["spec"]["template"]["metadata"]["labels"] = {"app": "y"}
