@@ -43,6 +43,28 @@ def setup_logging(log_file: Path, level: str) -> None:
         os.close(os.open(log_file, os.O_WRONLY | os.O_CREAT, 0o600))
     handler = RotatingFileHandler(log_file, maxBytes=5_000_000, backupCount=3, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    _only(handler, level)
+
+
+def log_to_stderr(level: str) -> None:
+    """Send warnings and errors (at ``level`` or above, at least WARNING) to stderr and
+    nowhere else: for the commands that only read, which create no file. The process's stderr
+    is the sanitizing stream of ``cli.output`` while a command runs."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("claworc-tui: %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_ours_or_errors)
+    worst = max(logging.getLevelNamesMapping()[level], logging.WARNING)
+    _only(handler, logging.getLevelName(worst))
+
+
+def _ours_or_errors(record: logging.LogRecord) -> bool:
+    """Our own warnings, and anyone's errors: a library's warnings (kubernetes_asyncio's
+    "Config not found" before our own message says the same) would only repeat ours."""
+    return record.name.startswith("claworc_tui") or record.levelno >= logging.ERROR
+
+
+def _only(handler: logging.Handler, level: str) -> None:
+    """Make ``handler`` (masking key-shaped text) the root logger's only one, at ``level``."""
     handler.addFilter(RedactingFilter())
     root = logging.getLogger()
     for existing in list(root.handlers):

@@ -12,7 +12,7 @@ from claworc_tui.cli.args import build_parser, settings_from_args
 from claworc_tui.cli.checks import check_args
 from claworc_tui.cli.output import sanitized_streams
 from claworc_tui.config import Settings
-from claworc_tui.logging_setup import setup_logging
+from claworc_tui.logging_setup import log_to_stderr, setup_logging
 from claworc_tui.models.errors import ValidationFailed, from_pydantic
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -45,9 +45,14 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_BAD_INPUT
         if args.command:
             gc.enable()  # off while starting (see __main__); a command may run for long
-            if not _start_logging(settings):
+            from claworc_tui.cli.registry import reads_only, run_command
+
+            if reads_only(args):
+                # A command that only reads writes nothing anywhere, not even the log file (nor
+                # its folder): what it has to say (warnings, failures) goes to stderr.
+                log_to_stderr(settings.log_level.value)
+            elif not _start_logging(settings):
                 return EXIT_FAILED
-            from claworc_tui.cli.registry import run_command
 
             return asyncio.run(run_command(args, settings))
     from claworc_tui.app import run_app

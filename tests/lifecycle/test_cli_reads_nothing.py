@@ -49,3 +49,19 @@ async def test_read_only_commands_leave_the_folder_as_it_was(
         code, _, err = await cli(config, *command)
         assert code in (0, 3), (command, err)  # 3: repair --dry-run found drift
         assert listing(folder) == before, (command, sorted(p.name for p in folder.iterdir()))
+
+
+async def test_read_only_commands_write_no_log_file(
+    config: Settings, emulator: EmulatorServer
+) -> None:
+    """Not even the app's log: the state folder (``$XDG_STATE_HOME/claworc-tui``) is not made."""
+    code, _, err = await cli(config, "create", "Bot Alpha")
+    assert code == 0, err
+    state = config.state_dir
+    assert config.log_file.exists()  # a command that writes logs what it did
+    config.log_file.unlink()
+    state.rmdir()
+    for command in READ_ONLY_COMMANDS:
+        code, _, err = await cli(config, *command)
+        assert code in (0, 3), (command, err)
+        assert not state.exists(), command

@@ -54,9 +54,28 @@ def test_a_folder_under_a_file_is_one_line_and_exit_1(
     assert "Traceback" not in result.stderr, result.stderr
     # (A read-only command on a database that cannot exist reads it as empty; with the key in
     # CLAWORC_FERNET_KEY no config folder is needed.)
-    if var == "XDG_STATE_HOME" or (var == "XDG_DATA_HOME" and command == []):
+    lines = result.stderr.strip().splitlines()
+    if var == "XDG_STATE_HOME" and command:
+        # A command that only reads writes no log, so it needs no state folder: it goes on
+        # and ends where the kubeconfig is missing, saying that alone.
         assert result.returncode == 1, result.stderr
-        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert "no-kubeconfig" in lines[0]
+        assert blocker.read_text() == "not a folder"
+    elif var == "XDG_STATE_HOME" or (var == "XDG_DATA_HOME" and command == []):
+        assert result.returncode == 1, result.stderr
         assert len(lines) == 1, result.stderr
         assert str(blocker) in lines[0]
         assert lines[0].startswith("claworc-tui: ")
+
+
+def test_a_command_that_writes_needs_its_log_folder(tmp_path: Path) -> None:
+    """A command that changes something logs what it did: no log folder, nothing is done."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = _run(tmp_path, {"XDG_STATE_HOME": str(blocker / "sub")}, "stop", "bot-alpha")
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "cannot write the log file" in lines[0]
+    assert str(blocker) in lines[0]

@@ -94,7 +94,7 @@ class MainScreen(MainActions):
     fleet, and owns its panes, filter and selection."""
 
     BREAKS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
-    HORIZONTAL_BREAKPOINTS = BREAKS  # noqa: RUF012 - Textual's own class attribute
+    HORIZONTAL_BREAKPOINTS = BREAKS
     COMMANDS = {InstanceCommands}  # noqa: RUF012 - Textual's own class attribute
     BINDINGS: ClassVar[list[BindingType]] = [
         # "n" and "/" are priority bindings: they open a field, and the keys typed right after
