@@ -34,6 +34,7 @@ from claworc_tui.ui.widgets.log_status import (
     status_line,
 )
 from claworc_tui.ui.widgets.log_view import LogView
+from claworc_tui.ui.widgets.tones import TONE_CLASSES
 
 __all__ = [
     "DRAW_BUDGET",
@@ -49,6 +50,7 @@ __all__ = [
 class LogPane(FullScreenPane, LogFollowPane):
     """Follows the logs of ``instance``; the parent sets the instance, the events and visibility."""
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(TONE_CLASSES)  # the events' reasons
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("end,G", "resume", "Follow"),
         Binding("home,g", "top", "Top", show=False),
