@@ -93,6 +93,18 @@ INSTANCE_WORDS: dict[str, str] = {
 }
 
 
+def _offered(
+    table: tuple[tuple[str, str, str, bool], ...], read_only: bool
+) -> list[tuple[str, str, str]]:
+    """The (text, help, action) of the commands in ``table`` this run offers: in read-only mode
+    not the ones that write (the palette lists only what it can run)."""
+    return [
+        (text, help_text, action)
+        for text, help_text, action, writes in table
+        if not (writes and read_only)
+    ]
+
+
 def screen_action(text: str) -> str:
     """The action of the screen command called ``text`` (a KeyError is a bug in the tables)."""
     return next(action for t, _, action, _ in _SCREEN_COMMANDS if t == text)
@@ -113,22 +125,19 @@ class InstanceCommands(Provider):
         if main is None:
             return
         read_only = main.ctx.read_only
-        for text, help_text, action, writes in _SCREEN_COMMANDS:
-            if not (writes and read_only):
-                yield text, help_text, partial(main.run_action, action)
+        for text, help_text, action in _offered(_SCREEN_COMMANDS, read_only):
+            yield text, help_text, partial(main.run_action, action)
+        per_instance = _offered(_INSTANCE_COMMANDS, read_only)
         for name in sorted(main.instance_list.views):
-            for template, help_text, action, writes in _INSTANCE_COMMANDS:
-                if not (writes and read_only):
-                    yield template.format(name), help_text, partial(main.run_for, name, action)
+            for template, help_text, action in per_instance:
+                yield template.format(name), help_text, partial(main.run_for, name, action)
 
     async def discover(self) -> Hits:
         main = self._main
         if main is None:
             return
-        read_only = main.ctx.read_only
-        for text, help_text, action, writes in _SCREEN_COMMANDS:
-            if not (writes and read_only):
-                yield DiscoveryHit(text, partial(main.run_action, action), help=help_text)
+        for text, help_text, action in _offered(_SCREEN_COMMANDS, main.ctx.read_only):
+            yield DiscoveryHit(text, partial(main.run_action, action), help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)

@@ -4,9 +4,12 @@ filter, wrap, and the copy keys (OSC 52 over SSH)."""
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
+from textual.content import Content
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from claworc_tui.services.views import LogStreamState
 from claworc_tui.ui.screens.main import MainScreen
@@ -256,3 +259,28 @@ async def test_a_huge_line_is_shown_cut_with_its_marker(env: Env) -> None:
         await pilot.pause(0.2)
         assert pane.view.row_count > 500
         assert pane.view.at_end
+
+
+async def test_a_pod_without_lines_shows_its_events_as_the_detail_does(env: Env) -> None:
+    """Before its first line the pane lists the pod's events: the reason in its tone, ×count."""
+    env.emulator.image_pull_backoff("claworc", "bot-alpha")
+    await env.services.instances.restart("bot-alpha")  # its new pod never pulls: no lines
+    app = env.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await main_screen(pilot)
+        await pilot.press("l")
+        pane = screen.log_pane
+        events = pane.query_one("#log-events", Static)
+
+        def counted() -> Content | None:
+            content = events.render()
+            if isinstance(content, Content) and re.search(r" Failed ×\d+ ", content.plain):
+                return content
+            return None
+
+        content = await wait_for(counted, pilot=pilot, timeout=10, what="a repeated pull failure")
+        assert content.plain.startswith("No log lines yet. Pod events:")
+        tones = {content.plain[s.start : s.end]: s.style for s in content.spans}
+        assert tones["Failed"] == ".tone--warn"  # a Warning
+        assert tones["Pulling"] == ".tone--hint"  # a Normal event
+        assert not pane.buffered

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from textual.command import Provider
+
+from claworc_tui.ui.commands import InstanceCommands
 from claworc_tui.ui.screens.help import HelpModal
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.widgets.app_header import AppHeader
@@ -41,3 +44,27 @@ async def test_reading_still_works(read_only_env: Env) -> None:
         await wait_for(lambda: len(screen.log_pane.buffered) >= 1, pilot=pilot, what="logs")
         await pilot.press("escape", "a")
         await wait_for(lambda: len(screen.activity_pane.entries) > 0, pilot=pilot, what="activity")
+
+
+#: How the palette's writing commands begin (ui/commands.py); none is offered in read-only mode.
+WRITING = ("new instance", "start ", "stop ", "restart ", "delete ", "edit config", "clone ")
+WRITING_TOO = ("redeploy ", "make ", "expose ")
+
+
+async def _palette(provider: Provider, query: str) -> list[str]:
+    """The texts the palette lists for ``query`` ('' is what it shows before a key is typed)."""
+    hits = provider.search(query) if query else provider.discover()
+    return [str(hit.text) async for hit in hits]
+
+
+async def test_the_palette_offers_no_command_that_writes(read_only_env: Env) -> None:
+    app = read_only_env.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        provider = InstanceCommands(await main_screen(pilot))
+        for query in ("", "n", "bot-beta"):
+            offered = await _palette(provider, query)
+            writing = [t for t in offered if t.startswith((*WRITING, *WRITING_TOO))]
+            assert offered, query
+            assert not writing, (query, writing)
+        assert "open settings" in await _palette(provider, "")
+        assert "show logs of bot-beta" in await _palette(provider, "bot-beta")

@@ -20,6 +20,7 @@ from claworc_tui.models.text import one_line
 from claworc_tui.ui.format import api_call, truncate
 from claworc_tui.ui.text import fmt
 from claworc_tui.ui.widgets.clocked import Clocked
+from claworc_tui.ui.widgets.full_screen import FullScreenPane
 
 _OUTCOME_LOOK = {
     Outcome.OK: "activity-pane--ok",
@@ -29,12 +30,11 @@ _OUTCOME_LOOK = {
 }
 
 
-class ActivityPane(Clocked, Vertical):
+class ActivityPane(Clocked, FullScreenPane, Vertical):
     """Shows activity entries. The parent loads them; ``i`` asks for this instance only.
 
     Its clock only drops the date of today from times."""
 
-    ALLOW_MAXIMIZE = True
     # The table's cells are Rich Text: they take these classes' Rich styles (styles/widgets.tcss,
     # "Activity pane"), looked up when the rows are (re)built, every REFRESH_SECONDS.
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -90,6 +90,11 @@ class ActivityPane(Clocked, Vertical):
     def table(self) -> DataTable[Text]:
         """The table."""
         return self.query_one("#activity-table", DataTable)
+
+    @property
+    def focus_widget(self) -> Widget:
+        """The table (full screen or not)."""
+        return self.table
 
     def watch_entries(self, entries: Sequence[ActivityEntry]) -> None:
         if not self.is_mounted:
@@ -162,17 +167,7 @@ class ActivityPane(Clocked, Vertical):
         """Ask for a reload."""
         self.post_message(self.ReloadRequested())
 
-    def action_toggle_fullscreen(self) -> None:
-        """Fill the screen with the pane, or go back."""
-        if self.screen.maximized is self:
-            self.screen.minimize()
-        else:
-            self.screen.maximize(self, container=False)
-        self.table.focus()
-
     def action_leave(self) -> None:
         """Leave full screen, or hand focus back."""
-        if self.screen.maximized is self:
-            self.screen.minimize()
-        else:
+        if not self.leave_full_screen():
             self.post_message(self.Left())

@@ -21,11 +21,12 @@ from claworc_tui.models.instance import STORAGE_ROLES, Instance, Provider
 from claworc_tui.models.secrets import mask_key
 from claworc_tui.models.wording import plural
 from claworc_tui.services.views import InstanceDetails, InstanceView, Tone
-from claworc_tui.ui.format import age, truncate
+from claworc_tui.ui.format import age
 from claworc_tui.ui.text import fmt, plain, stacked
 from claworc_tui.ui.widgets.clocked import Clocked
+from claworc_tui.ui.widgets.event_line import event_line
 from claworc_tui.ui.widgets.section import Section
-from claworc_tui.ui.widgets.tones import TONE_CLASSES, ToneName, status_text, toned
+from claworc_tui.ui.widgets.tones import TONE_CLASSES, status_text, toned
 
 _KIND_SHORT = {"PersistentVolumeClaim": "PVC", "ConfigMap": "ConfigMap", "Deployment": "Deploy"}
 _SOURCE_LABEL = {"override": "instance override", "global": "global", "none": "not set"}
@@ -249,16 +250,7 @@ class InstanceDetail(Clocked, VerticalScroll, can_focus=True):
             return Content.assemble(_BOLD_EVENTS, "\n  ", toned("none", "hint"))
         now = self._now()
         rows = [_BOLD_EVENTS]
-        for event in details.events[:20]:
-            tone: ToneName = "warn" if event.type == "Warning" else "hint"
-            count = f" ×{event.count}" if event.count > 1 else ""
-            rows.append(
-                Content.assemble(
-                    f"  {age(event.time, now):>4} ",
-                    toned(event.reason, tone),
-                    plain(f"{count} {truncate(event.message, 200)}"),
-                )
-            )
+        rows.extend(event_line(event, now, 200) for event in details.events[:20])
         return stacked(*rows)
 
     def _show_advice(self, details: InstanceDetails | None) -> None:

@@ -17,10 +17,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from claworc_tui.ui.screens.prompt import PromptModal
 from claworc_tui.ui.widgets.field import Field
+from claworc_tui.ui.widgets.full_screen import FullScreenPane
 from claworc_tui.ui.widgets.log_draw import DRAW_BUDGET, REPAINT_EVERY
 from claworc_tui.ui.widgets.log_follow import LOG_GROUP, LogFollowPane, LogSource
 from claworc_tui.ui.widgets.log_save import default_save_path, save_log_lines
@@ -32,6 +34,7 @@ from claworc_tui.ui.widgets.log_status import (
     status_line,
 )
 from claworc_tui.ui.widgets.log_view import LogView
+from claworc_tui.ui.widgets.tones import TONE_CLASSES
 
 __all__ = [
     "DRAW_BUDGET",
@@ -44,10 +47,10 @@ __all__ = [
 ]
 
 
-class LogPane(LogFollowPane):
+class LogPane(FullScreenPane, LogFollowPane):
     """Follows the logs of ``instance``; the parent sets the instance, the events and visibility."""
 
-    ALLOW_MAXIMIZE = True
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(TONE_CLASSES)  # the events' reasons
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("end,G", "resume", "Follow"),
         Binding("home,g", "top", "Top", show=False),
@@ -78,6 +81,11 @@ class LogPane(LogFollowPane):
         yield Static("", id="log-events")
         yield LogView(self._buffer_lines, id="log-view")
         yield Field(id="log-query", classes="-hidden")
+
+    @property
+    def focus_widget(self) -> Widget:
+        """The line view (full screen or not)."""
+        return self.view
 
     def on_mount(self) -> None:
         self._show_status()
@@ -236,22 +244,12 @@ class LogPane(LogFollowPane):
         self._held.clear()
         self._rerender()
 
-    def action_toggle_fullscreen(self) -> None:
-        """Fill the screen with the pane, or go back."""
-        if self.screen.maximized is self:
-            self.screen.minimize()
-        else:
-            self.screen.maximize(self, container=False)
-        self.view.focus()
-
     def action_leave(self) -> None:
         """Close the prompt, leave full screen, or hand focus back."""
         query = self.query_one("#log-query", Input)
         if not query.has_class("-hidden"):
             self._close_query()
-        elif self.screen.maximized is self:
-            self.screen.minimize()
-        else:
+        elif not self.leave_full_screen():
             self.post_message(self.Left())
 
     # -- save ----------------------------------------------------------------------------------

@@ -13,8 +13,10 @@ from datetime import datetime
 from textual.content import Content
 
 from claworc_tui.services.views import EventRow, LogStreamState
-from claworc_tui.ui.format import age, truncate
+from claworc_tui.ui.format import truncate
 from claworc_tui.ui.text import fmt, plain, stacked
+from claworc_tui.ui.widgets.event_line import event_line
+from claworc_tui.ui.widgets.tones import toned
 
 TAIL_PRESETS: tuple[int | None, ...] = (100, 500, 2000, None)
 SINCE_PRESETS: tuple[int | None, ...] = (None, 300, 3600, 86400)
@@ -97,14 +99,6 @@ def event_rows(events: Sequence[EventRow], now: datetime) -> Content:
     """The pod's events, shown while there are no log lines yet."""
     rows = [Content.from_markup("[b]No log lines yet.[/b] Pod events:")]
     if not events:
-        rows.append(Content.from_markup("  [$text-muted]no events[/]"))
-    for event in events[:12]:
-        colour = "$warning" if event.type == "Warning" else "$text-muted"
-        rows.append(
-            Content.assemble(
-                f"  {age(event.time, now):>4} ",
-                plain(event.reason, colour),
-                plain(f" {truncate(event.message, 160)}"),
-            )
-        )
+        rows.append(Content.assemble("  ", toned("no events", "hint")))
+    rows.extend(event_line(event, now, 160) for event in events[:12])
     return stacked(*rows)
