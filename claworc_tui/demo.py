@@ -80,7 +80,9 @@ class DemoCluster:
                 "runtime": "kubernetes",
             }
         )
-        self._submit(self._seed(settings)).result(timeout=60)
+        # Seeding writes; `--read-only --demo` is a read-only look at the seeded demo fleet.
+        seeding = settings.model_copy(update={"read_only": False})
+        self._submit(self._seed(seeding)).result(timeout=60)
         self._chatter = self._submit(self._chat())
         return settings
 
