@@ -49,8 +49,8 @@ def main(argv: list[str] | None = None) -> int:
 
             if reads_only(args):
                 # A command that only reads writes nothing anywhere, not even the log file (nor
-                # its folder): what it has to say (warnings, failures) goes to stderr.
-                log_to_stderr(settings.log_level.value)
+                # its folder): its warnings go to stderr; only a bug's traceback is logged.
+                log_to_stderr(settings.log_file, settings.log_level.value)
             elif not _start_logging(settings):
                 return EXIT_FAILED
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from claworc_tui.cli.checks import check_args
 from claworc_tui.config import Settings
+from claworc_tui.k8s.kubeconfig import check_kubeconfig
 from claworc_tui.models.errors import ClaworcError, InstanceNotFound, ValidationFailed
 from claworc_tui.services.kube_only import INSTEAD, not_on_docker
 from claworc_tui.services.runtime import RuntimeKind, choose_runtime
@@ -64,10 +65,15 @@ async def run_command(args: argparse.Namespace, config: Settings) -> int:
     except ValidationFailed as exc:
         print(f"claworc-tui: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    if args.command in INSTEAD and choose_runtime(config.runtime, config.kubeconfig) is DOCKER:
+    runtime = choose_runtime(config.runtime, config.kubeconfig)
+    if args.command in INSTEAD and runtime is DOCKER:
         print(f"claworc-tui: {not_on_docker(args.command)}", file=sys.stderr)
         return EXIT_BAD_INPUT  # refused before the engine or the database is opened
     try:
+        if runtime is not DOCKER:
+            # A kubeconfig file that is not there says so ("No such file or directory"), as
+            # the full-screen app says it, not what the client's loader makes of no file.
+            check_kubeconfig(config.kubeconfig)
         # Imported here, not at the top: building the parser (which the full-screen app does
         # too) must not load the Kubernetes client and aiohttp (~110 ms of the launch).
         from claworc_tui.services import open_services

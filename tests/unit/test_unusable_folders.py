@@ -79,3 +79,14 @@ def test_a_command_that_writes_needs_its_log_folder(tmp_path: Path) -> None:
     assert len(lines) == 1, result.stderr
     assert "cannot write the log file" in lines[0]
     assert str(blocker) in lines[0]
+
+
+@pytest.mark.parametrize("command", [["ls"], ["stop", "bot-alpha"]], ids=["ls", "stop"])
+def test_a_kubeconfig_that_is_not_there_says_so(tmp_path: Path, command: list[str]) -> None:
+    """As the full-screen app says it; not the loader's "Expected key current-context"."""
+    result = _run(tmp_path, {}, *command)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"claworc-tui: cannot load Kubernetes config from {tmp_path / 'no-kubeconfig'}: "
+        "No such file or directory"
+    ]
