@@ -27,7 +27,14 @@ from claworc_tui.ui.widgets.instance_list import InstanceList
 from tests._support.wait import wait_for, wait_for_screen, wait_for_widget
 from tests.ui.conftest import Env, pod_of
 from tests.ui.harness import seed
-from tests.ui.steps import error_text, instance_list, main_screen, open_create_form, open_settings
+from tests.ui.steps import (
+    error_text,
+    instance_list,
+    main_screen,
+    open_create_form,
+    open_screen,
+    open_settings,
+)
 
 
 def footer_keys(app: object) -> list[tuple[str, int]]:
@@ -156,9 +163,7 @@ async def test_help_shows_bracket_keys_as_typed(env: Env) -> None:
     # Help showed "[[/]  Tail preset": the "[" key broke the markup.
     app = env.app()
     async with app.run_test(size=(100, 45)) as pilot:
-        await main_screen(pilot)
-        await pilot.press("question_mark")
-        await wait_for_screen(pilot, HelpModal)
+        await open_screen(pilot, HelpModal, "question_mark")
         text = "\n".join(str(s.render()) for s in app.screen.query(".help-section"))
         lines = {line.strip() for line in text.splitlines()}
         assert "[  Tail preset" in lines, text
@@ -277,9 +282,7 @@ async def test_edit_config_of_a_running_instance_can_save_without_restart(env: E
     pod = pod_of(env, "bot-alpha")
     app = env.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await instance_list(pilot)
-        await pilot.press("e")
-        editor = await wait_for_screen(pilot, EditConfigModal)
+        editor = await open_screen(pilot, EditConfigModal, "e")
         editor.query_one("#config-text", TextArea).text = '{"model": "y"}'
         save_only = editor.query_one("#save-only", Button)
         await wait_for(lambda: not save_only.disabled, pilot=pilot)
