@@ -11,21 +11,17 @@ from pydantic import SecretStr
 
 from claworc_emulator import EmulatorServer
 from claworc_tui.models.errors import ClaworcError, InstanceNotFound, NameTaken, ValidationFailed
-from claworc_tui.models.instance import InstanceSpec, InstanceStatus, Provider, Resources, Storage
+from claworc_tui.models.instance import InstanceStatus, Provider, Resources, Storage
 from claworc_tui.services import Services
 from claworc_tui.services.errors import OperationFailed
 from claworc_tui.services.views import StepState
+from tests._support.instances import make
 from tests._support.kube import kube_of
 from tests._support.wait import wait_for
 from tests.k8s.helpers import NS, running_pod
 
 OVERRIDE = "sk-ant-api03.CLONEFAKE.CLONEFAKE-3333-dddd"
 CONFIG = '{"agent": {"model": "claude"}}'
-
-
-async def make(services: Services, display: str, **kwargs: Any) -> None:
-    async for _ in services.instances.create(InstanceSpec(display_name=display, **kwargs)):
-        pass
 
 
 async def alpha_running(services: Services, emulator: EmulatorServer) -> str:

@@ -19,6 +19,7 @@ from claworc_tui.services import Services
 from claworc_tui.services.errors import OperationFailed, OperationInProgress
 from claworc_tui.services.redeploy_one import PULL_FAILURES
 from claworc_tui.services.views import StepState
+from tests._support.instances import make
 from tests._support.kube import kube_of
 from tests._support.wait import wait_for
 from tests.k8s.helpers import pods_of, running_pod
@@ -27,7 +28,6 @@ from tests.lifecycle.test_clone_redeploy import (
     alpha_running,
     deployment,
     failing_pulls,
-    make,
     template_image,
 )
 
