@@ -8,7 +8,6 @@ import random
 import sqlite3
 import string
 from pathlib import Path
-from typing import Any
 
 from claworc_emulator import EmulatorServer
 
@@ -78,25 +77,23 @@ def bad_settings(rng: random.Random, count: int) -> list[tuple[str, str]]:
     return out[:count]
 
 
-def db_state(db: Path) -> tuple[list[Any], ...]:
-    """The rows a refused input must leave alone: instances, settings (but the key check) and
-    the activity log's length."""
+def stored_state(db: Path, emulator: EmulatorServer) -> tuple[object, ...]:
+    """What a refused input must leave alone: the database's instances, settings (but the key
+    check) and activity count, and every object of the cluster we could write, with its
+    resourceVersion (pods by name only: their status is the kubelet's)."""
     with sqlite3.connect(db) as raw:
-        return (
+        rows = (
             raw.execute("SELECT * FROM instances ORDER BY name").fetchall(),
             raw.execute(
                 "SELECT key, value FROM settings WHERE key != 'fernet_key_check' ORDER BY key"
             ).fetchall(),
             raw.execute("SELECT COUNT(*) FROM activity").fetchall(),
         )
-
-
-def cluster_state(emulator: EmulatorServer) -> dict[str, list[tuple[str, str]]]:
-    """Every object we could write, with its resourceVersion (pods by name: the kubelet's)."""
-    return {
+    objects = {
         kind: sorted(
             (o["metadata"]["name"], "" if kind == "pods" else o["metadata"]["resourceVersion"])
             for o in emulator.objects(kind, "claworc")
         )
         for kind in KINDS
     }
+    return rows, objects

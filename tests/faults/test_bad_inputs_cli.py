@@ -13,14 +13,7 @@ import pytest
 from claworc_emulator import EmulatorServer
 from claworc_tui.cli.main import main
 from claworc_tui.config import Settings
-from tests.faults.bad_inputs import (
-    BAD_NAMES,
-    bad_json,
-    bad_quantities,
-    bad_settings,
-    cluster_state,
-    db_state,
-)
+from tests.faults.bad_inputs import BAD_NAMES, bad_json, bad_quantities, bad_settings, stored_state
 
 CASES_PER_KIND = 80
 
@@ -60,12 +53,12 @@ async def test_generated_bad_inputs_are_rejected(
     # A first valid call that writes creates the database ("ls" only reads: it creates
     # nothing), so "nothing written" compares like with like.
     assert (await asyncio.to_thread(run, config, "repair"))[0] == 0
-    before = db_state(config.db), cluster_state(emulator)
+    before = stored_state(config.db, emulator)
     for args, needle in cases:
         code, err = await asyncio.to_thread(run, config, *args)
         assert code == 2, (args, err)
         assert needle.lower().replace("-", "_") in err.lower().replace("-", "_"), (args, err)
         assert "Traceback" not in err
-    assert (db_state(config.db), cluster_state(emulator)) == before
+    assert stored_state(config.db, emulator) == before
     assert not emulator.objects("deployments", config.namespace)
     assert not emulator.objects("persistentvolumeclaims", config.namespace)

@@ -27,14 +27,7 @@ from claworc_tui.ui.screens.create import CreateInstanceModal
 from claworc_tui.ui.screens.settings import SettingsScreen
 from claworc_tui.ui.widgets.form import FieldError
 from tests._support.wait import wait_for
-from tests.faults.bad_inputs import (
-    BAD_NAMES,
-    bad_json,
-    bad_quantities,
-    bad_settings,
-    cluster_state,
-    db_state,
-)
+from tests.faults.bad_inputs import BAD_NAMES, bad_json, bad_quantities, bad_settings, stored_state
 from tests.ui.conftest import all_running
 from tests.ui.harness import fixed_now, opened, running_emulator, seed, settings_for
 from tests.ui.steps import open_create_form, open_settings
@@ -183,8 +176,8 @@ async def test_bad_inputs_through_the_create_form_and_settings(
     rng = random.Random(20261123)
     creates = create_cases(rng)
     settings = bad_settings(rng, CASES_PER_KIND)
-    before = db_state(services.config.db), cluster_state(emulator)
+    before = stored_state(services.config.db, emulator)
     refused, problems = await run_session(services, creates, settings)
     assert refused >= 250
     assert not problems, "\n".join(problems)
-    assert (db_state(services.config.db), cluster_state(emulator)) == before
+    assert stored_state(services.config.db, emulator) == before
