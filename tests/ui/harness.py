@@ -76,14 +76,21 @@ async def seed(services: Services, *display_names: str) -> None:
         await make(services, display_name)
 
 
-async def seeded(settings: Settings, *display_names: str) -> None:
-    """Open the services on ``settings``, :func:`seed` them, close them (a start before the
-    one a test looks at)."""
-    services = await open_services(settings)
-    try:
-        await seed(services, *display_names)
-    finally:
-        await services.aclose()
+@asynccontextmanager
+async def seeded(
+    folder: Path, *display_names: str
+) -> AsyncIterator[tuple[EmulatorServer, Settings]]:
+    """A running emulator and settings on it in ``folder``, where an earlier start (services
+    opened, :func:`seed` with ``display_names``, closed) made the database and the instances: the
+    start a launch test then looks at is not the first."""
+    async with running_emulator() as emulator:
+        settings = settings_for(folder, emulator)
+        services = await open_services(settings)
+        try:
+            await seed(services, *display_names)
+        finally:
+            await services.aclose()
+        yield emulator, settings
 
 
 async def run_start_script(script: str, settings: Settings, folder: Path) -> Any:
