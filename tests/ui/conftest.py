@@ -30,7 +30,7 @@ from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.widgets.log_pane import LogPane
 from tests._support.wait import wait_for
 from tests.ui.harness import fixed_now, opened, running_emulator, seed, settings_for
-from tests.ui.steps import open_logs
+from tests.ui.steps import main_screen, open_logs
 
 SNAPSHOT_DIR = Path(__file__).resolve().parents[2] / "snapshots"
 SEEDED = ("Alpha", "Beta", "Gamma")
@@ -62,6 +62,16 @@ class Env:
         kwargs.setdefault("environ", {})
         kwargs.setdefault("cursor_blink", False)
         return ClaworcApp(self.services, **kwargs)
+
+    @asynccontextmanager
+    async def started(
+        self, **run_test: Any
+    ) -> AsyncIterator[tuple[ClaworcApp, Pilot[Any], MainScreen]]:
+        """The app running (``run_test``: its options, ``size`` first), once its main screen
+        lists the seeded fleet (:func:`~tests.ui.steps.main_screen`)."""
+        app = self.app()
+        async with app.run_test(**run_test) as pilot:
+            yield app, pilot, await main_screen(pilot)
 
     @asynccontextmanager
     async def logs(self, **run_test: Any) -> AsyncIterator[tuple[Pilot[Any], MainScreen, LogPane]]:

@@ -70,9 +70,7 @@ async def test_ns_to_a_missing_or_forbidden_namespace_says_why_and_changes_nothi
     env: Env,
 ) -> None:
     env.emulator.forbid("list", "pods", "kube-system")
-    app = env.app()
-    async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
-        screen = await main_screen(pilot)
+    async with env.started(size=(80, 24), message_hook=env.hook) as (app, pilot, screen):
         await pilot.press("colon", *"ns nope", "enter")
         await wait_for(
             lambda: any("namespace nope does not exist" in t for t in env.toasts()), pilot=pilot

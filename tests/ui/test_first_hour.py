@@ -30,7 +30,6 @@ from tests.ui.harness import seed
 from tests.ui.steps import (
     error_text,
     instance_list,
-    main_screen,
     open_create_form,
     open_screen,
     open_settings,
@@ -49,9 +48,7 @@ def footer_keys(app: object) -> list[tuple[str, int]]:
 
 
 async def test_footer_keeps_help_and_quit_at_80_columns(env: Env) -> None:
-    app = env.app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await main_screen(pilot)
+    async with env.started(size=(80, 24)) as (app, pilot, _):
         await wait_for(lambda: len(footer_keys(app)) > 3, pilot=pilot, what="footer drawn")
         shown = [description for description, _ in footer_keys(app)]
         assert "Help" in shown
@@ -235,9 +232,7 @@ async def test_counts_of_one_are_singular(env: Env) -> None:
     # "1 lines", "1 differences", "1 orphaned object(s)".
     await env.services.instances.update_config("bot-alpha", '{"a": 1}', restart=False)
     env.emulator.api.delete(BY_PLURAL["services"], "claworc", "bot-beta-vnc", {})
-    app = env.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        screen = await main_screen(pilot)
+    async with env.started(size=(140, 40)) as (app, pilot, screen):
         await pilot.press("enter")
         await wait_for(lambda: screen.detail.details is not None, pilot=pilot, timeout=10)
         detail = "\n".join(str(s.render()) for s in screen.detail.query(Static))
@@ -299,9 +294,7 @@ async def test_edit_config_of_a_running_instance_can_save_without_restart(env: E
 
 async def test_detail_opens_another_instance_at_its_top(env: Env) -> None:
     # Opened bot-alpha scrolled to "Kubernetes objects": the position of the previous one.
-    app = env.app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await main_screen(pilot)
+    async with env.started(size=(100, 30)) as (_, pilot, screen):
         await pilot.press("j", "enter")
         detail = screen.detail
         await wait_for(lambda: detail.details is not None, pilot=pilot, timeout=10)
@@ -349,9 +342,7 @@ async def test_detail_sections_keep_their_place_while_a_pod_crash_loops(env: Env
 
 
 async def test_activity_pane_is_live_and_esc_closes_it(env: Env) -> None:
-    app = env.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await main_screen(pilot)
+    async with env.started(size=(120, 40)) as (app, pilot, screen):
         await pilot.press("a")
         await wait_for(lambda: screen.bottom == "activity", pilot=pilot)
         pane = screen.activity_pane

@@ -130,9 +130,7 @@ async def test_e_lists_the_instances_events_newest_first_and_i_widens_to_the_nam
 
 
 async def test_c_menu_copies_the_pod_name_and_the_palette_copies_the_kubectl_line(env: Env) -> None:
-    app = env.app()
-    async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
-        screen = await main_screen(pilot)
+    async with env.started(size=(160, 45), message_hook=env.hook) as (_, pilot, screen):
         await pilot.press("C")
         await wait_for_screen(pilot, CopyMenu, what="copy menu")
         await pilot.press("down", "enter")
@@ -190,9 +188,7 @@ async def test_private_switch_and_c_copies_the_forwarded_url(env: Env) -> None:
 
 async def test_no_shell_when_read_only(read_only_env: Env) -> None:
     env = read_only_env
-    app = env.app()
-    async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
-        await main_screen(pilot)
+    async with env.started(size=(80, 24), message_hook=env.hook) as (_, pilot, _):
         await pilot.press("S")
         await wait_for(
             lambda: any("cannot open a shell in bot-alpha" in t for t in env.toasts()),
