@@ -3,6 +3,7 @@ is None on Docker), and objects someone else made."""
 
 from __future__ import annotations
 
+from claworc_tui.config import Settings
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.objects import Json
 from claworc_tui.services import Services
@@ -19,6 +20,13 @@ def reach_of(services: Services) -> ReachService:
     """``services.reach``: port-forwards and exposure, which exist on Kubernetes only."""
     assert services.reach is not None, "these services run on Docker, not Kubernetes"
     return services.reach
+
+
+async def delete_by_hand(config: Settings, kind: str, name: str) -> None:
+    """Someone else deletes ``kind/name`` (as ``kubectl delete`` does: no preconditions), with a
+    client of their own on ``config``'s cluster and namespace."""
+    async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
+        await kube.objects.delete(kind, name, preconditions={})
 
 
 def foreign_node_port_service(name: str, namespace: str, *node_ports: int) -> Json:

@@ -168,12 +168,24 @@ async def test_a_record_whose_name_is_held_by_another_database_is_never_touched(
     await engine.call(f"containers/{cname}", "DELETE", params={"force": "1"})
 
 
-async def test_orphan_repair_spares_legacy_containers_and_other_owners_volumes(
-    docker_services: Services, engine: DockerEngine, planted: list[str]
-) -> None:
+class Ours(NamedTuple):
+    """This database's Docker service and its owner id (the label on everything it makes)."""
+
+    svc: DockerInstanceService
+    owner: str
+
+
+@pytest.fixture
+def ours(docker_services: Services) -> Ours:
     svc = docker_of(docker_services)
-    owner = svc.store.owner_id
-    assert owner is not None
+    assert svc.store.owner_id is not None
+    return Ours(svc, svc.store.owner_id)
+
+
+async def test_orphan_repair_spares_legacy_containers_and_other_owners_volumes(
+    ours: Ours, engine: DockerEngine, planted: list[str]
+) -> None:
+    svc, owner = ours
     legacy_app = f"dt-legacy-{uuid.uuid4().hex[:6]}"
     legacy_labels = {"app": legacy_app, "managed-by": "claworc"}
     legacy = await plant_container(engine, planted, spec.container_name(legacy_app), legacy_labels)
@@ -201,11 +213,9 @@ async def test_orphan_repair_spares_legacy_containers_and_other_owners_volumes(
 
 
 async def test_a_create_whose_start_fails_keeps_a_volume_of_ours_that_was_there(
-    docker_services: Services, engine: DockerEngine, planted: list[str]
+    ours: Ours, engine: DockerEngine, planted: list[str]
 ) -> None:
-    svc = docker_of(docker_services)
-    owner = svc.store.owner_id
-    assert owner is not None
+    svc, owner = ours
     display = f"Kept {uuid.uuid4().hex[:6]}"
     name = derive_name(display)
     vname = spec.volume_name(name, "clawd")

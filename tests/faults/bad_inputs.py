@@ -1,13 +1,20 @@
-"""Generated bad inputs (seeded, reproducible) and the words their rejection must contain."""
+"""Generated bad inputs (seeded, reproducible), the words their rejection must contain, and
+what "nothing written" compares before and after: the database rows and the cluster's objects."""
 
 from __future__ import annotations
 
 import json
 import random
+import sqlite3
 import string
+from pathlib import Path
+
+from claworc_emulator import EmulatorServer
 
 BAD_NAMES = ["", "   ", "###", "---", "___", "!!!", "ü", "🤖🤖", "\t", "x" * 101, "#$%^&*()"]
 _JUNK = string.ascii_letters + string.punctuation + " "
+#: Every kind of object a refused input could have written.
+KINDS = ("pods", "deployments", "services", "secrets", "configmaps", "persistentvolumeclaims")
 
 
 def bad_quantities(rng: random.Random, count: int) -> list[str]:
@@ -68,3 +75,25 @@ def bad_settings(rng: random.Random, count: int) -> list[tuple[str, str]]:
     for q in bad_quantities(rng, count):
         out.append((rng.choice(keys), q))
     return out[:count]
+
+
+def stored_state(db: Path, emulator: EmulatorServer) -> tuple[object, ...]:
+    """What a refused input must leave alone: the database's instances, settings (but the key
+    check) and activity count, and every object of the cluster we could write, with its
+    resourceVersion (pods by name only: their status is the kubelet's)."""
+    with sqlite3.connect(db) as raw:
+        rows = (
+            raw.execute("SELECT * FROM instances ORDER BY name").fetchall(),
+            raw.execute(
+                "SELECT key, value FROM settings WHERE key != 'fernet_key_check' ORDER BY key"
+            ).fetchall(),
+            raw.execute("SELECT COUNT(*) FROM activity").fetchall(),
+        )
+    objects = {
+        kind: sorted(
+            (o["metadata"]["name"], "" if kind == "pods" else o["metadata"]["resourceVersion"])
+            for o in emulator.objects(kind, "claworc")
+        )
+        for kind in KINDS
+    }
+    return rows, objects

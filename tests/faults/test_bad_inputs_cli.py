@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import io
 import random
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ import pytest
 from claworc_emulator import EmulatorServer
 from claworc_tui.cli.main import main
 from claworc_tui.config import Settings
-from tests.faults.bad_inputs import BAD_NAMES, bad_json, bad_quantities, bad_settings
+from tests.faults.bad_inputs import BAD_NAMES, bad_json, bad_quantities, bad_settings, stored_state
 
 CASES_PER_KIND = 80
 
@@ -28,16 +27,6 @@ def run(config: Settings, command: str, *args: str) -> tuple[int, str]:
         except SystemExit as exc:  # argparse's own usage errors
             code = int(exc.code or 0)
     return code, err.getvalue()
-
-
-def snapshot(db: Path) -> tuple[list[object], list[object]]:
-    with sqlite3.connect(db) as raw:
-        return (
-            raw.execute("SELECT * FROM instances").fetchall(),
-            raw.execute(
-                "SELECT key, value FROM settings WHERE key != 'fernet_key_check'"
-            ).fetchall(),
-        )
 
 
 @pytest.mark.slow
@@ -64,12 +53,12 @@ async def test_generated_bad_inputs_are_rejected(
     # A first valid call that writes creates the database ("ls" only reads: it creates
     # nothing), so "nothing written" compares like with like.
     assert (await asyncio.to_thread(run, config, "repair"))[0] == 0
-    before = snapshot(config.db)
+    before = stored_state(config.db, emulator)
     for args, needle in cases:
         code, err = await asyncio.to_thread(run, config, *args)
         assert code == 2, (args, err)
         assert needle.lower().replace("-", "_") in err.lower().replace("-", "_"), (args, err)
         assert "Traceback" not in err
-    assert snapshot(config.db) == before
+    assert stored_state(config.db, emulator) == before
     assert not emulator.objects("deployments", config.namespace)
     assert not emulator.objects("persistentvolumeclaims", config.namespace)

@@ -15,8 +15,8 @@ from pydantic import SecretStr
 
 from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
-from claworc_tui.models.instance import InstanceSpec
 from claworc_tui.services import Services, open_services
+from tests._support.instances import make
 from tests._support.wait import wait_for
 from tests.faults.cli_proc import spawn
 from tests.hostile import C1_CSI, C1_OSC, CLEAR, OSC8, OSC52, RLO, bad_chars
@@ -44,8 +44,7 @@ async def cli(config: Settings, *args: str) -> tuple[int, str, str]:
 
 
 async def running_pod(services: Services, emulator: EmulatorServer, display: str) -> str:
-    async for _ in services.instances.create(InstanceSpec(display_name=display)):
-        pass
+    await make(services, display)
 
     async def pod() -> str | None:
         views = {v.name: v for v in await services.instances.list_views()}

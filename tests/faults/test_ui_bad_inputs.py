@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from claworc_tui.ui.screens.create import CreateInstanceModal
 from claworc_tui.ui.screens.settings import SettingsScreen
 from claworc_tui.ui.widgets.form import FieldError
 from tests._support.wait import wait_for
-from tests.faults.bad_inputs import BAD_NAMES, bad_json, bad_quantities, bad_settings
+from tests.faults.bad_inputs import BAD_NAMES, bad_json, bad_quantities, bad_settings, stored_state
 from tests.ui.conftest import all_running
 from tests.ui.harness import fixed_now, opened, running_emulator, seed, settings_for
 from tests.ui.steps import open_create_form, open_settings
@@ -36,7 +35,6 @@ from tests.ui.steps import open_create_form, open_settings
 CASES_PER_KIND = 80
 RESOURCE_FIELDS = ("cpu_request", "cpu_limit", "memory_request", "memory_limit")
 STORAGE_FIELDS = ("storage_clawdbot", "storage_homebrew", "storage_clawd", "storage_chrome")
-KINDS = ("pods", "deployments", "services", "secrets", "configmaps", "persistentvolumeclaims")
 
 
 def press(app: App[Any], key: str) -> None:
@@ -54,28 +52,6 @@ def shown_errors(screen: Any) -> dict[str, str]:
         str(error.id).removesuffix("-error"): str(error.render())
         for error in screen.query(FieldError)
         if error.display
-    }
-
-
-def db_state(db: Path) -> tuple[list[Any], ...]:
-    with sqlite3.connect(db) as raw:
-        return (
-            raw.execute("SELECT * FROM instances ORDER BY name").fetchall(),
-            raw.execute(
-                "SELECT key, value FROM settings WHERE key != 'fernet_key_check' ORDER BY key"
-            ).fetchall(),
-            raw.execute("SELECT COUNT(*) FROM activity").fetchall(),
-        )
-
-
-def cluster_state(emulator: EmulatorServer) -> dict[str, list[tuple[str, str]]]:
-    """Every object we could write, with its resourceVersion (pods by name: the kubelet's)."""
-    return {
-        kind: sorted(
-            (o["metadata"]["name"], "" if kind == "pods" else o["metadata"]["resourceVersion"])
-            for o in emulator.objects(kind, "claworc")
-        )
-        for kind in KINDS
     }
 
 
@@ -200,8 +176,8 @@ async def test_bad_inputs_through_the_create_form_and_settings(
     rng = random.Random(20261123)
     creates = create_cases(rng)
     settings = bad_settings(rng, CASES_PER_KIND)
-    before = db_state(services.config.db), cluster_state(emulator)
+    before = stored_state(services.config.db, emulator)
     refused, problems = await run_session(services, creates, settings)
     assert refused >= 250
     assert not problems, "\n".join(problems)
-    assert (db_state(services.config.db), cluster_state(emulator)) == before
+    assert stored_state(services.config.db, emulator) == before

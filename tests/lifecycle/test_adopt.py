@@ -13,6 +13,7 @@ from typing import Any
 from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
 from claworc_tui.k8s.client import KubeClient
+from tests._support.kube import delete_by_hand
 from tests.lifecycle.test_cli_safety import ok, run_cli, where
 from tests.lifecycle.test_orphans import plant
 
@@ -183,14 +184,7 @@ async def test_a_port_pair_recorded_here_is_a_conflict_and_nothing_changes(
     # Here: an instance records pair 30100 while its Service is gone (deleted by hand)...
     await ok(*mine, "create", "Bot Y")
     assert rows(other.db)["bot-y"]["nodeport_chrome"] == 30100
-    async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
-        await kube.transport.call(
-            "delete",
-            "services",
-            "delete_namespaced_service",
-            name="bot-y-vnc",
-            namespace=config.namespace,
-        )
+    await delete_by_hand(config, "Service", "bot-y-vnc")
     # ... so the other database's new instance takes that pair in the cluster.
     await ok(*where(config), "create", "Bot X")
     owner_before = owners(emulator, config.namespace)

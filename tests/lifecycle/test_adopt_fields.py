@@ -34,34 +34,16 @@ from tests.lifecycle.test_cli_safety import KEY, ok, run_cli, where
 
 async def patch_meta(config: Settings, kind: str, name: str, meta: dict[str, Any]) -> None:
     """Another writer (kubectl) changes an object's metadata."""
-    api, suffix, plural = KINDS[kind]
     async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
-        await kube.transport.call(
-            "patch",
-            plural,
-            f"patch_namespaced_{suffix}",
-            api=api,
-            name=name,
-            namespace=config.namespace,
-            body={"metadata": meta},
-        )
+        await kube.objects.patch(kind, name, {"metadata": meta})
 
 
 async def replace_with_label(config: Settings, kind: str, name: str) -> None:
     """Another writer (kubectl edit) adds a label with a PUT of the whole object."""
-    api, suffix, plural = KINDS[kind]
     async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
         doc = await kube.objects.get(kind, name)
         doc["metadata"].setdefault("labels", {})["edited-by"] = "kubectl"
-        await kube.transport.call(
-            "update",
-            plural,
-            f"replace_namespaced_{suffix}",
-            api=api,
-            name=name,
-            namespace=config.namespace,
-            body=doc,
-        )
+        await kube.objects.replace(kind, name, doc)
 
 
 def other(config: Settings, tmp_path: Path) -> Settings:

@@ -8,9 +8,9 @@ from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.services import Services
+from tests._support.instances import make
 from tests._support.kube import reach_of
 from tests.lifecycle.test_cli import cli
-from tests.lifecycle.test_clone_redeploy import make
 from tests.lifecycle.test_reach import vnc_service
 
 

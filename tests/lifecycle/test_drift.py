@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from claworc_emulator import EmulatorServer
 from claworc_tui.k8s import manifests
-from claworc_tui.models.instance import InstanceSpec, Resources
+from claworc_tui.models.instance import Resources
 from claworc_tui.services import Services
 from claworc_tui.services.views import DriftKind
+from tests._support.instances import make
 from tests._support.kube import foreign_node_port_service, kube_of
 from tests.k8s.helpers import NS
-
-
-async def make(services: Services, display: str) -> None:
-    async for _ in services.instances.create(InstanceSpec(display_name=display)):
-        pass
 
 
 async def test_drift_found_and_repaired(services: Services, emulator: EmulatorServer) -> None:

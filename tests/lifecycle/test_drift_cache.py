@@ -12,9 +12,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from claworc_emulator import EmulatorServer, RequestRecord
-from claworc_tui.models.instance import InstanceSpec
 from claworc_tui.services import Services
 from claworc_tui.services.views import DriftKind
+from tests._support.instances import make
 from tests._support.kube import kube_of
 from tests._support.wait import wait_for
 from tests.k8s.helpers import NS
@@ -22,11 +22,6 @@ from tests.k8s.helpers import NS
 NAMES = ("bot-a", "bot-b", "bot-c")
 #: A read of one object of the namespace (``…/namespaces/NS/deployments/bot-a``).
 ONE_OBJECT = re.compile(rf"/namespaces/{NS}/[a-z]+/[^/]+$")
-
-
-async def make(services: Services, display: str) -> None:
-    async for _ in services.instances.create(InstanceSpec(display_name=display)):
-        pass
 
 
 def reads_of_one_object(calls: list[RequestRecord]) -> list[str]:

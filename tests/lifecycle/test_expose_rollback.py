@@ -12,10 +12,10 @@ from claworc_tui.k8s.errors import KubeError
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import InstanceSpec
 from claworc_tui.services import Services
+from tests._support.instances import make
 from tests._support.kube import foreign_node_port_service, kube_of, reach_of
 from tests._support.wait import wait_for
 from tests.k8s.helpers import NS
-from tests.lifecycle.test_clone_redeploy import make
 
 
 async def test_a_failed_switch_to_private_does_not_put_back_a_pair_the_cluster_holds(

@@ -15,6 +15,7 @@ from claworc_tui.models.errors import InstanceNotFound
 from claworc_tui.models.instance import InstanceSpec, Provider
 from claworc_tui.services import Services
 from claworc_tui.services.inspect import as_document, instance_yaml, to_yaml
+from tests._support.instances import make
 from tests._support.kube import kube_of
 from tests._support.wait import wait_for
 from tests.k8s.helpers import running_pod
@@ -115,8 +116,7 @@ async def test_events_are_newest_first_and_scoped_to_the_instance(
     from claworc_tui.services.inspect import events
 
     for display in ("Bot A", "Bot A B"):
-        async for _ in services.instances.create(InstanceSpec(display_name=display)):
-            pass
+        await make(services, display)
     await wait_for(lambda: running_pod(emulator, "bot-a-b") is not None, timeout=10, what="pod")
     everything = await events(services.store, kube_of(services))
     times = [e.last_time for e in everything if e.last_time]

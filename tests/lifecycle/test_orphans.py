@@ -14,6 +14,7 @@ from claworc_tui.config import Settings
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.services import open_services
 from claworc_tui.services.views import DriftKind
+from tests._support.kube import delete_by_hand
 from tests.lifecycle.test_cli_safety import KEY, ok, run_cli, where
 
 OWNER_LABEL = "claworc.dev/owner"
@@ -114,14 +115,7 @@ async def test_a_vanished_orphan_is_not_a_repair_and_a_namesake_survives(
         orphans = list(report.of_kind(DriftKind.ORPHAN))
         assert [o.object for o in orphans] == ["ConfigMap/postgres-settings"]
         # Between the check and the repair, the orphan goes and a namesake comes (new uid).
-        async with KubeClient(kubeconfig=config.kubeconfig, namespace=config.namespace) as kube:
-            await kube.transport.call(
-                "delete",
-                "configmaps",
-                "delete_namespaced_config_map",
-                name="postgres-settings",
-                namespace=config.namespace,
-            )
+        await delete_by_hand(config, "ConfigMap", "postgres-settings")
         result = await services.instances.repair(orphans)
         assert result.deleted == ()
         assert result.already_gone == ("ConfigMap/postgres-settings",)

@@ -15,10 +15,10 @@ import pytest
 from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
 from claworc_tui.models.errors import ValidationFailed
-from claworc_tui.models.instance import InstanceSpec
 from claworc_tui.services import Services
 from claworc_tui.services.reach import NotRunning
 from claworc_tui.services.terminal import run_terminal
+from tests._support.instances import make
 from tests._support.kube import reach_of
 from tests._support.wait import wait_for
 from tests.faults.cli_proc import env_for, spawn
@@ -27,8 +27,7 @@ from tests.lifecycle.test_cli import KEY, cli
 
 
 async def make_bot(services: Services, emulator: EmulatorServer, display: str = "Bot Alpha") -> str:
-    async for _ in services.instances.create(InstanceSpec(display_name=display)):
-        pass
+    await make(services, display)
     name = "bot-" + display.lower().removeprefix("bot ").replace(" ", "-")
     await wait_for(lambda: running_pod(emulator, name) is not None, timeout=10, what="pod running")
     return name

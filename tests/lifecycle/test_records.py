@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -15,21 +14,17 @@ from claworc_tui.config import Settings
 from claworc_tui.crypto.passphrase import PassphraseSeal
 from claworc_tui.models.errors import InstanceNotFound, ValidationFailed
 from claworc_tui.models.exposure import Exposure
-from claworc_tui.models.instance import Instance, InstanceSpec, Provider, Resources, Storage
+from claworc_tui.models.instance import Instance, Provider, Resources, Storage
 from claworc_tui.models.records import RecordsFile
 from claworc_tui.services import Services, open_services
 from claworc_tui.services import records as records_mod
 from tests._support.emulator import emulator_config
+from tests._support.instances import make
 from tests._support.kube import kube_of
 from tests.k8s.helpers import NS
 
 OVERRIDE = "sk-ant-api03.EXPORTFAKE.EXPORTFAKE-4444-eeee"
 PASS = SecretStr("correct horse battery")
-
-
-async def make(services: Services, display: str, **kwargs: Any) -> None:
-    async for _ in services.instances.create(InstanceSpec(display_name=display, **kwargs)):
-        pass
 
 
 async def fleet(services: Services) -> None:

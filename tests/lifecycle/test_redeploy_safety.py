@@ -19,11 +19,17 @@ from claworc_tui.services import Services
 from claworc_tui.services.errors import OperationFailed, OperationInProgress
 from claworc_tui.services.redeploy_one import PULL_FAILURES
 from claworc_tui.services.views import StepState
+from tests._support.instances import make
 from tests._support.kube import kube_of
 from tests._support.wait import wait_for
-from tests.k8s.helpers import NS, pods_of, running_pod
+from tests.k8s.helpers import pods_of, running_pod
 from tests.lifecycle.test_cli import cli
-from tests.lifecycle.test_clone_redeploy import alpha_running, deployment, make, template_image
+from tests.lifecycle.test_clone_redeploy import (
+    alpha_running,
+    deployment,
+    failing_pulls,
+    template_image,
+)
 
 OLD = "glukw/openclaw-vnc-chrome:latest"
 DEAD = f"{socket.gethostname()}:999999999"
@@ -96,44 +102,43 @@ async def test_a_rollout_not_ready_in_time_is_a_failure_and_error_stays_error(
 ) -> None:
     await make(services, "Bot Alpha")
     await services.store.instances.set_status("bot-alpha", InstanceStatus.ERROR, detail="boom")
-    emulator.image_pull_backoff(NS, "bot-alpha")  # never ready; too short a wait to roll back
-    with pytest.raises(OperationFailed, match="not ready after 1 s") as failed:
-        await run(services, "example.com/bot:3", ready_within=1)
-    assert "The rollout goes on and the instance keeps example.com/bot:3" in failed.value.cleanup
-    instance = await services.instances.get("bot-alpha")
-    assert (instance.status, instance.image) == (InstanceStatus.ERROR, "example.com/bot:3")
-    entry = (await services.instances.activity())[0]
-    assert (entry.action, entry.outcome) == ("redeploy", Outcome.FAILED)
-    emulator.heal(NS, "bot-alpha")
+    with failing_pulls(emulator):  # never ready; too short a wait to roll back
+        with pytest.raises(OperationFailed, match="not ready after 1 s") as failed:
+            await run(services, "example.com/bot:3", ready_within=1)
+        assert (
+            "The rollout goes on and the instance keeps example.com/bot:3" in failed.value.cleanup
+        )
+        instance = await services.instances.get("bot-alpha")
+        assert (instance.status, instance.image) == (InstanceStatus.ERROR, "example.com/bot:3")
+        entry = (await services.instances.activity())[0]
+        assert (entry.action, entry.outcome) == ("redeploy", Outcome.FAILED)
 
 
 async def test_cli_redeploy_timeout_is_not_reported_as_redeployed(
     config: Settings, emulator: EmulatorServer
 ) -> None:
     assert (await cli(config, "create", "Bot Alpha"))[0] == 0
-    emulator.image_pull_backoff(NS, "bot-alpha")
-    code, out, err = await cli(config, "redeploy", "bot-alpha", "--timeout", "1")
-    assert code != 0, out
-    assert "redeployed" not in out
-    assert "not ready after 1 s" in err
-    emulator.heal(NS, "bot-alpha")
+    with failing_pulls(emulator):
+        code, out, err = await cli(config, "redeploy", "bot-alpha", "--timeout", "1")
+        assert code != 0, out
+        assert "redeployed" not in out
+        assert "not ready after 1 s" in err
 
 
 async def test_a_rollback_puts_back_the_old_image_which_runs_again(
     services: Services, emulator: EmulatorServer
 ) -> None:
     await alpha_running(services, emulator)
-    emulator.image_pull_backoff(NS, "bot-alpha", image="example.com/missing:9")
-    with pytest.raises(OperationFailed, match=r"ErrImagePull|ImagePullBackOff") as failed:
-        await run(services, "example.com/missing:9", ready_within=60)
-    assert f"Rolled back to {OLD}: its pod runs again; the record has it again." in (
-        failed.value.cleanup
-    )
-    instance = await services.instances.get("bot-alpha")
-    assert (instance.image, instance.status) == (None, InstanceStatus.RUNNING)
-    assert template_image(emulator, "bot-alpha") == OLD
-    assert running_pod(emulator, "bot-alpha") is not None
-    emulator.heal(NS, "bot-alpha")
+    with failing_pulls(emulator, image="example.com/missing:9"):
+        with pytest.raises(OperationFailed, match=r"ErrImagePull|ImagePullBackOff") as failed:
+            await run(services, "example.com/missing:9", ready_within=60)
+        assert f"Rolled back to {OLD}: its pod runs again; the record has it again." in (
+            failed.value.cleanup
+        )
+        instance = await services.instances.get("bot-alpha")
+        assert (instance.image, instance.status) == (None, InstanceStatus.RUNNING)
+        assert template_image(emulator, "bot-alpha") == OLD
+        assert running_pod(emulator, "bot-alpha") is not None
 
 
 async def test_a_transient_pull_failure_does_not_roll_back(
@@ -141,17 +146,16 @@ async def test_a_transient_pull_failure_does_not_roll_back(
 ) -> None:
     """One failed pull (a registry's 429) that the next pull overcomes: no rollback."""
     await alpha_running(services, emulator)
-    emulator.image_pull_backoff(NS, "bot-alpha", image="example.com/bot:4")
-    task = asyncio.ensure_future(run(services, "example.com/bot:4", ready_within=60))
-    await wait_for(lambda: pulling_fails(emulator, "bot-alpha"), what="a failing pull")
-    mark = len(emulator.requests)
+    with failing_pulls(emulator, image="example.com/bot:4"):
+        task = asyncio.ensure_future(run(services, "example.com/bot:4", ready_within=60))
+        await wait_for(lambda: pulling_fails(emulator, "bot-alpha"), what="a failing pull")
+        mark = len(emulator.requests)
 
-    def looked_again() -> bool:  # the redeploy saw the failure on several of its polls
-        lists = [r for r in emulator.requests[mark:] if r.method == "GET" and "/pods" in r.path]
-        return len(lists) >= 3
+        def looked_again() -> bool:  # the redeploy saw the failure on several of its polls
+            lists = [r for r in emulator.requests[mark:] if r.method == "GET" and "/pods" in r.path]
+            return len(lists) >= 3
 
-    await wait_for(looked_again, what="the redeploy polling the failing pod")
-    emulator.heal(NS, "bot-alpha")
+        await wait_for(looked_again, what="the redeploy polling the failing pod")
     reports = await task
     assert reports[-1].state is StepState.DONE
     assert reports[-1].detail == "the new pod is ready"
@@ -163,36 +167,34 @@ async def test_a_rollback_does_not_revert_someone_elses_change(
     services: Services, emulator: EmulatorServer
 ) -> None:
     await alpha_running(services, emulator)
-    emulator.image_pull_backoff(NS, "bot-alpha")  # every image fails to pull
-    stream = services.instances.redeploy(["bot-alpha"], "example.com/bot:5", ready_within=60)
+    with failing_pulls(emulator):  # every image fails to pull
+        stream = services.instances.redeploy(["bot-alpha"], "example.com/bot:5", ready_within=60)
 
-    async def follow() -> None:
-        async for progress in stream:
-            if progress.step == "rollout" and progress.state is StepState.RUNNING:
-                # Another operator sets another image while we wait.
-                await kube_of(services).deployments.redeploy_deployment(
-                    "bot-alpha", "example.com/other:1"
-                )
+        async def follow() -> None:
+            async for progress in stream:
+                if progress.step == "rollout" and progress.state is StepState.RUNNING:
+                    # Another operator sets another image while we wait.
+                    await kube_of(services).deployments.redeploy_deployment(
+                        "bot-alpha", "example.com/other:1"
+                    )
 
-    with pytest.raises(OperationFailed, match="ImagePull") as failed:
-        await follow()
-    assert "Not rolled back" in failed.value.cleanup
-    assert template_image(emulator, "bot-alpha") == "example.com/other:1"
-    emulator.heal(NS, "bot-alpha")
+        with pytest.raises(OperationFailed, match="ImagePull") as failed:
+            await follow()
+        assert "Not rolled back" in failed.value.cleanup
+        assert template_image(emulator, "bot-alpha") == "example.com/other:1"
 
 
 async def test_a_rollback_not_seen_running_says_sent(
     services: Services, emulator: EmulatorServer
 ) -> None:
     await make(services, "Bot Alpha")
-    emulator.image_pull_backoff(NS, "bot-alpha")  # the old image fails too
-    with pytest.raises(OperationFailed) as failed:
-        await run(services, "example.com/bot:7", ready_within=14)
-    assert f"Rollback to {OLD} sent (not yet seen running)" in failed.value.cleanup
-    assert "Rolled back" not in failed.value.cleanup
-    assert template_image(emulator, "bot-alpha") == OLD
-    assert (await services.instances.get("bot-alpha")).image is None
-    emulator.heal(NS, "bot-alpha")
+    with failing_pulls(emulator):  # the old image fails too
+        with pytest.raises(OperationFailed) as failed:
+            await run(services, "example.com/bot:7", ready_within=14)
+        assert f"Rollback to {OLD} sent (not yet seen running)" in failed.value.cleanup
+        assert "Rolled back" not in failed.value.cleanup
+        assert template_image(emulator, "bot-alpha") == OLD
+        assert (await services.instances.get("bot-alpha")).image is None
 
 
 async def test_redeploy_sets_image_pull_policy_always(

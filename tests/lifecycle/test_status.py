@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from claworc_emulator import EmulatorServer
-from claworc_tui.models.instance import InstanceSpec
 from claworc_tui.services import Services
 from claworc_tui.services.views import (
     ConnectionChanged,
@@ -16,15 +15,9 @@ from claworc_tui.services.views import (
     FleetSnapshot,
     InstanceView,
 )
+from tests._support.instances import make
 from tests._support.wait import wait_for
 from tests.k8s.helpers import NS
-
-
-async def make(services: Services, display: str) -> str:
-    spec = InstanceSpec(display_name=display)
-    async for _ in services.instances.create(spec):
-        pass
-    return spec.display_name.lower().replace(" ", "-").join(("bot-", ""))
 
 
 class Fleet:

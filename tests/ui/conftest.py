@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,11 @@ from textual.pilot import Pilot
 from claworc_emulator import EmulatorServer
 from claworc_tui.app import ClaworcApp
 from claworc_tui.services import Services
+from claworc_tui.ui.screens.main import MainScreen
+from claworc_tui.ui.widgets.log_pane import LogPane
 from tests._support.wait import wait_for
 from tests.ui.harness import fixed_now, opened, running_emulator, seed, settings_for
+from tests.ui.steps import main_screen, open_logs
 
 SNAPSHOT_DIR = Path(__file__).resolve().parents[2] / "snapshots"
 SEEDED = ("Alpha", "Beta", "Gamma")
@@ -58,6 +62,25 @@ class Env:
         kwargs.setdefault("environ", {})
         kwargs.setdefault("cursor_blink", False)
         return ClaworcApp(self.services, **kwargs)
+
+    @asynccontextmanager
+    async def started(
+        self, **run_test: Any
+    ) -> AsyncIterator[tuple[ClaworcApp, Pilot[Any], MainScreen]]:
+        """The app running (``run_test``: its options, ``size`` first), once its main screen
+        lists the seeded fleet (:func:`~tests.ui.steps.main_screen`)."""
+        app = self.app()
+        async with app.run_test(**run_test) as pilot:
+            yield app, pilot, await main_screen(pilot)
+
+    @asynccontextmanager
+    async def logs(self, **run_test: Any) -> AsyncIterator[tuple[Pilot[Any], MainScreen, LogPane]]:
+        """The app running (``run_test`` options; 120x40 by default) with bot-alpha's log pane
+        open and its first lines in (:func:`~tests.ui.steps.open_logs`)."""
+        run_test.setdefault("size", (120, 40))
+        async with self.app().run_test(**run_test) as pilot:
+            screen, pane = await open_logs(pilot)
+            yield pilot, screen, pane
 
     def hook(self, message: Message) -> None:
         """Message hook for ``run_test``: records every message."""

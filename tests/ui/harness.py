@@ -19,10 +19,10 @@ from typing import Any
 
 from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
-from claworc_tui.models.instance import InstanceSpec
 from claworc_tui.services import Services, open_services
 from tests._support.emulator import emulator_config
 from tests._support.emulator import running_emulator as support_emulator
+from tests._support.instances import make
 
 NS = "claworc"
 #: The fixed clock of the tests (before any record is written, so every age reads "0s").
@@ -73,18 +73,24 @@ async def opened(settings: Settings) -> AsyncIterator[Services]:
 async def seed(services: Services, *display_names: str) -> None:
     """Create instances through the service, step by step, as the UI would."""
     for display_name in display_names:
-        async for _ in services.instances.create(InstanceSpec(display_name=display_name)):
-            pass
+        await make(services, display_name)
 
 
-async def seeded(settings: Settings, *display_names: str) -> None:
-    """Open the services on ``settings``, :func:`seed` them, close them (a start before the
-    one a test looks at)."""
-    services = await open_services(settings)
-    try:
-        await seed(services, *display_names)
-    finally:
-        await services.aclose()
+@asynccontextmanager
+async def seeded(
+    folder: Path, *display_names: str
+) -> AsyncIterator[tuple[EmulatorServer, Settings]]:
+    """A running emulator and settings on it in ``folder``, where an earlier start (services
+    opened, :func:`seed` with ``display_names``, closed) made the database and the instances: the
+    start a launch test then looks at is not the first."""
+    async with running_emulator() as emulator:
+        settings = settings_for(folder, emulator)
+        services = await open_services(settings)
+        try:
+            await seed(services, *display_names)
+        finally:
+            await services.aclose()
+        yield emulator, settings
 
 
 async def run_start_script(script: str, settings: Settings, folder: Path) -> Any:

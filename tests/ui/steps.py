@@ -22,7 +22,7 @@ from claworc_tui.ui.screens.settings import SettingsScreen
 from claworc_tui.ui.widgets.form import FieldError
 from claworc_tui.ui.widgets.instance_list import InstanceList
 from claworc_tui.ui.widgets.log_pane import LogPane
-from tests._support.wait import wait_for, wait_for_screen
+from tests._support.wait import ScreenT, wait_for, wait_for_screen
 
 #: How many instances the ``env`` fixture seeds (bot-alpha, bot-beta, bot-gamma).
 SEEDED_ROWS = 3
@@ -47,6 +47,16 @@ async def main_screen(pilot: Pilot[Any], rows: int = SEEDED_ROWS) -> MainScreen:
     return screen
 
 
+async def open_screen(
+    pilot: Pilot[Any], kind: type[ScreenT], *keys: str, rows: int = SEEDED_ROWS, what: str = ""
+) -> ScreenT:
+    """Once the list shows ``rows`` rows, press ``keys`` and return the ``kind`` screen they open
+    (``what``: for the failure message, by default the class name)."""
+    await main_screen(pilot, rows)
+    await pilot.press(*keys)
+    return await wait_for_screen(pilot, kind, what=what)
+
+
 async def instance_list(pilot: Pilot[Any], rows: int = SEEDED_ROWS) -> InstanceList:
     """The main screen's instance list, once it shows ``rows`` rows."""
     return (await main_screen(pilot, rows)).instance_list
@@ -58,9 +68,7 @@ async def open_settings(pilot: Pilot[Any], rows: int = SEEDED_ROWS) -> SettingsS
     The screen fills every field in one pass with no await in between, so one filled field
     (the image, never empty) means all are.
     """
-    await main_screen(pilot, rows)
-    await pilot.press("comma")
-    screen = await wait_for_screen(pilot, SettingsScreen)
+    screen = await open_screen(pilot, SettingsScreen, "comma", rows=rows)
     image = screen.query_one("#image", Input)
     await wait_for(lambda: image.value != "", pilot=pilot, what="settings loaded")
     return screen
@@ -119,6 +127,4 @@ async def open_clone_form(pilot: Pilot[Any]) -> CreateInstanceModal:
 
 async def open_create_form(pilot: Pilot[Any], rows: int = SEEDED_ROWS) -> CreateInstanceModal:
     """Once the list shows ``rows`` rows, press "n" and return the create form."""
-    await main_screen(pilot, rows)
-    await pilot.press("n")
-    return await wait_for_screen(pilot, CreateInstanceModal)
+    return await open_screen(pilot, CreateInstanceModal, "n", rows=rows)

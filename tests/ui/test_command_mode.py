@@ -16,7 +16,7 @@ from claworc_tui.ui.screens.settings import SettingsScreen
 from claworc_tui.ui.widgets.instance_list import InstanceList
 from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env
-from tests.ui.steps import error_text, main_screen
+from tests.ui.steps import error_text, main_screen, open_screen
 
 
 def test_completion_offers_words_then_arguments() -> None:
@@ -70,9 +70,7 @@ async def test_ns_to_a_missing_or_forbidden_namespace_says_why_and_changes_nothi
     env: Env,
 ) -> None:
     env.emulator.forbid("list", "pods", "kube-system")
-    app = env.app()
-    async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
-        screen = await main_screen(pilot)
+    async with env.started(size=(80, 24), message_hook=env.hook) as (app, pilot, screen):
         await pilot.press("colon", *"ns nope", "enter")
         await wait_for(
             lambda: any("namespace nope does not exist" in t for t in env.toasts()), pilot=pilot
@@ -98,9 +96,9 @@ async def test_ns_to_a_missing_or_forbidden_namespace_says_why_and_changes_nothi
 async def test_colon_events_and_q(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
-        await main_screen(pilot)
-        await pilot.press("colon", *"events", "enter")
-        events_screen = await wait_for_screen(pilot, EventsScreen, what="events")
+        events_screen = await open_screen(
+            pilot, EventsScreen, "colon", *"events", "enter", what="events"
+        )
         assert isinstance(events_screen, EventsScreen)
         assert events_screen.instance is None
         await pilot.press("escape")

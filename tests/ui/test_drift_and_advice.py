@@ -10,7 +10,7 @@ from claworc_tui.ui.screens.confirm import ConfirmModal
 from claworc_tui.ui.screens.main import MainScreen
 from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env
-from tests.ui.steps import accept_raise_memory_advice, main_screen, open_drift
+from tests.ui.steps import accept_raise_memory_advice, open_drift
 
 
 def kinds(table: DataTable[Text]) -> list[str]:
@@ -56,9 +56,7 @@ async def test_drift_lists_and_repairs_after_confirmation(env: Env) -> None:
 
 
 async def test_advice_action_after_an_oom_kill(env: Env) -> None:
-    app = env.app()
-    async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
-        screen = await main_screen(pilot)
+    async with env.started(size=(160, 45), message_hook=env.hook) as (_, _, screen):
         env.emulator.oom_kill("claworc", "bot-alpha")
         await accept_raise_memory_advice(screen)
         env.emulator.heal("claworc", "bot-alpha")

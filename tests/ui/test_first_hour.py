@@ -27,7 +27,13 @@ from claworc_tui.ui.widgets.instance_list import InstanceList
 from tests._support.wait import wait_for, wait_for_screen, wait_for_widget
 from tests.ui.conftest import Env, pod_of
 from tests.ui.harness import seed
-from tests.ui.steps import error_text, instance_list, main_screen, open_create_form, open_settings
+from tests.ui.steps import (
+    error_text,
+    instance_list,
+    open_create_form,
+    open_screen,
+    open_settings,
+)
 
 
 def footer_keys(app: object) -> list[tuple[str, int]]:
@@ -42,9 +48,7 @@ def footer_keys(app: object) -> list[tuple[str, int]]:
 
 
 async def test_footer_keeps_help_and_quit_at_80_columns(env: Env) -> None:
-    app = env.app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await main_screen(pilot)
+    async with env.started(size=(80, 24)) as (app, pilot, _):
         await wait_for(lambda: len(footer_keys(app)) > 3, pilot=pilot, what="footer drawn")
         shown = [description for description, _ in footer_keys(app)]
         assert "Help" in shown
@@ -156,9 +160,7 @@ async def test_help_shows_bracket_keys_as_typed(env: Env) -> None:
     # Help showed "[[/]  Tail preset": the "[" key broke the markup.
     app = env.app()
     async with app.run_test(size=(100, 45)) as pilot:
-        await main_screen(pilot)
-        await pilot.press("question_mark")
-        await wait_for_screen(pilot, HelpModal)
+        await open_screen(pilot, HelpModal, "question_mark")
         text = "\n".join(str(s.render()) for s in app.screen.query(".help-section"))
         lines = {line.strip() for line in text.splitlines()}
         assert "[  Tail preset" in lines, text
@@ -230,9 +232,7 @@ async def test_counts_of_one_are_singular(env: Env) -> None:
     # "1 lines", "1 differences", "1 orphaned object(s)".
     await env.services.instances.update_config("bot-alpha", '{"a": 1}', restart=False)
     env.emulator.api.delete(BY_PLURAL["services"], "claworc", "bot-beta-vnc", {})
-    app = env.app()
-    async with app.run_test(size=(140, 40)) as pilot:
-        screen = await main_screen(pilot)
+    async with env.started(size=(140, 40)) as (app, pilot, screen):
         await pilot.press("enter")
         await wait_for(lambda: screen.detail.details is not None, pilot=pilot, timeout=10)
         detail = "\n".join(str(s.render()) for s in screen.detail.query(Static))
@@ -277,9 +277,7 @@ async def test_edit_config_of_a_running_instance_can_save_without_restart(env: E
     pod = pod_of(env, "bot-alpha")
     app = env.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await instance_list(pilot)
-        await pilot.press("e")
-        editor = await wait_for_screen(pilot, EditConfigModal)
+        editor = await open_screen(pilot, EditConfigModal, "e")
         editor.query_one("#config-text", TextArea).text = '{"model": "y"}'
         save_only = editor.query_one("#save-only", Button)
         await wait_for(lambda: not save_only.disabled, pilot=pilot)
@@ -296,9 +294,7 @@ async def test_edit_config_of_a_running_instance_can_save_without_restart(env: E
 
 async def test_detail_opens_another_instance_at_its_top(env: Env) -> None:
     # Opened bot-alpha scrolled to "Kubernetes objects": the position of the previous one.
-    app = env.app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await main_screen(pilot)
+    async with env.started(size=(100, 30)) as (_, pilot, screen):
         await pilot.press("j", "enter")
         detail = screen.detail
         await wait_for(lambda: detail.details is not None, pilot=pilot, timeout=10)
@@ -346,9 +342,7 @@ async def test_detail_sections_keep_their_place_while_a_pod_crash_loops(env: Env
 
 
 async def test_activity_pane_is_live_and_esc_closes_it(env: Env) -> None:
-    app = env.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await main_screen(pilot)
+    async with env.started(size=(120, 40)) as (app, pilot, screen):
         await pilot.press("a")
         await wait_for(lambda: screen.bottom == "activity", pilot=pilot)
         pane = screen.activity_pane

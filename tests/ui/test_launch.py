@@ -24,9 +24,7 @@ from tests.ui.test_idle_bytes import FrameRecorder
 
 
 async def test_the_first_frame_shows_the_instances_read_at_start(tmp_path: Path) -> None:
-    async with running_emulator() as emulator:
-        settings = settings_for(tmp_path, emulator)
-        await seeded(settings, "Alpha", "Beta")
+    async with seeded(tmp_path, "Alpha", "Beta") as (_, settings):
         launch = await open_records(settings)
         assert [v.name for v in launch.views] == ["bot-alpha", "bot-beta"]
         app = ClaworcApp(launch, driver_class=FrameRecorder)

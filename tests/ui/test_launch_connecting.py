@@ -40,9 +40,7 @@ def _header(app: ClaworcApp) -> str:
 async def test_the_list_is_drawn_before_the_cluster_answers_then_status_fills_in(
     tmp_path: Path,
 ) -> None:
-    async with running_emulator() as emulator:
-        settings = settings_for(tmp_path, emulator)
-        await seeded(settings, "Alpha", "Beta")
+    async with seeded(tmp_path, "Alpha", "Beta") as (emulator, settings):
         emulator.delay("*", ".", SLOW)  # every answer of the cluster comes late
         app = ClaworcApp(await open_records(settings), driver_class=FrameRecorder)
         try:
@@ -117,9 +115,7 @@ asyncio.run(main())
 async def test_the_first_frame_is_drawn_without_aiohttp_nor_the_kubernetes_client(
     tmp_path: Path,
 ) -> None:
-    async with running_emulator() as emulator:
-        settings = settings_for(tmp_path, emulator)
-        await seeded(settings, "First")
+    async with seeded(tmp_path, "First") as (_, settings):
         seen = await run_start_script(_FIRST_FRAME_MODULES, settings, tmp_path)
     heavy = ("aiohttp", "kubernetes_asyncio", "yaml", "urllib3", "claworc_tui.k8s.client")
     first = seen["first"]
@@ -131,9 +127,7 @@ async def test_the_first_frame_is_drawn_without_aiohttp_nor_the_kubernetes_clien
 
 
 async def test_rbac_read_only_and_warnings_are_shown_once_connected(tmp_path: Path) -> None:
-    async with running_emulator() as emulator:
-        settings = settings_for(tmp_path, emulator)
-        await seeded(settings, "Alpha")
+    async with seeded(tmp_path, "Alpha") as (emulator, settings):
         for verb in ("create", "update", "patch", "delete"):
             for resource in ("deployments", "deployments/scale", "persistentvolumeclaims"):
                 emulator.forbid(verb, resource)
@@ -160,9 +154,7 @@ async def test_rbac_read_only_and_warnings_are_shown_once_connected(tmp_path: Pa
 async def test_keys_wait_for_the_cluster_and_ctrl_c_quits_while_connecting(
     tmp_path: Path,
 ) -> None:
-    async with running_emulator() as emulator:
-        settings = settings_for(tmp_path, emulator)
-        await seeded(settings, "Alpha")
+    async with seeded(tmp_path, "Alpha") as (emulator, settings):
         emulator.delay("*", ".", 60)  # a cluster that does not answer while the test runs
         app = ClaworcApp(await open_records(settings), environ={})
         try:

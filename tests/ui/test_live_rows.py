@@ -30,9 +30,7 @@ class Clock:
 
 
 async def test_rows_say_last_known_while_the_cluster_is_away(env: Env) -> None:
-    app = env.app()
-    async with app.run_test(size=(160, 45)) as pilot:
-        screen = await main_screen(pilot)
+    async with env.started(size=(160, 45)) as (_, pilot, screen):
         listing = screen.instance_list
         header = screen.query_one(AppHeader)
 

@@ -70,9 +70,7 @@ async def test_a_flood_is_drawn_at_most_once_per_interval_and_ends_on_its_newest
 
 async def test_a_trickle_is_drawn_as_it_comes(env: Env) -> None:
     """A batch after a quiet spell is drawn at once, not held for the interval."""
-    app = env.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        _, pane = await open_logs(pilot)
+    async with env.logs() as (pilot, _, pane):
         pod = pod_of(env, "bot-alpha")
         for index in range(3):
             await pilot.pause(REPAINT_EVERY * 1.5)  # longer than the interval: quiet
@@ -86,9 +84,7 @@ async def test_a_trickle_is_drawn_as_it_comes(env: Env) -> None:
 async def test_batches_within_the_interval_are_held_and_drawn_together(env: Env) -> None:
     """Step by step, on the pane's own clock: the first batch is drawn at once, the next ones
     within the interval wait and are drawn as one, in order, when it is over."""
-    app = env.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        _, pane = await open_logs(pilot)
+    async with env.logs() as (pilot, _, pane):
         pane.instance = None  # no stream: only the batches below reach the pane
         await pilot.pause()
         clock = [100.0]

@@ -9,7 +9,6 @@ from __future__ import annotations
 from claworc_tui.ui.widgets.log_pane import LogPane
 from tests._support.wait import wait_for
 from tests.ui.conftest import Env, pod_of
-from tests.ui.steps import open_logs
 
 
 def status(pane: LogPane) -> str:
@@ -17,9 +16,7 @@ def status(pane: LogPane) -> str:
 
 
 async def test_top_says_paused_at_once_and_end_takes_it_back(env: Env) -> None:
-    app = env.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        _, pane = await open_logs(pilot)
+    async with env.logs() as (pilot, _, pane):
         pod = pod_of(env, "bot-alpha")
         await env.emulator.generate_logs("claworc", pod, rate=None, count=300)
         before = len(pane.buffered)

@@ -16,7 +16,7 @@ from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.widgets.log_pane import DRAW_BUDGET, LogPane
 from tests._support.wait import wait_for
 from tests.ui.conftest import Env, RecordingDriver, pod_of
-from tests.ui.steps import main_screen, open_logs
+from tests.ui.steps import main_screen
 
 
 async def logged(env: Env, pilot: Pilot[Any], pane: LogPane, count: int, template: str) -> None:
@@ -29,9 +29,7 @@ async def logged(env: Env, pilot: Pilot[Any], pane: LogPane, count: int, templat
 
 
 async def test_follow_pause_shows_new_lines_and_end_resumes(env: Env) -> None:
-    app = env.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        _, pane = await open_logs(pilot)
+    async with env.logs() as (pilot, _, pane):
         assert pane.state == LogStreamState.LIVE
         assert pane.view.has_focus
         pod = pod_of(env, "bot-alpha")
@@ -54,9 +52,7 @@ async def test_follow_pause_shows_new_lines_and_end_resumes(env: Env) -> None:
 
 
 async def test_batches_are_flushed_not_one_message_per_line(env: Env) -> None:
-    app = env.app()
-    async with app.run_test(size=(120, 40), message_hook=env.hook) as pilot:
-        _, pane = await open_logs(pilot)
+    async with env.logs(message_hook=env.hook) as (pilot, _, pane):
         before = len(env.messages)
         pod = pod_of(env, "bot-alpha")
         await env.emulator.generate_logs("claworc", pod, rate=None, count=2000)
@@ -66,9 +62,7 @@ async def test_batches_are_flushed_not_one_message_per_line(env: Env) -> None:
 
 
 async def test_search_highlights_and_filter_hides(env: Env) -> None:
-    app = env.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        _, pane = await open_logs(pilot)
+    async with env.logs() as (pilot, _, pane):
         pod = pod_of(env, "bot-alpha")
         await env.emulator.generate_logs("claworc", pod, rate=None, count=50, template="tick {i}")
         await wait_for(lambda: pane.view.line_count >= 52, pilot=pilot)
@@ -93,9 +87,7 @@ def screen_list_focused(pilot: Pilot[Any]) -> bool:
 
 
 async def test_selecting_another_instance_switches_the_follow(env: Env) -> None:
-    app = env.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen, pane = await open_logs(pilot)
+    async with env.logs() as (pilot, screen, pane):
         env.emulator.append_log("claworc", pod_of(env, "bot-beta"), ["only beta says this"])
         screen.instance_list.focus()
         await pilot.press("j")
@@ -128,9 +120,7 @@ async def test_copy_over_ssh_writes_osc52(env: Env) -> None:
 
 
 async def test_stream_end_is_said_and_a_new_pod_resumes_it(env: Env) -> None:
-    app = env.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen, pane = await open_logs(pilot)
+    async with env.logs() as (pilot, screen, pane):
         await env.services.instances.stop("bot-alpha")
         await wait_for(
             lambda: pane.state in (LogStreamState.ENDED, LogStreamState.WAITING),
@@ -157,9 +147,7 @@ async def test_stream_end_is_said_and_a_new_pod_resumes_it(env: Env) -> None:
 
 
 async def test_clear_timestamps_and_presets(env: Env) -> None:
-    app = env.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        _, pane = await open_logs(pilot)
+    async with env.logs() as (pilot, _, pane):
         await pilot.press("t")
         assert all(line[:4].isdigit() for line in pane.view.lines)  # 2025-…Z prefix
         await pilot.press("ctrl+k")
@@ -175,9 +163,7 @@ async def test_clear_timestamps_and_presets(env: Env) -> None:
 
 async def test_resizing_the_terminal_keeps_following(env: Env) -> None:
     """Issue 10: a smaller terminal left the view above the new end, and the pane paused."""
-    app = env.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        _, pane = await open_logs(pilot)
+    async with env.logs() as (pilot, _, pane):
         await logged(env, pilot, pane, 200, "a {i}")
         for size in ((100, 20), (60, 12), (140, 45), (80, 24)):
             await pilot.resize_terminal(*size)
@@ -192,9 +178,7 @@ async def test_a_flood_bigger_than_the_draw_budget_drops_old_lines_and_says_how_
     env: Env,
 ) -> None:
     """Issue 17: drawing one batch is bounded in time; what does not fit is dropped, counted."""
-    app = env.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        _, pane = await open_logs(pilot)
+    async with env.logs() as (pilot, _, pane):
         pane._line_cost = DRAW_BUDGET / 100  # a machine this slow draws 2 000 lines (the floor)
         await logged(env, pilot, pane, 8000, "f {i}")
         shown = [line.text for line in pane.buffered if line.text.startswith("f ")]
@@ -208,9 +192,7 @@ async def test_a_flood_bigger_than_the_draw_budget_drops_old_lines_and_says_how_
 
 async def test_a_restart_is_one_break_in_the_follow(env: Env) -> None:
     """A rollout restart brings a new pod: the follow goes on there, with one marker."""
-    app = env.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        _, pane = await open_logs(pilot)
+    async with env.logs() as (pilot, _, pane):
         await env.services.instances.restart("bot-alpha")
         await wait_for(
             lambda: (
@@ -231,9 +213,7 @@ async def test_a_restart_is_one_break_in_the_follow(env: Env) -> None:
 
 async def test_a_filter_set_while_paused_follows_again(env: Env) -> None:
     """Setting a filter shows the end of the filtered lines; new matches keep coming into view."""
-    app = env.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        _, pane = await open_logs(pilot)
+    async with env.logs() as (pilot, _, pane):
         await logged(env, pilot, pane, 200, "a {i}")
         await pilot.press("g")  # to the top: paused
         await pilot.press("ampersand", *"match", "enter")
@@ -245,9 +225,7 @@ async def test_a_filter_set_while_paused_follows_again(env: Env) -> None:
 
 async def test_a_huge_line_is_shown_cut_with_its_marker(env: Env) -> None:
     """Issue 10: a 16 MB line reached the view whole (and cost seconds to split)."""
-    app = env.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        _, pane = await open_logs(pilot)
+    async with env.logs() as (pilot, _, pane):
         pod = pod_of(env, "bot-alpha")
         env.emulator.append_log("claworc", pod, ["y" * (16 * 1024 * 1024), "after the huge line"])
         await wait_for(lambda: "after the huge line" in pane.view.lines, pilot=pilot, timeout=10)

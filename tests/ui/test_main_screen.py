@@ -11,7 +11,7 @@ from claworc_tui.ui.widgets.instance_detail import InstanceDetail
 from claworc_tui.ui.widgets.instance_list import InstanceList
 from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env
-from tests.ui.steps import instance_list, main_screen
+from tests.ui.steps import instance_list, open_screen
 
 
 def rows(listing: InstanceList) -> list[str]:
@@ -38,9 +38,7 @@ async def test_list_shows_the_fleet_live_and_the_header_says_live(env: Env) -> N
 
 
 async def test_jk_move_enter_opens_detail_escape_closes(env: Env) -> None:
-    app = env.app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await main_screen(pilot)
+    async with env.started(size=(80, 24)) as (_, pilot, screen):
         listing = screen.instance_list
         await pilot.press("j", "j")
         assert listing.selected_name == "bot-gamma"
@@ -135,9 +133,7 @@ async def test_marks_and_bulk_stop_after_confirmation(env: Env) -> None:
 async def test_stop_cancelled_changes_nothing(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await instance_list(pilot)
-        await pilot.press("x")
-        await wait_for_screen(pilot, ConfirmModal)
+        await open_screen(pilot, ConfirmModal, "x")
         await pilot.press("enter")  # Cancel is focused: enter cancels
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
@@ -148,9 +144,7 @@ async def test_stop_cancelled_changes_nothing(env: Env) -> None:
 async def test_single_start_needs_no_confirmation_and_restart_does(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(80, 24), message_hook=env.hook, notifications=True) as pilot:
-        await instance_list(pilot)
-        await pilot.press("r")
-        await wait_for_screen(pilot, ConfirmModal)
+        await open_screen(pilot, ConfirmModal, "r")
         await pilot.press("y")
         await wait_for(lambda: any("restarted bot-alpha" in t for t in env.toasts()), pilot=pilot)
         await pilot.press("s")  # one instance: no question asked
@@ -163,9 +157,7 @@ async def test_a_change_right_after_another_waits_for_the_period_and_is_not_lost
 ) -> None:
     """Changes published while the screen waits out its period are coalesced by the hub's
     mailbox: the newest one is shown, none is lost."""
-    app = env.app()
-    async with app.run_test(size=(160, 45)) as pilot:
-        screen = await main_screen(pilot)
+    async with env.started(size=(160, 45)) as (_, pilot, screen):
         listing = screen.instance_list
         hub = env.services.instances.hub
         beta = listing.views["bot-beta"]

@@ -18,9 +18,9 @@ from tests.ui.conftest import Env
 from tests.ui.steps import (
     error_text,
     instance_list,
-    main_screen,
     open_create_form,
     open_logs,
+    open_screen,
     open_settings,
 )
 
@@ -98,9 +98,7 @@ async def test_delete_needs_the_typed_name(env: Env) -> None:
 async def test_delete_cancelled_keeps_everything(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await main_screen(pilot)
-        await pilot.press("D")
-        await wait_for_screen(pilot, DeleteModal)
+        await open_screen(pilot, DeleteModal, "D")
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
         assert await env.names() == ["bot-alpha", "bot-beta", "bot-gamma"]
@@ -109,9 +107,7 @@ async def test_delete_cancelled_keeps_everything(env: Env) -> None:
 async def test_edit_config_validates_diffs_confirms_and_saves(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await main_screen(pilot)
-        await pilot.press("e")
-        modal = await wait_for_screen(pilot, EditConfigModal)
+        modal = await open_screen(pilot, EditConfigModal, "e")
         editor = modal.query_one("#config-text", TextArea)
         editor.text = '{\n  "model": "claude",\n  "x": [1, 2,]\n}'
         await pilot.pause()

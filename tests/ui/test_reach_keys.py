@@ -14,16 +14,14 @@ from claworc_tui.ui.screens.yaml_view import YamlScreen
 from tests._support.kube import reach_of
 from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env, pod_of
-from tests.ui.steps import main_screen
+from tests.ui.steps import main_screen, open_screen
 
 
 async def test_f_forwards_the_selected_instance_and_lists_it(env: Env) -> None:
     app = env.app()
     reach = reach_of(env.services)
     async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
-        await main_screen(pilot)
-        await pilot.press("j", "F")
-        await wait_for_screen(pilot, ForwardsScreen, what="forwards")
+        await open_screen(pilot, ForwardsScreen, "j", "F", what="forwards")
         table = app.screen.query_one(DataTable)
         assert table.row_count == 2
         chrome = reach.forwards("bot-beta")[0]
@@ -85,9 +83,7 @@ async def test_y_shows_the_objects_as_yaml_searchable_and_without_secret_values(
     assert values
     app = env.app()
     async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
-        await main_screen(pilot)
-        await pilot.press("y")
-        await wait_for_screen(pilot, YamlScreen, what="yaml screen")
+        await open_screen(pilot, YamlScreen, "y", what="yaml screen")
         area = app.screen.query_one(TextArea)
         await wait_for(lambda: "kind: Deployment" in area.text, pilot=pilot, what="yaml loaded")
         assert "name: bot-alpha-keys" in area.text
@@ -116,9 +112,7 @@ async def test_e_lists_the_instances_events_newest_first_and_i_widens_to_the_nam
 ) -> None:
     app = env.app()
     async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
-        await main_screen(pilot)
-        await pilot.press("j", "E")
-        await wait_for_screen(pilot, EventsScreen, what="events")
+        await open_screen(pilot, EventsScreen, "j", "E", what="events")
         table = app.screen.query_one(DataTable)
         await wait_for(lambda: table.row_count > 0, pilot=pilot, what="events loaded")
         objects = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
@@ -136,9 +130,7 @@ async def test_e_lists_the_instances_events_newest_first_and_i_widens_to_the_nam
 
 
 async def test_c_menu_copies_the_pod_name_and_the_palette_copies_the_kubectl_line(env: Env) -> None:
-    app = env.app()
-    async with app.run_test(size=(160, 45), message_hook=env.hook) as pilot:
-        screen = await main_screen(pilot)
+    async with env.started(size=(160, 45), message_hook=env.hook) as (_, pilot, screen):
         await pilot.press("C")
         await wait_for_screen(pilot, CopyMenu, what="copy menu")
         await pilot.press("down", "enter")
@@ -196,9 +188,7 @@ async def test_private_switch_and_c_copies_the_forwarded_url(env: Env) -> None:
 
 async def test_no_shell_when_read_only(read_only_env: Env) -> None:
     env = read_only_env
-    app = env.app()
-    async with app.run_test(size=(80, 24), message_hook=env.hook) as pilot:
-        await main_screen(pilot)
+    async with env.started(size=(80, 24), message_hook=env.hook) as (_, pilot, _):
         await pilot.press("S")
         await wait_for(
             lambda: any("cannot open a shell in bot-alpha" in t for t in env.toasts()),

@@ -10,14 +10,11 @@ from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.widgets.app_header import AppHeader
 from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env
-from tests.ui.steps import main_screen
 
 
 async def test_write_keys_do_nothing_and_say_why(read_only_env: Env) -> None:
     env = read_only_env
-    app = env.app()
-    async with app.run_test(size=(120, 40), message_hook=env.hook) as pilot:
-        screen = await main_screen(pilot)
+    async with env.started(size=(120, 40), message_hook=env.hook) as (app, pilot, screen):
         badge = screen.query_one(AppHeader).query_one("#header-read-only")
         assert badge.display
         assert screen.check_action("delete", ()) is None  # greyed out in the footer
@@ -37,9 +34,7 @@ async def test_write_keys_do_nothing_and_say_why(read_only_env: Env) -> None:
 
 async def test_reading_still_works(read_only_env: Env) -> None:
     env = read_only_env
-    app = env.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await main_screen(pilot)
+    async with env.started(size=(120, 40)) as (_, pilot, screen):
         await pilot.press("l")
         await wait_for(lambda: len(screen.log_pane.buffered) >= 1, pilot=pilot, what="logs")
         await pilot.press("escape", "a")

@@ -6,11 +6,14 @@ point is the table's cost per change, not the cluster's.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from rich.color import Color
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 
 from claworc_tui.models.instance import Instance, InstanceStatus, Resources, Storage
 from claworc_tui.paths import stylesheet
@@ -63,6 +66,15 @@ async def showing(pilot: Any, count: int, *, focus: bool = True) -> InstanceList
     return listing
 
 
+@asynccontextmanager
+async def listed(
+    count: int, size: tuple[int, int] = (120, 30), *, focus: bool = True
+) -> AsyncIterator[tuple[Pilot[None], InstanceList]]:
+    """A :class:`ListApp` running at ``size``, its list fed ``count`` views (:func:`showing`)."""
+    async with ListApp().run_test(size=size) as pilot:
+        yield pilot, await showing(pilot, count, focus=focus)
+
+
 async def test_a_thousand_rows_update_in_place() -> None:
     # What it costs is measured by bench/big_fleet.py (BENCHMARKS.md), not timed here: a timed
     # assertion fails on a loaded CI machine and proves nothing on a fast one.
@@ -86,9 +98,7 @@ async def test_a_thousand_rows_update_in_place() -> None:
 
 
 async def test_sorting_by_status_keeps_the_cursor_on_its_instance() -> None:
-    app = ListApp()
-    async with app.run_test(size=(120, 30)) as pilot:
-        listing = await showing(pilot, 50)
+    async with listed(50) as (pilot, listing):
         listing.select("bot-0020")
         listing.sort_by("status")
         listing.apply_changes([view(30, "OOMKilled")], ())
@@ -98,9 +108,7 @@ async def test_sorting_by_status_keeps_the_cursor_on_its_instance() -> None:
 
 
 async def test_removed_instances_leave_and_unmark() -> None:
-    app = ListApp()
-    async with app.run_test(size=(120, 30)) as pilot:
-        listing = await showing(pilot, 5)
+    async with listed(5) as (pilot, listing):
         await pilot.press("space")
         assert listing.marked == {"bot-0000"}
         listing.apply_changes((), ("bot-0000",))
@@ -128,9 +136,7 @@ def drawn(listing: InstanceList) -> list[str]:
 
 
 async def test_paging_keeps_the_cursor_row_on_screen() -> None:
-    app = ListApp()
-    async with app.run_test(size=(120, 30)) as pilot:
-        listing = await showing(pilot, 1000)
+    async with listed(1000) as (pilot, listing):
         await pilot.press("G")
         await pilot.pause()
         assert listing.selected_name == "bot-0999"
@@ -204,9 +210,7 @@ async def test_refresh_ages_redraws_the_age_column() -> None:
 
 
 async def test_home_and_end_scroll_to_the_first_and_last_column() -> None:
-    app = ListApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        listing = await showing(pilot, 3)
+    async with listed(3, (80, 24)) as (pilot, listing):
         await pilot.press("end")
         await pilot.pause()
         assert listing.scroll_x == listing.max_scroll_x > 0
@@ -244,7 +248,5 @@ async def test_status_tones_come_from_the_stylesheet() -> None:
         assert colour_of(listing, 2, "● Running") == Color.parse(theme["success"])
         assert colour_of(listing, 3, "✖ OOMKilled") == Color.parse(theme["error"])
         assert colour_of(listing, 3, " 3 ") == Color.parse(theme["warning"])
-    plain_app = ListApp()
-    async with plain_app.run_test(size=(120, 30)) as pilot:
-        listing = await showing(pilot, 3, focus=False)
+    async with listed(3, focus=False) as (pilot, listing):
         assert colour_of(listing, 2, "● Running") == colour_of(listing, 2, "bot-0001")

@@ -15,13 +15,13 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, TextArea
 
 from claworc_emulator.resources import BY_PLURAL
-from claworc_tui.ui.screens.create import CreateInstanceModal
 from claworc_tui.ui.screens.drift import DriftScreen
 from claworc_tui.ui.screens.edit_config import EditConfigModal
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.screens.progress import ProgressModal
 from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env, SnapCompare
+from tests.ui.steps import open_create_form, open_screen
 from tests.ui.test_snapshots import listed
 
 
@@ -84,8 +84,7 @@ class TestProgress:
 
         async def failed(pilot: Pilot[Any]) -> None:
             await listed(pilot)
-            await pilot.press("n")
-            await wait_for_screen(pilot, CreateInstanceModal)
+            await open_create_form(pilot)
             pilot.app.screen.query_one("#display_name", Input).value = "Doomed"
             await pilot.press("ctrl+s")
             progress = await wait_for_screen(pilot, ProgressModal, timeout=10)
@@ -110,8 +109,7 @@ class TestEditConfig:
     async def test_config_diff(self, env: Env, snap_compare: SnapCompare) -> None:
         async def diffed(pilot: Pilot[Any]) -> None:
             await listed(pilot)
-            await pilot.press("e")
-            modal = await wait_for_screen(pilot, EditConfigModal)
+            modal = await open_screen(pilot, EditConfigModal, "e")
             modal.query_one("#config-text", TextArea).text = '{\n  "model": "claude"\n}'
             await pilot.pause()
             await pilot.press("ctrl+d")

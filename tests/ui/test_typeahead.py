@@ -15,7 +15,6 @@ from claworc_tui.ui.screens.confirm import ConfirmModal
 from claworc_tui.ui.screens.create import CreateInstanceModal
 from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env
-from tests.ui.steps import main_screen
 
 _NAMES = {"/": "slash", "\r": "enter", "&": "ampersand", " ": "space", "#": "number_sign"}
 
@@ -27,9 +26,7 @@ def burst(app: Any, text: str) -> None:
 
 
 async def test_keys_after_slash_and_n_land_in_the_field_they_open(env: Env) -> None:
-    app = env.app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await main_screen(pilot)
+    async with env.started(size=(100, 30)) as (app, pilot, screen):
         burst(app, "/bet\r")
         await wait_for(lambda: screen.instance_list.filter_text == "bet", pilot=pilot)
         await wait_for(lambda: screen.instance_list.has_focus, pilot=pilot)
@@ -42,9 +39,7 @@ async def test_keys_after_slash_and_n_land_in_the_field_they_open(env: Env) -> N
 
 
 async def test_keys_after_slash_in_the_log_pane_search(env: Env) -> None:
-    app = env.app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await main_screen(pilot)
+    async with env.started(size=(100, 30)) as (app, pilot, screen):
         await pilot.press("l")
         await wait_for(lambda: len(screen.log_pane.buffered) >= 3, pilot=pilot)
         burst(app, "/ready\r")
@@ -55,9 +50,7 @@ async def test_keys_after_slash_in_the_log_pane_search(env: Env) -> None:
 
 
 async def test_a_typed_ahead_y_does_not_confirm(env: Env) -> None:
-    app = env.app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        await main_screen(pilot)
+    async with env.started(size=(100, 30)) as (app, pilot, _):
         burst(app, "xy")
         await wait_for_screen(pilot, ConfirmModal)
         await pilot.pause(0.3)
@@ -72,9 +65,7 @@ async def test_a_y_typed_before_the_question_and_still_on_its_way_does_not_confi
 ) -> None:
     """The race of the burst above, made certain: the "y" was handed to the list before the
     question covered it, and bubbles back to the app once the question is up."""
-    app = env.app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await main_screen(pilot)
+    async with env.started(size=(100, 30)) as (app, pilot, screen):
         typed = events.Key("y", "y")  # typed now, before the question exists
         burst(app, "x")
         await wait_for_screen(pilot, ConfirmModal)
@@ -95,9 +86,7 @@ async def test_a_y_typed_before_the_question_and_still_on_its_way_does_not_confi
 async def test_a_backspace_in_a_burst_deletes_what_was_typed_before_it(env: Env) -> None:
     """``abcx⌫d`` typed in one burst is ``abcd``: the backspace is not applied after the keys
     that followed it (Textual's Input runs it through a binding, looked up after they landed)."""
-    app = env.app()
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await main_screen(pilot)
+    async with env.started(size=(100, 30)) as (app, pilot, screen):
         burst(app, "/abcx")
         app.post_message(events.Key("backspace", "\x7f"))
         burst(app, "d\r")
