@@ -83,11 +83,6 @@ def _quantity(field: str) -> AfterValidator:
     return AfterValidator(lambda value: _check_quantity(field, value))
 
 
-CpuQuantity = Annotated[str, _quantity("cpu")]
-MemoryQuantity = Annotated[str, _quantity("memory")]
-StorageQuantity = Annotated[str, _quantity("storage")]
-
-
 class Resources(BaseModel):
     """CPU and memory requests and limits, as Kubernetes quantities."""
 
