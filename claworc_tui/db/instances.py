@@ -29,6 +29,7 @@ from claworc_tui.db.ports import (
 )
 from claworc_tui.db.rows import (
     COLUMNS,
+    NOW,
     new_row,
     resource_columns,
     row_to_instance,
@@ -51,14 +52,12 @@ from claworc_tui.models.instance import (
 )
 from claworc_tui.models.records import InstanceRecord
 
-_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
-
 
 async def _insert(conn: aiosqlite.Connection, row: dict[str, object]) -> None:
     """Insert ``row`` (see :func:`~claworc_tui.db.rows.new_row`), stamped now."""
     await conn.execute(
         f"INSERT INTO instances ({', '.join(row)}, created_at, updated_at) "
-        f"VALUES ({', '.join('?' * len(row))}, {_NOW}, {_NOW})",
+        f"VALUES ({', '.join('?' * len(row))}, {NOW}, {NOW})",
         tuple(row.values()),
     )
 
@@ -266,7 +265,7 @@ class InstanceRepository:
             chrome = await free_pair(conn, port_range, skip_ports, other_than=name)
             await conn.execute(
                 f"UPDATE instances SET nodeport_chrome = ?, nodeport_terminal = ?, "
-                f"updated_at = {_NOW} WHERE name = ?",
+                f"updated_at = {NOW} WHERE name = ?",
                 (chrome, chrome + 1, name),
             )
         await self.changes.publish([name])
@@ -277,7 +276,7 @@ class InstanceRepository:
         assignments = ", ".join(f"{column} = ?" for column in columns)
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
-                f"UPDATE instances SET {assignments}, updated_at = {_NOW} WHERE name = ?",
+                f"UPDATE instances SET {assignments}, updated_at = {NOW} WHERE name = ?",
                 (*columns.values(), name),
             )
             if cursor.rowcount == 0:
@@ -324,7 +323,7 @@ class InstanceRepository:
             )
             await conn.execute(
                 "UPDATE instances SET exposure = ?, nodeport_chrome = ?, nodeport_terminal = ?, "
-                f"prior_nodeport = ?, updated_at = {_NOW} WHERE name = ?",
+                f"prior_nodeport = ?, updated_at = {NOW} WHERE name = ?",
                 (exposure.value, chrome, terminal, prior, name),
             )
         await self.changes.publish([name])
@@ -346,8 +345,7 @@ class InstanceRepository:
         """
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
-                f"UPDATE instances SET image = ?, updated_at = {_NOW} "
-                "WHERE name = ? AND image IS ?",
+                f"UPDATE instances SET image = ?, updated_at = {NOW} WHERE name = ? AND image IS ?",
                 (image, name, expected),
             )
             changed = cursor.rowcount == 1

@@ -22,6 +22,10 @@ COLUMNS = (
     "created_at, updated_at, status_detail, op_step, op_owner, exposure, image"
 )
 
+NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+"""SQL for the time now, UTC with milliseconds: what every write stamps and
+:func:`parse_timestamp` reads."""
+
 
 def parse_timestamp(value: object) -> datetime:
     """Read a timestamp as SQLite's CURRENT_TIMESTAMP or our millisecond form writes it (UTC)."""
