@@ -10,12 +10,11 @@ import json
 from collections.abc import Sequence
 
 from claworc_tui.db.database import Database
-from claworc_tui.db.rows import parse_timestamp
+from claworc_tui.db.rows import NOW, parse_timestamp
 from claworc_tui.models.activity import ActivityEntry, ApiCall, Outcome
 
 KEEP_ROWS = 10_000
 KEEP_DAYS = 90
-_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
 
 
 class ActivityRepository:
@@ -38,7 +37,7 @@ class ActivityRepository:
         async with self._db.transaction() as conn:
             await conn.execute(
                 f"INSERT INTO activity (at, instance, action, outcome, detail, calls) "
-                f"VALUES ({_NOW}, ?, ?, ?, ?, ?)",
+                f"VALUES ({NOW}, ?, ?, ?, ?, ?)",
                 (instance, action, outcome.value, detail, payload),
             )
 

@@ -12,7 +12,7 @@ again takes that pair back when it is still free, else the lowest free pair.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import aiosqlite
 from pydantic import SecretStr
@@ -27,7 +27,14 @@ from claworc_tui.db.ports import (
     lowest_free_pair_or_raise,
     pair_for_exposure,
 )
-from claworc_tui.db.rows import COLUMNS, new_row, row_to_instance
+from claworc_tui.db.rows import (
+    COLUMNS,
+    NOW,
+    new_row,
+    resource_columns,
+    row_to_instance,
+    storage_columns,
+)
 from claworc_tui.models.errors import (
     InstanceNotFound,
     NameTaken,
@@ -45,14 +52,12 @@ from claworc_tui.models.instance import (
 )
 from claworc_tui.models.records import InstanceRecord
 
-_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
-
 
 async def _insert(conn: aiosqlite.Connection, row: dict[str, object]) -> None:
     """Insert ``row`` (see :func:`~claworc_tui.db.rows.new_row`), stamped now."""
     await conn.execute(
         f"INSERT INTO instances ({', '.join(row)}, created_at, updated_at) "
-        f"VALUES ({', '.join('?' * len(row))}, {_NOW}, {_NOW})",
+        f"VALUES ({', '.join('?' * len(row))}, {NOW}, {NOW})",
         tuple(row.values()),
     )
 
@@ -260,17 +265,19 @@ class InstanceRepository:
             chrome = await free_pair(conn, port_range, skip_ports, other_than=name)
             await conn.execute(
                 f"UPDATE instances SET nodeport_chrome = ?, nodeport_terminal = ?, "
-                f"updated_at = {_NOW} WHERE name = ?",
+                f"updated_at = {NOW} WHERE name = ?",
                 (chrome, chrome + 1, name),
             )
         await self.changes.publish([name])
         return await self.get(name)
 
-    async def _update(self, name: str, assignments: str, params: tuple[object, ...]) -> Instance:
+    async def _update(self, name: str, columns: Mapping[str, object]) -> Instance:
+        """Set ``columns`` of the row (their names come from this code, never from input)."""
+        assignments = ", ".join(f"{column} = ?" for column in columns)
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
-                f"UPDATE instances SET {assignments}, updated_at = {_NOW} WHERE name = ?",
-                (*params, name),
+                f"UPDATE instances SET {assignments}, updated_at = {NOW} WHERE name = ?",
+                (*columns.values(), name),
             )
             if cursor.rowcount == 0:
                 raise InstanceNotFound(name)
@@ -289,8 +296,7 @@ class InstanceRepository:
         """Record a status, why, and (while an operation runs) its step and owner."""
         return await self._update(
             name,
-            "status = ?, status_detail = ?, op_step = ?, op_owner = ?",
-            (status.value, detail, step, owner),
+            {"status": status.value, "status_detail": detail, "op_step": step, "op_owner": owner},
         )
 
     async def set_exposure(
@@ -317,7 +323,7 @@ class InstanceRepository:
             )
             await conn.execute(
                 "UPDATE instances SET exposure = ?, nodeport_chrome = ?, nodeport_terminal = ?, "
-                f"prior_nodeport = ?, updated_at = {_NOW} WHERE name = ?",
+                f"prior_nodeport = ?, updated_at = {NOW} WHERE name = ?",
                 (exposure.value, chrome, terminal, prior, name),
             )
         await self.changes.publish([name])
@@ -325,11 +331,11 @@ class InstanceRepository:
 
     async def set_step(self, name: str, step: str) -> None:
         """Record the step an operation has reached."""
-        await self._update(name, "op_step = ?", (step,))
+        await self._update(name, {"op_step": step})
 
     async def set_image(self, name: str, image: str | None) -> Instance:
         """Store the instance's own image (already validated; None: the settings' image)."""
-        return await self._update(name, "image = ?", (image,))
+        return await self._update(name, {"image": image})
 
     async def set_image_if(self, name: str, image: str | None, *, expected: str | None) -> bool:
         """Store ``image`` only while the row still holds ``expected`` (``WHERE image IS ?``).
@@ -339,8 +345,7 @@ class InstanceRepository:
         """
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
-                f"UPDATE instances SET image = ?, updated_at = {_NOW} "
-                "WHERE name = ? AND image IS ?",
+                f"UPDATE instances SET image = ?, updated_at = {NOW} WHERE name = ? AND image IS ?",
                 (image, name, expected),
             )
             changed = cursor.rowcount == 1
@@ -350,30 +355,20 @@ class InstanceRepository:
 
     async def set_config(self, name: str, config: str | None) -> Instance:
         """Store a new ``clawdbot.json`` (already validated)."""
-        return await self._update(name, "clawdbot_config = ?", (config,))
+        return await self._update(name, {"clawdbot_config": config})
 
     async def set_resources(self, name: str, resources: Resources) -> Instance:
         """Store new cpu/memory requests and limits."""
-        r = resources
-        return await self._update(
-            name,
-            "cpu_request = ?, cpu_limit = ?, memory_request = ?, memory_limit = ?",
-            (r.cpu_request, r.cpu_limit, r.memory_request, r.memory_limit),
-        )
+        return await self._update(name, resource_columns(resources))
 
     async def set_storage(self, name: str, storage: Storage) -> Instance:
         """Store new PVC sizes."""
-        s = storage
-        return await self._update(
-            name,
-            "storage_clawdbot = ?, storage_homebrew = ?, storage_clawd = ?, storage_chrome = ?",
-            (s.clawdbot, s.homebrew, s.clawd, s.chrome),
-        )
+        return await self._update(name, storage_columns(storage))
 
     async def set_override(self, name: str, provider: Provider, key: SecretStr | None) -> Instance:
         """Set (sealed) or clear a per-instance key."""
         sealed = None if key is None else self._sealer.seal(key)
-        return await self._update(name, f"{provider.value} = ?", (sealed,))
+        return await self._update(name, {provider.value: sealed})
 
     async def overrides(self, name: str) -> dict[Provider, SecretStr]:
         """The instance's own keys, unsealed.

@@ -22,6 +22,10 @@ COLUMNS = (
     "created_at, updated_at, status_detail, op_step, op_owner, exposure, image"
 )
 
+NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+"""SQL for the time now, UTC with milliseconds: what every write stamps and
+:func:`parse_timestamp` reads."""
+
 
 def parse_timestamp(value: object) -> datetime:
     """Read a timestamp as SQLite's CURRENT_TIMESTAMP or our millisecond form writes it (UTC)."""
@@ -89,6 +93,16 @@ def row_to_instance(row: sqlite3.Row) -> Instance:
     )
 
 
+def resource_columns(resources: Resources) -> dict[str, object]:
+    """The columns of ``resources`` (named as its fields: ``cpu_request`` ...)."""
+    return resources.model_dump()
+
+
+def storage_columns(storage: Storage) -> dict[str, object]:
+    """The columns of ``storage``: ``storage_`` and the PVC's role (``storage_clawdbot`` ...)."""
+    return {f"storage_{role}": size for role, size in storage.model_dump().items()}
+
+
 def new_row(
     name: str,
     display_name: str,
@@ -116,8 +130,8 @@ def new_row(
         "nodeport_chrome": ports[0],
         "nodeport_terminal": ports[1],
         "status": status,
-        **resources.model_dump(),
-        **{f"storage_{k}": v for k, v in storage.model_dump().items()},
+        **resource_columns(resources),
+        **storage_columns(storage),
         **{p.value: sealed.get(p) for p in Provider},
         "clawdbot_config": clawdbot_config,
         "exposure": exposure.value,

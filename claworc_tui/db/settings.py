@@ -8,6 +8,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 
 from claworc_tui.crypto.sealing import KEY_CHECK_PLAINTEXT, Sealer
 from claworc_tui.db.database import Database
+from claworc_tui.db.rows import NOW
 from claworc_tui.models.errors import ValidationFailed, from_pydantic
 from claworc_tui.models.instance import Provider, Resources, Storage
 from claworc_tui.models.settings import PLAIN_KEYS, GlobalSettings
@@ -16,10 +17,9 @@ LEGACY_KEY = "fernet_key"
 KEY_CHECK = "fernet_key_check"
 OWNER_ID = "owner_id"
 """A random id of this database, labelled on the objects it creates (``claworc.dev/owner``)."""
-_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
 _UPSERT = (
-    f"INSERT INTO settings (key, value, updated_at) VALUES (?, ?, {_NOW}) "
-    f"ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = {_NOW}"
+    f"INSERT INTO settings (key, value, updated_at) VALUES (?, ?, {NOW}) "
+    f"ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = {NOW}"
 )
 
 

@@ -26,7 +26,7 @@ from typing import Any, Unpack
 from claworc_tui.docker.engine import DockerEngine
 from claworc_tui.docker.errors import DockerFault, DockerNotFound, EngineUnavailable
 from claworc_tui.docker.spec import container_name
-from claworc_tui.k8s.follow import FollowOptions, LineSplitter, LogFollowBase, parse_key
+from claworc_tui.k8s.follow import FollowOptionsWithBackoff, LineSplitter, LogFollowBase, parse_key
 from claworc_tui.models.logs import LogLine, LogStreamState
 
 _HEADER = struct.Struct(">BxxxL")
@@ -66,12 +66,13 @@ class DockerLogFollow(LogFollowBase):
     Args:
         engine: A started engine connection.
         instance: The instance (its container is ``claworc-{instance}``).
-        **options: See :class:`~claworc_tui.k8s.follow.FollowOptions`; ``previous`` reads the
-            run before the current one, ``follow`` goes on across restarts and recreations.
+        **options: See :class:`~claworc_tui.k8s.follow.FollowOptionsWithBackoff`; ``previous``
+            reads the run before the current one, ``follow`` goes on across restarts and
+            recreations.
     """
 
     def __init__(
-        self, engine: DockerEngine, instance: str, **options: Unpack[FollowOptions]
+        self, engine: DockerEngine, instance: str, **options: Unpack[FollowOptionsWithBackoff]
     ) -> None:
         super().__init__(**options)
         self.engine = engine

@@ -47,7 +47,7 @@ from claworc_tui.k8s.adopt import AdoptOps
 from claworc_tui.k8s.backoff import Backoff
 from claworc_tui.k8s.cluster_ops import ClusterOps
 from claworc_tui.k8s.deployments import DeploymentOps
-from claworc_tui.k8s.follow import FollowOptions
+from claworc_tui.k8s.follow import FollowOptionsWithBackoff
 from claworc_tui.k8s.informer import PODS, Informer, Kind
 from claworc_tui.k8s.instance_ops import InstanceOps
 from claworc_tui.k8s.lifecycle import InstanceLifecycle
@@ -148,13 +148,13 @@ class KubeClient:
         *,
         instance: str | None = None,
         container: str = CONTAINER,
-        **options: Unpack[FollowOptions],
+        **options: Unpack[FollowOptionsWithBackoff],
     ) -> LogFollow:
         """Follow a pod's log, or an instance's across its pods (give ``pod`` or ``instance``):
         ``async for lines in client.follow_logs(instance="bot-alpha"): ...``.
 
-        See :class:`~.logs.LogFollow` and :class:`~.follow.FollowOptions`. After the loop,
-        ``.state`` is ``ended`` or ``failed``.
+        See :class:`~.logs.LogFollow` and :class:`~.follow.FollowOptionsWithBackoff`. After the
+        loop, ``.state`` is ``ended`` or ``failed``.
         """
         selector = None if instance is None else f"app={instance},{MANAGED_SELECTOR}"
         return LogFollow(self.cluster, pod, selector=selector, container=container, **options)

@@ -6,35 +6,26 @@ runtime-neutral reading of the bytes — lines cut in linear time at :data:`MAX_
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
-from typing import TypedDict, Unpack
+from typing import Unpack
 
 from claworc_tui.k8s.backoff import Backoff
-from claworc_tui.models.logs import LogLine, LogStreamState
+from claworc_tui.models.logs import FollowOptions, LogLine, LogStreamState
 
 MAX_LINE = 64 * 1024
 """Bytes of one line kept (timestamp included); the rest is dropped and counted."""
 
 
-class FollowOptions(TypedDict, total=False):
-    """What a follow reads and how (every key optional).
+class FollowOptionsWithBackoff(FollowOptions, total=False):
+    """What a follow reads and how (:class:`~claworc_tui.models.logs.FollowOptions`), and the
+    delays between its reconnects: a knob of the follows, not of the runtime protocol.
 
     Attributes:
-        tail_lines: Start with only the last N lines.
-        since_seconds: Start with lines of the last N seconds.
-        previous: Read the previous (terminated) container's log; never follows.
-        follow: Keep reading as lines arrive (reconnecting as needed); default True.
-        backoff: Delays between reconnects.
-        on_state: Called with each state change and its reason.
+        backoff: Delays between reconnects (None: the default :class:`Backoff`).
     """
 
-    tail_lines: int | None
-    since_seconds: int | None
-    previous: bool
-    follow: bool
     backoff: Backoff | None
-    on_state: Callable[[LogStreamState, str | None], None] | None
 
 
 class LogFollowBase:
@@ -44,7 +35,7 @@ class LogFollowBase:
     or ``failed``.
     """
 
-    def __init__(self, **options: Unpack[FollowOptions]) -> None:
+    def __init__(self, **options: Unpack[FollowOptionsWithBackoff]) -> None:
         self._tail_lines = options.get("tail_lines")
         self._since_seconds = options.get("since_seconds")
         self._previous = options.get("previous", False)

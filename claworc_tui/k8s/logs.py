@@ -39,7 +39,7 @@ from claworc_tui.k8s.errors import (
     KubeTooManyRequests,
     KubeUnreachable,
 )
-from claworc_tui.k8s.follow import FollowOptions, LineSplitter, LogFollowBase, parse_key
+from claworc_tui.k8s.follow import FollowOptionsWithBackoff, LineSplitter, LogFollowBase, parse_key
 from claworc_tui.k8s.manifests import CONTAINER
 from claworc_tui.models.logs import LogLine, LogStreamState
 
@@ -58,7 +58,7 @@ class LogFollow(LogFollowBase):
         selector: Or follow the instance these labels select, moving to its newest live pod
             whenever the followed one goes.
         container: Container name.
-        **options: See :class:`~.follow.FollowOptions`.
+        **options: See :class:`~.follow.FollowOptionsWithBackoff`.
     """
 
     def __init__(
@@ -68,7 +68,7 @@ class LogFollow(LogFollowBase):
         *,
         selector: str | None = None,
         container: str = CONTAINER,
-        **options: Unpack[FollowOptions],
+        **options: Unpack[FollowOptionsWithBackoff],
     ) -> None:
         if (pod is None) == (selector is None):
             raise ValueError("LogFollow needs one of pod and selector")

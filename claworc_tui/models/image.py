@@ -21,6 +21,9 @@ The name (domain and path) is at most 255 characters.
 from __future__ import annotations
 
 import re
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 NAME_MAX = 255
 _HOST_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
@@ -95,3 +98,8 @@ def check_image(value: str, field: str = "image") -> str:
     if problem is not None:
         raise ValueError(f'{field} "{value}" is not a valid image reference: {problem}')
     return value
+
+
+ImageRef = Annotated[str, AfterValidator(check_image)]
+"""A model field holding an image reference, checked by :func:`check_image` (the one rule of the
+settings' image, an instance's own and an imported record's)."""

@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from claworc_tui.models.exposure import Exposure
-from claworc_tui.models.image import check_image
+from claworc_tui.models.image import ImageRef
 from claworc_tui.models.quantity import QuantityError, parse_quantity
 from claworc_tui.models.text import is_unsafe_char
 
@@ -81,11 +81,6 @@ def _check_quantity(field: str, value: str) -> str:
 
 def _quantity(field: str) -> AfterValidator:
     return AfterValidator(lambda value: _check_quantity(field, value))
-
-
-CpuQuantity = Annotated[str, _quantity("cpu")]
-MemoryQuantity = Annotated[str, _quantity("memory")]
-StorageQuantity = Annotated[str, _quantity("storage")]
 
 
 class Resources(BaseModel):
@@ -226,48 +221,49 @@ def validate_clawdbot_config(text: str | None) -> str | None:
     return text
 
 
+ClawdbotConfig = Annotated[str | None, AfterValidator(validate_clawdbot_config)]
+"""A model field holding ``clawdbot.json``, checked by :func:`validate_clawdbot_config` (blank
+text becomes None)."""
+
+
+def _check_display_name(value: str) -> str:
+    if not value.strip():
+        raise ValueError("display_name must not be blank")
+    bad = next((char for char in value if char in "\t\n" or is_unsafe_char(char)), None)
+    if bad is not None:
+        raise ValueError(
+            f"display_name must not contain control or bidi characters (U+{ord(bad):04X})"
+        )
+    return value
+
+
+DisplayName = Annotated[
+    str, Field(min_length=1, max_length=100), AfterValidator(_check_display_name)
+]
+"""A model field holding a display name: 1 to 100 characters, not blank, no control or bidi
+characters (the one rule of a new instance and of an imported record)."""
+
+
 class InstanceSpec(BaseModel):
     """What the user asks for when creating an instance."""
 
     model_config = ConfigDict(frozen=True)
 
-    display_name: str = Field(min_length=1, max_length=100)
+    display_name: DisplayName
     """Human-readable name; the instance name is derived from it."""
     resources: Resources = Resources()
     """CPU and memory (prefilled from the settings' defaults)."""
     storage: Storage = Storage()
     """PVC sizes (prefilled from the settings' defaults)."""
-    clawdbot_config: str | None = None
+    clawdbot_config: ClawdbotConfig = None
     """The content of ``clawdbot.json``; None mounts an empty object."""
     api_keys: dict[Provider, SecretStr] = Field(default_factory=dict)
     """Per-instance key overrides; a provider not listed inherits the global key."""
-    image: str | None = None
+    image: ImageRef | None = None
     """The instance's own container image (a clone keeps its source's); None: the setting."""
     exposure: Exposure | None = None
     """NodePorts or private; None takes the settings' ``default_exposure``. A clone keeps its
     source's: a clone of a private instance must not appear on NodePorts."""
-
-    @field_validator("image")
-    @classmethod
-    def _image_reference(cls, value: str | None) -> str | None:
-        return None if value is None else check_image(value)
-
-    @field_validator("display_name")
-    @classmethod
-    def _display_name_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("display_name must not be blank")
-        bad = next((char for char in value if char in "\t\n" or is_unsafe_char(char)), None)
-        if bad is not None:
-            raise ValueError(
-                f"display_name must not contain control or bidi characters (U+{ord(bad):04X})"
-            )
-        return value
-
-    @field_validator("clawdbot_config")
-    @classmethod
-    def _config_is_object(cls, value: str | None) -> str | None:
-        return validate_clawdbot_config(value)
 
     @field_validator("api_keys")
     @classmethod

@@ -1,4 +1,5 @@
-"""Log lines and the state of a log follow: the one model each, from the stream to the screen.
+"""Log lines, the state of a log follow and its options: the one model each, from the stream to
+the screen.
 
 ``LogLine`` is a ``NamedTuple``, not a pydantic model: one is built per line, at up to hundreds of
 thousands of lines a second, and nothing needs validating (the stream reader makes them from the
@@ -8,9 +9,10 @@ batch holds thousands of lines that pydantic would walk one by one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import NamedTuple
+from typing import NamedTuple, TypedDict
 
 
 class LogLine(NamedTuple):
@@ -42,6 +44,24 @@ class LogStreamState(StrEnum):
     """Nothing more will come: the pod is gone, or a read without follow is complete."""
     FAILED = "failed"
     """An error retrying cannot fix (forbidden, unknown container, no previous container)."""
+
+
+class FollowOptions(TypedDict, total=False):
+    """How a log is followed (every key optional): the keywords of ``Runtime.follow_logs``
+    (:mod:`claworc_tui.services.runtime`) and of every follow. A follow also takes how long to
+    wait between reconnects: :class:`claworc_tui.k8s.follow.FollowOptionsWithBackoff`."""
+
+    tail_lines: int | None
+    """Start with only the last this many lines (None: all)."""
+    since_seconds: int | None
+    """Start with the lines of the last this many seconds."""
+    previous: bool
+    """Read the previous (terminated) container's log, or the previous run's; never follows."""
+    follow: bool
+    """Keep reading as lines arrive, reconnecting as needed (default True; False: what is
+    there, then end)."""
+    on_state: Callable[[LogStreamState, str | None], None] | None
+    """Called with each state change of the follow and its reason."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,13 +36,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from claworc_tui.models.exposure import Exposure
-from claworc_tui.models.image import check_image
+from claworc_tui.models.image import ImageRef
 from claworc_tui.models.instance import (
-    InstanceSpec,
+    ClawdbotConfig,
+    DisplayName,
     Provider,
     Resources,
     Storage,
-    validate_clawdbot_config,
 )
 from claworc_tui.models.settings import NODEPORT_MAX, NODEPORT_MIN
 
@@ -62,7 +62,7 @@ class InstanceRecord(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     name: str
-    display_name: str
+    display_name: DisplayName
     nodeport_chrome: int | None = Field(default=None, ge=NODEPORT_MIN, le=NODEPORT_MAX)
     nodeport_terminal: int | None = Field(default=None, ge=NODEPORT_MIN, le=NODEPORT_MAX)
     """The pair; both None for a private instance (it holds no NodePorts)."""
@@ -70,10 +70,10 @@ class InstanceRecord(BaseModel):
     """What the instance should do: an instance mid-operation is exported as what it was
     becoming (a start → running, a stop → stopped)."""
     exposure: Exposure = Exposure.NODEPORT
-    image: str | None = None
+    image: ImageRef | None = None
     resources: Resources
     storage: Storage
-    clawdbot_config: str | None = None
+    clawdbot_config: ClawdbotConfig = None
     overrides: list[Provider] = Field(default_factory=list)
     sealed_keys: str | None = None
     """The overrides as JSON, sealed with the file's passphrase (``--with-keys``), or None."""
@@ -87,22 +87,6 @@ class InstanceRecord(BaseModel):
                 f"at most {_NAME_MAX})"
             )
         return value
-
-    @field_validator("display_name")
-    @classmethod
-    def _display_name(cls, value: str) -> str:
-        InstanceSpec(display_name=value)  # the same rule as a new instance's
-        return value
-
-    @field_validator("image")
-    @classmethod
-    def _image(cls, value: str | None) -> str | None:
-        return None if value is None else check_image(value)
-
-    @field_validator("clawdbot_config")
-    @classmethod
-    def _config(cls, value: str | None) -> str | None:
-        return validate_clawdbot_config(value)
 
     @model_validator(mode="after")
     def _pair(self) -> InstanceRecord:

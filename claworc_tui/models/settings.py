@@ -8,7 +8,7 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from claworc_tui.models.exposure import Exposure
-from claworc_tui.models.image import check_image
+from claworc_tui.models.image import ImageRef
 from claworc_tui.models.instance import Provider, Resources, Storage
 
 DEFAULT_IMAGE = "glukw/openclaw-vnc-chrome:latest"
@@ -30,7 +30,7 @@ class GlobalSettings(BaseModel):
     """Resources prefilled for new instances (existing ones keep theirs)."""
     default_storage: Storage = Storage()
     """PVC sizes prefilled for new instances."""
-    image: str = DEFAULT_IMAGE
+    image: ImageRef = DEFAULT_IMAGE
     """Container image of every instance that has none of its own (``redeploy --image`` sets
     one)."""
     image_pull_secret: str | None = None
@@ -47,11 +47,6 @@ class GlobalSettings(BaseModel):
     """Providers with a global key set."""
     legacy_key_in_db: bool = False
     """True when the Fernet key lives in the database beside the data (spec-era databases)."""
-
-    @field_validator("image")
-    @classmethod
-    def _image_reference(cls, value: str) -> str:
-        return check_image(value)
 
     @field_validator("image_pull_secret")
     @classmethod

@@ -20,9 +20,10 @@ from claworc_tui.docker.logs import DockerLogFollow
 from claworc_tui.docker.watch import ContainerWatch
 from claworc_tui.k8s.informer import EVENTS, PODS, Kind
 from claworc_tui.k8s.objects import Json
+from claworc_tui.models.logs import FollowOptions
 from claworc_tui.models.watch import InformerEvent, StreamState, StreamStateChanged
 from claworc_tui.models.watch import Synced as SyncedEvent
-from claworc_tui.services.runtime import FollowOptions, LiveSource, LogSource, RuntimeKind
+from claworc_tui.services.runtime import LiveSource, LogSource, RuntimeKind
 
 
 class _Nothing:

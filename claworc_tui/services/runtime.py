@@ -17,10 +17,10 @@ import os
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, Protocol, Unpack
 
 from claworc_tui.k8s.errors import KubeNotFound
-from claworc_tui.models.logs import LogLine, LogStreamState
+from claworc_tui.models.logs import FollowOptions, LogLine, LogStreamState
 from claworc_tui.models.watch import InformerEvent
 
 if TYPE_CHECKING:  # the cluster client (aiohttp, kubernetes_asyncio) is not needed to choose
@@ -48,21 +48,6 @@ class LiveSource(Protocol):
     def events(self) -> AsyncGenerator[InformerEvent[Any], None]:
         """A snapshot, then changes and state changes."""
         ...
-
-
-class FollowOptions(TypedDict, total=False):
-    """How a log is followed: the keywords of :meth:`Runtime.follow_logs`."""
-
-    tail_lines: int | None
-    """Start with the last this many lines (None: all)."""
-    since_seconds: int | None
-    """Start with the lines of the last this many seconds."""
-    previous: bool
-    """The previous container's (run's) log."""
-    follow: bool
-    """Keep following (False: what is there, then end)."""
-    on_state: Callable[[LogStreamState, str | None], None] | None
-    """Told each state change of the follow."""
 
 
 class LogSource(Protocol):

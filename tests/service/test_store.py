@@ -21,7 +21,7 @@ from claworc_tui.models.errors import (
     ValidationFailed,
     WrongEncryptionKey,
 )
-from claworc_tui.models.instance import InstanceSpec, InstanceStatus, Provider, Resources
+from claworc_tui.models.instance import InstanceSpec, InstanceStatus, Provider, Resources, Storage
 from claworc_tui.services.store import KeySource, Store, open_store
 
 ANTHROPIC = "sk-ant-api03.FAKEFAKE.FAKEFAKE.FAKE-0000-9f2c"
@@ -95,6 +95,34 @@ async def test_updated_at_changes_on_every_update(store: Store) -> None:
     async with store.db.transaction() as conn:
         await conn.execute("UPDATE instances SET display_name = 'z' WHERE name = 'bot-a'")
     assert (await store.instances.get("bot-a")).updated_at > seen[-1]
+
+
+async def test_every_setter_writes_its_own_columns(store: Store) -> None:
+    """Each setter's columns read back as written, the others' untouched."""
+    await store.instances.insert("bot-a", spec("a"), port_range=(30100, 30199))
+    await store.instances.insert("bot-b", spec("b"), port_range=(30100, 30199))
+    before_b = await store.instances.get("bot-b")
+    resources = Resources(
+        cpu_request="250m", cpu_limit="1", memory_request="512Mi", memory_limit="2Gi"
+    )
+    storage = Storage(clawdbot="1Gi", homebrew="2Gi", clawd="3Gi", chrome="4Gi")
+    await store.instances.set_resources("bot-a", resources)
+    await store.instances.set_storage("bot-a", storage)
+    await store.instances.set_config("bot-a", '{"a": 1}')
+    await store.instances.set_image("bot-a", "example.com/bot:2")
+    await store.instances.set_override("bot-a", Provider.OPENAI, SecretStr(OPENAI))
+    await store.instances.set_status(
+        "bot-a", InstanceStatus.ERROR, detail="boom", step="pods", owner="host:1"
+    )
+    a = await store.instances.get("bot-a")
+    assert (a.resources, a.storage, a.clawdbot_config) == (resources, storage, '{"a": 1}')
+    assert (a.image, a.overrides) == ("example.com/bot:2", frozenset({Provider.OPENAI}))
+    assert (a.status, a.status_detail) == (InstanceStatus.ERROR, "boom")
+    assert (a.op_step, a.op_owner) == ("pods", "host:1")
+    assert (await store.instances.overrides("bot-a"))[Provider.OPENAI].get_secret_value() == OPENAI
+    assert await store.instances.get("bot-b") == before_b
+    await store.instances.set_step("bot-a", "service")
+    assert (await store.instances.get("bot-a")).op_step == "service"
 
 
 async def test_keys_are_sealed_in_the_raw_file(store: Store, settings: Settings) -> None:

@@ -1,7 +1,10 @@
+import re
+
 import pytest
 from pydantic import SecretStr, ValidationError
 
 from claworc_tui.models.instance import InstanceSpec, Provider, Resources, Storage
+from claworc_tui.models.records import InstanceRecord
 from claworc_tui.models.secrets import mask_key
 from claworc_tui.models.settings import GlobalSettings
 
@@ -59,6 +62,35 @@ def test_display_name_length() -> None:
     with pytest.raises(ValidationError, match="must not be blank"):
         InstanceSpec(display_name="   ")
     assert InstanceSpec(display_name="x" * 100).display_name == "x" * 100
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("display_name", "   ", "display_name must not be blank"),
+        ("display_name", "a\u202eb", "control or bidi characters (U+202E)"),
+        ("display_name", "x" * 101, "at most 100 characters"),
+        ("image", "bad image", 'image "bad image" is not a valid image reference'),
+        ("clawdbot_config", "[1]", "clawdbot.json must be a JSON object, not list"),
+    ],
+)
+def test_an_imported_record_is_held_to_the_rules_of_a_new_instance(
+    field: str, value: str, message: str
+) -> None:
+    record = {
+        "name": "bot-a",
+        "display_name": "A",
+        "nodeport_chrome": 30100,
+        "nodeport_terminal": 30101,
+        "status": "running",
+        "resources": Resources().model_dump(),
+        "storage": Storage().model_dump(),
+    }
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        InstanceSpec.model_validate({"display_name": "A", field: value})
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        InstanceRecord.model_validate({**record, field: value})
+    assert InstanceRecord.model_validate({**record, "clawdbot_config": " "}).clawdbot_config is None
 
 
 def test_spec_never_shows_a_key_in_repr_or_errors() -> None:
