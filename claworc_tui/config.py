@@ -16,7 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 APP_DIR = "claworc-tui"
 #: Environment variables ``CLAWORC_<FIELD>`` (any case) set the field of that name.
@@ -80,8 +80,14 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    def __init__(self, **given: Any) -> None:
-        super().__init__(**{**_from_environment(type(self).model_fields), **given})
+    @model_validator(mode="before")
+    @classmethod
+    def _environment_under_keywords(cls, given: Any) -> Any:
+        # A validator, not an __init__ of our own, so mypy's pydantic plugin still types the
+        # keywords (a misspelt one is an error, not a setting silently ignored).
+        if isinstance(given, dict):
+            return {**_from_environment(cls.model_fields), **given}
+        return given
 
     db: Path = Field(default_factory=default_db_path)
     """SQLite database file."""

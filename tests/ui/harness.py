@@ -59,7 +59,7 @@ def settings_at(folder: Path, kubeconfig: Path, **flags: object) -> Settings:
         namespace=NS,
         config_dir=folder / "config",
         state_dir=folder / "state",
-        **flags,  # type: ignore[arg-type]
+        **flags,
     )
 
 

@@ -53,9 +53,8 @@ async def _palette(provider: Provider, query: str) -> list[str]:
 
 
 async def test_the_palette_offers_no_command_that_writes(read_only_env: Env) -> None:
-    app = read_only_env.app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        provider = InstanceCommands(await main_screen(pilot))
+    async with read_only_env.started(size=(120, 40)) as (_app, _pilot, screen):
+        provider = InstanceCommands(screen)
         for query in ("", "n", "bot-beta"):
             offered = await _palette(provider, query)
             writing = [t for t in offered if t.startswith((*WRITING, *WRITING_TOO))]
