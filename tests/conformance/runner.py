@@ -14,7 +14,8 @@ import aiohttp
 from claworc_emulator import EmulatorServer
 from claworc_emulator.config import conformance_config
 
-from .golden import Normalizer, diff, drop, holds, project, query_of
+from .answers import diff, drop, holds, project, query_of
+from .golden import Normalizer
 
 POLL_TIMEOUT = 10.0
 POLL_INTERVAL = 0.05
