@@ -79,7 +79,7 @@ def register(sub: Any) -> None:
     rm = add("rm", "delete an instance and every object it has, data included")
     rm.add_argument("name", metavar="NAME")
     rm.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
-    from claworc_tui.cli import adopt, fleet, logs, reach, repair, settings_cmd, url
+    from claworc_tui.cli import adopt, fleet, logs, reach, records, repair, settings_cmd, url
 
     for more in (
         logs.register_logs,
@@ -89,6 +89,7 @@ def register(sub: Any) -> None:
         reach.register_reach,
         adopt.register_adopt,
         fleet.register_fleet,
+        records.register_records,
     ):
         more(add)
 
