@@ -14,16 +14,12 @@ the database nor in the cluster.
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 
 from claworc_tui.cli.registry import EXIT_FAILED, EXIT_OK, Add, command
+from claworc_tui.cli.remedies import command_line
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.services import Services
-
-#: Global options repeated in the suggested command (``--read-only`` and ``--log-level`` are
-#: left out: they do not change where the instance is).
-_WHERE = ("db", "kubeconfig", "context", "namespace")
 
 
 def register_url(add: Add) -> None:
@@ -50,12 +46,7 @@ def register_url(add: Add) -> None:
 
 def forward_command(args: argparse.Namespace, name: str | None = None) -> str:
     """The ``claworc-tui forward NAME`` line for this run's database, cluster and namespace."""
-    words = ["claworc-tui"]
-    for flag in _WHERE:
-        value = getattr(args, flag, None)
-        if value is not None:
-            words += [f"--{flag}", str(value)]
-    return shlex.join([*words, "forward", name or str(args.name)])
+    return command_line(args, "forward", name or str(args.name))
 
 
 async def private_hint(services: Services, args: argparse.Namespace, name: str) -> str:
