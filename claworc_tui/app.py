@@ -35,6 +35,7 @@ from claworc_tui.services.launch import Launch, NotConnected, connect, open_reco
 from claworc_tui.services.views import InstanceView
 from claworc_tui.ui.context import UiContext
 from claworc_tui.ui.messages import ServiceFailed
+from claworc_tui.ui.remedies import said
 from claworc_tui.ui.screens.main import MainScreen
 from claworc_tui.ui.text import is_text_field, toast
 
@@ -250,7 +251,7 @@ class ClaworcApp(App[int]):
     @on(ServiceFailed)
     def show_failure(self, message: ServiceFailed) -> None:
         """The one place failures are reported: a toast, or a modal for destructive ones."""
-        text = str(message.error) or type(message.error).__name__
+        text = said(message.error)  # with what to do about it, worded for this app
         if message.destructive:
             from claworc_tui.ui.screens.confirm import ConfirmModal
 

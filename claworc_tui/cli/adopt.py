@@ -17,9 +17,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from claworc_tui.cli.registry import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, Add, command
 from claworc_tui.models.text import one_line
 from claworc_tui.models.wording import plural
 from claworc_tui.services.views import AdoptAction, AdoptCandidate, AdoptPlan
@@ -27,13 +27,9 @@ from claworc_tui.services.views import AdoptAction, AdoptCandidate, AdoptPlan
 if TYPE_CHECKING:
     from claworc_tui.services import Services
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
-
-def register_adopt(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
+def register_adopt(add: Add) -> None:
     """Add ``adopt`` through the ``add(name, help)`` of :func:`~.commands.register`."""
-    from claworc_tui.cli.registry import command
-
     adopt = add(
         "adopt",
         "rebuild records from the labelled objects in the cluster (a lost database, or "
@@ -47,16 +43,15 @@ def register_adopt(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
         "--dry-run", action="store_true", help="only show what would be adopted (writes nothing)"
     )
     adopt.add_argument("--json", action="store_true", help="machine-readable output")
-    command("adopt")(_adopt)
     forget = add(
         "forget",
         "drop this database's stale record of an instance another database adopted "
         "(the cluster is not touched)",
     )
     forget.add_argument("name", metavar="NAME")
-    command("forget")(_forget)
 
 
+@command("forget")
 async def _forget(services: Services, args: argparse.Namespace) -> int:
     print(f"{one_line(args.name)}: {one_line(await services.instances.forget(args.name))}")
     return EXIT_OK
@@ -81,6 +76,7 @@ def _print(plan: AdoptPlan, as_json: bool) -> None:
             print(line)
 
 
+@command("adopt")
 async def _adopt(services: Services, args: argparse.Namespace) -> int:
     svc = services.instances
     plan = await svc.adopt_plan(args.names, everything=args.everything)

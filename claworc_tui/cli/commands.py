@@ -33,7 +33,6 @@ from claworc_tui.models.instance import (
     Storage,
 )
 from claworc_tui.models.names import derive_name
-from claworc_tui.services.errors import OperationFailed, Remedy
 from claworc_tui.services.views import (
     InstanceView,
     StepState,
@@ -81,7 +80,7 @@ def register(sub: Any) -> None:
     rm = add("rm", "delete an instance and every object it has, data included")
     rm.add_argument("name", metavar="NAME")
     rm.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
-    from claworc_tui.cli import adopt, fleet, logs, reach, repair, settings_cmd, url
+    from claworc_tui.cli import adopt, fleet, logs, reach, records, repair, settings_cmd, url
 
     for more in (
         logs.register_logs,
@@ -91,6 +90,7 @@ def register(sub: Any) -> None:
         reach.register_reach,
         adopt.register_adopt,
         fleet.register_fleet,
+        records.register_records,
     ):
         more(add)
 
@@ -196,13 +196,6 @@ async def _restart(services: Services, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_RM_REMEDY = {  # the service says which remedy applies; the CLI names its commands
-    Remedy.RETRY: " Run `claworc-tui rm {name}` again to retry.",
-    Remedy.FORGET: " Another claworc database owns its objects now: "
-    "`claworc-tui forget {name}` drops this record.",
-}
-
-
 @command("rm")
 async def _rm(services: Services, args: argparse.Namespace) -> int:
     plan = await services.instances.delete_plan(args.name)
@@ -221,16 +214,12 @@ async def _rm(services: Services, args: argparse.Namespace) -> int:
         if answer.strip() != args.name:
             print("claworc-tui: not deleted", file=sys.stderr)
             return EXIT_FAILED
-    try:
-        async for progress in services.instances.delete(args.name):
-            if progress.state is not StepState.RUNNING:
-                print(
-                    f"[{progress.index}/{progress.total}] {progress.step}: {progress.state.value}",
-                    file=sys.stderr,
-                )
-    except OperationFailed as exc:
-        remedy = _RM_REMEDY.get(exc.remedy, "") if exc.remedy else ""
-        print(f"claworc-tui: {exc}{remedy.format(name=exc.name)}", file=sys.stderr)
-        return EXIT_FAILED
+    # A failure is printed by the registry with its remedy (retry, or forget), exit code 1.
+    async for progress in services.instances.delete(args.name):
+        if progress.state is not StepState.RUNNING:
+            print(
+                f"[{progress.index}/{progress.total}] {progress.step}: {progress.state.value}",
+                file=sys.stderr,
+            )
     print(f"{args.name}: deleted")
     return EXIT_OK

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from claworc_tui.cli.registry import Add, command
 from claworc_tui.cli.url import private_hint
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.names import derive_name
@@ -17,12 +17,8 @@ if TYPE_CHECKING:
     from claworc_tui.services import Services
 
 
-def register_fleet(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
-    """Add ``clone``, ``redeploy``, ``export`` and ``import`` (:mod:`.records`) through the
-    ``add(name, help)`` of ``commands.register``."""
-    from claworc_tui.cli.records import register_records
-    from claworc_tui.cli.registry import command
-
+def register_fleet(add: Add) -> None:
+    """Add ``clone`` and ``redeploy`` through the ``add(name, help)`` of ``commands.register``."""
     clone = add(
         "clone",
         "create a new instance with the resources, storage sizes, clawdbot.json, image and key "
@@ -52,9 +48,6 @@ def register_fleet(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
         metavar="SECONDS",
         help=f"how long to wait for the new pod to be ready (default {ROLLOUT_TIMEOUT:g})",
     )
-    command("clone")(_clone)
-    command("redeploy")(_redeploy)
-    register_records(add)
 
 
 def _print_step(progress: Progress, prefix: str = "") -> None:
@@ -68,6 +61,7 @@ def _print_step(progress: Progress, prefix: str = "") -> None:
     )
 
 
+@command("clone")
 async def _clone(services: Services, args: argparse.Namespace) -> int:
     svc = services.instances
     svc.require_writable("clone an instance")
@@ -85,6 +79,7 @@ async def _clone(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+@command("redeploy")
 async def _redeploy(services: Services, args: argparse.Namespace) -> int:
     check_image_arg(args.image)  # checked at parsing (cli.checks); the service checks too
     names = list(dict.fromkeys(args.names))

@@ -6,9 +6,10 @@ import argparse
 import asyncio
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from claworc_tui.cli.registry import Add, command
 from claworc_tui.models.exposure import Exposure
 
 if TYPE_CHECKING:
@@ -43,10 +44,8 @@ class _AfterDashes(argparse.Action):
         setattr(namespace, self.dest, words[1:] if words[:1] == ["--"] else words)
 
 
-def register_reach(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
+def register_reach(add: Add) -> None:
     """Add ``shell`` and ``forward`` through the ``add(name, help)`` of :func:`register`."""
-    from claworc_tui.cli.registry import command
-
     shell = add("shell", "open a shell (bash, else sh) in an instance's container, or run CMD")
     shell.add_argument("name", metavar="NAME")
     shell.add_argument(
@@ -70,9 +69,6 @@ def register_reach(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     expose = add("expose", "make an instance private (ClusterIP) or NodePort again, no restart")
     expose.add_argument("name", metavar="NAME")
     expose.add_argument("exposure", choices=[e.value for e in Exposure])
-    command("shell")(_shell)
-    command("forward")(_forward)
-    command("expose")(_expose)
 
 
 def _reach(services: Services) -> ReachService:
@@ -80,6 +76,7 @@ def _reach(services: Services) -> ReachService:
     return services.reach
 
 
+@command("shell")
 async def _shell(services: Services, args: argparse.Namespace) -> int:
     from claworc_tui.services.terminal import run_terminal
 
@@ -92,12 +89,14 @@ async def _shell(services: Services, args: argparse.Namespace) -> int:
     return code
 
 
+@command("expose")
 async def _expose(services: Services, args: argparse.Namespace) -> int:
     instance = await _reach(services).set_exposure(args.name, Exposure(args.exposure))
     print(f"{instance.name} exposure = {instance.exposure.value}")
     return 0
 
 
+@command("forward")
 async def _forward(services: Services, args: argparse.Namespace) -> int:
     return await forward_until_interrupted(services, args.name, local_port=args.local_port)
 

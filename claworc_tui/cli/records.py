@@ -12,12 +12,12 @@ import asyncio
 import getpass
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
+from claworc_tui.cli.registry import Add, command
 from claworc_tui.models.errors import ValidationFailed
 from claworc_tui.models.wording import plural
 
@@ -31,10 +31,8 @@ PASSPHRASE_ENV = "CLAWORC_EXPORT_PASSPHRASE"
 MIN_PASSPHRASE = 8
 
 
-def register_records(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
+def register_records(add: Add) -> None:
     """Add ``export`` and ``import`` through the ``add(name, help)`` of ``commands.register``."""
-    from claworc_tui.cli.registry import command
-
     export = add(
         "export",
         "write instance records as JSON to stdout (only reads; keys are left out unless "
@@ -61,8 +59,6 @@ def register_records(add: Callable[[str, str], argparse.ArgumentParser]) -> None
             help=f"read the passphrase from the first line of PATH (else ${PASSPHRASE_ENV}, "
             "else a hidden prompt)",
         )
-    command("export")(_export)
-    command("import")(_import)
 
 
 def read_passphrase(path: Path | None, *, confirm: bool) -> SecretStr:
@@ -97,6 +93,7 @@ def read_passphrase(path: Path | None, *, confirm: bool) -> SecretStr:
     return SecretStr(text)
 
 
+@command("export")
 async def _export(services: Services, args: argparse.Namespace) -> int:
     from claworc_tui.crypto.passphrase import PassphraseSeal
     from claworc_tui.services import records as records_mod
@@ -148,6 +145,7 @@ def read_import_file(name: str) -> bytes:
     return data
 
 
+@command("import")
 async def _import(services: Services, args: argparse.Namespace) -> int:
     from claworc_tui.services import records as records_mod
 

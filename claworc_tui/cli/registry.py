@@ -15,6 +15,7 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from claworc_tui.cli.checks import check_args
+from claworc_tui.cli.remedies import failure_line
 from claworc_tui.config import Settings
 from claworc_tui.k8s.kubeconfig import check_kubeconfig
 from claworc_tui.models.errors import ClaworcError, InstanceNotFound, ValidationFailed
@@ -67,7 +68,8 @@ async def run_command(args: argparse.Namespace, config: Settings) -> int:
         return EXIT_BAD_INPUT
     runtime = choose_runtime(config.runtime, config.kubeconfig)
     if args.command in INSTEAD and runtime is DOCKER:
-        print(f"claworc-tui: {not_on_docker(args.command)}", file=sys.stderr)
+        refusal = not_on_docker(args.command, getattr(args, "name", None))
+        print(failure_line(refusal, args), file=sys.stderr)
         return EXIT_BAD_INPUT  # refused before the engine or the database is opened
     try:
         if runtime is not DOCKER:
@@ -89,10 +91,10 @@ async def run_command(args: argparse.Namespace, config: Settings) -> int:
     try:
         return await HANDLERS[args.command](services, args)
     except (ValidationFailed, InstanceNotFound) as exc:
-        print(f"claworc-tui: {exc}", file=sys.stderr)
+        print(failure_line(exc, args), file=sys.stderr)
         return EXIT_BAD_INPUT
-    except ClaworcError as exc:
-        print(f"claworc-tui: {exc}", file=sys.stderr)
+    except ClaworcError as exc:  # with the remedy it carries (rm: retry, or forget; …)
+        print(failure_line(exc, args), file=sys.stderr)
         return EXIT_FAILED
     except Exception as exc:  # a bug: say where the details are, never dump a traceback
         log.exception("%s failed", args.command)

@@ -14,26 +14,19 @@ the database nor in the cluster.
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from claworc_tui.cli.registry import EXIT_FAILED, EXIT_OK, Add, command
+from claworc_tui.cli.remedies import command_line
 from claworc_tui.models.exposure import Exposure
 
 if TYPE_CHECKING:
     from claworc_tui.services import Services
 
-EXIT_OK, EXIT_FAILED = 0, 1
-#: Global options repeated in the suggested command (``--read-only`` and ``--log-level`` are
-#: left out: they do not change where the instance is).
-_WHERE = ("db", "kubeconfig", "context", "namespace")
 
-
-def register_url(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
+def register_url(add: Add) -> None:
     """Add ``url`` through the ``add(name, help)`` of :func:`~.commands.register`."""
-    from claworc_tui.cli.registry import command
-
     url = add(
         "url",
         "print an instance's noVNC URL (Chrome by default); a private instance needs --forward",
@@ -52,17 +45,11 @@ def register_url(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
         metavar="N",
         help="with --forward: Chrome on N, terminal on N+1 (default: free ports)",
     )
-    command("url")(_url)
 
 
 def forward_command(args: argparse.Namespace, name: str | None = None) -> str:
     """The ``claworc-tui forward NAME`` line for this run's database, cluster and namespace."""
-    words = ["claworc-tui"]
-    for flag in _WHERE:
-        value = getattr(args, flag, None)
-        if value is not None:
-            words += [f"--{flag}", str(value)]
-    return shlex.join([*words, "forward", name or str(args.name)])
+    return command_line(args, "forward", name or str(args.name))
 
 
 async def private_hint(services: Services, args: argparse.Namespace, name: str) -> str:
@@ -73,6 +60,7 @@ async def private_hint(services: Services, args: argparse.Namespace, name: str) 
     return f"{name} is private; reach it with: {forward_command(args, name)}"
 
 
+@command("url")
 async def _url(services: Services, args: argparse.Namespace) -> int:
     from claworc_tui.cli.reach import forward_until_interrupted
 

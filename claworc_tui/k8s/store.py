@@ -27,6 +27,7 @@ from claworc_tui.k8s.objects import Json, service_state
 from claworc_tui.k8s.ownership import owner_of, who_changed
 from claworc_tui.k8s.preconditions import intent, resource_version
 from claworc_tui.k8s.transport import KubeTransport
+from claworc_tui.models.remedy import Advice, Remedy
 
 #: kind -> (api, method suffix, resource plural)
 KINDS: dict[str, tuple[str, str, str]] = {
@@ -209,18 +210,20 @@ class ObjectStore:
         owner = owner_of(doc)
         if owner is None or self.owner_id is None or owner == self.owner_id:
             return
-        name = str((doc.get("metadata") or {}).get("name", ""))
+        meta = doc.get("metadata") or {}
+        name = str(meta.get("name", ""))
+        instance = (meta.get("labels") or {}).get("app")
         raise KubeOwnedElsewhere(
             f"{kind} {name} belongs to claworc database {owner}, not to this one "
             f"({self.owner_id}): it was adopted or created there; nothing was changed. "
-            "Manage it from that database, or adopt it here (claworc-tui adopt)",
+            "Manage it from that database, or adopt it here",
             status=409,
             reason="Conflict",
             verb="update",
             resource=KINDS[kind][2] if kind in KINDS else kind.lower(),
             name=name,
             namespace=self.namespace,
-        )
+        ).advising(Advice(Remedy.ADOPT, str(instance) if instance else None))
 
     def conflict(self, kind: str, name: str, live: Json | None, exc: KubeConflict) -> KubeConflict:
         """The 409 of a write on a stale resourceVersion, saying who changed the object."""

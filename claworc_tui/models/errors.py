@@ -3,10 +3,28 @@
 from __future__ import annotations
 
 import re
+from typing import Self
+
+from claworc_tui.models.remedy import Advice
 
 
 class ClaworcError(Exception):
-    """Base of every error the app reports to the user."""
+    """Base of every error the app reports to the user.
+
+    ``str(error)`` says what happened; :attr:`advice` what the user can do about it, as data
+    that the CLI and the TUI each word for their user (see :mod:`claworc_tui.models.remedy`).
+    """
+
+    advice: tuple[Advice, ...] = ()
+
+    def advising(self, *advice: Advice) -> Self:
+        """This error with ``advice`` added (for ``raise SomeError(...).advising(...)``)."""
+        self.advice = (*self.advice, *advice)
+        return self
+
+    def carrying(self, cause: BaseException) -> Self:
+        """This error with the advice of ``cause``, an error it quotes in its message."""
+        return self.advising(*getattr(cause, "advice", ()))
 
 
 class ValidationFailed(ClaworcError):

@@ -22,7 +22,9 @@ How it is put together (issue 15, "services as collaborators"):
   the UI and the CLI call the parts, so their code did not change; a new operation is a method
   on the part that owns it plus one line here.
 * Services say *what* happened, not which key to press or which command to run: a failure that
-  has a remedy carries it as :class:`.errors.Remedy`, and the UI and the CLI word it.
+  has a remedy carries it as data (:attr:`~claworc_tui.models.errors.ClaworcError.advice`, a
+  :class:`~claworc_tui.models.remedy.Remedy` and what it applies to), and the UI and the CLI
+  word it (``ui/remedies.py``, ``cli/remedies.py``).
 * :func:`open_services` (and :func:`.docker_open.open_docker_services`) open the records and the
   cluster or engine client and hand the UI and the CLI a :class:`.bundle.Services`.
 

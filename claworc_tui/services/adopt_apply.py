@@ -22,6 +22,7 @@ from claworc_tui.k8s.ownership import instance_annotations
 from claworc_tui.models.activity import ApiCall, Outcome
 from claworc_tui.models.errors import ClaworcError, ValidationFailed
 from claworc_tui.models.instance import InstanceStatus
+from claworc_tui.models.remedy import Advice, Remedy
 from claworc_tui.models.settings import GlobalSettings
 from claworc_tui.services.adopt import ADOPT_STEP, AdoptPlanner, _Planned, _summary, unfinished
 from claworc_tui.services.ops import WriteGuard
@@ -137,7 +138,9 @@ class AdoptService:
     async def _keep_unfinished(self, name: str, why: str, calls: list[ApiCall]) -> str:
         """Keep the record in ``error`` at step ``adopt`` (see the module docstring)."""
         detail = (
-            f"adopt not finished: {why}. `claworc-tui adopt {name}` (or repair) finishes it; "
+            # Kept in the record and the activity log, read by the TUI and the CLI alike: the
+            # remedy in words both have (adopt again; repair), no command and no key.
+            f"adopt not finished: {why}. Adopting it again (or a repair) finishes it; "
             "until then its objects are neither orphans nor another database's alone"
         )
         await asyncio.shield(
@@ -190,13 +193,10 @@ class AdoptService:
                         f" ({', '.join(mine)} {'is' if len(mine) == 1 else 'are'} not)"
                         if mine
                         else ""
-                    )
-                    + ": rm deletes it instead"
-                    + (
-                        f", or `claworc-tui adopt {name}` finishes a half-done adopt"
-                        if half
-                        else ""
                     ),
+                ).advising(
+                    Advice(Remedy.DELETE, name),
+                    *([Advice(Remedy.FINISH_ADOPT, name)] if half else []),
                 )
             others = sorted({o.owner for o in found.objects if o.owner})
             await self.store.instances.delete(name)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from claworc_tui.models.errors import (
     ClaworcError,
     DatabaseError,
@@ -13,8 +11,10 @@ from claworc_tui.models.errors import (
     ValidationFailed,
     WrongEncryptionKey,
 )
+from claworc_tui.models.remedy import Advice, Remedy
 
 __all__ = [
+    "Advice",
     "ClaworcError",
     "DatabaseError",
     "InstanceNotFound",
@@ -39,16 +39,6 @@ class OperationInProgress(ClaworcError):
         self.operation = operation
 
 
-class Remedy(StrEnum):
-    """What the user can do about a failed operation. The services say which; the UI and the CLI
-    each word it their way (a key to press, a command to run)."""
-
-    RETRY = "retry"
-    """Run the same operation again."""
-    FORGET = "forget"
-    """Another claworc database owns the objects now: drop this stale record (``forget``)."""
-
-
 KEPT_IN_ERROR = "The row is kept in 'error'."
 
 
@@ -66,7 +56,8 @@ def remedy_note(name: str, remedy: Remedy) -> str:
 class OperationFailed(ClaworcError):
     """A lifecycle operation failed at a step; says what was rolled back or left behind.
 
-    ``remedy`` says what the user can do next, if anything (worded by the UI and the CLI).
+    ``remedy`` says what the user can do next, if anything (worded by the UI and the CLI); it
+    is in :attr:`advice` too, where a failure may carry more (``.advising(...)``).
     """
 
     def __init__(
@@ -86,6 +77,8 @@ class OperationFailed(ClaworcError):
         self.reason = reason
         self.cleanup = cleanup
         self.remedy = remedy
+        if remedy is not None:
+            self.advice = (Advice(remedy, name),)
 
 
 class ReadOnlyMode(ClaworcError):

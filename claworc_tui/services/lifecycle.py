@@ -31,6 +31,7 @@ from claworc_tui.models.activity import Outcome
 from claworc_tui.models.errors import ClaworcError, NameTaken, ValidationFailed
 from claworc_tui.models.instance import Instance, InstanceSpec, InstanceStatus
 from claworc_tui.models.names import derive_name
+from claworc_tui.models.remedy import Advice
 from claworc_tui.services.errors import (
     KEPT_IN_ERROR,
     OperationFailed,
@@ -117,8 +118,8 @@ class LifecycleService:
             raise ValidationFailed(
                 "display_name",
                 f"an instance named {name} already runs in the cluster, owned by claworc database "
-                f"{foreign}: choose another name, or adopt it (claworc-tui adopt {name})",
-            )
+                f"{foreign}: choose another name, or adopt it",
+            ).advising(Advice(Remedy.ADOPT, name))
         async with self.guard.locks.hold(name, "create") as calls:
             step = "record"
             instance: Instance | None = None

@@ -71,6 +71,6 @@ class PowerService:
                 hint = " (run repair to re-create missing objects)" if missing else ""
                 raise OperationFailed(
                     name, action, action, str(exc) + hint, "Nothing was changed."
-                ) from None
+                ).carrying(exc) from None
             await self.store.instances.set_status(name, final)
             await self.guard.log_activity(action, Outcome.OK, name, None, calls)

@@ -55,6 +55,7 @@ from claworc_tui.models.records import (
     InstanceRecord,
     RecordsFile,
 )
+from claworc_tui.models.remedy import Advice, Remedy
 from claworc_tui.services.ops import WriteGuard
 from claworc_tui.services.records_seal import (
     INTEGRITY_TEXT,
@@ -217,9 +218,10 @@ class RecordsService:
         integrity = seal.seal(INTEGRITY_TEXT, file_place(file.document))
         return file.model_copy(update={"integrity": integrity})
 
-    async def _conflicts(self, file: RecordsFile) -> tuple[list[str], list[str]]:
-        """Every reason the records cannot go in, and warnings."""
+    async def _conflicts(self, file: RecordsFile) -> tuple[list[str], list[str], list[Advice]]:
+        """Every reason the records cannot go in, warnings, and what the user can do."""
         problems: list[str] = []
+        advice: list[Advice] = []
         names = Counter(r.name for r in file.instances)
         problems += [f"{n} is in the file {c} times" for n, c in names.items() if c > 1]
         ports = Counter(p for r in file.instances for p in r.ports)
@@ -238,18 +240,19 @@ class RecordsService:
             if pair and not start <= pair[0] < pair[1] <= end:
                 problems.append(
                     f"ports {pair[0]},{pair[1]} of {record.name} are outside this database's range "
-                    f"{start}-{end} (settings set port_range_start/port_range_end to widen it)"
+                    f"{start}-{end}"
                 )
+                advice[:] = [Advice(Remedy.WIDEN_PORTS)]
         warnings: list[str] = []
         if self.kube is None:  # Docker: no cluster
-            return problems, warnings
+            return problems, warnings, advice
         try:
             async with asyncio.timeout(CLUSTER_CHECK_SECONDS):
                 owners = (await self.kube.cluster.service_node_ports()).owners
             namespace = self.kube.namespace
         except (KubeError, OSError, TimeoutError) as exc:
             warnings.append(f"could not check the cluster's NodePorts ({exc or 'no answer'})")
-            return problems, warnings
+            return problems, warnings, advice
         for record in file.instances:
             own = object_names(record.name)["service"]
             for port in record.ports:
@@ -261,7 +264,7 @@ class RecordsService:
                         f"port {port} of {record.name} is held in the cluster by Service "
                         f"{owner.namespace}/{owner.service}"
                     )
-        return problems, warnings
+        return problems, warnings, advice
 
     async def import_records(
         self,
@@ -282,13 +285,15 @@ class RecordsService:
         keys = (
             opened if opened is not None else await asyncio.to_thread(open_keys, file, passphrase)
         )
-        problems, warnings = await self._conflicts(file)
+        problems, warnings, advice = await self._conflicts(file)
         warnings = [*file.warnings, *warnings]
         if problems:
             shown = "; ".join(problems[:10]) + (
                 f"; and {len(problems) - 10} more" if len(problems) > 10 else ""
             )
-            raise ValidationFailed("file", f"cannot import: {shown}. Nothing was imported")
+            raise ValidationFailed(
+                "file", f"cannot import: {shown}. Nothing was imported"
+            ).advising(*advice)
         await self.store.instances.insert_records(
             [(r, keys.get(r.name, {})) for r in file.instances]
         )

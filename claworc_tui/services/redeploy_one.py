@@ -12,6 +12,7 @@ from claworc_tui.k8s.errors import KubeError, KubeNotFound
 from claworc_tui.models.activity import ApiCall, Outcome
 from claworc_tui.models.cluster import DeploymentState
 from claworc_tui.models.instance import Instance, InstanceStatus
+from claworc_tui.models.remedy import Advice, Remedy
 from claworc_tui.services.errors import OperationFailed
 from claworc_tui.services.ops import WriteGuard, owner_id, refuse_if_busy_elsewhere
 from claworc_tui.services.store import Store
@@ -113,7 +114,7 @@ class InstanceRedeploy:
                 hint = " (run repair to re-create it)" if isinstance(exc, KubeNotFound) else ""
                 raise OperationFailed(
                     name, "redeploy", "deployment", f"{exc}{hint}", "Nothing was changed."
-                ) from None
+                ).carrying(exc) from None
             # "Stopped" is what the Deployment says (0 replicas), not the row's status: a stop
             # that died half-way (stopping, error) has 0 replicas too, and must stay stopped.
             if deployed.replicas == 0:
@@ -148,26 +149,29 @@ class InstanceRedeploy:
                     "redeploy", Outcome.OK, name, f"image {target}; {detail}", calls
                 )
                 return
+            back = False  # whether to advise redeploying the old image to go back to it
             if verdict == "pull":
-                cleanup = await self._roll_back(deployed, target, old_image, ready_within)
+                cleanup, back = await self._roll_back(deployed, target, old_image, ready_within)
             elif verdict == "gone":
                 await self._restore()
                 cleanup = f"The record keeps {target}: repair re-creates the Deployment."
             elif verdict == "timeout":
                 await self._restore()
                 reason = f"the new pod is not ready after {ready_within:g} s"
-                back = f"redeploy --image {old_image} goes back" if target != old_image else ""
-                cleanup = f"The rollout goes on and the instance keeps {target} (see the list)" + (
-                    f"; {back}." if back else "."
+                back = target != old_image
+                was = f"; the previous was {old_image}" if back else ""
+                cleanup = (
+                    f"The rollout goes on and the instance keeps {target} (see the list{was})."
                 )
             else:  # the image runs but the bot does not start: maybe the data; not undone
                 await self._restore()
-                back = f" (the previous was {old_image})" if target != old_image else ""
-                cleanup = f"The instance keeps the image {target}{back}; see its advice."
+                was = f" (the previous was {old_image})" if target != old_image else ""
+                cleanup = f"The instance keeps the image {target}{was}; see its advice."
             await self.guard.log_activity(
                 "redeploy", Outcome.FAILED, name, f"{target}: {reason}. {cleanup}", calls
             )
-            raise OperationFailed(name, "redeploy", "rollout", reason, cleanup)
+            failed = OperationFailed(name, "redeploy", "rollout", reason, cleanup)
+            raise failed.advising(Advice(Remedy.REDEPLOY, name, old_image)) if back else failed
 
     async def _stopped_waiting(self, target: str, calls: list[ApiCall]) -> None:
         await self._restore()
@@ -226,12 +230,13 @@ class InstanceRedeploy:
 
     async def _roll_back(
         self, deployed: DeploymentState, target: str, old_image: str, ready_within: float
-    ) -> str:
+    ) -> tuple[str, bool]:
         """Put the previous image back (Deployment, then row), only where both still hold our
-        target; say what was done, and "sent" unless the old image was seen running again."""
+        target; say what was done, and "sent" unless the old image was seen running again.
+        True with it when going back failed: the user can redeploy the old image."""
         await self._restore()
         if target == old_image:
-            return f"The image {target} could not be pulled again; the Deployment keeps it."
+            return f"The image {target} could not be pulled again; the Deployment keeps it.", False
         try:
             rolled = await self.kube.deployments.roll_back_deployment(
                 self.name, ours=target, restarted_at=deployed.restarted_at, image=old_image
@@ -240,15 +245,12 @@ class InstanceRedeploy:
             await self.store.instances.set_status(
                 self.name, InstanceStatus.ERROR, detail=f"redeploy rollback failed: {exc}"
             )
-            return (
-                f"Going back to {old_image} failed too ({exc}): the record keeps {target}; "
-                f"redeploy with --image {old_image}."
-            )
+            return f"Going back to {old_image} failed too ({exc}): the record keeps {target}.", True
         if rolled is None:
             return (
                 f"Not rolled back: the Deployment no longer holds this redeploy of {target} "
                 "(someone changed it since); it and the record are left as they are."
-            )
+            ), False
         # Only over our own write: another process may have stored another image meanwhile.
         row = await self.store.instances.set_image_if(
             self.name, self.instance.image, expected=self.image
@@ -257,5 +259,5 @@ class InstanceRedeploy:
         verdict, _ = await self._watch(rolled.generation, min(ready_within, ROLLBACK_WATCH))
         if verdict == "ready":
             await self._restore(ready=True)
-            return f"Rolled back to {old_image}: its pod runs again; {record}."
-        return f"Rollback to {old_image} sent (not yet seen running); {record}."
+            return f"Rolled back to {old_image}: its pod runs again; {record}.", False
+        return f"Rollback to {old_image} sent (not yet seen running); {record}.", False

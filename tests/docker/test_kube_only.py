@@ -22,7 +22,8 @@ from tests.docker.test_cli_docker import cli
         (("adopt", "bot-x"), "adopt works on the Kubernetes runtime only"),
         (("forget", "bot-x"), "forget works on the Kubernetes runtime only"),
         (("shell", "bot-x"), "docker exec -it"),
-        (("forward", "bot-x"), "already published"),
+        (("forward", "bot-x"), "already published on this host). `claworc-tui "),
+        (("forward", "bot-x"), "url bot-x` prints its address."),
         (("expose", "bot-x", "private"), "CLAWORC_DOCKER_BIND_ADDRESS"),
     ],
 )

@@ -16,6 +16,7 @@ from claworc_tui.models.errors import InstanceNotFound, ValidationFailed
 from claworc_tui.models.exposure import Exposure
 from claworc_tui.models.instance import Instance, Provider, Resources, Storage
 from claworc_tui.models.records import RecordsFile
+from claworc_tui.models.remedy import Advice, Remedy
 from claworc_tui.services import Services, open_services
 from claworc_tui.services import records as records_mod
 from tests._support.emulator import emulator_config
@@ -198,3 +199,19 @@ async def test_import_refuses_a_port_another_service_holds(
 def test_records_file_model_rejects_inconsistent_files() -> None:
     with pytest.raises(ValueError, match="disagree"):
         RecordsFile(version=1, exported_at="x", keys="sealed", seal=None, instances=[])
+
+
+async def test_import_outside_the_port_range_advises_widening_it(
+    services: Services, second: Services
+) -> None:
+    await make(services, "Bot Alpha")  # 30100/30101
+    text = records_mod.dump(await services.instances.records.export_records([], None))
+    await second.instances.update_settings({"port_range_start": "30200", "port_range_end": "30299"})
+    with pytest.raises(
+        ValidationFailed, match=r"outside this database's range 30200-30299"
+    ) as refused:
+        await second.instances.records.import_records(records_mod.parse(text.encode()), None)
+    # What to do is data, worded by each front end (a settings command, the Settings screen).
+    assert refused.value.advice == (Advice(Remedy.WIDEN_PORTS),)
+    assert "settings set" not in str(refused.value)
+    assert await second.store.instances.list() == []

@@ -15,6 +15,7 @@ from claworc_emulator import EmulatorServer
 from claworc_tui.config import Settings
 from claworc_tui.models.activity import Outcome
 from claworc_tui.models.instance import InstanceStatus
+from claworc_tui.models.remedy import Advice, Remedy
 from claworc_tui.services import Services
 from claworc_tui.services.errors import OperationFailed, OperationInProgress
 from claworc_tui.services.redeploy_one import PULL_FAILURES
@@ -105,24 +106,35 @@ async def test_a_rollout_not_ready_in_time_is_a_failure_and_error_stays_error(
     with failing_pulls(emulator):  # never ready; too short a wait to roll back
         with pytest.raises(OperationFailed, match="not ready after 1 s") as failed:
             await run(services, "example.com/bot:3", ready_within=1)
-        assert (
-            "The rollout goes on and the instance keeps example.com/bot:3" in failed.value.cleanup
-        )
+        cleanup = failed.value.cleanup
+        assert "The rollout goes on and the instance keeps example.com/bot:3" in cleanup
+        assert f"the previous was {OLD}" in cleanup
+        # How to go back is data: each front end words it (a command, a key).
+        assert failed.value.advice == (Advice(Remedy.REDEPLOY, "bot-alpha", OLD),)
         instance = await services.instances.get("bot-alpha")
         assert (instance.status, instance.image) == (InstanceStatus.ERROR, "example.com/bot:3")
         entry = (await services.instances.activity())[0]
         assert (entry.action, entry.outcome) == ("redeploy", Outcome.FAILED)
 
 
+@pytest.mark.parametrize("image", [None, "example.com/bot:3"])
 async def test_cli_redeploy_timeout_is_not_reported_as_redeployed(
-    config: Settings, emulator: EmulatorServer
+    config: Settings, emulator: EmulatorServer, image: str | None
 ) -> None:
     assert (await cli(config, "create", "Bot Alpha"))[0] == 0
     with failing_pulls(emulator):
-        code, out, err = await cli(config, "redeploy", "bot-alpha", "--timeout", "1")
-        assert code != 0, out
+        new = ["--image", image] if image else []
+        code, out, err = await cli(config, "redeploy", *new, "--timeout", "1", "bot-alpha")
+        assert code == 1, out + err
         assert "redeployed" not in out
         assert "not ready after 1 s" in err
+        # A new image: the command that goes back to the old one, for the same database.
+        back = f"redeploy --image {OLD} bot-alpha` goes back to the image it ran before."
+        if image is None:
+            assert "goes back" not in err  # the same image pulled again: nothing to go back to
+        else:
+            assert back in err, err
+            assert "`claworc-tui --db " in err
 
 
 async def test_a_rollback_puts_back_the_old_image_which_runs_again(

@@ -5,6 +5,7 @@ Real parts: the CLI in subprocesses with two SQLite files, the emulator over HTT
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,6 +19,11 @@ from claworc_tui.k8s.errors import KubeOwnedElsewhere
 from claworc_tui.k8s.objects import Json
 from tests.lifecycle.test_adopt import rows
 from tests.lifecycle.test_cli_safety import ok, run_cli, where
+
+
+def typed(flags: list[str], *words: str) -> str:
+    """The command line the CLI advises, with this run's global options, in backquotes."""
+    return f"`{shlex.join(['claworc-tui', *flags, *words])}`"
 
 
 def deployments(emulator: EmulatorServer, namespace: str) -> dict[str, int]:
@@ -97,6 +103,7 @@ async def test_two_databases_take_turns_without_losing_track(
     code, out, err = await run_cli(*two, "create", "Bot One")
     assert code == 2, out + err
     assert "already runs in the cluster, owned by claworc database" in err
+    assert f"{typed(two, 'adopt', 'bot-one')} adopts it here." in err, err
     assert "bot-one" not in rows(Path(str(other_config.db)))
     # The second database adopts bot-one: from now on the first one may not write it.
     out = await ok(*two, "adopt", "bot-one")
@@ -104,8 +111,11 @@ async def test_two_databases_take_turns_without_losing_track(
     code, out, err = await run_cli(*one, "stop", "bot-one")
     assert code == 1, out + err
     assert "belongs to claworc database" in err
+    assert f"{typed(one, 'adopt', 'bot-one')} adopts it here." in err, err
     code, out, err = await run_cli(*one, "rm", "--yes", "bot-one")
     assert code == 1, out + err
+    assert f"{typed(one, 'forget', 'bot-one')} drops this record" in err, err
+    assert "retries it" not in err
     assert deployments(emulator, ns) == {"bot-one": 1, "bot-two": 0}
     # The record's error points to forget, not to a retry that would fail the same way.
     detail = rows(Path(str(config.db)))["bot-one"]["status_detail"]
@@ -117,7 +127,7 @@ async def test_two_databases_take_turns_without_losing_track(
     assert "claworc-tui forget bot-one" in out
     code, out, err = await run_cli(*two, "forget", "bot-one")
     assert code == 2, out + err
-    assert "rm deletes it instead" in err
+    assert f"{typed(two, 'rm', 'bot-one')} deletes it instead." in err, err
     # The owner stops and deletes both; the other database's table is untouched by it.
     await ok(*two, "stop", "bot-one")
     await ok(*two, "rm", "--yes", "bot-one")

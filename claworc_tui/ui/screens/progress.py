@@ -20,8 +20,9 @@ from textual.widgets import Button, Label, Static
 from textual.worker import Worker, WorkerState
 
 from claworc_tui.models.errors import ClaworcError
-from claworc_tui.services.errors import OperationFailed, Remedy
+from claworc_tui.services.errors import OperationFailed
 from claworc_tui.services.views import Progress, StepState
+from claworc_tui.ui.remedies import advice_text, said
 from claworc_tui.ui.text import plain, stacked
 from claworc_tui.ui.widgets.tones import TONE_CLASSES, toned
 
@@ -31,18 +32,6 @@ _GLYPH: dict[StepState, Content] = {
     StepState.FAILED: toned("✖", "error"),
     StepState.ROLLED_BACK: toned("↶", "warn"),
 }
-
-
-def _remedy(exc: OperationFailed) -> str:
-    """What the user can do next, said for this screen (the service says only which)."""
-    if exc.remedy is Remedy.RETRY:
-        return " Press D again to retry." if exc.operation == "delete" else " Try it again."
-    if exc.remedy is Remedy.FORGET:
-        return (
-            " Another claworc database owns its objects now: "
-            f"`claworc-tui forget {exc.name}` drops this record."
-        )
-    return ""
 
 
 class Outcome:
@@ -119,7 +108,7 @@ class ProgressModal(ModalScreen[str]):
                     " ",
                     plain(exc.reason, multiline=True),
                     "\n",
-                    plain(exc.cleanup + _remedy(exc), multiline=True),
+                    plain(exc.cleanup + advice_text(exc), multiline=True),
                 ),
             )
             return
@@ -196,4 +185,5 @@ class ProgressModal(ModalScreen[str]):
 
 
 def _failed(error: BaseException | None) -> Content:
-    return Content.assemble(toned("Failed:", "error", bold=True), " ", plain(error, multiline=True))
+    shown = error if error is None else said(error)  # with what to do about it
+    return Content.assemble(toned("Failed:", "error", bold=True), " ", plain(shown, multiline=True))
