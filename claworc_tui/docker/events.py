@@ -13,8 +13,8 @@ import asyncio
 import json
 import time
 from collections import deque
-from collections.abc import AsyncGenerator
-from contextlib import aclosing
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
+from contextlib import aclosing, asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +28,49 @@ KEEP = 500
 HISTORY = 3600
 """Seconds of past events asked for on the first connection."""
 _SHOWN = {"create", "start", "die", "oom", "kill", "stop", "restart", "destroy", "pause"}
+
+
+@asynccontextmanager
+async def container_events(
+    engine: DockerEngine, since: str | None = None
+) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
+    """``GET /events`` of the containers with our label, from ``since`` (else from now on).
+
+    The stream is open once this enters (what happens from then on is in it); the events are
+    read, one JSON object each, from the iterator it gives. Used by :class:`EngineEvents` and
+    by :class:`~claworc_tui.docker.watch.ContainerWatch`.
+
+    Raises:
+        DockerFault: The engine refused or cannot be reached.
+        ValueError: (While reading) a line that is not a JSON object.
+    """
+    filters = {"type": ["container"], "label": [MANAGED_FILTER]}
+    params = {"filters": json.dumps(filters)}
+    if since is not None:
+        params["since"] = since
+    async with (
+        engine.stream("events", params=params, what="events") as resp,
+        aclosing(_objects(resp.content)) as events,
+    ):
+        yield events
+
+
+async def _objects(lines: AsyncIterable[bytes]) -> AsyncGenerator[dict[str, Any], None]:
+    async for raw in lines:
+        if not (line := raw.strip()):
+            continue
+        event = json.loads(line)
+        if not isinstance(event, dict):
+            raise ValueError(f"an event that is not an object: {line[:80]!r}")
+        yield event
+
+
+def resume_point(event: dict[str, Any]) -> str | None:
+    """The event's time as ``since`` takes it (``seconds.nanos``); None when it has none."""
+    nanos = event.get("timeNano")
+    if not isinstance(nanos, int):
+        return None
+    return f"{nanos // 1_000_000_000}.{nanos % 1_000_000_000:09d}"
 
 
 def event_info(event: dict[str, Any]) -> EventInfo | None:
@@ -88,23 +131,16 @@ class EngineEvents:
                 await asyncio.sleep(delay)
 
     async def _stream_once(self) -> AsyncGenerator[InformerEvent[EventInfo], None]:
-        filters = {"type": ["container"], "label": [MANAGED_FILTER]}
         since = self.since or str(int(time.time()) - HISTORY)
-        params = {"filters": json.dumps(filters), "since": since}
-        async with self.engine.stream("events", params=params, what="events") as resp:
+        async with container_events(self.engine, since) as stream:
             self.backoff.reset()
             yield StreamStateChanged(StreamState.LIVE)
-            async for raw in resp.content:
-                if not (line := raw.strip()):
-                    continue
-                event = json.loads(line)
-                nanos = event.get("timeNano")
-                if isinstance(nanos, int):
-                    self.since = f"{nanos // 1_000_000_000}.{nanos % 1_000_000_000:09d}"
+            async for event in stream:
+                self.since = resume_point(event) or self.since
                 info = event_info(event)
                 if info is None or info.name is None:
                     continue
-                key = f"{nanos}-{event.get('id', '')}-{event.get('Action', '')}"
+                key = f"{event.get('timeNano')}-{event.get('id', '')}-{event.get('Action', '')}"
                 if key in self._seen:
                     continue
                 self._keys.append((key, info))

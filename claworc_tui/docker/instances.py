@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from pydantic import SecretStr
 
@@ -32,6 +32,22 @@ from claworc_tui.paths import private_dir, remove_private, write_private
 
 STOP_TIMEOUT = 10
 """Seconds a container gets to exit on SIGTERM before SIGKILL (``docker stop -t``)."""
+
+
+class Build(TypedDict):
+    """What a container is built from: the keywords of :meth:`DockerInstances.create` and
+    :meth:`DockerInstances.recreate`."""
+
+    image: str
+    """The image; it must be on the engine (this backend never pulls)."""
+    keys: Mapping[Provider, SecretStr]
+    """The provider keys, written as files into the private folder."""
+    config_text: str
+    """The ``clawdbot.json`` the container mounts."""
+    start: NotRequired[bool]
+    """Start the container once it is made (default True)."""
+    extra_env: NotRequired[dict[str, str] | None]
+    """More environment variables for the container."""
 
 
 @dataclass(frozen=True)
@@ -81,18 +97,10 @@ class DockerInstances:
 
     # -- create ------------------------------------------------------------------------------
 
-    async def create(
-        self,
-        instance: Instance,
-        *,
-        image: str,
-        keys: Mapping[Provider, SecretStr],
-        config_text: str,
-        start: bool = True,
-        extra_env: dict[str, str] | None = None,
-    ) -> Made:
-        """Make the folder, volumes and container of ``instance`` and start it; what it made
-        (for :meth:`undo`, when a later step of the caller fails).
+    async def create(self, instance: Instance, **build: Unpack[Build]) -> Made:
+        """Make the folder, volumes and container of ``instance`` (from ``build``: see
+        :class:`Build`) and start it; what it made (for :meth:`undo`, when a later step of the
+        caller fails).
 
         Raises:
             ImageMissing: ``image`` is not on the engine (nothing was made).
@@ -100,7 +108,7 @@ class DockerInstances:
             PortTaken: A VNC port is in use on the host (what was made is removed).
             DockerFault: Another refusal (what was made is removed).
         """
-        await self.check_image(image)
+        await self.check_image(build["image"])
         name = instance.name
         if await self.inspect(name) is not None:
             raise DockerFault(f"a container {spec.container_name(name)} already exists", 409)
@@ -110,23 +118,19 @@ class DockerInstances:
         bodies = spec.volumes(instance, self.owner)
         new_volumes = []
         for body in bodies:
-            vname = str(body["Name"])
-            found = await self.volume(vname)
-            if found is None:
-                new_volumes.append(vname)
-            elif not self.is_ours(found.get("Labels"), name):
-                raise NotOurs(f"volume {vname}", whose(found.get("Labels")))
+            if not await self._volume_exists(str(body["Name"]), name):
+                new_volumes.append(str(body["Name"]))
         folder_existed = self.folder(name).exists()
         made: str | None = None
         try:
-            self._write_folder(name, keys, config_text)
+            self._write_folder(name, build)
             for body in bodies:
                 if body["Name"] in new_volumes:
                     await self.engine.call(
                         "volumes/create", "POST", body=body, what=str(body["Name"])
                     )
-            made = await self._create_container(instance, image, frozenset(keys), extra_env)
-            if start:
+            made = await self._create_container(instance, build)
+            if build.get("start", True):
                 await self.engine.call(f"containers/{made}/start", "POST", what=made)
         except BaseException:
             await self.undo(
@@ -183,18 +187,20 @@ class DockerInstances:
             return None
         return doc
 
-    async def recreate(
-        self,
-        instance: Instance,
-        *,
-        image: str,
-        keys: Mapping[Provider, SecretStr],
-        config_text: str,
-        start: bool = True,
-        extra_env: dict[str, str] | None = None,
-    ) -> None:
-        """Replace the container with one built from ``instance`` as it is now (new limits,
-        keys, config); the volumes — the data — are kept.
+    async def _volume_exists(self, vname: str, name: str) -> bool:
+        """Whether the volume exists (then it is instance ``name``'s of this database).
+
+        Raises:
+            NotOurs: It exists and is not ours.
+        """
+        found = await self.volume(vname)
+        if found is not None and not self.is_ours(found.get("Labels"), name):
+            raise NotOurs(f"volume {vname}", whose(found.get("Labels")))
+        return found is not None
+
+    async def recreate(self, instance: Instance, **build: Unpack[Build]) -> None:
+        """Replace the container with one built from ``instance`` and ``build`` as they are
+        now (new limits, keys, config); the volumes — the data — are kept.
 
         The new container is made first under a temporary name (created, not started: it
         holds no port), so a refusal (a CPU limit above the host's, a memory limit too small)
@@ -207,20 +213,19 @@ class DockerInstances:
             NotOurs: A container not ours holds the name (nothing is touched).
             DockerFault: The new container could not be made or started (the old one is kept).
         """
-        await self.check_image(image)
+        await self.check_image(build["image"])
         name = instance.name
+        start = build.get("start", True)
         old = await self.checked(name)
-        self._write_folder(name, keys, config_text)
+        self._write_folder(name, build)
         if old is None:
-            made = await self._create_container(instance, image, frozenset(keys), extra_env)
+            made = await self._create_container(instance, build)
             if start:
                 await self.engine.call(f"containers/{made}/start", "POST", what=made)
             return
         cname = spec.container_name(name)
         suffix = uuid.uuid4().hex[:8]
-        new = await self._create_container(
-            instance, image, frozenset(keys), extra_env, as_name=f"{cname}-new-{suffix}"
-        )
+        new = await self._create_container(instance, build, as_name=f"{cname}-new-{suffix}")
         old_id, was_running = str(old["Id"]), bool((old.get("State") or {}).get("Running"))
         try:
             await self.engine.call(
@@ -266,25 +271,19 @@ class DockerInstances:
             raise ImageMissing(image) from None
 
     async def _create_container(
-        self,
-        instance: Instance,
-        image: str,
-        keys: frozenset[Provider],
-        extra_env: dict[str, str] | None,
-        *,
-        as_name: str | None = None,
+        self, instance: Instance, build: Build, *, as_name: str | None = None
     ) -> str:
         """Create (not start) the container; its id."""
         body = spec.container(
             instance,
-            image=image,
-            keys=keys,
+            image=build["image"],
+            keys=frozenset(build["keys"]),
             folder=self.folder(instance.name),
             owner=self.owner,
             bind_address=self.bind_address,
             network=self.network,
             privileged=self.privileged,
-            extra_env=extra_env,
+            extra_env=build.get("extra_env"),
         )
         cname = as_name or spec.container_name(instance.name)
         made = await self.engine.call(
@@ -292,9 +291,9 @@ class DockerInstances:
         )
         return str(made["Id"])
 
-    def _write_folder(self, name: str, keys: Mapping[Provider, SecretStr], config: str) -> None:
-        self.write_keys(name, keys)
-        self.write_config(name, config)
+    def _write_folder(self, name: str, build: Build) -> None:
+        self.write_keys(name, build["keys"])
+        self.write_config(name, build["config_text"])
 
     def write_keys(self, name: str, keys: Mapping[Provider, SecretStr]) -> None:
         """Make the instance's key files exactly ``keys`` (0600 in a 0700 folder)."""
@@ -342,12 +341,8 @@ class DockerInstances:
         vnames = []
         for _volume, _path, role in PVC_MOUNTS:
             vname = spec.volume_name(name, role)
-            found = await self.volume(vname)
-            if found is None:
-                continue
-            if not self.is_ours(found.get("Labels"), name):
-                raise NotOurs(f"volume {vname}", whose(found.get("Labels")))
-            vnames.append(vname)
+            if await self._volume_exists(vname, name):
+                vnames.append(vname)
         removed: list[str] = []
         if doc is not None and await self._force_remove(str(doc["Id"])):
             removed.append(f"container {spec.container_name(name)}")

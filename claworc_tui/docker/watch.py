@@ -27,6 +27,7 @@ from typing import Any
 
 from claworc_tui.docker.engine import DockerEngine
 from claworc_tui.docker.errors import DockerFault, DockerNotFound
+from claworc_tui.docker.events import container_events, resume_point
 from claworc_tui.docker.spec import MANAGED_FILTER
 from claworc_tui.k8s.backoff import Backoff
 from claworc_tui.models.pod import PodInfo
@@ -175,18 +176,11 @@ class ContainerWatch:
             self.reconnects += 1
 
     async def _stream_once(self) -> AsyncGenerator[InformerEvent[PodInfo], None]:
-        filters = {"type": ["container"], "label": [MANAGED_FILTER]}
-        params: dict[str, Any] = {"filters": json.dumps(filters)}
-        async with self.engine.stream("events", params=params, what="events") as resp:
+        async with container_events(self.engine) as stream:
             yield await self._list()  # every (re)connect: see the module docstring
             self.backoff.reset()
             yield StreamStateChanged(StreamState.LIVE)
-            async for raw in resp.content:
-                if not (line := raw.strip()):
-                    continue
-                event = json.loads(line)
-                if not isinstance(event, dict):
-                    raise ValueError(f"an event that is not an object: {line[:80]!r}")
+            async for event in stream:
                 if change := await self._handle(event):
                     yield change
 
@@ -216,9 +210,7 @@ class ContainerWatch:
         return doc
 
     async def _handle(self, event: dict[str, Any]) -> Changed[PodInfo] | None:
-        nanos = event.get("timeNano")
-        if isinstance(nanos, int):
-            self.since = f"{nanos // 1_000_000_000}.{nanos % 1_000_000_000:09d}"
+        self.since = resume_point(event) or self.since
         cid = str((event.get("Actor") or {}).get("ID") or event.get("id") or "")
         action = str(event.get("Action") or event.get("status") or "")
         if not cid or action.startswith(("exec_", "attach", "resize", "top", "archive")):

@@ -24,10 +24,10 @@ from claworc_tui.services.errors import (
     Remedy,
     remedy_note,
 )
-from claworc_tui.services.lifecycle import new_name
+from claworc_tui.services.lifecycle import insert_record, new_name
 from claworc_tui.services.ops import WriteGuard, owner_id
 from claworc_tui.services.store import Store
-from claworc_tui.services.views import Progress, StepState
+from claworc_tui.services.views import Progress, StepReporter, StepState
 
 CREATE_STEPS = ("record", "volumes and container", "start")
 DELETE_STEPS = ("container, volumes and keys", "record")
@@ -62,13 +62,7 @@ class DockerLifecycle:
     async def create(self, spec: InstanceSpec) -> AsyncIterator[Progress]:
         """Create the record, then the folder, volumes and container; all undone on failure."""
         name = await new_name(self.store, self.guard, spec.display_name)
-
-        def report(step: str, state: StepState, detail: str | None = None) -> Progress:
-            index = CREATE_STEPS.index(step) + 1
-            return Progress(
-                operation="create", name=name, step=step, index=index,
-                total=len(CREATE_STEPS), state=state, detail=detail,
-            )  # fmt: skip
+        report = StepReporter("create", name, CREATE_STEPS)
 
         async with self.guard.locks.hold(name, "create") as calls:
             step, instance = "record", None
@@ -78,13 +72,7 @@ class DockerLifecycle:
                 image = spec.image or settings.image
                 await self.ops.check_image(image)  # before any row: nothing to undo
                 await check_cpus(self.ops, spec.resources)
-                instance = await self.store.instances.insert(
-                    name,
-                    spec,
-                    port_range=(settings.port_range_start, settings.port_range_end),
-                    owner=owner_id(),
-                    exposure=spec.exposure or settings.default_exposure,
-                )
+                instance = await insert_record(self.store, name, spec, settings)
                 pair = instance.node_ports
                 ports = f"ports {pair[0]},{pair[1]}" if pair else "private: no published ports"
                 yield report(step, StepState.DONE, ports)
@@ -124,12 +112,7 @@ class DockerLifecycle:
         """Remove the container, the volumes and the keys folder, then the record."""
         self.guard.require_writable("delete an instance")
         instance = await self.store.instances.get(name)
-
-        def report(index: int, detail: str | None = None) -> Progress:
-            return Progress(
-                operation="delete", name=name, step=DELETE_STEPS[index], index=index + 1,
-                total=len(DELETE_STEPS), state=StepState.DONE, detail=detail,
-            )  # fmt: skip
+        report = StepReporter("delete", name, DELETE_STEPS)
 
         async with self.guard.locks.hold(name, "delete") as calls:
             await self.store.instances.set_status(
@@ -146,11 +129,11 @@ class DockerLifecycle:
                 raise OperationFailed(
                     name, "delete", "objects", str(exc), KEPT_IN_ERROR, remedy=Remedy.RETRY
                 ) from None
-            yield report(0, "; ".join(removed) or "nothing was left")
+            yield report(DELETE_STEPS[0], StepState.DONE, "; ".join(removed) or "nothing was left")
             await self.store.instances.delete(name)
             pair = instance.node_ports
             ports = f"ports {pair[0]},{pair[1]} free" if pair else "no ports held (private)"
-            yield report(1, ports)
+            yield report(DELETE_STEPS[1], StepState.DONE, ports)
             await self.guard.log_activity(
                 "delete", Outcome.OK, name, f"removed {len(removed)}", calls
             )

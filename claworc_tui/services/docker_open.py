@@ -10,9 +10,10 @@ from __future__ import annotations
 from claworc_tui.config import Settings
 from claworc_tui.docker.engine import DockerEngine
 from claworc_tui.docker.instances import DockerInstances
-from claworc_tui.services.bundle import READS_ONLY, Services
+from claworc_tui.services.bundle import Services, start_up
 from claworc_tui.services.docker_runtime import DockerRuntime
 from claworc_tui.services.docker_service import DockerInstanceService
+from claworc_tui.services.errors import configured_reason
 from claworc_tui.services.store import Store, open_store
 
 
@@ -46,27 +47,17 @@ async def open_docker_services(
         network=config.docker_network,
         privileged=config.docker_privileged,
     )
-    if config.read_only:
-        reason: str | None = "the app runs with --read-only"
-    else:
-        reason = READS_ONLY if reads_only else None
     instances = DockerInstanceService(
-        store, DockerRuntime(ops), read_only_reason=reason, log_buffer_lines=config.log_buffer_lines
+        store,
+        DockerRuntime(ops),
+        read_only_reason=configured_reason(config.read_only, reads_only),
+        log_buffer_lines=config.log_buffer_lines,
     )
     services = Services(
         config=config,
-        store=store,
         kube=None,
         instances=instances,
-        read_only_reason=reason,
         warnings=list(store.warnings),
         engine_host=engine.host,
     )
-    try:
-        if sweep and not no_writes:
-            services.swept = await instances.sweep()
-            await store.activity.prune()
-    except BaseException:
-        await (services.aclose() if given is None else services.close_runtime())
-        raise
-    return services
+    return await start_up(services, sweep=sweep, prune=not no_writes, given_store=given is not None)

@@ -81,10 +81,24 @@ class OperationFailed(ClaworcError):
             self.advice = (Advice(remedy, name),)
 
 
+READ_ONLY_FLAG = "the app runs with --read-only"
+"""The read-only reason of ``--read-only``."""
+READS_ONLY = "this command only reads"
+"""The read-only reason of a command that only reads."""
+
+
+def configured_reason(read_only: bool, reads_only: bool = False) -> str | None:
+    """Why writes are off before the backend is asked: ``--read-only`` (``read_only``), else a
+    command that only reads (``reads_only``); None when neither (RBAC may still deny them)."""
+    if read_only:
+        return READ_ONLY_FLAG
+    return READS_ONLY if reads_only else None
+
+
 class ReadOnlyMode(ClaworcError):
     """The app runs read-only (flag or RBAC) and was asked to change something."""
 
-    def __init__(self, action: str, why: str = "the app runs with --read-only") -> None:
+    def __init__(self, action: str, why: str = READ_ONLY_FLAG) -> None:
         super().__init__(f"cannot {action}: {why}")
         self.action = action
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from claworc_tui.config import Settings
 from claworc_tui.k8s.kubeconfig import check_kubeconfig
 from claworc_tui.models.errors import ClaworcError
+from claworc_tui.services.errors import configured_reason
 from claworc_tui.services.runtime import RuntimeKind, choose_runtime
 from claworc_tui.services.status import merge
 from claworc_tui.services.store import Store, open_store
@@ -54,8 +55,6 @@ CLIENT_MODULES = (
     "claworc_tui.services.reach",
     "claworc_tui.services.opening",
 )
-READ_ONLY_FLAG = "the app runs with --read-only"
-"""The read-only reason of ``--read-only`` (known before the cluster is)."""
 
 
 class NotConnected(ClaworcError):
@@ -79,7 +78,7 @@ class Launch:
     @property
     def read_only_reason(self) -> str | None:
         """Why writes are disabled, as far as it is known before the cluster (``--read-only``)."""
-        return READ_ONLY_FLAG if self.config.read_only else None
+        return configured_reason(self.config.read_only)
 
 
 async def open_records(config: Settings) -> Launch:

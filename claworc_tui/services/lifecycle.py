@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Iterable
 from dataclasses import dataclass
 
 from claworc_tui.k8s import manifests
@@ -32,6 +32,7 @@ from claworc_tui.models.errors import ClaworcError, NameTaken, ValidationFailed
 from claworc_tui.models.instance import Instance, InstanceSpec, InstanceStatus
 from claworc_tui.models.names import derive_name
 from claworc_tui.models.remedy import Advice
+from claworc_tui.models.settings import GlobalSettings
 from claworc_tui.services.errors import (
     KEPT_IN_ERROR,
     OperationFailed,
@@ -41,7 +42,7 @@ from claworc_tui.services.errors import (
 )
 from claworc_tui.services.ops import WriteGuard, owner_id
 from claworc_tui.services.store import Store
-from claworc_tui.services.views import Progress, StepState
+from claworc_tui.services.views import Progress, StepReporter, StepState
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,27 @@ async def new_name(store: Store, guard: WriteGuard, display_name: str) -> str:
     return name
 
 
+async def insert_record(
+    store: Store,
+    name: str,
+    spec: InstanceSpec,
+    settings: GlobalSettings,
+    *,
+    skip_ports: Iterable[int] = (),
+) -> Instance:
+    """Insert the record of a create (either runtime): ``creating``, owned by this process, on
+    the lowest free port pair of the settings' range but ``skip_ports``, and exposed as
+    ``spec`` says, else as the settings' default."""
+    return await store.instances.insert(
+        name,
+        spec,
+        port_range=(settings.port_range_start, settings.port_range_end),
+        skip_ports=skip_ports,
+        owner=owner_id(),
+        exposure=spec.exposure or settings.default_exposure,
+    )
+
+
 @dataclass(eq=False)
 class LifecycleService:
     """Create and delete on Kubernetes, with their rollback (see the module docstring)."""
@@ -100,19 +122,7 @@ class LifecycleService:
     async def create(self, spec: InstanceSpec) -> AsyncIterator[Progress]:
         """Create an instance step by step (see the module docstring)."""
         name = await new_name(self.store, self.guard, spec.display_name)
-        total = len(CREATE_STEPS)
-
-        def report(step: str, state: StepState, detail: str | None = None) -> Progress:
-            return Progress(
-                operation="create",
-                name=name,
-                step=step,
-                index=CREATE_STEPS.index(step) + 1,
-                total=total,
-                state=state,
-                detail=detail,
-            )
-
+        report = StepReporter("create", name, CREATE_STEPS)
         foreign = await self.kube.adopt.foreign_owner(name)
         if foreign is not None:
             raise ValidationFailed(
@@ -127,13 +137,8 @@ class LifecycleService:
                 yield report(step, StepState.RUNNING)
                 settings = await self.store.settings.get()
                 held = await self.kube.cluster.service_node_ports()
-                instance = await self.store.instances.insert(
-                    name,
-                    spec,
-                    port_range=(settings.port_range_start, settings.port_range_end),
-                    skip_ports=held.owners,
-                    owner=owner_id(),
-                    exposure=spec.exposure or settings.default_exposure,
+                instance = await insert_record(
+                    self.store, name, spec, settings, skip_ports=held.owners
                 )
                 yield report(step, StepState.DONE, _ports_note(instance))
                 keys = await self.store.effective_keys(name)
@@ -269,24 +274,13 @@ class LifecycleService:
         """Delete every object of the instance, wait until they are gone, then the row."""
         self.guard.require_writable("delete an instance")
         instance = await self.store.instances.get(name)
-        total = len(DELETE_STEPS)
-
-        def report(index: int, state: StepState, detail: str | None = None) -> Progress:
-            return Progress(
-                operation="delete",
-                name=name,
-                step=DELETE_STEPS[index],
-                index=index + 1,
-                total=total,
-                state=state,
-                detail=detail,
-            )
+        report = StepReporter("delete", name, DELETE_STEPS)
 
         async with self.guard.locks.hold(name, "delete") as calls:
             await self.store.instances.set_status(
                 name, InstanceStatus.DELETING, step="objects", owner=owner_id()
             )
-            yield report(0, StepState.RUNNING)
+            yield report(DELETE_STEPS[0], StepState.RUNNING)
             try:
                 result = await self.kube.lifecycle.delete_instance_objects(
                     name, wait=True, wait_timeout=120.0
@@ -305,12 +299,11 @@ class LifecycleService:
                 raise OperationFailed(
                     name, "delete", "objects", str(exc), KEPT_IN_ERROR, remedy=remedy
                 ) from None
-            for index in range(3):
-                yield report(index, StepState.DONE)
+            for step in DELETE_STEPS[:-1]:
+                yield report(step, StepState.DONE)
             await self.store.instances.delete(name)
-            yield report(
-                3, StepState.DONE, f"{_ports_note(instance)} free" if instance.node_ports else None
-            )
+            freed = f"{_ports_note(instance)} free" if instance.node_ports else None
+            yield report(DELETE_STEPS[-1], StepState.DONE, freed)
             await self.guard.log_activity(
                 "delete", Outcome.OK, name, f"{len(result.deleted)} objects deleted", calls
             )

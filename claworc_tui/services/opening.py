@@ -8,29 +8,23 @@ frame (see :mod:`.launch`).
 from __future__ import annotations
 
 import asyncio
-import logging
 
 from claworc_tui.config import Settings
 from claworc_tui.k8s.client import KubeClient
 from claworc_tui.k8s.errors import KubeError, KubeForbidden, KubeTimeout, KubeUnreachable
-from claworc_tui.services.bundle import READS_ONLY, Services
+from claworc_tui.services.bundle import READS_ONLY, Services, start_up
+from claworc_tui.services.errors import configured_reason
 from claworc_tui.services.instances import InstanceService
 from claworc_tui.services.ops import record_call
 from claworc_tui.services.reach import ReachService
 from claworc_tui.services.runtime import RuntimeKind, choose_runtime
 from claworc_tui.services.store import Store, open_store
 
-log = logging.getLogger(__name__)
-
 __all__ = ["READS_ONLY", "Services", "open_services"]
 
 
-async def _read_only_reason(
-    config: Settings, kube: KubeClient
-) -> tuple[str | None, list[str], bool]:
-    """(why writes are off, warnings, whether the API server answered)."""
-    if config.read_only:
-        return "the app runs with --read-only", [], True
+async def _read_only_reason(kube: KubeClient) -> tuple[str | None, list[str], bool]:
+    """(why writes are off, warnings, whether the API server answered): RBAC's answer."""
     try:
         permissions = await kube.cluster.can_i()
     except (KubeUnreachable, KubeTimeout) as exc:
@@ -89,15 +83,13 @@ async def open_services(
     kube.owner_id = store.owner_id
     try:
         await kube.start()
-        reason: str | None
-        warnings: list[str]
+        reason = configured_reason(config.read_only, reads_only)
+        warnings: list[str] = []
         reachable = True
-        if reads_only and not config.read_only:
-            reason, warnings = READS_ONLY, []
-        else:
+        if reason is None:
             try:
                 reason, warnings, reachable = await asyncio.wait_for(
-                    _read_only_reason(config, kube), STARTUP_WAIT
+                    _read_only_reason(kube), STARTUP_WAIT
                 )
             except TimeoutError:
                 reason, warnings, reachable = None, [_no_answer(kube)], False
@@ -119,28 +111,19 @@ async def open_services(
     )
     services = Services(
         config=config,
-        store=store,
         kube=kube,
         instances=instances,
-        read_only_reason=reason,
         warnings=[*store.warnings, *warnings],
         reach=ReachService(store, kube, read_only_reason=reason),
         cluster_reachable=reachable,
     )
-    try:
-        if sweep and reason is None and reachable:
-            try:
-                services.swept = await instances.sweep()
-            except KubeError as exc:
-                services.warnings.append(f"start-up sweep failed: {exc}")
-        for line in services.swept:
-            log.info("sweep: %s", line)
-        if not no_writes:
-            await store.activity.prune()
-    except BaseException:  # cancelled (Ctrl+C while connecting) or failed: close what we opened
-        await (services.aclose() if given is None else services.close_runtime())
-        raise
-    return services
+    return await start_up(
+        services,
+        sweep=sweep,
+        prune=not no_writes,
+        given_store=given is not None,
+        sweep_faults=(KubeError,),
+    )
 
 
 def _no_answer(kube: KubeClient) -> str:

@@ -16,7 +16,7 @@ from claworc_tui.models.remedy import Advice, Remedy
 from claworc_tui.services.errors import OperationFailed
 from claworc_tui.services.ops import WriteGuard, owner_id, refuse_if_busy_elsewhere
 from claworc_tui.services.store import Store
-from claworc_tui.services.views import Progress, StepState
+from claworc_tui.services.views import Progress, StepReporter, StepState
 
 if TYPE_CHECKING:
     from claworc_tui.k8s.client import KubeClient
@@ -52,17 +52,7 @@ class InstanceRedeploy:
         self.instance = instance
         self.name = instance.name
         self.image = image
-
-    def report(self, step: str, state: StepState, detail: str | None = None) -> Progress:
-        return Progress(
-            operation="redeploy",
-            name=self.name,
-            step=step,
-            index=REDEPLOY_STEPS.index(step) + 1,
-            total=len(REDEPLOY_STEPS),
-            state=state,
-            detail=detail,
-        )
+        self.report = StepReporter("redeploy", self.name, REDEPLOY_STEPS)
 
     async def _restore(self, *, ready: bool = False, detail: str | None = None) -> None:
         """The row's status as it was before the redeploy (its step and owner too), except that

@@ -129,6 +129,28 @@ class Progress(_Frozen):
     detail: str | None = None
 
 
+class StepReporter:
+    """The :class:`Progress` reports of one run of an operation whose steps are known ahead
+    (create, delete, redeploy): ``report(step, state, detail)``, numbered by ``steps``."""
+
+    def __init__(self, operation: str, name: str, steps: Sequence[str]) -> None:
+        self.operation = operation
+        self.name = name
+        self.steps = tuple(steps)
+
+    def __call__(self, step: str, state: StepState, detail: str | None = None) -> Progress:
+        """The report that ``step`` (one of the steps) is in ``state``."""
+        return Progress(
+            operation=self.operation,
+            name=self.name,
+            step=step,
+            index=self.steps.index(step) + 1,
+            total=len(self.steps),
+            state=state,
+            detail=detail,
+        )
+
+
 class VncUrls(_Frozen):
     """The two noVNC URLs of an instance."""
 
