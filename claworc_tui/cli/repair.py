@@ -39,7 +39,8 @@ async def _repair(services: Services, args: argparse.Namespace) -> int:
             print(f"owned elsewhere: {item.instance}: {one_line(item.detail)} -> {hint}")
         return EXIT_OK
     print(
-        f"{plural(len(report.items), 'difference')} in {plural(report.checked, 'instance')}:",
+        f"{plural(len(report.items), 'difference')} "
+        f"({plural(report.checked, 'instance')} checked):",
         file=sys.stderr,
     )
     print(f"{'KIND':<14} {'INSTANCE':<28} {'OBJECT':<36} DETAIL -> REPAIR")

@@ -104,7 +104,7 @@ async def test_repair_dry_run_lists_missing_objects(
         await kube.aclose()
     code, out, err = await cli(config, "repair", "--dry-run")
     assert code == 3, "drift found: an exit code monitoring can alert on (as diff(1) does)"
-    assert "1 difference in 1 instance:" in err
+    assert "1 difference (1 instance checked):" in err
     assert out.splitlines()[0].split() == ["KIND", "INSTANCE", "OBJECT", "DETAIL", "->", "REPAIR"]
     assert "replicas" in out
     assert "cluster has 0, record says 1" in out

@@ -236,7 +236,7 @@ async def test_counts_of_one_are_singular(env: Env) -> None:
         await wait_for_screen(pilot, DriftScreen)
         status = app.screen.query_one("#drift-status", Static)
         await wait_for(lambda: "▲" in str(status.render()), pilot=pilot, timeout=10, what="drift")
-        assert "▲ 1 difference in 3 instances" in str(status.render())
+        assert "▲ 1 difference (3 instances checked)" in str(status.render())
 
 
 async def test_detail_opens_another_instance_at_its_top(env: Env) -> None:

@@ -11,7 +11,7 @@ from textual.widgets import Input, Static
 
 from claworc_tui.ui.screens.confirm import ConfirmModal
 from claworc_tui.ui.screens.create import CreateInstanceModal
-from claworc_tui.ui.screens.progress import Outcome, ProgressModal
+from claworc_tui.ui.screens.progress import BACK_TO_FORM, Outcome, ProgressModal
 from tests._support.wait import wait_for, wait_for_screen
 from tests.ui.conftest import Env
 from tests.ui.harness import opened
@@ -43,6 +43,8 @@ async def test_create_of_a_name_another_database_runs_says_the_keys_that_adopt_i
         assert "already runs in the cluster, owned by claworc database" in said
         assert ADOPT_KEYS.format(name="bot-their-bot") in said, said
         assert "claworc-tui adopt" not in said
+        # Close leads back to the form, where d would be typed: the modal says how out of it.
+        assert said.endswith(BACK_TO_FORM), said
         # The form comes back to choose another name; the keys said lead to the adoption:
         # d opens the drift view, a previews it.
         await pilot.press("escape")

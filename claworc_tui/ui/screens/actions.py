@@ -24,7 +24,7 @@ from claworc_tui.ui.clipboard import copy_text
 from claworc_tui.ui.messages import OperationDone, ServiceFailed
 from claworc_tui.ui.screens.action_group import ActionGroup
 from claworc_tui.ui.screens.confirm import ConfirmModal, DeleteModal
-from claworc_tui.ui.screens.progress import Outcome, ProgressModal
+from claworc_tui.ui.screens.progress import BACK_TO_FORM, Outcome, ProgressModal
 from claworc_tui.ui.text import fmt, plain, stacked, toast
 from claworc_tui.ui.widgets.instance_detail import InstanceDetail
 from claworc_tui.ui.widgets.instance_list import InstanceList
@@ -142,7 +142,11 @@ class InstanceActions(ActionGroup):
     async def create_instance(self, spec: InstanceSpec) -> None:
         """Create ``spec`` step by step; on failure offer the form again, filled in."""
         outcome = await self.app.push_screen_wait(
-            ProgressModal(f"Creating {spec.display_name}", self._creator(spec))
+            ProgressModal(
+                f"Creating {spec.display_name}",
+                self._creator(spec),
+                after_failure=BACK_TO_FORM,
+            )
         )
         self.post_message(OperationDone("create"))
         if outcome == Outcome.FAILED:

@@ -151,7 +151,10 @@ class DriftScreen(Screen[None]):
         else:
             status = Content.assemble(
                 toned(f"▲ {plural(len(report.items), 'difference')}", "warn"),
-                f" in {plural(report.checked, 'instance')} · "
+                # "checked", not "in": the differences may be in objects no record of this
+                # database holds (owned elsewhere, orphans), and "1 difference in 0 instances"
+                # said nothing true.
+                f" ({plural(report.checked, 'instance')} checked) · "
                 "space mark · enter repair · R repair all · D delete orphans · a adopt",
             )
         self.query_one("#drift-status", Static).update(status)

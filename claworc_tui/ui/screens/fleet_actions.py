@@ -27,7 +27,7 @@ from claworc_tui.models.wording import plural
 from claworc_tui.services.kube_only import not_on_docker
 from claworc_tui.ui.messages import OperationDone, ServiceFailed
 from claworc_tui.ui.screens.action_group import ActionGroup
-from claworc_tui.ui.screens.progress import Outcome, ProgressModal
+from claworc_tui.ui.screens.progress import BACK_TO_FORM, Outcome, ProgressModal
 from claworc_tui.ui.text import plain, toast
 from claworc_tui.ui.widgets.field import Field
 from claworc_tui.ui.widgets.form import FieldError
@@ -146,7 +146,9 @@ class FleetActions(ActionGroup):
             return
         outcome = await self.app.push_screen_wait(
             ProgressModal(
-                f"Cloning {source} as {chosen.display_name}", lambda: ops.clone(source, chosen)
+                f"Cloning {source} as {chosen.display_name}",
+                lambda: ops.clone(source, chosen),
+                after_failure=BACK_TO_FORM,
             )
         )
         self.post_message(OperationDone("clone"))

@@ -42,6 +42,10 @@ class Outcome:
     CANCELLED = "cancelled"
 
 
+#: Said under a failed create or clone, whose Close opens its form again (filled in).
+BACK_TO_FORM = "Close goes back to the form, filled in; escape there leaves it."
+
+
 class ProgressModal(ModalScreen[str]):
     """Runs one multi-step operation and shows each step; dismisses with an ``Outcome``."""
 
@@ -55,6 +59,7 @@ class ProgressModal(ModalScreen[str]):
         *,
         cancellable: bool = True,
         cancelled: str = "What had been created was rolled back.",
+        after_failure: str | None = None,
     ) -> None:
         """Create the modal.
 
@@ -63,9 +68,12 @@ class ProgressModal(ModalScreen[str]):
             steps: Starts the operation and yields its progress.
             cancellable: Whether Cancel may interrupt it (the service then rolls back).
             cancelled: What a cancel leaves behind, said after it.
+            after_failure: Where Close leads after a failure, said under it (a failed create
+                goes back to its form, so "d (Drift)" in the advice would be typed into it).
         """
         super().__init__()
         self._cancelled = cancelled
+        self._after_failure = after_failure
         self._title = title
         self._steps = steps
         self._cancellable = cancellable
@@ -145,6 +153,11 @@ class ProgressModal(ModalScreen[str]):
                 if row.state is StepState.RUNNING:
                     self._rows[index] = row.model_copy(update={"state": StepState.FAILED})
             self._show_steps()
+            # Refused before its first step (a name owned elsewhere): no "starting…" left
+            # above "Failed".
+            self.query_one("#progress-steps", Static).display = bool(self._rows)
+        if outcome == Outcome.FAILED and self._after_failure:
+            message = Content.assemble(message, "\n\n", toned(self._after_failure, "hint"))
         self.query_one("#progress-result", Static).update(message)
         button = self.query_one("#progress-button", Button)
         button.label = "Close"
