@@ -172,10 +172,16 @@ class LifecycleService:
                             step = pending.pop(task)
                             task.result()
                             yield report(step, StepState.DONE)
-                except BaseException:
+                except BaseException as failure:
                     # Let the requests already sent finish (not cancel them): a create that lands
                     # after the rollback's delete would leave an object behind.
-                    await asyncio.shield(asyncio.gather(*pending, return_exceptions=True))
+                    results = await asyncio.shield(asyncio.gather(*pending, return_exceptions=True))
+                    if isinstance(failure, Exception):  # the consumer is still listening
+                        # A step still running when another failed did not fail: say how it
+                        # ended (else it stays "running" and is shown failed).
+                        for key, result in zip(pending.values(), results, strict=True):
+                            if not isinstance(result, BaseException):
+                                yield report(key, StepState.DONE)
                     raise
                 current = await self.store.instances.get(name)
                 step = "deployment"

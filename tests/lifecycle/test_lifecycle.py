@@ -13,6 +13,7 @@ from claworc_tui.models.errors import ClaworcError, NameTaken, ValidationFailed
 from claworc_tui.models.instance import InstanceSpec, InstanceStatus, Provider, Resources, Storage
 from claworc_tui.services import Services
 from claworc_tui.services.errors import OperationFailed, OperationInProgress
+from claworc_tui.services.views import StepState
 from tests._support.kube import foreign_node_port_service, kube_of
 from tests._support.wait import wait_for
 from tests.k8s.helpers import NS
@@ -136,6 +137,30 @@ async def test_failure_at_each_step_rolls_back(
         assert await services.store.instances.used_ports() == set()
     await create(services, "Fragile")
     assert (await services.instances.get("bot-fragile")).nodeport_chrome == 30100
+
+
+async def test_steps_still_running_when_another_fails_say_how_they_ended(
+    services: Services, emulator: EmulatorServer
+) -> None:
+    """Volumes, Secret, ConfigMap and Service are created together: when the Service fails while
+    the volumes' answers are still on the way, the volumes did not fail. Their step must end
+    "done" (it stayed "running", and the progress modal showed it failed)."""
+    emulator.delay_answer("POST", r"/persistentvolumeclaims$", 0.5)
+    emulator.inject_failure(
+        "POST", r"/services$", status=403, reason="Forbidden", message="services is forbidden"
+    )
+    last: dict[str, StepState] = {}
+
+    async def follow() -> None:
+        async for progress in services.instances.create(InstanceSpec(display_name="Slow Disks")):
+            last[progress.step] = progress.state
+
+    with pytest.raises(OperationFailed) as info:
+        await follow()
+    assert info.value.step == "service"
+    assert last["volumes"] is StepState.DONE, last
+    assert last["service"] is StepState.RUNNING  # the one that failed: OperationFailed says so
+    assert leftovers(emulator, "bot-slow-disks") == {}
 
 
 async def test_cancel_mid_create_rolls_back(services: Services, emulator: EmulatorServer) -> None:
