@@ -134,13 +134,9 @@ class MainScreen(MainActions):
         # The breakpoint class for the size the app already knows, before anything is styled:
         # Textual adds it on the screen's first Resize, after the first layout, and so styled and
         # laid the whole screen out a second time before the first frame (issue 17, launch).
-        self.update_classes(
-            {
-                name: name in self._get_breakpoint_classes(self.app.size.width, self.BREAKS)
-                for _, name in self.BREAKS
-            },
-            animate=False,
-        )
+        width = self.app.size.width
+        applies = max((at, name) for at, name in self.BREAKS if width >= at)[1]
+        self.update_classes({name: name == applies for _, name in self.BREAKS}, animate=False)
         yield AppHeader(ctx.context_name, ctx.namespace, runtime=ctx.runtime, id="header")
         with Horizontal(id="main-body"):
             with Vertical(id="list-box"):
