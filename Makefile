@@ -42,7 +42,7 @@ test: lint typecheck imports unit
 
 # Measurements, not tests: each script prints its figures (see BENCHMARKS.md). About 10 minutes,
 # most of it seeding 1 000 instances; `make test` runs each once with --quick.
-BENCHES := launch status logs big_fleet create idle terminal requests
+BENCHES := launch status logs big_fleet create idle terminal requests startup
 bench: $(STAMP)
 	@for b in $(BENCHES); do $(BIN)/python bench/$$b.py || exit 1; done
 
