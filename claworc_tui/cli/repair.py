@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from claworc_tui.cli.registry import EXIT_DRIFT, EXIT_FAILED, EXIT_OK, Add, command
+from claworc_tui.cli.remedies import command_line
 from claworc_tui.models.text import one_line
 from claworc_tui.models.wording import plural
 from claworc_tui.services.views import DriftItem
@@ -35,7 +36,7 @@ async def _repair(services: Services, args: argparse.Namespace) -> int:
                 print(f"owned elsewhere: {item.object}: {one_line(item.detail)} (left alone)")
                 continue
             verb = "adopt" if "adopt" in item.repair else "forget"
-            hint = f"claworc-tui {verb} {item.instance}"
+            hint = command_line(args, verb, item.instance)  # for this database and cluster
             print(f"owned elsewhere: {item.instance}: {one_line(item.detail)} -> {hint}")
         return EXIT_OK
     print(
